@@ -1,0 +1,206 @@
+/*
+ * annal: the dispatcher.  Global options, the command table, the one
+ * place that maps library errors to exit statuses.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "banned.h"
+
+#define NEED_REPO 1
+
+static const struct command {
+	const char *name;
+	int (*fn)(int, const char **, struct cmd_context *);
+	int flags;
+	const char *summary;
+} commands[] = {
+	{ "init", cmd_init, 0, "create or prepare a repository for audit logs" },
+	{ "append", cmd_append, NEED_REPO, "append records to a log" },
+	{ "log", cmd_log, NEED_REPO, "show and filter records" },
+	{ "verify", cmd_verify, NEED_REPO, "check a log's chain from its first record" },
+	{ "help", NULL, 0, "show help for annal or a command" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char *const annal_usage[] = {
+	"annal [-C <path> | --repo <path>] [--version] [-h | --help] <command> [<args>]",
+	NULL
+};
+
+int error_status(int code)
+{
+	switch (code) {
+	case 0:
+		return 0;
+	case ANNAL_ECORRUPT:
+		return 1;
+	case ANNAL_EINVALID:
+	case ANNAL_ENOTFOUND:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+int report_error_at(int code, const char *where)
+{
+	const annal_error *e = annal_error_last();
+	const char *msg = e && e->message ? e->message : "unknown error";
+
+	if (where)
+		fprintf(stderr, "annal: error: %s: %s\n", where, msg);
+	else
+		fprintf(stderr, "annal: error: %s\n", msg);
+	return error_status(code);
+}
+
+int report_error(int code)
+{
+	return report_error_at(code, NULL);
+}
+
+int write_out(annal_buf *b)
+{
+	size_t len = annal_buf_len(b);
+
+	if (len && fwrite(annal_buf_ptr(b), 1, len, stdout) != len) {
+		fprintf(stderr, "annal: error: cannot write to standard output: %s\n",
+			strerror(errno));
+		return 3;
+	}
+	annal_buf_clear(b);
+	return 0;
+}
+
+static void print_main_usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: %s\n\nCommands:\n", annal_usage[0]);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "   %-10s%s\n", commands[i].name, commands[i].summary);
+	fputs("\nSee 'annal help <command>' or 'man annal-<command>'.\n", fp);
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int run(const struct command *cmd, int argc, const char **argv,
+	       struct cmd_context *ctx);
+
+static int cmd_help(int argc, const char **argv, struct cmd_context *ctx)
+{
+	const struct command *cmd;
+	const char *h[] = { NULL, "-h", NULL };
+
+	if (argc < 2) {
+		print_main_usage(stdout);
+		return 0;
+	}
+	if (argc > 2) {
+		fputs("annal: error: too many arguments\nusage: annal help [<command>]\n", stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "help")) {
+		puts("usage: annal help [<command>]");
+		return 0;
+	}
+	if (!(cmd = find_command(argv[1]))) {
+		fprintf(stderr, "annal: error: '%s' is not an annal command\n", argv[1]);
+		return 2;
+	}
+	h[0] = cmd->name;
+	return run(cmd, 2, h, ctx);	/* prints the usage and exits 0 */
+}
+
+static int run(const struct command *cmd, int argc, const char **argv,
+	       struct cmd_context *ctx)
+{
+	int help = argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+	int error, status;
+
+	if (!cmd->fn)
+		return cmd_help(argc, argv, ctx);
+	if ((cmd->flags & NEED_REPO) && !help &&
+	    (error = annal_repo_open(&ctx->repo, ctx->repo_path)) < 0)
+		return report_error(error);
+	status = cmd->fn(argc, argv, ctx);
+	annal_repo_free(ctx->repo);
+	ctx->repo = NULL;
+	return status;
+}
+
+int main(int argc, const char **argv)
+{
+	struct cmd_context ctx = { NULL, NULL };
+	const struct command *cmd;
+	int i, error, status;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-C") || !strcmp(a, "--repo")) {
+			if (++i >= argc) {
+				fprintf(stderr, "annal: error: option '%s' requires a value\n", a);
+				goto usage;
+			}
+			ctx.repo_path = argv[i];
+		} else if (!strncmp(a, "--repo=", 7)) {
+			ctx.repo_path = a + 7;
+		} else if (!strcmp(a, "--version")) {
+			printf("annal version %s\n", annal_version());
+			return 0;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_main_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--list-cmds")) {
+			size_t k;
+			for (k = 0; k < NCOMMANDS; k++)
+				puts(commands[k].name);
+			return 0;
+		} else {
+			fprintf(stderr, "annal: error: unknown option '%s'\n", a);
+			goto usage;
+		}
+	}
+	if (i >= argc) {
+		fputs("annal: error: no command given\n", stderr);
+		goto usage;
+	}
+	if (!(cmd = find_command(argv[i]))) {
+		fprintf(stderr, "annal: error: '%s' is not an annal command; see 'annal help'\n",
+			argv[i]);
+		return 2;
+	}
+	if (!ctx.repo_path) {
+		const char *env = getenv("ANNAL_REPO");
+		if (env && *env)
+			ctx.repo_path = env;
+	}
+	if ((error = annal_init()) < 0)
+		return report_error(error);
+	status = run(cmd, argc - i, argv + i, &ctx);
+	annal_shutdown();
+	/* a late write error (full disk, closed pipe) must not pass as success */
+	if (fflush(stdout) || ferror(stdout)) {
+		if (!status)
+			fprintf(stderr, "annal: error: cannot write to standard output: %s\n",
+				strerror(errno));
+		return status ? status : 3;
+	}
+	return status;
+usage:
+	print_main_usage(stderr);
+	return 2;
+}

@@ -1,0 +1,222 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "parse-options.h"
+#include "banned.h"
+
+static const char *const append_usage[] = {
+	"annal append [--log <name>] [--actor <actor>] [--action <action>] [<field-options>...]",
+	"annal append [--log <name>] --json <object> [<field-options>...]",
+	"annal append [--log <name>] --stdin [<field-options>...]",
+	NULL
+};
+
+struct field_opts {
+	const char *actor, *action, *target, *decision, *reason, *tenant, *trace;
+	struct string_list fields;
+};
+
+/* The fields given as options, as one draft. */
+static int options_draft(annal_draft **out, const struct field_opts *fo)
+{
+	const struct {
+		const char *key;
+		const char *value;
+	} named[] = {
+		{ "actor", fo->actor }, { "action", fo->action },
+		{ "target", fo->target }, { "decision", fo->decision },
+		{ "reason", fo->reason }, { "tenant", fo->tenant },
+		{ "trace_id", fo->trace },
+	};
+	annal_draft *d = NULL;
+	size_t i;
+	int error;
+
+	if ((error = annal_draft_new(&d)) < 0)
+		return error;
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (named[i].value &&
+		    (error = annal_draft_set_string(d, named[i].key, named[i].value)) < 0)
+			goto fail;
+	for (i = 0; i < fo->fields.n; i++)
+		if ((error = annal_draft_set_field(d, fo->fields.v[i])) < 0)
+			goto fail;
+	*out = d;
+	return 0;
+fail:
+	annal_draft_free(d);
+	return error;
+}
+
+struct batch {
+	annal_draft **drafts;
+	size_t *lines;		/* input line of each draft */
+	size_t n;
+};
+
+static void batch_clear(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		annal_draft_free(b->drafts[i]);
+	free(b->drafts);
+	free(b->lines);
+}
+
+static int batch_push(struct batch *b, annal_draft *d, size_t line)
+{
+	annal_draft **dv = realloc(b->drafts, (b->n + 1) * sizeof(*dv));
+	size_t *lv;
+
+	if (!dv)
+		return ANNAL_ENOMEM;
+	b->drafts = dv;
+	if (!(lv = realloc(b->lines, (b->n + 1) * sizeof(*lv))))
+		return ANNAL_ENOMEM;
+	b->lines = lv;
+	b->drafts[b->n] = d;
+	b->lines[b->n++] = line;
+	return 0;
+}
+
+static int is_blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+/* Read NDJSON: every line parsed and merged before anything is written. */
+static int read_stdin(struct batch *b, const annal_draft *common, size_t *bad_line)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	annal_draft *d = NULL;
+	int error = 0;
+
+	while ((len = getline(&line, &cap, stdin)) >= 0) {
+		lineno++;
+		if (is_blank(line, (size_t)len))
+			continue;
+		*bad_line = lineno;
+		if ((error = annal_draft_from_json(&d, line, (size_t)len)) < 0 ||
+		    (error = annal_draft_merge(d, common)) < 0)
+			goto out;
+		if ((error = batch_push(b, d, lineno)) < 0)
+			goto out;
+		d = NULL;
+	}
+	*bad_line = 0;
+	if (ferror(stdin)) {
+		fputs("annal: error: cannot read standard input\n", stderr);
+		error = ANNAL_ERROR;
+	}
+out:
+	annal_draft_free(d);
+	free(line);
+	return error;
+}
+
+int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
+{
+	struct field_opts fo = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, STRING_LIST_INIT };
+	struct string_list redact = STRING_LIST_INIT;
+	const char *log = NULL, *json = NULL, *corrects = NULL;
+	int use_stdin = 0;
+	struct option options[] = {
+		OPT_STRING(0, "log", &log, "<name>", "log to append to (default: main)"),
+		OPT_STRING(0, "actor", &fo.actor, "<actor>", "who acted"),
+		OPT_STRING(0, "action", &fo.action, "<action>", "what was done"),
+		OPT_STRING(0, "target", &fo.target, "<target>", "what it was done to"),
+		OPT_STRING(0, "decision", &fo.decision, "<decision>", "allowed, blocked, held, redacted, errored, ..."),
+		OPT_STRING(0, "reason", &fo.reason, "<text>", "why"),
+		OPT_STRING(0, "tenant", &fo.tenant, "<tenant>", "tenant the record belongs to"),
+		OPT_STRING(0, "trace", &fo.trace, "<id>", "trace id (stored as trace_id)"),
+		OPT_STRING_LIST(0, "field", &fo.fields, "<key>=<value>", "set a field; <key>:=<json> for a JSON value"),
+		OPT_STRING(0, "json", &json, "<object>", "take the record from a JSON object"),
+		OPT_BOOL(0, "stdin", &use_stdin, "read NDJSON records from standard input, all or none"),
+		OPT_STRING_LIST(0, "redact", &redact, "<path>", "never store the value at this dotted path"),
+		OPT_STRING(0, "corrects", &corrects, "<id>", "mark the record as a correction of record <id>"),
+		OPT_END()
+	};
+	annal_append_options opts = ANNAL_APPEND_OPTIONS_INIT;
+	struct batch b = { NULL, NULL, 0 };
+	annal_draft *common = NULL, *d = NULL;
+	char (*ids)[41] = NULL;
+	size_t i, bad = (size_t)-1, bad_line = 0;
+	int error = 0, status = 0;
+
+	argc = parse_options(argc, argv, options, append_usage);
+	if (argc)
+		usage_with_options(append_usage, options, "unexpected argument '%s'", argv[0]);
+	die_if_both(append_usage, options, "--json", json != NULL, "--stdin", use_stdin);
+	die_if_both(append_usage, options, "--corrects", corrects != NULL, "--stdin", use_stdin);
+
+	opts.log = log;
+	opts.redact = redact.v;
+	opts.corrects = corrects;
+	if (log && (error = annal_log_name_check(log)) < 0)
+		goto fail;
+	if ((error = options_draft(&common, &fo)) < 0)
+		goto fail;
+	if (use_stdin) {
+		if ((error = read_stdin(&b, common, &bad_line)) < 0) {
+			if (bad_line && annal_error_last()) {
+				char where[48];
+				snprintf(where, sizeof(where), "stdin line %zu", bad_line);
+				status = report_error_at(error, where);
+				goto out;
+			}
+			status = error_status(error);
+			goto out;
+		}
+	} else {
+		if (json) {
+			if ((error = annal_draft_from_json(&d, json, strlen(json))) < 0 ||
+			    (error = annal_draft_merge(d, common)) < 0)
+				goto fail;
+		} else {
+			d = common;
+			common = NULL;
+		}
+		if ((error = batch_push(&b, d, 0)) < 0)
+			goto fail;
+		d = NULL;
+	}
+	if (!b.n)
+		goto out;
+	if (!(ids = calloc(b.n, sizeof(*ids)))) {
+		error = ANNAL_ENOMEM;
+		goto fail;
+	}
+	error = annal_log_append(ctx->repo, &opts, b.drafts, b.n, ids, &bad);
+	if (error < 0) {
+		if (use_stdin && bad < b.n) {
+			char where[48];
+			snprintf(where, sizeof(where), "stdin line %zu", b.lines[bad]);
+			status = report_error_at(error, where);
+			goto out;
+		}
+		goto fail;
+	}
+	for (i = 0; i < b.n; i++)
+		puts(ids[i]);
+	goto out;
+fail:
+	status = report_error(error);
+out:
+	free(ids);
+	batch_clear(&b);
+	annal_draft_free(d);
+	annal_draft_free(common);
+	string_list_clear(&fo.fields);
+	string_list_clear(&redact);
+	return status;
+}

@@ -1,0 +1,37 @@
+#ifndef BUILTIN_H
+#define BUILTIN_H
+/*
+ * Adding a subcommand:
+ *  1. a row in commands[] in cmd/annal.c (name, function, flags, summary);
+ *  2. cmd/<name>.c with usage lines, an option table and cmd_<name>();
+ *  3. the file in annal_SOURCES in Makefile.am;
+ *  4. a test t/tNNNN-<name>.sh, added to SH_TESTS;
+ *  5. Documentation/annal-<name>.adoc whose SYNOPSIS matches the usage
+ *     (t0450 checks), added to MAN_ADOC and man1_pages;
+ *  6. completion in contrib/completion/annal if it takes values.
+ *
+ * A command parses its options, makes library calls and prints.  It
+ * returns an exit status: 0 ok, 1 verification failed, 2 bad usage or
+ * invalid input, 3 environment or I/O (see report_error()).
+ */
+#include "annal.h"
+
+struct cmd_context {
+	annal_repo *repo;	/* opened for NEED_REPO commands */
+	const char *repo_path;	/* -C / --repo / $ANNAL_REPO, or NULL */
+};
+
+int cmd_init(int argc, const char **argv, struct cmd_context *ctx);
+int cmd_append(int argc, const char **argv, struct cmd_context *ctx);
+int cmd_log(int argc, const char **argv, struct cmd_context *ctx);
+int cmd_verify(int argc, const char **argv, struct cmd_context *ctx);
+
+/* Exit status for a library error code. */
+int error_status(int code);
+/* Print "annal: error: <last library error>" and return its exit status. */
+int report_error(int code);
+/* The same with a prefix such as "stdin line 3". */
+int report_error_at(int code, const char *where);
+/* Write a buffer to stdout; 3 on failure. */
+int write_out(annal_buf *b);
+#endif

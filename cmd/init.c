@@ -1,0 +1,35 @@
+#include <stdio.h>
+
+#include "builtin.h"
+#include "parse-options.h"
+#include "banned.h"
+
+static const char *const init_usage[] = {
+	"annal init [<path>]",
+	NULL
+};
+
+int cmd_init(int argc, const char **argv, struct cmd_context *ctx)
+{
+	struct option options[] = {
+		OPT_END()
+	};
+	annal_repo *repo = NULL;
+	const char *path;
+	int created, error, status = 0;
+
+	argc = parse_options(argc, argv, options, init_usage);
+	if (argc > 1)
+		usage_with_options(init_usage, options, "too many arguments");
+	path = argc ? argv[0] : ctx->repo_path ? ctx->repo_path : ".";
+	if ((error = annal_repo_init(&repo, path, &created)) < 0) {
+		status = report_error(error);
+		goto out;
+	}
+	printf("%s annal repository in %s\n",
+	       created ? "Initialized empty" : "Reinitialized existing",
+	       annal_repo_path(repo));
+out:
+	annal_repo_free(repo);
+	return status;
+}

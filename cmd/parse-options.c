@@ -1,0 +1,188 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse-options.h"
+#include "banned.h"
+
+void string_list_clear(struct string_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void print_usage(FILE *fp, const char *const *usage, const struct option *opts)
+{
+	const struct option *o;
+	size_t i;
+
+	for (i = 0; usage[i]; i++)
+		fprintf(fp, "%s%s\n", i ? "   or: " : "usage: ", usage[i]);
+	if (!opts || opts[0].type == OPTION_END)
+		return;
+	fputc('\n', fp);
+	for (o = opts; o->type != OPTION_END; o++) {
+		char head[80];
+		int n;
+
+		if (o->short_name && o->long_name)
+			n = snprintf(head, sizeof(head), "    -%c, --%s", o->short_name, o->long_name);
+		else if (o->short_name)
+			n = snprintf(head, sizeof(head), "    -%c", o->short_name);
+		else
+			n = snprintf(head, sizeof(head), "    --%s", o->long_name);
+		if (o->argh)
+			n += snprintf(head + n, sizeof(head) - (size_t)n, " %s", o->argh);
+		if (n <= 24)
+			fprintf(fp, "%-26s%s\n", head, o->help);
+		else
+			fprintf(fp, "%s\n%26s%s\n", head, "", o->help);
+	}
+}
+
+void usage_with_options(const char *const *usage, const struct option *opts,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("annal: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	print_usage(stderr, usage, opts);
+	exit(2);
+}
+
+void die_if_both(const char *const *usage, const struct option *opts,
+		 const char *a, int has_a, const char *b, int has_b)
+{
+	if (has_a && has_b)
+		usage_with_options(usage, opts, "options '%s' and '%s' cannot be used together",
+				   a, b);
+}
+
+static void name_of(char *out, size_t size, const struct option *o)
+{
+	if (o->long_name)
+		snprintf(out, size, "--%s", o->long_name);
+	else
+		snprintf(out, size, "-%c", o->short_name);
+}
+
+static void take(const char *const *usage, struct option *opts, struct option *o,
+		 const char *arg)
+{
+	char name[64];
+
+	name_of(name, sizeof(name), o);
+	if (o->seen && o->type != OPTION_STRING_LIST)
+		usage_with_options(usage, opts, "option '%s' given more than once", name);
+	o->seen = 1;
+	switch (o->type) {
+	case OPTION_BOOL:
+		*(int *)o->value = 1;
+		break;
+	case OPTION_STRING:
+		*(const char **)o->value = arg;
+		break;
+	case OPTION_STRING_LIST: {
+		struct string_list *l = o->value;
+		const char **v = realloc(l->v, (l->n + 2) * sizeof(*v));
+		if (!v) {
+			fputs("annal: error: out of memory\n", stderr);
+			exit(3);
+		}
+		l->v = v;
+		l->v[l->n++] = arg;
+		l->v[l->n] = NULL;
+		break;
+	}
+	case OPTION_UINT: {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(arg, &end, 10);
+		if (!*arg || *end || errno || arg[0] == '-' || arg[0] == '+' || arg[0] == ' ')
+			usage_with_options(usage, opts,
+					   "option '%s' expects a non-negative integer, not '%s'",
+					   name, arg);
+		*(uint64_t *)o->value = n;
+		break;
+	}
+	case OPTION_END:
+		break;
+	}
+}
+
+int parse_options(int argc, const char **argv, struct option *opts,
+		  const char *const *usage)
+{
+	int i, nargs = 0, only_args = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		struct option *o;
+
+		if (only_args || a[0] != '-' || !a[1]) {
+			argv[nargs++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_args = 1;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_usage(stdout, usage, opts);
+			exit(0);
+		}
+		if (a[1] == '-') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+			for (o = opts; o->type != OPTION_END; o++)
+				if (o->long_name && strlen(o->long_name) == len &&
+				    !strncmp(o->long_name, name, len))
+					break;
+			if (o->type == OPTION_END)
+				usage_with_options(usage, opts, "unknown option '%.*s'", (int)len, name);
+			if (o->type == OPTION_BOOL) {
+				if (eq)
+					usage_with_options(usage, opts, "option '--%s' takes no value",
+							   o->long_name);
+				take(usage, opts, o, NULL);
+			} else if (eq) {
+				take(usage, opts, o, eq + 1);
+			} else {
+				if (i + 1 >= argc)
+					usage_with_options(usage, opts, "option '--%s' requires a value",
+							   o->long_name);
+				take(usage, opts, o, argv[++i]);
+			}
+			continue;
+		}
+		/* short options, possibly bundled: -n5, -n 5 */
+		for (o = opts; o->type != OPTION_END; o++)
+			if (o->short_name == a[1])
+				break;
+		if (o->type == OPTION_END)
+			usage_with_options(usage, opts, "unknown switch '%c'", a[1]);
+		if (o->type == OPTION_BOOL) {
+			if (a[2])
+				usage_with_options(usage, opts, "unknown switch '%s'", a + 1);
+			take(usage, opts, o, NULL);
+		} else if (a[2]) {
+			take(usage, opts, o, a + 2);
+		} else {
+			if (i + 1 >= argc)
+				usage_with_options(usage, opts, "switch '%c' requires a value", a[1]);
+			take(usage, opts, o, argv[++i]);
+		}
+	}
+	argv[nargs] = NULL;
+	return nargs;
+}

@@ -1,0 +1,57 @@
+#ifndef PARSE_OPTIONS_H
+#define PARSE_OPTIONS_H
+/*
+ * Options as data, after git's parse-options: one table gives parsing,
+ * the -h text and completion.  No abbreviations; an option that is not
+ * repeatable may be given once.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+enum option_type {
+	OPTION_END,
+	OPTION_BOOL,
+	OPTION_STRING,
+	OPTION_STRING_LIST,
+	OPTION_UINT
+};
+
+struct string_list {
+	const char **v;		/* NULL-terminated */
+	size_t n;
+};
+#define STRING_LIST_INIT { NULL, 0 }
+void string_list_clear(struct string_list *l);
+
+struct option {
+	enum option_type type;
+	int short_name;
+	const char *long_name;
+	void *value;
+	const char *argh;	/* "<name>" shown in -h, NULL for bool */
+	const char *help;
+	int seen;		/* filled in by parse_options */
+};
+
+#define OPT_BOOL(s, l, v, h) { OPTION_BOOL, (s), (l), (v), NULL, (h), 0 }
+#define OPT_STRING(s, l, v, a, h) { OPTION_STRING, (s), (l), (v), (a), (h), 0 }
+#define OPT_STRING_LIST(s, l, v, a, h) { OPTION_STRING_LIST, (s), (l), (v), (a), (h), 0 }
+#define OPT_UINT(s, l, v, a, h) { OPTION_UINT, (s), (l), (v), (a), (h), 0 }
+#define OPT_END() { OPTION_END, 0, NULL, NULL, NULL, NULL, 0 }
+
+/*
+ * Parse argv[1..argc) (argv[0] is the command name).  Options are
+ * consumed; the remaining arguments are moved to the front of argv and
+ * their count returned.  -h prints usage on stdout and exits 0; misuse
+ * prints one error line and the usage on stderr and exits 2.
+ */
+int parse_options(int argc, const char **argv, struct option *opts,
+		  const char *const *usage);
+
+/* One error line and usage on stderr, then exit(2). */
+void usage_with_options(const char *const *usage, const struct option *opts,
+			const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
+/* Reject two options given together: "options '--a' and '--b' cannot be used together". */
+void die_if_both(const char *const *usage, const struct option *opts,
+		 const char *a, int has_a, const char *b, int has_b);
+#endif

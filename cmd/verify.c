@@ -1,0 +1,100 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "parse-options.h"
+#include "banned.h"
+
+static const char *const verify_usage[] = {
+	"annal verify [--log <name> | --all] [--anchor <id>] [--format <format>]",
+	NULL
+};
+
+int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
+{
+	const char *log = NULL, *anchor = NULL, *format = "pretty";
+	int all = 0;
+	struct option options[] = {
+		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
+		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
+		OPT_STRING(0, "anchor", &anchor, "<id>", "a record id seen earlier that must still be in the chain"),
+		OPT_STRING(0, "format", &format, "<format>", "pretty or json"),
+		OPT_END()
+	};
+	annal_verify_options opts = ANNAL_VERIFY_OPTIONS_INIT;
+	annal_verify_result *results = NULL;
+	const char *one[1];
+	char **names = NULL;
+	const char *const *logs;
+	size_t nlogs = 0, i;
+	annal_buf *out = NULL;
+	int error = 0, status = 0, json;
+
+	argc = parse_options(argc, argv, options, verify_usage);
+	if (argc)
+		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
+	die_if_both(verify_usage, options, "--log", log != NULL, "--all", all);
+	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--all", all);
+	if (strcmp(format, "pretty") && strcmp(format, "json"))
+		usage_with_options(verify_usage, options,
+				   "unknown format '%s' (pretty or json)", format);
+	json = !strcmp(format, "json");
+
+	if (all) {
+		if ((error = annal_log_list(&names, &nlogs, ctx->repo)) < 0)
+			goto fail;
+		logs = (const char *const *)names;
+	} else {
+		one[0] = log ? log : "main";
+		logs = one;
+		nlogs = 1;
+	}
+	if ((error = annal_buf_new(&out)) < 0)
+		goto fail;
+	if (nlogs && !(results = calloc(nlogs, sizeof(*results)))) {
+		error = ANNAL_ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < nlogs; i++) {
+		opts.log = logs[i];
+		opts.anchor = anchor;
+		if ((error = annal_log_verify(&results[i], ctx->repo, &opts)) < 0)
+			goto fail;
+		if (json)
+			continue;
+		if (results[i].ok) {
+			printf("log %s: %llu records verified, head %s\n", logs[i],
+			       (unsigned long long)results[i].records, results[i].head);
+			continue;
+		}
+		status = 1;
+		if (results[i].position)
+			fprintf(stderr, "annal: error: log %s: record %llu (%s): %s: %s\n",
+				logs[i], (unsigned long long)results[i].position,
+				results[i].commit, results[i].check, results[i].message);
+		else if (results[i].commit[0])
+			fprintf(stderr, "annal: error: log %s: record %s: %s: %s\n", logs[i],
+				results[i].commit, results[i].check, results[i].message);
+		else
+			fprintf(stderr, "annal: error: log %s: %s: %s\n", logs[i],
+				results[i].check, results[i].message);
+	}
+	if (json) {
+		for (i = 0; i < nlogs; i++)
+			if (!results[i].ok)
+				status = 1;
+		if ((error = annal_verify_write_json(out, logs, results, nlogs)) < 0)
+			goto fail;
+		if (write_out(out))
+			status = 3;
+	}
+	goto out;
+fail:
+	status = report_error(error);
+out:
+	annal_buf_free(out);
+	free(results);
+	annal_strv_free(names, nlogs);
+	return status;
+}

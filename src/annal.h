@@ -1,0 +1,238 @@
+/*
+ * annal - tamper-evident audit logs in git repositories.
+ *
+ * Conventions (libgit2's): functions are annal_<noun>_<verb>(), return 0
+ * or a negative ANNAL_E* code, and set a one-line message readable with
+ * annal_error_last().  Outputs come first and are named out; the caller
+ * frees them with the matching _free(), which accepts NULL.  The library
+ * never prints and never exits.
+ */
+#ifndef ANNAL_H
+#define ANNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ANNAL_VERSION "0.1.0"
+
+/* Error codes.  annal(1) maps each class to an exit status. */
+enum {
+	ANNAL_OK = 0,
+	ANNAL_ERROR = -1,	/* generic I/O or environment failure: exit 3 */
+	ANNAL_EINVALID = -2,	/* invalid input, nothing written: exit 2 */
+	ANNAL_ENOTFOUND = -3,	/* no such log, record or repository: exit 2 */
+	ANNAL_ECORRUPT = -4,	/* stored data fails verification: exit 1 */
+	ANNAL_ELOCKED = -5,	/* lock not obtained in time: exit 3 */
+	ANNAL_ENOREPO = -6,	/* repository missing or unreadable: exit 3 */
+	ANNAL_ENOMEM = -7,	/* out of memory: exit 3 */
+	ANNAL_ITEROVER = -31	/* end of an iteration, not an error */
+};
+
+typedef struct {
+	int code;
+	const char *message;
+} annal_error;
+
+/* Thread-local: the last error set by the library on this thread. */
+const annal_error *annal_error_last(void);
+void annal_error_clear(void);
+
+/* Once per process, before anything else; 0 or an error. */
+int annal_init(void);
+void annal_shutdown(void);
+
+const char *annal_version(void);
+
+/* A growable byte buffer (output of the formatters). */
+typedef struct annal_buf annal_buf;
+
+/* ---- repositories -------------------------------------------------- */
+
+typedef struct annal_repo annal_repo;
+
+/*
+ * Open the repository at path, or discover it from the current directory
+ * when path is NULL.  ANNAL_ENOREPO when there is none.
+ */
+int annal_repo_open(annal_repo **out, const char *path);
+
+/*
+ * Create a bare repository at path (or prepare an existing one).
+ * *created is set to 1 when a new repository was made.
+ */
+int annal_repo_init(annal_repo **out, const char *path, int *created);
+/* Absolute path of the git directory, with a trailing slash. */
+const char *annal_repo_path(const annal_repo *repo);
+void annal_repo_free(annal_repo *repo);
+
+/* 0 when name is a valid log name (refs/audit/<name>), else ANNAL_EINVALID. */
+int annal_log_name_check(const char *name);
+
+/* ---- records --------------------------------------------------------- */
+
+typedef struct annal_record annal_record;
+
+/* The record's fields as canonical JSON (with "hash"). */
+const char *annal_record_json(const annal_record *rec);
+size_t annal_record_json_len(const annal_record *rec);
+/* Hex commit id of the record (40 characters). */
+const char *annal_record_id(const annal_record *rec);
+uint64_t annal_record_seq(const annal_record *rec);
+/* RFC 3339 UTC time with milliseconds. */
+const char *annal_record_ts(const annal_record *rec);
+/* A top-level string field, or NULL. */
+const char *annal_record_get_string(const annal_record *rec, const char *key);
+void annal_record_free(annal_record *rec);
+
+/* ---- append ---------------------------------------------------------- */
+
+/*
+ * A draft is the caller's part of a record, before annal assigns seq, ts,
+ * prev_hash and hash.  Drafts are validated as they are built.
+ */
+typedef struct annal_draft annal_draft;
+
+/* Parse a JSON object (strict: UTF-8, no duplicate keys, limits). */
+int annal_draft_from_json(annal_draft **out, const char *json, size_t len);
+int annal_draft_new(annal_draft **out);
+/* Set a string field at a dotted path ("labels.env"). */
+int annal_draft_set_string(annal_draft *d, const char *path, const char *value);
+/* Set a field at a dotted path to a JSON value given as text. */
+int annal_draft_set_json(annal_draft *d, const char *path, const char *json);
+/* "key=value" sets a string, "key:=json" a JSON value (dotted keys nest). */
+int annal_draft_set_field(annal_draft *d, const char *spec);
+/*
+ * Merge src's fields into d; a field present in both is an error.
+ */
+int annal_draft_merge(annal_draft *d, const annal_draft *src);
+void annal_draft_free(annal_draft *d);
+
+typedef struct {
+	const char *log;		/* default "main" */
+	const char *const *redact;	/* dotted paths, NULL-terminated */
+	const char *corrects;		/* full id or prefix; NULL for none */
+} annal_append_options;
+#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL }
+
+/*
+ * Append n drafts to a log as one atomic batch: either all records land
+ * (the ref moves once, by exactly n records) or none.  On success
+ * ids_out[i] receives the 40-hex id of record i (41 bytes each).  A draft
+ * that fails validation is reported as ANNAL_EINVALID with its index in
+ * *bad_index (when not NULL).
+ */
+int annal_log_append(annal_repo *repo, const annal_append_options *opts,
+		     annal_draft *const *drafts, size_t n, char (*ids_out)[41],
+		     size_t *bad_index);
+
+/* ---- reading --------------------------------------------------------- */
+
+typedef struct annal_filter annal_filter;
+
+int annal_filter_new(annal_filter **out);
+/* Field options: "actor", "action", "decision", "tenant" take glob
+ * patterns (repeat = OR); "trace" exact; "entity" id or type:id. */
+int annal_filter_add(annal_filter *f, const char *what, const char *value);
+/* "path=value" */
+int annal_filter_add_where(annal_filter *f, const char *expr);
+int annal_filter_set_grep(annal_filter *f, const char *text);
+/* Date expressions: RFC 3339, YYYY-MM-DD, @epoch, "2 hours ago", ... */
+int annal_filter_set_since(annal_filter *f, const char *date);
+int annal_filter_set_until(annal_filter *f, const char *date);
+void annal_filter_set_seq_range(annal_filter *f, uint64_t from, uint64_t to);
+int annal_filter_match(const annal_filter *f, const annal_record *rec);
+void annal_filter_free(annal_filter *f);
+
+typedef struct annal_walk annal_walk;
+
+typedef struct {
+	const char *log;		/* default "main" */
+	const annal_filter *filter;	/* NULL: every record */
+	int reverse;			/* oldest first */
+	uint64_t max_count;		/* 0: no limit; the newest max_count matches */
+} annal_walk_options;
+#define ANNAL_WALK_OPTIONS_INIT { NULL, NULL, 0, 0 }
+
+/*
+ * Walk a log, newest first unless reverse.  With a filter, only matching
+ * records are returned, and the walk stops as soon as no older record
+ * can match (since, from-seq: ts and seq never go backwards).
+ * ANNAL_ENOTFOUND when the log does not exist.
+ */
+int annal_walk_new(annal_walk **out, annal_repo *repo, const annal_walk_options *opts);
+/* 0 and a record (owned by the caller), ANNAL_ITEROVER, or an error. */
+int annal_walk_next(annal_record **out, annal_walk *walk);
+void annal_walk_free(annal_walk *walk);
+
+/* Names of the logs in the repository, sorted; free with annal_strv_free. */
+int annal_log_list(char ***out, size_t *n, annal_repo *repo);
+void annal_strv_free(char **v, size_t n);
+
+/* ---- verify ---------------------------------------------------------- */
+
+typedef struct {
+	const char *log;	/* default "main" */
+	const char *anchor;	/* id or prefix that must be in the chain */
+} annal_verify_options;
+#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL }
+
+typedef struct {
+	int ok;
+	uint64_t records;	/* records checked */
+	char head[41];
+	/* on failure: */
+	const char *check;	/* stable id, e.g. "seqGap" */
+	uint64_t position;	/* 1-based position from the first record; 0 if none */
+	char commit[41];	/* the failing record's id, "" if none */
+	char message[512];
+} annal_verify_result;
+
+/*
+ * Verify one log.  Returns 0 when the check ran (see result->ok), or an
+ * error (ANNAL_ENOTFOUND for an unknown log, ANNAL_ERROR for I/O).
+ */
+int annal_log_verify(annal_verify_result *result, annal_repo *repo,
+		     const annal_verify_options *opts);
+
+/* {"ok":..,"logs":[{"log":..,"ok":..,"records":..,"head":..,"error":{..}}]} */
+int annal_verify_write_json(annal_buf *out, const char *const *logs,
+			    const annal_verify_result *results, size_t n);
+
+/* The verify check ids, NULL-terminated, for documentation tests. */
+const char *const *annal_verify_checks(void);
+
+/* ---- output formats ------------------------------------------------- */
+
+int annal_buf_new(annal_buf **out);
+const char *annal_buf_ptr(const annal_buf *b);
+size_t annal_buf_len(const annal_buf *b);
+void annal_buf_clear(annal_buf *b);
+void annal_buf_free(annal_buf *b);
+
+typedef struct annal_formatter annal_formatter;
+
+/* "pretty", "oneline", "json", "jsonl", "csv"; ANNAL_EINVALID otherwise. */
+int annal_formatter_new(annal_formatter **out, const char *name);
+/* Each call appends text to out. */
+int annal_formatter_begin(annal_formatter *f, annal_buf *out);
+int annal_formatter_record(annal_formatter *f, annal_buf *out,
+			   const annal_record *rec);
+int annal_formatter_end(annal_formatter *f, annal_buf *out);
+void annal_formatter_free(annal_formatter *f);
+
+/* Counts by decision. */
+typedef struct annal_summary annal_summary;
+int annal_summary_new(annal_summary **out);
+int annal_summary_add(annal_summary *s, const annal_record *rec);
+/* format: "pretty" or "json" */
+int annal_summary_write(annal_buf *out, const annal_summary *s, const char *format);
+void annal_summary_free(annal_summary *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

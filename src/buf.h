@@ -1,0 +1,30 @@
+#ifndef ANNAL_BUF_H
+#define ANNAL_BUF_H
+#include <stddef.h>
+#include "annal.h"
+#include "error.h"
+
+/* A growable byte buffer, always NUL-terminated. */
+struct annal_buf {
+	char *ptr;
+	size_t len;
+	size_t alloc;
+	int oom;	/* sticky: an allocation failed */
+};
+#define ANNAL_BUF_INIT { NULL, 0, 0, 0 }
+
+int annal_buf_grow(annal_buf *b, size_t extra);
+int annal_buf_put(annal_buf *b, const void *data, size_t len);
+int annal_buf_puts(annal_buf *b, const char *s);
+int annal_buf_putc(annal_buf *b, char c);
+int annal_buf_printf(annal_buf *b, const char *fmt, ...) ANNAL_PRINTF(2, 3);
+/* Append text with control characters shown as '?' (for one-line output). */
+int annal_buf_put_sanitized(annal_buf *b, const char *s, size_t len);
+/* Hand the string to the caller; the buffer is reset. */
+char *annal_buf_detach(annal_buf *b);
+void annal_buf_dispose(annal_buf *b);
+/* ANNAL_ENOMEM if an earlier append failed, else 0. */
+int annal_buf_error(const annal_buf *b);
+
+void annal_hex(char *out, const unsigned char *bin, size_t len);
+#endif

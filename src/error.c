@@ -1,0 +1,75 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <git2.h>
+
+#include "error.h"
+#include "banned.h"
+
+static _Thread_local char error_message[1024];
+static _Thread_local annal_error last_error;
+
+const annal_error *annal_error_last(void)
+{
+	if (!last_error.code)
+		return NULL;
+	return &last_error;
+}
+
+void annal_error_clear(void)
+{
+	last_error.code = 0;
+	last_error.message = NULL;
+	error_message[0] = '\0';
+}
+
+/* Keep messages to one printable line: control characters become '?'. */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+int annal_error_vset(int code, const char *fmt, va_list ap)
+{
+	char tmp[sizeof(error_message)];
+
+	/* fmt's arguments may point into error_message itself */
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	memcpy(error_message, tmp, sizeof(tmp));
+	sanitize(error_message);
+	last_error.code = code;
+	last_error.message = error_message;
+	return code;
+}
+
+int annal_error_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	code = annal_error_vset(code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int annal_error_set_git(int code, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return annal_error_set(code, "%s: %s", what,
+			       e && e->message ? e->message : "unknown libgit2 error");
+}
+
+int annal_error_oom(void)
+{
+	return annal_error_set(ANNAL_ENOMEM, "out of memory");
+}
+
+void annal__bug(const char *file, int line, const char *msg)
+{
+	fprintf(stderr, "BUG: %s:%d: %s\n", file, line, msg);
+	abort();
+}

@@ -1,0 +1,292 @@
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annal.h"
+#include "filter.h"
+#include "banned.h"
+
+struct patterns {
+	char **v;
+	size_t n;
+};
+
+struct where {
+	char *path;
+	char *value;
+};
+
+struct annal_filter {
+	struct patterns actor, action, decision, tenant, trace, entity;
+	struct where *where;
+	size_t nwhere;
+	char *grep;
+	int has_since, has_until;
+	int64_t since, until;
+	uint64_t from_seq, to_seq;
+};
+
+int annal_filter_new(annal_filter **out)
+{
+	annal_filter *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return annal_error_oom();
+	f->to_seq = UINT64_MAX;
+	*out = f;
+	return 0;
+}
+
+static int patterns_add(struct patterns *p, const char *value)
+{
+	char **v = realloc(p->v, (p->n + 1) * sizeof(*v));
+
+	if (!v)
+		return annal_error_oom();
+	p->v = v;
+	if (!(p->v[p->n] = strdup(value)))
+		return annal_error_oom();
+	p->n++;
+	return 0;
+}
+
+static void patterns_free(struct patterns *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+}
+
+int annal_filter_add(annal_filter *f, const char *what, const char *value)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} kinds[] = {
+		{ "actor", offsetof(annal_filter, actor) },
+		{ "action", offsetof(annal_filter, action) },
+		{ "decision", offsetof(annal_filter, decision) },
+		{ "tenant", offsetof(annal_filter, tenant) },
+		{ "trace", offsetof(annal_filter, trace) },
+		{ "entity", offsetof(annal_filter, entity) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(what, kinds[i].name))
+			return patterns_add((struct patterns *)((char *)f + kinds[i].offset),
+					    value);
+	return annal_error_set(ANNAL_EINVALID, "unknown filter '%s'", what);
+}
+
+int annal_filter_add_where(annal_filter *f, const char *expr)
+{
+	const char *eq = strchr(expr, '=');
+	struct where *w;
+	char *path;
+
+	if (!eq || eq == expr)
+		return annal_error_set(ANNAL_EINVALID,
+				       "'%s' is not of the form <path>=<value>", expr);
+	if (!(path = strndup(expr, (size_t)(eq - expr))))
+		return annal_error_oom();
+	if (record_path_check(path) < 0) {
+		free(path);
+		return annal_error_set(ANNAL_EINVALID, "invalid field path in '%s'", expr);
+	}
+	if (!(w = realloc(f->where, (f->nwhere + 1) * sizeof(*w)))) {
+		free(path);
+		return annal_error_oom();
+	}
+	f->where = w;
+	w[f->nwhere].path = path;
+	if (!(w[f->nwhere].value = strdup(eq + 1))) {
+		free(path);
+		return annal_error_oom();
+	}
+	f->nwhere++;
+	return 0;
+}
+
+int annal_filter_set_grep(annal_filter *f, const char *text)
+{
+	free(f->grep);
+	if (!(f->grep = strdup(text)))
+		return annal_error_oom();
+	return 0;
+}
+
+static int set_date(int64_t *out, int *has, const char *date)
+{
+	int64_t now;
+	int error;
+
+	if ((error = annal_time_now(&now)) < 0 ||
+	    (error = annal_time_parse_date(out, date, now)) < 0)
+		return error;
+	*has = 1;
+	return 0;
+}
+
+int annal_filter_set_since(annal_filter *f, const char *date)
+{
+	return set_date(&f->since, &f->has_since, date);
+}
+
+int annal_filter_set_until(annal_filter *f, const char *date)
+{
+	return set_date(&f->until, &f->has_until, date);
+}
+
+void annal_filter_set_seq_range(annal_filter *f, uint64_t from, uint64_t to)
+{
+	f->from_seq = from;
+	f->to_seq = to ? to : UINT64_MAX;
+}
+
+static int any_glob(const struct patterns *p, const char *value)
+{
+	size_t i;
+
+	if (!p->n)
+		return 1;
+	if (!value)
+		return 0;
+	for (i = 0; i < p->n; i++)
+		if (!fnmatch(p->v[i], value, 0))
+			return 1;
+	return 0;
+}
+
+static int any_exact(const struct patterns *p, const char *value)
+{
+	size_t i;
+
+	if (!p->n)
+		return 1;
+	if (!value)
+		return 0;
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i], value))
+			return 1;
+	return 0;
+}
+
+static int entity_match(const struct patterns *p, const annal_record *rec)
+{
+	const char *type = annal_record_get_string(rec, "entity_type");
+	const char *id = annal_record_get_string(rec, "entity_id");
+	size_t i, tl;
+
+	if (!p->n)
+		return 1;
+	if (!id)
+		return 0;
+	tl = type ? strlen(type) : 0;
+	for (i = 0; i < p->n; i++) {
+		const char *want = p->v[i];
+		if (!strcmp(want, id))
+			return 1;
+		if (type && !strncmp(want, type, tl) && want[tl] == ':' &&
+		    !strcmp(want + tl + 1, id))
+			return 1;
+	}
+	return 0;
+}
+
+static int where_match(const struct where *w, const annal_record *rec)
+{
+	const cJSON *v = annal_json_get_path(rec->obj, w->path);
+	annal_buf b = ANNAL_BUF_INIT;
+	int hit;
+
+	if (!v)
+		return 0;
+	if (cJSON_IsString(v))
+		return !strcmp(v->valuestring, w->value);
+	if (annal_json_write(&b, v) < 0) {
+		annal_buf_dispose(&b);
+		return 0;
+	}
+	hit = !strcmp(b.ptr, w->value);
+	annal_buf_dispose(&b);
+	return hit;
+}
+
+static const char *strcasestr_ascii(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return hay;
+	return n ? NULL : hay;
+}
+
+static int grep_match(const cJSON *v, const char *text)
+{
+	const cJSON *c;
+
+	if (cJSON_IsString(v) || cJSON_IsRaw(v))
+		return strcasestr_ascii(v->valuestring, text) != NULL;
+	if (cJSON_IsArray(v) || cJSON_IsObject(v))
+		for (c = v->child; c; c = c->next)
+			if (grep_match(c, text))
+				return 1;
+	return 0;
+}
+
+int filter_exhausted(const annal_filter *f, const annal_record *rec)
+{
+	return (f->has_since && rec->ts_ms < f->since) || rec->seq < f->from_seq;
+}
+
+int filter_too_new(const annal_filter *f, const annal_record *rec)
+{
+	return rec->seq > f->to_seq || (f->has_until && rec->ts_ms > f->until);
+}
+
+int annal_filter_match(const annal_filter *f, const annal_record *rec)
+{
+	size_t i;
+
+	if (filter_exhausted(f, rec) || filter_too_new(f, rec))
+		return 0;
+	if (!any_glob(&f->actor, annal_record_get_string(rec, "actor")) ||
+	    !any_glob(&f->action, annal_record_get_string(rec, "action")) ||
+	    !any_glob(&f->decision, annal_record_get_string(rec, "decision")) ||
+	    !any_glob(&f->tenant, annal_record_get_string(rec, "tenant")) ||
+	    !any_exact(&f->trace, annal_record_get_string(rec, "trace_id")) ||
+	    !entity_match(&f->entity, rec))
+		return 0;
+	for (i = 0; i < f->nwhere; i++)
+		if (!where_match(&f->where[i], rec))
+			return 0;
+	if (f->grep && !grep_match(rec->obj, f->grep))
+		return 0;
+	return 1;
+}
+
+void annal_filter_free(annal_filter *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	patterns_free(&f->actor);
+	patterns_free(&f->action);
+	patterns_free(&f->decision);
+	patterns_free(&f->tenant);
+	patterns_free(&f->trace);
+	patterns_free(&f->entity);
+	for (i = 0; i < f->nwhere; i++) {
+		free(f->where[i].path);
+		free(f->where[i].value);
+	}
+	free(f->where);
+	free(f->grep);
+	free(f);
+}

@@ -1,0 +1,12 @@
+#ifndef ANNAL_FILTER_H
+#define ANNAL_FILTER_H
+#include "record.h"
+
+/*
+ * 1 when no record older than rec can match f, so a newest-first walk
+ * may stop: ts and seq never decrease along a log.
+ */
+int filter_exhausted(const annal_filter *f, const annal_record *rec);
+/* 1 when a newer record than rec cannot match yet (to-seq, until). */
+int filter_too_new(const annal_filter *f, const annal_record *rec);
+#endif

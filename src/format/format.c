@@ -1,0 +1,205 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "../banned.h"
+
+static const struct format_ops *const formats[] = {
+	&format_pretty, &format_oneline, &format_json, &format_jsonl, &format_csv, NULL
+};
+
+int annal_formatter_new(annal_formatter **out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; formats[i]; i++) {
+		if (strcmp(formats[i]->name, name))
+			continue;
+		if (!(*out = calloc(1, sizeof(**out))))
+			return annal_error_oom();
+		(*out)->ops = formats[i];
+		return 0;
+	}
+	return annal_error_set(ANNAL_EINVALID,
+		"unknown format '%s' (pretty, oneline, json, jsonl or csv)", name);
+}
+
+int annal_formatter_begin(annal_formatter *f, annal_buf *out)
+{
+	return f->ops->begin ? f->ops->begin(f, out) : 0;
+}
+
+int annal_formatter_record(annal_formatter *f, annal_buf *out, const annal_record *rec)
+{
+	int error = f->ops->record(f, out, rec);
+
+	f->count++;
+	return error;
+}
+
+int annal_formatter_end(annal_formatter *f, annal_buf *out)
+{
+	return f->ops->end ? f->ops->end(f, out) : 0;
+}
+
+void annal_formatter_free(annal_formatter *f)
+{
+	free(f);
+}
+
+int format_record_with_id(annal_buf *out, const annal_record *rec)
+{
+	cJSON *obj = rec->obj, *id = cJSON_CreateString(rec->id);
+	int error;
+
+	if (!id)
+		return annal_error_oom();
+	/* borrow the record's object: add "id", write, take it out again */
+	cJSON_AddItemToObject(obj, "id", id);
+	error = annal_json_write(out, obj);
+	cJSON_Delete(cJSON_DetachItemViaPointer(obj, id));
+	return error;
+}
+
+int format_summary_line(annal_buf *out, const annal_record *rec)
+{
+	static const char *const parts[] = { "actor", "action", "target" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (!(v = annal_record_get_string(rec, parts[i])))
+			continue;
+		if (i)
+			annal_buf_putc(out, ' ');
+		annal_buf_put_sanitized(out, v, strlen(v));
+	}
+	if ((v = annal_record_get_string(rec, "decision"))) {
+		annal_buf_puts(out, " -> ");
+		annal_buf_put_sanitized(out, v, strlen(v));
+	}
+	return annal_buf_error(out);
+}
+
+/* ---- summary: counts by decision ---- */
+
+static const char *const standard[] = {
+	"allowed", "blocked", "held", "redacted", "errored"
+};
+#define NSTANDARD 5
+
+struct count {
+	char *name;
+	uint64_t n;
+};
+
+struct annal_summary {
+	uint64_t standard[NSTANDARD];
+	struct count *other;
+	size_t nother;
+	uint64_t none;
+	uint64_t total;
+};
+
+int annal_summary_new(annal_summary **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : annal_error_oom();
+}
+
+int annal_summary_add(annal_summary *s, const annal_record *rec)
+{
+	const char *d = annal_record_get_string(rec, "decision");
+	struct count *v;
+	size_t i;
+
+	s->total++;
+	if (!d) {
+		s->none++;
+		return 0;
+	}
+	for (i = 0; i < NSTANDARD; i++)
+		if (!strcmp(d, standard[i])) {
+			s->standard[i]++;
+			return 0;
+		}
+	for (i = 0; i < s->nother; i++)
+		if (!strcmp(d, s->other[i].name)) {
+			s->other[i].n++;
+			return 0;
+		}
+	if (!(v = realloc(s->other, (s->nother + 1) * sizeof(*v))))
+		return annal_error_oom();
+	s->other = v;
+	if (!(v[s->nother].name = strdup(d)))
+		return annal_error_oom();
+	v[s->nother++].n = 1;
+	return 0;
+}
+
+static int count_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct count *)a)->name, ((const struct count *)b)->name);
+}
+
+static void put_count(annal_buf *out, const char *name, uint64_t n, int json, int *first)
+{
+	if (json) {
+		if (!*first)
+			annal_buf_putc(out, ',');
+		annal_json_write_string(out, name, strlen(name));
+		annal_buf_printf(out, ":%llu", (unsigned long long)n);
+	} else {
+		annal_buf_put_sanitized(out, name, strlen(name));
+		annal_buf_printf(out, " %llu\n", (unsigned long long)n);
+	}
+	*first = 0;
+}
+
+/*
+ * Text: a "<decision> <count>" line each, then "(none)" and "total".
+ * JSON keeps the decisions in an object of their own, so that no decision
+ * value can collide with "total": {"decisions":{...},"none":N,"total":N}.
+ */
+int annal_summary_write(annal_buf *out, const annal_summary *s, const char *format)
+{
+	int json, first = 1;
+	size_t i;
+
+	if (!strcmp(format, "json"))
+		json = 1;
+	else if (!strcmp(format, "pretty"))
+		json = 0;
+	else
+		return annal_error_set(ANNAL_EINVALID,
+				       "a summary is written as pretty or json, not '%s'", format);
+	if (s->nother)
+		qsort(s->other, s->nother, sizeof(*s->other), count_cmp);
+	if (json)
+		annal_buf_puts(out, "{\"decisions\":{");
+	for (i = 0; i < NSTANDARD; i++)
+		put_count(out, standard[i], s->standard[i], json, &first);
+	for (i = 0; i < s->nother; i++)
+		put_count(out, s->other[i].name, s->other[i].n, json, &first);
+	if (json) {
+		annal_buf_printf(out, "},\"none\":%llu,\"total\":%llu}\n",
+				 (unsigned long long)s->none, (unsigned long long)s->total);
+	} else {
+		if (s->none)
+			put_count(out, "(none)", s->none, 0, &first);
+		put_count(out, "total", s->total, 0, &first);
+	}
+	return annal_buf_error(out);
+}
+
+void annal_summary_free(annal_summary *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nother; i++)
+		free(s->other[i].name);
+	free(s->other);
+	free(s);
+}

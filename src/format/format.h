@@ -1,0 +1,30 @@
+#ifndef ANNAL_FORMAT_H
+#define ANNAL_FORMAT_H
+/*
+ * Output formats: one small writer per format behind one interface.
+ * Writers append text to a buffer; only cmd/ writes it out.
+ */
+#include "../record.h"
+
+struct annal_formatter;
+
+struct format_ops {
+	const char *name;
+	int (*begin)(struct annal_formatter *f, annal_buf *out);
+	int (*record)(struct annal_formatter *f, annal_buf *out, const annal_record *rec);
+	int (*end)(struct annal_formatter *f, annal_buf *out);
+};
+
+struct annal_formatter {
+	const struct format_ops *ops;
+	uint64_t count;		/* records written so far */
+};
+
+extern const struct format_ops format_pretty, format_oneline, format_json,
+	format_jsonl, format_csv;
+
+/* The record's canonical JSON with its commit id added as "id". */
+int format_record_with_id(annal_buf *out, const annal_record *rec);
+/* "actor action[ target][ -> decision]", one sanitized line. */
+int format_summary_line(annal_buf *out, const annal_record *rec);
+#endif

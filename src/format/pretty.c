@@ -1,0 +1,63 @@
+/* pretty: "record <id>", then an indented "key: value" line per field. */
+#include <string.h>
+
+#include "format.h"
+#include "../banned.h"
+
+static int pretty_record(struct annal_formatter *f, annal_buf *out, const annal_record *rec)
+{
+	static const char *const skip[] = { "hash", "prev_hash", NULL };
+	annal_buf v = ANNAL_BUF_INIT;
+	cJSON **kids = NULL;
+	const cJSON *c;
+	size_t n = 0, i, j;
+	int error = 0;
+
+	if (f->count)
+		annal_buf_putc(out, '\n');
+	annal_buf_printf(out, "record %s\n", rec->id);
+	for (c = rec->obj->child; c; c = c->next)
+		n++;
+	/* the record text is canonical: walk keys in its (sorted) order */
+	if (n && !(kids = malloc(n * sizeof(*kids)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0, c = rec->obj->child; c; c = c->next)
+		kids[i++] = (cJSON *)c;
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(kids[j - 1]->string, kids[j]->string) > 0; j--) {
+			cJSON *t = kids[j];
+			kids[j] = kids[j - 1];
+			kids[j - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		const char *const *s;
+		int skipped = 0;
+
+		for (s = skip; *s; s++)
+			skipped |= !strcmp(kids[i]->string, *s);
+		if (skipped)
+			continue;
+		annal_buf_puts(out, "    ");
+		annal_buf_put_sanitized(out, kids[i]->string, strlen(kids[i]->string));
+		annal_buf_puts(out, ": ");
+		if (cJSON_IsString(kids[i])) {
+			annal_buf_put_sanitized(out, kids[i]->valuestring,
+						strlen(kids[i]->valuestring));
+		} else {
+			annal_buf_clear(&v);
+			if ((error = annal_json_write(&v, kids[i])) < 0)
+				goto out;
+			annal_buf_put_sanitized(out, v.ptr, v.len);
+		}
+		annal_buf_putc(out, '\n');
+	}
+	error = annal_buf_error(out);
+out:
+	free(kids);
+	annal_buf_dispose(&v);
+	return error;
+}
+
+const struct format_ops format_pretty = { "pretty", NULL, pretty_record, NULL };

@@ -1,0 +1,50 @@
+#ifndef ANNAL_JSON_H
+#define ANNAL_JSON_H
+/*
+ * Strict JSON in, canonical JSON out.
+ *
+ * Parsing builds a cJSON tree but is our own: cJSON accepts duplicate
+ * keys, invalid UTF-8 and lone surrogates, and keeps numbers only as
+ * doubles.  Numbers are stored as cJSON_Raw nodes holding their canonical
+ * text, so integers of any size survive and floats print as Python does.
+ *
+ * Canonical form = Python's json.dumps(obj, sort_keys=True,
+ * separators=(",", ":"), ensure_ascii=False), byte for byte.
+ */
+#include <cjson/cJSON.h>
+#include "buf.h"
+
+#define ANNAL_JSON_MAX_DEPTH 64
+#define ANNAL_JSON_MAX_KEY 256
+#define ANNAL_JSON_MAX_DIGITS 4300	/* Python's int-to-text limit */
+
+/*
+ * Parse exactly one JSON value filling s[0..len).  ANNAL_EINVALID with a
+ * message such as "invalid JSON at byte 17: duplicate key 'a'".
+ */
+int annal_json_parse(cJSON **out, const char *s, size_t len);
+
+/* Append the canonical form of v. */
+int annal_json_write(annal_buf *b, const cJSON *v);
+/* The same for an object, leaving out the top-level key omit. */
+int annal_json_write_omit(annal_buf *b, const cJSON *obj, const char *omit);
+/* ... leaving out the NULL-terminated list of top-level keys omit. */
+int annal_json_write_without(annal_buf *b, const cJSON *obj, const char *const *omit);
+/* Append a JSON string literal (escaped as Python does). */
+int annal_json_write_string(annal_buf *b, const char *s, size_t len);
+
+/* A number node from canonical text or an integer. */
+cJSON *annal_json_number_u64(uint64_t v);
+/* Is v a number node (canonical text in v->valuestring)? */
+int annal_json_is_number(const cJSON *v);
+/* Parse an unsigned integer node; ANNAL_EINVALID if not one. */
+int annal_json_get_u64(uint64_t *out, const cJSON *v);
+
+/* Lookup by exact key (cJSON's own lookup is case-insensitive). */
+cJSON *annal_json_get(const cJSON *obj, const char *key);
+/* Lookup a dotted path through nested objects. */
+cJSON *annal_json_get_path(const cJSON *obj, const char *path);
+
+/* Check that s[0..len) is valid UTF-8 without NUL; 0 or ANNAL_EINVALID. */
+int annal_utf8_check(const char *s, size_t len);
+#endif

@@ -1,0 +1,744 @@
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "record.h"
+#include "banned.h"
+
+enum field_type {
+	F_ID,		/* string, 1..1024 bytes, no control characters */
+	F_TEXT,		/* any string */
+	F_TIME,		/* RFC 3339 date-time string */
+	F_ANY,		/* any JSON value */
+	F_LABELS,	/* object of strings */
+	F_COMMIT,	/* 40 lowercase hex digits */
+	F_ASSIGNED,	/* seq, ts, prev_hash, hash: annal's */
+	F_REDACTED,	/* annal's list of redacted paths */
+	F_RESERVED	/* never stored */
+};
+
+/* Sorted by name. */
+static const struct field {
+	const char *name;
+	enum field_type type;
+} fields[] = {
+	{ "action", F_ID },
+	{ "actor", F_ID },
+	{ "actor_role", F_ID },
+	{ "after", F_ANY },
+	{ "agent_id", F_ID },
+	{ "before", F_ANY },
+	{ "corrects", F_COMMIT },
+	{ "decision", F_ID },
+	{ "entity_id", F_ID },
+	{ "entity_type", F_ID },
+	{ "environment", F_ID },
+	{ "event_time", F_TIME },
+	{ "hash", F_ASSIGNED },
+	{ "id", F_RESERVED },
+	{ "labels", F_LABELS },
+	{ "params", F_ANY },
+	{ "prev_hash", F_ASSIGNED },
+	{ "reason", F_TEXT },
+	{ "redacted", F_REDACTED },
+	{ "request_id", F_ID },
+	{ "seq", F_ASSIGNED },
+	{ "source_ip", F_ID },
+	{ "target", F_ID },
+	{ "tenant", F_ID },
+	{ "trace_id", F_ID },
+	{ "ts", F_ASSIGNED },
+};
+
+static int field_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct field *)elem)->name);
+}
+
+static const struct field *field_lookup(const char *name)
+{
+	return bsearch(name, fields, sizeof(fields) / sizeof(fields[0]),
+		       sizeof(fields[0]), field_cmp);
+}
+
+static int bad(const char **check, const char *id, const char *fmt, ...) ANNAL_PRINTF(3, 4);
+static int bad(const char **check, const char *id, const char *fmt, ...)
+{
+	va_list ap;
+	int error;
+
+	if (check)
+		*check = id;
+	va_start(ap, fmt);
+	error = annal_error_vset(ANNAL_EINVALID, fmt, ap);
+	va_end(ap);
+	return error;
+}
+
+static int check_id_string(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > ANNAL_FIELD_MAX)
+		return -1;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return -1;
+	return 0;
+}
+
+static int is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[n] == '\0';
+}
+
+int record_hash_check(const char *s)
+{
+	return !strncmp(s, "sha256:", 7) && is_hex(s + 7, 64) ? 0 : -1;
+}
+
+static int check_assigned(const cJSON *v, const char **check)
+{
+	const char *name = v->string;
+	uint64_t seq;
+	int64_t ms;
+
+	if (!strcmp(name, "seq")) {
+		if (annal_json_get_u64(&seq, v) < 0 || !seq)
+			return bad(check, "badField", "field '%s' must be a positive integer", name);
+	} else if (!strcmp(name, "ts")) {
+		if (!cJSON_IsString(v) || annal_time_parse_ts(&ms, v->valuestring) < 0)
+			return bad(check, "badField",
+				   "field '%s' must be a time of the form YYYY-MM-DDTHH:MM:SS.mmmZ", name);
+	} else if (!cJSON_IsString(v) || record_hash_check(v->valuestring) < 0) {
+		return bad(check, "badField", "field '%s' must be \"sha256:\" and 64 hex digits", name);
+	}
+	return 0;
+}
+
+static int check_redacted(const cJSON *v, const char **check)
+{
+	const cJSON *c;
+
+	if (!cJSON_IsArray(v) || !v->child)
+		return bad(check, "badField", "field '%s' must be a non-empty array of paths", v->string);
+	for (c = v->child; c; c = c->next) {
+		if (!cJSON_IsString(c) || record_path_check(c->valuestring) < 0)
+			return bad(check, "badField", "field '%s' must be a non-empty array of paths", v->string);
+		if (c->next && cJSON_IsString(c->next) &&
+		    strcmp(c->valuestring, c->next->valuestring) >= 0)
+			return bad(check, "badField", "field '%s' must be sorted and unique", v->string);
+	}
+	return 0;
+}
+
+int record_check_fields(const cJSON *obj, enum record_mode mode, const char **check)
+{
+	static const char *const required[] = { "actor", "action" };
+	static const char *const assigned[] = { "seq", "ts", "prev_hash", "hash" };
+	const cJSON *v, *c;
+	size_t i;
+	int64_t ms;
+
+	if (!cJSON_IsObject(obj))
+		return bad(check, "badRecord", "a record must be a JSON object");
+	for (i = 0; i < 2; i++)
+		if (!annal_json_get(obj, required[i]))
+			return bad(check, "missingField", "'%s' is required", required[i]);
+	if (mode == RECORD_STORED)
+		for (i = 0; i < 4; i++)
+			if (!annal_json_get(obj, assigned[i]))
+				return bad(check, "missingField", "'%s' is required", assigned[i]);
+
+	for (v = obj->child; v; v = v->next) {
+		const struct field *f = field_lookup(v->string);
+
+		if (!f)
+			continue;
+		switch (f->type) {
+		case F_ID:
+			if (!cJSON_IsString(v) || check_id_string(v->valuestring) < 0)
+				return bad(check, "badField",
+					   "field '%s' must be a string of 1 to 1024 bytes without control characters",
+					   v->string);
+			break;
+		case F_TEXT:
+			if (!cJSON_IsString(v))
+				return bad(check, "badField", "field '%s' must be a string", v->string);
+			break;
+		case F_TIME:
+			if (!cJSON_IsString(v) || annal_time_parse_rfc3339(&ms, v->valuestring) < 0)
+				return bad(check, "badField",
+					   "field '%s' must be an RFC 3339 date-time", v->string);
+			break;
+		case F_ANY:
+			break;
+		case F_LABELS:
+			if (!cJSON_IsObject(v))
+				return bad(check, "badField", "field '%s' must be an object of strings", v->string);
+			for (c = v->child; c; c = c->next)
+				if (!cJSON_IsString(c))
+					return bad(check, "badField",
+						   "field '%s' must be an object of strings", v->string);
+			break;
+		case F_COMMIT:
+			if (!cJSON_IsString(v) || !is_hex(v->valuestring, 40))
+				return bad(check, "badField",
+					   "field '%s' must be a full record id (40 hex digits)", v->string);
+			break;
+		case F_ASSIGNED:
+			if (mode == RECORD_DRAFT)
+				return bad(check, "badField",
+					   "field '%s' is assigned by annal and cannot be set", v->string);
+			if (check_assigned(v, check) < 0)
+				return ANNAL_EINVALID;
+			break;
+		case F_REDACTED:
+			if (mode == RECORD_DRAFT)
+				return bad(check, "badField",
+					   "field '%s' is set by annal (use --redact)", v->string);
+			if (check_redacted(v, check) < 0)
+				return ANNAL_EINVALID;
+			break;
+		case F_RESERVED:
+			return bad(check, "badField",
+				   "field '%s' is reserved (a record's id is its commit id)", v->string);
+		}
+	}
+	return 0;
+}
+
+int record_path_check(const char *path)
+{
+	const char *p = path;
+	size_t n = 0;
+
+	if (!*p)
+		return -1;
+	for (; ; p++) {
+		if (*p == '.' || !*p) {
+			if (!n || n > ANNAL_JSON_MAX_KEY)
+				return -1;
+			n = 0;
+			if (!*p)
+				return 0;
+		} else {
+			n++;
+		}
+	}
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int record_redact(cJSON *obj, const char *const *paths)
+{
+	const char **hit = NULL;
+	cJSON *list = NULL, *v, *repl, *parent;
+	const char *dot;
+	size_t n = 0, nhit = 0, i;
+	int error = 0;
+
+	if (!paths || !paths[0])
+		return 0;
+	while (paths[n])
+		n++;
+	hit = calloc(n, sizeof(*hit));
+	if (!hit)
+		return annal_error_oom();
+	for (i = 0; i < n; i++) {
+		if (!strcmp(paths[i], "actor") || !strcmp(paths[i], "action") ||
+		    !strcmp(paths[i], "corrects")) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"cannot redact '%s': it is needed to read the record", paths[i]);
+			goto out;
+		}
+		if (!(v = annal_json_get_path(obj, paths[i])))
+			continue;
+		parent = obj;
+		if ((dot = strrchr(paths[i], '.'))) {
+			char *pp = strndup(paths[i], (size_t)(dot - paths[i]));
+			if (!pp) {
+				error = annal_error_oom();
+				goto out;
+			}
+			parent = annal_json_get_path(obj, pp);
+			free(pp);
+		}
+		if (!(repl = cJSON_CreateString(ANNAL_REDACTED)) ||
+		    !(repl->string = strdup(v->string))) {
+			cJSON_Delete(repl);
+			error = annal_error_oom();
+			goto out;
+		}
+		cJSON_ReplaceItemViaPointer(parent, v, repl);
+		hit[nhit++] = paths[i];
+	}
+	if (!nhit)
+		goto out;
+	qsort(hit, nhit, sizeof(*hit), strp_cmp);
+	if (!(list = cJSON_CreateArray())) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < nhit; i++) {
+		cJSON *s;
+		if (i && !strcmp(hit[i], hit[i - 1]))
+			continue;
+		if (!(s = cJSON_CreateString(hit[i]))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		cJSON_AddItemToArray(list, s);
+	}
+	cJSON_AddItemToObject(obj, "redacted", list);
+	list = NULL;
+out:
+	cJSON_Delete(list);
+	free(hit);
+	return error;
+}
+
+int record_hash(char out[ANNAL_HASH_LEN + 1], const cJSON *obj)
+{
+	annal_buf b = ANNAL_BUF_INIT;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	int error;
+
+	if ((error = annal_json_write_omit(&b, obj, "hash")) < 0)
+		goto out;
+	crypto_hash_sha256(digest, (const unsigned char *)b.ptr, b.len);
+	memcpy(out, "sha256:", 7);
+	annal_hex(out + 7, digest, sizeof(digest));
+out:
+	annal_buf_dispose(&b);
+	return error;
+}
+
+static int add_string(cJSON *obj, const char *key, const char *value)
+{
+	cJSON *v = cJSON_CreateString(value);
+
+	if (!v)
+		return annal_error_oom();
+	cJSON_AddItemToObject(obj, key, v);
+	return 0;
+}
+
+static int fill_cache(annal_record *rec)
+{
+	const cJSON *v;
+	int64_t ms;
+
+	rec->seq = 0;
+	rec->ts[0] = rec->hash[0] = rec->prev_hash[0] = '\0';
+	rec->ts_ms = 0;
+	if ((v = annal_json_get(rec->obj, "seq")))
+		annal_json_get_u64(&rec->seq, v);
+	if ((v = annal_json_get(rec->obj, "ts")) && cJSON_IsString(v) &&
+	    !annal_time_parse_ts(&ms, v->valuestring)) {
+		memcpy(rec->ts, v->valuestring, ANNAL_TS_LEN + 1);
+		rec->ts_ms = ms;
+	}
+	if ((v = annal_json_get(rec->obj, "hash")) && cJSON_IsString(v) &&
+	    !record_hash_check(v->valuestring))
+		memcpy(rec->hash, v->valuestring, ANNAL_HASH_LEN + 1);
+	if ((v = annal_json_get(rec->obj, "prev_hash")) && cJSON_IsString(v) &&
+	    !record_hash_check(v->valuestring))
+		memcpy(rec->prev_hash, v->valuestring, ANNAL_HASH_LEN + 1);
+	annal_error_clear();
+	return 0;
+}
+
+int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
+		 int64_t ts_ms, const char *prev_hash)
+{
+	annal_record *rec = NULL;
+	annal_buf b = ANNAL_BUF_INIT;
+	char ts[ANNAL_TS_LEN + 1], hash[ANNAL_HASH_LEN + 1];
+	cJSON *n;
+	int error;
+
+	if ((error = annal_time_format(ts, ts_ms)) < 0)
+		goto out;
+	if (!(rec = calloc(1, sizeof(*rec))) ||
+	    !(rec->obj = cJSON_Duplicate(draft, 1)) ||
+	    !(n = annal_json_number_u64(seq))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	cJSON_AddItemToObject(rec->obj, "seq", n);
+	if ((error = add_string(rec->obj, "ts", ts)) < 0 ||
+	    (error = add_string(rec->obj, "prev_hash", prev_hash)) < 0 ||
+	    (error = record_hash(hash, rec->obj)) < 0 ||
+	    (error = add_string(rec->obj, "hash", hash)) < 0 ||
+	    (error = annal_json_write(&b, rec->obj)) < 0)
+		goto out;
+	if (b.len > ANNAL_RECORD_MAX) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"record is %zu bytes, over the limit of %d bytes",
+			b.len, ANNAL_RECORD_MAX);
+		goto out;
+	}
+	rec->json_len = b.len;
+	rec->json = annal_buf_detach(&b);
+	fill_cache(rec);
+	*out = rec;
+	rec = NULL;
+out:
+	annal_buf_dispose(&b);
+	annal_record_free(rec);
+	return error;
+}
+
+/*
+ * Text for the commit's identity and summary: control characters and the
+ * angle brackets git reserves become '?', and length is capped on a
+ * UTF-8 character boundary.
+ */
+static void put_cosmetic(annal_buf *b, const char *s, size_t cap)
+{
+	size_t n = strlen(s), i;
+
+	if (n > cap) {
+		n = cap;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		annal_buf_putc(b, (c < 0x20 || c == 0x7f || c == '<' || c == '>') ? '?' : (char)c);
+	}
+}
+
+static const char *string_field(const cJSON *obj, const char *key)
+{
+	const cJSON *v = annal_json_get(obj, key);
+
+	return v && cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int record_commit_text(annal_buf *out, const annal_record *rec, const char *parent_hex)
+{
+	const char *actor = string_field(rec->obj, "actor");
+	const char *action = string_field(rec->obj, "action");
+	const char *target = string_field(rec->obj, "target");
+	const char *decision = string_field(rec->obj, "decision");
+	long long secs = (long long)(rec->ts_ms / 1000);
+	int i;
+
+	if (!actor || !action)
+		return annal_error_set(ANNAL_EINVALID, "record without actor or action");
+	annal_buf_puts(out, "tree " ANNAL_EMPTY_TREE "\n");
+	if (parent_hex)
+		annal_buf_printf(out, "parent %s\n", parent_hex);
+	for (i = 0; i < 2; i++) {
+		annal_buf_puts(out, i ? "committer " : "author ");
+		put_cosmetic(out, actor, 128);
+		annal_buf_printf(out, " <annal> %lld +0000\n", secs);
+	}
+	annal_buf_printf(out, "\n#%llu ", (unsigned long long)rec->seq);
+	put_cosmetic(out, actor, 128);
+	annal_buf_putc(out, ' ');
+	put_cosmetic(out, action, 128);
+	if (target) {
+		annal_buf_putc(out, ' ');
+		put_cosmetic(out, target, 128);
+	}
+	if (decision) {
+		annal_buf_puts(out, " -> ");
+		put_cosmetic(out, decision, 64);
+	}
+	annal_buf_puts(out, "\n\n");
+	annal_buf_put(out, rec->json, rec->json_len);
+	annal_buf_putc(out, '\n');
+	return annal_buf_error(out);
+}
+
+static int corrupt(const char *what)
+{
+	return annal_error_set(ANNAL_ECORRUPT, "%s", what);
+}
+
+int record_commit_parse(struct commit_parts *out, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *eol, *body, *nl;
+
+	memset(out, 0, sizeof(*out));
+	if (memchr(data, '\0', len))
+		return corrupt("commit contains a NUL byte");
+	/* headers, up to the first empty line */
+	for (;;) {
+		if (p >= end)
+			return corrupt("commit has no message");
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			return corrupt("commit has no message");
+		if (eol == p)
+			break;
+		if ((size_t)(eol - p) == 45 && !memcmp(p, "tree ", 5)) {
+			out->tree = p + 5;
+		} else if ((size_t)(eol - p) == 47 && !memcmp(p, "parent ", 7)) {
+			if (out->nparents < 2)
+				out->parents[out->nparents] = p + 7;
+			out->nparents++;
+		}
+		p = eol + 1;
+	}
+	if (!out->tree)
+		return corrupt("commit has no tree");
+	body = eol + 1;
+	out->message = body;
+	out->message_len = (size_t)(end - body);
+	/* summary line, empty line, JSON, newline */
+	nl = memchr(body, '\n', (size_t)(end - body));
+	if (!nl || nl + 1 >= end || nl[1] != '\n')
+		return corrupt("message is not a summary line, an empty line and a record");
+	out->json = nl + 2;
+	if (end - out->json < 2 || end[-1] != '\n' ||
+	    memchr(out->json, '\n', (size_t)(end - out->json) - 1))
+		return corrupt("message is not a summary line, an empty line and a record");
+	out->json_len = (size_t)(end - out->json) - 1;
+	return 0;
+}
+
+int record_from_commit(annal_record **out, const git_oid *id, const char *data, size_t len)
+{
+	struct commit_parts parts;
+	annal_record *rec = NULL;
+	int error;
+
+	if ((error = record_commit_parse(&parts, data, len)) < 0)
+		return error;
+	if (!(rec = calloc(1, sizeof(*rec))) ||
+	    !(rec->json = malloc(parts.json_len + 1))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	memcpy(rec->json, parts.json, parts.json_len);
+	rec->json[parts.json_len] = '\0';
+	rec->json_len = parts.json_len;
+	if ((error = annal_json_parse(&rec->obj, rec->json, rec->json_len)) < 0) {
+		error = annal_error_set(ANNAL_ECORRUPT, "record: %s",
+					annal_error_last()->message);
+		goto out;
+	}
+	if (!cJSON_IsObject(rec->obj)) {
+		error = corrupt("record is not a JSON object");
+		goto out;
+	}
+	git_oid_tostr(rec->id, sizeof(rec->id), id);
+	fill_cache(rec);
+	*out = rec;
+	rec = NULL;
+out:
+	annal_record_free(rec);
+	return error;
+}
+
+/* ---- public accessors ---- */
+
+const char *annal_record_json(const annal_record *rec) { return rec->json; }
+size_t annal_record_json_len(const annal_record *rec) { return rec->json_len; }
+const char *annal_record_id(const annal_record *rec) { return rec->id; }
+uint64_t annal_record_seq(const annal_record *rec) { return rec->seq; }
+const char *annal_record_ts(const annal_record *rec) { return rec->ts; }
+
+const char *annal_record_get_string(const annal_record *rec, const char *key)
+{
+	return string_field(rec->obj, key);
+}
+
+void annal_record_free(annal_record *rec)
+{
+	if (!rec)
+		return;
+	cJSON_Delete(rec->obj);
+	free(rec->json);
+	free(rec);
+}
+
+/* ---- drafts ---- */
+
+int annal_draft_new(annal_draft **out)
+{
+	annal_draft *d = calloc(1, sizeof(*d));
+
+	if (!d || !(d->obj = cJSON_CreateObject())) {
+		free(d);
+		return annal_error_oom();
+	}
+	*out = d;
+	return 0;
+}
+
+int annal_draft_from_json(annal_draft **out, const char *json, size_t len)
+{
+	annal_draft *d;
+	cJSON *obj = NULL;
+	int error;
+
+	if (len > 4 * ANNAL_RECORD_MAX)
+		return annal_error_set(ANNAL_EINVALID, "input is over %d bytes",
+				       4 * ANNAL_RECORD_MAX);
+	if ((error = annal_json_parse(&obj, json, len)) < 0)
+		return error;
+	if (!cJSON_IsObject(obj)) {
+		cJSON_Delete(obj);
+		return annal_error_set(ANNAL_EINVALID, "a record must be a JSON object");
+	}
+	if (!(d = calloc(1, sizeof(*d)))) {
+		cJSON_Delete(obj);
+		return annal_error_oom();
+	}
+	d->obj = obj;
+	*out = d;
+	return 0;
+}
+
+/* Find or create the object holding the last component of path. */
+static int path_parent(cJSON **parent, const char **leaf, cJSON *root, const char *path)
+{
+	char key[ANNAL_JSON_MAX_KEY + 1];
+	const char *dot;
+	cJSON *cur = root, *next;
+
+	if (record_path_check(path) < 0)
+		return annal_error_set(ANNAL_EINVALID, "invalid field name '%s'", path);
+	while ((dot = strchr(path, '.'))) {
+		size_t n = (size_t)(dot - path);
+		memcpy(key, path, n);
+		key[n] = '\0';
+		next = annal_json_get(cur, key);
+		if (!next) {
+			if (!(next = cJSON_CreateObject()))
+				return annal_error_oom();
+			cJSON_AddItemToObject(cur, key, next);
+		} else if (!cJSON_IsObject(next)) {
+			return annal_error_set(ANNAL_EINVALID,
+				"field '%s' is not an object", key);
+		}
+		cur = next;
+		path = dot + 1;
+	}
+	*parent = cur;
+	*leaf = path;
+	return 0;
+}
+
+static int draft_set(annal_draft *d, const char *path, cJSON *v)
+{
+	cJSON *parent;
+	const char *leaf;
+	int error;
+
+	if ((error = path_parent(&parent, &leaf, d->obj, path)) < 0)
+		goto fail;
+	if (annal_json_get(parent, leaf)) {
+		error = annal_error_set(ANNAL_EINVALID, "field '%s' given twice", path);
+		goto fail;
+	}
+	cJSON_AddItemToObject(parent, leaf, v);
+	return 0;
+fail:
+	cJSON_Delete(v);
+	return error;
+}
+
+int annal_draft_set_string(annal_draft *d, const char *path, const char *value)
+{
+	cJSON *v;
+
+	if (annal_utf8_check(value, strlen(value)) < 0)
+		return annal_error_set(ANNAL_EINVALID, "field '%s': %s", path,
+				       annal_error_last()->message);
+	if (!(v = cJSON_CreateString(value)))
+		return annal_error_oom();
+	return draft_set(d, path, v);
+}
+
+int annal_draft_set_json(annal_draft *d, const char *path, const char *json)
+{
+	cJSON *v;
+
+	if (annal_json_parse(&v, json, strlen(json)) < 0)
+		return annal_error_set(ANNAL_EINVALID, "field '%s': %s", path,
+				       annal_error_last()->message);
+	return draft_set(d, path, v);
+}
+
+static int merge(cJSON *dst, const cJSON *src, annal_buf *path)
+{
+	const cJSON *s;
+	size_t mark = path->len;
+	int error = 0;
+
+	for (s = src->child; s; s = s->next) {
+		cJSON *d = annal_json_get(dst, s->string), *copy;
+
+		path->len = mark;
+		if (mark)
+			annal_buf_putc(path, '.');
+		annal_buf_puts(path, s->string);
+		if (d && cJSON_IsObject(d) && cJSON_IsObject(s)) {
+			if ((error = merge(d, s, path)) < 0)
+				return error;
+			continue;
+		}
+		if (d)
+			return annal_error_set(ANNAL_EINVALID, "field '%s' given twice",
+					       path->ptr);
+		if (!(copy = cJSON_Duplicate(s, 1)))
+			return annal_error_oom();
+		cJSON_AddItemToObject(dst, s->string, copy);
+	}
+	path->len = mark;
+	return error;
+}
+
+int annal_draft_merge(annal_draft *d, const annal_draft *src)
+{
+	annal_buf path = ANNAL_BUF_INIT;
+	int error = merge(d->obj, src->obj, &path);
+
+	annal_buf_dispose(&path);
+	return error;
+}
+
+void annal_draft_free(annal_draft *d)
+{
+	if (!d)
+		return;
+	cJSON_Delete(d->obj);
+	free(d);
+}
+
+int annal_draft_set_field(annal_draft *d, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	char *key;
+	int error;
+
+	if (!eq || eq == spec || (eq == spec + 1 && spec[0] == ':'))
+		return annal_error_set(ANNAL_EINVALID,
+			"'%s' is not <key>=<value> or <key>:=<json>", spec);
+	if (eq[-1] == ':') {
+		if (!(key = strndup(spec, (size_t)(eq - 1 - spec))))
+			return annal_error_oom();
+		error = annal_draft_set_json(d, key, eq + 1);
+	} else {
+		if (!(key = strndup(spec, (size_t)(eq - spec))))
+			return annal_error_oom();
+		error = annal_draft_set_string(d, key, eq + 1);
+	}
+	free(key);
+	return error;
+}

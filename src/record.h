@@ -1,0 +1,85 @@
+#ifndef ANNAL_RECORD_H
+#define ANNAL_RECORD_H
+/*
+ * The record model: what a caller may put in a record, what annal adds,
+ * the canonical text, the record hash, and the commit that stores it.
+ * Both append and verify go through these functions, so there is one
+ * definition of a valid record.
+ */
+#include <git2.h>
+#include "json.h"
+#include "date.h"
+
+#define ANNAL_RECORD_MAX (1024 * 1024)	/* canonical bytes */
+#define ANNAL_FIELD_MAX 1024		/* id-like string fields */
+#define ANNAL_HASH_LEN 71		/* "sha256:" + 64 hex */
+#define ANNAL_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+#define ANNAL_REDACTED "[REDACTED]"
+
+struct annal_draft {
+	cJSON *obj;
+};
+
+struct annal_record {
+	cJSON *obj;		/* all fields, including hash */
+	char *json;		/* canonical text of obj */
+	size_t json_len;
+	char id[41];
+	uint64_t seq;
+	char ts[ANNAL_TS_LEN + 1];
+	int64_t ts_ms;
+	char hash[ANNAL_HASH_LEN + 1];
+	char prev_hash[ANNAL_HASH_LEN + 1];
+};
+
+/* Which rules apply: to a caller's draft, or to a stored record. */
+enum record_mode { RECORD_DRAFT, RECORD_STORED };
+
+/*
+ * Check obj's fields against the field table.  On failure returns
+ * ANNAL_EINVALID and, when check is not NULL, the verify check id
+ * ("missingField" or "badField").
+ */
+int record_check_fields(const cJSON *obj, enum record_mode mode, const char **check);
+
+/* Replace the values at the given dotted paths; adds "redacted". */
+int record_redact(cJSON *obj, const char *const *paths);
+/* Is path a syntactically valid dotted path? */
+int record_path_check(const char *path);
+
+/*
+ * Make a record from a draft object: adds seq, ts, prev_hash and hash,
+ * and checks the size limit.  The object is copied.
+ */
+int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
+		 int64_t ts_ms, const char *prev_hash);
+
+/* "sha256:<hex>" of obj's canonical text without its "hash" key. */
+int record_hash(char out[ANNAL_HASH_LEN + 1], const cJSON *obj);
+int record_hash_check(const char *s);
+
+/* The commit object (without the "commit <len>\0" header) storing rec. */
+int record_commit_text(annal_buf *out, const annal_record *rec, const char *parent_hex);
+
+/*
+ * The parts of a stored commit.  Pointers point into the commit data.
+ */
+struct commit_parts {
+	const char *tree;	/* 40 hex, not terminated */
+	const char *parents[2];	/* the first two; nparents counts all */
+	size_t nparents;
+	const char *message;
+	size_t message_len;
+	const char *json;	/* the record line inside the message */
+	size_t json_len;
+};
+/* Split a commit into its parts; ANNAL_ECORRUPT if it is not one of ours. */
+int record_commit_parse(struct commit_parts *out, const char *data, size_t len);
+
+/*
+ * Read a record from commit data: parse the JSON strictly and fill the
+ * cached fields.  Does not check the chain.
+ */
+int record_from_commit(annal_record **out, const git_oid *id,
+		       const char *data, size_t len);
+#endif

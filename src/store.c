@@ -1,0 +1,292 @@
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store.h"
+#include "record.h"
+#include "banned.h"
+
+int annal_log_name_check(const char *name)
+{
+	const char *p = name, *comp = name;
+	size_t n = strlen(name);
+
+	if (!n || n > 200)
+		goto bad;
+	for (;; p++) {
+		if (*p == '/' || !*p) {
+			size_t len = (size_t)(p - comp);
+			if (!len || comp[0] == '.' || comp[0] == '-')
+				goto bad;
+			if (len >= 5 && !memcmp(p - 5, ".lock", 5))
+				goto bad;
+			if (!*p)
+				break;
+			comp = p + 1;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			goto bad;
+		if (*p == '.' && p[1] == '.')
+			goto bad;
+	}
+	return 0;
+bad:
+	return annal_error_set(ANNAL_EINVALID, "invalid log name '%s'", name);
+}
+
+int store_ref_name(annal_buf *out, const char *log)
+{
+	int error;
+
+	if ((error = annal_log_name_check(log)) < 0)
+		return error;
+	annal_buf_clear(out);
+	annal_buf_puts(out, ANNAL_REF_PREFIX);
+	annal_buf_puts(out, log);
+	return annal_buf_error(out);
+}
+
+static int repo_finish(annal_repo **out, git_repository *git)
+{
+	annal_repo *repo = calloc(1, sizeof(*repo));
+	const char *path = git_repository_path(git);
+
+	if (!repo || !(repo->path = strdup(path))) {
+		free(repo);
+		git_repository_free(git);
+		return annal_error_oom();
+	}
+	repo->git = git;
+	if (git_repository_odb(&repo->odb, git) < 0) {
+		int error = annal_error_set_git(ANNAL_ENOREPO, "cannot open the object database");
+		annal_repo_free(repo);
+		return error;
+	}
+	*out = repo;
+	return 0;
+}
+
+int annal_repo_open(annal_repo **out, const char *path)
+{
+	git_repository *git = NULL;
+	unsigned flags = path ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0;
+
+	if (git_repository_open_ext(&git, path ? path : ".", flags, NULL) < 0)
+		return annal_error_set(ANNAL_ENOREPO, "not a git repository: '%s'",
+				       path ? path : ".");
+	return repo_finish(out, git);
+}
+
+static int configure(git_repository *git)
+{
+	git_config *cfg = NULL;
+	int error = 0;
+
+	if (git_repository_config(&cfg, git) < 0 ||
+	    git_config_set_int32(cfg, "annal.formatVersion", 1) < 0 ||
+	    git_config_set_bool(cfg, "receive.denyNonFastForwards", 1) < 0 ||
+	    git_config_set_bool(cfg, "receive.denyDeletes", 1) < 0)
+		error = annal_error_set_git(ANNAL_ERROR, "cannot write the repository configuration");
+	git_config_free(cfg);
+	return error;
+}
+
+int annal_repo_init(annal_repo **out, const char *path, int *created)
+{
+	git_repository *git = NULL;
+	annal_repo *repo = NULL;
+	int error;
+
+	*created = 0;
+	if (git_repository_open_ext(&git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		git_repository_init_options o;
+
+		git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+		o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
+			  GIT_REPOSITORY_INIT_NO_REINIT;
+		o.mode = GIT_REPOSITORY_INIT_SHARED_UMASK;
+		if (git_repository_init_ext(&git, path, &o) < 0)
+			return annal_error_set_git(ANNAL_ERROR, "cannot create the repository");
+		*created = 1;
+	}
+	if ((error = repo_finish(&repo, git)) < 0)
+		return error;
+	if ((error = configure(repo->git)) < 0 ||
+	    (error = store_ensure_empty_tree(repo)) < 0)
+		goto out;
+	*out = repo;
+	repo = NULL;
+out:
+	annal_repo_free(repo);
+	return error;
+}
+
+const char *annal_repo_path(const annal_repo *repo)
+{
+	return repo->path;
+}
+
+void annal_repo_free(annal_repo *repo)
+{
+	if (!repo)
+		return;
+	git_odb_free(repo->odb);
+	git_repository_free(repo->git);
+	free(repo->path);
+	free(repo);
+}
+
+int store_head(git_oid *out, int *exists, annal_repo *repo, const char *refname)
+{
+	git_reference *ref = NULL;
+	int error;
+
+	*exists = 0;
+	error = git_reference_lookup(&ref, repo->git, refname);
+	if (error == GIT_ENOTFOUND)
+		return 0;
+	if (error < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot read the log's ref");
+	if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
+		git_reference_free(ref);
+		return annal_error_set(ANNAL_ECORRUPT,
+				       "'%s' is a symbolic reference", refname);
+	}
+	git_oid_cpy(out, git_reference_target(ref));
+	git_reference_free(ref);
+	*exists = 1;
+	return 0;
+}
+
+int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	int error = git_odb_read(out, repo->odb, id);
+
+	if (error == GIT_ENOTFOUND)
+		return annal_error_set(ANNAL_ECORRUPT, "object %s is missing",
+				       git_oid_tostr(hex, sizeof(hex), id));
+	if (error < 0)
+		return annal_error_set_git(ANNAL_ECORRUPT, "cannot read an object");
+	return 0;
+}
+
+int store_write_commit(git_oid *out, annal_repo *repo, const char *data, size_t len)
+{
+	if (git_odb_write(out, repo->odb, data, len, GIT_OBJECT_COMMIT) < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot write a record");
+	return 0;
+}
+
+int store_ensure_empty_tree(annal_repo *repo)
+{
+	git_oid id, want;
+
+	git_oid_fromstr(&want, ANNAL_EMPTY_TREE);
+	if (git_odb_exists(repo->odb, &want))
+		return 0;
+	if (git_odb_write(&id, repo->odb, "", 0, GIT_OBJECT_TREE) < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot write the empty tree");
+	return 0;
+}
+
+int store_cas(annal_repo *repo, const char *refname, const git_oid *new_id,
+	      const git_oid *old_id, const char *reflog)
+{
+	git_reference *ref = NULL;
+	git_oid zero;
+	int error;
+
+	memset(&zero, 0, sizeof(zero));
+	error = git_reference_create_matching(&ref, repo->git, refname, new_id, 1,
+					      old_id ? old_id : &zero, reflog);
+	git_reference_free(ref);
+	switch (error) {
+	case 0:
+		return 0;
+	case GIT_ELOCKED:
+		return STORE_LOCKED;
+	case GIT_EMODIFIED:
+	case GIT_EEXISTS:
+		return STORE_CONFLICT;
+	case GIT_ENOTFOUND:
+		return STORE_CONFLICT;	/* deleted under us */
+	default:
+		return annal_error_set_git(ANNAL_ERROR, "cannot update the log's ref");
+	}
+}
+
+int store_commit_parent(git_oid *out, int *has_parent, const char *data, size_t len)
+{
+	struct commit_parts parts;
+	int error;
+
+	*has_parent = 0;
+	if ((error = record_commit_parse(&parts, data, len)) < 0)
+		return error;
+	if (parts.nparents) {
+		if (git_oid_fromstrn(out, parts.parents[0], GIT_OID_HEXSZ) < 0)
+			return annal_error_set(ANNAL_ECORRUPT, "bad parent line");
+		*has_parent = 1;
+	}
+	return 0;
+}
+
+static int strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int annal_log_list(char ***out, size_t *n, annal_repo *repo)
+{
+	git_reference_iterator *it = NULL;
+	const char *name;
+	char **v = NULL, **nv;
+	size_t count = 0, alloc = 0;
+	int error = 0, rc;
+
+	if (git_reference_iterator_glob_new(&it, repo->git, ANNAL_REF_PREFIX "*") < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot list logs");
+	while ((rc = git_reference_next_name(&name, it)) == 0) {
+		if (count == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			if (!(nv = realloc(v, alloc * sizeof(*v)))) {
+				error = annal_error_oom();
+				goto out;
+			}
+			v = nv;
+		}
+		if (!(v[count] = strdup(name + strlen(ANNAL_REF_PREFIX)))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		count++;
+	}
+	if (rc != GIT_ITEROVER) {
+		error = annal_error_set_git(ANNAL_ERROR, "cannot list logs");
+		goto out;
+	}
+	if (count)
+		qsort(v, count, sizeof(*v), strcmp_p);
+	*out = v;
+	*n = count;
+	v = NULL;
+	count = 0;
+out:
+	annal_strv_free(v, count);
+	git_reference_iterator_free(it);
+	return error;
+}
+
+void annal_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -1,0 +1,44 @@
+#ifndef ANNAL_STORE_H
+#define ANNAL_STORE_H
+/* libgit2 underneath: repositories, log refs, objects, compare-and-swap. */
+#include <git2.h>
+#include "annal.h"
+#include "buf.h"
+
+#define ANNAL_REF_PREFIX "refs/audit/"
+
+struct annal_repo {
+	git_repository *git;
+	git_odb *odb;
+	char *path;
+};
+
+/* "refs/audit/<log>" into out, after checking the name. */
+int store_ref_name(annal_buf *out, const char *log);
+
+/*
+ * The log's head.  *exists is 0 when the ref is absent.  A symbolic ref
+ * or one that is not a valid object id is ANNAL_ECORRUPT.
+ */
+int store_head(git_oid *out, int *exists, annal_repo *repo, const char *refname);
+
+/* Read an object's raw data (caller frees with git_odb_object_free). */
+int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id);
+
+/* Write a commit object; fsynced when it returns. */
+int store_write_commit(git_oid *out, annal_repo *repo, const char *data, size_t len);
+int store_ensure_empty_tree(annal_repo *repo);
+
+/*
+ * Move refname from old (NULL: must not exist) to new.  Returns 0,
+ * STORE_CONFLICT when the ref moved, STORE_LOCKED when another writer
+ * holds its lock, or an error.
+ */
+#define STORE_CONFLICT 1
+#define STORE_LOCKED 2
+int store_cas(annal_repo *repo, const char *refname, const git_oid *new_id,
+	      const git_oid *old_id, const char *reflog);
+
+/* The first parent of a commit read from raw data; 0 if a root. */
+int store_commit_parent(git_oid *out, int *has_parent, const char *data, size_t len);
+#endif

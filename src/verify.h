@@ -1,0 +1,26 @@
+#ifndef ANNAL_VERIFY_H
+#define ANNAL_VERIFY_H
+/*
+ * Verify check ids: stable names, as git fsck's message ids are.  The
+ * table is the single source for annal-verify(1) and --format json; a
+ * test diffs the two.
+ */
+#define ANNAL_VERIFY_CHECKS(X) \
+	X(objectMissing, "a record's commit object is not in the repository") \
+	X(objectHashMismatch, "an object's content does not hash to its id") \
+	X(notCommit, "the log points to an object that is not a commit") \
+	X(mergeCommit, "a record has more than one parent") \
+	X(badRecord, "the commit does not hold a parsable record") \
+	X(nonCanonical, "the record is not in canonical JSON form") \
+	X(missingField, "a required field is absent") \
+	X(badField, "a field has the wrong type or form") \
+	X(recordHashMismatch, "the record's hash is not the SHA-256 of its content") \
+	X(commitMismatch, "the commit differs from the one its record determines") \
+	X(seqGap, "seq is not one more than the previous record's") \
+	X(tsBackwards, "ts is earlier than the previous record's") \
+	X(prevHashMismatch, "prev_hash is not the previous record's hash") \
+	X(badCorrects, "corrects does not name an earlier record of the log") \
+	X(anchorNotFound, "the anchor is no longer in the chain") \
+	X(unsafeRepository, "the repository redirects object lookups (alternates, grafts, replace refs)") \
+	X(badRef, "the log's ref is symbolic or unreadable")
+#endif

@@ -1,0 +1,157 @@
+/*
+ * Walking a log from its head along first parents: streaming and O(1) in
+ * memory newest first; a reverse walk keeps the matches to emit them
+ * oldest first.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "record.h"
+#include "store.h"
+#include "banned.h"
+
+struct annal_walk {
+	annal_repo *repo;
+	const annal_filter *filter;
+	char *log;
+	git_oid next;
+	int has_next;
+	uint64_t max_count;
+	uint64_t emitted;
+	int reverse;
+	int collected;
+	annal_record **stack;	/* reverse: matches, newest first */
+	size_t nstack;
+};
+
+int annal_walk_new(annal_walk **out, annal_repo *repo, const annal_walk_options *opts)
+{
+	const char *log = opts && opts->log ? opts->log : "main";
+	annal_buf refname = ANNAL_BUF_INIT;
+	annal_walk *w = NULL;
+	int error;
+
+	if ((error = store_ref_name(&refname, log)) < 0)
+		goto out;
+	if (!(w = calloc(1, sizeof(*w))) || !(w->log = strdup(log))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	w->repo = repo;
+	if (opts) {
+		w->filter = opts->filter;
+		w->reverse = opts->reverse;
+		w->max_count = opts->max_count;
+	}
+	if ((error = store_head(&w->next, &w->has_next, repo, refname.ptr)) < 0)
+		goto out;
+	if (!w->has_next) {
+		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
+		goto out;
+	}
+	*out = w;
+	w = NULL;
+out:
+	annal_walk_free(w);
+	annal_buf_dispose(&refname);
+	return error;
+}
+
+/* The next record along the chain, newest first, unfiltered. */
+static int step(annal_record **out, annal_walk *w)
+{
+	git_odb_object *obj = NULL;
+	char hex[41];
+	git_oid id;
+	int error;
+
+	if (!w->has_next)
+		return ANNAL_ITEROVER;
+	git_oid_cpy(&id, &w->next);
+	if ((error = store_read(&obj, w->repo, &id)) < 0)
+		goto fail;
+	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+		error = annal_error_set(ANNAL_ECORRUPT, "not a commit");
+		goto fail;
+	}
+	if ((error = record_from_commit(out, &id, git_odb_object_data(obj),
+					git_odb_object_size(obj))) < 0 ||
+	    (error = store_commit_parent(&w->next, &w->has_next,
+					 git_odb_object_data(obj),
+					 git_odb_object_size(obj))) < 0) {
+		annal_record_free(*out);
+		*out = NULL;
+		goto fail;
+	}
+	git_odb_object_free(obj);
+	return 0;
+fail:
+	git_odb_object_free(obj);
+	w->has_next = 0;
+	return annal_error_set(ANNAL_ECORRUPT, "log '%s': record %s: %s; run 'annal verify'",
+			       w->log, git_oid_tostr(hex, sizeof(hex), &id),
+			       annal_error_last()->message);
+}
+
+/* The next matching record, newest first. */
+static int next_match(annal_record **out, annal_walk *w)
+{
+	annal_record *rec = NULL;
+	int error;
+
+	if (w->max_count && w->emitted >= w->max_count)
+		return ANNAL_ITEROVER;
+	while ((error = step(&rec, w)) == 0) {
+		if (w->filter && filter_exhausted(w->filter, rec)) {
+			annal_record_free(rec);
+			w->has_next = 0;
+			return ANNAL_ITEROVER;
+		}
+		if (!w->filter || annal_filter_match(w->filter, rec)) {
+			w->emitted++;
+			*out = rec;
+			return 0;
+		}
+		annal_record_free(rec);
+	}
+	return error;
+}
+
+int annal_walk_next(annal_record **out, annal_walk *w)
+{
+	annal_record *rec = NULL, **s;
+	int error;
+
+	*out = NULL;
+	if (!w->reverse)
+		return next_match(out, w);
+	if (!w->collected) {
+		while ((error = next_match(&rec, w)) == 0) {
+			if (!(s = realloc(w->stack, (w->nstack + 1) * sizeof(*s)))) {
+				annal_record_free(rec);
+				return annal_error_oom();
+			}
+			w->stack = s;
+			w->stack[w->nstack++] = rec;
+		}
+		if (error != ANNAL_ITEROVER)
+			return error;
+		w->collected = 1;
+	}
+	if (!w->nstack)
+		return ANNAL_ITEROVER;
+	*out = w->stack[--w->nstack];
+	return 0;
+}
+
+void annal_walk_free(annal_walk *w)
+{
+	if (!w)
+		return;
+	while (w->nstack)
+		annal_record_free(w->stack[--w->nstack]);
+	free(w->stack);
+	free(w->log);
+	free(w);
+}
