@@ -99,6 +99,8 @@ static const struct command *find_command(const char *name)
 static int run(const struct command *cmd, int argc, const char **argv,
 	       struct cmd_context *ctx);
 
+static const char help_usage[] = "annal help [<command>]";
+
 static int cmd_help(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const struct command *cmd;
@@ -108,13 +110,14 @@ static int cmd_help(int argc, const char **argv, struct cmd_context *ctx)
 		print_main_usage(stdout);
 		return 0;
 	}
-	if (argc > 2) {
-		fputs("annal: error: too many arguments\nusage: annal help [<command>]\n", stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "help")) {
-		puts("usage: annal help [<command>]");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		printf("usage: %s\n", help_usage);
 		return 0;
+	}
+	if (argc > 2 || argv[1][0] == '-') {
+		fprintf(stderr, "annal: error: %s\nusage: %s\n",
+			argc > 2 ? "too many arguments" : "unknown option", help_usage);
+		return 2;
 	}
 	if (!(cmd = find_command(argv[1]))) {
 		fprintf(stderr, "annal: error: '%s' is not an annal command\n", argv[1]);

@@ -20,7 +20,7 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		where = STRING_LIST_INIT;
 	const char *log = NULL, *since = NULL, *until = NULL, *grep = NULL,
 		*format = "pretty";
-	uint64_t from_seq = 0, to_seq = 0, max_count = 0;
+	uint64_t from_seq = 0, to_seq = 0, max_count = ANNAL_WALK_UNLIMITED;
 	int reverse = 0, summary = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to read (default: main)"),
@@ -83,8 +83,8 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 	annal_filter_set_seq_range(filter, from_seq, to_seq);
 	if (summary)
 		error = annal_summary_new(&sum);
-	else
-		error = annal_formatter_new(&fmt, format);
+	else if ((error = annal_formatter_new(&fmt, format)) == ANNAL_EINVALID)
+		usage_with_options(log_usage, options, "%s", annal_error_last()->message);
 	if (error < 0)
 		goto fail;
 

@@ -153,9 +153,10 @@ typedef struct {
 	const char *log;		/* default "main" */
 	const annal_filter *filter;	/* NULL: every record */
 	int reverse;			/* oldest first */
-	uint64_t max_count;		/* 0: no limit; the newest max_count matches */
+	uint64_t max_count;		/* the newest max_count matches at most */
 } annal_walk_options;
-#define ANNAL_WALK_OPTIONS_INIT { NULL, NULL, 0, 0 }
+#define ANNAL_WALK_UNLIMITED UINT64_MAX
+#define ANNAL_WALK_OPTIONS_INIT { NULL, NULL, 0, ANNAL_WALK_UNLIMITED }
 
 /*
  * Walk a log, newest first unless reverse.  With a filter, only matching

@@ -21,6 +21,7 @@
 
 struct corrects_ref {
 	const char *want;	/* full id or prefix */
+	size_t draft;		/* the draft naming it; (size_t)-1: the option */
 	char found[41];
 };
 
@@ -29,7 +30,8 @@ struct corrects_ref {
  * from head.  Fails with ANNAL_EINVALID naming the first id not found.
  */
 static int resolve_ids(annal_repo *repo, const git_oid *head, int exists,
-		       struct corrects_ref *refs, size_t n, const char *log)
+		       struct corrects_ref *refs, size_t n, const char *log,
+		       size_t *bad_index)
 {
 	git_odb_object *obj = NULL;
 	git_oid cur;
@@ -48,6 +50,8 @@ static int resolve_ids(annal_repo *repo, const git_oid *head, int exists,
 			if (strncmp(hex, refs[i].want, wl))
 				continue;
 			if (refs[i].found[0] && strcmp(refs[i].found, hex)) {
+				if (bad_index)
+					*bad_index = refs[i].draft;
 				error = annal_error_set(ANNAL_EINVALID,
 					"record id '%s' is ambiguous in log '%s'", refs[i].want, log);
 				goto out;
@@ -65,6 +69,8 @@ static int resolve_ids(annal_repo *repo, const git_oid *head, int exists,
 	}
 	for (i = 0; i < n; i++)
 		if (!refs[i].found[0]) {
+			if (bad_index)
+				*bad_index = refs[i].draft;
 			error = annal_error_set(ANNAL_EINVALID,
 				"no record '%s' in log '%s' to correct", refs[i].want, log);
 			goto out;
@@ -237,11 +243,15 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 				*bad_index = i;
 			goto out;
 		}
-		if ((c = annal_json_get(ready[i], "corrects")))
+		if ((c = annal_json_get(ready[i], "corrects"))) {
+			refs[nrefs].draft = i;
 			refs[nrefs++].want = c->valuestring;
+		}
 	}
-	if (opts && opts->corrects)
+	if (opts && opts->corrects) {
+		refs[nrefs].draft = (size_t)-1;
 		refs[nrefs++].want = opts->corrects;
+	}
 	if ((error = store_ensure_empty_tree(repo)) < 0)
 		goto out;
 
@@ -262,7 +272,8 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 			prev_hash = prev->hash;
 		}
 		if (nrefs && attempt == 0) {
-			if ((error = resolve_ids(repo, &head, exists, refs, nrefs, log)) < 0)
+			if ((error = resolve_ids(repo, &head, exists, refs, nrefs, log,
+						 bad_index)) < 0)
 				goto out;
 			if (opts && opts->corrects)
 				for (i = 0; i < n; i++) {

@@ -265,8 +265,17 @@ int annal_filter_match(const annal_filter *f, const annal_record *rec)
 	for (i = 0; i < f->nwhere; i++)
 		if (!where_match(&f->where[i], rec))
 			return 0;
-	if (f->grep && !grep_match(rec->obj, f->grep))
-		return 0;
+	if (f->grep) {
+		const cJSON *c;
+		int hit = 0;
+
+		/* the chain's own hashes are not the record's content */
+		for (c = rec->obj->child; c && !hit; c = c->next)
+			if (strcmp(c->string, "hash") && strcmp(c->string, "prev_hash"))
+				hit = grep_match(c, f->grep);
+		if (!hit)
+			return 0;
+	}
 	return 1;
 }
 

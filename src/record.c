@@ -11,7 +11,7 @@ enum field_type {
 	F_TEXT,		/* any string */
 	F_TIME,		/* RFC 3339 date-time string */
 	F_ANY,		/* any JSON value */
-	F_LABELS,	/* object of strings */
+	F_OBJECT,	/* any object */
 	F_COMMIT,	/* 40 lowercase hex digits */
 	F_ASSIGNED,	/* seq, ts, prev_hash, hash: annal's */
 	F_REDACTED,	/* annal's list of redacted paths */
@@ -37,7 +37,7 @@ static const struct field {
 	{ "event_time", F_TIME },
 	{ "hash", F_ASSIGNED },
 	{ "id", F_RESERVED },
-	{ "labels", F_LABELS },
+	{ "labels", F_OBJECT },
 	{ "params", F_ANY },
 	{ "prev_hash", F_ASSIGNED },
 	{ "reason", F_TEXT },
@@ -142,7 +142,7 @@ int record_check_fields(const cJSON *obj, enum record_mode mode, const char **ch
 {
 	static const char *const required[] = { "actor", "action" };
 	static const char *const assigned[] = { "seq", "ts", "prev_hash", "hash" };
-	const cJSON *v, *c;
+	const cJSON *v;
 	size_t i;
 	int64_t ms;
 
@@ -179,13 +179,9 @@ int record_check_fields(const cJSON *obj, enum record_mode mode, const char **ch
 			break;
 		case F_ANY:
 			break;
-		case F_LABELS:
+		case F_OBJECT:
 			if (!cJSON_IsObject(v))
-				return bad(check, "badField", "field '%s' must be an object of strings", v->string);
-			for (c = v->child; c; c = c->next)
-				if (!cJSON_IsString(c))
-					return bad(check, "badField",
-						   "field '%s' must be an object of strings", v->string);
+				return bad(check, "badField", "field '%s' must be an object", v->string);
 			break;
 		case F_COMMIT:
 			if (!cJSON_IsString(v) || !is_hex(v->valuestring, 40))
@@ -401,20 +397,12 @@ out:
 
 /*
  * Text for the commit's identity and summary: control characters and the
- * angle brackets git reserves become '?', and length is capped on a
- * UTF-8 character boundary.
+ * angle brackets git reserves for the e-mail become '?'.
  */
-static void put_cosmetic(annal_buf *b, const char *s, size_t cap)
+static void put_cosmetic(annal_buf *b, const char *s)
 {
-	size_t n = strlen(s), i;
-
-	if (n > cap) {
-		n = cap;
-		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
 		annal_buf_putc(b, (c < 0x20 || c == 0x7f || c == '<' || c == '>') ? '?' : (char)c);
 	}
 }
@@ -442,20 +430,20 @@ int record_commit_text(annal_buf *out, const annal_record *rec, const char *pare
 		annal_buf_printf(out, "parent %s\n", parent_hex);
 	for (i = 0; i < 2; i++) {
 		annal_buf_puts(out, i ? "committer " : "author ");
-		put_cosmetic(out, actor, 128);
+		put_cosmetic(out, actor);
 		annal_buf_printf(out, " <annal> %lld +0000\n", secs);
 	}
 	annal_buf_printf(out, "\n#%llu ", (unsigned long long)rec->seq);
-	put_cosmetic(out, actor, 128);
+	put_cosmetic(out, actor);
 	annal_buf_putc(out, ' ');
-	put_cosmetic(out, action, 128);
+	put_cosmetic(out, action);
 	if (target) {
 		annal_buf_putc(out, ' ');
-		put_cosmetic(out, target, 128);
+		put_cosmetic(out, target);
 	}
 	if (decision) {
 		annal_buf_puts(out, " -> ");
-		put_cosmetic(out, decision, 64);
+		put_cosmetic(out, decision);
 	}
 	annal_buf_puts(out, "\n\n");
 	annal_buf_put(out, rec->json, rec->json_len);

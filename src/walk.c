@@ -39,6 +39,7 @@ int annal_walk_new(annal_walk **out, annal_repo *repo, const annal_walk_options 
 		goto out;
 	}
 	w->repo = repo;
+	w->max_count = ANNAL_WALK_UNLIMITED;
 	if (opts) {
 		w->filter = opts->filter;
 		w->reverse = opts->reverse;
@@ -100,7 +101,7 @@ static int next_match(annal_record **out, annal_walk *w)
 	annal_record *rec = NULL;
 	int error;
 
-	if (w->max_count && w->emitted >= w->max_count)
+	if (w->emitted >= w->max_count)
 		return ANNAL_ITEROVER;
 	while ((error = step(&rec, w)) == 0) {
 		if (w->filter && filter_exhausted(w->filter, rec)) {
