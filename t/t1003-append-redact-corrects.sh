@@ -1,0 +1,253 @@
+#!/bin/sh
+
+test_description='annal append --redact and --corrects
+
+A redacted value is replaced by "[REDACTED]" and never reaches the
+repository; --corrects stores the full id of an earlier record of the
+same log.'
+
+. "$(dirname "$0")/test-lib.sh"
+
+if ! test_have_prereq GIT
+then
+	skip_all='stock git is needed to check the repository'
+	test_done
+fi
+
+ANNAL_REPO="$TRASH_DIRECTORY/repo.git"
+export ANNAL_REPO
+
+check_field () {
+	echo "$3" >expect.field &&
+	annal_record repo.git "$1" >rec.field &&
+	json_get "$2" <rec.field >actual.field &&
+	test_cmp expect.field actual.field
+}
+
+check_no_field () {
+	annal_record repo.git "$1" >rec.field &&
+	test_must_fail json_get "$2" <rec.field 2>/dev/null
+}
+
+# secret_nowhere STRING: STRING is in no file of the repository and in no
+# object, loose or packed (objects are read back through git).
+secret_nowhere () {
+	! grep -r -a -F -e "$1" repo.git >/dev/null &&
+	git -C repo.git cat-file --batch-all-objects --batch >all-objects &&
+	test -s all-objects &&
+	! grep -a -F -e "$1" all-objects >/dev/null
+}
+
+# rejected ARGS...: exit 2, one error line, no ref moved.
+rejected () {
+	git -C repo.git for-each-ref >refs.before &&
+	test_expect_code 2 annal append "$@" >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	grep "^annal: error: " err &&
+	git -C repo.git for-each-ref >refs.after &&
+	test_cmp refs.before refs.after
+}
+
+test_expect_success 'setup' '
+	annal_repo_init
+'
+
+test_expect_success '--redact replaces the value and lists the path' '
+	annal append --json "{\"actor\":\"user:bob\",\"action\":\"login\",\"params\":{\"user\":\"bob\",\"password\":\"hunter2-SECRET-a1\"}}" \
+		--redact params.password >id &&
+	check_field $(cat id) params.password "\"[REDACTED]\"" &&
+	check_field $(cat id) params.user "\"bob\"" &&
+	check_field $(cat id) redacted "[\"params.password\"]"
+'
+
+test_expect_success 'the secret is nowhere in the repository' '
+	secret_nowhere hunter2-SECRET-a1
+'
+
+test_expect_success 'the redacted record is hashed as stored' '
+	annal_record repo.git $(cat id) >rec &&
+	json_get hash <rec >hash &&
+	sed -e "s/,\"hash\":\"sha256:[0-9a-f]*\"//" rec >unhashed &&
+	printf "\"sha256:%s\"\n" $(tr -d "\n" <unhashed | sha256sum | sed -e "s/ .*//") >expect &&
+	test_cmp expect hash
+'
+
+test_expect_success 'a value of any type is replaced by the string' '
+	annal append --json "{\"actor\":\"a\",\"action\":\"b\",\"params\":{\"token\":{\"k\":\"SECRET-obj-b2\",\"n\":[1,2]}},\"card\":4111111111111111}" \
+		--redact params.token --redact card >id &&
+	check_field $(cat id) params.token "\"[REDACTED]\"" &&
+	check_field $(cat id) card "\"[REDACTED]\"" &&
+	check_field $(cat id) redacted "[\"card\",\"params.token\"]" &&
+	secret_nowhere SECRET-obj-b2 &&
+	secret_nowhere 4111111111111111
+'
+
+test_expect_success 'option fields can be redacted too' '
+	annal append --actor a --action b --reason "SECRET-reason-c3" \
+		--field params.api_key=SECRET-key-c3 \
+		--redact reason --redact params.api_key >id &&
+	check_field $(cat id) reason "\"[REDACTED]\"" &&
+	check_field $(cat id) params.api_key "\"[REDACTED]\"" &&
+	secret_nowhere SECRET-reason-c3 &&
+	secret_nowhere SECRET-key-c3
+'
+
+test_expect_success 'several paths are listed sorted and once' '
+	annal append --json "{\"actor\":\"a\",\"action\":\"b\",\"z\":1,\"b\":{\"c\":2},\"params\":{\"a\":3,\"z\":4}}" \
+		--redact params.z --redact z --redact b.c --redact params.a --redact z >id &&
+	check_field $(cat id) redacted "[\"b.c\",\"params.a\",\"params.z\",\"z\"]" &&
+	check_field $(cat id) b.c "\"[REDACTED]\"" &&
+	check_field $(cat id) z "\"[REDACTED]\""
+'
+
+test_expect_success 'a path that is absent is not listed, no error' '
+	annal append --json "{\"actor\":\"a\",\"action\":\"b\",\"params\":{\"user\":\"u\"}}" \
+		--redact params.password --redact params.user --redact nothing.here >id 2>err &&
+	test_must_be_empty err &&
+	check_field $(cat id) redacted "[\"params.user\"]" &&
+	check_no_field $(cat id) params.password &&
+	check_no_field $(cat id) nothing
+'
+
+test_expect_success 'no path present: no "[REDACTED]" anywhere' '
+	annal append --actor a --action b --redact params.password >id &&
+	annal_record repo.git $(cat id) >rec &&
+	! grep -F "[REDACTED]" rec &&
+	! grep -F "params.password" rec &&
+	check_no_field $(cat id) params
+'
+
+test_expect_success 'a path through a non-object is absent' '
+	annal append --json "{\"actor\":\"a\",\"action\":\"b\",\"params\":\"flat\"}" \
+		--redact params.password >id &&
+	check_field $(cat id) params "\"flat\"" &&
+	annal_record repo.git $(cat id) >rec &&
+	! grep -F "params.password" rec
+'
+
+test_expect_success 'redacting actor or action: exit 2' '
+	rejected --actor a --action b --redact actor &&
+	rejected --actor a --action b --redact action &&
+	rejected --json "{\"actor\":\"a\",\"action\":\"b\"}" --redact actor
+'
+
+test_expect_success 'redacted cannot be given by the caller' '
+	rejected --actor a --action b --field "redacted:=[\"x\"]"
+'
+
+test_expect_success 'redaction applies to every line of a --stdin batch' '
+	cat >in <<-\EOF &&
+	{"actor":"a","action":"1","params":{"password":"SECRET-line1-d4"}}
+	{"actor":"a","action":"2"}
+	{"actor":"a","action":"3","params":{"password":"SECRET-line3-d4","keep":true}}
+	EOF
+	annal append --stdin --redact params.password <in >ids &&
+	test_line_count = 3 ids &&
+	check_field $(sed -n 1p ids) params.password "\"[REDACTED]\"" &&
+	check_field $(sed -n 1p ids) redacted "[\"params.password\"]" &&
+	check_no_field $(sed -n 2p ids) params &&
+	annal_record repo.git $(sed -n 2p ids) >rec &&
+	! grep -F "[REDACTED]" rec &&
+	check_field $(sed -n 3p ids) params "{\"keep\":true,\"password\":\"[REDACTED]\"}" &&
+	secret_nowhere SECRET-line1-d4 &&
+	secret_nowhere SECRET-line3-d4
+'
+
+test_expect_success 'a rejected batch leaves no trace of its secrets' '
+	cat >in <<-\EOF &&
+	{"actor":"a","action":"1","params":{"password":"SECRET-rejected-e5"}}
+	{"actor":"a"}
+	EOF
+	test_expect_code 2 annal append --stdin --redact params.password <in 2>err &&
+	grep "^annal: error: stdin line 2: " err &&
+	secret_nowhere SECRET-rejected-e5
+'
+
+test_expect_success PYTHON3 'the log checks out with stock tools' '
+	annal_check_log repo.git >records
+'
+
+test_expect_success 'corrects: setup' '
+	annal append --actor user:bob --action db.drop --target users \
+		--decision blocked >wrong &&
+	annal append --log other --actor a --action b >foreign &&
+	test_tick &&
+	annal append --actor a --action b >later
+'
+
+test_expect_success '--corrects with a full id' '
+	annal append --actor user:bob --action db.drop --target users \
+		--decision allowed --corrects $(cat wrong) >id &&
+	check_field $(cat id) corrects "\"$(cat wrong)\""
+'
+
+test_expect_success '--corrects with an abbreviated id stores the full id' '
+	short=$(cut -c1-7 wrong) &&
+	annal append --actor a --action b --corrects $short >id &&
+	check_field $(cat id) corrects "\"$(cat wrong)\"" &&
+	short=$(cut -c1-4 wrong) &&
+	annal append --actor a --action b --corrects $short >id &&
+	check_field $(cat id) corrects "\"$(cat wrong)\""
+'
+
+test_expect_success 'corrects given in the JSON' '
+	annal append --json "{\"actor\":\"a\",\"action\":\"b\",\"corrects\":\"$(cat wrong)\"}" >id &&
+	check_field $(cat id) corrects "\"$(cat wrong)\""
+'
+
+test_expect_success '--corrects an unknown id: exit 2' '
+	rejected --actor a --action b --corrects 0000000000000000000000000000000000000000 &&
+	rejected --actor a --action b --corrects 0000000 &&
+	rejected --actor a --action b --corrects $(cut -c1-3 wrong) &&
+	rejected --actor a --action b --corrects zzzzzzz
+'
+
+test_expect_success '--corrects a record of another log: exit 2' '
+	rejected --actor a --action b --corrects $(cat foreign) &&
+	rejected --log other --actor a --action b --corrects $(cat wrong) &&
+	rejected --json "{\"actor\":\"a\",\"action\":\"b\",\"corrects\":\"$(cat foreign)\"}"
+'
+
+test_expect_success '--corrects an object that is not a record: exit 2' '
+	rejected --actor a --action b --corrects $EMPTY_TREE &&
+	blob=$(echo hello | git -C repo.git hash-object -w --stdin) &&
+	rejected --actor a --action b --corrects $blob &&
+	commit=$(git -C repo.git commit-tree -m stray $EMPTY_TREE) &&
+	rejected --actor a --action b --corrects $commit
+'
+
+test_expect_success 'corrects in the JSON must be a full id' '
+	rejected --json "{\"actor\":\"a\",\"action\":\"b\",\"corrects\":\"$(cut -c1-7 wrong)\"}" &&
+	rejected --json "{\"actor\":\"a\",\"action\":\"b\",\"corrects\":1}"
+'
+
+test_expect_success '--corrects twice, or with corrects in the JSON: exit 2' '
+	git -C repo.git for-each-ref >refs.before &&
+	test_expect_code 2 annal append --actor a --action b \
+		--corrects $(cat wrong) --corrects $(cat later) >out 2>err &&
+	test_must_be_empty out &&
+	sed -n 1p err >first &&
+	grep "^annal: error: " first &&
+	git -C repo.git for-each-ref >refs.after &&
+	test_cmp refs.before refs.after &&
+	rejected --json "{\"actor\":\"a\",\"action\":\"b\",\"corrects\":\"$(cat wrong)\"}" \
+		--corrects $(cat wrong)
+'
+
+test_expect_success '--corrects with --stdin: exit 2' '
+	echo "{\"actor\":\"a\",\"action\":\"b\"}" >in &&
+	git -C repo.git for-each-ref >refs.before &&
+	test_expect_code 2 annal append --stdin --corrects $(cat wrong) <in >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: " err &&
+	git -C repo.git for-each-ref >refs.after &&
+	test_cmp refs.before refs.after
+'
+
+test_expect_success PYTHON3 'both logs check out with stock tools' '
+	annal_check_log repo.git main >records &&
+	annal_check_log repo.git other >records
+'
+
+test_done

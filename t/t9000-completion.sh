@@ -1,0 +1,110 @@
+#!/bin/sh
+#
+# SPDX-License-Identifier: MIT
+
+test_description='bash completion (contrib/completion/annal)'
+. "$(dirname "$0")/test-lib.sh"
+
+test_lazy_prereq BASH 'command -v bash'
+
+completion="$ANNAL_SOURCE_DIR/contrib/completion/annal"
+
+# run_completion 'LINE': complete the last word of LINE as bash would
+# after <TAB> (a trailing space starts an empty word), with the
+# completion script sourced in a fresh bash; COMPREPLY, sorted, goes to
+# "out", one entry a line.
+run_completion () {
+	bash -c '
+		. "$1" || exit 1
+		line=$2
+		read -r -a COMP_WORDS <<<"$line"
+		case $line in *" ") COMP_WORDS+=("") ;; esac
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_LINE=$line
+		COMP_POINT=${#line}
+		_annal || exit 1
+		test ${#COMPREPLY[@]} = 0 || printf "%s\n" "${COMPREPLY[@]}"
+	' run_completion "$completion" "$1" >out.raw &&
+	sort out.raw >out
+}
+
+test_expect_success 'setup' '
+	test_path_is_file "$completion" &&
+	annal_repo_init
+'
+
+test_expect_success BASH 'script loads without output' '
+	bash -c ". \"\$1\"" load "$completion" >actual 2>&1 &&
+	test_must_be_empty actual
+'
+
+test_expect_success BASH 'annal ap<TAB> completes to append' '
+	run_completion "annal ap" &&
+	echo append >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BASH 'annal <TAB> lists every command' '
+	annal --list-cmds >cmds &&
+	sort cmds >expect &&
+	run_completion "annal " &&
+	test_cmp expect out
+'
+
+test_expect_success BASH 'global options are skipped' '
+	run_completion "annal -C repo.git ver" &&
+	echo verify >expect &&
+	test_cmp expect out &&
+	run_completion "annal --repo repo.git lo" &&
+	echo log >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BASH 'annal help <TAB> completes commands' '
+	run_completion "annal help in" &&
+	echo init >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BASH 'annal log --fo<TAB> completes to --format' '
+	run_completion "annal log --fo" &&
+	echo --format >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BASH 'options come from annal CMD -h' '
+	run_completion "annal append --" &&
+	for opt in --log --actor --action --json --stdin --field --redact --corrects
+	do
+		grep -x -e "$opt" out || return 1
+	done &&
+	run_completion "annal verify --a" &&
+	printf "%s\n" --all --anchor >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BASH 'annal log --format <TAB> lists the formats' '
+	run_completion "annal log --format " &&
+	grep -x jsonl out &&
+	printf "%s\n" csv json jsonl oneline pretty >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BASH 'annal log --format=js<TAB>' '
+	run_completion "annal log --format=js" &&
+	printf "%s\n" --format=json --format=jsonl >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BASH 'annal verify --format <TAB>' '
+	run_completion "annal verify --format " &&
+	printf "%s\n" json pretty >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BASH 'no values offered for free-form options' '
+	run_completion "annal log --since " &&
+	test_must_be_empty out
+'
+
+test_done

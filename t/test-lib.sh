@@ -1,0 +1,712 @@
+# test-lib.sh - shell test harness for annal
+#
+# SPDX-License-Identifier: MIT
+#
+# Written for annal from the documented behaviour of git's test suite
+# (t/README): the function names and their meaning follow git's, the code
+# is our own.  A test script looks like
+#
+#	#!/bin/sh
+#	test_description='what this script covers'
+#	. "$(dirname "$0")/test-lib.sh"
+#
+#	test_expect_success 'setup' '
+#		annal_repo_init
+#	'
+#	test_done
+#
+# and speaks TAP on stdout.  Options: -v/--verbose (show the output of
+# the tests; also ANNAL_TEST_VERBOSE=1), -x (trace the tests, implies -v),
+# -i/--immediate (stop at the first failure), -d/--debug (keep the trash
+# directory), --root=<dir> (create the trash directory under <dir>),
+# --no-chain-lint.
+#
+# Environment: ANNAL_BUILD_DIR (where the built annal is; default: the
+# parent of the script's directory), ANNAL_SOURCE_DIR (the source tree,
+# read only; same default).
+#
+# A script that does not need the annal binary (the harness self-test)
+# sets test_needs_annal=no before sourcing this file.
+
+# ---- options ---------------------------------------------------------------
+
+verbose=
+trace=
+immediate=
+debug=
+chain_lint=t
+test_root=
+case "$ANNAL_TEST_VERBOSE" in
+1 | t | true | yes) verbose=t ;;
+esac
+
+for test_arg_
+do
+	case "$test_arg_" in
+	-v | --verbose) verbose=t ;;
+	-x | --trace) trace=t; verbose=t ;;
+	-i | --immediate) immediate=t ;;
+	-d | --debug) debug=t ;;
+	--root=*) test_root=${test_arg_#--root=} ;;
+	--no-chain-lint) chain_lint= ;;
+	-h | --help)
+		echo "usage: $0 [-v] [-x] [-i] [-d] [--root=<dir>] [--no-chain-lint]"
+		exit 0
+		;;
+	*)
+		echo "Bail out! unknown test option '$test_arg_'"
+		exit 1
+		;;
+	esac
+done
+unset test_arg_
+
+# ---- locations -------------------------------------------------------------
+
+if test -z "$TEST_DIRECTORY"
+then
+	TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd) || exit 1
+fi
+test_name_=${0##*/}
+test_name_=${test_name_%.sh}
+
+test_parent_dir_=$(cd "$TEST_DIRECTORY/.." && pwd) || exit 1
+ANNAL_BUILD_DIR=${ANNAL_BUILD_DIR:-$test_parent_dir_}
+ANNAL_SOURCE_DIR=${ANNAL_SOURCE_DIR:-$test_parent_dir_}
+unset test_parent_dir_
+
+if ! test -d "$ANNAL_BUILD_DIR"
+then
+	echo "Bail out! ANNAL_BUILD_DIR '$ANNAL_BUILD_DIR' is not a directory"
+	exit 1
+fi
+ANNAL_BUILD_DIR=$(cd "$ANNAL_BUILD_DIR" && pwd) || exit 1
+if test -d "$ANNAL_SOURCE_DIR"
+then
+	ANNAL_SOURCE_DIR=$(cd "$ANNAL_SOURCE_DIR" && pwd) || exit 1
+fi
+export ANNAL_BUILD_DIR ANNAL_SOURCE_DIR
+
+if test "$test_needs_annal" != no && ! test -x "$ANNAL_BUILD_DIR/annal"
+then
+	echo "1..0 # SKIP annal is not built: no executable $ANNAL_BUILD_DIR/annal"
+	exit 0
+fi
+
+PATH="$ANNAL_BUILD_DIR:$PATH"
+export PATH
+
+# ---- hermetic environment --------------------------------------------------
+
+# Every ANNAL_* variable the caller may have set, except the two locations.
+for test_var_ in $(env | sed -n 's/^\(ANNAL_[A-Za-z0-9_]*\)=.*/\1/p')
+do
+	case "$test_var_" in
+	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR) ;;
+	*) unset "$test_var_" ;;
+	esac
+done
+unset test_var_
+
+LC_ALL=C
+LANG=C
+TZ=UTC
+export LC_ALL LANG TZ
+unset LANGUAGE LC_CTYPE LC_MESSAGES CDPATH
+unset VISUAL EMAIL PAGER XDG_CONFIG_HOME XDG_CACHE_HOME
+unset GIT_DIR GIT_WORK_TREE GIT_COMMON_DIR GIT_INDEX_FILE GIT_NAMESPACE
+unset GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_QUARANTINE_PATH
+unset GIT_CONFIG GIT_CONFIG_PARAMETERS GIT_CONFIG_COUNT GIT_CONFIG_GLOBAL
+unset GIT_CONFIG_SYSTEM GIT_TRACE GIT_TRACE2 GIT_TRACE2_EVENT GIT_TRACE_PERFORMANCE
+unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE GIT_EDITOR GIT_PAGER GIT_SSH_COMMAND
+GIT_CONFIG_NOSYSTEM=1
+GIT_AUTHOR_NAME='A U Thor'
+GIT_AUTHOR_EMAIL='author@example.com'
+GIT_COMMITTER_NAME='C O Mitter'
+GIT_COMMITTER_EMAIL='committer@example.com'
+EDITOR=:
+export GIT_CONFIG_NOSYSTEM EDITOR
+export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+
+# The pinned clock (epoch seconds); test_tick moves it by a minute.
+ANNAL_TEST_NOW=1795000000
+export ANNAL_TEST_NOW
+
+# Handy constants.
+EMPTY_TREE=4b825dc642cb6eb9a060e54bf8d69288fbee4904
+ZERO_HASH=sha256:0000000000000000000000000000000000000000000000000000000000000000
+LF='
+'
+
+# ---- output plumbing -------------------------------------------------------
+#
+# fd 5: TAP (the original stdout), fd 7: the original stderr,
+# fd 3/4: where the tests' stdout/stderr go (the terminal with -v,
+# /dev/null otherwise).
+
+exec 5>&1 7>&2
+if test -n "$verbose"
+then
+	exec 3>&1 4>&2
+else
+	exec 3>/dev/null 4>/dev/null
+fi
+
+test_count=0
+test_success=0
+test_failure=0
+test_fixed=0
+test_broken=0
+test_skipped=0
+test_done_called_=
+test_in_body_=
+test_cleanup_=
+test_prereqs_ok_=
+test_prereqs_missing_=
+test_lazy_prereqs_=
+
+say () {
+	printf '# %s\n' "$*" >&5
+}
+
+BUG () {
+	printf 'error: bug in the test script: %s\n' "$*" >&7
+	printf 'Bail out! bug in the test script: %s\n' "$*" >&5
+	test_done_called_=t
+	exit 1
+}
+
+test_exit_trap_ () {
+	test_exit_code_=$?
+	test -n "$test_done_called_" && return
+	printf 'Bail out! %s: unexpected exit with code %s\n' \
+		"$test_name_" "$test_exit_code_" >&5
+	exit 1
+}
+trap 'test_exit_trap_' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- trash directory -------------------------------------------------------
+
+if test -n "$test_root"
+then
+	mkdir -p "$test_root" || exit 1
+	test_root=$(cd "$test_root" && pwd) || exit 1
+else
+	test_root="$ANNAL_BUILD_DIR/t"
+fi
+TRASH_DIRECTORY="$test_root/trash-$test_name_"
+
+test_remove_trash_ () {
+	test -d "$TRASH_DIRECTORY" || return 0
+	rm -rf "$TRASH_DIRECTORY" 2>/dev/null && return 0
+	chmod -R u+rwx "$TRASH_DIRECTORY" 2>/dev/null
+	rm -rf "$TRASH_DIRECTORY"
+}
+
+test_remove_trash_ || BUG "cannot remove $TRASH_DIRECTORY"
+mkdir -p "$TRASH_DIRECTORY" || BUG "cannot create $TRASH_DIRECTORY"
+cd "$TRASH_DIRECTORY" || BUG "cannot enter $TRASH_DIRECTORY"
+TRASH_DIRECTORY=$(pwd -P)
+HOME="$TRASH_DIRECTORY"
+# Stock git must not wander out of the trash directory into the tree
+# that holds it (the build tree may itself be a git checkout).
+GIT_CEILING_DIRECTORIES="$test_root"
+export HOME GIT_CEILING_DIRECTORIES
+
+# ---- running tests ---------------------------------------------------------
+
+test_xtrace_on_=
+test -n "$trace" && test_xtrace_on_='set -x'
+
+test_eval_inner_ () {
+	eval "$test_xtrace_on_
+$1"
+}
+
+# Evaluate $1 in the current shell, output to fd 3/4, stdin /dev/null.
+test_eval_ () {
+	test_eval_inner_ "$1" </dev/null >&3 2>&4
+	{ test_eval_ret_=$?; set +x; } 2>/dev/null
+	return $test_eval_ret_
+}
+
+test_run_ () {
+	test_cleanup_=
+	test_cleanup_ret_=0
+	if test -n "$chain_lint"
+	then
+		# A body whose commands are all &&-chained does nothing
+		# after a failing first command.
+		eval "(exit 117) && $1" </dev/null >&3 2>&4
+		if test $? != 117
+		then
+			BUG "broken &&-chain or run-away body in '$test_title_': $1"
+		fi
+	fi
+	test_in_body_=t
+	test_eval_ "$1"
+	test_run_ret_=$?
+	test_in_body_=
+	if test -n "$test_cleanup_"
+	then
+		test_eval_ "$test_cleanup_"
+		if test "$test_cleanup_ret_" != 0 && test "$test_run_ret_" = 0
+		then
+			test_run_ret_=1
+		fi
+		test_cleanup_=
+	fi
+	cd "$TRASH_DIRECTORY" || BUG "cannot return to $TRASH_DIRECTORY"
+	return $test_run_ret_
+}
+
+# '#' would start a TAP directive: escape it in titles.
+test_escape_title_ () {
+	printf '%s\n' "$1" | sed -e 's/#/\\#/g' | tr '\n' ' ' | sed -e 's/ $//'
+}
+
+test_print_body_ () {
+	printf '%s\n' "$1" | sed -e 's/^/#	/' >&5
+}
+
+# test_check_prereq_ LIST: 0 if all prerequisites in the comma separated
+# LIST hold; sets test_missing_prereq_.
+test_check_prereq_ () {
+	test_missing_prereq_=
+	test_save_ifs_=$IFS
+	IFS=,
+	set -- $1
+	IFS=$test_save_ifs_
+	for test_p_
+	do
+		if ! test_have_prereq "$test_p_"
+		then
+			test_missing_prereq_="${test_missing_prereq_:+$test_missing_prereq_,}$test_p_"
+		fi
+	done
+	test -z "$test_missing_prereq_"
+}
+
+test_start_ () {
+	test_count=$((test_count + 1))
+	test_title_=$1
+	test_tap_title_=$(test_escape_title_ "$1")
+}
+
+test_skip_ () {
+	# $1 = prereq list
+	if test_check_prereq_ "$1"
+	then
+		return 1
+	fi
+	test_skipped=$((test_skipped + 1))
+	printf 'ok %d - %s # SKIP missing %s\n' "$test_count" \
+		"$test_tap_title_" "$test_missing_prereq_" >&5
+	return 0
+}
+
+test_expect_success () {
+	test_prereq_=
+	if test $# = 3
+	then
+		test_prereq_=$1
+		shift
+	fi
+	test $# = 2 || BUG "not 2 or 3 parameters to test_expect_success"
+	test_start_ "$1"
+	test_skip_ "$test_prereq_" && return 0
+	if test_run_ "$2"
+	then
+		test_success=$((test_success + 1))
+		printf 'ok %d - %s\n' "$test_count" "$test_tap_title_" >&5
+	else
+		test_failure=$((test_failure + 1))
+		printf 'not ok %d - %s\n' "$test_count" "$test_tap_title_" >&5
+		test_print_body_ "$2"
+		if test -n "$immediate"
+		then
+			say "stopping at the first failure (--immediate)"
+			say "trash directory kept: $TRASH_DIRECTORY"
+			test_done_called_=t
+			exit 1
+		fi
+	fi
+	return 0
+}
+
+test_expect_failure () {
+	test_prereq_=
+	if test $# = 3
+	then
+		test_prereq_=$1
+		shift
+	fi
+	test $# = 2 || BUG "not 2 or 3 parameters to test_expect_failure"
+	test_start_ "$1"
+	test_skip_ "$test_prereq_" && return 0
+	if test_run_ "$2"
+	then
+		test_fixed=$((test_fixed + 1))
+		printf 'ok %d - %s # TODO known breakage vanished\n' \
+			"$test_count" "$test_tap_title_" >&5
+	else
+		test_broken=$((test_broken + 1))
+		printf 'not ok %d - %s # TODO known breakage\n' \
+			"$test_count" "$test_tap_title_" >&5
+	fi
+	return 0
+}
+
+test_done () {
+	test_done_called_=t
+	trap - EXIT
+	if test "$test_count" = 0 && test -n "$skip_all"
+	then
+		printf '1..0 # SKIP %s\n' "$skip_all" >&5
+	else
+		test -n "$skip_all" && say "skipping the rest: $skip_all"
+		test "$test_fixed" = 0 ||
+			say "$test_fixed known breakage(s) vanished; mark them test_expect_success"
+		test "$test_broken" = 0 ||
+			say "still have $test_broken known breakage(s)"
+		if test "$test_failure" = 0
+		then
+			say "passed all $test_count test(s)"
+		else
+			say "failed $test_failure among $test_count test(s)"
+		fi
+		printf '1..%d\n' "$test_count" >&5
+	fi
+	if test "$test_failure" = 0
+	then
+		if test -z "$debug"
+		then
+			cd "$test_root" && test_remove_trash_
+		fi
+		exit 0
+	fi
+	say "trash directory kept: $TRASH_DIRECTORY"
+	exit 1
+}
+
+# ---- prerequisites ---------------------------------------------------------
+
+test_set_prereq () {
+	case ",$test_prereqs_ok_," in
+	*,"$1",*) ;;
+	*) test_prereqs_ok_="$test_prereqs_ok_,$1" ;;
+	esac
+}
+
+# test_lazy_prereq NAME 'script': NAME holds if script succeeds; the
+# script runs once, in a subshell in a scratch directory, on first use.
+test_lazy_prereq () {
+	test $# = 2 || BUG "not 2 parameters to test_lazy_prereq"
+	test_lazy_prereqs_="$test_lazy_prereqs_,$1"
+	eval "test_lazy_prereq_script_$1=\$2"
+}
+
+test_have_prereq () {
+	case "$1" in
+	!*)
+		! test_have_prereq "${1#!}"
+		return
+		;;
+	esac
+	case ",$test_prereqs_ok_," in
+	*,"$1",*) return 0 ;;
+	esac
+	case ",$test_prereqs_missing_," in
+	*,"$1",*) return 1 ;;
+	esac
+	case ",$test_lazy_prereqs_," in
+	*,"$1",*)
+		eval "test_lazy_script_=\$test_lazy_prereq_script_$1"
+		test_prereq_dir_="$TRASH_DIRECTORY/.prereq-$1"
+		mkdir -p "$test_prereq_dir_" || BUG "cannot create $test_prereq_dir_"
+		if (cd "$test_prereq_dir_" && eval "$test_lazy_script_") \
+			</dev/null >&3 2>&4
+		then
+			test_prereqs_ok_="$test_prereqs_ok_,$1"
+		else
+			test_prereqs_missing_="$test_prereqs_missing_,$1"
+		fi
+		rm -rf "$test_prereq_dir_"
+		test_have_prereq "$1"
+		return
+		;;
+	esac
+	return 1
+}
+
+test_lazy_prereq PYTHON3 'python3 -c "import hashlib, json, sys"'
+test_lazy_prereq GIT 'git --version'
+
+# ---- helpers for test bodies -----------------------------------------------
+
+test_tick () {
+	ANNAL_TEST_NOW=$((ANNAL_TEST_NOW + 60))
+	GIT_COMMITTER_DATE="$ANNAL_TEST_NOW +0000"
+	GIT_AUTHOR_DATE=$GIT_COMMITTER_DATE
+	export ANNAL_TEST_NOW GIT_COMMITTER_DATE GIT_AUTHOR_DATE
+}
+
+# test_when_finished CMD...: run CMD after the current test, whatever its
+# outcome; cleanups run last-registered first; a failing one fails the test.
+test_when_finished () {
+	test -n "$test_in_body_" ||
+		BUG "test_when_finished called outside a test body"
+	test_cleanup_="{ $*
+} || test_cleanup_ret_=1
+$test_cleanup_"
+}
+
+# test_must_fail CMD...: CMD must exit non-zero, but not by a signal, and
+# it must exist (126/127 are the shell's "cannot run").
+test_must_fail () {
+	"$@"
+	test_exit_code_=$?
+	if test $test_exit_code_ = 0
+	then
+		echo >&4 "test_must_fail: command succeeded: $*"
+		return 1
+	elif test $test_exit_code_ -gt 128
+	then
+		echo >&4 "test_must_fail: died by signal $((test_exit_code_ - 128)): $*"
+		return 1
+	elif test $test_exit_code_ = 126 || test $test_exit_code_ = 127
+	then
+		echo >&4 "test_must_fail: command not found or not runnable: $*"
+		return 1
+	fi
+	return 0
+}
+
+# test_expect_code N CMD...: CMD must exit with status N.
+test_expect_code () {
+	test_want_code_=$1
+	shift
+	"$@"
+	test_exit_code_=$?
+	if test "$test_exit_code_" = "$test_want_code_"
+	then
+		return 0
+	fi
+	echo >&4 "test_expect_code: command exited with $test_exit_code_, we wanted $test_want_code_: $*"
+	return 1
+}
+
+test_cmp () {
+	test $# = 2 || BUG "test_cmp needs 2 parameters"
+	diff -u "$@"
+}
+
+test_path_is_file () {
+	test $# = 1 || BUG "test_path_is_file needs 1 parameter"
+	test -f "$1" && return 0
+	echo "file '$1' does not exist"
+	return 1
+}
+
+test_path_is_dir () {
+	test $# = 1 || BUG "test_path_is_dir needs 1 parameter"
+	test -d "$1" && return 0
+	echo "directory '$1' does not exist"
+	return 1
+}
+
+test_path_is_missing () {
+	test $# = 1 || BUG "test_path_is_missing needs 1 parameter"
+	if test -e "$1" || test -L "$1"
+	then
+		echo "path '$1' exists, but should not"
+		ls -ld "$1"
+		return 1
+	fi
+	return 0
+}
+
+test_must_be_empty () {
+	test $# = 1 || BUG "test_must_be_empty needs 1 parameter"
+	test_path_is_file "$1" || return 1
+	if test -s "$1"
+	then
+		echo "'$1' is not empty, it contains:"
+		cat "$1"
+		return 1
+	fi
+	return 0
+}
+
+# test_line_count OP N FILE, OP one of = != < > <= >= or -eq -ne -lt ...
+test_line_count () {
+	test $# = 3 || BUG "test_line_count needs 3 parameters"
+	case "$1" in
+	= | -eq) test_op_=-eq ;;
+	!= | -ne) test_op_=-ne ;;
+	'<' | -lt) test_op_=-lt ;;
+	'>' | -gt) test_op_=-gt ;;
+	'<=' | -le) test_op_=-le ;;
+	'>=' | -ge) test_op_=-ge ;;
+	*) BUG "test_line_count: bad operator '$1'" ;;
+	esac
+	test_path_is_file "$3" || return 1
+	test_lines_=$(wc -l <"$3")
+	test_lines_=$((test_lines_ + 0))
+	if ! test "$test_lines_" "$test_op_" "$2"
+	then
+		echo "test_line_count: line count for $3 is $test_lines_, wanted $1 $2"
+		cat "$3"
+		return 1
+	fi
+	return 0
+}
+
+# test_seq [FIRST] LAST
+test_seq () {
+	case $# in
+	1) set 1 "$1" ;;
+	2) ;;
+	*) BUG "test_seq needs 1 or 2 parameters" ;;
+	esac
+	test_seq_i_=$1
+	while test "$test_seq_i_" -le "$2"
+	do
+		echo "$test_seq_i_"
+		test_seq_i_=$((test_seq_i_ + 1))
+	done
+}
+
+# ---- annal helpers ---------------------------------------------------------
+
+# annal_repo_init [PATH]: a fresh annal repository (default repo.git).
+annal_repo_init () {
+	annal init "${1:-repo.git}" >/dev/null
+}
+
+# annal_head REPO [LOG]: the commit id refs/audit/LOG points to (fails if
+# the log has no records).
+annal_head () {
+	git -C "$1" rev-parse --verify -q "refs/audit/${2:-main}"
+}
+
+# annal_record REPO ID: the stored JSON of record ID (the last line of the
+# commit message), read with stock git.
+annal_record () {
+	git -C "$1" cat-file commit "$2" >"$TRASH_DIRECTORY/.annal-record" &&
+	sed -n '$p' "$TRASH_DIRECTORY/.annal-record"
+}
+
+# json_get PATH <JSON: print the canonical JSON of the value at the dotted
+# PATH of the object on stdin; fail if it is absent (PYTHON3).
+json_get () {
+	python3 -c '
+import json, sys
+v = json.loads(sys.stdin.buffer.read())
+for k in sys.argv[1].split("."):
+    if not isinstance(v, dict) or k not in v:
+        sys.exit("json_get: no %s" % sys.argv[1])
+    v = v[k]
+print(json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+' "$1"
+}
+
+# annal_check_log REPO [LOG]: check the log against the storage contract
+# with stock git and python3 only (PYTHON3): commit layout byte for byte,
+# canonical JSON, seq, ts, prev_hash, hash, linear parents.  Prints the
+# stored JSON of each record, oldest first.
+annal_check_log () {
+	python3 - "$1" "${2:-main}" <<-\ANNAL_CHECK_EOF
+	import calendar, hashlib, json, re, subprocess, sys, time
+	repo, log = sys.argv[1], sys.argv[2]
+	EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+	def git(*args, data=None):
+	    return subprocess.run(("git", "-C", repo) + args, input=data,
+	                          check=True, stdout=subprocess.PIPE).stdout
+	def canonical(obj):
+	    return json.dumps(obj, sort_keys=True, separators=(",", ":"),
+	                      ensure_ascii=False).encode("utf-8")
+	def no_dups(pairs):
+	    seen = {}
+	    for k, v in pairs:
+	        if k in seen:
+	            raise ValueError("duplicate key %r" % k)
+	        seen[k] = v
+	    return seen
+	def no_const(name):
+	    raise ValueError("non-finite number %s" % name)
+	def clean(s):
+	    return "".join("?" if c in "<>" or ord(c) < 0x20 or ord(c) == 0x7f
+	                   else c for c in s).encode("utf-8")
+	def fail(n, oid, msg):
+	    sys.exit("log %s: record %d (%s): %s" % (log, n, oid, msg))
+	head = git("rev-parse", "--verify", "refs/audit/" + log).decode().strip()
+	ids = git("rev-list", "--reverse", "--topo-order", head).decode().split()
+	out = git("cat-file", "--batch", data="".join(i + "\n" for i in ids).encode())
+	prev_id, prev_hash, prev_ts = None, "sha256:" + "0" * 64, ""
+	pos = 0
+	for n, oid in enumerate(ids, 1):
+	    nl = out.index(b"\n", pos)
+	    hdr = out[pos:nl].decode().split()
+	    if hdr[0] != oid or hdr[1] != "commit":
+	        fail(n, oid, "not a commit: %r" % hdr)
+	    size = int(hdr[2])
+	    body = out[nl + 1:nl + 1 + size]
+	    pos = nl + 1 + size + 1
+	    head_part, sep, msg = body.partition(b"\n\n")
+	    lines = head_part.split(b"\n")
+	    if not msg.endswith(b"\n") or msg.count(b"\n") != 3:
+	        fail(n, oid, "message is not summary, blank line, JSON: %r" % msg)
+	    summary, blank, js, _ = msg.split(b"\n")
+	    if blank != b"":
+	        fail(n, oid, "no blank line after the summary")
+	    try:
+	        rec = json.loads(js.decode("utf-8"), object_pairs_hook=no_dups,
+	                         parse_constant=no_const)
+	    except ValueError as e:
+	        fail(n, oid, "bad JSON: %s" % e)
+	    if not isinstance(rec, dict):
+	        fail(n, oid, "record is not an object")
+	    if canonical(rec) != js:
+	        fail(n, oid, "not canonical:\n  %r\n  %r" % (js, canonical(rec)))
+	    for k in ("seq", "ts", "prev_hash", "hash", "actor", "action"):
+	        if k not in rec:
+	            fail(n, oid, "missing %s" % k)
+	    if type(rec["seq"]) is not int or rec["seq"] != n:
+	        fail(n, oid, "seq %r, want %d" % (rec["seq"], n))
+	    ts = rec["ts"]
+	    if not isinstance(ts, str) or not re.fullmatch(
+	            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", ts):
+	        fail(n, oid, "bad ts %r" % ts)
+	    if ts < prev_ts:
+	        fail(n, oid, "ts %s earlier than %s" % (ts, prev_ts))
+	    secs = calendar.timegm(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S"))
+	    name = clean(rec["actor"])
+	    want = [b"tree " + EMPTY_TREE.encode()]
+	    if prev_id:
+	        want.append(b"parent " + prev_id.encode())
+	    want.append(b"author %s <annal> %d +0000" % (name, secs))
+	    want.append(b"committer %s <annal> %d +0000" % (name, secs))
+	    if lines != want:
+	        fail(n, oid, "headers:\n  %r\n want\n  %r" % (lines, want))
+	    want = b"#%d %s %s" % (n, clean(rec["actor"]), clean(rec["action"]))
+	    if "target" in rec:
+	        want += b" " + clean(rec["target"])
+	    if "decision" in rec:
+	        want += b" -> " + clean(rec["decision"])
+	    if summary != want:
+	        fail(n, oid, "summary %r, want %r" % (summary, want))
+	    if rec["prev_hash"] != prev_hash:
+	        fail(n, oid, "prev_hash %s, want %s" % (rec["prev_hash"], prev_hash))
+	    h = rec.pop("hash")
+	    want = "sha256:" + hashlib.sha256(canonical(rec)).hexdigest()
+	    if h != want:
+	        fail(n, oid, "hash %s, want %s" % (h, want))
+	    sys.stdout.buffer.write(js + b"\n")
+	    prev_id, prev_hash, prev_ts = oid, h, ts
+	if not ids:
+	    sys.exit("log %s: no records" % log)
+	ANNAL_CHECK_EOF
+}
