@@ -128,8 +128,8 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 {
 	struct field_opts fo = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, STRING_LIST_INIT };
 	struct string_list redact = STRING_LIST_INIT;
-	const char *log = NULL, *json = NULL, *corrects = NULL;
-	int use_stdin = 0;
+	const char *log = NULL, *json = NULL, *corrects = NULL, *sign_key = NULL;
+	int use_stdin = 0, agent = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to append to (default: main)"),
 		OPT_STRING(0, "actor", &fo.actor, "<actor>", "who acted"),
@@ -144,11 +144,14 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_BOOL(0, "stdin", &use_stdin, "read NDJSON records from standard input, all or none"),
 		OPT_STRING_LIST(0, "redact", &redact, "<path>", "never store the value at this dotted path"),
 		OPT_STRING(0, "corrects", &corrects, "<id>", "mark the record as a correction of record <id>"),
+		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
+		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
 		OPT_END()
 	};
 	annal_append_options opts = ANNAL_APPEND_OPTIONS_INIT;
 	struct batch b = { NULL, NULL, 0 };
 	annal_draft *common = NULL, *d = NULL;
+	annal_key *signer = NULL;
 	char (*ids)[41] = NULL;
 	size_t i, bad = (size_t)-1, bad_line = 0;
 	int error = 0, status = 0;
@@ -164,6 +167,9 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	opts.corrects = corrects;
 	if (log && (error = annal_log_name_check(log)) < 0)
 		goto fail;
+	if ((error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
+		goto fail;
+	opts.signer = signer;
 	if ((error = options_draft(&common, &fo)) < 0)
 		goto fail;
 	if (use_stdin) {
@@ -213,6 +219,7 @@ fail:
 	status = report_error(error);
 out:
 	free(ids);
+	annal_key_free(signer);
 	batch_clear(&b);
 	annal_draft_free(d);
 	annal_draft_free(common);

@@ -7,18 +7,20 @@
 #include "banned.h"
 
 static const char *const verify_usage[] = {
-	"annal verify [--log <name> | --all] [--anchor <id>] [--format <format>]",
+	"annal verify [--log <name> | --all] [--anchor <id>] [--allowed-signers <file> | --key <file>] [--format <format>]",
 	NULL
 };
 
 int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
-	const char *log = NULL, *anchor = NULL, *format = "pretty";
+	const char *log = NULL, *anchor = NULL, *format = "pretty", *allowed = NULL, *key = NULL;
 	int all = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
 		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
 		OPT_STRING(0, "anchor", &anchor, "<id>", "a record id seen earlier that must still be in the chain"),
+		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "the first signer must be one of these (OpenSSH format)"),
+		OPT_STRING(0, "key", &key, "<file>", "the first signer must be this public key"),
 		OPT_STRING(0, "format", &format, "<format>", "pretty or json"),
 		OPT_END()
 	};
@@ -36,6 +38,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
 	die_if_both(verify_usage, options, "--log", log != NULL, "--all", all);
 	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--all", all);
+	die_if_both(verify_usage, options, "--allowed-signers", allowed != NULL, "--key", key != NULL);
 	if (strcmp(format, "pretty") && strcmp(format, "json"))
 		usage_with_options(verify_usage, options,
 				   "unknown format '%s' (pretty or json)", format);
@@ -59,6 +62,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	for (i = 0; i < nlogs; i++) {
 		opts.log = logs[i];
 		opts.anchor = anchor;
+		opts.allowed_signers = allowed;
+		opts.key = key;
 		if ((error = annal_log_verify(&results[i], ctx->repo, &opts)) < 0)
 			goto fail;
 		if (json)

@@ -72,6 +72,40 @@ void annal_repo_free(annal_repo *repo);
 /* 0 when name is a valid log name (refs/audit/<name>), else ANNAL_EINVALID. */
 int annal_log_name_check(const char *name);
 
+/* ---- keys ------------------------------------------------------------ */
+
+/*
+ * An OpenSSH ed25519 key.  Private halves live in sodium_malloc'd memory
+ * and are wiped when freed.
+ */
+typedef struct annal_key annal_key;
+
+int annal_key_generate(annal_key **out, const char *comment);
+/*
+ * Load a key file: an unencrypted openssh-key-v1 private key (refused
+ * when group or others may read it, or it is a symlink, or over 16 KiB),
+ * or an ssh-ed25519 public key line (then the key can sign only through
+ * ssh-agent).
+ */
+int annal_key_load(annal_key **out, const char *path);
+/* Only the public half, from either kind of file. */
+int annal_key_load_public(annal_key **out, const char *path);
+/* Write path (0600) and path.pub (0644); never overwrites. */
+int annal_key_save(const annal_key *key, const char *path);
+/* Append "SHA256:<base64>" as ssh-keygen -l shows it. */
+int annal_key_fingerprint(annal_buf *out, const annal_key *key);
+const char *annal_key_comment(const annal_key *key);
+/* Sign through the ssh-agent at $SSH_AUTH_SOCK instead of the file. */
+void annal_key_set_agent(annal_key *key, int agent);
+void annal_key_free(annal_key *key);
+
+/*
+ * The signing key to use: path if given, else $ANNAL_SIGNING_KEY, else
+ * the repository's annal.signingKey.  agent (or annal.signingAgent)
+ * signs through ssh-agent.  *out is NULL when no key is configured.
+ */
+int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int agent);
+
 /* ---- records --------------------------------------------------------- */
 
 typedef struct annal_record annal_record;
@@ -115,8 +149,9 @@ typedef struct {
 	const char *log;		/* default "main" */
 	const char *const *redact;	/* dotted paths, NULL-terminated */
 	const char *corrects;		/* full id or prefix; NULL for none */
+	const annal_key *signer;	/* sign the records; NULL: unsigned */
 } annal_append_options;
-#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL }
+#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL, NULL }
 
 /*
  * Append n drafts to a log as one atomic batch: either all records land
@@ -128,6 +163,29 @@ typedef struct {
 int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 		     annal_draft *const *drafts, size_t n, char (*ids_out)[41],
 		     size_t *bad_index);
+
+typedef struct {
+	const char *log;		/* default "main" */
+	const annal_key *signer;	/* a key the log trusts now */
+	const annal_key *new_key;	/* the key to introduce */
+	int retire;			/* drop the signer's key from the set */
+	const char *actor;		/* default "annal" */
+	const char *reason;
+} annal_rotate_options;
+#define ANNAL_ROTATE_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL }
+
+/*
+ * Append a key rotation record: signed by opts->signer (on an unsigned
+ * log, by the new key itself, which starts signing), it sets the keys the
+ * log trusts from the next record on.
+ */
+int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, char id_out[41]);
+
+/*
+ * The keys a log trusts now, as OpenSSH allowed_signers lines
+ * ('annal namespaces="git" ssh-ed25519 ...'); nothing for an unsigned log.
+ */
+int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log);
 
 /* ---- reading --------------------------------------------------------- */
 
@@ -178,13 +236,16 @@ void annal_strv_free(char **v, size_t n);
 typedef struct {
 	const char *log;	/* default "main" */
 	const char *anchor;	/* id or prefix that must be in the chain */
+	const char *allowed_signers;	/* pin the first signer: OpenSSH file */
+	const char *key;		/* ... or one public key file */
 } annal_verify_options;
-#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL }
+#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL }
 
 typedef struct {
 	int ok;
 	uint64_t records;	/* records checked */
 	char head[41];
+	int is_signed;		/* the log is signed */
 	/* on failure: */
 	const char *check;	/* stable id, e.g. "seqGap" */
 	uint64_t position;	/* 1-based position from the first record; 0 if none */

@@ -14,7 +14,9 @@
 
 #include "chain.h"
 #include "record.h"
+#include "ssh.h"
 #include "store.h"
+#include "trust.h"
 #include "banned.h"
 
 #define APPEND_DEADLINE_MS 120000
@@ -166,18 +168,35 @@ out:
 	return stale;
 }
 
-/* Read what the next record needs from the head: seq, hash and ts. */
-static int read_head(annal_record **out, annal_repo *repo, const git_oid *head)
+/*
+ * Read what the next record needs from the head: seq, hash and ts, and
+ * who signed it (*is_signed, signer).
+ */
+static int read_head(annal_record **out, int *is_signed, unsigned char signer[32],
+		     annal_repo *repo, const git_oid *head)
 {
 	git_odb_object *obj = NULL;
+	struct commit_parts parts;
+	annal_buf armor = ANNAL_BUF_INIT, payload = ANNAL_BUF_INIT;
 	char hex[41];
 	int error;
 
 	*out = NULL;
+	*is_signed = 0;
 	if ((error = store_read(&obj, repo, head)) < 0)
 		return error;
 	error = record_from_commit(out, head, git_odb_object_data(obj),
 				   git_odb_object_size(obj));
+	if (!error && !record_commit_parse(&parts, git_odb_object_data(obj),
+					   git_odb_object_size(obj)) && parts.sig_end) {
+		*is_signed = 1;
+		if (record_commit_signature(&armor, &payload, &parts, git_odb_object_data(obj),
+					    git_odb_object_size(obj)) < 0 ||
+		    ssh_verify(signer, armor.ptr, armor.len, "git", payload.ptr, payload.len) < 0)
+			error = ANNAL_ECORRUPT;
+	}
+	annal_buf_dispose(&armor);
+	annal_buf_dispose(&payload);
 	git_odb_object_free(obj);
 	if (!error && (!(*out)->seq || !(*out)->hash[0] || !(*out)->ts[0]))
 		error = ANNAL_ECORRUPT;
@@ -191,9 +210,61 @@ static int read_head(annal_record **out, annal_repo *repo, const git_oid *head)
 	return 0;
 }
 
-int annal_log_append(annal_repo *repo, const annal_append_options *opts,
-		     annal_draft *const *drafts, size_t n, char (*ids_out)[41],
-		     size_t *bad_index)
+/*
+ * May this append sign, must it, and with a key the log trusts?  Sets
+ * *sign.  A new log signed by signer gets its "signing" field in *genesis.
+ */
+static int signing_rules(int *sign, cJSON **genesis, annal_repo *repo, const char *log,
+			 const annal_key *signer, const annal_record *head_rec, int head_signed,
+			 const unsigned char head_signer[32], const git_oid *head,
+			 int starts_signing)
+{
+	unsigned char (*keys)[32] = NULL, pk[32];
+	char fp[ANNAL_FINGERPRINT_LEN + 1];
+	size_t n = 0, i;
+	int error = 0, trusted = 0, exists = head_rec != NULL;
+	const cJSON *head_signing = exists ? annal_json_get(head_rec->obj, "signing") : NULL;
+
+	*sign = 0;
+	*genesis = NULL;
+	if (!exists || !head_signed) {
+		if (!signer)
+			return 0;
+		if (exists && !starts_signing)
+			return annal_error_set(ANNAL_EINVALID,
+				"log '%s' is not signed; to sign it from now on, run 'annal key rotate --new-key <file>'",
+				log);
+		*sign = 1;
+		if (!exists && !starts_signing) {
+			memcpy(pk, signer->pk, 32);
+			if (!(*genesis = trust_signing_field(&pk, 1)))
+				return annal_error_oom();
+		}
+		return 0;
+	}
+	if (!signer)
+		return annal_error_set(ANNAL_EINVALID,
+			"log '%s' is signed: give a signing key (--sign-key, $ANNAL_SIGNING_KEY or annal.signingKey)",
+			log);
+	*sign = 1;
+	/* the head's signer is trusted, unless the head changed the set */
+	if (!head_signing && !memcmp(signer->pk, head_signer, 32))
+		return 0;
+	if ((error = trust_keys_at(&keys, &n, repo, head)) < 0)
+		return error;
+	for (i = 0; i < n; i++)
+		trusted |= !memcmp(keys[i], signer->pk, 32);
+	free(keys);
+	if (!trusted) {
+		ssh_fingerprint(fp, signer->pk);
+		return annal_error_set(ANNAL_EINVALID, "key %s is not trusted by log '%s'", fp, log);
+	}
+	return 0;
+}
+
+static int append_records(annal_repo *repo, const annal_append_options *opts,
+			  annal_draft *const *drafts, size_t n, char (*ids_out)[41],
+			  size_t *bad_index, enum record_mode mode)
 {
 	const char *log = opts && opts->log ? opts->log : "main";
 	annal_buf refname = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
@@ -201,6 +272,10 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 	struct corrects_ref *refs = NULL;
 	annal_record *prev = NULL, *rec = NULL;
 	git_oid head, *ids = NULL;
+	const annal_key *signer = opts ? opts->signer : NULL;
+	unsigned char head_signer[32];
+	int head_signed = 0, starts_signing = 0;
+	cJSON *genesis = NULL, *first = NULL;
 	struct lock_watch watch = { 0, 0, 0, 0 };
 	size_t i, nrefs = 0;
 	int exists, error, attempt = 0;
@@ -227,7 +302,7 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 	for (i = 0; i < n; i++) {
 		const cJSON *c;
 
-		if ((error = record_check_fields(drafts[i]->obj, RECORD_DRAFT, NULL)) < 0 ||
+		if ((error = record_check_fields(drafts[i]->obj, mode, NULL)) < 0 ||
 		    (opts && opts->corrects && annal_json_get(drafts[i]->obj, "corrects") &&
 		     (error = annal_error_set(ANNAL_EINVALID, "field 'corrects' given twice")))) {
 			if (bad_index)
@@ -248,6 +323,7 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 			refs[nrefs++].want = c->valuestring;
 		}
 	}
+	starts_signing = mode == RECORD_INTERNAL && annal_json_get(ready[0], "signing");
 	if (opts && opts->corrects) {
 		refs[nrefs].draft = (size_t)-1;
 		refs[nrefs++].want = opts->corrects;
@@ -259,17 +335,32 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 		const char *prev_hash = ANNAL_GENESIS_HASH;
 		uint64_t seq = 0;
 		int64_t ts;
-		int rc;
+		int rc, sign = 0;
 
 		annal_record_free(prev);
 		prev = NULL;
 		if ((error = store_head(&head, &exists, repo, refname.ptr)) < 0)
 			goto out;
 		if (exists) {
-			if ((error = read_head(&prev, repo, &head)) < 0)
+			if ((error = read_head(&prev, &head_signed, head_signer, repo, &head)) < 0)
 				goto out;
 			seq = prev->seq;
 			prev_hash = prev->hash;
+		}
+		cJSON_Delete(genesis);
+		cJSON_Delete(first);
+		first = NULL;
+		if ((error = signing_rules(&sign, &genesis, repo, log, signer, prev, head_signed,
+					   head_signer, &head, starts_signing)) < 0)
+			goto out;
+		if (genesis) {
+			/* a new signed log declares its key in its first record */
+			if (!(first = cJSON_Duplicate(ready[0], 1))) {
+				error = annal_error_oom();
+				goto out;
+			}
+			cJSON_AddItemToObject(first, "signing", genesis);
+			genesis = NULL;
 		}
 		if (nrefs && attempt == 0) {
 			if ((error = resolve_ids(repo, &head, exists, refs, nrefs, log,
@@ -294,7 +385,8 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 			char parent_hex[41];
 			const git_oid *p = i ? &ids[i - 1] : (exists ? &head : NULL);
 
-			if ((error = record_build(&rec, ready[i], seq + 1 + i, ts, prev_hash)) < 0) {
+			if ((error = record_build(&rec, i == 0 && first ? first : ready[i],
+						  seq + 1 + i, ts, prev_hash)) < 0) {
 				if (bad_index && error == ANNAL_EINVALID)
 					*bad_index = i;
 				goto out;
@@ -303,6 +395,7 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 			if (p)
 				git_oid_tostr(parent_hex, sizeof(parent_hex), p);
 			if ((error = record_commit_text(&text, rec, p ? parent_hex : NULL)) < 0 ||
+			    (sign && (error = record_commit_sign(&text, signer)) < 0) ||
 			    (error = store_write_commit(&ids[i], repo, text.ptr, text.len)) < 0)
 				goto out;
 			annal_record_free(prev);
@@ -327,6 +420,8 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 	for (i = 0; i < n; i++)
 		git_oid_tostr(ids_out[i], 41, &ids[i]);
 out:
+	cJSON_Delete(genesis);
+	cJSON_Delete(first);
 	if (ready)
 		for (i = 0; i < n; i++)
 			cJSON_Delete(ready[i]);
@@ -337,5 +432,171 @@ out:
 	annal_record_free(rec);
 	annal_buf_dispose(&refname);
 	annal_buf_dispose(&text);
+	return error;
+}
+
+int annal_log_append(annal_repo *repo, const annal_append_options *opts,
+		     annal_draft *const *drafts, size_t n, char (*ids_out)[41],
+		     size_t *bad_index)
+{
+	return append_records(repo, opts, drafts, n, ids_out, bad_index, RECORD_DRAFT);
+}
+
+static int add_key_string(cJSON *obj, const char *key, const unsigned char pk[32])
+{
+	annal_buf line = ANNAL_BUF_INIT;
+	cJSON *s;
+
+	ssh_public_line(&line, pk);
+	s = line.ptr ? cJSON_CreateString(line.ptr) : NULL;
+	annal_buf_dispose(&line);
+	if (!s)
+		return annal_error_oom();
+	if (key)
+		cJSON_AddItemToObject(obj, key, s);
+	else
+		cJSON_AddItemToArray(obj, s);
+	return 0;
+}
+
+int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, char id_out[41])
+{
+	const char *log = opts->log ? opts->log : "main";
+	annal_append_options aopts = ANNAL_APPEND_OPTIONS_INIT;
+	annal_buf refname = ANNAL_BUF_INIT;
+	unsigned char (*keys)[32] = NULL, (*set)[32] = NULL;
+	char fp[ANNAL_FINGERPRINT_LEN + 1], ids[1][41];
+	annal_draft draft = { NULL }, *dp = &draft;
+	cJSON *retired = NULL, *signing = NULL, *s;
+	size_t n = 0, nset = 0, i;
+	git_oid head;
+	int exists, error, signer_trusted = 0;
+
+	if (!opts->new_key)
+		return annal_error_set(ANNAL_EINVALID, "no new key given");
+	if ((error = store_ref_name(&refname, log)) < 0 ||
+	    (error = store_head(&head, &exists, repo, refname.ptr)) < 0)
+		goto out;
+	if (!exists) {
+		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
+		goto out;
+	}
+	if ((error = trust_keys_at(&keys, &n, repo, &head)) < 0)
+		goto out;
+	if (!(set = calloc(n + 1, sizeof(*set)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	if (!n) {
+		/* an unsigned log starts signing: the new key signs its own introduction */
+		if (!opts->new_key->sk && !opts->new_key->agent) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"log '%s' is not signed: to start signing it, give the new key's private key (or --agent)",
+				log);
+			goto out;
+		}
+		aopts.signer = opts->new_key;
+	} else {
+		if (!opts->signer) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"log '%s' is signed: give a key it trusts to sign the rotation (--sign-key)", log);
+			goto out;
+		}
+		aopts.signer = opts->signer;
+	}
+	for (i = 0; i < n; i++) {
+		if (!memcmp(keys[i], opts->new_key->pk, 32)) {
+			ssh_fingerprint(fp, opts->new_key->pk);
+			error = annal_error_set(ANNAL_EINVALID, "key %s is already trusted by log '%s'", fp, log);
+			goto out;
+		}
+		if (!memcmp(keys[i], aopts.signer->pk, 32)) {
+			signer_trusted = 1;
+			if (opts->retire)
+				continue;
+		}
+		memcpy(set[nset++], keys[i], 32);
+	}
+	if (n && !signer_trusted) {
+		ssh_fingerprint(fp, aopts.signer->pk);
+		error = annal_error_set(ANNAL_EINVALID, "key %s is not trusted by log '%s'", fp, log);
+		goto out;
+	}
+	if (!n && opts->retire) {
+		error = annal_error_set(ANNAL_EINVALID, "log '%s' is not signed: there is no key to retire", log);
+		goto out;
+	}
+	memcpy(set[nset++], opts->new_key->pk, 32);
+
+	if (!(draft.obj = cJSON_CreateObject()) || !(signing = trust_signing_field(set, nset)) ||
+	    !(s = cJSON_CreateString(opts->actor ? opts->actor : "annal"))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	cJSON_AddItemToObject(draft.obj, "actor", s);
+	if (!(s = cJSON_CreateString("annal.key.rotate"))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	cJSON_AddItemToObject(draft.obj, "action", s);
+	cJSON_AddItemToObject(draft.obj, "signing", signing);
+	signing = NULL;
+	if ((error = add_key_string(draft.obj, "key_added", opts->new_key->pk)) < 0)
+		goto out;
+	if (opts->retire) {
+		if (!(retired = cJSON_CreateArray())) {
+			error = annal_error_oom();
+			goto out;
+		}
+		cJSON_AddItemToObject(draft.obj, "keys_retired", retired);
+		if ((error = add_key_string(retired, NULL, aopts.signer->pk)) < 0)
+			goto out;
+	}
+	if (opts->reason) {
+		if (!(s = cJSON_CreateString(opts->reason))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		cJSON_AddItemToObject(draft.obj, "reason", s);
+	}
+	aopts.log = log;
+	if ((error = append_records(repo, &aopts, &dp, 1, ids, NULL, RECORD_INTERNAL)) < 0)
+		goto out;
+	memcpy(id_out, ids[0], 41);
+out:
+	cJSON_Delete(signing);
+	cJSON_Delete(draft.obj);
+	free(keys);
+	free(set);
+	annal_buf_dispose(&refname);
+	return error;
+}
+
+int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
+{
+	annal_buf refname = ANNAL_BUF_INIT;
+	unsigned char (*keys)[32] = NULL;
+	size_t n = 0, i;
+	git_oid head;
+	int exists, error;
+
+	if ((error = store_ref_name(&refname, log ? log : "main")) < 0 ||
+	    (error = store_head(&head, &exists, repo, refname.ptr)) < 0)
+		goto out;
+	if (!exists) {
+		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log ? log : "main");
+		goto out;
+	}
+	if ((error = trust_keys_at(&keys, &n, repo, &head)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		annal_buf_puts(out, "annal namespaces=\"git\" ");
+		ssh_public_line(out, keys[i]);
+		annal_buf_putc(out, '\n');
+	}
+	error = annal_buf_error(out);
+out:
+	free(keys);
+	annal_buf_dispose(&refname);
 	return error;
 }

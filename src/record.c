@@ -4,6 +4,8 @@
 #include <sodium.h>
 
 #include "record.h"
+#include "ssh.h"
+#include "trust.h"
 #include "banned.h"
 
 enum field_type {
@@ -15,6 +17,9 @@ enum field_type {
 	F_COMMIT,	/* 40 lowercase hex digits */
 	F_ASSIGNED,	/* seq, ts, prev_hash, hash: annal's */
 	F_REDACTED,	/* annal's list of redacted paths */
+	F_SIGNING,	/* annal's signing state: keys and policy */
+	F_KEY,		/* annal's: one public key */
+	F_KEYS,		/* annal's: a list of public keys */
 	F_RESERVED	/* never stored */
 };
 
@@ -37,6 +42,8 @@ static const struct field {
 	{ "event_time", F_TIME },
 	{ "hash", F_ASSIGNED },
 	{ "id", F_RESERVED },
+	{ "key_added", F_KEY },
+	{ "keys_retired", F_KEYS },
 	{ "labels", F_OBJECT },
 	{ "params", F_ANY },
 	{ "prev_hash", F_ASSIGNED },
@@ -44,6 +51,7 @@ static const struct field {
 	{ "redacted", F_REDACTED },
 	{ "request_id", F_ID },
 	{ "seq", F_ASSIGNED },
+	{ "signing", F_SIGNING },
 	{ "source_ip", F_ID },
 	{ "target", F_ID },
 	{ "tenant", F_ID },
@@ -138,6 +146,31 @@ static int check_redacted(const cJSON *v, const char **check)
 	return 0;
 }
 
+static int check_key_field(const cJSON *v, enum field_type type)
+{
+	unsigned char pk[32], (*keys)[32] = NULL;
+	const cJSON *c;
+	size_t n;
+
+	switch (type) {
+	case F_SIGNING:
+		if (trust_parse_signing(&keys, &n, v) < 0)
+			return -1;
+		free(keys);
+		return 0;
+	case F_KEY:
+		return cJSON_IsString(v) &&
+		       !ssh_parse_public_line(pk, v->valuestring, strlen(v->valuestring)) ? 0 : -1;
+	default:
+		if (!cJSON_IsArray(v) || !v->child)
+			return -1;
+		for (c = v->child; c; c = c->next)
+			if (check_key_field(c, F_KEY) < 0)
+				return -1;
+		return 0;
+	}
+}
+
 int record_check_fields(const cJSON *obj, enum record_mode mode, const char **check)
 {
 	static const char *const required[] = { "actor", "action" };
@@ -189,14 +222,14 @@ int record_check_fields(const cJSON *obj, enum record_mode mode, const char **ch
 					   "field '%s' must be a full record id (40 hex digits)", v->string);
 			break;
 		case F_ASSIGNED:
-			if (mode == RECORD_DRAFT)
+			if (mode != RECORD_STORED)
 				return bad(check, "badField",
 					   "field '%s' is assigned by annal and cannot be set", v->string);
 			if (check_assigned(v, check) < 0)
 				return ANNAL_EINVALID;
 			break;
 		case F_REDACTED:
-			if (mode == RECORD_DRAFT)
+			if (mode != RECORD_STORED)
 				return bad(check, "badField",
 					   "field '%s' is set by annal (use --redact)", v->string);
 			if (check_redacted(v, check) < 0)
@@ -205,6 +238,15 @@ int record_check_fields(const cJSON *obj, enum record_mode mode, const char **ch
 		case F_RESERVED:
 			return bad(check, "badField",
 				   "field '%s' is reserved (a record's id is its commit id)", v->string);
+		case F_SIGNING:
+		case F_KEY:
+		case F_KEYS:
+			if (mode == RECORD_DRAFT)
+				return bad(check, "badField",
+					   "field '%s' is set by annal (see annal key rotate)", v->string);
+			if (check_key_field(v, f->type) < 0)
+				return bad(check, "badField", "field '%s' is malformed", v->string);
+			break;
 		}
 	}
 	return 0;
@@ -472,7 +514,18 @@ int record_commit_parse(struct commit_parts *out, const char *data, size_t len)
 			return corrupt("commit has no message");
 		if (eol == p)
 			break;
-		if ((size_t)(eol - p) == 45 && !memcmp(p, "tree ", 5)) {
+		if ((size_t)(eol - p) > 7 && !memcmp(p, "gpgsig ", 7)) {
+			if (out->sig_end)
+				return corrupt("commit has two gpgsig headers");
+			out->sig_start = (size_t)(p - data);
+			while (eol + 1 < end && eol[1] == ' ') {
+				const char *next = memchr(eol + 1, '\n', (size_t)(end - eol - 1));
+				if (!next)
+					return corrupt("commit has no message");
+				eol = next;
+			}
+			out->sig_end = (size_t)(eol + 1 - data);
+		} else if ((size_t)(eol - p) == 45 && !memcmp(p, "tree ", 5)) {
 			out->tree = p + 5;
 		} else if ((size_t)(eol - p) == 47 && !memcmp(p, "parent ", 7)) {
 			if (out->nparents < 2)
@@ -495,6 +548,60 @@ int record_commit_parse(struct commit_parts *out, const char *data, size_t len)
 	    memchr(out->json, '\n', (size_t)(end - out->json) - 1))
 		return corrupt("message is not a summary line, an empty line and a record");
 	out->json_len = (size_t)(end - out->json) - 1;
+	return 0;
+}
+
+int record_commit_sign(annal_buf *commit, const annal_key *key)
+{
+	annal_buf armor = ANNAL_BUF_INIT, signed_commit = ANNAL_BUF_INIT;
+	const char *hdr_end;
+	size_t i, cut;
+	int error;
+
+	if ((error = ssh_sign(&armor, key, "git", commit->ptr, commit->len)) < 0)
+		goto out;
+	/* after the last header line: just before the empty line */
+	hdr_end = strstr(commit->ptr, "\n\n");
+	if (!hdr_end) {
+		error = annal_error_set(ANNAL_ERROR, "commit without a message");
+		goto out;
+	}
+	cut = (size_t)(hdr_end - commit->ptr) + 1;
+	annal_buf_put(&signed_commit, commit->ptr, cut);
+	annal_buf_puts(&signed_commit, "gpgsig ");
+	for (i = 0; i < armor.len; i++) {
+		annal_buf_putc(&signed_commit, armor.ptr[i]);
+		if (armor.ptr[i] == '\n')
+			annal_buf_putc(&signed_commit, ' ');
+	}
+	annal_buf_putc(&signed_commit, '\n');
+	annal_buf_put(&signed_commit, commit->ptr + cut, commit->len - cut);
+	if ((error = annal_buf_error(&signed_commit)) < 0)
+		goto out;
+	annal_buf_clear(commit);
+	error = annal_buf_put(commit, signed_commit.ptr, signed_commit.len);
+out:
+	annal_buf_dispose(&armor);
+	annal_buf_dispose(&signed_commit);
+	return error;
+}
+
+int record_commit_signature(annal_buf *armor, annal_buf *payload,
+			    const struct commit_parts *parts, const char *data, size_t len)
+{
+	size_t i;
+
+	if (!parts->sig_end)
+		return ANNAL_ENOTFOUND;
+	for (i = parts->sig_start + 7; i < parts->sig_end - 1; i++) {
+		annal_buf_putc(armor, data[i]);
+		if (data[i] == '\n' && i + 1 < parts->sig_end && data[i + 1] == ' ')
+			i++;
+	}
+	annal_buf_put(payload, data, parts->sig_start);
+	annal_buf_put(payload, data + parts->sig_end, len - parts->sig_end);
+	if (annal_buf_error(armor) < 0 || annal_buf_error(payload) < 0)
+		return ANNAL_ENOMEM;
 	return 0;
 }
 

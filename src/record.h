@@ -33,7 +33,11 @@ struct annal_record {
 };
 
 /* Which rules apply: to a caller's draft, or to a stored record. */
-enum record_mode { RECORD_DRAFT, RECORD_STORED };
+enum record_mode {
+	RECORD_DRAFT,		/* a caller's fields */
+	RECORD_INTERNAL,	/* annal's own records (key rotation) */
+	RECORD_STORED		/* a record read back from a commit */
+};
 
 /*
  * Check obj's fields against the field table.  On failure returns
@@ -72,9 +76,23 @@ struct commit_parts {
 	size_t message_len;
 	const char *json;	/* the record line inside the message */
 	size_t json_len;
+	size_t sig_start;	/* the gpgsig header's span; sig_end = 0: none */
+	size_t sig_end;
 };
 /* Split a commit into its parts; ANNAL_ECORRUPT if it is not one of ours. */
 int record_commit_parse(struct commit_parts *out, const char *data, size_t len);
+
+/*
+ * Sign a commit: insert a gpgsig header (SSHSIG, namespace "git") after
+ * the committer line, as git does.
+ */
+int record_commit_sign(annal_buf *commit, const annal_key *key);
+/*
+ * The signature of a commit: its armor (continuation spaces removed) and
+ * the commit without the gpgsig header, the bytes that were signed.
+ */
+int record_commit_signature(annal_buf *armor, annal_buf *payload,
+			    const struct commit_parts *parts, const char *data, size_t len);
 
 /*
  * Read a record from commit data: parse the JSON strictly and fill the

@@ -4,6 +4,7 @@
 
 #include "store.h"
 #include "record.h"
+#include "ssh.h"
 #include "banned.h"
 
 int annal_log_name_check(const char *name)
@@ -289,4 +290,56 @@ void annal_strv_free(char **v, size_t n)
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int agent)
+{
+	git_config *cfg = NULL;
+	git_buf value = GIT_BUF_INIT;
+	const char *env = getenv("ANNAL_SIGNING_KEY");
+	int error = 0, cfg_agent = 0;
+
+	*out = NULL;
+	if (repo && git_repository_config_snapshot(&cfg, repo->git) < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot read the repository configuration");
+	if (!path && env && *env)
+		path = env;
+	if (!path && cfg && git_config_get_string_buf(&value, cfg, "annal.signingKey") == 0)
+		path = value.ptr;
+	if (cfg && git_config_get_bool(&cfg_agent, cfg, "annal.signingAgent") < 0)
+		cfg_agent = 0;
+	if (path && (agent || cfg_agent)) {
+		/* the agent holds the private half: read only a public key,
+		   from path or from path.pub beside a private key file */
+		annal_buf pub = ANNAL_BUF_INIT;
+		struct stat st;
+
+		annal_buf_printf(&pub, "%s.pub", path);
+		if (pub.ptr && !stat(pub.ptr, &st))
+			error = annal_key_load_public(out, pub.ptr);
+		else
+			error = annal_key_load(out, path);
+		annal_buf_dispose(&pub);
+		if (!error && (*out)->sk) {
+			sodium_free((*out)->sk);
+			(*out)->sk = NULL;
+		}
+		if (!error)
+			annal_key_set_agent(*out, 1);
+	} else if (path) {
+		error = annal_key_load(out, path);
+	}
+	if (!error && *out && !(*out)->sk && !(*out)->agent) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"'%s' is a public key: sign with --agent, or give the private key", path);
+		annal_key_free(*out);
+		*out = NULL;
+	}
+	if (!path && agent)
+		error = annal_error_set(ANNAL_EINVALID,
+			"--agent needs the key's public file (--sign-key <file>.pub)");
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	git_error_clear();
+	return error;
 }

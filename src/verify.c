@@ -12,7 +12,9 @@
 
 #include "chain.h"
 #include "record.h"
+#include "ssh.h"
 #include "store.h"
+#include "trust.h"
 #include "verify.h"
 #include "banned.h"
 
@@ -181,12 +183,17 @@ static int oid_cmp(const void *a, const void *b)
 /* Pass two: one record, oldest first. */
 static int check_record(annal_verify_result *r, annal_repo *repo, const git_oid *id,
 			uint64_t pos, const annal_record *prev, annal_record **out,
-			const git_oid *sorted, size_t n, const struct chain *c)
+			const git_oid *sorted, size_t n, const struct chain *c,
+			struct trust *trust)
 {
 	git_odb_object *obj = NULL;
 	struct commit_parts parts;
 	annal_record *rec = NULL;
-	annal_buf b = ANNAL_BUF_INIT;
+	annal_buf b = ANNAL_BUF_INIT, armor = ANNAL_BUF_INIT, payload = ANNAL_BUF_INIT;
+	unsigned char signer[32];
+	int sig_error = 0;
+	const char *data;
+	size_t len;
 	char hash[ANNAL_HASH_LEN + 1], parent_hex[41];
 	const char *check = NULL;
 	const cJSON *corr;
@@ -232,13 +239,31 @@ static int check_record(annal_verify_result *r, annal_repo *repo, const git_oid 
 	parent_hex[40] = '\0';
 	if ((error = record_commit_text(&b, rec, parts.nparents ? parent_hex : NULL)) < 0)
 		goto out;
-	if (b.len != git_odb_object_size(obj) ||
-	    memcmp(b.ptr, git_odb_object_data(obj), b.len)) {
+	data = git_odb_object_data(obj);
+	len = git_odb_object_size(obj);
+	if (parts.sig_end) {
+		/* the signed commit is exactly the regenerated one with its
+		   gpgsig header where git puts it, after the last header */
+		if ((error = record_commit_signature(&armor, &payload, &parts, data, len)) < 0)
+			goto out;
+		data = payload.ptr;
+		len = payload.len;
+	}
+	if (b.len != len || memcmp(b.ptr, data, len) ||
+	    (parts.sig_end && parts.sig_start != (size_t)(strstr(b.ptr, "\n\n") - b.ptr) + 1)) {
 		error = failed(r, "commitMismatch", pos, id, "%s",
 			       "the commit differs from the one its record determines");
 		goto out;
 	}
 	if (annal_chain_check(prev, rec, pos, &check) < 0) {
+		error = failed(r, check, pos, id, "%s", last_message());
+		goto out;
+	}
+	if (parts.sig_end && ssh_verify(signer, armor.ptr, armor.len, "git", payload.ptr,
+					payload.len) < 0)
+		sig_error = 1;
+	if (trust_check(trust, rec, parts.sig_end && !sig_error ? signer : NULL, sig_error,
+			&check) < 0) {
 		error = failed(r, check, pos, id, "%s", last_message());
 		goto out;
 	}
@@ -270,6 +295,8 @@ static int check_record(annal_verify_result *r, annal_repo *repo, const git_oid 
 	rec = NULL;
 out:
 	annal_buf_dispose(&b);
+	annal_buf_dispose(&armor);
+	annal_buf_dispose(&payload);
 	annal_record_free(rec);
 	git_odb_object_free(obj);
 	return error;
@@ -302,14 +329,24 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	const char *log = opts && opts->log ? opts->log : "main";
 	annal_buf refname = ANNAL_BUF_INIT;
 	struct chain c = { NULL, 0, 0 };
+	struct trust trust;
 	annal_record *prev = NULL, *rec = NULL;
 	git_oid head, *sorted = NULL;
 	int exists, error;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
+	memset(&trust, 0, sizeof(trust));
 	r->ok = 1;
 	if ((error = store_ref_name(&refname, log)) < 0)
+		goto out;
+	if (opts && opts->allowed_signers && opts->key) {
+		error = annal_error_set(ANNAL_EINVALID, "give either allowed signers or a key, not both");
+		goto out;
+	}
+	if ((opts && opts->allowed_signers &&
+	     (error = trust_pin_allowed_signers(&trust, opts->allowed_signers)) < 0) ||
+	    (opts && opts->key && (error = trust_pin_key(&trust, opts->key)) < 0))
 		goto out;
 	error = store_head(&head, &exists, repo, refname.ptr);
 	if (error == ANNAL_ECORRUPT) {
@@ -338,7 +375,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		uint64_t pos = c.n - i;
 
 		if ((error = check_record(r, repo, &c.ids[i], pos, prev, &rec,
-					  sorted, c.n, &c)) < 0 || !r->ok)
+					  sorted, c.n, &c, &trust)) < 0 || !r->ok)
 			goto out;
 		annal_record_free(prev);
 		prev = rec;
@@ -347,7 +384,9 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	}
 	if (opts && opts->anchor && (error = anchor_check(r, &c, opts->anchor)) < 0)
 		goto out;
+	r->is_signed = trust.signed_log;
 out:
+	trust_dispose(&trust);
 	annal_record_free(prev);
 	annal_record_free(rec);
 	free(sorted);

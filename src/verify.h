@@ -19,6 +19,9 @@
 	X(seqGap, "seq is not one more than the previous record's") \
 	X(tsBackwards, "ts is earlier than the previous record's") \
 	X(prevHashMismatch, "prev_hash is not the previous record's hash") \
+	X(missingSignature, "a record of a signed log has no signature") \
+	X(badSignature, "a signature does not verify over its commit") \
+	X(untrustedKey, "a record is signed by a key the log does not trust at that point") \
 	X(badCorrects, "corrects does not name an earlier record of the log") \
 	X(anchorNotFound, "the anchor is no longer in the chain") \
 	X(unsafeRepository, "the repository redirects object lookups (alternates, grafts, replace refs)") \

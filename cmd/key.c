@@ -1,0 +1,97 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "parse-options.h"
+#include "banned.h"
+
+#define ROTATE_USAGE "annal key rotate [--log <name>] --new-key <file> [--retire] [--sign-key <file>] [--agent] [--actor <actor>] [--reason <text>]"
+#define LIST_USAGE "annal key list [--log <name>]"
+
+static const char *const key_usage[] = { ROTATE_USAGE, LIST_USAGE, NULL };
+static const char *const rotate_usage[] = { ROTATE_USAGE, NULL };
+static const char *const list_usage[] = { LIST_USAGE, NULL };
+
+static int key_rotate(int argc, const char **argv, struct cmd_context *ctx)
+{
+	const char *log = NULL, *new_key = NULL, *sign_key = NULL, *actor = NULL, *reason = NULL;
+	int retire = 0, agent = 0;
+	struct option options[] = {
+		OPT_STRING(0, "log", &log, "<name>", "log whose keys change (default: main)"),
+		OPT_STRING(0, "new-key", &new_key, "<file>", "the key to trust from now on (public or private key file)"),
+		OPT_BOOL(0, "retire", &retire, "stop trusting the key that signs the rotation"),
+		OPT_STRING(0, "sign-key", &sign_key, "<file>", "a key the log trusts now, to sign the rotation"),
+		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
+		OPT_STRING(0, "actor", &actor, "<actor>", "who rotates (default: annal)"),
+		OPT_STRING(0, "reason", &reason, "<text>", "why"),
+		OPT_END()
+	};
+	annal_rotate_options opts = ANNAL_ROTATE_OPTIONS_INIT;
+	annal_key *signer = NULL, *fresh = NULL;
+	char id[41];
+	int error, status = 0;
+
+	argc = parse_options(argc, argv, options, rotate_usage);
+	if (argc)
+		usage_with_options(rotate_usage, options, "unexpected argument '%s'", argv[0]);
+	if (!new_key)
+		usage_with_options(rotate_usage, options, "option '--new-key' is required");
+	if ((error = annal_key_load(&fresh, new_key)) < 0 ||
+	    (error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
+		goto fail;
+	opts.log = log;
+	opts.signer = signer;
+	opts.new_key = fresh;
+	opts.retire = retire;
+	opts.actor = actor;
+	opts.reason = reason;
+	if ((error = annal_log_rotate_key(ctx->repo, &opts, id)) < 0)
+		goto fail;
+	puts(id);
+	goto out;
+fail:
+	status = report_error(error);
+out:
+	annal_key_free(signer);
+	annal_key_free(fresh);
+	return status;
+}
+
+static int key_list(int argc, const char **argv, struct cmd_context *ctx)
+{
+	const char *log = NULL;
+	struct option options[] = {
+		OPT_STRING(0, "log", &log, "<name>", "log to read (default: main)"),
+		OPT_END()
+	};
+	annal_buf *out = NULL;
+	int error, status = 0;
+
+	argc = parse_options(argc, argv, options, list_usage);
+	if (argc)
+		usage_with_options(list_usage, options, "unexpected argument '%s'", argv[0]);
+	if ((error = annal_buf_new(&out)) < 0 ||
+	    (error = annal_log_signers(out, ctx->repo, log)) < 0)
+		status = report_error(error);
+	else
+		status = write_out(out);
+	annal_buf_free(out);
+	return status;
+}
+
+int cmd_key(int argc, const char **argv, struct cmd_context *ctx)
+{
+	struct option none[] = { OPT_END() };
+
+	if (argc < 2)
+		usage_with_options(key_usage, none, "a subcommand is required");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		parse_options(argc, argv, none, key_usage);	/* prints and exits */
+		return 0;
+	}
+	if (!strcmp(argv[1], "rotate"))
+		return key_rotate(argc - 1, argv + 1, ctx);
+	if (!strcmp(argv[1], "list"))
+		return key_list(argc - 1, argv + 1, ctx);
+	usage_with_options(key_usage, none, "unknown subcommand '%s'", argv[1]);
+}
