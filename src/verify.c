@@ -409,9 +409,10 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 			annal_buf_putc(out, ',');
 		annal_buf_puts(out, "{\"log\":");
 		annal_json_write_string(out, logs[i], strlen(logs[i]));
-		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":\"%s\"",
+		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":\"%s\",\"signed\":%s",
 				 r[i].ok ? "true" : "false",
-				 (unsigned long long)r[i].records, r[i].head);
+				 (unsigned long long)r[i].records, r[i].head,
+				 r[i].is_signed ? "true" : "false");
 		if (!r[i].ok) {
 			annal_buf_printf(out, ",\"error\":{\"check\":\"%s\",\"record\":%llu,\"commit\":",
 					 r[i].check, (unsigned long long)r[i].position);

@@ -55,7 +55,7 @@ test_expect_success PYTHON3 '--format json' '
 import json, sys
 got = json.load(open(\"out\"))
 want = {\"ok\": True, \"logs\": [{\"log\": \"main\", \"ok\": True,
-        \"records\": 5, \"head\": sys.argv[1]}]}
+        \"records\": 5, \"head\": sys.argv[1], \"signed\": False}]}
 assert got == want, got
 " "$(tail -n 1 ids)"
 '
@@ -80,9 +80,9 @@ got = json.load(open(\"out\"))
 assert got[\"ok\"] is True, got
 logs = sorted(got[\"logs\"], key=lambda l: l[\"log\"])
 want = [
-    {\"log\": \"main\", \"ok\": True, \"records\": 5, \"head\": sys.argv[1]},
-    {\"log\": \"one\", \"ok\": True, \"records\": 1, \"head\": sys.argv[2]},
-    {\"log\": \"team/a\", \"ok\": True, \"records\": 2, \"head\": sys.argv[3]},
+    {\"log\": \"main\", \"ok\": True, \"records\": 5, \"head\": sys.argv[1], \"signed\": False},
+    {\"log\": \"one\", \"ok\": True, \"records\": 1, \"head\": sys.argv[2], \"signed\": False},
+    {\"log\": \"team/a\", \"ok\": True, \"records\": 2, \"head\": sys.argv[3], \"signed\": False},
 ]
 assert logs == want, got
 " "$(tail -n 1 ids)" "$(cat one-ids)" "$(tail -n 1 team-ids)"
