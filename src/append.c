@@ -5,6 +5,7 @@
  * once, so it lands whole or not at all.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -572,31 +573,126 @@ out:
 	return error;
 }
 
+/* "YYYYMMDDHHMMSSZ", as ssh-keygen reads validity times */
+static void ssh_time(char out[16], int64_t ms)
+{
+	char ts[ANNAL_TS_LEN + 1];
+
+	annal_time_format(ts, ms);
+	snprintf(out, 16, "%.4s%.2s%.2s%.2s%.2s%.2sZ", ts, ts + 5, ts + 8, ts + 11, ts + 14,
+		 ts + 17);
+}
+
+struct key_window {
+	unsigned char pk[32];
+	int64_t after, before;	/* -1: open */
+};
+
+/*
+ * Every key the log ever trusted, with the window in which it could sign:
+ * from the record that introduced it to the record that retired it.
+ * Printed as allowed_signers lines, so that stock git can check the whole
+ * history with the validity rules annal applies.
+ */
 int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 {
 	annal_buf refname = ANNAL_BUF_INIT;
+	git_odb_object *obj = NULL;
+	annal_record *rec = NULL;
+	struct key_window *w = NULL, *nw;
 	unsigned char (*keys)[32] = NULL;
-	size_t n = 0, i;
-	git_oid head;
-	int exists, error;
+	struct { int64_t ts; unsigned char (*keys)[32]; size_t n; } *states = NULL, *ns;
+	size_t nstates = 0, nw_count = 0, i, j, k, n = 0;
+	git_oid cur;
+	int exists, has, error;
 
 	if ((error = store_ref_name(&refname, log ? log : "main")) < 0 ||
-	    (error = store_head(&head, &exists, repo, refname.ptr)) < 0)
+	    (error = store_head(&cur, &exists, repo, refname.ptr)) < 0)
 		goto out;
 	if (!exists) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log ? log : "main");
 		goto out;
 	}
-	if ((error = trust_keys_at(&keys, &n, repo, &head)) < 0)
-		goto out;
-	for (i = 0; i < n; i++) {
-		annal_buf_puts(out, "annal namespaces=\"git\" ");
-		ssh_public_line(out, keys[i]);
+	/* the signing states, newest first */
+	for (has = 1; has;) {
+		const cJSON *signing;
+
+		if ((error = store_read(&obj, repo, &cur)) < 0 ||
+		    (error = record_from_commit(&rec, &cur, git_odb_object_data(obj),
+						git_odb_object_size(obj))) < 0 ||
+		    (error = store_commit_parent(&cur, &has, git_odb_object_data(obj),
+						 git_odb_object_size(obj))) < 0)
+			goto out;
+		if ((signing = annal_json_get(rec->obj, "signing"))) {
+			if ((error = trust_parse_signing(&keys, &n, signing)) < 0)
+				goto out;
+			if (!(ns = realloc(states, (nstates + 1) * sizeof(*ns)))) {
+				error = annal_error_oom();
+				goto out;
+			}
+			states = ns;
+			states[nstates].ts = rec->ts_ms;
+			states[nstates].keys = keys;
+			states[nstates++].n = n;
+			keys = NULL;
+		}
+		annal_record_free(rec);
+		rec = NULL;
+		git_odb_object_free(obj);
+		obj = NULL;
+	}
+	/* oldest first: open a window where a key appears, close it where it goes */
+	for (i = nstates; i-- > 0;) {
+		for (k = 0; k < states[i].n; k++) {
+			for (j = 0; j < nw_count; j++)
+				if (!memcmp(w[j].pk, states[i].keys[k], 32))
+					break;
+			if (j < nw_count) {
+				w[j].before = -1;	/* still (or again) trusted */
+				continue;
+			}
+			if (!(nw = realloc(w, (nw_count + 1) * sizeof(*nw)))) {
+				error = annal_error_oom();
+				goto out;
+			}
+			w = nw;
+			memcpy(w[nw_count].pk, states[i].keys[k], 32);
+			w[nw_count].after = i == nstates - 1 ? -1 : states[i].ts;
+			w[nw_count++].before = -1;
+		}
+		for (j = 0; j < nw_count; j++) {
+			int still = 0;
+			for (k = 0; k < states[i].n; k++)
+				still |= !memcmp(w[j].pk, states[i].keys[k], 32);
+			if (!still && w[j].before == -1)
+				w[j].before = states[i].ts;
+		}
+	}
+	for (j = 0; j < nw_count; j++) {
+		char t[16];
+
+		annal_buf_puts(out, "annal namespaces=\"git\"");
+		if (w[j].after >= 0) {
+			ssh_time(t, w[j].after);
+			annal_buf_printf(out, ",valid-after=\"%s\"", t);
+		}
+		if (w[j].before >= 0) {
+			ssh_time(t, w[j].before);
+			annal_buf_printf(out, ",valid-before=\"%s\"", t);
+		}
+		annal_buf_putc(out, ' ');
+		ssh_public_line(out, w[j].pk);
 		annal_buf_putc(out, '\n');
 	}
 	error = annal_buf_error(out);
 out:
+	for (i = 0; i < nstates; i++)
+		free(states[i].keys);
+	free(states);
 	free(keys);
+	free(w);
+	annal_record_free(rec);
+	git_odb_object_free(obj);
 	annal_buf_dispose(&refname);
 	return error;
 }
