@@ -169,6 +169,9 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		goto fail;
 	if ((error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
 		goto fail;
+	if (agent && !signer)
+		usage_with_options(append_usage, options,
+				   "option '--agent' needs the key's public file (--sign-key <file>.pub)");
 	opts.signer = signer;
 	if ((error = options_draft(&common, &fo)) < 0)
 		goto fail;

@@ -39,6 +39,9 @@ static int key_rotate(int argc, const char **argv, struct cmd_context *ctx)
 	if ((error = annal_key_load(&fresh, new_key)) < 0 ||
 	    (error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
 		goto fail;
+	/* on an unsigned log the new key signs its own introduction */
+	if (agent)
+		annal_key_set_agent(fresh, 1);
 	opts.log = log;
 	opts.signer = signer;
 	opts.new_key = fresh;

@@ -498,9 +498,9 @@ static int corrupt(const char *what)
 	return annal_error_set(ANNAL_ECORRUPT, "%s", what);
 }
 
-int record_commit_parse(struct commit_parts *out, const char *data, size_t len)
+int record_commit_parse_headers(struct commit_parts *out, const char *data, size_t len)
 {
-	const char *p = data, *end = data + len, *eol, *body, *nl;
+	const char *p = data, *end = data + len, *eol, *body;
 
 	memset(out, 0, sizeof(*out));
 	if (memchr(data, '\0', len))
@@ -539,6 +539,17 @@ int record_commit_parse(struct commit_parts *out, const char *data, size_t len)
 	body = eol + 1;
 	out->message = body;
 	out->message_len = (size_t)(end - body);
+	return 0;
+}
+
+int record_commit_parse(struct commit_parts *out, const char *data, size_t len)
+{
+	const char *end = data + len, *body, *nl;
+	int error;
+
+	if ((error = record_commit_parse_headers(out, data, len)) < 0)
+		return error;
+	body = out->message;
 	/* summary line, empty line, JSON, newline */
 	nl = memchr(body, '\n', (size_t)(end - body));
 	if (!nl || nl + 1 >= end || nl[1] != '\n')

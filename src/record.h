@@ -81,6 +81,8 @@ struct commit_parts {
 };
 /* Split a commit into its parts; ANNAL_ECORRUPT if it is not one of ours. */
 int record_commit_parse(struct commit_parts *out, const char *data, size_t len);
+/* Only the headers (tree, parents, gpgsig) and where the message starts. */
+int record_commit_parse_headers(struct commit_parts *out, const char *data, size_t len);
 
 /*
  * Sign a commit: insert a gpgsig header (SSHSIG, namespace "git") after

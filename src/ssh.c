@@ -211,7 +211,14 @@ void ssh_fingerprint(char out[ANNAL_FINGERPRINT_LEN + 1], const unsigned char pk
 
 int annal_key_generate(annal_key **out, const char *comment)
 {
-	annal_key *k = calloc(1, sizeof(*k));
+	annal_key *k;
+	const char *c;
+
+	for (c = comment ? comment : ""; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return annal_error_set(ANNAL_EINVALID,
+					       "a key comment must not contain control characters");
+	k = calloc(1, sizeof(*k));
 
 	if (!k || !(k->comment = strdup(comment ? comment : "annal")) ||
 	    !(k->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES))) {
@@ -230,7 +237,8 @@ static int read_key_file(annal_buf *out, const char *path, int private_key)
 	ssize_t n;
 	int fd, error = 0;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* non-blocking: a FIFO or device must be refused, not waited on */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ELOOP)
 			return annal_error_set(ANNAL_EINVALID,

@@ -335,9 +335,6 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 		annal_key_free(*out);
 		*out = NULL;
 	}
-	if (!path && agent)
-		error = annal_error_set(ANNAL_EINVALID,
-			"--agent needs the key's public file (--sign-key <file>.pub)");
 	git_buf_dispose(&value);
 	git_config_free(cfg);
 	git_error_clear();

@@ -201,6 +201,8 @@ static int parse_options(const char *s, size_t len, int *use, int64_t *after, in
 				return -1;
 		} else if (!strcasecmp(name, "cert-authority")) {
 			*use = 0;	/* certificates are not ours to check */
+		} else {
+			return -1;	/* as OpenSSH: an unknown option voids the line */
 		}
 		if (i < len)
 			i++;
@@ -231,7 +233,17 @@ int trust_pin_allowed_signers(struct trust *t, const char *path)
 			p++;
 		if (p == end || *p == '#')
 			continue;
-		/* principals */
+		/* principals, possibly quoted */
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				;
+			if (p == end) {
+				error = annal_error_set(ANNAL_EINVALID, "%s:%zu: unterminated quote",
+							path, lineno);
+				goto out;
+			}
+			p++;
+		}
 		while (p < end && !isspace((unsigned char)*p))
 			p++;
 		while (p < end && isspace((unsigned char)*p))
@@ -251,7 +263,9 @@ int trust_pin_allowed_signers(struct trust *t, const char *path)
 		}
 		key = p;
 		if (opts && parse_options(opts, optlen, &use, &after, &before) < 0) {
-			error = annal_error_set(ANNAL_EINVALID, "%s:%zu: bad options", path, lineno);
+			error = annal_error_set(ANNAL_EINVALID,
+				"%s:%zu: bad options (annal knows namespaces, valid-after, valid-before, cert-authority)",
+				path, lineno);
 			goto out;
 		}
 		if (strncmp(key, "ssh-ed25519", 11))

@@ -152,8 +152,8 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 			break;
 		if ((error = read_checked(&obj, r, repo, &cur, 0)) < 0 || !r->ok)
 			break;
-		if (record_commit_parse(&parts, git_odb_object_data(obj),
-					git_odb_object_size(obj)) < 0) {
+		if (record_commit_parse_headers(&parts, git_odb_object_data(obj),
+						git_odb_object_size(obj)) < 0) {
 			failed(r, "badRecord", 0, &cur, "%s", last_message());
 			break;
 		}
