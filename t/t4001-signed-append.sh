@@ -1,0 +1,359 @@
+#!/bin/sh
+
+test_description='annal append with a signing key: SSH-signed records
+
+Every record of a signed log is a commit with a gpgsig header that stock
+git verify-commit and git log --show-signature accept; the first record
+names the key in its "signing" field; a signed log takes only records
+signed by a key it trusts; the key comes from --sign-key, then
+$ANNAL_SIGNING_KEY, then annal.signingKey.'
+
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-ssh.sh"
+
+# signing_of REPO K [LOG]: the canonical JSON of record K's "signing"
+signing_of () {
+	annal_record "$1" "$(annal_nth "$1" "$2" "${3:-main}")" >"$TRASH_DIRECTORY/.rec" &&
+	json_get signing <"$TRASH_DIRECTORY/.rec"
+}
+
+# expect_signing KEY.pub...: the "signing" field naming these keys
+expect_signing () {
+	python3 -c '
+import json, sys
+keys = [" ".join(open(f).read().split()[:2]) for f in sys.argv[1:]]
+print(json.dumps({"keys": keys, "policy": "required"}, sort_keys=True,
+                 separators=(",", ":")))
+' "$@"
+}
+
+# make_log REPO KEY: the same four records, same clock, signed by KEY
+make_log () {
+	annal init "$1" >/dev/null &&
+	ANNAL_TEST_NOW=1795100000 annal -C "$1" append --sign-key "$2" \
+		--actor alice --action login >"$1.ids" &&
+	ANNAL_TEST_NOW=1795100060.250 annal -C "$1" append --sign-key "$2" \
+		--actor bob --action deploy --target web-1 --decision allowed \
+		--field labels.env=prod >>"$1.ids" &&
+	printf "%s\n" "{\"actor\":\"carol\",\"action\":\"read\"}" \
+		"{\"actor\":\"dave\",\"action\":\"write\",\"params\":[1,2.5]}" >"$1.in" &&
+	ANNAL_TEST_NOW=1795100120 annal -C "$1" append --sign-key "$2" \
+		--stdin <"$1.in" >>"$1.ids"
+}
+
+test_expect_success 'setup' '
+	annal init repo.git >/dev/null &&
+	annal keygen -f k1 -C alice@example.com >/dev/null &&
+	annal keygen -f k2 -C bob >/dev/null &&
+	annal keygen -f k3 -C carol >/dev/null &&
+	ssh_allowed allowed "namespaces=\"git\"" k1.pub &&
+	ssh_allowed allowed2 "namespaces=\"git\"" k2.pub &&
+	test_tick &&
+	annal -C repo.git append --sign-key k1 --actor alice --action login \
+		--decision allowed >ids &&
+	test_tick &&
+	annal -C repo.git append --sign-key k1 --actor bob --action deploy \
+		--target web-1 >>ids &&
+	test_tick &&
+	annal -C repo.git append --sign-key k1 --json "{\"actor\":\"carol\",\"action\":\"note\",\"reason\":\"caf\\u00e9\"}" >>ids &&
+	test_line_count = 3 ids &&
+	annal_ids repo.git >all &&
+	test_cmp ids all
+'
+
+test_expect_success GIT 'each record has a gpgsig header right after the committer' '
+	for c in $(cat ids)
+	do
+		git -C repo.git cat-file commit $c >commit &&
+		sed -n "/^committer /{n;p;}" commit >after &&
+		echo "gpgsig -----BEGIN SSH SIGNATURE-----" >expect &&
+		test_cmp expect after &&
+		sed -n "/^\$/{x;p;q;};h" commit >before-blank &&
+		echo " -----END SSH SIGNATURE-----" >expect &&
+		test_cmp expect before-blank || return 1
+	done
+'
+
+test_expect_success PYTHON3,GIT 'storage format plus signature: git namespace, sha512, k1' '
+	ssh_signers repo.git >actual &&
+	ssh_expect_signers k1.pub k1.pub k1.pub >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success GITSSH 'git verify-commit accepts every record' '
+	git_verify_log repo.git allowed
+'
+
+test_expect_success SSHKEYGEN,GITSSH 'git log --show-signature: a Good signature for every record' '
+	git -C repo.git -c gpg.ssh.allowedSignersFile="$TRASH_DIRECTORY/allowed" \
+		log --show-signature refs/audit/main >out &&
+	grep "^Good \"git\" signature for anyone with ED25519 key $(ssh_fp k1.pub)\$" out >good &&
+	test_line_count = 3 good
+'
+
+test_expect_success GITSSH 'git verify-commit with only another key refuses them' '
+	for c in $(cat ids)
+	do
+		! git -C repo.git \
+			-c gpg.ssh.allowedSignersFile="$TRASH_DIRECTORY/allowed2" \
+			verify-commit $c 2>err || return 1
+	done
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'the signatures are byte for byte what ssh-keygen -Y sign makes' '
+	rm -rf t.git &&
+	cp -R repo.git t.git &&
+	ssh_forge t.git main resign 1 k1 >new-ids &&
+	test_cmp ids new-ids
+'
+
+test_expect_success PYTHON3,GIT 'the first record names the key, without comment, policy required' '
+	signing_of repo.git 1 >actual &&
+	expect_signing k1.pub >expect &&
+	test_cmp expect actual &&
+	! grep alice@example.com actual
+'
+
+test_expect_success 'annal verify passes' '
+	annal -C repo.git verify >out &&
+	echo "log main: 3 records verified, head $(tail -n 1 ids)" >expect &&
+	test_cmp expect out &&
+	annal -C repo.git verify --all >out &&
+	test_cmp expect out
+'
+
+test_expect_success 'annal log reads a signed log' '
+	annal -C repo.git log --format oneline >out &&
+	test_line_count = 3 out &&
+	annal -C repo.git log --format jsonl >out &&
+	test_line_count = 3 out
+'
+
+test_expect_success 'a signed log takes no record without a key: exit 2, nothing written' '
+	annal_fails_cleanly 2 repo.git append --actor eve --action login &&
+	grep "^annal: error: log '\''main'\'' is signed: " err &&
+	annal_fails_cleanly 2 repo.git append --json "{\"actor\":\"e\",\"action\":\"x\"}" &&
+	grep "^annal: error: log '\''main'\'' is signed: " err &&
+	echo "{\"actor\":\"e\",\"action\":\"x\"}" >in &&
+	test_expect_code 2 annal -C repo.git append --stdin <in >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	annal_ids repo.git >actual &&
+	test_cmp ids actual
+'
+
+test_expect_success SSHKEYGEN 'a key the log does not trust: exit 2 naming its fingerprint' '
+	annal_fails_cleanly 2 repo.git append --sign-key k2 --actor eve --action login &&
+	grep "$(ssh_fp k2.pub)" err &&
+	annal_ids repo.git >actual &&
+	test_cmp ids actual
+'
+
+test_expect_success SSHKEYGEN 'a key from ssh-keygen the log does not trust: exit 2' '
+	ssh_key sk &&
+	annal_fails_cleanly 2 repo.git append --sign-key sk --actor eve --action login &&
+	grep "$(ssh_fp sk.pub)" err
+'
+
+test_expect_success 'a key for an unsigned log: exit 2, rotate is the way' '
+	annal init plain.git >/dev/null &&
+	annal -C plain.git append --actor alice --action login >plain-ids &&
+	annal_fails_cleanly 2 plain.git append --sign-key k1 --actor bob --action x &&
+	grep "^annal: error: log '\''main'\'' is not signed; .*annal key rotate --new-key" err &&
+	annal_ids plain.git >actual &&
+	test_cmp plain-ids actual &&
+	(
+		ANNAL_SIGNING_KEY="$TRASH_DIRECTORY/k1" &&
+		export ANNAL_SIGNING_KEY &&
+		annal_fails_cleanly 2 plain.git append --actor bob --action x
+	) &&
+	annal -C plain.git append --actor bob --action x >>plain-ids &&
+	annal -C plain.git verify
+'
+
+test_expect_success 'a caller may not give "signing": exit 2, nothing written' '
+	sig="{\"keys\":[\"$(ssh_pub k1.pub)\"],\"policy\":\"required\"}" &&
+	annal_fails_cleanly 2 repo.git append --sign-key k1 \
+		--json "{\"actor\":\"a\",\"action\":\"b\",\"signing\":$sig}" &&
+	annal_fails_cleanly 2 repo.git append --sign-key k1 \
+		--actor a --action b --field "signing:=$sig" &&
+	annal_fails_cleanly 2 repo.git append --sign-key k1 \
+		--actor a --action b --field signing=none &&
+	annal_fails_cleanly 2 repo.git append --sign-key k1 \
+		--actor a --action b --field signing.policy=none &&
+	echo "{\"actor\":\"a\",\"action\":\"b\",\"signing\":$sig}" >in &&
+	test_expect_code 2 annal -C repo.git append --sign-key k1 --stdin <in >out 2>err &&
+	test_line_count = 1 err &&
+	grep "^annal: error: stdin line 1: " err &&
+	annal_ids repo.git >actual &&
+	test_cmp ids actual &&
+	annal init new.git >/dev/null &&
+	annal_fails_cleanly 2 new.git append --sign-key k1 \
+		--json "{\"actor\":\"a\",\"action\":\"b\",\"signing\":$sig}" &&
+	! git -C new.git rev-parse -q --verify refs/audit/main &&
+	annal_fails_cleanly 2 plain.git append \
+		--json "{\"actor\":\"a\",\"action\":\"b\",\"signing\":$sig}" &&
+	annal_fails_cleanly 2 new.git append \
+		--json "{\"actor\":\"a\",\"action\":\"b\",\"signing\":{\"keys\":[],\"policy\":\"none\"}}"
+'
+
+test_expect_success PYTHON3,GITSSH '--stdin: every record of a batch is signed' '
+	printf "%s\n" "{\"actor\":\"f\",\"action\":\"one\"}" "" \
+		"{\"actor\":\"g\",\"action\":\"two\"}" \
+		"{\"actor\":\"h\",\"action\":\"three\"}" >in &&
+	test_tick &&
+	annal -C repo.git append --sign-key k1 --stdin <in >batch &&
+	test_line_count = 3 batch &&
+	cat ids batch >all &&
+	annal_ids repo.git >actual &&
+	test_cmp all actual &&
+	git_verify_commits repo.git allowed $(cat batch) &&
+	ssh_signers repo.git >actual &&
+	ssh_expect_signers k1.pub k1.pub k1.pub k1.pub k1.pub k1.pub >expect &&
+	test_cmp expect actual &&
+	cp all ids
+'
+
+test_expect_success PYTHON3,GITSSH '--stdin to a new log: signed, "signing" in its first record' '
+	annal init batch.git >/dev/null &&
+	annal -C batch.git append --sign-key k2 --stdin <in >batch &&
+	test_line_count = 3 batch &&
+	git_verify_log batch.git allowed2 &&
+	signing_of batch.git 1 >actual &&
+	expect_signing k2.pub >expect &&
+	test_cmp expect actual &&
+	annal -C batch.git verify
+'
+
+test_expect_success '--stdin: a bad line in a signed batch writes nothing' '
+	printf "%s\n" "{\"actor\":\"f\",\"action\":\"one\"}" "{bad" >in &&
+	test_expect_code 2 annal -C repo.git append --sign-key k1 --stdin <in >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: stdin line 2: " err &&
+	annal_ids repo.git >actual &&
+	test_cmp ids actual
+'
+
+test_expect_success PYTHON3,GIT 'ANNAL_SIGNING_KEY signs a new log' '
+	annal init env.git >/dev/null &&
+	(
+		ANNAL_SIGNING_KEY="$TRASH_DIRECTORY/k2" &&
+		export ANNAL_SIGNING_KEY &&
+		annal -C env.git append --actor a --action b >id
+	) &&
+	test_line_count = 1 id &&
+	signing_of env.git 1 >actual &&
+	expect_signing k2.pub >expect &&
+	test_cmp expect actual &&
+	ssh_signers env.git >actual &&
+	ssh_expect_signers k2.pub >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success PYTHON3,GIT 'annal.signingKey signs a new log' '
+	annal init cfg.git >/dev/null &&
+	git -C cfg.git config annal.signingKey "$TRASH_DIRECTORY/k3" &&
+	annal -C cfg.git append --actor a --action b >id &&
+	annal -C cfg.git append --actor a --action c >>id &&
+	test_line_count = 2 id &&
+	signing_of cfg.git 1 >actual &&
+	expect_signing k3.pub >expect &&
+	test_cmp expect actual &&
+	ssh_signers cfg.git >actual &&
+	ssh_expect_signers k3.pub k3.pub >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success PYTHON3,GIT 'precedence on a new log: --sign-key, then env, then config' '
+	for how in flag env cfg
+	do
+		rm -rf p.git &&
+		annal init p.git >/dev/null &&
+		git -C p.git config annal.signingKey "$TRASH_DIRECTORY/k3" &&
+		(
+			ANNAL_SIGNING_KEY="$TRASH_DIRECTORY/k2" &&
+			export ANNAL_SIGNING_KEY &&
+			case $how in
+			flag) annal -C p.git append --sign-key k1 --actor a --action b ;;
+			env) annal -C p.git append --actor a --action b ;;
+			cfg) unset ANNAL_SIGNING_KEY &&
+				annal -C p.git append --actor a --action b ;;
+			esac
+		) >id &&
+		test_line_count = 1 id &&
+		case $how in
+		flag) want=k1.pub ;;
+		env) want=k2.pub ;;
+		cfg) want=k3.pub ;;
+		esac &&
+		signing_of p.git 1 >actual &&
+		expect_signing $want >expect &&
+		test_cmp expect actual &&
+		ssh_signers p.git >actual &&
+		ssh_expect_signers $want >expect &&
+		test_cmp expect actual || return 1
+	done
+'
+
+test_expect_success SSHKEYGEN 'precedence on a signed log: the first key found is the one used' '
+	git -C repo.git config annal.signingKey "$TRASH_DIRECTORY/k2" &&
+	test_when_finished "git -C repo.git config --unset annal.signingKey" &&
+	annal_fails_cleanly 2 repo.git append --actor a --action cfg-untrusted &&
+	grep "$(ssh_fp k2.pub)" err &&
+	(
+		ANNAL_SIGNING_KEY="$TRASH_DIRECTORY/k1" &&
+		export ANNAL_SIGNING_KEY &&
+		annal -C repo.git append --actor a --action env-beats-config >id &&
+		annal_fails_cleanly 2 repo.git append --sign-key k2 --actor a --action x &&
+		grep "$(ssh_fp k2.pub)" err
+	) &&
+	cat id >>ids &&
+	(
+		ANNAL_SIGNING_KEY="$TRASH_DIRECTORY/k2" &&
+		export ANNAL_SIGNING_KEY &&
+		annal -C repo.git append --sign-key k1 --actor a --action flag-beats-env >id &&
+		annal_fails_cleanly 2 repo.git append --actor a --action x &&
+		grep "$(ssh_fp k2.pub)" err
+	) &&
+	cat id >>ids &&
+	git -C repo.git config annal.signingKey "$TRASH_DIRECTORY/k1" &&
+	annal -C repo.git append --actor a --action config >>ids &&
+	annal_ids repo.git >actual &&
+	test_cmp ids actual &&
+	annal -C repo.git verify
+'
+
+test_expect_success GITSSH 'every record so far still passes git verify-commit' '
+	git_verify_log repo.git allowed
+'
+
+test_expect_success PYTHON3,GIT '--log: another log gets its own first record with "signing"' '
+	annal -C repo.git append --log team/b --sign-key k2 --actor a --action b >id &&
+	signing_of repo.git 1 team/b >actual &&
+	expect_signing k2.pub >expect &&
+	test_cmp expect actual &&
+	annal_fails_cleanly 2 repo.git append --log team/b --sign-key k1 --actor a --action c &&
+	annal -C repo.git verify --all >out &&
+	test_line_count = 2 out
+'
+
+test_expect_success GIT 'signed commit ids are deterministic with the pinned clock' '
+	make_log one.git k1 &&
+	make_log two.git k1 &&
+	test_line_count = 4 one.git.ids &&
+	test_cmp one.git.ids two.git.ids &&
+	make_log three.git k2 &&
+	! cmp one.git.ids three.git.ids
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'the vector key: stock tools rebuild the same ids' '
+	ssh_vector_key vk &&
+	make_log vec.git vk &&
+	rm -rf t.git &&
+	cp -R vec.git t.git &&
+	ssh_forge t.git main resign 1 vk >new-ids &&
+	test_cmp vec.git.ids new-ids &&
+	annal -C vec.git verify
+'
+
+test_done
