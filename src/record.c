@@ -848,3 +848,91 @@ int annal_draft_set_field(annal_draft *d, const char *spec)
 	free(key);
 	return error;
 }
+
+int record_check_commit(annal_record **out, struct record_signature *sig, char *parent_hex,
+			const git_oid *id, const char *data, size_t len, const char **check)
+{
+	struct commit_parts parts;
+	annal_record *rec = NULL;
+	annal_buf b = ANNAL_BUF_INIT, armor = ANNAL_BUF_INIT, payload = ANNAL_BUF_INIT;
+	char parent[41] = "";
+	const char *body = data;
+	size_t body_len = len;
+	int error;
+
+	*out = NULL;
+	*check = NULL;
+	memset(sig, 0, sizeof(*sig));
+	if (record_commit_parse(&parts, data, len) < 0) {
+		*check = "badRecord";
+		return ANNAL_ECORRUPT;
+	}
+	if (parts.nparents > 1) {
+		*check = "mergeCommit";
+		return annal_error_set(ANNAL_ECORRUPT, "the record has more than one parent");
+	}
+	if (parts.nparents)
+		memcpy(parent, parts.parents[0], 40);
+	if (parent_hex)
+		memcpy(parent_hex, parent, 41);
+	if (record_from_commit(&rec, id, data, len) < 0) {
+		*check = "badRecord";
+		error = ANNAL_ECORRUPT;
+		goto out;
+	}
+	if ((error = annal_json_write(&b, rec->obj)) < 0)
+		goto out;
+	if (b.len != rec->json_len || memcmp(b.ptr, rec->json, b.len)) {
+		*check = "nonCanonical";
+		error = annal_error_set(ANNAL_ECORRUPT, "the record is not in canonical JSON form");
+		goto out;
+	}
+	if ((error = record_check_fields(rec->obj, RECORD_STORED, check)) < 0) {
+		error = ANNAL_ECORRUPT;
+		goto out;
+	}
+	{
+		char hash[ANNAL_HASH_LEN + 1];
+
+		if ((error = record_hash(hash, rec->obj)) < 0)
+			goto out;
+		if (strcmp(hash, rec->hash)) {
+			*check = "recordHashMismatch";
+			error = annal_error_set(ANNAL_ECORRUPT,
+				"the record's hash does not match its content (content hashes to %s)", hash);
+			goto out;
+		}
+	}
+	annal_buf_clear(&b);
+	if ((error = record_commit_text(&b, rec, parts.nparents ? parent : NULL)) < 0)
+		goto out;
+	if (parts.sig_end) {
+		/* the signed commit is exactly the regenerated one with its
+		   gpgsig header where git puts it, after the last header */
+		if ((error = record_commit_signature(&armor, &payload, &parts, data, len)) < 0)
+			goto out;
+		body = payload.ptr;
+		body_len = payload.len;
+	}
+	if (b.len != body_len || memcmp(b.ptr, body, body_len) ||
+	    (parts.sig_end && parts.sig_start != (size_t)(strstr(b.ptr, "\n\n") - b.ptr) + 1)) {
+		*check = "commitMismatch";
+		error = annal_error_set(ANNAL_ECORRUPT,
+					"the commit differs from the one its record determines");
+		goto out;
+	}
+	if (parts.sig_end) {
+		sig->present = 1;
+		sig->valid = ssh_verify(sig->pk, armor.ptr, armor.len, "git", payload.ptr,
+					payload.len) == 0;
+		annal_error_clear();
+	}
+	*out = rec;
+	rec = NULL;
+out:
+	annal_buf_dispose(&b);
+	annal_buf_dispose(&armor);
+	annal_buf_dispose(&payload);
+	annal_record_free(rec);
+	return error;
+}

@@ -96,6 +96,24 @@ int record_commit_sign(annal_buf *commit, const annal_key *key);
 int record_commit_signature(annal_buf *armor, annal_buf *payload,
 			    const struct commit_parts *parts, const char *data, size_t len);
 
+struct record_signature {
+	int present;		/* the commit has a gpgsig header */
+	int valid;		/* ... whose SSHSIG verifies over the commit */
+	unsigned char pk[32];	/* ... made by this key */
+};
+
+/*
+ * Check one stored commit against everything it determines on its own: a
+ * single parent, a parsable canonical record with valid fields and the
+ * right hash, and the commit regenerated from the record byte for byte
+ * (with its signature where git puts it).  The parent's hex id goes to
+ * parent_hex ("" for a root) when not NULL.  0 and the record, or
+ * ANNAL_ECORRUPT with *check naming the failed check (NULL for an error
+ * that is not the data's fault).  Used by verify and audit-verify alike.
+ */
+int record_check_commit(annal_record **out, struct record_signature *sig, char *parent_hex,
+			const git_oid *id, const char *data, size_t len, const char **check);
+
 /*
  * Read a record from commit data: parse the JSON strictly and fill the
  * cached fields.  Does not check the chain.

@@ -187,14 +187,8 @@ static int check_record(annal_verify_result *r, annal_repo *repo, const git_oid 
 			struct trust *trust)
 {
 	git_odb_object *obj = NULL;
-	struct commit_parts parts;
 	annal_record *rec = NULL;
-	annal_buf b = ANNAL_BUF_INIT, armor = ANNAL_BUF_INIT, payload = ANNAL_BUF_INIT;
-	unsigned char signer[32];
-	int sig_error = 0;
-	const char *data;
-	size_t len;
-	char hash[ANNAL_HASH_LEN + 1], parent_hex[41];
+	struct record_signature sig;
 	const char *check = NULL;
 	const cJSON *corr;
 	int error;
@@ -202,68 +196,16 @@ static int check_record(annal_verify_result *r, annal_repo *repo, const git_oid 
 	*out = NULL;
 	if ((error = read_checked(&obj, r, repo, id, pos)) < 0 || !r->ok)
 		goto out;
-	if ((error = record_commit_parse(&parts, git_odb_object_data(obj),
-					 git_odb_object_size(obj))) < 0) {
-		error = failed(r, "badRecord", pos, id, "%s", last_message());
-		goto out;
-	}
-	if (parts.nparents > 1) {
-		error = failed(r, "mergeCommit", pos, id, "%s", "the record has more than one parent");
-		goto out;
-	}
-	if (record_from_commit(&rec, id, git_odb_object_data(obj), git_odb_object_size(obj)) < 0) {
-		error = failed(r, "badRecord", pos, id, "%s", last_message());
-		goto out;
-	}
-	if ((error = annal_json_write(&b, rec->obj)) < 0)
-		goto out;
-	if (b.len != rec->json_len || memcmp(b.ptr, rec->json, b.len)) {
-		error = failed(r, "nonCanonical", pos, id, "%s",
-			       "the record is not in canonical JSON form");
-		goto out;
-	}
-	if (record_check_fields(rec->obj, RECORD_STORED, &check) < 0) {
+	if (record_check_commit(&rec, &sig, NULL, id, git_odb_object_data(obj),
+				git_odb_object_size(obj), &check) < 0) {
+		if (!check)
+			goto fail_error;
 		error = failed(r, check, pos, id, "%s", last_message());
 		goto out;
 	}
-	if ((error = record_hash(hash, rec->obj)) < 0)
-		goto out;
-	if (strcmp(hash, rec->hash)) {
-		error = failed(r, "recordHashMismatch", pos, id,
-			       "the record's hash does not match its content (content hashes to %s)", hash);
-		goto out;
-	}
-	annal_buf_clear(&b);
-	if (parts.nparents)
-		memcpy(parent_hex, parts.parents[0], 40);
-	parent_hex[40] = '\0';
-	if ((error = record_commit_text(&b, rec, parts.nparents ? parent_hex : NULL)) < 0)
-		goto out;
-	data = git_odb_object_data(obj);
-	len = git_odb_object_size(obj);
-	if (parts.sig_end) {
-		/* the signed commit is exactly the regenerated one with its
-		   gpgsig header where git puts it, after the last header */
-		if ((error = record_commit_signature(&armor, &payload, &parts, data, len)) < 0)
-			goto out;
-		data = payload.ptr;
-		len = payload.len;
-	}
-	if (b.len != len || memcmp(b.ptr, data, len) ||
-	    (parts.sig_end && parts.sig_start != (size_t)(strstr(b.ptr, "\n\n") - b.ptr) + 1)) {
-		error = failed(r, "commitMismatch", pos, id, "%s",
-			       "the commit differs from the one its record determines");
-		goto out;
-	}
-	if (annal_chain_check(prev, rec, pos, &check) < 0) {
-		error = failed(r, check, pos, id, "%s", last_message());
-		goto out;
-	}
-	if (parts.sig_end && ssh_verify(signer, armor.ptr, armor.len, "git", payload.ptr,
-					payload.len) < 0)
-		sig_error = 1;
-	if (trust_check(trust, rec, parts.sig_end && !sig_error ? signer : NULL, sig_error,
-			&check) < 0) {
+	if (annal_chain_check(prev, rec, pos, &check) < 0 ||
+	    trust_check(trust, rec, sig.present && sig.valid ? sig.pk : NULL,
+			sig.present && !sig.valid, &check) < 0) {
 		error = failed(r, check, pos, id, "%s", last_message());
 		goto out;
 	}
@@ -293,10 +235,10 @@ static int check_record(annal_verify_result *r, annal_repo *repo, const git_oid 
 	}
 	*out = rec;
 	rec = NULL;
+	goto out;
+fail_error:
+	error = annal_error_last() ? annal_error_last()->code : ANNAL_ERROR;
 out:
-	annal_buf_dispose(&b);
-	annal_buf_dispose(&armor);
-	annal_buf_dispose(&payload);
 	annal_record_free(rec);
 	git_odb_object_free(obj);
 	return error;
