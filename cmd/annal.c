@@ -22,6 +22,8 @@ static const struct command {
 	{ "append", cmd_append, NEED_REPO, "append records to a log" },
 	{ "log", cmd_log, NEED_REPO, "show and filter records" },
 	{ "verify", cmd_verify, NEED_REPO, "check a log's chain from its first record" },
+	{ "export", cmd_export, NEED_REPO, "export records, or a signed evidence bundle" },
+	{ "audit-verify", cmd_audit_verify, 0, "check an evidence bundle, without a repository" },
 	{ "keygen", cmd_keygen, 0, "make an ed25519 signing key" },
 	{ "key", cmd_key, NEED_REPO, "rotate and list the keys a log trusts" },
 	{ "help", NULL, 0, "show help for annal or a command" },

@@ -267,6 +267,67 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 /* The verify check ids, NULL-terminated, for documentation tests. */
 const char *const *annal_verify_checks(void);
 
+/* ---- export ---------------------------------------------------------- */
+
+/* Where exported text goes: 0, or a negative error. */
+typedef int (*annal_write_fn)(void *ctx, const char *data, size_t len);
+
+typedef struct {
+	const char *log;		/* default "main" */
+	const annal_filter *filter;	/* NULL: the whole log */
+	const char *const *formats;	/* NULL-terminated; NULL: {"jsonl"} */
+	const char *bundle;		/* write an evidence bundle here */
+	const annal_key *signer;	/* signs the bundle, and the export record of a signed log */
+	const char *actor;		/* who exports; default "annal" */
+} annal_export_options;
+#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, NULL }
+
+typedef struct {
+	uint64_t records;		/* records exported */
+	char sha256[65];		/* of the output (or the bundle file) */
+	char recorded[41];		/* the annal.export record's id, "" if none */
+	char not_recorded[512];		/* why it was not recorded */
+} annal_export_result;
+
+/*
+ * Export records oldest first: in one format through write, or as an
+ * evidence bundle (opts->bundle, which must not exist).  Then the export
+ * itself is recorded in the log as an "annal.export" record; when the
+ * repository cannot be written (a read-only auditor) that is skipped and
+ * result->not_recorded says why.
+ */
+int annal_log_export(annal_export_result *result, annal_repo *repo,
+		     const annal_export_options *opts, annal_write_fn write, void *ctx);
+
+/* ---- audit-verify ---------------------------------------------------- */
+
+typedef struct {
+	const char *key;		/* pin the bundle signer: a public key file */
+	const char *allowed_signers;	/* ... or an allowed_signers file ("annal") */
+} annal_audit_options;
+#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL }
+
+typedef struct {
+	int ok;
+	int pinned;
+	char signer[64];		/* "SHA256:..." */
+	char log[256];
+	uint64_t records, chain, first_seq, last_seq, head_seq;
+	char first_id[41], last_id[41], head_id[41];
+	char created[32];
+	int log_signed;
+	char problem[1024];		/* the first problem, when !ok */
+} annal_audit_result;
+
+/*
+ * Check an evidence bundle (annal-bundle(5)) with no repository, writing
+ * nothing.  0 when the check ran (see result->ok); ANNAL_EINVALID when
+ * the file cannot be used at all or a pin file is bad.
+ */
+int annal_bundle_verify(annal_audit_result *result, const char *path,
+			const annal_audit_options *opts);
+int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r);
+
 /* ---- output formats ------------------------------------------------- */
 
 int annal_buf_new(annal_buf **out);
@@ -277,8 +338,13 @@ void annal_buf_free(annal_buf *b);
 
 typedef struct annal_formatter annal_formatter;
 
-/* "pretty", "oneline", "json", "jsonl", "csv"; ANNAL_EINVALID otherwise. */
+/*
+ * "pretty", "oneline", "json", "jsonl", "csv", "otlp-json", "splunk-hec",
+ * "datadog"; ANNAL_EINVALID otherwise.
+ */
 int annal_formatter_new(annal_formatter **out, const char *name);
+/* The log's name, for formats that carry it (otlp-json, splunk-hec, datadog). */
+int annal_formatter_set_log(annal_formatter *f, const char *log);
 /* Each call appends text to out. */
 int annal_formatter_begin(annal_formatter *f, annal_buf *out);
 int annal_formatter_record(annal_formatter *f, annal_buf *out,

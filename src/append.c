@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "append.h"
 #include "chain.h"
 #include "record.h"
 #include "ssh.h"
@@ -218,7 +219,7 @@ static int read_head(annal_record **out, int *is_signed, unsigned char signer[32
 static int signing_rules(int *sign, cJSON **genesis, annal_repo *repo, const char *log,
 			 const annal_key *signer, const annal_record *head_rec, int head_signed,
 			 const unsigned char head_signer[32], const git_oid *head,
-			 int starts_signing)
+			 int starts_signing, int sign_if_signed)
 {
 	unsigned char (*keys)[32] = NULL, pk[32];
 	char fp[ANNAL_FINGERPRINT_LEN + 1];
@@ -229,7 +230,7 @@ static int signing_rules(int *sign, cJSON **genesis, annal_repo *repo, const cha
 	*sign = 0;
 	*genesis = NULL;
 	if (!exists || !head_signed) {
-		if (!signer)
+		if (!signer || (sign_if_signed && exists))
 			return 0;
 		if (exists && !starts_signing)
 			return annal_error_set(ANNAL_EINVALID,
@@ -265,7 +266,7 @@ static int signing_rules(int *sign, cJSON **genesis, annal_repo *repo, const cha
 
 static int append_records(annal_repo *repo, const annal_append_options *opts,
 			  annal_draft *const *drafts, size_t n, char (*ids_out)[41],
-			  size_t *bad_index, enum record_mode mode)
+			  size_t *bad_index, enum record_mode mode, int sign_if_signed)
 {
 	const char *log = opts && opts->log ? opts->log : "main";
 	annal_buf refname = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
@@ -352,7 +353,7 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 		cJSON_Delete(first);
 		first = NULL;
 		if ((error = signing_rules(&sign, &genesis, repo, log, signer, prev, head_signed,
-					   head_signer, &head, starts_signing)) < 0)
+					   head_signer, &head, starts_signing, sign_if_signed)) < 0)
 			goto out;
 		if (genesis) {
 			/* a new signed log declares its key in its first record */
@@ -440,7 +441,16 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 		     annal_draft *const *drafts, size_t n, char (*ids_out)[41],
 		     size_t *bad_index)
 {
-	return append_records(repo, opts, drafts, n, ids_out, bad_index, RECORD_DRAFT);
+	return append_records(repo, opts, drafts, n, ids_out, bad_index, RECORD_DRAFT, 0);
+}
+
+/* annal's own records: signed when the log is signed, plain otherwise */
+int append_internal(annal_repo *repo, const annal_append_options *opts,
+		    annal_draft *const *drafts, size_t n, char (*ids_out)[41],
+		    int sign_if_signed)
+{
+	return append_records(repo, opts, drafts, n, ids_out, NULL, RECORD_INTERNAL,
+			      sign_if_signed);
 }
 
 static int add_key_string(cJSON *obj, const char *key, const unsigned char pk[32])
@@ -561,7 +571,7 @@ int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, cha
 		cJSON_AddItemToObject(draft.obj, "reason", s);
 	}
 	aopts.log = log;
-	if ((error = append_records(repo, &aopts, &dp, 1, ids, NULL, RECORD_INTERNAL)) < 0)
+	if ((error = append_records(repo, &aopts, &dp, 1, ids, NULL, RECORD_INTERNAL, 0)) < 0)
 		goto out;
 	memcpy(id_out, ids[0], 41);
 out:

@@ -24,6 +24,7 @@ struct annal_filter {
 	char *grep;
 	int has_since, has_until;
 	int64_t since, until;
+	char *since_text, *until_text;
 	uint64_t from_seq, to_seq;
 };
 
@@ -119,7 +120,7 @@ int annal_filter_set_grep(annal_filter *f, const char *text)
 	return 0;
 }
 
-static int set_date(int64_t *out, int *has, const char *date)
+static int set_date(int64_t *out, int *has, char **text, const char *date)
 {
 	int64_t now;
 	int error;
@@ -127,18 +128,102 @@ static int set_date(int64_t *out, int *has, const char *date)
 	if ((error = annal_time_now(&now)) < 0 ||
 	    (error = annal_time_parse_date(out, date, now)) < 0)
 		return error;
+	free(*text);
+	if (!(*text = strdup(date)))
+		return annal_error_oom();
 	*has = 1;
 	return 0;
 }
 
 int annal_filter_set_since(annal_filter *f, const char *date)
 {
-	return set_date(&f->since, &f->has_since, date);
+	return set_date(&f->since, &f->has_since, &f->since_text, date);
 }
 
 int annal_filter_set_until(annal_filter *f, const char *date)
 {
-	return set_date(&f->until, &f->has_until, date);
+	return set_date(&f->until, &f->has_until, &f->until_text, date);
+}
+
+static int describe_list(cJSON *obj, const char *key, const struct patterns *p)
+{
+	cJSON *a, *s;
+	size_t i;
+
+	if (!p->n)
+		return 0;
+	if (!(a = cJSON_CreateArray()))
+		return annal_error_oom();
+	cJSON_AddItemToObject(obj, key, a);
+	for (i = 0; i < p->n; i++) {
+		if (!(s = cJSON_CreateString(p->v[i])))
+			return annal_error_oom();
+		cJSON_AddItemToArray(a, s);
+	}
+	return 0;
+}
+
+static int describe_string(cJSON *obj, const char *key, const char *value)
+{
+	cJSON *s;
+
+	if (!value)
+		return 0;
+	if (!(s = cJSON_CreateString(value)))
+		return annal_error_oom();
+	cJSON_AddItemToObject(obj, key, s);
+	return 0;
+}
+
+int filter_describe(cJSON **out, const annal_filter *f)
+{
+	cJSON *obj = cJSON_CreateObject(), *n;
+	struct patterns where = { NULL, 0 };
+	size_t i;
+	int error = 0;
+
+	if (!obj)
+		return annal_error_oom();
+	if ((error = describe_list(obj, "actor", &f->actor)) < 0 ||
+	    (error = describe_list(obj, "action", &f->action)) < 0 ||
+	    (error = describe_list(obj, "decision", &f->decision)) < 0 ||
+	    (error = describe_list(obj, "tenant", &f->tenant)) < 0 ||
+	    (error = describe_list(obj, "trace", &f->trace)) < 0 ||
+	    (error = describe_list(obj, "entity", &f->entity)) < 0 ||
+	    (error = describe_string(obj, "grep", f->grep)) < 0 ||
+	    (error = describe_string(obj, "since", f->since_text)) < 0 ||
+	    (error = describe_string(obj, "until", f->until_text)) < 0)
+		goto out;
+	for (i = 0; i < f->nwhere; i++) {
+		annal_buf b = ANNAL_BUF_INIT;
+		annal_buf_printf(&b, "%s=%s", f->where[i].path, f->where[i].value);
+		error = b.ptr ? patterns_add(&where, b.ptr) : annal_error_oom();
+		annal_buf_dispose(&b);
+		if (error < 0)
+			goto out;
+	}
+	if ((error = describe_list(obj, "where", &where)) < 0)
+		goto out;
+	if (f->from_seq) {
+		if (!(n = annal_json_number_u64(f->from_seq))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		cJSON_AddItemToObject(obj, "from_seq", n);
+	}
+	if (f->to_seq != UINT64_MAX) {
+		if (!(n = annal_json_number_u64(f->to_seq))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		cJSON_AddItemToObject(obj, "to_seq", n);
+	}
+	*out = obj;
+	obj = NULL;
+out:
+	patterns_free(&where);
+	cJSON_Delete(obj);
+	return error;
 }
 
 void annal_filter_set_seq_range(annal_filter *f, uint64_t from, uint64_t to)
@@ -297,5 +382,7 @@ void annal_filter_free(annal_filter *f)
 	}
 	free(f->where);
 	free(f->grep);
+	free(f->since_text);
+	free(f->until_text);
 	free(f);
 }

@@ -7,6 +7,8 @@
  * may stop: ts and seq never decrease along a log.
  */
 int filter_exhausted(const annal_filter *f, const annal_record *rec);
+/* The filter as given, as a JSON object (for manifests and export records). */
+int filter_describe(cJSON **out, const annal_filter *f);
 /* 1 when a newer record than rec cannot match yet (to-seq, until). */
 int filter_too_new(const annal_filter *f, const annal_record *rec);
 #endif

@@ -396,7 +396,7 @@ static int key_cmp(const void *a, const void *b)
 }
 
 /* Children of an object sorted by key (byte order = code point order). */
-static int sorted_children(const cJSON *obj, cJSON ***out, size_t *n)
+int annal_json_sorted_children(const cJSON *obj, cJSON ***out, size_t *n)
 {
 	const cJSON *c;
 	size_t i = 0;
@@ -471,7 +471,7 @@ static int parse_object(struct parser *p, cJSON **out)
 		error = fail(p, "expected ',' or '}'");
 		goto out;
 	}
-	if ((error = sorted_children(obj, &kids, &n)) < 0)
+	if ((error = annal_json_sorted_children(obj, &kids, &n)) < 0)
 		goto out;
 	for (i = 1; i < n; i++) {
 		if (!strcmp(kids[i - 1]->string, kids[i]->string)) {
@@ -663,7 +663,7 @@ int annal_json_write_without(annal_buf *b, const cJSON *obj, const char *const *
 	size_t n, i;
 	int error, first = 1;
 
-	if ((error = sorted_children(obj, &kids, &n)) < 0)
+	if ((error = annal_json_sorted_children(obj, &kids, &n)) < 0)
 		return error;
 	annal_buf_putc(b, '{');
 	for (i = 0; i < n; i++) {

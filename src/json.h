@@ -33,6 +33,9 @@ int annal_json_write_without(annal_buf *b, const cJSON *obj, const char *const *
 /* Append a JSON string literal (escaped as Python does). */
 int annal_json_write_string(annal_buf *b, const char *s, size_t len);
 
+/* An object's members sorted by key; *out (malloc'd, or NULL) to be freed. */
+int annal_json_sorted_children(const cJSON *obj, cJSON ***out, size_t *n);
+
 /* A number node from canonical text or an integer. */
 cJSON *annal_json_number_u64(uint64_t v);
 /* Is v a number node (canonical text in v->valuestring)? */

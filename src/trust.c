@@ -142,8 +142,9 @@ static int parse_ssh_time(int64_t *out, const char *s, size_t len)
 	return annal_time_parse_rfc3339(out, t) < 0 ? -1 : 0;
 }
 
-/* Options of an allowed_signers line; *use = 0 when it cannot apply to "git". */
-static int parse_options(const char *s, size_t len, int *use, int64_t *after, int64_t *before)
+/* Options of an allowed_signers line; *use = 0 when it cannot apply to ns. */
+static int parse_options(const char *s, size_t len, const char *ns, int *use, int64_t *after,
+			 int64_t *before)
 {
 	size_t i = 0;
 
@@ -175,7 +176,7 @@ static int parse_options(const char *s, size_t len, int *use, int64_t *after, in
 			vend--;
 		}
 		if (!strcasecmp(name, "namespaces")) {
-			/* comma-separated patterns: we need "git" */
+			/* comma-separated patterns: we need ns */
 			size_t p = vstart;
 			int hit = 0;
 			while (p <= vend) {
@@ -186,7 +187,7 @@ static int parse_options(const char *s, size_t len, int *use, int64_t *after, in
 				if (q - p < sizeof(pat)) {
 					memcpy(pat, s + p, q - p);
 					pat[q - p] = '\0';
-					if (!strcmp(pat, "git") || !strcmp(pat, "*"))
+					if (!strcmp(pat, ns) || !strcmp(pat, "*"))
 						hit = 1;
 				}
 				p = q + 1;
@@ -210,7 +211,7 @@ static int parse_options(const char *s, size_t len, int *use, int64_t *after, in
 	return 0;
 }
 
-int trust_pin_allowed_signers(struct trust *t, const char *path)
+int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 {
 	FILE *fp = fopen(path, "r");
 	char *line = NULL;
@@ -262,7 +263,7 @@ int trust_pin_allowed_signers(struct trust *t, const char *path)
 				p++;
 		}
 		key = p;
-		if (opts && parse_options(opts, optlen, &use, &after, &before) < 0) {
+		if (opts && parse_options(opts, optlen, ns, &use, &after, &before) < 0) {
 			error = annal_error_set(ANNAL_EINVALID,
 				"%s:%zu: bad options (annal knows namespaces, valid-after, valid-before, cert-authority)",
 				path, lineno);
@@ -290,7 +291,7 @@ out:
 	return error;
 }
 
-static int pinned_ok(const struct trust *t, const unsigned char *pk, int64_t when)
+int trust_pinned(const struct trust *t, const unsigned char *pk, int64_t when)
 {
 	size_t i;
 
@@ -346,7 +347,7 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 				     ", which is not among the keys it declares");
 			goto out;
 		}
-		if (t->pinned && !pinned_ok(t, signer, rec->ts_ms)) {
+		if (t->pinned && !trust_pinned(t, signer, rec->ts_ms)) {
 			error = fail(check, "untrustedKey", "signed by ", signer, ", which is not a pinned key");
 			goto out;
 		}

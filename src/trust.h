@@ -24,8 +24,13 @@ struct trust {
 	int pinned;
 };
 
-/* Pins from an OpenSSH allowed_signers file, or from one public key file. */
-int trust_pin_allowed_signers(struct trust *t, const char *path);
+/*
+ * Pins from an OpenSSH allowed_signers file (lines whose namespaces allow
+ * ns), or from one public key file.
+ */
+int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns);
+/* Is pk pinned, and valid at time when (ms)? */
+int trust_pinned(const struct trust *t, const unsigned char *pk, int64_t when);
 int trust_pin_key(struct trust *t, const char *path);
 
 /*

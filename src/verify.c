@@ -287,7 +287,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		goto out;
 	}
 	if ((opts && opts->allowed_signers &&
-	     (error = trust_pin_allowed_signers(&trust, opts->allowed_signers)) < 0) ||
+	     (error = trust_pin_allowed_signers(&trust, opts->allowed_signers, "git")) < 0) ||
 	    (opts && opts->key && (error = trust_pin_key(&trust, opts->key)) < 0))
 		goto out;
 	error = store_head(&head, &exists, repo, refname.ptr);

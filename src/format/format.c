@@ -1,11 +1,13 @@
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format.h"
 #include "../banned.h"
 
 static const struct format_ops *const formats[] = {
-	&format_pretty, &format_oneline, &format_json, &format_jsonl, &format_csv, NULL
+	&format_pretty, &format_oneline, &format_json, &format_jsonl, &format_csv,
+	&format_otlp, &format_splunk, &format_datadog, NULL
 };
 
 int annal_formatter_new(annal_formatter **out, const char *name)
@@ -15,13 +17,40 @@ int annal_formatter_new(annal_formatter **out, const char *name)
 	for (i = 0; formats[i]; i++) {
 		if (strcmp(formats[i]->name, name))
 			continue;
-		if (!(*out = calloc(1, sizeof(**out))))
+		if (!(*out = calloc(1, sizeof(**out))) || !((*out)->log = strdup("main"))) {
+			free(*out);
 			return annal_error_oom();
+		}
 		(*out)->ops = formats[i];
+		if (gethostname((*out)->host, sizeof((*out)->host) - 1) < 0)
+			memcpy((*out)->host, "localhost", 10);
 		return 0;
 	}
 	return annal_error_set(ANNAL_EINVALID,
-		"unknown format '%s' (pretty, oneline, json, jsonl or csv)", name);
+		"unknown format '%s' (pretty, oneline, json, jsonl, csv, otlp-json, splunk-hec or datadog)",
+		name);
+}
+
+int annal_formatter_set_log(annal_formatter *f, const char *log)
+{
+	char *copy = strdup(log);
+
+	if (!copy)
+		return annal_error_oom();
+	free(f->log);
+	f->log = copy;
+	return 0;
+}
+
+int64_t format_event_ms(const annal_record *rec)
+{
+	const char *t = annal_record_get_string(rec, "event_time");
+	int64_t ms;
+
+	if (t && annal_time_parse_rfc3339(&ms, t) == 0)
+		return ms;
+	annal_error_clear();
+	return rec->ts_ms;
 }
 
 int annal_formatter_begin(annal_formatter *f, annal_buf *out)
@@ -44,6 +73,9 @@ int annal_formatter_end(annal_formatter *f, annal_buf *out)
 
 void annal_formatter_free(annal_formatter *f)
 {
+	if (!f)
+		return;
+	free(f->log);
 	free(f);
 }
 

@@ -18,10 +18,15 @@ struct format_ops {
 struct annal_formatter {
 	const struct format_ops *ops;
 	uint64_t count;		/* records written so far */
+	char *log;		/* the log's name, for formats that say it */
+	char host[256];		/* this machine's name */
 };
 
 extern const struct format_ops format_pretty, format_oneline, format_json,
-	format_jsonl, format_csv;
+	format_jsonl, format_csv, format_otlp, format_splunk, format_datadog;
+
+/* The record's time, or its event_time when it has a valid one, in ms. */
+int64_t format_event_ms(const annal_record *rec);
 
 /* The record's canonical JSON with its commit id added as "id". */
 int format_record_with_id(annal_buf *out, const annal_record *rec);

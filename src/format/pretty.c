@@ -9,28 +9,15 @@ static int pretty_record(struct annal_formatter *f, annal_buf *out, const annal_
 	static const char *const skip[] = { "hash", "prev_hash", NULL };
 	annal_buf v = ANNAL_BUF_INIT;
 	cJSON **kids = NULL;
-	const cJSON *c;
-	size_t n = 0, i, j;
+	size_t n = 0, i;
 	int error = 0;
 
 	if (f->count)
 		annal_buf_putc(out, '\n');
 	annal_buf_printf(out, "record %s\n", rec->id);
-	for (c = rec->obj->child; c; c = c->next)
-		n++;
-	/* the record text is canonical: walk keys in its (sorted) order */
-	if (n && !(kids = malloc(n * sizeof(*kids)))) {
-		error = annal_error_oom();
+	/* fields in the record's canonical (sorted) order */
+	if ((error = annal_json_sorted_children(rec->obj, &kids, &n)) < 0)
 		goto out;
-	}
-	for (i = 0, c = rec->obj->child; c; c = c->next)
-		kids[i++] = (cJSON *)c;
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(kids[j - 1]->string, kids[j]->string) > 0; j--) {
-			cJSON *t = kids[j];
-			kids[j] = kids[j - 1];
-			kids[j - 1] = t;
-		}
 	for (i = 0; i < n; i++) {
 		const char *const *s;
 		int skipped = 0;

@@ -1,0 +1,76 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "parse-options.h"
+#include "banned.h"
+
+static const char *const audit_verify_usage[] = {
+	"annal audit-verify [--key <file> | --allowed-signers <file>] [--format <format>] <bundle>",
+	NULL
+};
+
+int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
+{
+	const char *key = NULL, *allowed = NULL, *format = "pretty";
+	struct option options[] = {
+		OPT_STRING(0, "key", &key, "<file>", "the bundle must be signed by this public key"),
+		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "... or by one of these (OpenSSH format, namespace annal)"),
+		OPT_STRING(0, "format", &format, "<format>", "pretty or json"),
+		OPT_END()
+	};
+	annal_audit_options opts = ANNAL_AUDIT_OPTIONS_INIT;
+	annal_audit_result r;
+	annal_buf *out = NULL;
+	int error, status = 0;
+
+	argc = parse_options(argc, argv, options, audit_verify_usage);
+	if (argc != 1)
+		usage_with_options(audit_verify_usage, options,
+				   argc ? "too many arguments" : "no bundle given");
+	die_if_both(audit_verify_usage, options, "--key", key != NULL, "--allowed-signers", allowed != NULL);
+	if (strcmp(format, "pretty") && strcmp(format, "json"))
+		usage_with_options(audit_verify_usage, options, "unknown format '%s' (pretty or json)", format);
+	opts.key = key;
+	opts.allowed_signers = allowed;
+	if ((error = annal_bundle_verify(&r, argv[0], &opts)) < 0)
+		return report_error(error);
+	if (!strcmp(format, "json")) {
+		if ((error = annal_buf_new(&out)) < 0 ||
+		    (error = annal_audit_write_json(out, argv[0], &r)) < 0) {
+			status = report_error(error);
+			goto out;
+		}
+		status = write_out(out);
+		if (!status && !r.ok)
+			status = 1;
+		goto out;
+	}
+	if (!r.ok) {
+		fprintf(stderr, "annal: error: bundle %s: %s\n", argv[0], r.problem);
+		status = 1;
+		goto out;
+	}
+	printf("bundle: %s\n", argv[0]);
+	if (r.pinned)
+		printf("signer: %s (pinned)\n", r.signer);
+	else
+		printf("signer: %s (NOT pinned: checked against the key in the bundle)\n", r.signer);
+	printf("log: %s%s\n", r.log, r.log_signed ? " (signed records)" : " (unsigned records)");
+	if (r.records) {
+		printf("records: %llu (seq %llu..%llu), chain of %llu records\n",
+		       (unsigned long long)r.records, (unsigned long long)r.first_seq,
+		       (unsigned long long)r.last_seq, (unsigned long long)r.chain);
+		printf("first: seq %llu %s\n", (unsigned long long)r.first_seq, r.first_id);
+		printf("last: seq %llu %s\n", (unsigned long long)r.last_seq, r.last_id);
+	} else {
+		printf("records: 0\n");
+	}
+	printf("head at export: seq %llu %s\n", (unsigned long long)r.head_seq, r.head_id);
+	printf("created: %s\n", r.created);
+	printf("result: intact\n");
+out:
+	annal_buf_free(out);
+	(void)ctx;
+	return status;
+}

@@ -1,0 +1,124 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "filter-options.h"
+#include "banned.h"
+
+static const char *const export_usage[] = {
+	"annal export [--log <name>] [<filter-options>...] [--format <format>] [-o <file>] [--as <actor>]",
+	"annal export [--log <name>] [<filter-options>...] --bundle <file> [--format <format>...] [--sign-key <file>] [--agent] [--as <actor>]",
+	NULL
+};
+
+struct sink {
+	int fd;
+	int failed;	/* errno of a failed write, reported by the caller */
+};
+
+static int write_fd(void *ctx, const char *data, size_t len)
+{
+	struct sink *s = ctx;
+
+	while (len) {
+		ssize_t n = write(s->fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			s->failed = n < 0 ? errno : EIO;
+			return ANNAL_ERROR;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
+{
+	struct filter_options fo = FILTER_OPTIONS_INIT;
+	struct string_list formats = STRING_LIST_INIT;
+	const char *log = NULL, *output = NULL, *bundle = NULL, *sign_key = NULL, *actor = NULL;
+	int agent = 0;
+	struct option options[] = {
+		OPT_STRING(0, "log", &log, "<name>", "log to export (default: main)"),
+		OPT_FILTERS(&fo),
+		OPT_STRING_LIST(0, "format", &formats, "<format>", "json, jsonl (default), csv, otlp-json, splunk-hec or datadog"),
+		OPT_STRING('o', NULL, &output, "<file>", "write to <file> (never overwritten) instead of standard output"),
+		OPT_STRING(0, "bundle", &bundle, "<file>", "write a signed evidence bundle (zip) to <file>"),
+		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
+		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
+		OPT_STRING(0, "as", &actor, "<actor>", "who exports, for the export record (default: annal)"),
+		OPT_END()
+	};
+	annal_export_options opts = ANNAL_EXPORT_OPTIONS_INIT;
+	annal_export_result res;
+	annal_filter *filter = NULL;
+	annal_key *signer = NULL;
+	struct sink sink = { STDOUT_FILENO, 0 };
+	int error = 0, status = 0, created = 0;
+
+	argc = parse_options(argc, argv, options, export_usage);
+	if (argc)
+		usage_with_options(export_usage, options, "unexpected argument '%s'", argv[0]);
+	die_if_both(export_usage, options, "-o", output != NULL, "--bundle", bundle != NULL);
+	if (!bundle && formats.n > 1)
+		usage_with_options(export_usage, options, "several '--format' need '--bundle'");
+
+	if ((error = filter_options_build(&filter, &fo)) < 0)
+		goto fail;
+	if ((error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
+		goto fail;
+	if (agent && !signer)
+		usage_with_options(export_usage, options,
+				   "option '--agent' needs the key's public file (--sign-key <file>.pub)");
+	opts.log = log;
+	opts.filter = filter;
+	opts.formats = formats.v;
+	opts.bundle = bundle;
+	opts.signer = signer;
+	opts.actor = actor;
+	if (output) {
+		sink.fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (sink.fd < 0) {
+			fprintf(stderr, "annal: error: %s '%s'%s%s\n",
+				errno == EEXIST ? "refusing to overwrite" : "cannot create",
+				output, errno == EEXIST ? "" : ": ", errno == EEXIST ? "" : strerror(errno));
+			status = errno == EEXIST ? 2 : 3;
+			goto out;
+		}
+		created = 1;
+	}
+	error = annal_log_export(&res, ctx->repo, &opts, write_fd, &sink);
+	if (sink.failed) {
+		fprintf(stderr, "annal: error: cannot write the export: %s\n", strerror(sink.failed));
+		status = 3;
+		goto out;
+	}
+	if (error < 0)
+		goto fail;
+	if (output && fsync(sink.fd) < 0) {
+		fprintf(stderr, "annal: error: cannot write '%s': %s\n", output, strerror(errno));
+		status = 3;
+		goto out;
+	}
+	created = 0;	/* complete: keep it */
+	if (res.not_recorded[0])
+		fprintf(stderr, "annal: warning: export not recorded: %s\n", res.not_recorded);
+	goto out;
+fail:
+	status = report_error(error);
+out:
+	if (output && sink.fd >= 0)
+		close(sink.fd);
+	if (created)
+		unlink(output);	/* nothing half-written */
+	annal_key_free(signer);
+	annal_filter_free(filter);
+	filter_options_clear(&fo);
+	string_list_clear(&formats);
+	return status;
+}

@@ -1,0 +1,16 @@
+#ifndef ANNAL_APPEND_H
+#define ANNAL_APPEND_H
+#include "annal.h"
+
+/*
+ * Append annal's own records (an export record, say): fields only annal
+ * may set are allowed; with sign_if_signed, the signer is used only when
+ * the log is a signed one.
+ */
+int append_internal(annal_repo *repo, const annal_append_options *opts,
+		    annal_draft *const *drafts, size_t n, char (*ids_out)[41],
+		    int sign_if_signed);
+
+/* The bundle member that holds a format's output, or NULL. */
+const char *export_format_member(const char *format);
+#endif

@@ -1,0 +1,590 @@
+/*
+ * audit-verify: check an evidence bundle that came from anywhere, with no
+ * repository, trusting nothing in it until it is checked.  The record and
+ * chain rules are the ones verify uses (record_check_commit(),
+ * annal_chain_check()).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <git2.h>
+
+#include "append.h"
+#include "bundle.h"
+#include "error.h"
+#include "chain.h"
+#include "record.h"
+#include "ssh.h"
+#include "trust.h"
+#include "banned.h"
+
+static const char *const fixed_members[] = {
+	"manifest.json", "records.jsonl", "chain.jsonl", "signer.pub", "SHA256SUMS",
+	"SHA256SUMS.sig", NULL
+};
+static const char *const format_names[] = {
+	"jsonl", "json", "csv", "otlp-json", "splunk-hec", "datadog", NULL
+};
+
+static int is_hex40(const char *s)
+{
+	return strlen(s) == 40 && strspn(s, "0123456789abcdef") == 40;
+}
+
+static int is_member_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; fixed_members[i]; i++)
+		if (!strcmp(name, fixed_members[i]))
+			return 1;
+	for (i = 0; format_names[i]; i++)
+		if (!strcmp(name, export_format_member(format_names[i])))
+			return 1;
+	return !strncmp(name, "commits/", 8) && is_hex40(name + 8);
+}
+
+static int problem(annal_audit_result *r, const char *fmt, ...) ANNAL_PRINTF(2, 3);
+static int problem(annal_audit_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	r->ok = 0;
+	va_start(ap, fmt);
+	vsnprintf(r->problem, sizeof(r->problem), fmt, ap);
+	va_end(ap);
+	for (p = r->problem; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return 0;
+}
+
+static const char *last_message(void)
+{
+	const annal_error *e = annal_error_last();
+
+	return e && e->message ? e->message : "unknown error";
+}
+
+/* Lines of a member: each must end in '\n'; calls fn(line, len, ctx). */
+static int each_line(const struct member *m, int (*fn)(const char *, size_t, size_t, void *),
+		     void *ctx)
+{
+	size_t start = 0, i, lineno = 0;
+	int rc;
+
+	for (i = 0; i < m->len; i++) {
+		if (m->data[i] != '\n')
+			continue;
+		if ((rc = fn(m->data + start, i - start, ++lineno, ctx)) != 0)
+			return rc;
+		start = i + 1;
+	}
+	return start == m->len ? 0 : -2;	/* -2: a last line without newline */
+}
+
+/* ---- SHA256SUMS ---- */
+
+struct sums_ctx {
+	annal_audit_result *r;
+	const struct bundle *b;
+	char **listed;
+	size_t n;
+};
+
+static int sums_line(const char *line, size_t len, size_t lineno, void *vctx)
+{
+	struct sums_ctx *c = vctx;
+	const struct member *m;
+	unsigned char d[32];
+	char hex[65], name[64];
+
+	if (len < 67 || len - 66 >= sizeof(name) || line[64] != ' ' || line[65] != ' ' ||
+	    strspn(line, "0123456789abcdef") < 64) {
+		problem(c->r, "SHA256SUMS line %zu is malformed", lineno);
+		return 1;
+	}
+	memcpy(name, line + 66, len - 66);
+	name[len - 66] = '\0';
+	if (!(m = bundle_find(c->b, name)) || !strcmp(name, "SHA256SUMS") ||
+	    !strcmp(name, "SHA256SUMS.sig")) {
+		problem(c->r, "SHA256SUMS lists '%s', which the bundle does not hold", name);
+		return 1;
+	}
+	crypto_hash_sha256(d, (unsigned char *)m->data, m->len);
+	annal_hex(hex, d, 32);
+	if (memcmp(hex, line, 64)) {
+		problem(c->r, "member '%s' does not match its SHA-256 in SHA256SUMS", name);
+		return 1;
+	}
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->listed[i], name)) {
+			problem(c->r, "SHA256SUMS lists '%s' twice", name);
+			return 1;
+		}
+	c->listed[c->n++] = (char *)m->name;
+	return 0;
+}
+
+/* ---- records and skeleton ---- */
+
+struct entry {
+	annal_record *rec;	/* chain: seq, ts, hash, prev_hash, id */
+	char *json;		/* records: the record without "id", canonical */
+	size_t json_len;
+};
+
+struct lines_ctx {
+	annal_audit_result *r;
+	const char *what;
+	struct entry *e;
+	size_t n, cap;
+	int skeleton;
+};
+
+static int push_entry(struct lines_ctx *c, annal_record *rec, char *json, size_t len)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct entry *e = realloc(c->e, cap * sizeof(*e));
+		if (!e)
+			return annal_error_oom();
+		c->e = e;
+		c->cap = cap;
+	}
+	c->e[c->n].rec = rec;
+	c->e[c->n].json = json;
+	c->e[c->n++].json_len = len;
+	return 0;
+}
+
+static int record_line(const char *line, size_t len, size_t lineno, void *vctx)
+{
+	struct lines_ctx *c = vctx;
+	annal_buf canon = ANNAL_BUF_INIT;
+	annal_record *rec = NULL;
+	cJSON *id = NULL, *v;
+	const cJSON *s, *t, *h, *p;
+	char hash[ANNAL_HASH_LEN + 1];
+	size_t nkeys = 0, l;
+	int rc = 1;
+
+	if (!(rec = calloc(1, sizeof(*rec))))
+		return annal_error_oom();
+	if (annal_json_parse(&rec->obj, line, len) < 0 || !cJSON_IsObject(rec->obj)) {
+		problem(c->r, "%s line %zu is not a JSON object", c->what, lineno);
+		goto out;
+	}
+	if (annal_json_write(&canon, rec->obj) < 0 || canon.len != len || memcmp(canon.ptr, line, len)) {
+		problem(c->r, "%s line %zu is not canonical JSON", c->what, lineno);
+		goto out;
+	}
+	if ((v = annal_json_get(rec->obj, "id")))
+		id = cJSON_DetachItemViaPointer(rec->obj, v);
+	if (!id || !cJSON_IsString(id) || !is_hex40(id->valuestring)) {
+		problem(c->r, "%s line %zu has no valid \"id\"", c->what, lineno);
+		goto out;
+	}
+	memcpy(rec->id, id->valuestring, 41);
+	s = annal_json_get(rec->obj, "seq");
+	t = annal_json_get(rec->obj, "ts");
+	h = annal_json_get(rec->obj, "hash");
+	p = annal_json_get(rec->obj, "prev_hash");
+	if (c->skeleton) {
+		for (v = rec->obj->child; v; v = v->next)
+			nkeys++;
+		if (nkeys != 4 || !s || !t || !h || !p) {
+			problem(c->r, "%s line %zu is not {hash, id, prev_hash, seq, ts}", c->what, lineno);
+			goto out;
+		}
+	} else if (record_check_fields(rec->obj, RECORD_STORED, NULL) < 0) {
+		problem(c->r, "%s line %zu: %s", c->what, lineno, last_message());
+		goto out;
+	}
+	if (annal_json_get_u64(&rec->seq, s) < 0 || !rec->seq || !cJSON_IsString(t) ||
+	    annal_time_parse_ts(&rec->ts_ms, t->valuestring) < 0 || !cJSON_IsString(h) ||
+	    record_hash_check(h->valuestring) < 0 || !cJSON_IsString(p) ||
+	    record_hash_check(p->valuestring) < 0) {
+		problem(c->r, "%s line %zu has a malformed seq, ts, hash or prev_hash", c->what, lineno);
+		goto out;
+	}
+	memcpy(rec->ts, t->valuestring, ANNAL_TS_LEN + 1);
+	memcpy(rec->hash, h->valuestring, ANNAL_HASH_LEN + 1);
+	memcpy(rec->prev_hash, p->valuestring, ANNAL_HASH_LEN + 1);
+	if (!c->skeleton) {
+		if (record_hash(hash, rec->obj) < 0)
+			goto out;
+		if (strcmp(hash, rec->hash)) {
+			problem(c->r, "%s line %zu (seq %llu): the hash does not match the record",
+				c->what, lineno, (unsigned long long)rec->seq);
+			goto out;
+		}
+	}
+	annal_buf_clear(&canon);
+	if (annal_json_write(&canon, rec->obj) < 0)
+		goto out;
+	l = canon.len;
+	if (push_entry(c, rec, annal_buf_detach(&canon), l) < 0)
+		goto out;
+	rec = NULL;
+	rc = 0;
+out:
+	cJSON_Delete(id);
+	annal_record_free(rec);
+	annal_buf_dispose(&canon);
+	return rc;
+}
+
+static void entries_dispose(struct lines_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		annal_record_free(c->e[i].rec);
+		free(c->e[i].json);
+	}
+	free(c->e);
+}
+
+static int parse_lines(annal_audit_result *r, struct lines_ctx *c, const struct member *m)
+{
+	int rc = each_line(m, record_line, c);
+
+	if (rc == -2)
+		problem(r, "%s does not end with a newline", m->name);
+	return rc;
+}
+
+/* ---- the manifest ---- */
+
+static const cJSON *seq_ref(const cJSON *m, const char *key, uint64_t *seq, char id[41])
+{
+	const cJSON *o = annal_json_get(m, key), *s, *i;
+
+	if (!o || !cJSON_IsObject(o) || !(s = annal_json_get(o, "seq")) ||
+	    !(i = annal_json_get(o, "id")) || annal_json_get_u64(seq, s) < 0 ||
+	    !cJSON_IsString(i) || !is_hex40(i->valuestring))
+		return NULL;
+	memcpy(id, i->valuestring, 41);
+	return o;
+}
+
+static int check_keys(unsigned char (**keys)[32], size_t *n, const cJSON *list)
+{
+	const cJSON *c;
+	size_t i = 0, count = 0;
+
+	*keys = NULL;
+	*n = 0;
+	if (!cJSON_IsArray(list))
+		return -1;
+	for (c = list->child; c; c = c->next)
+		count++;
+	if (count && !(*keys = calloc(count, sizeof(**keys))))
+		return -1;
+	for (c = list->child; c; c = c->next, i++)
+		if (!cJSON_IsString(c) ||
+		    ssh_parse_public_line((*keys)[i], c->valuestring, strlen(c->valuestring)) < 0)
+			return -1;
+	*n = count;
+	return 0;
+}
+
+int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_audit_options *opts)
+{
+	struct bundle b = { NULL, 0, 0 };
+	struct trust pins;
+	struct lines_ctx recs = { NULL, "records.jsonl", NULL, 0, 0, 0 };
+	struct lines_ctx skel = { NULL, "chain.jsonl", NULL, 0, 0, 1 };
+	struct sums_ctx sums = { NULL, NULL, NULL, 0 };
+	cJSON *manifest = NULL;
+	const cJSON *v, *formats;
+	const struct member *m;
+	unsigned char pk[32], sig_pk[32], (*log_keys)[32] = NULL;
+	size_t nlog_keys = 0, i, j;
+	uint64_t nrecords;
+	int64_t created_ms;
+	int error = 0;
+
+	memset(r, 0, sizeof(*r));
+	memset(&pins, 0, sizeof(pins));
+	r->ok = 1;
+	recs.r = skel.r = sums.r = r;
+	if (opts && opts->key && opts->allowed_signers)
+		return annal_error_set(ANNAL_EINVALID, "give either allowed signers or a key, not both");
+	if ((opts && opts->key && (error = trust_pin_key(&pins, opts->key)) < 0) ||
+	    (opts && opts->allowed_signers &&
+	     (error = trust_pin_allowed_signers(&pins, opts->allowed_signers, "annal")) < 0))
+		goto out;
+	r->pinned = pins.pinned;
+
+	error = bundle_read(&b, path, is_member_name);
+	if (error == ANNAL_ECORRUPT) {
+		error = problem(r, "%s", last_message());
+		goto out;
+	}
+	if (error < 0)
+		goto out;
+	for (i = 0; fixed_members[i]; i++)
+		if (!bundle_find(&b, fixed_members[i])) {
+			problem(r, "member '%s' is missing", fixed_members[i]);
+			goto out;
+		}
+
+	/* who signed, and is that who we expect? */
+	m = bundle_find(&b, "signer.pub");
+	if (ssh_parse_public_line(pk, m->data, m->len) < 0) {
+		problem(r, "signer.pub is not an ssh-ed25519 public key");
+		goto out;
+	}
+	ssh_fingerprint(r->signer, pk);
+	m = bundle_find(&b, "SHA256SUMS.sig");
+	{
+		const struct member *sums_m = bundle_find(&b, "SHA256SUMS");
+		if (ssh_verify(sig_pk, m->data, m->len, "annal", sums_m->data, sums_m->len) < 0) {
+			problem(r, "SHA256SUMS.sig: %s", last_message());
+			goto out;
+		}
+	}
+	if (memcmp(sig_pk, pk, 32)) {
+		char other[ANNAL_FINGERPRINT_LEN + 1];
+		ssh_fingerprint(other, sig_pk);
+		problem(r, "SHA256SUMS.sig is signed by %s, not by signer.pub's %s", other, r->signer);
+		goto out;
+	}
+
+	/* every member hashed, signed, and nothing else */
+	if (!(sums.listed = calloc(b.n, sizeof(*sums.listed)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	sums.b = &b;
+	{
+		int rc = each_line(bundle_find(&b, "SHA256SUMS"), sums_line, &sums);
+		if (rc == -2)
+			problem(r, "SHA256SUMS does not end with a newline");
+		if (rc)
+			goto out;
+	}
+	for (i = 0; i < b.n; i++) {
+		int listed = !strcmp(b.m[i].name, "SHA256SUMS") || !strcmp(b.m[i].name, "SHA256SUMS.sig");
+		for (j = 0; j < sums.n && !listed; j++)
+			listed = !strcmp(sums.listed[j], b.m[i].name);
+		if (!listed) {
+			problem(r, "member '%s' is not listed in SHA256SUMS", b.m[i].name);
+			goto out;
+		}
+	}
+
+	/* the manifest */
+	m = bundle_find(&b, "manifest.json");
+	if (annal_json_parse(&manifest, m->data, m->len) < 0 || !cJSON_IsObject(manifest)) {
+		problem(r, "manifest.json is not a JSON object");
+		goto out;
+	}
+	if (!(v = annal_json_get(manifest, "format")) || !cJSON_IsString(v) ||
+	    strcmp(v->valuestring, "annal-bundle") || !(v = annal_json_get(manifest, "version")) ||
+	    !cJSON_IsRaw(v) || strcmp(v->valuestring, "1")) {
+		problem(r, "manifest.json is not an annal-bundle version 1 manifest");
+		goto out;
+	}
+	if (!(v = annal_json_get(manifest, "log")) || !cJSON_IsString(v) ||
+	    annal_log_name_check(v->valuestring) < 0) {
+		problem(r, "manifest.json has no valid log name");
+		goto out;
+	}
+	snprintf(r->log, sizeof(r->log), "%s", v->valuestring);
+	if (!(v = annal_json_get(manifest, "created")) || !cJSON_IsString(v) ||
+	    annal_time_parse_ts(&created_ms, v->valuestring) < 0) {
+		problem(r, "manifest.json has no valid creation time");
+		goto out;
+	}
+	snprintf(r->created, sizeof(r->created), "%s", v->valuestring);
+	if (pins.pinned && !trust_pinned(&pins, pk, created_ms)) {
+		problem(r, "the bundle is signed by %s, which is not the pinned signer", r->signer);
+		goto out;
+	}
+	if (!(v = annal_json_get(manifest, "signer")) || !cJSON_IsString(v) ||
+	    strcmp(v->valuestring, r->signer)) {
+		problem(r, "manifest.json names another signer than signer.pub");
+		goto out;
+	}
+	if (!(v = annal_json_get(manifest, "records")) || annal_json_get_u64(&nrecords, v) < 0) {
+		problem(r, "manifest.json has no record count");
+		goto out;
+	}
+	if (!seq_ref(manifest, "head", &r->head_seq, r->head_id)) {
+		problem(r, "manifest.json has no valid head");
+		goto out;
+	}
+	if (!(v = annal_json_get(manifest, "log_signed")) || !cJSON_IsBool(v) ||
+	    check_keys(&log_keys, &nlog_keys, annal_json_get(manifest, "log_keys")) < 0 ||
+	    (cJSON_IsTrue(v) != (nlog_keys > 0))) {
+		problem(r, "manifest.json has malformed log_signed or log_keys");
+		goto out;
+	}
+	r->log_signed = cJSON_IsTrue(v);
+	/* formats <-> files */
+	formats = annal_json_get(manifest, "formats");
+	if (!cJSON_IsArray(formats)) {
+		problem(r, "manifest.json has no format list");
+		goto out;
+	}
+	for (i = 0; format_names[i]; i++) {
+		const char *member = export_format_member(format_names[i]);
+		int listed = 0;
+		for (v = formats->child; v; v = v->next)
+			listed |= cJSON_IsString(v) && !strcmp(v->valuestring, format_names[i]);
+		if (listed != (bundle_find(&b, member) != NULL) || (i == 0 && !listed)) {
+			problem(r, "manifest.json's formats do not match the members (%s)", member);
+			goto out;
+		}
+	}
+	for (v = formats->child; v; v = v->next)
+		if (!cJSON_IsString(v) || !export_format_member(v->valuestring)) {
+			problem(r, "manifest.json lists an unknown format");
+			goto out;
+		}
+
+	/* the records and the skeleton */
+	if (parse_lines(r, &recs, bundle_find(&b, "records.jsonl")) ||
+	    parse_lines(r, &skel, bundle_find(&b, "chain.jsonl")))
+		goto out;
+	r->records = recs.n;
+	r->chain = skel.n;
+	if (recs.n != nrecords) {
+		problem(r, "records.jsonl holds %zu records, the manifest says %llu", recs.n,
+			(unsigned long long)nrecords);
+		goto out;
+	}
+	if (!recs.n) {
+		if (skel.n || !cJSON_IsNull(annal_json_get(manifest, "first")) ||
+		    !cJSON_IsNull(annal_json_get(manifest, "last")))
+			problem(r, "an empty export must have no chain and no first or last record");
+		goto out;
+	}
+	if (!seq_ref(manifest, "first", &r->first_seq, r->first_id) ||
+	    !seq_ref(manifest, "last", &r->last_seq, r->last_id) ||
+	    r->first_seq != recs.e[0].rec->seq || strcmp(r->first_id, recs.e[0].rec->id) ||
+	    r->last_seq != recs.e[recs.n - 1].rec->seq ||
+	    strcmp(r->last_id, recs.e[recs.n - 1].rec->id) || r->head_seq < r->last_seq) {
+		problem(r, "manifest.json's first, last or head does not match the records");
+		goto out;
+	}
+	if (!skel.n || skel.e[0].rec->seq != r->first_seq ||
+	    skel.e[skel.n - 1].rec->seq != r->last_seq) {
+		problem(r, "chain.jsonl does not run from seq %llu to seq %llu",
+			(unsigned long long)r->first_seq, (unsigned long long)r->last_seq);
+		goto out;
+	}
+	for (i = 0; i < skel.n; i++) {
+		const annal_record *cur = skel.e[i].rec;
+		const char *check = NULL;
+
+		if (i && annal_chain_check(skel.e[i - 1].rec, cur, skel.e[0].rec->seq + i, &check) < 0) {
+			problem(r, "chain.jsonl at seq %llu: %s: %s", (unsigned long long)cur->seq, check,
+				last_message());
+			goto out;
+		}
+		if (!i && cur->seq == 1 && strcmp(cur->prev_hash, ANNAL_GENESIS_HASH)) {
+			problem(r, "chain.jsonl: the first record's prev_hash is not the genesis hash");
+			goto out;
+		}
+	}
+	for (i = 0; i < recs.n; i++) {
+		const annal_record *rec = recs.e[i].rec, *k;
+		struct record_signature sig;
+		annal_record *stored = NULL;
+		char name[64], parent[41];
+		const char *check = NULL;
+		git_oid id, again;
+		size_t at;
+
+		if (i && rec->seq <= recs.e[i - 1].rec->seq) {
+			problem(r, "records.jsonl is not in seq order at seq %llu", (unsigned long long)rec->seq);
+			goto out;
+		}
+		at = (size_t)(rec->seq - r->first_seq);
+		k = skel.e[at].rec;
+		if (strcmp(k->id, rec->id) || strcmp(k->hash, rec->hash) ||
+		    strcmp(k->prev_hash, rec->prev_hash) || strcmp(k->ts, rec->ts)) {
+			problem(r, "record seq %llu does not match its chain entry", (unsigned long long)rec->seq);
+			goto out;
+		}
+		snprintf(name, sizeof(name), "commits/%s", rec->id);
+		if (!(m = bundle_find(&b, name))) {
+			problem(r, "member '%s' is missing", name);
+			goto out;
+		}
+		git_oid_fromstr(&id, rec->id);
+		if (git_odb_hash(&again, m->data, m->len, GIT_OBJECT_COMMIT) < 0 || !git_oid_equal(&id, &again)) {
+			problem(r, "%s does not hash to its id", name);
+			goto out;
+		}
+		if (record_check_commit(&stored, &sig, parent, &id, m->data, m->len, &check) < 0) {
+			problem(r, "%s: %s: %s", name, check ? check : "error", last_message());
+			goto out;
+		}
+		if (stored->json_len != recs.e[i].json_len ||
+		    memcmp(stored->json, recs.e[i].json, stored->json_len)) {
+			annal_record_free(stored);
+			problem(r, "%s does not hold the record of records.jsonl", name);
+			goto out;
+		}
+		annal_record_free(stored);
+		if ((rec->seq == 1) != !parent[0] ||
+		    (at && strcmp(parent, skel.e[at - 1].rec->id))) {
+			problem(r, "%s: its parent is not the previous record of the chain", name);
+			goto out;
+		}
+		if (r->log_signed) {
+			int known = 0;
+			for (j = 0; j < nlog_keys; j++)
+				known |= sig.present && sig.valid && !memcmp(sig.pk, log_keys[j], 32);
+			if (!known) {
+				problem(r, "%s: %s", name, !sig.present ? "the record of a signed log has no signature" :
+					!sig.valid ? "its signature does not verify" :
+					"it is signed by a key the log did not declare");
+				goto out;
+			}
+		}
+	}
+out:
+	bundle_dispose(&b);
+	trust_dispose(&pins);
+	entries_dispose(&recs);
+	entries_dispose(&skel);
+	free(sums.listed);
+	free(log_keys);
+	cJSON_Delete(manifest);
+	return error;
+}
+
+int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r)
+{
+	annal_buf_printf(out, "{\"ok\":%s,\"bundle\":", r->ok ? "true" : "false");
+	annal_json_write_string(out, path, strlen(path));
+	annal_buf_printf(out, ",\"signer\":\"%s\",\"pinned\":%s,\"log\":", r->signer,
+			 r->pinned ? "true" : "false");
+	annal_json_write_string(out, r->log, strlen(r->log));
+	annal_buf_printf(out, ",\"log_signed\":%s,\"records\":%llu,\"chain\":%llu", r->log_signed ? "true" : "false",
+			 (unsigned long long)r->records, (unsigned long long)r->chain);
+	if (r->first_id[0])
+		annal_buf_printf(out, ",\"first\":{\"seq\":%llu,\"id\":\"%s\"},\"last\":{\"seq\":%llu,\"id\":\"%s\"}",
+				 (unsigned long long)r->first_seq, r->first_id,
+				 (unsigned long long)r->last_seq, r->last_id);
+	if (r->head_id[0])
+		annal_buf_printf(out, ",\"head\":{\"seq\":%llu,\"id\":\"%s\"}",
+				 (unsigned long long)r->head_seq, r->head_id);
+	if (r->created[0])
+		annal_buf_printf(out, ",\"created\":\"%s\"", r->created);
+	if (!r->ok) {
+		annal_buf_puts(out, ",\"error\":");
+		annal_json_write_string(out, r->problem, strlen(r->problem));
+	}
+	annal_buf_puts(out, "}\n");
+	return annal_buf_error(out);
+}

@@ -1,0 +1,280 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <sodium.h>
+
+#include "annal.h"
+#include "bundle.h"
+#include "error.h"
+#include "banned.h"
+
+int bundle_add(struct bundle *b, const char *name, char *data, size_t len)
+{
+	struct member *m;
+
+	if (b->n == b->alloc) {
+		size_t alloc = b->alloc ? b->alloc * 2 : 16;
+		if (!(m = realloc(b->m, alloc * sizeof(*m))))
+			goto oom;
+		b->m = m;
+		b->alloc = alloc;
+	}
+	if (!(b->m[b->n].name = strdup(name)))
+		goto oom;
+	b->m[b->n].data = data;
+	b->m[b->n++].len = len;
+	return 0;
+oom:
+	free(data);
+	return annal_error_oom();
+}
+
+struct member *bundle_find(const struct bundle *b, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (!strcmp(b->m[i].name, name))
+			return &b->m[i];
+	return NULL;
+}
+
+void bundle_dispose(struct bundle *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		free(b->m[i].name);
+		free(b->m[i].data);
+	}
+	free(b->m);
+	memset(b, 0, sizeof(*b));
+}
+
+static int hash_file(int fd, char hex[65])
+{
+	crypto_hash_sha256_state st;
+	unsigned char buf[65536], digest[32];
+	off_t off = 0;
+	ssize_t n;
+
+	crypto_hash_sha256_init(&st);
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		off += n;
+	}
+	if (n < 0)
+		return -1;
+	crypto_hash_sha256_final(&st, digest);
+	annal_hex(hex, digest, 32);
+	return 0;
+}
+
+int bundle_write(const char *path, const struct bundle *b, int64_t mtime_ms, char sha256_hex[65])
+{
+	annal_buf tmp = ANNAL_BUF_INIT;
+	struct archive *a = NULL;
+	struct archive_entry *e = NULL;
+	struct stat st;
+	size_t i;
+	int fd = -1, error = 0, linked = 0;
+
+	if (!lstat(path, &st))
+		return annal_error_set(ANNAL_EINVALID, "'%s' already exists", path);
+	annal_buf_printf(&tmp, "%s.tmp-XXXXXX", path);
+	if ((error = annal_buf_error(&tmp)) < 0)
+		return error;
+	if ((fd = mkstemp(tmp.ptr)) < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot create '%s': %s", tmp.ptr, strerror(errno));
+		goto out;
+	}
+	fchmod(fd, 0644);
+	if (!(a = archive_write_new()) || archive_write_set_format_zip(a) != ARCHIVE_OK ||
+	    archive_write_zip_set_compression_deflate(a) != ARCHIVE_OK ||
+	    archive_write_open_fd(a, fd) != ARCHIVE_OK)
+		goto archive_fail;
+	for (i = 0; i < b->n; i++) {
+		if (!(e = archive_entry_new())) {
+			error = annal_error_oom();
+			goto out;
+		}
+		archive_entry_set_pathname(e, b->m[i].name);
+		archive_entry_set_size(e, (la_int64_t)b->m[i].len);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_mtime(e, (time_t)(mtime_ms / 1000), 0);
+		if (archive_write_header(a, e) != ARCHIVE_OK ||
+		    (b->m[i].len &&
+		     archive_write_data(a, b->m[i].data, b->m[i].len) != (la_ssize_t)b->m[i].len))
+			goto archive_fail;
+		archive_entry_free(e);
+		e = NULL;
+	}
+	if (archive_write_close(a) != ARCHIVE_OK)
+		goto archive_fail;
+	if (fsync(fd) < 0 || hash_file(fd, sha256_hex) < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
+		goto out;
+	}
+	/* link, not rename: never replaces a bundle made meanwhile */
+	if (link(tmp.ptr, path) < 0) {
+		error = annal_error_set(errno == EEXIST ? ANNAL_EINVALID : ANNAL_ERROR,
+					errno == EEXIST ? "'%s' already exists" : "cannot create '%s': %s",
+					path, strerror(errno));
+		goto out;
+	}
+	linked = 1;
+	goto out;
+archive_fail:
+	error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", path,
+				a && archive_error_string(a) ? archive_error_string(a) : "zip writer failed");
+out:
+	archive_entry_free(e);
+	if (a)
+		archive_write_free(a);
+	if (fd >= 0)
+		close(fd);
+	if (tmp.ptr && fd >= 0)
+		unlink(tmp.ptr);
+	(void)linked;
+	annal_buf_dispose(&tmp);
+	return error;
+}
+
+static int corrupt(const char *fmt, ...) ANNAL_PRINTF(1, 2);
+static int corrupt(const char *fmt, ...)
+{
+	va_list ap;
+	int error;
+
+	va_start(ap, fmt);
+	error = annal_error_vset(ANNAL_ECORRUPT, fmt, ap);
+	va_end(ap);
+	return error;
+}
+
+int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const char *))
+{
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	unsigned char magic[4];
+	long long total = 0;
+	int fd, rc, error = 0;
+	ssize_t got;
+
+	memset(b, 0, sizeof(*b));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return annal_error_set(ANNAL_EINVALID, "cannot open '%s': %s", path, strerror(errno));
+	got = read(fd, magic, 4);
+	close(fd);
+	if (got != 4 || memcmp(magic, "PK\003\004", 4))
+		return annal_error_set(ANNAL_EINVALID, "'%s' is not a zip archive", path);
+
+	if (!(a = archive_read_new()) || archive_read_support_format_zip_seekable(a) != ARCHIVE_OK)
+		return annal_error_oom();
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		error = annal_error_set(ANNAL_ECORRUPT, "the zip is damaged: %s",
+					archive_error_string(a) ? archive_error_string(a) : "unreadable");
+		goto out;
+	}
+	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		char *data = NULL;
+		size_t len = 0, cap;
+		la_ssize_t n;
+
+		if (!name || !*name) {
+			error = corrupt("a member has no name");
+			goto out;
+		}
+		if (b->n >= BUNDLE_MEMBERS_MAX) {
+			error = corrupt("more than 1000000 members");
+			goto out;
+		}
+		if (!is_member_name(name)) {
+			annal_buf s = ANNAL_BUF_INIT;
+			annal_buf_put_sanitized(&s, name, strlen(name));
+			error = corrupt("unexpected member '%s'", s.ptr ? s.ptr : "");
+			annal_buf_dispose(&s);
+			goto out;
+		}
+		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_symlink(e) ||
+		    archive_entry_hardlink(e)) {
+			error = corrupt("member '%s' is not a regular file", name);
+			goto out;
+		}
+		if (archive_entry_is_encrypted(e)) {
+			error = corrupt("member '%s' is encrypted", name);
+			goto out;
+		}
+		if (bundle_find(b, name)) {
+			error = corrupt("member '%s' appears twice", name);
+			goto out;
+		}
+		if (archive_entry_size_is_set(e) &&
+		    (archive_entry_size(e) < 0 || archive_entry_size(e) > BUNDLE_MEMBER_MAX)) {
+			error = corrupt("member '%s' declares a size over the limit of 256 MiB", name);
+			goto out;
+		}
+		/* count what decompresses, whatever the headers claim */
+		cap = 4096;
+		if (!(data = malloc(cap))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		for (;;) {
+			if (len == cap) {
+				char *nd;
+				if (cap >= BUNDLE_MEMBER_MAX + 1)
+					break;
+				cap = cap * 2 > BUNDLE_MEMBER_MAX + 1 ? BUNDLE_MEMBER_MAX + 1 : cap * 2;
+				if (!(nd = realloc(data, cap))) {
+					free(data);
+					error = annal_error_oom();
+					goto out;
+				}
+				data = nd;
+			}
+			n = archive_read_data(a, data + len, cap - len);
+			if (n < 0) {
+				free(data);
+				error = annal_error_set(ANNAL_ECORRUPT, "member '%s' is damaged: %s", name,
+							archive_error_string(a) ? archive_error_string(a) : "read error");
+				goto out;
+			}
+			if (!n)
+				break;
+			len += (size_t)n;
+			total += n;
+			if (len > BUNDLE_MEMBER_MAX || total > BUNDLE_TOTAL_MAX) {
+				free(data);
+				error = corrupt(len > BUNDLE_MEMBER_MAX ?
+						"member '%s' is over the limit of 256 MiB" :
+						"the members add up to more than 1 GiB (at '%s')", name);
+				goto out;
+			}
+		}
+		if (archive_entry_size_is_set(e) && (la_int64_t)len != archive_entry_size(e)) {
+			free(data);
+			error = corrupt("member '%s' is not the size its header declares", name);
+			goto out;
+		}
+		if ((error = bundle_add(b, name, data, len)) < 0)
+			goto out;
+	}
+	if (rc != ARCHIVE_EOF)
+		error = annal_error_set(ANNAL_ECORRUPT, "the zip is damaged: %s",
+					archive_error_string(a) ? archive_error_string(a) : "unreadable");
+out:
+	archive_read_free(a);
+	if (error < 0)
+		bundle_dispose(b);
+	return error;
+}

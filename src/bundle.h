@@ -1,0 +1,42 @@
+#ifndef ANNAL_BUNDLE_H
+#define ANNAL_BUNDLE_H
+/*
+ * Evidence bundles as zip files (libarchive): written whole to a
+ * temporary file and linked into place, so a bundle is never seen
+ * half-written and never overwrites one; read back with limits so that a
+ * hostile zip cannot exhaust memory or smuggle unexpected members.
+ */
+#include "buf.h"
+
+#define BUNDLE_MEMBER_MAX (256 * 1024 * 1024)
+#define BUNDLE_TOTAL_MAX (1024LL * 1024 * 1024)
+#define BUNDLE_MEMBERS_MAX 1000000
+
+struct member {
+	char *name;
+	char *data;
+	size_t len;
+};
+
+struct bundle {
+	struct member *m;
+	size_t n, alloc;
+};
+
+/* Add a member (copies name, takes data). */
+int bundle_add(struct bundle *b, const char *name, char *data, size_t len);
+struct member *bundle_find(const struct bundle *b, const char *name);
+void bundle_dispose(struct bundle *b);
+
+/* Write b as a zip at path (must not exist); sha256 of the file in hex. */
+int bundle_write(const char *path, const struct bundle *b, int64_t mtime_ms, char sha256_hex[65]);
+
+/*
+ * Read the zip at path into b.  ANNAL_EINVALID when the file cannot be
+ * used at all (missing, unreadable, not a zip archive); ANNAL_ECORRUPT
+ * when it is a zip that is damaged or holds a member annal would never
+ * write (bad name, not a regular file, duplicate, over a limit).
+ * is_member_name says which names are allowed.
+ */
+int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const char *));
+#endif

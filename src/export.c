@@ -1,0 +1,590 @@
+/*
+ * Export: the records a filter selects, oldest first, in a format or as
+ * a signed evidence bundle (annal-bundle(5)); then the export itself is
+ * appended to the log, so the log holds the history of its evidence.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "append.h"
+#include "bundle.h"
+#include "chain.h"
+#include "filter.h"
+#include "format/format.h"
+#include "record.h"
+#include "ssh.h"
+#include "store.h"
+#include "trust.h"
+#include "banned.h"
+
+
+struct skel {
+	uint64_t seq;
+	char id[41];
+	char ts[ANNAL_TS_LEN + 1];
+	char hash[ANNAL_HASH_LEN + 1];
+	char prev_hash[ANNAL_HASH_LEN + 1];
+};
+
+struct collected {
+	annal_record **recs;		/* matches, newest first */
+	char **commits;			/* their raw commits (bundles) */
+	size_t *commit_lens;
+	size_t n;
+	struct skel *skel;		/* newest first, from the newest match on */
+	size_t nskel;
+	unsigned char (*keys)[32];	/* keys declared in the range */
+	size_t nkeys;
+	uint64_t head_seq;
+	char head_id[41];
+};
+
+static void collected_dispose(struct collected *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		annal_record_free(c->recs[i]);
+		if (c->commits)
+			free(c->commits[i]);
+	}
+	free(c->recs);
+	free(c->commits);
+	free(c->commit_lens);
+	free(c->skel);
+	free(c->keys);
+}
+
+/* Room for element n of an array whose capacity is a power of two. */
+static int grow(void **p, size_t n, size_t size)
+{
+	size_t cap;
+	void *np;
+
+	if (n & (n - 1))
+		return 0;	/* not a power of two: below capacity */
+	cap = n ? n * 2 : 1;
+	if (!(np = realloc(*p, cap * size)))
+		return annal_error_oom();
+	*p = np;
+	return 0;
+}
+
+static int add_keys(struct collected *c, unsigned char (*keys)[32], size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < c->nkeys; j++)
+			if (!memcmp(c->keys[j], keys[i], 32))
+				break;
+		if (j < c->nkeys)
+			continue;
+		if (grow((void **)&c->keys, c->nkeys, sizeof(*c->keys)) < 0)
+			return ANNAL_ENOMEM;
+		memcpy(c->keys[c->nkeys++], keys[i], 32);
+	}
+	return 0;
+}
+
+/* Walk from the head: the matches, the skeleton of their range, its keys. */
+static int collect(struct collected *c, annal_repo *repo, const char *log,
+		   const annal_filter *f, int want_commits)
+{
+	annal_buf refname = ANNAL_BUF_INIT;
+	git_odb_object *obj = NULL;
+	annal_record *rec = NULL;
+	unsigned char (*keys)[32] = NULL;
+	size_t nkeys = 0;
+	git_oid cur, parent;
+	int exists, has, error, started = 0;
+	uint64_t oldest = 0;
+
+	memset(c, 0, sizeof(*c));
+	if ((error = store_ref_name(&refname, log)) < 0 ||
+	    (error = store_head(&cur, &exists, repo, refname.ptr)) < 0)
+		goto out;
+	if (!exists) {
+		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
+		goto out;
+	}
+	git_oid_tostr(c->head_id, sizeof(c->head_id), &cur);
+	for (has = 1; has;) {
+		const cJSON *signing;
+
+		if ((error = store_read(&obj, repo, &cur)) < 0 ||
+		    (error = record_from_commit(&rec, &cur, git_odb_object_data(obj),
+						git_odb_object_size(obj))) < 0 ||
+		    (error = store_commit_parent(&parent, &has, git_odb_object_data(obj),
+						 git_odb_object_size(obj))) < 0) {
+			char hex[41];
+			error = annal_error_set(ANNAL_ECORRUPT, "log '%s': record %s: %s; run 'annal verify'",
+						log, git_oid_tostr(hex, sizeof(hex), &cur),
+						annal_error_last()->message);
+			goto out;
+		}
+		if (!c->head_seq)
+			c->head_seq = rec->seq;
+		if (f && filter_exhausted(f, rec))
+			break;
+		if (!f || annal_filter_match(f, rec)) {
+			started = 1;
+			oldest = rec->seq;
+			if (grow((void **)&c->recs, c->n, sizeof(*c->recs)) < 0 ||
+			    (want_commits &&
+			     (grow((void **)&c->commits, c->n, sizeof(*c->commits)) < 0 ||
+			      grow((void **)&c->commit_lens, c->n, sizeof(*c->commit_lens)) < 0))) {
+				error = ANNAL_ENOMEM;
+				goto out;
+			}
+			if (want_commits) {
+				size_t len = git_odb_object_size(obj);
+				if (!(c->commits[c->n] = malloc(len ? len : 1))) {
+					error = annal_error_oom();
+					goto out;
+				}
+				memcpy(c->commits[c->n], git_odb_object_data(obj), len);
+				c->commit_lens[c->n] = len;
+			}
+			c->recs[c->n++] = rec;
+		}
+		if (started) {
+			struct skel *s;
+
+			if (grow((void **)&c->skel, c->nskel, sizeof(*c->skel)) < 0) {
+				error = ANNAL_ENOMEM;
+				goto out;
+			}
+			s = &c->skel[c->nskel++];
+			s->seq = rec->seq;
+			memcpy(s->id, rec->id, sizeof(s->id));
+			memcpy(s->ts, rec->ts, sizeof(s->ts));
+			memcpy(s->hash, rec->hash, sizeof(s->hash));
+			memcpy(s->prev_hash, rec->prev_hash, sizeof(s->prev_hash));
+			if ((signing = annal_json_get(rec->obj, "signing"))) {
+				if ((error = trust_parse_signing(&keys, &nkeys, signing)) < 0 ||
+				    (error = add_keys(c, keys, nkeys)) < 0)
+					goto out;
+				free(keys);
+				keys = NULL;
+			}
+		}
+		if (c->n && c->recs[c->n - 1] == rec)
+			rec = NULL;	/* kept */
+		annal_record_free(rec);
+		rec = NULL;
+		git_odb_object_free(obj);
+		obj = NULL;
+		git_oid_cpy(&cur, &parent);
+	}
+	/* the skeleton ends at the oldest match */
+	while (c->nskel && c->skel[c->nskel - 1].seq < oldest)
+		c->nskel--;
+	/* and the keys that signed the oldest match were declared before it */
+	if (c->n && c->recs[c->n - 1]->seq > 1) {
+		git_oid id;
+		struct commit_parts parts;
+
+		git_oid_fromstr(&id, c->recs[c->n - 1]->id);
+		if ((error = store_read(&obj, repo, &id)) < 0 ||
+		    (error = record_commit_parse(&parts, git_odb_object_data(obj),
+						 git_odb_object_size(obj))) < 0)
+			goto out;
+		if (parts.nparents) {
+			git_oid_fromstrn(&parent, parts.parents[0], 40);
+			if ((error = trust_keys_at(&keys, &nkeys, repo, &parent)) < 0 ||
+			    (error = add_keys(c, keys, nkeys)) < 0)
+				goto out;
+		}
+	}
+out:
+	free(keys);
+	annal_record_free(rec);
+	git_odb_object_free(obj);
+	annal_buf_dispose(&refname);
+	return error;
+}
+
+/* ---- plain export ---- */
+
+struct sink {
+	annal_write_fn write;
+	void *ctx;
+	crypto_hash_sha256_state sha;
+};
+
+static int flush(struct sink *s, annal_buf *b)
+{
+	int error;
+
+	if (!b->len)
+		return 0;
+	crypto_hash_sha256_update(&s->sha, (unsigned char *)b->ptr, b->len);
+	error = s->write(s->ctx, b->ptr, b->len);
+	annal_buf_clear(b);
+	return error;
+}
+
+static int format_all(annal_buf *out, struct sink *s, const char *name, const char *log,
+		      const struct collected *c)
+{
+	annal_formatter *f = NULL;
+	size_t i;
+	int error;
+
+	if ((error = annal_formatter_new(&f, name)) < 0 ||
+	    (error = annal_formatter_set_log(f, log)) < 0 ||
+	    (error = annal_formatter_begin(f, out)) < 0)
+		goto out;
+	for (i = c->n; i-- > 0;) {
+		if ((error = annal_formatter_record(f, out, c->recs[i])) < 0)
+			goto out;
+		if (s && out->len > 65536 && (error = flush(s, out)) < 0)
+			goto out;
+	}
+	error = annal_formatter_end(f, out);
+out:
+	annal_formatter_free(f);
+	return error;
+}
+
+/* ---- bundles ---- */
+
+static const struct {
+	const char *format;
+	const char *member;
+} format_files[] = {
+	{ "jsonl", "records.jsonl" },
+	{ "json", "records.json" },
+	{ "csv", "records.csv" },
+	{ "otlp-json", "records.otlp.json" },
+	{ "splunk-hec", "records.splunk.jsonl" },
+	{ "datadog", "records.datadog.jsonl" },
+};
+#define NFORMAT_FILES (sizeof(format_files) / sizeof(format_files[0]))
+
+const char *export_format_member(const char *format)
+{
+	size_t i;
+
+	for (i = 0; i < NFORMAT_FILES; i++)
+		if (!strcmp(format_files[i].format, format))
+			return format_files[i].member;
+	return NULL;
+}
+
+static cJSON *seq_ref(uint64_t seq, const char *id)
+{
+	cJSON *o = cJSON_CreateObject(), *n = annal_json_number_u64(seq), *s = cJSON_CreateString(id);
+
+	if (!o || !n || !s) {
+		cJSON_Delete(o);
+		cJSON_Delete(n);
+		cJSON_Delete(s);
+		return NULL;
+	}
+	cJSON_AddItemToObject(o, "id", s);
+	cJSON_AddItemToObject(o, "seq", n);
+	return o;
+}
+
+static int add_json_member(struct bundle *b, const char *name, const cJSON *v)
+{
+	annal_buf buf = ANNAL_BUF_INIT;
+	int error;
+
+	if ((error = annal_json_write(&buf, v)) < 0 || (error = annal_buf_putc(&buf, '\n')) < 0) {
+		annal_buf_dispose(&buf);
+		return error;
+	}
+	{
+		size_t len = buf.len;
+		return bundle_add(b, name, annal_buf_detach(&buf), len);
+	}
+}
+
+static int add_buf_member(struct bundle *b, const char *name, annal_buf *buf)
+{
+	size_t len = buf->len;
+
+	if (annal_buf_error(buf) < 0)
+		return ANNAL_ENOMEM;
+	return bundle_add(b, name, annal_buf_detach(buf), len);
+}
+
+static cJSON *manifest(const annal_export_options *opts, const struct collected *c,
+		       const cJSON *filters, const char *created, const char *signer_fp,
+		       const char *const *formats)
+{
+	cJSON *m = cJSON_CreateObject(), *a;
+	size_t i;
+
+	if (!m)
+		return NULL;
+	cJSON_AddItemToObject(m, "annal_version", cJSON_CreateString(ANNAL_VERSION));
+	cJSON_AddItemToObject(m, "created", cJSON_CreateString(created));
+	cJSON_AddItemToObject(m, "filters", cJSON_Duplicate(filters, 1));
+	cJSON_AddItemToObject(m, "first", c->n ? seq_ref(c->recs[c->n - 1]->seq, c->recs[c->n - 1]->id)
+					       : cJSON_CreateNull());
+	cJSON_AddItemToObject(m, "last", c->n ? seq_ref(c->recs[0]->seq, c->recs[0]->id)
+					      : cJSON_CreateNull());
+	cJSON_AddItemToObject(m, "head", seq_ref(c->head_seq, c->head_id));
+	cJSON_AddItemToObject(m, "format", cJSON_CreateString("annal-bundle"));
+	cJSON_AddItemToObject(m, "formats", a = cJSON_CreateArray());
+	for (i = 0; formats[i]; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(formats[i]));
+	cJSON_AddItemToObject(m, "log", cJSON_CreateString(opts->log ? opts->log : "main"));
+	cJSON_AddItemToObject(m, "log_keys", a = cJSON_CreateArray());
+	for (i = 0; i < c->nkeys; i++) {
+		annal_buf line = ANNAL_BUF_INIT;
+		ssh_public_line(&line, c->keys[i]);
+		cJSON_AddItemToArray(a, cJSON_CreateString(line.ptr ? line.ptr : ""));
+		annal_buf_dispose(&line);
+	}
+	cJSON_AddItemToObject(m, "log_signed", cJSON_CreateBool(c->nkeys > 0));
+	cJSON_AddItemToObject(m, "records", annal_json_number_u64(c->n));
+	cJSON_AddItemToObject(m, "signer", cJSON_CreateString(signer_fp));
+	cJSON_AddItemToObject(m, "version", annal_json_number_u64(1));
+	return m;
+}
+
+static int build_bundle(struct bundle *b, const annal_export_options *opts,
+			const struct collected *c, const cJSON *filters, const char *created,
+			const char *const *formats)
+{
+	annal_buf buf = ANNAL_BUF_INIT, sums = ANNAL_BUF_INIT, sig = ANNAL_BUF_INIT;
+	char fp[ANNAL_FINGERPRINT_LEN + 1], name[64];
+	const char *log = opts->log ? opts->log : "main";
+	cJSON *m = NULL, *s = NULL;
+	size_t i, j, nnames = 0;
+	struct member **sorted = NULL;
+	int error;
+
+	ssh_fingerprint(fp, opts->signer->pk);
+	if (!(m = manifest(opts, c, filters, created, fp, formats))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	if ((error = add_json_member(b, "manifest.json", m)) < 0)
+		goto out;
+	for (i = 0; formats[i]; i++) {
+		if ((error = format_all(&buf, NULL, formats[i], log, c)) < 0 ||
+		    (error = add_buf_member(b, export_format_member(formats[i]), &buf)) < 0)
+			goto out;
+	}
+	for (i = c->nskel; i-- > 0;) {
+		const struct skel *k = &c->skel[i];
+		if (!(s = cJSON_CreateObject())) {
+			error = annal_error_oom();
+			goto out;
+		}
+		cJSON_AddItemToObject(s, "hash", cJSON_CreateString(k->hash));
+		cJSON_AddItemToObject(s, "id", cJSON_CreateString(k->id));
+		cJSON_AddItemToObject(s, "prev_hash", cJSON_CreateString(k->prev_hash));
+		cJSON_AddItemToObject(s, "seq", annal_json_number_u64(k->seq));
+		cJSON_AddItemToObject(s, "ts", cJSON_CreateString(k->ts));
+		if ((error = annal_json_write(&buf, s)) < 0)
+			goto out;
+		annal_buf_putc(&buf, '\n');
+		cJSON_Delete(s);
+		s = NULL;
+	}
+	if ((error = add_buf_member(b, "chain.jsonl", &buf)) < 0)
+		goto out;
+	for (i = c->n; i-- > 0;) {
+		char *copy = malloc(c->commit_lens[i] ? c->commit_lens[i] : 1);
+		if (!copy) {
+			error = annal_error_oom();
+			goto out;
+		}
+		memcpy(copy, c->commits[i], c->commit_lens[i]);
+		snprintf(name, sizeof(name), "commits/%s", c->recs[i]->id);
+		if ((error = bundle_add(b, name, copy, c->commit_lens[i])) < 0)
+			goto out;
+	}
+	ssh_public_line(&buf, opts->signer->pk);
+	annal_buf_printf(&buf, " %s\n", annal_key_comment(opts->signer));
+	if ((error = add_buf_member(b, "signer.pub", &buf)) < 0)
+		goto out;
+
+	/* SHA256SUMS over every member so far, sorted by name */
+	nnames = b->n;
+	if (!(sorted = malloc(nnames * sizeof(*sorted)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < nnames; i++)
+		sorted[i] = &b->m[i];
+	for (i = 1; i < nnames; i++)
+		for (j = i; j > 0 && strcmp(sorted[j - 1]->name, sorted[j]->name) > 0; j--) {
+			struct member *t = sorted[j];
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	for (i = 0; i < nnames; i++) {
+		unsigned char d[32];
+		char hex[65];
+		crypto_hash_sha256(d, (unsigned char *)sorted[i]->data, sorted[i]->len);
+		annal_hex(hex, d, 32);
+		annal_buf_printf(&sums, "%s  %s\n", hex, sorted[i]->name);
+	}
+	if ((error = annal_buf_error(&sums)) < 0 ||
+	    (error = ssh_sign(&sig, opts->signer, "annal", sums.ptr, sums.len)) < 0)
+		goto out;
+	annal_buf_putc(&sig, '\n');
+	if ((error = add_buf_member(b, "SHA256SUMS", &sums)) < 0 ||
+	    (error = add_buf_member(b, "SHA256SUMS.sig", &sig)) < 0)
+		goto out;
+out:
+	free(sorted);
+	cJSON_Delete(m);
+	cJSON_Delete(s);
+	annal_buf_dispose(&buf);
+	annal_buf_dispose(&sums);
+	annal_buf_dispose(&sig);
+	return error;
+}
+
+/* ---- the audit of the audit ---- */
+
+static int record_export(annal_export_result *r, annal_repo *repo,
+			 const annal_export_options *opts, const struct collected *c,
+			 const cJSON *filters, const char *const *formats)
+{
+	annal_append_options aopts = ANNAL_APPEND_OPTIONS_INIT;
+	annal_draft d = { NULL }, *dp = &d;
+	char ids[1][41], fp[ANNAL_FINGERPRINT_LEN + 1];
+	cJSON *params, *a;
+	size_t i;
+	int error;
+
+	/* an auditor may only read: the export stands, unrecorded */
+	if (access(repo->path, W_OK) < 0) {
+		snprintf(r->not_recorded, sizeof(r->not_recorded),
+			 "the repository is not writable (%s)", strerror(errno));
+		return 0;
+	}
+	if (!(d.obj = cJSON_CreateObject()) || !(params = cJSON_CreateObject()))
+		goto oom;
+	cJSON_AddItemToObject(d.obj, "actor", cJSON_CreateString(opts->actor ? opts->actor : "annal"));
+	cJSON_AddItemToObject(d.obj, "action", cJSON_CreateString("annal.export"));
+	cJSON_AddItemToObject(d.obj, "params", params);
+	cJSON_AddItemToObject(params, "bundle", cJSON_CreateBool(opts->bundle != NULL));
+	cJSON_AddItemToObject(params, "filters", cJSON_Duplicate(filters, 1));
+	cJSON_AddItemToObject(params, "formats", a = cJSON_CreateArray());
+	for (i = 0; formats[i]; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(formats[i]));
+	cJSON_AddItemToObject(params, "records", annal_json_number_u64(c->n));
+	if (c->n) {
+		cJSON_AddItemToObject(params, "first_seq", annal_json_number_u64(c->recs[c->n - 1]->seq));
+		cJSON_AddItemToObject(params, "last_seq", annal_json_number_u64(c->recs[0]->seq));
+	}
+	cJSON_AddItemToObject(params, "sha256", cJSON_CreateString(r->sha256));
+	if (opts->bundle) {
+		ssh_fingerprint(fp, opts->signer->pk);
+		cJSON_AddItemToObject(params, "signer", cJSON_CreateString(fp));
+	}
+	aopts.log = opts->log;
+	aopts.signer = opts->signer;
+	error = append_internal(repo, &aopts, &dp, 1, ids, 1);
+	if (error == ANNAL_EINVALID) {
+		/* e.g. a signed log and no key it trusts: say so, keep the export */
+		snprintf(r->not_recorded, sizeof(r->not_recorded), "%s",
+			 annal_error_last() ? annal_error_last()->message : "refused");
+		error = 0;
+	} else if (!error) {
+		memcpy(r->recorded, ids[0], 41);
+	}
+	cJSON_Delete(d.obj);
+	return error;
+oom:
+	cJSON_Delete(d.obj);
+	return annal_error_oom();
+}
+
+int annal_log_export(annal_export_result *r, annal_repo *repo,
+		     const annal_export_options *opts, annal_write_fn write, void *ctx)
+{
+	static const char *const default_formats[] = { "jsonl", NULL };
+	const char *log = opts->log ? opts->log : "main";
+	const char *const *formats = opts->formats && opts->formats[0] ? opts->formats : default_formats;
+	const char **bundle_formats = NULL;
+	struct collected c;
+	struct bundle b = { NULL, 0, 0 };
+	annal_buf out = ANNAL_BUF_INIT;
+	annal_filter *none = NULL;
+	cJSON *filters = NULL;
+	char created[ANNAL_TS_LEN + 1];
+	int64_t now;
+	size_t i, j, n = 0;
+	int error;
+
+	memset(r, 0, sizeof(*r));
+	memset(&c, 0, sizeof(c));
+	for (n = 0; formats[n]; n++) {
+		if (!export_format_member(formats[n]))
+			return annal_error_set(ANNAL_EINVALID,
+				"cannot export as '%s' (json, jsonl, csv, otlp-json, splunk-hec or datadog)",
+				formats[n]);
+		for (j = 0; j < n; j++)
+			if (!strcmp(formats[j], formats[n]))
+				return annal_error_set(ANNAL_EINVALID, "format '%s' given twice", formats[n]);
+	}
+	if (!opts->bundle && n != 1)
+		return annal_error_set(ANNAL_EINVALID, "several formats need --bundle");
+	if (opts->bundle && !opts->signer)
+		return annal_error_set(ANNAL_EINVALID,
+			"a bundle must be signed: give a key (--sign-key, $ANNAL_SIGNING_KEY or annal.signingKey)");
+	if (opts->bundle && !access(opts->bundle, F_OK))
+		return annal_error_set(ANNAL_EINVALID, "'%s' already exists", opts->bundle);
+
+	if ((error = annal_time_now(&now)) < 0 || (error = annal_time_format(created, now)) < 0)
+		goto out;
+	if (!opts->filter && (error = annal_filter_new(&none)) < 0)
+		goto out;
+	if ((error = filter_describe(&filters, opts->filter ? opts->filter : none)) < 0 ||
+	    (error = collect(&c, repo, log, opts->filter, opts->bundle != NULL)) < 0)
+		goto out;
+	r->records = c.n;
+
+	if (opts->bundle) {
+		/* records.jsonl always, first; the other formats after it */
+		if (!(bundle_formats = calloc(n + 2, sizeof(*bundle_formats)))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		bundle_formats[0] = "jsonl";
+		for (i = 0, j = 1; i < n; i++)
+			if (strcmp(formats[i], "jsonl"))
+				bundle_formats[j++] = formats[i];
+		if ((error = build_bundle(&b, opts, &c, filters, created, bundle_formats)) < 0 ||
+		    (error = bundle_write(opts->bundle, &b, now, r->sha256)) < 0)
+			goto out;
+	} else {
+		struct sink s;
+		unsigned char d[32];
+
+		s.write = write;
+		s.ctx = ctx;
+		crypto_hash_sha256_init(&s.sha);
+		if ((error = format_all(&out, &s, formats[0], log, &c)) < 0 ||
+		    (error = flush(&s, &out)) < 0)
+			goto out;
+		crypto_hash_sha256_final(&s.sha, d);
+		annal_hex(r->sha256, d, 32);
+	}
+	error = record_export(r, repo, opts, &c, filters,
+			      opts->bundle ? (const char *const *)bundle_formats : formats);
+out:
+	free(bundle_formats);
+	bundle_dispose(&b);
+	collected_dispose(&c);
+	cJSON_Delete(filters);
+	annal_filter_free(none);
+	annal_buf_dispose(&out);
+	return error;
+}
