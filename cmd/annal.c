@@ -86,7 +86,7 @@ static void print_main_usage(FILE *fp)
 
 	fprintf(fp, "usage: %s\n\nCommands:\n", annal_usage[0]);
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(fp, "   %-10s%s\n", commands[i].name, commands[i].summary);
+		fprintf(fp, "   %-14s%s\n", commands[i].name, commands[i].summary);
 	fputs("\nSee 'annal help <command>' or 'man annal-<command>'.\n", fp);
 }
 

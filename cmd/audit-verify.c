@@ -56,7 +56,7 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		printf("signer: %s (pinned)\n", r.signer);
 	else
 		printf("signer: %s (NOT pinned: checked against the key in the bundle)\n", r.signer);
-	printf("log: %s%s\n", r.log, r.log_signed ? " (signed records)" : " (unsigned records)");
+	printf("log: %s\n", r.log);
 	if (r.records) {
 		printf("records: %llu (seq %llu..%llu), chain of %llu records\n",
 		       (unsigned long long)r.records, (unsigned long long)r.first_seq,

@@ -67,6 +67,11 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(export_usage, options, "-o", output != NULL, "--bundle", bundle != NULL);
 	if (!bundle && formats.n > 1)
 		usage_with_options(export_usage, options, "several '--format' need '--bundle'");
+	for (size_t i = 0; i < formats.n; i++)
+		if (!annal_export_format_valid(formats.v[i]))
+			usage_with_options(export_usage, options,
+				"cannot export as '%s' (json, jsonl, csv, otlp-json, splunk-hec or datadog)",
+				formats.v[i]);
 
 	if ((error = filter_options_build(&filter, &fo)) < 0)
 		goto fail;
@@ -84,9 +89,11 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	if (output) {
 		sink.fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (sink.fd < 0) {
-			fprintf(stderr, "annal: error: %s '%s'%s%s\n",
-				errno == EEXIST ? "refusing to overwrite" : "cannot create",
-				output, errno == EEXIST ? "" : ": ", errno == EEXIST ? "" : strerror(errno));
+			if (errno == EEXIST)
+				fprintf(stderr, "annal: error: '%s' already exists\n", output);
+			else
+				fprintf(stderr, "annal: error: cannot create '%s': %s\n", output,
+					strerror(errno));
 			status = errno == EEXIST ? 2 : 3;
 			goto out;
 		}

@@ -298,6 +298,8 @@ typedef struct {
  */
 int annal_log_export(annal_export_result *result, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx);
+/* 1 when name is an export format (json, jsonl, csv, otlp-json, ...). */
+int annal_export_format_valid(const char *name);
 
 /* ---- audit-verify ---------------------------------------------------- */
 

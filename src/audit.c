@@ -307,7 +307,7 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	size_t nlog_keys = 0, i, j;
 	uint64_t nrecords;
 	int64_t created_ms;
-	int error = 0;
+	int error = 0, seen_signed = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&pins, 0, sizeof(pins));
@@ -422,7 +422,7 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	}
 	if (!(v = annal_json_get(manifest, "log_signed")) || !cJSON_IsBool(v) ||
 	    check_keys(&log_keys, &nlog_keys, annal_json_get(manifest, "log_keys")) < 0 ||
-	    (cJSON_IsTrue(v) != (nlog_keys > 0))) {
+	    (cJSON_IsTrue(v) && !nlog_keys) || (!cJSON_IsTrue(v) && nlog_keys)) {
 		problem(r, "manifest.json has malformed log_signed or log_keys");
 		goto out;
 	}
@@ -494,6 +494,15 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 			goto out;
 		}
 	}
+	{
+		size_t ncommits = 0;
+		for (i = 0; i < b.n; i++)
+			ncommits += !strncmp(b.m[i].name, "commits/", 8);
+		if (ncommits != recs.n) {
+			problem(r, "the bundle holds %zu commits for %zu records", ncommits, recs.n);
+			goto out;
+		}
+	}
 	for (i = 0; i < recs.n; i++) {
 		const annal_record *rec = recs.e[i].rec, *k;
 		struct record_signature sig;
@@ -540,18 +549,23 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 			problem(r, "%s: its parent is not the previous record of the chain", name);
 			goto out;
 		}
-		if (r->log_signed) {
+		/* a log may start signing late, but never stops */
+		if (sig.present || seen_signed) {
 			int known = 0;
 			for (j = 0; j < nlog_keys; j++)
 				known |= sig.present && sig.valid && !memcmp(sig.pk, log_keys[j], 32);
 			if (!known) {
 				problem(r, "%s: %s", name, !sig.present ? "the record of a signed log has no signature" :
 					!sig.valid ? "its signature does not verify" :
-					"it is signed by a key the log did not declare");
+					"it is signed by a key the manifest does not list");
 				goto out;
 			}
+			seen_signed = 1;
 		}
 	}
+	if (seen_signed != r->log_signed)
+		problem(r, "manifest.json says the records are %ssigned, but they are %s",
+			r->log_signed ? "" : "not ", seen_signed ? "signed" : "not");
 out:
 	bundle_dispose(&b);
 	trust_dispose(&pins);

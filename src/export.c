@@ -277,6 +277,11 @@ const char *export_format_member(const char *format)
 	return NULL;
 }
 
+int annal_export_format_valid(const char *name)
+{
+	return export_format_member(name) != NULL;
+}
+
 static cJSON *seq_ref(uint64_t seq, const char *id)
 {
 	cJSON *o = cJSON_CreateObject(), *n = annal_json_number_u64(seq), *s = cJSON_CreateString(id);
@@ -322,9 +327,17 @@ static cJSON *manifest(const annal_export_options *opts, const struct collected 
 {
 	cJSON *m = cJSON_CreateObject(), *a;
 	size_t i;
+	int log_signed = 0;
 
 	if (!m)
 		return NULL;
+	/* signed records among those exported: a log may start signing late */
+	for (i = 0; i < c->n; i++) {
+		struct commit_parts parts;
+		if (!record_commit_parse_headers(&parts, c->commits[i], c->commit_lens[i]) &&
+		    parts.sig_end)
+			log_signed = 1;
+	}
 	cJSON_AddItemToObject(m, "annal_version", cJSON_CreateString(ANNAL_VERSION));
 	cJSON_AddItemToObject(m, "created", cJSON_CreateString(created));
 	cJSON_AddItemToObject(m, "filters", cJSON_Duplicate(filters, 1));
@@ -339,13 +352,13 @@ static cJSON *manifest(const annal_export_options *opts, const struct collected 
 		cJSON_AddItemToArray(a, cJSON_CreateString(formats[i]));
 	cJSON_AddItemToObject(m, "log", cJSON_CreateString(opts->log ? opts->log : "main"));
 	cJSON_AddItemToObject(m, "log_keys", a = cJSON_CreateArray());
-	for (i = 0; i < c->nkeys; i++) {
+	for (i = 0; log_signed && i < c->nkeys; i++) {
 		annal_buf line = ANNAL_BUF_INIT;
 		ssh_public_line(&line, c->keys[i]);
 		cJSON_AddItemToArray(a, cJSON_CreateString(line.ptr ? line.ptr : ""));
 		annal_buf_dispose(&line);
 	}
-	cJSON_AddItemToObject(m, "log_signed", cJSON_CreateBool(c->nkeys > 0));
+	cJSON_AddItemToObject(m, "log_signed", cJSON_CreateBool(log_signed));
 	cJSON_AddItemToObject(m, "records", annal_json_number_u64(c->n));
 	cJSON_AddItemToObject(m, "signer", cJSON_CreateString(signer_fp));
 	cJSON_AddItemToObject(m, "version", annal_json_number_u64(1));
@@ -411,6 +424,19 @@ static int build_bundle(struct bundle *b, const annal_export_options *opts,
 	if ((error = add_buf_member(b, "signer.pub", &buf)) < 0)
 		goto out;
 
+	/* what audit-verify would refuse, refuse to write */
+	{
+		long long total = 0;
+		for (i = 0; i < b->n; i++) {
+			total += (long long)b->m[i].len;
+			if (b->m[i].len > BUNDLE_MEMBER_MAX || total > BUNDLE_TOTAL_MAX ||
+			    b->n + 2 > BUNDLE_MEMBERS_MAX) {
+				error = annal_error_set(ANNAL_EINVALID,
+					"the export is too large for one bundle (a member over 256 MiB, more than 1 GiB or 1000000 members); narrow it with --since, --until, --from-seq or --to-seq");
+				goto out;
+			}
+		}
+	}
 	/* SHA256SUMS over every member so far, sorted by name */
 	nnames = b->n;
 	if (!(sorted = malloc(nnames * sizeof(*sorted)))) {
@@ -579,6 +605,8 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	}
 	error = record_export(r, repo, opts, &c, filters,
 			      opts->bundle ? (const char *const *)bundle_formats : formats);
+	if (error < 0 && opts->bundle)
+		unlink(opts->bundle);	/* every export is recorded, or there is none */
 out:
 	free(bundle_formats);
 	bundle_dispose(&b);

@@ -74,6 +74,15 @@ int annal_repo_open(annal_repo **out, const char *path)
 	git_repository *git = NULL;
 	unsigned flags = path ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0;
 
+	/*
+	 * A repository found by searching up from the current directory must
+	 * belong to us (git's safe.directory rule: someone else's repository
+	 * in a parent directory must not receive our records).  One named
+	 * explicitly may belong to anyone: an auditor reads the log of
+	 * another user, and annal never runs hooks or commands from a
+	 * repository's configuration.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, path ? 0 : 1);
 	if (git_repository_open_ext(&git, path ? path : ".", flags, NULL) < 0)
 		return annal_error_set(ANNAL_ENOREPO, "not a git repository: '%s'",
 				       path ? path : ".");
