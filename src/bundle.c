@@ -159,27 +159,164 @@ static int corrupt(const char *fmt, ...)
 	return error;
 }
 
+static uint32_t le16(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return le16(p) | le16(p + 2) << 16;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/*
+ * The container itself, as unzip would read it: one end-of-central-
+ * directory record at the very end (no comment, no trailing data), whose
+ * counts and offsets agree with the central directory, and each central
+ * entry's name equal to its local header's and to the member libarchive
+ * read.  Otherwise two zip readers could see two different bundles.
+ */
+static int check_structure(const unsigned char *z, size_t len, const struct bundle *b)
+{
+	const unsigned char *eocd = NULL, *p;
+	uint64_t entries, cd_size, cd_off, end_of_cd, i;
+	size_t k;
+
+	if (len >= 22 && !memcmp(z + len - 22, "PK\005\006", 4))
+		eocd = z + len - 22;
+	if (!eocd || le16(eocd + 20))
+		return corrupt("the zip does not end with its central directory (a comment or trailing data)");
+	if (le16(eocd + 4) || le16(eocd + 6) || le16(eocd + 8) != le16(eocd + 10))
+		return corrupt("the zip spans several disks");
+	entries = le16(eocd + 10);
+	cd_size = le32(eocd + 12);
+	cd_off = le32(eocd + 16);
+	end_of_cd = (uint64_t)(eocd - z);
+	if (entries == 0xffff || cd_size == 0xffffffff || cd_off == 0xffffffff) {
+		const unsigned char *loc = eocd - 20, *z64;
+		uint64_t z64off;
+
+		if (eocd - z < 20 || memcmp(loc, "PK\006\007", 4))
+			return corrupt("the zip's zip64 locator is missing");
+		z64off = le64(loc + 8);
+		if (z64off + 56 > (uint64_t)(loc - z) || memcmp(z + z64off, "PK\006\006", 4))
+			return corrupt("the zip's zip64 end record is damaged");
+		z64 = z + z64off;
+		if (le32(z64 + 16) || le32(z64 + 20) || le64(z64 + 24) != le64(z64 + 32))
+			return corrupt("the zip spans several disks");
+		entries = le64(z64 + 32);
+		cd_size = le64(z64 + 40);
+		cd_off = le64(z64 + 48);
+		end_of_cd = z64off;
+		if (le64(z64 + 4) + 12 != (uint64_t)(loc - z64))
+			return corrupt("the zip's zip64 end record is damaged");
+	}
+	if (entries != b->n)
+		return corrupt("the zip's directory counts %llu members, %zu were read",
+			       (unsigned long long)entries, b->n);
+	if (cd_off > end_of_cd || cd_size != end_of_cd - cd_off)
+		return corrupt("the zip's central directory is not where its end record says");
+	p = z + cd_off;
+	for (i = 0, k = 0; i < entries; i++, k++) {
+		uint32_t nlen, xlen, clen;
+		uint64_t loff;
+		const unsigned char *local;
+
+		if ((uint64_t)(p - z) + 46 > end_of_cd || memcmp(p, "PK\001\002", 4))
+			return corrupt("the zip's central directory is damaged");
+		nlen = le16(p + 28);
+		xlen = le16(p + 30);
+		clen = le16(p + 32);
+		loff = le32(p + 42);
+		if ((uint64_t)(p - z) + 46 + nlen + xlen + clen > end_of_cd)
+			return corrupt("the zip's central directory is damaged");
+		if (loff == 0xffffffff) {
+			/* zip64: the offset is in the extra field */
+			const unsigned char *x = p + 46 + nlen, *xend = x + xlen;
+			int found = 0;
+			while (x + 4 <= xend) {
+				uint32_t id = le16(x), sz = le16(x + 2);
+				if (x + 4 + sz > xend)
+					break;
+				if (id == 1) {
+					/* sizes come first when their fields are full */
+					const unsigned char *f = x + 4;
+					if (le32(p + 24) == 0xffffffff)
+						f += 8;
+					if (le32(p + 20) == 0xffffffff)
+						f += 8;
+					if (f + 8 <= x + 4 + sz) {
+						loff = le64(f);
+						found = 1;
+					}
+				}
+				x += 4 + sz;
+			}
+			if (!found)
+				return corrupt("the zip's central directory is damaged");
+		}
+		if (k >= b->n || strlen(b->m[k].name) != nlen || memcmp(p + 46, b->m[k].name, nlen))
+			return corrupt("the zip's central directory does not name the members read");
+		if (loff + 30 > cd_off)
+			return corrupt("member '%s' has its local header outside the zip", b->m[k].name);
+		local = z + loff;
+		if (memcmp(local, "PK\003\004", 4) || le16(local + 26) != nlen ||
+		    loff + 30 + nlen > cd_off || memcmp(local + 30, p + 46, nlen))
+			return corrupt("member '%s' has another name in its local header", b->m[k].name);
+		p += 46 + nlen + xlen + clen;
+	}
+	if ((uint64_t)(p - z) != end_of_cd)
+		return corrupt("the zip's central directory is damaged");
+	return 0;
+}
+
 int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const char *))
 {
 	struct archive *a = NULL;
 	struct archive_entry *e;
-	unsigned char magic[4];
+	unsigned char *z = NULL;
+	size_t zlen = 0;
+	struct stat st;
 	long long total = 0;
 	int fd, rc, error = 0;
 	ssize_t got;
 
 	memset(b, 0, sizeof(*b));
+	/* one copy of the bytes, for libarchive and for the structure check */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return annal_error_set(ANNAL_EINVALID, "cannot open '%s': %s", path, strerror(errno));
-	got = read(fd, magic, 4);
-	close(fd);
-	if (got != 4 || memcmp(magic, "PK\003\004", 4))
-		return annal_error_set(ANNAL_EINVALID, "'%s' is not a zip archive", path);
-
-	if (!(a = archive_read_new()) || archive_read_support_format_zip_seekable(a) != ARCHIVE_OK)
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return annal_error_set(ANNAL_EINVALID, "'%s' is not a regular file", path);
+	}
+	if (st.st_size > BUNDLE_TOTAL_MAX) {
+		close(fd);
+		return annal_error_set(ANNAL_ECORRUPT, "'%s' is over the limit of 1 GiB", path);
+	}
+	if (!(z = malloc((size_t)st.st_size + 1))) {
+		close(fd);
 		return annal_error_oom();
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+	}
+	while (zlen < (size_t)st.st_size &&
+	       (got = read(fd, z + zlen, (size_t)st.st_size - zlen)) > 0)
+		zlen += (size_t)got;
+	close(fd);
+	if (zlen < 4 || memcmp(z, "PK\003\004", 4)) {
+		free(z);
+		return annal_error_set(ANNAL_EINVALID, "'%s' is not a zip archive", path);
+	}
+
+	if (!(a = archive_read_new()) || archive_read_support_format_zip_seekable(a) != ARCHIVE_OK) {
+		free(z);
+		return annal_error_oom();
+	}
+	if (archive_read_open_memory(a, z, zlen) != ARCHIVE_OK) {
 		error = annal_error_set(ANNAL_ECORRUPT, "the zip is damaged: %s",
 					archive_error_string(a) ? archive_error_string(a) : "unreadable");
 		goto out;
@@ -269,11 +406,15 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 		if ((error = bundle_add(b, name, data, len)) < 0)
 			goto out;
 	}
-	if (rc != ARCHIVE_EOF)
+	if (rc != ARCHIVE_EOF) {
 		error = annal_error_set(ANNAL_ECORRUPT, "the zip is damaged: %s",
 					archive_error_string(a) ? archive_error_string(a) : "unreadable");
+		goto out;
+	}
+	error = check_structure(z, zlen, b);
 out:
 	archive_read_free(a);
+	free(z);
 	if (error < 0)
 		bundle_dispose(b);
 	return error;

@@ -583,10 +583,14 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 			error = annal_error_oom();
 			goto out;
 		}
+		/* jsonl always; then in annal-bundle(5)'s order, whatever the order asked */
 		bundle_formats[0] = "jsonl";
-		for (i = 0, j = 1; i < n; i++)
-			if (strcmp(formats[i], "jsonl"))
-				bundle_formats[j++] = formats[i];
+		for (i = 1, j = 1; i < NFORMAT_FILES; i++)
+			for (size_t k = 0; k < n; k++)
+				if (!strcmp(formats[k], format_files[i].format)) {
+					bundle_formats[j++] = format_files[i].format;
+					break;
+				}
 		if ((error = build_bundle(&b, opts, &c, filters, created, bundle_formats)) < 0 ||
 		    (error = bundle_write(opts->bundle, &b, now, r->sha256)) < 0)
 			goto out;

@@ -83,7 +83,9 @@ int annal_repo_open(annal_repo **out, const char *path)
 	 * repository's configuration.
 	 */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, path ? 0 : 1);
-	if (git_repository_open_ext(&git, path ? path : ".", flags, NULL) < 0)
+	/* discovery stops at $GIT_CEILING_DIRECTORIES, as git's does */
+	if (git_repository_open_ext(&git, path ? path : ".", flags,
+				    path ? NULL : getenv("GIT_CEILING_DIRECTORIES")) < 0)
 		return annal_error_set(ANNAL_ENOREPO, "not a git repository: '%s'",
 				       path ? path : ".");
 	return repo_finish(out, git);

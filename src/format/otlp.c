@@ -4,6 +4,8 @@
  * strings, as ProtoJSON requires; every record field becomes an
  * attribute "annal.<field>" with its AnyValue.
  */
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,10 +91,34 @@ static int otlp_begin(struct annal_formatter *f, annal_buf *out)
 	return annal_buf_error(out);
 }
 
+/* 32 hex digits, not all zero (W3C trace-context); written lower-case */
 static int is_trace_id(const char *t)
 {
-	return t && strlen(t) == 32 && strspn(t, "0123456789abcdef") == 32 &&
+	return t && strlen(t) == 32 && strspn(t, "0123456789abcdefABCDEF") == 32 &&
 	       strspn(t, "0") != 32;
+}
+
+/* The event's time in ns: event_time keeps up to nine fraction digits. */
+static void event_ns(char out[32], const annal_record *rec)
+{
+	const char *t = annal_record_get_string(rec, "event_time"), *dot;
+	int64_t ms = format_event_ms(rec);
+	long extra = 0;
+	int i;
+
+	if (t && ms != rec->ts_ms && (dot = strchr(t, '.'))) {
+		for (i = 1; i <= 9; i++) {
+			int d = dot[i] >= '0' && dot[i] <= '9' ? dot[i] - '0' : -1;
+			if (d < 0)
+				break;
+			if (i > 3)
+				extra = extra * 10 + d;
+		}
+		for (; i <= 9; i++)
+			if (i > 3)
+				extra *= 10;
+	}
+	snprintf(out, 32, "%lld%06ld", (long long)ms, extra);
 }
 
 static int otlp_record(struct annal_formatter *f, annal_buf *out, const annal_record *rec)
@@ -104,6 +130,7 @@ static int otlp_record(struct annal_formatter *f, annal_buf *out, const annal_re
 	cJSON **kids = NULL;
 	size_t n = 0, i;
 	int error = 0;
+	char ns[32];
 
 	if (d && !strcmp(d, "errored")) {
 		sev = 17;
@@ -114,9 +141,10 @@ static int otlp_record(struct annal_formatter *f, annal_buf *out, const annal_re
 	}
 	if (f->count)
 		annal_buf_putc(out, ',');
-	annal_buf_printf(out, "{\"timeUnixNano\":\"%lld000000\",\"observedTimeUnixNano\":\"%lld000000\","
+	event_ns(ns, rec);
+	annal_buf_printf(out, "{\"timeUnixNano\":\"%s\",\"observedTimeUnixNano\":\"%lld000000\","
 			 "\"severityNumber\":%d,\"severityText\":\"%s\",\"body\":{\"stringValue\":",
-			 (long long)format_event_ms(rec), (long long)rec->ts_ms, sev, sevtext);
+			 ns, (long long)rec->ts_ms, sev, sevtext);
 	{
 		annal_buf line = ANNAL_BUF_INIT;
 		format_summary_line(&line, rec);
@@ -141,8 +169,12 @@ static int otlp_record(struct annal_formatter *f, annal_buf *out, const annal_re
 	}
 	free(kids);
 	annal_buf_putc(out, ']');
-	if (is_trace_id(trace))
-		annal_buf_printf(out, ",\"traceId\":\"%s\"", trace);
+	if (is_trace_id(trace)) {
+		annal_buf_puts(out, ",\"traceId\":\"");
+		for (i = 0; i < 32; i++)
+			annal_buf_putc(out, (char)tolower((unsigned char)trace[i]));
+		annal_buf_putc(out, '"');
+	}
 	annal_buf_putc(out, '}');
 	return error < 0 ? error : annal_buf_error(out);
 }
