@@ -330,6 +330,8 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 		refs[nrefs].draft = (size_t)-1;
 		refs[nrefs++].want = opts->corrects;
 	}
+	if (n >= STORE_PACK_THRESHOLD && (error = store_batch_begin(repo)) < 0)
+		goto out;
 	if ((error = store_ensure_empty_tree(repo)) < 0)
 		goto out;
 
@@ -405,6 +407,9 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 			rec = NULL;
 			prev_hash = prev->hash;
 		}
+		/* the records are on disk before the ref names them */
+		if ((error = store_batch_flush(repo, ids, n)) < 0)
+			goto out;
 		rc = store_cas(repo, refname.ptr, &ids[n - 1], exists ? &head : NULL, NULL);
 		if (rc < 0) {
 			error = rc;

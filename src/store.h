@@ -11,6 +11,7 @@ struct annal_repo {
 	git_repository *git;
 	git_odb *odb;
 	char *path;
+	git_odb_backend *mempack;	/* batches: objects gather here, then one pack */
 };
 
 /* "refs/audit/<log>" into out, after checking the name. */
@@ -28,6 +29,16 @@ int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id);
 /* Write a commit object; fsynced when it returns. */
 int store_write_commit(git_oid *out, annal_repo *repo, const char *data, size_t len);
 int store_ensure_empty_tree(annal_repo *repo);
+
+/*
+ * Batches: from store_batch_begin() on, objects written go to memory;
+ * store_batch_flush() stores them as one pack file (fsynced) before the
+ * caller moves a ref to them.  A few records are cheaper as loose
+ * objects; many, as a pack.
+ */
+#define STORE_PACK_THRESHOLD 8
+int store_batch_begin(annal_repo *repo);
+int store_batch_flush(annal_repo *repo, const git_oid *ids, size_t n);
 
 /*
  * Move refname from old (NULL: must not exist) to new.  Returns 0,
