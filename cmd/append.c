@@ -1,6 +1,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "builtin.h"
 #include "parse-options.h"
@@ -124,12 +126,140 @@ out:
 	return error;
 }
 
+/*
+ * --stream: answer each line as soon as it is durable.  Whatever lines
+ * have already arrived when the previous group is done form the next
+ * group, appended as one batch (group commit); every line gets one
+ * answer line, its id or "error: <message>", in order.
+ */
+struct stream {
+	char buf[65536];
+	char *line;		/* the line being assembled */
+	size_t len, cap;
+	size_t lineno;
+	int eof;
+};
+
+static int stream_group(struct stream *s, annal_repo *repo, annal_append_options *opts,
+			const annal_draft *common, int *any_failed)
+{
+	struct batch b = { NULL, NULL, 0 };
+	char **answers = NULL;
+	size_t nlines = 0, cap = 0, i, bad;
+	char (*ids)[41] = NULL;
+	ssize_t got;
+	int error = 0;
+
+	/* block for the first bytes, then take what is there */
+	do {
+		got = read(STDIN_FILENO, s->buf, sizeof(s->buf));
+	} while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		fprintf(stderr, "annal: error: cannot read standard input: %s\n", strerror(errno));
+		return ANNAL_ERROR;
+	}
+	if (!got)
+		s->eof = 1;
+	for (ssize_t k = 0; k <= got; k++) {
+		annal_draft *d = NULL;
+		char **na;
+
+		if (k < got && s->buf[k] != '\n') {
+			if (s->len + 1 >= s->cap) {
+				char *nl = realloc(s->line, s->cap ? s->cap * 2 : 4096);
+				if (!nl)
+					return ANNAL_ENOMEM;
+				s->line = nl;
+				s->cap = s->cap ? s->cap * 2 : 4096;
+			}
+			s->line[s->len++] = s->buf[k];
+			continue;
+		}
+		if (k == got && !(s->eof && s->len))
+			break;	/* a partial line waits for its end */
+		s->lineno++;
+		if (nlines == cap) {
+			cap = cap ? cap * 2 : 64;
+			if (!(na = realloc(answers, cap * sizeof(*answers))))
+				return ANNAL_ENOMEM;
+			answers = na;
+		}
+		answers[nlines] = NULL;
+		if (annal_draft_from_json(&d, s->line, s->len) < 0 ||
+		    annal_draft_merge(d, common) < 0) {
+			answers[nlines] = strdup(annal_error_last()->message);
+			annal_draft_free(d);
+		} else if (batch_push(&b, d, nlines) < 0) {
+			annal_draft_free(d);
+			error = ANNAL_ENOMEM;
+			goto out;
+		}
+		nlines++;
+		s->len = 0;
+	}
+	/* append the good lines; a line refused at append time is answered and dropped */
+	while (b.n) {
+		if (!(ids = calloc(b.n, sizeof(*ids)))) {
+			error = ANNAL_ENOMEM;
+			goto out;
+		}
+		error = annal_log_append(repo, opts, b.drafts, b.n, ids, &bad);
+		if (error == ANNAL_EINVALID && bad < b.n) {
+			answers[b.lines[bad]] = strdup(annal_error_last()->message);
+			annal_draft_free(b.drafts[bad]);
+			memmove(b.drafts + bad, b.drafts + bad + 1, (b.n - bad - 1) * sizeof(*b.drafts));
+			memmove(b.lines + bad, b.lines + bad + 1, (b.n - bad - 1) * sizeof(*b.lines));
+			b.n--;
+			free(ids);
+			ids = NULL;
+			continue;
+		}
+		if (error < 0)
+			goto out;
+		for (i = 0; i < b.n; i++)
+			answers[b.lines[i]] = strdup(ids[i]);
+		break;
+	}
+	for (i = 0; i < nlines; i++) {
+		const char *a = answers[i] ? answers[i] : "out of memory";
+		if (strlen(a) == 40 && strspn(a, "0123456789abcdef") == 40) {
+			puts(a);
+		} else {
+			printf("error: %s\n", a);
+			*any_failed = 1;
+		}
+	}
+	if (fflush(stdout) != 0)
+		error = ANNAL_ERROR;
+out:
+	for (i = 0; i < nlines; i++)
+		free(answers[i]);
+	free(answers);
+	free(ids);
+	batch_clear(&b);
+	return error;
+}
+
+static int stream_loop(annal_repo *repo, annal_append_options *opts, const annal_draft *common)
+{
+	struct stream s;
+	int failed = 0, error = 0;
+
+	memset(&s, 0, sizeof(s));
+	while (!s.eof && !error)
+		error = stream_group(&s, repo, opts, common, &failed);
+	free(s.line);
+	if (error < 0)
+		return report_error(error);
+	return failed ? 2 : 0;
+}
+
 int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 {
 	struct field_opts fo = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, STRING_LIST_INIT };
 	struct string_list redact = STRING_LIST_INIT;
 	const char *log = NULL, *json = NULL, *corrects = NULL, *sign_key = NULL;
-	int use_stdin = 0, agent = 0;
+	int use_stdin = 0, agent = 0, stream = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to append to (default: main)"),
 		OPT_STRING(0, "actor", &fo.actor, "<actor>", "who acted"),
@@ -142,6 +272,7 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING_LIST(0, "field", &fo.fields, "<key>=<value>", "set a field; <key>:=<json> for a JSON value"),
 		OPT_STRING(0, "json", &json, "<object>", "take the record from a JSON object"),
 		OPT_BOOL(0, "stdin", &use_stdin, "read NDJSON records from standard input, all or none"),
+		OPT_BOOL(0, "stream", &stream, "with --stdin: answer each line with its id once it is durable"),
 		OPT_STRING_LIST(0, "redact", &redact, "<path>", "never store the value at this dotted path"),
 		OPT_STRING(0, "corrects", &corrects, "<id>", "mark the record as a correction of record <id>"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
@@ -161,6 +292,8 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(append_usage, options, "unexpected argument '%s'", argv[0]);
 	die_if_both(append_usage, options, "--json", json != NULL, "--stdin", use_stdin);
 	die_if_both(append_usage, options, "--corrects", corrects != NULL, "--stdin", use_stdin);
+	if (stream && !use_stdin)
+		usage_with_options(append_usage, options, "option '--stream' needs '--stdin'");
 
 	opts.log = log;
 	opts.redact = redact.v;
@@ -175,6 +308,10 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	opts.signer = signer;
 	if ((error = options_draft(&common, &fo)) < 0)
 		goto fail;
+	if (stream) {
+		status = stream_loop(ctx->repo, &opts, common);
+		goto out;
+	}
 	if (use_stdin) {
 		if ((error = read_stdin(&b, common, &bad_line)) < 0) {
 			if (bad_line && annal_error_last()) {
