@@ -14,6 +14,22 @@ int annal_init(void)
 	/* A printed record id must mean the record is on disk. */
 	if (git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0)
 		return annal_error_set_git(ANNAL_ERROR, "cannot enable fsync");
+	/*
+	 * libgit2 would hash every object it reads; verify hashes each one
+	 * itself (in parallel, and reports which record), so reads skip it.
+	 */
+	if (git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0) < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot configure libgit2");
+	/*
+	 * annal reads each commit once or twice in a walk; libgit2's object
+	 * cache (256 MB by default) would keep them all, so memory would grow
+	 * with the log.
+	 */
+	if (git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0) < 0 ||
+	    /* ... and would map whole packs: keep at most 32 MiB mapped */
+	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 << 20) < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot configure libgit2");
 	return 0;
 }
 

@@ -4,7 +4,9 @@
  * id.  Pass two checks each record oldest first, so the failure reported
  * is the first broken record.
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,11 +114,13 @@ static int chain_push(struct chain *c, const git_oid *id)
 	return 0;
 }
 
-/* Read and check one object: present, a commit, hashing to its id. */
+/*
+ * Read one object in pass one: present and a commit.  Whether it hashes
+ * to its id is checked in pass two, in parallel.
+ */
 static int read_checked(git_odb_object **out, annal_verify_result *r, annal_repo *repo,
 			const git_oid *id, uint64_t pos)
 {
-	git_oid again;
 	int error = git_odb_read(out, repo->odb, id);
 
 	if (error == GIT_ENOTFOUND)
@@ -128,12 +132,6 @@ static int read_checked(git_odb_object **out, annal_verify_result *r, annal_repo
 	if (git_odb_object_type(*out) != GIT_OBJECT_COMMIT)
 		return failed(r, "notCommit", pos, id, "the object is a %s, not a commit",
 			      git_object_type2string(git_odb_object_type(*out)));
-	if (git_odb_hash(&again, git_odb_object_data(*out), git_odb_object_size(*out),
-			 GIT_OBJECT_COMMIT) < 0)
-		return annal_error_set_git(ANNAL_ERROR, "cannot hash an object");
-	if (!git_oid_equal(&again, id))
-		return failed(r, "objectHashMismatch", pos, id, "%s",
-			      "the object's content does not hash to its id");
 	return 0;
 }
 
@@ -154,7 +152,15 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 			break;
 		if (record_commit_parse_headers(&parts, git_odb_object_data(obj),
 						git_odb_object_size(obj)) < 0) {
-			failed(r, "badRecord", 0, &cur, "%s", last_message());
+			git_oid again;
+
+			/* damage first: content that is not what its id promises */
+			if (git_odb_hash(&again, git_odb_object_data(obj), git_odb_object_size(obj),
+					 GIT_OBJECT_COMMIT) == 0 && !git_oid_equal(&again, &cur))
+				failed(r, "objectHashMismatch", 0, &cur, "%s",
+				       "the object's content does not hash to its id");
+			else
+				failed(r, "badRecord", 0, &cur, "%s", last_message());
 			break;
 		}
 		if (!parts.nparents)
@@ -180,36 +186,103 @@ static int oid_cmp(const void *a, const void *b)
 	return git_oid_cmp(a, b);
 }
 
-/* Pass two: one record, oldest first. */
-static int check_record(annal_verify_result *r, annal_repo *repo, const git_oid *id,
-			uint64_t pos, const annal_record *prev, annal_record **out,
-			const git_oid *sorted, size_t n, const struct chain *c,
-			struct trust *trust)
-{
-	git_odb_object *obj = NULL;
-	annal_record *rec = NULL;
+/*
+ * Pass two, oldest first, a window at a time: the main thread reads the
+ * window's objects; workers check each commit on its own (hash, record,
+ * regenerated commit, signature: the costly part) in parallel; then the
+ * main thread applies, in order, what depends on the neighbours (chain,
+ * trust, corrections).  Memory stays bounded by the window.
+ */
+#define WINDOW 2048
+#define MAX_THREADS 64
+
+struct job {
+	const git_oid *id;
+	uint64_t pos;
+	git_odb_object *obj;
+	annal_record *rec;
 	struct record_signature sig;
+	const char *check;		/* set when a check failed */
+	char message[512];
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n;
+	size_t next;			/* atomic */
+};
+
+static void check_job(struct job *j)
+{
+	git_oid again;
+	const char *data = git_odb_object_data(j->obj);
+	size_t len = git_odb_object_size(j->obj);
+
+	if (git_odb_object_type(j->obj) != GIT_OBJECT_COMMIT) {
+		j->check = "notCommit";
+		snprintf(j->message, sizeof(j->message), "the object is a %s, not a commit",
+			 git_object_type2string(git_odb_object_type(j->obj)));
+		return;
+	}
+	if (git_odb_hash(&again, data, len, GIT_OBJECT_COMMIT) < 0 || !git_oid_equal(&again, j->id)) {
+		j->check = "objectHashMismatch";
+		snprintf(j->message, sizeof(j->message), "the object's content does not hash to its id");
+		return;
+	}
+	if (record_check_commit(&j->rec, &j->sig, NULL, j->id, data, len, &j->check) < 0) {
+		if (!j->check)
+			j->check = "badRecord";
+		snprintf(j->message, sizeof(j->message), "%s", last_message());
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
+		if (!p->jobs[i].check)
+			check_job(&p->jobs[i]);
+	return NULL;
+}
+
+static void run_pool(struct pool *p, int nthreads)
+{
+	pthread_t t[MAX_THREADS];
+	int i, started = 0;
+
+	p->next = 0;
+	for (i = 1; i < nthreads; i++)
+		if (pthread_create(&t[started], NULL, worker, p) == 0)
+			started++;
+	worker(p);	/* the main thread works too */
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+}
+
+static int thread_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+/* The order-dependent checks of one record checked on its own. */
+static int check_in_order(annal_verify_result *r, struct job *j, const annal_record *prev,
+			  const git_oid *sorted, size_t n, const struct chain *c,
+			  struct trust *trust)
+{
 	const char *check = NULL;
 	const cJSON *corr;
-	int error;
 
-	*out = NULL;
-	if ((error = read_checked(&obj, r, repo, id, pos)) < 0 || !r->ok)
-		goto out;
-	if (record_check_commit(&rec, &sig, NULL, id, git_odb_object_data(obj),
-				git_odb_object_size(obj), &check) < 0) {
-		if (!check)
-			goto fail_error;
-		error = failed(r, check, pos, id, "%s", last_message());
-		goto out;
-	}
-	if (annal_chain_check(prev, rec, pos, &check) < 0 ||
-	    trust_check(trust, rec, sig.present && sig.valid ? sig.pk : NULL,
-			sig.present && !sig.valid, &check) < 0) {
-		error = failed(r, check, pos, id, "%s", last_message());
-		goto out;
-	}
-	if ((corr = annal_json_get(rec->obj, "corrects"))) {
+	if (j->check)
+		return failed(r, j->check, j->pos, j->id, "%s", j->message);
+	if (annal_chain_check(prev, j->rec, j->pos, &check) < 0 ||
+	    trust_check(trust, j->rec, j->sig.present && j->sig.valid ? j->sig.pk : NULL,
+			j->sig.present && !j->sig.valid, &check) < 0)
+		return failed(r, check, j->pos, j->id, "%s", last_message());
+	if ((corr = annal_json_get(j->rec->obj, "corrects"))) {
 		git_oid target;
 		const git_oid *hit = NULL;
 
@@ -223,24 +296,71 @@ static int check_record(annal_verify_result *r, annal_repo *repo, const git_oid 
 					at = i;
 					break;
 				}
-			if (c->n - at >= pos)
+			if (c->n - at >= j->pos)
 				hit = NULL;
 		}
-		if (!hit) {
-			error = failed(r, "badCorrects", pos, id,
-				       "corrects %s, which is not an earlier record of the log",
-				       corr->valuestring);
-			goto out;
-		}
+		if (!hit)
+			return failed(r, "badCorrects", j->pos, j->id,
+				      "corrects %s, which is not an earlier record of the log",
+				      corr->valuestring);
 	}
-	*out = rec;
-	rec = NULL;
-	goto out;
-fail_error:
-	error = annal_error_last() ? annal_error_last()->code : ANNAL_ERROR;
-out:
-	annal_record_free(rec);
-	git_odb_object_free(obj);
+	return 0;
+}
+
+static int check_records(annal_verify_result *r, annal_repo *repo, const struct chain *c,
+			 const git_oid *sorted, struct trust *trust)
+{
+	struct job *jobs = NULL;
+	struct pool pool;
+	annal_record *prev = NULL;
+	int nthreads = thread_count(), error = 0;
+	size_t done = 0, k, i;
+
+	if (!(jobs = calloc(WINDOW, sizeof(*jobs))))
+		return annal_error_oom();
+	while (done < c->n && r->ok) {
+		size_t w = c->n - done < WINDOW ? c->n - done : WINDOW;
+
+		memset(jobs, 0, w * sizeof(*jobs));
+		for (k = 0; k < w; k++) {
+			int rc;
+
+			i = c->n - 1 - (done + k);	/* ids are head first */
+			jobs[k].id = &c->ids[i];
+			jobs[k].pos = done + k + 1;
+			rc = git_odb_read(&jobs[k].obj, repo->odb, jobs[k].id);
+			if (rc == GIT_ENOTFOUND) {
+				jobs[k].check = "objectMissing";
+				snprintf(jobs[k].message, sizeof(jobs[k].message), "the commit object is missing");
+			} else if (rc < 0) {
+				jobs[k].check = "objectHashMismatch";
+				snprintf(jobs[k].message, sizeof(jobs[k].message), "the object cannot be read: %s",
+					 git_error_last() ? git_error_last()->message : "corrupt");
+			}
+		}
+		pool.jobs = jobs;
+		pool.n = w;
+		run_pool(&pool, w < 64 ? 1 : nthreads);
+		for (k = 0; k < w && r->ok; k++) {
+			if ((error = check_in_order(r, &jobs[k], prev, sorted, c->n, c, trust)) < 0)
+				break;
+			if (!r->ok)
+				break;
+			annal_record_free(prev);
+			prev = jobs[k].rec;
+			jobs[k].rec = NULL;
+			r->records = jobs[k].pos;
+		}
+		for (k = 0; k < w; k++) {
+			annal_record_free(jobs[k].rec);
+			git_odb_object_free(jobs[k].obj);
+		}
+		if (error < 0)
+			break;
+		done += w;
+	}
+	annal_record_free(prev);
+	free(jobs);
 	return error;
 }
 
@@ -272,10 +392,8 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	annal_buf refname = ANNAL_BUF_INIT;
 	struct chain c = { NULL, 0, 0 };
 	struct trust trust;
-	annal_record *prev = NULL, *rec = NULL;
 	git_oid head, *sorted = NULL;
 	int exists, error;
-	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	memset(&trust, 0, sizeof(trust));
@@ -313,24 +431,13 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memcpy(sorted, c.ids, c.n * sizeof(*sorted));
 	qsort(sorted, c.n, sizeof(*sorted), oid_cmp);
 
-	for (i = c.n; i-- > 0;) {
-		uint64_t pos = c.n - i;
-
-		if ((error = check_record(r, repo, &c.ids[i], pos, prev, &rec,
-					  sorted, c.n, &c, &trust)) < 0 || !r->ok)
-			goto out;
-		annal_record_free(prev);
-		prev = rec;
-		rec = NULL;
-		r->records = pos;
-	}
+	if ((error = check_records(r, repo, &c, sorted, &trust)) < 0 || !r->ok)
+		goto out;
 	if (opts && opts->anchor && (error = anchor_check(r, &c, opts->anchor)) < 0)
 		goto out;
 	r->is_signed = trust.signed_log;
 out:
 	trust_dispose(&trust);
-	annal_record_free(prev);
-	annal_record_free(rec);
 	free(sorted);
 	free(c.ids);
 	annal_buf_dispose(&refname);
