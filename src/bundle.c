@@ -5,8 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <archive.h>
-#include <archive_entry.h>
+#include "archive-lazy.h"
 #include <sodium.h>
 
 #include "annal.h"
@@ -87,6 +86,8 @@ int bundle_write(const char *path, const struct bundle *b, int64_t mtime_ms, cha
 
 	if (!lstat(path, &st))
 		return annal_error_set(ANNAL_EINVALID, "'%s' already exists", path);
+	if ((error = archive_load()) < 0)
+		return error;
 	annal_buf_printf(&tmp, "%s.tmp-XXXXXX", path);
 	if ((error = annal_buf_error(&tmp)) < 0)
 		return error;
@@ -95,28 +96,28 @@ int bundle_write(const char *path, const struct bundle *b, int64_t mtime_ms, cha
 		goto out;
 	}
 	fchmod(fd, 0644);
-	if (!(a = archive_write_new()) || archive_write_set_format_zip(a) != ARCHIVE_OK ||
-	    archive_write_zip_set_compression_deflate(a) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK)
+	if (!(a = la.archive_write_new()) || la.archive_write_set_format_zip(a) != ARCHIVE_OK ||
+	    la.archive_write_zip_set_compression_deflate(a) != ARCHIVE_OK ||
+	    la.archive_write_open_fd(a, fd) != ARCHIVE_OK)
 		goto archive_fail;
 	for (i = 0; i < b->n; i++) {
-		if (!(e = archive_entry_new())) {
+		if (!(e = la.archive_entry_new())) {
 			error = annal_error_oom();
 			goto out;
 		}
-		archive_entry_set_pathname(e, b->m[i].name);
-		archive_entry_set_size(e, (la_int64_t)b->m[i].len);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_mtime(e, (time_t)(mtime_ms / 1000), 0);
-		if (archive_write_header(a, e) != ARCHIVE_OK ||
+		la.archive_entry_set_pathname(e, b->m[i].name);
+		la.archive_entry_set_size(e, (la_int64_t)b->m[i].len);
+		la.archive_entry_set_filetype(e, AE_IFREG);
+		la.archive_entry_set_perm(e, 0644);
+		la.archive_entry_set_mtime(e, (time_t)(mtime_ms / 1000), 0);
+		if (la.archive_write_header(a, e) != ARCHIVE_OK ||
 		    (b->m[i].len &&
-		     archive_write_data(a, b->m[i].data, b->m[i].len) != (la_ssize_t)b->m[i].len))
+		     la.archive_write_data(a, b->m[i].data, b->m[i].len) != (la_ssize_t)b->m[i].len))
 			goto archive_fail;
-		archive_entry_free(e);
+		la.archive_entry_free(e);
 		e = NULL;
 	}
-	if (archive_write_close(a) != ARCHIVE_OK)
+	if (la.archive_write_close(a) != ARCHIVE_OK)
 		goto archive_fail;
 	if (fsync(fd) < 0 || hash_file(fd, sha256_hex) < 0) {
 		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
@@ -133,11 +134,11 @@ int bundle_write(const char *path, const struct bundle *b, int64_t mtime_ms, cha
 	goto out;
 archive_fail:
 	error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", path,
-				a && archive_error_string(a) ? archive_error_string(a) : "zip writer failed");
+				a && la.archive_error_string(a) ? la.archive_error_string(a) : "zip writer failed");
 out:
-	archive_entry_free(e);
+	la.archive_entry_free(e);
 	if (a)
-		archive_write_free(a);
+		la.archive_write_free(a);
 	if (fd >= 0)
 		close(fd);
 	if (tmp.ptr && fd >= 0)
@@ -287,6 +288,8 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 	ssize_t got;
 
 	memset(b, 0, sizeof(*b));
+	if ((error = archive_load()) < 0)
+		return error;
 	/* one copy of the bytes, for libarchive and for the structure check */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
@@ -312,17 +315,17 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 		return annal_error_set(ANNAL_EINVALID, "'%s' is not a zip archive", path);
 	}
 
-	if (!(a = archive_read_new()) || archive_read_support_format_zip_seekable(a) != ARCHIVE_OK) {
+	if (!(a = la.archive_read_new()) || la.archive_read_support_format_zip_seekable(a) != ARCHIVE_OK) {
 		free(z);
 		return annal_error_oom();
 	}
-	if (archive_read_open_memory(a, z, zlen) != ARCHIVE_OK) {
+	if (la.archive_read_open_memory(a, z, zlen) != ARCHIVE_OK) {
 		error = annal_error_set(ANNAL_ECORRUPT, "the zip is damaged: %s",
-					archive_error_string(a) ? archive_error_string(a) : "unreadable");
+					la.archive_error_string(a) ? la.archive_error_string(a) : "unreadable");
 		goto out;
 	}
-	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
+	while ((rc = la.archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = la.archive_entry_pathname(e);
 		char *data = NULL;
 		size_t len = 0, cap;
 		la_ssize_t n;
@@ -342,12 +345,12 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 			annal_buf_dispose(&s);
 			goto out;
 		}
-		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_symlink(e) ||
-		    archive_entry_hardlink(e)) {
+		if (la.archive_entry_filetype(e) != AE_IFREG || la.archive_entry_symlink(e) ||
+		    la.archive_entry_hardlink(e)) {
 			error = corrupt("member '%s' is not a regular file", name);
 			goto out;
 		}
-		if (archive_entry_is_encrypted(e)) {
+		if (la.archive_entry_is_encrypted(e)) {
 			error = corrupt("member '%s' is encrypted", name);
 			goto out;
 		}
@@ -355,8 +358,8 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 			error = corrupt("member '%s' appears twice", name);
 			goto out;
 		}
-		if (archive_entry_size_is_set(e) &&
-		    (archive_entry_size(e) < 0 || archive_entry_size(e) > BUNDLE_MEMBER_MAX)) {
+		if (la.archive_entry_size_is_set(e) &&
+		    (la.archive_entry_size(e) < 0 || la.archive_entry_size(e) > BUNDLE_MEMBER_MAX)) {
 			error = corrupt("member '%s' declares a size over the limit of 256 MiB", name);
 			goto out;
 		}
@@ -379,11 +382,11 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 				}
 				data = nd;
 			}
-			n = archive_read_data(a, data + len, cap - len);
+			n = la.archive_read_data(a, data + len, cap - len);
 			if (n < 0) {
 				free(data);
 				error = annal_error_set(ANNAL_ECORRUPT, "member '%s' is damaged: %s", name,
-							archive_error_string(a) ? archive_error_string(a) : "read error");
+							la.archive_error_string(a) ? la.archive_error_string(a) : "read error");
 				goto out;
 			}
 			if (!n)
@@ -398,7 +401,7 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 				goto out;
 			}
 		}
-		if (archive_entry_size_is_set(e) && (la_int64_t)len != archive_entry_size(e)) {
+		if (la.archive_entry_size_is_set(e) && (la_int64_t)len != la.archive_entry_size(e)) {
 			free(data);
 			error = corrupt("member '%s' is not the size its header declares", name);
 			goto out;
@@ -408,12 +411,12 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 	}
 	if (rc != ARCHIVE_EOF) {
 		error = annal_error_set(ANNAL_ECORRUPT, "the zip is damaged: %s",
-					archive_error_string(a) ? archive_error_string(a) : "unreadable");
+					la.archive_error_string(a) ? la.archive_error_string(a) : "unreadable");
 		goto out;
 	}
 	error = check_structure(z, zlen, b);
 out:
-	archive_read_free(a);
+	la.archive_read_free(a);
 	free(z);
 	if (error < 0)
 		bundle_dispose(b);
