@@ -25,6 +25,7 @@ static const struct command {
 	{ "export", cmd_export, NEED_REPO, "export records, or a signed evidence bundle" },
 	{ "audit-verify", cmd_audit_verify, 0, "check an evidence bundle, without a repository" },
 	{ "keygen", cmd_keygen, 0, "make an ed25519 signing key" },
+	{ "pack", cmd_pack, NEED_REPO, "move loose objects into a pack" },
 	{ "key", cmd_key, NEED_REPO, "rotate and list the keys a log trusts" },
 	{ "help", NULL, 0, "show help for annal or a command" },
 };

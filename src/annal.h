@@ -69,6 +69,12 @@ int annal_repo_init(annal_repo **out, const char *path, int *created);
 const char *annal_repo_path(const annal_repo *repo);
 void annal_repo_free(annal_repo *repo);
 
+/*
+ * Move the loose objects into one pack (safe while appends run); *packed
+ * is how many were moved.  ANNAL_ELOCKED when another pack runs.
+ */
+int annal_repo_pack(size_t *packed, annal_repo *repo);
+
 /* 0 when name is a valid log name (refs/audit/<name>), else ANNAL_EINVALID. */
 int annal_log_name_check(const char *name);
 

@@ -171,6 +171,30 @@ out:
 }
 
 /*
+ * After an append: when loose objects pile up past annal.autoPack
+ * (default 1000; 0 turns it off), pack them, as git gc --auto does.  The
+ * records are already durable; a failure here changes nothing.
+ */
+#define AUTO_PACK_DEFAULT 1000
+static void auto_pack(annal_repo *repo)
+{
+	git_config *cfg = NULL;
+	size_t estimate = store_loose_estimate(repo), packed;
+	int32_t limit = AUTO_PACK_DEFAULT;
+
+	if (!estimate)
+		return;
+	if (git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+	    git_config_get_int32(&limit, cfg, "annal.autoPack") < 0)
+		limit = AUTO_PACK_DEFAULT;
+	git_config_free(cfg);
+	if (limit > 0 && estimate > (size_t)limit)
+		annal_repo_pack(&packed, repo);
+	annal_error_clear();
+	git_error_clear();
+}
+
+/*
  * Read what the next record needs from the head: seq, hash and ts, and
  * who signed it (*is_signed, signer).
  */
@@ -426,6 +450,7 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 	}
 	for (i = 0; i < n; i++)
 		git_oid_tostr(ids_out[i], 41, &ids[i]);
+	auto_pack(repo);
 out:
 	cJSON_Delete(genesis);
 	cJSON_Delete(first);

@@ -37,6 +37,8 @@ int store_ensure_empty_tree(annal_repo *repo);
  * objects; many, as a pack.
  */
 #define STORE_PACK_THRESHOLD 8
+/* Loose objects, estimated from objects/17 as git gc --auto does. */
+size_t store_loose_estimate(annal_repo *repo);
 int store_batch_begin(annal_repo *repo);
 int store_batch_flush(annal_repo *repo, const git_oid *ids, size_t n);
 
