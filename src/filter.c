@@ -324,6 +324,11 @@ static int grep_match(const cJSON *v, const char *text)
 	return 0;
 }
 
+uint64_t filter_to_seq(const annal_filter *f)
+{
+	return f->to_seq;
+}
+
 int filter_exhausted(const annal_filter *f, const annal_record *rec)
 {
 	return (f->has_since && rec->ts_ms < f->since) || rec->seq < f->from_seq;

@@ -7,6 +7,8 @@
  * may stop: ts and seq never decrease along a log.
  */
 int filter_exhausted(const annal_filter *f, const annal_record *rec);
+/* The newest seq the filter can match (UINT64_MAX: no bound). */
+uint64_t filter_to_seq(const annal_filter *f);
 /* The filter as given, as a JSON object (for manifests and export records). */
 int filter_describe(cJSON **out, const annal_filter *f);
 /* 1 when a newer record than rec cannot match yet (to-seq, until). */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "filter.h"
+#include "index.h"
 #include "record.h"
 #include "store.h"
 #include "banned.h"
@@ -17,6 +18,8 @@ struct annal_walk {
 	char *log;
 	git_oid next;
 	int has_next;
+	git_oid head;
+	uint64_t expect_seq;	/* the first record must have this seq (index) */
 	uint64_t max_count;
 	uint64_t emitted;
 	int reverse;
@@ -50,6 +53,26 @@ int annal_walk_new(annal_walk **out, annal_repo *repo, const annal_walk_options 
 	if (!w->has_next) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
 		goto out;
+	}
+	git_oid_cpy(&w->head, &w->next);
+	/* a window that ends below the head: jump there through the index */
+	if (w->filter && filter_to_seq(w->filter) != UINT64_MAX) {
+		git_odb_object *obj = NULL;
+		annal_record *head = NULL;
+		git_oid start;
+
+		if (store_read(&obj, repo, &w->next) == 0 &&
+		    record_from_commit(&head, &w->next, git_odb_object_data(obj),
+				       git_odb_object_size(obj)) == 0 &&
+		    filter_to_seq(w->filter) < head->seq &&
+		    index_lookup(&start, repo, log, &w->next, head->seq,
+				 filter_to_seq(w->filter)) == 0) {
+			git_oid_cpy(&w->next, &start);
+			w->expect_seq = filter_to_seq(w->filter);
+		}
+		annal_record_free(head);
+		git_odb_object_free(obj);
+		annal_error_clear();
 	}
 	*out = w;
 	w = NULL;
@@ -104,6 +127,17 @@ static int next_match(annal_record **out, annal_walk *w)
 	if (w->emitted >= w->max_count)
 		return ANNAL_ITEROVER;
 	while ((error = step(&rec, w)) == 0) {
+		if (w->expect_seq) {
+			/* the index is a cache: if it led astray, walk from the head */
+			uint64_t want = w->expect_seq;
+			w->expect_seq = 0;
+			if (rec->seq != want) {
+				annal_record_free(rec);
+				git_oid_cpy(&w->next, &w->head);
+				w->has_next = 1;
+				continue;
+			}
+		}
 		if (w->filter && filter_exhausted(w->filter, rec)) {
 			annal_record_free(rec);
 			w->has_next = 0;
