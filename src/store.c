@@ -220,6 +220,24 @@ int store_batch_begin(annal_repo *repo)
 	return 0;
 }
 
+/*
+ * libgit2 1.5's indexer rejects a pack larger than its mapping window
+ * when it arrives in one piece ("unexpected data at the end of the
+ * pack"), so feed it the way a network fetch would, a piece at a time.
+ */
+static int append_pieces(git_odb_writepack *wp, const char *p, size_t len,
+			 git_indexer_progress *stats)
+{
+	size_t off, n;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off < ((size_t)1 << 20) ? len - off : (size_t)1 << 20;
+		if (wp->append(wp, p + off, n, stats) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int store_batch_flush(annal_repo *repo, const git_oid *ids, size_t n)
 {
 	git_buf pack = GIT_BUF_INIT;
@@ -245,7 +263,7 @@ int store_batch_flush(annal_repo *repo, const git_oid *ids, size_t n)
 	if (i < n || git_packbuilder_insert(pb, &tree, NULL) < 0 ||
 	    git_packbuilder_write_buf(&pack, pb) < 0 ||
 	    git_odb_write_pack(&wp, repo->odb, NULL, NULL) < 0 ||
-	    wp->append(wp, pack.ptr, pack.size, &stats) < 0 ||
+	    append_pieces(wp, pack.ptr, pack.size, &stats) < 0 ||
 	    wp->commit(wp, &stats) < 0)
 		error = annal_error_set_git(ANNAL_ERROR, "cannot write a pack");
 out:

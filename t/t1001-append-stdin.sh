@@ -300,4 +300,18 @@ test_expect_success 'git fsck --strict finds nothing wrong' '
 	! grep -i -e error -e warning -e missing -e broken out err
 '
 
+# libgit2 1.5's indexer refused a pack bigger than its mapping window when
+# handed over in one piece: batches of ~35,000 records and more failed.
+test_expect_success 'a batch whose pack outgrows libgit2 mapping window' '
+	test_seq 60000 |
+	awk "BEGIN { srand(7) }
+	{ p = \"\"; for (i = 0; i < 32; i++) p = p sprintf(\"%08x\", int(rand() * 4294967296))
+	  printf \"{\\\"actor\\\":\\\"svc\\\",\\\"action\\\":\\\"bulk\\\",\\\"n\\\":%d,\\\"pad\\\":\\\"%s\\\"}\\n\", \$1, p }" >big &&
+	annal append --log bulk --stdin <big >ids &&
+	test_line_count = 60000 ids &&
+	pack=$(ls -S repo.git/objects/pack/*.pack | head -n 1) &&
+	test $(wc -c <"$pack") -gt 20000000 &&
+	annal verify --log bulk
+'
+
 test_done
