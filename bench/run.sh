@@ -1,0 +1,476 @@
+#!/bin/sh
+# bench/run.sh - annal's benchmark suite (`make bench` runs it).
+#
+# Measures the figures of Documentation/technical/performance.md against
+# references measured in the same run (stock git, and this machine's own
+# Ed25519 and SHA-256 rates), prints one table and writes it to
+# bench/results/<date>.txt.  Targets live here only, never in `make check`.
+#
+# Environment:
+#   ANNAL          the annal binary (default: ../annal from this directory;
+#                  a libtool wrapper script is bypassed for .libs/annal)
+#   BENCH_SIZES    log sizes (default "10000 100000"; add 1000000 for 1M)
+#   BENCH_RUNS     runs per figure, the median is reported (default 5)
+#   BENCH_QUERY_RUNS  runs per fast query (default 21)
+#   BENCH_SINGLE   single appends per single-append figure (default 200)
+#   BENCH_STREAM   records per streaming run (default 1000)
+#   BENCH_MACHINE, BENCH_EMPTY  prebuilt bench/machine and bench/empty
+#                  (default: built here with cc and pkg-config libsodium)
+#   BENCH_RESULTS  results directory (default: bench/results)
+#   BENCH_KEEP=1   keep the temporary directory
+#   TMPDIR         where the logs are made (default /tmp): the disk measured
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+ANNAL=${ANNAL:-$here/../annal}
+BENCH_SIZES=${BENCH_SIZES:-"10000 100000"}
+BENCH_RUNS=${BENCH_RUNS:-5}
+BENCH_QUERY_RUNS=${BENCH_QUERY_RUNS:-21}
+BENCH_SINGLE=${BENCH_SINGLE:-200}
+BENCH_STREAM=${BENCH_STREAM:-1000}
+BENCH_RESULTS=${BENCH_RESULTS:-$here/results}
+WRITERS=8
+EACH=50
+
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 3; }
+say() { printf 'bench: %s\n' "$*" >&2; }
+
+[ "$BENCH_RUNS" -ge 1 ] 2>/dev/null || die "BENCH_RUNS must be a number"
+for n in $BENCH_SIZES; do
+	[ "$n" -ge 200 ] 2>/dev/null || die "BENCH_SIZES: '$n' is not a size >= 200"
+done
+command -v git >/dev/null || die "git not found"
+command -v python3 >/dev/null || die "python3 not found"
+# the real interpreter: HOME changes below (a pyenv shim would break)
+PY=$(python3 -c 'import sys; print(sys.executable)')
+
+[ -x "$ANNAL" ] || die "annal binary '$ANNAL' not found (set ANNAL)"
+case $ANNAL in /*) ;; *) ANNAL=$(pwd)/$ANNAL ;; esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/annal-bench.XXXXXX")
+cleanup() {
+	if [ "${BENCH_KEEP:-}" = 1 ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Time a copy of the binary, so that a rebuild during the run cannot mix
+# two builds.  A libtool wrapper script is bypassed: it would add a bash
+# start to every call.
+mkdir "$tmp/bin"
+if head -c 1024 "$ANNAL" | grep -q 'temporary wrapper script'; then
+	d=$(dirname "$ANNAL")/.libs
+	[ -x "$d/$(basename "$ANNAL")" ] || die "no $d/$(basename "$ANNAL") behind the libtool wrapper"
+	if ! cp "$d/$(basename "$ANNAL")" "$tmp/bin/annal" ||
+	   ! cp -P "$d"/libannal.so* "$tmp/bin/"; then
+		die "cannot copy annal from $d"
+	fi
+	LD_LIBRARY_PATH=$tmp/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	export LD_LIBRARY_PATH
+	from="$d/$(basename "$ANNAL"), libtool wrapper bypassed"
+else
+	cp "$ANNAL" "$tmp/bin/annal" || die "cannot copy $ANNAL"
+	from=$ANNAL
+fi
+A=$tmp/bin/annal
+"$A" --version >/dev/null || die "$A does not run"
+
+# A hermetic environment: no user or system git config, no agent.
+mkdir "$tmp/home"
+HOME=$tmp/home
+GIT_CONFIG_NOSYSTEM=1
+LC_ALL=C
+TZ=UTC
+GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.org
+GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.org
+export HOME GIT_CONFIG_NOSYSTEM LC_ALL TZ GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
+	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+unset ANNAL_REPO ANNAL_SIGNING_KEY ANNAL_TEST_NOW SSH_AUTH_SOCK GIT_DIR \
+	GIT_OBJECT_DIRECTORY GIT_INDEX_FILE 2>/dev/null || :
+
+T() { "$PY" "$here/timing.py" "$@"; }
+BENCH_ERRLOG=$tmp/errors
+: >"$BENCH_ERRLOG"
+export BENCH_ERRLOG
+tsv=$tmp/rows.tsv
+: >"$tsv"
+row() { T row --out "$tsv" "$@"; }
+# median seconds of runs, or FAILED (timing.py names the failure on stderr)
+m() { T median "$@" || echo FAILED; }
+calc() { "$PY" -c "print($1)"; }
+# per N T: N per T seconds, FAILED stays FAILED
+per() { case $2 in FAILED|'') echo "$2" ;; *) calc "$1 / $2" ;; esac; }
+objbytes() { du -sb "$1/objects" | cut -f1; }
+# bytes per record of a repository's objects beyond an empty one
+bpr() { calc "($(objbytes "$1") - $2) / $3"; }
+count() { git --git-dir="$1" rev-list --count refs/audit/main 2>/dev/null || echo 0; }
+# checked T LOG N: T, or FAILED unless LOG has N records
+checked() {
+	if [ "$1" = FAILED ] || [ "$(count "$2")" = "$3" ]; then echo "$1"
+	else say "$2 does not have $3 records"; echo FAILED; fi
+}
+
+start=$(date +%s)
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+
+# --- the machine ------------------------------------------------------
+MACHINE=${BENCH_MACHINE:-}
+EMPTY=${BENCH_EMPTY:-}
+if [ -z "$MACHINE" ] || [ -z "$EMPTY" ]; then
+	CC=${CC:-cc}
+	flags=$(pkg-config --cflags --libs libsodium) ||
+		die "pkg-config cannot find libsodium (apt-get install libsodium-dev)"
+	if [ -z "$MACHINE" ]; then
+		MACHINE=$tmp/machine
+		# shellcheck disable=SC2086
+		$CC -O2 "$here/machine.c" -o "$MACHINE" $flags ||
+			die "cannot build bench/machine.c"
+	fi
+	if [ -z "$EMPTY" ]; then
+		EMPTY=$tmp/empty
+		$CC -O2 "$here/empty.c" -o "$EMPTY" || die "cannot build bench/empty.c"
+	fi
+fi
+say "measuring the machine"
+"$MACHINE" "$tmp" >"$tmp/machine.txt"
+mval() { sed -n "s/^$1 //p" "$tmp/machine.txt"; }
+SIGN=$(mval ed25519_sign_per_s)
+VERIFY=$(mval ed25519_verify_per_s)
+SHA=$(mval sha256_mb_per_s)
+DURABLE=$(mval durable_create_ms)
+CORES=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
+CPU=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null)
+FS=$(df -P "$tmp" | awk 'NR == 2 { print $1 }')
+FSTYPE=$(findmnt -n -o FSTYPE -T "$tmp" 2>/dev/null ||
+	stat -f -c %T "$tmp" 2>/dev/null || echo '?')
+
+# --- keys and records ---------------------------------------------------
+"$A" keygen -f "$tmp/key" -C bench >/dev/null 2>&1 || die "annal keygen failed"
+K=$tmp/key
+printf '* namespaces="git" %s\n' "$(cat "$K.pub")" >"$tmp/allowed_signers"
+max=0
+for n in $BENCH_SIZES; do [ "$n" -gt "$max" ] && max=$n; done
+say "generating $max records"
+T_gen() { "$PY" "$here/gen.py" "$@"; }
+T_gen ndjson --count "$max" --seed 1 >"$tmp/all.ndjson"
+# single, streaming and concurrent appends use records of their own
+T_gen ndjson --count "$BENCH_SINGLE" --seed 2 >"$tmp/single.ndjson"
+T_gen ndjson --count $((BENCH_STREAM * BENCH_RUNS)) --seed 3 >"$tmp/stream.ndjson"
+T_gen ndjson --count $((BENCH_RUNS * (WRITERS + 1) * EACH)) --seed 4 >"$tmp/contend.ndjson"
+T_gen ndjson --count 100 --seed 5 >"$tmp/tail.ndjson"
+
+# A log with one signed record, so later appends extend a signed log.
+signed_repo() {
+	"$A" init "$1" >/dev/null &&
+	"$A" -C "$1" append --sign-key "$K" --actor svc:bench --action setup >/dev/null
+}
+
+"$A" init "$tmp/empty-annal.git" >/dev/null
+git init -q --bare "$tmp/empty-git.git"
+EMPTY_A=$(objbytes "$tmp/empty-annal.git")
+EMPTY_G=$(objbytes "$tmp/empty-git.git")
+
+# --- 1 batch append, 4 verify, per size -------------------------------
+for n in $BENCH_SIZES; do
+	recs=$tmp/recs-$n.ndjson
+	head -n "$n" "$tmp/all.ndjson" >"$recs"
+	T_gen fast-import --count "$n" --seed 1 >"$tmp/fi-$n.stream"
+	s=$tmp/s-$n.git u=$tmp/u-$n.git f=$tmp/f-$n.git
+
+	say "[1] batch append, signed, N=$n ($BENCH_RUNS runs)"
+	t=$(m --runs "$BENCH_RUNS" --setup "rm -rf '$s' && '$A' init '$s'" \
+		--stdin "$recs" -- "$A" -C "$s" append --stdin --sign-key "$K")
+	t=$(checked "$t" "$s" "$n")
+	row --id 1a --name "batch append signed N=$n" --unit rec/s \
+		--value "$(per "$n" "$t")" --ref "$SIGN" --target 'ratio>=0.70' \
+		--cmd "annal append --stdin --sign-key K <$n records" \
+		--ref-cmd "bench/machine: Ed25519 signatures/s, one core"
+
+	say "[1] batch append, unsigned, N=$n, and git fast-import"
+	tf=$(m --runs "$BENCH_RUNS" --setup "rm -rf '$f' && git init -q --bare '$f'" \
+		--stdin "$tmp/fi-$n.stream" -- \
+		git -c core.fsync=all -c core.fsyncMethod=fsync --git-dir="$f" fast-import --quiet)
+	tf=$(checked "$tf" "$f" "$n")
+	bf=FAILED
+	[ "$tf" = FAILED ] || bf=$(bpr "$f" "$EMPTY_G" "$n")
+	t=$(m --runs "$BENCH_RUNS" --setup "rm -rf '$u' && '$A' init '$u'" \
+		--stdin "$recs" -- "$A" -C "$u" append --stdin)
+	t=$(checked "$t" "$u" "$n")
+	b=FAILED
+	[ "$t" = FAILED ] || b=$(bpr "$u" "$EMPTY_A" "$n")
+	row --id 1b --name "batch append unsigned N=$n" --unit rec/s \
+		--value "$(per "$n" "$t")" --ref "$(per "$n" "$tf")" --target 'ratio>=1' \
+		--cmd "annal append --stdin <$n records" \
+		--ref-cmd "git -c core.fsync=all -c core.fsyncMethod=fsync fast-import <the same $n records as annal's commits (bench/gen.py fast-import)"
+	row --id 1c --name "bytes/record unsigned N=$n" --unit B/rec \
+		--value "$b" --ref "$bf" --target 'ratio<=1.2' \
+		--cmd "du -sb objects after 1b, minus an empty repository's" \
+		--ref-cmd "the same for fast-import's repository"
+	b=FAILED
+	[ "$(count "$s")" != "$n" ] || b=$(bpr "$s" "$EMPTY_A" "$n")
+	row --id 1d --name "bytes/record signed N=$n" --unit B/rec \
+		--value "$b" --ref "$bf" \
+		--cmd "du -sb objects after 1a, minus an empty repository's" \
+		--ref-cmd "fast-import's unsigned repository (1c)" \
+		--note "no target: fast-import (git 2.39) cannot write signed commits"
+
+	say "[4] verify, N=$n"
+	# without the logs of 1a and 1b there is nothing to verify
+	sok=no uok=no t=FAILED tg='' note=''
+	[ "$(count "$s")" != "$n" ] || sok=yes
+	[ "$(count "$u")" != "$n" ] || uok=yes
+	if [ $sok = yes ]; then
+		t=$(m --runs "$BENCH_RUNS" -- "$A" -C "$s" verify)
+		# git runs ssh-keygen per commit: time the newest 200 records only
+		tg=$(m --runs "$BENCH_RUNS" -- git --git-dir="$s" \
+			-c gpg.ssh.allowedSignersFile="$tmp/allowed_signers" \
+			log --show-signature -n 200 refs/audit/main)
+	else
+		note="not run: 1a made no log"
+	fi
+	row --id 4a --name "verify signed N=$n" --unit rec/s \
+		--value "$(per "$n" "$t")" --ref "$(calc "$CORES * $VERIFY")" \
+		--target 'ratio>=0.80' --cmd "annal verify  (the signed log of 1a)" \
+		--ref-cmd "$CORES cores x bench/machine Ed25519 verifications/s" \
+		--note "$note"
+	row --id 4b --name "verify signed N=$n vs git" --unit rec/s \
+		--value "$(per "$n" "$t")" --ref "$(per 200 "$tg")" \
+		--cmd "annal verify  (as 4a)" \
+		--ref-cmd "git -c gpg.ssh.allowedSignersFile=F log --show-signature -n 200 refs/audit/main (its rate over those 200)"
+	t=FAILED tf='' note=''
+	if [ $uok = yes ]; then
+		tf=$(m --runs "$BENCH_RUNS" -- git --git-dir="$u" fsck --full)
+		t=$(m --runs "$BENCH_RUNS" -- "$A" -C "$u" verify)
+	else
+		note="not run: 1b made no log"
+	fi
+	row --id 4c --name "verify unsigned N=$n (time)" --unit s --value "$t" \
+		--ref "$tf" --target 'ratio<1' --cmd "annal verify  (the unsigned log of 1b)" \
+		--ref-cmd "git fsck --full  (the same repository)" --note "$note"
+	if [ "$n" = "$max" ]; then
+		how="/usr/bin/time -f %M"
+		[ -x /usr/bin/time ] || how="getrusage(RUSAGE_CHILDREN).ru_maxrss of"
+		r=FAILED rf='' note=''
+		if [ $sok = yes ]; then
+			r=$(T rss -- "$A" -C "$s" verify) || r=FAILED
+			rf=$(T rss -- git --git-dir="$s" fsck --full) || rf=FAILED
+		else
+			note="not run: 1a made no log"
+		fi
+		row --id 4d --name "verify peak RSS N=$n" --unit KiB --value "$r" \
+			--ref "$rf" --target 'value<=65536' \
+			--cmd "$how annal verify  (the signed log of 1a)" \
+			--ref-cmd "$how git fsck --full  (no target)" --note "$note"
+	fi
+	# keep the largest signed log for the queries
+	[ "$n" = "$max" ] || rm -rf "$s"
+	rm -rf "$u" "$f" "$tmp/fi-$n.stream" "$recs"
+done
+
+# --- 5 queries on the largest log ---------------------------------------
+s=$tmp/s-$max.git
+q=$BENCH_QUERY_RUNS
+say "[5] queries on the $max-record signed log"
+# A batch shares one ts: append the newest 100 records one by one, as a
+# live log grows, so that they have times of their own.
+n=$((max + 100))
+since=FAILED got='?' ok=yes
+# without the batch of 1a there is no log to query
+qnote=''
+[ "$(count "$s")" = "$max" ] || {
+	say "no $max-record log: skipping the queries"
+	ok=no qnote="not run: 1a made no $max-record log"
+}
+if [ $ok = yes ] && "$PY" - "$A" "$s" "$K" "$tmp/tail.ndjson" <<'PY'
+import subprocess, sys
+a, repo, key, path = sys.argv[1:5]
+with open(path) as f:
+    for line in f:
+        subprocess.run([a, "-C", repo, "append", "--sign-key", key,
+                        "--json", line.strip()], check=True,
+                       stdout=subprocess.DEVNULL)
+PY
+then
+	since=$("$A" -C "$s" log -n 100 --format jsonl | tail -n 1 |
+		"$PY" -c 'import json, sys; print(json.load(sys.stdin)["ts"])') ||
+		since=FAILED
+	got=$("$A" -C "$s" log --since "$since" --format oneline | wc -l)
+fi
+t=FAILED
+[ "$since" = FAILED ] || t=$(m --runs "$q" -- "$A" -C "$s" log --since "$since")
+tg=''
+[ $ok = no ] || tg=$(m --runs "$q" -- git --git-dir="$s" log --format=%B -n 100 refs/audit/main)
+row --id 5a --name "log --since (newest 100) N=$n" --unit s --value "$t" \
+	--ref "$tg" --target 'value<=0.010' \
+	--cmd "annal log --since <ts of the 100th newest record: $since>  (prints $got records)" \
+	--ref-cmd "git log --format=%B -n 100 refs/audit/main" \
+	--note "$qnote"
+t=FAILED
+[ $ok = no ] || t=$(m --runs "$q" -- "$A" -C "$s" log -n 20)
+tg=''
+[ $ok = no ] || tg=$(m --runs "$q" -- git --git-dir="$s" log --format=%B -n 20 refs/audit/main)
+row --id 5b --name "log -n 20 N=$n" --unit s --value "$t" --ref "$tg" \
+	--target 'value<=0.010' --cmd "annal log -n 20" \
+	--ref-cmd "git log --format=%B -n 20 refs/audit/main" \
+	--note "$qnote"
+x=$((n / 2))
+t=FAILED
+[ $ok = no ] || t=$(m --runs "$q" -- "$A" -C "$s" log --from-seq $x --to-seq $((x + 99)))
+tg=''
+[ $ok = no ] || tg=$(m --runs "$q" -- git --git-dir="$s" log --format=%B \
+	--skip=$((n - x - 99)) -n 100 refs/audit/main)
+row --id 5c --name "log --from-seq (100, middle) N=$n" --unit s --value "$t" \
+	--ref "$tg" --target 'value<=0.050' \
+	--cmd "annal log --from-seq $x --to-seq $((x + 99))" \
+	--ref-cmd "git log --format=%B --skip=$((n - x - 99)) -n 100 refs/audit/main" \
+	--note "$qnote"
+t=FAILED
+[ $ok = no ] || t=$(m --runs "$BENCH_RUNS" -- "$A" -C "$s" log --format jsonl)
+tg=''
+[ $ok = no ] || tg=$(m --runs "$BENCH_RUNS" -- git --git-dir="$s" log --format=%B refs/audit/main)
+row --id 5d --name "log --format jsonl (all) N=$n" --unit rec/s \
+	--value "$(per "$n" "$t")" --ref "$(per "$n" "$tg")" --target 'ratio>=0.50' \
+	--cmd "annal log --format jsonl" \
+	--ref-cmd "git log --format=%B refs/audit/main" \
+	--note "$qnote"
+rm -rf "$s"
+
+# --- 2 single append ---------------------------------------------------
+say "[2] single append: $BENCH_SINGLE signed appends by annal and by git, alternating"
+sa=$tmp/single-annal.git sg=$tmp/single-git.git
+signed_repo "$sa" || say "cannot make a signed log"
+git init -q --bare "$sg"
+git --git-dir="$sg" symbolic-ref HEAD refs/audit/main
+c=$(git --git-dir="$sg" -c gpg.format=ssh -c user.signingkey="$K" \
+	commit-tree -S -m setup 4b825dc642cb6eb9a060e54bf8d69288fbee4904)
+git --git-dir="$sg" update-ref HEAD "$c"
+# shellcheck disable=SC2046 # two words: annal's and git's medians
+set -- $(T single --annal "$A" --annal-repo "$sa" --git-repo "$sg" --key "$K" \
+	--records "$tmp/single.ndjson" --count "$BENCH_SINGLE" || echo FAILED FAILED)
+t=$1 tg=$2
+row --id 2a --name "single append signed (per call)" --unit s --value "$t" \
+	--ref "$tg" --target 'ratio<=1' \
+	--cmd "annal append --sign-key K --json RECORD  (a process per record; median of $BENCH_SINGLE calls)" \
+	--ref-cmd "git -c core.fsync=all -c core.fsyncMethod=fsync -c gpg.format=ssh -c user.signingkey=K commit-tree -S -p HEAD -m MSG EMPTYTREE && git -c core.fsync=all -c core.fsyncMethod=fsync update-ref HEAD NEW OLD  (MSG: summary and the same record)"
+GITRATE=$(per 1 "$tg")
+t=$(m --runs "$q" -- "$A" --version)
+te=$(m --runs "$q" -- "$EMPTY")
+row --id 2b --name "floor: process start" --unit s --value "$t" --ref "$te" \
+	--cmd "annal --version" \
+	--ref-cmd "bench/empty.c (int main(void) { return 0; }), the harness's own floor"
+rm -rf "$sa" "$sg"
+
+# --- 3 streaming append ------------------------------------------------
+say "[3] streaming append"
+cmd="annal append --stdin --stream --sign-key K, fed a line per id by bench/timing.py stream ($BENCH_STREAM records a run)"
+refcmd="1 / the git plumbing time per record of 2a"
+if "$A" append -h 2>/dev/null | grep -q -e '--stream'; then
+	st=$tmp/stream.git
+	r=FAILED
+	if signed_repo "$st"; then
+		r=$(T stream --annal "$A" --repo "$st" --key "$K" \
+			--records "$tmp/stream.ndjson" --count "$BENCH_STREAM" \
+			--runs "$BENCH_RUNS") || r=FAILED
+		r=$(checked "$r" "$st" $((BENCH_STREAM * BENCH_RUNS + 1)))
+	fi
+	row --id 3 --name "streaming append signed" --unit rec/s --value "$r" \
+		--ref "$GITRATE" --target 'ratio>=20' --cmd "$cmd" --ref-cmd "$refcmd"
+	rm -rf "$st"
+else
+	row --id 3 --name "streaming append signed" --unit rec/s --ref "$GITRATE" \
+		--target 'ratio>=20' --na "n/a (not implemented)" --cmd "$cmd" \
+		--ref-cmd "$refcmd"
+fi
+
+# --- 6 contention -------------------------------------------------------
+say "[6] $WRITERS concurrent writers x $EACH appends, and 1 writer ($BENCH_RUNS runs)"
+c=$tmp/contend.git
+signed_repo "$c" || say "cannot make a signed log"
+off=0 fails=0 ones='' eights='' i=0
+last() { echo "$1" | awk '{ print $NF }'; }
+while [ $i -lt "$BENCH_RUNS" ]; do
+	# shellcheck disable=SC2046 # two words: records/s and failures
+	set -- $(T contend --annal "$A" --repo "$c" --key "$K" \
+		--records "$tmp/contend.ndjson" --writers 1 --each $EACH --offset $off)
+	ones="$ones $1" fails=$((fails + $2)) off=$((off + EACH))
+	# shellcheck disable=SC2046
+	set -- $(T contend --annal "$A" --repo "$c" --key "$K" \
+		--records "$tmp/contend.ndjson" --writers $WRITERS --each $EACH --offset $off)
+	eights="$eights $1" fails=$((fails + $2)) off=$((off + WRITERS * EACH))
+	i=$((i + 1))
+	say "  run $i/$BENCH_RUNS: 1 writer $(last "$ones") rec/s, $WRITERS writers $(last "$eights") rec/s"
+done
+med() { echo "$1" | tr ' ' '\n' | sed '/^$/d' | sort -g |
+	awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+total=$((BENCH_RUNS * (EACH + WRITERS * EACH)))
+fail=''
+[ $fails = 0 ] || fail="$fails of $total appends failed"
+# every acknowledged append is in the log, and the log verifies
+have=$(count "$c")
+[ "$have" = $((total + 1 - fails)) ] ||
+	fail="${fail:+$fail, }$have records, expected $((total + 1 - fails))"
+"$A" -C "$c" verify >/dev/null 2>&1 || fail="${fail:+$fail, }verify failed"
+row --id 6 --name "$WRITERS writers x $EACH appends (aggregate)" --unit rec/s \
+	--value "$(med "$eights")" --ref "$(med "$ones")" --target 'ratio>=0.80' \
+	${fail:+--fail "$fail"} \
+	--cmd "$WRITERS concurrent loops of $EACH 'annal append --sign-key K --json RECORD' on one log; all must exit 0" \
+	--ref-cmd "1 loop of $EACH such appends on the same log"
+
+# --- 7 maintenance ------------------------------------------------------
+say "[7] maintenance on the log of $have single appends"
+p=$tmp/pack.git
+before=$(bpr "$c" "$EMPTY_A" "$have")
+tg=$(m --runs "$BENCH_RUNS" --setup "rm -rf '$p' && cp -a '$c' '$p'" -- \
+	git -c core.fsync=all -c core.fsyncMethod=fsync --git-dir="$p" repack -a -d -q)
+bg=$(bpr "$p" "$EMPTY_A" "$have")
+note="before packing: $(printf '%.0f' "$before") B/rec"
+if "$A" --list-cmds 2>/dev/null | grep -qx pack; then
+	t=$(m --runs "$BENCH_RUNS" --setup "rm -rf '$p' && cp -a '$c' '$p'" -- \
+		"$A" -C "$p" pack)
+	b=FAILED
+	if [ "$t" != FAILED ]; then
+		if "$A" -C "$p" verify >/dev/null 2>&1; then
+			b=$(bpr "$p" "$EMPTY_A" "$have")
+		else
+			say "annal verify fails after annal pack"; t=FAILED
+		fi
+	fi
+	na=''
+else
+	t='' b='' na="n/a (not implemented)"
+fi
+row --id 7a --name "pack after $have appends (time)" --unit s --value "$t" \
+	--ref "$tg" ${na:+--na "$na"} --cmd "annal pack  (then annal verify)" \
+	--ref-cmd "git -c core.fsync=all -c core.fsyncMethod=fsync repack -a -d"
+row --id 7b --name "pack after $have appends (size)" --unit B/rec --value "$b" \
+	--ref "$bg" ${na:+--na "$na"} --note "$note" \
+	--cmd "du -sb objects after annal pack, minus an empty repository's" \
+	--ref-cmd "the same after git repack -a -d"
+rm -rf "$c" "$p"
+
+# --- the report ---------------------------------------------------------
+end=$(date +%s)
+mkdir -p "$BENCH_RESULTS"
+day=$(date -u +%Y-%m-%d)
+out=$BENCH_RESULTS/$day.txt
+i=2
+while [ -e "$out" ]; do out=$BENCH_RESULTS/$day.$i.txt; i=$((i + 1)); done
+{
+	echo "annal benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $((end - start)) s"
+	echo "annal:   $("$A" --version) ($from)"
+	echo "git:     $(git --version | sed 's/^git version //'), $(uname -sr)"
+	echo "machine: $CORES cores, ${CPU:-unknown CPU}, ${MEM:-? memory}, $FS ($FSTYPE) for $tmp"
+	echo "limits:  Ed25519 sign $SIGN/s and verify $VERIFY/s per core, SHA-256 $SHA MB/s, durable file create $DURABLE ms"
+	echo "load:    $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') at the end (1, 5, 15 min averages)"
+	echo "runs:    BENCH_SIZES=\"$BENCH_SIZES\" BENCH_RUNS=$BENCH_RUNS BENCH_QUERY_RUNS=$q BENCH_SINGLE=$BENCH_SINGLE BENCH_STREAM=$BENCH_STREAM; every figure is a median"
+	echo
+	T report "$tsv"
+	if [ -s "$BENCH_ERRLOG" ]; then
+		echo
+		echo "Errors (each FAILED figure is a command that did not exit 0):"
+		sed 's/^/  /' "$BENCH_ERRLOG"
+	fi
+} >"$out"
+cat "$out"
+say "wrote $out"
