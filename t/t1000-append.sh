@@ -17,29 +17,6 @@ fi
 ANNAL_REPO="$TRASH_DIRECTORY/repo.git"
 export ANNAL_REPO
 
-# check_field COMMIT PATH JSON: the record's value at PATH is JSON.
-check_field () {
-	echo "$3" >expect.field &&
-	annal_record repo.git "$1" >rec.field &&
-	json_get "$2" <rec.field >actual.field &&
-	test_cmp expect.field actual.field
-}
-
-# check_no_field COMMIT PATH: the record has nothing at PATH.
-check_no_field () {
-	annal_record repo.git "$1" >rec.field &&
-	test_must_fail json_get "$2" <rec.field 2>/dev/null
-}
-
-# refs_unchanged CMD...: CMD must not change any ref of the repository.
-refs_snapshot () {
-	git -C repo.git for-each-ref >refs.before
-}
-refs_unchanged () {
-	git -C repo.git for-each-ref >refs.after &&
-	test_cmp refs.before refs.after
-}
-
 test_expect_success 'setup' '
 	annal_repo_init
 '

@@ -16,24 +16,6 @@ fi
 ANNAL_REPO="$TRASH_DIRECTORY/repo.git"
 export ANNAL_REPO
 
-check_field () {
-	echo "$3" >expect.field &&
-	annal_record repo.git "$1" >rec.field &&
-	json_get "$2" <rec.field >actual.field &&
-	test_cmp expect.field actual.field
-}
-
-refs_snapshot () {
-	git -C repo.git for-each-ref >refs.before &&
-	git -C repo.git rev-list --count --all >count.before
-}
-refs_unchanged () {
-	git -C repo.git for-each-ref >refs.after &&
-	test_cmp refs.before refs.after &&
-	git -C repo.git rev-list --count --all >count.after &&
-	test_cmp count.before count.after
-}
-
 # batch_rejected LINE-NUMBER [OPTION...] <INPUT: exit 2, one error line
 # naming stdin line LINE-NUMBER, nothing printed or appended.
 batch_rejected () {

@@ -17,18 +17,6 @@ fi
 ANNAL_REPO="$TRASH_DIRECTORY/repo.git"
 export ANNAL_REPO
 
-check_field () {
-	echo "$3" >expect.field &&
-	annal_record repo.git "$1" >rec.field &&
-	json_get "$2" <rec.field >actual.field &&
-	test_cmp expect.field actual.field
-}
-
-check_no_field () {
-	annal_record repo.git "$1" >rec.field &&
-	test_must_fail json_get "$2" <rec.field 2>/dev/null
-}
-
 # secret_nowhere STRING: STRING is in no file of the repository and in no
 # object, loose or packed (objects are read back through git).
 secret_nowhere () {

@@ -581,6 +581,33 @@ test_seq () {
 
 # ---- annal helpers ---------------------------------------------------------
 
+# check_field COMMIT PATH JSON: in repo.git, the record's value at PATH is JSON.
+check_field () {
+	echo "$3" >expect.field &&
+	annal_record repo.git "$1" >rec.field &&
+	json_get "$2" <rec.field >actual.field &&
+	test_cmp expect.field actual.field
+}
+
+# check_no_field COMMIT PATH: the record has nothing at PATH.
+check_no_field () {
+	annal_record repo.git "$1" >rec.field &&
+	test_must_fail json_get "$2" <rec.field 2>/dev/null
+}
+
+# refs_snapshot, then refs_unchanged: no ref of repo.git moved and no
+# commit became reachable in between.
+refs_snapshot () {
+	git -C repo.git for-each-ref >refs.before &&
+	git -C repo.git rev-list --count --all >count.before
+}
+refs_unchanged () {
+	git -C repo.git for-each-ref >refs.after &&
+	test_cmp refs.before refs.after &&
+	git -C repo.git rev-list --count --all >count.after &&
+	test_cmp count.before count.after
+}
+
 # annal_repo_init [PATH]: a fresh annal repository (default repo.git).
 annal_repo_init () {
 	annal init "${1:-repo.git}" >/dev/null
