@@ -637,7 +637,6 @@ struct key_window {
 int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 {
 	annal_buf refname = ANNAL_BUF_INIT;
-	git_odb_object *obj = NULL;
 	annal_record *rec = NULL;
 	struct key_window *w = NULL, *nw;
 	unsigned char (*keys)[32] = NULL;
@@ -657,11 +656,7 @@ int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 	for (has = 1; has;) {
 		const cJSON *signing;
 
-		if ((error = store_read(&obj, repo, &cur)) < 0 ||
-		    (error = record_from_commit(&rec, &cur, git_odb_object_data(obj),
-						git_odb_object_size(obj))) < 0 ||
-		    (error = store_commit_parent(&cur, &has, git_odb_object_data(obj),
-						 git_odb_object_size(obj))) < 0)
+		if ((error = store_read_record(&rec, NULL, &cur, &has, repo, log, &cur)) < 0)
 			goto out;
 		if ((signing = annal_json_get(rec->obj, "signing"))) {
 			if ((error = trust_parse_signing(&keys, &n, signing)) < 0)
@@ -678,8 +673,6 @@ int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 		}
 		annal_record_free(rec);
 		rec = NULL;
-		git_odb_object_free(obj);
-		obj = NULL;
 	}
 	/* oldest first: open a window where a key appears, close it where it goes */
 	for (i = nstates; i-- > 0;) {
@@ -732,7 +725,6 @@ out:
 	free(keys);
 	free(w);
 	annal_record_free(rec);
-	git_odb_object_free(obj);
 	annal_buf_dispose(&refname);
 	return error;
 }

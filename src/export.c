@@ -116,17 +116,8 @@ static int collect(struct collected *c, annal_repo *repo, const char *log,
 	for (has = 1; has;) {
 		const cJSON *signing;
 
-		if ((error = store_read(&obj, repo, &cur)) < 0 ||
-		    (error = record_from_commit(&rec, &cur, git_odb_object_data(obj),
-						git_odb_object_size(obj))) < 0 ||
-		    (error = store_commit_parent(&parent, &has, git_odb_object_data(obj),
-						 git_odb_object_size(obj))) < 0) {
-			char hex[41];
-			error = annal_error_set(ANNAL_ECORRUPT, "log '%s': record %s: %s; run 'annal verify'",
-						log, git_oid_tostr(hex, sizeof(hex), &cur),
-						annal_error_last()->message);
+		if ((error = store_read_record(&rec, &obj, &parent, &has, repo, log, &cur)) < 0)
 			goto out;
-		}
 		if (!c->head_seq)
 			c->head_seq = rec->seq;
 		if (f && filter_exhausted(f, rec))

@@ -329,6 +329,43 @@ int store_commit_parent(git_oid *out, int *has_parent, const char *data, size_t 
 	return 0;
 }
 
+int store_read_record(annal_record **rec, git_odb_object **obj, git_oid *parent, int *has_parent,
+		      annal_repo *repo, const char *log, const git_oid *id)
+{
+	git_odb_object *o = NULL;
+	git_oid at;
+	char hex[41];
+	int error;
+
+	*rec = NULL;
+	git_oid_cpy(&at, id);
+	if ((error = store_read(&o, repo, &at)) < 0)
+		goto fail;
+	if (git_odb_object_type(o) != GIT_OBJECT_COMMIT) {
+		error = annal_error_set(ANNAL_ECORRUPT, "not a commit");
+		goto fail;
+	}
+	if ((error = record_from_commit(rec, &at, git_odb_object_data(o), git_odb_object_size(o))) < 0 ||
+	    (error = store_commit_parent(parent, has_parent, git_odb_object_data(o),
+					 git_odb_object_size(o))) < 0)
+		goto fail;
+	if (obj)
+		*obj = o;
+	else
+		git_odb_object_free(o);
+	return 0;
+fail:
+	annal_record_free(*rec);
+	*rec = NULL;
+	git_odb_object_free(o);
+	git_oid_tostr(hex, sizeof(hex), &at);
+	if (log)
+		return annal_error_set(ANNAL_ECORRUPT, "log '%s': record %s: %s; run 'annal verify'",
+				       log, hex, annal_error_last()->message);
+	return annal_error_set(ANNAL_ECORRUPT, "record %s: %s; run 'annal verify'", hex,
+			       annal_error_last()->message);
+}
+
 static int strcmp_p(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

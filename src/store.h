@@ -5,6 +5,8 @@
 #include "annal.h"
 #include "buf.h"
 
+typedef struct annal_record annal_record;
+
 #define ANNAL_REF_PREFIX "refs/audit/"
 
 struct annal_repo {
@@ -51,6 +53,16 @@ int store_batch_flush(annal_repo *repo, const git_oid *ids, size_t n);
 #define STORE_LOCKED 2
 int store_cas(annal_repo *repo, const char *refname, const git_oid *new_id,
 	      const git_oid *old_id, const char *reflog);
+
+/*
+ * Read the record stored at id: the record, its first parent
+ * (*has_parent = 0 for a log's first record) and, when obj is not NULL,
+ * the commit object itself.  parent may alias id.  ANNAL_ECORRUPT, naming
+ * the record (and the log, when given) and pointing to verify, when the
+ * object is missing or holds no record.  The one read every walk uses.
+ */
+int store_read_record(annal_record **rec, git_odb_object **obj, git_oid *parent, int *has_parent,
+		      annal_repo *repo, const char *log, const git_oid *id);
 
 /* The first parent of a commit read from raw data; 0 if a root. */
 int store_commit_parent(git_oid *out, int *has_parent, const char *data, size_t len);

@@ -377,7 +377,6 @@ void trust_dispose(struct trust *t)
 
 int trust_keys_at(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const git_oid *head)
 {
-	git_odb_object *obj = NULL;
 	annal_record *rec = NULL;
 	git_oid cur;
 	int has = 1, error = 0;
@@ -388,11 +387,7 @@ int trust_keys_at(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const
 	while (has) {
 		const cJSON *signing;
 
-		if ((error = store_read(&obj, repo, &cur)) < 0 ||
-		    (error = record_from_commit(&rec, &cur, git_odb_object_data(obj),
-						git_odb_object_size(obj))) < 0 ||
-		    (error = store_commit_parent(&cur, &has, git_odb_object_data(obj),
-						 git_odb_object_size(obj))) < 0)
+		if ((error = store_read_record(&rec, NULL, &cur, &has, repo, NULL, &cur)) < 0)
 			goto out;
 		if ((signing = annal_json_get(rec->obj, "signing"))) {
 			if ((error = trust_parse_signing(keys, n, signing)) < 0)
@@ -402,11 +397,8 @@ int trust_keys_at(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const
 		}
 		annal_record_free(rec);
 		rec = NULL;
-		git_odb_object_free(obj);
-		obj = NULL;
 	}
 out:
 	annal_record_free(rec);
-	git_odb_object_free(obj);
 	return error;
 }

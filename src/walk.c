@@ -85,37 +85,14 @@ out:
 /* The next record along the chain, newest first, unfiltered. */
 static int step(annal_record **out, annal_walk *w)
 {
-	git_odb_object *obj = NULL;
-	char hex[41];
-	git_oid id;
 	int error;
 
 	if (!w->has_next)
 		return ANNAL_ITEROVER;
-	git_oid_cpy(&id, &w->next);
-	if ((error = store_read(&obj, w->repo, &id)) < 0)
-		goto fail;
-	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
-		error = annal_error_set(ANNAL_ECORRUPT, "not a commit");
-		goto fail;
-	}
-	if ((error = record_from_commit(out, &id, git_odb_object_data(obj),
-					git_odb_object_size(obj))) < 0 ||
-	    (error = store_commit_parent(&w->next, &w->has_next,
-					 git_odb_object_data(obj),
-					 git_odb_object_size(obj))) < 0) {
-		annal_record_free(*out);
-		*out = NULL;
-		goto fail;
-	}
-	git_odb_object_free(obj);
-	return 0;
-fail:
-	git_odb_object_free(obj);
-	w->has_next = 0;
-	return annal_error_set(ANNAL_ECORRUPT, "log '%s': record %s: %s; run 'annal verify'",
-			       w->log, git_oid_tostr(hex, sizeof(hex), &id),
-			       annal_error_last()->message);
+	if ((error = store_read_record(out, NULL, &w->next, &w->has_next, w->repo, w->log,
+				       &w->next)) < 0)
+		w->has_next = 0;
+	return error;
 }
 
 /* The next matching record, newest first. */
