@@ -214,6 +214,24 @@ for n in $BENCH_SIZES; do
 		--cmd "du -sb objects after 1a, minus an empty repository's" \
 		--ref-cmd "fast-import's unsigned repository (1c)" \
 		--note "no target: fast-import (git 2.39) cannot write signed commits"
+	if [ "$n" = "$max" ]; then
+		# a batch is processed as it is read: memory must not grow with it
+		r=FAILED rf=''
+		rm -rf "$tmp/rss.git" "$tmp/rss-f.git" &&
+		"$A" init "$tmp/rss.git" >/dev/null &&
+		r=$(T rss --stdin "$recs" -- "$A" -C "$tmp/rss.git" append --stdin \
+			--sign-key "$K") || r=FAILED
+		git init -q --bare "$tmp/rss-f.git" &&
+		rf=$(T rss --stdin "$tmp/fi-$n.stream" -- git --git-dir="$tmp/rss-f.git" \
+			fast-import --quiet) ||
+			rf=FAILED
+		rm -rf "$tmp/rss.git" "$tmp/rss-f.git"
+		row --id 1e --name "batch append peak RSS N=$n" --unit KiB --value "$r" \
+			--ref "$rf" \
+			--cmd "/usr/bin/time -f %M annal append --stdin --sign-key K <$n records" \
+			--ref-cmd "the same for git fast-import (1b's reference)" \
+			--note "no target: what the batch holds is 32 bytes a record"
+	fi
 
 	say "[4] verify, N=$n"
 	# without the logs of 1a and 1b there is nothing to verify

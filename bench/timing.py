@@ -109,11 +109,11 @@ def cmd_rss(a):
     gnu_time = "/usr/bin/time"
     if os.access(gnu_time, os.X_OK):
         with tempfile.NamedTemporaryFile("r") as tf:
-            run_once([gnu_time, "-f", "%M", "-o", tf.name] + a.cmd)
+            run_once([gnu_time, "-f", "%M", "-o", tf.name] + a.cmd, a.stdin)
             kib = int(tf.read().strip().splitlines()[-1])
     else:
         import resource
-        run_once(a.cmd)
+        run_once(a.cmd, a.stdin)
         kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(kib)
 
@@ -354,6 +354,7 @@ def main():
     p.add_argument("cmd", nargs=argparse.REMAINDER)
 
     p = sub.add_parser("rss")
+    p.add_argument("--stdin", help="file to feed the command's standard input")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
 
     p = sub.add_parser("single")

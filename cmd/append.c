@@ -94,36 +94,75 @@ static int is_blank(const char *s, size_t len)
 	return 1;
 }
 
-/* Read NDJSON: every line parsed and merged before anything is written. */
-static int read_stdin(struct batch *b, const annal_draft *common, size_t *bad_line)
-{
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t len;
-	annal_draft *d = NULL;
-	int error = 0;
+/*
+ * --stdin: NDJSON, a draft a line, handed to the library as it asks for
+ * them; it keeps nothing of a batch but its ids until the batch lands.
+ */
+struct stdin_reader {
+	const annal_draft *common;
+	char *line;
+	size_t cap;
+	size_t lineno;		/* the line of the last draft given */
+	size_t given;
+	size_t bad_line;	/* a line that is not a draft */
+	int read_error;
+};
 
-	while ((len = getline(&line, &cap, stdin)) >= 0) {
-		lineno++;
-		if (is_blank(line, (size_t)len))
+static int next_line(annal_draft **out, void *payload)
+{
+	struct stdin_reader *r = payload;
+	annal_draft *d = NULL;
+	ssize_t len;
+	int error;
+
+	while ((len = getline(&r->line, &r->cap, stdin)) >= 0) {
+		r->lineno++;
+		if (is_blank(r->line, (size_t)len))
 			continue;
-		*bad_line = lineno;
-		if ((error = annal_draft_from_json(&d, line, (size_t)len)) < 0 ||
-		    (error = annal_draft_merge(d, common)) < 0)
-			goto out;
-		if ((error = batch_push(b, d, lineno)) < 0)
-			goto out;
-		d = NULL;
+		if ((error = annal_draft_from_json(&d, r->line, (size_t)len)) < 0 ||
+		    (error = annal_draft_merge(d, r->common)) < 0) {
+			annal_draft_free(d);
+			r->bad_line = r->lineno;
+			return error;
+		}
+		*out = d;
+		r->given++;
+		return 0;
 	}
-	*bad_line = 0;
 	if (ferror(stdin)) {
-		fputs("annal: error: cannot read standard input\n", stderr);
-		error = ANNAL_ERROR;
+		r->read_error = 1;
+		return ANNAL_ERROR;
 	}
-out:
-	annal_draft_free(d);
-	free(line);
-	return error;
+	return ANNAL_ITEROVER;
+}
+
+static int print_id(const char *id, void *payload)
+{
+	(void)payload;
+	return puts(id) < 0 ? ANNAL_ERROR : 0;
+}
+
+static int append_stdin(annal_repo *repo, const annal_append_options *opts,
+			const annal_draft *common)
+{
+	struct stdin_reader r = { common, NULL, 0, 0, 0, 0, 0 };
+	size_t bad = (size_t)-1;
+	char where[48];
+	int error, status = 0;
+
+	error = annal_log_append_from(repo, opts, next_line, &r, print_id, NULL, &bad);
+	if (error < 0 && r.read_error) {
+		fprintf(stderr, "annal: error: cannot read standard input: %s\n", strerror(errno));
+		status = error_status(ANNAL_ERROR);
+	} else if (error < 0 && (r.bad_line || (r.given && bad == r.given - 1))) {
+		/* drafts are checked as they are read: a bad one is the last */
+		snprintf(where, sizeof(where), "stdin line %zu", r.lineno);
+		status = report_error_at(error, where);
+	} else if (error < 0) {
+		status = report_error(error);
+	}
+	free(r.line);
+	return status;
 }
 
 /*
@@ -280,11 +319,9 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_END()
 	};
 	annal_append_options opts = ANNAL_APPEND_OPTIONS_INIT;
-	struct batch b = { NULL, NULL, 0 };
 	annal_draft *common = NULL, *d = NULL;
 	annal_key *signer = NULL;
-	char (*ids)[41] = NULL;
-	size_t i, bad = (size_t)-1, bad_line = 0;
+	char ids[1][41];
 	int error = 0, status = 0;
 
 	argc = parse_options(argc, argv, options, append_usage);
@@ -313,54 +350,25 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		goto out;
 	}
 	if (use_stdin) {
-		if ((error = read_stdin(&b, common, &bad_line)) < 0) {
-			if (bad_line && annal_error_last()) {
-				char where[48];
-				snprintf(where, sizeof(where), "stdin line %zu", bad_line);
-				status = report_error_at(error, where);
-				goto out;
-			}
-			status = error_status(error);
-			goto out;
-		}
-	} else {
-		if (json) {
-			if ((error = annal_draft_from_json(&d, json, strlen(json))) < 0 ||
-			    (error = annal_draft_merge(d, common)) < 0)
-				goto fail;
-		} else {
-			d = common;
-			common = NULL;
-		}
-		if ((error = batch_push(&b, d, 0)) < 0)
-			goto fail;
-		d = NULL;
-	}
-	if (!b.n)
+		status = append_stdin(ctx->repo, &opts, common);
 		goto out;
-	if (!(ids = calloc(b.n, sizeof(*ids)))) {
-		error = ANNAL_ENOMEM;
-		goto fail;
 	}
-	error = annal_log_append(ctx->repo, &opts, b.drafts, b.n, ids, &bad);
-	if (error < 0) {
-		if (use_stdin && bad < b.n) {
-			char where[48];
-			snprintf(where, sizeof(where), "stdin line %zu", b.lines[bad]);
-			status = report_error_at(error, where);
-			goto out;
-		}
-		goto fail;
+	if (json) {
+		if ((error = annal_draft_from_json(&d, json, strlen(json))) < 0 ||
+		    (error = annal_draft_merge(d, common)) < 0)
+			goto fail;
+	} else {
+		d = common;
+		common = NULL;
 	}
-	for (i = 0; i < b.n; i++)
-		puts(ids[i]);
+	if ((error = annal_log_append(ctx->repo, &opts, &d, 1, ids, NULL)) < 0)
+		goto fail;
+	puts(ids[0]);
 	goto out;
 fail:
 	status = report_error(error);
 out:
-	free(ids);
 	annal_key_free(signer);
-	batch_clear(&b);
 	annal_draft_free(d);
 	annal_draft_free(common);
 	string_list_clear(&fo.fields);

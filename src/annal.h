@@ -170,6 +170,22 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 		     annal_draft *const *drafts, size_t n, char (*ids_out)[41],
 		     size_t *bad_index);
 
+/*
+ * The same for a batch of any length, taken a draft at a time: next()
+ * gives 0 and a draft (which the library takes over), ANNAL_ITEROVER
+ * after the last, or an error that abandons the batch.  Drafts are
+ * checked and turned into commits as they come, so memory does not grow
+ * with the batch (32 bytes a record); nothing is visible until the whole
+ * batch has landed.  Then emit() (when not NULL) receives each record's
+ * id, in order.  A draft that fails validation is ANNAL_EINVALID with its
+ * index (counting from 0 in the order next() gave them) in *bad_index.
+ */
+typedef int (*annal_draft_next_fn)(annal_draft **out, void *payload);
+typedef int (*annal_id_fn)(const char *id, void *payload);
+int annal_log_append_from(annal_repo *repo, const annal_append_options *opts,
+			  annal_draft_next_fn next, void *next_payload,
+			  annal_id_fn emit, void *emit_payload, size_t *bad_index);
+
 typedef struct {
 	const char *log;		/* default "main" */
 	const annal_key *signer;	/* a key the log trusts now */

@@ -5,6 +5,7 @@
  * once, so it lands whole or not at all.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "append.h"
 #include "chain.h"
+#include "packw.h"
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
@@ -288,182 +290,716 @@ static int signing_rules(int *sign, cJSON **genesis, annal_repo *repo, const cha
 	return 0;
 }
 
-static int append_records(annal_repo *repo, const annal_append_options *opts,
-			  annal_draft *const *drafts, size_t n, char (*ids_out)[41],
-			  size_t *bad_index, enum record_mode mode, int sign_if_signed)
+/*
+ * Ids of the log, read from its head down only as far as lookups need
+ * (a correction names a recent record, as a rule), kept in a hash set.
+ */
+struct idset {
+	git_oid *v;		/* open addressing; all-zero: empty */
+	size_t n, cap;
+	git_oid next;
+	int more, started;
+};
+
+static size_t idset_slot(const struct idset *s, const git_oid *id)
 {
-	const char *log = opts && opts->log ? opts->log : "main";
-	annal_buf refname = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
-	cJSON **ready = NULL;
-	struct corrects_ref *refs = NULL;
-	annal_record *prev = NULL, *rec = NULL;
-	git_oid head, *ids = NULL;
-	const annal_key *signer = opts ? opts->signer : NULL;
-	unsigned char head_signer[32];
-	int head_signed = 0, starts_signing = 0;
-	cJSON *genesis = NULL, *first = NULL;
-	struct lock_watch watch = { 0, 0, 0, 0 };
-	size_t i, nrefs = 0;
-	int exists, error, attempt = 0;
-	int64_t deadline = now_ms() + APPEND_DEADLINE_MS;
+	size_t h = (size_t)id->id[0] | (size_t)id->id[1] << 8 | (size_t)id->id[2] << 16 |
+		   (size_t)id->id[3] << 24;
 
-	if (bad_index)
-		*bad_index = (size_t)-1;
-	if ((error = store_ref_name(&refname, log)) < 0)
-		goto out;
-	if (!n)
-		goto out;
-	if (opts && opts->corrects && !is_hexstr(opts->corrects)) {
-		error = annal_error_set(ANNAL_EINVALID,
-			"'%s' is not a record id (4 to 40 lowercase hex digits)", opts->corrects);
-		goto out;
+	return h & (s->cap - 1);
+}
+
+static int idset_has(const struct idset *s, const git_oid *id)
+{
+	size_t i;
+
+	if (!s->cap)
+		return 0;
+	for (i = idset_slot(s, id); !git_oid_is_zero(&s->v[i]); i = (i + 1) & (s->cap - 1))
+		if (git_oid_equal(&s->v[i], id))
+			return 1;
+	return 0;
+}
+
+static int idset_add(struct idset *s, const git_oid *id)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct idset bigger = *s;
+
+		bigger.cap = s->cap ? s->cap * 2 : 1024;
+		bigger.n = 0;
+		if (!(bigger.v = calloc(bigger.cap, sizeof(*bigger.v))))
+			return annal_error_oom();
+		for (i = 0; i < s->cap; i++)
+			if (!git_oid_is_zero(&s->v[i]))
+				idset_add(&bigger, &s->v[i]);
+		free(s->v);
+		*s = bigger;
 	}
-	if (!(ready = calloc(n, sizeof(*ready))) || !(ids = calloc(n, sizeof(*ids))) ||
-	    !(refs = calloc(n + 1, sizeof(*refs)))) {
-		error = annal_error_oom();
-		goto out;
+	for (i = idset_slot(s, id); !git_oid_is_zero(&s->v[i]); i = (i + 1) & (s->cap - 1))
+		if (git_oid_equal(&s->v[i], id))
+			return 0;
+	git_oid_cpy(&s->v[i], id);
+	s->n++;
+	return 0;
+}
+
+/*
+ * A batch's commits pass through a ring of slots.  The main thread builds
+ * each record and its commit, all but the parent line, which names the
+ * commit before and so waits for it; the signer thread fills the parent
+ * in, signs and hashes, one commit after the other as the chain demands;
+ * the main thread compresses the finished commits into the pack.  Signing
+ * is the one step no second core can share, so everything else runs
+ * beside it.
+ */
+#define RING 256
+#define PARENT_AT 53		/* "tree <40 hex>\nparent " */
+#define SMALL STORE_PACK_THRESHOLD
+
+struct slot {
+	annal_buf text;
+	git_oid id;
+	annal_buf packed;	/* compressed by the signer thread, or empty */
+	uint32_t crc;
+};
+
+/* Where one attempt's commits went: loose objects (a few) or one pack. */
+struct sink {
+	packw *pw;
+	struct slot small[SMALL];
+	size_t nsmall;
+};
+
+struct batch {
+	annal_repo *repo;
+	const annal_append_options *opts;
+	const char *log;
+	annal_buf refname;
+	enum record_mode mode;
+	int sign_if_signed, starts_signing;
+	size_t *bad_index;
+
+	/* the drafts: the caller's on the first attempt, then read back */
+	int (*next)(cJSON **out, void *payload);
+	void *payload;
+	int first_attempt, threaded;
+	char corrects[41];	/* opts->corrects, resolved */
+	struct idset logids;
+
+	/* the attempt */
+	git_oid head;
+	char head_hex[41];
+	int exists, sign, genesis_added;
+	cJSON *genesis;
+	uint64_t seq;
+	int64_t ts;
+	char prev_hash[ANNAL_HASH_LEN + 1];
+	struct sink out, old;
+	size_t n;		/* records produced */
+	size_t nread;		/* records read back from the old attempt */
+
+	/* the signer thread; it compresses too when it does not sign */
+	pthread_t signer_thread;
+	packw_z *z;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t produced, signed_n;
+	int done, main_waits, signer_waits, error;
+	char message[1024];
+	struct slot ring[RING];
+};
+
+static const git_oid *sink_id(const struct sink *s, size_t i)
+{
+	return s->pw ? packw_id(s->pw, i) : &s->small[i].id;
+}
+
+static size_t sink_count(const struct sink *s)
+{
+	return s->pw ? packw_count(s->pw) : s->nsmall;
+}
+
+/* Forget an attempt; its pack goes too when remove is set. */
+static void sink_clear(struct sink *s, int remove)
+{
+	size_t i;
+
+	if (remove)
+		packw_remove(s->pw);
+	packw_free(s->pw);
+	for (i = 0; i < s->nsmall; i++)
+		annal_buf_dispose(&s->small[i].text);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Take a finished commit: the first few wait in memory, then all go to a pack. */
+static int sink_put(struct sink *s, annal_repo *repo, struct slot *c)
+{
+	size_t i;
+	int error;
+
+	if (!s->pw && s->nsmall < SMALL) {
+		/* the text moves: the ring slot gets a new buffer */
+		s->small[s->nsmall].text = c->text;
+		s->small[s->nsmall].id = c->id;
+		memset(&c->text, 0, sizeof(c->text));
+		s->nsmall++;
+		return 0;
 	}
-
-	/* Validate, then redact: what is redacted never goes further. */
-	for (i = 0; i < n; i++) {
-		const cJSON *c;
-
-		if ((error = record_check_fields(drafts[i]->obj, mode, NULL)) < 0 ||
-		    (opts && opts->corrects && annal_json_get(drafts[i]->obj, "corrects") &&
-		     (error = annal_error_set(ANNAL_EINVALID, "field 'corrects' given twice")))) {
-			if (bad_index)
-				*bad_index = i;
-			goto out;
+	if (!s->pw) {
+		if ((error = packw_open(&s->pw, repo)) < 0)
+			return error;
+		for (i = 0; i < s->nsmall; i++) {
+			if ((error = packw_add(s->pw, &s->small[i].id, s->small[i].text.ptr,
+					       s->small[i].text.len)) < 0)
+				return error;
+			annal_buf_dispose(&s->small[i].text);
 		}
-		if (!(ready[i] = cJSON_Duplicate(drafts[i]->obj, 1))) {
+		s->nsmall = 0;
+	}
+	if (c->packed.len)
+		return packw_add_packed(s->pw, &c->id, c->packed.ptr, c->packed.len, c->crc);
+	return packw_add(s->pw, &c->id, c->text.ptr, c->text.len);
+}
+
+/* Make the attempt's commits durable before any ref names them. */
+static int sink_commit(struct sink *s, annal_repo *repo)
+{
+	git_oid id;
+	size_t i;
+	int error;
+
+	if (s->pw)
+		return packw_commit(s->pw);
+	for (i = 0; i < s->nsmall; i++)
+		if ((error = store_write_commit(&id, repo, s->small[i].text.ptr,
+						s->small[i].text.len)) < 0)
+			return error;
+	return 0;
+}
+
+/* The next draft of a retry: a record of the attempt that lost the race, stripped. */
+static int next_read_back(cJSON **out, void *payload)
+{
+	static const char *const added[] = { "seq", "ts", "prev_hash", "hash" };
+	struct batch *b = payload;
+	annal_record *rec = NULL;
+	git_odb_object *obj = NULL;
+	const git_oid *id;
+	size_t i;
+	int error;
+
+	*out = NULL;
+	if (b->nread == sink_count(&b->old))
+		return ANNAL_ITEROVER;
+	id = sink_id(&b->old, b->nread);
+	if (b->old.pw) {
+		if ((error = store_read(&obj, b->repo, id)) < 0 ||
+		    (error = record_from_commit(&rec, id, git_odb_object_data(obj),
+						git_odb_object_size(obj))) < 0)
+			goto out;
+	} else if ((error = record_from_commit(&rec, id, b->old.small[b->nread].text.ptr,
+					       b->old.small[b->nread].text.len)) < 0) {
+		goto out;
+	}
+	for (i = 0; i < sizeof(added) / sizeof(added[0]); i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(rec->obj, added[i]);
+	if (b->nread == 0 && b->genesis_added)
+		cJSON_DeleteItemFromObjectCaseSensitive(rec->obj, "signing");
+	*out = rec->obj;
+	rec->obj = NULL;
+	b->nread++;
+out:
+	annal_record_free(rec);
+	git_odb_object_free(obj);
+	return error;
+}
+
+/* Is id a record of the log (before this batch)? */
+static int log_contains(int *found, struct batch *b, const git_oid *want)
+{
+	git_odb_object *obj = NULL;
+	struct idset *s = &b->logids;
+	int error = 0, hit = 0;
+
+	if (!s->started) {
+		git_oid_cpy(&s->next, &b->head);
+		s->more = b->exists;
+		s->started = 1;
+	}
+	*found = idset_has(s, want);
+	while (!*found && s->more) {
+		if ((error = idset_add(s, &s->next)) < 0)
+			break;
+		hit = git_oid_equal(&s->next, want);
+		if ((error = store_read(&obj, b->repo, &s->next)) < 0 ||
+		    (error = store_commit_parent(&s->next, &s->more, git_odb_object_data(obj),
+						 git_odb_object_size(obj))) < 0)
+			break;
+		git_odb_object_free(obj);
+		obj = NULL;
+		*found = hit;
+	}
+	git_odb_object_free(obj);
+	return error;
+}
+
+/* What only the caller's drafts need: validation, redaction, corrections. */
+static int check_draft(struct batch *b, cJSON *obj, size_t i)
+{
+	const cJSON *c;
+	git_oid want;
+	int error, found;
+
+	if ((error = record_check_fields(obj, b->mode, NULL)) < 0)
+		goto bad;
+	if (b->opts && b->opts->corrects && annal_json_get(obj, "corrects")) {
+		error = annal_error_set(ANNAL_EINVALID, "field 'corrects' given twice");
+		goto bad;
+	}
+	if ((error = record_redact(obj, b->opts ? b->opts->redact : NULL)) < 0)
+		goto bad;
+	if ((c = annal_json_get(obj, "corrects"))) {
+		if (git_oid_fromstr(&want, c->valuestring) < 0 ||
+		    (error = log_contains(&found, b, &want)) < 0)
+			goto bad;
+		if (!found) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"no record '%s' in log '%s' to correct", c->valuestring, b->log);
+			goto bad;
+		}
+	}
+	if (b->corrects[0]) {
+		cJSON *s = cJSON_CreateString(b->corrects);
+
+		if (!s)
+			return annal_error_oom();
+		cJSON_AddItemToObject(obj, "corrects", s);
+	}
+	return 0;
+bad:
+	if (b->bad_index)
+		*b->bad_index = i;
+	return error;
+}
+
+/* Build record i from obj (taken) and its commit, with the parent still blank. */
+static int produce(struct batch *b, struct slot *s, cJSON *obj, size_t i)
+{
+	static const char blank[] = "0000000000000000000000000000000000000000";
+	annal_record *rec = NULL;
+	int error;
+
+	if (b->first_attempt && (error = check_draft(b, obj, i)) < 0)
+		goto out;
+	if (i == 0 && b->genesis) {
+		cJSON *g = cJSON_Duplicate(b->genesis, 1);
+
+		if (!g) {
 			error = annal_error_oom();
 			goto out;
 		}
-		if ((error = record_redact(ready[i], opts ? opts->redact : NULL)) < 0) {
-			if (bad_index)
-				*bad_index = i;
-			goto out;
-		}
-		if ((c = annal_json_get(ready[i], "corrects"))) {
-			refs[nrefs].draft = i;
-			refs[nrefs++].want = c->valuestring;
-		}
+		cJSON_AddItemToObject(obj, "signing", g);
+		b->genesis_added = 1;
 	}
-	starts_signing = mode == RECORD_INTERNAL && annal_json_get(ready[0], "signing");
-	if (opts && opts->corrects) {
-		refs[nrefs].draft = (size_t)-1;
-		refs[nrefs++].want = opts->corrects;
+	if ((error = record_build(&rec, obj, b->seq + 1 + i, b->ts, b->prev_hash)) < 0) {
+		if (b->bad_index && error == ANNAL_EINVALID)
+			*b->bad_index = i;
+		goto out;
 	}
-	if (n >= STORE_PACK_THRESHOLD && (error = store_batch_begin(repo)) < 0)
-		goto out;
-	if ((error = store_ensure_empty_tree(repo)) < 0)
-		goto out;
+	memcpy(b->prev_hash, rec->hash, sizeof(b->prev_hash));
+	annal_buf_clear(&s->text);
+	error = record_commit_text(&s->text, rec, i ? blank : (b->exists ? b->head_hex : NULL));
+out:
+	cJSON_Delete(obj);
+	annal_record_free(rec);
+	return error;
+}
 
+/* Fill in the parent, sign, and name the commit. */
+static int finish_commit(struct batch *b, struct slot *s, size_t i, const git_oid *parent)
+{
+	int error;
+
+	if (i) {
+		if (s->text.len < PARENT_AT + 40 || memcmp(s->text.ptr + PARENT_AT - 7, "parent ", 7))
+			ANNAL_BUG("a commit without its parent line");
+		git_oid_fmt(s->text.ptr + PARENT_AT, parent);
+	}
+	if (b->sign && (error = record_commit_sign(&s->text, b->opts->signer)) < 0)
+		return error;
+	if (git_odb_hash(&s->id, s->text.ptr, s->text.len, GIT_OBJECT_COMMIT) < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot hash a record");
+	annal_buf_clear(&s->packed);
+	if (b->z) {
+		const char *p;
+		size_t len;
+
+		if ((error = packw_deflate(&p, &len, &s->crc, b->z, s->text.ptr, s->text.len)) < 0 ||
+		    (error = annal_buf_put(&s->packed, p, len)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+static void *signer_main(void *arg)
+{
+	struct batch *b = arg;
+	git_oid last;
+	size_t i;
+	int error;
+
+	git_oid_cpy(&last, &b->head);
+	pthread_mutex_lock(&b->mu);
 	for (;;) {
-		const char *prev_hash = ANNAL_GENESIS_HASH;
-		uint64_t seq = 0;
-		int64_t ts;
-		int rc, sign = 0;
-
-		annal_record_free(prev);
-		prev = NULL;
-		if ((error = store_head(&head, &exists, repo, refname.ptr)) < 0)
-			goto out;
-		if (exists) {
-			if ((error = read_head(&prev, &head_signed, head_signer, repo, &head)) < 0)
-				goto out;
-			seq = prev->seq;
-			prev_hash = prev->hash;
+		while (b->signed_n == b->produced && !b->done) {
+			b->signer_waits = 1;
+			pthread_cond_wait(&b->cv, &b->mu);
+			b->signer_waits = 0;
 		}
-		cJSON_Delete(genesis);
-		cJSON_Delete(first);
-		first = NULL;
-		if ((error = signing_rules(&sign, &genesis, repo, log, signer, prev, head_signed,
-					   head_signer, &head, starts_signing, sign_if_signed)) < 0)
-			goto out;
-		if (genesis) {
-			/* a new signed log declares its key in its first record */
-			if (!(first = cJSON_Duplicate(ready[0], 1))) {
-				error = annal_error_oom();
+		if (b->signed_n == b->produced || b->error)
+			break;
+		i = b->signed_n;
+		pthread_mutex_unlock(&b->mu);
+		error = finish_commit(b, &b->ring[i % RING], i, &last);
+		git_oid_cpy(&last, &b->ring[i % RING].id);
+		pthread_mutex_lock(&b->mu);
+		if (error < 0) {
+			const annal_error *e = annal_error_last();
+
+			b->error = error;
+			snprintf(b->message, sizeof(b->message), "%s",
+				 e && e->message ? e->message : "cannot sign a record");
+		} else {
+			b->signed_n++;
+		}
+		/* wake the main thread for a handful of commits, not for each */
+		if ((b->main_waits && (b->signed_n % 16 == 0 || b->signed_n == b->produced)) ||
+		    error < 0)
+			pthread_cond_signal(&b->cv);
+		if (error < 0)
+			break;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/* One attempt: every draft into a commit, every commit into the sink. */
+static int produce_all(struct batch *b)
+{
+	size_t written = 0, ready;
+	int error = 0, eof = 0, started = 0;
+	git_oid last;
+	cJSON *obj;
+
+	b->produced = b->signed_n = 0;
+	b->done = b->error = 0;
+	b->n = 0;
+	if (!b->threaded) {
+		git_oid_cpy(&last, &b->head);
+		while ((error = b->next(&obj, b->payload)) == 0) {
+			if ((error = produce(b, &b->ring[0], obj, b->n)) < 0 ||
+			    (error = finish_commit(b, &b->ring[0], b->n, &last)) < 0 ||
+			    (error = sink_put(&b->out, b->repo, &b->ring[0])) < 0)
+				return error;
+			git_oid_cpy(&last, &b->ring[0].id);
+			b->n++;
+		}
+		return error == ANNAL_ITEROVER ? 0 : error;
+	}
+	if (!b->sign && !b->z && (error = packw_z_new(&b->z)) < 0)
+		return error;
+	if (b->sign) {
+		packw_z_free(b->z);
+		b->z = NULL;
+	}
+	if (pthread_create(&b->signer_thread, NULL, signer_main, b))
+		return annal_error_set(ANNAL_ERROR, "cannot start a thread");
+	started = 1;
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		ready = b->signed_n;
+		if (b->error) {
+			error = annal_error_set(b->error, "%s", b->message);
+			pthread_mutex_unlock(&b->mu);
+			break;
+		}
+		pthread_mutex_unlock(&b->mu);
+		while (written < ready) {
+			if ((error = sink_put(&b->out, b->repo, &b->ring[written % RING])) < 0)
 				goto out;
+			written++;
+		}
+		if (!eof && b->n - written < RING) {
+			error = b->next(&obj, b->payload);
+			if (error == ANNAL_ITEROVER) {
+				eof = 1;
+				error = 0;
+				pthread_mutex_lock(&b->mu);
+				b->done = 1;
+				if (b->signer_waits)
+					pthread_cond_signal(&b->cv);
+				pthread_mutex_unlock(&b->mu);
+				continue;
 			}
-			cJSON_AddItemToObject(first, "signing", genesis);
-			genesis = NULL;
-		}
-		if (nrefs && attempt == 0) {
-			if ((error = resolve_ids(repo, &head, exists, refs, nrefs, log,
-						 bad_index)) < 0)
+			if (error < 0 || (error = produce(b, &b->ring[b->n % RING], obj, b->n)) < 0)
 				goto out;
-			if (opts && opts->corrects)
-				for (i = 0; i < n; i++) {
-					cJSON *s = cJSON_CreateString(refs[nrefs - 1].found);
-					if (!s) {
-						error = annal_error_oom();
-						goto out;
-					}
-					cJSON_AddItemToObject(ready[i], "corrects", s);
-				}
+			b->n++;
+			pthread_mutex_lock(&b->mu);
+			b->produced = b->n;
+			if (b->signer_waits && b->produced - b->signed_n >= 16)
+				pthread_cond_signal(&b->cv);
+			pthread_mutex_unlock(&b->mu);
+			continue;
 		}
-		if ((error = annal_time_now(&ts)) < 0)
+		if (eof && written == b->n)
+			break;
+		pthread_mutex_lock(&b->mu);
+		if (b->signer_waits)
+			pthread_cond_signal(&b->cv);
+		while (b->signed_n == written && !b->error) {
+			b->main_waits = 1;
+			pthread_cond_wait(&b->cv, &b->mu);
+			b->main_waits = 0;
+		}
+		pthread_mutex_unlock(&b->mu);
+	}
+out:
+	if (started) {
+		pthread_mutex_lock(&b->mu);
+		b->done = 1;
+		if (error < 0 && !b->error)
+			b->error = error;
+		pthread_cond_signal(&b->cv);
+		pthread_mutex_unlock(&b->mu);
+		pthread_join(b->signer_thread, NULL);
+	}
+	return error;
+}
+
+static int batch_run(struct batch *b)
+{
+	struct lock_watch watch = { 0, 0, 0, 0 };
+	annal_record *head_rec = NULL;
+	unsigned char head_signer[32];
+	int head_signed = 0, error, attempt = 0, rc;
+	int64_t deadline = now_ms() + APPEND_DEADLINE_MS;
+
+	if ((error = store_ensure_empty_tree(b->repo)) < 0)
+		goto out;
+	for (;;) {
+		annal_record_free(head_rec);
+		head_rec = NULL;
+		b->seq = 0;
+		memcpy(b->prev_hash, ANNAL_GENESIS_HASH, sizeof(ANNAL_GENESIS_HASH));
+		if ((error = store_head(&b->head, &b->exists, b->repo, b->refname.ptr)) < 0)
 			goto out;
-		if (prev && ts < prev->ts_ms)
-			ts = prev->ts_ms;	/* ts never goes backwards */
-
-		for (i = 0; i < n; i++) {
-			char parent_hex[41];
-			const git_oid *p = i ? &ids[i - 1] : (exists ? &head : NULL);
-
-			if ((error = record_build(&rec, i == 0 && first ? first : ready[i],
-						  seq + 1 + i, ts, prev_hash)) < 0) {
-				if (bad_index && error == ANNAL_EINVALID)
-					*bad_index = i;
+		git_oid_tostr(b->head_hex, sizeof(b->head_hex), &b->head);
+		if (b->exists) {
+			if ((error = read_head(&head_rec, &head_signed, head_signer, b->repo,
+					       &b->head)) < 0)
 				goto out;
-			}
-			annal_buf_clear(&text);
-			if (p)
-				git_oid_tostr(parent_hex, sizeof(parent_hex), p);
-			if ((error = record_commit_text(&text, rec, p ? parent_hex : NULL)) < 0 ||
-			    (sign && (error = record_commit_sign(&text, signer)) < 0) ||
-			    (error = store_write_commit(&ids[i], repo, text.ptr, text.len)) < 0)
-				goto out;
-			annal_record_free(prev);
-			prev = rec;
-			rec = NULL;
-			prev_hash = prev->hash;
+			b->seq = head_rec->seq;
+			memcpy(b->prev_hash, head_rec->hash, sizeof(b->prev_hash));
 		}
+		cJSON_Delete(b->genesis);
+		b->genesis = NULL;
+		b->genesis_added = 0;
+		if ((error = signing_rules(&b->sign, &b->genesis, b->repo, b->log,
+					   b->opts ? b->opts->signer : NULL, head_rec, head_signed,
+					   head_signer, &b->head, b->starts_signing,
+					   b->sign_if_signed)) < 0)
+			goto out;
+		if (b->first_attempt && b->opts && b->opts->corrects) {
+			struct corrects_ref ref = { b->opts->corrects, (size_t)-1, "" };
+
+			if ((error = resolve_ids(b->repo, &b->head, b->exists, &ref, 1, b->log,
+						 NULL)) < 0)
+				goto out;
+			memcpy(b->corrects, ref.found, sizeof(b->corrects));
+		}
+		if ((error = annal_time_now(&b->ts)) < 0)
+			goto out;
+		if (head_rec && b->ts < head_rec->ts_ms)
+			b->ts = head_rec->ts_ms;	/* ts never goes backwards */
+
+		if ((error = produce_all(b)) < 0)
+			goto out;
+		if (!b->n)
+			goto out;
 		/* the records are on disk before the ref names them */
-		if ((error = store_batch_flush(repo, ids, n)) < 0)
+		if ((error = sink_commit(&b->out, b->repo)) < 0)
 			goto out;
-		rc = store_cas(repo, refname.ptr, &ids[n - 1], exists ? &head : NULL, NULL);
+		rc = store_cas(b->repo, b->refname.ptr, sink_id(&b->out, b->n - 1),
+			       b->exists ? &b->head : NULL, NULL);
 		if (rc < 0) {
 			error = rc;
 			goto out;
 		}
 		if (rc == 0)
 			break;
-		if ((rc == STORE_LOCKED && lock_is_stale(&watch, repo, refname.ptr)) ||
+		if ((rc == STORE_LOCKED && lock_is_stale(&watch, b->repo, b->refname.ptr)) ||
 		    now_ms() > deadline) {
-			error = locked_error(repo, refname.ptr, log);
+			error = locked_error(b->repo, b->refname.ptr, b->log);
 			goto out;
 		}
 		backoff(attempt++);
+		/* build again on the new head, from what this attempt wrote */
+		sink_clear(&b->old, 1);
+		b->old = b->out;
+		memset(&b->out, 0, sizeof(b->out));
+		b->nread = 0;
+		b->next = next_read_back;
+		b->payload = b;
+		b->first_attempt = 0;
 	}
+out:
+	annal_record_free(head_rec);
+	return error;
+}
+
+static void batch_init(struct batch *b, annal_repo *repo, const annal_append_options *opts,
+		       enum record_mode mode, int sign_if_signed, size_t *bad_index)
+{
+	memset(b, 0, sizeof(*b));
+	b->repo = repo;
+	b->opts = opts;
+	b->log = opts && opts->log ? opts->log : "main";
+	b->mode = mode;
+	b->sign_if_signed = sign_if_signed;
+	b->bad_index = bad_index;
+	b->first_attempt = 1;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	if (bad_index)
+		*bad_index = (size_t)-1;
+}
+
+static void batch_dispose(struct batch *b)
+{
+	size_t i;
+
+	sink_clear(&b->old, 1);
+	sink_clear(&b->out, 0);
+	for (i = 0; i < RING; i++) {
+		annal_buf_dispose(&b->ring[i].text);
+		annal_buf_dispose(&b->ring[i].packed);
+	}
+	packw_z_free(b->z);
+	cJSON_Delete(b->genesis);
+	free(b->logids.v);
+	annal_buf_dispose(&b->refname);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
+}
+
+struct draft_array {
+	annal_draft *const *drafts;
+	size_t n, i;
+};
+
+static int next_from_array(cJSON **out, void *payload)
+{
+	struct draft_array *a = payload;
+
+	if (a->i == a->n)
+		return ANNAL_ITEROVER;
+	if (!(*out = cJSON_Duplicate(a->drafts[a->i++]->obj, 1)))
+		return annal_error_oom();
+	return 0;
+}
+
+static int append_records(annal_repo *repo, const annal_append_options *opts,
+			  annal_draft *const *drafts, size_t n, char (*ids_out)[41],
+			  size_t *bad_index, enum record_mode mode, int sign_if_signed)
+{
+	struct draft_array a = { drafts, n, 0 };
+	struct batch *b;
+	size_t i;
+	int error;
+
+	if (!(b = malloc(sizeof(*b))))
+		return annal_error_oom();
+	batch_init(b, repo, opts, mode, sign_if_signed, bad_index);
+	if ((error = store_ref_name(&b->refname, b->log)) < 0 || !n)
+		goto out;
+	if (opts && opts->corrects && !is_hexstr(opts->corrects)) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"'%s' is not a record id (4 to 40 lowercase hex digits)", opts->corrects);
+		goto out;
+	}
+	b->starts_signing = mode == RECORD_INTERNAL && annal_json_get(drafts[0]->obj, "signing");
+	b->threaded = n >= SMALL;
+	b->next = next_from_array;
+	b->payload = &a;
+	if ((error = batch_run(b)) < 0)
+		goto out;
 	for (i = 0; i < n; i++)
-		git_oid_tostr(ids_out[i], 41, &ids[i]);
+		git_oid_tostr(ids_out[i], 41, sink_id(&b->out, i));
 	auto_pack(repo);
 out:
-	cJSON_Delete(genesis);
-	cJSON_Delete(first);
-	if (ready)
-		for (i = 0; i < n; i++)
-			cJSON_Delete(ready[i]);
-	free(ready);
-	free(ids);
-	free(refs);
-	annal_record_free(prev);
-	annal_record_free(rec);
-	annal_buf_dispose(&refname);
-	annal_buf_dispose(&text);
+	batch_dispose(b);
+	free(b);
+	return error;
+}
+
+struct draft_source {
+	annal_draft_next_fn next;
+	void *payload;
+};
+
+static int next_from_caller(cJSON **out, void *payload)
+{
+	struct draft_source *s = payload;
+	annal_draft *d = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = s->next(&d, s->payload)) < 0)
+		return error;
+	*out = d->obj;
+	d->obj = NULL;
+	annal_draft_free(d);
+	return 0;
+}
+
+int annal_log_append_from(annal_repo *repo, const annal_append_options *opts,
+			  annal_draft_next_fn next, void *next_payload,
+			  annal_id_fn emit, void *emit_payload, size_t *bad_index)
+{
+	struct draft_source src = { next, next_payload };
+	struct batch *b;
+	char hex[41];
+	size_t i;
+	int error;
+
+	if (!(b = malloc(sizeof(*b))))
+		return annal_error_oom();
+	batch_init(b, repo, opts, RECORD_DRAFT, 0, bad_index);
+	if ((error = store_ref_name(&b->refname, b->log)) < 0)
+		goto out;
+	if (opts && opts->corrects && !is_hexstr(opts->corrects)) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"'%s' is not a record id (4 to 40 lowercase hex digits)", opts->corrects);
+		goto out;
+	}
+	b->threaded = 1;
+	b->next = next_from_caller;
+	b->payload = &src;
+	if ((error = batch_run(b)) < 0)
+		goto out;
+	for (i = 0; emit && i < b->n; i++)
+		if ((error = emit(git_oid_tostr(hex, sizeof(hex), sink_id(&b->out, i)),
+				  emit_payload)) < 0)
+			goto out;
+	if (b->n)
+		auto_pack(repo);
+out:
+	batch_dispose(b);
+	free(b);
 	return error;
 }
 

@@ -1,7 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 
 #include "store.h"
@@ -189,90 +188,9 @@ int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 
 int store_write_commit(git_oid *out, annal_repo *repo, const char *data, size_t len)
 {
-	/*
-	 * In a batch, straight into memory: git_odb_write() would first look
-	 * for the object in every backend, rescanning objects/pack each time,
-	 * for a commit that is new by construction.
-	 */
-	if (repo->mempack) {
-		if (git_odb_hash(out, data, len, GIT_OBJECT_COMMIT) < 0 ||
-		    repo->mempack->write(repo->mempack, out, data, len, GIT_OBJECT_COMMIT) < 0)
-			return annal_error_set_git(ANNAL_ERROR, "cannot write a record");
-		return 0;
-	}
 	if (git_odb_write(out, repo->odb, data, len, GIT_OBJECT_COMMIT) < 0)
 		return annal_error_set_git(ANNAL_ERROR, "cannot write a record");
 	return 0;
-}
-
-int store_batch_begin(annal_repo *repo)
-{
-	if (repo->mempack)
-		return 0;
-	if (git_mempack_new(&repo->mempack) < 0)
-		return annal_error_set_git(ANNAL_ERROR, "cannot start a batch");
-	/* the highest priority: every write lands in memory */
-	if (git_odb_add_backend(repo->odb, repo->mempack, 1000) < 0) {
-		repo->mempack->free(repo->mempack);
-		repo->mempack = NULL;
-		return annal_error_set_git(ANNAL_ERROR, "cannot start a batch");
-	}
-	return 0;
-}
-
-/*
- * libgit2 1.5's indexer rejects a pack larger than its mapping window
- * when it arrives in one piece ("unexpected data at the end of the
- * pack"), so feed it the way a network fetch would, a piece at a time.
- */
-static int append_pieces(git_odb_writepack *wp, const char *p, size_t len,
-			 git_indexer_progress *stats)
-{
-	size_t off, n;
-
-	for (off = 0; off < len; off += n) {
-		n = len - off < ((size_t)1 << 20) ? len - off : (size_t)1 << 20;
-		if (wp->append(wp, p + off, n, stats) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int store_batch_flush(annal_repo *repo, const git_oid *ids, size_t n)
-{
-	git_buf pack = GIT_BUF_INIT;
-	git_packbuilder *pb = NULL;
-	git_odb_writepack *wp = NULL;
-	git_indexer_progress stats;
-	git_oid tree;
-	size_t i;
-	int error = 0;
-
-	if (!repo->mempack)
-		return 0;
-	/* git_mempack_dump() would search deltas on one core: use them all */
-	git_oid_fromstr(&tree, ANNAL_EMPTY_TREE);
-	if (git_packbuilder_new(&pb, repo->git) < 0) {
-		error = annal_error_set_git(ANNAL_ERROR, "cannot write a pack");
-		goto out;
-	}
-	git_packbuilder_set_threads(pb, 0);
-	for (i = 0; i < n; i++)
-		if (git_packbuilder_insert(pb, &ids[i], NULL) < 0)
-			break;
-	if (i < n || git_packbuilder_insert(pb, &tree, NULL) < 0 ||
-	    git_packbuilder_write_buf(&pack, pb) < 0 ||
-	    git_odb_write_pack(&wp, repo->odb, NULL, NULL) < 0 ||
-	    append_pieces(wp, pack.ptr, pack.size, &stats) < 0 ||
-	    wp->commit(wp, &stats) < 0)
-		error = annal_error_set_git(ANNAL_ERROR, "cannot write a pack");
-out:
-	if (wp)
-		wp->free(wp);
-	git_packbuilder_free(pb);
-	git_buf_dispose(&pack);
-	git_mempack_reset(repo->mempack);
-	return error;
 }
 
 int store_ensure_empty_tree(annal_repo *repo)

@@ -13,7 +13,6 @@ struct annal_repo {
 	git_repository *git;
 	git_odb *odb;
 	char *path;
-	git_odb_backend *mempack;	/* batches: objects gather here, then one pack */
 };
 
 /* "refs/audit/<log>" into out, after checking the name. */
@@ -32,17 +31,10 @@ int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id);
 int store_write_commit(git_oid *out, annal_repo *repo, const char *data, size_t len);
 int store_ensure_empty_tree(annal_repo *repo);
 
-/*
- * Batches: from store_batch_begin() on, objects written go to memory;
- * store_batch_flush() stores them as one pack file (fsynced) before the
- * caller moves a ref to them.  A few records are cheaper as loose
- * objects; many, as a pack.
- */
+/* From this many records on, a batch is written as a pack (src/packw.c). */
 #define STORE_PACK_THRESHOLD 8
 /* Loose objects, estimated from objects/17 as git gc --auto does. */
 size_t store_loose_estimate(annal_repo *repo);
-int store_batch_begin(annal_repo *repo);
-int store_batch_flush(annal_repo *repo, const git_oid *ids, size_t n);
 
 /*
  * Move refname from old (NULL: must not exist) to new.  Returns 0,

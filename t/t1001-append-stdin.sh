@@ -296,4 +296,35 @@ test_expect_success 'a batch whose pack outgrows libgit2 mapping window' '
 	annal verify --log bulk
 '
 
+# annal writes batch packs itself (src/packw.c): stock git must read them
+# as its own, and index them to the same bytes.
+test_expect_success 'git indexes a batch pack to the same index annal wrote' '
+	pack=$(ls -S repo.git/objects/pack/*.pack | head -n 1) &&
+	git verify-pack "${pack%.pack}.idx" &&
+	cp "$pack" copy.pack &&
+	git index-pack -o copy.idx copy.pack &&
+	cmp copy.idx "${pack%.pack}.idx" &&
+	git verify-pack -v "${pack%.pack}.idx" >objects &&
+	grep -c " commit " objects >count &&
+	test $(cat count) = 60000
+'
+
+test_expect_success 'a bad line late in a long batch leaves no pack behind' '
+	ls repo.git/objects/pack >packs.before &&
+	test_seq 3000 | sed -e "s/.*/{\"actor\":\"a\",\"action\":\"n&\"}/" >in &&
+	echo "{\"actor\":\"a\"}" >>in &&
+	batch_rejected 3001 <in &&
+	ls repo.git/objects/pack >packs.after &&
+	test_cmp packs.before packs.after
+'
+
+test_expect_success 'a read error mid-batch: exit 3, nothing appended, no pack' '
+	refs_snapshot &&
+	test_expect_code 3 annal append --stdin <repo.git 2>err &&
+	grep "^annal: error: cannot read standard input" err &&
+	refs_unchanged &&
+	ls repo.git/objects/pack >packs.after &&
+	test_cmp packs.before packs.after
+'
+
 test_done

@@ -1,0 +1,476 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <sodium.h>
+
+#include "packw.h"
+#include "store.h"
+#include "buf.h"
+#include "sha1.h"
+#include "banned.h"
+
+#define OUT_CHUNK (1 << 20)
+
+struct entry {
+	git_oid id;
+	uint32_t crc;
+	uint64_t off;
+};
+
+struct packw {
+	annal_repo *repo;
+	annal_buf dir;		/* objects/pack/ */
+	annal_buf tmp_pack, tmp_idx, pack, idx;
+	int fd;
+	uint64_t off;		/* bytes written to the pack so far */
+	unsigned char *out;	/* what is not yet written */
+	size_t used;
+	packw_z *z;
+	int committed;
+	struct entry *e;
+	size_t n, cap;
+};
+
+static int io_error(const char *what, const char *path)
+{
+	return annal_error_set(ANNAL_ERROR, "cannot %s '%s': %s", what, path, strerror(errno));
+}
+
+static int write_all(int fd, const void *p, size_t len, const char *path)
+{
+	const char *c = p;
+
+	while (len) {
+		ssize_t w = write(fd, c, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return io_error("write", path);
+		c += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int flush_out(packw *pw)
+{
+	int error = write_all(pw->fd, pw->out, pw->used, pw->tmp_pack.ptr);
+
+	pw->used = 0;
+	return error;
+}
+
+static int make_temp(int *fd, annal_buf *path, const annal_buf *dir, const char *name)
+{
+	annal_buf_clear(path);
+	annal_buf_printf(path, "%s%s_XXXXXX", dir->ptr, name);
+	if (annal_buf_error(path) < 0)
+		return ANNAL_ENOMEM;
+	if ((*fd = mkstemp(path->ptr)) < 0) {
+		int error = io_error("create", path->ptr);
+		annal_buf_clear(path);
+		return error;
+	}
+	return 0;
+}
+
+int packw_open(packw **out, annal_repo *repo)
+{
+	static const unsigned char header[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0 };
+	packw *pw;
+	int error;
+
+	*out = NULL;
+	if (!(pw = calloc(1, sizeof(*pw))) || !(pw->out = malloc(OUT_CHUNK))) {
+		free(pw);
+		return annal_error_oom();
+	}
+	pw->repo = repo;
+	pw->fd = -1;
+	annal_buf_printf(&pw->dir, "%sobjects/pack/", git_repository_commondir(repo->git));
+	if ((error = annal_buf_error(&pw->dir)) < 0)
+		goto out;
+	if (mkdir(pw->dir.ptr, 0777) < 0 && errno != EEXIST) {
+		error = io_error("create", pw->dir.ptr);
+		goto out;
+	}
+	if ((error = make_temp(&pw->fd, &pw->tmp_pack, &pw->dir, "tmp_pack")) < 0)
+		goto out;
+	if ((error = packw_z_new(&pw->z)) < 0)
+		goto out;
+	/* the object count is filled in at the end */
+	memcpy(pw->out, header, sizeof(header));
+	pw->used = sizeof(header);
+	pw->off = sizeof(header);
+out:
+	if (error < 0)
+		packw_free(pw);
+	else
+		*out = pw;
+	return error;
+}
+
+size_t packw_count(const packw *pw)
+{
+	return pw->n;
+}
+
+const git_oid *packw_id(const packw *pw, size_t i)
+{
+	return &pw->e[i].id;
+}
+
+static int put(packw *pw, const void *p, size_t len)
+{
+	int error;
+
+	if (pw->used + len > OUT_CHUNK && (error = flush_out(pw)) < 0)
+		return error;
+	if (len > OUT_CHUNK)
+		return write_all(pw->fd, p, len, pw->tmp_pack.ptr);
+	memcpy(pw->out + pw->used, p, len);
+	pw->used += len;
+	return 0;
+}
+
+struct packw_z {
+	z_stream z;
+	annal_buf out;
+};
+
+int packw_z_new(packw_z **out)
+{
+	packw_z *z = calloc(1, sizeof(*z));
+
+	*out = NULL;
+	if (!z)
+		return annal_error_oom();
+	/*
+	 * Records are a few hundred bytes: a 4 KiB window and a small hash
+	 * table compress them as well as the defaults do, and resetting the
+	 * stream per object costs next to nothing.
+	 */
+	if (deflateInit2(&z->z, Z_BEST_SPEED, Z_DEFLATED, 12, 4, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(z);
+		return annal_error_oom();
+	}
+	*out = z;
+	return 0;
+}
+
+void packw_z_free(packw_z *z)
+{
+	if (!z)
+		return;
+	deflateEnd(&z->z);
+	annal_buf_dispose(&z->out);
+	free(z);
+}
+
+int packw_deflate(const char **packed, size_t *packed_len, uint32_t *crc, packw_z *z,
+		  const char *data, size_t len)
+{
+	unsigned char hdr[16];
+	size_t h = 0, size = len, bound;
+
+	/* type 1 (commit) and the size, 4 bits then 7 a byte */
+	hdr[h] = (unsigned char)(1 << 4 | (size & 15));
+	for (size >>= 4; size; size >>= 7) {
+		hdr[h++] |= 0x80;
+		hdr[h] = size & 0x7f;
+	}
+	h++;
+	bound = deflateBound(&z->z, (uLong)len);
+	annal_buf_clear(&z->out);
+	if (annal_buf_grow(&z->out, h + bound) < 0)
+		return annal_error_oom();
+	memcpy(z->out.ptr, hdr, h);
+	if (deflateReset(&z->z) != Z_OK)
+		return annal_error_set(ANNAL_ERROR, "cannot compress a record");
+	z->z.next_in = (unsigned char *)data;
+	z->z.avail_in = (uInt)len;
+	z->z.next_out = (unsigned char *)z->out.ptr + h;
+	z->z.avail_out = (uInt)bound;
+	if (deflate(&z->z, Z_FINISH) != Z_STREAM_END)
+		return annal_error_set(ANNAL_ERROR, "cannot compress a record");
+	z->out.len = h + z->z.total_out;
+	*packed = z->out.ptr;
+	*packed_len = z->out.len;
+	*crc = (uint32_t)crc32(0, (const unsigned char *)z->out.ptr, (uInt)z->out.len);
+	return 0;
+}
+
+int packw_add_packed(packw *pw, const git_oid *id, const char *packed, size_t len,
+		     uint32_t crc)
+{
+	int error;
+
+	if (pw->n == pw->cap) {
+		size_t cap = pw->cap ? pw->cap * 2 : 1024;
+		struct entry *e = realloc(pw->e, cap * sizeof(*e));
+
+		if (!e)
+			return annal_error_oom();
+		pw->e = e;
+		pw->cap = cap;
+	}
+	if (pw->n >= UINT32_MAX - 1)
+		return annal_error_set(ANNAL_EINVALID, "too many records for one pack");
+	if ((error = put(pw, packed, len)) < 0)
+		return error;
+	git_oid_cpy(&pw->e[pw->n].id, id);
+	pw->e[pw->n].crc = crc;
+	pw->e[pw->n].off = pw->off;
+	pw->n++;
+	pw->off += len;
+	return 0;
+}
+
+int packw_add(packw *pw, const git_oid *id, const char *data, size_t len)
+{
+	const char *packed;
+	size_t plen;
+	uint32_t crc;
+	int error;
+
+	if ((error = packw_deflate(&packed, &plen, &crc, pw->z, data, len)) < 0)
+		return error;
+	return packw_add_packed(pw, id, packed, plen, crc);
+}
+
+static void be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/* The count goes into the header, so the checksum is taken over the file as it is now. */
+static int close_pack(packw *pw, unsigned char sum[20])
+{
+	unsigned char count[4];
+	sha1_ctx c;
+	ssize_t r;
+	int error;
+
+	if ((error = flush_out(pw)) < 0)
+		return error;
+	be32(count, (uint32_t)pw->n);
+	if (pwrite(pw->fd, count, 4, 8) != 4)
+		return io_error("write", pw->tmp_pack.ptr);
+	if (lseek(pw->fd, 0, SEEK_SET) < 0)
+		return io_error("read", pw->tmp_pack.ptr);
+	sha1_init(&c);
+	while ((r = read(pw->fd, pw->out, OUT_CHUNK)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return io_error("read", pw->tmp_pack.ptr);
+		sha1_update(&c, pw->out, (size_t)r);
+	}
+	sha1_final(sum, &c);
+	if ((error = write_all(pw->fd, sum, 20, pw->tmp_pack.ptr)) < 0)
+		return error;
+	if (fchmod(pw->fd, 0444) < 0 || fsync(pw->fd) < 0)
+		return io_error("sync", pw->tmp_pack.ptr);
+	if (close(pw->fd) < 0) {
+		pw->fd = -1;
+		return io_error("write", pw->tmp_pack.ptr);
+	}
+	pw->fd = -1;
+	return 0;
+}
+
+static int put_idx(packw *pw, int fd, const void *p, size_t len)
+{
+	int error;
+
+	if (pw->used + len > OUT_CHUNK) {
+		if ((error = write_all(fd, pw->out, pw->used, pw->tmp_idx.ptr)) < 0)
+			return error;
+		pw->used = 0;
+	}
+	memcpy(pw->out + pw->used, p, len);
+	pw->used += len;
+	return 0;
+}
+
+static const struct entry *sort_base;
+
+static int by_id(const void *a, const void *b)
+{
+	return git_oid_cmp(&sort_base[*(const uint32_t *)a].id,
+			   &sort_base[*(const uint32_t *)b].id);
+}
+
+/* Version 2 index: fan-out, ids, CRCs, offsets (large ones apart), checksums. */
+static int write_idx(packw *pw, const unsigned char pack_sum[20])
+{
+	unsigned char word[8], sum[20];
+	uint32_t *order = NULL, fan[256], nlarge = 0;
+	size_t i;
+	sha1_ctx c;
+	int fd = -1, error;
+
+	if ((error = make_temp(&fd, &pw->tmp_idx, &pw->dir, "tmp_idx")) < 0)
+		return error;
+	if (!(order = malloc((pw->n ? pw->n : 1) * sizeof(*order)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < pw->n; i++)
+		order[i] = (uint32_t)i;
+	sort_base = pw->e;
+	qsort(order, pw->n, sizeof(*order), by_id);
+	memset(fan, 0, sizeof(fan));
+	for (i = 0; i < pw->n; i++)
+		fan[pw->e[i].id.id[0]]++;
+	for (i = 1; i < 256; i++)
+		fan[i] += fan[i - 1];
+
+	sha1_init(&c);
+	pw->used = 0;
+#define PUT(p, len) do { \
+		sha1_update(&c, (p), (len)); \
+		if ((error = put_idx(pw, fd, (p), (len))) < 0) \
+			goto out; \
+	} while (0)
+	PUT("\377tOc\0\0\0\2", 8);
+	for (i = 0; i < 256; i++) {
+		be32(word, fan[i]);
+		PUT(word, 4);
+	}
+	for (i = 0; i < pw->n; i++)
+		PUT(pw->e[order[i]].id.id, 20);
+	for (i = 0; i < pw->n; i++) {
+		be32(word, pw->e[order[i]].crc);
+		PUT(word, 4);
+	}
+	for (i = 0; i < pw->n; i++) {
+		uint64_t off = pw->e[order[i]].off;
+
+		be32(word, off < 0x80000000u ? (uint32_t)off : 0x80000000u | nlarge++);
+		PUT(word, 4);
+	}
+	for (i = 0; i < pw->n; i++) {
+		uint64_t off = pw->e[order[i]].off;
+
+		if (off < 0x80000000u)
+			continue;
+		be32(word, (uint32_t)(off >> 32));
+		be32(word + 4, (uint32_t)off);
+		PUT(word, 8);
+	}
+	PUT(pack_sum, 20);
+#undef PUT
+	sha1_final(sum, &c);
+	if ((error = put_idx(pw, fd, sum, 20)) < 0 ||
+	    (error = write_all(fd, pw->out, pw->used, pw->tmp_idx.ptr)) < 0)
+		goto out;
+	if (fchmod(fd, 0444) < 0 || fsync(fd) < 0) {
+		error = io_error("sync", pw->tmp_idx.ptr);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		error = io_error("write", pw->tmp_idx.ptr);
+		goto out;
+	}
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(order);
+	return error;
+}
+
+static int sync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), error = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		error = io_error("sync", path);
+	if (fd >= 0)
+		close(fd);
+	return error;
+}
+
+int packw_commit(packw *pw)
+{
+	unsigned char sum[20], nonce[16], name[20];
+	sha1_ctx c;
+	char hex[41];
+	int error;
+
+	if ((error = close_pack(pw, sum)) < 0 || (error = write_idx(pw, sum)) < 0)
+		return error;
+	/*
+	 * Named by its checksum and a nonce, not by the checksum alone: two
+	 * writers (or two attempts) that build the same records on the same
+	 * head write byte-identical packs, and the one whose attempt lost
+	 * deletes its pack, which must never be the winner's.
+	 */
+	randombytes_buf(nonce, sizeof(nonce));
+	sha1_init(&c);
+	sha1_update(&c, sum, 20);
+	sha1_update(&c, nonce, sizeof(nonce));
+	sha1_final(name, &c);
+	annal_hex(hex, name, 20);
+	annal_buf_printf(&pw->pack, "%spack-%s.pack", pw->dir.ptr, hex);
+	annal_buf_printf(&pw->idx, "%spack-%s.idx", pw->dir.ptr, hex);
+	if ((error = annal_buf_error(&pw->pack)) < 0 || (error = annal_buf_error(&pw->idx)) < 0)
+		return error;
+	/* the index last: readers find packs by their index */
+	if (rename(pw->tmp_pack.ptr, pw->pack.ptr) < 0)
+		return io_error("rename", pw->tmp_pack.ptr);
+	annal_buf_clear(&pw->tmp_pack);
+	if (rename(pw->tmp_idx.ptr, pw->idx.ptr) < 0) {
+		error = io_error("rename", pw->tmp_idx.ptr);
+		unlink(pw->pack.ptr);
+		return error;
+	}
+	annal_buf_clear(&pw->tmp_idx);
+	pw->committed = 1;
+	if ((error = sync_dir(pw->dir.ptr)) < 0)
+		return error;
+	if (git_odb_refresh(pw->repo->odb) < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot read the new pack");
+	return 0;
+}
+
+void packw_remove(packw *pw)
+{
+	if (!pw || !pw->committed)
+		return;
+	unlink(pw->idx.ptr);
+	unlink(pw->pack.ptr);
+	pw->committed = 0;
+}
+
+void packw_free(packw *pw)
+{
+	if (!pw)
+		return;
+	if (pw->fd >= 0)
+		close(pw->fd);
+	if (pw->tmp_pack.len)
+		unlink(pw->tmp_pack.ptr);
+	if (pw->tmp_idx.len)
+		unlink(pw->tmp_idx.ptr);
+	packw_z_free(pw->z);
+	annal_buf_dispose(&pw->dir);
+	annal_buf_dispose(&pw->tmp_pack);
+	annal_buf_dispose(&pw->tmp_idx);
+	annal_buf_dispose(&pw->pack);
+	annal_buf_dispose(&pw->idx);
+	free(pw->out);
+	free(pw->e);
+	free(pw);
+}

@@ -1,0 +1,49 @@
+#ifndef ANNAL_PACKW_H
+#define ANNAL_PACKW_H
+/*
+ * Writing a pack of new commits, the way git fast-import does: objects
+ * are compressed and appended to a temporary pack file as they come (no
+ * deltas: a record shares too little with its neighbours to pay for a
+ * delta search), the index is written from what was recorded on the
+ * way, and both are made durable and renamed into objects/pack only by
+ * packw_commit().  Until then nothing is visible to readers; a writer
+ * that fails or is killed leaves at most a tmp_pack_* file behind.
+ * Memory: 32 bytes per object.
+ */
+#include <git2.h>
+#include "annal.h"
+
+typedef struct packw packw;
+
+int packw_open(packw **out, annal_repo *repo);
+/* Append a commit whose id the caller computed. */
+int packw_add(packw *pw, const git_oid *id, const char *data, size_t len);
+/*
+ * Or compress first, in any thread, with a packw_z of that thread's own:
+ * *packed (valid until z's next use) is the object as the pack holds it.
+ */
+typedef struct packw_z packw_z;
+int packw_z_new(packw_z **out);
+void packw_z_free(packw_z *z);
+int packw_deflate(const char **packed, size_t *packed_len, uint32_t *crc, packw_z *z,
+		  const char *data, size_t len);
+int packw_add_packed(packw *pw, const git_oid *id, const char *packed, size_t len,
+		     uint32_t crc);
+size_t packw_count(const packw *pw);
+/* The i-th object added. */
+const git_oid *packw_id(const packw *pw, size_t i);
+/*
+ * Close the pack, write its index, fsync both, rename them into
+ * objects/pack, fsync the directory and let the repository's object
+ * database see the new pack.
+ */
+int packw_commit(packw *pw);
+/*
+ * Delete a committed pack nothing refers to (a batch that lost a race).
+ * Pack names are never shared (see packw_commit()), so this removes no
+ * other writer's objects.
+ */
+void packw_remove(packw *pw);
+/* Frees pw; temporary files of a pack not committed are deleted. */
+void packw_free(packw *pw);
+#endif
