@@ -401,13 +401,14 @@ struct batch {
 	size_t n;		/* records produced */
 	size_t nread;		/* records read back from the old attempt */
 
-	/* the signer thread; it compresses too when it does not sign */
-	pthread_t signer_thread;
+	/* the stage threads (see produce_all()) */
+	pthread_t signer_thread, packer_thread;
 	packw_z *z;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	size_t produced, signed_n;
-	int done, main_waits, signer_waits, error;
+	pthread_cond_t cv_main, cv_sign, cv_pack;
+	size_t produced, signed_n, packed_n;
+	int done, sign_done, pack_done;
+	int main_waits, sign_waits, pack_waits, error;
 	char message[1024];
 	struct slot ring[RING];
 };
@@ -633,17 +634,42 @@ static int finish_commit(struct batch *b, struct slot *s, size_t i, const git_oi
 		return error;
 	if (git_odb_hash(&s->id, s->text.ptr, s->text.len, GIT_OBJECT_COMMIT) < 0)
 		return annal_error_set_git(ANNAL_ERROR, "cannot hash a record");
-	annal_buf_clear(&s->packed);
-	if (b->z) {
-		const char *p;
-		size_t len;
-
-		if ((error = packw_deflate(&p, &len, &s->crc, b->z, s->text.ptr, s->text.len)) < 0 ||
-		    (error = annal_buf_put(&s->packed, p, len)) < 0)
-			return error;
-	}
 	return 0;
 }
+
+/* Compress the commit as the pack will hold it. */
+static int pack_commit(struct batch *b, struct slot *s)
+{
+	const char *p;
+	size_t len;
+	int error;
+
+	annal_buf_clear(&s->packed);
+	if ((error = packw_deflate(&p, &len, &s->crc, b->z, s->text.ptr, s->text.len)) < 0)
+		return error;
+	return annal_buf_put(&s->packed, p, len);
+}
+
+/* A stage thread failed: record why, for the main thread, and stop all. */
+static void stage_failed(struct batch *b, int error)
+{
+	const annal_error *e = annal_error_last();
+
+	if (!b->error) {
+		b->error = error;
+		snprintf(b->message, sizeof(b->message), "%s",
+			 e && e->message ? e->message : "cannot write a record");
+	}
+	pthread_cond_broadcast(&b->cv_main);
+	pthread_cond_broadcast(&b->cv_sign);
+	pthread_cond_broadcast(&b->cv_pack);
+}
+
+/*
+ * Threads wake each other a handful of slots at a time, not for every
+ * slot: a wake-up costs about as much as compressing a record.
+ */
+#define WAKE_EVERY 16
 
 static void *signer_main(void *arg)
 {
@@ -655,12 +681,14 @@ static void *signer_main(void *arg)
 	git_oid_cpy(&last, &b->head);
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
-		while (b->signed_n == b->produced && !b->done) {
-			b->signer_waits = 1;
-			pthread_cond_wait(&b->cv, &b->mu);
-			b->signer_waits = 0;
+		while (b->signed_n == b->produced && !b->done && !b->error) {
+			if (b->pack_waits && b->packed_n < b->signed_n)
+				pthread_cond_signal(&b->cv_pack);
+			b->sign_waits = 1;
+			pthread_cond_wait(&b->cv_sign, &b->mu);
+			b->sign_waits = 0;
 		}
-		if (b->signed_n == b->produced || b->error)
+		if (b->error || b->signed_n == b->produced)
 			break;
 		i = b->signed_n;
 		pthread_mutex_unlock(&b->mu);
@@ -668,35 +696,69 @@ static void *signer_main(void *arg)
 		git_oid_cpy(&last, &b->ring[i % RING].id);
 		pthread_mutex_lock(&b->mu);
 		if (error < 0) {
-			const annal_error *e = annal_error_last();
-
-			b->error = error;
-			snprintf(b->message, sizeof(b->message), "%s",
-				 e && e->message ? e->message : "cannot sign a record");
-		} else {
-			b->signed_n++;
-		}
-		/* wake the main thread for a handful of commits, not for each */
-		if ((b->main_waits && (b->signed_n % 16 == 0 || b->signed_n == b->produced)) ||
-		    error < 0)
-			pthread_cond_signal(&b->cv);
-		if (error < 0)
+			stage_failed(b, error);
 			break;
+		}
+		b->signed_n++;
+		if (b->pack_waits && (b->signed_n % WAKE_EVERY == 0 || b->signed_n == b->produced))
+			pthread_cond_signal(&b->cv_pack);
 	}
+	b->sign_done = 1;
+	pthread_cond_signal(&b->cv_pack);
 	pthread_mutex_unlock(&b->mu);
 	return NULL;
 }
 
-/* One attempt: every draft into a commit, every commit into the sink. */
+static void *packer_main(void *arg)
+{
+	struct batch *b = arg;
+	size_t i;
+	int error;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (b->packed_n == b->signed_n && !b->sign_done && !b->error) {
+			if (b->main_waits)
+				pthread_cond_signal(&b->cv_main);
+			b->pack_waits = 1;
+			pthread_cond_wait(&b->cv_pack, &b->mu);
+			b->pack_waits = 0;
+		}
+		if (b->error || b->packed_n == b->signed_n)
+			break;
+		i = b->packed_n;
+		pthread_mutex_unlock(&b->mu);
+		error = pack_commit(b, &b->ring[i % RING]);
+		pthread_mutex_lock(&b->mu);
+		if (error < 0) {
+			stage_failed(b, error);
+			break;
+		}
+		b->packed_n++;
+		if (b->main_waits && (b->packed_n % WAKE_EVERY == 0 || b->packed_n == b->signed_n))
+			pthread_cond_signal(&b->cv_main);
+	}
+	b->pack_done = 1;
+	pthread_cond_signal(&b->cv_main);
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/*
+ * One attempt: every draft into a commit, every commit into the sink.
+ * With threads, three stages: this thread builds the commits and writes
+ * them to the pack, the signer signs and names them in chain order, the
+ * packer compresses them.
+ */
 static int produce_all(struct batch *b)
 {
 	size_t written = 0, ready;
-	int error = 0, eof = 0, started = 0;
+	int error = 0, eof = 0, nthreads = 0;
 	git_oid last;
 	cJSON *obj;
 
-	b->produced = b->signed_n = 0;
-	b->done = b->error = 0;
+	b->produced = b->signed_n = b->packed_n = 0;
+	b->done = b->sign_done = b->pack_done = b->error = 0;
 	b->n = 0;
 	if (!b->threaded) {
 		git_oid_cpy(&last, &b->head);
@@ -710,22 +772,23 @@ static int produce_all(struct batch *b)
 		}
 		return error == ANNAL_ITEROVER ? 0 : error;
 	}
-	if (!b->sign && !b->z && (error = packw_z_new(&b->z)) < 0)
+	if (!b->z && (error = packw_z_new(&b->z)) < 0)
 		return error;
-	if (b->sign) {
-		packw_z_free(b->z);
-		b->z = NULL;
-	}
 	if (pthread_create(&b->signer_thread, NULL, signer_main, b))
 		return annal_error_set(ANNAL_ERROR, "cannot start a thread");
-	started = 1;
+	nthreads++;
+	if (pthread_create(&b->packer_thread, NULL, packer_main, b)) {
+		error = annal_error_set(ANNAL_ERROR, "cannot start a thread");
+		goto out;
+	}
+	nthreads++;
 	for (;;) {
 		pthread_mutex_lock(&b->mu);
-		ready = b->signed_n;
+		ready = b->packed_n;
 		if (b->error) {
 			error = annal_error_set(b->error, "%s", b->message);
 			pthread_mutex_unlock(&b->mu);
-			break;
+			goto out;
 		}
 		pthread_mutex_unlock(&b->mu);
 		while (written < ready) {
@@ -740,8 +803,7 @@ static int produce_all(struct batch *b)
 				error = 0;
 				pthread_mutex_lock(&b->mu);
 				b->done = 1;
-				if (b->signer_waits)
-					pthread_cond_signal(&b->cv);
+				pthread_cond_signal(&b->cv_sign);
 				pthread_mutex_unlock(&b->mu);
 				continue;
 			}
@@ -750,33 +812,36 @@ static int produce_all(struct batch *b)
 			b->n++;
 			pthread_mutex_lock(&b->mu);
 			b->produced = b->n;
-			if (b->signer_waits && b->produced - b->signed_n >= 16)
-				pthread_cond_signal(&b->cv);
+			if (b->sign_waits && b->produced - b->signed_n >= WAKE_EVERY)
+				pthread_cond_signal(&b->cv_sign);
 			pthread_mutex_unlock(&b->mu);
 			continue;
 		}
 		if (eof && written == b->n)
 			break;
+		/* nothing to build or write: let the stages catch up */
 		pthread_mutex_lock(&b->mu);
-		if (b->signer_waits)
-			pthread_cond_signal(&b->cv);
-		while (b->signed_n == written && !b->error) {
+		if (b->sign_waits && b->signed_n < b->produced)
+			pthread_cond_signal(&b->cv_sign);
+		while (b->packed_n == written && !b->error && !b->pack_done) {
 			b->main_waits = 1;
-			pthread_cond_wait(&b->cv, &b->mu);
+			pthread_cond_wait(&b->cv_main, &b->mu);
 			b->main_waits = 0;
 		}
 		pthread_mutex_unlock(&b->mu);
 	}
 out:
-	if (started) {
-		pthread_mutex_lock(&b->mu);
-		b->done = 1;
-		if (error < 0 && !b->error)
-			b->error = error;
-		pthread_cond_signal(&b->cv);
-		pthread_mutex_unlock(&b->mu);
+	pthread_mutex_lock(&b->mu);
+	b->done = 1;
+	if (error < 0 && !b->error)
+		b->error = error;
+	pthread_cond_broadcast(&b->cv_sign);
+	pthread_cond_broadcast(&b->cv_pack);
+	pthread_mutex_unlock(&b->mu);
+	if (nthreads > 0)
 		pthread_join(b->signer_thread, NULL);
-	}
+	if (nthreads > 1)
+		pthread_join(b->packer_thread, NULL);
 	return error;
 }
 
@@ -873,7 +938,9 @@ static void batch_init(struct batch *b, annal_repo *repo, const annal_append_opt
 	b->bad_index = bad_index;
 	b->first_attempt = 1;
 	pthread_mutex_init(&b->mu, NULL);
-	pthread_cond_init(&b->cv, NULL);
+	pthread_cond_init(&b->cv_main, NULL);
+	pthread_cond_init(&b->cv_sign, NULL);
+	pthread_cond_init(&b->cv_pack, NULL);
 	if (bad_index)
 		*bad_index = (size_t)-1;
 }
@@ -893,7 +960,9 @@ static void batch_dispose(struct batch *b)
 	free(b->logids.v);
 	annal_buf_dispose(&b->refname);
 	pthread_mutex_destroy(&b->mu);
-	pthread_cond_destroy(&b->cv);
+	pthread_cond_destroy(&b->cv_main);
+	pthread_cond_destroy(&b->cv_sign);
+	pthread_cond_destroy(&b->cv_pack);
 }
 
 struct draft_array {
