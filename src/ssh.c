@@ -230,8 +230,8 @@ int annal_key_generate(annal_key **out, const char *comment)
 	return 0;
 }
 
-/* Read a whole key file: no symlinks, bounded, and private ones owner-only. */
-static int read_key_file(annal_buf *out, const char *path, int private_key)
+/* Read a whole key file: no symlinks, bounded; *mode gets its permissions. */
+static int read_key_file(annal_buf *out, mode_t *mode, const char *path)
 {
 	struct stat st;
 	ssize_t n;
@@ -254,12 +254,6 @@ static int read_key_file(annal_buf *out, const char *path, int private_key)
 		error = annal_error_set(ANNAL_EINVALID, "key '%s' is not a regular file", path);
 		goto out;
 	}
-	if (private_key && (st.st_mode & 077)) {
-		error = annal_error_set(ANNAL_EINVALID,
-			"permissions %04o for '%s' are too open: a private key must be accessible by its owner only (chmod 600)",
-			(unsigned)(st.st_mode & 07777), path);
-		goto out;
-	}
 	if (st.st_size > ANNAL_KEY_FILE_MAX) {
 		error = annal_error_set(ANNAL_EINVALID, "key '%s' is over %d bytes", path,
 					ANNAL_KEY_FILE_MAX);
@@ -277,6 +271,7 @@ static int read_key_file(annal_buf *out, const char *path, int private_key)
 		error = annal_error_set(ANNAL_EINVALID, "key '%s' is over %d bytes", path,
 					ANNAL_KEY_FILE_MAX);
 	out->ptr[out->len] = '\0';
+	*mode = st.st_mode;
 out:
 	close(fd);
 	return error;
@@ -407,21 +402,23 @@ int annal_key_load(annal_key **out, const char *path)
 {
 	annal_buf text = ANNAL_BUF_INIT;
 	annal_key *k = calloc(1, sizeof(*k));
-	int error, is_private;
+	mode_t mode = 0;
+	int error;
 
 	if (!k)
 		return annal_error_oom();
-	/* peek without the permission rule, to tell a public key file */
-	if ((error = read_key_file(&text, path, 0)) < 0)
+	if ((error = read_key_file(&text, &mode, path)) < 0)
 		goto out;
-	is_private = !strncmp(text.ptr, ED25519, sizeof(ED25519) - 1) ? 0 : 1;
-	if (is_private) {
-		sodium_memzero(text.ptr, text.alloc);
-		annal_buf_clear(&text);
-		if ((error = read_key_file(&text, path, 1)) < 0 ||
-		    (error = parse_private(k, path, text.ptr, text.len)) < 0)
+	/* anything but a public key line is a private key: owner-only */
+	if (!strncmp(text.ptr, ED25519, sizeof(ED25519) - 1)) {
+		if ((error = load_public(k, path, text.ptr, text.len)) < 0)
 			goto out;
-	} else if ((error = load_public(k, path, text.ptr, text.len)) < 0) {
+	} else if (mode & 077) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"permissions %04o for '%s' are too open: a private key must be accessible by its owner only (chmod 600)",
+			(unsigned)(mode & 07777), path);
+		goto out;
+	} else if ((error = parse_private(k, path, text.ptr, text.len)) < 0) {
 		goto out;
 	}
 	*out = k;
