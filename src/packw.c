@@ -36,6 +36,18 @@ struct packw {
 	size_t n, cap;
 };
 
+void packw_commit_id(git_oid *out, const char *data, size_t len)
+{
+	char hdr[32];
+	sha1_ctx c;
+	int n = snprintf(hdr, sizeof(hdr), "commit %zu", len);
+
+	sha1_init(&c);
+	sha1_update(&c, hdr, (size_t)n + 1);
+	sha1_update(&c, data, len);
+	sha1_final(out->id, &c);
+}
+
 static int io_error(const char *what, const char *path)
 {
 	return annal_error_set(ANNAL_ERROR, "cannot %s '%s': %s", what, path, strerror(errno));

@@ -15,6 +15,9 @@
 
 typedef struct packw packw;
 
+/* The id git gives a commit object holding data. */
+void packw_commit_id(git_oid *out, const char *data, size_t len);
+
 int packw_open(packw **out, annal_repo *repo);
 /* Append a commit whose id the caller computed. */
 int packw_add(packw *pw, const git_oid *id, const char *data, size_t len);

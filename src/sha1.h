@@ -1,9 +1,8 @@
 #ifndef ANNAL_SHA1_H
 #define ANNAL_SHA1_H
 /*
- * SHA-1 for the checksums that close a pack and its index (FIPS 180-4).
- * Object ids are not computed here: git_odb_hash() does that, with
- * libgit2's collision detection.
+ * SHA-1 (FIPS 180-4) for the checksums that close a pack and its index,
+ * and for the ids of the commits a batch writes.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,4 +17,7 @@ typedef struct {
 void sha1_init(sha1_ctx *c);
 void sha1_update(sha1_ctx *c, const void *data, size_t len);
 void sha1_final(unsigned char out[20], sha1_ctx *c);
+/* SHA-1 instructions are used when the CPU has them; for tests: */
+int sha1_accelerated(void);
+void sha1_use_portable(void);
 #endif
