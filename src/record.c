@@ -579,11 +579,17 @@ int record_commit_sign(annal_buf *commit, const annal_key *key)
 	}
 	cut = (size_t)(hdr_end - commit->ptr) + 1;
 	annal_buf_put(&signed_commit, commit->ptr, cut);
+	annal_buf_grow(&signed_commit, commit->len + armor.len + armor.len / 64 + 16);
 	annal_buf_puts(&signed_commit, "gpgsig ");
-	for (i = 0; i < armor.len; i++) {
-		annal_buf_putc(&signed_commit, armor.ptr[i]);
-		if (armor.ptr[i] == '\n')
+	/* continuation lines start with a space */
+	for (i = 0; i < armor.len; ) {
+		const char *nl = memchr(armor.ptr + i, '\n', armor.len - i);
+		size_t end = nl ? (size_t)(nl - armor.ptr) + 1 : armor.len;
+
+		annal_buf_put(&signed_commit, armor.ptr + i, end - i);
+		if (nl)
 			annal_buf_putc(&signed_commit, ' ');
+		i = end;
 	}
 	annal_buf_putc(&signed_commit, '\n');
 	annal_buf_put(&signed_commit, commit->ptr + cut, commit->len - cut);
