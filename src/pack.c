@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -84,6 +86,33 @@ size_t store_loose_estimate(annal_repo *repo)
 	return n * 256;
 }
 
+/*
+ * What a batch that died left in objects/pack: its temporary pack and
+ * index.  A batch writes its pack without pause and renames it as soon as
+ * it is done, so a file untouched for an hour has no writer any more.
+ */
+#define STALE_TMP_SECONDS 3600
+static void remove_stale_tmp(const char *pack_dir)
+{
+	char path[4096 + 256 + 2];
+	DIR *dir = opendir(pack_dir);
+	struct dirent *e;
+	struct stat st;
+	time_t now = time(NULL);
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		if (strncmp(e->d_name, "tmp_pack_", 9) && strncmp(e->d_name, "tmp_idx_", 8))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pack_dir, e->d_name);
+		if (!lstat(path, &st) && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > STALE_TMP_SECONDS)
+			unlink(path);
+	}
+	closedir(dir);
+}
+
 int annal_repo_pack(size_t *packed, annal_repo *repo)
 {
 	char objects[4096], lock[4096], pack_dir[4096], hex[41], path[4200];
@@ -103,6 +132,7 @@ int annal_repo_pack(size_t *packed, annal_repo *repo)
 			errno == EEXIST ? "another annal pack is running (or died: then remove the file)"
 					: strerror(errno));
 	close(fd);
+	remove_stale_tmp(pack_dir);
 	if ((error = list_loose(&l, objects, 10000000)) < 0)
 		goto out;
 	if (!l.n)
