@@ -164,11 +164,16 @@ int packw_z_new(packw_z **out)
 	if (!z)
 		return annal_error_oom();
 	/*
-	 * Records are a few hundred bytes: a 4 KiB window and a small hash
-	 * table compress them as well as the defaults do, and resetting the
-	 * stream per object costs next to nothing.
+	 * Huffman coding alone: a record is mostly hashes, ids and (signed)
+	 * base64, where LZ77 finds little to repeat but spends 1.5 times
+	 * as long per byte looking (zlib 1.2.13, level 1: 12.8 against
+	 * 8.0 us for an unsigned commit of 748 bytes, 19.8 against 12.6 for
+	 * a signed one of 1054), for 12 to 14% more bytes (427 against 484,
+	 * 669 against 764).  Compression is the largest cost of a batch after
+	 * signing.  A small window and hash table: objects are small, and
+	 * the stream is reset for each.
 	 */
-	if (deflateInit2(&z->z, Z_BEST_SPEED, Z_DEFLATED, 12, 4, Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (deflateInit2(&z->z, Z_BEST_SPEED, Z_DEFLATED, 12, 4, Z_HUFFMAN_ONLY) != Z_OK) {
 		free(z);
 		return annal_error_oom();
 	}
