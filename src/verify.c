@@ -66,6 +66,13 @@ static int path_exists(const annal_repo *repo, const char *rel)
 	return exists;
 }
 
+static int anchor_valid(const char *anchor)
+{
+	size_t len = strlen(anchor);
+
+	return len >= 4 && len <= 40 && strspn(anchor, "0123456789abcdef") == len;
+}
+
 /* Anything that changes what an object id resolves to is suspect. */
 static int check_repository(annal_verify_result *r, annal_repo *repo)
 {
@@ -95,22 +102,52 @@ static int check_repository(annal_verify_result *r, annal_repo *repo)
 	return 0;
 }
 
+/*
+ * Pass one keeps the ids of every stride-th record from the head (marks),
+ * at most MAX_MARKS of them: when they fill up, every other one goes and
+ * the stride doubles.  Pass two walks down from a mark to find the
+ * records of a window again.
+ */
+#define MAX_MARKS ((size_t)1 << 18)
+
 struct chain {
-	git_oid *ids;		/* head first */
-	size_t n, alloc;
+	git_oid *marks;		/* heights 0, stride, 2 * stride, ... */
+	size_t nmarks, alloc;
+	size_t stride;
+	size_t n;		/* records seen */
+	const char *anchor;	/* counted when valid */
+	size_t anchor_len, anchor_hits;
 };
 
 static int chain_push(struct chain *c, const git_oid *id)
 {
 	git_oid *v;
+	size_t i;
 
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? c->alloc * 2 : 1024;
-		if (!(v = realloc(c->ids, c->alloc * sizeof(*v))))
-			return annal_error_oom();
-		c->ids = v;
+	if (c->anchor) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), id);
+		if (!strncmp(hex, c->anchor, c->anchor_len))
+			c->anchor_hits++;
 	}
-	git_oid_cpy(&c->ids[c->n++], id);
+	if (c->n++ % c->stride)
+		return 0;
+	if (c->nmarks == MAX_MARKS) {
+		for (i = 0; i < MAX_MARKS / 2; i++)
+			c->marks[i] = c->marks[2 * i];
+		c->nmarks = MAX_MARKS / 2;
+		c->stride *= 2;
+		if ((c->n - 1) % c->stride)
+			return 0;
+	}
+	if (c->nmarks == c->alloc) {
+		c->alloc = c->alloc ? c->alloc * 2 : 1024;
+		if (!(v = realloc(c->marks, c->alloc * sizeof(*v))))
+			return annal_error_oom();
+		c->marks = v;
+	}
+	git_oid_cpy(&c->marks[c->nmarks++], id);
 	return 0;
 }
 
@@ -144,6 +181,7 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 	git_oid cur;
 	int error = 0;
 
+	c->stride = 1;
 	git_oid_cpy(&cur, head);
 	for (;;) {
 		if ((error = chain_push(c, &cur)) < 0)
@@ -179,11 +217,6 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 			 sizeof(r->message) - strlen(r->message),
 			 " (%zu records below the head)", c->n - 1);
 	return error;
-}
-
-static int oid_cmp(const void *a, const void *b)
-{
-	return git_oid_cmp(a, b);
 }
 
 /*
@@ -269,13 +302,69 @@ static int thread_count(void)
 	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
+/* Walk down from the mark at or above height h to the record at h. */
+static int chain_at(git_oid *out, annal_repo *repo, const struct chain *c, size_t h)
+{
+	git_odb_object *obj = NULL;
+	struct commit_parts parts;
+	size_t k;
+	int error = 0;
+
+	git_oid_cpy(out, &c->marks[h / c->stride]);
+	for (k = h / c->stride * c->stride; k < h; k++) {
+		if (git_odb_read(&obj, repo->odb, out) < 0 ||
+		    record_commit_parse_headers(&parts, git_odb_object_data(obj),
+						git_odb_object_size(obj)) < 0 ||
+		    !parts.nparents ||
+		    git_oid_fromstrn(out, parts.parents[0], GIT_OID_HEXSZ) < 0) {
+			error = annal_error_set(ANNAL_ERROR, "the log changed while it was verified");
+			break;
+		}
+		git_odb_object_free(obj);
+		obj = NULL;
+	}
+	git_odb_object_free(obj);
+	return error;
+}
+
+/*
+ * Is target the record at a position before pos?  The records there
+ * passed the chain checks, so the one at position q has seq q: read the
+ * target's seq and look at that position.
+ */
+static int earlier_record(int *hit, annal_repo *repo, const struct chain *c,
+			  const git_oid *target, uint64_t pos)
+{
+	git_odb_object *obj = NULL;
+	annal_record *rec = NULL;
+	git_oid at;
+	int error = 0;
+
+	*hit = 0;
+	if (git_odb_read(&obj, repo->odb, target) < 0 ||
+	    git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
+	    record_from_commit(&rec, target, git_odb_object_data(obj),
+			       git_odb_object_size(obj)) < 0 ||
+	    rec->seq < 1 || rec->seq >= pos)
+		goto out;
+	if ((error = chain_at(&at, repo, c, c->n - rec->seq)) < 0)
+		goto out;
+	*hit = git_oid_equal(&at, target);
+out:
+	if (!error)
+		annal_error_clear();
+	annal_record_free(rec);
+	git_odb_object_free(obj);
+	return error;
+}
+
 /* The order-dependent checks of one record checked on its own. */
 static int check_in_order(annal_verify_result *r, struct job *j, const annal_record *prev,
-			  const git_oid *sorted, size_t n, const struct chain *c,
-			  struct trust *trust)
+			  annal_repo *repo, const struct chain *c, struct trust *trust)
 {
 	const char *check = NULL;
 	const cJSON *corr;
+	int error;
 
 	if (j->check)
 		return failed(r, j->check, j->pos, j->id, "%s", j->message);
@@ -285,21 +374,11 @@ static int check_in_order(annal_verify_result *r, struct job *j, const annal_rec
 		return failed(r, check, j->pos, j->id, "%s", last_message());
 	if ((corr = annal_json_get(j->rec->obj, "corrects"))) {
 		git_oid target;
-		const git_oid *hit = NULL;
+		int hit = 0;
 
-		if (git_oid_fromstr(&target, corr->valuestring) == 0)
-			hit = bsearch(&target, sorted, n, sizeof(*sorted), oid_cmp);
-		/* an earlier record sits further from the head in the chain */
-		if (hit) {
-			size_t i, at = c->n;
-			for (i = 0; i < c->n; i++)
-				if (git_oid_equal(&c->ids[i], &target)) {
-					at = i;
-					break;
-				}
-			if (c->n - at >= j->pos)
-				hit = NULL;
-		}
+		if (git_oid_fromstr(&target, corr->valuestring) == 0 &&
+		    (error = earlier_record(&hit, repo, c, &target, j->pos)) < 0)
+			return error;
 		if (!hit)
 			return failed(r, "badCorrects", j->pos, j->id,
 				      "corrects %s, which is not an earlier record of the log",
@@ -308,42 +387,61 @@ static int check_in_order(annal_verify_result *r, struct job *j, const annal_rec
 	return 0;
 }
 
+/*
+ * Read the records at heights [lo, hi) from the head into jobs, oldest
+ * first; lo is a mark.  Pass one read them all, so a failure means the
+ * repository changed.
+ */
+static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c,
+		       size_t lo, size_t hi)
+{
+	struct commit_parts parts;
+	git_oid cur;
+	size_t h;
+
+	git_oid_cpy(&cur, &c->marks[lo / c->stride]);
+	for (h = lo; h < hi; h++) {
+		struct job *j = &jobs[hi - 1 - h];
+
+		git_oid_cpy(&j->oid, &cur);
+		j->id = &j->oid;
+		j->pos = c->n - h;
+		if (git_odb_read(&j->obj, repo->odb, j->id) < 0 ||
+		    record_commit_parse_headers(&parts, git_odb_object_data(j->obj),
+						git_odb_object_size(j->obj)) < 0 ||
+		    (h + 1 < hi && (!parts.nparents ||
+				    git_oid_fromstrn(&cur, parts.parents[0], GIT_OID_HEXSZ) < 0)))
+			return annal_error_set(ANNAL_ERROR, "the log changed while it was verified");
+	}
+	annal_error_clear();
+	return 0;
+}
+
 static int check_records(annal_verify_result *r, annal_repo *repo, const struct chain *c,
-			 const git_oid *sorted, struct trust *trust)
+			 struct trust *trust)
 {
 	struct job *jobs = NULL;
 	struct pool pool;
 	annal_record *prev = NULL;
 	int nthreads = thread_count(), error = 0;
-	size_t done = 0, k, i;
+	size_t size = c->stride > WINDOW ? c->stride : WINDOW, done = c->n, lo, w, k;
 
-	if (!(jobs = calloc(WINDOW, sizeof(*jobs))))
+	if (!(jobs = calloc(size, sizeof(*jobs))))
 		return annal_error_oom();
-	while (done < c->n && r->ok) {
-		size_t w = c->n - done < WINDOW ? c->n - done : WINDOW;
-
+	/* heights [done, n) are checked; the next window ends at done */
+	while (done > 0 && r->ok) {
+		lo = (done - 1) / c->stride * c->stride;
+		while (lo >= c->stride && done - (lo - c->stride) <= size)
+			lo -= c->stride;
+		w = done - lo;
 		memset(jobs, 0, w * sizeof(*jobs));
-		for (k = 0; k < w; k++) {
-			int rc;
-
-			i = c->n - 1 - (done + k);	/* ids are head first */
-			jobs[k].id = &c->ids[i];
-			jobs[k].pos = done + k + 1;
-			rc = git_odb_read(&jobs[k].obj, repo->odb, jobs[k].id);
-			if (rc == GIT_ENOTFOUND) {
-				jobs[k].check = "objectMissing";
-				snprintf(jobs[k].message, sizeof(jobs[k].message), "the commit object is missing");
-			} else if (rc < 0) {
-				jobs[k].check = "objectHashMismatch";
-				snprintf(jobs[k].message, sizeof(jobs[k].message), "the object cannot be read: %s",
-					 git_error_last() ? git_error_last()->message : "corrupt");
-			}
+		if ((error = read_window(jobs, repo, c, lo, done)) == 0) {
+			pool.jobs = jobs;
+			pool.n = w;
+			run_pool(&pool, w < 64 ? 1 : nthreads);
 		}
-		pool.jobs = jobs;
-		pool.n = w;
-		run_pool(&pool, w < 64 ? 1 : nthreads);
-		for (k = 0; k < w && r->ok; k++) {
-			if ((error = check_in_order(r, &jobs[k], prev, sorted, c->n, c, trust)) < 0)
+		for (k = 0; k < w && !error && r->ok; k++) {
+			if ((error = check_in_order(r, &jobs[k], prev, repo, c, trust)) < 0)
 				break;
 			if (!r->ok)
 				break;
@@ -358,7 +456,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 		}
 		if (error < 0)
 			break;
-		done += w;
+		done = lo;
 	}
 	annal_record_free(prev);
 	free(jobs);
@@ -551,8 +649,7 @@ static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo
 	s.repo = repo;
 	s.more = 1;
 	git_oid_cpy(&s.next, head);
-	if (anchor && strlen(anchor) >= 4 && strlen(anchor) <= 40 &&
-	    strspn(anchor, "0123456789abcdef") == strlen(anchor)) {
+	if (anchor && anchor_valid(anchor)) {
 		s.anchor = anchor;
 		s.anchor_len = strlen(anchor);
 	}
@@ -610,26 +707,6 @@ out:
 	return good;
 }
 
-static int anchor_valid(const char *anchor)
-{
-	size_t len = strlen(anchor);
-
-	return len >= 4 && len <= 40 && strspn(anchor, "0123456789abcdef") == len;
-}
-
-static size_t anchor_count(const struct chain *c, const char *anchor)
-{
-	size_t i, len = strlen(anchor), hits = 0;
-	char hex[41];
-
-	for (i = 0; i < c->n; i++) {
-		git_oid_tostr(hex, sizeof(hex), &c->ids[i]);
-		if (!strncmp(hex, anchor, len))
-			hits++;
-	}
-	return hits;
-}
-
 /* hits: how many records of the chain the anchor is a prefix of */
 static int anchor_check(annal_verify_result *r, size_t hits, const char *anchor)
 {
@@ -649,25 +726,21 @@ static int anchor_check(annal_verify_result *r, size_t hits, const char *anchor)
 static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
 		      const git_oid *head, struct trust *trust, const char *anchor)
 {
-	struct chain c = { NULL, 0, 0 };
-	git_oid *sorted = NULL;
+	struct chain c;
 	int error;
 
+	memset(&c, 0, sizeof(c));
+	if (anchor && anchor_valid(anchor)) {
+		c.anchor = anchor;
+		c.anchor_len = strlen(anchor);
+	}
 	if ((error = collect(&c, r, repo, head)) < 0 || !r->ok)
 		goto out;
-	if (!(sorted = malloc(c.n * sizeof(*sorted)))) {
-		error = annal_error_oom();
+	if ((error = check_records(r, repo, &c, trust)) < 0 || !r->ok)
 		goto out;
-	}
-	memcpy(sorted, c.ids, c.n * sizeof(*sorted));
-	qsort(sorted, c.n, sizeof(*sorted), oid_cmp);
-	if ((error = check_records(r, repo, &c, sorted, trust)) < 0 || !r->ok)
-		goto out;
-	if (anchor && anchor_valid(anchor))
-		*hits = anchor_count(&c, anchor);
+	*hits = c.anchor_hits;
 out:
-	free(sorted);
-	free(c.ids);
+	free(c.marks);
 	return error;
 }
 
