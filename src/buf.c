@@ -35,6 +35,13 @@ oom:
 
 int annal_buf_put(annal_buf *b, const void *data, size_t len)
 {
+	if (!b->oom && len < b->alloc - b->len) {
+		/* room already: the common case of many small pieces */
+		memcpy(b->ptr + b->len, data, len);
+		b->len += len;
+		b->ptr[b->len] = '\0';
+		return 0;
+	}
 	if (annal_buf_grow(b, len) < 0)
 		return ANNAL_ENOMEM;
 	if (len)
@@ -51,6 +58,11 @@ int annal_buf_puts(annal_buf *b, const char *s)
 
 int annal_buf_putc(annal_buf *b, char c)
 {
+	if (!b->oom && b->len + 1 < b->alloc) {
+		b->ptr[b->len++] = c;
+		b->ptr[b->len] = '\0';
+		return 0;
+	}
 	return annal_buf_put(b, &c, 1);
 }
 

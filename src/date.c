@@ -33,6 +33,15 @@ static int days_in_month(int y, int m)
 	return m == 2 && leap ? 29 : dm[m - 1];
 }
 
+/* v (0 <= v < 10^n) in n decimal digits */
+static void put_digits(char *out, int v, int n)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 int annal_time_format(char *out, int64_t ms)
 {
 	time_t secs;
@@ -43,12 +52,23 @@ int annal_time_format(char *out, int64_t ms)
 	secs = (time_t)(ms / 1000);
 	if (!gmtime_r(&secs, &tm))
 		return annal_error_set(ANNAL_EINVALID, "time out of range");
-	char t[64];
-
-	snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-	memcpy(out, t, ANNAL_TS_LEN + 1);
+	/* by hand: verify formats every record's ts twice, and snprintf
+	   was a tenth of the cost of checking a record */
+	put_digits(out, tm.tm_year + 1900, 4);
+	out[4] = '-';
+	put_digits(out + 5, tm.tm_mon + 1, 2);
+	out[7] = '-';
+	put_digits(out + 8, tm.tm_mday, 2);
+	out[10] = 'T';
+	put_digits(out + 11, tm.tm_hour, 2);
+	out[13] = ':';
+	put_digits(out + 14, tm.tm_min, 2);
+	out[16] = ':';
+	put_digits(out + 17, tm.tm_sec, 2);
+	out[19] = '.';
+	put_digits(out + 20, (int)(ms % 1000), 3);
+	out[23] = 'Z';
+	out[24] = '\0';
 	return 0;
 }
 

@@ -210,6 +210,17 @@ static int parse_string(struct parser *p, char **out, size_t *outlen)
 					  : "NUL byte in string");
 			goto out;
 		}
+		if (c < 0x80) {
+			/* a run of plain ASCII at once */
+			for (n = 1; p->pos + n < p->len; n++) {
+				c = p->s[p->pos + n];
+				if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+					break;
+			}
+			annal_buf_put(&b, p->s + p->pos, n);
+			p->pos += n;
+			continue;
+		}
 		n = utf8_seq(p->s + p->pos, p->len - p->pos);
 		if (!n) {
 			error = fail(p, "invalid UTF-8 in string");
@@ -400,6 +411,7 @@ int annal_json_sorted_children(const cJSON *obj, cJSON ***out, size_t *n)
 {
 	const cJSON *c;
 	size_t i = 0;
+	int sorted = 1;
 
 	*n = 0;
 	for (c = obj->child; c; c = c->next)
@@ -410,9 +422,14 @@ int annal_json_sorted_children(const cJSON *obj, cJSON ***out, size_t *n)
 	*out = malloc(*n * sizeof(**out));
 	if (!*out)
 		return annal_error_oom();
-	for (c = obj->child; c; c = c->next)
+	for (c = obj->child; c; c = c->next) {
 		(*out)[i++] = (cJSON *)c;
-	qsort(*out, *n, sizeof(**out), key_cmp);
+		if (i > 1 && strcmp((*out)[i - 2]->string, c->string) > 0)
+			sorted = 0;
+	}
+	/* canonical text is parsed in order: sorting it again is waste */
+	if (!sorted)
+		qsort(*out, *n, sizeof(**out), key_cmp);
 	return 0;
 }
 
@@ -657,16 +674,19 @@ static int omitted(const char *key, const char *const *omit)
 	return 0;
 }
 
-int annal_json_write_without(annal_buf *b, const cJSON *obj, const char *const *omit)
+static int write_object(annal_buf *b, const cJSON *obj, const char *const *omit,
+			const char *find, size_t *start, size_t *end)
 {
 	cJSON **kids = NULL;
-	size_t n, i;
+	size_t n, i, open = b->len;
 	int error, first = 1;
 
 	if ((error = annal_json_sorted_children(obj, &kids, &n)) < 0)
 		return error;
 	annal_buf_putc(b, '{');
 	for (i = 0; i < n; i++) {
+		size_t at = b->len;
+
 		if (omitted(kids[i]->string, omit))
 			continue;
 		if (!first)
@@ -676,12 +696,32 @@ int annal_json_write_without(annal_buf *b, const cJSON *obj, const char *const *
 		annal_buf_putc(b, ':');
 		if ((error = annal_json_write(b, kids[i])) < 0)
 			goto out;
+		if (find && !strcmp(kids[i]->string, find)) {
+			*start = at;
+			*end = b->len;
+		}
 	}
 	annal_buf_putc(b, '}');
-	error = annal_buf_error(b);
+	if ((error = annal_buf_error(b)) < 0)
+		goto out;
+	/* the first member takes the comma after it */
+	if (find && *end > *start && *start == open + 1 && b->ptr[*end] == ',')
+		(*end)++;
 out:
 	free(kids);
 	return error;
+}
+
+int annal_json_write_without(annal_buf *b, const cJSON *obj, const char *const *omit)
+{
+	return write_object(b, obj, omit, NULL, NULL, NULL);
+}
+
+int annal_json_write_find(annal_buf *b, const cJSON *obj, const char *key,
+			  size_t *start, size_t *end)
+{
+	*start = *end = 0;
+	return write_object(b, obj, NULL, key, start, end);
 }
 
 int annal_json_write(annal_buf *b, const cJSON *v)

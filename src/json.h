@@ -30,6 +30,13 @@ int annal_json_write(annal_buf *b, const cJSON *v);
 int annal_json_write_omit(annal_buf *b, const cJSON *obj, const char *omit);
 /* ... leaving out the NULL-terminated list of top-level keys omit. */
 int annal_json_write_without(annal_buf *b, const cJSON *obj, const char *const *omit);
+/*
+ * Write obj as annal_json_write() does, and find key's member: [*start,
+ * *end) are the bytes annal_json_write_omit(key) would leave out, the
+ * member and one comma (empty when obj has no such key).
+ */
+int annal_json_write_find(annal_buf *b, const cJSON *obj, const char *key,
+			  size_t *start, size_t *end);
 /* Append a JSON string literal (escaped as Python does). */
 int annal_json_write_string(annal_buf *b, const char *s, size_t len);
 

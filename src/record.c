@@ -345,17 +345,30 @@ out:
 	return error;
 }
 
+/* "sha256:<hex>" of text without the bytes [start, end) */
+static void hash_text(char out[ANNAL_HASH_LEN + 1], const char *text, size_t len,
+		      size_t start, size_t end)
+{
+	crypto_hash_sha256_state st;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)text, start);
+	crypto_hash_sha256_update(&st, (const unsigned char *)text + end, len - end);
+	crypto_hash_sha256_final(&st, digest);
+	memcpy(out, "sha256:", 7);
+	annal_hex(out + 7, digest, sizeof(digest));
+}
+
 int record_hash(char out[ANNAL_HASH_LEN + 1], const cJSON *obj)
 {
 	annal_buf b = ANNAL_BUF_INIT;
-	unsigned char digest[crypto_hash_sha256_BYTES];
+	size_t start, end;
 	int error;
 
-	if ((error = annal_json_write_omit(&b, obj, "hash")) < 0)
+	if ((error = annal_json_write_find(&b, obj, "hash", &start, &end)) < 0)
 		goto out;
-	crypto_hash_sha256(digest, (const unsigned char *)b.ptr, b.len);
-	memcpy(out, "sha256:", 7);
-	annal_hex(out + 7, digest, sizeof(digest));
+	hash_text(out, b.ptr, b.len, start, end);
 out:
 	annal_buf_dispose(&b);
 	return error;
@@ -462,18 +475,22 @@ int record_commit_text(annal_buf *out, const annal_record *rec, const char *pare
 	const char *action = string_field(rec->obj, "action");
 	const char *target = string_field(rec->obj, "target");
 	const char *decision = string_field(rec->obj, "decision");
-	long long secs = (long long)(rec->ts_ms / 1000);
+	char when[48];
 	int i;
 
 	if (!actor || !action)
 		return annal_error_set(ANNAL_EINVALID, "record without actor or action");
+	snprintf(when, sizeof(when), " <annal> %lld +0000\n", (long long)(rec->ts_ms / 1000));
 	annal_buf_puts(out, "tree " ANNAL_EMPTY_TREE "\n");
-	if (parent_hex)
-		annal_buf_printf(out, "parent %s\n", parent_hex);
+	if (parent_hex) {
+		annal_buf_puts(out, "parent ");
+		annal_buf_puts(out, parent_hex);
+		annal_buf_putc(out, '\n');
+	}
 	for (i = 0; i < 2; i++) {
 		annal_buf_puts(out, i ? "committer " : "author ");
 		put_cosmetic(out, actor);
-		annal_buf_printf(out, " <annal> %lld +0000\n", secs);
+		annal_buf_puts(out, when);
 	}
 	annal_buf_printf(out, "\n#%llu ", (unsigned long long)rec->seq);
 	put_cosmetic(out, actor);
@@ -863,7 +880,7 @@ int record_check_commit(annal_record **out, struct record_signature *sig, char *
 	annal_buf b = ANNAL_BUF_INIT, armor = ANNAL_BUF_INIT, payload = ANNAL_BUF_INIT;
 	char parent[41] = "";
 	const char *body = data;
-	size_t body_len = len;
+	size_t body_len = len, hash_start, hash_end;
 	int error;
 
 	*out = NULL;
@@ -886,7 +903,8 @@ int record_check_commit(annal_record **out, struct record_signature *sig, char *
 		error = ANNAL_ECORRUPT;
 		goto out;
 	}
-	if ((error = annal_json_write(&b, rec->obj)) < 0)
+	/* one writing serves the canonical check and the record hash */
+	if ((error = annal_json_write_find(&b, rec->obj, "hash", &hash_start, &hash_end)) < 0)
 		goto out;
 	if (b.len != rec->json_len || memcmp(b.ptr, rec->json, b.len)) {
 		*check = "nonCanonical";
@@ -900,8 +918,7 @@ int record_check_commit(annal_record **out, struct record_signature *sig, char *
 	{
 		char hash[ANNAL_HASH_LEN + 1];
 
-		if ((error = record_hash(hash, rec->obj)) < 0)
-			goto out;
+		hash_text(hash, b.ptr, b.len, hash_start, hash_end);
 		if (strcmp(hash, rec->hash)) {
 			*check = "recordHashMismatch";
 			error = annal_error_set(ANNAL_ECORRUPT,

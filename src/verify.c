@@ -66,6 +66,13 @@ static int path_exists(const annal_repo *repo, const char *rel)
 	return exists;
 }
 
+static int anchor_valid(const char *anchor)
+{
+	size_t len = strlen(anchor);
+
+	return len >= 4 && len <= 40 && strspn(anchor, "0123456789abcdef") == len;
+}
+
 /* Anything that changes what an object id resolves to is suspect. */
 static int check_repository(annal_verify_result *r, annal_repo *repo)
 {
@@ -95,22 +102,52 @@ static int check_repository(annal_verify_result *r, annal_repo *repo)
 	return 0;
 }
 
+/*
+ * Pass one keeps the ids of every stride-th record from the head (marks),
+ * at most MAX_MARKS of them: when they fill up, every other one goes and
+ * the stride doubles.  Pass two walks down from a mark to find the
+ * records of a window again.
+ */
+#define MAX_MARKS ((size_t)1 << 18)
+
 struct chain {
-	git_oid *ids;		/* head first */
-	size_t n, alloc;
+	git_oid *marks;		/* heights 0, stride, 2 * stride, ... */
+	size_t nmarks, alloc;
+	size_t stride;
+	size_t n;		/* records seen */
+	const char *anchor;	/* counted when valid */
+	size_t anchor_len, anchor_hits;
 };
 
 static int chain_push(struct chain *c, const git_oid *id)
 {
 	git_oid *v;
+	size_t i;
 
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? c->alloc * 2 : 1024;
-		if (!(v = realloc(c->ids, c->alloc * sizeof(*v))))
-			return annal_error_oom();
-		c->ids = v;
+	if (c->anchor) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), id);
+		if (!strncmp(hex, c->anchor, c->anchor_len))
+			c->anchor_hits++;
 	}
-	git_oid_cpy(&c->ids[c->n++], id);
+	if (c->n++ % c->stride)
+		return 0;
+	if (c->nmarks == MAX_MARKS) {
+		for (i = 0; i < MAX_MARKS / 2; i++)
+			c->marks[i] = c->marks[2 * i];
+		c->nmarks = MAX_MARKS / 2;
+		c->stride *= 2;
+		if ((c->n - 1) % c->stride)
+			return 0;
+	}
+	if (c->nmarks == c->alloc) {
+		c->alloc = c->alloc ? c->alloc * 2 : 1024;
+		if (!(v = realloc(c->marks, c->alloc * sizeof(*v))))
+			return annal_error_oom();
+		c->marks = v;
+	}
+	git_oid_cpy(&c->marks[c->nmarks++], id);
 	return 0;
 }
 
@@ -144,6 +181,7 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 	git_oid cur;
 	int error = 0;
 
+	c->stride = 1;
 	git_oid_cpy(&cur, head);
 	for (;;) {
 		if ((error = chain_push(c, &cur)) < 0)
@@ -181,11 +219,6 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 	return error;
 }
 
-static int oid_cmp(const void *a, const void *b)
-{
-	return git_oid_cmp(a, b);
-}
-
 /*
  * Pass two, oldest first, a window at a time: the main thread reads the
  * window's objects; workers check each commit on its own (hash, record,
@@ -198,6 +231,7 @@ static int oid_cmp(const void *a, const void *b)
 
 struct job {
 	const git_oid *id;
+	git_oid oid;			/* where id points, in the sweep */
 	uint64_t pos;
 	git_odb_object *obj;
 	annal_record *rec;
@@ -210,6 +244,7 @@ struct pool {
 	struct job *jobs;
 	size_t n;
 	size_t next;			/* atomic */
+	int compact;			/* keep only what the sweep needs */
 };
 
 static void check_job(struct job *j)
@@ -236,14 +271,43 @@ static void check_job(struct job *j)
 	}
 }
 
+/*
+ * After its checks, the sweep needs a record's cached fields and its
+ * "corrects" and "signing" members only: drop the rest, which would
+ * otherwise be held for the window (about 10 MB of 2048 parsed records).
+ */
+static void compact_record(annal_record *rec)
+{
+	static const char *const keep[] = { "corrects", "signing", NULL };
+	cJSON *obj = cJSON_CreateObject(), *v;
+	size_t i;
+
+	if (!obj)
+		return;
+	for (i = 0; keep[i]; i++)
+		if ((v = cJSON_DetachItemFromObjectCaseSensitive(rec->obj, keep[i])))
+			cJSON_AddItemToObject(obj, keep[i], v);
+	cJSON_Delete(rec->obj);
+	rec->obj = obj;
+	free(rec->json);
+	rec->json = NULL;
+	rec->json_len = 0;
+}
+
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
 	size_t i;
 
-	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
-		if (!p->jobs[i].check)
-			check_job(&p->jobs[i]);
+	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n) {
+		struct job *j = &p->jobs[i];
+
+		if (j->check)
+			continue;
+		check_job(j);
+		if (p->compact && j->rec)
+			compact_record(j->rec);
+	}
 	return NULL;
 }
 
@@ -253,6 +317,7 @@ static void run_pool(struct pool *p, int nthreads)
 	int i, started = 0;
 
 	p->next = 0;
+	p->compact = 0;
 	for (i = 1; i < nthreads; i++)
 		if (pthread_create(&t[started], NULL, worker, p) == 0)
 			started++;
@@ -268,13 +333,69 @@ static int thread_count(void)
 	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
+/* Walk down from the mark at or above height h to the record at h. */
+static int chain_at(git_oid *out, annal_repo *repo, const struct chain *c, size_t h)
+{
+	git_odb_object *obj = NULL;
+	struct commit_parts parts;
+	size_t k;
+	int error = 0;
+
+	git_oid_cpy(out, &c->marks[h / c->stride]);
+	for (k = h / c->stride * c->stride; k < h; k++) {
+		if (git_odb_read(&obj, repo->odb, out) < 0 ||
+		    record_commit_parse_headers(&parts, git_odb_object_data(obj),
+						git_odb_object_size(obj)) < 0 ||
+		    !parts.nparents ||
+		    git_oid_fromstrn(out, parts.parents[0], GIT_OID_HEXSZ) < 0) {
+			error = annal_error_set(ANNAL_ERROR, "the log changed while it was verified");
+			break;
+		}
+		git_odb_object_free(obj);
+		obj = NULL;
+	}
+	git_odb_object_free(obj);
+	return error;
+}
+
+/*
+ * Is target the record at a position before pos?  The records there
+ * passed the chain checks, so the one at position q has seq q: read the
+ * target's seq and look at that position.
+ */
+static int earlier_record(int *hit, annal_repo *repo, const struct chain *c,
+			  const git_oid *target, uint64_t pos)
+{
+	git_odb_object *obj = NULL;
+	annal_record *rec = NULL;
+	git_oid at;
+	int error = 0;
+
+	*hit = 0;
+	if (git_odb_read(&obj, repo->odb, target) < 0 ||
+	    git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
+	    record_from_commit(&rec, target, git_odb_object_data(obj),
+			       git_odb_object_size(obj)) < 0 ||
+	    rec->seq < 1 || rec->seq >= pos)
+		goto out;
+	if ((error = chain_at(&at, repo, c, c->n - rec->seq)) < 0)
+		goto out;
+	*hit = git_oid_equal(&at, target);
+out:
+	if (!error)
+		annal_error_clear();
+	annal_record_free(rec);
+	git_odb_object_free(obj);
+	return error;
+}
+
 /* The order-dependent checks of one record checked on its own. */
 static int check_in_order(annal_verify_result *r, struct job *j, const annal_record *prev,
-			  const git_oid *sorted, size_t n, const struct chain *c,
-			  struct trust *trust)
+			  annal_repo *repo, const struct chain *c, struct trust *trust)
 {
 	const char *check = NULL;
 	const cJSON *corr;
+	int error;
 
 	if (j->check)
 		return failed(r, j->check, j->pos, j->id, "%s", j->message);
@@ -284,21 +405,11 @@ static int check_in_order(annal_verify_result *r, struct job *j, const annal_rec
 		return failed(r, check, j->pos, j->id, "%s", last_message());
 	if ((corr = annal_json_get(j->rec->obj, "corrects"))) {
 		git_oid target;
-		const git_oid *hit = NULL;
+		int hit = 0;
 
-		if (git_oid_fromstr(&target, corr->valuestring) == 0)
-			hit = bsearch(&target, sorted, n, sizeof(*sorted), oid_cmp);
-		/* an earlier record sits further from the head in the chain */
-		if (hit) {
-			size_t i, at = c->n;
-			for (i = 0; i < c->n; i++)
-				if (git_oid_equal(&c->ids[i], &target)) {
-					at = i;
-					break;
-				}
-			if (c->n - at >= j->pos)
-				hit = NULL;
-		}
+		if (git_oid_fromstr(&target, corr->valuestring) == 0 &&
+		    (error = earlier_record(&hit, repo, c, &target, j->pos)) < 0)
+			return error;
 		if (!hit)
 			return failed(r, "badCorrects", j->pos, j->id,
 				      "corrects %s, which is not an earlier record of the log",
@@ -307,42 +418,61 @@ static int check_in_order(annal_verify_result *r, struct job *j, const annal_rec
 	return 0;
 }
 
+/*
+ * Read the records at heights [lo, hi) from the head into jobs, oldest
+ * first; lo is a mark.  Pass one read them all, so a failure means the
+ * repository changed.
+ */
+static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c,
+		       size_t lo, size_t hi)
+{
+	struct commit_parts parts;
+	git_oid cur;
+	size_t h;
+
+	git_oid_cpy(&cur, &c->marks[lo / c->stride]);
+	for (h = lo; h < hi; h++) {
+		struct job *j = &jobs[hi - 1 - h];
+
+		git_oid_cpy(&j->oid, &cur);
+		j->id = &j->oid;
+		j->pos = c->n - h;
+		if (git_odb_read(&j->obj, repo->odb, j->id) < 0 ||
+		    record_commit_parse_headers(&parts, git_odb_object_data(j->obj),
+						git_odb_object_size(j->obj)) < 0 ||
+		    (h + 1 < hi && (!parts.nparents ||
+				    git_oid_fromstrn(&cur, parts.parents[0], GIT_OID_HEXSZ) < 0)))
+			return annal_error_set(ANNAL_ERROR, "the log changed while it was verified");
+	}
+	annal_error_clear();
+	return 0;
+}
+
 static int check_records(annal_verify_result *r, annal_repo *repo, const struct chain *c,
-			 const git_oid *sorted, struct trust *trust)
+			 struct trust *trust)
 {
 	struct job *jobs = NULL;
 	struct pool pool;
 	annal_record *prev = NULL;
 	int nthreads = thread_count(), error = 0;
-	size_t done = 0, k, i;
+	size_t size = c->stride > WINDOW ? c->stride : WINDOW, done = c->n, lo, w, k;
 
-	if (!(jobs = calloc(WINDOW, sizeof(*jobs))))
+	if (!(jobs = calloc(size, sizeof(*jobs))))
 		return annal_error_oom();
-	while (done < c->n && r->ok) {
-		size_t w = c->n - done < WINDOW ? c->n - done : WINDOW;
-
+	/* heights [done, n) are checked; the next window ends at done */
+	while (done > 0 && r->ok) {
+		lo = (done - 1) / c->stride * c->stride;
+		while (lo >= c->stride && done - (lo - c->stride) <= size)
+			lo -= c->stride;
+		w = done - lo;
 		memset(jobs, 0, w * sizeof(*jobs));
-		for (k = 0; k < w; k++) {
-			int rc;
-
-			i = c->n - 1 - (done + k);	/* ids are head first */
-			jobs[k].id = &c->ids[i];
-			jobs[k].pos = done + k + 1;
-			rc = git_odb_read(&jobs[k].obj, repo->odb, jobs[k].id);
-			if (rc == GIT_ENOTFOUND) {
-				jobs[k].check = "objectMissing";
-				snprintf(jobs[k].message, sizeof(jobs[k].message), "the commit object is missing");
-			} else if (rc < 0) {
-				jobs[k].check = "objectHashMismatch";
-				snprintf(jobs[k].message, sizeof(jobs[k].message), "the object cannot be read: %s",
-					 git_error_last() ? git_error_last()->message : "corrupt");
-			}
+		if ((error = read_window(jobs, repo, c, lo, done)) == 0) {
+			pool.jobs = jobs;
+			pool.n = w;
+			run_pool(&pool, w < 64 ? 1 : nthreads);
 		}
-		pool.jobs = jobs;
-		pool.n = w;
-		run_pool(&pool, w < 64 ? 1 : nthreads);
-		for (k = 0; k < w && r->ok; k++) {
-			if ((error = check_in_order(r, &jobs[k], prev, sorted, c->n, c, trust)) < 0)
+		for (k = 0; k < w && !error && r->ok; k++) {
+			if ((error = check_in_order(r, &jobs[k], prev, repo, c, trust)) < 0)
 				break;
 			if (!r->ok)
 				break;
@@ -357,26 +487,264 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 		}
 		if (error < 0)
 			break;
-		done += w;
+		done = lo;
 	}
 	annal_record_free(prev);
 	free(jobs);
 	return error;
 }
 
-static int anchor_check(annal_verify_result *r, const struct chain *c, const char *anchor)
-{
-	size_t i, len = strlen(anchor), hits = 0;
-	char hex[41];
+/*
+ * The fast path: one sweep from the head to the root that reads each
+ * object once.  The main thread follows parents and reads the next
+ * window while the other threads check the current one on its own
+ * (hash, record, regenerated commit, signature); then the main thread
+ * checks the window's neighbours pairwise (seq, ts, prev_hash do not
+ * depend on the direction), matches corrections against the records
+ * below them, and keeps what trust needs as runs of records alike.
+ * Trust is replayed oldest first at the end.
+ *
+ * It only ever says "the log is good": on any failure, or when what it
+ * keeps would grow past its bounds, it gives up and verify starts over
+ * with the two passes below, which find and report the first broken
+ * record.  Memory stays bounded by two windows either way.
+ */
+#define SWEEP_MAX_PENDING 256	/* corrections whose target is not yet seen */
+#define SWEEP_MAX_RUNS 4096	/* trust runs: key changes and rotations */
 
-	if (len < 4 || len > 40 || strspn(anchor, "0123456789abcdef") != len)
+struct trust_run {
+	cJSON *signing;		/* a rotation's "signing" field, else NULL */
+	int64_t ts_ms;
+	int present, valid;
+	unsigned char pk[32];
+};
+
+struct sweep {
+	annal_repo *repo;
+	git_oid next;		/* the parent to read next */
+	int more;		/* the root is not read yet */
+	uint64_t n;		/* records read */
+	annal_record *newer;	/* the last record checked in order */
+	git_oid *pending;	/* targets of corrections */
+	size_t npending;
+	struct trust_run *runs;	/* head first */
+	size_t nruns;
+	const char *anchor;	/* counted when valid */
+	size_t anchor_len, anchor_hits;
+};
+
+/* Read up to WINDOW objects down from s->next; 0 or -1 to give up. */
+static int sweep_read(struct sweep *s, struct job *jobs, size_t *count)
+{
+	struct commit_parts parts;
+	size_t w = 0;
+	int error = 0;
+
+	while (s->more && w < WINDOW) {
+		struct job *j = &jobs[w];
+
+		memset(j, 0, sizeof(*j));
+		git_oid_cpy(&j->oid, &s->next);
+		j->id = &j->oid;
+		if (git_odb_read(&j->obj, s->repo->odb, j->id) < 0 ||
+		    git_odb_object_type(j->obj) != GIT_OBJECT_COMMIT ||
+		    record_commit_parse_headers(&parts, git_odb_object_data(j->obj),
+						git_odb_object_size(j->obj)) < 0 ||
+		    (parts.nparents &&
+		     git_oid_fromstrn(&s->next, parts.parents[0], GIT_OID_HEXSZ) < 0)) {
+			w++;
+			error = -1;
+			break;
+		}
+		s->more = parts.nparents > 0;
+		s->n++;
+		w++;
+	}
+	annal_error_clear();
+	*count = w;
+	return error;
+}
+
+static int sweep_run(struct sweep *s, const struct job *j)
+{
+	const cJSON *signing = annal_json_get(j->rec->obj, "signing");
+	struct trust_run *last = s->nruns ? &s->runs[s->nruns - 1] : NULL;
+	struct trust_run *r;
+
+	if (!signing && last && !last->signing && last->present == j->sig.present &&
+	    last->valid == j->sig.valid && !memcmp(last->pk, j->sig.pk, 32))
+		return 0;
+	if (s->nruns == SWEEP_MAX_RUNS)
+		return -1;
+	r = &s->runs[s->nruns];
+	memset(r, 0, sizeof(*r));
+	if (signing) {
+		if (!(r->signing = cJSON_CreateObject()) ||
+		    !cJSON_AddItemToObject(r->signing, "signing", cJSON_Duplicate(signing, 1)))
+			return -1;
+	}
+	r->ts_ms = j->rec->ts_ms;
+	r->present = j->sig.present;
+	r->valid = j->sig.valid;
+	memcpy(r->pk, j->sig.pk, 32);
+	s->nruns++;
+	return 0;
+}
+
+/* The checks of one record that need its neighbours, head first. */
+static int sweep_in_order(struct sweep *s, struct job *j)
+{
+	const char *check = NULL;
+	const cJSON *corr;
+	size_t i;
+
+	if (j->check)
+		return -1;
+	/* the record above this one, whose predecessor it is */
+	if (s->newer && annal_chain_check(j->rec, s->newer, j->rec->seq + 1, &check) < 0)
+		return -1;
+	for (i = 0; i < s->npending; )
+		if (git_oid_equal(&s->pending[i], j->id))
+			s->pending[i] = s->pending[--s->npending];
+		else
+			i++;
+	if ((corr = annal_json_get(j->rec->obj, "corrects"))) {
+		if (s->npending == SWEEP_MAX_PENDING || !cJSON_IsString(corr) ||
+		    git_oid_fromstr(&s->pending[s->npending], corr->valuestring) < 0)
+			return -1;
+		s->npending++;
+	}
+	if (sweep_run(s, j) < 0)
+		return -1;
+	if (s->anchor) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), j->id);
+		if (!strncmp(hex, s->anchor, s->anchor_len))
+			s->anchor_hits++;
+	}
+	annal_record_free(s->newer);
+	s->newer = j->rec;
+	j->rec = NULL;
+	return 0;
+}
+
+/* Trust, oldest first: records of a run without a rotation are alike. */
+static int sweep_trust(struct sweep *s, struct trust *trust)
+{
+	annal_record fake;
+	const char *check = NULL;
+	size_t i;
+
+	for (i = s->nruns; i-- > 0; ) {
+		struct trust_run *r = &s->runs[i];
+
+		memset(&fake, 0, sizeof(fake));
+		fake.obj = r->signing;
+		fake.ts_ms = r->ts_ms;
+		if (trust_check(trust, &fake, r->present && r->valid ? r->pk : NULL,
+				r->present && !r->valid, &check) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void release_window(struct job *jobs, size_t w)
+{
+	size_t k;
+
+	for (k = 0; k < w; k++) {
+		annal_record_free(jobs[k].rec);
+		jobs[k].rec = NULL;
+		git_odb_object_free(jobs[k].obj);
+		jobs[k].obj = NULL;
+	}
+}
+
+/*
+ * 1 and the record count when the whole log is good, 0 to fall back to
+ * the two passes (trust is then spent), negative on an error.
+ */
+static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo,
+			const git_oid *head, struct trust *trust, const char *anchor)
+{
+	struct sweep s;
+	struct job *win[2] = { NULL, NULL };
+	size_t w[2] = { 0, 0 }, k;
+	pthread_t t[MAX_THREADS];
+	struct pool pool;
+	int nthreads = thread_count(), cur = 0, good = 0, bad = 0, i, started;
+	const char *check = NULL;
+
+	memset(&s, 0, sizeof(s));
+	s.repo = repo;
+	s.more = 1;
+	git_oid_cpy(&s.next, head);
+	if (anchor && anchor_valid(anchor)) {
+		s.anchor = anchor;
+		s.anchor_len = strlen(anchor);
+	}
+	if (!(win[0] = calloc(WINDOW, sizeof(struct job))) ||
+	    !(win[1] = calloc(WINDOW, sizeof(struct job))) ||
+	    !(s.pending = malloc(SWEEP_MAX_PENDING * sizeof(*s.pending))) ||
+	    !(s.runs = malloc(SWEEP_MAX_RUNS * sizeof(*s.runs))))
+		goto out;	/* the two passes need less */
+	if (sweep_read(&s, win[0], &w[0]) < 0)
+		goto out;
+	while (w[cur] && !bad) {
+		struct job *jobs = win[cur];
+		int other = !cur;
+
+		/* check this window while the main thread reads the next */
+		pool.jobs = jobs;
+		pool.n = w[cur];
+		pool.next = 0;
+		pool.compact = 1;
+		started = 0;
+		for (i = 1; i < nthreads; i++)
+			if (pthread_create(&t[started], NULL, worker, &pool) == 0)
+				started++;
+		w[other] = 0;
+		if (sweep_read(&s, win[other], &w[other]) < 0)
+			bad = 1;
+		worker(&pool);
+		for (i = 0; i < started; i++)
+			pthread_join(t[i], NULL);
+		for (k = 0; k < w[cur] && !bad; k++)
+			if (sweep_in_order(&s, &jobs[k]) < 0)
+				bad = 1;
+		release_window(jobs, w[cur]);
+		w[cur] = 0;
+		cur = other;
+	}
+	if (bad || s.more || !s.newer || s.npending ||
+	    annal_chain_check(NULL, s.newer, 1, &check) < 0 ||
+	    sweep_trust(&s, trust) < 0)
+		goto out;
+	*records = s.n;
+	*anchor_hits = s.anchor_hits;
+	good = 1;
+out:
+	annal_error_clear();
+	for (k = 0; k < 2; k++)
+		if (win[k])
+			release_window(win[k], w[k]);
+	for (k = 0; k < s.nruns; k++)
+		cJSON_Delete(s.runs[k].signing);
+	annal_record_free(s.newer);
+	free(s.runs);
+	free(s.pending);
+	free(win[0]);
+	free(win[1]);
+	return good;
+}
+
+/* hits: how many records of the chain the anchor is a prefix of */
+static int anchor_check(annal_verify_result *r, size_t hits, const char *anchor)
+{
+	if (!anchor_valid(anchor))
 		return annal_error_set(ANNAL_EINVALID,
 			"'%s' is not a record id (4 to 40 lowercase hex digits)", anchor);
-	for (i = 0; i < c->n; i++) {
-		git_oid_tostr(hex, sizeof(hex), &c->ids[i]);
-		if (!strncmp(hex, anchor, len))
-			hits++;
-	}
 	if (hits > 1)
 		return annal_error_set(ANNAL_EINVALID, "anchor '%s' is ambiguous", anchor);
 	if (!hits)
@@ -386,13 +754,46 @@ static int anchor_check(annal_verify_result *r, const struct chain *c, const cha
 	return 0;
 }
 
+/* Pass one, then pass two. */
+static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
+		      const git_oid *head, struct trust *trust, const char *anchor)
+{
+	struct chain c;
+	int error;
+
+	memset(&c, 0, sizeof(c));
+	if (anchor && anchor_valid(anchor)) {
+		c.anchor = anchor;
+		c.anchor_len = strlen(anchor);
+	}
+	if ((error = collect(&c, r, repo, head)) < 0 || !r->ok)
+		goto out;
+	if ((error = check_records(r, repo, &c, trust)) < 0 || !r->ok)
+		goto out;
+	*hits = c.anchor_hits;
+out:
+	free(c.marks);
+	return error;
+}
+
+static int pin_keys(struct trust *trust, const annal_verify_options *opts)
+{
+	if (opts && opts->allowed_signers)
+		return trust_pin_allowed_signers(trust, opts->allowed_signers, "git");
+	if (opts && opts->key)
+		return trust_pin_key(trust, opts->key);
+	return 0;
+}
+
 int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verify_options *opts)
 {
 	const char *log = opts && opts->log ? opts->log : "main";
+	const char *anchor = opts ? opts->anchor : NULL;
 	annal_buf refname = ANNAL_BUF_INIT;
-	struct chain c = { NULL, 0, 0 };
 	struct trust trust;
-	git_oid head, *sorted = NULL;
+	git_oid head;
+	uint64_t records = 0;
+	size_t hits = 0;
 	int exists, error;
 
 	memset(r, 0, sizeof(*r));
@@ -404,9 +805,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		error = annal_error_set(ANNAL_EINVALID, "give either allowed signers or a key, not both");
 		goto out;
 	}
-	if ((opts && opts->allowed_signers &&
-	     (error = trust_pin_allowed_signers(&trust, opts->allowed_signers, "git")) < 0) ||
-	    (opts && opts->key && (error = trust_pin_key(&trust, opts->key)) < 0))
+	if ((error = pin_keys(&trust, opts)) < 0)
 		goto out;
 	error = store_head(&head, &exists, repo, refname.ptr);
 	if (error == ANNAL_ECORRUPT) {
@@ -422,24 +821,21 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	git_oid_tostr(r->head, sizeof(r->head), &head);
 	if ((error = check_repository(r, repo)) < 0 || !r->ok)
 		goto out;
-	if ((error = collect(&c, r, repo, &head)) < 0 || !r->ok)
-		goto out;
-	if (!(sorted = malloc(c.n * sizeof(*sorted)))) {
-		error = annal_error_oom();
-		goto out;
-	}
-	memcpy(sorted, c.ids, c.n * sizeof(*sorted));
-	qsort(sorted, c.n, sizeof(*sorted), oid_cmp);
 
-	if ((error = check_records(r, repo, &c, sorted, &trust)) < 0 || !r->ok)
-		goto out;
-	if (opts && opts->anchor && (error = anchor_check(r, &c, opts->anchor)) < 0)
+	if (sweep_verify(&records, &hits, repo, &head, &trust, anchor)) {
+		r->records = records;
+	} else {
+		/* something is wrong: find the first broken record */
+		trust_dispose(&trust);
+		if ((error = pin_keys(&trust, opts)) < 0 ||
+		    (error = two_passes(r, &hits, repo, &head, &trust, anchor)) < 0 || !r->ok)
+			goto out;
+	}
+	if (anchor && (error = anchor_check(r, hits, anchor)) < 0)
 		goto out;
 	r->is_signed = trust.signed_log;
 out:
 	trust_dispose(&trust);
-	free(sorted);
-	free(c.ids);
 	annal_buf_dispose(&refname);
 	return error;
 }
