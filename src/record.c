@@ -414,8 +414,9 @@ int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
 {
 	annal_record *rec = NULL;
 	annal_buf b = ANNAL_BUF_INIT;
-	char ts[ANNAL_TS_LEN + 1], hash[ANNAL_HASH_LEN + 1];
-	cJSON *n;
+	char ts[ANNAL_TS_LEN + 1], hash[ANNAL_HASH_LEN + 1], *at;
+	size_t start, end;
+	cJSON *n, *v;
 	int error;
 
 	if ((error = annal_time_format(ts, ts_ms)) < 0)
@@ -427,12 +428,24 @@ int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
 		goto out;
 	}
 	cJSON_AddItemToObject(rec->obj, "seq", n);
+	/*
+	 * Written once: with a "hash" of the right length in place, hashed
+	 * without that member, then the digest goes where the zeros were.
+	 */
+	memcpy(hash, "sha256:", 7);
+	memset(hash + 7, '0', 64);
+	hash[ANNAL_HASH_LEN] = '\0';
 	if ((error = add_string(rec->obj, "ts", ts)) < 0 ||
 	    (error = add_string(rec->obj, "prev_hash", prev_hash)) < 0 ||
-	    (error = record_hash(hash, rec->obj)) < 0 ||
 	    (error = add_string(rec->obj, "hash", hash)) < 0 ||
-	    (error = annal_json_write(&b, rec->obj)) < 0)
+	    (error = annal_json_write_find(&b, rec->obj, "hash", &start, &end)) < 0)
 		goto out;
+	hash_text(hash, b.ptr, b.len, start, end);
+	if (!(at = memmem(b.ptr + start, end - start, "\"sha256:", 8)) ||
+	    !(v = annal_json_get(rec->obj, "hash")) || strlen(v->valuestring) != ANNAL_HASH_LEN)
+		ANNAL_BUG("the hash placeholder is gone");
+	memcpy(at + 1, hash, ANNAL_HASH_LEN);
+	memcpy(v->valuestring, hash, ANNAL_HASH_LEN);
 	if (b.len > ANNAL_RECORD_MAX) {
 		error = annal_error_set(ANNAL_EINVALID,
 			"record is %zu bytes, over the limit of %d bytes",
