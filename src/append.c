@@ -394,7 +394,7 @@ struct batch {
 	/* the attempt */
 	git_oid head;
 	char head_hex[41];
-	int exists, sign, genesis_added;
+	int exists, sign, genesis_added, old_genesis_added;
 	cJSON *genesis;
 	uint64_t seq;
 	int64_t ts;
@@ -510,7 +510,7 @@ static int next_read_back(cJSON **out, void *payload)
 	}
 	for (i = 0; i < sizeof(added) / sizeof(added[0]); i++)
 		cJSON_DeleteItemFromObjectCaseSensitive(rec->obj, added[i]);
-	if (b->nread == 0 && b->genesis_added)
+	if (b->nread == 0 && b->old_genesis_added)
 		cJSON_DeleteItemFromObjectCaseSensitive(rec->obj, "signing");
 	*out = rec->obj;
 	rec->obj = NULL;
@@ -928,6 +928,7 @@ static int batch_run(struct batch *b)
 		/* build again on the new head, from what this attempt wrote */
 		sink_clear(&b->old, 1);
 		b->old = b->out;
+		b->old_genesis_added = b->genesis_added;
 		memset(&b->out, 0, sizeof(b->out));
 		b->nread = 0;
 		b->next = next_read_back;

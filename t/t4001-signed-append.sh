@@ -356,4 +356,41 @@ test_expect_success PYTHON3,SSHKEYGEN,GIT 'the vector key: stock tools rebuild t
 	annal -C vec.git verify
 '
 
+# A batch that starts a signed log declares its key in its first record.
+# When it loses the race (here: the ref is locked, then another log's
+# history appears under its name), it is rebuilt from what it wrote: the
+# declaration must go, or be declared once, never twice.
+test_expect_success PYTHON3,GIT 'a batch that loses the race to create a signed log' '
+	annal init race.git >/dev/null &&
+	annal -C race.git append --log other --sign-key k1 --actor a --action first >/dev/null &&
+	test_seq 12 | sed -e "s/.*/{\"actor\":\"b\",\"action\":\"n&\"}/" >race.in &&
+	: >race.git/refs/audit/new.lock &&
+	{ annal -C race.git append --log new --sign-key k1 --stdin <race.in >race.ids 2>race.err & } &&
+	sleep 1 &&
+	git -C race.git rev-parse refs/audit/other >race.git/refs/audit/new &&
+	rm race.git/refs/audit/new.lock &&
+	wait $! &&
+	test_line_count = 12 race.ids &&
+	annal -C race.git verify --log new &&
+	git -C race.git rev-list --count refs/audit/new >count &&
+	test $(cat count) = 13 &&
+	first=$(head -n 1 race.ids) &&
+	annal_record race.git $first >rec &&
+	! grep signing rec &&
+	annal init race2.git >/dev/null &&
+	mkdir -p race2.git/refs/audit &&
+	: >race2.git/refs/audit/new.lock &&
+	{ annal -C race2.git append --log new --sign-key k1 --stdin <race.in >race2.ids 2>race2.err & } &&
+	sleep 1 &&
+	rm race2.git/refs/audit/new.lock &&
+	wait $! &&
+	annal -C race2.git verify --log new &&
+	annal_record race2.git $(head -n 1 race2.ids) >rec2 &&
+	python3 -c "
+import sys
+t = open(\"rec2\").read()
+assert t.count(\"\\\"signing\\\"\") == 1, t
+"
+'
+
 test_done
