@@ -197,8 +197,10 @@ else
 	test_root="$ANNAL_BUILD_DIR/t"
 fi
 TRASH_DIRECTORY="$test_root/trash-$test_name_"
+test_output_="$TRASH_DIRECTORY.out"
 
 test_remove_trash_ () {
+	rm -f "$test_output_"
 	test -d "$TRASH_DIRECTORY" || return 0
 	rm -rf "$TRASH_DIRECTORY" 2>/dev/null && return 0
 	chmod -R u+rwx "$TRASH_DIRECTORY" 2>/dev/null
@@ -293,6 +295,19 @@ test_start_ () {
 	test_count=$((test_count + 1))
 	test_title_=$1
 	test_tap_title_=$(test_escape_title_ "$1")
+	# without -v, keep what the test prints, to show it if it fails
+	if test -z "$verbose"
+	then
+		exec 3>"$test_output_" 4>&3
+	fi
+}
+
+# What a failed test printed (without -v), as TAP comments: a failure in
+# CI explains itself.
+test_show_output_ () {
+	test -z "$verbose" && test -s "$test_output_" || return 0
+	printf '# output of the failed test (its last 60 lines):\n' >&5
+	tail -n 60 "$test_output_" | sed -e 's/^/#   /' >&5
 }
 
 test_skip_ () {
@@ -325,6 +340,7 @@ test_expect_success () {
 		test_failure=$((test_failure + 1))
 		printf 'not ok %d - %s\n' "$test_count" "$test_tap_title_" >&5
 		test_print_body_ "$2"
+		test_show_output_
 		if test -n "$immediate"
 		then
 			say "stopping at the first failure (--immediate)"
