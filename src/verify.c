@@ -55,13 +55,13 @@ static const char *last_message(void)
 	return e && e->message ? e->message : "unknown error";
 }
 
-static int path_exists(const annal_repo *repo, const char *rel)
+static int path_exists(const char *dir, const char *rel)
 {
 	annal_buf p = ANNAL_BUF_INIT;
 	struct stat st;
 	int exists;
 
-	annal_buf_printf(&p, "%s%s", repo->path, rel);
+	annal_buf_printf(&p, "%s%s", dir, rel);
 	exists = p.ptr && !lstat(p.ptr, &st);
 	annal_buf_dispose(&p);
 	return exists;
@@ -81,16 +81,19 @@ static int check_repository(annal_verify_result *r, annal_repo *repo)
 		"objects/info/alternates", "objects/info/http-alternates",
 		"info/grafts", "shallow", NULL
 	};
+	/* a "commondir" file moves objects and refs to another directory */
+	const char *dirs[] = { repo->path, git_repository_commondir(repo->git), NULL };
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
-	size_t i;
+	size_t i, d;
 	int has_replace;
 
-	for (i = 0; files[i]; i++)
-		if (path_exists(repo, files[i]))
-			return failed(r, "unsafeRepository", 0, NULL,
-				      "the repository has '%s', which changes what objects resolve to",
-				      files[i]);
+	for (d = 0; dirs[d]; d++)
+		for (i = 0; files[i]; i++)
+			if (path_exists(dirs[d], files[i]))
+				return failed(r, "unsafeRepository", 0, NULL,
+					      "the repository has '%s%s', which changes what objects resolve to",
+					      d ? dirs[d] : "", files[i]);
 	if (git_reference_iterator_glob_new(&it, repo->git, "refs/replace/*") < 0)
 		return annal_error_set_git(ANNAL_ERROR, "cannot list references");
 	has_replace = git_reference_next(&ref, it) == 0;

@@ -32,7 +32,7 @@ forge () {
 
 # fresh: t.git = a copy of repo.git
 fresh () {
-	rm -rf t.git forged.git &&
+	rm -rf t.git forged.git common.git &&
 	cp -R repo.git t.git
 }
 
@@ -255,6 +255,18 @@ test_expect_success PYTHON3,SSHKEYGEN,GIT 'objects/info/alternates to a forged o
 	git -C t.git update-ref refs/audit/main "$(tail -n 1 new-ids)" &&
 	git -C t.git cat-file -e "$(sed -n 3p new-ids)" &&
 	repo_fails unsafeRepository "objects/info/alternates"
+'
+
+# 13b
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'a commondir file to a store with alternates: unsafeRepository' '
+	forge --resign-with k1 edit 3 reason "nothing to see" &&
+	mv t.git forged.git &&
+	cp -R repo.git common.git &&
+	echo "$(pwd)/forged.git/objects" >common.git/objects/info/alternates &&
+	mkdir -p t.git/refs t.git/objects &&
+	cp repo.git/HEAD repo.git/config t.git/ &&
+	echo "$(pwd)/common.git" >t.git/commondir &&
+	repo_fails unsafeRepository "common.git/objects/info/alternates"
 '
 
 # 14
