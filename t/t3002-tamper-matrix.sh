@@ -345,6 +345,12 @@ test_expect_success PYTHON3,SSHKEYGEN,GIT 'the ref moved to another log'"'"'s he
 	grep "^annal: error: log other: record 1 ($(sed -n 1p other-ids)): sharedRecord: " err
 '
 
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'the ref made a symbolic ref to another log: badRef' '
+	fresh &&
+	git -C t.git symbolic-ref refs/audit/main refs/audit/other &&
+	repo_fails badRef "refs/audit/main"
+'
+
 test_expect_success PYTHON3,SSHKEYGEN,GIT 'the ref moved to an older record of another log: --all or --anchor' '
 	fresh &&
 	git -C t.git update-ref refs/audit/main "$(sed -n 1p other-ids)" &&
