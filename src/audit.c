@@ -295,7 +295,7 @@ static int check_keys(unsigned char (**keys)[32], size_t *n, const cJSON *list)
 
 int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_audit_options *opts)
 {
-	struct bundle b = { NULL, 0, 0 };
+	struct bundle b = { NULL, 0, 0, NULL, 0 };
 	struct trust pins;
 	struct lines_ctx recs = { NULL, "records.jsonl", NULL, 0, 0, 0 };
 	struct lines_ctx skel = { NULL, "chain.jsonl", NULL, 0, 0, 1 };

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,28 @@
 #include "error.h"
 #include "banned.h"
 
+static size_t name_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	while (*name)
+		h = (h ^ (unsigned char)*name++) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static void slot_insert(size_t *slots, size_t nslots, const char *name, size_t index)
+{
+	size_t i = name_hash(name) & (nslots - 1);
+
+	while (slots[i])
+		i = (i + 1) & (nslots - 1);
+	slots[i] = index + 1;
+}
+
 int bundle_add(struct bundle *b, const char *name, char *data, size_t len)
 {
 	struct member *m;
+	size_t *slots, nslots, i;
 
 	if (b->n == b->alloc) {
 		size_t alloc = b->alloc ? b->alloc * 2 : 16;
@@ -24,10 +44,22 @@ int bundle_add(struct bundle *b, const char *name, char *data, size_t len)
 		b->m = m;
 		b->alloc = alloc;
 	}
+	if (2 * (b->n + 1) >= b->nslots) {
+		nslots = b->nslots ? b->nslots * 2 : 64;
+		if (!(slots = calloc(nslots, sizeof(*slots))))
+			goto oom;
+		for (i = 0; i < b->n; i++)
+			slot_insert(slots, nslots, b->m[i].name, i);
+		free(b->slots);
+		b->slots = slots;
+		b->nslots = nslots;
+	}
 	if (!(b->m[b->n].name = strdup(name)))
 		goto oom;
 	b->m[b->n].data = data;
-	b->m[b->n++].len = len;
+	b->m[b->n].len = len;
+	slot_insert(b->slots, b->nslots, name, b->n);
+	b->n++;
 	return 0;
 oom:
 	free(data);
@@ -38,9 +70,11 @@ struct member *bundle_find(const struct bundle *b, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < b->n; i++)
-		if (!strcmp(b->m[i].name, name))
-			return &b->m[i];
+	if (!b->nslots)
+		return NULL;
+	for (i = name_hash(name) & (b->nslots - 1); b->slots[i]; i = (i + 1) & (b->nslots - 1))
+		if (!strcmp(b->m[b->slots[i] - 1].name, name))
+			return &b->m[b->slots[i] - 1];
 	return NULL;
 }
 
@@ -53,6 +87,7 @@ void bundle_dispose(struct bundle *b)
 		free(b->m[i].data);
 	}
 	free(b->m);
+	free(b->slots);
 	memset(b, 0, sizeof(*b));
 }
 

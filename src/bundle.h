@@ -21,9 +21,15 @@ struct member {
 struct bundle {
 	struct member *m;
 	size_t n, alloc;
+	size_t *slots;		/* by name hash: 1 + index into m, 0 if free */
+	size_t nslots;		/* 0 or a power of two, more than 2 * n */
 };
 
-/* Add a member (copies name, takes data). */
+/*
+ * Add a member (copies name, takes data).  Names are found through a
+ * hash table, so that a bundle of a million members is read in linear
+ * time; bundle_find gives the first member added under a name.
+ */
 int bundle_add(struct bundle *b, const char *name, char *data, size_t len);
 struct member *bundle_find(const struct bundle *b, const char *name);
 void bundle_dispose(struct bundle *b);

@@ -531,7 +531,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	const char *const *formats = opts->formats && opts->formats[0] ? opts->formats : default_formats;
 	const char **bundle_formats = NULL;
 	struct collected c;
-	struct bundle b = { NULL, 0, 0 };
+	struct bundle b = { NULL, 0, 0, NULL, 0 };
 	annal_buf out = ANNAL_BUF_INIT;
 	annal_filter *none = NULL;
 	cJSON *filters = NULL;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "chain.h"
+#include "date.h"
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
@@ -54,13 +55,13 @@ static const char *last_message(void)
 	return e && e->message ? e->message : "unknown error";
 }
 
-static int path_exists(const annal_repo *repo, const char *rel)
+static int path_exists(const char *dir, const char *rel)
 {
 	annal_buf p = ANNAL_BUF_INIT;
 	struct stat st;
 	int exists;
 
-	annal_buf_printf(&p, "%s%s", repo->path, rel);
+	annal_buf_printf(&p, "%s%s", dir, rel);
 	exists = p.ptr && !lstat(p.ptr, &st);
 	annal_buf_dispose(&p);
 	return exists;
@@ -80,26 +81,109 @@ static int check_repository(annal_verify_result *r, annal_repo *repo)
 		"objects/info/alternates", "objects/info/http-alternates",
 		"info/grafts", "shallow", NULL
 	};
+	/* a "commondir" file moves objects and refs to another directory */
+	const char *dirs[] = { repo->path, git_repository_commondir(repo->git), NULL };
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
-	size_t i;
+	size_t i, d;
 	int has_replace;
 
-	for (i = 0; files[i]; i++)
-		if (path_exists(repo, files[i]))
-			return failed(r, "unsafeRepository", 0, NULL,
-				      "the repository has '%s', which changes what objects resolve to",
-				      files[i]);
+	for (d = 0; dirs[d]; d++)
+		for (i = 0; files[i]; i++)
+			if (path_exists(dirs[d], files[i]))
+				return failed(r, "unsafeRepository", 0, NULL,
+					      "the repository has '%s%s', which changes what objects resolve to",
+					      d ? dirs[d] : "", files[i]);
 	if (git_reference_iterator_glob_new(&it, repo->git, "refs/replace/*") < 0)
 		return annal_error_set_git(ANNAL_ERROR, "cannot list references");
 	has_replace = git_reference_next(&ref, it) == 0;
+	if (has_replace)
+		failed(r, "unsafeRepository", 0, NULL,
+		       "the repository has the replace ref '%s', which changes what objects resolve to",
+		       git_reference_name(ref));
 	git_reference_free(ref);
 	git_reference_iterator_free(it);
-	if (has_replace)
-		return failed(r, "unsafeRepository", 0, NULL,
-			      "the repository has %s, which changes what objects resolve to",
-			      "replace refs (refs/replace/)");
 	return 0;
+}
+
+/*
+ * The heads of the other logs, sorted by id.  annal never lets two logs
+ * share a record, so a record of this log that is another log's head
+ * means a ref was moved onto another log (or logs were spliced).
+ */
+struct other_head {
+	git_oid id;
+	char *log;
+};
+
+struct others {
+	struct other_head *v;
+	size_t n;
+};
+
+static int other_head_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const struct other_head *)a)->id,
+			   &((const struct other_head *)b)->id);
+}
+
+static void others_dispose(struct others *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		free(o->v[i].log);
+	free(o->v);
+	o->v = NULL;
+	o->n = 0;
+}
+
+/* Unreadable or symbolic refs of other logs are their own logs' failure. */
+static int others_load(struct others *o, annal_repo *repo, const char *log)
+{
+	annal_buf refname = ANNAL_BUF_INIT;
+	char **names = NULL;
+	size_t n = 0, i;
+	int error, exists;
+
+	memset(o, 0, sizeof(*o));
+	if ((error = annal_log_list(&names, &n, repo)) < 0)
+		goto out;
+	if (n && !(o->v = calloc(n, sizeof(*o->v)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		git_oid id;
+
+		if (!strcmp(names[i], log))
+			continue;
+		annal_buf_clear(&refname);
+		if (store_ref_name(&refname, names[i]) < 0 ||
+		    store_head(&id, &exists, repo, refname.ptr) < 0 || !exists)
+			continue;
+		git_oid_cpy(&o->v[o->n].id, &id);
+		o->v[o->n++].log = names[i];
+		names[i] = NULL;
+	}
+	annal_error_clear();
+	qsort(o->v, o->n, sizeof(*o->v), other_head_cmp);
+out:
+	annal_strv_free(names, n);
+	annal_buf_dispose(&refname);
+	return error;
+}
+
+/* The other log whose head is id, or NULL. */
+static const char *others_find(const struct others *o, const git_oid *id)
+{
+	struct other_head key, *hit;
+
+	if (!o || !o->n)
+		return NULL;
+	git_oid_cpy(&key.id, id);
+	hit = bsearch(&key, o->v, o->n, sizeof(*o->v), other_head_cmp);
+	return hit ? hit->log : NULL;
 }
 
 /*
@@ -117,6 +201,11 @@ struct chain {
 	size_t n;		/* records seen */
 	const char *anchor;	/* counted when valid */
 	size_t anchor_len, anchor_hits;
+	git_oid root;		/* the first record */
+	const struct others *others;
+	const char *shared_log;	/* the first other log met from the head */
+	size_t shared_height;	/* its head's height from this head */
+	int64_t ts_limit;	/* the latest acceptable ts */
 };
 
 static int chain_push(struct chain *c, const git_oid *id)
@@ -188,6 +277,8 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 			break;
 		if ((error = read_checked(&obj, r, repo, &cur, 0)) < 0 || !r->ok)
 			break;
+		if (!c->shared_log && (c->shared_log = others_find(c->others, &cur)))
+			c->shared_height = c->n - 1;
 		if (record_commit_parse_headers(&parts, git_odb_object_data(obj),
 						git_odb_object_size(obj)) < 0) {
 			git_oid again;
@@ -201,8 +292,10 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 				failed(r, "badRecord", 0, &cur, "%s", last_message());
 			break;
 		}
-		if (!parts.nparents)
+		if (!parts.nparents) {
+			git_oid_cpy(&c->root, &cur);
 			break;
+		}
 		if (git_oid_fromstrn(&cur, parts.parents[0], GIT_OID_HEXSZ) < 0) {
 			failed(r, "badRecord", 0, &cur, "%s", "bad parent line");
 			break;
@@ -403,6 +496,15 @@ static int check_in_order(annal_verify_result *r, struct job *j, const annal_rec
 	    trust_check(trust, j->rec, j->sig.present && j->sig.valid ? j->sig.pk : NULL,
 			j->sig.present && !j->sig.valid, &check) < 0)
 		return failed(r, check, j->pos, j->id, "%s", last_message());
+	if (j->rec->ts_ms > c->ts_limit) {
+		char limit[ANNAL_TS_LEN + 1];
+
+		if ((error = annal_time_format(limit, c->ts_limit)) < 0)
+			return error;
+		return failed(r, "tsFuture", j->pos, j->id,
+			      "ts %s is later than now plus %d minutes (%s)", j->rec->ts,
+			      ANNAL_VERIFY_TS_TOLERANCE_MS / 60000, limit);
+	}
 	if ((corr = annal_json_get(j->rec->obj, "corrects"))) {
 		git_oid target;
 		int hit = 0;
@@ -531,6 +633,8 @@ struct sweep {
 	size_t nruns;
 	const char *anchor;	/* counted when valid */
 	size_t anchor_len, anchor_hits;
+	const struct others *others;
+	int64_t ts_limit;
 };
 
 /* Read up to WINDOW objects down from s->next; 0 or -1 to give up. */
@@ -598,7 +702,7 @@ static int sweep_in_order(struct sweep *s, struct job *j)
 	const cJSON *corr;
 	size_t i;
 
-	if (j->check)
+	if (j->check || j->rec->ts_ms > s->ts_limit || others_find(s->others, j->id))
 		return -1;
 	/* the record above this one, whose predecessor it is */
 	if (s->newer && annal_chain_check(j->rec, s->newer, j->rec->seq + 1, &check) < 0)
@@ -666,7 +770,8 @@ static void release_window(struct job *jobs, size_t w)
  * the two passes (trust is then spent), negative on an error.
  */
 static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo,
-			const git_oid *head, struct trust *trust, const char *anchor)
+			const git_oid *head, struct trust *trust, const char *anchor,
+			const struct others *others, int64_t ts_limit)
 {
 	struct sweep s;
 	struct job *win[2] = { NULL, NULL };
@@ -679,6 +784,8 @@ static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo
 	memset(&s, 0, sizeof(s));
 	s.repo = repo;
 	s.more = 1;
+	s.others = others;
+	s.ts_limit = ts_limit;
 	git_oid_cpy(&s.next, head);
 	if (anchor && anchor_valid(anchor)) {
 		s.anchor = anchor;
@@ -756,12 +863,15 @@ static int anchor_check(annal_verify_result *r, size_t hits, const char *anchor)
 
 /* Pass one, then pass two. */
 static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
-		      const git_oid *head, struct trust *trust, const char *anchor)
+		      const git_oid *head, struct trust *trust, const char *anchor,
+		      const struct others *others, int64_t ts_limit)
 {
 	struct chain c;
 	int error;
 
 	memset(&c, 0, sizeof(c));
+	c.others = others;
+	c.ts_limit = ts_limit;
 	if (anchor && anchor_valid(anchor)) {
 		c.anchor = anchor;
 		c.anchor_len = strlen(anchor);
@@ -770,6 +880,14 @@ static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
 		goto out;
 	if ((error = check_records(r, repo, &c, trust)) < 0 || !r->ok)
 		goto out;
+	if (c.shared_log) {
+		/* every record from the first to that head is in both logs */
+		r->records = 0;
+		failed(r, "sharedRecord", 1, &c.root,
+		       "the record is also in log '%s', whose head is record %zu of this log",
+		       c.shared_log, c.n - c.shared_height);
+		goto out;
+	}
 	*hits = c.anchor_hits;
 out:
 	free(c.marks);
@@ -791,13 +909,16 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	const char *anchor = opts ? opts->anchor : NULL;
 	annal_buf refname = ANNAL_BUF_INIT;
 	struct trust trust;
+	struct others others;
 	git_oid head;
 	uint64_t records = 0;
+	int64_t now;
 	size_t hits = 0;
 	int exists, error;
 
 	memset(r, 0, sizeof(*r));
 	memset(&trust, 0, sizeof(trust));
+	memset(&others, 0, sizeof(others));
 	r->ok = 1;
 	if ((error = store_ref_name(&refname, log)) < 0)
 		goto out;
@@ -821,20 +942,26 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	git_oid_tostr(r->head, sizeof(r->head), &head);
 	if ((error = check_repository(r, repo)) < 0 || !r->ok)
 		goto out;
+	if ((error = annal_time_now(&now)) < 0 ||
+	    (error = others_load(&others, repo, log)) < 0)
+		goto out;
 
-	if (sweep_verify(&records, &hits, repo, &head, &trust, anchor)) {
+	if (sweep_verify(&records, &hits, repo, &head, &trust, anchor, &others,
+			 now + ANNAL_VERIFY_TS_TOLERANCE_MS)) {
 		r->records = records;
 	} else {
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
 		if ((error = pin_keys(&trust, opts)) < 0 ||
-		    (error = two_passes(r, &hits, repo, &head, &trust, anchor)) < 0 || !r->ok)
+		    (error = two_passes(r, &hits, repo, &head, &trust, anchor, &others,
+					now + ANNAL_VERIFY_TS_TOLERANCE_MS)) < 0 || !r->ok)
 			goto out;
 	}
 	if (anchor && (error = anchor_check(r, hits, anchor)) < 0)
 		goto out;
 	r->is_signed = trust.signed_log;
 out:
+	others_dispose(&others);
 	trust_dispose(&trust);
 	annal_buf_dispose(&refname);
 	return error;

@@ -18,12 +18,20 @@
 	X(commitMismatch, "the commit differs from the one its record determines") \
 	X(seqGap, "seq is not one more than the previous record's") \
 	X(tsBackwards, "ts is earlier than the previous record's") \
+	X(tsFuture, "ts is later than the verifier's clock by more than the tolerance") \
 	X(prevHashMismatch, "prev_hash is not the previous record's hash") \
 	X(missingSignature, "a record of a signed log has no signature") \
 	X(badSignature, "a signature does not verify over its commit") \
 	X(untrustedKey, "a record is signed by a key the log does not trust at that point") \
 	X(badCorrects, "corrects does not name an earlier record of the log") \
+	X(sharedRecord, "a record of the log is also a record of another log") \
 	X(anchorNotFound, "the anchor is no longer in the chain") \
 	X(unsafeRepository, "the repository redirects object lookups (alternates, grafts, replace refs)") \
 	X(badRef, "the log's ref is symbolic or unreadable")
+
+/*
+ * How far a record's ts may lie ahead of the verifier's clock, for
+ * clocks that disagree a little: 5 minutes, as Kerberos allows.
+ */
+#define ANNAL_VERIFY_TS_TOLERANCE_MS (5 * 60 * 1000)
 #endif

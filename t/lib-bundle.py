@@ -58,6 +58,7 @@ Mutations (NAME is a member name; I a 0-based line number):
                             headers declare 1000 bytes instead
   bombs MIB NAMES...        each NAME (added or replaced) = MIB MiB of zeros
   add-file NAME FILE        a new regular member with the bytes of FILE
+  many N                    N more empty members commits/<40 hex>
   dup-line NAME I           line I twice
   skel-sync I               the skeleton line of records.jsonl line I made
                             to agree with that record
@@ -354,6 +355,9 @@ def mutate(members, op, args):
             if not old:
                 members.insert(1, m)
             m.bomb = zeros_bomb(mib)
+    elif op == "many":
+        for i in range(int(args[0])):
+            members.append(Member("commits/%040x" % i, b""))
     elif op == "add-file":
         members.append(Member(args[0], open(args[1], "rb").read()))
     elif op == "dup-line":

@@ -216,6 +216,17 @@ ssh_expect_signers () {
 #                             a new record (ts from $ANNAL_TEST_NOW),
 #                             signed by KEY or unsigned; JSON: more fields
 #   unsign-all                drop record 1's "signing", every signature
+#   strip-all                 every record without signature
+#   swap-sigs K J             K and J exchange their signatures
+#   drop K                    remove record K
+#   swap K                    exchange records K and K+1
+#   insert K KEY ACTOR ACTION a new record at K (ts of K-1), signed by KEY
+#                             or unsigned ("none"); seq and chain renumbered
+#   orphan K                  K without its parent line (a second root)
+#   merge K                   K gets record 1 as a second parent
+#   author K NAME             K's author name (not the committer's) is NAME
+#   json K MODE               K's JSON not canonical (MODE: space) or with
+#                             a duplicate key (dupkey); its hash stays valid
 #   next-record ACTOR ACTION  print (do not write) the next record's JSON
 #   check                     print "K id NS HASH KEYTYPE BASE64" or "K id -"
 #   sig-object PAYLOAD KEY    print PAYLOAD with KEY's gpgsig (GIT-DIR and
@@ -328,6 +339,9 @@ ssh_forge () {
 	        self.oid, self.raw = oid, raw
 	        self.parents, self.payload, self.sig = [], None, None
 	        self.mode = "auto"
+	        # overrides for a deliberate defect
+	        self.author, self.json_text = None, None
+	        self.extra_parents, self.orphan = [], False
 	        if raw is not None:
 	            self.payload, self.sig = split_commit(raw)
 	            head, _, msg = self.payload.partition(b"\n\n")
@@ -343,13 +357,16 @@ ssh_forge () {
 	        rec = self.rec
 	        secs = ts_seconds(rec["ts"])
 	        name = sanitize(str(rec["actor"]))
+	        author = self.author if self.author is not None else name
+	        body = self.json_text if self.json_text is not None else canonical(rec)
 	        lines = ["tree " + EMPTY_TREE]
-	        if parent is not None:
+	        if parent is not None and not self.orphan:
 	            lines.append("parent " + parent)
-	        lines.append("author %s <annal> %d +0000" % (name, secs))
+	        lines += ["parent " + p for p in self.extra_parents]
+	        lines.append("author %s <annal> %d +0000" % (author, secs))
 	        lines.append("committer %s <annal> %d +0000" % (name, secs))
 	        return ("\n".join(lines) + "\n\n" + summary_of(rec) + "\n\n" +
-	                canonical(rec) + "\n").encode()
+	                body + "\n").encode()
 
 	def read_chain(log):
 	    p = run(["git", "--git-dir=" + GIT_DIR, "rev-parse", "--verify",
@@ -469,11 +486,54 @@ ssh_forge () {
 	    relink(chain, 0)
 	    for e in chain:
 	        e.mode = "none"
+	elif mutation == "strip-all":
+	    for e in chain:
+	        e.mode = "none"
+	elif mutation == "swap-sigs":
+	    k, j = pos(args[0]), pos(args[1])
+	    chain[k].mode = ("armor", chain[j].sig)
+	    chain[j].mode = ("armor", chain[k].sig)
+	elif mutation == "drop":
+	    del chain[pos(args[0])]
+	elif mutation == "swap":
+	    k = pos(args[0])
+	    if k + 1 >= len(chain):
+	        die("swap needs a record after %d" % (k + 1))
+	    chain[k], chain[k + 1] = chain[k + 1], chain[k]
+	elif mutation == "insert":
+	    k = pos(args[0])
+	    e = Entry(rec={"actor": args[2], "action": args[3]})
+	    e.rec["ts"] = chain[k - 1].rec["ts"] if k else chain[0].rec["ts"]
+	    e.mode = "none" if args[1] == "none" else ("key", args[1], "git")
+	    chain.insert(k, e)
+	    for n, x in enumerate(chain[k:], k + 1):
+	        x.rec["seq"] = n
+	    relink(chain, k)
+	elif mutation == "orphan":
+	    chain[pos(args[0])].orphan = True
+	elif mutation == "merge":
+	    k = pos(args[0])
+	    if k < 2:
+	        die("merge needs K >= 3")
+	    chain[k].extra_parents = ["RECORD1"]
+	elif mutation == "author":
+	    chain[pos(args[0])].author = args[1]
+	elif mutation == "json":
+	    e = chain[pos(args[0])]
+	    if args[1] == "space":
+	        e.json_text = json.dumps(e.rec, sort_keys=True, separators=(", ", ": "),
+	                                 ensure_ascii=False)
+	    elif args[1] == "dupkey":
+	        # a first "action" that readers keeping the first value see
+	        e.json_text = '{"action":"nothing",' + canonical(e.rec)[1:]
+	    else:
+	        die("unknown json mode %s" % args[1])
 	else:
 	    die("unknown mutation %s" % mutation)
 
 	ids, parent = [], None
 	for e in chain:
+	    e.extra_parents = [ids[0] if p == "RECORD1" else p for p in e.extra_parents]
 	    payload = e.build(parent)
 	    mode = e.mode
 	    if mode == "auto":

@@ -48,7 +48,7 @@ test_expect_success SSHAGENT '--agent --sign-key k.pub: the same records as with
 	ssh-add k 2>add.err &&
 	make_log agent.git --agent --sign-key pubonly/k.pub &&
 	test_cmp file.git.ids agent.git.ids &&
-	annal -C agent.git verify --key k.pub
+	ANNAL_TEST_NOW=1795200120 annal -C agent.git verify --key k.pub
 '
 
 test_expect_success SSHAGENT,GITSSH 'git verify-commit accepts the agent-signed records' '
@@ -175,7 +175,7 @@ test_expect_success SSHAGENT,PYTHON3 'key rotate --agent signs the rotation thro
 	tail -n 1 signers >actual &&
 	ssh_expect_signers k.pub >expect &&
 	test_cmp expect actual &&
-	annal -C agent.git verify --key k.pub
+	ANNAL_TEST_NOW=1795200120 annal -C agent.git verify --key k.pub
 '
 
 test_expect_success SSHAGENT,PYTHON3 'key rotate --agent --new-key k.pub starts signing an unsigned log' '

@@ -5,7 +5,8 @@ test_description='annal audit-verify: hostile and damaged bundles
 Variants of a good bundle, built with python zipfile and a hand-made zip
 writer (t/lib-bundle.py): truncated archives, flipped bytes, extra,
 missing, duplicate, traversing, symlink, directory and device members,
-lying sizes and deflate bombs, a signature of another file, and bundles
+lying sizes, deflate bombs and many members, a signature of another
+file, a signer key of another type (ECDSA, RSA), and bundles
 re-signed by an attacker (SHA256SUMS recomputed, signer.pub replaced) so
 that only the deeper checks (records, skeleton, commits, manifest) can
 catch them.  Each is rejected: exit 1 (2 for what is no zip at all or no
@@ -101,6 +102,8 @@ test_expect_success 'setup: a good bundle, a filtered one, keys' '
 	annal keygen -f k -C log-key >/dev/null &&
 	annal keygen -f k2 -C other-key >/dev/null &&
 	annal keygen -f ka -C attacker >/dev/null &&
+	ssh-keygen -q -t ecdsa -N "" -C ecdsa-key -f kecdsa </dev/null &&
+	ssh-keygen -q -t rsa -b 2048 -N "" -C rsa-key -f krsa </dev/null &&
 	annal init repo.git >/dev/null &&
 	n=0 &&
 	for a in alice bob alice bob carol
@@ -287,6 +290,8 @@ test_expect_success 'setup: the hostile variants' '
 		bombs 250 records.json records.csv records.otlp.json \
 		records.splunk.jsonl records.datadog.jsonl &&
 	forged 1 method "records.csv with an unknown compression method" method records.csv 99 &&
+	forged 1 bomb-count "65,000 more members, the most a zip without zip64 holds" \
+		many 65000 &&
 	forged "1|2" no-members "a zip without members" empty &&
 
 	# re-signed by the attacker: only the deeper checks can tell
@@ -351,6 +356,10 @@ test_expect_success 'setup: the hostile variants' '
 		--resign ka set-json manifest.json 0 version 2 &&
 	forged 1 signer-not-key "signer.pub not a key, re-signed" \
 		--resign-raw ka replace signer.pub ids &&
+	forged 1 key-ecdsa "signer.pub an ECDSA key, SHA256SUMS signed with it" \
+		--resign kecdsa identity &&
+	forged 1 key-rsa "signer.pub an RSA key, SHA256SUMS signed with it" \
+		--resign krsa identity &&
 
 	# the attacker also rewrote the signing of the log
 	python3 "$LIB_BUNDLE" forge plain.zip v/plain-signed.zip --resign ka \
