@@ -136,12 +136,14 @@ static int locked_error(annal_repo *repo, const char *refname, const char *log)
 }
 
 /*
- * A lock that stays the same file for LOCK_STALE_MS was left by a process
+ * A lock that stays the same file for LOCK_STALE_MS (or
+ * $ANNAL_TEST_LOCK_STALE_MS, for tests) was left by a process
  * that died: holders keep it for milliseconds.  Never remove it ourselves
  * (its owner may only be slow); report it instead.
  */
 #define LOCK_STALE_MS 5000
 struct lock_watch {
+	int64_t stale_ms;
 	ino_t ino;
 	int64_t mtime_ns;
 	int64_t since;
@@ -162,13 +164,18 @@ static int lock_is_stale(struct lock_watch *w, annal_repo *repo, const char *ref
 	}
 	mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	if (!w->seen || w->ino != st.st_ino || w->mtime_ns != mt) {
+		const char *env = getenv("ANNAL_TEST_LOCK_STALE_MS");
+
+		w->stale_ms = env && *env ? strtoll(env, NULL, 10) : LOCK_STALE_MS;
+		if (w->stale_ms <= 0)
+			w->stale_ms = LOCK_STALE_MS;
 		w->seen = 1;
 		w->ino = st.st_ino;
 		w->mtime_ns = mt;
 		w->since = now_ms();
 		goto out;
 	}
-	stale = now_ms() - w->since > LOCK_STALE_MS;
+	stale = now_ms() - w->since > w->stale_ms;
 out:
 	annal_buf_dispose(&lock);
 	return stale;
@@ -860,7 +867,7 @@ out:
 
 static int batch_run(struct batch *b)
 {
-	struct lock_watch watch = { 0, 0, 0, 0 };
+	struct lock_watch watch = { 0, 0, 0, 0, 0 };
 	annal_record *head_rec = NULL;
 	unsigned char head_signer[32];
 	int head_signed = 0, error, attempt = 0, rc;
