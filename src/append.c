@@ -215,36 +215,57 @@ static int read_head(annal_record **out, int *is_signed, unsigned char signer[32
 	git_odb_object *obj = NULL;
 	struct commit_parts parts;
 	annal_buf armor = ANNAL_BUF_INIT, payload = ANNAL_BUF_INIT;
+	const char *data;
+	size_t len;
+	git_oid id;
 	char hex[41];
 	int error;
 
 	*out = NULL;
 	*is_signed = 0;
-	if ((error = store_read(&obj, repo, head)) < 0)
-		return error;
-	error = record_from_commit(out, head, git_odb_object_data(obj),
-				   git_odb_object_size(obj));
-	if (!error && !record_commit_parse(&parts, git_odb_object_data(obj),
-					   git_odb_object_size(obj)) && parts.sig_end) {
+	git_oid_tostr(hex, sizeof(hex), head);
+	if ((error = store_read(&obj, repo, head)) < 0) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the log's head %s cannot be read: %s; run 'annal verify'",
+			hex, annal_error_last()->message);
+		goto out;
+	}
+	data = git_odb_object_data(obj);
+	len = git_odb_object_size(obj);
+	/* never build on a head that is not what its id names */
+	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the log's head %s is a %s, not a record; run 'annal verify'",
+			hex, git_object_type2string(git_odb_object_type(obj)));
+		goto out;
+	}
+	packw_commit_id(&id, data, len);
+	if (!git_oid_equal(&id, head)) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the log's head %s does not hash to its id; run 'annal verify'", hex);
+		goto out;
+	}
+	error = record_from_commit(out, head, data, len);
+	if (!error && !record_commit_parse(&parts, data, len) && parts.sig_end) {
 		*is_signed = 1;
-		if (record_commit_signature(&armor, &payload, &parts, git_odb_object_data(obj),
-					    git_odb_object_size(obj)) < 0 ||
+		if (record_commit_signature(&armor, &payload, &parts, data, len) < 0 ||
 		    ssh_verify(signer, armor.ptr, armor.len, "git", payload.ptr, payload.len) < 0)
 			error = ANNAL_ECORRUPT;
+	}
+	if (!error && (!(*out)->seq || !(*out)->hash[0] || !(*out)->ts[0]))
+		error = ANNAL_ECORRUPT;
+	if (error < 0)
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the log's head %s is not a valid record; run 'annal verify'", hex);
+out:
+	if (error < 0) {
+		annal_record_free(*out);
+		*out = NULL;
 	}
 	annal_buf_dispose(&armor);
 	annal_buf_dispose(&payload);
 	git_odb_object_free(obj);
-	if (!error && (!(*out)->seq || !(*out)->hash[0] || !(*out)->ts[0]))
-		error = ANNAL_ECORRUPT;
-	if (error < 0) {
-		annal_record_free(*out);
-		*out = NULL;
-		return annal_error_set(ANNAL_ECORRUPT,
-			"the log's head %s is not a valid record; run 'annal verify'",
-			git_oid_tostr(hex, sizeof(hex), head));
-	}
-	return 0;
+	return error;
 }
 
 /*
