@@ -160,6 +160,10 @@ int store_head(git_oid *out, int *exists, annal_repo *repo, const char *refname)
 	error = git_reference_lookup(&ref, repo->git, refname);
 	if (error == GIT_ENOTFOUND)
 		return 0;
+	/* a ref file that does not parse is damage, like a symbolic ref */
+	if (error < 0 && git_error_last() && git_error_last()->klass == GIT_ERROR_REFERENCE)
+		return annal_error_set(ANNAL_ECORRUPT, "'%s' is not a valid ref: %s", refname,
+				       git_error_last()->message);
 	if (error < 0)
 		return annal_error_set_git(ANNAL_ERROR, "cannot read the log's ref");
 	if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
