@@ -136,12 +136,14 @@ static int locked_error(annal_repo *repo, const char *refname, const char *log)
 }
 
 /*
- * A lock that stays the same file for LOCK_STALE_MS was left by a process
+ * A lock that stays the same file for LOCK_STALE_MS (or
+ * $ANNAL_TEST_LOCK_STALE_MS, for tests) was left by a process
  * that died: holders keep it for milliseconds.  Never remove it ourselves
  * (its owner may only be slow); report it instead.
  */
 #define LOCK_STALE_MS 5000
 struct lock_watch {
+	int64_t stale_ms;
 	ino_t ino;
 	int64_t mtime_ns;
 	int64_t since;
@@ -162,13 +164,18 @@ static int lock_is_stale(struct lock_watch *w, annal_repo *repo, const char *ref
 	}
 	mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	if (!w->seen || w->ino != st.st_ino || w->mtime_ns != mt) {
+		const char *env = getenv("ANNAL_TEST_LOCK_STALE_MS");
+
+		w->stale_ms = env && *env ? strtoll(env, NULL, 10) : LOCK_STALE_MS;
+		if (w->stale_ms <= 0)
+			w->stale_ms = LOCK_STALE_MS;
 		w->seen = 1;
 		w->ino = st.st_ino;
 		w->mtime_ns = mt;
 		w->since = now_ms();
 		goto out;
 	}
-	stale = now_ms() - w->since > LOCK_STALE_MS;
+	stale = now_ms() - w->since > w->stale_ms;
 out:
 	annal_buf_dispose(&lock);
 	return stale;
@@ -208,36 +215,57 @@ static int read_head(annal_record **out, int *is_signed, unsigned char signer[32
 	git_odb_object *obj = NULL;
 	struct commit_parts parts;
 	annal_buf armor = ANNAL_BUF_INIT, payload = ANNAL_BUF_INIT;
+	const char *data;
+	size_t len;
+	git_oid id;
 	char hex[41];
 	int error;
 
 	*out = NULL;
 	*is_signed = 0;
-	if ((error = store_read(&obj, repo, head)) < 0)
-		return error;
-	error = record_from_commit(out, head, git_odb_object_data(obj),
-				   git_odb_object_size(obj));
-	if (!error && !record_commit_parse(&parts, git_odb_object_data(obj),
-					   git_odb_object_size(obj)) && parts.sig_end) {
+	git_oid_tostr(hex, sizeof(hex), head);
+	if ((error = store_read(&obj, repo, head)) < 0) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the log's head %s cannot be read: %s; run 'annal verify'",
+			hex, annal_error_last()->message);
+		goto out;
+	}
+	data = git_odb_object_data(obj);
+	len = git_odb_object_size(obj);
+	/* never build on a head that is not what its id names */
+	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the log's head %s is a %s, not a record; run 'annal verify'",
+			hex, git_object_type2string(git_odb_object_type(obj)));
+		goto out;
+	}
+	packw_commit_id(&id, data, len);
+	if (!git_oid_equal(&id, head)) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the log's head %s does not hash to its id; run 'annal verify'", hex);
+		goto out;
+	}
+	error = record_from_commit(out, head, data, len);
+	if (!error && !record_commit_parse(&parts, data, len) && parts.sig_end) {
 		*is_signed = 1;
-		if (record_commit_signature(&armor, &payload, &parts, git_odb_object_data(obj),
-					    git_odb_object_size(obj)) < 0 ||
+		if (record_commit_signature(&armor, &payload, &parts, data, len) < 0 ||
 		    ssh_verify(signer, armor.ptr, armor.len, "git", payload.ptr, payload.len) < 0)
 			error = ANNAL_ECORRUPT;
+	}
+	if (!error && (!(*out)->seq || !(*out)->hash[0] || !(*out)->ts[0]))
+		error = ANNAL_ECORRUPT;
+	if (error < 0)
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the log's head %s is not a valid record; run 'annal verify'", hex);
+out:
+	if (error < 0) {
+		annal_record_free(*out);
+		*out = NULL;
 	}
 	annal_buf_dispose(&armor);
 	annal_buf_dispose(&payload);
 	git_odb_object_free(obj);
-	if (!error && (!(*out)->seq || !(*out)->hash[0] || !(*out)->ts[0]))
-		error = ANNAL_ECORRUPT;
-	if (error < 0) {
-		annal_record_free(*out);
-		*out = NULL;
-		return annal_error_set(ANNAL_ECORRUPT,
-			"the log's head %s is not a valid record; run 'annal verify'",
-			git_oid_tostr(hex, sizeof(hex), head));
-	}
-	return 0;
+	return error;
 }
 
 /*
@@ -860,7 +888,7 @@ out:
 
 static int batch_run(struct batch *b)
 {
-	struct lock_watch watch = { 0, 0, 0, 0 };
+	struct lock_watch watch = { 0, 0, 0, 0, 0 };
 	annal_record *head_rec = NULL;
 	unsigned char head_signer[32];
 	int head_signed = 0, error, attempt = 0, rc;

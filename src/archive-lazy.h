@@ -14,7 +14,7 @@
 	X(archive_entry_is_encrypted) X(archive_entry_new) X(archive_entry_pathname) \
 	X(archive_entry_set_filetype) X(archive_entry_set_mtime) X(archive_entry_set_pathname) \
 	X(archive_entry_set_perm) X(archive_entry_set_size) X(archive_entry_size) \
-	X(archive_entry_size_is_set) X(archive_entry_symlink) X(archive_error_string) \
+	X(archive_entry_size_is_set) X(archive_entry_symlink) X(archive_errno) X(archive_error_string) \
 	X(archive_read_data) X(archive_read_free) X(archive_read_new) \
 	X(archive_read_next_header) X(archive_read_open_memory) \
 	X(archive_read_support_format_zip_seekable) X(archive_write_close) \

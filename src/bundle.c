@@ -168,8 +168,14 @@ int bundle_write(const char *path, const struct bundle *b, int64_t mtime_ms, cha
 	linked = 1;
 	goto out;
 archive_fail:
-	error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", path,
-				a && la.archive_error_string(a) ? la.archive_error_string(a) : "zip writer failed");
+	/* libarchive says "Write error"; the system error says why */
+	if (a && la.archive_errno(a) > 0)
+		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", path,
+					strerror(la.archive_errno(a)));
+	else
+		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", path,
+					a && la.archive_error_string(a) ? la.archive_error_string(a)
+									: "zip writer failed");
 out:
 	la.archive_entry_free(e);
 	if (a)

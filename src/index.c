@@ -71,7 +71,7 @@ static int refresh(annal_repo *repo, const char *path, const git_oid *head, uint
 		return annal_error_oom();
 	git_oid_cpy(&cur, head);
 	while (has && n < head_seq - have) {
-		if (git_odb_read(&obj, repo->odb, &cur) < 0 ||
+		if (store_odb_read(&obj, repo, &cur) < 0 ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(obj),
 						git_odb_object_size(obj)) < 0 ||
 		    parts.nparents > 1) {

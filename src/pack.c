@@ -88,8 +88,10 @@ size_t store_loose_estimate(annal_repo *repo)
 
 /*
  * What a batch that died left in objects/pack: its temporary pack and
- * index.  A batch writes its pack without pause and renames it as soon as
- * it is done, so a file untouched for an hour has no writer any more.
+ * index; and what a packer that died left: libgit2's indexer writes the
+ * pack it builds to pack_git2_*.  Writers write without pause and rename
+ * as soon as they are done, so a file untouched for an hour has no writer
+ * any more.
  */
 #define STALE_TMP_SECONDS 3600
 static void remove_stale_tmp(const char *pack_dir)
@@ -103,7 +105,8 @@ static void remove_stale_tmp(const char *pack_dir)
 	if (!dir)
 		return;
 	while ((e = readdir(dir))) {
-		if (strncmp(e->d_name, "tmp_pack_", 9) && strncmp(e->d_name, "tmp_idx_", 8))
+		if (strncmp(e->d_name, "tmp_pack_", 9) && strncmp(e->d_name, "tmp_idx_", 8) &&
+		    strncmp(e->d_name, "pack_git2_", 10))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", pack_dir, e->d_name);
 		if (!lstat(path, &st) && S_ISREG(st.st_mode) &&

@@ -1,6 +1,7 @@
 #ifndef ANNAL_STORE_H
 #define ANNAL_STORE_H
 /* libgit2 underneath: repositories, log refs, objects, compare-and-swap. */
+#include <stdatomic.h>
 #include <git2.h>
 #include "annal.h"
 #include "buf.h"
@@ -13,6 +14,8 @@ struct annal_repo {
 	git_repository *git;
 	git_odb *odb;
 	char *path;
+	/* objects/<xx>/: 0 not looked at, 1 absent, 2 present (store.c) */
+	atomic_uchar fanout[256];
 };
 
 /* "refs/audit/<log>" into out, after checking the name. */
@@ -26,6 +29,13 @@ int store_head(git_oid *out, int *exists, annal_repo *repo, const char *refname)
 
 /* Read an object's raw data (caller frees with git_odb_object_free). */
 int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id);
+
+/*
+ * git_odb_read(), with its return codes, that also returns (GIT_ERROR)
+ * for a loose object whose zlib stream is cut short, which libgit2 1.5
+ * would inflate for ever.  Every read of the object database goes here.
+ */
+int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id);
 
 /* Write a commit object; fsynced when it returns. */
 int store_write_commit(git_oid *out, annal_repo *repo, const char *data, size_t len);

@@ -28,16 +28,19 @@ test_expect_success 'annal pack moves them into a pack; ids and verify unchanged
 	git -C repo.git fsck --strict
 '
 
-test_expect_success 'what dead batches left is removed after an hour' '
+test_expect_success 'what dead batches and packs left is removed after an hour' '
 	>repo.git/objects/pack/tmp_pack_old &&
 	>repo.git/objects/pack/tmp_idx_old &&
+	>repo.git/objects/pack/pack_git2_old &&
 	>repo.git/objects/pack/tmp_pack_live &&
 	>repo.git/objects/pack/other_file &&
 	touch -d "2 hours ago" repo.git/objects/pack/tmp_pack_old \
-		repo.git/objects/pack/tmp_idx_old repo.git/objects/pack/other_file &&
+		repo.git/objects/pack/tmp_idx_old repo.git/objects/pack/pack_git2_old \
+		repo.git/objects/pack/other_file &&
 	annal -C repo.git pack &&
 	test_path_is_missing repo.git/objects/pack/tmp_pack_old &&
 	test_path_is_missing repo.git/objects/pack/tmp_idx_old &&
+	test_path_is_missing repo.git/objects/pack/pack_git2_old &&
 	test_path_is_file repo.git/objects/pack/tmp_pack_live &&
 	test_path_is_file repo.git/objects/pack/other_file &&
 	rm repo.git/objects/pack/tmp_pack_live repo.git/objects/pack/other_file &&

@@ -1,0 +1,307 @@
+#!/bin/sh
+
+test_description='a damaged or read-only repository: clear errors, never a crash
+
+append, log, export and key rotate on a read-only repository, and on one
+with a missing object, a corrupt loose object, a corrupt pack, or a ref
+that names a blob, a tree, a missing object or holds garbage: each exits
+with a documented status (1 when stored data is damaged, 3 when the
+repository cannot be written) and one annal: error line naming what is
+wrong; none dies by a signal.  verify names the failure; t3001 checks
+its ids in detail.'
+
+. "$(dirname "$0")/test-lib.sh"
+
+if ! test_have_prereq GIT
+then
+	skip_all='git is not available'
+	test_done
+fi
+
+# As root, permissions do not stop writes: a read-only bind mount does.
+test_lazy_prereq NOT_ROOT 'test "$(id -u)" != 0'
+test_lazy_prereq RO_BIND '
+	test "$(id -u)" = 0 &&
+	mkdir src dst &&
+	mount --bind src dst &&
+	{ mount -o remount,bind,ro dst && ! touch dst/f 2>/dev/null; ok=$?; umount dst; } &&
+	test $ok = 0
+'
+
+# fails CODE WHAT CMD...: CMD exits CODE (not by a signal) with one line
+# "annal: error: ..." containing WHAT on stderr
+fails () {
+	f_code_=$1
+	f_what_=$2
+	shift 2
+	test_expect_code $f_code_ "$@" >out 2>err || {
+		cat err
+		return 1
+	}
+	test_line_count = 1 err &&
+	grep "^annal: error: .*$f_what_" err >/dev/null || {
+		echo "wanted one 'annal: error: ...$f_what_' line, got:"
+		cat err
+		return 1
+	}
+}
+
+# damaged REPO WHAT: every command reading the log of REPO fails with
+# exit 1 naming WHAT (log may print the records above the damage first)
+damaged () {
+	fails 1 "$2" annal -C "$1" append --actor k --action more &&
+	fails 1 "$2" annal -C "$1" append --stdin <batch &&
+	fails 1 "$2" annal -C "$1" log &&
+	fails 1 "$2" annal -C "$1" export &&
+	fails 1 "$2" annal -C "$1" export --bundle b.zip --sign-key k1 &&
+	test_path_is_missing b.zip &&
+	test_expect_code 1 annal -C "$1" verify >out 2>err &&
+	grep -E "^annal: error: log main: (.*: )?[a-z][A-Za-z]+: " err
+}
+
+# damaged_below REPO WHAT: the head is fine, a record below it is not:
+# appends still work (they read the head only), the rest fails naming it
+damaged_below () {
+	annal -C "$1" append --actor k --action more >/dev/null &&
+	fails 1 "$2" annal -C "$1" log --format oneline &&
+	fails 1 "$2" annal -C "$1" export &&
+	fails 1 "$2" annal -C "$1" export --bundle b.zip --sign-key k1 &&
+	test_path_is_missing b.zip &&
+	test_expect_code 1 annal -C "$1" verify >out 2>err &&
+	grep -E "^annal: error: log main: (.*: )?[a-z][A-Za-z]+: " err
+}
+
+# loose_path REPO ID: the file of loose object ID
+loose_path () {
+	echo "$1/objects/$(echo $2 | cut -c1-2)/$(echo $2 | cut -c3-)"
+}
+
+test_expect_success 'setup' '
+	annal keygen -f k1 -C k1 >/dev/null &&
+	annal keygen -f k2 -C k2 >/dev/null &&
+	echo "{\"actor\":\"b\",\"action\":\"x\"}" >batch &&
+	annal init loose.git >/dev/null &&
+	git -C loose.git config annal.autoPack 0 &&
+	for i in 1 2 3 4 5
+	do
+		annal -C loose.git append --actor k --action a$i >>loose-ids || return 1
+	done &&
+	annal init packed.git >/dev/null &&
+	annal -C packed.git append --actor k --action first >/dev/null &&
+	for i in $(test_seq 50)
+	do
+		echo "{\"actor\":\"b\",\"action\":\"b$i\",\"n\":\"$i\"}" || return 1
+	done >batch50 &&
+	annal -C packed.git append --stdin <batch50 >packed-ids &&
+	ls packed.git/objects/pack/pack-*.pack >packs &&
+	test_line_count = 1 packs &&
+	annal init signed.git >/dev/null &&
+	annal -C signed.git append --sign-key k1 --actor k --action first >/dev/null
+'
+
+test_expect_success 'the missing head object: exit 1 naming it' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	head=$(sed -n 5p loose-ids) &&
+	rm "$(loose_path t.git $head)" &&
+	damaged t.git "$head.*is missing" &&
+	fails 1 "head $head cannot be read: object $head is missing; run .annal verify." \
+		annal -C t.git append --actor k --action more
+'
+
+test_expect_success 'a missing object below the head: log and export name it' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	mid=$(sed -n 3p loose-ids) &&
+	rm "$(loose_path t.git $mid)" &&
+	damaged_below t.git "record $mid: object $mid is missing"
+'
+
+test_expect_success 'a corrupt loose head object: exit 1 naming it' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	head=$(sed -n 5p loose-ids) &&
+	f=$(loose_path t.git $head) &&
+	chmod u+w "$f" &&
+	printf "garbage" >"$f" &&
+	damaged t.git "$head.*inflate"
+'
+
+test_expect_success 'a truncated loose object below the head: no endless inflate' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	mid=$(sed -n 2p loose-ids) &&
+	f=$(loose_path t.git $mid) &&
+	chmod u+w "$f" &&
+	head -c 10 "$(loose_path loose.git $mid)" >"$f" &&
+	damaged_below t.git "record $mid: cannot read an object: loose object is truncated"
+'
+
+test_expect_success 'a truncated loose head object' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	head=$(sed -n 5p loose-ids) &&
+	f=$(loose_path t.git $head) &&
+	chmod u+w "$f" &&
+	head -c 20 "$(loose_path loose.git $head)" >"$f" &&
+	damaged t.git "$head.*loose object is truncated"
+'
+
+test_expect_success PYTHON3 'a head object that inflates but has other content' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	head=$(sed -n 5p loose-ids) &&
+	f=$(loose_path t.git $head) &&
+	chmod u+w "$f" &&
+	python3 -c "
+import sys, zlib
+f = sys.argv[1]
+d = zlib.decompress(open(f, \"rb\").read())
+open(f, \"wb\").write(zlib.compress(d.replace(b\"a5\", b\"a6\")))
+" "$f" &&
+	old=$(git -C t.git rev-parse refs/audit/main) &&
+	fails 1 "head $head does not hash to its id; run .annal verify." \
+		annal -C t.git append --actor k --action more &&
+	fails 1 "head $head does not hash to its id" \
+		annal -C t.git append --stdin <batch &&
+	test "$(git -C t.git rev-parse refs/audit/main)" = "$old" &&
+	test_expect_code 1 annal -C t.git verify >out 2>err &&
+	grep "objectHashMismatch" err
+'
+
+test_expect_success 'a corrupt pack: bytes flipped in the middle' '
+	cp -R packed.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	p=$(ls t.git/objects/pack/pack-*.pack) &&
+	chmod u+w "$p" &&
+	size=$(wc -c <"$p") &&
+	printf "\377\377\377\377\377\377\377\377" |
+	dd of="$p" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null &&
+	damaged_below t.git "cannot read an object"
+'
+
+test_expect_success 'a corrupt pack: bytes flipped in the head record' '
+	cp -R packed.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	p=$(ls t.git/objects/pack/pack-*.pack) &&
+	chmod u+w "$p" &&
+	size=$(wc -c <"$p") &&
+	printf "\377\377\377\377" |
+	dd of="$p" bs=1 seek=$((size - 30)) conv=notrunc 2>/dev/null &&
+	damaged t.git "$(tail -n 1 packed-ids)"
+'
+
+test_expect_success 'a truncated pack: its objects are missing' '
+	cp -R packed.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	p=$(ls t.git/objects/pack/pack-*.pack) &&
+	chmod u+w "$p" &&
+	size=$(wc -c <"$p") &&
+	head -c $((size / 2)) "$(ls packed.git/objects/pack/pack-*.pack)" >"$p" &&
+	damaged t.git "is missing"
+'
+
+test_expect_success 'a garbage pack index: its objects are missing' '
+	cp -R packed.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	i=$(ls t.git/objects/pack/pack-*.idx) &&
+	chmod u+w "$i" &&
+	printf "garbage" >"$i" &&
+	damaged t.git "is missing"
+'
+
+test_expect_success 'the ref names a blob' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	blob=$(echo hello | git -C t.git hash-object -w --stdin) &&
+	git -C t.git update-ref refs/audit/main $blob &&
+	fails 1 "head $blob is a blob, not a record" \
+		annal -C t.git append --actor k --action more &&
+	damaged t.git "$blob"
+'
+
+test_expect_success 'the ref names a tree' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	tree=$(git -C t.git hash-object -t tree -w --stdin </dev/null) &&
+	git -C t.git update-ref refs/audit/main $tree &&
+	fails 1 "head $tree is a tree, not a record" \
+		annal -C t.git append --actor k --action more &&
+	damaged t.git "$tree"
+'
+
+test_expect_success 'the ref names an object that does not exist' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	echo 1234567890123456789012345678901234567890 >t.git/refs/audit/main &&
+	damaged t.git "1234567890123456789012345678901234567890.*is missing"
+'
+
+test_expect_success 'the ref file holds garbage: badRef' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	echo "not an id" >t.git/refs/audit/main &&
+	damaged t.git "refs/audit/main. is not a valid ref" &&
+	grep "badRef" err
+'
+
+test_expect_success 'the ref is symbolic: badRef' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	echo "ref: refs/audit/other" >t.git/refs/audit/main &&
+	damaged t.git "refs/audit/main. is a symbolic reference" &&
+	grep "badRef" err
+'
+
+# read_only REPO: appends and rotations exit 3 and write nothing; reading
+# works; export warns that it could not record itself
+read_only () {
+	old=$(git -C "$1" rev-parse refs/audit/main) &&
+	fails 3 "$2" annal -C "$1" append --actor k --action more &&
+	fails 3 "$2" annal -C "$1" append --stdin <batch &&
+	fails 3 "$2" annal -C "$1" append --stdin <batch50 &&
+	fails 3 "$2" annal -C "$1" append --stdin --stream <batch50 &&
+	test_must_be_empty out &&
+	fails 3 "$2" annal -C "$1" pack &&
+	test "$(git -C "$1" rev-parse refs/audit/main)" = "$old" &&
+	annal -C "$1" log --format oneline >log.out &&
+	test_line_count = 5 log.out &&
+	annal -C "$1" verify &&
+	annal -C "$1" export >export.out 2>err &&
+	test_line_count = 5 export.out &&
+	grep "^annal: warning: export not recorded: the repository is not writable" err &&
+	annal -C "$1" export --bundle ro.zip --sign-key k1 2>err &&
+	test_path_is_file ro.zip &&
+	grep "^annal: warning: export not recorded" err &&
+	rm ro.zip
+}
+
+test_expect_success RO_BIND 'a read-only repository (bind mount): exit 3' '
+	cp -R loose.git rw.git &&
+	mkdir ro.git &&
+	mount --bind rw.git ro.git &&
+	test_when_finished "umount \"$(pwd)/ro.git\"" &&
+	mount -o remount,bind,ro ro.git &&
+	read_only ro.git "Read-only file system"
+'
+
+test_expect_success RO_BIND 'a read-only signed repository: key rotate exits 3' '
+	cp -R signed.git rws.git &&
+	mkdir ros.git &&
+	mount --bind rws.git ros.git &&
+	test_when_finished "umount \"$(pwd)/ros.git\"" &&
+	mount -o remount,bind,ro ros.git &&
+	fails 3 "Read-only file system" \
+		annal -C ros.git key rotate --new-key k2.pub --sign-key k1 &&
+	annal -C ros.git key list >keys &&
+	test_line_count = 1 keys
+'
+
+test_expect_success NOT_ROOT 'a read-only repository (permissions): exit 3' '
+	cp -R loose.git perm.git &&
+	chmod -R a-w perm.git &&
+	test_when_finished "chmod -R u+w perm.git" &&
+	read_only perm.git "Permission denied"
+'
+
+test_done
