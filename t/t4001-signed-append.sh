@@ -358,16 +358,17 @@ test_expect_success PYTHON3,SSHKEYGEN,GIT 'the vector key: stock tools rebuild t
 
 # A batch that starts a signed log declares its key in its first record.
 # When it loses the race (here: the ref is locked, then another log's
-# history appears under its name), it is rebuilt from what it wrote: the
+# history appears under its name: another writer created it), it is rebuilt from what it wrote: the
 # declaration must go, or be declared once, never twice.
 test_expect_success PYTHON3,GIT 'a batch that loses the race to create a signed log' '
 	annal init race.git >/dev/null &&
-	annal -C race.git append --log other --sign-key k1 --actor a --action first >/dev/null &&
+	annal -C race.git append --log seed --sign-key k1 --actor a --action first >/dev/null &&
 	test_seq 12 | sed -e "s/.*/{\"actor\":\"b\",\"action\":\"n&\"}/" >race.in &&
 	: >race.git/refs/audit/new.lock &&
 	{ annal -C race.git append --log new --sign-key k1 --stdin <race.in >race.ids 2>race.err & } &&
 	sleep 1 &&
-	git -C race.git rev-parse refs/audit/other >race.git/refs/audit/new &&
+	git -C race.git rev-parse refs/audit/seed >race.git/refs/audit/new &&
+	git -C race.git update-ref -d refs/audit/seed &&
 	rm race.git/refs/audit/new.lock &&
 	wait $! &&
 	test_line_count = 12 race.ids &&
