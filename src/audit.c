@@ -50,15 +50,29 @@ static int problem(annal_audit_result *r, const char *fmt, ...) ANNAL_PRINTF(2, 
 static int problem(annal_audit_result *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *p;
+	char *p = r->problem;
+	size_t i, n, len;
 
 	r->ok = 0;
 	va_start(ap, fmt);
-	vsnprintf(r->problem, sizeof(r->problem), fmt, ap);
+	vsnprintf(p, sizeof(r->problem), fmt, ap);
 	va_end(ap);
-	for (p = r->problem; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	/*
+	 * The text quotes the bundle (member names, lines): control
+	 * characters and bytes that are not UTF-8 (also a sequence the
+	 * size limit cut) become '?', so that it prints as one line and
+	 * annal_audit_write_json() writes valid JSON.
+	 */
+	len = strlen(p);
+	for (i = 0; i < len; i += n) {
+		unsigned char c = (unsigned char)p[i];
+
+		n = annal_utf8_seq(p + i, len - i);
+		if (!n || c < 0x20 || c == 0x7f) {
+			p[i] = '?';
+			n = 1;
+		}
+	}
 	return 0;
 }
 

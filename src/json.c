@@ -65,6 +65,11 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return 0;
 }
 
+size_t annal_utf8_seq(const char *s, size_t n)
+{
+	return n ? utf8_seq((const unsigned char *)s, n) : 0;
+}
+
 int annal_utf8_check(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -57,4 +57,6 @@ cJSON *annal_json_get_path(const cJSON *obj, const char *path);
 
 /* Check that s[0..len) is valid UTF-8 without NUL; 0 or ANNAL_EINVALID. */
 int annal_utf8_check(const char *s, size_t len);
+/* The length of the valid UTF-8 sequence s[0..n) starts with, or 0. */
+size_t annal_utf8_seq(const char *s, size_t n);
 #endif

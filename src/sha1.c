@@ -1,6 +1,7 @@
 #include <pthread.h>
 #include <string.h>
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SHANI 1
 #endif
@@ -145,9 +146,11 @@ int sha1_accelerated(void)
 static void choose(void)
 {
 #ifdef HAVE_SHANI
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
-	    __builtin_cpu_supports("ssse3")) {
+	unsigned int a, b, c, d;
+
+	/* cpuid itself: clang 14's __builtin_cpu_supports() knows no "sha" */
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1) && (c & bit_SSSE3) &&
+	    __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA)) {
 		compress_blocks = compress_shani;
 		return;
 	}
