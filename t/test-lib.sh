@@ -23,7 +23,15 @@
 #
 # Environment: ANNAL_BUILD_DIR (where the built annal is; default: the
 # parent of the script's directory), ANNAL_SOURCE_DIR (the source tree,
-# read only; same default).
+# read only; same default), ANNAL_TEST_WRAPPER (a command put in front of
+# every run of annal, e.g. valgrind: see `make check-valgrind`).
+#
+# Sanitizers (./configure --enable-sanitizers): a finding aborts the
+# program, so it fails test_must_fail and test_expect_code as well as a
+# command expected to succeed; the report also goes to a log file, and a
+# test during which any process wrote one fails, whatever the exit
+# status it looked at.  ASAN_OPTIONS and UBSAN_OPTIONS from the caller
+# are kept, after our defaults.
 #
 # A script that does not need the annal binary (the harness self-test)
 # sets test_needs_annal=no before sourcing this file.
@@ -102,7 +110,7 @@ export PATH
 for test_var_ in $(env | sed -n 's/^\(ANNAL_[A-Za-z0-9_]*\)=.*/\1/p')
 do
 	case "$test_var_" in
-	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR) ;;
+	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR | ANNAL_TEST_WRAPPER) ;;
 	*) unset "$test_var_" ;;
 	esac
 done
@@ -210,6 +218,31 @@ mkdir -p "$TRASH_DIRECTORY" || BUG "cannot create $TRASH_DIRECTORY"
 cd "$TRASH_DIRECTORY" || BUG "cannot enter $TRASH_DIRECTORY"
 TRASH_DIRECTORY=$(pwd -P)
 HOME="$TRASH_DIRECTORY"
+
+# Sanitizer reports, outside the trash directory, which tests list.
+test_san_dir_="$test_root/trash-$test_name_.san"
+rm -rf "$test_san_dir_" && mkdir -p "$test_san_dir_" ||
+	BUG "cannot create $test_san_dir_"
+test_san_opts_="abort_on_error=1:halt_on_error=1:log_path=$test_san_dir_/report"
+ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1:$test_san_opts_${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+UBSAN_OPTIONS="print_stacktrace=1:$test_san_opts_${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export ASAN_OPTIONS UBSAN_OPTIONS
+unset test_san_opts_
+
+# ANNAL_TEST_WRAPPER: an annal first in PATH that runs the built one
+# under the wrapper.
+if test -n "$ANNAL_TEST_WRAPPER"
+then
+	test_wrap_dir_="$test_root/trash-$test_name_.bin"
+	rm -rf "$test_wrap_dir_" && mkdir -p "$test_wrap_dir_" ||
+		BUG "cannot create $test_wrap_dir_"
+	printf '#!/bin/sh\nexec %s "%s/annal" "$@"\n' \
+		"$ANNAL_TEST_WRAPPER" "$ANNAL_BUILD_DIR" >"$test_wrap_dir_/annal" &&
+	chmod +x "$test_wrap_dir_/annal" ||
+		BUG "cannot write $test_wrap_dir_/annal"
+	PATH="$test_wrap_dir_:$PATH"
+	export PATH
+fi
 # Stock git must not wander out of the trash directory into the tree
 # that holds it (the build tree may itself be a git checkout).
 GIT_CEILING_DIRECTORIES="$test_root"
@@ -259,7 +292,24 @@ test_run_ () {
 		test_cleanup_=
 	fi
 	cd "$TRASH_DIRECTORY" || BUG "cannot return to $TRASH_DIRECTORY"
+	test_san_reports_ || test_run_ret_=1
 	return $test_run_ret_
+}
+
+# A sanitizer report written during the test fails it, even from a
+# process whose exit status nobody checked; show it and move it aside.
+test_san_reports_ () {
+	test_san_ret_=0
+	for test_san_f_ in "$test_san_dir_"/report.*
+	do
+		test -f "$test_san_f_" || continue
+		test_san_ret_=1
+		echo >&4 "sanitizer report $test_san_f_:"
+		cat >&4 "$test_san_f_"
+		sed -e 's/^/# /' "$test_san_f_" >&5
+		mv "$test_san_f_" "$test_san_dir_/seen.${test_san_f_##*/report.}"
+	done
+	return $test_san_ret_
 }
 
 # '#' would start a TAP directive: escape it in titles.
@@ -383,7 +433,8 @@ test_done () {
 	then
 		if test -z "$debug"
 		then
-			cd "$test_root" && test_remove_trash_
+			cd "$test_root" && test_remove_trash_ &&
+			rm -rf "$test_san_dir_" "$test_root/trash-$test_name_.bin"
 		fi
 		exit 0
 	fi
