@@ -31,7 +31,8 @@
 # command expected to succeed; the report also goes to a log file, and a
 # test during which any process wrote one fails, whatever the exit
 # status it looked at.  ASAN_OPTIONS and UBSAN_OPTIONS from the caller
-# are kept, after our defaults.
+# are kept, after our defaults.  A wrapper can write its own reports
+# there too: $ANNAL_TEST_REPORTS/report.<anything>; empty ones are fine.
 #
 # A script that does not need the annal binary (the harness self-test)
 # sets test_needs_annal=no before sourcing this file.
@@ -228,6 +229,9 @@ ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1:$test_san_opts_${AS
 UBSAN_OPTIONS="print_stacktrace=1:$test_san_opts_${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export ASAN_OPTIONS UBSAN_OPTIONS
 unset test_san_opts_
+# for a wrapper that logs its own reports there (make check-valgrind)
+ANNAL_TEST_REPORTS=$test_san_dir_
+export ANNAL_TEST_REPORTS
 
 # ANNAL_TEST_WRAPPER: an annal first in PATH that runs the built one
 # under the wrapper.
@@ -303,6 +307,11 @@ test_san_reports_ () {
 	for test_san_f_ in "$test_san_dir_"/report.*
 	do
 		test -f "$test_san_f_" || continue
+		if ! test -s "$test_san_f_"
+		then
+			rm -f "$test_san_f_"	# valgrind -q found nothing
+			continue
+		fi
 		test_san_ret_=1
 		echo >&4 "sanitizer report $test_san_f_:"
 		cat >&4 "$test_san_f_"
@@ -412,6 +421,12 @@ test_expect_failure () {
 test_done () {
 	test_done_called_=t
 	trap - EXIT
+	# a report from outside any test (a prerequisite, the script's top)
+	if ! test_san_reports_ 2>/dev/null
+	then
+		test_failure=$((test_failure + 1))
+		say "a sanitizer or valgrind report came from outside the tests"
+	fi
 	if test "$test_count" = 0 && test -n "$skip_all"
 	then
 		printf '1..0 # SKIP %s\n' "$skip_all" >&5
