@@ -172,6 +172,9 @@ static int collect(struct collected *c, annal_repo *repo, const char *log,
 		obj = NULL;
 		git_oid_cpy(&cur, &parent);
 	}
+	/* a walk that stopped early (filter_exhausted) still holds one */
+	git_odb_object_free(obj);
+	obj = NULL;
 	/* the skeleton ends at the oldest match */
 	while (c->nskel && c->skel[c->nskel - 1].seq < oldest)
 		c->nskel--;

@@ -109,6 +109,7 @@ static int b64_encode(annal_buf *out, const unsigned char *bin, size_t len, size
 			annal_buf_putc(out, '\n');
 		annal_buf_put(out, t + i, k);
 	}
+	sodium_memzero(t, n);	/* it may encode a private key */
 	free(t);
 	return annal_buf_error(out);
 }
@@ -484,10 +485,23 @@ int annal_key_save(const annal_key *k, const char *path)
 	uint32_t check = randombytes_random();
 	unsigned char pad = 1;
 	struct stat st;
+	size_t room, allocs;
 	int error;
 
 	if (!k->sk)
 		return annal_error_set(ANNAL_EINVALID, "no private key to save");
+	/*
+	 * priv, blob and text hold the private key: size them once, so that
+	 * no realloc() leaves a copy behind in freed memory, unwiped.  The
+	 * private section is under 150 bytes and the comment, the blob 200
+	 * more, its base64 with line breaks and armor under twice the blob.
+	 */
+	room = 150 + strlen(k->comment ? k->comment : "");
+	if ((error = annal_buf_grow(&priv, room)) < 0 ||
+	    (error = annal_buf_grow(&blob, room + 200)) < 0 ||
+	    (error = annal_buf_grow(&text, 2 * (room + 200) + 100)) < 0)
+		goto out;
+	allocs = priv.alloc + blob.alloc + text.alloc;
 	annal_buf_printf(&pubpath, "%s.pub", path);
 	if ((error = annal_buf_error(&pubpath)) < 0)
 		goto out;
@@ -523,6 +537,8 @@ int annal_key_save(const annal_key *k, const char *path)
 	annal_buf_putc(&text, '\n');
 	b64_encode(&text, (unsigned char *)blob.ptr, blob.len, 70);
 	annal_buf_printf(&text, "\n%s\n", KEY_END);
+	if (priv.alloc + blob.alloc + text.alloc != allocs)
+		ANNAL_BUG("a buffer holding a private key was reallocated");
 
 	ssh_public_line(&pub, k->pk);
 	annal_buf_printf(&pub, " %s\n", k->comment ? k->comment : "");

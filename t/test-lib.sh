@@ -23,7 +23,16 @@
 #
 # Environment: ANNAL_BUILD_DIR (where the built annal is; default: the
 # parent of the script's directory), ANNAL_SOURCE_DIR (the source tree,
-# read only; same default).
+# read only; same default), ANNAL_TEST_WRAPPER (a command put in front of
+# every run of annal, e.g. valgrind: see `make check-valgrind`).
+#
+# Sanitizers (./configure --enable-sanitizers): a finding aborts the
+# program, so it fails test_must_fail and test_expect_code as well as a
+# command expected to succeed; the report also goes to a log file, and a
+# test during which any process wrote one fails, whatever the exit
+# status it looked at.  ASAN_OPTIONS and UBSAN_OPTIONS from the caller
+# are kept, after our defaults.  A wrapper can write its own reports
+# there too: $ANNAL_TEST_REPORTS/report.<anything>; empty ones are fine.
 #
 # A script that does not need the annal binary (the harness self-test)
 # sets test_needs_annal=no before sourcing this file.
@@ -102,7 +111,7 @@ export PATH
 for test_var_ in $(env | sed -n 's/^\(ANNAL_[A-Za-z0-9_]*\)=.*/\1/p')
 do
 	case "$test_var_" in
-	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR) ;;
+	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR | ANNAL_TEST_WRAPPER) ;;
 	*) unset "$test_var_" ;;
 	esac
 done
@@ -212,6 +221,34 @@ mkdir -p "$TRASH_DIRECTORY" || BUG "cannot create $TRASH_DIRECTORY"
 cd "$TRASH_DIRECTORY" || BUG "cannot enter $TRASH_DIRECTORY"
 TRASH_DIRECTORY=$(pwd -P)
 HOME="$TRASH_DIRECTORY"
+
+# Sanitizer reports, outside the trash directory, which tests list.
+test_san_dir_="$test_root/trash-$test_name_.san"
+rm -rf "$test_san_dir_" && mkdir -p "$test_san_dir_" ||
+	BUG "cannot create $test_san_dir_"
+test_san_opts_="abort_on_error=1:halt_on_error=1:log_path=$test_san_dir_/report"
+ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1:$test_san_opts_${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+UBSAN_OPTIONS="print_stacktrace=1:$test_san_opts_${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export ASAN_OPTIONS UBSAN_OPTIONS
+unset test_san_opts_
+# for a wrapper that logs its own reports there (make check-valgrind)
+ANNAL_TEST_REPORTS=$test_san_dir_
+export ANNAL_TEST_REPORTS
+
+# ANNAL_TEST_WRAPPER: an annal first in PATH that runs the built one
+# under the wrapper.
+if test -n "$ANNAL_TEST_WRAPPER"
+then
+	test_wrap_dir_="$test_root/trash-$test_name_.bin"
+	rm -rf "$test_wrap_dir_" && mkdir -p "$test_wrap_dir_" ||
+		BUG "cannot create $test_wrap_dir_"
+	printf '#!/bin/sh\nexec %s "%s/annal" "$@"\n' \
+		"$ANNAL_TEST_WRAPPER" "$ANNAL_BUILD_DIR" >"$test_wrap_dir_/annal" &&
+	chmod +x "$test_wrap_dir_/annal" ||
+		BUG "cannot write $test_wrap_dir_/annal"
+	PATH="$test_wrap_dir_:$PATH"
+	export PATH
+fi
 # Stock git must not wander out of the trash directory into the tree
 # that holds it (the build tree may itself be a git checkout).
 GIT_CEILING_DIRECTORIES="$test_root"
@@ -261,7 +298,29 @@ test_run_ () {
 		test_cleanup_=
 	fi
 	cd "$TRASH_DIRECTORY" || BUG "cannot return to $TRASH_DIRECTORY"
+	test_san_reports_ || test_run_ret_=1
 	return $test_run_ret_
+}
+
+# A sanitizer report written during the test fails it, even from a
+# process whose exit status nobody checked; show it and move it aside.
+test_san_reports_ () {
+	test_san_ret_=0
+	for test_san_f_ in "$test_san_dir_"/report.*
+	do
+		test -f "$test_san_f_" || continue
+		if ! test -s "$test_san_f_"
+		then
+			rm -f "$test_san_f_"	# valgrind -q found nothing
+			continue
+		fi
+		test_san_ret_=1
+		echo >&4 "sanitizer report $test_san_f_:"
+		cat >&4 "$test_san_f_"
+		sed -e 's/^/# /' "$test_san_f_" >&5
+		mv "$test_san_f_" "$test_san_dir_/seen.${test_san_f_##*/report.}"
+	done
+	return $test_san_ret_
 }
 
 # '#' would start a TAP directive: escape it in titles.
@@ -378,6 +437,12 @@ test_expect_failure () {
 test_done () {
 	test_done_called_=t
 	trap - EXIT
+	# a report from outside any test (a prerequisite, the script's top)
+	if ! test_san_reports_ 2>/dev/null
+	then
+		test_failure=$((test_failure + 1))
+		say "a sanitizer or valgrind report came from outside the tests"
+	fi
 	if test "$test_count" = 0 && test -n "$skip_all"
 	then
 		printf '1..0 # SKIP %s\n' "$skip_all" >&5
@@ -399,7 +464,8 @@ test_done () {
 	then
 		if test -z "$debug"
 		then
-			cd "$test_root" && test_remove_trash_
+			cd "$test_root" && test_remove_trash_ &&
+			rm -rf "$test_san_dir_" "$test_root/trash-$test_name_.bin"
 		fi
 		exit 0
 	fi
