@@ -14,6 +14,11 @@ for real.'
 . "$(dirname "$0")/test-lib.sh"
 
 SHIM="$ANNAL_BUILD_DIR/t/helper/.libs/enospc.so"
+# A sanitizer build (configure --enable-sanitizers) must have the ASan
+# runtime first in the list of preloaded libraries.
+PRELOAD=$SHIM
+asan_=$(ldd "$ANNAL_BUILD_DIR/annal" 2>/dev/null | sed -n "s/^[	 ]*libasan[^ ]* => \([^ ]*\) .*/\1/p")
+test -n "$asan_" && PRELOAD="$asan_ $SHIM"
 
 # the shim loads and fails a write to a file, not one to a pipe
 test_lazy_prereq ENOSPC_SHIM '
@@ -97,7 +102,7 @@ full () {
 		do
 			export "$v" || exit 99
 		done
-		LD_PRELOAD="$SHIM" &&
+		LD_PRELOAD="$PRELOAD" &&
 		export LD_PRELOAD &&
 		run_cmd $fname_
 	)
@@ -194,7 +199,7 @@ do
 done
 
 test_expect_success ENOSPC_SHIM 'the message names the file and the cause' '
-	test_expect_code 3 env LD_PRELOAD="$SHIM" annal append --stdin <batch.30 >out 2>err &&
+	test_expect_code 3 env LD_PRELOAD="$PRELOAD" annal append --stdin <batch.30 >out 2>err &&
 	test_must_be_empty out &&
 	grep "^annal: error: cannot write .*/objects/pack/tmp_pack_.*: No space left on device$" err
 '
