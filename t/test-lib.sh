@@ -229,7 +229,9 @@ rm -rf "$test_san_dir_" && mkdir -p "$test_san_dir_" ||
 test_san_opts_="abort_on_error=1:halt_on_error=1:log_path=$test_san_dir_/report"
 ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1:$test_san_opts_${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 UBSAN_OPTIONS="print_stacktrace=1:$test_san_opts_${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-export ASAN_OPTIONS UBSAN_OPTIONS
+# leaks of other projects' libraries we cannot fix: see the file
+LSAN_OPTIONS="suppressions=$ANNAL_SOURCE_DIR/t/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 unset test_san_opts_
 # for a wrapper that logs its own reports there (make check-valgrind)
 ANNAL_TEST_REPORTS=$test_san_dir_
