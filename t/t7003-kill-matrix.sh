@@ -207,8 +207,10 @@ kill_one () {
 	*)
 		test $added = 0 || test $added = $size ||
 			{ fail "$added of $size records added"; return 1; }
-		test $printed = 0 || test $printed = $size ||
-			{ fail "$printed of $size ids printed"; return 1; }
+		# ids are printed once the batch has landed: a kill while
+		# they are printed leaves the first of them (and a part line)
+		test $printed -le $size ||
+			{ fail "$printed ids printed for $size records"; return 1; }
 		test $printed = 0 || test $added = $size ||
 			{ fail "ids printed, records not added"; return 1; } ;;
 	esac

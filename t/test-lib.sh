@@ -369,6 +369,14 @@ test_show_output_ () {
 	test -z "$verbose" && test -s "$test_output_" || return 0
 	printf '# output of the failed test (its last 60 lines):\n' >&5
 	tail -n 60 "$test_output_" | sed -e 's/^/#   /' >&5
+	# a failure reported before a long dump must not scroll away
+	if test $(wc -l <"$test_output_") -gt 60 &&
+	   grep -i -e fail -e error "$test_output_" >/dev/null
+	then
+		printf '# and its lines that say "fail" or "error" (the first 20):\n' >&5
+		grep -i -e fail -e error "$test_output_" | head -n 20 |
+			sed -e 's/^/#   /' >&5
+	fi
 }
 
 test_skip_ () {
