@@ -110,25 +110,27 @@ static int hash_file(int fd, char hex[65])
 	return 0;
 }
 
-int bundle_write(const char *path, const struct bundle *b, int64_t mtime_ms, char sha256_hex[65])
+int bundle_write_temp(annal_buf *tmp, const char *path, const struct bundle *b,
+		      int64_t mtime_ms, char sha256_hex[65])
 {
-	annal_buf tmp = ANNAL_BUF_INIT;
 	struct archive *a = NULL;
 	struct archive_entry *e = NULL;
 	struct stat st;
 	size_t i;
-	int fd = -1, error = 0, linked = 0;
+	int fd = -1, error = 0;
 
+	annal_buf_dispose(tmp);
 	if (!lstat(path, &st))
 		return annal_error_set(ANNAL_EINVALID, "'%s' already exists", path);
 	if ((error = archive_load()) < 0)
 		return error;
-	annal_buf_printf(&tmp, "%s.tmp-XXXXXX", path);
-	if ((error = annal_buf_error(&tmp)) < 0)
+	annal_buf_printf(tmp, "%s.tmp-XXXXXX", path);
+	if ((error = annal_buf_error(tmp)) < 0)
 		return error;
-	if ((fd = mkstemp(tmp.ptr)) < 0) {
-		error = annal_error_set(ANNAL_ERROR, "cannot create '%s': %s", tmp.ptr, strerror(errno));
-		goto out;
+	if ((fd = mkstemp(tmp->ptr)) < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot create '%s': %s", tmp->ptr, strerror(errno));
+		annal_buf_dispose(tmp);
+		return error;
 	}
 	fchmod(fd, 0644);
 	if (!(a = la.archive_write_new()) || la.archive_write_set_format_zip(a) != ARCHIVE_OK ||
@@ -154,18 +156,8 @@ int bundle_write(const char *path, const struct bundle *b, int64_t mtime_ms, cha
 	}
 	if (la.archive_write_close(a) != ARCHIVE_OK)
 		goto archive_fail;
-	if (fsync(fd) < 0 || hash_file(fd, sha256_hex) < 0) {
-		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-		goto out;
-	}
-	/* link, not rename: never replaces a bundle made meanwhile */
-	if (link(tmp.ptr, path) < 0) {
-		error = annal_error_set(errno == EEXIST ? ANNAL_EINVALID : ANNAL_ERROR,
-					errno == EEXIST ? "'%s' already exists" : "cannot create '%s': %s",
-					path, strerror(errno));
-		goto out;
-	}
-	linked = 1;
+	if (fsync(fd) < 0 || hash_file(fd, sha256_hex) < 0)
+		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp->ptr, strerror(errno));
 	goto out;
 archive_fail:
 	/* libarchive says "Write error"; the system error says why */
@@ -180,12 +172,39 @@ out:
 	la.archive_entry_free(e);
 	if (a)
 		la.archive_write_free(a);
+	close(fd);
+	if (error < 0) {
+		unlink(tmp->ptr);
+		annal_buf_dispose(tmp);
+	}
+	return error;
+}
+
+int bundle_publish(const char *tmp, const char *path)
+{
+	annal_buf dir = ANNAL_BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	int fd, error = 0;
+
+	/* link, not rename: never replaces a bundle made meanwhile */
+	if (link(tmp, path) < 0)
+		return annal_error_set(errno == EEXIST ? ANNAL_EINVALID : ANNAL_ERROR,
+				       "cannot create '%s': %s", path, strerror(errno));
+	unlink(tmp);
+	/* the new name is durable once its directory is */
+	if (slash)
+		annal_buf_put(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+	else
+		annal_buf_puts(&dir, ".");
+	if ((error = annal_buf_error(&dir)) < 0)
+		goto out;
+	fd = open(dir.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		error = annal_error_set(ANNAL_ERROR, "cannot sync '%s': %s", dir.ptr, strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	if (tmp.ptr && fd >= 0)
-		unlink(tmp.ptr);
-	(void)linked;
-	annal_buf_dispose(&tmp);
+out:
+	annal_buf_dispose(&dir);
 	return error;
 }
 

@@ -34,8 +34,17 @@ int bundle_add(struct bundle *b, const char *name, char *data, size_t len);
 struct member *bundle_find(const struct bundle *b, const char *name);
 void bundle_dispose(struct bundle *b);
 
-/* Write b as a zip at path (must not exist); sha256 of the file in hex. */
-int bundle_write(const char *path, const struct bundle *b, int64_t mtime_ms, char sha256_hex[65]);
+/*
+ * A bundle for path (which must not exist) is written in two steps, so
+ * that its export is recorded before anyone can see it:
+ * bundle_write_temp writes b as a zip to a new file beside path, named
+ * in tmp, fsynced, with the sha256 of the file in hex (on error nothing
+ * is left and tmp is empty); bundle_publish links it in place, removes
+ * the temporary name and syncs the directory.
+ */
+int bundle_write_temp(annal_buf *tmp, const char *path, const struct bundle *b,
+		      int64_t mtime_ms, char sha256_hex[65]);
+int bundle_publish(const char *tmp, const char *path);
 
 /*
  * Read the zip at path into b.  ANNAL_EINVALID when the file cannot be

@@ -535,7 +535,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	const char **bundle_formats = NULL;
 	struct collected c;
 	struct bundle b = { NULL, 0, 0, NULL, 0 };
-	annal_buf out = ANNAL_BUF_INIT;
+	annal_buf out = ANNAL_BUF_INIT, tmp = ANNAL_BUF_INIT;
 	annal_filter *none = NULL;
 	cJSON *filters = NULL;
 	char created[ANNAL_TS_LEN + 1];
@@ -586,7 +586,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 					break;
 				}
 		if ((error = build_bundle(&b, opts, &c, filters, created, bundle_formats)) < 0 ||
-		    (error = bundle_write(opts->bundle, &b, now, r->sha256)) < 0)
+		    (error = bundle_write_temp(&tmp, opts->bundle, &b, now, r->sha256)) < 0)
 			goto out;
 	} else {
 		struct sink s;
@@ -601,11 +601,28 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 		crypto_hash_sha256_final(&s.sha, d);
 		annal_hex(r->sha256, d, 32);
 	}
-	error = record_export(r, repo, opts, &c, filters,
-			      opts->bundle ? (const char *const *)bundle_formats : formats);
-	if (error < 0 && opts->bundle)
-		unlink(opts->bundle);	/* every export is recorded, or there is none */
+	/*
+	 * Every export is recorded, or there is none: the bundle is linked
+	 * in place only once its record is in the log.  A kill in between
+	 * leaves a recorded bundle under its temporary name.
+	 */
+	if ((error = record_export(r, repo, opts, &c, filters,
+				   opts->bundle ? (const char *const *)bundle_formats : formats)) < 0)
+		goto out;
+	if (opts->bundle && (error = bundle_publish(tmp.ptr, opts->bundle)) < 0 &&
+	    *r->recorded && !access(tmp.ptr, F_OK)) {
+		char why[256];
+
+		/* the log names this bundle: keep it where it is */
+		snprintf(why, sizeof(why), "%s", annal_error_last()->message);
+		error = annal_error_set(error, "%s; the bundle recorded as %.12s is kept as '%s'",
+					why, r->recorded, tmp.ptr);
+		annal_buf_dispose(&tmp);
+	}
 out:
+	if (tmp.ptr)
+		unlink(tmp.ptr);
+	annal_buf_dispose(&tmp);
 	free(bundle_formats);
 	bundle_dispose(&b);
 	collected_dispose(&c);

@@ -36,7 +36,7 @@ finished=0
 stale_locks=0
 pack_locks=0
 rotations=0
-unrecorded_bundles=0
+recorded_temp=0
 
 # fail MESSAGE: report a violation with what repeats it
 fail () {
@@ -233,9 +233,30 @@ kill_one () {
 			test $added = 0 || { fail "rotation record, key not trusted"; return 1; }
 		fi ;;
 	bundle)
-		# the bundle is linked in place before its export is recorded
-		test -f b$run.zip && test $added = 0 &&
-			unrecorded_bundles=$((unrecorded_bundles + 1)) ;;
+		# a bundle is linked in place only once its export is
+		# recorded; a kill in between leaves it under a temporary name
+		if test -f b$run.zip
+		then
+			test $added = 1 || { fail "bundle without its export record"; return 1; }
+			annal log --log s -n 1 --format json >rec &&
+			sha=$(sha256sum b$run.zip | cut -d" " -f1) &&
+			grep "\"sha256\":\"$sha\"" rec >/dev/null ||
+				{ fail "the export record names another bundle"; return 1; }
+		elif test $added = 1
+		then
+			# the recorded bundle is whole under its temporary name
+			annal log --log s -n 1 --format json >rec &&
+			for f in b$run.zip.tmp-*
+			do
+				sha=$(sha256sum "$f" | cut -d" " -f1) &&
+				grep "\"sha256\":\"$sha\"" rec >/dev/null &&
+				annal audit-verify --key k$cur.pub "$f" >/dev/null &&
+				recorded_temp=$((recorded_temp + 1)) &&
+				break
+			done
+			test -f b$run.zip.tmp-* ||
+				{ fail "export recorded, no bundle"; return 1; }
+		fi ;;
 	esac
 	check_lock $log &&
 	check_pack_lock
@@ -270,7 +291,7 @@ test_expect_success "kill matrix (ANNAL_KILL_SEED=$kill_seed)" '
 	done <plan &&
 	say "seed $kill_seed: $run runs, $killed killed, $finished finished," \
 		"$stale_locks stale ref locks, $pack_locks stale pack locks," \
-		"$rotations rotations, $unrecorded_bundles bundles left unrecorded" &&
+		"$rotations rotations, $recorded_temp recorded bundles left under a temporary name" &&
 	test $killed -ge $kill_min
 '
 
