@@ -156,6 +156,90 @@ void annal_repo_free(annal_repo *repo)
 	free(repo);
 }
 
+static int is_hex40(const char *p, const char *end)
+{
+	int i;
+
+	if (end - p < 40)
+		return 0;
+	for (i = 0; i < 40; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/*
+ * Whether packed-refs reads as git writes it: an optional "# pack-refs
+ * with:" header, then "<id> <refname>" lines, each optionally followed
+ * by a "^<id>" peeled line, every line ended by a newline.  libgit2 1.5
+ * answers a lookup in a damaged file with "not found" for some lines, so
+ * a log whose ref lies there would look missing: this says damage.
+ */
+static int packed_refs_check(annal_repo *repo)
+{
+	annal_buf path = ANNAL_BUF_INIT;
+	char *data = NULL;
+	const char *p, *end, *nl;
+	struct stat st;
+	size_t line = 0, got = 0;
+	ssize_t n;
+	int fd = -1, error = 0, after_ref = 0;
+
+	annal_buf_printf(&path, "%spacked-refs", repo->path);
+	if ((error = annal_buf_error(&path)) < 0)
+		return error;
+	if ((fd = open(path.ptr, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno != ENOENT)
+			error = annal_error_set(ANNAL_ERROR, "cannot read '%s': %s", path.ptr,
+						strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0 || !(data = malloc((size_t)st.st_size + 1))) {
+		error = errno == ENOMEM ? annal_error_oom()
+			: annal_error_set(ANNAL_ERROR, "cannot read '%s': %s", path.ptr, strerror(errno));
+		goto out;
+	}
+	while (got < (size_t)st.st_size &&
+	       ((n = read(fd, data + got, (size_t)st.st_size - got)) > 0 || (n < 0 && errno == EINTR)))
+		if (n > 0)
+			got += (size_t)n;
+	for (p = data, end = data + got; p < end; p = nl + 1) {
+		line++;
+		if (!(nl = memchr(p, '\n', (size_t)(end - p)))) {
+			error = annal_error_set(ANNAL_ECORRUPT,
+				"packed-refs line %zu is not terminated", line);
+			goto out;
+		}
+		if (line == 1 && *p == '#')
+			continue;
+		if (*p == '^' && after_ref && is_hex40(p + 1, nl) && nl == p + 41) {
+			after_ref = 0;
+			continue;
+		}
+		if (is_hex40(p, nl) && nl - p > 41 && p[40] == ' ' &&
+		    !memchr(p + 41, ' ', (size_t)(nl - p - 41))) {
+			after_ref = 1;
+			continue;
+		}
+		error = annal_error_set(ANNAL_ECORRUPT, "packed-refs line %zu is damaged", line);
+		goto out;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(data);
+	annal_buf_dispose(&path);
+	return error;
+}
+
+/* An error of libgit2's refs code: damage if packed-refs is, else what. */
+static int ref_error(annal_repo *repo, const char *what)
+{
+	int error = packed_refs_check(repo);
+
+	return error < 0 ? error : annal_error_set_git(ANNAL_ERROR, what);
+}
+
 int store_head(git_oid *out, int *exists, annal_repo *repo, const char *refname)
 {
 	git_reference *ref = NULL;
@@ -164,7 +248,7 @@ int store_head(git_oid *out, int *exists, annal_repo *repo, const char *refname)
 	*exists = 0;
 	error = git_reference_lookup(&ref, repo->git, refname);
 	if (error == GIT_ENOTFOUND)
-		return 0;
+		return packed_refs_check(repo);
 	/* a ref file that does not parse is damage, like a symbolic ref */
 	if (error < 0 && git_error_last() && git_error_last()->klass == GIT_ERROR_REFERENCE)
 		return annal_error_set(ANNAL_ECORRUPT, "'%s' is not a valid ref: %s", refname,
@@ -312,7 +396,7 @@ int store_cas(annal_repo *repo, const char *refname, const git_oid *new_id,
 	case GIT_ENOTFOUND:
 		return STORE_CONFLICT;	/* deleted under us */
 	default:
-		return annal_error_set_git(ANNAL_ERROR, "cannot update the log's ref");
+		return ref_error(repo, "cannot update the log's ref");
 	}
 }
 
@@ -382,8 +466,11 @@ int annal_log_list(char ***out, size_t *n, annal_repo *repo)
 	size_t count = 0, alloc = 0;
 	int error = 0, rc;
 
+	/* a log in a damaged line would be left out silently */
+	if ((error = packed_refs_check(repo)) < 0)
+		return error;
 	if (git_reference_iterator_glob_new(&it, repo->git, ANNAL_REF_PREFIX "*") < 0)
-		return annal_error_set_git(ANNAL_ERROR, "cannot list logs");
+		return ref_error(repo, "cannot list logs");
 	while ((rc = git_reference_next_name(&name, it)) == 0) {
 		if (count == alloc) {
 			alloc = alloc ? alloc * 2 : 8;
@@ -400,7 +487,7 @@ int annal_log_list(char ***out, size_t *n, annal_repo *repo)
 		count++;
 	}
 	if (rc != GIT_ITEROVER) {
-		error = annal_error_set_git(ANNAL_ERROR, "cannot list logs");
+		error = ref_error(repo, "cannot list logs");
 		goto out;
 	}
 	if (count)

@@ -253,6 +253,58 @@ test_expect_success 'the ref is symbolic: badRef' '
 	grep "badRef" err
 '
 
+# damage_packed_refs REPO HOW: pack REPO's refs, then damage the line of
+# refs/audit/main in packed-refs as HOW says
+damage_packed_refs () {
+	git -C "$1" pack-refs --all &&
+	test_path_is_missing "$1/refs/audit/main" &&
+	python3 - "$1/packed-refs" "$2" <<-\PY
+	import sys
+	path, how = sys.argv[1], sys.argv[2]
+	data = open(path, "rb").read()
+	lines = data.split(b"\n")
+	i = [n for n, l in enumerate(lines) if l.endswith(b" refs/audit/main")][0]
+	oid = lines[i][:40]
+	lines[i] = {
+	    "garbage": b"zzzz refs/audit/main",
+	    "short": oid[:20] + b" refs/audit/main",
+	    "badhex": oid[:39] + b"g refs/audit/main",
+	    "nospace": oid + b"refs/audit/main",
+	    "twospaces": oid + b"  refs/audit/main",
+	    "peeled-first": b"^" + oid,
+	}.get(how, lines[i])
+	data = b"\n".join(lines)
+	if how == "unterminated":
+	    data = data.rstrip(b"\n")
+	open(path, "wb").write(data)
+	PY
+}
+
+for how in garbage short badhex nospace twospaces peeled-first unterminated
+do
+	test_expect_success PYTHON3 "packed-refs damaged ($how): exit 1, not 'no such log'" '
+		cp -R loose.git t.git &&
+		test_when_finished "rm -rf t.git" &&
+		damage_packed_refs t.git '$how' &&
+		damaged t.git "packed" &&
+		fails 1 "packed" annal -C t.git verify --all &&
+		fails 1 "packed" annal -C t.git append --log new --actor k --action first &&
+		test_must_fail git -C t.git show-ref
+	'
+done
+
+test_expect_success PYTHON3 'packed refs git can read: a packed log works' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	git -C t.git tag -a -m t v1 $(sed -n 1p loose-ids) &&
+	git -C t.git pack-refs --all &&
+	grep "^\^" t.git/packed-refs &&
+	annal -C t.git verify --all &&
+	annal -C t.git append --actor k --action more >/dev/null &&
+	annal -C t.git log --format oneline >out &&
+	test_line_count = 6 out
+'
+
 # read_only REPO: appends and rotations exit 3 and write nothing; reading
 # works; export warns that it could not record itself
 read_only () {
