@@ -79,6 +79,7 @@ int annal_repo_open(annal_repo **out, const char *path)
 {
 	git_repository *git = NULL;
 	unsigned flags = path ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0;
+	int error;
 
 	/*
 	 * A repository found by searching up from the current directory must
@@ -90,10 +91,15 @@ int annal_repo_open(annal_repo **out, const char *path)
 	 */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, path ? 0 : 1);
 	/* discovery stops at $GIT_CEILING_DIRECTORIES, as git's does */
-	if (git_repository_open_ext(&git, path ? path : ".", flags,
-				    path ? NULL : getenv("GIT_CEILING_DIRECTORIES")) < 0)
+	error = git_repository_open_ext(&git, path ? path : ".", flags,
+					path ? NULL : getenv("GIT_CEILING_DIRECTORIES"));
+	if (error == GIT_ENOTFOUND || (error < 0 && !git_error_last()))
 		return annal_error_set(ANNAL_ENOREPO, "not a git repository: '%s'",
 				       path ? path : ".");
+	/* a repository we cannot use: an unknown extension, not ours... */
+	if (error < 0)
+		return annal_error_set(ANNAL_ENOREPO, "cannot open the repository '%s': %s",
+				       path ? path : ".", git_error_last()->message);
 	return repo_finish(out, git);
 }
 

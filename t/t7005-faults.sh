@@ -356,4 +356,16 @@ test_expect_success NOT_ROOT 'a read-only repository (permissions): exit 3' '
 	read_only perm.git "Permission denied"
 '
 
+test_expect_success 'a repository git says it cannot read: exit 3 naming why' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	git -C t.git config core.repositoryformatversion 1 &&
+	git -C t.git config extensions.objectFormat sha256 &&
+	fails 3 "cannot open the repository .t.git.: .*objectformat" \
+		annal -C t.git append --actor k --action more &&
+	fails 3 "cannot open the repository .t.git.: .*objectformat" annal -C t.git verify &&
+	fails 3 "cannot open the repository .t.git.: .*objectformat" annal -C t.git log &&
+	test_must_fail git -C t.git cat-file -e $(sed -n 5p loose-ids)
+'
+
 test_done
