@@ -142,6 +142,50 @@ static int parse_ssh_time(int64_t *out, const char *s, size_t len)
 	return annal_time_parse_rfc3339(out, t) < 0 ? -1 : 0;
 }
 
+/* OpenSSH's match_pattern(): '*' any run of bytes, '?' any one byte. */
+static int glob_match(const char *str, const char *end, const char *pat, const char *pend)
+{
+	for (; pat < pend; pat++, str++) {
+		if (*pat == '*') {
+			while (pat < pend && *pat == '*')
+				pat++;
+			if (pat == pend)
+				return 1;
+			for (; str <= end; str++)
+				if (glob_match(str, end, pat, pend))
+					return 1;
+			return 0;
+		}
+		if (str == end || (*pat != '?' && *pat != *str))
+			return 0;
+	}
+	return str == end;
+}
+
+/*
+ * Whether the namespaces="..." list allows ns, as OpenSSH's
+ * match_pattern_list(): comma-separated patterns, a leading '!' negates,
+ * a negated match denies whatever else matches.
+ */
+static int namespace_allowed(const char *ns, const char *list, size_t len)
+{
+	const char *p = list, *end = list + len, *q, *ns_end = ns + strlen(ns);
+	int positive = 0, negated;
+
+	while (p <= end) {
+		for (q = p; q < end && *q != ','; q++)
+			;
+		negated = p < q && *p == '!';
+		if (glob_match(ns, ns_end, p + negated, q)) {
+			if (negated)
+				return 0;
+			positive = 1;
+		}
+		p = q + 1;
+	}
+	return positive;
+}
+
 /* Options of an allowed_signers line; *use = 0 when it cannot apply to ns. */
 static int parse_options(const char *s, size_t len, const char *ns, int *use, int64_t *after,
 			 int64_t *before)
@@ -171,28 +215,13 @@ static int parse_options(const char *s, size_t len, const char *ns, int *use, in
 		name[eq - start] = '\0';
 		vstart = eq < i ? eq + 1 : i;
 		vend = i;
-		if (vend > vstart && s[vstart] == '"' && s[vend - 1] == '"') {
+		/* a lone '"' is not a quoted empty value: vend would pass vstart */
+		if (vend - vstart >= 2 && s[vstart] == '"' && s[vend - 1] == '"') {
 			vstart++;
 			vend--;
 		}
 		if (!strcasecmp(name, "namespaces")) {
-			/* comma-separated patterns: we need ns */
-			size_t p = vstart;
-			int hit = 0;
-			while (p <= vend) {
-				size_t q = p;
-				char pat[64];
-				while (q < vend && s[q] != ',')
-					q++;
-				if (q - p < sizeof(pat)) {
-					memcpy(pat, s + p, q - p);
-					pat[q - p] = '\0';
-					if (!strcmp(pat, ns) || !strcmp(pat, "*"))
-						hit = 1;
-				}
-				p = q + 1;
-			}
-			if (!hit)
+			if (!namespace_allowed(ns, s + vstart, vend - vstart))
 				*use = 0;
 		} else if (!strcasecmp(name, "valid-after")) {
 			if (parse_ssh_time(after, s + vstart, vend - vstart) < 0)
@@ -230,6 +259,11 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 		unsigned char pk[32];
 
 		lineno++;
+		if (memchr(line, '\0', (size_t)len)) {
+			error = annal_error_set(ANNAL_EINVALID, "%s:%zu: a NUL byte in the line",
+						path, lineno);
+			goto out;
+		}
 		while (p < end && isspace((unsigned char)*p))
 			p++;
 		if (p == end || *p == '#')

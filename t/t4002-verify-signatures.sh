@@ -366,6 +366,45 @@ test_expect_success GITSSH 'git judges those allowed_signers files the same way'
 	git_verify_commits repo.git ns-both "$(sed -n 1p ids)"
 '
 
+test_expect_success '--allowed-signers: namespace patterns as OpenSSH matches them' '
+	ssh_allowed ns-glob "namespaces=\"g*\"" k1.pub &&
+	annal -C repo.git verify --allowed-signers ns-glob &&
+	ssh_allowed ns-one "namespaces=\"gi?\"" k1.pub &&
+	annal -C repo.git verify --allowed-signers ns-one &&
+	ssh_allowed ns-keep "namespaces=\"git,!annal\"" k1.pub &&
+	annal -C repo.git verify --allowed-signers ns-keep &&
+	ssh_allowed ns-not "namespaces=\"!git,*\"" k1.pub &&
+	annal_verify_fails repo.git 1 untrustedKey --allowed-signers ns-not &&
+	ssh_allowed ns-not-last "namespaces=\"*,!git\"" k1.pub &&
+	annal_verify_fails repo.git 1 untrustedKey --allowed-signers ns-not-last &&
+	ssh_allowed ns-only-not "namespaces=\"!annal\"" k1.pub &&
+	annal_verify_fails repo.git 1 untrustedKey --allowed-signers ns-only-not &&
+	ssh_allowed ns-longer "namespaces=\"git?\"" k1.pub &&
+	annal_verify_fails repo.git 1 untrustedKey --allowed-signers ns-longer &&
+	ssh_allowed ns-empty "namespaces=\"\"" k1.pub &&
+	annal_verify_fails repo.git 1 untrustedKey --allowed-signers ns-empty
+'
+
+test_expect_success GITSSH 'git judges those namespace patterns the same way' '
+	for f in ns-glob ns-one ns-keep
+	do
+		git_verify_commits repo.git $f "$(sed -n 1p ids)" || return 1
+	done &&
+	for f in ns-not ns-not-last ns-only-not ns-longer ns-empty
+	do
+		! git_verify_commits repo.git $f "$(sed -n 1p ids)" || return 1
+	done
+'
+
+test_expect_success PYTHON3 '--allowed-signers: a NUL byte or a lone quote is an error' '
+	python3 -c "import sys; sys.stdout.write(\"a namespaces=\\\"git\\0x\\\" \" + open(\"k1.pub\").read())" >nul &&
+	test_expect_code 2 annal -C repo.git verify --allowed-signers nul >out 2>err &&
+	grep "nul:1: a NUL byte" err &&
+	printf "a n\"=\",valid-after=\" %s\n" "$(ssh_pub k1.pub)" >lone &&
+	test_expect_code 2 annal -C repo.git verify --allowed-signers lone >out 2>err &&
+	grep "lone:1: " err
+'
+
 test_expect_success '--allowed-signers: comments, blank lines, principal lists, several keys' '
 	{
 		echo "# auditors" &&
