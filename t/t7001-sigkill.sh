@@ -41,9 +41,11 @@ check_stale_lock () {
 	fi
 	test_must_be_empty lock.out &&
 	test_line_count = 1 lock.err &&
-	grep "^annal: error: .*main\.lock" lock.err &&
+	{ grep "^annal: error: .*main\.lock" lock.err ||
+		{ echo "a blocked append said:"; cat lock.err; return 1; }; } &&
 	count_records &&
-	test "$records" = "$locked_records" &&
+	{ test "$records" = "$locked_records" ||
+		{ echo "a blocked append changed $locked_records records to $records"; return 1; }; } &&
 	rm -f "$LOCK"
 }
 
@@ -94,7 +96,8 @@ kill_append () {
 	if test -s out
 	then
 		test_line_count = 1 out &&
-		test "$records" = $((before + 1)) &&
+		{ test "$records" = $((before + 1)) ||
+			{ echo "id printed, still $records records (rc $rc)"; return 1; }; } &&
 		check_printed_ids out || return 1
 	fi
 	if test $rc = 0
@@ -138,7 +141,8 @@ kill_batch () {
 	esac
 	if test -s out
 	then
-		test "$records" = $((before + 200)) &&
+		{ test "$records" = $((before + 200)) ||
+			{ echo "ids printed, $records records (rc $rc)"; return 1; }; } &&
 		check_printed_ids out || return 1
 	fi
 	if test $rc = 0
