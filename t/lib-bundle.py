@@ -9,6 +9,7 @@ usage: python3 lib-bundle.py list ZIP
        python3 lib-bundle.py raw-flip IN OUT MEMBER
        python3 lib-bundle.py truncate IN OUT N|N%
        python3 lib-bundle.py patch IN OUT WHAT
+       python3 lib-bundle.py shadow IN OUT gap|trail|extra
        python3 lib-bundle.py not-zip OUT
 
 `list` prints the member names in archive order; `cat` writes one member
@@ -464,6 +465,54 @@ def patch(src, dst, what):
     open(dst, "wb").write(data)
 
 
+def shadow(src, dst, where):
+    """A second local header for records.jsonl, with other content, that
+    the central directory points to instead of the real one: hidden in a
+    gap before the real header, after the end of the deflate stream of the
+    member before it (inside its compressed size), or inside the extra
+    field of the real header.  unzip and python's zipfile read the hidden
+    content; a reader that follows the local headers alone reads the
+    real one."""
+    members = load(src)
+    names = [m.name for m in members]
+    target = names.index("records.jsonl")
+    evil = b'{"actor":"mallory"}\n'
+
+    def local(name, data, crc, size, method=0, extra=b""):
+        return struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, 0x800, method, 0, 0x21,
+                           crc, len(data), size, len(name), len(extra)) + name + extra + data
+
+    hidden = local(b"records.jsonl", evil, zlib.crc32(evil), len(evil))
+    out, central = bytearray(), bytearray()
+    for i, m in enumerate(members):
+        name = m.name.encode()
+        crc, size, data, method, extra = zlib.crc32(m.data), len(m.data), m.data, 0, b""
+        if where == "gap" and i == target:
+            points_to = len(out)
+            out += hidden
+        if where == "trail" and i == target - 1:
+            data, method = deflate(m.data), 8
+            points_from = len(data)
+            data += hidden
+        if where == "extra" and i == target:
+            extra = struct.pack("<HH", 0xcafe, len(hidden)) + hidden
+            points_to = len(out) + 30 + len(name) + 4
+        offset = len(out)
+        out += local(name, data, crc, size, method, extra)
+        if where == "trail" and i == target - 1:
+            points_to = offset + 30 + len(name) + points_from
+        if i == target:
+            offset, crc, size, data = points_to, zlib.crc32(evil), len(evil), evil
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, (3 << 8) | 20, 20,
+                               0x800, method, 0, 0x21, crc, len(data), size, len(name),
+                               0, 0, 0, 0, m.mode() << 16, offset) + name
+    cd_offset = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, len(members), len(members),
+                       len(central), cd_offset, 0)
+    open(dst, "wb").write(out)
+
+
 def truncate(src, dst, n):
     data = open(src, "rb").read()
     if n.endswith("%"):
@@ -641,6 +690,8 @@ def main(argv):
         patch(args[0], args[1], args[2])
     elif cmd == "truncate":
         truncate(args[0], args[1], args[2])
+    elif cmd == "shadow":
+        shadow(args[0], args[1], args[2])
     elif cmd == "not-zip":
         open(args[0], "w").write("this is not a zip archive\n")
     else:

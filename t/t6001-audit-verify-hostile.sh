@@ -198,6 +198,12 @@ test_expect_success 'setup: the hostile variants' '
 		python3 "$LIB_BUNDLE" patch good.zip "v/patch-$what.zip" $what &&
 		variant 1 "v/patch-$what.zip" "local and central header disagree: $what" || return 1
 	done &&
+	# a second local header for records.jsonl that unzip would read
+	for where in gap trail extra
+	do
+		python3 "$LIB_BUNDLE" shadow good.zip "v/shadow-$where.zip" $where &&
+		variant 1 "v/shadow-$where.zip" "a shadow local header ($where)" || return 1
+	done &&
 
 	# one raw byte flipped in each member, nothing recomputed
 	k=0 &&
