@@ -706,49 +706,90 @@ static void stage_failed(struct batch *b, int error)
  */
 #define WAKE_EVERY 16
 
-static void *signer_main(void *arg)
+/*
+ * A stage thread: takes the slots from *out up to *in as the stage
+ * before finishes them, works on each outside the lock, counts it done,
+ * and wakes the stage after it; ends when the stage before has ended and
+ * every slot is done, or on the first error anywhere.
+ */
+struct stage {
+	struct batch *b;
+	const size_t *in;
+	const int *in_done;
+	size_t *out;
+	int *out_done;
+	int *waits, *next_waits;
+	pthread_cond_t *cv, *next_cv;
+	int (*work)(struct stage *s, size_t i);
+	git_oid last;		/* the signer's: the commit signed last */
+};
+
+static void stage_run(struct stage *s)
 {
-	struct batch *b = arg;
-	git_oid last;
+	struct batch *b = s->b;
 	size_t i;
 	int error;
 
-	git_oid_cpy(&last, &b->head);
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
-		while (b->signed_n == b->produced && !b->done && !b->error) {
-			if (b->pack_waits && b->packed_n < b->signed_n)
-				pthread_cond_signal(&b->cv_pack);
-			b->sign_waits = 1;
-			pthread_cond_wait(&b->cv_sign, &b->mu);
-			b->sign_waits = 0;
+		while (*s->out == *s->in && !*s->in_done && !b->error) {
+			if (*s->next_waits)
+				pthread_cond_signal(s->next_cv);
+			*s->waits = 1;
+			pthread_cond_wait(s->cv, &b->mu);
+			*s->waits = 0;
 		}
-		if (b->error || b->signed_n == b->produced)
+		if (b->error || *s->out == *s->in)
 			break;
-		i = b->signed_n;
+		i = *s->out;
 		pthread_mutex_unlock(&b->mu);
-		error = finish_commit(b, &b->ring[i % RING], i, &last);
-		git_oid_cpy(&last, &b->ring[i % RING].id);
+		error = s->work(s, i);
 		pthread_mutex_lock(&b->mu);
 		if (error < 0) {
 			stage_failed(b, error);
 			break;
 		}
-		b->signed_n++;
-		if (b->pack_waits && (b->signed_n % WAKE_EVERY == 0 || b->signed_n == b->produced))
-			pthread_cond_signal(&b->cv_pack);
+		++*s->out;
+		if (*s->next_waits && (*s->out % WAKE_EVERY == 0 || *s->out == *s->in))
+			pthread_cond_signal(s->next_cv);
 	}
-	b->sign_done = 1;
-	pthread_cond_signal(&b->cv_pack);
+	*s->out_done = 1;
+	pthread_cond_signal(s->next_cv);
 	pthread_mutex_unlock(&b->mu);
+}
+
+static int sign_work(struct stage *s, size_t i)
+{
+	struct slot *slot = &s->b->ring[i % RING];
+	int error = finish_commit(s->b, slot, i, &s->last);
+
+	git_oid_cpy(&s->last, &slot->id);
+	return error;
+}
+
+static int pack_work(struct stage *s, size_t i)
+{
+	return pack_commit(s->b, &s->b->ring[i % RING]);
+}
+
+static void *signer_main(void *arg)
+{
+	struct batch *b = arg;
+	struct stage s = { b, &b->produced, &b->done, &b->signed_n, &b->sign_done,
+			   &b->sign_waits, &b->pack_waits, &b->cv_sign, &b->cv_pack,
+			   sign_work, { { 0 } } };
+
+	git_oid_cpy(&s.last, &b->head);
+	stage_run(&s);
 	return NULL;
 }
 
 static void *packer_main(void *arg)
 {
 	struct batch *b = arg;
-	size_t i;
-	int error;
+	struct stage s = { b, &b->signed_n, &b->sign_done, &b->packed_n, &b->pack_done,
+			   &b->pack_waits, &b->main_waits, &b->cv_pack, &b->cv_main,
+			   pack_work, { { 0 } } };
 
 	/*
 	 * The signer is the chain: when cores are short, let it run first
@@ -756,32 +797,7 @@ static void *packer_main(void *arg)
 	 * one after it).  Raising one's own nice value needs no privilege.
 	 */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
-	pthread_mutex_lock(&b->mu);
-	for (;;) {
-		while (b->packed_n == b->signed_n && !b->sign_done && !b->error) {
-			if (b->main_waits)
-				pthread_cond_signal(&b->cv_main);
-			b->pack_waits = 1;
-			pthread_cond_wait(&b->cv_pack, &b->mu);
-			b->pack_waits = 0;
-		}
-		if (b->error || b->packed_n == b->signed_n)
-			break;
-		i = b->packed_n;
-		pthread_mutex_unlock(&b->mu);
-		error = pack_commit(b, &b->ring[i % RING]);
-		pthread_mutex_lock(&b->mu);
-		if (error < 0) {
-			stage_failed(b, error);
-			break;
-		}
-		b->packed_n++;
-		if (b->main_waits && (b->packed_n % WAKE_EVERY == 0 || b->packed_n == b->signed_n))
-			pthread_cond_signal(&b->cv_main);
-	}
-	b->pack_done = 1;
-	pthread_cond_signal(&b->cv_main);
-	pthread_mutex_unlock(&b->mu);
+	stage_run(&s);
 	return NULL;
 }
 
