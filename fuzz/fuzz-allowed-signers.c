@@ -1,9 +1,20 @@
 /*
  * allowed_signers files (audit-verify --allowed-signers): every key the
- * parser pins is valid inside its window and not outside it.
+ * parser pins is valid inside its window (whole seconds, as OpenSSH) and,
+ * when no other line pins it, not outside it.
  */
 #include "fuzz.h"
 #include "trust.h"
+
+/* how many pins hold pk */
+static size_t pins_of(const struct trust *t, const unsigned char *pk)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->npins; i++)
+		n += !memcmp(t->pins[i].pk, pk, 32);
+	return n;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -16,11 +27,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_assert(t.pinned);
 		for (i = 0; i < t.npins; i++) {
 			const struct pin *p = &t.pins[i];
+			int only = pins_of(&t, p->pk) == 1;
 
-			if (p->valid_after <= p->valid_before)
-				fuzz_assert(trust_pinned(&t, p->pk, p->valid_after));
-			if (p->valid_before < INT64_MAX)
-				(void)trust_pinned(&t, p->pk, p->valid_before + 1);
+			/* seconds, 0 when unset, as OpenSSH keeps them */
+			fuzz_assert(p->valid_after >= 0 && p->valid_before >= 0);
+			fuzz_assert(!p->valid_after || !p->valid_before ||
+				    p->valid_before > p->valid_after);
+			fuzz_assert(trust_pinned(&t, p->pk, p->valid_after * 1000));
+			if (p->valid_after && only)
+				fuzz_assert(!trust_pinned(&t, p->pk, p->valid_after * 1000 - 1));
+			if (p->valid_before) {
+				fuzz_assert(trust_pinned(&t, p->pk, p->valid_before * 1000 + 999));
+				if (only)
+					fuzz_assert(!trust_pinned(&t, p->pk,
+								  (p->valid_before + 1) * 1000));
+			}
 		}
 	} else {
 		fuzz_assert(annal_error_last() != NULL);

@@ -1,7 +1,9 @@
-#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "ssh.h"
 #include "trust.h"
@@ -115,129 +117,260 @@ int trust_pin_key(struct trust *t, const char *path)
 
 	if ((error = annal_key_load_public(&k, path)) < 0)
 		return error;
-	error = add_pin(t, k->pk, 0, INT64_MAX);
+	error = add_pin(t, k->pk, 0, 0);
 	annal_key_free(k);
 	return error;
 }
 
-/* YYYYMMDD[HHMM[SS]][Z], as ssh-keygen reads valid-after/valid-before. */
-static int parse_ssh_time(int64_t *out, const char *s, size_t len)
-{
-	char t[32];
-	int f[6] = { 0, 1, 1, 0, 0, 0 }, widths[6] = { 4, 2, 2, 2, 2, 2 }, i, k, pos = 0;
+/*
+ * allowed_signers files are read as OpenSSH's sshsig.c reads them, so
+ * that annal and `ssh-keygen -Y verify` (and git) trust the same keys at
+ * the same times: the same tokenizing of principals, options and key,
+ * the same option grammar, pattern matching and time parsing.  One
+ * difference, on the safe side: a line OpenSSH would skip as malformed
+ * is an error here, so that a typo in a pin file is seen.
+ */
 
-	if (len && (s[len - 1] == 'Z' || s[len - 1] == 'z'))
-		len--;	/* we read every time as UTC */
-	if (len != 8 && len != 12 && len != 14)
-		return -1;
-	for (i = 0; i < (int)len; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-	for (i = 0; i < 6 && pos < (int)len; i++) {
-		f[i] = 0;
-		for (k = 0; k < widths[i]; k++)
-			f[i] = f[i] * 10 + (s[pos++] - '0');
+/* misc.c parse_absolute_time(): YYYYMMDD[HHMM[SS]], local time unless Z or UTC */
+static int parse_ssh_time(int64_t *out, const char *s)
+{
+	char buf[32];
+	const char *fmt, *end;
+	struct tm tm;
+	time_t tt;
+	size_t l = strlen(s);
+	int utc = 0;
+
+	if (l > 1 && !strcasecmp(s + l - 1, "Z")) {
+		utc = 1;
+		l--;
+	} else if (l > 3 && !strcasecmp(s + l - 3, "UTC")) {
+		utc = 1;
+		l -= 3;
 	}
-	snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02dZ", f[0], f[1], f[2], f[3], f[4], f[5]);
-	return annal_time_parse_rfc3339(out, t) < 0 ? -1 : 0;
+	switch (l) {
+	case 8:
+		fmt = "%Y-%m-%d";
+		snprintf(buf, sizeof(buf), "%.4s-%.2s-%.2s", s, s + 4, s + 6);
+		break;
+	case 12:
+		fmt = "%Y-%m-%dT%H:%M";
+		snprintf(buf, sizeof(buf), "%.4s-%.2s-%.2sT%.2s:%.2s", s, s + 4, s + 6, s + 8,
+			 s + 10);
+		break;
+	case 14:
+		fmt = "%Y-%m-%dT%H:%M:%S";
+		snprintf(buf, sizeof(buf), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", s, s + 4, s + 6,
+			 s + 8, s + 10, s + 12);
+		break;
+	default:
+		return -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if (!(end = strptime(buf, fmt, &tm)) || *end)
+		return -1;
+	tt = utc ? timegm(&tm) : mktime(&tm);
+	/* 0 means "unset" to OpenSSH, so it is no time either */
+	if (tt <= 0)
+		return -1;
+	*out = (int64_t)tt;
+	return 0;
 }
 
-/* OpenSSH's match_pattern(): '*' any run of bytes, '?' any one byte. */
-static int glob_match(const char *str, const char *end, const char *pat, const char *pend)
+/* match.c match_pattern(): '*' any run of bytes, '?' any one byte. */
+static int glob_match(const char *str, const char *pat)
 {
-	for (; pat < pend; pat++, str++) {
+	for (;; str++, pat++) {
+		if (!*pat)
+			return !*str;
 		if (*pat == '*') {
-			while (pat < pend && *pat == '*')
+			while (*pat == '*')
 				pat++;
-			if (pat == pend)
+			if (!*pat)
 				return 1;
-			for (; str <= end; str++)
-				if (glob_match(str, end, pat, pend))
+			for (; *str; str++)
+				if (glob_match(str, pat))
 					return 1;
 			return 0;
 		}
-		if (str == end || (*pat != '?' && *pat != *str))
+		if (!*str || (*pat != '?' && *pat != *str))
 			return 0;
 	}
-	return str == end;
 }
 
 /*
- * Whether the namespaces="..." list allows ns, as OpenSSH's
- * match_pattern_list(): comma-separated patterns, a leading '!' negates,
- * a negated match denies whatever else matches.
+ * match.c match_pattern_list(): comma-separated patterns, '!' negates and
+ * a negated match denies whatever else matched; a pattern of 1023 bytes
+ * or more fails the whole list.
  */
-static int namespace_allowed(const char *ns, const char *list, size_t len)
+static int namespace_allowed(const char *ns, const char *list)
 {
-	const char *p = list, *end = list + len, *q, *ns_end = ns + strlen(ns);
+	char sub[1024];
+	size_t i = 0, k, len = strlen(list);
 	int positive = 0, negated;
 
-	while (p <= end) {
-		for (q = p; q < end && *q != ','; q++)
-			;
-		negated = p < q && *p == '!';
-		if (glob_match(ns, ns_end, p + negated, q)) {
+	while (i < len) {
+		negated = list[i] == '!';
+		i += negated;
+		for (k = 0; i < len && k < sizeof(sub) - 1 && list[i] != ','; k++, i++)
+			sub[k] = list[i];
+		if (k >= sizeof(sub) - 1)
+			return 0;
+		if (i < len && list[i] == ',')
+			i++;
+		sub[k] = '\0';
+		if (glob_match(ns, sub)) {
 			if (negated)
 				return 0;
 			positive = 1;
 		}
-		p = q + 1;
 	}
 	return positive;
 }
 
-/* Options of an allowed_signers line; *use = 0 when it cannot apply to ns. */
-static int parse_options(const char *s, size_t len, const char *ns, int *use, int64_t *after,
-			 int64_t *before)
+/* misc.c opt_dequote(): a "quoted" value, \" for a quote; *sp moves past it */
+static char *dequote(char **sp)
 {
-	size_t i = 0;
+	char *s = *sp, *out, *o;
 
-	*use = 1;
-	while (i < len) {
-		size_t start = i, eq = 0, vstart, vend;
-		int quoted = 0;
-		char name[32];
-
-		while (i < len && (quoted || s[i] != ',')) {
-			if (s[i] == '"')
-				quoted = !quoted;
-			if (s[i] == '=' && !eq)
-				eq = i;
-			i++;
-		}
-		if (quoted)
-			return -1;
-		if (!eq)
-			eq = i;
-		if (eq - start >= sizeof(name))
-			return -1;
-		memcpy(name, s + start, eq - start);
-		name[eq - start] = '\0';
-		vstart = eq < i ? eq + 1 : i;
-		vend = i;
-		/* a lone '"' is not a quoted empty value: vend would pass vstart */
-		if (vend - vstart >= 2 && s[vstart] == '"' && s[vend - 1] == '"') {
-			vstart++;
-			vend--;
-		}
-		if (!strcasecmp(name, "namespaces")) {
-			if (!namespace_allowed(ns, s + vstart, vend - vstart))
-				*use = 0;
-		} else if (!strcasecmp(name, "valid-after")) {
-			if (parse_ssh_time(after, s + vstart, vend - vstart) < 0)
-				return -1;
-		} else if (!strcasecmp(name, "valid-before")) {
-			if (parse_ssh_time(before, s + vstart, vend - vstart) < 0)
-				return -1;
-		} else if (!strcasecmp(name, "cert-authority")) {
-			*use = 0;	/* certificates are not ours to check */
-		} else {
-			return -1;	/* as OpenSSH: an unknown option voids the line */
-		}
-		if (i < len)
-			i++;
+	if (*s != '"')
+		return NULL;
+	out = o = ++s;
+	for (; *s && *s != '"'; s++) {
+		if (s[0] == '\\' && s[1] == '"')
+			s++;
+		*o++ = *s;
 	}
+	if (!*s)
+		return NULL;
+	*sp = s + 1;
+	*o = '\0';	/* in place: the value is never longer than its text */
+	return out;
+}
+
+/* misc.c opt_match(): "name=" in any case; moves past it */
+static int opt_match(char **o, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncasecmp(*o, name, n) || (*o)[n] != '=')
+		return 0;
+	*o += n + 1;
+	return 1;
+}
+
+struct signer_line {
+	int ca, ed25519;
+	unsigned char pk[32];
+	char *namespaces;
+	int64_t valid_after, valid_before;	/* seconds, 0 when unset */
+};
+
+/* sshsig.c sshsigopt_parse(); NULL or why not */
+static const char *parse_options(struct signer_line *l, char *o)
+{
+	char *v;
+
+	while (*o && *o != ' ' && *o != '\t') {
+		if (!strncasecmp(o, "cert-authority", 14)) {
+			l->ca = 1;
+			o += 14;
+		} else if (opt_match(&o, "namespaces")) {
+			if (l->namespaces)
+				return "multiple \"namespaces\" clauses";
+			if (!(l->namespaces = dequote(&o)))
+				return "a value must be quoted";
+		} else if (opt_match(&o, "valid-after")) {
+			if (l->valid_after)
+				return "multiple \"valid-after\" clauses";
+			if (!(v = dequote(&o)) || parse_ssh_time(&l->valid_after, v) < 0)
+				return "invalid \"valid-after\" time";
+		} else if (opt_match(&o, "valid-before")) {
+			if (l->valid_before)
+				return "multiple \"valid-before\" clauses";
+			if (!(v = dequote(&o)) || parse_ssh_time(&l->valid_before, v) < 0)
+				return "invalid \"valid-before\" time";
+		}
+		if (!*o || *o == ' ' || *o == '\t')
+			break;
+		if (*o != ',')
+			return "unknown option (annal knows namespaces, valid-after, valid-before, cert-authority)";
+		if (!*++o)
+			return "unexpected end of options";
+	}
+	if (l->valid_after && l->valid_before && l->valid_before <= l->valid_after)
+		return "\"valid-before\" is not after \"valid-after\"";
+	return NULL;
+}
+
+/*
+ * sshkey_read(): "<type> <base64>" at *cp, of a type OpenSSH knows; only
+ * ssh-ed25519 keys are decoded (no other type signs annal records).
+ */
+static int read_key(struct signer_line *l, char **cp)
+{
+	static const char *const types[] = {
+		"ssh-ed25519", "ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256",
+		"ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "sk-ecdsa-sha2-nistp256@openssh.com",
+		"sk-ssh-ed25519@openssh.com", "ssh-xmss@openssh.com", "rsa-sha2-256",
+		"rsa-sha2-512", NULL
+	};
+	static const char cert[] = "-cert-v01@openssh.com";
+	char *p = *cp;
+	size_t n = strcspn(p, " \t"), i, base;
+
+	if (!p[n])
+		return -1;
+	for (i = 0; types[i]; i++) {
+		base = strlen(types[i]);
+		if (!strncmp(p, types[i], base) &&
+		    (n == base || (n == base + sizeof(cert) - 1 && !strncmp(p + base, cert, n - base))))
+			break;
+	}
+	if (!types[i])
+		return -1;
+	p += n + strspn(p + n, " \t");
+	if (!*p)
+		return -1;
+	l->ed25519 = i == 0 && n == strlen(types[0]);
+	if (l->ed25519 && ssh_parse_public_line(l->pk, *cp, strlen(*cp)) < 0) {
+		annal_error_clear();
+		return -1;
+	}
+	*cp = p + strcspn(p, " \t");
 	return 0;
+}
+
+/* sshsig.c parse_principals_key_and_options(); NULL or why not */
+static const char *parse_line(struct signer_line *l, char *cp)
+{
+	char *q, *opts;
+	int quoted = 0;
+
+	/* the principals: a word, or up to the closing quote (misc.c strdelimw) */
+	if (!(q = strpbrk(cp, " \t\r\n\"")))
+		return "no key";
+	if (*q == '"' && !(q = strchr(q + 1, '"')))
+		return "unterminated quote";
+	cp = q + 1 + strspn(q + 1, " \t\r\n");
+	if (!read_key(l, &cp))
+		return NULL;
+	/* options, then the key (sshkey_advance_past_options) */
+	for (opts = cp; *cp && (quoted || (*cp != ' ' && *cp != '\t')); cp++) {
+		if (*cp == '\\' && cp[1] == '"')
+			cp++;
+		else if (*cp == '"')
+			quoted = !quoted;
+	}
+	if (quoted)
+		return "unterminated quote in the options";
+	if (!*cp)
+		return "no key";
+	*cp++ = '\0';
+	cp += strspn(cp, " \t");
+	if (read_key(l, &cp) < 0)
+		return "malformed key";
+	return parse_options(l, opts);
 }
 
 int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
@@ -246,17 +379,15 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t len;
-	int error = 0, any = 0;
+	int error = 0;
 
 	if (!fp)
 		return annal_error_set(ANNAL_EINVALID, "cannot open allowed signers '%s': %s",
 				       path, strerror(errno));
 	while ((len = getline(&line, &cap, fp)) >= 0) {
-		char *p = line, *end = line + len, *opts = NULL, *key;
-		size_t optlen = 0;
-		int64_t after = 0, before = INT64_MAX;
-		int use = 1;
-		unsigned char pk[32];
+		struct signer_line l;
+		const char *why;
+		char *cp = line + strspn(line, " \t\r\n");
 
 		lineno++;
 		if (memchr(line, '\0', (size_t)len)) {
@@ -264,53 +395,17 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 						path, lineno);
 			goto out;
 		}
-		while (p < end && isspace((unsigned char)*p))
-			p++;
-		if (p == end || *p == '#')
+		if (*cp == '#' || !*cp)
 			continue;
-		/* principals, possibly quoted */
-		if (*p == '"') {
-			for (p++; p < end && *p != '"'; p++)
-				;
-			if (p == end) {
-				error = annal_error_set(ANNAL_EINVALID, "%s:%zu: unterminated quote",
-							path, lineno);
-				goto out;
-			}
-			p++;
-		}
-		while (p < end && !isspace((unsigned char)*p))
-			p++;
-		while (p < end && isspace((unsigned char)*p))
-			p++;
-		/* options, unless the key type comes next */
-		if (strncmp(p, "ssh-", 4) && strncmp(p, "sk-", 3) && strncmp(p, "ecdsa-", 6)) {
-			int quoted = 0;
-			opts = p;
-			while (p < end && (quoted || !isspace((unsigned char)*p))) {
-				if (*p == '"')
-					quoted = !quoted;
-				p++;
-			}
-			optlen = (size_t)(p - opts);
-			while (p < end && isspace((unsigned char)*p))
-				p++;
-		}
-		key = p;
-		if (opts && parse_options(opts, optlen, ns, &use, &after, &before) < 0) {
-			error = annal_error_set(ANNAL_EINVALID,
-				"%s:%zu: bad options (annal knows namespaces, valid-after, valid-before, cert-authority)",
-				path, lineno);
+		memset(&l, 0, sizeof(l));
+		if ((why = parse_line(&l, cp))) {
+			error = annal_error_set(ANNAL_EINVALID, "%s:%zu: %s", path, lineno, why);
 			goto out;
 		}
-		if (strncmp(key, "ssh-ed25519", 11))
-			continue;	/* other key types cannot sign annal records */
-		if (ssh_parse_public_line(pk, key, (size_t)(end - key)) < 0) {
-			error = annal_error_set(ANNAL_EINVALID, "%s:%zu: malformed key", path, lineno);
-			goto out;
-		}
-		any = 1;
-		if (use && (error = add_pin(t, pk, after, before)) < 0)
+		/* what OpenSSH's check_allowed_keys_line() would not match */
+		if (l.ca || !l.ed25519 || (l.namespaces && !namespace_allowed(ns, l.namespaces)))
+			continue;
+		if ((error = add_pin(t, l.pk, l.valid_after, l.valid_before)) < 0)
 			goto out;
 	}
 	if (ferror(fp)) {
@@ -318,7 +413,6 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 		goto out;
 	}
 	t->pinned = 1;	/* even an empty file pins: nothing is trusted */
-	(void)any;
 out:
 	free(line);
 	fclose(fp);
@@ -327,11 +421,14 @@ out:
 
 int trust_pinned(const struct trust *t, const unsigned char *pk, int64_t when)
 {
+	/* OpenSSH compares whole seconds */
+	int64_t sec = when >= 0 ? when / 1000 : -((-when + 999) / 1000);
 	size_t i;
 
 	for (i = 0; i < t->npins; i++)
-		if (!memcmp(t->pins[i].pk, pk, 32) && when >= t->pins[i].valid_after &&
-		    when <= t->pins[i].valid_before)
+		if (!memcmp(t->pins[i].pk, pk, 32) &&
+		    (!t->pins[i].valid_after || sec >= t->pins[i].valid_after) &&
+		    (!t->pins[i].valid_before || sec <= t->pins[i].valid_before))
 			return 1;
 	return 0;
 }

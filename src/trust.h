@@ -12,7 +12,7 @@
 
 struct pin {
 	unsigned char pk[32];
-	int64_t valid_after, valid_before;	/* ms; 0 / INT64_MAX when unset */
+	int64_t valid_after, valid_before;	/* seconds; 0 when unset */
 };
 
 struct trust {

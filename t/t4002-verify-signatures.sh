@@ -405,6 +405,80 @@ test_expect_success PYTHON3 '--allowed-signers: a NUL byte or a lone quote is an
 	grep "lone:1: " err
 '
 
+# One allowed_signers line per entry (KEY stands for k1's public key),
+# each judged by annal and by git (ssh-keygen) in three time zones:
+# annal must never trust a key git does not, and should trust what git
+# trusts.  The first record, which pins are checked on, is dated
+# 1795000060 (2026-11-18T11:01:00Z).
+test_expect_success 'setup: allowed_signers lines' '
+	cat >lines <<-\EOF &&
+	a namespaces="git" KEY
+	"a b" KEY
+	"a"namespaces="other" KEY
+	"a"valid-before="20000101" KEY
+	a"x"namespaces="other" KEY
+	a namespaces=git KEY
+	a namespaces="git", KEY
+	a valid-after="20300101",valid-after="20000101" KEY
+	a valid-after="19700101Z" KEY
+	a valid-after="19600101" KEY
+	a namespaces="git,\" KEY
+	a NAMESPACES="git",Valid-After="20200101" KEY
+	a namespaces="!annal,g*" KEY
+	a valid-after="20200101UTC" KEY
+	a valid-after="20200230" KEY
+	a valid-after="20261118110100Z" KEY
+	a valid-after="20261118110101Z" KEY
+	a valid-before="20261118110100Z" KEY
+	a valid-before="20261118110059Z" KEY
+	a valid-after="20261118100000" KEY
+	a valid-before="20261118120000" KEY
+	a valid-after="20261101",valid-before="20261101" KEY
+	a cert-authority KEY
+	a cert-authority,namespaces="git" KEY
+	a namespaces="git" ssh-ed25519-cert-v01@openssh.com AAAA KEY
+	a foo="bar" KEY
+	a namespaces="git" KEY comment with spaces
+	  a   namespaces="git"	KEY
+	EOF
+	printf "a namespaces=\"git\"\\f KEY\\n" >>lines &&
+	printf "a namespaces=\"git\" KEY\\r\\n" >>lines &&
+	python3 -c "print(\"a namespaces=\\\"git,\" + \"x\" * 1100 + \"\\\" KEY\")" >>lines &&
+	test_line_count = 31 lines
+'
+
+for tz in UTC EST5 JST-9
+do
+	test_expect_success GITSSH "allowed_signers lines: annal trusts what git trusts (TZ=$tz)" '
+		k=$(ssh_pub k1.pub) &&
+		first=$(sed -n 1p ids) &&
+		n=0 &&
+		while IFS= read -r line
+		do
+			n=$((n + 1)) &&
+			printf "%s\n" "$line" | sed "s|KEY|$k|" >line$n &&
+			if TZ='$tz' annal -C repo.git verify --allowed-signers line$n >/dev/null 2>&1
+			then
+				a=trusted
+			else
+				a=refused
+			fi &&
+			if TZ='$tz' git_verify_commits repo.git line$n "$first" >/dev/null 2>&1
+			then
+				g=trusted
+			else
+				g=refused
+			fi &&
+			echo "$n $a $g $line" >>judged-'$tz' &&
+			test $a = $g || {
+				echo "line $n: annal $a, git $g: $line"
+				return 1
+			}
+		done <lines &&
+		say "TZ='$tz': $(grep -c " trusted trusted " judged-'$tz') lines trusted, $(grep -c " refused refused " judged-'$tz') refused, by both"
+	'
+done
+
 test_expect_success '--allowed-signers: comments, blank lines, principal lists, several keys' '
 	{
 		echo "# auditors" &&
