@@ -957,6 +957,12 @@ int record_check_commit(annal_record **out, struct record_signature *sig, char *
 					"the commit differs from the one its record determines");
 		goto out;
 	}
+	if (parts.sig_end && !ssh_armor_canonical(armor.ptr, armor.len)) {
+		*check = "commitMismatch";
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the commit's signature is not armored as annal writes it (white space changed)");
+		goto out;
+	}
 	if (parts.sig_end) {
 		sig->present = 1;
 		sig->valid = ssh_verify(sig->pk, armor.ptr, armor.len, "git", payload.ptr,

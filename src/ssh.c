@@ -151,6 +151,42 @@ static int dearmor(annal_buf *out, const char *text, size_t len, const char *beg
 	return b64_decode(out, b, (size_t)(e - b));
 }
 
+/*
+ * An armored signature as OpenSSH's sshsig_dearmor() reads it: the BEGIN
+ * line first thing, then base64 (white space ignored) up to the first
+ * newline followed by the END line; what follows END is not looked at.
+ */
+static int dearmor_sig(annal_buf *out, const char *text, size_t len)
+{
+	size_t bl = strlen(SIG_BEGIN), el = strlen(SIG_END), i;
+
+	if (len < bl + 1 || memcmp(text, SIG_BEGIN, bl) || text[bl] != '\n')
+		return -1;
+	for (i = bl; i + 1 + el <= len; i++)
+		if (text[i] == '\n' && !memcmp(text + i + 1, SIG_END, el))
+			return b64_decode(out, text + bl + 1, i - bl - 1);
+	return -1;
+}
+
+int ssh_armor_canonical(const char *armor, size_t len)
+{
+	annal_buf bin = ANNAL_BUF_INIT, again = ANNAL_BUF_INIT;
+	int same = 0;
+
+	if (dearmor_sig(&bin, armor, len) < 0)
+		goto out;
+	annal_buf_puts(&again, SIG_BEGIN);
+	annal_buf_putc(&again, '\n');
+	if (b64_encode(&again, (unsigned char *)bin.ptr, bin.len, 70) < 0)
+		goto out;
+	annal_buf_printf(&again, "\n%s", SIG_END);
+	same = !annal_buf_error(&again) && again.len == len && !memcmp(again.ptr, armor, len);
+out:
+	annal_buf_dispose(&bin);
+	annal_buf_dispose(&again);
+	return same;
+}
+
 /* ---- public keys ---- */
 
 int ssh_public_line(annal_buf *out, const unsigned char pk[32])
@@ -663,7 +699,7 @@ static int parse_sshsig(struct sshsig *s, annal_buf *bin, const char *armor, siz
 	size_t publ, resl, sigbl, tl;
 	uint32_t version;
 
-	if (dearmor(bin, armor, len, SIG_BEGIN, SIG_END) < 0)
+	if (dearmor_sig(bin, armor, len) < 0)
 		return annal_error_set(ANNAL_ECORRUPT, "the signature is not an armored SSH signature");
 	r.p = (unsigned char *)bin->ptr;
 	r.left = bin->len;

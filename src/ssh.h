@@ -33,6 +33,12 @@ int ssh_sign(annal_buf *out, const annal_key *key, const char *ns,
  */
 int ssh_verify(unsigned char pk[32], const char *armor, size_t armor_len,
 	       const char *ns, const void *msg, size_t len);
+/*
+ * Whether the armor is exactly as ssh_sign() (and ssh-keygen) writes it:
+ * base64 in lines of 70, no other white space.  Base64 ignores white
+ * space, so without this anyone could give a signed commit new ids.
+ */
+int ssh_armor_canonical(const char *armor, size_t len);
 /* The signer's key of an armored SSHSIG, without checking it. */
 int ssh_signature_key(unsigned char pk[32], const char *armor, size_t armor_len);
 

@@ -361,6 +361,39 @@ test_expect_success PYTHON3,SSHKEYGEN,GIT 'the ref moved to an older record of a
 	repo_fails anchorNotFound "$(cat old-head)" --anchor "$(cat old-head)"
 '
 
+# 21
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'white space in the signature armor (a new id, same signature): commitMismatch' '
+	fresh &&
+	head=$(git -C t.git rev-parse refs/audit/main) &&
+	git -C t.git cat-file commit $head >c6 &&
+	for how in tab-after-begin end-on-base64-line
+	do
+		python3 - "$how" c6 >c6.$how <<-\EOF &&
+		import sys
+		how, d = sys.argv[1], open(sys.argv[2], "rb").read()
+		begin = b"-----BEGIN SSH SIGNATURE-----\n "
+		end = b"\n -----END SSH SIGNATURE-----"
+		assert begin in d and end in d
+		if how == "tab-after-begin":
+		    i = d.index(begin) + len(begin)
+		    d = d[:i] + b"\t" + d[i:]
+		else:
+		    d = d.replace(end, b" -----END SSH SIGNATURE-----")
+		sys.stdout.buffer.write(d)
+		EOF
+		new=$(git -C t.git hash-object -t commit -w --literally --stdin <c6.$how) &&
+		test $new != $head &&
+		git -C t.git update-ref refs/audit/main $new &&
+		record_fails 6 commitMismatch || return 1
+	done
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GITSSH 'git accepts the first of those, as annal once did' '
+	ssh_allowed allowed "namespaces=\"git\"" k1.pub &&
+	git -C t.git update-ref refs/audit/main $(git -C t.git hash-object -t commit -w --literally --stdin <c6.tab-after-begin) &&
+	git_verify_commits t.git allowed refs/audit/main
+'
+
 test_expect_success 'the untouched repository still verifies' '
 	annal -C repo.git verify --all --key k1.pub >out &&
 	test_line_count = 2 out &&

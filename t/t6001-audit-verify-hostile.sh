@@ -239,6 +239,27 @@ test_expect_success 'setup: the hostile variants' '
 	forged 1 git-namespace "SHA256SUMS signed by the right key in namespace git" \
 		replace SHA256SUMS.sig sums.sig &&
 
+	# the right signature in an armor ssh-keygen -Y verify does not read
+	python3 "$LIB_BUNDLE" cat good.zip SHA256SUMS.sig >good.sig &&
+	for how in lead-newline crlf begin-no-newline end-on-base64
+	do
+		python3 - "$how" good.sig >"armor-$how.sig" <<-\EOF &&
+		import sys
+		how, d = sys.argv[1], open(sys.argv[2], "rb").read()
+		if how == "lead-newline":
+		    d = b"\n" + d
+		elif how == "crlf":
+		    d = d.replace(b"\n", b"\r\n")
+		elif how == "begin-no-newline":
+		    d = d.replace(b"-----\n", b"-----", 1)
+		else:
+		    d = d.replace(b"\n-----END", b"-----END")
+		sys.stdout.buffer.write(d)
+		EOF
+		forged 1 "armor-$how" "SHA256SUMS.sig armored badly ($how)" \
+			replace SHA256SUMS.sig "armor-$how.sig" || return 1
+	done &&
+
 	# members that should not be there
 	forged 1 extra "an extra member" add extra.txt hello &&
 	forged 1 extra-signed "an extra member, listed and re-signed" --resign ka add extra.txt hello &&
