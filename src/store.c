@@ -10,6 +10,7 @@
 
 #include "store.h"
 #include "record.h"
+#include "sha1.h"
 #include "ssh.h"
 #include "banned.h"
 
@@ -338,7 +339,7 @@ static int loose_whole(annal_repo *repo, const git_oid *id)
 	return (ret != Z_OK && ret != Z_BUF_ERROR) || total >= LOOSE_MAX;
 }
 
-int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
+int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id)
 {
 	*out = NULL;
 	if (!loose_whole(repo, id)) {
@@ -348,6 +349,45 @@ int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 	return git_odb_read(out, repo->odb, id);
 }
 
+void store_object_id(git_oid *out, git_object_t type, const void *data, size_t len)
+{
+	char hdr[64];
+	sha1_ctx c;
+	int n = snprintf(hdr, sizeof(hdr), "%s %zu", git_object_type2string(type), len);
+
+	sha1_init(&c);
+	sha1_update(&c, hdr, (size_t)n + 1);
+	sha1_update(&c, data, len);
+	sha1_final(out->id, &c);
+}
+
+/*
+ * With the SHA-1 of src/sha1.c, which uses the CPU's instructions: 0.4
+ * us for a 700-byte record on the machine of performance.md, against 1.2
+ * us for libgit2's collision-detecting one (about 5% of a 'log' of every
+ * record).  A colliding pair would need annal to have written one of
+ * them; verify, which uses libgit2's, also regenerates every commit from
+ * its record.
+ */
+int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
+{
+	git_oid actual;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error = store_odb_read_raw(out, repo, id);
+
+	if (error < 0)
+		return error;
+	store_object_id(&actual, git_odb_object_type(*out), git_odb_object_data(*out),
+			git_odb_object_size(*out));
+	if (git_oid_equal(&actual, id))
+		return 0;
+	git_odb_object_free(*out);
+	*out = NULL;
+	git_error_set(GIT_ERROR_ODB, "object %s does not hash to its id",
+		      git_oid_tostr(hex, sizeof(hex), id));
+	return GIT_EMISMATCH;
+}
+
 int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -355,6 +395,9 @@ int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 
 	if (error == GIT_ENOTFOUND)
 		return annal_error_set(ANNAL_ECORRUPT, "object %s is missing",
+				       git_oid_tostr(hex, sizeof(hex), id));
+	if (error == GIT_EMISMATCH)
+		return annal_error_set(ANNAL_ECORRUPT, "object %s does not hash to its id",
 				       git_oid_tostr(hex, sizeof(hex), id));
 	if (error < 0)
 		return annal_error_set_git(ANNAL_ECORRUPT, "cannot read an object");

@@ -247,7 +247,7 @@ static int chain_push(struct chain *c, const git_oid *id)
 static int read_checked(git_odb_object **out, annal_verify_result *r, annal_repo *repo,
 			const git_oid *id, uint64_t pos)
 {
-	int error = store_odb_read(out, repo, id);
+	int error = store_odb_read_raw(out, repo, id);
 
 	if (error == GIT_ENOTFOUND)
 		return failed(r, "objectMissing", pos, id, "%s", "the commit object is missing");
@@ -436,7 +436,7 @@ static int chain_at(git_oid *out, annal_repo *repo, const struct chain *c, size_
 
 	git_oid_cpy(out, &c->marks[h / c->stride]);
 	for (k = h / c->stride * c->stride; k < h; k++) {
-		if (store_odb_read(&obj, repo, out) < 0 ||
+		if (store_odb_read_raw(&obj, repo, out) < 0 ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(obj),
 						git_odb_object_size(obj)) < 0 ||
 		    !parts.nparents ||
@@ -465,7 +465,7 @@ static int earlier_record(int *hit, annal_repo *repo, const struct chain *c,
 	int error = 0;
 
 	*hit = 0;
-	if (store_odb_read(&obj, repo, target) < 0 ||
+	if (store_odb_read_raw(&obj, repo, target) < 0 ||
 	    git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
 	    record_from_commit(&rec, target, git_odb_object_data(obj),
 			       git_odb_object_size(obj)) < 0 ||
@@ -539,7 +539,7 @@ static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c
 		git_oid_cpy(&j->oid, &cur);
 		j->id = &j->oid;
 		j->pos = c->n - h;
-		if (store_odb_read(&j->obj, repo, j->id) < 0 ||
+		if (store_odb_read_raw(&j->obj, repo, j->id) < 0 ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(j->obj),
 						git_odb_object_size(j->obj)) < 0 ||
 		    (h + 1 < hi && (!parts.nparents ||
@@ -650,7 +650,7 @@ static int sweep_read(struct sweep *s, struct job *jobs, size_t *count)
 		memset(j, 0, sizeof(*j));
 		git_oid_cpy(&j->oid, &s->next);
 		j->id = &j->oid;
-		if (store_odb_read(&j->obj, s->repo, j->id) < 0 ||
+		if (store_odb_read_raw(&j->obj, s->repo, j->id) < 0 ||
 		    git_odb_object_type(j->obj) != GIT_OBJECT_COMMIT ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(j->obj),
 						git_odb_object_size(j->obj)) < 0 ||
