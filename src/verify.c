@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "chain.h"
+#include "copies.h"
 #include "date.h"
 #include "record.h"
 #include "ssh.h"
@@ -203,6 +204,7 @@ struct chain {
 	size_t anchor_len, anchor_hits;
 	git_oid root;		/* the first record */
 	const struct others *others;
+	const struct copies *copies;
 	const char *shared_log;	/* the first other log met from the head */
 	size_t shared_height;	/* its head's height from this head */
 	int64_t ts_limit;	/* the latest acceptable ts */
@@ -338,11 +340,13 @@ struct pool {
 	size_t n;
 	size_t next;			/* atomic */
 	int compact;			/* keep only what the sweep needs */
+	const struct copies *copies;	/* bad copies in other packs */
 };
 
-static void check_job(struct job *j)
+static void check_job(struct job *j, const struct copies *copies)
 {
 	git_oid again;
+	const char *bad;
 	const char *data = git_odb_object_data(j->obj);
 	size_t len = git_odb_object_size(j->obj);
 
@@ -355,6 +359,12 @@ static void check_job(struct job *j)
 	if (git_odb_hash(&again, data, len, GIT_OBJECT_COMMIT) < 0 || !git_oid_equal(&again, j->id)) {
 		j->check = "objectHashMismatch";
 		snprintf(j->message, sizeof(j->message), "the object's content does not hash to its id");
+		return;
+	}
+	/* a good copy here, a bad one in another pack, which a reader may get */
+	if ((bad = copies_find(copies, j->id))) {
+		j->check = "objectHashMismatch";
+		snprintf(j->message, sizeof(j->message), "%s", bad);
 		return;
 	}
 	if (record_check_commit(&j->rec, &j->sig, NULL, j->id, data, len, &j->check) < 0) {
@@ -397,7 +407,7 @@ static void *worker(void *arg)
 
 		if (j->check)
 			continue;
-		check_job(j);
+		check_job(j, p->copies);
 		if (p->compact && j->rec)
 			compact_record(j->rec);
 	}
@@ -571,6 +581,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 		if ((error = read_window(jobs, repo, c, lo, done)) == 0) {
 			pool.jobs = jobs;
 			pool.n = w;
+			pool.copies = c->copies;
 			run_pool(&pool, w < 64 ? 1 : nthreads);
 		}
 		for (k = 0; k < w && !error && r->ok; k++) {
@@ -634,6 +645,7 @@ struct sweep {
 	const char *anchor;	/* counted when valid */
 	size_t anchor_len, anchor_hits;
 	const struct others *others;
+	const struct copies *copies;
 	int64_t ts_limit;
 };
 
@@ -771,7 +783,8 @@ static void release_window(struct job *jobs, size_t w)
  */
 static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo,
 			const git_oid *head, struct trust *trust, const char *anchor,
-			const struct others *others, int64_t ts_limit)
+			const struct others *others, const struct copies *copies,
+			int64_t ts_limit)
 {
 	struct sweep s;
 	struct job *win[2] = { NULL, NULL };
@@ -785,6 +798,7 @@ static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo
 	s.repo = repo;
 	s.more = 1;
 	s.others = others;
+	s.copies = copies;
 	s.ts_limit = ts_limit;
 	git_oid_cpy(&s.next, head);
 	if (anchor && anchor_valid(anchor)) {
@@ -807,6 +821,7 @@ static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo
 		pool.n = w[cur];
 		pool.next = 0;
 		pool.compact = 1;
+		pool.copies = copies;
 		started = 0;
 		for (i = 1; i < nthreads; i++)
 			if (pthread_create(&t[started], NULL, worker, &pool) == 0)
@@ -864,13 +879,15 @@ static int anchor_check(annal_verify_result *r, size_t hits, const char *anchor)
 /* Pass one, then pass two. */
 static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
 		      const git_oid *head, struct trust *trust, const char *anchor,
-		      const struct others *others, int64_t ts_limit)
+		      const struct others *others, const struct copies *copies,
+		      int64_t ts_limit)
 {
 	struct chain c;
 	int error;
 
 	memset(&c, 0, sizeof(c));
 	c.others = others;
+	c.copies = copies;
 	c.ts_limit = ts_limit;
 	if (anchor && anchor_valid(anchor)) {
 		c.anchor = anchor;
@@ -910,6 +927,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	annal_buf refname = ANNAL_BUF_INIT;
 	struct trust trust;
 	struct others others;
+	struct copies copies;
 	git_oid head;
 	uint64_t records = 0;
 	int64_t now;
@@ -919,6 +937,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memset(r, 0, sizeof(*r));
 	memset(&trust, 0, sizeof(trust));
 	memset(&others, 0, sizeof(others));
+	memset(&copies, 0, sizeof(copies));
 	r->ok = 1;
 	if ((error = store_ref_name(&refname, log)) < 0)
 		goto out;
@@ -940,20 +959,27 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		goto out;
 	}
 	git_oid_tostr(r->head, sizeof(r->head), &head);
-	if ((error = check_repository(r, repo)) < 0 || !r->ok)
+	if ((error = check_repository(r, repo)) < 0 || !r->ok ||
+	    (error = copies_check(&copies, repo)) < 0)
 		goto out;
+	if (copies.unsorted[0]) {
+		error = failed(r, "unsafeRepository", 0, NULL,
+			       "the pack index '%s' lists its ids out of order, so what an id resolves to depends on the lookups before it",
+			       copies.unsorted);
+		goto out;
+	}
 	if ((error = annal_time_now(&now)) < 0 ||
 	    (error = others_load(&others, repo, log)) < 0)
 		goto out;
 
-	if (sweep_verify(&records, &hits, repo, &head, &trust, anchor, &others,
+	if (sweep_verify(&records, &hits, repo, &head, &trust, anchor, &others, &copies,
 			 now + ANNAL_VERIFY_TS_TOLERANCE_MS)) {
 		r->records = records;
 	} else {
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
 		if ((error = pin_keys(&trust, opts)) < 0 ||
-		    (error = two_passes(r, &hits, repo, &head, &trust, anchor, &others,
+		    (error = two_passes(r, &hits, repo, &head, &trust, anchor, &others, &copies,
 					now + ANNAL_VERIFY_TS_TOLERANCE_MS)) < 0 || !r->ok)
 			goto out;
 	}
@@ -961,6 +987,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		goto out;
 	r->is_signed = trust.signed_log;
 out:
+	copies_dispose(&copies);
 	others_dispose(&others);
 	trust_dispose(&trust);
 	annal_buf_dispose(&refname);

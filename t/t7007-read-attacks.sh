@@ -1,14 +1,15 @@
 #!/bin/sh
 
-test_description='forged copies of records: readers never show them
+test_description='forged copies of records: readers never show them, verify reports them
 
 An object id names content, but nothing makes libgit2 check that what it
 reads under an id hashes to it (annal turns its check off: verify hashes
 each object itself).  Two packs may hold different data under one id, and
 libgit2 looks first in the pack where it found the previous object, so
 verify and a reader could see different copies.  Every reader (log,
-export, append) hashes what it reads and fails on a mismatch.
-t/lib-pack.py writes the packs: any data under any id.'
+export, append) hashes what it reads and fails on a mismatch; verify reads
+every copy of an object that two packs hold.  t/lib-pack.py writes the
+packs: any data under any id.'
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -118,6 +119,25 @@ test_expect_success 'a forged copy of record 3 in a newer pack: readers never sh
 	readers t.git
 '
 
+test_expect_success 'a forged copy of record 3 in a newer pack: verify reports it' '
+	two_packs forged &&
+	test_expect_code 1 annal -C t.git verify --log s --key k.pub >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	grep "^annal: error: log s: record 3 ($R3): objectHashMismatch: the copy in $(cat newer) does not hash to its id$" err &&
+	test_expect_code 1 annal -C t.git verify --log s --format json >out &&
+	python3 -c "
+import json, sys
+got = json.load(open(\"out\"))
+log, = got[\"logs\"]
+err = log[\"error\"]
+assert got[\"ok\"] is False and log[\"ok\"] is False, got
+assert err[\"check\"] == \"objectHashMismatch\", got
+assert err[\"record\"] == 3 and err[\"commit\"] == sys.argv[1], got
+assert sys.argv[2] in err[\"message\"], got
+" $R3 "$(cat newer)"
+'
+
 test_expect_success 'a forged copy in a newer pack: append and export --bundle build on no forgery' '
 	two_packs forged &&
 	rm -f b.zip &&
@@ -140,7 +160,29 @@ assert not any(b\"EVIL\" in z.read(n) for n in z.namelist()), \"forgery exported
 		esac || return 1
 		rm -f b.zip
 	done &&
-	annal -C t.git append --log s --sign-key k --actor alice --action act6 >id6
+	annal -C t.git append --log s --sign-key k --actor alice --action act6 >id6 &&
+	test_expect_code 1 annal -C t.git verify --log s --key k.pub >out 2>err &&
+	grep "record 3 ($R3): objectHashMismatch" err
+'
+
+test_expect_success 'the good copy behind a version 1 pack index: verify still reports the forgery' '
+	two_packs forged &&
+	idx=t.git/objects/pack/pack-$older.idx &&
+	rm -f "$idx" &&
+	git index-pack --index-version=1 -o "$idx" "${idx%.idx}.pack" >/dev/null &&
+	test "$(head -c 4 "$idx" | od -An -tx1 | tr -d " ")" != ff744f63 &&
+	test_expect_code 1 annal -C t.git verify --log s --key k.pub >out 2>err &&
+	grep "^annal: error: log s: record 3 ($R3): objectHashMismatch: the copy in $(cat newer) does not hash to its id$" err &&
+	readers t.git
+'
+
+test_expect_success 'a multi-pack-index that names the forged copy: readers and verify agree' '
+	two_packs forged &&
+	git -C t.git multi-pack-index write &&
+	test_path_is_file t.git/objects/pack/multi-pack-index &&
+	test_expect_code 1 annal -C t.git verify --log s --key k.pub >out 2>err &&
+	grep "^annal: error: log s: record 3 ($R3): objectHashMismatch: " err &&
+	readers t.git
 '
 
 test_expect_success 'the same record in two packs, both copies good: no failure' '
@@ -149,6 +191,43 @@ test_expect_success 'the same record in two packs, both copies good: no failure'
 	readers t.git &&
 	annal -C t.git log --log s --to-seq 3 >out &&
 	grep act3 out
+'
+
+test_expect_success 'a copy that cannot be read, a good one in another pack: verify reports it' '
+	two_packs r3 &&
+	p=t.git/objects/pack/$(cat newer) &&
+	python3 -c "
+import sys
+f = sys.argv[1]
+d = bytearray(open(f, \"rb\").read())
+d[-40] ^= 0xff  # in the zlib stream of the last object, record 3
+open(f, \"wb\").write(d)
+" "$p" &&
+	test_must_fail git verify-pack "${p%.pack}.idx" &&
+	test_expect_code 1 annal -C t.git verify --log s --key k.pub >out 2>err &&
+	test_line_count = 1 err &&
+	grep "^annal: error: log s: record 3 ($R3): objectHashMismatch: the copy in $(cat newer) cannot be read$" err &&
+	for run in 1 2
+	do
+		annal -C t.git log --log s --to-seq 3 >out 2>err
+		case $? in
+		0) grep act3 out ;;
+		1) grep "record $R3: cannot read an object" err ;;
+		*) false ;;
+		esac || return 1
+	done
+'
+
+test_expect_success 'a pack index whose ids are out of order: unsafeRepository' '
+	rm -rf t.git packs &&
+	cp -R q.git t.git &&
+	mkdir packs &&
+	name=$(python3 "$TEST_DIRECTORY/lib-pack.py" --unsorted packs "$R5:r5" "$R3:forged") &&
+	python3 "$TEST_DIRECTORY/lib-pack.py" packs "$R4:r4" >/dev/null &&
+	cp packs/* t.git/objects/pack/ &&
+	test_expect_code 1 annal -C t.git verify --log s --key k.pub >out 2>err &&
+	test_line_count = 1 err &&
+	grep "^annal: error: log s: unsafeRepository: the pack index .pack-$name.idx. lists its ids out of order" err
 '
 
 test_expect_success 'a forged loose record below the head: readers refuse it' '
