@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -507,12 +508,87 @@ static int strcmp_p(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct names {
+	char **v;
+	size_t n, alloc;
+};
+
+static int names_add(struct names *l, const char *name)
+{
+	char **nv;
+
+	if (l->n == l->alloc) {
+		size_t alloc = l->alloc ? l->alloc * 2 : 8;
+
+		if (!(nv = realloc(l->v, alloc * sizeof(*nv))))
+			return annal_error_oom();
+		l->v = nv;
+		l->alloc = alloc;
+	}
+	if (!(l->v[l->n] = strdup(name)))
+		return annal_error_oom();
+	l->n++;
+	return 0;
+}
+
+/*
+ * The files under dir (refs/audit/ and below; rel is the part below
+ * refs/audit/), but for lock files.  libgit2's iterator leaves out a
+ * loose ref it cannot parse (empty, garbage: a damaged log), which would
+ * drop that log from the list silently; listed, it fails as damage.
+ */
+static int list_ref_files(struct names *l, annal_buf *dir, annal_buf *rel, int depth)
+{
+	DIR *dh = NULL;
+	struct dirent *d;
+	struct stat st;
+	size_t dlen = dir->len, rlen = rel->len;
+	int error = 0;
+
+	if (depth > 32 || !(dh = opendir(dir->ptr)))
+		goto out;	/* what cannot be read libgit2 did not list either */
+	while ((d = readdir(dh))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		dir->len = dlen;
+		rel->len = rlen;
+		annal_buf_puts(dir, d->d_name);
+		annal_buf_puts(rel, d->d_name);
+		if ((error = annal_buf_error(dir)) < 0 || (error = annal_buf_error(rel)) < 0)
+			goto out;
+		if (lstat(dir->ptr, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			annal_buf_putc(dir, '/');
+			annal_buf_putc(rel, '/');
+			if ((error = list_ref_files(l, dir, rel, depth + 1)) < 0)
+				goto out;
+			continue;
+		}
+		if (rel->len >= 5 && !strcmp(rel->ptr + rel->len - 5, ".lock"))
+			continue;
+		if ((error = names_add(l, rel->ptr)) < 0)
+			goto out;
+	}
+out:
+	dir->len = dlen;
+	rel->len = rlen;
+	if (dir->ptr)
+		dir->ptr[dlen] = '\0';
+	if (rel->ptr)
+		rel->ptr[rlen] = '\0';
+	if (dh)
+		closedir(dh);
+	return error;
+}
+
 int annal_log_list(char ***out, size_t *n, annal_repo *repo)
 {
 	git_reference_iterator *it = NULL;
+	annal_buf dir = ANNAL_BUF_INIT, rel = ANNAL_BUF_INIT;
+	struct names l = { NULL, 0, 0 };
 	const char *name;
-	char **v = NULL, **nv;
-	size_t count = 0, alloc = 0;
+	size_t i, k;
 	int error = 0, rc;
 
 	/* a log in a damaged line would be left out silently */
@@ -520,33 +596,36 @@ int annal_log_list(char ***out, size_t *n, annal_repo *repo)
 		return error;
 	if (git_reference_iterator_glob_new(&it, repo->git, ANNAL_REF_PREFIX "*") < 0)
 		return ref_error(repo, "cannot list logs");
-	while ((rc = git_reference_next_name(&name, it)) == 0) {
-		if (count == alloc) {
-			alloc = alloc ? alloc * 2 : 8;
-			if (!(nv = realloc(v, alloc * sizeof(*v)))) {
-				error = annal_error_oom();
-				goto out;
-			}
-			v = nv;
-		}
-		if (!(v[count] = strdup(name + strlen(ANNAL_REF_PREFIX)))) {
-			error = annal_error_oom();
+	while ((rc = git_reference_next_name(&name, it)) == 0)
+		if ((error = names_add(&l, name + strlen(ANNAL_REF_PREFIX))) < 0)
 			goto out;
-		}
-		count++;
-	}
 	if (rc != GIT_ITEROVER) {
 		error = ref_error(repo, "cannot list logs");
 		goto out;
 	}
-	if (count)
-		qsort(v, count, sizeof(*v), strcmp_p);
-	*out = v;
-	*n = count;
-	v = NULL;
-	count = 0;
+	annal_buf_printf(&dir, "%s" ANNAL_REF_PREFIX, git_repository_commondir(repo->git));
+	annal_buf_puts(&rel, "");
+	if ((error = annal_buf_error(&dir)) < 0 || (error = annal_buf_error(&rel)) < 0 ||
+	    (error = list_ref_files(&l, &dir, &rel, 0)) < 0)
+		goto out;
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), strcmp_p);
+	/* a loose ref libgit2 listed is there twice */
+	for (i = k = 0; i < l.n; i++) {
+		if (k && !strcmp(l.v[k - 1], l.v[i])) {
+			free(l.v[i]);
+			continue;
+		}
+		l.v[k++] = l.v[i];
+	}
+	*out = l.v;
+	*n = k;
+	l.v = NULL;
+	l.n = 0;
 out:
-	annal_strv_free(v, count);
+	annal_strv_free(l.v, l.n);
+	annal_buf_dispose(&dir);
+	annal_buf_dispose(&rel);
 	git_reference_iterator_free(it);
 	return error;
 }

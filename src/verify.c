@@ -15,6 +15,7 @@
 #include "chain.h"
 #include "copies.h"
 #include "date.h"
+#include "json.h"
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
@@ -29,6 +30,26 @@ static const char *const check_names[] = { ANNAL_VERIFY_CHECKS(NAME) NULL };
 const char *const *annal_verify_checks(void)
 {
 	return check_names;
+}
+
+/*
+ * Control characters and bytes that are not UTF-8 (also a sequence cut
+ * at the end) become '?': s prints as one line and is valid in JSON.
+ * Log names come from ref names, which may hold any byte but '/' and NUL.
+ */
+static void printable(char *s)
+{
+	size_t i, n, len = strlen(s);
+
+	for (i = 0; i < len; i += n) {
+		unsigned char c = (unsigned char)s[i];
+
+		n = annal_utf8_seq(s + i, len - i);
+		if (!n || c < 0x20 || c == 0x7f) {
+			s[i] = '?';
+			n = 1;
+		}
+	}
 }
 
 static int failed(annal_verify_result *r, const char *check, uint64_t pos,
@@ -46,6 +67,7 @@ static int failed(annal_verify_result *r, const char *check, uint64_t pos,
 	va_start(ap, fmt);
 	vsnprintf(r->message, sizeof(r->message), fmt, ap);
 	va_end(ap);
+	printable(r->message);
 	return 0;
 }
 
@@ -924,6 +946,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 {
 	const char *log = opts && opts->log ? opts->log : "main";
 	const char *anchor = opts ? opts->anchor : NULL;
+	int listed = opts && opts->listed;
 	annal_buf refname = ANNAL_BUF_INIT;
 	struct trust trust;
 	struct others others;
@@ -939,8 +962,15 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memset(&others, 0, sizeof(others));
 	memset(&copies, 0, sizeof(copies));
 	r->ok = 1;
-	if ((error = store_ref_name(&refname, log)) < 0)
+	snprintf(r->log, sizeof(r->log), "%s", log);
+	printable(r->log);
+	if ((error = store_ref_name(&refname, log)) < 0) {
+		/* a ref annal did not write, under refs/audit/: damage */
+		if (error == ANNAL_EINVALID && listed)
+			error = failed(r, "badRef", 0, NULL, "'%s%s' is not a valid log name",
+				       ANNAL_REF_PREFIX, log);
 		goto out;
+	}
 	if (opts && opts->allowed_signers && opts->key) {
 		error = annal_error_set(ANNAL_EINVALID, "give either allowed signers or a key, not both");
 		goto out;
@@ -954,6 +984,11 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	}
 	if (error < 0)
 		goto out;
+	if (!exists && listed) {
+		error = failed(r, "badRef", 0, NULL, "'%s' was listed but cannot be found",
+			       refname.ptr);
+		goto out;
+	}
 	if (!exists) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
 		goto out;
@@ -997,8 +1032,9 @@ out:
 int annal_verify_write_json(annal_buf *out, const char *const *logs,
 			    const annal_verify_result *r, size_t n)
 {
+	annal_buf name = ANNAL_BUF_INIT;
 	size_t i;
-	int ok = 1;
+	int ok = 1, error;
 
 	for (i = 0; i < n; i++)
 		ok &= r[i].ok;
@@ -1007,7 +1043,11 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 		if (i)
 			annal_buf_putc(out, ',');
 		annal_buf_puts(out, "{\"log\":");
-		annal_json_write_string(out, logs[i], strlen(logs[i]));
+		annal_buf_clear(&name);
+		annal_buf_puts(&name, logs[i]);
+		if (name.ptr)
+			printable(name.ptr);
+		annal_json_write_string(out, name.ptr ? name.ptr : "", name.len);
 		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":\"%s\",\"signed\":%s",
 				 r[i].ok ? "true" : "false",
 				 (unsigned long long)r[i].records, r[i].head,
@@ -1026,5 +1066,7 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 		annal_buf_putc(out, '}');
 	}
 	annal_buf_puts(out, "]}\n");
-	return annal_buf_error(out);
+	error = annal_buf_error(&name) < 0 ? ANNAL_ENOMEM : annal_buf_error(out);
+	annal_buf_dispose(&name);
+	return error;
 }

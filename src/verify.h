@@ -27,7 +27,7 @@
 	X(sharedRecord, "a record of the log is also a record of another log") \
 	X(anchorNotFound, "the anchor is no longer in the chain") \
 	X(unsafeRepository, "the repository redirects object lookups (alternates, grafts, replace refs, a pack index out of order)") \
-	X(badRef, "the log's ref is symbolic or unreadable")
+	X(badRef, "the log's ref is symbolic or unreadable, or its name is no log name")
 
 /*
  * How far a record's ts may lie ahead of the verifier's clock, for
