@@ -64,25 +64,26 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		opts.anchor = anchor;
 		opts.allowed_signers = allowed;
 		opts.key = key;
+		opts.listed = all;
 		if ((error = annal_log_verify(&results[i], ctx->repo, &opts)) < 0)
 			goto fail;
 		if (json)
 			continue;
 		if (results[i].ok) {
-			printf("log %s: %llu records verified, head %s\n", logs[i],
+			printf("log %s: %llu records verified, head %s\n", results[i].log,
 			       (unsigned long long)results[i].records, results[i].head);
 			continue;
 		}
 		status = 1;
 		if (results[i].position)
 			fprintf(stderr, "annal: error: log %s: record %llu (%s): %s: %s\n",
-				logs[i], (unsigned long long)results[i].position,
+				results[i].log, (unsigned long long)results[i].position,
 				results[i].commit, results[i].check, results[i].message);
 		else if (results[i].commit[0])
-			fprintf(stderr, "annal: error: log %s: record %s: %s: %s\n", logs[i],
+			fprintf(stderr, "annal: error: log %s: record %s: %s: %s\n", results[i].log,
 				results[i].commit, results[i].check, results[i].message);
 		else
-			fprintf(stderr, "annal: error: log %s: %s: %s\n", logs[i],
+			fprintf(stderr, "annal: error: log %s: %s: %s\n", results[i].log,
 				results[i].check, results[i].message);
 	}
 	if (json) {

@@ -260,10 +260,19 @@ typedef struct {
 	const char *anchor;	/* id or prefix that must be in the chain */
 	const char *allowed_signers;	/* pin the first signer: OpenSSH file */
 	const char *key;		/* ... or one public key file */
+	/*
+	 * log is a name annal_log_list() gave: a ref under refs/audit/ that
+	 * is no valid log name, or that vanished, fails with badRef instead
+	 * of returning ANNAL_EINVALID or ANNAL_ENOTFOUND.
+	 */
+	int listed;
 } annal_verify_options;
-#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL }
+#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0 }
 
 typedef struct {
+	/* the log's name, printable: control characters and bytes that are
+	   not UTF-8 as '?', cut at 255 bytes */
+	char log[256];
 	int ok;
 	uint64_t records;	/* records checked */
 	char head[41];

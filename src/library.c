@@ -15,8 +15,10 @@ int annal_init(void)
 	if (git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0)
 		return annal_error_set_git(ANNAL_ERROR, "cannot enable fsync");
 	/*
-	 * libgit2 would hash every object it reads; verify hashes each one
-	 * itself (in parallel, and reports which record), so reads skip it.
+	 * libgit2 would hash every object it reads, with its slower
+	 * collision-detecting SHA-1; store_odb_read() hashes what readers
+	 * read with the CPU's SHA-1 instructions, and verify hashes each
+	 * object itself (in parallel, and reports which record).
 	 */
 	if (git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0) < 0)
 		return annal_error_set_git(ANNAL_ERROR, "cannot configure libgit2");

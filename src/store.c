@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "store.h"
 #include "record.h"
+#include "sha1.h"
 #include "ssh.h"
 #include "banned.h"
 
@@ -338,7 +340,7 @@ static int loose_whole(annal_repo *repo, const git_oid *id)
 	return (ret != Z_OK && ret != Z_BUF_ERROR) || total >= LOOSE_MAX;
 }
 
-int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
+int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id)
 {
 	*out = NULL;
 	if (!loose_whole(repo, id)) {
@@ -348,6 +350,45 @@ int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 	return git_odb_read(out, repo->odb, id);
 }
 
+void store_object_id(git_oid *out, git_object_t type, const void *data, size_t len)
+{
+	char hdr[64];
+	sha1_ctx c;
+	int n = snprintf(hdr, sizeof(hdr), "%s %zu", git_object_type2string(type), len);
+
+	sha1_init(&c);
+	sha1_update(&c, hdr, (size_t)n + 1);
+	sha1_update(&c, data, len);
+	sha1_final(out->id, &c);
+}
+
+/*
+ * With the SHA-1 of src/sha1.c, which uses the CPU's instructions: 0.4
+ * us for a 700-byte record on the machine of performance.md, against 1.2
+ * us for libgit2's collision-detecting one (about 5% of a 'log' of every
+ * record).  A colliding pair would need annal to have written one of
+ * them; verify, which uses libgit2's, also regenerates every commit from
+ * its record.
+ */
+int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
+{
+	git_oid actual;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error = store_odb_read_raw(out, repo, id);
+
+	if (error < 0)
+		return error;
+	store_object_id(&actual, git_odb_object_type(*out), git_odb_object_data(*out),
+			git_odb_object_size(*out));
+	if (git_oid_equal(&actual, id))
+		return 0;
+	git_odb_object_free(*out);
+	*out = NULL;
+	git_error_set(GIT_ERROR_ODB, "object %s does not hash to its id",
+		      git_oid_tostr(hex, sizeof(hex), id));
+	return GIT_EMISMATCH;
+}
+
 int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -355,6 +396,9 @@ int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 
 	if (error == GIT_ENOTFOUND)
 		return annal_error_set(ANNAL_ECORRUPT, "object %s is missing",
+				       git_oid_tostr(hex, sizeof(hex), id));
+	if (error == GIT_EMISMATCH)
+		return annal_error_set(ANNAL_ECORRUPT, "object %s does not hash to its id",
 				       git_oid_tostr(hex, sizeof(hex), id));
 	if (error < 0)
 		return annal_error_set_git(ANNAL_ECORRUPT, "cannot read an object");
@@ -464,12 +508,87 @@ static int strcmp_p(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct names {
+	char **v;
+	size_t n, alloc;
+};
+
+static int names_add(struct names *l, const char *name)
+{
+	char **nv;
+
+	if (l->n == l->alloc) {
+		size_t alloc = l->alloc ? l->alloc * 2 : 8;
+
+		if (!(nv = realloc(l->v, alloc * sizeof(*nv))))
+			return annal_error_oom();
+		l->v = nv;
+		l->alloc = alloc;
+	}
+	if (!(l->v[l->n] = strdup(name)))
+		return annal_error_oom();
+	l->n++;
+	return 0;
+}
+
+/*
+ * The files under dir (refs/audit/ and below; rel is the part below
+ * refs/audit/), but for lock files.  libgit2's iterator leaves out a
+ * loose ref it cannot parse (empty, garbage: a damaged log), which would
+ * drop that log from the list silently; listed, it fails as damage.
+ */
+static int list_ref_files(struct names *l, annal_buf *dir, annal_buf *rel, int depth)
+{
+	DIR *dh = NULL;
+	struct dirent *d;
+	struct stat st;
+	size_t dlen = dir->len, rlen = rel->len;
+	int error = 0;
+
+	if (depth > 32 || !(dh = opendir(dir->ptr)))
+		goto out;	/* what cannot be read libgit2 did not list either */
+	while ((d = readdir(dh))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		dir->len = dlen;
+		rel->len = rlen;
+		annal_buf_puts(dir, d->d_name);
+		annal_buf_puts(rel, d->d_name);
+		if ((error = annal_buf_error(dir)) < 0 || (error = annal_buf_error(rel)) < 0)
+			goto out;
+		if (lstat(dir->ptr, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			annal_buf_putc(dir, '/');
+			annal_buf_putc(rel, '/');
+			if ((error = list_ref_files(l, dir, rel, depth + 1)) < 0)
+				goto out;
+			continue;
+		}
+		if (rel->len >= 5 && !strcmp(rel->ptr + rel->len - 5, ".lock"))
+			continue;
+		if ((error = names_add(l, rel->ptr)) < 0)
+			goto out;
+	}
+out:
+	dir->len = dlen;
+	rel->len = rlen;
+	if (dir->ptr)
+		dir->ptr[dlen] = '\0';
+	if (rel->ptr)
+		rel->ptr[rlen] = '\0';
+	if (dh)
+		closedir(dh);
+	return error;
+}
+
 int annal_log_list(char ***out, size_t *n, annal_repo *repo)
 {
 	git_reference_iterator *it = NULL;
+	annal_buf dir = ANNAL_BUF_INIT, rel = ANNAL_BUF_INIT;
+	struct names l = { NULL, 0, 0 };
 	const char *name;
-	char **v = NULL, **nv;
-	size_t count = 0, alloc = 0;
+	size_t i, k;
 	int error = 0, rc;
 
 	/* a log in a damaged line would be left out silently */
@@ -477,33 +596,36 @@ int annal_log_list(char ***out, size_t *n, annal_repo *repo)
 		return error;
 	if (git_reference_iterator_glob_new(&it, repo->git, ANNAL_REF_PREFIX "*") < 0)
 		return ref_error(repo, "cannot list logs");
-	while ((rc = git_reference_next_name(&name, it)) == 0) {
-		if (count == alloc) {
-			alloc = alloc ? alloc * 2 : 8;
-			if (!(nv = realloc(v, alloc * sizeof(*v)))) {
-				error = annal_error_oom();
-				goto out;
-			}
-			v = nv;
-		}
-		if (!(v[count] = strdup(name + strlen(ANNAL_REF_PREFIX)))) {
-			error = annal_error_oom();
+	while ((rc = git_reference_next_name(&name, it)) == 0)
+		if ((error = names_add(&l, name + strlen(ANNAL_REF_PREFIX))) < 0)
 			goto out;
-		}
-		count++;
-	}
 	if (rc != GIT_ITEROVER) {
 		error = ref_error(repo, "cannot list logs");
 		goto out;
 	}
-	if (count)
-		qsort(v, count, sizeof(*v), strcmp_p);
-	*out = v;
-	*n = count;
-	v = NULL;
-	count = 0;
+	annal_buf_printf(&dir, "%s" ANNAL_REF_PREFIX, git_repository_commondir(repo->git));
+	annal_buf_puts(&rel, "");
+	if ((error = annal_buf_error(&dir)) < 0 || (error = annal_buf_error(&rel)) < 0 ||
+	    (error = list_ref_files(&l, &dir, &rel, 0)) < 0)
+		goto out;
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), strcmp_p);
+	/* a loose ref libgit2 listed is there twice */
+	for (i = k = 0; i < l.n; i++) {
+		if (k && !strcmp(l.v[k - 1], l.v[i])) {
+			free(l.v[i]);
+			continue;
+		}
+		l.v[k++] = l.v[i];
+	}
+	*out = l.v;
+	*n = k;
+	l.v = NULL;
+	l.n = 0;
 out:
-	annal_strv_free(v, count);
+	annal_strv_free(l.v, l.n);
+	annal_buf_dispose(&dir);
+	annal_buf_dispose(&rel);
 	git_reference_iterator_free(it);
 	return error;
 }

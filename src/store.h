@@ -27,15 +27,36 @@ int store_ref_name(annal_buf *out, const char *log);
  */
 int store_head(git_oid *out, int *exists, annal_repo *repo, const char *refname);
 
-/* Read an object's raw data (caller frees with git_odb_object_free). */
+/*
+ * Read an object's data (caller frees with git_odb_object_free), checked
+ * as store_odb_read() does; ANNAL_ECORRUPT when it is missing, cannot be
+ * read or does not hash to its id.
+ */
 int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id);
 
 /*
- * git_odb_read(), with its return codes, that also returns (GIT_ERROR)
- * for a loose object whose zlib stream is cut short, which libgit2 1.5
- * would inflate for ever.  Every read of the object database goes here.
+ * git_odb_read(), with its return codes, that also returns GIT_ERROR for
+ * a loose object whose zlib stream is cut short, which libgit2 1.5 would
+ * inflate for ever, and GIT_EMISMATCH for an object whose content does
+ * not hash to its id.  Every read of the object database goes here,
+ * except verify's.
+ *
+ * libgit2's own hash check is off (src/library.c), and it looks for an
+ * object first in the pack where it found the previous one: when two
+ * packs hold different data under one id, which copy a read returns
+ * depends on what was read before it.  Hashing every object read here
+ * means a reader shows only what its id names, or fails.
  */
 int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id);
+/*
+ * The same without the hash check: for verify, which hashes each object
+ * it checks itself (in parallel, reporting the record), and must not
+ * hash it twice.
+ */
+int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id);
+
+/* The id git gives an object of type holding data. */
+void store_object_id(git_oid *out, git_object_t type, const void *data, size_t len);
 
 /* Write a commit object; fsynced when it returns. */
 int store_write_commit(git_oid *out, annal_repo *repo, const char *data, size_t len);

@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 
 #include "chain.h"
+#include "copies.h"
 #include "date.h"
+#include "json.h"
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
@@ -28,6 +30,26 @@ static const char *const check_names[] = { ANNAL_VERIFY_CHECKS(NAME) NULL };
 const char *const *annal_verify_checks(void)
 {
 	return check_names;
+}
+
+/*
+ * Control characters and bytes that are not UTF-8 (also a sequence cut
+ * at the end) become '?': s prints as one line and is valid in JSON.
+ * Log names come from ref names, which may hold any byte but '/' and NUL.
+ */
+static void printable(char *s)
+{
+	size_t i, n, len = strlen(s);
+
+	for (i = 0; i < len; i += n) {
+		unsigned char c = (unsigned char)s[i];
+
+		n = annal_utf8_seq(s + i, len - i);
+		if (!n || c < 0x20 || c == 0x7f) {
+			s[i] = '?';
+			n = 1;
+		}
+	}
 }
 
 static int failed(annal_verify_result *r, const char *check, uint64_t pos,
@@ -45,6 +67,7 @@ static int failed(annal_verify_result *r, const char *check, uint64_t pos,
 	va_start(ap, fmt);
 	vsnprintf(r->message, sizeof(r->message), fmt, ap);
 	va_end(ap);
+	printable(r->message);
 	return 0;
 }
 
@@ -203,6 +226,7 @@ struct chain {
 	size_t anchor_len, anchor_hits;
 	git_oid root;		/* the first record */
 	const struct others *others;
+	const struct copies *copies;
 	const char *shared_log;	/* the first other log met from the head */
 	size_t shared_height;	/* its head's height from this head */
 	int64_t ts_limit;	/* the latest acceptable ts */
@@ -247,7 +271,7 @@ static int chain_push(struct chain *c, const git_oid *id)
 static int read_checked(git_odb_object **out, annal_verify_result *r, annal_repo *repo,
 			const git_oid *id, uint64_t pos)
 {
-	int error = store_odb_read(out, repo, id);
+	int error = store_odb_read_raw(out, repo, id);
 
 	if (error == GIT_ENOTFOUND)
 		return failed(r, "objectMissing", pos, id, "%s", "the commit object is missing");
@@ -338,11 +362,13 @@ struct pool {
 	size_t n;
 	size_t next;			/* atomic */
 	int compact;			/* keep only what the sweep needs */
+	const struct copies *copies;	/* bad copies in other packs */
 };
 
-static void check_job(struct job *j)
+static void check_job(struct job *j, const struct copies *copies)
 {
 	git_oid again;
+	const char *bad;
 	const char *data = git_odb_object_data(j->obj);
 	size_t len = git_odb_object_size(j->obj);
 
@@ -355,6 +381,12 @@ static void check_job(struct job *j)
 	if (git_odb_hash(&again, data, len, GIT_OBJECT_COMMIT) < 0 || !git_oid_equal(&again, j->id)) {
 		j->check = "objectHashMismatch";
 		snprintf(j->message, sizeof(j->message), "the object's content does not hash to its id");
+		return;
+	}
+	/* a good copy here, a bad one in another pack, which a reader may get */
+	if ((bad = copies_find(copies, j->id))) {
+		j->check = "objectHashMismatch";
+		snprintf(j->message, sizeof(j->message), "%s", bad);
 		return;
 	}
 	if (record_check_commit(&j->rec, &j->sig, NULL, j->id, data, len, &j->check) < 0) {
@@ -397,7 +429,7 @@ static void *worker(void *arg)
 
 		if (j->check)
 			continue;
-		check_job(j);
+		check_job(j, p->copies);
 		if (p->compact && j->rec)
 			compact_record(j->rec);
 	}
@@ -436,7 +468,7 @@ static int chain_at(git_oid *out, annal_repo *repo, const struct chain *c, size_
 
 	git_oid_cpy(out, &c->marks[h / c->stride]);
 	for (k = h / c->stride * c->stride; k < h; k++) {
-		if (store_odb_read(&obj, repo, out) < 0 ||
+		if (store_odb_read_raw(&obj, repo, out) < 0 ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(obj),
 						git_odb_object_size(obj)) < 0 ||
 		    !parts.nparents ||
@@ -465,7 +497,7 @@ static int earlier_record(int *hit, annal_repo *repo, const struct chain *c,
 	int error = 0;
 
 	*hit = 0;
-	if (store_odb_read(&obj, repo, target) < 0 ||
+	if (store_odb_read_raw(&obj, repo, target) < 0 ||
 	    git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
 	    record_from_commit(&rec, target, git_odb_object_data(obj),
 			       git_odb_object_size(obj)) < 0 ||
@@ -539,7 +571,7 @@ static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c
 		git_oid_cpy(&j->oid, &cur);
 		j->id = &j->oid;
 		j->pos = c->n - h;
-		if (store_odb_read(&j->obj, repo, j->id) < 0 ||
+		if (store_odb_read_raw(&j->obj, repo, j->id) < 0 ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(j->obj),
 						git_odb_object_size(j->obj)) < 0 ||
 		    (h + 1 < hi && (!parts.nparents ||
@@ -571,6 +603,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 		if ((error = read_window(jobs, repo, c, lo, done)) == 0) {
 			pool.jobs = jobs;
 			pool.n = w;
+			pool.copies = c->copies;
 			run_pool(&pool, w < 64 ? 1 : nthreads);
 		}
 		for (k = 0; k < w && !error && r->ok; k++) {
@@ -634,6 +667,7 @@ struct sweep {
 	const char *anchor;	/* counted when valid */
 	size_t anchor_len, anchor_hits;
 	const struct others *others;
+	const struct copies *copies;
 	int64_t ts_limit;
 };
 
@@ -650,7 +684,7 @@ static int sweep_read(struct sweep *s, struct job *jobs, size_t *count)
 		memset(j, 0, sizeof(*j));
 		git_oid_cpy(&j->oid, &s->next);
 		j->id = &j->oid;
-		if (store_odb_read(&j->obj, s->repo, j->id) < 0 ||
+		if (store_odb_read_raw(&j->obj, s->repo, j->id) < 0 ||
 		    git_odb_object_type(j->obj) != GIT_OBJECT_COMMIT ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(j->obj),
 						git_odb_object_size(j->obj)) < 0 ||
@@ -771,7 +805,8 @@ static void release_window(struct job *jobs, size_t w)
  */
 static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo,
 			const git_oid *head, struct trust *trust, const char *anchor,
-			const struct others *others, int64_t ts_limit)
+			const struct others *others, const struct copies *copies,
+			int64_t ts_limit)
 {
 	struct sweep s;
 	struct job *win[2] = { NULL, NULL };
@@ -785,6 +820,7 @@ static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo
 	s.repo = repo;
 	s.more = 1;
 	s.others = others;
+	s.copies = copies;
 	s.ts_limit = ts_limit;
 	git_oid_cpy(&s.next, head);
 	if (anchor && anchor_valid(anchor)) {
@@ -807,6 +843,7 @@ static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo
 		pool.n = w[cur];
 		pool.next = 0;
 		pool.compact = 1;
+		pool.copies = copies;
 		started = 0;
 		for (i = 1; i < nthreads; i++)
 			if (pthread_create(&t[started], NULL, worker, &pool) == 0)
@@ -864,13 +901,15 @@ static int anchor_check(annal_verify_result *r, size_t hits, const char *anchor)
 /* Pass one, then pass two. */
 static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
 		      const git_oid *head, struct trust *trust, const char *anchor,
-		      const struct others *others, int64_t ts_limit)
+		      const struct others *others, const struct copies *copies,
+		      int64_t ts_limit)
 {
 	struct chain c;
 	int error;
 
 	memset(&c, 0, sizeof(c));
 	c.others = others;
+	c.copies = copies;
 	c.ts_limit = ts_limit;
 	if (anchor && anchor_valid(anchor)) {
 		c.anchor = anchor;
@@ -907,9 +946,11 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 {
 	const char *log = opts && opts->log ? opts->log : "main";
 	const char *anchor = opts ? opts->anchor : NULL;
+	int listed = opts && opts->listed;
 	annal_buf refname = ANNAL_BUF_INIT;
 	struct trust trust;
 	struct others others;
+	struct copies copies;
 	git_oid head;
 	uint64_t records = 0;
 	int64_t now;
@@ -919,9 +960,17 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memset(r, 0, sizeof(*r));
 	memset(&trust, 0, sizeof(trust));
 	memset(&others, 0, sizeof(others));
+	memset(&copies, 0, sizeof(copies));
 	r->ok = 1;
-	if ((error = store_ref_name(&refname, log)) < 0)
+	snprintf(r->log, sizeof(r->log), "%s", log);
+	printable(r->log);
+	if ((error = store_ref_name(&refname, log)) < 0) {
+		/* a ref annal did not write, under refs/audit/: damage */
+		if (error == ANNAL_EINVALID && listed)
+			error = failed(r, "badRef", 0, NULL, "'%s%s' is not a valid log name",
+				       ANNAL_REF_PREFIX, log);
 		goto out;
+	}
 	if (opts && opts->allowed_signers && opts->key) {
 		error = annal_error_set(ANNAL_EINVALID, "give either allowed signers or a key, not both");
 		goto out;
@@ -935,25 +984,37 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	}
 	if (error < 0)
 		goto out;
+	if (!exists && listed) {
+		error = failed(r, "badRef", 0, NULL, "'%s' was listed but cannot be found",
+			       refname.ptr);
+		goto out;
+	}
 	if (!exists) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
 		goto out;
 	}
 	git_oid_tostr(r->head, sizeof(r->head), &head);
-	if ((error = check_repository(r, repo)) < 0 || !r->ok)
+	if ((error = check_repository(r, repo)) < 0 || !r->ok ||
+	    (error = copies_check(&copies, repo)) < 0)
 		goto out;
+	if (copies.unsorted[0]) {
+		error = failed(r, "unsafeRepository", 0, NULL,
+			       "the pack index '%s' lists its ids out of order, so what an id resolves to depends on the lookups before it",
+			       copies.unsorted);
+		goto out;
+	}
 	if ((error = annal_time_now(&now)) < 0 ||
 	    (error = others_load(&others, repo, log)) < 0)
 		goto out;
 
-	if (sweep_verify(&records, &hits, repo, &head, &trust, anchor, &others,
+	if (sweep_verify(&records, &hits, repo, &head, &trust, anchor, &others, &copies,
 			 now + ANNAL_VERIFY_TS_TOLERANCE_MS)) {
 		r->records = records;
 	} else {
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
 		if ((error = pin_keys(&trust, opts)) < 0 ||
-		    (error = two_passes(r, &hits, repo, &head, &trust, anchor, &others,
+		    (error = two_passes(r, &hits, repo, &head, &trust, anchor, &others, &copies,
 					now + ANNAL_VERIFY_TS_TOLERANCE_MS)) < 0 || !r->ok)
 			goto out;
 	}
@@ -961,6 +1022,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		goto out;
 	r->is_signed = trust.signed_log;
 out:
+	copies_dispose(&copies);
 	others_dispose(&others);
 	trust_dispose(&trust);
 	annal_buf_dispose(&refname);
@@ -970,8 +1032,9 @@ out:
 int annal_verify_write_json(annal_buf *out, const char *const *logs,
 			    const annal_verify_result *r, size_t n)
 {
+	annal_buf name = ANNAL_BUF_INIT;
 	size_t i;
-	int ok = 1;
+	int ok = 1, error;
 
 	for (i = 0; i < n; i++)
 		ok &= r[i].ok;
@@ -980,7 +1043,11 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 		if (i)
 			annal_buf_putc(out, ',');
 		annal_buf_puts(out, "{\"log\":");
-		annal_json_write_string(out, logs[i], strlen(logs[i]));
+		annal_buf_clear(&name);
+		annal_buf_puts(&name, logs[i]);
+		if (name.ptr)
+			printable(name.ptr);
+		annal_json_write_string(out, name.ptr ? name.ptr : "", name.len);
 		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":\"%s\",\"signed\":%s",
 				 r[i].ok ? "true" : "false",
 				 (unsigned long long)r[i].records, r[i].head,
@@ -999,5 +1066,7 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 		annal_buf_putc(out, '}');
 	}
 	annal_buf_puts(out, "]}\n");
-	return annal_buf_error(out);
+	error = annal_buf_error(&name) < 0 ? ANNAL_ENOMEM : annal_buf_error(out);
+	annal_buf_dispose(&name);
+	return error;
 }

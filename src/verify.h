@@ -7,7 +7,7 @@
  */
 #define ANNAL_VERIFY_CHECKS(X) \
 	X(objectMissing, "a record's commit object is not in the repository") \
-	X(objectHashMismatch, "an object's content does not hash to its id") \
+	X(objectHashMismatch, "an object's content, or a copy of it in another pack, does not hash to its id") \
 	X(notCommit, "the log points to an object that is not a commit") \
 	X(mergeCommit, "a record has more than one parent") \
 	X(badRecord, "the commit does not hold a parsable record") \
@@ -26,8 +26,8 @@
 	X(badCorrects, "corrects does not name an earlier record of the log") \
 	X(sharedRecord, "a record of the log is also a record of another log") \
 	X(anchorNotFound, "the anchor is no longer in the chain") \
-	X(unsafeRepository, "the repository redirects object lookups (alternates, grafts, replace refs)") \
-	X(badRef, "the log's ref is symbolic or unreadable")
+	X(unsafeRepository, "the repository redirects object lookups (alternates, grafts, replace refs, a pack index out of order)") \
+	X(badRef, "the log's ref is symbolic or unreadable, or its name is no log name")
 
 /*
  * How far a record's ts may lie ahead of the verifier's clock, for

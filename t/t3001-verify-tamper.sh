@@ -11,6 +11,7 @@ the check, exit 1, and annal log must not crash.'
 
 ANNAL_REPO="$(pwd)/repo.git"
 export ANNAL_REPO
+SQ="'"
 
 # tamper MUTATION [ARGS...]: t.git = repo.git with one defect in log
 # main; the new chain's ids, oldest first, in new-ids
@@ -319,6 +320,69 @@ test_expect_success PYTHON3,GIT '--all: a bad log fails, the others are still re
 	test_cmp expect out &&
 	test_line_count = 1 err &&
 	grep "^annal: error: log main: record 3 ($(sed -n 3p new-ids)): seqGap: " err
+'
+
+# foreign_refs: t.git = repo.git plus refs under refs/audit/ that are no
+# log names (written as files: git refuses some of these names), and
+# damaged ref files libgit2 does not list; each points to main's head
+foreign_refs () {
+	rm -rf t.git &&
+	cp -R repo.git t.git &&
+	head=$(git -C t.git rev-parse refs/audit/main) &&
+	git -C t.git update-ref refs/audit/-evil $head &&
+	git -C t.git update-ref "refs/audit/$(printf "caf\303\251")" $head &&
+	echo $head >"t.git/refs/audit/$(printf "x\377y")" &&
+	echo $head >"t.git/refs/audit/$(printf "a\001b")" &&
+	: >t.git/refs/audit/empty &&
+	echo garbage >t.git/refs/audit/garbage &&
+	echo $head >t.git/refs/audit/stale.lock
+}
+
+test_expect_success PYTHON3,GIT '--all: a ref that is no log name fails as badRef, the logs are still checked' '
+	foreign_refs &&
+	test_expect_code 1 annal -C t.git verify --all >out 2>err &&
+	cat >expect <<-EOF &&
+	log main: 6 records verified, head $(tail -n 1 ids)
+	log other: 1 records verified, head $(cat other-ids)
+	EOF
+	test_cmp expect out &&
+	cat >expect <<-EOF &&
+	annal: error: log -evil: badRef: ${SQ}refs/audit/-evil${SQ} is not a valid log name
+	annal: error: log a?b: badRef: ${SQ}refs/audit/a?b${SQ} is not a valid log name
+	annal: error: log caf$(printf "\303\251"): badRef: ${SQ}refs/audit/caf$(printf "\303\251")${SQ} is not a valid log name
+	annal: error: log empty: badRef: ${SQ}refs/audit/empty${SQ} is not a valid ref: corrupted loose reference file: refs/audit/empty
+	annal: error: log garbage: badRef: ${SQ}refs/audit/garbage${SQ} is not a valid ref: corrupted loose reference file: refs/audit/garbage
+	annal: error: log x?y: badRef: ${SQ}refs/audit/x?y${SQ} is not a valid log name
+	EOF
+	test_cmp expect err
+'
+
+test_expect_success PYTHON3,GIT '--all --format json: a ref that is no log name, valid JSON with every log' '
+	foreign_refs &&
+	test_expect_code 1 annal -C t.git verify --all --format json >out 2>err &&
+	test_must_be_empty err &&
+	python3 -c "
+import json
+got = json.loads(open(\"out\", \"rb\").read().decode(\"utf-8\"))
+assert got[\"ok\"] is False, got
+logs = {l[\"log\"]: l for l in got[\"logs\"]}
+bad = [\"-evil\", \"a?b\", \"caf\u00e9\", \"empty\", \"garbage\", \"x?y\"]
+assert sorted(logs) == sorted(bad + [\"main\", \"other\"]), sorted(logs)
+assert logs[\"main\"][\"ok\"] and logs[\"main\"][\"records\"] == 6, got
+assert logs[\"other\"][\"ok\"] and logs[\"other\"][\"records\"] == 1, got
+for name in bad:
+    l = logs[name]
+    assert l[\"ok\"] is False and l[\"error\"][\"check\"] == \"badRef\", l
+    assert l[\"error\"][\"record\"] == 0 and l[\"error\"][\"commit\"] is None, l
+"
+'
+
+test_expect_success PYTHON3,GIT '--log names no such ref: still invalid usage (exit 2)' '
+	foreign_refs &&
+	test_expect_code 2 annal -C t.git verify --log -evil >out 2>err &&
+	grep "^annal: error: invalid log name .-evil.$" err &&
+	test_expect_code 2 annal -C t.git log --log -evil >out 2>err &&
+	grep "^annal: error: invalid log name .-evil.$" err
 '
 
 test_expect_success PYTHON3,GIT 'a failure in --format json' '

@@ -65,6 +65,9 @@ check_printed_ids () {
 kill_append () {
 	count_records || return 1
 	before=$records
+	# the child opens out itself: one killed before that would leave the
+	# ids of the last run there
+	: >out
 	(exec annal append --actor k --action x >out 2>err) &
 	pid=$!
 	sleep "$1"
@@ -111,6 +114,7 @@ kill_append () {
 kill_batch () {
 	count_records || return 1
 	before=$records
+	: >out
 	(exec annal append --stdin <batch >out 2>err) &
 	pid=$!
 	sleep "$1"

@@ -160,10 +160,12 @@ d = zlib.decompress(open(f, \"rb\").read())
 open(f, \"wb\").write(zlib.compress(d.replace(b\"a5\", b\"a6\")))
 " "$f" &&
 	old=$(git -C t.git rev-parse refs/audit/main) &&
-	fails 1 "head $head does not hash to its id; run .annal verify." \
+	fails 1 "head $head cannot be read: object $head does not hash to its id; run .annal verify." \
 		annal -C t.git append --actor k --action more &&
-	fails 1 "head $head does not hash to its id" \
+	fails 1 "head $head cannot be read: object $head does not hash to its id" \
 		annal -C t.git append --stdin <batch &&
+	fails 1 "record $head: object $head does not hash to its id" annal -C t.git log &&
+	fails 1 "record $head: object $head does not hash to its id" annal -C t.git export &&
 	test "$(git -C t.git rev-parse refs/audit/main)" = "$old" &&
 	test_expect_code 1 annal -C t.git verify >out 2>err &&
 	grep "objectHashMismatch" err
