@@ -44,18 +44,20 @@ static int read_entry(int fd, uint64_t seq, git_oid *out)
 /*
  * Make the index end at head: walk back from the head (headers only) to
  * the record the index ends at, and append what lies between; or, when
- * that record is not met, rebuild it all.
+ * that record is not met, rebuild it all.  The ids read are kept in
+ * memory that grows with the records read, never with a seq: a head
+ * whose seq the chain does not bear out is damage (ANNAL_ECORRUPT).
  */
-static int refresh(annal_repo *repo, const char *path, const git_oid *head, uint64_t head_seq,
-		   uint64_t have)
+static int refresh(annal_repo *repo, const char *log, const char *path, const git_oid *head,
+		   uint64_t head_seq, uint64_t have)
 {
 	git_odb_object *obj = NULL;
 	struct commit_parts parts;
-	git_oid *ids = NULL, cur, last;
+	git_oid *ids = NULL, *v, cur, last;
 	annal_buf tmp = ANNAL_BUF_INIT;
-	size_t n = 0, i;
+	size_t n = 0, alloc = 0, i;
 	int fd = -1, error = 0, has = 1;
-	uint64_t base = 0;
+	uint64_t base = 0, want;
 
 	if (have) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -67,29 +69,53 @@ static int refresh(annal_repo *repo, const char *path, const git_oid *head, uint
 	}
 	if (have >= head_seq)
 		have = 0;	/* longer than the log: rewritten, rebuild */
-	if (!(ids = malloc((size_t)(head_seq - have) * sizeof(*ids))))
-		return annal_error_oom();
-	git_oid_cpy(&cur, head);
-	while (has && n < head_seq - have) {
-		if (store_odb_read(&obj, repo, &cur) < 0 ||
-		    record_commit_parse_headers(&parts, git_odb_object_data(obj),
-						git_odb_object_size(obj)) < 0 ||
-		    parts.nparents > 1) {
-			error = ANNAL_ENOTFOUND;
+	for (;;) {
+		want = head_seq - have;
+		n = 0;
+		has = 1;
+		git_oid_cpy(&cur, head);
+		while (has && n < want) {
+			if (n == alloc) {
+				alloc = alloc ? alloc * 2 : 1024;
+				if (alloc > want)
+					alloc = (size_t)want;
+				if (alloc > SIZE_MAX / sizeof(*ids) ||
+				    !(v = realloc(ids, alloc * sizeof(*ids)))) {
+					error = annal_error_oom();
+					goto out;
+				}
+				ids = v;
+			}
+			if (store_odb_read(&obj, repo, &cur) < 0 ||
+			    record_commit_parse_headers(&parts, git_odb_object_data(obj),
+							git_odb_object_size(obj)) < 0 ||
+			    parts.nparents > 1) {
+				error = ANNAL_ENOTFOUND;
+				goto out;
+			}
+			git_oid_cpy(&ids[n++], &cur);
+			has = parts.nparents;
+			if (has)
+				git_oid_fromstrn(&cur, parts.parents[0], GIT_OID_HEXSZ);
+			git_odb_object_free(obj);
+			obj = NULL;
+		}
+		if (!has && n < want) {
+			error = annal_error_set(ANNAL_ECORRUPT,
+				"log '%s': the chain holds %zu records, but its head's seq is %llu; run 'annal verify'",
+				log, n, (unsigned long long)head_seq);
 			goto out;
 		}
-		git_oid_cpy(&ids[n++], &cur);
-		has = parts.nparents;
-		if (has)
-			git_oid_fromstrn(&cur, parts.parents[0], GIT_OID_HEXSZ);
-		git_odb_object_free(obj);
-		obj = NULL;
-	}
-	/* the record below the new ones must be where the index ends */
-	if (n != head_seq - have || (have && (!has || !git_oid_equal(&cur, &last))) ||
-	    (!have && has)) {
-		error = ANNAL_ENOTFOUND;
-		goto out;
+		if (!have && has) {
+			error = annal_error_set(ANNAL_ECORRUPT,
+				"log '%s': the chain holds more records than its head's seq %llu says; run 'annal verify'",
+				log, (unsigned long long)head_seq);
+			goto out;
+		}
+		/* the record below the new ones must be where the index ends */
+		if (!have || git_oid_equal(&cur, &last))
+			break;
+		have = 0;
 	}
 	base = have;
 	/* write a fresh file beside, then rename: readers see old or new */
@@ -164,7 +190,7 @@ int index_lookup(git_oid *out, annal_repo *repo, const char *log, const git_oid 
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
-		if (refresh(repo, path.ptr, head, head_seq, have) < 0)
+		if ((error = refresh(repo, log, path.ptr, head, head_seq, have)) < 0)
 			goto fail;
 		fd = open(path.ptr, O_RDONLY | O_CLOEXEC);
 	}
@@ -177,6 +203,9 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	annal_buf_dispose(&path);
+	/* a chain shorter or longer than its seq says: damage */
+	if (error == ANNAL_ECORRUPT || error == ANNAL_ENOMEM)
+		return error;
 	annal_error_clear();
 	return ANNAL_ENOTFOUND;
 }

@@ -13,6 +13,7 @@
 /*
  * The id of the record with this seq, given the log's head and its seq.
  * ANNAL_ENOTFOUND when the index cannot answer (the caller walks).
+ * ANNAL_ECORRUPT when the chain is not as long as the head's seq says.
  */
 int index_lookup(git_oid *out, annal_repo *repo, const char *log, const git_oid *head,
 		 uint64_t head_seq, uint64_t seq);
