@@ -370,6 +370,9 @@ read_only () {
 	test "$(git -C "$1" rev-parse refs/audit/main)" = "$old" &&
 	annal -C "$1" log --format oneline >log.out &&
 	test_line_count = 5 log.out &&
+	annal -C "$1" log --to-seq 2 --format oneline >log.out &&
+	test_line_count = 2 log.out &&
+	test_path_is_missing "$1/annal" &&
 	annal -C "$1" verify &&
 	annal -C "$1" export >export.out 2>err &&
 	test_line_count = 5 export.out &&
