@@ -266,6 +266,41 @@ out:
 		unlinkat(l->dfd, tmp, 0);
 }
 
+/*
+ * The cheap checks of an answer: the record at cand has this seq, and
+ * the index's next record (the head, or an entry the walk would pass
+ * through) has cand as its parent.
+ */
+static int confirmed(const struct lookup *l, uint64_t seq, const git_oid *cand)
+{
+	git_odb_object *obj = NULL;
+	annal_record *rec = NULL;
+	struct commit_parts parts;
+	git_oid next, parent;
+	int ok = 0;
+
+	if (store_odb_read(&obj, l->repo, cand) < 0 ||
+	    git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
+	    record_from_commit(&rec, cand, git_odb_object_data(obj), git_odb_object_size(obj)) < 0 ||
+	    rec->seq != seq)
+		goto out;
+	git_odb_object_free(obj);
+	obj = NULL;
+	if (entry_at(l, seq + 1, &next) < 0 ||
+	    store_odb_read(&obj, l->repo, &next) < 0 ||
+	    git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
+	    record_commit_parse_headers(&parts, git_odb_object_data(obj),
+					git_odb_object_size(obj)) < 0 ||
+	    parts.nparents != 1 ||
+	    git_oid_fromstrn(&parent, parts.parents[0], GIT_OID_HEXSZ) < 0)
+		goto out;
+	ok = git_oid_equal(&parent, cand);
+out:
+	annal_record_free(rec);
+	git_odb_object_free(obj);
+	return ok;
+}
+
 /* The chain is not as long as the head's seq says. */
 static int wrong_length(const struct lookup *l, int longer)
 {
@@ -284,7 +319,7 @@ int index_lookup(git_oid *out, annal_repo *repo, const char *log, const git_oid 
 	struct lookup l;
 	git_oid last, below, cand;
 	uint64_t have;
-	int error = ANNAL_ENOTFOUND, more, rebuild = 1;
+	int error = ANNAL_ENOTFOUND, more, rebuild = 1, rebuilt = 0;
 
 	memset(&l, 0, sizeof(l));
 	l.repo = repo;
@@ -316,21 +351,31 @@ int index_lookup(git_oid *out, annal_repo *repo, const char *log, const git_oid 
 			rebuild = 0;
 		}
 	}
-	if (rebuild) {
-		/* the whole chain from the head; the old file is not used */
-		l.from_old = 0;
-		if ((error = read_down(&l, head_seq, &more, &below)) < 0)
-			goto out;
-		if (l.n < head_seq || more) {
-			error = wrong_length(&l, more);
+	for (;;) {
+		if (rebuild) {
+			/* the whole chain from the head; the old file is not used */
+			rebuilt = 1;
+			l.from_old = 0;
+			if ((error = read_down(&l, head_seq, &more, &below)) < 0)
+				goto out;
+			if (l.n < head_seq || more) {
+				error = wrong_length(&l, more);
+				goto out;
+			}
+			write_file(&l);
+		}
+		if (entry_at(&l, seq, &cand) == 0 && confirmed(&l, seq, &cand)) {
+			git_oid_cpy(out, &cand);
+			error = 0;
 			goto out;
 		}
-		write_file(&l);
+		/* rebuilt from the chain, yet wrong: seqs are not positions */
+		if (rebuilt) {
+			error = ANNAL_ENOTFOUND;
+			goto out;
+		}
+		rebuild = 1;
 	}
-	/* the walk checks that the record found has the seq asked for */
-	error = entry_at(&l, seq, &cand) < 0 ? ANNAL_ENOTFOUND : 0;
-	if (!error)
-		git_oid_cpy(out, &cand);
 out:
 	if (l.old.fd >= 0)
 		close(l.old.fd);
@@ -340,4 +385,69 @@ out:
 	if (error == ANNAL_ENOTFOUND)
 		annal_error_clear();
 	return error;
+}
+
+int index_compare_open(struct index_compare *ic, annal_repo *repo, const char *log)
+{
+	struct index_file f = { -1, 0 };
+	const char *base;
+	int dfd, error = 0;
+
+	memset(ic, 0, sizeof(*ic));
+	ic->fd = -1;
+	if ((dfd = dir_open(&base, repo, log, 0)) < 0)
+		return 0;	/* no index: nothing to compare */
+	if (file_open(&f, dfd, base) < 0 || !f.have)
+		goto out;	/* nothing a lookup would use */
+	if (!(ic->block = malloc(BLOCK * ENTRY))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	ic->fd = f.fd;
+	ic->have = f.have;
+	f.fd = -1;
+out:
+	if (f.fd >= 0)
+		close(f.fd);
+	close(dfd);
+	return error;
+}
+
+void index_compare(struct index_compare *ic, uint64_t seq, const git_oid *id)
+{
+	git_oid entry;
+
+	if (!seq || seq > ic->have || (ic->bad && ic->bad < seq))
+		return;
+	if (seq < ic->lo || seq >= ic->lo + ic->nblock) {
+		/* the block of BLOCK entries holding seq, in either direction */
+		uint64_t lo = (seq - 1) / BLOCK * BLOCK + 1;
+		uint64_t n = ic->have - lo + 1 < BLOCK ? ic->have - lo + 1 : BLOCK;
+
+		ic->lo = ic->nblock = 0;
+		if (pread(ic->fd, ic->block, (size_t)n * ENTRY, (off_t)(HEADER + (lo - 1) * ENTRY)) !=
+		    (ssize_t)(n * ENTRY)) {
+			/* cut short under us: as wrong as a wrong entry */
+			memset(&entry, 0, sizeof(entry));
+			goto bad;
+		}
+		ic->lo = lo;
+		ic->nblock = n;
+	}
+	git_oid_fromraw(&entry, ic->block + (seq - ic->lo) * ENTRY);
+	if (git_oid_equal(&entry, id))
+		return;
+bad:
+	ic->bad = seq;
+	git_oid_cpy(&ic->bad_entry, &entry);
+	git_oid_cpy(&ic->bad_record, id);
+}
+
+void index_compare_dispose(struct index_compare *ic)
+{
+	if (ic->fd >= 0)
+		close(ic->fd);
+	free(ic->block);
+	memset(ic, 0, sizeof(*ic));
+	ic->fd = -1;
 }

@@ -14,6 +14,7 @@
 
 #include "chain.h"
 #include "date.h"
+#include "index.h"
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
@@ -551,7 +552,7 @@ static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c
 }
 
 static int check_records(annal_verify_result *r, annal_repo *repo, const struct chain *c,
-			 struct trust *trust)
+			 struct trust *trust, struct index_compare *ic)
 {
 	struct job *jobs = NULL;
 	struct pool pool;
@@ -578,6 +579,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 				break;
 			if (!r->ok)
 				break;
+			index_compare(ic, jobs[k].pos, jobs[k].id);
 			annal_record_free(prev);
 			prev = jobs[k].rec;
 			jobs[k].rec = NULL;
@@ -635,6 +637,7 @@ struct sweep {
 	size_t anchor_len, anchor_hits;
 	const struct others *others;
 	int64_t ts_limit;
+	struct index_compare *ic;
 };
 
 /* Read up to WINDOW objects down from s->next; 0 or -1 to give up. */
@@ -727,6 +730,8 @@ static int sweep_in_order(struct sweep *s, struct job *j)
 		if (!strncmp(hex, s->anchor, s->anchor_len))
 			s->anchor_hits++;
 	}
+	/* the sweep says good only if each seq is the record's position */
+	index_compare(s->ic, j->rec->seq, j->id);
 	annal_record_free(s->newer);
 	s->newer = j->rec;
 	j->rec = NULL;
@@ -771,7 +776,8 @@ static void release_window(struct job *jobs, size_t w)
  */
 static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo,
 			const git_oid *head, struct trust *trust, const char *anchor,
-			const struct others *others, int64_t ts_limit)
+			const struct others *others, int64_t ts_limit,
+			struct index_compare *ic)
 {
 	struct sweep s;
 	struct job *win[2] = { NULL, NULL };
@@ -786,6 +792,7 @@ static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo
 	s.more = 1;
 	s.others = others;
 	s.ts_limit = ts_limit;
+	s.ic = ic;
 	git_oid_cpy(&s.next, head);
 	if (anchor && anchor_valid(anchor)) {
 		s.anchor = anchor;
@@ -864,7 +871,8 @@ static int anchor_check(annal_verify_result *r, size_t hits, const char *anchor)
 /* Pass one, then pass two. */
 static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
 		      const git_oid *head, struct trust *trust, const char *anchor,
-		      const struct others *others, int64_t ts_limit)
+		      const struct others *others, int64_t ts_limit,
+		      struct index_compare *ic)
 {
 	struct chain c;
 	int error;
@@ -878,7 +886,7 @@ static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
 	}
 	if ((error = collect(&c, r, repo, head)) < 0 || !r->ok)
 		goto out;
-	if ((error = check_records(r, repo, &c, trust)) < 0 || !r->ok)
+	if ((error = check_records(r, repo, &c, trust, ic)) < 0 || !r->ok)
 		goto out;
 	if (c.shared_log) {
 		/* every record from the first to that head is in both logs */
@@ -910,6 +918,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	annal_buf refname = ANNAL_BUF_INIT;
 	struct trust trust;
 	struct others others;
+	struct index_compare ic;
 	git_oid head;
 	uint64_t records = 0;
 	int64_t now;
@@ -919,6 +928,8 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memset(r, 0, sizeof(*r));
 	memset(&trust, 0, sizeof(trust));
 	memset(&others, 0, sizeof(others));
+	memset(&ic, 0, sizeof(ic));
+	ic.fd = -1;
 	r->ok = 1;
 	if ((error = store_ref_name(&refname, log)) < 0)
 		goto out;
@@ -943,24 +954,37 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	if ((error = check_repository(r, repo)) < 0 || !r->ok)
 		goto out;
 	if ((error = annal_time_now(&now)) < 0 ||
-	    (error = others_load(&others, repo, log)) < 0)
+	    (error = others_load(&others, repo, log)) < 0 ||
+	    (error = index_compare_open(&ic, repo, log)) < 0)
 		goto out;
 
 	if (sweep_verify(&records, &hits, repo, &head, &trust, anchor, &others,
-			 now + ANNAL_VERIFY_TS_TOLERANCE_MS)) {
+			 now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) {
 		r->records = records;
 	} else {
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
+		ic.bad = 0;
 		if ((error = pin_keys(&trust, opts)) < 0 ||
 		    (error = two_passes(r, &hits, repo, &head, &trust, anchor, &others,
-					now + ANNAL_VERIFY_TS_TOLERANCE_MS)) < 0 || !r->ok)
+					now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) < 0 || !r->ok)
 			goto out;
 	}
 	if (anchor && (error = anchor_check(r, hits, anchor)) < 0)
 		goto out;
+	if (r->ok && ic.bad) {
+		/* log --to-seq would show what the index names: not the log */
+		char hex[GIT_OID_HEXSZ + 1];
+
+		r->records = ic.bad - 1;
+		failed(r, "indexMismatch", ic.bad, &ic.bad_record,
+		       "the seq index 'annal/index/%s' names %s instead, "
+		       "which annal log --to-seq would show; remove the index",
+		       log, git_oid_tostr(hex, sizeof(hex), &ic.bad_entry));
+	}
 	r->is_signed = trust.signed_log;
 out:
+	index_compare_dispose(&ic);
 	others_dispose(&others);
 	trust_dispose(&trust);
 	annal_buf_dispose(&refname);

@@ -3,10 +3,13 @@
 test_description='the seq index under attack
 
 The seq index (annal/index/<log>) is a cache that log --to-seq jumps
-through, built from the chain.  A head whose seq the chain does not bear
-out is damage, not a heap overflow.  log never writes through a symbolic
-link, into a FIFO, or into a repository that is not the user'"'"'s own,
-and verify never writes at all.'
+through.  Someone who can write the repository can rewrite it: an entry
+forged on its own is caught by log itself and repaired; a whole forged
+chain of entries ending at the real head is caught by verify
+(indexMismatch).  A head whose seq the chain does not bear out is damage,
+not a heap overflow.  log never writes through a symbolic link, into a
+FIFO, or into a repository that is not the user'"'"'s own, and verify never
+writes at all.'
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -94,6 +97,113 @@ test_expect_success 'setup' '
 	test_cmp expect3 out &&
 	test_path_is_file repo.git/annal/index/s &&
 	annal -C repo.git verify --log s --key k.pub
+'
+
+test_expect_success 'one forged entry: verify fails with indexMismatch at its seq' '
+	cp -R repo.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	f=$(forge t.git $(sed -n 3p ids) $(sed -n 2p ids)) &&
+	set_index t.git s $(sed -n 1,2p ids) $f $(sed -n 4,8p ids) &&
+	test_expect_code 1 annal -C t.git verify --log s --key k.pub 2>err &&
+	grep "^annal: error: log s: record 3 ($(sed -n 3p ids)): indexMismatch: .*$f" err &&
+	test_expect_code 1 annal -C t.git verify --log s --format json >json &&
+	json_get logs <json >logs &&
+	python3 -c "
+import json, sys
+e = json.load(open(\"logs\"))[0][\"error\"]
+assert e[\"check\"] == \"indexMismatch\" and e[\"record\"] == 3, e
+assert e[\"commit\"] == sys.argv[1], e
+" $(sed -n 3p ids) &&
+	test_expect_code 1 annal -C t.git verify --all >out 2>err &&
+	grep indexMismatch err
+'
+
+test_expect_success 'one forged entry: log does not show it, and repairs the index' '
+	cp -R repo.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	f=$(forge t.git $(sed -n 3p ids) $(sed -n 2p ids)) &&
+	set_index t.git s $(sed -n 1,2p ids) $f $(sed -n 4,8p ids) &&
+	actions t.git 3 >out &&
+	test_cmp expect3 out &&
+	annal -C t.git verify --log s --key k.pub
+'
+
+test_expect_success 'an index ending at the head, its last entry forged: log walks' '
+	cp -R repo.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	f=$(forge t.git $(sed -n 7p ids) $(sed -n 6p ids)) &&
+	set_index t.git s $(sed -n 1,6p ids) $f $(sed -n 8p ids) &&
+	printf "act%s\n" 7 6 5 4 3 2 1 >expect &&
+	actions t.git 7 >out &&
+	test_cmp expect out
+'
+
+test_expect_success 'a consistently forged index: verify fails at its first entry' '
+	# a forged chain F1..F7 and the real head: each entry has the seq it
+	# is looked up for, and the next entry names it as its parent, so
+	# that log --to-seq 3 shows F3 F2 F1 (annal-log(1) says so); verify
+	# compares every entry with the chain
+	cp -R repo.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	rm -f forged-ids &&
+	prev= &&
+	for i in 1 2 3 4 5 6 7
+	do
+		prev=$(forge t.git $(sed -n ${i}p ids) $prev) &&
+		echo $prev >>forged-ids || return 1
+	done &&
+	set_index t.git s $(cat forged-ids) $(sed -n 8p ids) &&
+	test_expect_code 1 annal -C t.git verify --log s --key k.pub 2>err &&
+	grep "^annal: error: log s: record 1 ($(sed -n 1p ids)): indexMismatch: .*$(sed -n 1p forged-ids)" err &&
+	test_expect_code 1 annal -C t.git verify --log s 2>err &&
+	grep "record 1 .*indexMismatch" err &&
+	rm t.git/annal/index/s &&
+	actions t.git 3 >out &&
+	test_cmp expect3 out &&
+	annal -C t.git verify --log s --key k.pub
+'
+
+test_expect_success 'an index behind the head, its entries forged: verify fails' '
+	# log extends an index whose last entry is on the chain, keeping the
+	# entries below it: verify compares those too
+	cp -R repo.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	f=$(forge t.git $(sed -n 2p ids) $(sed -n 1p ids)) &&
+	set_index t.git s $(sed -n 1p ids) $f $(sed -n 3,5p ids) &&
+	test_expect_code 1 annal -C t.git verify --log s 2>err &&
+	grep "record 2 .*indexMismatch" err &&
+	annal -C t.git log --log s --to-seq 7 >/dev/null &&
+	test_expect_code 1 annal -C t.git verify --log s 2>err &&
+	grep "record 2 .*indexMismatch" err
+'
+
+test_expect_success 'an index longer than the log, or garbage, is not compared' '
+	cp -R repo.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	set_index t.git s $(cat ids) $(sed -n 1p ids) &&
+	annal -C t.git verify --log s &&
+	printf "garbage" >t.git/annal/index/s &&
+	annal -C t.git verify --log s &&
+	actions t.git 3 >out &&
+	test_cmp expect3 out
+'
+
+test_expect_success 'an index entry of a log with a slash in its name' '
+	cp -R repo.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	for i in 1 2 3
+	do
+		annal -C t.git append --log a/b --actor bob --action act$i \
+			>>ab-ids || return 1
+	done &&
+	printf "act%s\n" 1 >expect &&
+	actions t.git 1 a/b >out &&
+	test_cmp expect out &&
+	test_path_is_file t.git/annal/index/a/b &&
+	f=$(forge t.git $(sed -n 1p ab-ids)) &&
+	set_index t.git a/b $f $(sed -n 2,3p ab-ids) &&
+	test_expect_code 1 annal -C t.git verify --log a/b 2>err &&
+	grep "record 1 .*indexMismatch" err
 '
 
 test_expect_success 'a huge seq in the head: exit 1 naming it, no overflow' '
@@ -274,7 +384,9 @@ test_expect_success CHOWN 'someone else'"'"'s index, forged: log walks instead' 
 	actions t.git 3 >out &&
 	test_cmp expect3 out &&
 	tree_state t.git >after &&
-	test_cmp before after
+	test_cmp before after &&
+	test_expect_code 1 annal -C t.git verify --log s 2>err &&
+	grep indexMismatch err
 '
 
 test_expect_success NOT_ROOT 'a repository that cannot be written: no index' '
