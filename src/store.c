@@ -196,10 +196,14 @@ static int packed_refs_check(annal_repo *repo)
 	annal_buf_printf(&path, "%spacked-refs", repo->path);
 	if ((error = annal_buf_error(&path)) < 0)
 		return error;
-	if ((fd = open(path.ptr, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((fd = open(path.ptr, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0) {
 		if (errno != ENOENT)
 			error = annal_error_set(ANNAL_ERROR, "cannot read '%s': %s", path.ptr,
 						strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		error = annal_error_set(ANNAL_ECORRUPT, "'packed-refs' is not a regular file");
 		goto out;
 	}
 	if (fstat(fd, &st) < 0 || !(data = malloc((size_t)st.st_size + 1))) {
@@ -248,12 +252,40 @@ static int ref_error(annal_repo *repo, const char *what)
 	return error < 0 ? error : annal_error_set_git(ANNAL_ERROR, what);
 }
 
+/*
+ * libgit2 reads a ref file and packed-refs with a blocking open(): a
+ * FIFO in their place would hang every command.  Anything there but a
+ * regular file (or a directory of refs) is damage.
+ */
+static int ref_files_check(annal_repo *repo, const char *refname)
+{
+	const char *const names[] = { refname, "packed-refs", NULL };
+	annal_buf path = ANNAL_BUF_INIT;
+	struct stat st;
+	size_t i;
+	int error = 0;
+
+	for (i = 0; names[i] && !error; i++) {
+		annal_buf_clear(&path);
+		annal_buf_printf(&path, "%s%s", git_repository_commondir(repo->git), names[i]);
+		if ((error = annal_buf_error(&path)) < 0)
+			break;
+		if (!stat(path.ptr, &st) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+			error = annal_error_set(ANNAL_ECORRUPT, "'%s' is not a regular file",
+						names[i]);
+	}
+	annal_buf_dispose(&path);
+	return error;
+}
+
 int store_head(git_oid *out, int *exists, annal_repo *repo, const char *refname)
 {
 	git_reference *ref = NULL;
 	int error;
 
 	*exists = 0;
+	if ((error = ref_files_check(repo, refname)) < 0)
+		return error;
 	error = git_reference_lookup(&ref, repo->git, refname);
 	if (error == GIT_ENOTFOUND)
 		return packed_refs_check(repo);
@@ -276,8 +308,10 @@ int store_head(git_oid *out, int *exists, annal_repo *repo, const char *refname)
 
 /*
  * Whether the loose object id, if there is one, is a zlib stream that
- * ends.  libgit2 1.5 spins in inflate() on one cut short (a loose object
- * truncated by a crash or a bad copy): git_odb_read() never returns.
+ * ends: 1 if so or if there is none, 0 if it is cut short, -1 if it is
+ * not a regular file.  libgit2 1.5 spins in inflate() on one cut short
+ * (a loose object truncated by a crash or a bad copy): git_odb_read()
+ * never returns; and it would wait for ever on a FIFO in its place.
  * Inflating to the end once more costs microseconds for a record; only
  * single appends leave loose objects, and a pack takes them in.  A
  * fan-out directory found absent is not looked for again, so that a
@@ -310,8 +344,13 @@ static int loose_whole(annal_repo *repo, const git_oid *id)
 		if (dir == 1)
 			return 1;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* non-blocking: opening a FIFO must not wait for a writer */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0)
 		return 1;	/* not loose, or libgit2 says why not */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit(&zs) != Z_OK) {
 		close(fd);
@@ -342,9 +381,12 @@ static int loose_whole(annal_repo *repo, const git_oid *id)
 
 int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id)
 {
+	int whole = loose_whole(repo, id);
+
 	*out = NULL;
-	if (!loose_whole(repo, id)) {
-		git_error_set_str(GIT_ERROR_ODB, "loose object is truncated");
+	if (whole < 1) {
+		git_error_set_str(GIT_ERROR_ODB, whole ? "loose object is not a regular file"
+					       : "loose object is truncated");
 		return GIT_ERROR;
 	}
 	return git_odb_read(out, repo->odb, id);

@@ -15,6 +15,7 @@
 #include "chain.h"
 #include "copies.h"
 #include "date.h"
+#include "index.h"
 #include "json.h"
 #include "record.h"
 #include "ssh.h"
@@ -583,7 +584,7 @@ static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c
 }
 
 static int check_records(annal_verify_result *r, annal_repo *repo, const struct chain *c,
-			 struct trust *trust)
+			 struct trust *trust, struct index_compare *ic)
 {
 	struct job *jobs = NULL;
 	struct pool pool;
@@ -611,6 +612,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 				break;
 			if (!r->ok)
 				break;
+			index_compare(ic, jobs[k].pos, jobs[k].id);
 			annal_record_free(prev);
 			prev = jobs[k].rec;
 			jobs[k].rec = NULL;
@@ -669,6 +671,7 @@ struct sweep {
 	const struct others *others;
 	const struct copies *copies;
 	int64_t ts_limit;
+	struct index_compare *ic;
 };
 
 /* Read up to WINDOW objects down from s->next; 0 or -1 to give up. */
@@ -761,6 +764,8 @@ static int sweep_in_order(struct sweep *s, struct job *j)
 		if (!strncmp(hex, s->anchor, s->anchor_len))
 			s->anchor_hits++;
 	}
+	/* the sweep says good only if each seq is the record's position */
+	index_compare(s->ic, j->rec->seq, j->id);
 	annal_record_free(s->newer);
 	s->newer = j->rec;
 	j->rec = NULL;
@@ -806,7 +811,7 @@ static void release_window(struct job *jobs, size_t w)
 static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo,
 			const git_oid *head, struct trust *trust, const char *anchor,
 			const struct others *others, const struct copies *copies,
-			int64_t ts_limit)
+			int64_t ts_limit, struct index_compare *ic)
 {
 	struct sweep s;
 	struct job *win[2] = { NULL, NULL };
@@ -822,6 +827,7 @@ static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo
 	s.others = others;
 	s.copies = copies;
 	s.ts_limit = ts_limit;
+	s.ic = ic;
 	git_oid_cpy(&s.next, head);
 	if (anchor && anchor_valid(anchor)) {
 		s.anchor = anchor;
@@ -902,7 +908,7 @@ static int anchor_check(annal_verify_result *r, size_t hits, const char *anchor)
 static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
 		      const git_oid *head, struct trust *trust, const char *anchor,
 		      const struct others *others, const struct copies *copies,
-		      int64_t ts_limit)
+		      int64_t ts_limit, struct index_compare *ic)
 {
 	struct chain c;
 	int error;
@@ -917,7 +923,7 @@ static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
 	}
 	if ((error = collect(&c, r, repo, head)) < 0 || !r->ok)
 		goto out;
-	if ((error = check_records(r, repo, &c, trust)) < 0 || !r->ok)
+	if ((error = check_records(r, repo, &c, trust, ic)) < 0 || !r->ok)
 		goto out;
 	if (c.shared_log) {
 		/* every record from the first to that head is in both logs */
@@ -951,6 +957,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	struct trust trust;
 	struct others others;
 	struct copies copies;
+	struct index_compare ic;
 	git_oid head;
 	uint64_t records = 0;
 	int64_t now;
@@ -961,6 +968,8 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memset(&trust, 0, sizeof(trust));
 	memset(&others, 0, sizeof(others));
 	memset(&copies, 0, sizeof(copies));
+	memset(&ic, 0, sizeof(ic));
+	ic.fd = -1;
 	r->ok = 1;
 	snprintf(r->log, sizeof(r->log), "%s", log);
 	printable(r->log);
@@ -1004,25 +1013,38 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		goto out;
 	}
 	if ((error = annal_time_now(&now)) < 0 ||
-	    (error = others_load(&others, repo, log)) < 0)
+	    (error = others_load(&others, repo, log)) < 0 ||
+	    (error = index_compare_open(&ic, repo, log)) < 0)
 		goto out;
 
 	if (sweep_verify(&records, &hits, repo, &head, &trust, anchor, &others, &copies,
-			 now + ANNAL_VERIFY_TS_TOLERANCE_MS)) {
+			 now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) {
 		r->records = records;
 	} else {
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
+		ic.bad = 0;
 		if ((error = pin_keys(&trust, opts)) < 0 ||
 		    (error = two_passes(r, &hits, repo, &head, &trust, anchor, &others, &copies,
-					now + ANNAL_VERIFY_TS_TOLERANCE_MS)) < 0 || !r->ok)
+					now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) < 0 || !r->ok)
 			goto out;
 	}
 	if (anchor && (error = anchor_check(r, hits, anchor)) < 0)
 		goto out;
+	if (r->ok && ic.bad) {
+		/* log --to-seq would show what the index names: not the log */
+		char hex[GIT_OID_HEXSZ + 1];
+
+		r->records = ic.bad - 1;
+		failed(r, "indexMismatch", ic.bad, &ic.bad_record,
+		       "the seq index 'annal/index/%s' names %s instead, "
+		       "which annal log --to-seq would show; remove the index",
+		       log, git_oid_tostr(hex, sizeof(hex), &ic.bad_entry));
+	}
 	r->is_signed = trust.signed_log;
 out:
 	copies_dispose(&copies);
+	index_compare_dispose(&ic);
 	others_dispose(&others);
 	trust_dispose(&trust);
 	annal_buf_dispose(&refname);

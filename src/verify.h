@@ -27,7 +27,8 @@
 	X(sharedRecord, "a record of the log is also a record of another log") \
 	X(anchorNotFound, "the anchor is no longer in the chain") \
 	X(unsafeRepository, "the repository redirects object lookups (alternates, grafts, replace refs, a pack index out of order)") \
-	X(badRef, "the log's ref is symbolic or unreadable, or its name is no log name")
+	X(badRef, "the log's ref is symbolic or unreadable, or its name is no log name") \
+	X(indexMismatch, "the log's seq index names another commit than the chain's record of that seq")
 
 /*
  * How far a record's ts may lie ahead of the verifier's clock, for

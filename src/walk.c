@@ -60,19 +60,28 @@ int annal_walk_new(annal_walk **out, annal_repo *repo, const annal_walk_options 
 		git_odb_object *obj = NULL;
 		annal_record *head = NULL;
 		git_oid start;
+		int found = ANNAL_ENOTFOUND;
 
+		/* a head that cannot be read: the walk says why */
 		if (store_read(&obj, repo, &w->next) == 0 &&
 		    record_from_commit(&head, &w->next, git_odb_object_data(obj),
 				       git_odb_object_size(obj)) == 0 &&
-		    filter_to_seq(w->filter) < head->seq &&
-		    index_lookup(&start, repo, log, &w->next, head->seq,
-				 filter_to_seq(w->filter)) == 0) {
+		    filter_to_seq(w->filter) < head->seq)
+			found = index_lookup(&start, repo, log, &w->next, head->seq,
+					     filter_to_seq(w->filter));
+		else
+			annal_error_clear();
+		if (!found) {
 			git_oid_cpy(&w->next, &start);
 			w->expect_seq = filter_to_seq(w->filter);
 		}
 		annal_record_free(head);
 		git_odb_object_free(obj);
-		annal_error_clear();
+		/* no index to answer: walk; a chain shorter than its seq: fail */
+		if (found < 0 && found != ANNAL_ENOTFOUND) {
+			error = found;
+			goto out;
+		}
 	}
 	*out = w;
 	w = NULL;

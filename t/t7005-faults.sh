@@ -20,6 +20,7 @@ fi
 
 # As root, permissions do not stop writes: a read-only bind mount does.
 test_lazy_prereq NOT_ROOT 'test "$(id -u)" != 0'
+test_lazy_prereq TIMEOUT 'timeout 5 true'
 test_lazy_prereq RO_BIND '
 	test "$(id -u)" = 0 &&
 	mkdir src dst &&
@@ -145,6 +146,57 @@ test_expect_success 'a truncated loose head object' '
 	chmod u+w "$f" &&
 	head -c 20 "$(loose_path loose.git $head)" >"$f" &&
 	damaged t.git "$head.*loose object is truncated"
+'
+
+test_expect_success TIMEOUT 'a FIFO in place of the loose head object: damage, no hang' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	head=$(sed -n 5p loose-ids) &&
+	f=$(loose_path t.git $head) &&
+	rm -f "$f" &&
+	mkfifo "$f" &&
+	fails 1 "$head.*loose object is not a regular file" timeout 60 annal -C t.git verify &&
+	grep objectHashMismatch err &&
+	fails 1 "$head.*loose object is not a regular file" timeout 60 annal -C t.git log &&
+	fails 1 "$head.*loose object is not a regular file" \
+		timeout 60 annal -C t.git log --to-seq 2 &&
+	fails 1 "$head.*loose object is not a regular file" timeout 60 annal -C t.git export &&
+	fails 1 "$head.*loose object is not a regular file" \
+		timeout 60 annal -C t.git append --actor k --action more
+'
+
+test_expect_success TIMEOUT 'a FIFO in place of a loose object below the head' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	mid=$(sed -n 3p loose-ids) &&
+	f=$(loose_path t.git $mid) &&
+	rm -f "$f" &&
+	mkfifo "$f" &&
+	fails 1 "record $mid: cannot read an object: loose object is not a regular file" \
+		timeout 60 annal -C t.git log &&
+	fails 1 "record $mid: objectHashMismatch: .*not a regular file" \
+		timeout 60 annal -C t.git verify &&
+	timeout 60 annal -C t.git log -n 2 --format oneline >out &&
+	test_line_count = 2 out
+'
+
+test_expect_success TIMEOUT 'a FIFO in place of the ref file or packed-refs: damage' '
+	cp -R loose.git t.git &&
+	test_when_finished "rm -rf t.git" &&
+	git -C t.git pack-refs --all &&
+	rm -f t.git/packed-refs &&
+	mkfifo t.git/packed-refs &&
+	fails 1 "packed-refs. is not a regular file" timeout 60 annal -C t.git verify --all &&
+	fails 1 "badRef: .packed-refs. is not a regular file" timeout 60 annal -C t.git verify &&
+	fails 1 "packed-refs. is not a regular file" timeout 60 annal -C t.git log &&
+	fails 1 "packed-refs. is not a regular file" \
+		timeout 60 annal -C t.git append --actor k --action more &&
+	rm t.git/packed-refs &&
+	mkfifo t.git/refs/audit/main &&
+	fails 1 "refs/audit/main. is not a regular file" timeout 60 annal -C t.git verify &&
+	fails 1 "refs/audit/main. is not a regular file" timeout 60 annal -C t.git log &&
+	fails 1 "refs/audit/main. is not a regular file" \
+		timeout 60 annal -C t.git append --actor k --action more
 '
 
 test_expect_success PYTHON3 'a head object that inflates but has other content' '
@@ -320,6 +372,9 @@ read_only () {
 	test "$(git -C "$1" rev-parse refs/audit/main)" = "$old" &&
 	annal -C "$1" log --format oneline >log.out &&
 	test_line_count = 5 log.out &&
+	annal -C "$1" log --to-seq 2 --format oneline >log.out &&
+	test_line_count = 2 log.out &&
+	test_path_is_missing "$1/annal" &&
 	annal -C "$1" verify &&
 	annal -C "$1" export >export.out 2>err &&
 	test_line_count = 5 export.out &&
