@@ -57,10 +57,50 @@ int store_ref_name(annal_buf *out, const char *log)
 	return annal_buf_error(out);
 }
 
+/*
+ * libgit2 1.5 opens what it reads without O_NONBLOCK and reads until the
+ * end: a FIFO in place of a pack, a pack index, HEAD or config blocks
+ * every command for good.  Whatever is there and is no regular file (a
+ * link to one is) is refused before libgit2 opens it.
+ */
+static int not_regular(const char *dir, const char *name)
+{
+	char path[4200];
+	struct stat st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
+	    stat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return 0;
+	return annal_error_set(ANNAL_ECORRUPT, "'%s' is not a regular file", path);
+}
+
+static int packs_regular(const char *gitdir)
+{
+	char dir[4200];
+	DIR *d;
+	struct dirent *e;
+	size_t n;
+	int error = 0;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%sobjects/pack", gitdir) >= sizeof(dir) ||
+	    !(d = opendir(dir)))
+		return 0;	/* libgit2 says what is wrong, if anything */
+	while (!error && (e = readdir(d))) {
+		n = strlen(e->d_name);
+		if ((n > 5 && !strcmp(e->d_name + n - 5, ".pack")) ||
+		    (n > 4 && !strcmp(e->d_name + n - 4, ".idx")) ||
+		    !strcmp(e->d_name, "multi-pack-index"))
+			error = not_regular(dir, e->d_name);
+	}
+	closedir(d);
+	return error;
+}
+
 static int repo_finish(annal_repo **out, git_repository *git)
 {
 	annal_repo *repo = calloc(1, sizeof(*repo));
 	const char *path = git_repository_path(git);
+	int error;
 
 	if (!repo || !(repo->path = strdup(path))) {
 		free(repo);
@@ -68,8 +108,12 @@ static int repo_finish(annal_repo **out, git_repository *git)
 		return annal_error_oom();
 	}
 	repo->git = git;
+	if ((error = packs_regular(repo->path)) < 0) {
+		annal_repo_free(repo);
+		return error;
+	}
 	if (git_repository_odb(&repo->odb, git) < 0) {
-		int error = annal_error_set_git(ANNAL_ENOREPO, "cannot open the object database");
+		error = annal_error_set_git(ANNAL_ENOREPO, "cannot open the object database");
 		annal_repo_free(repo);
 		return error;
 	}
@@ -92,6 +136,11 @@ int annal_repo_open(annal_repo **out, const char *path)
 	 * repository's configuration.
 	 */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, path ? 0 : 1);
+	if (path && ((error = not_regular(path, "HEAD")) < 0 ||
+		     (error = not_regular(path, "config")) < 0 ||
+		     (error = not_regular(path, ".git/HEAD")) < 0 ||
+		     (error = not_regular(path, ".git/config")) < 0))
+		return error;
 	/* discovery stops at $GIT_CEILING_DIRECTORIES, as git's does */
 	error = git_repository_open_ext(&git, path ? path : ".", flags,
 					path ? NULL : getenv("GIT_CEILING_DIRECTORIES"));

@@ -180,6 +180,25 @@ test_expect_success TIMEOUT 'a FIFO in place of a loose object below the head' '
 	test_line_count = 2 out
 '
 
+for what in pack idx multi-pack-index HEAD config
+do
+	test_expect_success TIMEOUT "a FIFO in place of the $what file: damage, no hang" '
+		cp -R packed.git t.git &&
+		test_when_finished "rm -rf t.git" &&
+		case '$what' in
+		pack | idx) f=$(ls t.git/objects/pack/pack-*.'$what') ;;
+		multi-pack-index) f=t.git/objects/pack/multi-pack-index ;;
+		*) f=t.git/'$what' ;;
+		esac &&
+		rm -f "$f" &&
+		mkfifo "$f" &&
+		fails 1 "${f#t.git/}. is not a regular file" timeout 60 annal -C t.git verify &&
+		fails 1 "${f#t.git/}. is not a regular file" timeout 60 annal -C t.git log &&
+		fails 1 "${f#t.git/}. is not a regular file" \
+			timeout 60 annal -C t.git append --actor k --action more
+	'
+done
+
 test_expect_success TIMEOUT 'a FIFO in place of the ref file or packed-refs: damage' '
 	cp -R loose.git t.git &&
 	test_when_finished "rm -rf t.git" &&
