@@ -97,7 +97,20 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	goto out;
 fail:
-	status = report_error(error);
+	if (json && out) {
+		/* JSON also on failure, and nothing on standard error */
+		const annal_error *e = annal_error_last();
+
+		status = error_status(error);
+		annal_buf_clear(out);
+		if (annal_verify_write_json_failure(out, e && e->message ? e->message
+							       : "unknown error") < 0)
+			status = report_error(ANNAL_ENOMEM);
+		else if (write_out(out))
+			status = 3;
+	} else {
+		status = report_error(error);
+	}
 out:
 	annal_buf_free(out);
 	free(results);

@@ -294,6 +294,11 @@ int annal_log_verify(annal_verify_result *result, annal_repo *repo,
 /* {"ok":..,"logs":[{"log":..,"ok":..,"records":..,"head":..,"error":{..}}]} */
 int annal_verify_write_json(annal_buf *out, const char *const *logs,
 			    const annal_verify_result *results, size_t n);
+/*
+ * The JSON object of a verify that could not check at all (an I/O
+ * error, an invalid pin file, no logs to list): no logs, and why.
+ */
+int annal_verify_write_json_failure(annal_buf *out, const char *message);
 
 /* The verify check ids, NULL-terminated, for documentation tests. */
 const char *const *annal_verify_checks(void);

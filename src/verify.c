@@ -1092,3 +1092,11 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 	annal_buf_dispose(&name);
 	return error;
 }
+
+int annal_verify_write_json_failure(annal_buf *out, const char *message)
+{
+	annal_buf_puts(out, "{\"ok\":false,\"logs\":[],\"error\":{\"check\":null,\"message\":");
+	annal_json_write_string(out, message, strlen(message));
+	annal_buf_puts(out, "}}\n");
+	return annal_buf_error(out);
+}

@@ -189,4 +189,23 @@ test_expect_success 'verify does not modify the repository' '
 	test_cmp before after
 '
 
+test_expect_success PYTHON3 '--format json when nothing can be checked: one object, nothing on stderr' '
+	printf "bad line\n" >bad-signers &&
+	test_expect_code 2 annal verify --log nosuch --format json >out 2>err &&
+	test_must_be_empty err &&
+	test_expect_code 2 annal verify --log -x --format json >>out 2>err &&
+	test_must_be_empty err &&
+	test_expect_code 2 annal verify --allowed-signers bad-signers --format json >>out 2>err &&
+	test_must_be_empty err &&
+	python3 -c "
+import json
+lines = open(\"out\").read().splitlines()
+assert len(lines) == 3, lines
+for l, want in zip(lines, [\"no such log\", \"invalid log name\", \"bad-signers:1:\"]):
+    o = json.loads(l)
+    assert o[\"ok\"] is False and o[\"logs\"] == [], o
+    assert o[\"error\"][\"check\"] is None and want in o[\"error\"][\"message\"], o
+"
+'
+
 test_done
