@@ -367,7 +367,9 @@ test_expect_success PYTHON3,GIT 'a batch that loses the race to create a signed 
 	: >race.git/refs/audit/new.lock &&
 	{ annal -C race.git append --log new --sign-key k1 --stdin <race.in >race.ids 2>race.err & } &&
 	sleep 1 &&
-	git -C race.git rev-parse refs/audit/seed >race.git/refs/audit/new &&
+	# written whole at once: a batch started late reads the ref first
+	git -C race.git rev-parse refs/audit/seed >race.ref &&
+	mv race.ref race.git/refs/audit/new &&
 	git -C race.git update-ref -d refs/audit/seed &&
 	rm race.git/refs/audit/new.lock &&
 	wait $! &&
