@@ -14,6 +14,7 @@
 #include "append.h"
 #include "bundle.h"
 #include "error.h"
+#include "json.h"
 #include "chain.h"
 #include "record.h"
 #include "ssh.h"
@@ -51,28 +52,17 @@ static int problem(annal_audit_result *r, const char *fmt, ...)
 {
 	va_list ap;
 	char *p = r->problem;
-	size_t i, n, len;
 
 	r->ok = 0;
 	va_start(ap, fmt);
 	vsnprintf(p, sizeof(r->problem), fmt, ap);
 	va_end(ap);
 	/*
-	 * The text quotes the bundle (member names, lines): control
-	 * characters and bytes that are not UTF-8 (also a sequence the
-	 * size limit cut) become '?', so that it prints as one line and
-	 * annal_audit_write_json() writes valid JSON.
+	 * The text quotes the bundle (member names, lines), cut at the
+	 * size limit maybe inside a sequence: annal_audit_write_json()
+	 * must still write valid JSON.
 	 */
-	len = strlen(p);
-	for (i = 0; i < len; i += n) {
-		unsigned char c = (unsigned char)p[i];
-
-		n = annal_utf8_seq(p + i, len - i);
-		if (!n || c < 0x20 || c == 0x7f) {
-			p[i] = '?';
-			n = 1;
-		}
-	}
+	annal_utf8_printable(p);
 	return 0;
 }
 

@@ -70,6 +70,21 @@ size_t annal_utf8_seq(const char *s, size_t n)
 	return n ? utf8_seq((const unsigned char *)s, n) : 0;
 }
 
+void annal_utf8_printable(char *s)
+{
+	size_t i, n, len = strlen(s);
+
+	for (i = 0; i < len; i += n) {
+		unsigned char c = (unsigned char)s[i];
+
+		n = annal_utf8_seq(s + i, len - i);
+		if (!n || c < 0x20 || c == 0x7f) {
+			s[i] = '?';
+			n = 1;
+		}
+	}
+}
+
 int annal_utf8_check(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -33,26 +33,6 @@ const char *const *annal_verify_checks(void)
 	return check_names;
 }
 
-/*
- * Control characters and bytes that are not UTF-8 (also a sequence cut
- * at the end) become '?': s prints as one line and is valid in JSON.
- * Log names come from ref names, which may hold any byte but '/' and NUL.
- */
-static void printable(char *s)
-{
-	size_t i, n, len = strlen(s);
-
-	for (i = 0; i < len; i += n) {
-		unsigned char c = (unsigned char)s[i];
-
-		n = annal_utf8_seq(s + i, len - i);
-		if (!n || c < 0x20 || c == 0x7f) {
-			s[i] = '?';
-			n = 1;
-		}
-	}
-}
-
 static int failed(annal_verify_result *r, const char *check, uint64_t pos,
 		  const git_oid *id, const char *fmt, ...) ANNAL_PRINTF(5, 6);
 static int failed(annal_verify_result *r, const char *check, uint64_t pos,
@@ -68,7 +48,7 @@ static int failed(annal_verify_result *r, const char *check, uint64_t pos,
 	va_start(ap, fmt);
 	vsnprintf(r->message, sizeof(r->message), fmt, ap);
 	va_end(ap);
-	printable(r->message);
+	annal_utf8_printable(r->message);
 	return 0;
 }
 
@@ -972,7 +952,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	ic.fd = -1;
 	r->ok = 1;
 	snprintf(r->log, sizeof(r->log), "%s", log);
-	printable(r->log);
+	annal_utf8_printable(r->log);
 	if ((error = store_ref_name(&refname, log)) < 0) {
 		/* a ref annal did not write, under refs/audit/: damage */
 		if (error == ANNAL_EINVALID && listed)
@@ -1068,7 +1048,7 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 		annal_buf_clear(&name);
 		annal_buf_puts(&name, logs[i]);
 		if (name.ptr)
-			printable(name.ptr);
+			annal_utf8_printable(name.ptr);
 		annal_json_write_string(out, name.ptr ? name.ptr : "", name.len);
 		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":\"%s\",\"signed\":%s",
 				 r[i].ok ? "true" : "false",

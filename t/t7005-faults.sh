@@ -11,6 +11,7 @@ wrong; none dies by a signal.  verify names the failure; t3001 checks
 its ids in detail.'
 
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-fault.sh"
 
 if ! test_have_prereq GIT
 then
@@ -29,23 +30,6 @@ test_lazy_prereq RO_BIND '
 	test $ok = 0
 '
 
-# fails CODE WHAT CMD...: CMD exits CODE (not by a signal) with one line
-# "annal: error: ..." containing WHAT on stderr
-fails () {
-	f_code_=$1
-	f_what_=$2
-	shift 2
-	test_expect_code $f_code_ "$@" >out 2>err || {
-		cat err
-		return 1
-	}
-	test_line_count = 1 err &&
-	grep "^annal: error: .*$f_what_" err >/dev/null || {
-		echo "wanted one 'annal: error: ...$f_what_' line, got:"
-		cat err
-		return 1
-	}
-}
 
 # damaged REPO WHAT: every command reading the log of REPO fails with
 # exit 1 naming WHAT (log may print the records above the damage first)

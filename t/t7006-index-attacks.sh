@@ -12,6 +12,7 @@ FIFO, or into a repository that is not the user'"'"'s own, and verify never
 writes at all.'
 
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-fault.sh"
 
 if ! test_have_prereq GIT || ! test_have_prereq PYTHON3
 then
@@ -27,23 +28,6 @@ test_lazy_prereq CHOWN '
 	mkdir d && chown nobody d
 '
 
-# fails CODE WHAT CMD...: CMD exits CODE (not by a signal) with one line
-# "annal: error: ..." containing WHAT on stderr
-fails () {
-	f_code_=$1
-	f_what_=$2
-	shift 2
-	test_expect_code $f_code_ "$@" >out 2>err || {
-		cat err
-		return 1
-	}
-	test_line_count = 1 err &&
-	grep "^annal: error: .*$f_what_" err >/dev/null || {
-		echo "wanted one 'annal: error: ...$f_what_' line, got:"
-		cat err
-		return 1
-	}
-}
 
 # actions REPO TO [LOG]: the actions log --to-seq TO shows, newest first
 actions () {
