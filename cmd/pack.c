@@ -25,6 +25,6 @@ int cmd_pack(int argc, const char **argv, struct cmd_context *ctx)
 	if ((error = annal_repo_pack(&packed, ctx->repo)) < 0)
 		return report_error(error);
 	if (!quiet)
-		printf("packed %zu loose objects\n", packed);
+		printf("packed %zu objects\n", packed);
 	return 0;
 }

@@ -186,11 +186,11 @@ out:
  * (default 1000; 0 turns it off), pack them, as git gc --auto does.  The
  * records are already durable; a failure here changes nothing.
  */
-#define AUTO_PACK_DEFAULT 1000
+#define AUTO_PACK_DEFAULT 50
 static void auto_pack(annal_repo *repo)
 {
 	git_config *cfg = NULL;
-	size_t estimate = store_loose_estimate(repo), packed;
+	size_t estimate = store_small_packs(repo), packed;
 	int32_t limit = AUTO_PACK_DEFAULT;
 
 	if (!estimate)
@@ -390,11 +390,19 @@ struct slot {
 	uint32_t crc;
 };
 
-/* Where one attempt's commits went: loose objects (a few) or one pack. */
+/*
+ * Where one attempt's commits go: a pack of its own, even for one record.
+ * A loose object is deleted by git prune (or git gc --prune=now) when
+ * that started before the ref named it, and git repack -a -d deletes a
+ * pack it found unkept at its start; a pack with a .keep file is safe
+ * from both until packw_release().  The attempt writes every object it
+ * needs (the empty tree too, for a new log) and never counts on a copy
+ * that it finds in the repository: that copy may be another attempt's,
+ * which its writer deletes when it loses.
+ */
 struct sink {
 	packw *pw;
-	struct slot small[SMALL];
-	size_t nsmall;
+	size_t skip;		/* objects before the first commit: the empty tree */
 };
 
 struct batch {
@@ -409,7 +417,7 @@ struct batch {
 	/* the drafts: the caller's on the first attempt, then read back */
 	int (*next)(cJSON **out, void *payload);
 	void *payload;
-	int first_attempt, threaded;
+	int first_attempt, threaded, landed;
 	char corrects[41];	/* opts->corrects, resolved */
 	struct idset logids;
 
@@ -439,71 +447,42 @@ struct batch {
 
 static const git_oid *sink_id(const struct sink *s, size_t i)
 {
-	return s->pw ? packw_id(s->pw, i) : &s->small[i].id;
+	return packw_id(s->pw, i + s->skip);
 }
 
 static size_t sink_count(const struct sink *s)
 {
-	return s->pw ? packw_count(s->pw) : s->nsmall;
+	return s->pw ? packw_count(s->pw) - s->skip : 0;
 }
 
 /* Forget an attempt; its pack goes too when remove is set. */
 static void sink_clear(struct sink *s, int remove)
 {
-	size_t i;
-
 	if (remove)
 		packw_remove(s->pw);
 	packw_free(s->pw);
-	for (i = 0; i < s->nsmall; i++)
-		annal_buf_dispose(&s->small[i].text);
 	memset(s, 0, sizeof(*s));
 }
 
-/* Take a finished commit: the first few wait in memory, then all go to a pack. */
-static int sink_put(struct sink *s, annal_repo *repo, struct slot *c)
+/* Take a finished commit into the attempt's pack. */
+static int sink_put(struct sink *s, struct batch *b, struct slot *c)
 {
-	size_t i;
+	git_oid tree;
 	int error;
 
-	if (!s->pw && s->nsmall < SMALL) {
-		/* the text moves: the ring slot gets a new buffer */
-		s->small[s->nsmall].text = c->text;
-		s->small[s->nsmall].id = c->id;
-		memset(&c->text, 0, sizeof(c->text));
-		s->nsmall++;
-		return 0;
-	}
 	if (!s->pw) {
-		if ((error = packw_open(&s->pw, repo)) < 0)
+		if ((error = packw_open(&s->pw, b->repo)) < 0)
 			return error;
-		for (i = 0; i < s->nsmall; i++) {
-			if ((error = packw_add(s->pw, &s->small[i].id, s->small[i].text.ptr,
-					       s->small[i].text.len)) < 0)
+		if (!b->exists) {
+			git_oid_fromstr(&tree, ANNAL_EMPTY_TREE);
+			if ((error = packw_add_object(s->pw, GIT_OBJECT_TREE, &tree, "", 0)) < 0)
 				return error;
-			annal_buf_dispose(&s->small[i].text);
+			s->skip = 1;
 		}
-		s->nsmall = 0;
 	}
 	if (c->packed.len)
 		return packw_add_packed(s->pw, &c->id, c->packed.ptr, c->packed.len, c->crc);
 	return packw_add(s->pw, &c->id, c->text.ptr, c->text.len);
-}
-
-/* Make the attempt's commits durable before any ref names them. */
-static int sink_commit(struct sink *s, annal_repo *repo)
-{
-	git_oid id;
-	size_t i;
-	int error;
-
-	if (s->pw)
-		return packw_commit(s->pw);
-	for (i = 0; i < s->nsmall; i++)
-		if ((error = store_write_commit(&id, repo, s->small[i].text.ptr,
-						s->small[i].text.len)) < 0)
-			return error;
-	return 0;
 }
 
 /* The next draft of a retry: a record of the attempt that lost the race, stripped. */
@@ -521,15 +500,10 @@ static int next_read_back(cJSON **out, void *payload)
 	if (b->nread == sink_count(&b->old))
 		return ANNAL_ITEROVER;
 	id = sink_id(&b->old, b->nread);
-	if (b->old.pw) {
-		if ((error = store_read(&obj, b->repo, id)) < 0 ||
-		    (error = record_from_commit(&rec, id, git_odb_object_data(obj),
-						git_odb_object_size(obj))) < 0)
-			goto out;
-	} else if ((error = record_from_commit(&rec, id, b->old.small[b->nread].text.ptr,
-					       b->old.small[b->nread].text.len)) < 0) {
+	if ((error = store_read(&obj, b->repo, id)) < 0 ||
+	    (error = record_from_commit(&rec, id, git_odb_object_data(obj),
+					git_odb_object_size(obj))) < 0)
 		goto out;
-	}
 	for (i = 0; i < sizeof(added) / sizeof(added[0]); i++)
 		cJSON_DeleteItemFromObjectCaseSensitive(rec->obj, added[i]);
 	if (b->nread == 0 && b->old_genesis_added)
@@ -816,7 +790,7 @@ static int produce_all(struct batch *b)
 		while ((error = b->next(&obj, b->payload)) == 0) {
 			if ((error = produce(b, &b->ring[0], obj, b->n)) < 0 ||
 			    (error = finish_commit(b, &b->ring[0], b->n, &last)) < 0 ||
-			    (error = sink_put(&b->out, b->repo, &b->ring[0])) < 0)
+			    (error = sink_put(&b->out, b, &b->ring[0])) < 0)
 				return error;
 			git_oid_cpy(&last, &b->ring[0].id);
 			b->n++;
@@ -843,7 +817,7 @@ static int produce_all(struct batch *b)
 		}
 		pthread_mutex_unlock(&b->mu);
 		while (written < ready) {
-			if ((error = sink_put(&b->out, b->repo, &b->ring[written % RING])) < 0)
+			if ((error = sink_put(&b->out, b, &b->ring[written % RING])) < 0)
 				goto out;
 			written++;
 		}
@@ -904,8 +878,6 @@ static int batch_run(struct batch *b)
 	int head_signed = 0, error, attempt = 0, rc;
 	int64_t deadline = now_ms() + APPEND_DEADLINE_MS;
 
-	if ((error = store_ensure_empty_tree(b->repo)) < 0)
-		goto out;
 	for (;;) {
 		annal_record_free(head_rec);
 		head_rec = NULL;
@@ -947,16 +919,26 @@ static int batch_run(struct batch *b)
 		if (!b->n)
 			goto out;
 		/* the records are on disk before the ref names them */
-		if ((error = sink_commit(&b->out, b->repo)) < 0)
+		if ((error = packw_commit(b->out.pw)) < 0)
 			goto out;
 		rc = store_cas(b->repo, b->refname.ptr, sink_id(&b->out, b->n - 1),
 			       b->exists ? &b->head : NULL, NULL);
 		if (rc < 0) {
+			git_oid now;
+			int exists;
+
+			/* whether the ref moved or not decides if the pack may go */
 			error = rc;
+			if (store_head(&now, &exists, b->repo, b->refname.ptr) < 0 ||
+			    (exists && git_oid_equal(&now, sink_id(&b->out, b->n - 1))))
+				b->landed = 1;
 			goto out;
 		}
-		if (rc == 0)
+		if (rc == 0) {
+			b->landed = 1;
+			packw_release(b->out.pw);
 			break;
+		}
 		if ((rc == STORE_LOCKED && lock_is_stale(&watch, b->repo, b->refname.ptr)) ||
 		    now_ms() > deadline) {
 			error = locked_error(b->repo, b->refname.ptr, b->log);
@@ -1002,7 +984,11 @@ static void batch_dispose(struct batch *b)
 	size_t i;
 
 	sink_clear(&b->old, 1);
-	sink_clear(&b->out, 0);
+	/*
+	 * An attempt that did not land leaves nothing: its commits (signed,
+	 * maybe) are no record, and nobody else shares its pack.
+	 */
+	sink_clear(&b->out, !b->landed);
 	for (i = 0; i < RING; i++) {
 		annal_buf_dispose(&b->ring[i].text);
 		annal_buf_dispose(&b->ring[i].packed);

@@ -1,13 +1,17 @@
 /*
- * Maintenance: move loose objects into one pack.  Safe while appends run:
- * only the objects listed before packing are removed, and only after the
- * pack (fsynced by libgit2's indexer) holds them; a reader that misses a
- * loose object rescans the packs and finds it there.  One packer at a
- * time, by a lock file.
+ * Maintenance: merge the small packs that appends write (one per append)
+ * and any loose objects into one pack.  Safe while appends and stock git
+ * maintenance run: it copies every object of what it merges, reachable
+ * or not, and deletes a pack or a loose object only once the new pack
+ * holding it is durable; it never touches a pack with a .keep file,
+ * which is what an append's pack has until its ref names it.  Dropping
+ * what no ref reaches is left to git gc.  One packer at a time, by a
+ * lock file.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +20,17 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "packw.h"
+#include "buf.h"
 #include "banned.h"
 
-struct loose {
-	git_oid *ids;
+struct ids {
+	git_oid *v;
+	size_t n, cap;
+};
+
+struct names {
+	char **v;
 	size_t n, cap;
 };
 
@@ -28,7 +39,48 @@ static int is_hex(const char *s, size_t n)
 	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
 }
 
-static int list_loose(struct loose *l, const char *objects, size_t limit)
+static int ids_add(struct ids *l, const unsigned char *raw)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		git_oid *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return annal_error_oom();
+		l->v = v;
+		l->cap = cap;
+	}
+	git_oid_fromraw(&l->v[l->n++], raw);
+	return 0;
+}
+
+static int names_add(struct names *l, const char *name)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return annal_error_oom();
+		l->v = v;
+		l->cap = cap;
+	}
+	if (!(l->v[l->n] = strdup(name)))
+		return annal_error_oom();
+	l->n++;
+	return 0;
+}
+
+static void names_free(struct names *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+static int list_loose(struct ids *l, struct names *files, const char *objects)
 {
 	char path[4200];
 	DIR *top = opendir(objects), *sub;
@@ -37,64 +89,169 @@ static int list_loose(struct loose *l, const char *objects, size_t limit)
 
 	if (!top)
 		return annal_error_set(ANNAL_ERROR, "cannot read '%s': %s", objects, strerror(errno));
-	while ((d = readdir(top)) && l->n < limit) {
+	while (!error && (d = readdir(top))) {
 		if (!is_hex(d->d_name, 2))
 			continue;
 		snprintf(path, sizeof(path), "%s%s", objects, d->d_name);
 		if (!(sub = opendir(path)))
 			continue;
-		while ((e = readdir(sub)) && l->n < limit) {
+		while (!error && (e = readdir(sub))) {
+			git_oid id;
 			char hex[41];
 
 			if (!is_hex(e->d_name, 38))
 				continue;
-			if (l->n == l->cap) {
-				size_t cap = l->cap ? l->cap * 2 : 1024;
-				git_oid *v = realloc(l->ids, cap * sizeof(*v));
-				if (!v) {
-					closedir(sub);
-					error = annal_error_oom();
-					goto out;
-				}
-				l->ids = v;
-				l->cap = cap;
-			}
 			snprintf(hex, sizeof(hex), "%s%s", d->d_name, e->d_name);
-			git_oid_fromstr(&l->ids[l->n++], hex);
+			git_oid_fromstr(&id, hex);
+			snprintf(path, sizeof(path), "%s%s/%s", objects, d->d_name, e->d_name);
+			if (!(error = ids_add(l, id.id)))
+				error = names_add(files, path);
 		}
 		closedir(sub);
 	}
-out:
 	closedir(top);
 	return error;
 }
 
-/* An estimate of the loose objects, from one fan-out directory, as git gc --auto does. */
-size_t store_loose_estimate(annal_repo *repo)
+/*
+ * The objects of a version 2 index, if it lists at most STORE_SMALL_PACK;
+ * 1 if it lists more (or is no index this code knows: left alone).
+ */
+static int read_small_idx(struct ids *l, const char *path)
 {
-	char path[4096];
-	DIR *dir;
-	struct dirent *e;
-	size_t n = 0;
+	unsigned char head[8 + 256 * 4], *names = NULL;
+	uint32_t n;
+	size_t i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), error = 1;
 
-	snprintf(path, sizeof(path), "%sobjects/17", repo->path);
-	if (!(dir = opendir(path)))
-		return 0;
-	while ((e = readdir(dir)))
-		n += is_hex(e->d_name, 38);
+	if (fd < 0)
+		return 1;
+	if (read(fd, head, sizeof(head)) != (ssize_t)sizeof(head) ||
+	    memcmp(head, "\377tOc\0\0\0\2", 8))
+		goto out;
+	n = (uint32_t)head[sizeof(head) - 4] << 24 | (uint32_t)head[sizeof(head) - 3] << 16 |
+	    (uint32_t)head[sizeof(head) - 2] << 8 | head[sizeof(head) - 1];
+	if (n > STORE_SMALL_PACK)
+		goto out;
+	if (!(names = malloc(n ? (size_t)n * 20 : 1))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	if (read(fd, names, (size_t)n * 20) != (ssize_t)n * 20)
+		goto out;
+	error = 0;
+	for (i = 0; i < n && !error; i++)
+		error = ids_add(l, names + i * 20);
+out:
+	free(names);
+	close(fd);
+	return error;
+}
+
+static int exists(const char *dir, const char *base, const char *ext)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s%s", dir, base, ext);
+	return !lstat(path, &st);
+}
+
+/* The packs annal pack would merge now, as "pack-<hex>", and their objects. */
+static int list_small_packs(struct names *packs, struct ids *l, const char *pack_dir)
+{
+	char path[4200], base[64];
+	DIR *dir = opendir(pack_dir);
+	struct dirent *e;
+	int error = 0, rc;
+
+	if (!dir)
+		return errno == ENOENT ? 0 :
+			annal_error_set(ANNAL_ERROR, "cannot read '%s': %s", pack_dir, strerror(errno));
+	while (!error && (e = readdir(dir))) {
+		size_t len = strlen(e->d_name);
+
+		if (len != 49 || strncmp(e->d_name, "pack-", 5) || strcmp(e->d_name + 45, ".idx") ||
+		    !is_hex((snprintf(base, sizeof(base), "%.40s", e->d_name + 5), base), 40))
+			continue;
+		snprintf(base, sizeof(base), "%.45s", e->d_name);
+		if (exists(pack_dir, base, ".keep") || !exists(pack_dir, base, ".pack"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pack_dir, e->d_name);
+		if (l) {
+			if ((rc = read_small_idx(l, path)) < 0)
+				error = rc;
+			else if (rc == 0)
+				error = names_add(packs, base);
+		} else {
+			struct ids scratch = { NULL, 0, 0 };
+
+			if ((rc = read_small_idx(&scratch, path)) < 0)
+				error = rc;
+			else if (rc == 0)
+				error = names_add(packs, base);
+			free(scratch.v);
+		}
+	}
 	closedir(dir);
-	return n * 256;
+	return error;
+}
+
+size_t store_small_packs(annal_repo *repo)
+{
+	char pack_dir[4096];
+	struct names packs = { NULL, 0, 0 };
+	size_t n;
+
+	snprintf(pack_dir, sizeof(pack_dir), "%sobjects/pack", repo->path);
+	if (list_small_packs(&packs, NULL, pack_dir) < 0) {
+		annal_error_clear();
+		n = 0;
+	} else {
+		n = packs.n;
+	}
+	names_free(&packs);
+	return n;
 }
 
 /*
  * What a batch that died left in objects/pack: its temporary pack and
- * index; and what a packer that died left: libgit2's indexer writes the
- * pack it builds to pack_git2_*.  Writers write without pause and rename
- * as soon as they are done, so a file untouched for an hour has no writer
- * any more.
+ * index (annal_tmp_*; tmp_* from annal before 0.2), and the .keep of a pack whose ref it never moved; and what a
+ * packer that died left: libgit2's indexer writes the pack it builds to
+ * pack_git2_*.  Writers write without pause and rename as soon as they
+ * are done, so a temporary file untouched for an hour has no writer any
+ * more.  A .keep is annal's when it says so; it is stale when its writer
+ * (on this host) is gone and it is an hour old, or when it is a week old.
  */
 #define STALE_TMP_SECONDS 3600
-static void remove_stale_tmp(const char *pack_dir)
+#define STALE_KEEP_SECONDS (7 * 24 * 3600)
+static int keep_is_stale(const char *path, time_t now, time_t mtime)
+{
+	char note[256], host[256], their_host[256];
+	long long since;
+	long pid;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return 0;
+	r = read(fd, note, sizeof(note) - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	note[r] = '\0';
+	if (sscanf(note, "annal: pending since %lld, pid %ld on %255s", &since, &pid,
+		   their_host) != 3)
+		return 0;
+	if (now - mtime > STALE_KEEP_SECONDS)
+		return 1;
+	if (now - mtime <= STALE_TMP_SECONDS || gethostname(host, sizeof(host)) < 0)
+		return 0;
+	host[sizeof(host) - 1] = '\0';
+	return !strcmp(host, their_host) && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+static void remove_stale(const char *pack_dir)
 {
 	char path[4096 + 256 + 2];
 	DIR *dir = opendir(pack_dir);
@@ -105,23 +262,51 @@ static void remove_stale_tmp(const char *pack_dir)
 	if (!dir)
 		return;
 	while ((e = readdir(dir))) {
-		if (strncmp(e->d_name, "tmp_pack_", 9) && strncmp(e->d_name, "tmp_idx_", 8) &&
+		size_t len = strlen(e->d_name);
+		int keep = len > 5 && !strcmp(e->d_name + len - 5, ".keep");
+
+		if (!keep && strncmp(e->d_name, "annal_tmp_", 10) &&
+		    strncmp(e->d_name, "tmp_pack_", 9) && strncmp(e->d_name, "tmp_idx_", 8) &&
 		    strncmp(e->d_name, "pack_git2_", 10))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", pack_dir, e->d_name);
-		if (!lstat(path, &st) && S_ISREG(st.st_mode) &&
-		    now - st.st_mtime > STALE_TMP_SECONDS)
+		if (lstat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (keep ? keep_is_stale(path, now, st.st_mtime) : now - st.st_mtime > STALE_TMP_SECONDS)
 			unlink(path);
 	}
 	closedir(dir);
 }
 
+static int by_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* Remove a merged pack: its index first, as readers find packs by it. */
+static void remove_pack(const char *pack_dir, const char *base)
+{
+	static const char *const ext[] = { ".idx", ".pack", ".rev", ".bitmap", ".mtimes" };
+	char path[4200];
+	size_t i;
+
+	if (exists(pack_dir, base, ".keep"))
+		return;
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", pack_dir, base, ext[i]);
+		unlink(path);
+	}
+}
+
 int annal_repo_pack(size_t *packed, annal_repo *repo)
 {
-	char objects[4096], lock[4096], pack_dir[4096], hex[41], path[4200];
-	struct loose l = { NULL, 0, 0 };
-	git_packbuilder *pb = NULL;
-	size_t i, added = 0;
+	char objects[4096], lock[4096], pack_dir[4096];
+	struct ids l = { NULL, 0, 0 };
+	struct names packs = { NULL, 0, 0 }, loose = { NULL, 0, 0 };
+	git_odb_object *obj = NULL;
+	packw *pw = NULL;
+	unsigned char *skip = NULL;
+	size_t i, nloose;
 	int fd, error = 0;
 
 	*packed = 0;
@@ -135,50 +320,73 @@ int annal_repo_pack(size_t *packed, annal_repo *repo)
 			errno == EEXIST ? "another annal pack is running (or died: then remove the file)"
 					: strerror(errno));
 	close(fd);
-	remove_stale_tmp(pack_dir);
-	if ((error = list_loose(&l, objects, 10000000)) < 0)
+	remove_stale(pack_dir);
+	if ((error = list_loose(&l, &loose, objects)) < 0)
 		goto out;
-	if (!l.n)
+	nloose = l.n;
+	if ((error = list_small_packs(&packs, &l, pack_dir)) < 0)
 		goto out;
-	if (git_packbuilder_new(&pb, repo->git) < 0) {
-		error = annal_error_set_git(ANNAL_ERROR, "cannot pack");
+	if (!nloose && packs.n < 2)
+		goto out;
+	/* a loose object that is no readable object stays where it is */
+	if (!(skip = calloc(nloose ? nloose : 1, 1))) {
+		error = annal_error_oom();
 		goto out;
 	}
-	git_packbuilder_set_threads(pb, 0);
-	for (i = 0; i < l.n; i++) {
-		/* a file that is not a readable object stays where it is */
-		if (git_packbuilder_insert(pb, &l.ids[i], NULL) < 0) {
+	for (i = 0; i < nloose; i++) {
+		if (git_odb_read(&obj, repo->odb, &l.v[i]) < 0) {
 			git_error_clear();
-			git_oid_tostr(hex, sizeof(hex), &l.ids[i]);
-			memset(&l.ids[i], 0, sizeof(l.ids[i]));
-			continue;
+			skip[i] = 1;
+			memset(&l.v[i], 0, sizeof(l.v[i]));
 		}
-		added++;
+		git_odb_object_free(obj);
+		obj = NULL;
 	}
-	if (added && git_packbuilder_write(pb, pack_dir, 0, NULL, NULL) < 0) {
-		error = annal_error_set_git(ANNAL_ERROR, "cannot write the pack");
+	if ((error = packw_open(&pw, repo)) < 0)
 		goto out;
-	}
-	/* the pack is durable: the loose copies can go */
+	/* sorted, each object once; the zero ids of skipped files come first */
+	qsort(l.v, l.n, sizeof(*l.v), by_oid);
 	for (i = 0; i < l.n; i++) {
-		git_oid zero;
-
-		memset(&zero, 0, sizeof(zero));
-		if (git_oid_equal(&l.ids[i], &zero))
+		if (git_oid_is_zero(&l.v[i]) || (i && git_oid_equal(&l.v[i], &l.v[i - 1])))
 			continue;
-		git_oid_tostr(hex, sizeof(hex), &l.ids[i]);
-		snprintf(path, sizeof(path), "%s%.2s/%s", objects, hex, hex + 2);
-		if (!unlink(path))
-			(*packed)++;
+		if (git_odb_read(&obj, repo->odb, &l.v[i]) < 0) {
+			error = annal_error_set_git(ANNAL_ECORRUPT, "cannot read an object to pack");
+			goto out;
+		}
+		if ((error = packw_add_object(pw, git_odb_object_type(obj), &l.v[i],
+					      git_odb_object_data(obj),
+					      git_odb_object_size(obj))) < 0)
+			goto out;
+		git_odb_object_free(obj);
+		obj = NULL;
 	}
-	/* empty fan-out directories */
+	if ((error = packw_commit(pw)) < 0)
+		goto out;
+	/* the new pack is durable: what it merged can go */
+	for (i = 0; i < packs.n; i++)
+		remove_pack(pack_dir, packs.v[i]);
+	for (i = 0; i < nloose; i++)
+		if (!skip[i])
+			unlink(loose.v[i]);
 	for (i = 0; i < 256; i++) {
+		char path[4200];
+
 		snprintf(path, sizeof(path), "%s%02zx", objects, i);
 		rmdir(path);
 	}
+	*packed = packw_count(pw);
+	packw_release(pw);
+	if (git_odb_refresh(repo->odb) < 0)
+		git_error_clear();
 out:
-	git_packbuilder_free(pb);
-	free(l.ids);
+	git_odb_object_free(obj);
+	if (error < 0)
+		packw_remove(pw);
+	packw_free(pw);
+	free(skip);
+	free(l.v);
+	names_free(&packs);
+	names_free(&loose);
 	unlink(lock);
 	return error;
 }

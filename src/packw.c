@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <sodium.h>
@@ -25,7 +26,7 @@ struct entry {
 struct packw {
 	annal_repo *repo;
 	annal_buf dir;		/* objects/pack/ */
-	annal_buf tmp_pack, tmp_idx, pack, idx;
+	annal_buf tmp_pack, tmp_idx, pack, idx, keep;
 	int fd;
 	uint64_t off;		/* bytes written to the pack so far */
 	unsigned char *out;	/* what is not yet written */
@@ -108,11 +109,10 @@ int packw_open(packw **out, annal_repo *repo)
 	annal_buf_printf(&pw->dir, "%sobjects/pack/", git_repository_commondir(repo->git));
 	if ((error = annal_buf_error(&pw->dir)) < 0)
 		goto out;
-	if (mkdir(pw->dir.ptr, 0777) < 0 && errno != EEXIST) {
-		error = io_error("create", pw->dir.ptr);
+	if ((error = store_mkdir_durable(pw->dir.ptr)) < 0 ||
+	    (error = store_watch_packs(repo)) < 0)
 		goto out;
-	}
-	if ((error = make_temp(&pw->fd, &pw->tmp_pack, &pw->dir, "tmp_pack")) < 0)
+	if ((error = make_temp(&pw->fd, &pw->tmp_pack, &pw->dir, "annal_tmp_pack")) < 0)
 		goto out;
 	if ((error = packw_z_new(&pw->z)) < 0)
 		goto out;
@@ -193,11 +193,19 @@ void packw_z_free(packw_z *z)
 int packw_deflate(const char **packed, size_t *packed_len, uint32_t *crc, packw_z *z,
 		  const char *data, size_t len)
 {
+	return packw_deflate_object(packed, packed_len, crc, z, GIT_OBJECT_COMMIT, data, len);
+}
+
+int packw_deflate_object(const char **packed, size_t *packed_len, uint32_t *crc, packw_z *z,
+			 git_object_t type, const char *data, size_t len)
+{
 	unsigned char hdr[16];
 	size_t h = 0, size = len, bound;
 
-	/* type 1 (commit) and the size, 4 bits then 7 a byte */
-	hdr[h] = (unsigned char)(1 << 4 | (size & 15));
+	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)
+		return annal_error_set(ANNAL_EINVALID, "cannot pack an object of type %d", type);
+	/* the type and the size, 4 bits then 7 a byte */
+	hdr[h] = (unsigned char)((unsigned)type << 4 | (size & 15));
 	for (size >>= 4; size; size >>= 7) {
 		hdr[h++] |= 0x80;
 		hdr[h] = size & 0x7f;
@@ -251,12 +259,18 @@ int packw_add_packed(packw *pw, const git_oid *id, const char *packed, size_t le
 
 int packw_add(packw *pw, const git_oid *id, const char *data, size_t len)
 {
+	return packw_add_object(pw, GIT_OBJECT_COMMIT, id, data, len);
+}
+
+int packw_add_object(packw *pw, git_object_t type, const git_oid *id, const char *data,
+		     size_t len)
+{
 	const char *packed;
 	size_t plen;
 	uint32_t crc;
 	int error;
 
-	if ((error = packw_deflate(&packed, &plen, &crc, pw->z, data, len)) < 0)
+	if ((error = packw_deflate_object(&packed, &plen, &crc, pw->z, type, data, len)) < 0)
 		return error;
 	return packw_add_packed(pw, id, packed, plen, crc);
 }
@@ -336,7 +350,7 @@ static int write_idx(packw *pw, const unsigned char pack_sum[20])
 	sha1_ctx c;
 	int fd = -1, error;
 
-	if ((error = make_temp(&fd, &pw->tmp_idx, &pw->dir, "tmp_idx")) < 0)
+	if ((error = make_temp(&fd, &pw->tmp_idx, &pw->dir, "annal_tmp_idx")) < 0)
 		return error;
 	if (!(order = malloc((pw->n ? pw->n : 1) * sizeof(*order)))) {
 		error = annal_error_oom();
@@ -408,23 +422,12 @@ out:
 	return error;
 }
 
-static int sync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), error = 0;
-
-	if (fd < 0 || fsync(fd) < 0)
-		error = io_error("sync", path);
-	if (fd >= 0)
-		close(fd);
-	return error;
-}
-
 int packw_commit(packw *pw)
 {
 	unsigned char sum[20], nonce[16], name[20];
 	sha1_ctx c;
-	char hex[41];
-	int error;
+	char hex[41], note[400], host[256];
+	int fd, error;
 
 	if ((error = close_pack(pw, sum)) < 0 || (error = write_idx(pw, sum)) < 0)
 		return error;
@@ -442,39 +445,83 @@ int packw_commit(packw *pw)
 	annal_hex(hex, name, 20);
 	annal_buf_printf(&pw->pack, "%spack-%s.pack", pw->dir.ptr, hex);
 	annal_buf_printf(&pw->idx, "%spack-%s.idx", pw->dir.ptr, hex);
-	if ((error = annal_buf_error(&pw->pack)) < 0 || (error = annal_buf_error(&pw->idx)) < 0)
+	annal_buf_printf(&pw->keep, "%spack-%s.keep", pw->dir.ptr, hex);
+	if ((error = annal_buf_error(&pw->pack)) < 0 || (error = annal_buf_error(&pw->idx)) < 0 ||
+	    (error = annal_buf_error(&pw->keep)) < 0)
 		return error;
+	/*
+	 * The .keep file first: until the ref names these objects, nothing
+	 * but this pack holds them, and git repack -a -d deletes every pack
+	 * without one that it found when it started, whatever it then finds
+	 * reachable.  packw_release() removes it once the ref has moved, so a
+	 * repack that sees the pack unkept reads the refs after they name it.
+	 */
+	if ((fd = open(pw->keep.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444)) < 0) {
+		error = io_error("create", pw->keep.ptr);
+		annal_buf_clear(&pw->keep);
+		return error;
+	}
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(note, sizeof(note), "annal: pending since %lld, pid %ld on %s\n",
+		 (long long)time(NULL), (long)getpid(), host);
+	error = write_all(fd, note, strlen(note), pw->keep.ptr);
+	if (close(fd) < 0 && !error)
+		error = io_error("write", pw->keep.ptr);
+	if (error < 0) {
+		unlink(pw->keep.ptr);
+		annal_buf_clear(&pw->keep);
+		return error;
+	}
 	/* the index last: readers find packs by their index */
-	if (rename(pw->tmp_pack.ptr, pw->pack.ptr) < 0)
-		return io_error("rename", pw->tmp_pack.ptr);
+	if (rename(pw->tmp_pack.ptr, pw->pack.ptr) < 0) {
+		error = io_error("rename", pw->tmp_pack.ptr);
+		packw_release(pw);
+		return error;
+	}
 	annal_buf_clear(&pw->tmp_pack);
 	if (rename(pw->tmp_idx.ptr, pw->idx.ptr) < 0) {
 		error = io_error("rename", pw->tmp_idx.ptr);
 		unlink(pw->pack.ptr);
+		packw_release(pw);
 		return error;
 	}
 	annal_buf_clear(&pw->tmp_idx);
 	pw->committed = 1;
-	if ((error = sync_dir(pw->dir.ptr)) < 0)
+	if ((error = store_sync_dir(pw->dir.ptr)) < 0)
 		return error;
 	if (git_odb_refresh(pw->repo->odb) < 0)
 		return annal_error_set_git(ANNAL_ERROR, "cannot read the new pack");
 	return 0;
 }
 
+void packw_release(packw *pw)
+{
+	if (!pw || !pw->keep.len)
+		return;
+	unlink(pw->keep.ptr);
+	annal_buf_clear(&pw->keep);
+}
+
 void packw_remove(packw *pw)
 {
-	if (!pw || !pw->committed)
+	if (!pw)
 		return;
-	unlink(pw->idx.ptr);
-	unlink(pw->pack.ptr);
-	pw->committed = 0;
+	if (pw->committed) {
+		/* the index first: readers find packs by their index */
+		unlink(pw->idx.ptr);
+		unlink(pw->pack.ptr);
+		pw->committed = 0;
+	}
+	packw_release(pw);
 }
 
 void packw_free(packw *pw)
 {
 	if (!pw)
 		return;
+	packw_release(pw);
 	if (pw->fd >= 0)
 		close(pw->fd);
 	if (pw->tmp_pack.len)
@@ -487,6 +534,7 @@ void packw_free(packw *pw)
 	annal_buf_dispose(&pw->tmp_idx);
 	annal_buf_dispose(&pw->pack);
 	annal_buf_dispose(&pw->idx);
+	annal_buf_dispose(&pw->keep);
 	free(pw->out);
 	free(pw->e);
 	free(pw);

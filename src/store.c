@@ -96,6 +96,15 @@ static int packs_regular(const char *gitdir)
 	return error;
 }
 
+static int pack_dir_exists(annal_repo *repo)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%sobjects/pack", git_repository_commondir(repo->git));
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 static int repo_finish(annal_repo **out, git_repository *git)
 {
 	annal_repo *repo = calloc(1, sizeof(*repo));
@@ -117,8 +126,33 @@ static int repo_finish(annal_repo **out, git_repository *git)
 		annal_repo_free(repo);
 		return error;
 	}
+	repo->packs_seen = pack_dir_exists(repo);
 	*out = repo;
 	return 0;
+}
+
+int store_watch_packs(annal_repo *repo)
+{
+	git_odb_backend *backend = NULL;
+	annal_buf objects = ANNAL_BUF_INIT;
+	int error = 0;
+
+	if (repo->packs_seen)
+		return 0;
+	annal_buf_printf(&objects, "%sobjects", git_repository_commondir(repo->git));
+	if ((error = annal_buf_error(&objects)) < 0)
+		goto out;
+	if (git_odb_backend_pack(&backend, objects.ptr) < 0 ||
+	    git_odb_add_backend(repo->odb, backend, 1) < 0) {
+		if (backend)
+			backend->free(backend);
+		error = annal_error_set_git(ANNAL_ERROR, "cannot read objects/pack");
+		goto out;
+	}
+	repo->packs_seen = 1;
+out:
+	annal_buf_dispose(&objects);
+	return error;
 }
 
 int annal_repo_open(annal_repo **out, const char *path)
@@ -188,8 +222,7 @@ int annal_repo_init(annal_repo **out, const char *path, int *created)
 	}
 	if ((error = repo_finish(&repo, git)) < 0)
 		return error;
-	if ((error = configure(repo->git)) < 0 ||
-	    (error = store_ensure_empty_tree(repo)) < 0)
+	if ((error = configure(repo->git)) < 0)
 		goto out;
 	*out = repo;
 	repo = NULL;
@@ -496,23 +529,57 @@ int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 	return 0;
 }
 
-int store_write_commit(git_oid *out, annal_repo *repo, const char *data, size_t len)
+int store_sync_dir(const char *path)
 {
-	if (git_odb_write(out, repo->odb, data, len, GIT_OBJECT_COMMIT) < 0)
-		return annal_error_set_git(ANNAL_ERROR, "cannot write a record");
-	return 0;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), error = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		error = annal_error_set(ANNAL_ERROR, "cannot sync '%s': %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return error;
 }
 
-int store_ensure_empty_tree(annal_repo *repo)
+int store_mkdir_durable(const char *path)
 {
-	git_oid id, want;
+	char parent[4096];
+	size_t len = strlen(path);
+	const char *slash;
 
-	git_oid_fromstr(&want, ANNAL_EMPTY_TREE);
-	if (git_odb_exists(repo->odb, &want))
+	if (mkdir(path, 0777) < 0 && errno != EEXIST)
+		return annal_error_set(ANNAL_ERROR, "cannot create '%s': %s", path, strerror(errno));
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	for (slash = path + len; slash > path && slash[-1] != '/'; slash--)
+		;
+	if (slash == path || (size_t)(slash - path) >= sizeof(parent))
 		return 0;
-	if (git_odb_write(&id, repo->odb, "", 0, GIT_OBJECT_TREE) < 0)
-		return annal_error_set_git(ANNAL_ERROR, "cannot write the empty tree");
-	return 0;
+	memcpy(parent, path, (size_t)(slash - path));
+	parent[slash - path] = '\0';
+	return store_sync_dir(parent);
+}
+
+/*
+ * refs/audit/ and the directories of a log name with '/' in it: libgit2
+ * creates what is missing without an fsync of the parent, and fsyncs
+ * only the directory the ref file is renamed into.
+ */
+static int ref_dirs_durable(annal_repo *repo, const char *refname)
+{
+	annal_buf path = ANNAL_BUF_INIT;
+	const char *p;
+	int error = 0;
+
+	for (p = strchr(refname, '/'); p && !error; p = strchr(p + 1, '/')) {
+		annal_buf_clear(&path);
+		annal_buf_printf(&path, "%s%.*s", git_repository_commondir(repo->git),
+				 (int)(p - refname), refname);
+		if ((error = annal_buf_error(&path)) < 0)
+			break;
+		error = store_mkdir_durable(path.ptr);
+	}
+	annal_buf_dispose(&path);
+	return error;
 }
 
 int store_cas(annal_repo *repo, const char *refname, const git_oid *new_id,
@@ -522,6 +589,8 @@ int store_cas(annal_repo *repo, const char *refname, const git_oid *new_id,
 	git_oid zero;
 	int error;
 
+	if ((error = ref_dirs_durable(repo, refname)) < 0)
+		return error;
 	memset(&zero, 0, sizeof(zero));
 	error = git_reference_create_matching(&ref, repo->git, refname, new_id, 1,
 					      old_id ? old_id : &zero, reflog);

@@ -14,6 +14,8 @@ struct annal_repo {
 	git_repository *git;
 	git_odb *odb;
 	char *path;
+	/* objects/pack existed at open, or a pack backend was added for it */
+	int packs_seen;
 	/* objects/<xx>/: 0 not looked at, 1 absent, 2 present (store.c) */
 	atomic_uchar fanout[256];
 };
@@ -58,17 +60,30 @@ int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id
 /* The id git gives an object of type holding data. */
 void store_object_id(git_oid *out, git_object_t type, const void *data, size_t len);
 
-/* Write a commit object; fsynced when it returns. */
-int store_write_commit(git_oid *out, annal_repo *repo, const char *data, size_t len);
-int store_ensure_empty_tree(annal_repo *repo);
-
-/* From this many records on, a batch is written as a pack (src/packw.c). */
-#define STORE_PACK_THRESHOLD 8
-/* Loose objects, estimated from objects/17 as git gc --auto does. */
-size_t store_loose_estimate(annal_repo *repo);
+/* fsync a directory, so that the entries created in it last. */
+int store_sync_dir(const char *path);
+/*
+ * Create a directory unless it exists, then fsync its parent, so that
+ * the new entry survives a crash: also when another process created it
+ * and died before its fsync.
+ */
+int store_mkdir_durable(const char *path);
 
 /*
- * Move refname from old (NULL: must not exist) to new.  Returns 0,
+ * Make sure the object database reads objects/pack: libgit2 looks for
+ * packs only if the directory existed when the repository was opened.
+ */
+int store_watch_packs(annal_repo *repo);
+
+/* From this many records on, a batch is compressed by a thread of its own. */
+#define STORE_PACK_THRESHOLD 8
+/* Packs small enough for annal pack to merge, and those it would merge now. */
+#define STORE_SMALL_PACK 10000
+size_t store_small_packs(annal_repo *repo);
+
+/*
+ * Move refname from old (NULL: must not exist) to new, after making the
+ * directories that hold the ref durable.  Returns 0,
  * STORE_CONFLICT when the ref moved, STORE_LOCKED when another writer
  * holds its lock, or an error.
  */

@@ -93,6 +93,7 @@ test_expect_success PYTHON3,GIT 'setup' '
 	annal append --actor frank --action logout >>ids &&
 	test_line_count = 6 ids &&
 	annal append --log other --actor o --action x >other-ids &&
+	test_unpack_objects "$ANNAL_REPO" &&
 	annal verify >out &&
 	tail -n 1 ids >old-head
 '

@@ -123,6 +123,7 @@ test_expect_success PYTHON3,SSHKEYGEN 'setup: a signed log of six records, anoth
 	ANNAL_TEST_NOW=1795000410 annal -C repo.git append --log other \
 		--sign-key k1 --actor ops --action stop >>other-ids &&
 	tail -n 1 ids >old-head &&
+	test_unpack_objects repo.git &&
 	ANNAL_TEST_NOW=1795000500 &&
 	export ANNAL_TEST_NOW &&
 	annal -C repo.git verify --all --key k1.pub >out &&

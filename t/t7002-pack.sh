@@ -1,12 +1,16 @@
 #!/bin/sh
-test_description='annal pack: loose objects into a pack, the chain unchanged'
+test_description='annal pack: small packs and loose objects into one pack, the chain unchanged'
 . "$(dirname "$0")/test-lib.sh"
 
 count_loose () {
 	find repo.git/objects -path "*/objects/[0-9a-f][0-9a-f]/*" -type f | wc -l
 }
 
-test_expect_success 'setup: single appends leave loose objects' '
+count_packs () {
+	ls repo.git/objects/pack | grep -c "^pack-.*\.pack$"
+}
+
+test_expect_success 'setup: each single append writes a pack of its own, no loose object' '
 	annal_repo_init &&
 	git -C repo.git config annal.autoPack 0 &&
 	for i in $(test_seq 30)
@@ -14,31 +18,81 @@ test_expect_success 'setup: single appends leave loose objects' '
 		annal -C repo.git append --actor a --action "n$i" >/dev/null || return 1
 	done &&
 	git -C repo.git rev-list refs/audit/main >before &&
-	test $(count_loose) -ge 30
+	test $(count_loose) = 0 &&
+	test $(count_packs) = 30 &&
+	! ls repo.git/objects/pack/*.keep
 '
 
-test_expect_success 'annal pack moves them into a pack; ids and verify unchanged' '
+test_expect_success GIT 'annal pack merges them and what stock git left loose; ids and verify unchanged' '
+	echo "a blob of somebody else" >blob &&
+	blob=$(git -C repo.git hash-object -w --stdin <blob) &&
+	test $(count_loose) = 1 &&
 	annal -C repo.git pack >out &&
-	grep "^packed [0-9]* loose objects$" out &&
+	echo "packed 32 objects" >expect &&
+	test_cmp expect out &&
 	test $(count_loose) = 0 &&
-	ls repo.git/objects/pack/*.pack &&
+	test $(count_packs) = 1 &&
+	git -C repo.git cat-file -e $blob &&
 	git -C repo.git rev-list refs/audit/main >after &&
 	test_cmp before after &&
 	annal -C repo.git verify &&
-	git -C repo.git fsck --strict
+	git -C repo.git fsck --strict &&
+	git verify-pack repo.git/objects/pack/pack-*.idx
+'
+
+test_expect_success 'annal pack leaves a pack with a .keep alone, and a pack with many objects' '
+	annal -C repo.git append --actor a --action kept >/dev/null &&
+	annal -C repo.git append --actor a --action two >/dev/null &&
+	ls repo.git/objects/pack/pack-*.pack >packs-before &&
+	for p in $(cat packs-before)
+	do
+		echo user >${p%.pack}.keep || return 1
+	done &&
+	annal -C repo.git pack -q &&
+	ls repo.git/objects/pack/pack-*.pack >packs-after &&
+	test_cmp packs-before packs-after &&
+	rm repo.git/objects/pack/*.keep &&
+	test_seq 10001 | sed "s/.*/{\"actor\":\"b\",\"action\":\"&\"}/" >big &&
+	annal -C repo.git append --stdin <big >/dev/null &&
+	ls -S repo.git/objects/pack/pack-*.pack | head -n 1 >biggest &&
+	annal -C repo.git pack -q &&
+	test $(count_packs) = 2 &&
+	test_path_is_file $(cat biggest) &&
+	annal -C repo.git verify
+'
+
+test_expect_success 'the .keep of a dead writer goes after an hour, of a live one never' '
+	annal -C repo.git append --actor a --action x >/dev/null &&
+	annal -C repo.git append --actor a --action y >/dev/null &&
+	set -- $(ls -t repo.git/objects/pack/pack-*.pack | head -n 2) &&
+	dead=${1%.pack}.keep live=${2%.pack}.keep &&
+	deadpid=$(sh -c "echo \$\$") &&
+	echo "annal: pending since 1, pid $deadpid on $(hostname)" >$dead &&
+	echo "annal: pending since 1, pid $$ on $(hostname)" >$live &&
+	touch -d "2 hours ago" $dead $live &&
+	annal -C repo.git pack -q &&
+	test_path_is_missing $dead &&
+	test_path_is_file $live &&
+	touch -d "8 days ago" $live &&
+	annal -C repo.git pack -q &&
+	test_path_is_missing $live &&
+	annal -C repo.git verify
 '
 
 test_expect_success 'what dead batches and packs left is removed after an hour' '
+	>repo.git/objects/pack/annal_tmp_pack_old &&
 	>repo.git/objects/pack/tmp_pack_old &&
 	>repo.git/objects/pack/tmp_idx_old &&
 	>repo.git/objects/pack/pack_git2_old &&
 	>repo.git/objects/pack/tmp_pack_live &&
 	>repo.git/objects/pack/other_file &&
 	touch -d "2 hours ago" repo.git/objects/pack/tmp_pack_old \
+		repo.git/objects/pack/annal_tmp_pack_old \
 		repo.git/objects/pack/tmp_idx_old repo.git/objects/pack/pack_git2_old \
 		repo.git/objects/pack/other_file &&
 	annal -C repo.git pack &&
 	test_path_is_missing repo.git/objects/pack/tmp_pack_old &&
+	test_path_is_missing repo.git/objects/pack/annal_tmp_pack_old &&
 	test_path_is_missing repo.git/objects/pack/tmp_idx_old &&
 	test_path_is_missing repo.git/objects/pack/pack_git2_old &&
 	test_path_is_file repo.git/objects/pack/tmp_pack_live &&
@@ -60,33 +114,26 @@ test_expect_success 'a second packer is refused while the lock is held' '
 	grep "^annal: error: cannot lock .*annal-pack.lock" err
 '
 
-# The estimate counts one fan-out directory (objects/17) and multiplies by
-# 256, as git gc --auto does: make enough loose objects to be sure of it.
-test_expect_success GIT 'appends pack automatically past annal.autoPack' '
-	git init -q --bare blobs.git &&
-	test_seq 3000 |
-	awk "{ d = \"blob \" \$1 \"\\n\"; printf \"blob\\ndata %d\\n%s\", length(d), d }" >blobs.fi &&
-	git -C blobs.git fast-import --quiet <blobs.fi &&
-	pack=$(echo blobs.git/objects/pack/pack-*.pack) &&
-	git -C repo.git unpack-objects -q <"$pack" &&
-	test $(count_loose) -ge 3000 &&
-	git -C repo.git config annal.autoPack 1000 &&
-	annal -C repo.git append --actor a --action auto >/dev/null &&
-	test $(count_loose) -lt 100 &&
+test_expect_success 'appends merge the small packs automatically past annal.autoPack' '
+	git -C repo.git config annal.autoPack 5 &&
+	annal -C repo.git pack -q &&
+	for i in $(test_seq 7)
+	do
+		annal -C repo.git append --actor a --action "auto$i" >/dev/null || return 1
+	done &&
+	test $(count_packs) -le 6 &&
 	annal -C repo.git verify
 '
 
-test_expect_success GIT 'annal.autoPack = 0 turns it off' '
-	git init -q --bare more.git &&
-	sed -e "s/^blob \([0-9]*\)$/other \1/" blobs.fi >more.fi &&
-	git -C more.git fast-import --quiet <more.fi &&
-	pack=$(echo more.git/objects/pack/pack-*.pack) &&
-	git -C repo.git unpack-objects -q <"$pack" &&
+test_expect_success 'annal.autoPack = 0 turns it off' '
 	git -C repo.git config annal.autoPack 0 &&
-	count_loose >before &&
-	annal -C repo.git append --actor a --action noauto >/dev/null &&
-	count_loose >after &&
-	test "$(cat after)" -gt "$(cat before)"
+	count_packs >before &&
+	for i in $(test_seq 8)
+	do
+		annal -C repo.git append --actor a --action "noauto$i" >/dev/null || return 1
+	done &&
+	count_packs >after &&
+	test "$(cat after)" = $(($(cat before) + 8))
 '
 
 test_expect_success 'packing while appends run loses nothing' '

@@ -305,8 +305,16 @@ test_expect_success 'both logs take appends and verify, from the first key' '
 test_expect_success 'what killed batches and packs left is only temporary files' '
 	ls repo.git/objects/pack >files &&
 	{ grep -v "^pack-[0-9a-f]*\.\(pack\|idx\)$" files >left || :; } &&
-	{ grep -v "^\(tmp_pack\|tmp_idx\|pack_git2\)_" left >other || :; } &&
-	test_must_be_empty other &&
+	{ grep -v "^\(annal_tmp_pack\|annal_tmp_idx\|pack_git2\)_" left >other || :; } &&
+	# and the .keep of a pack whose writer died before its ref moved
+	# (or before the pack was renamed into place)
+	for k in $(grep "^pack-[0-9a-f]*\.keep$" other)
+	do
+		grep "^annal: pending since [0-9]*, pid [0-9]* on " repo.git/objects/pack/$k ||
+		return 1
+	done &&
+	{ grep -v "^pack-[0-9a-f]*\.keep$" other >other2 || :; } &&
+	test_must_be_empty other2 &&
 	say "$(wc -l <left) temporary files left in objects/pack (annal pack removes them after an hour)"
 '
 

@@ -205,7 +205,7 @@ done
 test_expect_success ENOSPC_SHIM 'the message names the file and the cause' '
 	test_expect_code 3 env LD_PRELOAD="$PRELOAD" annal append --stdin <batch.30 >out 2>err &&
 	test_must_be_empty out &&
-	grep "^annal: error: cannot write .*/objects/pack/tmp_pack_.*: No space left on device$" err
+	grep "^annal: error: cannot write .*/objects/pack/annal_tmp_pack_.*: No space left on device$" err
 '
 
 test_expect_success 'with space again, every command succeeds' '

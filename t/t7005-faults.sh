@@ -71,8 +71,8 @@ test_expect_success 'setup' '
 	do
 		annal -C loose.git append --actor k --action a$i >>loose-ids || return 1
 	done &&
+	test_unpack_objects loose.git &&
 	annal init packed.git >/dev/null &&
-	annal -C packed.git append --actor k --action first >/dev/null &&
 	for i in $(test_seq 50)
 	do
 		echo "{\"actor\":\"b\",\"action\":\"b$i\",\"n\":\"$i\"}" || return 1

@@ -93,6 +93,7 @@ test_expect_success 'setup' '
 		annal -C q.git append --log s --sign-key k --actor alice \
 			--action act$i >/dev/null || return 1
 	done &&
+	test_unpack_objects q.git &&
 	git -C q.git rev-list refs/audit/s >ids &&
 	R5=$(sed -n 1p ids) && R4=$(sed -n 2p ids) && R3=$(sed -n 3p ids) &&
 	for r in 3 4 5

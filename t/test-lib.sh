@@ -24,7 +24,9 @@
 # Environment: ANNAL_BUILD_DIR (where the built annal is; default: the
 # parent of the script's directory), ANNAL_SOURCE_DIR (the source tree,
 # read only; same default), ANNAL_TEST_WRAPPER (a command put in front of
-# every run of annal, e.g. valgrind: see `make check-valgrind`).
+# every run of annal, e.g. valgrind: see `make check-valgrind`),
+# ANNAL_TEST_FULL (set by `make check-full`: slow matrices and stress
+# loops run in full, not in the reduced form of `make check`).
 #
 # Sanitizers (./configure --enable-sanitizers): a finding aborts the
 # program, so it fails test_must_fail and test_expect_code as well as a
@@ -111,7 +113,7 @@ export PATH
 for test_var_ in $(env | sed -n 's/^\(ANNAL_[A-Za-z0-9_]*\)=.*/\1/p')
 do
 	case "$test_var_" in
-	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR | ANNAL_TEST_WRAPPER) ;;
+	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR | ANNAL_TEST_WRAPPER | ANNAL_TEST_FULL) ;;
 	*) unset "$test_var_" ;;
 	esac
 done
@@ -633,6 +635,21 @@ test_must_be_empty () {
 }
 
 # test_line_count OP N FILE, OP one of = != < > <= >= or -eq -ne -lt ...
+# test_unpack_objects REPO: turn every pack of REPO into loose objects,
+# with stock git, for tests that damage loose objects (annal writes packs).
+test_unpack_objects () {
+	mkdir -p "$1.packs" &&
+	for p in "$1"/objects/pack/pack-*.pack
+	do
+		test -e "$p" || continue
+		b=${p%.pack} &&
+		mv "$p" "$b.idx" "$1.packs/" &&
+		rm -f "$b.keep" &&
+		git -C "$1" unpack-objects -q <"$1.packs/${p##*/}" || return 1
+	done &&
+	rm -rf "$1.packs"
+}
+
 test_line_count () {
 	test $# = 3 || BUG "test_line_count needs 3 parameters"
 	case "$1" in
