@@ -257,7 +257,12 @@ void annal_strv_free(char **v, size_t n);
 
 typedef struct {
 	const char *log;	/* default "main" */
-	const char *anchor;	/* id or prefix that must be in the chain */
+	/*
+	 * a record that must be in the chain: its full id (40 hex digits)
+	 * or its hash ("sha256:" and 64 hex digits); anything else, an
+	 * abbreviation too, is ANNAL_EINVALID
+	 */
+	const char *anchor;
 	const char *allowed_signers;	/* pin the first signer: OpenSSH file */
 	const char *key;		/* ... or one public key file */
 	/*
