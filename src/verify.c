@@ -1011,7 +1011,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 			       copies.unsorted);
 		goto out;
 	}
-	if ((error = annal_time_now(&now)) < 0 ||
+	if ((error = annal_time_now_verifier(&now)) < 0 ||
 	    (error = others_load(&others, repo, log)) < 0 ||
 	    (error = index_compare_open(&ic, repo, log)) < 0)
 		goto out;

@@ -271,6 +271,36 @@ test_expect_success 'usage errors: exit 2' '
 	done
 '
 
+test_expect_success 'ANNAL_TEST_NOW never moves verify'"$SQ"'s clock ahead of the real one' '
+	annal init future.git &&
+	ANNAL_TEST_NOW=2100-01-01T00:00:00Z annal -C future.git append \
+		--actor a --action far >future-id &&
+	for now in 4102444800 2100-01-01T00:00:00Z 4102444800.000 9999-12-31T00:00:00Z
+	do
+		test_expect_code 1 env ANNAL_TEST_NOW=$now annal -C future.git verify \
+			>out 2>err &&
+		test_must_be_empty out &&
+		grep "^annal: error: log main: record 1 ($(cat future-id)): tsFuture: ts 2100-01-01T00:00:00.000Z is later than now plus 5 minutes" err ||
+		return 1
+	done &&
+	test_expect_code 1 env ANNAL_TEST_NOW=4102444800 annal -C future.git verify \
+		--format json >out &&
+	grep "\"check\":\"tsFuture\"" out
+'
+
+test_expect_success 'ANNAL_TEST_NOW earlier than the real clock makes verify stricter' '
+	ANNAL_TEST_NOW=1795000000 annal -C future.git append --log near \
+		--actor a --action near &&
+	ANNAL_TEST_NOW=1795000000 annal -C future.git verify --log near &&
+	test_expect_code 1 env ANNAL_TEST_NOW=1794990000 \
+		annal -C future.git verify --log near 2>err &&
+	grep "tsFuture: ts 2026-11-18T11:06:40.000Z is later than now plus 5 minutes (2026-11-18T08:25:00.000Z)" err &&
+	test_expect_code 2 env ANNAL_TEST_NOW=soon \
+		annal -C future.git verify --log near 2>err &&
+	echo "annal: error: ANNAL_TEST_NOW: cannot parse ${SQ}soon${SQ}" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'a longer log verifies' '
 	for i in $(test_seq 300)
 	do
