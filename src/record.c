@@ -272,6 +272,29 @@ int record_path_check(const char *path)
 	}
 }
 
+/*
+ * May the top-level field name be replaced by the string "[REDACTED]"?
+ * Not when the record could no longer be read, nor when the string is
+ * not a valid value of the field: verify would reject the record.
+ */
+static int check_redactable(const char *name)
+{
+	const struct field *f = field_lookup(name);
+
+	if (!strcmp(name, "actor") || !strcmp(name, "action") || (f && f->type == F_COMMIT))
+		return annal_error_set(ANNAL_EINVALID,
+			"cannot redact '%s': it is needed to read the record", name);
+	if (f && f->type == F_OBJECT)
+		return annal_error_set(ANNAL_EINVALID,
+			"cannot redact '%s': it must stay an object; redact the keys inside it ('%s.<key>')",
+			name, name);
+	if (f && f->type == F_TIME)
+		return annal_error_set(ANNAL_EINVALID,
+			"cannot redact '%s': it must stay a date-time; leave it out of the record instead",
+			name);
+	return 0;
+}
+
 static int strp_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -293,12 +316,8 @@ int record_redact(cJSON *obj, const char *const *paths)
 	if (!hit)
 		return annal_error_oom();
 	for (i = 0; i < n; i++) {
-		if (!strcmp(paths[i], "actor") || !strcmp(paths[i], "action") ||
-		    !strcmp(paths[i], "corrects")) {
-			error = annal_error_set(ANNAL_EINVALID,
-				"cannot redact '%s': it is needed to read the record", paths[i]);
+		if ((error = check_redactable(paths[i])) < 0)
 			goto out;
-		}
 		if (!(v = annal_json_get_path(obj, paths[i])))
 			continue;
 		parent = obj;

@@ -16,6 +16,7 @@ fi
 
 ANNAL_REPO="$TRASH_DIRECTORY/repo.git"
 export ANNAL_REPO
+SQ="'"
 
 # secret_nowhere STRING: STRING is in no file of the repository and in no
 # object, loose or packed (objects are read back through git).
@@ -118,6 +119,25 @@ test_expect_success 'redacting actor or action: exit 2' '
 	rejected --actor a --action b --redact actor &&
 	rejected --actor a --action b --redact action &&
 	rejected --json "{\"actor\":\"a\",\"action\":\"b\"}" --redact actor
+'
+
+test_expect_success 'redacting labels or event_time whole: exit 2, verify would reject it' '
+	rejected --json "{\"actor\":\"a\",\"action\":\"b\",\"labels\":{\"env\":\"prod\"}}" \
+		--redact labels &&
+	grep "cannot redact ${SQ}labels${SQ}: it must stay an object; redact the keys inside it" err &&
+	rejected --json "{\"actor\":\"a\",\"action\":\"b\",\"event_time\":\"2026-01-01T00:00:00Z\"}" \
+		--redact event_time &&
+	grep "cannot redact ${SQ}event_time${SQ}: it must stay a date-time" err &&
+	rejected --actor a --action b --redact corrects &&
+	grep "cannot redact ${SQ}corrects${SQ}: it is needed to read the record" err
+'
+
+test_expect_success 'a key inside labels can be redacted, and the log verifies' '
+	annal append --json "{\"actor\":\"a\",\"action\":\"b\",\"labels\":{\"env\":\"SECRET-label-f6\"}}" \
+		--redact labels.env >id &&
+	check_field $(cat id) labels "{\"env\":\"[REDACTED]\"}" &&
+	secret_nowhere SECRET-label-f6 &&
+	annal verify
 '
 
 test_expect_success 'redacted cannot be given by the caller' '
