@@ -832,20 +832,68 @@ cJSON *annal_json_get(const cJSON *obj, const char *key)
 	return NULL;
 }
 
+void annal_json_path_init(struct annal_json_path *it, const char *path)
+{
+	it->rest = path;
+	it->n = 0;
+	it->len = 0;
+	it->key[0] = '\0';
+}
+
+int annal_json_path_next(struct annal_json_path *it)
+{
+	const char *p = it->rest;
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	for (; *p && *p != '.'; p++) {
+		if (n == ANNAL_JSON_MAX_KEY)
+			return -1;
+		it->key[n++] = *p;
+	}
+	if (!n)
+		return -1;
+	it->key[n] = '\0';
+	it->len = n;
+	it->rest = *p ? p + 1 : NULL;
+	it->n++;
+	return 1;
+}
+
+int annal_json_path_check(const char *path)
+{
+	struct annal_json_path it;
+	int more;
+
+	annal_json_path_init(&it, path);
+	while ((more = annal_json_path_next(&it)) > 0)
+		;
+	return more < 0 || !it.n ? -1 : 0;
+}
+
+cJSON *annal_json_find_path(cJSON **parent, size_t *depth, const cJSON *root,
+			    const char *path)
+{
+	struct annal_json_path it;
+	cJSON *cur = (cJSON *)root, *up = NULL;
+	int more;
+
+	annal_json_path_init(&it, path);
+	while (cur && (more = annal_json_path_next(&it)) > 0) {
+		up = cur;
+		cur = annal_json_get(cur, it.key);
+	}
+	if (!cur || more < 0 || !it.n)
+		return NULL;
+	if (parent)
+		*parent = up;
+	if (depth)
+		*depth = it.n;
+	return cur;
+}
+
 cJSON *annal_json_get_path(const cJSON *obj, const char *path)
 {
-	const char *dot;
-	char key[ANNAL_JSON_MAX_KEY + 1];
-	cJSON *cur = (cJSON *)obj;
-
-	while (cur && (dot = strchr(path, '.'))) {
-		size_t n = (size_t)(dot - path);
-		if (n > ANNAL_JSON_MAX_KEY)
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		cur = annal_json_get(cur, key);
-		path = dot + 1;
-	}
-	return cur ? annal_json_get(cur, path) : NULL;
+	return annal_json_find_path(NULL, NULL, obj, path);
 }

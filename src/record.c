@@ -137,7 +137,7 @@ static int check_redacted(const cJSON *v, const char **check)
 	if (!cJSON_IsArray(v) || !v->child)
 		return bad(check, "badField", "field '%s' must be a non-empty array of paths", v->string);
 	for (c = v->child; c; c = c->next) {
-		if (!cJSON_IsString(c) || record_path_check(c->valuestring) < 0)
+		if (!cJSON_IsString(c) || annal_json_path_check(c->valuestring) < 0)
 			return bad(check, "badField", "field '%s' must be a non-empty array of paths", v->string);
 		if (c->next && cJSON_IsString(c->next) &&
 		    strcmp(c->valuestring, c->next->valuestring) >= 0)
@@ -252,26 +252,6 @@ int record_check_fields(const cJSON *obj, enum record_mode mode, const char **ch
 	return 0;
 }
 
-int record_path_check(const char *path)
-{
-	const char *p = path;
-	size_t n = 0;
-
-	if (!*p)
-		return -1;
-	for (; ; p++) {
-		if (*p == '.' || !*p) {
-			if (!n || n > ANNAL_JSON_MAX_KEY)
-				return -1;
-			n = 0;
-			if (!*p)
-				return 0;
-		} else {
-			n++;
-		}
-	}
-}
-
 /*
  * May the top-level field name be replaced by the string "[REDACTED]"?
  * Not when the record could no longer be read, nor when the string is
@@ -304,7 +284,6 @@ int record_redact(cJSON *obj, const char *const *paths)
 {
 	const char **hit = NULL;
 	cJSON *list = NULL, *v, *repl, *parent;
-	const char *dot;
 	size_t n = 0, nhit = 0, i;
 	int error = 0;
 
@@ -318,18 +297,8 @@ int record_redact(cJSON *obj, const char *const *paths)
 	for (i = 0; i < n; i++) {
 		if ((error = check_redactable(paths[i])) < 0)
 			goto out;
-		if (!(v = annal_json_get_path(obj, paths[i])))
+		if (!(v = annal_json_find_path(&parent, NULL, obj, paths[i])))
 			continue;
-		parent = obj;
-		if ((dot = strrchr(paths[i], '.'))) {
-			char *pp = strndup(paths[i], (size_t)(dot - paths[i]));
-			if (!pp) {
-				error = annal_error_oom();
-				goto out;
-			}
-			parent = annal_json_get_path(obj, pp);
-			free(pp);
-		}
 		if (!(repl = cJSON_CreateString(ANNAL_REDACTED)) ||
 		    !(repl->string = strdup(v->string))) {
 			cJSON_Delete(repl);
@@ -765,43 +734,45 @@ int annal_draft_from_json(annal_draft **out, const char *json, size_t len)
 	return 0;
 }
 
-/* Find or create the object holding the last component of path. */
-static int path_parent(cJSON **parent, const char **leaf, cJSON *root, const char *path)
+/* Find or create the object holding the last key of path, named in leaf. */
+static int path_parent(cJSON **parent, char leaf[ANNAL_JSON_MAX_KEY + 1], cJSON *root,
+		       const char *path)
 {
-	char key[ANNAL_JSON_MAX_KEY + 1];
-	const char *dot;
+	struct annal_json_path it;
 	cJSON *cur = root, *next;
+	int more;
 
-	if (record_path_check(path) < 0)
+	if (annal_json_path_check(path) < 0)
 		return annal_error_set(ANNAL_EINVALID, "invalid field name '%s'", path);
-	while ((dot = strchr(path, '.'))) {
-		size_t n = (size_t)(dot - path);
-		memcpy(key, path, n);
-		key[n] = '\0';
-		next = annal_json_get(cur, key);
+	annal_json_path_init(&it, path);
+	annal_json_path_next(&it);
+	for (;;) {
+		memcpy(leaf, it.key, it.len + 1);
+		if ((more = annal_json_path_next(&it)) <= 0)
+			break;
+		/* leaf is an object on the way */
+		next = annal_json_get(cur, leaf);
 		if (!next) {
 			if (!(next = cJSON_CreateObject()))
 				return annal_error_oom();
-			cJSON_AddItemToObject(cur, key, next);
+			cJSON_AddItemToObject(cur, leaf, next);
 		} else if (!cJSON_IsObject(next)) {
 			return annal_error_set(ANNAL_EINVALID,
-				"field '%s' is not an object", key);
+				"field '%s' is not an object", leaf);
 		}
 		cur = next;
-		path = dot + 1;
 	}
 	*parent = cur;
-	*leaf = path;
 	return 0;
 }
 
 static int draft_set(annal_draft *d, const char *path, cJSON *v)
 {
-	cJSON *parent;
-	const char *leaf;
+	cJSON *parent = NULL;
+	char leaf[ANNAL_JSON_MAX_KEY + 1];
 	int error;
 
-	if ((error = path_parent(&parent, &leaf, d->obj, path)) < 0)
+	if ((error = path_parent(&parent, leaf, d->obj, path)) < 0)
 		goto fail;
 	if (annal_json_get(parent, leaf)) {
 		error = annal_error_set(ANNAL_EINVALID, "field '%s' given twice", path);

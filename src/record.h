@@ -48,8 +48,6 @@ int record_check_fields(const cJSON *obj, enum record_mode mode, const char **ch
 
 /* Replace the values at the given dotted paths; adds "redacted". */
 int record_redact(cJSON *obj, const char *const *paths);
-/* Is path a syntactically valid dotted path? */
-int record_path_check(const char *path);
 
 /*
  * Make a record from a draft object: adds seq, ts, prev_hash and hash,
