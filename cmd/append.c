@@ -312,7 +312,7 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "json", &json, "<object>", "take the record from a JSON object"),
 		OPT_BOOL(0, "stdin", &use_stdin, "read NDJSON records from standard input, all or none"),
 		OPT_BOOL(0, "stream", &stream, "with --stdin: answer each line with its id once it is durable"),
-		OPT_STRING_LIST(0, "redact", &redact, "<path>", "never store the value at this dotted path"),
+		OPT_STRING_LIST(0, "redact", &redact, "<path>", "never store the value at this path (a.b, or JSON Pointer /a.b/0)"),
 		OPT_STRING(0, "corrects", &corrects, "<id>", "mark the record as a correction of record <id>"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
 		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),

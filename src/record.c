@@ -253,13 +253,21 @@ int record_check_fields(const cJSON *obj, enum record_mode mode, const char **ch
 }
 
 /*
- * May the top-level field name be replaced by the string "[REDACTED]"?
- * Not when the record could no longer be read, nor when the string is
- * not a valid value of the field: verify would reject the record.
+ * May the value at path be replaced by the string "[REDACTED]"?  Not a
+ * top-level field the record could no longer be read without, nor one
+ * the string is no valid value of: verify would reject the record.
  */
-static int check_redactable(const char *name)
+static int check_redactable(const char *path)
 {
-	const struct field *f = field_lookup(name);
+	struct annal_json_path it;
+	const struct field *f;
+	const char *name;
+
+	annal_json_path_init(&it, path);
+	if (annal_json_path_next(&it) <= 0 || annal_json_path_next(&it) != 0)
+		return 0;
+	name = it.key;
+	f = field_lookup(name);
 
 	if (!strcmp(name, "actor") || !strcmp(name, "action") || (f && f->type == F_COMMIT))
 		return annal_error_set(ANNAL_EINVALID,
@@ -299,8 +307,9 @@ int record_redact(cJSON *obj, const char *const *paths)
 			goto out;
 		if (!(v = annal_json_find_path(&parent, NULL, obj, paths[i])))
 			continue;
+		/* an array's element has no key */
 		if (!(repl = cJSON_CreateString(ANNAL_REDACTED)) ||
-		    !(repl->string = strdup(v->string))) {
+		    (v->string && !(repl->string = strdup(v->string)))) {
 			cJSON_Delete(repl);
 			error = annal_error_oom();
 			goto out;

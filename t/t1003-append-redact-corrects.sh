@@ -140,6 +140,46 @@ test_expect_success 'a key inside labels can be redacted, and the log verifies' 
 	annal verify
 '
 
+test_expect_success '--redact with a JSON Pointer: keys holding dots, / and ~' '
+	annal append --json "{\"actor\":\"a\",\"action\":\"b\",\"http.request.header.authorization\":\"Bearer SECRET-otel-g7\",\"params.token\":\"SECRET-dotkey-g7\",\"params\":{\"token\":\"kept-g7\",\"a/b\":\"SECRET-slash-g7\",\"m~n\":\"SECRET-tilde-g7\",\"~1\":\"SECRET-esc-g7\"}}" \
+		--redact /http.request.header.authorization --redact /params.token \
+		--redact "/params/a~1b" --redact "/params/m~0n" --redact "/params/~01" >id &&
+	check_field $(cat id) /http.request.header.authorization "\"[REDACTED]\"" &&
+	check_field $(cat id) /params.token "\"[REDACTED]\"" &&
+	check_field $(cat id) params "{\"a/b\":\"[REDACTED]\",\"m~n\":\"[REDACTED]\",\"token\":\"kept-g7\",\"~1\":\"[REDACTED]\"}" &&
+	check_field $(cat id) redacted "[\"/http.request.header.authorization\",\"/params.token\",\"/params/a~1b\",\"/params/m~0n\",\"/params/~01\"]" &&
+	for s in otel dotkey slash tilde esc
+	do
+		secret_nowhere SECRET-$s-g7 || return 1
+	done
+'
+
+test_expect_success '--redact with a JSON Pointer: array elements' '
+	annal append --json "{\"actor\":\"a\",\"action\":\"b\",\"items\":[{\"secret\":\"SECRET-item0-h8\"},{\"secret\":\"SECRET-item1-h8\",\"n\":1},\"SECRET-item2-h8\",[\"SECRET-nested-h8\"]]}" \
+		--redact /items/0 --redact /items/1/secret --redact /items/2 \
+		--redact /items/3/0 >id &&
+	check_field $(cat id) items "[\"[REDACTED]\",{\"n\":1,\"secret\":\"[REDACTED]\"},\"[REDACTED]\",[\"[REDACTED]\"]]" &&
+	check_field $(cat id) redacted "[\"/items/0\",\"/items/1/secret\",\"/items/2\",\"/items/3/0\"]" &&
+	for s in item0 item1 item2 nested
+	do
+		secret_nowhere SECRET-$s-h8 || return 1
+	done
+'
+
+test_expect_success '--redact: a JSON Pointer and a dotted path for the same value' '
+	annal append --json "{\"actor\":\"a\",\"action\":\"b\",\"params\":{\"password\":\"SECRET-both-i9\"}}" \
+		--redact /params/password --redact params.password >id &&
+	check_field $(cat id) params.password "\"[REDACTED]\"" &&
+	check_field $(cat id) redacted "[\"/params/password\",\"params.password\"]" &&
+	secret_nowhere SECRET-both-i9
+'
+
+test_expect_success 'a JSON Pointer to actor, action, corrects or labels: exit 2' '
+	rejected --actor a --action b --redact /actor &&
+	rejected --actor a --action b --redact /action &&
+	rejected --actor a --action b --field labels.env=x --redact /labels
+'
+
 test_expect_success 'redacted cannot be given by the caller' '
 	rejected --actor a --action b --field "redacted:=[\"x\"]"
 '
