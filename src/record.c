@@ -257,18 +257,21 @@ int record_check_fields(const cJSON *obj, enum record_mode mode, const char **ch
  * top-level field the record could no longer be read without, nor one
  * the string is no valid value of: verify would reject the record.
  */
-static int check_redactable(const char *path)
+int annal_redaction_check(const char *path)
 {
 	struct annal_json_path it;
 	const struct field *f;
 	const char *name;
 
+	if (annal_json_path_check(path) < 0)
+		return annal_error_set(ANNAL_EINVALID,
+			"cannot redact '%s': it is no path (dotted keys, or a JSON Pointer starting with '/')",
+			path);
 	annal_json_path_init(&it, path);
 	if (annal_json_path_next(&it) <= 0 || annal_json_path_next(&it) != 0)
 		return 0;
 	name = it.key;
 	f = field_lookup(name);
-
 	if (!strcmp(name, "actor") || !strcmp(name, "action") || (f && f->type == F_COMMIT))
 		return annal_error_set(ANNAL_EINVALID,
 			"cannot redact '%s': it is needed to read the record", name);
@@ -283,52 +286,78 @@ static int check_redactable(const char *path)
 	return 0;
 }
 
+struct redaction {
+	cJSON *v, *parent;
+	size_t depth;
+};
+
+/* The deepest first: replacing a value frees what lies inside it. */
+static int deeper_first(const void *a, const void *b)
+{
+	const struct redaction *x = a, *y = b;
+
+	return x->depth < y->depth ? 1 : x->depth > y->depth ? -1 : 0;
+}
+
 static int strp_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int record_redact(cJSON *obj, const char *const *paths)
+int record_redact(cJSON *obj, const char *const *paths, size_t n, unsigned char *hit)
 {
-	const char **hit = NULL;
-	cJSON *list = NULL, *v, *repl, *parent;
-	size_t n = 0, nhit = 0, i;
+	struct redaction *r = NULL;
+	const char **names = NULL;
+	cJSON *list = NULL, *repl;
+	size_t nr = 0, i, k;
 	int error = 0;
 
-	if (!paths || !paths[0])
+	if (!n)
 		return 0;
-	while (paths[n])
-		n++;
-	hit = calloc(n, sizeof(*hit));
-	if (!hit)
-		return annal_error_oom();
+	if (!(r = calloc(n, sizeof(*r))) || !(names = calloc(n, sizeof(*names)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	/* find every value before changing any: paths may overlap */
 	for (i = 0; i < n; i++) {
-		if ((error = check_redactable(paths[i])) < 0)
+		if (hit)
+			hit[i] = 0;
+		if ((error = annal_redaction_check(paths[i])) < 0)
 			goto out;
-		if (!(v = annal_json_find_path(&parent, NULL, obj, paths[i])))
+		if (!(r[nr].v = annal_json_find_path(&r[nr].parent, &r[nr].depth, obj, paths[i])))
+			continue;
+		if (hit)
+			hit[i] = 1;
+		names[nr++] = paths[i];
+	}
+	if (!nr)
+		goto out;
+	qsort(r, nr, sizeof(*r), deeper_first);
+	for (i = 0; i < nr; i++) {
+		/* two paths to one value (a.b and /a/b): replace it once */
+		for (k = 0; k < i && r[k].v != r[i].v; k++)
+			;
+		if (k < i)
 			continue;
 		/* an array's element has no key */
 		if (!(repl = cJSON_CreateString(ANNAL_REDACTED)) ||
-		    (v->string && !(repl->string = strdup(v->string)))) {
+		    (r[i].v->string && !(repl->string = strdup(r[i].v->string)))) {
 			cJSON_Delete(repl);
 			error = annal_error_oom();
 			goto out;
 		}
-		cJSON_ReplaceItemViaPointer(parent, v, repl);
-		hit[nhit++] = paths[i];
+		cJSON_ReplaceItemViaPointer(r[i].parent, r[i].v, repl);
 	}
-	if (!nhit)
-		goto out;
-	qsort(hit, nhit, sizeof(*hit), strp_cmp);
+	qsort(names, nr, sizeof(*names), strp_cmp);
 	if (!(list = cJSON_CreateArray())) {
 		error = annal_error_oom();
 		goto out;
 	}
-	for (i = 0; i < nhit; i++) {
+	for (i = 0; i < nr; i++) {
 		cJSON *s;
-		if (i && !strcmp(hit[i], hit[i - 1]))
+		if (i && !strcmp(names[i], names[i - 1]))
 			continue;
-		if (!(s = cJSON_CreateString(hit[i]))) {
+		if (!(s = cJSON_CreateString(names[i]))) {
 			error = annal_error_oom();
 			goto out;
 		}
@@ -338,7 +367,8 @@ int record_redact(cJSON *obj, const char *const *paths)
 	list = NULL;
 out:
 	cJSON_Delete(list);
-	free(hit);
+	free(names);
+	free(r);
 	return error;
 }
 
