@@ -296,7 +296,7 @@ static int stream_loop(annal_repo *repo, annal_append_options *opts, const annal
 int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 {
 	struct field_opts fo = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, STRING_LIST_INIT };
-	struct string_list redact = STRING_LIST_INIT;
+	struct string_list redact = STRING_LIST_INIT, redact_if_present = STRING_LIST_INIT;
 	const char *log = NULL, *json = NULL, *corrects = NULL, *sign_key = NULL;
 	int use_stdin = 0, agent = 0, stream = 0;
 	struct option options[] = {
@@ -312,7 +312,8 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "json", &json, "<object>", "take the record from a JSON object"),
 		OPT_BOOL(0, "stdin", &use_stdin, "read NDJSON records from standard input, all or none"),
 		OPT_BOOL(0, "stream", &stream, "with --stdin: answer each line with its id once it is durable"),
-		OPT_STRING_LIST(0, "redact", &redact, "<path>", "never store the value at this dotted path"),
+		OPT_STRING_LIST(0, "redact", &redact, "<path>", "never store the value at this path (a.b, or JSON Pointer /a.b/0); it must match"),
+		OPT_STRING_LIST(0, "redact-if-present", &redact_if_present, "<path>", "the same for a value that may be absent"),
 		OPT_STRING(0, "corrects", &corrects, "<id>", "mark the record as a correction of record <id>"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
 		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
@@ -322,6 +323,7 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	annal_draft *common = NULL, *d = NULL;
 	annal_key *signer = NULL;
 	char ids[1][41];
+	size_t i;
 	int error = 0, status = 0;
 
 	argc = parse_options(argc, argv, options, append_usage);
@@ -334,9 +336,16 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 
 	opts.log = log;
 	opts.redact = redact.v;
+	opts.redact_if_present = redact_if_present.v;
+	/* a stream has no end to wait for: each line is an append of its own */
+	opts.redact_each = stream;
 	opts.corrects = corrects;
 	if (log && (error = annal_log_name_check(log)) < 0)
 		goto fail;
+	for (i = 0; i < redact.n + redact_if_present.n; i++)
+		if ((error = annal_redaction_check(i < redact.n ? redact.v[i]
+					: redact_if_present.v[i - redact.n])) < 0)
+			goto fail;
 	if ((error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
 		goto fail;
 	if (agent && !signer)
@@ -373,5 +382,6 @@ out:
 	annal_draft_free(common);
 	string_list_clear(&fo.fields);
 	string_list_clear(&redact);
+	string_list_clear(&redact_if_present);
 	return status;
 }

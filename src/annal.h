@@ -153,11 +153,32 @@ void annal_draft_free(annal_draft *d);
 
 typedef struct {
 	const char *log;		/* default "main" */
-	const char *const *redact;	/* dotted paths, NULL-terminated */
+	/*
+	 * Paths (annal-format(5), "Paths"), NULL-terminated, whose values
+	 * are replaced by "[REDACTED]".  Each must match: in the record,
+	 * or in at least one record of a batch (in every record with
+	 * redact_each); otherwise ANNAL_EINVALID and nothing is appended.
+	 */
+	const char *const *redact;
 	const char *corrects;		/* full id or prefix; NULL for none */
 	const annal_key *signer;	/* sign the records; NULL: unsigned */
+	/* The same for values that may be absent: matching nothing is fine. */
+	const char *const *redact_if_present;
+	/*
+	 * Each of redact must match in every record, which is refused
+	 * otherwise (its index in *bad_index): for writers that give each
+	 * record on its own, as "append --stdin --stream" does.
+	 */
+	int redact_each;
 } annal_append_options;
-#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL, NULL }
+#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0 }
+
+/*
+ * 0 when path can be redacted: a valid path, not a field the record needs
+ * (actor, action, corrects) or that must keep its type (labels,
+ * event_time); else ANNAL_EINVALID saying why.
+ */
+int annal_redaction_check(const char *path);
 
 /*
  * Append n drafts to a log as one atomic batch: either all records land
@@ -257,7 +278,12 @@ void annal_strv_free(char **v, size_t n);
 
 typedef struct {
 	const char *log;	/* default "main" */
-	const char *anchor;	/* id or prefix that must be in the chain */
+	/*
+	 * a record that must be in the chain: its full id (40 hex digits)
+	 * or its hash ("sha256:" and 64 hex digits); anything else, an
+	 * abbreviation too, is ANNAL_EINVALID
+	 */
+	const char *anchor;
 	const char *allowed_signers;	/* pin the first signer: OpenSSH file */
 	const char *key;		/* ... or one public key file */
 	/*

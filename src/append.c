@@ -420,6 +420,10 @@ struct batch {
 	int first_attempt, threaded, landed;
 	char corrects[41];	/* opts->corrects, resolved */
 	struct idset logids;
+	const char **redact;	/* opts->redact, then opts->redact_if_present */
+	size_t nredact, nrequired;
+	unsigned char *hit;	/* which of them matched in the record */
+	unsigned char *seen;	/* ... in any record of the batch */
 
 	/* the attempt */
 	git_oid head;
@@ -546,11 +550,64 @@ static int log_contains(int *found, struct batch *b, const git_oid *want)
 	return error;
 }
 
+/*
+ * A --redact path that matches nothing is a typo as a rule, and the value
+ * it was meant for would be stored in clear.
+ */
+static int redact_unmatched(const char *path, int one_record)
+{
+	return annal_error_set(ANNAL_EINVALID,
+		"--redact '%s' matches nothing in %s; fix the path (a JSON Pointer such as "
+		"'/a.b/0' names keys with dots and array elements) or use --redact-if-present",
+		path, one_record ? "the record" : "any record of the batch");
+}
+
+/* The paths to redact, required ones first, each checked. */
+static int redact_setup(struct batch *b)
+{
+	const char *const *lists[2] = { NULL, NULL };
+	size_t i, n[2] = { 0, 0 };
+	int error;
+
+	if (!b->opts)
+		return 0;
+	lists[0] = b->opts->redact;
+	lists[1] = b->opts->redact_if_present;
+	for (i = 0; i < 2; i++)
+		while (lists[i] && lists[i][n[i]])
+			n[i]++;
+	b->nrequired = n[0];
+	b->nredact = n[0] + n[1];
+	if (!b->nredact)
+		return 0;
+	if (!(b->redact = calloc(b->nredact, sizeof(*b->redact))) ||
+	    !(b->hit = calloc(b->nredact, 1)) || !(b->seen = calloc(b->nredact, 1)))
+		return annal_error_oom();
+	for (i = 0; i < b->nredact; i++) {
+		b->redact[i] = i < n[0] ? lists[0][i] : lists[1][i - n[0]];
+		if ((error = annal_redaction_check(b->redact[i])) < 0)
+			return error;
+	}
+	return 0;
+}
+
+/* After a batch's drafts: a --redact path must have matched in one. */
+static int redact_check_batch(const struct batch *b)
+{
+	size_t k;
+
+	for (k = 0; k < b->nrequired; k++)
+		if (!b->seen[k])
+			return redact_unmatched(b->redact[k], b->n == 1);
+	return 0;
+}
+
 /* What only the caller's drafts need: validation, redaction, corrections. */
 static int check_draft(struct batch *b, cJSON *obj, size_t i)
 {
 	const cJSON *c;
 	git_oid want;
+	size_t k;
 	int error, found;
 
 	if ((error = record_check_fields(obj, b->mode, NULL)) < 0)
@@ -559,8 +616,15 @@ static int check_draft(struct batch *b, cJSON *obj, size_t i)
 		error = annal_error_set(ANNAL_EINVALID, "field 'corrects' given twice");
 		goto bad;
 	}
-	if ((error = record_redact(obj, b->opts ? b->opts->redact : NULL)) < 0)
+	if ((error = record_redact(obj, b->redact, b->nredact, b->hit)) < 0)
 		goto bad;
+	for (k = 0; k < b->nrequired; k++) {
+		if (!b->hit[k] && b->opts->redact_each) {
+			error = redact_unmatched(b->redact[k], 1);
+			goto bad;
+		}
+		b->seen[k] |= b->hit[k];
+	}
 	if ((c = annal_json_get(obj, "corrects"))) {
 		if (git_oid_fromstr(&want, c->valuestring) < 0 ||
 		    (error = log_contains(&found, b, &want)) < 0)
@@ -918,6 +982,8 @@ static int batch_run(struct batch *b)
 			goto out;
 		if (!b->n)
 			goto out;
+		if (b->first_attempt && (error = redact_check_batch(b)) < 0)
+			goto out;
 		/* the records are on disk before the ref names them */
 		if ((error = packw_commit(b->out.pw)) < 0)
 			goto out;
@@ -996,6 +1062,9 @@ static void batch_dispose(struct batch *b)
 	packw_z_free(b->z);
 	cJSON_Delete(b->genesis);
 	free(b->logids.v);
+	free(b->redact);
+	free(b->hit);
+	free(b->seen);
 	annal_buf_dispose(&b->refname);
 	pthread_mutex_destroy(&b->mu);
 	pthread_cond_destroy(&b->cv_main);
@@ -1031,7 +1100,8 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 	if (!(b = malloc(sizeof(*b))))
 		return annal_error_oom();
 	batch_init(b, repo, opts, mode, sign_if_signed, bad_index);
-	if ((error = store_ref_name(&b->refname, b->log)) < 0 || !n)
+	if ((error = store_ref_name(&b->refname, b->log)) < 0 ||
+	    (error = redact_setup(b)) < 0 || !n)
 		goto out;
 	if (opts && opts->corrects && !is_hexstr(opts->corrects)) {
 		error = annal_error_set(ANNAL_EINVALID,
@@ -1086,7 +1156,8 @@ int annal_log_append_from(annal_repo *repo, const annal_append_options *opts,
 	if (!(b = malloc(sizeof(*b))))
 		return annal_error_oom();
 	batch_init(b, repo, opts, RECORD_DRAFT, 0, bad_index);
-	if ((error = store_ref_name(&b->refname, b->log)) < 0)
+	if ((error = store_ref_name(&b->refname, b->log)) < 0 ||
+	    (error = redact_setup(b)) < 0)
 		goto out;
 	if (opts && opts->corrects && !is_hexstr(opts->corrects)) {
 		error = annal_error_set(ANNAL_EINVALID,

@@ -282,26 +282,53 @@ int annal_time_parse_date(int64_t *out, const char *s, int64_t now)
 	return annal_error_set(ANNAL_EINVALID, "cannot parse date '%s'", s);
 }
 
-int annal_time_now(int64_t *out)
+/* The real clock. */
+static int clock_now(int64_t *out)
 {
-	const char *pin = getenv("ANNAL_TEST_NOW");
 	struct timespec ts;
 
-	if (pin && *pin) {
-		char *end;
-		double secs = strtod(pin, &end);
-
-		if (end != pin && !*end && secs >= 0 && secs < 253402300800.0) {
-			*out = (int64_t)(secs * 1000.0 + 0.5);
-			return 0;
-		}
-		if (annal_time_parse_rfc3339(out, pin) < 0)
-			return annal_error_set(ANNAL_EINVALID,
-				"ANNAL_TEST_NOW: cannot parse '%s'", pin);
-		return 0;
-	}
 	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
 		return annal_error_set(ANNAL_ERROR, "cannot read the clock");
 	*out = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return 0;
+}
+
+/* $ANNAL_TEST_NOW: 1 and the time it pins, or 0 when it is not set. */
+static int pinned_now(int64_t *out)
+{
+	const char *pin = getenv("ANNAL_TEST_NOW");
+	char *end;
+	double secs;
+
+	if (!pin || !*pin)
+		return 0;
+	secs = strtod(pin, &end);
+	if (end != pin && !*end && secs >= 0 && secs < 253402300800.0) {
+		*out = (int64_t)(secs * 1000.0 + 0.5);
+		return 1;
+	}
+	if (annal_time_parse_rfc3339(out, pin) < 0)
+		return annal_error_set(ANNAL_EINVALID, "ANNAL_TEST_NOW: cannot parse '%s'", pin);
+	return 1;
+}
+
+int annal_time_now(int64_t *out)
+{
+	int pinned = pinned_now(out);
+
+	return pinned ? (pinned < 0 ? pinned : 0) : clock_now(out);
+}
+
+int annal_time_now_verifier(int64_t *out)
+{
+	int64_t pin;
+	int pinned, error;
+
+	if ((error = clock_now(out)) < 0)
+		return error;
+	if ((pinned = pinned_now(&pin)) < 0)
+		return pinned;
+	if (pinned && pin < *out)
+		*out = pin;
 	return 0;
 }

@@ -7,6 +7,13 @@
 
 /* Now, or $ANNAL_TEST_NOW when set (tests pin the clock with it). */
 int annal_time_now(int64_t *out);
+/*
+ * Now for a check against the clock (verify's tsFuture): the real clock,
+ * or $ANNAL_TEST_NOW when that is earlier.  Whoever sets the verifier's
+ * environment can make it stricter, never make it accept a record dated
+ * later than the real clock allows.
+ */
+int annal_time_now_verifier(int64_t *out);
 /* out must hold ANNAL_TS_LEN + 1 bytes. */
 int annal_time_format(char *out, int64_t ms);
 /* Exactly our ts form; ANNAL_EINVALID otherwise. */

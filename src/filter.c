@@ -94,7 +94,7 @@ int annal_filter_add_where(annal_filter *f, const char *expr)
 				       "'%s' is not of the form <path>=<value>", expr);
 	if (!(path = strndup(expr, (size_t)(eq - expr))))
 		return annal_error_oom();
-	if (record_path_check(path) < 0) {
+	if (annal_json_path_check(path) < 0) {
 		free(path);
 		return annal_error_set(ANNAL_EINVALID, "invalid field path in '%s'", expr);
 	}

@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -832,20 +834,101 @@ cJSON *annal_json_get(const cJSON *obj, const char *key)
 	return NULL;
 }
 
+void annal_json_path_init(struct annal_json_path *it, const char *path)
+{
+	it->pointer = path[0] == '/';
+	it->rest = it->pointer ? path + 1 : path;
+	it->n = 0;
+	it->len = 0;
+	it->key[0] = '\0';
+}
+
+int annal_json_path_next(struct annal_json_path *it)
+{
+	const char *p = it->rest;
+	char sep = it->pointer ? '/' : '.';
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	for (; *p && *p != sep; p++) {
+		char c = *p;
+
+		if (it->pointer && c == '~') {
+			/* RFC 6901: "~0" is '~', "~1" is '/' */
+			if (p[1] != '0' && p[1] != '1')
+				return -1;
+			c = *++p == '0' ? '~' : '/';
+		}
+		if (n == ANNAL_JSON_MAX_KEY)
+			return -1;
+		it->key[n++] = c;
+	}
+	if (!n && !it->pointer)
+		return -1;
+	it->key[n] = '\0';
+	it->len = n;
+	it->rest = *p ? p + 1 : NULL;
+	it->n++;
+	return 1;
+}
+
+int annal_json_path_check(const char *path)
+{
+	struct annal_json_path it;
+	int more;
+
+	if (annal_utf8_check(path, strlen(path)) < 0) {
+		annal_error_clear();
+		return -1;
+	}
+	annal_json_path_init(&it, path);
+	while ((more = annal_json_path_next(&it)) > 0)
+		;
+	return more < 0 || !it.n ? -1 : 0;
+}
+
+/* A JSON Pointer's array index: "0", or digits without a leading zero. */
+static cJSON *array_item(const cJSON *array, const char *key)
+{
+	const char *p = key;
+	size_t i = 0;
+
+	if (!*p || (p[0] == '0' && p[1]))
+		return NULL;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || i > (SIZE_MAX - 9) / 10)
+			return NULL;
+		i = i * 10 + (size_t)(*p - '0');
+	}
+	if (i > INT_MAX)
+		return NULL;
+	return cJSON_GetArrayItem(array, (int)i);
+}
+
+cJSON *annal_json_find_path(cJSON **parent, size_t *depth, const cJSON *root,
+			    const char *path)
+{
+	struct annal_json_path it;
+	cJSON *cur = (cJSON *)root, *up = NULL;
+	int more = 0;
+
+	annal_json_path_init(&it, path);
+	while (cur && (more = annal_json_path_next(&it)) > 0) {
+		up = cur;
+		cur = it.pointer && cJSON_IsArray(cur) ? array_item(cur, it.key)
+						       : annal_json_get(cur, it.key);
+	}
+	if (!cur || more < 0 || !it.n)
+		return NULL;
+	if (parent)
+		*parent = up;
+	if (depth)
+		*depth = it.n;
+	return cur;
+}
+
 cJSON *annal_json_get_path(const cJSON *obj, const char *path)
 {
-	const char *dot;
-	char key[ANNAL_JSON_MAX_KEY + 1];
-	cJSON *cur = (cJSON *)obj;
-
-	while (cur && (dot = strchr(path, '.'))) {
-		size_t n = (size_t)(dot - path);
-		if (n > ANNAL_JSON_MAX_KEY)
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		cur = annal_json_get(cur, key);
-		path = dot + 1;
-	}
-	return cur ? annal_json_get(cur, path) : NULL;
+	return annal_json_find_path(NULL, NULL, obj, path);
 }

@@ -52,7 +52,39 @@ int annal_json_get_u64(uint64_t *out, const cJSON *v);
 
 /* Lookup by exact key (cJSON's own lookup is case-insensitive). */
 cJSON *annal_json_get(const cJSON *obj, const char *key);
-/* Lookup a dotted path through nested objects. */
+/*
+ * A path into a record names a value (annal-format(5), "Paths"): keys
+ * joined by dots ("params.token"), each 1 to ANNAL_JSON_MAX_KEY bytes;
+ * or, when it starts with '/', a JSON Pointer (RFC 6901), which can name
+ * any key and array element ("/http.request.header.authorization",
+ * "/items/0/secret", "~1" for '/' and "~0" for '~' in a key).  Walk its
+ * keys with
+ *
+ *	annal_json_path_init(&it, path);
+ *	while ((more = annal_json_path_next(&it)) > 0)
+ *		use(it.key);
+ *
+ * more is 0 after the last key, -1 when the path is invalid.
+ */
+struct annal_json_path {
+	const char *rest;	/* what follows the current key; NULL: no more */
+	int pointer;		/* a JSON Pointer */
+	size_t n;		/* keys read so far */
+	size_t len;		/* of key */
+	char key[ANNAL_JSON_MAX_KEY + 1];
+};
+void annal_json_path_init(struct annal_json_path *it, const char *path);
+int annal_json_path_next(struct annal_json_path *it);
+/* 0 when path is a valid path (and UTF-8), -1 otherwise. */
+int annal_json_path_check(const char *path);
+/*
+ * The value at path under root, or NULL; *parent (when not NULL) gets
+ * the object or array holding it, *depth (when not NULL) the number of
+ * keys.  A JSON Pointer's key is an index into an array.
+ */
+cJSON *annal_json_find_path(cJSON **parent, size_t *depth, const cJSON *root,
+			    const char *path);
+/* The same, the value only. */
 cJSON *annal_json_get_path(const cJSON *obj, const char *path);
 
 /* Check that s[0..len) is valid UTF-8 without NUL; 0 or ANNAL_EINVALID. */

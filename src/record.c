@@ -137,7 +137,7 @@ static int check_redacted(const cJSON *v, const char **check)
 	if (!cJSON_IsArray(v) || !v->child)
 		return bad(check, "badField", "field '%s' must be a non-empty array of paths", v->string);
 	for (c = v->child; c; c = c->next) {
-		if (!cJSON_IsString(c) || record_path_check(c->valuestring) < 0)
+		if (!cJSON_IsString(c) || annal_json_path_check(c->valuestring) < 0)
 			return bad(check, "badField", "field '%s' must be a non-empty array of paths", v->string);
 		if (c->next && cJSON_IsString(c->next) &&
 		    strcmp(c->valuestring, c->next->valuestring) >= 0)
@@ -252,24 +252,51 @@ int record_check_fields(const cJSON *obj, enum record_mode mode, const char **ch
 	return 0;
 }
 
-int record_path_check(const char *path)
+/*
+ * May the value at path be replaced by the string "[REDACTED]"?  Not a
+ * top-level field the record could no longer be read without, nor one
+ * the string is no valid value of: verify would reject the record.
+ */
+int annal_redaction_check(const char *path)
 {
-	const char *p = path;
-	size_t n = 0;
+	struct annal_json_path it;
+	const struct field *f;
+	const char *name;
 
-	if (!*p)
-		return -1;
-	for (; ; p++) {
-		if (*p == '.' || !*p) {
-			if (!n || n > ANNAL_JSON_MAX_KEY)
-				return -1;
-			n = 0;
-			if (!*p)
-				return 0;
-		} else {
-			n++;
-		}
-	}
+	if (annal_json_path_check(path) < 0)
+		return annal_error_set(ANNAL_EINVALID,
+			"cannot redact '%s': it is no path (dotted keys, or a JSON Pointer starting with '/')",
+			path);
+	annal_json_path_init(&it, path);
+	if (annal_json_path_next(&it) <= 0 || annal_json_path_next(&it) != 0)
+		return 0;
+	name = it.key;
+	f = field_lookup(name);
+	if (!strcmp(name, "actor") || !strcmp(name, "action") || (f && f->type == F_COMMIT))
+		return annal_error_set(ANNAL_EINVALID,
+			"cannot redact '%s': it is needed to read the record", name);
+	if (f && f->type == F_OBJECT)
+		return annal_error_set(ANNAL_EINVALID,
+			"cannot redact '%s': it must stay an object; redact the keys inside it ('%s.<key>')",
+			name, name);
+	if (f && f->type == F_TIME)
+		return annal_error_set(ANNAL_EINVALID,
+			"cannot redact '%s': it must stay a date-time; leave it out of the record instead",
+			name);
+	return 0;
+}
+
+struct redaction {
+	cJSON *v, *parent;
+	size_t depth;
+};
+
+/* The deepest first: replacing a value frees what lies inside it. */
+static int deeper_first(const void *a, const void *b)
+{
+	const struct redaction *x = a, *y = b;
+
+	return x->depth < y->depth ? 1 : x->depth > y->depth ? -1 : 0;
 }
 
 static int strp_cmp(const void *a, const void *b)
@@ -277,61 +304,60 @@ static int strp_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int record_redact(cJSON *obj, const char *const *paths)
+int record_redact(cJSON *obj, const char *const *paths, size_t n, unsigned char *hit)
 {
-	const char **hit = NULL;
-	cJSON *list = NULL, *v, *repl, *parent;
-	const char *dot;
-	size_t n = 0, nhit = 0, i;
+	struct redaction *r = NULL;
+	const char **names = NULL;
+	cJSON *list = NULL, *repl;
+	size_t nr = 0, i, k;
 	int error = 0;
 
-	if (!paths || !paths[0])
+	if (!n)
 		return 0;
-	while (paths[n])
-		n++;
-	hit = calloc(n, sizeof(*hit));
-	if (!hit)
-		return annal_error_oom();
+	if (!(r = calloc(n, sizeof(*r))) || !(names = calloc(n, sizeof(*names)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	/* find every value before changing any: paths may overlap */
 	for (i = 0; i < n; i++) {
-		if (!strcmp(paths[i], "actor") || !strcmp(paths[i], "action") ||
-		    !strcmp(paths[i], "corrects")) {
-			error = annal_error_set(ANNAL_EINVALID,
-				"cannot redact '%s': it is needed to read the record", paths[i]);
+		if (hit)
+			hit[i] = 0;
+		if ((error = annal_redaction_check(paths[i])) < 0)
 			goto out;
-		}
-		if (!(v = annal_json_get_path(obj, paths[i])))
+		if (!(r[nr].v = annal_json_find_path(&r[nr].parent, &r[nr].depth, obj, paths[i])))
 			continue;
-		parent = obj;
-		if ((dot = strrchr(paths[i], '.'))) {
-			char *pp = strndup(paths[i], (size_t)(dot - paths[i]));
-			if (!pp) {
-				error = annal_error_oom();
-				goto out;
-			}
-			parent = annal_json_get_path(obj, pp);
-			free(pp);
-		}
+		if (hit)
+			hit[i] = 1;
+		names[nr++] = paths[i];
+	}
+	if (!nr)
+		goto out;
+	qsort(r, nr, sizeof(*r), deeper_first);
+	for (i = 0; i < nr; i++) {
+		/* two paths to one value (a.b and /a/b): replace it once */
+		for (k = 0; k < i && r[k].v != r[i].v; k++)
+			;
+		if (k < i)
+			continue;
+		/* an array's element has no key */
 		if (!(repl = cJSON_CreateString(ANNAL_REDACTED)) ||
-		    !(repl->string = strdup(v->string))) {
+		    (r[i].v->string && !(repl->string = strdup(r[i].v->string)))) {
 			cJSON_Delete(repl);
 			error = annal_error_oom();
 			goto out;
 		}
-		cJSON_ReplaceItemViaPointer(parent, v, repl);
-		hit[nhit++] = paths[i];
+		cJSON_ReplaceItemViaPointer(r[i].parent, r[i].v, repl);
 	}
-	if (!nhit)
-		goto out;
-	qsort(hit, nhit, sizeof(*hit), strp_cmp);
+	qsort(names, nr, sizeof(*names), strp_cmp);
 	if (!(list = cJSON_CreateArray())) {
 		error = annal_error_oom();
 		goto out;
 	}
-	for (i = 0; i < nhit; i++) {
+	for (i = 0; i < nr; i++) {
 		cJSON *s;
-		if (i && !strcmp(hit[i], hit[i - 1]))
+		if (i && !strcmp(names[i], names[i - 1]))
 			continue;
-		if (!(s = cJSON_CreateString(hit[i]))) {
+		if (!(s = cJSON_CreateString(names[i]))) {
 			error = annal_error_oom();
 			goto out;
 		}
@@ -341,7 +367,8 @@ int record_redact(cJSON *obj, const char *const *paths)
 	list = NULL;
 out:
 	cJSON_Delete(list);
-	free(hit);
+	free(names);
+	free(r);
 	return error;
 }
 
@@ -746,43 +773,45 @@ int annal_draft_from_json(annal_draft **out, const char *json, size_t len)
 	return 0;
 }
 
-/* Find or create the object holding the last component of path. */
-static int path_parent(cJSON **parent, const char **leaf, cJSON *root, const char *path)
+/* Find or create the object holding the last key of path, named in leaf. */
+static int path_parent(cJSON **parent, char leaf[ANNAL_JSON_MAX_KEY + 1], cJSON *root,
+		       const char *path)
 {
-	char key[ANNAL_JSON_MAX_KEY + 1];
-	const char *dot;
+	struct annal_json_path it;
 	cJSON *cur = root, *next;
+	int more;
 
-	if (record_path_check(path) < 0)
+	if (annal_json_path_check(path) < 0)
 		return annal_error_set(ANNAL_EINVALID, "invalid field name '%s'", path);
-	while ((dot = strchr(path, '.'))) {
-		size_t n = (size_t)(dot - path);
-		memcpy(key, path, n);
-		key[n] = '\0';
-		next = annal_json_get(cur, key);
+	annal_json_path_init(&it, path);
+	annal_json_path_next(&it);
+	for (;;) {
+		memcpy(leaf, it.key, it.len + 1);
+		if ((more = annal_json_path_next(&it)) <= 0)
+			break;
+		/* leaf is an object on the way */
+		next = annal_json_get(cur, leaf);
 		if (!next) {
 			if (!(next = cJSON_CreateObject()))
 				return annal_error_oom();
-			cJSON_AddItemToObject(cur, key, next);
+			cJSON_AddItemToObject(cur, leaf, next);
 		} else if (!cJSON_IsObject(next)) {
 			return annal_error_set(ANNAL_EINVALID,
-				"field '%s' is not an object", key);
+				"field '%s' is not an object", leaf);
 		}
 		cur = next;
-		path = dot + 1;
 	}
 	*parent = cur;
-	*leaf = path;
 	return 0;
 }
 
 static int draft_set(annal_draft *d, const char *path, cJSON *v)
 {
-	cJSON *parent;
-	const char *leaf;
+	cJSON *parent = NULL;
+	char leaf[ANNAL_JSON_MAX_KEY + 1];
 	int error;
 
-	if ((error = path_parent(&parent, &leaf, d->obj, path)) < 0)
+	if ((error = path_parent(&parent, leaf, d->obj, path)) < 0)
 		goto fail;
 	if (annal_json_get(parent, leaf)) {
 		error = annal_error_set(ANNAL_EINVALID, "field '%s' given twice", path);

@@ -46,10 +46,13 @@ enum record_mode {
  */
 int record_check_fields(const cJSON *obj, enum record_mode mode, const char **check);
 
-/* Replace the values at the given dotted paths; adds "redacted". */
-int record_redact(cJSON *obj, const char *const *paths);
-/* Is path a syntactically valid dotted path? */
-int record_path_check(const char *path);
+/*
+ * Replace the values at the n paths by "[REDACTED]" and list the paths
+ * that matched, sorted, in "redacted".  When hit is not NULL, hit[i]
+ * tells whether paths[i] matched.  ANNAL_EINVALID when a path fails
+ * annal_redaction_check().
+ */
+int record_redact(cJSON *obj, const char *const *paths, size_t n, unsigned char *hit);
 
 /*
  * Make a record from a draft object: adds seq, ts, prev_hash and hash,

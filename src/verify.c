@@ -71,11 +71,59 @@ static int path_exists(const char *dir, const char *rel)
 	return exists;
 }
 
-static int anchor_valid(const char *anchor)
-{
-	size_t len = strlen(anchor);
+/*
+ * An anchor names a record in full: its commit id, or its hash.  An
+ * abbreviation would be a weaker pin than it looks: a record whose id
+ * starts with the same few digits takes seconds to grind for 5 of them,
+ * and is within reach of a GPU for the 12 that log --format oneline shows.
+ */
+struct anchor {
+	const char *text;	/* NULL: no anchor */
+	int is_hash;
+	git_oid id;
+	char hash[ANNAL_HASH_LEN + 1];
+	size_t hits;		/* records of the chain it names */
+};
 
-	return len >= 4 && len <= 40 && strspn(anchor, "0123456789abcdef") == len;
+static int anchor_parse(struct anchor *a, const char *text)
+{
+	size_t len, hex;
+
+	memset(a, 0, sizeof(*a));
+	if (!text)
+		return 0;
+	len = strlen(text);
+	hex = strspn(text, "0123456789abcdef");
+	if (len == GIT_OID_HEXSZ && hex == len && git_oid_fromstr(&a->id, text) == 0) {
+		a->text = text;
+		return 0;
+	}
+	if (!record_hash_check(text)) {
+		memcpy(a->hash, text, sizeof(a->hash));
+		a->is_hash = 1;
+		a->text = text;
+		return 0;
+	}
+	if (hex == len && len < GIT_OID_HEXSZ)
+		return annal_error_set(ANNAL_EINVALID,
+			"--anchor needs a full record id (40 hex digits), not an abbreviation; "
+			"a record can be forged to match a few digits: give the whole id, "
+			"or the record's hash (sha256: and 64 hex digits)");
+	if (!strncmp(text, "sha256:", 7) && strspn(text + 7, "0123456789abcdef") == len - 7 &&
+	    len - 7 < 64)
+		return annal_error_set(ANNAL_EINVALID,
+			"--anchor needs a full record hash (sha256: and 64 hex digits), not an abbreviation; "
+			"give the whole hash, or the record's full id");
+	return annal_error_set(ANNAL_EINVALID,
+		"'%s' is not a record id (40 lowercase hex digits) or a record hash "
+		"(sha256: and 64 lowercase hex digits); give one of them as --anchor", text);
+}
+
+/* Count rec (at id, its checks passed) when the anchor names it. */
+static void anchor_count(struct anchor *a, const git_oid *id, const annal_record *rec)
+{
+	if (a->text && (a->is_hash ? !strcmp(rec->hash, a->hash) : git_oid_equal(id, &a->id)))
+		a->hits++;
 }
 
 /* Anything that changes what an object id resolves to is suspect. */
@@ -203,8 +251,6 @@ struct chain {
 	size_t nmarks, alloc;
 	size_t stride;
 	size_t n;		/* records seen */
-	const char *anchor;	/* counted when valid */
-	size_t anchor_len, anchor_hits;
 	git_oid root;		/* the first record */
 	const struct others *others;
 	const struct copies *copies;
@@ -218,13 +264,6 @@ static int chain_push(struct chain *c, const git_oid *id)
 	git_oid *v;
 	size_t i;
 
-	if (c->anchor) {
-		char hex[GIT_OID_HEXSZ + 1];
-
-		git_oid_tostr(hex, sizeof(hex), id);
-		if (!strncmp(hex, c->anchor, c->anchor_len))
-			c->anchor_hits++;
-	}
 	if (c->n++ % c->stride)
 		return 0;
 	if (c->nmarks == MAX_MARKS) {
@@ -564,7 +603,7 @@ static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c
 }
 
 static int check_records(annal_verify_result *r, annal_repo *repo, const struct chain *c,
-			 struct trust *trust, struct index_compare *ic)
+			 struct trust *trust, struct anchor *anchor, struct index_compare *ic)
 {
 	struct job *jobs = NULL;
 	struct pool pool;
@@ -593,6 +632,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 			if (!r->ok)
 				break;
 			index_compare(ic, jobs[k].pos, jobs[k].id);
+			anchor_count(anchor, jobs[k].id, jobs[k].rec);
 			annal_record_free(prev);
 			prev = jobs[k].rec;
 			jobs[k].rec = NULL;
@@ -646,8 +686,7 @@ struct sweep {
 	size_t npending;
 	struct trust_run *runs;	/* head first */
 	size_t nruns;
-	const char *anchor;	/* counted when valid */
-	size_t anchor_len, anchor_hits;
+	struct anchor *anchor;
 	const struct others *others;
 	const struct copies *copies;
 	int64_t ts_limit;
@@ -737,13 +776,7 @@ static int sweep_in_order(struct sweep *s, struct job *j)
 	}
 	if (sweep_run(s, j) < 0)
 		return -1;
-	if (s->anchor) {
-		char hex[GIT_OID_HEXSZ + 1];
-
-		git_oid_tostr(hex, sizeof(hex), j->id);
-		if (!strncmp(hex, s->anchor, s->anchor_len))
-			s->anchor_hits++;
-	}
+	anchor_count(s->anchor, j->id, j->rec);
 	/* the sweep says good only if each seq is the record's position */
 	index_compare(s->ic, j->rec->seq, j->id);
 	annal_record_free(s->newer);
@@ -788,8 +821,8 @@ static void release_window(struct job *jobs, size_t w)
  * 1 and the record count when the whole log is good, 0 to fall back to
  * the two passes (trust is then spent), negative on an error.
  */
-static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo,
-			const git_oid *head, struct trust *trust, const char *anchor,
+static int sweep_verify(uint64_t *records, annal_repo *repo,
+			const git_oid *head, struct trust *trust, struct anchor *anchor,
 			const struct others *others, const struct copies *copies,
 			int64_t ts_limit, struct index_compare *ic)
 {
@@ -808,11 +841,8 @@ static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo
 	s.copies = copies;
 	s.ts_limit = ts_limit;
 	s.ic = ic;
+	s.anchor = anchor;
 	git_oid_cpy(&s.next, head);
-	if (anchor && anchor_valid(anchor)) {
-		s.anchor = anchor;
-		s.anchor_len = strlen(anchor);
-	}
 	if (!(win[0] = calloc(WINDOW, sizeof(struct job))) ||
 	    !(win[1] = calloc(WINDOW, sizeof(struct job))) ||
 	    !(s.pending = malloc(SWEEP_MAX_PENDING * sizeof(*s.pending))) ||
@@ -852,7 +882,6 @@ static int sweep_verify(uint64_t *records, size_t *anchor_hits, annal_repo *repo
 	    sweep_trust(&s, trust) < 0)
 		goto out;
 	*records = s.n;
-	*anchor_hits = s.anchor_hits;
 	good = 1;
 out:
 	annal_error_clear();
@@ -869,24 +898,17 @@ out:
 	return good;
 }
 
-/* hits: how many records of the chain the anchor is a prefix of */
-static int anchor_check(annal_verify_result *r, size_t hits, const char *anchor)
+static void anchor_check(annal_verify_result *r, const struct anchor *a)
 {
-	if (!anchor_valid(anchor))
-		return annal_error_set(ANNAL_EINVALID,
-			"'%s' is not a record id (4 to 40 lowercase hex digits)", anchor);
-	if (hits > 1)
-		return annal_error_set(ANNAL_EINVALID, "anchor '%s' is ambiguous", anchor);
-	if (!hits)
-		return failed(r, "anchorNotFound", 0, NULL,
-			      "anchor %s is not in the chain: the log was truncated or rewritten since",
-			      anchor);
-	return 0;
+	if (r->ok && a->text && !a->hits)
+		failed(r, "anchorNotFound", 0, NULL,
+		       "anchor %s is not in the chain: the log was truncated or rewritten since",
+		       a->text);
 }
 
 /* Pass one, then pass two. */
-static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
-		      const git_oid *head, struct trust *trust, const char *anchor,
+static int two_passes(annal_verify_result *r, annal_repo *repo,
+		      const git_oid *head, struct trust *trust, struct anchor *anchor,
 		      const struct others *others, const struct copies *copies,
 		      int64_t ts_limit, struct index_compare *ic)
 {
@@ -897,13 +919,10 @@ static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
 	c.others = others;
 	c.copies = copies;
 	c.ts_limit = ts_limit;
-	if (anchor && anchor_valid(anchor)) {
-		c.anchor = anchor;
-		c.anchor_len = strlen(anchor);
-	}
+	anchor->hits = 0;
 	if ((error = collect(&c, r, repo, head)) < 0 || !r->ok)
 		goto out;
-	if ((error = check_records(r, repo, &c, trust, ic)) < 0 || !r->ok)
+	if ((error = check_records(r, repo, &c, trust, anchor, ic)) < 0 || !r->ok)
 		goto out;
 	if (c.shared_log) {
 		/* every record from the first to that head is in both logs */
@@ -913,7 +932,6 @@ static int two_passes(annal_verify_result *r, size_t *hits, annal_repo *repo,
 		       c.shared_log, c.n - c.shared_height);
 		goto out;
 	}
-	*hits = c.anchor_hits;
 out:
 	free(c.marks);
 	return error;
@@ -931,7 +949,7 @@ static int pin_keys(struct trust *trust, const annal_verify_options *opts)
 int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verify_options *opts)
 {
 	const char *log = opts && opts->log ? opts->log : "main";
-	const char *anchor = opts ? opts->anchor : NULL;
+	struct anchor anchor;
 	int listed = opts && opts->listed;
 	annal_buf refname = ANNAL_BUF_INIT;
 	struct trust trust;
@@ -941,7 +959,6 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	git_oid head;
 	uint64_t records = 0;
 	int64_t now;
-	size_t hits = 0;
 	int exists, error;
 
 	memset(r, 0, sizeof(*r));
@@ -953,6 +970,8 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	r->ok = 1;
 	snprintf(r->log, sizeof(r->log), "%s", log);
 	annal_utf8_printable(r->log);
+	if ((error = anchor_parse(&anchor, opts ? opts->anchor : NULL)) < 0)
+		goto out;
 	if ((error = store_ref_name(&refname, log)) < 0) {
 		/* a ref annal did not write, under refs/audit/: damage */
 		if (error == ANNAL_EINVALID && listed)
@@ -992,12 +1011,12 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 			       copies.unsorted);
 		goto out;
 	}
-	if ((error = annal_time_now(&now)) < 0 ||
+	if ((error = annal_time_now_verifier(&now)) < 0 ||
 	    (error = others_load(&others, repo, log)) < 0 ||
 	    (error = index_compare_open(&ic, repo, log)) < 0)
 		goto out;
 
-	if (sweep_verify(&records, &hits, repo, &head, &trust, anchor, &others, &copies,
+	if (sweep_verify(&records, repo, &head, &trust, &anchor, &others, &copies,
 			 now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) {
 		r->records = records;
 	} else {
@@ -1005,12 +1024,11 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		trust_dispose(&trust);
 		ic.bad = 0;
 		if ((error = pin_keys(&trust, opts)) < 0 ||
-		    (error = two_passes(r, &hits, repo, &head, &trust, anchor, &others, &copies,
+		    (error = two_passes(r, repo, &head, &trust, &anchor, &others, &copies,
 					now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) < 0 || !r->ok)
 			goto out;
 	}
-	if (anchor && (error = anchor_check(r, hits, anchor)) < 0)
-		goto out;
+	anchor_check(r, &anchor);
 	if (r->ok && ic.bad) {
 		/* log --to-seq would show what the index names: not the log */
 		char hex[GIT_OID_HEXSZ + 1];

@@ -31,6 +31,9 @@ Mutations:
   garble K                      K's message body is not JSON
   parent-blob K                 K's parent is a blob
   truncate K                    the ref points to record K
+  grind K PREFIX FIELD VALUE    edit K, then add a counter "nonce" to it until
+                                its commit id starts with PREFIX (hex), chain
+                                recomputed: a forgery for an abbreviated anchor
   corrupt-object K              K's loose object: another valid zlib stream
   delete-object K               remove K's loose object file
 
@@ -284,6 +287,20 @@ def main(argv):
         e.parent_override = git.write("blob", b"not a commit\n")
     elif mutation == "truncate":
         del chain[k + 1:]
+    elif mutation == "grind":
+        prefix = args[1]
+        e.rec[args[2]] = parse_value(args[3])
+        parent = chain[k - 1].oid if k else None
+        nonce = 0
+        while True:
+            e.rec["nonce"] = nonce
+            e.rec["hash"] = record_hash(e.rec)
+            raw = e.build(parent)
+            oid = hashlib.sha1(b"commit %d\0" % len(raw) + raw).hexdigest()
+            if oid.startswith(prefix):
+                break
+            nonce += 1
+        relink(chain, k + 1)
     elif mutation in ("corrupt-object", "delete-object"):
         path = loose_path(git_dir, e.oid)
         os.chmod(path, 0o644)

@@ -16,6 +16,7 @@ fi
 
 ANNAL_REPO="$TRASH_DIRECTORY/repo.git"
 export ANNAL_REPO
+SQ="'"
 
 test_expect_success 'setup' '
 	annal_repo_init
@@ -232,6 +233,31 @@ test_expect_success 'dotted --field keys nest into objects' '
 		--field labels.team=core --field params.a.b.c:=1 >id &&
 	check_field $(cat id) labels "{\"env\":\"prod\",\"team\":\"core\"}" &&
 	check_field $(cat id) params "{\"a\":{\"b\":{\"c\":1}}}"
+'
+
+test_expect_success '--field with a JSON Pointer: keys holding dots, / and ~' '
+	annal append --actor a --action b --field /http.request.method=GET \
+		--field "/params/a~1b:=[1]" --field "/params/m~0n=x" \
+		--field /labels/k8s.io~1name=web >id &&
+	check_field $(cat id) /http.request.method "\"GET\"" &&
+	check_field $(cat id) params "{\"a/b\":[1],\"m~n\":\"x\"}" &&
+	check_field $(cat id) labels "{\"k8s.io/name\":\"web\"}" &&
+	check_no_field $(cat id) http
+'
+
+test_expect_success '--field with a JSON Pointer merges with dotted keys and --json' '
+	annal append --json "{\"actor\":\"a\",\"action\":\"b\",\"params\":{\"x\":1}}" \
+		--field /params/y=2 --field params.z=3 >id &&
+	check_field $(cat id) params "{\"x\":1,\"y\":\"2\",\"z\":\"3\"}" &&
+	refs_snapshot &&
+	test_expect_code 2 annal append --actor a --action b --field /k=1 --field k=2 2>err &&
+	grep "^annal: error: field ${SQ}k${SQ} given twice" err &&
+	test_expect_code 2 annal append --actor a --action b --field "/bad~2=1" 2>err &&
+	grep "^annal: error: invalid field name ${SQ}/bad~2${SQ}" err &&
+	test_expect_code 2 annal append --actor a --action b \
+		--field "/list:=[1]" --field /list/0=x 2>err &&
+	grep "^annal: error: field ${SQ}list${SQ} is not an object" err &&
+	refs_unchanged
 '
 
 test_expect_success 'known fields can be given with --field' '

@@ -248,6 +248,19 @@ test_expect_success '--where: strings, nested paths, AND' '
 	log_shows "" --where no.such.path=x
 '
 
+test_expect_success '--where with a JSON Pointer: keys and array elements' '
+	log_shows "9 6 4 1" --where /labels/env=prod &&
+	log_shows "9" --where /params/nested/deep/0=x &&
+	log_shows "9" --where /params/nested/deep/1/y=NeedleValue &&
+	log_shows "9" --where "/params/nested/deep/1={\"y\":\"NeedleValue\"}" &&
+	log_shows "" --where /params/nested/deep/2/y=NeedleValue &&
+	log_shows "" --where /params/nested/deep/01/y=NeedleValue &&
+	log_shows "" --where /labels.env=prod &&
+	test_expect_code 2 annal log --where "/labels/e~2nv=prod" >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: invalid field path" err
+'
+
 test_expect_success '--where: non-strings compare as canonical JSON' '
 	log_shows "2 1" --where count=5 &&
 	log_shows "5" --where count=5.0 &&

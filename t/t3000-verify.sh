@@ -123,12 +123,116 @@ test_expect_success '--anchor: an earlier head is still in the chain' '
 	test_cmp expect out
 '
 
-test_expect_success '--anchor with an abbreviated id' '
+test_expect_success GIT '--anchor: the full id that git gives' '
 	echo "log main: 7 records verified, head $(tail -n 1 ids)" >expect &&
-	annal verify --anchor "$(cut -c1-12 anchor)" >out &&
-	test_cmp expect out &&
-	annal verify --anchor "$(cut -c1-7 anchor)" >out &&
+	annal verify --anchor "$(git -C repo.git rev-parse refs/audit/main~2)" >out &&
 	test_cmp expect out
+'
+
+test_expect_success '--anchor with an abbreviated id: exit 2, one line saying so' '
+	for n in 4 5 7 12 39
+	do
+		test_expect_code 2 annal verify --anchor "$(cut -c1-$n anchor)" >out 2>err &&
+		test_must_be_empty out &&
+		test_line_count = 1 err &&
+		grep "^annal: error: --anchor needs a full record id (40 hex digits), not an abbreviation; " err ||
+		return 1
+	done
+'
+
+test_expect_success PYTHON3 '--anchor with an abbreviated id, --format json: exit 2, why' '
+	test_expect_code 2 annal verify --format json --anchor "$(cut -c1-12 anchor)" >out 2>err &&
+	test_must_be_empty err &&
+	python3 -c "
+import json
+o = json.load(open(\"out\"))
+assert o[\"ok\"] is False and o[\"logs\"] == [], o
+assert o[\"error\"][\"message\"].startswith(\"--anchor needs a full record id\"), o
+"
+'
+
+test_expect_success '--anchor that is no id or hash: exit 2' '
+	for a in "" xyz "$(cat anchor)0" "$(tr a-f A-F <anchor)" " $(cat anchor)" \
+		"sha256:$(cat anchor)" "sha1:$(cat anchor)"
+	do
+		test_expect_code 2 annal verify --anchor "$a" >out 2>err &&
+		test_must_be_empty out &&
+		test_line_count = 1 err &&
+		grep "^annal: error: " err || return 1
+	done
+'
+
+# record_hash ID: the SHA-256 of record ID's JSON without its "hash", as
+# sha256sum computes it (annal-format(5)), with its "sha256:" prefix.
+record_hash () {
+	annal_record repo.git "$1" >rec.hash &&
+	sed -e "s/,\"hash\":\"sha256:[0-9a-f]*\"//" rec.hash | tr -d "\n" >unhashed &&
+	printf "sha256:%s\n" $(sha256sum <unhashed | sed -e "s/ .*//")
+}
+
+test_expect_success GIT '--anchor with a record hash, computed with sha256sum' '
+	record_hash "$(cat anchor)" >anchor-hash &&
+	grep -F "\"hash\":\"$(cat anchor-hash)\"" rec.hash &&
+	echo "log main: 7 records verified, head $(tail -n 1 ids)" >expect &&
+	annal verify --anchor "$(cat anchor-hash)" >out 2>err &&
+	test_cmp expect out &&
+	test_must_be_empty err &&
+	record_hash "$(head -n 1 ids)" >first-hash &&
+	annal verify --anchor "$(cat first-hash)" >out &&
+	test_cmp expect out
+'
+
+test_expect_success GIT '--anchor with a record hash not in the chain: anchorNotFound' '
+	record_hash "$(cat one-ids)" >one-hash &&
+	test_expect_code 1 annal verify --anchor "$(cat one-hash)" >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	grep "^annal: error: log main: anchorNotFound: anchor $(cat one-hash) is not in the chain" err &&
+	annal verify --log one --anchor "$(cat one-hash)" >out
+'
+
+test_expect_success GIT '--anchor with an abbreviated record hash: exit 2' '
+	hash=$(cat anchor-hash) &&
+	for n in 11 20 70
+	do
+		test_expect_code 2 annal verify --anchor "$(echo "$hash" | cut -c1-$n)" >out 2>err &&
+		test_must_be_empty out &&
+		test_line_count = 1 err &&
+		grep "^annal: error: --anchor needs a full record hash (sha256: and 64 hex digits), not an abbreviation; " err ||
+		return 1
+	done
+'
+
+test_expect_success PYTHON3,GIT 'a log rewritten up to an anchor ground to its first 4 digits' '
+	rm -rf g.git &&
+	cp -R repo.git g.git &&
+	prefix=$(cut -c1-4 anchor) &&
+	python3 "$TEST_DIRECTORY/lib-tamper.py" g.git main grind 5 "$prefix" \
+		action forged >g-ids &&
+	sed -n 5p g-ids >g-anchor &&
+	grep "^$prefix" g-anchor &&
+	! test_cmp anchor g-anchor &&
+	annal -C g.git verify >out &&
+	test_expect_code 2 annal -C g.git verify --anchor "$prefix" >out 2>err &&
+	test_must_be_empty out &&
+	grep "not an abbreviation" err &&
+	test_expect_code 1 annal -C g.git verify --anchor "$(cat anchor)" 2>err &&
+	grep anchorNotFound err &&
+	test_expect_code 1 annal -C g.git verify --anchor "$(cat anchor-hash)" 2>err &&
+	grep anchorNotFound err
+'
+
+test_lazy_prereq JQ 'jq --version'
+
+test_expect_success JQ 'the anchors of EXAMPLES in annal-verify(1)' '
+	mkdir -p safe &&
+	annal verify | sed "s/.* head //" >safe/main.anchor &&
+	annal log -n 1 --format jsonl | jq -r .hash >safe/main.hash &&
+	tail -n 1 ids >expect &&
+	test_cmp expect safe/main.anchor &&
+	grep "^sha256:[0-9a-f]\{64\}\$" safe/main.hash &&
+	annal verify --anchor "$(cat safe/main.anchor)" &&
+	annal verify --anchor "$(cat safe/main.hash)"
 '
 
 test_expect_success '--anchor not in the chain: anchorNotFound, exit 1' '
@@ -165,6 +269,36 @@ test_expect_success 'usage errors: exit 2' '
 		head -n 1 err >first &&
 		grep "^annal: error: " first || return 1
 	done
+'
+
+test_expect_success 'ANNAL_TEST_NOW never moves verify'"$SQ"'s clock ahead of the real one' '
+	annal init future.git &&
+	ANNAL_TEST_NOW=2100-01-01T00:00:00Z annal -C future.git append \
+		--actor a --action far >future-id &&
+	for now in 4102444800 2100-01-01T00:00:00Z 4102444800.000 9999-12-31T00:00:00Z
+	do
+		test_expect_code 1 env ANNAL_TEST_NOW=$now annal -C future.git verify \
+			>out 2>err &&
+		test_must_be_empty out &&
+		grep "^annal: error: log main: record 1 ($(cat future-id)): tsFuture: ts 2100-01-01T00:00:00.000Z is later than now plus 5 minutes" err ||
+		return 1
+	done &&
+	test_expect_code 1 env ANNAL_TEST_NOW=4102444800 annal -C future.git verify \
+		--format json >out &&
+	grep "\"check\":\"tsFuture\"" out
+'
+
+test_expect_success 'ANNAL_TEST_NOW earlier than the real clock makes verify stricter' '
+	ANNAL_TEST_NOW=1795000000 annal -C future.git append --log near \
+		--actor a --action near &&
+	ANNAL_TEST_NOW=1795000000 annal -C future.git verify --log near &&
+	test_expect_code 1 env ANNAL_TEST_NOW=1794990000 \
+		annal -C future.git verify --log near 2>err &&
+	grep "tsFuture: ts 2026-11-18T11:06:40.000Z is later than now plus 5 minutes (2026-11-18T08:25:00.000Z)" err &&
+	test_expect_code 2 env ANNAL_TEST_NOW=soon \
+		annal -C future.git verify --log near 2>err &&
+	echo "annal: error: ANNAL_TEST_NOW: cannot parse ${SQ}soon${SQ}" >expect &&
+	test_cmp expect err
 '
 
 test_expect_success 'a longer log verifies' '

@@ -74,7 +74,8 @@ test_expect_success BASH 'annal log --fo<TAB> completes to --format' '
 
 test_expect_success BASH 'options come from annal CMD -h' '
 	run_completion "annal append --" &&
-	for opt in --log --actor --action --json --stdin --field --redact --corrects
+	for opt in --log --actor --action --json --stdin --field --redact \
+		--redact-if-present --corrects
 	do
 		grep -x -e "$opt" out || return 1
 	done &&

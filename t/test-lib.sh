@@ -736,15 +736,25 @@ annal_record () {
 }
 
 # json_get PATH <JSON: print the canonical JSON of the value at the dotted
-# PATH of the object on stdin; fail if it is absent (PYTHON3).
+# PATH, or at the JSON Pointer PATH (RFC 6901, "/a.b/0"), of the object on
+# stdin; fail if it is absent (PYTHON3).
 json_get () {
 	python3 -c '
-import json, sys
+import json, re, sys
 v = json.loads(sys.stdin.buffer.read())
-for k in sys.argv[1].split("."):
-    if not isinstance(v, dict) or k not in v:
-        sys.exit("json_get: no %s" % sys.argv[1])
-    v = v[k]
+path = sys.argv[1]
+if path.startswith("/"):
+    keys = [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
+else:
+    keys = path.split(".")
+for k in keys:
+    if isinstance(v, list) and path.startswith("/") and \
+            re.fullmatch("0|[1-9][0-9]*", k) and int(k) < len(v):
+        v = v[int(k)]
+    elif isinstance(v, dict) and k in v:
+        v = v[k]
+    else:
+        sys.exit("json_get: no %s" % path)
 print(json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 ' "$1"
 }
