@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sodium.h>
 
 #include "append.h"
@@ -471,6 +473,51 @@ out:
 
 /* ---- the audit of the audit ---- */
 
+/*
+ * core.sharedRepository says that several users write the repository:
+ * anything but unset, false, umask or 0.
+ */
+static int repo_is_shared(annal_repo *repo)
+{
+	git_config *cfg = NULL;
+	git_buf v = { NULL, 0, 0 };
+	int shared = 0;
+
+	if (git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+	    git_config_get_string_buf(&v, cfg, "core.sharedRepository") == 0)
+		shared = strcasecmp(v.ptr, "false") && strcasecmp(v.ptr, "umask") &&
+			 strcmp(v.ptr, "0") && strcasecmp(v.ptr, "no") && strcasecmp(v.ptr, "off");
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	git_error_clear();
+	return shared;
+}
+
+/*
+ * Why this export cannot be recorded here, in r->not_recorded, or 0: an
+ * auditor may only read, and one who can write another user's repository
+ * (root, say) must not leave files of its own there as a side effect.
+ */
+static void check_recordable(annal_export_result *r, annal_repo *repo)
+{
+	struct stat st;
+
+	if (access(repo->path, W_OK) < 0) {
+		snprintf(r->not_recorded, sizeof(r->not_recorded),
+			 "the repository is not writable (%s)", strerror(errno));
+		return;
+	}
+	if (stat(repo->path, &st) < 0) {
+		snprintf(r->not_recorded, sizeof(r->not_recorded),
+			 "cannot stat the repository (%s)", strerror(errno));
+		return;
+	}
+	if (st.st_uid != geteuid() && !repo_is_shared(repo))
+		snprintf(r->not_recorded, sizeof(r->not_recorded),
+			 "the repository belongs to another user (uid %ld); run the export as that "
+			 "user, or share the repository (core.sharedRepository)", (long)st.st_uid);
+}
+
 static int record_export(annal_export_result *r, annal_repo *repo,
 			 const annal_export_options *opts, const struct collected *c,
 			 const cJSON *filters, const char *const *formats)
@@ -483,11 +530,9 @@ static int record_export(annal_export_result *r, annal_repo *repo,
 	int error;
 
 	/* an auditor may only read: the export stands, unrecorded */
-	if (access(repo->path, W_OK) < 0) {
-		snprintf(r->not_recorded, sizeof(r->not_recorded),
-			 "the repository is not writable (%s)", strerror(errno));
+	check_recordable(r, repo);
+	if (r->not_recorded[0])
 		return 0;
-	}
 	if (!(d.obj = cJSON_CreateObject()) || !(params = cJSON_CreateObject()))
 		goto oom;
 	cJSON_AddItemToObject(d.obj, "actor", cJSON_CreateString(opts->actor ? opts->actor : "annal"));

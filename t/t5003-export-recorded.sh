@@ -341,6 +341,49 @@ test_expect_success SETPRIV 'as root, run as nobody: a read-only repository warn
 	test_cmp before after
 '
 
+# Writing another user's repository is no licence to record in it: root
+# exporting an operator's log, or anyone a world-writable one, would leave
+# files of its own there.  A shared repository (core.sharedRepository) is
+# meant for several writers.
+test_expect_success SETPRIV 'a writable repository of another user: the export stands, not recorded' '
+	fresh repo.git &&
+	annal -C w.git log --reverse --format jsonl >expect &&
+	annal_ids w.git >before &&
+	test_when_finished "chown -R 0:0 w.git" &&
+	chown -R 65534:65534 w.git &&
+	annal -C w.git export >out 2>err &&
+	test_cmp expect out &&
+	test_line_count = 1 err &&
+	grep "^annal: warning: export not recorded: the repository belongs to another user (uid 65534); run the export as that user" err &&
+	find w.git ! -user 65534 >foreign &&
+	test_must_be_empty foreign &&
+	chown -R 0:0 w.git && chmod -R a+w w.git &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		annal -C w.git export >out 2>err &&
+	test_cmp expect out &&
+	grep "^annal: warning: export not recorded: the repository belongs to another user (uid 0)" err &&
+	find w.git -user 65534 >foreign &&
+	test_must_be_empty foreign &&
+	annal_ids w.git >after &&
+	test_cmp before after
+'
+
+test_expect_success 'a shared repository of another user: the export is recorded' '
+	fresh repo.git &&
+	annal_ids w.git >before &&
+	test_when_finished "chown -R 0:0 w.git" &&
+	git -C w.git config core.sharedRepository group &&
+	if test "$(id -u)" = 0
+	then
+		chown -R 65534:65534 w.git
+	fi &&
+	annal -C w.git export >out 2>err &&
+	test_must_be_empty err &&
+	chown -R 0:0 w.git &&
+	annal_ids w.git >after &&
+	test $(wc -l <after) = $(($(wc -l <before) + 1))
+'
+
 # Not in the spec: a lock that stays (annal gives up after 5 s).  Either
 # the export is complete and only not recorded (exit 0, the warning), or
 # it fails as a whole (exit 3, an error, no output file).
