@@ -407,7 +407,9 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		goto out;
 	}
 	snprintf(r->created, sizeof(r->created), "%s", v->valuestring);
-	if (pins.pinned && !trust_pinned(&pins, pk, created_ms)) {
+	/* OpenSSH compares whole seconds */
+	if (pins.pinned && !trust_pin_allows(&pins, pk, created_ms >= 0 ? created_ms / 1000 :
+					     -((-created_ms + 999) / 1000))) {
 		problem(r, "the bundle is signed by %s, which is not the pinned signer", r->signer);
 		goto out;
 	}
