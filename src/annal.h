@@ -189,17 +189,22 @@ int annal_log_append_from(annal_repo *repo, const annal_append_options *opts,
 typedef struct {
 	const char *log;		/* default "main" */
 	const annal_key *signer;	/* a key the log trusts now */
-	const annal_key *new_key;	/* the key to introduce */
+	const annal_key *new_key;	/* the key to introduce, or NULL */
 	int retire;			/* drop the signer's key from the set */
 	const char *actor;		/* default "annal" */
 	const char *reason;
+	const annal_key *const *retire_keys;	/* more keys to drop */
+	size_t nretire_keys;
 } annal_rotate_options;
-#define ANNAL_ROTATE_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL }
+#define ANNAL_ROTATE_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 
 /*
  * Append a key rotation record: signed by opts->signer (on an unsigned
  * log, by the new key itself, which starts signing), it sets the keys the
- * log trusts from the next record on.
+ * log trusts from the next record on: the keys trusted now, without the
+ * retired ones (the signer's with retire, and retire_keys, each of which
+ * must be trusted now), plus new_key.  At least one change; the set must
+ * not become empty.  ANNAL_EINVALID (nothing written) otherwise.
  */
 int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, char id_out[41]);
 

@@ -9,7 +9,7 @@
 #include "trust.h"
 #include "banned.h"
 
-static int key_in(unsigned char (*keys)[32], size_t n, const unsigned char *pk)
+int trust_key_in(unsigned char (*keys)[32], size_t n, const unsigned char *pk)
 {
 	size_t i;
 
@@ -49,7 +49,7 @@ int trust_parse_signing(unsigned char (**keys)[32], size_t *n, const cJSON *sign
 
 		if (!cJSON_IsString(c) ||
 		    ssh_parse_public_line(v[i], c->valuestring, strlen(c->valuestring)) < 0 ||
-		    key_in(v, i, v[i]))
+		    trust_key_in(v, i, v[i]))
 			goto bad;
 		/* exactly the form annal writes: "ssh-ed25519 <base64>" */
 		ssh_public_line(&line, v[i]);
@@ -546,7 +546,7 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 	}
 	if (!t->signed_log) {
 		/* the record that starts signing vouches for itself, or a pin does */
-		if (!key_in(keys, n, signer)) {
+		if (!trust_key_in(keys, n, signer)) {
 			error = fail(check, "untrustedKey", "signed by ", signer,
 				     ", which is not among the keys it declares");
 			goto out;
@@ -555,7 +555,7 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 			error = fail(check, "untrustedKey", "signed by ", signer, ", which is not a pinned key");
 			goto out;
 		}
-	} else if (!key_in(t->keys, t->nkeys, signer)) {
+	} else if (!trust_key_in(t->keys, t->nkeys, signer)) {
 		error = fail(check, "untrustedKey", "signed by ", signer,
 			     ", which the log does not trust at this record");
 		goto out;

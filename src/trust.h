@@ -59,6 +59,8 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 		int sig_error, const char **check);
 void trust_dispose(struct trust *t);
 
+/* Is pk one of the n keys? */
+int trust_key_in(unsigned char (*keys)[32], size_t n, const unsigned char *pk);
 /* The keys of a "signing" field; ANNAL_EINVALID if malformed. */
 int trust_parse_signing(unsigned char (**keys)[32], size_t *n, const cJSON *signing);
 /* Build a "signing" field for a set of keys. */
