@@ -1381,16 +1381,18 @@ int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 		annal_record_free(rec);
 		rec = NULL;
 	}
-	/* oldest first: open a window where a key appears, close it where it goes */
+	/*
+	 * Oldest first: open a window where a key appears, close it where it
+	 * goes; a key trusted again gets a window of its own, so that the
+	 * time it was retired stays outside.
+	 */
 	for (i = nstates; i-- > 0;) {
 		for (k = 0; k < states[i].n; k++) {
 			for (j = 0; j < nw_count; j++)
-				if (!memcmp(w[j].pk, states[i].keys[k], 32))
+				if (!memcmp(w[j].pk, states[i].keys[k], 32) && w[j].before == -1)
 					break;
-			if (j < nw_count) {
-				w[j].before = -1;	/* still (or again) trusted */
-				continue;
-			}
+			if (j < nw_count)
+				continue;	/* still trusted */
 			if (!(nw = realloc(w, (nw_count + 1) * sizeof(*nw)))) {
 				error = annal_error_oom();
 				goto out;

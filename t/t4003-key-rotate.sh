@@ -378,6 +378,39 @@ test_expect_success GIT 'rotate --retire alone: the signer leaves, the others st
 	annal -C repo.git verify --key k1.pub
 '
 
+test_expect_success PYTHON3,GIT 'key list: a key trusted again gets a second window' '
+	test_tick &&
+	annal -C repo.git key rotate --new-key k7.pub --sign-key k6 >>ids &&
+	test_tick &&
+	annal -C repo.git append --sign-key k7 --actor a --action b >>ids &&
+	annal_ids repo.git >actual &&
+	test_cmp ids actual &&
+	check_rotation repo.git 17 annal - k7.pub - k6.pub &&
+	check_rotation repo.git 19 annal k7.pub - - k6.pub k7.pub &&
+	{
+		list_line repo.git k7.pub 16 17 &&
+		list_line repo.git k7.pub 19 -
+	} >expect &&
+	annal -C repo.git key list >list &&
+	grep " $(ssh_pub k7.pub)\$" list >actual &&
+	test_cmp expect actual &&
+	annal -C repo.git verify --allowed-signers list
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'a rewrite by k7 into the time it was retired fails against key list' '
+	rm -rf t.git &&
+	cp -R repo.git t.git &&
+	git -C t.git update-ref refs/audit/main "$(sed -n 16p ids)" &&
+	ANNAL_TEST_NOW=$((ANNAL_TEST_NOW - 120)) ssh_forge t.git main append k7 mallory grant >new-ids &&
+	annal -C t.git verify --key k1.pub &&
+	annal_verify_fails t.git 17 untrustedKey --allowed-signers list
+'
+
+test_expect_success GITSSH 'git agrees: the log passes with key list, the rewrite does not' '
+	git_verify_log repo.git list &&
+	! git_verify_commits t.git list "$(sed -n 17p new-ids)"
+'
+
 test_expect_success 'key list: unsigned log prints nothing; --log; unknown log' '
 	annal init plain.git >/dev/null &&
 	annal -C plain.git append --actor a --action b >plain-ids &&
