@@ -347,12 +347,20 @@ int annal_export_format_valid(const char *name);
 typedef struct {
 	const char *key;		/* pin the bundle signer: a public key file */
 	const char *allowed_signers;	/* ... or an allowed_signers file ("annal") */
+	/*
+	 * Pin the keys that sign the records, as annal_log_verify() pins a
+	 * log: public key files, or an allowed_signers file ("git").
+	 */
+	const char *const *log_keys;
+	size_t nlog_keys;
+	const char *log_allowed_signers;
 } annal_audit_options;
-#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL }
+#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL }
 
 typedef struct {
 	int ok;
 	int pinned;
+	int log_pinned;			/* the records' keys are pinned */
 	char signer[64];		/* "SHA256:..." */
 	char log[256];
 	uint64_t records, chain, first_seq, last_seq, head_seq;

@@ -555,6 +555,12 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 			error = fail(check, "untrustedKey", "signed by ", signer, ", which is not a pinned key");
 			goto out;
 		}
+	} else if (t->keys_unknown) {
+		if (!trust_pin_names(t, signer)) {
+			error = fail(check, "untrustedKey", "signed by ", signer,
+				     ", which is not a pinned key; the rotation that added it is not at hand, so pin it too");
+			goto out;
+		}
 	} else if (!trust_key_in(t->keys, t->nkeys, signer)) {
 		error = fail(check, "untrustedKey", "signed by ", signer,
 			     ", which the log does not trust at this record");
@@ -568,10 +574,20 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 		t->nkeys = n;
 		keys = NULL;
 		t->signed_log = 1;
+		t->keys_unknown = 0;
 	}
 out:
 	free(keys);
 	return error;
+}
+
+void trust_forget(struct trust *t)
+{
+	free(t->keys);
+	t->keys = NULL;
+	t->nkeys = 0;
+	t->signed_log = 1;
+	t->keys_unknown = 1;
 }
 
 void trust_dispose(struct trust *t)

@@ -23,6 +23,7 @@ struct trust {
 	int signed_log;
 	unsigned char (*keys)[32];
 	size_t nkeys;
+	int keys_unknown;	/* only the pins vouch, until a rotation */
 	struct pin *pins;
 	size_t npins;
 	int pinned;
@@ -49,6 +50,14 @@ int trust_pin_names(const struct trust *t, const unsigned char *pk);
  */
 int trust_check_pins(struct trust *t, const annal_record *rec, const unsigned char *signer,
 		     const char **check);
+/*
+ * The records before the next one checked are not known (a bundle that
+ * starts after the first record, or leaves records out): until a
+ * rotation says which keys the log trusts, a signer must be allowed by
+ * the pins.
+ */
+void trust_forget(struct trust *t);
+
 /*
  * Check rec, at position pos, given its signature state: signer is the
  * key of a valid signature, NULL when the record has none; sig_error is
