@@ -332,7 +332,10 @@ typedef struct {
 
 /*
  * Export records oldest first: in one format through write, or as an
- * evidence bundle (opts->bundle, which must not exist).  Then the export
+ * evidence bundle (opts->bundle, which must not exist) of a log that
+ * verifies (annal_log_verify() against its own keys, anchored at the
+ * head exported; ANNAL_ECORRUPT naming the check otherwise, nothing
+ * written).  Then the export
  * itself is recorded in the log as an "annal.export" record; when the
  * repository cannot be written (a read-only auditor) that is skipped and
  * result->not_recorded says why.
