@@ -6,16 +6,19 @@
 #include "banned.h"
 
 static const char *const audit_verify_usage[] = {
-	"annal audit-verify [--key <file> | --allowed-signers <file>] [--format <format>] <bundle>",
+	"annal audit-verify [--key <file> | --allowed-signers <file>] [--log-key <file>... | --log-allowed-signers <file>] [--format <format>] <bundle>",
 	NULL
 };
 
 int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
-	const char *key = NULL, *allowed = NULL, *format = "pretty";
+	const char *key = NULL, *allowed = NULL, *log_allowed = NULL, *format = "pretty";
+	struct string_list log_keys = STRING_LIST_INIT;
 	struct option options[] = {
 		OPT_STRING(0, "key", &key, "<file>", "the bundle must be signed by this public key"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "... or by one of these (OpenSSH format, namespace annal)"),
+		OPT_STRING_LIST(0, "log-key", &log_keys, "<file>", "pin the records' keys to this public key (repeatable)"),
+		OPT_STRING(0, "log-allowed-signers", &log_allowed, "<file>", "... or to these keys and windows (OpenSSH format, namespace git)"),
 		OPT_STRING(0, "format", &format, "<format>", "pretty or json"),
 		OPT_END()
 	};
@@ -29,12 +32,19 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(audit_verify_usage, options,
 				   argc ? "too many arguments" : "no bundle given");
 	die_if_both(audit_verify_usage, options, "--key", key != NULL, "--allowed-signers", allowed != NULL);
+	die_if_both(audit_verify_usage, options, "--log-key", log_keys.n > 0,
+		    "--log-allowed-signers", log_allowed != NULL);
 	if (strcmp(format, "pretty") && strcmp(format, "json"))
 		usage_with_options(audit_verify_usage, options, "unknown format '%s' (pretty or json)", format);
 	opts.key = key;
 	opts.allowed_signers = allowed;
-	if ((error = annal_bundle_verify(&r, argv[0], &opts)) < 0)
-		return report_error(error);
+	opts.log_keys = log_keys.v;
+	opts.nlog_keys = log_keys.n;
+	opts.log_allowed_signers = log_allowed;
+	if ((error = annal_bundle_verify(&r, argv[0], &opts)) < 0) {
+		status = report_error(error);
+		goto out;
+	}
 	if (!strcmp(format, "json")) {
 		if ((error = annal_buf_new(&out)) < 0 ||
 		    (error = annal_audit_write_json(out, argv[0], &r)) < 0) {
@@ -57,6 +67,8 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	else
 		printf("signer: %s (NOT pinned: checked against the key in the bundle)\n", r.signer);
 	printf("log: %s\n", r.log);
+	if (r.log_pinned)
+		printf("log keys: pinned\n");
 	if (r.records) {
 		printf("records: %llu (seq %llu..%llu), chain of %llu records\n",
 		       (unsigned long long)r.records, (unsigned long long)r.first_seq,
@@ -71,6 +83,7 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	printf("result: intact\n");
 out:
 	annal_buf_free(out);
+	string_list_clear(&log_keys);
 	(void)ctx;
 	return status;
 }

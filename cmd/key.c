@@ -1,11 +1,12 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "builtin.h"
 #include "parse-options.h"
 #include "banned.h"
 
-#define ROTATE_USAGE "annal key rotate [--log <name>] --new-key <file> [--retire] [--sign-key <file>] [--agent] [--actor <actor>] [--reason <text>]"
+#define ROTATE_USAGE "annal key rotate [--log <name>] [--new-key <file>] [--retire] [--retire-key <file>...] [--sign-key <file>] [--agent] [--actor <actor>] [--reason <text>]"
 #define LIST_USAGE "annal key list [--log <name>]"
 
 static const char *const key_usage[] = { ROTATE_USAGE, LIST_USAGE, NULL };
@@ -15,11 +16,13 @@ static const char *const list_usage[] = { LIST_USAGE, NULL };
 static int key_rotate(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *log = NULL, *new_key = NULL, *sign_key = NULL, *actor = NULL, *reason = NULL;
+	struct string_list retire_files = STRING_LIST_INIT;
 	int retire = 0, agent = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log whose keys change (default: main)"),
 		OPT_STRING(0, "new-key", &new_key, "<file>", "the key to trust from now on (public or private key file)"),
 		OPT_BOOL(0, "retire", &retire, "stop trusting the key that signs the rotation"),
+		OPT_STRING_LIST(0, "retire-key", &retire_files, "<file>", "stop trusting this key (public key file; repeatable)"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "a key the log trusts now, to sign the rotation"),
 		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
 		OPT_STRING(0, "actor", &actor, "<actor>", "who rotates (default: annal)"),
@@ -27,25 +30,36 @@ static int key_rotate(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_END()
 	};
 	annal_rotate_options opts = ANNAL_ROTATE_OPTIONS_INIT;
-	annal_key *signer = NULL, *fresh = NULL;
+	annal_key *signer = NULL, *fresh = NULL, **retired = NULL;
+	size_t nretired = 0;
 	char id[41];
 	int error, status = 0;
 
 	argc = parse_options(argc, argv, options, rotate_usage);
 	if (argc)
 		usage_with_options(rotate_usage, options, "unexpected argument '%s'", argv[0]);
-	if (!new_key)
-		usage_with_options(rotate_usage, options, "option '--new-key' is required");
-	if ((error = annal_key_load(&fresh, new_key)) < 0 ||
+	if (!new_key && !retire && !retire_files.n)
+		usage_with_options(rotate_usage, options,
+				   "nothing to rotate: give '--new-key', '--retire' or '--retire-key'");
+	if (retire_files.n && !(retired = calloc(retire_files.n, sizeof(*retired)))) {
+		error = ANNAL_ENOMEM;
+		goto fail;
+	}
+	for (; nretired < retire_files.n; nretired++)
+		if ((error = annal_key_load_public(&retired[nretired], retire_files.v[nretired])) < 0)
+			goto fail;
+	if ((new_key && (error = annal_key_load(&fresh, new_key)) < 0) ||
 	    (error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
 		goto fail;
 	/* on an unsigned log the new key signs its own introduction */
-	if (agent)
+	if (agent && fresh)
 		annal_key_set_agent(fresh, 1);
 	opts.log = log;
 	opts.signer = signer;
 	opts.new_key = fresh;
 	opts.retire = retire;
+	opts.retire_keys = (const annal_key *const *)retired;
+	opts.nretire_keys = nretired;
 	opts.actor = actor;
 	opts.reason = reason;
 	if ((error = annal_log_rotate_key(ctx->repo, &opts, id)) < 0)
@@ -57,6 +71,10 @@ fail:
 out:
 	annal_key_free(signer);
 	annal_key_free(fresh);
+	while (nretired)
+		annal_key_free(retired[--nretired]);
+	free(retired);
+	string_list_clear(&retire_files);
 	return status;
 }
 

@@ -19,8 +19,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
 		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
 		OPT_STRING(0, "anchor", &anchor, "<id>", "a record seen earlier, by its full id or hash, that must still be in the chain"),
-		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "the first signer must be one of these (OpenSSH format)"),
-		OPT_STRING(0, "key", &key, "<file>", "the first signer must be this public key"),
+		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "pin the log to these keys and windows (OpenSSH format)"),
+		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
 		OPT_STRING(0, "format", &format, "<format>", "pretty or json"),
 		OPT_END()
 	};

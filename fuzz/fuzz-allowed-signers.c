@@ -1,18 +1,19 @@
 /*
  * allowed_signers files (audit-verify --allowed-signers): every key the
- * parser pins is valid inside its window (whole seconds, as OpenSSH) and,
- * when no other line pins it, not outside it.
+ * parser pins for the namespace is valid inside its window (whole
+ * seconds, as OpenSSH) and, when no other line pins it, not outside it;
+ * a key pinned for other namespaces only is named but never allowed.
  */
 #include "fuzz.h"
 #include "trust.h"
 
-/* how many pins hold pk */
+/* how many pins allow pk in the namespace */
 static size_t pins_of(const struct trust *t, const unsigned char *pk)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < t->npins; i++)
-		n += !memcmp(t->pins[i].pk, pk, 32);
+		n += !memcmp(t->pins[i].pk, pk, 32) && t->pins[i].ns_ok;
 	return n;
 }
 
@@ -33,14 +34,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_assert(p->valid_after >= 0 && p->valid_before >= 0);
 			fuzz_assert(!p->valid_after || !p->valid_before ||
 				    p->valid_before > p->valid_after);
-			fuzz_assert(trust_pinned(&t, p->pk, p->valid_after * 1000));
+			fuzz_assert(trust_pin_names(&t, p->pk));
+			if (!p->ns_ok) {
+				/* named for another namespace: allowed only by another line */
+				if (!pins_of(&t, p->pk))
+					fuzz_assert(!trust_pin_allows(&t, p->pk, p->valid_after));
+				continue;
+			}
+			fuzz_assert(trust_pin_allows(&t, p->pk, p->valid_after));
 			if (p->valid_after && only)
-				fuzz_assert(!trust_pinned(&t, p->pk, p->valid_after * 1000 - 1));
+				fuzz_assert(!trust_pin_allows(&t, p->pk, p->valid_after - 1));
 			if (p->valid_before) {
-				fuzz_assert(trust_pinned(&t, p->pk, p->valid_before * 1000 + 999));
+				fuzz_assert(trust_pin_allows(&t, p->pk, p->valid_before));
 				if (only)
-					fuzz_assert(!trust_pinned(&t, p->pk,
-								  (p->valid_before + 1) * 1000));
+					fuzz_assert(!trust_pin_allows(&t, p->pk, p->valid_before + 1));
 			}
 		}
 	} else {

@@ -210,17 +210,22 @@ int annal_log_append_from(annal_repo *repo, const annal_append_options *opts,
 typedef struct {
 	const char *log;		/* default "main" */
 	const annal_key *signer;	/* a key the log trusts now */
-	const annal_key *new_key;	/* the key to introduce */
+	const annal_key *new_key;	/* the key to introduce, or NULL */
 	int retire;			/* drop the signer's key from the set */
 	const char *actor;		/* default "annal" */
 	const char *reason;
+	const annal_key *const *retire_keys;	/* more keys to drop */
+	size_t nretire_keys;
 } annal_rotate_options;
-#define ANNAL_ROTATE_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL }
+#define ANNAL_ROTATE_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 
 /*
  * Append a key rotation record: signed by opts->signer (on an unsigned
  * log, by the new key itself, which starts signing), it sets the keys the
- * log trusts from the next record on.
+ * log trusts from the next record on: the keys trusted now, without the
+ * retired ones (the signer's with retire, and retire_keys, each of which
+ * must be trusted now), plus new_key.  At least one change; the set must
+ * not become empty.  ANNAL_EINVALID (nothing written) otherwise.
  */
 int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, char id_out[41]);
 
@@ -353,7 +358,10 @@ typedef struct {
 
 /*
  * Export records oldest first: in one format through write, or as an
- * evidence bundle (opts->bundle, which must not exist).  Then the export
+ * evidence bundle (opts->bundle, which must not exist) of a log that
+ * verifies (annal_log_verify() against its own keys, anchored at the
+ * head exported; ANNAL_ECORRUPT naming the check otherwise, nothing
+ * written).  Then the export
  * itself is recorded in the log as an "annal.export" record; when the
  * repository cannot be written (a read-only auditor) that is skipped and
  * result->not_recorded says why.
@@ -368,12 +376,20 @@ int annal_export_format_valid(const char *name);
 typedef struct {
 	const char *key;		/* pin the bundle signer: a public key file */
 	const char *allowed_signers;	/* ... or an allowed_signers file ("annal") */
+	/*
+	 * Pin the keys that sign the records, as annal_log_verify() pins a
+	 * log: public key files, or an allowed_signers file ("git").
+	 */
+	const char *const *log_keys;
+	size_t nlog_keys;
+	const char *log_allowed_signers;
 } annal_audit_options;
-#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL }
+#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL }
 
 typedef struct {
 	int ok;
 	int pinned;
+	int log_pinned;			/* the records' keys are pinned */
 	char signer[64];		/* "SHA256:..." */
 	char log[256];
 	uint64_t records, chain, first_seq, last_seq, head_seq;

@@ -1214,21 +1214,67 @@ static int add_key_string(cJSON *obj, const char *key, const unsigned char pk[32
 	return 0;
 }
 
+/* "key <fingerprint of pk> <what>" as the error, ANNAL_EINVALID */
+static int key_error(const unsigned char *pk, const char *what, const char *log)
+{
+	char fp[ANNAL_FINGERPRINT_LEN + 1];
+
+	ssh_fingerprint(fp, pk);
+	return annal_error_set(ANNAL_EINVALID, "key %s %s log '%s'", fp, what, log);
+}
+
+/*
+ * The keys a rotation retires: the signer's with retire, and each of
+ * retire_keys; every one trusted now (keys), none twice.
+ */
+static int keys_to_retire(unsigned char (**out)[32], size_t *nout, const char *log,
+			  const annal_rotate_options *opts, const annal_key *signer,
+			  unsigned char (*keys)[32], size_t n)
+{
+	unsigned char (*v)[32] = calloc(opts->nretire_keys + 1, sizeof(*v));
+	size_t count = 0, i;
+	int error = 0;
+
+	if (!v)
+		return annal_error_oom();
+	if (opts->retire)
+		memcpy(v[count++], signer->pk, 32);
+	for (i = 0; i < opts->nretire_keys; i++) {
+		const unsigned char *pk = opts->retire_keys[i]->pk;
+
+		if (!trust_key_in(keys, n, pk)) {
+			error = key_error(pk, "cannot be retired: it is not trusted by", log);
+			goto out;
+		}
+		if (trust_key_in(v, count, pk)) {
+			error = key_error(pk, "is given twice to retire from", log);
+			goto out;
+		}
+		memcpy(v[count++], pk, 32);
+	}
+	*out = v;
+	*nout = count;
+	v = NULL;
+out:
+	free(v);
+	return error;
+}
+
 int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, char id_out[41])
 {
 	const char *log = opts->log ? opts->log : "main";
 	annal_append_options aopts = ANNAL_APPEND_OPTIONS_INIT;
 	annal_buf refname = ANNAL_BUF_INIT;
-	unsigned char (*keys)[32] = NULL, (*set)[32] = NULL;
-	char fp[ANNAL_FINGERPRINT_LEN + 1], ids[1][41];
+	unsigned char (*keys)[32] = NULL, (*set)[32] = NULL, (*gone)[32] = NULL;
+	char ids[1][41];
 	annal_draft draft = { NULL }, *dp = &draft;
 	cJSON *retired = NULL, *signing = NULL, *s;
-	size_t n = 0, nset = 0, i;
+	size_t n = 0, nset = 0, ngone = 0, i;
 	git_oid head;
-	int exists, error, signer_trusted = 0;
+	int exists, error;
 
-	if (!opts->new_key)
-		return annal_error_set(ANNAL_EINVALID, "no new key given");
+	if (!opts->new_key && !opts->retire && !opts->nretire_keys)
+		return annal_error_set(ANNAL_EINVALID, "no key to add or retire given");
 	if ((error = store_ref_name(&refname, log)) < 0 ||
 	    (error = store_head(&head, &exists, repo, refname.ptr)) < 0)
 		goto out;
@@ -1238,13 +1284,13 @@ int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, cha
 	}
 	if ((error = trust_keys_at(&keys, &n, repo, &head)) < 0)
 		goto out;
-	if (!(set = calloc(n + 1, sizeof(*set)))) {
-		error = annal_error_oom();
+	if (!n && (opts->retire || opts->nretire_keys)) {
+		error = annal_error_set(ANNAL_EINVALID, "log '%s' is not signed: there is no key to retire", log);
 		goto out;
 	}
 	if (!n) {
 		/* an unsigned log starts signing: the new key signs its own introduction */
-		if (!opts->new_key->sk && !opts->new_key->agent) {
+		if (!opts->new_key || (!opts->new_key->sk && !opts->new_key->agent)) {
 			error = annal_error_set(ANNAL_EINVALID,
 				"log '%s' is not signed: to start signing it, give the new key's private key (or --agent)",
 				log);
@@ -1258,30 +1304,31 @@ int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, cha
 			goto out;
 		}
 		aopts.signer = opts->signer;
-	}
-	for (i = 0; i < n; i++) {
-		if (!memcmp(keys[i], opts->new_key->pk, 32)) {
-			ssh_fingerprint(fp, opts->new_key->pk);
-			error = annal_error_set(ANNAL_EINVALID, "key %s is already trusted by log '%s'", fp, log);
+		if (!trust_key_in(keys, n, aopts.signer->pk)) {
+			error = key_error(aopts.signer->pk, "is not trusted by", log);
 			goto out;
 		}
-		if (!memcmp(keys[i], aopts.signer->pk, 32)) {
-			signer_trusted = 1;
-			if (opts->retire)
-				continue;
-		}
-		memcpy(set[nset++], keys[i], 32);
 	}
-	if (n && !signer_trusted) {
-		ssh_fingerprint(fp, aopts.signer->pk);
-		error = annal_error_set(ANNAL_EINVALID, "key %s is not trusted by log '%s'", fp, log);
+	if (opts->new_key && trust_key_in(keys, n, opts->new_key->pk)) {
+		error = key_error(opts->new_key->pk, "is already trusted by", log);
 		goto out;
 	}
-	if (!n && opts->retire) {
-		error = annal_error_set(ANNAL_EINVALID, "log '%s' is not signed: there is no key to retire", log);
+	if ((error = keys_to_retire(&gone, &ngone, log, opts, aopts.signer, keys, n)) < 0)
+		goto out;
+	if (!(set = calloc(n + 1, sizeof(*set)))) {
+		error = annal_error_oom();
 		goto out;
 	}
-	memcpy(set[nset++], opts->new_key->pk, 32);
+	for (i = 0; i < n; i++)
+		if (!trust_key_in(gone, ngone, keys[i]))
+			memcpy(set[nset++], keys[i], 32);
+	if (opts->new_key)
+		memcpy(set[nset++], opts->new_key->pk, 32);
+	if (!nset) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"log '%s' would trust no key: keep one, or add one with --new-key", log);
+		goto out;
+	}
 
 	if (!(draft.obj = cJSON_CreateObject()) || !(signing = trust_signing_field(set, nset)) ||
 	    !(s = cJSON_CreateString(opts->actor ? opts->actor : "annal"))) {
@@ -1296,16 +1343,18 @@ int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, cha
 	cJSON_AddItemToObject(draft.obj, "action", s);
 	cJSON_AddItemToObject(draft.obj, "signing", signing);
 	signing = NULL;
-	if ((error = add_key_string(draft.obj, "key_added", opts->new_key->pk)) < 0)
+	if (opts->new_key &&
+	    (error = add_key_string(draft.obj, "key_added", opts->new_key->pk)) < 0)
 		goto out;
-	if (opts->retire) {
+	if (ngone) {
 		if (!(retired = cJSON_CreateArray())) {
 			error = annal_error_oom();
 			goto out;
 		}
 		cJSON_AddItemToObject(draft.obj, "keys_retired", retired);
-		if ((error = add_key_string(retired, NULL, aopts.signer->pk)) < 0)
-			goto out;
+		for (i = 0; i < ngone; i++)
+			if ((error = add_key_string(retired, NULL, gone[i])) < 0)
+				goto out;
 	}
 	if (opts->reason) {
 		if (!(s = cJSON_CreateString(opts->reason))) {
@@ -1323,6 +1372,7 @@ out:
 	cJSON_Delete(draft.obj);
 	free(keys);
 	free(set);
+	free(gone);
 	annal_buf_dispose(&refname);
 	return error;
 }
@@ -1388,16 +1438,18 @@ int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 		annal_record_free(rec);
 		rec = NULL;
 	}
-	/* oldest first: open a window where a key appears, close it where it goes */
+	/*
+	 * Oldest first: open a window where a key appears, close it where it
+	 * goes; a key trusted again gets a window of its own, so that the
+	 * time it was retired stays outside.
+	 */
 	for (i = nstates; i-- > 0;) {
 		for (k = 0; k < states[i].n; k++) {
 			for (j = 0; j < nw_count; j++)
-				if (!memcmp(w[j].pk, states[i].keys[k], 32))
+				if (!memcmp(w[j].pk, states[i].keys[k], 32) && w[j].before == -1)
 					break;
-			if (j < nw_count) {
-				w[j].before = -1;	/* still (or again) trusted */
-				continue;
-			}
+			if (j < nw_count)
+				continue;	/* still trusted */
 			if (!(nw = realloc(w, (nw_count + 1) * sizeof(*nw)))) {
 				error = annal_error_oom();
 				goto out;

@@ -297,10 +297,27 @@ static int check_keys(unsigned char (**keys)[32], size_t *n, const cJSON *list)
 	return 0;
 }
 
+/* The pins of the records' keys, as verify pins a log ("git"). */
+static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
+{
+	size_t i;
+	int error;
+
+	if (opts->log_allowed_signers && opts->nlog_keys)
+		return annal_error_set(ANNAL_EINVALID,
+				       "give either log allowed signers or log keys, not both");
+	if (opts->log_allowed_signers)
+		return trust_pin_allowed_signers(t, opts->log_allowed_signers, "git");
+	for (i = 0; i < opts->nlog_keys; i++)
+		if ((error = trust_pin_key(t, opts->log_keys[i])) < 0)
+			return error;
+	return 0;
+}
+
 int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_audit_options *opts)
 {
 	struct bundle b = { NULL, 0, 0, NULL, 0 };
-	struct trust pins;
+	struct trust pins, log_pins;
 	struct lines_ctx recs = { NULL, "records.jsonl", NULL, 0, 0, 0 };
 	struct lines_ctx skel = { NULL, "chain.jsonl", NULL, 0, 0, 1 };
 	struct sums_ctx sums = { NULL, NULL, NULL, 0 };
@@ -315,15 +332,18 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 
 	memset(r, 0, sizeof(*r));
 	memset(&pins, 0, sizeof(pins));
+	memset(&log_pins, 0, sizeof(log_pins));
 	r->ok = 1;
 	recs.r = skel.r = sums.r = r;
 	if (opts && opts->key && opts->allowed_signers)
 		return annal_error_set(ANNAL_EINVALID, "give either allowed signers or a key, not both");
 	if ((opts && opts->key && (error = trust_pin_key(&pins, opts->key)) < 0) ||
 	    (opts && opts->allowed_signers &&
-	     (error = trust_pin_allowed_signers(&pins, opts->allowed_signers, "annal")) < 0))
+	     (error = trust_pin_allowed_signers(&pins, opts->allowed_signers, "annal")) < 0) ||
+	    (opts && (error = pin_log_keys(&log_pins, opts)) < 0))
 		goto out;
 	r->pinned = pins.pinned;
+	r->log_pinned = log_pins.pinned;
 
 	error = bundle_read(&b, path, is_member_name);
 	if (error == ANNAL_ECORRUPT) {
@@ -407,7 +427,9 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		goto out;
 	}
 	snprintf(r->created, sizeof(r->created), "%s", v->valuestring);
-	if (pins.pinned && !trust_pinned(&pins, pk, created_ms)) {
+	/* OpenSSH compares whole seconds */
+	if (pins.pinned && !trust_pin_allows(&pins, pk, created_ms >= 0 ? created_ms / 1000 :
+					     -((-created_ms + 999) / 1000))) {
 		problem(r, "the bundle is signed by %s, which is not the pinned signer", r->signer);
 		goto out;
 	}
@@ -566,6 +588,21 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 			}
 			seen_signed = 1;
 		}
+		/*
+		 * Pinned, the keys are checked as verify checks a log; where
+		 * records are left out, their rotations are unknown, so from
+		 * there on only the pins vouch until the next rotation.
+		 */
+		if (log_pins.pinned) {
+			if (i ? rec->seq != recs.e[i - 1].rec->seq + 1 : rec->seq != 1)
+				trust_forget(&log_pins);
+			if (trust_check(&log_pins, rec, sig.present && sig.valid ? sig.pk : NULL,
+					sig.present && !sig.valid, &check) < 0) {
+				problem(r, "%s (seq %llu): %s: %s", name, (unsigned long long)rec->seq,
+					check, last_message());
+				goto out;
+			}
+		}
 	}
 	if (seen_signed != r->log_signed)
 		problem(r, "manifest.json says the records are %ssigned, but they are %s",
@@ -573,6 +610,7 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 out:
 	bundle_dispose(&b);
 	trust_dispose(&pins);
+	trust_dispose(&log_pins);
 	entries_dispose(&recs);
 	entries_dispose(&skel);
 	free(sums.listed);
@@ -585,8 +623,8 @@ int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_r
 {
 	annal_buf_printf(out, "{\"ok\":%s,\"bundle\":", r->ok ? "true" : "false");
 	annal_json_write_string(out, path, strlen(path));
-	annal_buf_printf(out, ",\"signer\":\"%s\",\"pinned\":%s,\"log\":", r->signer,
-			 r->pinned ? "true" : "false");
+	annal_buf_printf(out, ",\"signer\":\"%s\",\"pinned\":%s,\"log_pinned\":%s,\"log\":",
+			 r->signer, r->pinned ? "true" : "false", r->log_pinned ? "true" : "false");
 	annal_json_write_string(out, r->log, strlen(r->log));
 	annal_buf_printf(out, ",\"log_signed\":%s,\"records\":%llu,\"chain\":%llu", r->log_signed ? "true" : "false",
 			 (unsigned long long)r->records, (unsigned long long)r->chain);

@@ -571,6 +571,33 @@ oom:
 	return annal_error_oom();
 }
 
+/*
+ * A bundle vouches for what it holds with the exporter's signature: sign
+ * only a log that verifies, against its own keys (no pin is configured in
+ * a repository), up to the head exported (the anchor: the log may grow
+ * meanwhile, but not be rewritten).
+ */
+static int verify_before_signing(annal_repo *repo, const char *log, const char *head)
+{
+	annal_verify_options vopts = ANNAL_VERIFY_OPTIONS_INIT;
+	annal_verify_result v;
+	char where[128] = "";
+	int error;
+
+	vopts.log = log;
+	vopts.anchor = head;
+	if ((error = annal_log_verify(&v, repo, &vopts)) < 0 || v.ok)
+		return error;
+	if (v.position)
+		snprintf(where, sizeof(where), "record %llu (%s): ",
+			 (unsigned long long)v.position, v.commit);
+	else if (v.commit[0])
+		snprintf(where, sizeof(where), "record %s: ", v.commit);
+	return annal_error_set(ANNAL_ECORRUPT,
+		"log %s does not verify, no bundle written: %s%s: %s; run 'annal verify'",
+		v.log, where, v.check, v.message);
+}
+
 int annal_log_export(annal_export_result *r, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx)
 {
@@ -616,6 +643,8 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 		goto out;
 	r->records = c.n;
 
+	if (opts->bundle && (error = verify_before_signing(repo, log, c.head_id)) < 0)
+		goto out;
 	if (opts->bundle) {
 		/* records.jsonl always, first; the other formats after it */
 		if (!(bundle_formats = calloc(n + 2, sizeof(*bundle_formats)))) {

@@ -509,6 +509,11 @@ static const char *string_field(const cJSON *obj, const char *key)
 	return v && cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+int64_t record_commit_time(const annal_record *rec)
+{
+	return rec->ts_ms / 1000;
+}
+
 int record_commit_text(annal_buf *out, const annal_record *rec, const char *parent_hex)
 {
 	const char *actor = string_field(rec->obj, "actor");
@@ -520,7 +525,7 @@ int record_commit_text(annal_buf *out, const annal_record *rec, const char *pare
 
 	if (!actor || !action)
 		return annal_error_set(ANNAL_EINVALID, "record without actor or action");
-	snprintf(when, sizeof(when), " <annal> %lld +0000\n", (long long)(rec->ts_ms / 1000));
+	snprintf(when, sizeof(when), " <annal> %lld +0000\n", (long long)record_commit_time(rec));
 	annal_buf_puts(out, "tree " ANNAL_EMPTY_TREE "\n");
 	if (parent_hex) {
 		annal_buf_puts(out, "parent ");

@@ -65,6 +65,13 @@ int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
 int record_hash(char out[ANNAL_HASH_LEN + 1], const cJSON *obj);
 int record_hash_check(const char *s);
 
+/*
+ * The author and committer date of the commit that stores rec, in
+ * seconds: its ts in whole seconds.  git checks a signature's validity
+ * window at this time (gpg-interface.c, -Overify-time).
+ */
+int64_t record_commit_time(const annal_record *rec);
+
 /* The commit object (without the "commit <len>\0" header) storing rec. */
 int record_commit_text(annal_buf *out, const annal_record *rec, const char *parent_hex);
 

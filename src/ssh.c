@@ -422,23 +422,47 @@ out:
 	return error;
 }
 
-static int load_public(annal_key *k, const char *path, const char *text, size_t len)
+/* line: "ssh-ed25519 <base64>[ <comment>]", up to its end */
+static int load_public(annal_key *k, const char *path, const char *line)
 {
-	const char *p;
+	size_t len = strcspn(line, "\r\n"), n;
 
-	if (ssh_parse_public_line(k->pk, text, len) < 0)
+	if (ssh_parse_public_line(k->pk, line, len) < 0)
 		return annal_error_set(ANNAL_EINVALID, "'%s' is not an ssh-ed25519 public key", path);
 	/* the comment: whatever follows the key */
-	p = strchr(text, ' ');
-	p = p ? strchr(p + 1, ' ') : NULL;
-	k->comment = strndup(p ? p + 1 : "", p ? strcspn(p + 1, "\r\n") : 0);
+	n = sizeof(ED25519) - 1;
+	n += strspn(line + n, " \t");
+	n += strcspn(line + n, " \t\r\n");
+	n += strspn(line + n, " \t");
+	k->comment = strndup(line + n, len > n ? len - n : 0);
 	return k->comment ? 0 : annal_error_oom();
+}
+
+/*
+ * The first line of a key file that is not blank or a '#' comment, past
+ * its leading white space: where ssh-keygen looks for a public key, and
+ * where a private key file's armor begins.
+ */
+static const char *first_line(const char *text)
+{
+	const char *p = text;
+
+	for (;;) {
+		p += strspn(p, " \t\r");
+		if (*p == '\n')
+			p++;
+		else if (*p == '#')
+			p += strcspn(p, "\n");
+		else
+			return p;
+	}
 }
 
 int annal_key_load(annal_key **out, const char *path)
 {
 	annal_buf text = ANNAL_BUF_INIT;
 	annal_key *k = calloc(1, sizeof(*k));
+	const char *line;
 	mode_t mode = 0;
 	int error;
 
@@ -446,16 +470,22 @@ int annal_key_load(annal_key **out, const char *path)
 		return annal_error_oom();
 	if ((error = read_key_file(&text, &mode, path)) < 0)
 		goto out;
-	/* anything but a public key line is a private key: owner-only */
-	if (!strncmp(text.ptr, ED25519, sizeof(ED25519) - 1)) {
-		if ((error = load_public(k, path, text.ptr, text.len)) < 0)
+	/*
+	 * Armor is a private key, owner-only; anything else is read as a
+	 * public key, as ssh-keygen reads a .pub (blank lines, comments and
+	 * leading white space skipped).
+	 */
+	line = first_line(text.ptr);
+	if (strncmp(line, "-----BEGIN ", 11)) {
+		if ((error = load_public(k, path, line)) < 0)
 			goto out;
 	} else if (mode & 077) {
 		error = annal_error_set(ANNAL_EINVALID,
 			"permissions %04o for '%s' are too open: a private key must be accessible by its owner only (chmod 600)",
 			(unsigned)(mode & 07777), path);
 		goto out;
-	} else if ((error = parse_private(k, path, text.ptr, text.len)) < 0) {
+	} else if ((error = parse_private(k, path, line,
+					  text.len - (size_t)(line - text.ptr))) < 0) {
 		goto out;
 	}
 	*out = k;

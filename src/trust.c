@@ -9,7 +9,7 @@
 #include "trust.h"
 #include "banned.h"
 
-static int key_in(unsigned char (*keys)[32], size_t n, const unsigned char *pk)
+int trust_key_in(unsigned char (*keys)[32], size_t n, const unsigned char *pk)
 {
 	size_t i;
 
@@ -49,7 +49,7 @@ int trust_parse_signing(unsigned char (**keys)[32], size_t *n, const cJSON *sign
 
 		if (!cJSON_IsString(c) ||
 		    ssh_parse_public_line(v[i], c->valuestring, strlen(c->valuestring)) < 0 ||
-		    key_in(v, i, v[i]))
+		    trust_key_in(v, i, v[i]))
 			goto bad;
 		/* exactly the form annal writes: "ssh-ed25519 <base64>" */
 		ssh_public_line(&line, v[i]);
@@ -95,7 +95,8 @@ fail:
 	return NULL;
 }
 
-static int add_pin(struct trust *t, const unsigned char *pk, int64_t after, int64_t before)
+static int add_pin(struct trust *t, const unsigned char *pk, int64_t after, int64_t before,
+		   int ns_ok)
 {
 	struct pin *p = realloc(t->pins, (t->npins + 1) * sizeof(*p));
 
@@ -105,8 +106,10 @@ static int add_pin(struct trust *t, const unsigned char *pk, int64_t after, int6
 	memcpy(p[t->npins].pk, pk, 32);
 	p[t->npins].valid_after = after;
 	p[t->npins].valid_before = before;
+	p[t->npins].ns_ok = ns_ok;
 	t->npins++;
 	t->pinned = 1;
+	t->windows |= after || before;
 	return 0;
 }
 
@@ -117,7 +120,7 @@ int trust_pin_key(struct trust *t, const char *path)
 
 	if ((error = annal_key_load_public(&k, path)) < 0)
 		return error;
-	error = add_pin(t, k->pk, 0, 0);
+	error = add_pin(t, k->pk, 0, 0, 1);
 	annal_key_free(k);
 	return error;
 }
@@ -402,10 +405,12 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 			error = annal_error_set(ANNAL_EINVALID, "%s:%zu: %s", path, lineno, why);
 			goto out;
 		}
-		/* what OpenSSH's check_allowed_keys_line() would not match */
-		if (l.ca || !l.ed25519 || (l.namespaces && !namespace_allowed(ns, l.namespaces)))
+		/* what OpenSSH's check_allowed_keys_line() never matches */
+		if (l.ca || !l.ed25519)
 			continue;
-		if ((error = add_pin(t, l.pk, l.valid_after, l.valid_before)) < 0)
+		/* a key pinned for other namespaces only is named, never allowed */
+		if ((error = add_pin(t, l.pk, l.valid_after, l.valid_before,
+				     !l.namespaces || namespace_allowed(ns, l.namespaces))) < 0)
 			goto out;
 	}
 	if (ferror(fp)) {
@@ -413,24 +418,67 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 		goto out;
 	}
 	t->pinned = 1;	/* even an empty file pins: nothing is trusted */
+	t->ns = ns;
 out:
 	free(line);
 	fclose(fp);
 	return error;
 }
 
-int trust_pinned(const struct trust *t, const unsigned char *pk, int64_t when)
+int trust_pin_allows(const struct trust *t, const unsigned char *pk, int64_t when)
 {
-	/* OpenSSH compares whole seconds */
-	int64_t sec = when >= 0 ? when / 1000 : -((-when + 999) / 1000);
 	size_t i;
 
 	for (i = 0; i < t->npins; i++)
-		if (!memcmp(t->pins[i].pk, pk, 32) &&
-		    (!t->pins[i].valid_after || sec >= t->pins[i].valid_after) &&
-		    (!t->pins[i].valid_before || sec <= t->pins[i].valid_before))
+		if (!memcmp(t->pins[i].pk, pk, 32) && t->pins[i].ns_ok &&
+		    (!t->pins[i].valid_after || when >= t->pins[i].valid_after) &&
+		    (!t->pins[i].valid_before || when <= t->pins[i].valid_before))
 			return 1;
 	return 0;
+}
+
+int trust_pin_names(const struct trust *t, const unsigned char *pk)
+{
+	size_t i;
+
+	for (i = 0; i < t->npins; i++)
+		if (!memcmp(t->pins[i].pk, pk, 32))
+			return 1;
+	return 0;
+}
+
+/* git's -Overify-time: "YYYYMMDDHHMMSS", the commit time in local time */
+static int git_verify_time(char out[15], int64_t commit_time)
+{
+	time_t tt = (time_t)commit_time;
+	struct tm tm;
+
+	return localtime_r(&tt, &tm) && strftime(out, 15, "%Y%m%d%H%M%S", &tm) == 14 ? 0 : -1;
+}
+
+/*
+ * The time git verifies a commit's signature at, as ssh-keygen compares
+ * it with valid-after and valid-before.  git 2.39 gives ssh-keygen
+ * -Overify-time=<committer date as YYYYMMDDHHMMSS in local time>, and
+ * ssh-keygen reads that back with mktime() and tm_isdst 0, as standard
+ * time: during daylight saving time that is an hour after the commit.
+ * annal takes the same way, so that it trusts exactly what git trusts.
+ */
+static int64_t verify_time(struct trust *t, int64_t commit_time)
+{
+	char text[15];
+	int64_t when;
+
+	if (!t->windows)
+		return commit_time;	/* no window: the time does not matter */
+	if (t->vt_cached && t->vt_sec == commit_time)
+		return t->vt;
+	if (git_verify_time(text, commit_time) < 0 || parse_ssh_time(&when, text) < 0)
+		when = commit_time;
+	t->vt_sec = commit_time;
+	t->vt = when;
+	t->vt_cached = 1;
+	return when;
 }
 
 /* "<before><fingerprint of pk><after>" */
@@ -443,6 +491,31 @@ static int fail(const char **check, const char *id, const char *before,
 	if (pk)
 		ssh_fingerprint(fp, pk);
 	return annal_error_set(ANNAL_ECORRUPT, "%s%s%s", before, fp, after);
+}
+
+int trust_check_pins(struct trust *t, const annal_record *rec, const unsigned char *signer,
+		     const char **check)
+{
+	char fp[ANNAL_FINGERPRINT_LEN + 1], local[15] = "?";
+	int64_t commit_time = record_commit_time(rec);
+	size_t i;
+	int ns_ok = 0;
+
+	if (!t->pinned || !trust_pin_names(t, signer) ||
+	    trust_pin_allows(t, signer, verify_time(t, commit_time)))
+		return 0;
+	*check = "untrustedKey";
+	ssh_fingerprint(fp, signer);
+	for (i = 0; i < t->npins; i++)
+		ns_ok |= !memcmp(t->pins[i].pk, signer, 32) && t->pins[i].ns_ok;
+	if (!ns_ok)
+		return annal_error_set(ANNAL_ECORRUPT,
+			"signed by %s, which the allowed signers permit for other namespaces than \"%s\" only",
+			fp, t->ns ? t->ns : "");
+	git_verify_time(local, commit_time);
+	return annal_error_set(ANNAL_ECORRUPT,
+		"signed by %s, which the allowed signers do not permit at the commit's time (%s local time, as git verifies it): outside its valid-after/valid-before",
+		fp, local);
 }
 
 int trust_check(struct trust *t, const annal_record *rec, const unsigned char *signer,
@@ -473,30 +546,48 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 	}
 	if (!t->signed_log) {
 		/* the record that starts signing vouches for itself, or a pin does */
-		if (!key_in(keys, n, signer)) {
+		if (!trust_key_in(keys, n, signer)) {
 			error = fail(check, "untrustedKey", "signed by ", signer,
 				     ", which is not among the keys it declares");
 			goto out;
 		}
-		if (t->pinned && !trust_pinned(t, signer, rec->ts_ms)) {
+		if (t->pinned && !trust_pin_names(t, signer)) {
 			error = fail(check, "untrustedKey", "signed by ", signer, ", which is not a pinned key");
 			goto out;
 		}
-	} else if (!key_in(t->keys, t->nkeys, signer)) {
+	} else if (t->keys_unknown) {
+		if (!trust_pin_names(t, signer)) {
+			error = fail(check, "untrustedKey", "signed by ", signer,
+				     ", which is not a pinned key; the rotation that added it is not at hand, so pin it too");
+			goto out;
+		}
+	} else if (!trust_key_in(t->keys, t->nkeys, signer)) {
 		error = fail(check, "untrustedKey", "signed by ", signer,
 			     ", which the log does not trust at this record");
 		goto out;
 	}
+	if ((error = trust_check_pins(t, rec, signer, check)) < 0)
+		goto out;
 	if (signing) {
 		free(t->keys);
 		t->keys = keys;
 		t->nkeys = n;
 		keys = NULL;
 		t->signed_log = 1;
+		t->keys_unknown = 0;
 	}
 out:
 	free(keys);
 	return error;
+}
+
+void trust_forget(struct trust *t)
+{
+	free(t->keys);
+	t->keys = NULL;
+	t->nkeys = 0;
+	t->signed_log = 1;
+	t->keys_unknown = 1;
 }
 
 void trust_dispose(struct trust *t)

@@ -4,8 +4,11 @@
  * Which keys a log trusts at each record.  The first record of a signed
  * log declares its keys in a "signing" field; each later record with a
  * "signing" field (a key rotation), signed by a key trusted before it,
- * replaces the set from the next record on.  An auditor may pin the keys
- * the first signing record must be signed by.
+ * replaces the set from the next record on.  An auditor may pin keys:
+ * the first signing record must be signed by a pinned key, and every
+ * record signed by a key the pins name must be allowed by them (their
+ * namespaces and validity windows) at its commit's time, as git judges
+ * each commit with the same allowed_signers file.
  */
 #include "record.h"
 #include "store.h"
@@ -13,25 +16,47 @@
 struct pin {
 	unsigned char pk[32];
 	int64_t valid_after, valid_before;	/* seconds; 0 when unset */
+	int ns_ok;		/* its namespaces allow the namespace checked */
 };
 
 struct trust {
 	int signed_log;
 	unsigned char (*keys)[32];
 	size_t nkeys;
+	int keys_unknown;	/* only the pins vouch, until a rotation */
 	struct pin *pins;
 	size_t npins;
 	int pinned;
+	const char *ns;		/* the namespace the pins are checked for */
+	int windows;		/* a pin has valid-after or valid-before */
+	int64_t vt_sec, vt;	/* the last verify time computed */
+	int vt_cached;
 };
 
 /*
- * Pins from an OpenSSH allowed_signers file (lines whose namespaces allow
- * ns), or from one public key file.
+ * Pins from an OpenSSH allowed_signers file, checked for namespace ns,
+ * or from one public key file (any namespace, no window).
  */
 int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns);
-/* Is pk pinned, and valid at time when (ms)? */
-int trust_pinned(const struct trust *t, const unsigned char *pk, int64_t when);
 int trust_pin_key(struct trust *t, const char *path);
+/* Does a pin allow pk at time when (seconds)? */
+int trust_pin_allows(const struct trust *t, const unsigned char *pk, int64_t when);
+/* Does a pin name pk, whatever its namespaces and window? */
+int trust_pin_names(const struct trust *t, const unsigned char *pk);
+/*
+ * A record signed by signer: if the pins name it, they must allow it at
+ * the time git verifies the record's commit at.  0, or ANNAL_ECORRUPT
+ * with *check set.
+ */
+int trust_check_pins(struct trust *t, const annal_record *rec, const unsigned char *signer,
+		     const char **check);
+/*
+ * The records before the next one checked are not known (a bundle that
+ * starts after the first record, or leaves records out): until a
+ * rotation says which keys the log trusts, a signer must be allowed by
+ * the pins.
+ */
+void trust_forget(struct trust *t);
 
 /*
  * Check rec, at position pos, given its signature state: signer is the
@@ -43,6 +68,8 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 		int sig_error, const char **check);
 void trust_dispose(struct trust *t);
 
+/* Is pk one of the n keys? */
+int trust_key_in(unsigned char (*keys)[32], size_t n, const unsigned char *pk);
 /* The keys of a "signing" field; ANNAL_EINVALID if malformed. */
 int trust_parse_signing(unsigned char (**keys)[32], size_t *n, const cJSON *signing);
 /* Build a "signing" field for a set of keys. */

@@ -691,6 +691,7 @@ struct sweep {
 	const struct copies *copies;
 	int64_t ts_limit;
 	struct index_compare *ic;
+	struct trust *trust;	/* replayed at the end; its pins checked here */
 };
 
 /* Read up to WINDOW objects down from s->next; 0 or -1 to give up. */
@@ -759,6 +760,10 @@ static int sweep_in_order(struct sweep *s, struct job *j)
 	size_t i;
 
 	if (j->check || j->rec->ts_ms > s->ts_limit || others_find(s->others, j->id))
+		return -1;
+	/* a pinned key's window holds for each record, not only a run's first */
+	if (j->sig.present && j->sig.valid &&
+	    trust_check_pins(s->trust, j->rec, j->sig.pk, &check) < 0)
 		return -1;
 	/* the record above this one, whose predecessor it is */
 	if (s->newer && annal_chain_check(j->rec, s->newer, j->rec->seq + 1, &check) < 0)
@@ -842,6 +847,7 @@ static int sweep_verify(uint64_t *records, annal_repo *repo,
 	s.ts_limit = ts_limit;
 	s.ic = ic;
 	s.anchor = anchor;
+	s.trust = trust;
 	git_oid_cpy(&s.next, head);
 	if (!(win[0] = calloc(WINDOW, sizeof(struct job))) ||
 	    !(win[1] = calloc(WINDOW, sizeof(struct job))) ||

@@ -336,6 +336,69 @@ test_expect_success 'a public key file given as the private key: exit 2' '
 	bad_key k.pub
 '
 
+# ws_pub KEY.pub: KEY.pub after blank lines, white space and comments,
+# as ws-blank.pub, ws-space.pub, ws-tab.pub and ws-comment.pub
+ws_pub () {
+	{ printf "\n\n" && cat "$1"; } >ws-blank.pub &&
+	{ printf "   " && cat "$1"; } >ws-space.pub &&
+	{ printf "\t \r\n  \n\t" && cat "$1"; } >ws-tab.pub &&
+	{ printf "# the key of alice\n\n  # its comment\n " && cat "$1"; } >ws-comment.pub
+}
+
+test_expect_success GIT 'a .pub after blank lines, white space or comments is a public key' '
+	ws_pub k.pub &&
+	for f in ws-blank.pub ws-space.pub ws-tab.pub ws-comment.pub
+	do
+		test "$(mode $f)" = 644 &&
+		annal -C kg.git verify --key $f >out 2>err &&
+		test_must_be_empty err &&
+		grep "^log main: 1 records verified" out || return 1
+	done &&
+	ws_pub k2.pub &&
+	test_expect_code 1 annal -C kg.git verify --key ws-space.pub 2>err &&
+	grep "untrustedKey" err
+'
+
+test_expect_success SSHKEYGEN 'ssh-keygen reads those files as the same public key' '
+	ws_pub k.pub &&
+	ssh-keygen -l -f k.pub >expect &&
+	for f in ws-blank.pub ws-space.pub ws-tab.pub ws-comment.pub
+	do
+		ssh-keygen -l -f $f >actual &&
+		test_cmp expect actual || return 1
+	done
+'
+
+test_expect_success GIT 'key rotate --new-key takes such a .pub, comment and all' '
+	ws_pub k2.pub &&
+	annal -C kg.git key rotate --new-key ws-comment.pub --sign-key k >id &&
+	test_line_count = 1 id &&
+	annal -C kg.git key list >list &&
+	grep " $(ssh_pub k2.pub)\$" list
+'
+
+test_expect_success 'a private key after blank lines or white space is still private' '
+	{ printf "\n  \n\t" && cat k; } >ws-private &&
+	chmod 644 ws-private &&
+	bad_key ws-private &&
+	grep "permissions 0644 for '\''ws-private'\'' are too open" err &&
+	chmod 600 ws-private &&
+	annal init wsp.git >/dev/null &&
+	annal -C wsp.git append --sign-key ws-private --actor a --action b >id &&
+	test_line_count = 1 id &&
+	annal -C wsp.git verify --key k.pub
+'
+
+test_expect_success 'a .pub of another type, or garbage, is no public key: exit 2' '
+	echo "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ comment" >rsa-line.pub &&
+	test_expect_code 2 annal -C kg.git verify --key rsa-line.pub >out 2>err &&
+	test_line_count = 1 err &&
+	grep "^annal: error: .rsa-line.pub. is not an ssh-ed25519 public key" err &&
+	printf "\n  \n" >blank.pub &&
+	test_expect_code 2 annal -C kg.git verify --key blank.pub >out 2>err &&
+	grep "^annal: error: .blank.pub. is not an ssh-ed25519 public key" err
+'
+
 test_expect_success PYTHON3,SSHKEYGEN 'a valid key with a long comment is fine under 16 KiB' '
 	long_comment k long 11000 &&
 	chmod 600 long &&

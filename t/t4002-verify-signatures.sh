@@ -6,7 +6,9 @@ Signed logs rewritten with stock tools (git fast-export/fast-import,
 git commit-tree [-S], git update-ref, ssh-keygen -Y sign through
 lib-ssh.sh ssh_forge): annal verify exits 1 naming the first bad record
 and missingSignature, badSignature or untrustedKey; --allowed-signers and
---key pin the key of the first record.'
+--key pin the key of the first record, and an allowed signers file pins
+the namespaces and window of each key it names on every record, as git
+verify-commit judges each commit with the same file.'
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ssh.sh"
@@ -478,6 +480,216 @@ do
 		say "TZ='$tz': $(grep -c " trusted trusted " judged-'$tz') lines trusted, $(grep -c " refused refused " judged-'$tz') refused, by both"
 	'
 done
+
+# Every record of a rotated log, judged by annal and by git: the pin is
+# what `annal key list` printed before an attacker who kept the retired
+# keys forged records, appended or rewritten from before the retirement.
+# git verifies each commit at its committer date, as local time read back
+# by ssh-keygen as standard time (one hour late in daylight saving time);
+# annal must trust a chain exactly when git trusts each of its records,
+# and otherwise name the first record git refuses.  Two copies of the log:
+# in January and in July (daylight saving time in Los Angeles).
+
+test_lazy_prereq TZDATA '
+	test "$(TZ=America/Los_Angeles date -d @1784116800 +%H%Z)" = 05PDT &&
+	test "$(TZ=Asia/Kolkata date -d @1784116800 +%H%M)" = 1730
+'
+
+# rot_log REPO BASE: a signed log of 11 records from BASE (seconds): r1
+# signs 1, 2 and 5; rotation 3 by r1 adds r2, which signs 4; rotation 6 by
+# r1 adds r3 and retires r1 (BASE + 8 h); r3 signs 7 and 10, r2 signs 8;
+# rotation 9 by r2 adds r4 and retires r2 (BASE + 12 h); r4 signs 11.
+# REPO.list: annal key list, the auditor's pin.
+rot_log () {
+	annal init "$1" >/dev/null &&
+	while read -r rl_off_ rl_how_ rl_key_ rl_new_
+	do
+		rl_now_=$(($2 + rl_off_)) &&
+		case $rl_how_ in
+		append)
+			ANNAL_TEST_NOW=$rl_now_ annal -C "$1" append --sign-key $rl_key_ \
+				--actor ops --action "at-$rl_off_" ;;
+		add)
+			ANNAL_TEST_NOW=$rl_now_ annal -C "$1" key rotate \
+				--new-key $rl_new_.pub --sign-key $rl_key_ ;;
+		retire)
+			ANNAL_TEST_NOW=$rl_now_ annal -C "$1" key rotate \
+				--new-key $rl_new_.pub --retire --sign-key $rl_key_ ;;
+		esac >/dev/null || return 1
+	done <<-\ROT_EOF &&
+	0 append r1
+	3600 append r1
+	10800 add r1 r2
+	14400 append r2
+	18000 append r1
+	28800 retire r1 r3
+	32400 append r3
+	36000 append r2
+	43200 retire r2 r4
+	46800 append r3
+	50400 append r4
+	ROT_EOF
+	annal -C "$1" key list >"$1.list" &&
+	test_line_count = 4 "$1.list"
+}
+
+# rot_case NAME REPO K: NAME.git, a copy of REPO cut back to record K
+rot_case () {
+	rm -rf "$1.git" &&
+	cp -R "$2" "$1.git" &&
+	git -C "$1.git" update-ref refs/audit/main "$(annal_nth "$2" "$3")" &&
+	echo "$1.git $2.list" >>cases
+}
+
+# rot_forge NAME BASE OFFSET KEY [ACTION [JSON]]: append to NAME.git a
+# record dated BASE + OFFSET, signed by KEY (ssh_forge)
+rot_forge () {
+	ANNAL_TEST_NOW=$(($2 + $3)) ssh_forge "$1.git" main append "$4" mallory \
+		"${5:-forged}" ${6:+"$6"} >/dev/null
+}
+
+# rot_cases REPO BASE: the logs to judge, listed in cases: REPO cut back
+# to each record, and forgeries by the holders of the retired keys, each
+# "<name> <cut back to> <offset>:<key>...": r1 rewriting from before its
+# retirement (record 6), r2 from before its own (record 9), and records
+# appended after the whole log
+rot_cases () {
+	for k in 1 2 3 4 5 6 7 8 9 10 11
+	do
+		rot_case "$1-$k" "$1" $k || return 1
+	done &&
+	while read -r rc_name_ rc_from_ rc_forged_
+	do
+		rot_case "$1-$rc_name_" "$1" $rc_from_ &&
+		for rc_f_ in $rc_forged_
+		do
+			rot_forge "$1-$rc_name_" $2 ${rc_f_%:*} ${rc_f_#*:} || return 1
+		done || return 1
+	done <<-\ROT_EOF &&
+	r1-before 5 27000:r1
+	r1-after 5 30600:r1
+	r1-days 5 201600:r1 288000:r1
+	r2-after 8 45000:r2 129600:r2
+	r1-late 8 45000:r1
+	end-r1 11 54000:r1
+	end-r2 11 54000:r2
+	ROT_EOF
+	# r1 adds r2 earlier than the log did: r2 signs before its valid-after
+	rot_case "$1-r2-early" "$1" 2 &&
+	rot_forge "$1-r2-early" $2 5400 r1 annal.key.rotate \
+		"{\"key_added\":\"$(ssh_pub r2.pub)\",\"signing\":{\"keys\":[\"$(ssh_pub r1.pub)\",\"$(ssh_pub r2.pub)\"],\"policy\":\"required\"}}" &&
+	rot_forge "$1-r2-early" $2 9000 r2 &&
+	rot_forge "$1-r2-early" $2 12600 r2
+}
+
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'setup: a rotated log, retired keys, forged records' '
+	for k in r1 r2 r3 r4
+	do
+		annal keygen -f $k -C $k >/dev/null || return 1
+	done &&
+	: >cases &&
+	rot_log jan.git 1768471200 &&
+	rot_log jul.git 1784116800 &&
+	rot_cases jan.git 1768471200 &&
+	rot_cases jul.git 1784116800 &&
+	test_line_count = 38 cases
+'
+
+for tz in UTC America/Los_Angeles Asia/Kolkata
+do
+	test_expect_success PYTHON3,SSHKEYGEN,GITSSH,TZDATA "every record of a rotated log: annal trusts a chain as git trusts its records (TZ=$tz)" '
+		tz='$tz' &&
+		tag=$(echo $tz | tr / -) &&
+		: >judged-$tag &&
+		while read -r repo list
+		do
+			n=0 &&
+			first= &&
+			for c in $(annal_ids $repo)
+			do
+				n=$((n + 1)) &&
+				v=git-$tag-$(basename $list)-$c &&
+				if ! test -f $v
+				then
+					if TZ=$tz git_verify_commits $repo $list $c >/dev/null 2>&1
+					then
+						echo trusted >$v
+					else
+						echo refused >$v
+					fi
+				fi &&
+				if test -z "$first" && test "$(cat $v)" = refused
+				then
+					first=$n
+				fi || return 1
+			done &&
+			if TZ=$tz annal -C $repo verify --allowed-signers $list --format json >out
+			then
+				a=trusted
+			else
+				a=refused
+			fi &&
+			if test -z "$first"
+			then
+				g=trusted
+			else
+				g="refused at $first"
+			fi &&
+			echo "$repo: annal $a, git $g" >>judged-$tag &&
+			if test $a = trusted
+			then
+				test "$g" = trusted || {
+					echo "$repo: annal trusts what git refuses at record $first"
+					return 1
+				}
+			else
+				test -n "$first" || {
+					echo "$repo: annal refuses what git trusts:" &&
+					cat out &&
+					return 1
+				}
+				python3 -c "
+import json, sys
+log, = json.load(open(\"out\"))[\"logs\"]
+err = log[\"error\"]
+assert err[\"check\"] == \"untrustedKey\" and err[\"record\"] == int(sys.argv[1]), err
+" "$first" || return 1
+			fi
+		done <cases &&
+		say "TZ=$tz: $(grep -c "annal trusted" judged-$tag) logs trusted, $(grep -c "annal refused" judged-$tag) refused, by both"
+	'
+done
+
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'the rewrite from before a retirement fails where it starts: untrustedKey' '
+	annal -C jan.git-r1-after.git verify >out &&
+	annal -C jan.git-r1-after.git verify --key r1.pub >out &&
+	annal_verify_fails jan.git-r1-after.git 6 untrustedKey --allowed-signers jan.git.list &&
+	grep "which the allowed signers do not permit at the commit.s time (20260115" err &&
+	annal_verify_fails jan.git-r2-after.git 9 untrustedKey --allowed-signers jan.git.list &&
+	annal_verify_fails jan.git-r1-days.git 6 untrustedKey --allowed-signers jan.git.list
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GITSSH,TZDATA 'in July git and annal judge the retirement in Los Angeles an hour late' '
+	annal -C jul.git verify --allowed-signers jul.git.list &&
+	! TZ=America/Los_Angeles git_verify_commits jul.git jul.git.list "$(annal_nth jul.git 6)" &&
+	grep "key has expired" "$TRASH_DIRECTORY/.gvc-err" &&
+	TZ=America/Los_Angeles annal_verify_fails jul.git 6 untrustedKey --allowed-signers jul.git.list &&
+	TZ=America/Los_Angeles annal -C jan.git verify --allowed-signers jan.git.list
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'a later key pinned for another namespace only: untrustedKey from its first record' '
+	{
+		printf "root namespaces=\"git\" %s\n" "$(ssh_pub r1.pub)" &&
+		printf "bundles namespaces=\"annal\" %s\n" "$(ssh_pub r2.pub)"
+	} >ns-later &&
+	annal_verify_fails jan.git 4 untrustedKey --allowed-signers ns-later &&
+	grep "permit for other namespaces than \"git\" only" err
+'
+
+test_expect_success GITSSH 'git refuses that record for its namespace too' '
+	git_verify_commits jan.git ns-later $(annal_ids jan.git | sed -n 1,3p) &&
+	! git_verify_commits jan.git ns-later "$(annal_nth jan.git 4)"
+'
 
 test_expect_success '--allowed-signers: comments, blank lines, principal lists, several keys' '
 	{

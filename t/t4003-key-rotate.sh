@@ -3,7 +3,8 @@
 test_description='annal key rotate and annal key list
 
 A rotation record, signed by a key the log trusts, sets the keys trusted
-from the next record on; --retire drops the key that signs it.  Records
+from the next record on; --retire drops the key that signs it, and
+--retire-key any other key the log trusts.  Records
 before and after a rotation verify, also against a pin of the original
 key only; a record signed by a retired key does not.  annal key list
 prints the trusted keys as an allowed_signers file for git.'
@@ -11,8 +12,8 @@ prints the trusted keys as an allowed_signers file for git.'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ssh.sh"
 
-# check_rotation REPO K ACTOR ADDED.pub RETIRED.pub|- REASON|- SET.pub...:
-# record K is the rotation record described (PYTHON3)
+# check_rotation REPO K ACTOR ADDED.pub|- RETIRED.pub[,RETIRED.pub...]|-
+# REASON|- SET.pub...: record K is the rotation record described (PYTHON3)
 check_rotation () {
 	annal_record "$1" "$(annal_nth "$1" "$2")" >"$TRASH_DIRECTORY/.rot" &&
 	shift 2 &&
@@ -25,7 +26,10 @@ actor, added, retired, reason = sys.argv[2:6]
 want_set = sorted(pub(f) for f in sys.argv[6:])
 assert rec["action"] == "annal.key.rotate", rec
 assert rec["actor"] == actor, rec
-assert rec["key_added"] == pub(added), rec
+if added == "-":
+    assert "key_added" not in rec, rec
+else:
+    assert rec["key_added"] == pub(added), rec
 sig = rec["signing"]
 assert sorted(sig) == ["keys", "policy"], rec
 assert sig["policy"] == "required", rec
@@ -34,7 +38,7 @@ assert len(set(sig["keys"])) == len(sig["keys"]), rec
 if retired == "-":
     assert "keys_retired" not in rec, rec
 else:
-    assert rec["keys_retired"] == [pub(retired)], rec
+    assert rec["keys_retired"] == [pub(f) for f in retired.split(",")], rec
 if reason == "-":
     assert "reason" not in rec, rec
 else:
@@ -64,6 +68,15 @@ list_line () {
 		ll_opts_="$ll_opts_,valid-before=\"$(window_ts "$1" "$4")\""
 	fi
 	echo "annal $ll_opts_ $(ssh_pub "$2")"
+}
+
+# forge_after KEY: t.git, a copy of repo.git with one more record, by
+# mallory, signed by KEY (ssh_forge); its ids in new-ids
+forge_after () {
+	rm -rf t.git &&
+	cp -R repo.git t.git &&
+	test_tick &&
+	ssh_forge t.git main append "$1" mallory grant >new-ids
 }
 
 # check_list REPO [LOG] <EXPECT: annal key list prints these lines (any order)
@@ -203,10 +216,7 @@ test_expect_success 'a pin of a later key fails at record 1: untrustedKey' '
 '
 
 test_expect_success PYTHON3,SSHKEYGEN,GIT 'a record by the retired k1 forged in after its retirement: untrustedKey' '
-	rm -rf t.git &&
-	cp -R repo.git t.git &&
-	test_tick &&
-	ssh_forge t.git main append k1 mallory grant >new-ids &&
+	forge_after k1 &&
 	test_line_count = 9 new-ids &&
 	annal_verify_fails t.git 9 untrustedKey &&
 	annal_verify_fails t.git 9 untrustedKey --key k1.pub &&
@@ -280,6 +290,125 @@ test_expect_success PYTHON3 'rotate: usage and input errors write nothing; confi
 	annal -C repo.git key rotate --new-key k4.pub --actor cfg >>ids &&
 	check_rotation repo.git 11 cfg k4.pub - - k3.pub k4.pub k5.pub &&
 	annal -C repo.git verify --allowed-signers allowed1
+'
+
+test_expect_success PYTHON3,GIT 'rotate --retire-key: k3 retires k4, nothing added' '
+	test_tick &&
+	annal -C repo.git key rotate --retire-key k4.pub --sign-key k3 \
+		--reason "k4 lost" >out 2>err &&
+	test_must_be_empty err &&
+	test_line_count = 1 out &&
+	cat out >>ids &&
+	annal_ids repo.git >actual &&
+	test_cmp ids actual &&
+	check_rotation repo.git 12 annal - k4.pub "k4 lost" k3.pub k5.pub &&
+	annal_fails_cleanly 2 repo.git append --sign-key k4 --actor a --action b &&
+	grep "$(ssh_fp k4.pub)" err &&
+	test_tick &&
+	annal -C repo.git append --sign-key k5 --actor a --action b >>ids &&
+	annal -C repo.git verify --key k1.pub &&
+	{
+		list_line repo.git k1.pub - 6 &&
+		list_line repo.git k2.pub 3 9 &&
+		list_line repo.git k3.pub 6 - &&
+		list_line repo.git k4.pub 11 12 &&
+		list_line repo.git k5.pub 9 -
+	} | check_list repo.git
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'a record by k4 forged in after --retire-key retired it: untrustedKey' '
+	forge_after k4 &&
+	test_line_count = 14 new-ids &&
+	annal_verify_fails t.git 14 untrustedKey --key k1.pub &&
+	annal -C repo.git key list >list &&
+	annal_verify_fails t.git 14 untrustedKey --allowed-signers list
+'
+
+test_expect_success PYTHON3,GIT 'rotate --retire and --retire-key together, with --new-key' '
+	annal keygen -f k6 -C k6 >/dev/null &&
+	test_tick &&
+	annal -C repo.git key rotate --new-key k6.pub --retire --retire-key k5.pub \
+		--sign-key k3 >>ids &&
+	check_rotation repo.git 14 annal k6.pub k3.pub,k5.pub - k6.pub &&
+	annal_fails_cleanly 2 repo.git append --sign-key k3 --actor a --action b &&
+	annal_fails_cleanly 2 repo.git append --sign-key k5 --actor a --action b &&
+	test_tick &&
+	annal -C repo.git append --sign-key k6 --actor a --action b >>ids &&
+	annal_ids repo.git >actual &&
+	test_cmp ids actual &&
+	annal -C repo.git verify --allowed-signers allowed1
+'
+
+test_expect_success GITSSH 'git verify-commit: every record with key list after --retire-key' '
+	annal -C repo.git key list >list &&
+	test_line_count = 6 list &&
+	git_verify_log repo.git list &&
+	annal -C repo.git verify --allowed-signers list
+'
+
+test_expect_success 'rotate --retire-key: a key not trusted now, twice, or the last one: exit 2' '
+	annal keygen -f k7 -C k7 >/dev/null &&
+	annal_fails_cleanly 2 repo.git key rotate --retire-key k4.pub --sign-key k6 &&
+	grep "^annal: error: key $(ssh_fp k4.pub) cannot be retired: it is not trusted by log '\''main'\''\$" err &&
+	annal_fails_cleanly 2 repo.git key rotate --retire-key k7.pub --new-key k5.pub --sign-key k6 &&
+	grep "key $(ssh_fp k7.pub) cannot be retired" err &&
+	test_tick &&
+	annal -C repo.git key rotate --new-key k7.pub --sign-key k6 >>ids &&
+	annal_fails_cleanly 2 repo.git key rotate --retire-key k7.pub --retire-key k7.pub \
+		--sign-key k6 &&
+	grep "key $(ssh_fp k7.pub) is given twice to retire" err &&
+	annal_fails_cleanly 2 repo.git key rotate --retire-key k7.pub --retire-key k6.pub \
+		--sign-key k6 &&
+	grep "^annal: error: log '\''main'\'' would trust no key: keep one, or add one with --new-key\$" err &&
+	annal_fails_cleanly 2 repo.git key rotate --retire --retire-key k7.pub --sign-key k6 &&
+	annal_fails_cleanly 2 repo.git key rotate --retire-key garbage.pub --sign-key k6 &&
+	annal_fails_cleanly 2 repo.git key rotate --retire-key nosuch.pub --sign-key k6 &&
+	annal_usage_fails repo.git key rotate --sign-key k6 &&
+	grep "nothing to rotate" err &&
+	annal_ids repo.git >actual &&
+	test_cmp ids actual
+'
+
+test_expect_success GIT 'rotate --retire alone: the signer leaves, the others stay' '
+	test_tick &&
+	annal -C repo.git key rotate --retire --sign-key k7 >>ids &&
+	annal_fails_cleanly 2 repo.git append --sign-key k7 --actor a --action b &&
+	test_tick &&
+	annal -C repo.git append --sign-key k6 --actor a --action b >>ids &&
+	annal -C repo.git verify --key k1.pub
+'
+
+test_expect_success PYTHON3,GIT 'key list: a key trusted again gets a second window' '
+	test_tick &&
+	annal -C repo.git key rotate --new-key k7.pub --sign-key k6 >>ids &&
+	test_tick &&
+	annal -C repo.git append --sign-key k7 --actor a --action b >>ids &&
+	annal_ids repo.git >actual &&
+	test_cmp ids actual &&
+	check_rotation repo.git 17 annal - k7.pub - k6.pub &&
+	check_rotation repo.git 19 annal k7.pub - - k6.pub k7.pub &&
+	{
+		list_line repo.git k7.pub 16 17 &&
+		list_line repo.git k7.pub 19 -
+	} >expect &&
+	annal -C repo.git key list >list &&
+	grep " $(ssh_pub k7.pub)\$" list >actual &&
+	test_cmp expect actual &&
+	annal -C repo.git verify --allowed-signers list
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'a rewrite by k7 into the time it was retired fails against key list' '
+	rm -rf t.git &&
+	cp -R repo.git t.git &&
+	git -C t.git update-ref refs/audit/main "$(sed -n 16p ids)" &&
+	ANNAL_TEST_NOW=$((ANNAL_TEST_NOW - 120)) ssh_forge t.git main append k7 mallory grant >new-ids &&
+	annal -C t.git verify --key k1.pub &&
+	annal_verify_fails t.git 17 untrustedKey --allowed-signers list
+'
+
+test_expect_success GITSSH 'git agrees: the log passes with key list, the rewrite does not' '
+	git_verify_log repo.git list &&
+	! git_verify_commits t.git list "$(sed -n 17p new-ids)"
 '
 
 test_expect_success 'key list: unsigned log prints nothing; --log; unknown log' '
@@ -358,6 +487,9 @@ test_expect_success 'rotate on an unsigned log needs the new private key: exit 2
 	annal -C plain2.git append --actor a --action b >/dev/null &&
 	test_tick &&
 	annal_fails_cleanly 2 plain2.git key rotate --new-key k2.pub &&
+	annal_fails_cleanly 2 plain2.git key rotate --retire-key k2.pub --sign-key k2 &&
+	grep "^annal: error: log '\''main'\'' is not signed: there is no key to retire\$" err &&
+	annal_fails_cleanly 2 plain2.git key rotate --retire --new-key k2 &&
 	annal -C plain2.git key list >out &&
 	test_must_be_empty out &&
 	annal -C plain2.git append --actor a --action c >/dev/null &&

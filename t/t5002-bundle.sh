@@ -8,7 +8,8 @@ and the format files equal the plain exports; commits/<id> are the raw
 commit objects; chain.jsonl is the skeleton of every record from the first
 to the last exported one, also those a filter left out.  No key, an
 existing output, or any failure: exit 2 (3 for the environment), no
-bundle and no temporary file left beside it.'
+bundle and no temporary file left beside it; a log that does not verify
+is not signed: exit 1 naming the check.'
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ssh.sh"
@@ -549,6 +550,7 @@ test_expect_success 'no agent: exit 3, no bundle, no temporary file' '
 	(
 		SSH_AUTH_SOCK="$TRASH_DIRECTORY/no-agent.sock" &&
 		export SSH_AUTH_SOCK &&
+		ANNAL_TEST_NOW=$EXPORT_NOW &&
 		test_expect_code 3 annal -C w.git export --bundle outdir/b.zip \
 			--agent --sign-key k.pub >stdout 2>err
 	) &&
@@ -564,8 +566,8 @@ test_expect_success SSHAGENT 'an agent without the key: exit 3, no temporary fil
 	eval "$(ssh-agent -s)" >/dev/null &&
 	test_when_finished "kill $SSH_AGENT_PID && unset SSH_AUTH_SOCK SSH_AGENT_PID" &&
 	ssh-add k2 2>/dev/null &&
-	test_expect_code 3 annal -C w.git export --bundle outdir/b.zip \
-		--agent --sign-key k.pub --format csv >stdout 2>err &&
+	ANNAL_TEST_NOW=$EXPORT_NOW test_expect_code 3 annal -C w.git export \
+		--bundle outdir/b.zip --agent --sign-key k.pub --format csv >stdout 2>err &&
 	test_line_count = 1 err &&
 	grep "^annal: error: " err &&
 	no_temp_files outdir &&
@@ -599,6 +601,71 @@ test_expect_success 'a bundle elsewhere: only the bundle appears in its director
 	bundle_of repo.git elsewhere/e.zip --sign-key k &&
 	echo e.zip >>elsewhere.before &&
 	no_temp_files elsewhere
+'
+
+# refuses_to_sign CHECK K [export options...]: annal export --bundle of
+# w.git exits 1 with one line naming CHECK at record K (0: none), writes
+# no bundle and no temporary file, and moves no ref
+refuses_to_sign () {
+	rts_check_=$1
+	rts_k_=$2
+	shift 2
+	mkdir -p outdir &&
+	ls -A outdir >outdir.before &&
+	git -C w.git for-each-ref >refs.before &&
+	test_expect_code 1 env ANNAL_TEST_NOW=$EXPORT_NOW annal -C w.git export \
+		--bundle outdir/b.zip --sign-key k "$@" >stdout 2>err &&
+	test_must_be_empty stdout &&
+	test_line_count = 1 err &&
+	if test "$rts_k_" = 0
+	then
+		grep "^annal: error: log main does not verify, no bundle written: $rts_check_: .*; run .annal verify.\$" err
+	else
+		grep "^annal: error: log main does not verify, no bundle written: record $rts_k_ ($(annal_nth w.git $rts_k_)): $rts_check_: .*; run .annal verify.\$" err
+	fi &&
+	no_temp_files outdir &&
+	git -C w.git for-each-ref >refs.after &&
+	test_cmp refs.before refs.after
+}
+
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'export --bundle verifies before it signs: badSignature, nothing written' '
+	fresh repo.git &&
+	ssh_forge --resign-with k w.git main steal 3 2 >/dev/null &&
+	refuses_to_sign badSignature 3 &&
+	refuses_to_sign badSignature 3 --from-seq 5 &&
+	refuses_to_sign badSignature 3 --to-seq 2
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GIT 'a record forged with another key, or unsigned: untrustedKey, missingSignature' '
+	fresh repo.git &&
+	ANNAL_TEST_NOW=$EXPORT_NOW ssh_forge w.git main append k2 mallory grant >/dev/null &&
+	refuses_to_sign untrustedKey 9 --actor alice &&
+	fresh repo.git &&
+	ANNAL_TEST_NOW=$EXPORT_NOW ssh_forge w.git main append none mallory grant >/dev/null &&
+	refuses_to_sign missingSignature 9
+'
+
+test_expect_success GIT 'an edited record or a graft: recordHashMismatch, unsafeRepository' '
+	fresh plain.git &&
+	python3 "$TEST_DIRECTORY/lib-tamper.py" w.git main edit-field 2 actor mallory >/dev/null &&
+	refuses_to_sign recordHashMismatch 2 &&
+	fresh repo.git &&
+	annal_nth w.git 3 >w.git/info/grafts &&
+	refuses_to_sign unsafeRepository 0
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GITSSH 'the refused log: git refuses the same record' '
+	fresh repo.git &&
+	ssh_forge --resign-with k w.git main steal 3 2 >/dev/null &&
+	ssh_allowed allowed-k "namespaces=\"git\"" k.pub &&
+	git_verify_commits w.git allowed-k $(annal_ids w.git | sed -n 1,2p) &&
+	! git_verify_commits w.git allowed-k "$(annal_nth w.git 3)"
+'
+
+test_expect_success 'a log that verifies is exported, and its records pass --log-key' '
+	bundle_of repo.git ok.zip --sign-key k --from-seq 5 &&
+	annal audit-verify --key k.pub --log-key k.pub ok.zip >out &&
+	grep "^log keys: pinned\$" out
 '
 
 test_done

@@ -5,8 +5,10 @@ test_description='annal audit-verify: check an evidence bundle without a reposit
 A good bundle verifies (exit 0, the summary of the spec); unpinned, the
 output says the signer is NOT pinned and names its fingerprint; --key and
 --allowed-signers (namespaces must allow "annal") pin the signer, and a
-bundle signed by another key fails (exit 1); --format json; it works in
-an empty directory with no repository anywhere and writes nothing.'
+bundle signed by another key fails (exit 1); --log-key and
+--log-allowed-signers pin the keys that sign the records, as verify pins
+a log; --format json; it works in an empty directory with no repository
+anywhere and writes nothing.'
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ssh.sh"
@@ -111,7 +113,7 @@ test_expect_success 'setup' '
 test_expect_success 'annal audit-verify -h: usage on stdout, exit 0, anywhere' '
 	(cd empty-dir && annal audit-verify -h) >out 2>err &&
 	test_must_be_empty err &&
-	grep "^usage: annal audit-verify \[--key <file> | --allowed-signers <file>\] \[--format <format>\] <bundle>" out
+	grep "^usage: annal audit-verify \[--key <file> | --allowed-signers <file>\] \[--log-key <file>\.\.\. | --log-allowed-signers <file>\] \[--format <format>\] <bundle>" out
 '
 
 test_expect_success 'a good bundle verifies: the summary, signer NOT pinned' '
@@ -302,6 +304,140 @@ test_expect_success 'a log across a key rotation: both keys in log_keys, verifie
 	verifies --key k3.pub rot.zip &&
 	grep "^records: 4 (seq 4\.\.7), chain of 4 records\$" out &&
 	fails_verify rot.zip --key k.pub
+'
+
+# bundle_fails_at PATH SEQ CHECK [audit-verify args...]: exit 1 naming
+# the commit of record SEQ (from the file ids) and CHECK
+bundle_fails_at () {
+	bfa_path_=$1
+	bfa_seq_=$2
+	bfa_check_=$3
+	shift 3
+	fails_verify "$bfa_path_" "$@" &&
+	grep ": commits/$(id ids "$bfa_seq_") (seq $bfa_seq_): $bfa_check_: " err
+}
+
+test_expect_success '--log-key pins the keys of the records: the summary says so' '
+	verifies --key k.pub --log-key k.pub good.zip &&
+	grep "^log keys: pinned\$" out &&
+	sed "/^log keys: pinned\$/d" out >out2 &&
+	expect_summary good.zip "$FP (pinned)" ids 5 1 5 5 5 &&
+	test_cmp expect out2 &&
+	verifies --format json --log-key k.pub good.zip &&
+	json_get log_pinned <out >v &&
+	echo true >expect &&
+	test_cmp expect v &&
+	verifies --format json good.zip &&
+	json_get log_pinned <out >v &&
+	echo false >expect &&
+	test_cmp expect v &&
+	bundle_fails_at good.zip 1 untrustedKey --log-key k2.pub &&
+	grep "signed by $FP, which is not a pinned key" err &&
+	fails_verify plain.zip --log-key k2.pub &&
+	grep "commits/$(id plain.ids 1) (seq 1): missingSignature: " err
+'
+
+test_expect_success 'a log re-created with another key, exported with the signer key: only --log-key fails it' '
+	annal init evil.git >/dev/null &&
+	n=0 &&
+	for a in alice bob alice bob carol
+	do
+		n=$((n + 1)) &&
+		ANNAL_TEST_NOW=$((1795000000 + 60 * n)) annal -C evil.git append \
+			--sign-key k2 --actor $a --action "act$n" >>evil.ids || return 1
+	done &&
+	# the export is not recorded: the log does not trust k
+	ANNAL_TEST_NOW=$EXPORT_NOW annal -C evil.git export --bundle evil.zip \
+		--sign-key k >/dev/null 2>err &&
+	grep "^annal: warning: export not recorded: " err &&
+	verifies --key k.pub evil.zip &&
+	fails_verify evil.zip --key k.pub --log-key k.pub &&
+	grep ": commits/$(id evil.ids 1) (seq 1): untrustedKey: signed by $FP2, which is not a pinned key" err &&
+	ssh_allowed log-allowed "namespaces=\"git\"" k.pub &&
+	fails_verify evil.zip --key k.pub --log-allowed-signers log-allowed
+'
+
+test_expect_success 'filtered bundles: the pinned key vouches across the gaps' '
+	verifies --log-key k.pub alice.zip &&
+	verifies --log-key k.pub one.zip &&
+	bundle_fails_at one.zip 4 untrustedKey --log-key k2.pub
+'
+
+test_expect_success 'across a rotation: followed when the bundle holds it, pinned when not' '
+	verifies --log-key k.pub rot.zip &&
+	fails_verify rot.zip --log-key k3.pub &&
+	grep "(seq 4): untrustedKey: signed by $FP, which is not a pinned key; the rotation that added it is not at hand, so pin it too" err &&
+	annal -C rot.git key list >rot.list &&
+	verifies --log-allowed-signers rot.list rot.zip &&
+	bundle_of rot.git dave.zip --sign-key k3 --actor dave &&
+	fails_verify dave.zip --log-key k.pub &&
+	grep "untrustedKey: signed by $(ssh_fp k3.pub), which is not a pinned key" err &&
+	verifies --log-key k.pub --log-key k3.pub dave.zip &&
+	verifies --log-allowed-signers rot.list dave.zip
+'
+
+# win.git: k signs 1 and 2, rotation 3 (by k, at +10 min) adds k3 and
+# retires k, k3 signs 4; win.list is its key list.  forged.git: win.git
+# rewritten from record 2 by the holder of k, who signs two records dated
+# after the retirement (at +20 and +30 min)
+test_expect_success PYTHON3,SSHKEYGEN 'setup: a retired key forging records after its retirement' '
+	annal init win.git >/dev/null &&
+	ANNAL_TEST_NOW=1795000060 annal -C win.git append --sign-key k --actor a --action one >win.ids &&
+	ANNAL_TEST_NOW=1795000120 annal -C win.git append --sign-key k --actor a --action two >>win.ids &&
+	ANNAL_TEST_NOW=1795000600 annal -C win.git key rotate --new-key k3.pub --retire \
+		--sign-key k >>win.ids &&
+	ANNAL_TEST_NOW=1795000660 annal -C win.git append --sign-key k3 --actor a --action four >>win.ids &&
+	annal -C win.git key list >win.list &&
+	rm -rf forged.git &&
+	cp -R win.git forged.git &&
+	git -C forged.git update-ref refs/audit/main "$(id win.ids 2)" &&
+	ANNAL_TEST_NOW=1795001200 ssh_forge forged.git main append k mallory grant >/dev/null &&
+	ANNAL_TEST_NOW=1795001800 ssh_forge forged.git main append k mallory grant >forged.ids &&
+	ANNAL_TEST_NOW=1795002000 annal -C forged.git verify --key k.pub &&
+	bundle_of forged.git forged.zip --sign-key k
+'
+
+test_expect_success PYTHON3,SSHKEYGEN 'the retired key after its retirement: --log-allowed-signers fails it' '
+	bundle_of win.git win.zip --sign-key k3 &&
+	verifies --key k3.pub --log-allowed-signers win.list win.zip &&
+	verifies --key k.pub --log-key k.pub forged.zip &&
+	fails_verify forged.zip --key k.pub --log-allowed-signers win.list &&
+	grep ": commits/$(id forged.ids 3) (seq 3): untrustedKey: signed by $FP, which the allowed signers do not permit at the commit.s time (20261118112640 local time" err
+'
+
+test_expect_success PYTHON3,SSHKEYGEN,GITSSH 'git verify-commit refuses the same commit of the bundle' '
+	rm -rf g.git &&
+	git init -q --bare g.git &&
+	for c in $(cat forged.ids)
+	do
+		python3 "$LIB_BUNDLE" cat forged.zip commits/$c >commit &&
+		git -C g.git hash-object -t commit -w --stdin <commit >oid &&
+		echo $c >want &&
+		test_cmp want oid || return 1
+	done &&
+	git_verify_commits g.git win.list $(sed -n 1,2p forged.ids) &&
+	! git_verify_commits g.git win.list "$(id forged.ids 3)" &&
+	grep "key has expired" "$TRASH_DIRECTORY/.gvc-err"
+'
+
+test_expect_success '--log-key and --log-allowed-signers: bad use is exit 2' '
+	for args in "--log-key k.pub --log-allowed-signers rot.list good.zip" "--log-key"
+	do
+		test_expect_code 2 annal audit-verify $args >out 2>err &&
+		test_must_be_empty out &&
+		head -n 1 err >first &&
+		grep "^annal: error: " first &&
+		grep "^usage: annal audit-verify " err || return 1
+	done &&
+	for args in "--log-key no-such.pub good.zip" "--log-allowed-signers no-such good.zip" \
+		"--log-key k.pub --log-key junk.pub good.zip"
+	do
+		echo "not a key" >junk.pub &&
+		test_expect_code 2 annal audit-verify $args >out 2>err &&
+		test_must_be_empty out &&
+		test_line_count = 1 err &&
+		grep "^annal: error: " err || return 1
+	done
 '
 
 test_expect_success 'usage errors: exit 2, usage on stderr' '
