@@ -422,12 +422,52 @@ out:
 	return error;
 }
 
+/*
+ * The .keep says whose it is (annal pack judges a stale one by that) and
+ * appears whole, by a rename, so that a kill leaves no empty .keep, which
+ * is how a person keeps a pack for good.
+ */
+static int write_keep(packw *pw)
+{
+	annal_buf tmp = ANNAL_BUF_INIT;
+	char note[400], host[256];
+	int fd = -1, error;
+
+	if ((error = make_temp(&fd, &tmp, &pw->dir, "annal_tmp_keep")) < 0)
+		goto out;
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(note, sizeof(note), "annal: pending since %lld, pid %ld on %s\n",
+		 (long long)time(NULL), (long)getpid(), host);
+	if ((error = write_all(fd, note, strlen(note), tmp.ptr)) < 0)
+		goto out;
+	if (fchmod(fd, 0444) < 0 || close(fd) < 0) {
+		fd = -1;
+		error = io_error("write", tmp.ptr);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, pw->keep.ptr) < 0) {
+		error = io_error("rename", tmp.ptr);
+		goto out;
+	}
+	annal_buf_clear(&tmp);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp.len)
+		unlink(tmp.ptr);
+	annal_buf_dispose(&tmp);
+	return error;
+}
+
 int packw_commit(packw *pw)
 {
 	unsigned char sum[20], nonce[16], name[20];
 	sha1_ctx c;
-	char hex[41], note[400], host[256];
-	int fd, error;
+	char hex[41];
+	int error;
 
 	if ((error = close_pack(pw, sum)) < 0 || (error = write_idx(pw, sum)) < 0)
 		return error;
@@ -456,21 +496,7 @@ int packw_commit(packw *pw)
 	 * reachable.  packw_release() removes it once the ref has moved, so a
 	 * repack that sees the pack unkept reads the refs after they name it.
 	 */
-	if ((fd = open(pw->keep.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444)) < 0) {
-		error = io_error("create", pw->keep.ptr);
-		annal_buf_clear(&pw->keep);
-		return error;
-	}
-	if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(note, sizeof(note), "annal: pending since %lld, pid %ld on %s\n",
-		 (long long)time(NULL), (long)getpid(), host);
-	error = write_all(fd, note, strlen(note), pw->keep.ptr);
-	if (close(fd) < 0 && !error)
-		error = io_error("write", pw->keep.ptr);
-	if (error < 0) {
-		unlink(pw->keep.ptr);
+	if ((error = write_keep(pw)) < 0) {
 		annal_buf_clear(&pw->keep);
 		return error;
 	}
