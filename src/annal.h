@@ -374,6 +374,18 @@ size_t annal_buf_len(const annal_buf *b);
 void annal_buf_clear(annal_buf *b);
 void annal_buf_free(annal_buf *b);
 
+/*
+ * Text for people (a terminal, an error line): each character unsafe to
+ * show raw, a control character (C0, DEL, C1), line or paragraph
+ * separator, bidirectional control or invisible character, becomes
+ * \uXXXX (\UXXXXXXXX past U+FFFF), each byte that is not UTF-8 \xXX, in
+ * lowercase hex; everything else is copied.  Writes at most size bytes,
+ * the NUL included, into out (which must not overlap s), never cutting an
+ * escape or a character; returns the length of the whole escaped text, as
+ * snprintf() does.
+ */
+size_t annal_text_escape(char *out, size_t size, const char *s, size_t len);
+
 typedef struct annal_formatter annal_formatter;
 
 /*
