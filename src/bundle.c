@@ -400,7 +400,7 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 		}
 		if (!is_member_name(name)) {
 			annal_buf s = ANNAL_BUF_INIT;
-			annal_buf_put_sanitized(&s, name, strlen(name));
+			annal_buf_put_escaped(&s, name, strlen(name));
 			error = corrupt("unexpected member '%s'", s.ptr ? s.ptr : "");
 			annal_buf_dispose(&s);
 			goto out;

@@ -513,8 +513,8 @@ static int parse_object(struct parser *p, cJSON **out)
 	for (i = 1; i < n; i++) {
 		if (!strcmp(kids[i - 1]->string, kids[i]->string)) {
 			annal_buf kb = ANNAL_BUF_INIT;
-			annal_buf_put_sanitized(&kb, kids[i]->string,
-						strlen(kids[i]->string));
+			annal_buf_put_escaped(&kb, kids[i]->string,
+					      strlen(kids[i]->string));
 			error = annal_error_set(ANNAL_EINVALID,
 				"invalid JSON: duplicate key '%s'", kb.ptr ? kb.ptr : "");
 			annal_buf_dispose(&kb);
