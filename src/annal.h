@@ -37,7 +37,10 @@ typedef struct {
 	const char *message;
 } annal_error;
 
-/* Thread-local: the last error set by the library on this thread. */
+/*
+ * Thread-local: the last error set by the library on this thread.  The
+ * message is one line, with what it quotes escaped by annal_text_escape().
+ */
 const annal_error *annal_error_last(void);
 void annal_error_clear(void);
 
@@ -270,8 +273,8 @@ typedef struct {
 #define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0 }
 
 typedef struct {
-	/* the log's name, printable: control characters and bytes that are
-	   not UTF-8 as '?', cut at 255 bytes */
+	/* the log's name, escaped by annal_text_escape(), at most 255
+	   bytes; message (below) is escaped too */
 	char log[256];
 	int ok;
 	uint64_t records;	/* records checked */
@@ -354,7 +357,7 @@ typedef struct {
 	char first_id[41], last_id[41], head_id[41];
 	char created[32];
 	int log_signed;
-	char problem[1024];		/* the first problem, when !ok */
+	char problem[1024];		/* the first problem, when !ok, escaped */
 } annal_audit_result;
 
 /*

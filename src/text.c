@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "text.h"
@@ -172,4 +173,12 @@ size_t annal_text_escape(char *out, size_t size, const char *s, size_t len)
 	if (size)
 		out[written] = '\0';
 	return total;
+}
+
+void text_vformat(char *out, size_t size, const char *fmt, va_list ap)
+{
+	char tmp[4096];
+
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	annal_text_escape(out, size, tmp, strlen(tmp));
 }

@@ -8,6 +8,7 @@
  * people, error messages and report lines show them through
  * annal_text_escape() (annal.h); append refuses them in identifiers.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include "annal.h"
 
@@ -24,4 +25,11 @@ const char *text_unsafe_kind(uint32_t cp);
  * valid UTF-8 sequence, the byte in *cp.
  */
 int text_find_unsafe(uint32_t *cp, const char *s, size_t len);
+
+/*
+ * vsnprintf() into out, with what the arguments put there escaped by
+ * annal_text_escape(): a message that quotes records, names or bundles
+ * and stays one line, safe to show.  The arguments may point into out.
+ */
+void text_vformat(char *out, size_t size, const char *fmt, va_list ap);
 #endif
