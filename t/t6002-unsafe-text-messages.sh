@@ -109,4 +109,53 @@ assert \"evil\\\\u202egpj.exe\\\\u009b\" in got[\"error\"], got
 "
 '
 
+test_expect_success 'arguments quoted in usage errors are escaped' '
+	test_expect_code 2 annal "x${RLO}y" 2>err &&
+	safe err &&
+	grep "^annal: error: .x\\\\u202ey. is not an annal command" err &&
+	test_expect_code 2 annal "--x${RLO}" 2>err &&
+	safe err &&
+	grep "^annal: error: unknown option .--x\\\\u202e.\$" err &&
+	test_expect_code 2 annal help "x${RLO}" 2>err &&
+	safe err &&
+	grep "^annal: error: .x\\\\u202e. is not an annal command\$" err &&
+	test_expect_code 2 annal log "$(printf "x\033[2J")" 2>err &&
+	safe err &&
+	grep "^annal: error: unexpected argument .x\\\\u001b\[2J.\$" err &&
+	test_expect_code 2 annal log "--x$(printf "\302\233")1m" 2>err &&
+	safe err &&
+	grep "^annal: error: unknown option .x\\\\u009b1m.\$" err &&
+	test_expect_code 2 annal log -n "1${RLO}" 2>err &&
+	safe err &&
+	grep "^annal: error: option .--max-count. expects a non-negative integer, not .1\\\\u202e.\$" err &&
+	test_expect_code 2 annal log --format "x${RLO}" 2>err &&
+	safe err &&
+	grep "^annal: error: unknown format .x\\\\u202e. " err
+'
+
+test_expect_success 'file names in errors and reports are escaped' '
+	: >"out${RLO}.txt" &&
+	test_expect_code 2 annal export -o "out${RLO}.txt" 2>err &&
+	safe err &&
+	grep "^annal: error: .out\\\\u202e.txt. already exists\$" err &&
+	test_expect_code 3 annal export -o "no${RLO}/x" 2>err &&
+	safe err &&
+	grep "^annal: error: cannot create .no\\\\u202e/x.: " err &&
+	annal init "r${RLO}.git" >out &&
+	safe out &&
+	grep "^Initialized empty annal repository in .*/r\\\\u202e.git/\$" out &&
+	annal keygen -f "k${RLO}" -C "c${RLO}" >out &&
+	safe out &&
+	grep "^Wrote k\\\\u202e and k\\\\u202e.pub\$" out &&
+	grep " c\\\\u202e (ED25519)\$" out &&
+	cp good.zip "b${RLO}.zip" &&
+	annal audit-verify "b${RLO}.zip" >out 2>err &&
+	safe out &&
+	grep "^bundle: b\\\\u202e.zip\$" out &&
+	cp bad.zip "b${RLO}.zip" &&
+	test_expect_code 1 annal audit-verify "b${RLO}.zip" >out 2>err &&
+	safe err &&
+	grep "^annal: error: bundle b\\\\u202e.zip: unexpected member" err
+'
+
 test_done
