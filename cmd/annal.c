@@ -3,6 +3,7 @@
  * place that maps library errors to exit statuses.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +52,51 @@ int error_status(int code)
 	}
 }
 
+void vprint_line(FILE *fp, const char *prefix, const char *fmt, va_list ap)
+{
+	char raw[4096], shown[6 * sizeof(raw)];	/* "\u0001" for each byte */
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	annal_text_escape(shown, sizeof(shown), raw, strlen(raw));
+	fprintf(fp, "%s%s\n", prefix, shown);
+}
+
+void print_line(FILE *fp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_line(fp, "", fmt, ap);
+	va_end(ap);
+}
+
+void print_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_line(stderr, "annal: error: ", fmt, ap);
+	va_end(ap);
+}
+
+void print_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_line(stderr, "annal: warning: ", fmt, ap);
+	va_end(ap);
+}
+
 int report_error_at(int code, const char *where)
 {
 	const annal_error *e = annal_error_last();
 	const char *msg = e && e->message ? e->message : "unknown error";
 
 	if (where)
-		fprintf(stderr, "annal: error: %s: %s\n", where, msg);
+		print_error("%s: %s", where, msg);
 	else
-		fprintf(stderr, "annal: error: %s\n", msg);
+		print_error("%s", msg);
 	return error_status(code);
 }
 
@@ -73,8 +110,7 @@ int write_out(annal_buf *b)
 	size_t len = annal_buf_len(b);
 
 	if (len && fwrite(annal_buf_ptr(b), 1, len, stdout) != len) {
-		fprintf(stderr, "annal: error: cannot write to standard output: %s\n",
-			strerror(errno));
+		print_error("cannot write to standard output: %s", strerror(errno));
 		return 3;
 	}
 	annal_buf_clear(b);
@@ -120,12 +156,12 @@ static int cmd_help(int argc, const char **argv, struct cmd_context *ctx)
 		return 0;
 	}
 	if (argc > 2 || argv[1][0] == '-') {
-		fprintf(stderr, "annal: error: %s\nusage: %s\n",
-			argc > 2 ? "too many arguments" : "unknown option", help_usage);
+		print_error("%s", argc > 2 ? "too many arguments" : "unknown option");
+		fprintf(stderr, "usage: %s\n", help_usage);
 		return 2;
 	}
 	if (!(cmd = find_command(argv[1]))) {
-		fprintf(stderr, "annal: error: '%s' is not an annal command\n", argv[1]);
+		print_error("'%s' is not an annal command", argv[1]);
 		return 2;
 	}
 	h[0] = cmd->name;
@@ -160,7 +196,7 @@ int main(int argc, const char **argv)
 
 		if (!strcmp(a, "-C") || !strcmp(a, "--repo")) {
 			if (++i >= argc) {
-				fprintf(stderr, "annal: error: option '%s' requires a value\n", a);
+				print_error("option '%s' requires a value", a);
 				goto usage;
 			}
 			ctx.repo_path = argv[i];
@@ -178,17 +214,16 @@ int main(int argc, const char **argv)
 				puts(commands[k].name);
 			return 0;
 		} else {
-			fprintf(stderr, "annal: error: unknown option '%s'\n", a);
+			print_error("unknown option '%s'", a);
 			goto usage;
 		}
 	}
 	if (i >= argc) {
-		fputs("annal: error: no command given\n", stderr);
+		print_error("no command given");
 		goto usage;
 	}
 	if (!(cmd = find_command(argv[i]))) {
-		fprintf(stderr, "annal: error: '%s' is not an annal command; see 'annal help'\n",
-			argv[i]);
+		print_error("'%s' is not an annal command; see 'annal help'", argv[i]);
 		return 2;
 	}
 	if (!ctx.repo_path) {
@@ -207,8 +242,7 @@ int main(int argc, const char **argv)
 	/* a late write error (full disk, closed pipe) must not pass as success */
 	if (fflush(stdout) || ferror(stdout)) {
 		if (!status)
-			fprintf(stderr, "annal: error: cannot write to standard output: %s\n",
-				strerror(errno));
+			print_error("cannot write to standard output: %s", strerror(errno));
 		return status ? status : 3;
 	}
 	return status;

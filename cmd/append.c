@@ -152,7 +152,7 @@ static int append_stdin(annal_repo *repo, const annal_append_options *opts,
 
 	error = annal_log_append_from(repo, opts, next_line, &r, print_id, NULL, &bad);
 	if (error < 0 && r.read_error) {
-		fprintf(stderr, "annal: error: cannot read standard input: %s\n", strerror(errno));
+		print_error("cannot read standard input: %s", strerror(errno));
 		status = error_status(ANNAL_ERROR);
 	} else if (error < 0 && (r.bad_line || (r.given && bad == r.given - 1))) {
 		/* drafts are checked as they are read: a bad one is the last */
@@ -194,7 +194,7 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 		got = read(STDIN_FILENO, s->buf, sizeof(s->buf));
 	} while (got < 0 && errno == EINTR);
 	if (got < 0) {
-		fprintf(stderr, "annal: error: cannot read standard input: %s\n", strerror(errno));
+		print_error("cannot read standard input: %s", strerror(errno));
 		return ANNAL_ERROR;
 	}
 	if (!got)

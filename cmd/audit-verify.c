@@ -57,11 +57,11 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		goto out;
 	}
 	if (!r.ok) {
-		fprintf(stderr, "annal: error: bundle %s: %s\n", argv[0], r.problem);
+		print_error("bundle %s: %s", argv[0], r.problem);
 		status = 1;
 		goto out;
 	}
-	printf("bundle: %s\n", argv[0]);
+	print_line(stdout, "bundle: %s", argv[0]);
 	if (r.pinned)
 		printf("signer: %s (pinned)\n", r.signer);
 	else

@@ -14,6 +14,8 @@
  * returns an exit status: 0 ok, 1 verification failed, 2 bad usage or
  * invalid input, 3 environment or I/O (see report_error()).
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include "annal.h"
 
 struct cmd_context {
@@ -30,6 +32,18 @@ int cmd_key(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_pack(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_export(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx);
+
+/*
+ * Everything printed for people that may quote a record, a name, a file
+ * or an argument goes through these: one line, the expansion of fmt with
+ * unsafe characters escaped by annal_text_escape(), then a newline.
+ */
+void print_line(FILE *fp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vprint_line(FILE *fp, const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+/* "annal: error: ..." and "annal: warning: ..." on stderr. */
+void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void print_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Exit status for a library error code. */
 int error_status(int code);

@@ -89,32 +89,31 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	if (output) {
 		sink.fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (sink.fd < 0) {
-			if (errno == EEXIST)
-				fprintf(stderr, "annal: error: '%s' already exists\n", output);
-			else
-				fprintf(stderr, "annal: error: cannot create '%s': %s\n", output,
-					strerror(errno));
 			status = errno == EEXIST ? 2 : 3;
+			if (errno == EEXIST)
+				print_error("'%s' already exists", output);
+			else
+				print_error("cannot create '%s': %s", output, strerror(errno));
 			goto out;
 		}
 		created = 1;
 	}
 	error = annal_log_export(&res, ctx->repo, &opts, write_fd, &sink);
 	if (sink.failed) {
-		fprintf(stderr, "annal: error: cannot write the export: %s\n", strerror(sink.failed));
+		print_error("cannot write the export: %s", strerror(sink.failed));
 		status = 3;
 		goto out;
 	}
 	if (error < 0)
 		goto fail;
 	if (output && fsync(sink.fd) < 0) {
-		fprintf(stderr, "annal: error: cannot write '%s': %s\n", output, strerror(errno));
+		print_error("cannot write '%s': %s", output, strerror(errno));
 		status = 3;
 		goto out;
 	}
 	created = 0;	/* complete: keep it */
 	if (res.not_recorded[0])
-		fprintf(stderr, "annal: warning: export not recorded: %s\n", res.not_recorded);
+		print_warning("export not recorded: %s", res.not_recorded);
 	goto out;
 fail:
 	status = report_error(error);

@@ -26,9 +26,9 @@ int cmd_init(int argc, const char **argv, struct cmd_context *ctx)
 		status = report_error(error);
 		goto out;
 	}
-	printf("%s annal repository in %s\n",
-	       created ? "Initialized empty" : "Reinitialized existing",
-	       annal_repo_path(repo));
+	print_line(stdout, "%s annal repository in %s",
+		   created ? "Initialized empty" : "Reinitialized existing",
+		   annal_repo_path(repo));
 out:
 	annal_repo_free(repo);
 	return status;

@@ -31,8 +31,8 @@ int cmd_keygen(int argc, const char **argv, struct cmd_context *ctx)
 		status = report_error(error);
 		goto out;
 	}
-	printf("Wrote %s and %s.pub\n", file, file);
-	printf("256 %s %s (ED25519)\n", annal_buf_ptr(fp), annal_key_comment(key));
+	print_line(stdout, "Wrote %s and %s.pub", file, file);
+	print_line(stdout, "256 %s %s (ED25519)", annal_buf_ptr(fp), annal_key_comment(key));
 out:
 	annal_buf_free(fp);
 	annal_key_free(key);

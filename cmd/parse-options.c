@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtin.h"
 #include "parse-options.h"
 #include "banned.h"
 
@@ -48,11 +49,9 @@ void usage_with_options(const char *const *usage, const struct option *opts,
 {
 	va_list ap;
 
-	fputs("annal: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint_line(stderr, "annal: error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	print_usage(stderr, usage, opts);
 	exit(2);
 }
@@ -93,7 +92,7 @@ static void take(const char *const *usage, struct option *opts, struct option *o
 		struct string_list *l = o->value;
 		const char **v = realloc(l->v, (l->n + 2) * sizeof(*v));
 		if (!v) {
-			fputs("annal: error: out of memory\n", stderr);
+			print_error("out of memory");
 			exit(3);
 		}
 		l->v = v;

@@ -76,15 +76,15 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		}
 		status = 1;
 		if (results[i].position)
-			fprintf(stderr, "annal: error: log %s: record %llu (%s): %s: %s\n",
-				results[i].log, (unsigned long long)results[i].position,
-				results[i].commit, results[i].check, results[i].message);
+			print_error("log %s: record %llu (%s): %s: %s",
+				    results[i].log, (unsigned long long)results[i].position,
+				    results[i].commit, results[i].check, results[i].message);
 		else if (results[i].commit[0])
-			fprintf(stderr, "annal: error: log %s: record %s: %s: %s\n", results[i].log,
-				results[i].commit, results[i].check, results[i].message);
+			print_error("log %s: record %s: %s: %s", results[i].log,
+				    results[i].commit, results[i].check, results[i].message);
 		else
-			fprintf(stderr, "annal: error: log %s: %s: %s\n", results[i].log,
-				results[i].check, results[i].message);
+			print_error("log %s: %s: %s", results[i].log,
+				    results[i].check, results[i].message);
 	}
 	if (json) {
 		for (i = 0; i < nlogs; i++)

@@ -37,7 +37,10 @@ typedef struct {
 	const char *message;
 } annal_error;
 
-/* Thread-local: the last error set by the library on this thread. */
+/*
+ * Thread-local: the last error set by the library on this thread.  The
+ * message is one line, with what it quotes escaped by annal_text_escape().
+ */
 const annal_error *annal_error_last(void);
 void annal_error_clear(void);
 
@@ -301,8 +304,8 @@ typedef struct {
 #define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0 }
 
 typedef struct {
-	/* the log's name, printable: control characters and bytes that are
-	   not UTF-8 as '?', cut at 255 bytes */
+	/* the log's name, escaped by annal_text_escape(), at most 255
+	   bytes; message (below) is escaped too */
 	char log[256];
 	int ok;
 	uint64_t records;	/* records checked */
@@ -396,7 +399,7 @@ typedef struct {
 	char first_id[41], last_id[41], head_id[41];
 	char created[32];
 	int log_signed;
-	char problem[1024];		/* the first problem, when !ok */
+	char problem[1024];		/* the first problem, when !ok, escaped */
 } annal_audit_result;
 
 /*
@@ -415,6 +418,18 @@ const char *annal_buf_ptr(const annal_buf *b);
 size_t annal_buf_len(const annal_buf *b);
 void annal_buf_clear(annal_buf *b);
 void annal_buf_free(annal_buf *b);
+
+/*
+ * Text for people (a terminal, an error line): each character unsafe to
+ * show raw, a control character (C0, DEL, C1), line or paragraph
+ * separator, bidirectional control or invisible character, becomes
+ * \uXXXX (\UXXXXXXXX past U+FFFF), each byte that is not UTF-8 \xXX, in
+ * lowercase hex; everything else is copied.  Writes at most size bytes,
+ * the NUL included, into out (which must not overlap s), never cutting an
+ * escape or a character; returns the length of the whole escaped text, as
+ * snprintf() does.
+ */
+size_t annal_text_escape(char *out, size_t size, const char *s, size_t len);
 
 typedef struct annal_formatter annal_formatter;
 

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "chain.h"
 #include "record.h"
+#include "text.h"
 #include "ssh.h"
 #include "trust.h"
 #include "banned.h"
@@ -51,18 +52,15 @@ static int problem(annal_audit_result *r, const char *fmt, ...) ANNAL_PRINTF(2, 
 static int problem(annal_audit_result *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *p = r->problem;
 
 	r->ok = 0;
-	va_start(ap, fmt);
-	vsnprintf(p, sizeof(r->problem), fmt, ap);
-	va_end(ap);
 	/*
-	 * The text quotes the bundle (member names, lines), cut at the
-	 * size limit maybe inside a sequence: annal_audit_write_json()
-	 * must still write valid JSON.
+	 * The text quotes the bundle (member names, lines): escaped, so that
+	 * it prints safely and annal_audit_write_json() writes valid JSON.
 	 */
-	annal_utf8_printable(p);
+	va_start(ap, fmt);
+	text_vformat(r->problem, sizeof(r->problem), fmt, ap);
+	va_end(ap);
 	return 0;
 }
 

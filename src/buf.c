@@ -85,17 +85,13 @@ int annal_buf_printf(annal_buf *b, const char *fmt, ...)
 	return 0;
 }
 
-int annal_buf_put_sanitized(annal_buf *b, const char *s, size_t len)
+int annal_buf_put_escaped(annal_buf *b, const char *s, size_t len)
 {
-	size_t i;
+	size_t n = annal_text_escape(NULL, 0, s, len);
 
-	if (annal_buf_grow(b, len) < 0)
+	if (annal_buf_grow(b, n) < 0)
 		return ANNAL_ENOMEM;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		b->ptr[b->len++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	b->ptr[b->len] = '\0';
+	b->len += annal_text_escape(b->ptr + b->len, n + 1, s, len);
 	return 0;
 }
 

@@ -18,8 +18,8 @@ int annal_buf_put(annal_buf *b, const void *data, size_t len);
 int annal_buf_puts(annal_buf *b, const char *s);
 int annal_buf_putc(annal_buf *b, char c);
 int annal_buf_printf(annal_buf *b, const char *fmt, ...) ANNAL_PRINTF(2, 3);
-/* Append text with control characters shown as '?' (for one-line output). */
-int annal_buf_put_sanitized(annal_buf *b, const char *s, size_t len);
+/* Append text for people: unsafe characters escaped (annal_text_escape()). */
+int annal_buf_put_escaped(annal_buf *b, const char *s, size_t len);
 /* Hand the string to the caller; the buffer is reset. */
 char *annal_buf_detach(annal_buf *b);
 void annal_buf_dispose(annal_buf *b);

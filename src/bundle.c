@@ -399,10 +399,7 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 			goto out;
 		}
 		if (!is_member_name(name)) {
-			annal_buf s = ANNAL_BUF_INIT;
-			annal_buf_put_sanitized(&s, name, strlen(name));
-			error = corrupt("unexpected member '%s'", s.ptr ? s.ptr : "");
-			annal_buf_dispose(&s);
+			error = corrupt("unexpected member '%s'", name);
 			goto out;
 		}
 		if (la.archive_entry_filetype(e) != AE_IFREG || la.archive_entry_symlink(e) ||

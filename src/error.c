@@ -5,6 +5,7 @@
 #include <git2.h>
 
 #include "error.h"
+#include "text.h"
 #include "banned.h"
 
 static _Thread_local char error_message[1024];
@@ -24,22 +25,10 @@ void annal_error_clear(void)
 	error_message[0] = '\0';
 }
 
-/* Keep messages to one printable line: control characters become '?'. */
-static void sanitize(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 int annal_error_vset(int code, const char *fmt, va_list ap)
 {
-	char tmp[sizeof(error_message)];
-
-	/* fmt's arguments may point into error_message itself */
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	memcpy(error_message, tmp, sizeof(tmp));
-	sanitize(error_message);
+	/* one line, what it quotes from records, names and files escaped */
+	text_vformat(error_message, sizeof(error_message), fmt, ap);
 	last_error.code = code;
 	last_error.message = error_message;
 	return code;

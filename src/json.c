@@ -72,21 +72,6 @@ size_t annal_utf8_seq(const char *s, size_t n)
 	return n ? utf8_seq((const unsigned char *)s, n) : 0;
 }
 
-void annal_utf8_printable(char *s)
-{
-	size_t i, n, len = strlen(s);
-
-	for (i = 0; i < len; i += n) {
-		unsigned char c = (unsigned char)s[i];
-
-		n = annal_utf8_seq(s + i, len - i);
-		if (!n || c < 0x20 || c == 0x7f) {
-			s[i] = '?';
-			n = 1;
-		}
-	}
-}
-
 int annal_utf8_check(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -514,12 +499,8 @@ static int parse_object(struct parser *p, cJSON **out)
 		goto out;
 	for (i = 1; i < n; i++) {
 		if (!strcmp(kids[i - 1]->string, kids[i]->string)) {
-			annal_buf kb = ANNAL_BUF_INIT;
-			annal_buf_put_sanitized(&kb, kids[i]->string,
-						strlen(kids[i]->string));
 			error = annal_error_set(ANNAL_EINVALID,
-				"invalid JSON: duplicate key '%s'", kb.ptr ? kb.ptr : "");
-			annal_buf_dispose(&kb);
+				"invalid JSON: duplicate key '%s'", kids[i]->string);
 			goto out;
 		}
 	}

@@ -91,9 +91,4 @@ cJSON *annal_json_get_path(const cJSON *obj, const char *path);
 int annal_utf8_check(const char *s, size_t len);
 /* The length of the valid UTF-8 sequence s[0..n) starts with, or 0. */
 size_t annal_utf8_seq(const char *s, size_t n);
-/*
- * In place: control characters and bytes that are not UTF-8 become '?',
- * so that text from outside prints as one line and goes into JSON as is.
- */
-void annal_utf8_printable(char *s);
 #endif

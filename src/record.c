@@ -5,11 +5,12 @@
 
 #include "record.h"
 #include "ssh.h"
+#include "text.h"
 #include "trust.h"
 #include "banned.h"
 
 enum field_type {
-	F_ID,		/* string, 1..1024 bytes, no control characters */
+	F_ID,		/* string, 1..1024 bytes, nothing unsafe to show */
 	F_TEXT,		/* any string */
 	F_TIME,		/* RFC 3339 date-time string */
 	F_ANY,		/* any JSON value */
@@ -84,15 +85,30 @@ static int bad(const char **check, const char *id, const char *fmt, ...)
 	return error;
 }
 
-static int check_id_string(const char *s)
+/*
+ * An identifier is 1 to 1024 bytes.  What append takes must be safe to
+ * show (text.c): an actor that displays as another is a forgery of what
+ * people read.  Stored records are held to the rule of the versions that
+ * wrote them, no C0 controls or DEL, so that old logs still verify.
+ */
+static int check_id(const cJSON *v, enum record_mode mode, const char **check)
 {
-	size_t n = strlen(s);
+	const char *s = cJSON_IsString(v) ? v->valuestring : "", *kind;
+	size_t n = strlen(s), i;
+	int control = 0;
+	uint32_t cp;
 
-	if (!n || n > ANNAL_FIELD_MAX)
-		return -1;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return -1;
+	for (i = 0; i < n; i++)
+		control |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+	if (!n || n > ANNAL_FIELD_MAX || (control && mode == RECORD_STORED))
+		return bad(check, "badField",
+			   "field '%s' must be a string of 1 to 1024 bytes without control characters",
+			   v->string);
+	if (mode != RECORD_STORED && text_find_unsafe(&cp, s, n)) {
+		kind = text_unsafe_kind(cp);
+		return bad(check, "badField", "field '%s' must not contain U+%04lX (%s)",
+			   v->string, (unsigned long)cp, kind ? kind : "not UTF-8");
+	}
 	return 0;
 }
 
@@ -196,10 +212,8 @@ int record_check_fields(const cJSON *obj, enum record_mode mode, const char **ch
 			continue;
 		switch (f->type) {
 		case F_ID:
-			if (!cJSON_IsString(v) || check_id_string(v->valuestring) < 0)
-				return bad(check, "badField",
-					   "field '%s' must be a string of 1 to 1024 bytes without control characters",
-					   v->string);
+			if (check_id(v, mode, check) < 0)
+				return ANNAL_EINVALID;
 			break;
 		case F_TEXT:
 			if (!cJSON_IsString(v))

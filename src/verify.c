@@ -20,6 +20,7 @@
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
+#include "text.h"
 #include "trust.h"
 #include "verify.h"
 #include "banned.h"
@@ -46,9 +47,8 @@ static int failed(annal_verify_result *r, const char *check, uint64_t pos,
 	if (id)
 		git_oid_tostr(r->commit, sizeof(r->commit), id);
 	va_start(ap, fmt);
-	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	text_vformat(r->message, sizeof(r->message), fmt, ap);
 	va_end(ap);
-	annal_utf8_printable(r->message);
 	return 0;
 }
 
@@ -974,8 +974,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memset(&ic, 0, sizeof(ic));
 	ic.fd = -1;
 	r->ok = 1;
-	snprintf(r->log, sizeof(r->log), "%s", log);
-	annal_utf8_printable(r->log);
+	annal_text_escape(r->log, sizeof(r->log), log, strlen(log));
 	if ((error = anchor_parse(&anchor, opts ? opts->anchor : NULL)) < 0)
 		goto out;
 	if ((error = store_ref_name(&refname, log)) < 0) {
@@ -1070,9 +1069,7 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 			annal_buf_putc(out, ',');
 		annal_buf_puts(out, "{\"log\":");
 		annal_buf_clear(&name);
-		annal_buf_puts(&name, logs[i]);
-		if (name.ptr)
-			annal_utf8_printable(name.ptr);
+		annal_buf_put_escaped(&name, logs[i], strlen(logs[i]));
 		annal_json_write_string(out, name.ptr ? name.ptr : "", name.len);
 		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":\"%s\",\"signed\":%s",
 				 r[i].ok ? "true" : "false",

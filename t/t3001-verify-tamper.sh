@@ -349,11 +349,11 @@ test_expect_success PYTHON3,GIT '--all: a ref that is no log name fails as badRe
 	test_cmp expect out &&
 	cat >expect <<-EOF &&
 	annal: error: log -evil: badRef: ${SQ}refs/audit/-evil${SQ} is not a valid log name
-	annal: error: log a?b: badRef: ${SQ}refs/audit/a?b${SQ} is not a valid log name
+	annal: error: log a\u0001b: badRef: ${SQ}refs/audit/a\u0001b${SQ} is not a valid log name
 	annal: error: log caf$(printf "\303\251"): badRef: ${SQ}refs/audit/caf$(printf "\303\251")${SQ} is not a valid log name
 	annal: error: log empty: badRef: ${SQ}refs/audit/empty${SQ} is not a valid ref: corrupted loose reference file: refs/audit/empty
 	annal: error: log garbage: badRef: ${SQ}refs/audit/garbage${SQ} is not a valid ref: corrupted loose reference file: refs/audit/garbage
-	annal: error: log x?y: badRef: ${SQ}refs/audit/x?y${SQ} is not a valid log name
+	annal: error: log x\xffy: badRef: ${SQ}refs/audit/x\xffy${SQ} is not a valid log name
 	EOF
 	test_cmp expect err
 '
@@ -367,7 +367,7 @@ import json
 got = json.loads(open(\"out\", \"rb\").read().decode(\"utf-8\"))
 assert got[\"ok\"] is False, got
 logs = {l[\"log\"]: l for l in got[\"logs\"]}
-bad = [\"-evil\", \"a?b\", \"caf\u00e9\", \"empty\", \"garbage\", \"x?y\"]
+bad = [\"-evil\", \"a\\\\u0001b\", \"caf\u00e9\", \"empty\", \"garbage\", \"x\\\\xffy\"]
 assert sorted(logs) == sorted(bad + [\"main\", \"other\"]), sorted(logs)
 assert logs[\"main\"][\"ok\"] and logs[\"main\"][\"records\"] == 6, got
 assert logs[\"other\"][\"ok\"] and logs[\"other\"][\"records\"] == 1, got

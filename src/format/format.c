@@ -104,11 +104,11 @@ int format_summary_line(annal_buf *out, const annal_record *rec)
 			continue;
 		if (i)
 			annal_buf_putc(out, ' ');
-		annal_buf_put_sanitized(out, v, strlen(v));
+		annal_buf_put_escaped(out, v, strlen(v));
 	}
 	if ((v = annal_record_get_string(rec, "decision"))) {
 		annal_buf_puts(out, " -> ");
-		annal_buf_put_sanitized(out, v, strlen(v));
+		annal_buf_put_escaped(out, v, strlen(v));
 	}
 	return annal_buf_error(out);
 }
@@ -182,7 +182,7 @@ static void put_count(annal_buf *out, const char *name, uint64_t n, int json, in
 		annal_json_write_string(out, name, strlen(name));
 		annal_buf_printf(out, ":%llu", (unsigned long long)n);
 	} else {
-		annal_buf_put_sanitized(out, name, strlen(name));
+		annal_buf_put_escaped(out, name, strlen(name));
 		annal_buf_printf(out, " %llu\n", (unsigned long long)n);
 	}
 	*first = 0;

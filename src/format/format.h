@@ -30,6 +30,6 @@ int64_t format_event_ms(const annal_record *rec);
 
 /* The record's canonical JSON with its commit id added as "id". */
 int format_record_with_id(annal_buf *out, const annal_record *rec);
-/* "actor action[ target][ -> decision]", one sanitized line. */
+/* "actor action[ target][ -> decision]", one line, escaped for people. */
 int format_summary_line(annal_buf *out, const annal_record *rec);
 #endif

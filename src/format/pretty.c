@@ -27,16 +27,16 @@ static int pretty_record(struct annal_formatter *f, annal_buf *out, const annal_
 		if (skipped)
 			continue;
 		annal_buf_puts(out, "    ");
-		annal_buf_put_sanitized(out, kids[i]->string, strlen(kids[i]->string));
+		annal_buf_put_escaped(out, kids[i]->string, strlen(kids[i]->string));
 		annal_buf_puts(out, ": ");
 		if (cJSON_IsString(kids[i])) {
-			annal_buf_put_sanitized(out, kids[i]->valuestring,
-						strlen(kids[i]->valuestring));
+			annal_buf_put_escaped(out, kids[i]->valuestring,
+					      strlen(kids[i]->valuestring));
 		} else {
 			annal_buf_clear(&v);
 			if ((error = annal_json_write(&v, kids[i])) < 0)
 				goto out;
-			annal_buf_put_sanitized(out, v.ptr, v.len);
+			annal_buf_put_escaped(out, v.ptr, v.len);
 		}
 		annal_buf_putc(out, '\n');
 	}
