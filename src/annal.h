@@ -330,9 +330,17 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 			    const annal_verify_result *results, size_t n);
 /*
  * The JSON object of a verify that could not check at all (an I/O
- * error, an invalid pin file, no logs to list): no logs, and why.
+ * error, an invalid pin file, no logs to list): no logs, and why; check
+ * is a check id (noLogs) or NULL.
  */
-int annal_verify_write_json_failure(annal_buf *out, const char *message);
+int annal_verify_write_json_failure(annal_buf *out, const char *check, const char *message);
+
+/*
+ * For a verify of every log that found none: ANNAL_ECORRUPT, with a
+ * message naming the repository and the refspec a clone must fetch.  A
+ * CI job that verifies a fresh "git clone --bare" must fail, not pass.
+ */
+int annal_verify_no_logs(annal_repo *repo);
 
 /* The verify check ids, NULL-terminated, for documentation tests. */
 const char *const *annal_verify_checks(void);
