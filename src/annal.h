@@ -63,11 +63,18 @@ typedef struct annal_repo annal_repo;
  */
 int annal_repo_open(annal_repo **out, const char *path);
 
+/* What annal_repo_init() did. */
+enum {
+	ANNAL_INIT_REINITIALIZED = 0,	/* annal's already: config rewritten */
+	ANNAL_INIT_CREATED = 1,		/* a new bare repository */
+	ANNAL_INIT_PREPARED = 2		/* a git repository annal did not know */
+};
 /*
- * Create a bare repository at path (or prepare an existing one).
- * *created is set to 1 when a new repository was made.
+ * Create a bare repository at path (or prepare an existing one); *how
+ * says which.  ANNAL_ENOREPO when path is no directory, or a directory
+ * that is neither empty nor a git repository.
  */
-int annal_repo_init(annal_repo **out, const char *path, int *created);
+int annal_repo_init(annal_repo **out, const char *path, int *how);
 /* Absolute path of the git directory, with a trailing slash. */
 const char *annal_repo_path(const annal_repo *repo);
 void annal_repo_free(annal_repo *repo);

@@ -502,6 +502,11 @@ static void check_recordable(annal_export_result *r, annal_repo *repo)
 {
 	struct stat st;
 
+	if (!repo->prepared) {
+		snprintf(r->not_recorded, sizeof(r->not_recorded),
+			 "annal init did not prepare the repository");
+		return;
+	}
 	if (access(repo->path, W_OK) < 0) {
 		snprintf(r->not_recorded, sizeof(r->not_recorded),
 			 "the repository is not writable (%s)", strerror(errno));

@@ -105,6 +105,32 @@ static int pack_dir_exists(annal_repo *repo)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
+/* Whether annal init prepared it: its config has annal.formatVersion. */
+static int is_prepared(git_repository *git)
+{
+	git_config *cfg = NULL;
+	int32_t v;
+	int prepared;
+
+	prepared = git_repository_config_snapshot(&cfg, git) == 0 &&
+		   git_config_get_int32(&v, cfg, "annal.formatVersion") == 0;
+	git_config_free(cfg);
+	git_error_clear();
+	return prepared;
+}
+
+static int not_prepared(const char *path)
+{
+	return annal_error_set(ANNAL_ENOREPO,
+		"not an annal repository: '%s' (a git repository that annal init did not "
+		"prepare); use -C <repo> or ANNAL_REPO, or run 'annal init %s'", path, path);
+}
+
+int store_check_prepared(annal_repo *repo)
+{
+	return repo->prepared ? 0 : not_prepared(repo->path);
+}
+
 static int repo_finish(annal_repo **out, git_repository *git)
 {
 	annal_repo *repo = calloc(1, sizeof(*repo));
@@ -127,6 +153,7 @@ static int repo_finish(annal_repo **out, git_repository *git)
 		return error;
 	}
 	repo->packs_seen = pack_dir_exists(repo);
+	repo->prepared = is_prepared(git);
 	*out = repo;
 	return 0;
 }
@@ -168,6 +195,12 @@ int annal_repo_open(annal_repo **out, const char *path)
 	 * explicitly may belong to anyone: an auditor reads the log of
 	 * another user, and annal never runs hooks or commands from a
 	 * repository's configuration.
+	 *
+	 * Nor may a found repository be any git repository: run from an
+	 * application's checkout, annal would add its logs to the
+	 * application's .git.  Discovery finds only a repository that annal
+	 * init prepared; one named explicitly may be read (a mirror, a
+	 * clone), and every writer checks store_check_prepared().
 	 */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, path ? 0 : 1);
 	if (path && ((error = not_regular(path, "HEAD")) < 0 ||
@@ -185,7 +218,14 @@ int annal_repo_open(annal_repo **out, const char *path)
 	if (error < 0)
 		return annal_error_set(ANNAL_ENOREPO, "cannot open the repository '%s': %s",
 				       path ? path : ".", git_error_last()->message);
-	return repo_finish(out, git);
+	if ((error = repo_finish(out, git)) < 0)
+		return error;
+	if (!path && !(*out)->prepared) {
+		error = not_prepared((*out)->path);
+		annal_repo_free(*out);
+		*out = NULL;
+	}
+	return error;
 }
 
 static int configure(git_repository *git)
@@ -202,28 +242,61 @@ static int configure(git_repository *git)
 	return error;
 }
 
-int annal_repo_init(annal_repo **out, const char *path, int *created)
+/* 1 when path is a directory with entries, 0 when empty or absent */
+static int dir_has_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while (!found && (e = readdir(d)))
+		found = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return found;
+}
+
+int annal_repo_init(annal_repo **out, const char *path, int *how)
 {
 	git_repository *git = NULL;
 	annal_repo *repo = NULL;
+	struct stat st;
 	int error;
 
-	*created = 0;
-	if (git_repository_open_ext(&git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+	*how = ANNAL_INIT_REINITIALIZED;
+	error = git_repository_open_ext(&git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (error < 0 && error != GIT_ENOTFOUND && git_error_last())
+		return annal_error_set(ANNAL_ENOREPO, "cannot open the repository '%s': %s",
+				       path, git_error_last()->message);
+	if (error < 0) {
 		git_repository_init_options o;
 
+		if (!stat(path, &st) && !S_ISDIR(st.st_mode))
+			return annal_error_set(ANNAL_ENOREPO,
+				"'%s' is not a directory; name a new or empty directory, or a git "
+				"repository", path);
+		if ((error = dir_has_entries(path)) != 0)
+			return annal_error_set(ANNAL_ENOREPO,
+				error < 0 ? "cannot read the directory '%s': %s" :
+				"'%s' is a directory that is neither empty nor a git repository; "
+				"name a new or empty directory%s", path,
+				error < 0 ? strerror(errno) : "");
 		git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
 		o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
 			  GIT_REPOSITORY_INIT_NO_REINIT;
 		o.mode = GIT_REPOSITORY_INIT_SHARED_UMASK;
 		if (git_repository_init_ext(&git, path, &o) < 0)
 			return annal_error_set_git(ANNAL_ERROR, "cannot create the repository");
-		*created = 1;
+		*how = ANNAL_INIT_CREATED;
 	}
 	if ((error = repo_finish(&repo, git)) < 0)
 		return error;
+	if (*how != ANNAL_INIT_CREATED && !repo->prepared)
+		*how = ANNAL_INIT_PREPARED;
 	if ((error = configure(repo->git)) < 0)
 		goto out;
+	repo->prepared = 1;
 	*out = repo;
 	repo = NULL;
 out:

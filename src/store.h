@@ -16,6 +16,8 @@ struct annal_repo {
 	char *path;
 	/* objects/pack existed at open, or a pack backend was added for it */
 	int packs_seen;
+	/* annal init prepared it: annal.formatVersion is in its config */
+	int prepared;
 	/* objects/<xx>/: 0 not looked at, 1 absent, 2 present (store.c) */
 	atomic_uchar fanout[256];
 };
@@ -59,6 +61,14 @@ int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id
 
 /* The id git gives an object of type holding data. */
 void store_object_id(git_oid *out, git_object_t type, const void *data, size_t len);
+
+/*
+ * 0 when annal init prepared the repository, else ANNAL_ENOREPO saying
+ * so: every writer asks first, so that annal adds nothing to a git
+ * repository of someone else's (an application's checkout, a clone)
+ * that it was merely pointed at.
+ */
+int store_check_prepared(annal_repo *repo);
 
 /* fsync a directory, so that the entries created in it last. */
 int store_sync_dir(const char *path);
