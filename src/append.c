@@ -1102,6 +1102,7 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 	batch_init(b, repo, opts, mode, sign_if_signed, bad_index);
 	if ((error = store_check_prepared(repo)) < 0 ||
 	    (error = store_ref_name(&b->refname, b->log)) < 0 ||
+	    (error = store_ref_conflict(repo, b->refname.ptr)) < 0 ||
 	    (error = redact_setup(b)) < 0 || !n)
 		goto out;
 	if (opts && opts->corrects && !is_hexstr(opts->corrects)) {
@@ -1159,6 +1160,7 @@ int annal_log_append_from(annal_repo *repo, const annal_append_options *opts,
 	batch_init(b, repo, opts, RECORD_DRAFT, 0, bad_index);
 	if ((error = store_check_prepared(repo)) < 0 ||
 	    (error = store_ref_name(&b->refname, b->log)) < 0 ||
+	    (error = store_ref_conflict(repo, b->refname.ptr)) < 0 ||
 	    (error = redact_setup(b)) < 0)
 		goto out;
 	if (opts && opts->corrects && !is_hexstr(opts->corrects)) {

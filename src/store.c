@@ -433,6 +433,65 @@ static int ref_files_check(annal_repo *repo, const char *refname)
 	return error;
 }
 
+/* 1 if refname exists, 0 if not, or the error of ref_files_check() */
+static int ref_exists(annal_repo *repo, const char *refname)
+{
+	git_reference *ref = NULL;
+	int found;
+
+	if ((found = ref_files_check(repo, refname)) < 0)
+		return found;
+	found = git_reference_lookup(&ref, repo->git, refname) == 0;
+	git_reference_free(ref);
+	git_error_clear();
+	return found;
+}
+
+int store_ref_conflict(annal_repo *repo, const char *refname)
+{
+	const size_t skip = strlen(ANNAL_REF_PREFIX);
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	annal_buf name = ANNAL_BUF_INIT;
+	const char *p;
+	int error = 0;
+
+	if ((error = ref_exists(repo, refname)) != 0)
+		return error < 0 ? error : 0;
+	for (p = refname + skip; (p = strchr(p, '/')); p++) {
+		annal_buf_clear(&name);
+		annal_buf_put(&name, refname, (size_t)(p - refname));
+		if ((error = annal_buf_error(&name)) < 0)
+			goto out;
+		if ((error = ref_exists(repo, name.ptr)) < 0)
+			goto out;
+		if (error) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"log '%s' cannot be created: log '%s' exists, and git cannot "
+				"hold both '%s' and '%s'; choose another log name",
+				refname + skip, name.ptr + skip, name.ptr, refname);
+			goto out;
+		}
+	}
+	annal_buf_clear(&name);
+	annal_buf_printf(&name, "%s/*", refname);
+	if ((error = annal_buf_error(&name)) < 0)
+		goto out;
+	if (git_reference_iterator_glob_new(&it, repo->git, name.ptr) == 0 &&
+	    git_reference_next(&ref, it) == 0)
+		error = annal_error_set(ANNAL_EINVALID,
+			"log '%s' cannot be created: log '%s' exists, and git cannot "
+			"hold both '%s' and '%s'; choose another log name",
+			refname + skip, git_reference_name(ref) + skip, refname,
+			git_reference_name(ref));
+	git_error_clear();
+out:
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	annal_buf_dispose(&name);
+	return error;
+}
+
 int store_head(git_oid *out, int *exists, annal_repo *repo, const char *refname)
 {
 	git_reference *ref = NULL;

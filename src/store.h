@@ -70,6 +70,14 @@ void store_object_id(git_oid *out, git_object_t type, const void *data, size_t l
  */
 int store_check_prepared(annal_repo *repo);
 
+/*
+ * ANNAL_EINVALID when refname (a log's ref) does not exist and cannot be
+ * created because a log's ref is one of its parent directories
+ * (refs/audit/main for refs/audit/main/sub) or lies below it (the
+ * reverse): git holds no ref that is also a directory of refs.
+ */
+int store_ref_conflict(annal_repo *repo, const char *refname);
+
 /* fsync a directory, so that the entries created in it last. */
 int store_sync_dir(const char *path);
 /*
