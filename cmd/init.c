@@ -5,13 +5,16 @@
 #include "banned.h"
 
 static const char *const init_usage[] = {
-	"annal init [<path>]",
+	"annal init [--shared[=<permissions>]] [<path>]",
 	NULL
 };
 
 int cmd_init(int argc, const char **argv, struct cmd_context *ctx)
 {
+	const char *shared = NULL;
 	struct option options[] = {
+		OPT_STRING_OPTARG("shared", &shared, "<permissions>",
+				  "share with the group: group (default), all, umask or 0xxx"),
 		OPT_END()
 	};
 	annal_repo *repo = NULL;
@@ -22,7 +25,7 @@ int cmd_init(int argc, const char **argv, struct cmd_context *ctx)
 	if (argc > 1)
 		usage_with_options(init_usage, options, "too many arguments");
 	path = argc ? argv[0] : ctx->repo_path ? ctx->repo_path : ".";
-	if ((error = annal_repo_init(&repo, path, &how)) < 0) {
+	if ((error = annal_repo_init_shared(&repo, path, shared, &how)) < 0) {
 		status = report_error(error);
 		goto out;
 	}

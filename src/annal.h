@@ -59,7 +59,10 @@ typedef struct annal_repo annal_repo;
 
 /*
  * Open the repository at path, or discover it from the current directory
- * when path is NULL.  ANNAL_ENOREPO when there is none.
+ * when path is NULL.  ANNAL_ENOREPO when there is none.  When its
+ * core.sharedRepository shares it, the process umask is widened so that
+ * what annal and libgit2 create there is group (or world) accessible,
+ * as git's adjust_shared_perm makes it.
  */
 int annal_repo_open(annal_repo **out, const char *path);
 
@@ -75,6 +78,15 @@ enum {
  * that is neither empty nor a git repository.
  */
 int annal_repo_init(annal_repo **out, const char *path, int *how);
+/*
+ * The same, and share the repository with a group as "git init --shared"
+ * does: shared is a core.sharedRepository value ("group", "all", "0660",
+ * ...; "" means group), written to its configuration, and the modes of
+ * the repository's files and directories are widened to match (and
+ * directories made setgid).  ANNAL_EINVALID for a value git would not
+ * accept.
+ */
+int annal_repo_init_shared(annal_repo **out, const char *path, const char *shared, int *how);
 /* Absolute path of the git directory, with a trailing slash. */
 const char *annal_repo_path(const annal_repo *repo);
 void annal_repo_free(annal_repo *repo);

@@ -18,6 +18,12 @@ struct annal_repo {
 	int packs_seen;
 	/* annal init prepared it: annal.formatVersion is in its config */
 	int prepared;
+	/*
+	 * core.sharedRepository: 0 (umask), a mode whose bits are added to
+	 * what annal creates (0660 group, 0664 all), or minus the mode
+	 * itself (0xxx), as git reads it
+	 */
+	int shared;
 	/* objects/<xx>/: 0 not looked at, 1 absent, 2 present (store.c) */
 	atomic_uchar fanout[256];
 };
@@ -77,6 +83,12 @@ int store_check_prepared(annal_repo *repo);
  * reverse): git holds no ref that is also a directory of refs.
  */
 int store_ref_conflict(annal_repo *repo, const char *refname);
+
+/*
+ * The mode of a file annal creates with mode (0444 for a pack): as
+ * core.sharedRepository makes it (0440 for 0640), else mode.
+ */
+mode_t store_file_mode(const annal_repo *repo, mode_t mode);
 
 /* fsync a directory, so that the entries created in it last. */
 int store_sync_dir(const char *path);
