@@ -35,7 +35,9 @@ static void print_usage(FILE *fp, const char *const *usage, const struct option 
 			n = snprintf(head, sizeof(head), "    -%c", o->short_name);
 		else
 			n = snprintf(head, sizeof(head), "    --%s", o->long_name);
-		if (o->argh)
+		if (o->argh && o->type == OPTION_STRING_OPTARG)
+			n += snprintf(head + n, sizeof(head) - (size_t)n, "[=%s]", o->argh);
+		else if (o->argh)
 			n += snprintf(head + n, sizeof(head) - (size_t)n, " %s", o->argh);
 		if (n <= 24)
 			fprintf(fp, "%-26s%s\n", head, o->help);
@@ -86,6 +88,7 @@ static void take(const char *const *usage, struct option *opts, struct option *o
 		*(int *)o->value = 1;
 		break;
 	case OPTION_STRING:
+	case OPTION_STRING_OPTARG:
 		*(const char **)o->value = arg;
 		break;
 	case OPTION_STRING_LIST: {
@@ -156,6 +159,8 @@ int parse_options(int argc, const char **argv, struct option *opts,
 				take(usage, opts, o, NULL);
 			} else if (eq) {
 				take(usage, opts, o, eq + 1);
+			} else if (o->type == OPTION_STRING_OPTARG) {
+				take(usage, opts, o, "");
 			} else {
 				if (i + 1 >= argc)
 					usage_with_options(usage, opts, "option '--%s' requires a value",

@@ -13,7 +13,8 @@ enum option_type {
 	OPTION_BOOL,
 	OPTION_STRING,
 	OPTION_STRING_LIST,
-	OPTION_UINT
+	OPTION_UINT,
+	OPTION_STRING_OPTARG	/* --name alone gives "", --name=<value> the value */
 };
 
 struct string_list {
@@ -37,6 +38,7 @@ struct option {
 #define OPT_STRING(s, l, v, a, h) { OPTION_STRING, (s), (l), (v), (a), (h), 0 }
 #define OPT_STRING_LIST(s, l, v, a, h) { OPTION_STRING_LIST, (s), (l), (v), (a), (h), 0 }
 #define OPT_UINT(s, l, v, a, h) { OPTION_UINT, (s), (l), (v), (a), (h), 0 }
+#define OPT_STRING_OPTARG(l, v, a, h) { OPTION_STRING_OPTARG, 0, (l), (v), (a), (h), 0 }
 #define OPT_END() { OPTION_END, 0, NULL, NULL, NULL, NULL, 0 }
 
 /*

@@ -7,17 +7,19 @@
 #include "banned.h"
 
 static const char *const verify_usage[] = {
-	"annal verify [--log <name> | --all] [--anchor <id>] [--allowed-signers <file> | --key <file>] [--format <format>]",
+	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id>] [--allowed-signers <file> | --key <file>] [--format <format>]",
 	NULL
 };
 
 int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *log = NULL, *anchor = NULL, *format = "pretty", *allowed = NULL, *key = NULL;
-	int all = 0;
+	const char *check = NULL;
+	int all = 0, allow_empty = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
 		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
+		OPT_BOOL(0, "allow-empty", &allow_empty, "with --all, succeed when there is no log"),
 		OPT_STRING(0, "anchor", &anchor, "<id>", "a record seen earlier, by its full id or hash, that must still be in the chain"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "pin the log to these keys and windows (OpenSSH format)"),
 		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
@@ -38,6 +40,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
 	die_if_both(verify_usage, options, "--log", log != NULL, "--all", all);
 	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--all", all);
+	if (allow_empty && !all)
+		usage_with_options(verify_usage, options, "option '--allow-empty' needs '--all'");
 	die_if_both(verify_usage, options, "--allowed-signers", allowed != NULL, "--key", key != NULL);
 	if (strcmp(format, "pretty") && strcmp(format, "json"))
 		usage_with_options(verify_usage, options,
@@ -55,6 +59,11 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	if ((error = annal_buf_new(&out)) < 0)
 		goto fail;
+	if (all && !nlogs && !allow_empty) {
+		error = annal_verify_no_logs(ctx->repo);
+		check = "noLogs";
+		goto fail;
+	}
 	if (nlogs && !(results = calloc(nlogs, sizeof(*results)))) {
 		error = ANNAL_ENOMEM;
 		goto fail;
@@ -103,7 +112,7 @@ fail:
 
 		status = error_status(error);
 		annal_buf_clear(out);
-		if (annal_verify_write_json_failure(out, e && e->message ? e->message
+		if (annal_verify_write_json_failure(out, check, e && e->message ? e->message
 							       : "unknown error") < 0)
 			status = report_error(ANNAL_ENOMEM);
 		else if (write_out(out))

@@ -59,15 +59,34 @@ typedef struct annal_repo annal_repo;
 
 /*
  * Open the repository at path, or discover it from the current directory
- * when path is NULL.  ANNAL_ENOREPO when there is none.
+ * when path is NULL.  ANNAL_ENOREPO when there is none.  When its
+ * core.sharedRepository shares it, the process umask is widened so that
+ * what annal and libgit2 create there is group (or world) accessible,
+ * as git's adjust_shared_perm makes it.
  */
 int annal_repo_open(annal_repo **out, const char *path);
 
+/* What annal_repo_init() did. */
+enum {
+	ANNAL_INIT_REINITIALIZED = 0,	/* annal's already: config rewritten */
+	ANNAL_INIT_CREATED = 1,		/* a new bare repository */
+	ANNAL_INIT_PREPARED = 2		/* a git repository annal did not know */
+};
 /*
- * Create a bare repository at path (or prepare an existing one).
- * *created is set to 1 when a new repository was made.
+ * Create a bare repository at path (or prepare an existing one); *how
+ * says which.  ANNAL_ENOREPO when path is no directory, or a directory
+ * that is neither empty nor a git repository.
  */
-int annal_repo_init(annal_repo **out, const char *path, int *created);
+int annal_repo_init(annal_repo **out, const char *path, int *how);
+/*
+ * The same, and share the repository with a group as "git init --shared"
+ * does: shared is a core.sharedRepository value ("group", "all", "0660",
+ * ...; "" means group), written to its configuration, and the modes of
+ * the repository's files and directories are widened to match (and
+ * directories made setgid).  ANNAL_EINVALID for a value git would not
+ * accept.
+ */
+int annal_repo_init_shared(annal_repo **out, const char *path, const char *shared, int *how);
 /* Absolute path of the git directory, with a trailing slash. */
 const char *annal_repo_path(const annal_repo *repo);
 void annal_repo_free(annal_repo *repo);
@@ -330,9 +349,17 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 			    const annal_verify_result *results, size_t n);
 /*
  * The JSON object of a verify that could not check at all (an I/O
- * error, an invalid pin file, no logs to list): no logs, and why.
+ * error, an invalid pin file, no logs to list): no logs, and why; check
+ * is a check id (noLogs) or NULL.
  */
-int annal_verify_write_json_failure(annal_buf *out, const char *message);
+int annal_verify_write_json_failure(annal_buf *out, const char *check, const char *message);
+
+/*
+ * For a verify of every log that found none: ANNAL_ECORRUPT, with a
+ * message naming the repository and the refspec a clone must fetch.  A
+ * CI job that verifies a fresh "git clone --bare" must fail, not pass.
+ */
+int annal_verify_no_logs(annal_repo *repo);
 
 /* The verify check ids, NULL-terminated, for documentation tests. */
 const char *const *annal_verify_checks(void);

@@ -1100,7 +1100,9 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 	if (!(b = malloc(sizeof(*b))))
 		return annal_error_oom();
 	batch_init(b, repo, opts, mode, sign_if_signed, bad_index);
-	if ((error = store_ref_name(&b->refname, b->log)) < 0 ||
+	if ((error = store_check_prepared(repo)) < 0 ||
+	    (error = store_ref_name(&b->refname, b->log)) < 0 ||
+	    (error = store_ref_conflict(repo, b->refname.ptr)) < 0 ||
 	    (error = redact_setup(b)) < 0 || !n)
 		goto out;
 	if (opts && opts->corrects && !is_hexstr(opts->corrects)) {
@@ -1156,7 +1158,9 @@ int annal_log_append_from(annal_repo *repo, const annal_append_options *opts,
 	if (!(b = malloc(sizeof(*b))))
 		return annal_error_oom();
 	batch_init(b, repo, opts, RECORD_DRAFT, 0, bad_index);
-	if ((error = store_ref_name(&b->refname, b->log)) < 0 ||
+	if ((error = store_check_prepared(repo)) < 0 ||
+	    (error = store_ref_name(&b->refname, b->log)) < 0 ||
+	    (error = store_ref_conflict(repo, b->refname.ptr)) < 0 ||
 	    (error = redact_setup(b)) < 0)
 		goto out;
 	if (opts && opts->corrects && !is_hexstr(opts->corrects)) {
@@ -1275,7 +1279,8 @@ int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, cha
 
 	if (!opts->new_key && !opts->retire && !opts->nretire_keys)
 		return annal_error_set(ANNAL_EINVALID, "no key to add or retire given");
-	if ((error = store_ref_name(&refname, log)) < 0 ||
+	if ((error = store_check_prepared(repo)) < 0 ||
+	    (error = store_ref_name(&refname, log)) < 0 ||
 	    (error = store_head(&head, &exists, repo, refname.ptr)) < 0)
 		goto out;
 	if (!exists) {

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sodium.h>
@@ -477,22 +476,6 @@ out:
  * core.sharedRepository says that several users write the repository:
  * anything but unset, false, umask or 0.
  */
-static int repo_is_shared(annal_repo *repo)
-{
-	git_config *cfg = NULL;
-	git_buf v = { NULL, 0, 0 };
-	int shared = 0;
-
-	if (git_repository_config_snapshot(&cfg, repo->git) == 0 &&
-	    git_config_get_string_buf(&v, cfg, "core.sharedRepository") == 0)
-		shared = strcasecmp(v.ptr, "false") && strcasecmp(v.ptr, "umask") &&
-			 strcmp(v.ptr, "0") && strcasecmp(v.ptr, "no") && strcasecmp(v.ptr, "off");
-	git_buf_dispose(&v);
-	git_config_free(cfg);
-	git_error_clear();
-	return shared;
-}
-
 /*
  * Why this export cannot be recorded here, in r->not_recorded, or 0: an
  * auditor may only read, and one who can write another user's repository
@@ -502,6 +485,11 @@ static void check_recordable(annal_export_result *r, annal_repo *repo)
 {
 	struct stat st;
 
+	if (!repo->prepared) {
+		snprintf(r->not_recorded, sizeof(r->not_recorded),
+			 "annal init did not prepare the repository");
+		return;
+	}
 	if (access(repo->path, W_OK) < 0) {
 		snprintf(r->not_recorded, sizeof(r->not_recorded),
 			 "the repository is not writable (%s)", strerror(errno));
@@ -512,7 +500,7 @@ static void check_recordable(annal_export_result *r, annal_repo *repo)
 			 "cannot stat the repository (%s)", strerror(errno));
 		return;
 	}
-	if (st.st_uid != geteuid() && !repo_is_shared(repo))
+	if (st.st_uid != geteuid() && !repo->shared)
 		snprintf(r->not_recorded, sizeof(r->not_recorded),
 			 "the repository belongs to another user (uid %ld); run the export as that "
 			 "user, or share the repository (core.sharedRepository)", (long)st.st_uid);

@@ -40,8 +40,12 @@ static int dir_open(const char **base, annal_repo *repo, const char *log, int cr
 
 	if ((dfd = open(repo->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
-	/* someone else's repository, or one we may only read: no writes */
-	if (create && (fstat(dfd, &st) < 0 || st.st_uid != geteuid() ||
+	/*
+	 * someone else's repository (unless shared with us), not annal's,
+	 * or one we may only read: no writes
+	 */
+	if (create && (!repo->prepared || fstat(dfd, &st) < 0 ||
+		       (st.st_uid != geteuid() && !repo->shared) ||
 		       access(repo->path, W_OK) < 0))
 		goto fail;
 	for (i = 0;; i++) {
@@ -67,7 +71,7 @@ static int dir_open(const char **base, annal_repo *repo, const char *log, int cr
 		if ((dfd = nfd) < 0)
 			return -1;
 		if (create && (fstat(dfd, &st) < 0 || !S_ISDIR(st.st_mode) ||
-			       st.st_uid != geteuid()))
+			       (st.st_uid != geteuid() && !repo->shared)))
 			goto fail;
 	}
 	*base = p;

@@ -310,6 +310,8 @@ int annal_repo_pack(size_t *packed, annal_repo *repo)
 	int fd, error = 0;
 
 	*packed = 0;
+	if ((error = store_check_prepared(repo)) < 0)
+		return error;
 	snprintf(objects, sizeof(objects), "%sobjects/", repo->path);
 	snprintf(pack_dir, sizeof(pack_dir), "%sobjects/pack", repo->path);
 	snprintf(lock, sizeof(lock), "%sannal-pack.lock", repo->path);

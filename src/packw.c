@@ -309,7 +309,7 @@ static int close_pack(packw *pw, unsigned char sum[20])
 	sha1_final(sum, &c);
 	if ((error = write_all(pw->fd, sum, 20, pw->tmp_pack.ptr)) < 0)
 		return error;
-	if (fchmod(pw->fd, 0444) < 0 || fsync(pw->fd) < 0)
+	if (fchmod(pw->fd, store_file_mode(pw->repo, 0444)) < 0 || fsync(pw->fd) < 0)
 		return io_error("sync", pw->tmp_pack.ptr);
 	if (close(pw->fd) < 0) {
 		pw->fd = -1;
@@ -405,7 +405,7 @@ static int write_idx(packw *pw, const unsigned char pack_sum[20])
 	if ((error = put_idx(pw, fd, sum, 20)) < 0 ||
 	    (error = write_all(fd, pw->out, pw->used, pw->tmp_idx.ptr)) < 0)
 		goto out;
-	if (fchmod(fd, 0444) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, store_file_mode(pw->repo, 0444)) < 0 || fsync(fd) < 0) {
 		error = io_error("sync", pw->tmp_idx.ptr);
 		goto out;
 	}
@@ -442,7 +442,7 @@ static int write_keep(packw *pw)
 		 (long long)time(NULL), (long)getpid(), host);
 	if ((error = write_all(fd, note, strlen(note), tmp.ptr)) < 0)
 		goto out;
-	if (fchmod(fd, 0444) < 0 || close(fd) < 0) {
+	if (fchmod(fd, store_file_mode(pw->repo, 0444)) < 0 || close(fd) < 0) {
 		fd = -1;
 		error = io_error("write", tmp.ptr);
 		goto out;

@@ -1,6 +1,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,142 @@ static int pack_dir_exists(annal_repo *repo)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
+/* Whether annal init prepared it: its config has annal.formatVersion. */
+static int is_prepared(git_repository *git)
+{
+	git_config *cfg = NULL;
+	int32_t v;
+	int prepared;
+
+	prepared = git_repository_config_snapshot(&cfg, git) == 0 &&
+		   git_config_get_int32(&v, cfg, "annal.formatVersion") == 0;
+	git_config_free(cfg);
+	git_error_clear();
+	return prepared;
+}
+
+/*
+ * A core.sharedRepository value as git reads it: 0 for umask (also
+ * false, no, off), 0660 for group (true, yes, on, 1), 0664 for all
+ * (world, everybody, 2), or minus an octal mode (which must let the
+ * owner read and write).  -1 for anything else.
+ */
+static int shared_parse(int *out, const char *v)
+{
+	char *end;
+	long n;
+
+	if (!strcasecmp(v, "umask") || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
+	    !strcasecmp(v, "off"))
+		return *out = 0;
+	if (!*v || !strcasecmp(v, "group") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
+	    !strcasecmp(v, "on")) {
+		*out = 0660;
+		return 0;
+	}
+	if (!strcasecmp(v, "all") || !strcasecmp(v, "world") || !strcasecmp(v, "everybody")) {
+		*out = 0664;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(v, &end, 8);
+	if (*end || errno || n < 0 || n > 0777)
+		return -1;
+	if (n == 0 || n == 1 || n == 2) {
+		*out = n == 0 ? 0 : n == 1 ? 0660 : 0664;
+		return 0;
+	}
+	if ((n & 0600) != 0600)
+		return -1;
+	*out = -(int)(n & 0666);
+	return 0;
+}
+
+static int shared_of(git_repository *git)
+{
+	git_config *cfg = NULL;
+	git_buf v = { NULL, 0, 0 };
+	int shared = 0;
+
+	if (git_repository_config_snapshot(&cfg, git) == 0 &&
+	    git_config_get_string_buf(&v, cfg, "core.sharedRepository") == 0 &&
+	    shared_parse(&shared, v.ptr) < 0)
+		shared = 0;
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	git_error_clear();
+	return shared;
+}
+
+/* The mode git gives a shared file or directory of mode mode. */
+static mode_t shared_mode(int shared, mode_t mode)
+{
+	mode_t tweak = (mode_t)(shared < 0 ? -shared : shared);
+
+	if (!(mode & S_IWUSR))
+		tweak &= ~(mode_t)0222;
+	if (mode & S_IXUSR)
+		tweak |= (tweak & 0444) >> 2;
+	mode = shared < 0 ? (mode & ~(mode_t)0777) | tweak : mode | tweak;
+	if (S_ISDIR(mode))
+		mode |= S_ISGID;
+	return mode;
+}
+
+mode_t store_file_mode(const annal_repo *repo, mode_t mode)
+{
+	return repo->shared ? shared_mode(repo->shared, S_IFREG | mode) & 07777 : mode;
+}
+
+/*
+ * libgit2 ignores core.sharedRepository: it creates refs, locks and
+ * directories with the process umask.  Widening the umask for a shared
+ * repository makes all of it, and annal's own files, what git would
+ * make them; directories inherit the group through their setgid bit.
+ */
+static void shared_umask(int shared)
+{
+	mode_t old = umask(0), want;
+
+	if (!shared) {
+		umask(old);
+		return;
+	}
+	want = (mode_t)(shared < 0 ? -shared : shared);
+	want |= (want & 0444) >> 2;
+	umask(shared < 0 ? 0777 & ~want : old & ~want);
+}
+
+static int shared_fix_mode, shared_fix_failed;
+
+static int shared_fix(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	mode_t mode;
+
+	(void)f;
+	if (type != FTW_F && type != FTW_D)
+		return 0;
+	mode = shared_mode(shared_fix_mode, st->st_mode);
+	if ((mode & 07777) != (st->st_mode & 07777) && chmod(path, mode & 07777) < 0) {
+		shared_fix_failed = 1;
+		return annal_error_set(ANNAL_ERROR, "cannot change the mode of '%s': %s", path,
+				       strerror(errno));
+	}
+	return 0;
+}
+
+static int not_prepared(const char *path)
+{
+	return annal_error_set(ANNAL_ENOREPO,
+		"not an annal repository: '%s' (a git repository that annal init did not "
+		"prepare); use -C <repo> or ANNAL_REPO, or run 'annal init %s'", path, path);
+}
+
+int store_check_prepared(annal_repo *repo)
+{
+	return repo->prepared ? 0 : not_prepared(repo->path);
+}
+
 static int repo_finish(annal_repo **out, git_repository *git)
 {
 	annal_repo *repo = calloc(1, sizeof(*repo));
@@ -127,6 +265,9 @@ static int repo_finish(annal_repo **out, git_repository *git)
 		return error;
 	}
 	repo->packs_seen = pack_dir_exists(repo);
+	repo->prepared = is_prepared(git);
+	repo->shared = shared_of(git);
+	shared_umask(repo->shared);
 	*out = repo;
 	return 0;
 }
@@ -168,6 +309,12 @@ int annal_repo_open(annal_repo **out, const char *path)
 	 * explicitly may belong to anyone: an auditor reads the log of
 	 * another user, and annal never runs hooks or commands from a
 	 * repository's configuration.
+	 *
+	 * Nor may a found repository be any git repository: run from an
+	 * application's checkout, annal would add its logs to the
+	 * application's .git.  Discovery finds only a repository that annal
+	 * init prepared; one named explicitly may be read (a mirror, a
+	 * clone), and every writer checks store_check_prepared().
 	 */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, path ? 0 : 1);
 	if (path && ((error = not_regular(path, "HEAD")) < 0 ||
@@ -185,7 +332,14 @@ int annal_repo_open(annal_repo **out, const char *path)
 	if (error < 0)
 		return annal_error_set(ANNAL_ENOREPO, "cannot open the repository '%s': %s",
 				       path ? path : ".", git_error_last()->message);
-	return repo_finish(out, git);
+	if ((error = repo_finish(out, git)) < 0)
+		return error;
+	if (!path && !(*out)->prepared) {
+		error = not_prepared((*out)->path);
+		annal_repo_free(*out);
+		*out = NULL;
+	}
+	return error;
 }
 
 static int configure(git_repository *git)
@@ -202,31 +356,100 @@ static int configure(git_repository *git)
 	return error;
 }
 
-int annal_repo_init(annal_repo **out, const char *path, int *created)
+/* 1 when path is a directory with entries, 0 when empty or absent */
+static int dir_has_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while (!found && (e = readdir(d)))
+		found = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return found;
+}
+
+int annal_repo_init(annal_repo **out, const char *path, int *how)
+{
+	return annal_repo_init_shared(out, path, NULL, how);
+}
+
+int annal_repo_init_shared(annal_repo **out, const char *path, const char *shared, int *how)
 {
 	git_repository *git = NULL;
 	annal_repo *repo = NULL;
-	int error;
+	git_config *cfg = NULL;
+	struct stat st;
+	int error, perm = 0;
 
-	*created = 0;
-	if (git_repository_open_ext(&git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+	*how = ANNAL_INIT_REINITIALIZED;
+	/* a path named explicitly, as annal_repo_open() treats one */
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	if (shared && shared_parse(&perm, shared) < 0)
+		return annal_error_set(ANNAL_EINVALID,
+			"invalid --shared value '%s'; use group, all, umask or an octal mode "
+			"such as 0660", shared);
+	error = git_repository_open_ext(&git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (error < 0 && error != GIT_ENOTFOUND && git_error_last())
+		return annal_error_set(ANNAL_ENOREPO, "cannot open the repository '%s': %s",
+				       path, git_error_last()->message);
+	if (error < 0) {
 		git_repository_init_options o;
 
+		if (!stat(path, &st) && !S_ISDIR(st.st_mode))
+			return annal_error_set(ANNAL_ENOREPO,
+				"'%s' is not a directory; name a new or empty directory, or a git "
+				"repository", path);
+		if ((error = dir_has_entries(path)) != 0)
+			return annal_error_set(ANNAL_ENOREPO,
+				error < 0 ? "cannot read the directory '%s': %s" :
+				"'%s' is a directory that is neither empty nor a git repository; "
+				"name a new or empty directory%s", path,
+				error < 0 ? strerror(errno) : "");
 		git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
 		o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
 			  GIT_REPOSITORY_INIT_NO_REINIT;
 		o.mode = GIT_REPOSITORY_INIT_SHARED_UMASK;
 		if (git_repository_init_ext(&git, path, &o) < 0)
 			return annal_error_set_git(ANNAL_ERROR, "cannot create the repository");
-		*created = 1;
+		*how = ANNAL_INIT_CREATED;
 	}
 	if ((error = repo_finish(&repo, git)) < 0)
 		return error;
+	if (*how != ANNAL_INIT_CREATED && !repo->prepared)
+		*how = ANNAL_INIT_PREPARED;
 	if ((error = configure(repo->git)) < 0)
 		goto out;
+	if (shared) {
+		char value[16];
+
+		if (perm < 0)
+			snprintf(value, sizeof(value), "0%o", (unsigned)-perm);
+		if (git_repository_config(&cfg, repo->git) < 0 ||
+		    git_config_set_string(cfg, "core.sharedRepository",
+					  perm == 0 ? "umask" : perm == 0660 ? "group" :
+					  perm == 0664 ? "all" : value) < 0) {
+			error = annal_error_set_git(ANNAL_ERROR,
+						    "cannot write the repository configuration");
+			goto out;
+		}
+		repo->shared = perm;
+		shared_umask(perm);
+		shared_fix_mode = perm;
+		shared_fix_failed = 0;
+		if (perm && nftw(repo->path, shared_fix, 16, FTW_PHYS) != 0) {
+			error = shared_fix_failed ? ANNAL_ERROR : annal_error_set(ANNAL_ERROR,
+				"cannot change the modes in '%s': %s", repo->path, strerror(errno));
+			goto out;
+		}
+	}
+	repo->prepared = 1;
 	*out = repo;
 	repo = NULL;
 out:
+	git_config_free(cfg);
 	annal_repo_free(repo);
 	return error;
 }
@@ -357,6 +580,65 @@ static int ref_files_check(annal_repo *repo, const char *refname)
 						names[i]);
 	}
 	annal_buf_dispose(&path);
+	return error;
+}
+
+/* 1 if refname exists, 0 if not, or the error of ref_files_check() */
+static int ref_exists(annal_repo *repo, const char *refname)
+{
+	git_reference *ref = NULL;
+	int found;
+
+	if ((found = ref_files_check(repo, refname)) < 0)
+		return found;
+	found = git_reference_lookup(&ref, repo->git, refname) == 0;
+	git_reference_free(ref);
+	git_error_clear();
+	return found;
+}
+
+int store_ref_conflict(annal_repo *repo, const char *refname)
+{
+	const size_t skip = strlen(ANNAL_REF_PREFIX);
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	annal_buf name = ANNAL_BUF_INIT;
+	const char *p;
+	int error = 0;
+
+	if ((error = ref_exists(repo, refname)) != 0)
+		return error < 0 ? error : 0;
+	for (p = refname + skip; (p = strchr(p, '/')); p++) {
+		annal_buf_clear(&name);
+		annal_buf_put(&name, refname, (size_t)(p - refname));
+		if ((error = annal_buf_error(&name)) < 0)
+			goto out;
+		if ((error = ref_exists(repo, name.ptr)) < 0)
+			goto out;
+		if (error) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"log '%s' cannot be created: log '%s' exists, and git cannot "
+				"hold both '%s' and '%s'; choose another log name",
+				refname + skip, name.ptr + skip, name.ptr, refname);
+			goto out;
+		}
+	}
+	annal_buf_clear(&name);
+	annal_buf_printf(&name, "%s/*", refname);
+	if ((error = annal_buf_error(&name)) < 0)
+		goto out;
+	if (git_reference_iterator_glob_new(&it, repo->git, name.ptr) == 0 &&
+	    git_reference_next(&ref, it) == 0)
+		error = annal_error_set(ANNAL_EINVALID,
+			"log '%s' cannot be created: log '%s' exists, and git cannot "
+			"hold both '%s' and '%s'; choose another log name",
+			refname + skip, git_reference_name(ref) + skip, refname,
+			git_reference_name(ref));
+	git_error_clear();
+out:
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	annal_buf_dispose(&name);
 	return error;
 }
 

@@ -16,6 +16,14 @@ struct annal_repo {
 	char *path;
 	/* objects/pack existed at open, or a pack backend was added for it */
 	int packs_seen;
+	/* annal init prepared it: annal.formatVersion is in its config */
+	int prepared;
+	/*
+	 * core.sharedRepository: 0 (umask), a mode whose bits are added to
+	 * what annal creates (0660 group, 0664 all), or minus the mode
+	 * itself (0xxx), as git reads it
+	 */
+	int shared;
 	/* objects/<xx>/: 0 not looked at, 1 absent, 2 present (store.c) */
 	atomic_uchar fanout[256];
 };
@@ -59,6 +67,28 @@ int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id
 
 /* The id git gives an object of type holding data. */
 void store_object_id(git_oid *out, git_object_t type, const void *data, size_t len);
+
+/*
+ * 0 when annal init prepared the repository, else ANNAL_ENOREPO saying
+ * so: every writer asks first, so that annal adds nothing to a git
+ * repository of someone else's (an application's checkout, a clone)
+ * that it was merely pointed at.
+ */
+int store_check_prepared(annal_repo *repo);
+
+/*
+ * ANNAL_EINVALID when refname (a log's ref) does not exist and cannot be
+ * created because a log's ref is one of its parent directories
+ * (refs/audit/main for refs/audit/main/sub) or lies below it (the
+ * reverse): git holds no ref that is also a directory of refs.
+ */
+int store_ref_conflict(annal_repo *repo, const char *refname);
+
+/*
+ * The mode of a file annal creates with mode (0444 for a pack): as
+ * core.sharedRepository makes it (0440 for 0640), else mode.
+ */
+mode_t store_file_mode(const annal_repo *repo, mode_t mode);
 
 /* fsync a directory, so that the entries created in it last. */
 int store_sync_dir(const char *path);

@@ -1094,9 +1094,22 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 	return error;
 }
 
-int annal_verify_write_json_failure(annal_buf *out, const char *message)
+int annal_verify_no_logs(annal_repo *repo)
 {
-	annal_buf_puts(out, "{\"ok\":false,\"logs\":[],\"error\":{\"check\":null,\"message\":");
+	return annal_error_set(ANNAL_ECORRUPT,
+		"no logs found in '%s' (no refs under refs/audit/); a clone must fetch "
+		"them: git fetch <remote> '+refs/audit/*:refs/audit/*', or use "
+		"--allow-empty if no log is expected", annal_repo_path(repo));
+}
+
+int annal_verify_write_json_failure(annal_buf *out, const char *check, const char *message)
+{
+	annal_buf_puts(out, "{\"ok\":false,\"logs\":[],\"error\":{\"check\":");
+	if (check)
+		annal_buf_printf(out, "\"%s\"", check);
+	else
+		annal_buf_puts(out, "null");
+	annal_buf_puts(out, ",\"message\":");
 	annal_json_write_string(out, message, strlen(message));
 	annal_buf_puts(out, "}}\n");
 	return annal_buf_error(out);

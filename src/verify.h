@@ -28,7 +28,8 @@
 	X(anchorNotFound, "the anchor is no longer in the chain") \
 	X(unsafeRepository, "the repository redirects object lookups (alternates, grafts, replace refs, a pack index out of order)") \
 	X(badRef, "the log's ref is symbolic or unreadable, or its name is no log name") \
-	X(indexMismatch, "the log's seq index names another commit than the chain's record of that seq")
+	X(indexMismatch, "the log's seq index names another commit than the chain's record of that seq") \
+	X(noLogs, "verify --all found no log: no refs under refs/audit/")
 
 /*
  * How far a record's ts may lie ahead of the verifier's clock, for

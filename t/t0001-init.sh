@@ -8,6 +8,8 @@ other commands; a missing repository is exit 3.'
 
 . "$(dirname "$0")/test-lib.sh"
 
+SQ="'"
+
 if ! test_have_prereq GIT
 then
 	skip_all='stock git is needed to check repositories'
@@ -113,7 +115,7 @@ test_expect_success 'init of an existing bare git repository prepares it' '
 	git -C plain.git update-ref refs/heads/master $commit &&
 	git -C plain.git config user.name keep-me &&
 	annal init plain.git >out &&
-	echo "Reinitialized existing annal repository in $TRASH_DIRECTORY/plain.git/" >expect &&
+	echo "Prepared existing git repository $TRASH_DIRECTORY/plain.git/ for annal" >expect &&
 	test_cmp expect out &&
 	check_config plain.git &&
 	echo $commit >expect &&
@@ -131,10 +133,8 @@ test_expect_success 'init of an existing non-bare git repository prepares it' '
 	git -C work commit -q -m initial &&
 	git -C work rev-parse HEAD >expect &&
 	annal init work >out &&
-	{
-		grep -x "Reinitialized existing annal repository in $TRASH_DIRECTORY/work/" out ||
-		grep -x "Reinitialized existing annal repository in $TRASH_DIRECTORY/work/.git/" out
-	} &&
+	echo "Prepared existing git repository $TRASH_DIRECTORY/work/.git/ for annal" >expect.out &&
+	test_cmp expect.out out &&
 	test_line_count = 1 out &&
 	check_config work &&
 	git -C work rev-parse HEAD >actual &&
@@ -146,12 +146,44 @@ test_expect_success 'init of an existing non-bare git repository prepares it' '
 	test_must_be_empty status
 '
 
+test_expect_success 'init of a prepared repository says reinitialized, of a git one prepared' '
+	annal init plain.git >out &&
+	echo "Reinitialized existing annal repository in $TRASH_DIRECTORY/plain.git/" >expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'init of a path that is a file fails with exit 3' '
 	echo not a directory >afile &&
+	cp afile afile.orig &&
 	test_expect_code 3 annal init afile >out 2>err &&
 	test_must_be_empty out &&
 	test_line_count = 1 err &&
-	grep "^annal: error: " err
+	echo "annal: error: ${SQ}afile${SQ} is not a directory; name a new or empty directory, or a git repository" >expect &&
+	test_cmp expect err &&
+	test_cmp afile.orig afile
+'
+
+test_expect_success 'init of a non-empty directory that is no git repository fails' '
+	mkdir -p project/src &&
+	echo data >project/file &&
+	echo code >project/src/main.c &&
+	test_expect_code 3 annal init project >out 2>err &&
+	test_must_be_empty out &&
+	echo "annal: error: ${SQ}project${SQ} is a directory that is neither empty nor a git repository; name a new or empty directory" >expect &&
+	test_cmp expect err &&
+	test_path_is_missing project/HEAD &&
+	test_path_is_missing project/objects &&
+	test_expect_code 3 annal -C project init >out 2>err &&
+	test_cmp expect err &&
+	(cd project/src && test_expect_code 3 annal init >../../out 2>../../err) &&
+	test_path_is_missing project/src/HEAD
+'
+
+test_expect_success 'init of an empty existing directory creates the repository' '
+	mkdir empty.git &&
+	annal init empty.git >out &&
+	echo "Initialized empty annal repository in $TRASH_DIRECTORY/empty.git/" >expect &&
+	test_cmp expect out
 '
 
 test_expect_success 'init with two paths is a usage error' '
@@ -220,6 +252,64 @@ test_expect_success 'discovery finds a non-bare repository from a subdirectory' 
 	mkdir -p work/sub/dir &&
 	(cd work/sub/dir && annal append --actor a --action b >../../../id) &&
 	git -C work rev-parse refs/audit/main >actual &&
+	test_cmp id actual
+'
+
+# An application's own checkout: annal must not add logs to its .git.
+test_expect_success 'discovery does not use a git repository annal init did not prepare' '
+	git init -q app &&
+	echo code >app/main.c &&
+	git -C app add main.c &&
+	git -C app commit -q -m app &&
+	mkdir app/src &&
+	cp app/.git/config app-config.before &&
+	(cd app/src && test_expect_code 3 annal append --actor a --action b >../../out 2>../../err) &&
+	test_must_be_empty out &&
+	echo "annal: error: not an annal repository: ${SQ}$TRASH_DIRECTORY/app/.git/${SQ} (a git repository that annal init did not prepare); use -C <repo> or ANNAL_REPO, or run ${SQ}annal init $TRASH_DIRECTORY/app/.git/${SQ}" >expect &&
+	test_cmp expect err &&
+	(cd app && echo "{\"actor\":\"a\",\"action\":\"b\"}" |
+		test_expect_code 3 annal append --stdin >../out 2>../err) &&
+	test_cmp expect err &&
+	(cd app && test_expect_code 3 annal log >../out 2>../err) &&
+	test_cmp expect err &&
+	(cd app && test_expect_code 3 annal verify --all >../out 2>../err) &&
+	test_cmp expect err &&
+	(cd app && test_expect_code 3 annal pack >../out 2>../err) &&
+	test_cmp expect err &&
+	git -C app for-each-ref refs/audit >refs &&
+	test_must_be_empty refs &&
+	test_path_is_missing app/.git/annal &&
+	test_path_is_missing app/.git/annal-pack.lock &&
+	test_cmp app-config.before app/.git/config
+'
+
+test_expect_success 'an explicit -C to a git repository annal did not prepare: readers read, writers refuse' '
+	annal -C repo.git append --log mirrored --actor a --action b >/dev/null &&
+	git clone -q --mirror "file://$TRASH_DIRECTORY/repo.git" mirror.git &&
+	test_must_fail git -C mirror.git config annal.formatVersion &&
+	annal -C mirror.git verify --log mirrored >out &&
+	grep "^log mirrored: 1 records verified" out &&
+	annal -C mirror.git log --log mirrored --format oneline >out &&
+	test_line_count = 1 out &&
+	annal -C mirror.git export --log mirrored --format jsonl -o exported.jsonl 2>err &&
+	test_line_count = 1 exported.jsonl &&
+	grep "^annal: warning: export not recorded: annal init did not prepare the repository" err &&
+	git -C mirror.git rev-parse refs/audit/mirrored >before &&
+	test_expect_code 3 annal -C mirror.git append --log mirrored --actor a --action b >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: not an annal repository: ${SQ}$TRASH_DIRECTORY/mirror.git/${SQ} (a git repository that annal init did not prepare)" err &&
+	test_line_count = 1 err &&
+	test_expect_code 3 annal -C mirror.git append --log new --actor a --action b 2>err &&
+	test_expect_code 3 annal -C mirror.git pack 2>err &&
+	git -C mirror.git rev-parse refs/audit/mirrored >after &&
+	test_cmp before after &&
+	test_must_fail git -C mirror.git rev-parse --verify -q refs/audit/new &&
+	test_path_is_missing mirror.git/annal &&
+	annal init mirror.git >out &&
+	echo "Prepared existing git repository $TRASH_DIRECTORY/mirror.git/ for annal" >expect &&
+	test_cmp expect out &&
+	annal -C mirror.git append --log mirrored --actor a --action b >id &&
+	git -C mirror.git rev-parse refs/audit/mirrored >actual &&
 	test_cmp id actual
 '
 

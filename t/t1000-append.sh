@@ -403,4 +403,37 @@ test_expect_success 'git fsck --strict finds nothing wrong' '
 	! grep -i -e error -e warning -e missing -e broken out err
 '
 
+# git cannot hold refs/audit/main and refs/audit/main/sub at once: a
+# typo in --log gets one clear line, exit 2, and writes nothing.
+test_expect_success 'a log name below an existing log is refused, and the reverse' '
+	annal init conflict.git >/dev/null &&
+	annal -C conflict.git append --actor a --action b >/dev/null &&
+	annal -C conflict.git append --log team/web --actor a --action b >/dev/null &&
+	git -C conflict.git for-each-ref >refs.before &&
+	find conflict.git/objects -type f | sort >objects.before &&
+	test_expect_code 2 annal -C conflict.git append --log main/sub --actor a --action b >out 2>err &&
+	test_must_be_empty out &&
+	echo "annal: error: log ${SQ}main/sub${SQ} cannot be created: log ${SQ}main${SQ} exists, and git cannot hold both ${SQ}refs/audit/main${SQ} and ${SQ}refs/audit/main/sub${SQ}; choose another log name" >expect &&
+	test_cmp expect err &&
+	echo "{\"actor\":\"a\",\"action\":\"b\"}" >line &&
+	test_expect_code 2 annal -C conflict.git append --stdin --log main/sub/deeper <line >out 2>err &&
+	grep "^annal: error: log ${SQ}main/sub/deeper${SQ} cannot be created: log ${SQ}main${SQ} exists" err &&
+	test_expect_code 2 annal -C conflict.git append --log team --actor a --action b >out 2>err &&
+	echo "annal: error: log ${SQ}team${SQ} cannot be created: log ${SQ}team/web${SQ} exists, and git cannot hold both ${SQ}refs/audit/team${SQ} and ${SQ}refs/audit/team/web${SQ}; choose another log name" >expect &&
+	test_cmp expect err &&
+	test_expect_code 2 annal -C conflict.git append --stdin --stream --log team <line >out 2>err &&
+	test_cmp expect err &&
+	git -C conflict.git pack-refs --all &&
+	test_expect_code 2 annal -C conflict.git append --log main/sub --actor a --action b 2>err &&
+	grep "log ${SQ}main${SQ} exists" err &&
+	test_expect_code 2 annal -C conflict.git append --log team --actor a --action b 2>err &&
+	grep "log ${SQ}team/web${SQ} exists" err &&
+	git -C conflict.git for-each-ref >refs.after &&
+	test_cmp refs.before refs.after &&
+	find conflict.git/objects -type f | sort >objects.after &&
+	test_cmp objects.before objects.after &&
+	annal -C conflict.git append --log team/app --actor a --action b >/dev/null &&
+	annal -C conflict.git append --log mainly --actor a --action b >/dev/null
+'
+
 test_done
