@@ -305,7 +305,7 @@ test_expect_success 'both logs take appends and verify, from the first key' '
 test_expect_success 'what killed batches and packs left is only temporary files' '
 	ls repo.git/objects/pack >files &&
 	{ grep -v "^pack-[0-9a-f]*\.\(pack\|idx\)$" files >left || :; } &&
-	{ grep -v "^\(annal_tmp_pack\|annal_tmp_idx\|pack_git2\)_" left >other || :; } &&
+	{ grep -v "^\(annal_tmp_pack\|annal_tmp_idx\|annal_tmp_keep\|pack_git2\)_" left >other || :; } &&
 	# and the .keep of a pack whose writer died before its ref moved
 	# (or before the pack was renamed into place)
 	for k in $(grep "^pack-[0-9a-f]*\.keep$" other)
