@@ -251,6 +251,8 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 			b.n--;
 			free(ids);
 			ids = NULL;
+			/* that line is answered; the group goes on, even if it was the last */
+			error = 0;
 			continue;
 		}
 		if (error < 0)
