@@ -108,6 +108,35 @@ struct stdin_reader {
 	int read_error;
 };
 
+/*
+ * The next line of stdin, its newline included, or -1 at the end: at most
+ * ANNAL_DRAFT_MAX + 1 bytes of it, which the library refuses by their
+ * length, so an endless line is not buffered whole.
+ */
+static ssize_t read_line(struct stdin_reader *r)
+{
+	size_t len = 0;
+	int c;
+
+	while (len <= ANNAL_DRAFT_MAX && (c = getc_unlocked(stdin)) != EOF) {
+		if (len + 1 >= r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 4096;
+			char *nl;
+
+			if (cap > ANNAL_DRAFT_MAX + 2)
+				cap = ANNAL_DRAFT_MAX + 2;
+			if (!(nl = realloc(r->line, cap)))
+				return -2;
+			r->line = nl;
+			r->cap = cap;
+		}
+		r->line[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	return len ? (ssize_t)len : -1;
+}
+
 static int next_line(annal_draft **out, void *payload)
 {
 	struct stdin_reader *r = payload;
@@ -115,9 +144,9 @@ static int next_line(annal_draft **out, void *payload)
 	ssize_t len;
 	int error;
 
-	while ((len = getline(&r->line, &r->cap, stdin)) >= 0) {
+	while ((len = read_line(r)) >= 0) {
 		r->lineno++;
-		if (is_blank(r->line, (size_t)len))
+		if (len <= ANNAL_DRAFT_MAX && is_blank(r->line, (size_t)len))
 			continue;
 		if ((error = annal_draft_from_json(&d, r->line, (size_t)len)) < 0 ||
 		    (error = annal_draft_merge(d, r->common)) < 0) {
@@ -129,7 +158,7 @@ static int next_line(annal_draft **out, void *payload)
 		r->given++;
 		return 0;
 	}
-	if (ferror(stdin)) {
+	if (len == -2 || ferror(stdin)) {
 		r->read_error = 1;
 		return ANNAL_ERROR;
 	}
@@ -204,6 +233,9 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 		char **na;
 
 		if (k < got && s->buf[k] != '\n') {
+			/* the library refuses ANNAL_DRAFT_MAX + 1 bytes by length */
+			if (s->len > ANNAL_DRAFT_MAX)
+				continue;
 			if (s->len + 1 >= s->cap) {
 				char *nl = realloc(s->line, s->cap ? s->cap * 2 : 4096);
 				if (!nl)

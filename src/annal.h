@@ -139,7 +139,14 @@ void annal_record_free(annal_record *rec);
  */
 typedef struct annal_draft annal_draft;
 
-/* Parse a JSON object (strict: UTF-8, no duplicate keys, limits). */
+/* The longest JSON text a draft is parsed from: a readers' bound. */
+#define ANNAL_DRAFT_MAX (4 * 1024 * 1024)
+
+/*
+ * Parse a JSON object (strict: UTF-8, no duplicate keys, limits).  Text
+ * over ANNAL_DRAFT_MAX bytes is refused before it is looked at, so a
+ * reader may stop at ANNAL_DRAFT_MAX + 1 bytes and pass those.
+ */
 int annal_draft_from_json(annal_draft **out, const char *json, size_t len);
 int annal_draft_new(annal_draft **out);
 /* Set a string field at a dotted path ("labels.env"). */

@@ -774,9 +774,9 @@ int annal_draft_from_json(annal_draft **out, const char *json, size_t len)
 	cJSON *obj = NULL;
 	int error;
 
-	if (len > 4 * ANNAL_RECORD_MAX)
+	if (len > ANNAL_DRAFT_MAX)
 		return annal_error_set(ANNAL_EINVALID, "input is over %d bytes",
-				       4 * ANNAL_RECORD_MAX);
+				       ANNAL_DRAFT_MAX);
 	if ((error = annal_json_parse(&obj, json, len)) < 0)
 		return error;
 	if (!cJSON_IsObject(obj)) {

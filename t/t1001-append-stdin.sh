@@ -327,4 +327,33 @@ test_expect_success 'a read error mid-batch: exit 3, nothing appended, no pack' 
 	test_cmp packs.before packs.after
 '
 
+# A line of 200 MB: the JSON of one record with a long string.
+long_line () {
+	printf "{\"actor\":\"a\",\"action\":\"big\",\"x\":\"" &&
+	head -c 200000000 /dev/zero | tr "\0" a &&
+	echo "\"}"
+}
+
+test_expect_success MAXRSS 'a 200 MB line is refused after 4 MiB is read, not buffered' '
+	refs_snapshot &&
+	long_line |
+	test_expect_code 2 /usr/bin/time -f %M -o rss annal append --stdin >out 2>err &&
+	test_must_be_empty out &&
+	echo "annal: error: stdin line 1: input is over 4194304 bytes" >expect &&
+	test_cmp expect err &&
+	refs_unchanged &&
+	test "$(tail -n 1 rss)" -lt 100000
+'
+
+test_expect_success MAXRSS 'a 200 MB line of blanks is refused, not skipped in pieces' '
+	refs_snapshot &&
+	{ echo "{\"actor\":\"a\",\"action\":\"one\"}" &&
+	  head -c 200000000 /dev/zero | tr "\0" " " && echo; } |
+	test_expect_code 2 /usr/bin/time -f %M -o rss annal append --stdin >out 2>err &&
+	echo "annal: error: stdin line 2: input is over 4194304 bytes" >expect &&
+	test_cmp expect err &&
+	refs_unchanged &&
+	test "$(tail -n 1 rss)" -lt 100000
+'
+
 test_done

@@ -172,4 +172,27 @@ test_expect_success '--stream needs --stdin' '
 	grep "^annal: error: option .--stream. needs .--stdin." err
 '
 
+test_expect_success MAXRSS 'a 200 MB line is answered with an error, not buffered; the next lands' '
+	git -C repo.git rev-parse refs/audit/main >before &&
+	{
+		printf "{\"actor\":\"a\",\"action\":\"big\",\"x\":\"" &&
+		head -c 200000000 /dev/zero | tr "\0" a &&
+		echo "\"}" &&
+		echo "{\"actor\":\"a\",\"action\":\"after-big\"}"
+	} |
+	test_expect_code 2 /usr/bin/time -f %M -o rss \
+		annal -C repo.git append --stdin --stream >out 2>err &&
+	test_must_be_empty err &&
+	test_line_count = 2 out &&
+	sed -n 1p out >line1 &&
+	echo "error: input is over 4194304 bytes" >expect &&
+	test_cmp expect line1 &&
+	sed -n 2p out >id2 &&
+	git -C repo.git rev-parse refs/audit/main >head &&
+	test_cmp id2 head &&
+	git -C repo.git rev-parse refs/audit/main~1 >parent &&
+	test_cmp before parent &&
+	test "$(tail -n 1 rss)" -lt 100000
+'
+
 test_done
