@@ -149,7 +149,7 @@ static int next_line(annal_draft **out, void *payload)
 		if (len <= ANNAL_DRAFT_MAX && is_blank(r->line, (size_t)len))
 			continue;
 		if ((error = annal_draft_from_json(&d, r->line, (size_t)len)) < 0 ||
-		    (error = annal_draft_merge(d, r->common)) < 0) {
+		    (error = annal_draft_merge_defaults(d, r->common)) < 0) {
 			annal_draft_free(d);
 			r->bad_line = r->lineno;
 			return error;
@@ -257,7 +257,7 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 		}
 		answers[nlines] = NULL;
 		if (annal_draft_from_json(&d, s->line, s->len) < 0 ||
-		    annal_draft_merge(d, common) < 0) {
+		    annal_draft_merge_defaults(d, common) < 0) {
 			answers[nlines] = strdup(annal_error_last()->message);
 			annal_draft_free(d);
 		} else if (batch_push(&b, d, nlines) < 0) {

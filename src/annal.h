@@ -159,6 +159,11 @@ int annal_draft_set_field(annal_draft *d, const char *spec);
  * Merge src's fields into d; a field present in both is an error.
  */
 int annal_draft_merge(annal_draft *d, const annal_draft *src);
+/*
+ * Fill in the fields of defaults that d lacks (objects key by key); a
+ * field d has keeps its value.
+ */
+int annal_draft_merge_defaults(annal_draft *d, const annal_draft *defaults);
 void annal_draft_free(annal_draft *d);
 
 typedef struct {
