@@ -356,7 +356,7 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	annal_append_options opts = ANNAL_APPEND_OPTIONS_INIT;
 	annal_draft *common = NULL, *d = NULL;
 	annal_key *signer = NULL;
-	char ids[1][41];
+	char ids[1][41], *key_message = NULL;
 	size_t i;
 	int error = 0, status = 0;
 
@@ -380,8 +380,22 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		if ((error = annal_redaction_check(i < redact.n ? redact.v[i]
 					: redact_if_present.v[i - redact.n])) < 0)
 			goto fail;
-	if ((error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
-		goto fail;
+	/*
+	 * A key set host-wide ($ANNAL_SIGNING_KEY, annal.signingKey) is for
+	 * the logs that need one: it neither breaks appends to an unsigned
+	 * log nor, unreadable, stops them.  A key given here must work.
+	 */
+	opts.signer_is_default = !sign_key && !agent;
+	if ((error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0) {
+		if (!opts.signer_is_default)
+			goto fail;
+		if (!(key_message = strdup(annal_error_last()->message))) {
+			error = ANNAL_ENOMEM;
+			goto fail;
+		}
+		opts.key_error = error;
+		opts.key_message = key_message;
+	}
 	if (agent && !signer)
 		usage_with_options(append_usage, options,
 				   "option '--agent' needs the key's public file (--sign-key <file>.pub)");
@@ -412,6 +426,7 @@ fail:
 	status = report_error(error);
 out:
 	annal_key_free(signer);
+	free(key_message);
 	annal_draft_free(d);
 	annal_draft_free(common);
 	string_list_clear(&fo.fields);

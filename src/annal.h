@@ -185,8 +185,19 @@ typedef struct {
 	 * record on its own, as "append --stdin --stream" does.
 	 */
 	int redact_each;
+	/*
+	 * The key is a default ($ANNAL_SIGNING_KEY, annal.signingKey), not
+	 * the caller's choice: it signs a new log and a signed one, and a
+	 * log that exists unsigned is appended to unsigned.  When the
+	 * default key could not be loaded, signer is NULL and key_error
+	 * (an ANNAL_E* code) and key_message say why; that is reported only
+	 * if a key is needed (a new log, a signed one).
+	 */
+	int signer_is_default;
+	int key_error;
+	const char *key_message;
 } annal_append_options;
-#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0 }
+#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL }
 
 /*
  * 0 when path can be redacted: a valid path, not a field the record needs

@@ -267,8 +267,8 @@ out:
  * *sign.  A new log signed by signer gets its "signing" field in *genesis.
  */
 static int signing_rules(int *sign, cJSON **genesis, annal_repo *repo, const char *log,
-			 const annal_key *signer, const annal_record *head_rec, int head_signed,
-			 const unsigned char head_signer[32], const git_oid *head,
+			 const annal_append_options *opts, const annal_record *head_rec,
+			 int head_signed, const unsigned char head_signer[32], const git_oid *head,
 			 int starts_signing, int sign_if_signed)
 {
 	unsigned char (*keys)[32] = NULL, pk[32];
@@ -276,9 +276,15 @@ static int signing_rules(int *sign, cJSON **genesis, annal_repo *repo, const cha
 	size_t n = 0, i;
 	int error = 0, trusted = 0, exists = head_rec != NULL;
 	const cJSON *head_signing = exists ? annal_json_get(head_rec->obj, "signing") : NULL;
+	const annal_key *signer = opts ? opts->signer : NULL;
 
 	*sign = 0;
 	*genesis = NULL;
+	/* a default key that could not be loaded matters where one would sign */
+	if (!signer && opts && opts->key_error < 0 && (!exists || head_signed))
+		return annal_error_set(opts->key_error, "%s", opts->key_message);
+	if (opts && opts->signer_is_default)
+		sign_if_signed = 1;
 	if (!exists || !head_signed) {
 		if (!signer || (sign_if_signed && exists))
 			return 0;
@@ -961,7 +967,7 @@ static int batch_run(struct batch *b)
 		b->genesis = NULL;
 		b->genesis_added = 0;
 		if ((error = signing_rules(&b->sign, &b->genesis, b->repo, b->log,
-					   b->opts ? b->opts->signer : NULL, head_rec, head_signed,
+					   b->opts, head_rec, head_signed,
 					   head_signer, &b->head, b->starts_signing,
 					   b->sign_if_signed)) < 0)
 			goto out;
