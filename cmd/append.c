@@ -9,9 +9,9 @@
 #include "banned.h"
 
 static const char *const append_usage[] = {
-	"annal append [--log <name>] [--actor <actor>] [--action <action>] [<field-options>...]",
-	"annal append [--log <name>] --json <object> [<field-options>...]",
-	"annal append [--log <name>] --stdin [<field-options>...]",
+	"annal append [--log <name>] [--format <format>] [--actor <actor>] [--action <action>] [<field-options>...]",
+	"annal append [--log <name>] [--format <format>] --json <object> [<field-options>...]",
+	"annal append [--log <name>] [--format <format>] --stdin [--stream] [<field-options>...]",
 	NULL
 };
 
@@ -165,21 +165,54 @@ static int next_line(annal_draft **out, void *payload)
 	return ANNAL_ITEROVER;
 }
 
+/* How an appended record, or a refused stream line, is answered. */
+struct ack {
+	annal_repo *repo;
+	int json;
+	annal_buf *buf;
+};
+
+static int print_buf(annal_buf *b)
+{
+	size_t len = annal_buf_len(b);
+
+	return fwrite(annal_buf_ptr(b), 1, len, stdout) == len ? 0 : ANNAL_ERROR;
+}
+
 static int print_id(const char *id, void *payload)
 {
-	(void)payload;
-	return puts(id) < 0 ? ANNAL_ERROR : 0;
+	struct ack *a = payload;
+	int error;
+
+	if (!a->json)
+		return puts(id) < 0 ? ANNAL_ERROR : 0;
+	annal_buf_clear(a->buf);
+	if ((error = annal_append_write_json(a->buf, a->repo, id)) < 0)
+		return error;
+	return print_buf(a->buf);
+}
+
+static int print_refused(struct ack *a, const char *message)
+{
+	int error;
+
+	if (!a->json)
+		return printf("error: %s\n", message) < 0 ? ANNAL_ERROR : 0;
+	annal_buf_clear(a->buf);
+	if ((error = annal_append_write_json_error(a->buf, message)) < 0)
+		return error;
+	return print_buf(a->buf);
 }
 
 static int append_stdin(annal_repo *repo, const annal_append_options *opts,
-			const annal_draft *common)
+			const annal_draft *common, struct ack *ack)
 {
 	struct stdin_reader r = { common, NULL, 0, 0, 0, 0, 0 };
 	size_t bad = (size_t)-1;
 	char where[48];
 	int error, status = 0;
 
-	error = annal_log_append_from(repo, opts, next_line, &r, print_id, NULL, &bad);
+	error = annal_log_append_from(repo, opts, next_line, &r, print_id, ack, &bad);
 	if (error < 0 && r.read_error) {
 		print_error("cannot read standard input: %s", strerror(errno));
 		status = error_status(ANNAL_ERROR);
@@ -209,7 +242,7 @@ struct stream {
 };
 
 static int stream_group(struct stream *s, annal_repo *repo, annal_append_options *opts,
-			const annal_draft *common, int *any_failed)
+			const annal_draft *common, struct ack *ack, int *any_failed)
 {
 	struct batch b = { NULL, NULL, 0 };
 	char **answers = NULL;
@@ -296,9 +329,11 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 	for (i = 0; i < nlines; i++) {
 		const char *a = answers[i] ? answers[i] : "out of memory";
 		if (strlen(a) == 40 && strspn(a, "0123456789abcdef") == 40) {
-			puts(a);
+			if ((error = print_id(a, ack)) < 0)
+				goto out;
 		} else {
-			printf("error: %s\n", a);
+			if ((error = print_refused(ack, a)) < 0)
+				goto out;
 			*any_failed = 1;
 		}
 	}
@@ -313,14 +348,15 @@ out:
 	return error;
 }
 
-static int stream_loop(annal_repo *repo, annal_append_options *opts, const annal_draft *common)
+static int stream_loop(annal_repo *repo, annal_append_options *opts, const annal_draft *common,
+		       struct ack *ack)
 {
 	struct stream s;
 	int failed = 0, error = 0;
 
 	memset(&s, 0, sizeof(s));
 	while (!s.eof && !error)
-		error = stream_group(&s, repo, opts, common, &failed);
+		error = stream_group(&s, repo, opts, common, ack, &failed);
 	free(s.line);
 	if (error < 0)
 		return report_error(error);
@@ -331,10 +367,11 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 {
 	struct field_opts fo = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, STRING_LIST_INIT };
 	struct string_list redact = STRING_LIST_INIT, redact_if_present = STRING_LIST_INIT;
-	const char *log = NULL, *json = NULL, *corrects = NULL, *sign_key = NULL;
+	const char *log = NULL, *json = NULL, *corrects = NULL, *sign_key = NULL, *format = NULL;
 	int use_stdin = 0, agent = 0, stream = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to append to (default: main)"),
+		OPT_STRING(0, "format", &format, "<format>", "id (default) or json: {\"id\",\"seq\",\"hash\"} a line"),
 		OPT_STRING(0, "actor", &fo.actor, "<actor>", "who acted"),
 		OPT_STRING(0, "action", &fo.action, "<action>", "what was done"),
 		OPT_STRING(0, "target", &fo.target, "<target>", "what it was done to"),
@@ -357,6 +394,7 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	annal_draft *common = NULL, *d = NULL;
 	annal_key *signer = NULL;
 	char ids[1][41], *key_message = NULL;
+	struct ack ack = { NULL, 0, NULL };
 	size_t i;
 	int error = 0, status = 0;
 
@@ -367,6 +405,12 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(append_usage, options, "--corrects", corrects != NULL, "--stdin", use_stdin);
 	if (stream && !use_stdin)
 		usage_with_options(append_usage, options, "option '--stream' needs '--stdin'");
+	if (format && strcmp(format, "id") && strcmp(format, "json"))
+		usage_with_options(append_usage, options, "unknown format '%s' (id or json)", format);
+	ack.repo = ctx->repo;
+	ack.json = format && !strcmp(format, "json");
+	if (ack.json && (error = annal_buf_new(&ack.buf)) < 0)
+		goto fail;
 
 	opts.log = log;
 	opts.redact = redact.v;
@@ -403,11 +447,11 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	if ((error = options_draft(&common, &fo)) < 0)
 		goto fail;
 	if (stream) {
-		status = stream_loop(ctx->repo, &opts, common);
+		status = stream_loop(ctx->repo, &opts, common, &ack);
 		goto out;
 	}
 	if (use_stdin) {
-		status = append_stdin(ctx->repo, &opts, common);
+		status = append_stdin(ctx->repo, &opts, common, &ack);
 		goto out;
 	}
 	if (json) {
@@ -420,13 +464,15 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	if ((error = annal_log_append(ctx->repo, &opts, &d, 1, ids, NULL)) < 0)
 		goto fail;
-	puts(ids[0]);
+	if ((error = print_id(ids[0], &ack)) < 0)
+		goto fail;
 	goto out;
 fail:
 	status = report_error(error);
 out:
 	annal_key_free(signer);
 	free(key_message);
+	annal_buf_free(ack.buf);
 	annal_draft_free(d);
 	annal_draft_free(common);
 	string_list_clear(&fo.fields);

@@ -227,6 +227,14 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
  * id, in order.  A draft that fails validation is ANNAL_EINVALID with its
  * index (counting from 0 in the order next() gave them) in *bad_index.
  */
+/*
+ * The acknowledgement of an appended record as one line of JSON,
+ * {"id":"<40 hex>","seq":<n>,"hash":"sha256:<hex>"}, read back from the
+ * repository; and that of a refused input line, {"error":"<message>"}.
+ */
+int annal_append_write_json(annal_buf *out, annal_repo *repo, const char *id);
+int annal_append_write_json_error(annal_buf *out, const char *message);
+
 typedef int (*annal_draft_next_fn)(annal_draft **out, void *payload);
 typedef int (*annal_id_fn)(const char *id, void *payload);
 int annal_log_append_from(annal_repo *repo, const annal_append_options *opts,

@@ -18,6 +18,7 @@
 
 #include "append.h"
 #include "chain.h"
+#include "json.h"
 #include "packw.h"
 #include "record.h"
 #include "ssh.h"
@@ -1192,6 +1193,38 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 		     size_t *bad_index)
 {
 	return append_records(repo, opts, drafts, n, ids_out, bad_index, RECORD_DRAFT, 0);
+}
+
+int annal_append_write_json(annal_buf *out, annal_repo *repo, const char *id)
+{
+	git_odb_object *obj = NULL;
+	annal_record *rec = NULL;
+	git_oid oid;
+	int error;
+
+	if (!is_hexstr(id) || strlen(id) != 40 || git_oid_fromstr(&oid, id) < 0)
+		return annal_error_set(ANNAL_EINVALID, "'%s' is not a record id", id);
+	if ((error = store_read(&obj, repo, &oid)) < 0 ||
+	    (error = record_from_commit(&rec, &oid, git_odb_object_data(obj),
+					git_odb_object_size(obj))) < 0)
+		goto out;
+	annal_buf_printf(out, "{\"id\":\"%s\",\"seq\":%llu,\"hash\":", id,
+			 (unsigned long long)rec->seq);
+	annal_json_write_string(out, rec->hash, strlen(rec->hash));
+	annal_buf_puts(out, "}\n");
+	error = annal_buf_error(out);
+out:
+	annal_record_free(rec);
+	git_odb_object_free(obj);
+	return error;
+}
+
+int annal_append_write_json_error(annal_buf *out, const char *message)
+{
+	annal_buf_puts(out, "{\"error\":");
+	annal_json_write_string(out, message, strlen(message));
+	annal_buf_puts(out, "}\n");
+	return annal_buf_error(out);
 }
 
 /* annal's own records: signed when the log is signed, plain otherwise */

@@ -195,4 +195,51 @@ test_expect_success MAXRSS 'a 200 MB line is answered with an error, not buffere
 	test "$(tail -n 1 rss)" -lt 100000
 '
 
+# check_acks ACKS BEFORE: ACKS holds one {"id","seq","hash"} line per record
+# landed on the log after BEFORE, in order, each matching the stored record
+check_acks () {
+	git -C repo.git rev-list --reverse "$2..refs/audit/main" >acks.landed &&
+	for c in $(cat acks.landed)
+	do
+		git -C repo.git cat-file commit $c | sed -n "\$p" || return 1
+	done >acks.records &&
+	python3 - "$1" acks.landed acks.records <<-\PY
+	import json, sys
+	acks = [json.loads(l) for l in open(sys.argv[1])]
+	acks = [a for a in acks if "error" not in a]
+	ids = open(sys.argv[2]).read().split()
+	recs = [json.loads(l) for l in open(sys.argv[3])]
+	assert [a["id"] for a in acks] == ids, (acks, ids)
+	for a, r in zip(acks, recs):
+	    assert sorted(a) == ["hash", "id", "seq"], a
+	    assert a["seq"] == r["seq"] and a["hash"] == r["hash"], (a, r)
+	PY
+}
+
+test_expect_success PYTHON3 '--format json: one object a record, for one, a batch and a stream' '
+	git -C repo.git rev-parse refs/audit/main >before &&
+	annal -C repo.git append --format json --actor a --action j1 >acks &&
+	printf "%s\n" "{\"actor\":\"a\",\"action\":\"j2\"}" "{\"actor\":\"a\",\"action\":\"j3\"}" |
+	annal -C repo.git append --format json --stdin >>acks &&
+	test_line_count = 3 acks &&
+	check_acks acks "$(cat before)" &&
+	git -C repo.git rev-parse refs/audit/main >before &&
+	printf "%s\n" "{\"actor\":\"a\",\"action\":\"j4\"}" "{\"actor\":\"a\"}" \
+		"{\"actor\":\"a\",\"action\":\"j5\"}" |
+	test_expect_code 2 annal -C repo.git append --format json --stdin --stream >acks &&
+	test_line_count = 3 acks &&
+	sed -n 2p acks >line2 &&
+	grep "^{\"error\":\".action. is required\"}$" line2 &&
+	check_acks acks "$(cat before)"
+'
+
+test_expect_success '--format: id is the default, anything else a usage error' '
+	annal -C repo.git append --format id --actor a --action fid >out &&
+	git -C repo.git rev-parse refs/audit/main >expect &&
+	test_cmp expect out &&
+	test_expect_code 2 annal -C repo.git append --format xml --actor a --action x >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: unknown format .xml. (id or json)" err
+'
+
 test_done
