@@ -241,12 +241,26 @@ struct stream {
 	int eof;
 };
 
+/* The answers of a group's lines, by the index of their draft. */
+struct refusals {
+	const struct batch *b;
+	char **answers;
+};
+
+static int refuse_line(size_t index, void *payload)
+{
+	struct refusals *rf = payload;
+	char **a = &rf->answers[rf->b->lines[index]];
+
+	return (*a = strdup(annal_error_last()->message)) ? 0 : ANNAL_ENOMEM;
+}
+
 static int stream_group(struct stream *s, annal_repo *repo, annal_append_options *opts,
 			const annal_draft *common, struct ack *ack, int *any_failed)
 {
 	struct batch b = { NULL, NULL, 0 };
 	char **answers = NULL;
-	size_t nlines = 0, cap = 0, i, bad;
+	size_t nlines = 0, cap = 0, i;
 	char (*ids)[41] = NULL;
 	ssize_t got;
 	int error = 0;
@@ -301,30 +315,28 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 		nlines++;
 		s->len = 0;
 	}
-	/* append the good lines; a line refused at append time is answered and dropped */
-	while (b.n) {
+	/*
+	 * Append the good lines as one group; a line the library refuses
+	 * (a bad record, an unmatched --redact path) is answered and left
+	 * out, and takes no other line with it.
+	 */
+	if (b.n) {
+		struct refusals rf = { &b, answers };
+
 		if (!(ids = calloc(b.n, sizeof(*ids)))) {
 			error = ANNAL_ENOMEM;
 			goto out;
 		}
-		error = annal_log_append(repo, opts, b.drafts, b.n, ids, &bad);
-		if (error == ANNAL_EINVALID && bad < b.n) {
-			answers[b.lines[bad]] = strdup(annal_error_last()->message);
-			annal_draft_free(b.drafts[bad]);
-			memmove(b.drafts + bad, b.drafts + bad + 1, (b.n - bad - 1) * sizeof(*b.drafts));
-			memmove(b.lines + bad, b.lines + bad + 1, (b.n - bad - 1) * sizeof(*b.lines));
-			b.n--;
-			free(ids);
-			ids = NULL;
-			/* that line is answered; the group goes on, even if it was the last */
-			error = 0;
-			continue;
-		}
+		opts->refused = refuse_line;
+		opts->refused_payload = &rf;
+		error = annal_log_append(repo, opts, b.drafts, b.n, ids, NULL);
+		opts->refused = NULL;
+		opts->refused_payload = NULL;
 		if (error < 0)
 			goto out;
 		for (i = 0; i < b.n; i++)
-			answers[b.lines[i]] = strdup(ids[i]);
-		break;
+			if (ids[i][0])
+				answers[b.lines[i]] = strdup(ids[i]);
 	}
 	for (i = 0; i < nlines; i++) {
 		const char *a = answers[i] ? answers[i] : "out of memory";

@@ -196,8 +196,18 @@ typedef struct {
 	int signer_is_default;
 	int key_error;
 	const char *key_message;
+	/*
+	 * For writers whose records stand alone (append --stdin --stream):
+	 * a draft that is no valid record (ANNAL_EINVALID for that draft)
+	 * is handed to refused() with its index, its error in
+	 * annal_error_last(), and left out; the others are appended in one
+	 * go.  annal_log_append() then leaves ids_out[index] empty ("").
+	 * A negative return from refused() abandons the batch.
+	 */
+	int (*refused)(size_t index, void *payload);
+	void *refused_payload;
 } annal_append_options;
-#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL }
+#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
 
 /*
  * 0 when path can be redacted: a valid path, not a field the record needs

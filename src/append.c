@@ -425,6 +425,8 @@ struct batch {
 	int (*next)(cJSON **out, void *payload);
 	void *payload;
 	int first_attempt, threaded, landed;
+	size_t given;		/* drafts taken from the caller */
+	unsigned char *refused;	/* which of them opts->refused took, or NULL */
 	char corrects[41];	/* opts->corrects, resolved */
 	struct idset logids;
 	const char **redact;	/* opts->redact, then opts->redact_if_present */
@@ -656,15 +658,20 @@ bad:
 	return error;
 }
 
-/* Build record i from obj (taken) and its commit, with the parent still blank. */
+/*
+ * Build record i from obj (taken) and its commit, with the parent still
+ * blank; PRODUCE_REFUSED when opts->refused took the draft instead.
+ */
+#define PRODUCE_REFUSED 1
 static int produce(struct batch *b, struct slot *s, cJSON *obj, size_t i)
 {
 	static const char blank[] = "0000000000000000000000000000000000000000";
 	annal_record *rec = NULL;
+	size_t given = b->first_attempt ? b->given++ : i;
 	int error;
 
-	if (b->first_attempt && (error = check_draft(b, obj, i)) < 0)
-		goto out;
+	if (b->first_attempt && (error = check_draft(b, obj, given)) < 0)
+		goto refuse;
 	if (i == 0 && b->genesis) {
 		cJSON *g = cJSON_Duplicate(b->genesis, 1);
 
@@ -677,12 +684,23 @@ static int produce(struct batch *b, struct slot *s, cJSON *obj, size_t i)
 	}
 	if ((error = record_build(&rec, obj, b->seq + 1 + i, b->ts, b->prev_hash)) < 0) {
 		if (b->bad_index && error == ANNAL_EINVALID)
-			*b->bad_index = i;
-		goto out;
+			*b->bad_index = given;
+		goto refuse;
 	}
 	memcpy(b->prev_hash, rec->hash, sizeof(b->prev_hash));
 	annal_buf_clear(&s->text);
 	error = record_commit_text(&s->text, rec, i ? blank : (b->exists ? b->head_hex : NULL));
+	goto out;
+refuse:
+	/* a draft that stands alone is left out, and the batch goes on */
+	if (error == ANNAL_EINVALID && b->first_attempt && b->opts && b->opts->refused) {
+		if (b->refused)
+			b->refused[given] = 1;
+		if (b->bad_index)
+			*b->bad_index = (size_t)-1;
+		if ((error = b->opts->refused(given, b->opts->refused_payload)) == 0)
+			error = PRODUCE_REFUSED;
+	}
 out:
 	cJSON_Delete(obj);
 	annal_record_free(rec);
@@ -859,7 +877,9 @@ static int produce_all(struct batch *b)
 	if (!b->threaded) {
 		git_oid_cpy(&last, &b->head);
 		while ((error = b->next(&obj, b->payload)) == 0) {
-			if ((error = produce(b, &b->ring[0], obj, b->n)) < 0 ||
+			if ((error = produce(b, &b->ring[0], obj, b->n)) == PRODUCE_REFUSED)
+				continue;
+			if (error < 0 ||
 			    (error = finish_commit(b, &b->ring[0], b->n, &last)) < 0 ||
 			    (error = sink_put(&b->out, b, &b->ring[0])) < 0)
 				return error;
@@ -905,6 +925,10 @@ static int produce_all(struct batch *b)
 			}
 			if (error < 0 || (error = produce(b, &b->ring[b->n % RING], obj, b->n)) < 0)
 				goto out;
+			if (error == PRODUCE_REFUSED) {
+				error = 0;
+				continue;
+			}
 			b->n++;
 			pthread_mutex_lock(&b->mu);
 			b->produced = b->n;
@@ -1072,6 +1096,7 @@ static void batch_dispose(struct batch *b)
 	free(b->redact);
 	free(b->hit);
 	free(b->seen);
+	free(b->refused);
 	annal_buf_dispose(&b->refname);
 	pthread_mutex_destroy(&b->mu);
 	pthread_cond_destroy(&b->cv_main);
@@ -1101,7 +1126,7 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 {
 	struct draft_array a = { drafts, n, 0 };
 	struct batch *b;
-	size_t i;
+	size_t i, k;
 	int error;
 
 	if (!(b = malloc(sizeof(*b))))
@@ -1119,10 +1144,17 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 	b->threaded = n >= SMALL;
 	b->next = next_from_array;
 	b->payload = &a;
+	if (opts && opts->refused && !(b->refused = calloc(n, 1))) {
+		error = annal_error_oom();
+		goto out;
+	}
 	if ((error = batch_run(b)) < 0)
 		goto out;
-	for (i = 0; i < n; i++)
-		git_oid_tostr(ids_out[i], 41, sink_id(&b->out, i));
+	for (i = 0, k = 0; i < n; i++)
+		if (b->refused && b->refused[i])
+			ids_out[i][0] = '\0';
+		else
+			git_oid_tostr(ids_out[i], 41, sink_id(&b->out, k++));
 	auto_pack(repo);
 out:
 	batch_dispose(b);

@@ -242,4 +242,33 @@ test_expect_success '--format: id is the default, anything else a usage error' '
 	grep "^annal: error: unknown format .xml. (id or json)" err
 '
 
+test_expect_success 'a new signed log: a group of 300 lines, every other one refused, the first too' '
+	annal keygen -f sk -C stream >/dev/null &&
+	annal init signed.git >/dev/null &&
+	i=0 && : >in && : >expect-actions &&
+	while test $i -lt 300
+	do
+		if test $((i % 2)) = 0
+		then
+			echo "{\"actor\":\"s\",\"action\":\"x\",\"seq\":$i}" >>in
+		else
+			echo "{\"actor\":\"s\",\"action\":\"n$i\"}" >>in &&
+			echo "s n$i" >>expect-actions
+		fi &&
+		i=$((i + 1))
+	done &&
+	test_expect_code 2 annal -C signed.git append --stdin --stream --sign-key sk \
+		<in >out 2>err &&
+	test_must_be_empty err &&
+	grep -c "^error: field .seq. is assigned by annal" out >count &&
+	echo 150 >expect && test_cmp expect count &&
+	grep -v "^error: " out >ids &&
+	git -C signed.git rev-list --reverse refs/audit/main >landed &&
+	test_cmp ids landed &&
+	git -C signed.git log --reverse --format=%s refs/audit/main >subjects &&
+	sed "s/^#[0-9]* //" subjects >actions &&
+	test_cmp expect-actions actions &&
+	annal -C signed.git verify
+'
+
 test_done
