@@ -9,9 +9,9 @@
 #include "banned.h"
 
 static const char *const append_usage[] = {
-	"annal append [--log <name>] [--actor <actor>] [--action <action>] [<field-options>...]",
-	"annal append [--log <name>] --json <object> [<field-options>...]",
-	"annal append [--log <name>] --stdin [<field-options>...]",
+	"annal append [--log <name>] [--format <format>] [--actor <actor>] [--action <action>] [<field-options>...]",
+	"annal append [--log <name>] [--format <format>] --json <object> [<field-options>...]",
+	"annal append [--log <name>] [--format <format>] --stdin [--stream] [<field-options>...]",
 	NULL
 };
 
@@ -108,6 +108,35 @@ struct stdin_reader {
 	int read_error;
 };
 
+/*
+ * The next line of stdin, its newline included, or -1 at the end: at most
+ * ANNAL_DRAFT_MAX + 1 bytes of it, which the library refuses by their
+ * length, so an endless line is not buffered whole.
+ */
+static ssize_t read_line(struct stdin_reader *r)
+{
+	size_t len = 0;
+	int c;
+
+	while (len <= ANNAL_DRAFT_MAX && (c = getc_unlocked(stdin)) != EOF) {
+		if (len + 1 >= r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 4096;
+			char *nl;
+
+			if (cap > ANNAL_DRAFT_MAX + 2)
+				cap = ANNAL_DRAFT_MAX + 2;
+			if (!(nl = realloc(r->line, cap)))
+				return -2;
+			r->line = nl;
+			r->cap = cap;
+		}
+		r->line[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	return len ? (ssize_t)len : -1;
+}
+
 static int next_line(annal_draft **out, void *payload)
 {
 	struct stdin_reader *r = payload;
@@ -115,12 +144,12 @@ static int next_line(annal_draft **out, void *payload)
 	ssize_t len;
 	int error;
 
-	while ((len = getline(&r->line, &r->cap, stdin)) >= 0) {
+	while ((len = read_line(r)) >= 0) {
 		r->lineno++;
-		if (is_blank(r->line, (size_t)len))
+		if (len <= ANNAL_DRAFT_MAX && is_blank(r->line, (size_t)len))
 			continue;
 		if ((error = annal_draft_from_json(&d, r->line, (size_t)len)) < 0 ||
-		    (error = annal_draft_merge(d, r->common)) < 0) {
+		    (error = annal_draft_merge_defaults(d, r->common)) < 0) {
 			annal_draft_free(d);
 			r->bad_line = r->lineno;
 			return error;
@@ -129,28 +158,61 @@ static int next_line(annal_draft **out, void *payload)
 		r->given++;
 		return 0;
 	}
-	if (ferror(stdin)) {
+	if (len == -2 || ferror(stdin)) {
 		r->read_error = 1;
 		return ANNAL_ERROR;
 	}
 	return ANNAL_ITEROVER;
 }
 
+/* How an appended record, or a refused stream line, is answered. */
+struct ack {
+	annal_repo *repo;
+	int json;
+	annal_buf *buf;
+};
+
+static int print_buf(annal_buf *b)
+{
+	size_t len = annal_buf_len(b);
+
+	return fwrite(annal_buf_ptr(b), 1, len, stdout) == len ? 0 : ANNAL_ERROR;
+}
+
 static int print_id(const char *id, void *payload)
 {
-	(void)payload;
-	return puts(id) < 0 ? ANNAL_ERROR : 0;
+	struct ack *a = payload;
+	int error;
+
+	if (!a->json)
+		return puts(id) < 0 ? ANNAL_ERROR : 0;
+	annal_buf_clear(a->buf);
+	if ((error = annal_append_write_json(a->buf, a->repo, id)) < 0)
+		return error;
+	return print_buf(a->buf);
+}
+
+static int print_refused(struct ack *a, const char *message)
+{
+	int error;
+
+	if (!a->json)
+		return printf("error: %s\n", message) < 0 ? ANNAL_ERROR : 0;
+	annal_buf_clear(a->buf);
+	if ((error = annal_append_write_json_error(a->buf, message)) < 0)
+		return error;
+	return print_buf(a->buf);
 }
 
 static int append_stdin(annal_repo *repo, const annal_append_options *opts,
-			const annal_draft *common)
+			const annal_draft *common, struct ack *ack)
 {
 	struct stdin_reader r = { common, NULL, 0, 0, 0, 0, 0 };
 	size_t bad = (size_t)-1;
 	char where[48];
 	int error, status = 0;
 
-	error = annal_log_append_from(repo, opts, next_line, &r, print_id, NULL, &bad);
+	error = annal_log_append_from(repo, opts, next_line, &r, print_id, ack, &bad);
 	if (error < 0 && r.read_error) {
 		print_error("cannot read standard input: %s", strerror(errno));
 		status = error_status(ANNAL_ERROR);
@@ -179,12 +241,26 @@ struct stream {
 	int eof;
 };
 
+/* The answers of a group's lines, by the index of their draft. */
+struct refusals {
+	const struct batch *b;
+	char **answers;
+};
+
+static int refuse_line(size_t index, void *payload)
+{
+	struct refusals *rf = payload;
+	char **a = &rf->answers[rf->b->lines[index]];
+
+	return (*a = strdup(annal_error_last()->message)) ? 0 : ANNAL_ENOMEM;
+}
+
 static int stream_group(struct stream *s, annal_repo *repo, annal_append_options *opts,
-			const annal_draft *common, int *any_failed)
+			const annal_draft *common, struct ack *ack, int *any_failed)
 {
 	struct batch b = { NULL, NULL, 0 };
 	char **answers = NULL;
-	size_t nlines = 0, cap = 0, i, bad;
+	size_t nlines = 0, cap = 0, i;
 	char (*ids)[41] = NULL;
 	ssize_t got;
 	int error = 0;
@@ -204,6 +280,9 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 		char **na;
 
 		if (k < got && s->buf[k] != '\n') {
+			/* the library refuses ANNAL_DRAFT_MAX + 1 bytes by length */
+			if (s->len > ANNAL_DRAFT_MAX)
+				continue;
 			if (s->len + 1 >= s->cap) {
 				char *nl = realloc(s->line, s->cap ? s->cap * 2 : 4096);
 				if (!nl)
@@ -225,7 +304,7 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 		}
 		answers[nlines] = NULL;
 		if (annal_draft_from_json(&d, s->line, s->len) < 0 ||
-		    annal_draft_merge(d, common) < 0) {
+		    annal_draft_merge_defaults(d, common) < 0) {
 			answers[nlines] = strdup(annal_error_last()->message);
 			annal_draft_free(d);
 		} else if (batch_push(&b, d, nlines) < 0) {
@@ -236,35 +315,37 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 		nlines++;
 		s->len = 0;
 	}
-	/* append the good lines; a line refused at append time is answered and dropped */
-	while (b.n) {
+	/*
+	 * Append the good lines as one group; a line the library refuses
+	 * (a bad record, an unmatched --redact path) is answered and left
+	 * out, and takes no other line with it.
+	 */
+	if (b.n) {
+		struct refusals rf = { &b, answers };
+
 		if (!(ids = calloc(b.n, sizeof(*ids)))) {
 			error = ANNAL_ENOMEM;
 			goto out;
 		}
-		error = annal_log_append(repo, opts, b.drafts, b.n, ids, &bad);
-		if (error == ANNAL_EINVALID && bad < b.n) {
-			answers[b.lines[bad]] = strdup(annal_error_last()->message);
-			annal_draft_free(b.drafts[bad]);
-			memmove(b.drafts + bad, b.drafts + bad + 1, (b.n - bad - 1) * sizeof(*b.drafts));
-			memmove(b.lines + bad, b.lines + bad + 1, (b.n - bad - 1) * sizeof(*b.lines));
-			b.n--;
-			free(ids);
-			ids = NULL;
-			continue;
-		}
+		opts->refused = refuse_line;
+		opts->refused_payload = &rf;
+		error = annal_log_append(repo, opts, b.drafts, b.n, ids, NULL);
+		opts->refused = NULL;
+		opts->refused_payload = NULL;
 		if (error < 0)
 			goto out;
 		for (i = 0; i < b.n; i++)
-			answers[b.lines[i]] = strdup(ids[i]);
-		break;
+			if (ids[i][0])
+				answers[b.lines[i]] = strdup(ids[i]);
 	}
 	for (i = 0; i < nlines; i++) {
 		const char *a = answers[i] ? answers[i] : "out of memory";
 		if (strlen(a) == 40 && strspn(a, "0123456789abcdef") == 40) {
-			puts(a);
+			if ((error = print_id(a, ack)) < 0)
+				goto out;
 		} else {
-			printf("error: %s\n", a);
+			if ((error = print_refused(ack, a)) < 0)
+				goto out;
 			*any_failed = 1;
 		}
 	}
@@ -279,14 +360,15 @@ out:
 	return error;
 }
 
-static int stream_loop(annal_repo *repo, annal_append_options *opts, const annal_draft *common)
+static int stream_loop(annal_repo *repo, annal_append_options *opts, const annal_draft *common,
+		       struct ack *ack)
 {
 	struct stream s;
 	int failed = 0, error = 0;
 
 	memset(&s, 0, sizeof(s));
 	while (!s.eof && !error)
-		error = stream_group(&s, repo, opts, common, &failed);
+		error = stream_group(&s, repo, opts, common, ack, &failed);
 	free(s.line);
 	if (error < 0)
 		return report_error(error);
@@ -297,10 +379,11 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 {
 	struct field_opts fo = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, STRING_LIST_INIT };
 	struct string_list redact = STRING_LIST_INIT, redact_if_present = STRING_LIST_INIT;
-	const char *log = NULL, *json = NULL, *corrects = NULL, *sign_key = NULL;
+	const char *log = NULL, *json = NULL, *corrects = NULL, *sign_key = NULL, *format = NULL;
 	int use_stdin = 0, agent = 0, stream = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to append to (default: main)"),
+		OPT_STRING(0, "format", &format, "<format>", "id (default) or json: {\"id\",\"seq\",\"hash\"} a line"),
 		OPT_STRING(0, "actor", &fo.actor, "<actor>", "who acted"),
 		OPT_STRING(0, "action", &fo.action, "<action>", "what was done"),
 		OPT_STRING(0, "target", &fo.target, "<target>", "what it was done to"),
@@ -322,7 +405,8 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	annal_append_options opts = ANNAL_APPEND_OPTIONS_INIT;
 	annal_draft *common = NULL, *d = NULL;
 	annal_key *signer = NULL;
-	char ids[1][41];
+	char ids[1][41], *key_message = NULL;
+	struct ack ack = { NULL, 0, NULL };
 	size_t i;
 	int error = 0, status = 0;
 
@@ -333,6 +417,12 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(append_usage, options, "--corrects", corrects != NULL, "--stdin", use_stdin);
 	if (stream && !use_stdin)
 		usage_with_options(append_usage, options, "option '--stream' needs '--stdin'");
+	if (format && strcmp(format, "id") && strcmp(format, "json"))
+		usage_with_options(append_usage, options, "unknown format '%s' (id or json)", format);
+	ack.repo = ctx->repo;
+	ack.json = format && !strcmp(format, "json");
+	if (ack.json && (error = annal_buf_new(&ack.buf)) < 0)
+		goto fail;
 
 	opts.log = log;
 	opts.redact = redact.v;
@@ -346,8 +436,22 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		if ((error = annal_redaction_check(i < redact.n ? redact.v[i]
 					: redact_if_present.v[i - redact.n])) < 0)
 			goto fail;
-	if ((error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
-		goto fail;
+	/*
+	 * A key set host-wide ($ANNAL_SIGNING_KEY, annal.signingKey) is for
+	 * the logs that need one: it neither breaks appends to an unsigned
+	 * log nor, unreadable, stops them.  A key given here must work.
+	 */
+	opts.signer_is_default = !sign_key && !agent;
+	if ((error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0) {
+		if (!opts.signer_is_default)
+			goto fail;
+		if (!(key_message = strdup(annal_error_last()->message))) {
+			error = ANNAL_ENOMEM;
+			goto fail;
+		}
+		opts.key_error = error;
+		opts.key_message = key_message;
+	}
 	if (agent && !signer)
 		usage_with_options(append_usage, options,
 				   "option '--agent' needs the key's public file (--sign-key <file>.pub)");
@@ -355,11 +459,11 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	if ((error = options_draft(&common, &fo)) < 0)
 		goto fail;
 	if (stream) {
-		status = stream_loop(ctx->repo, &opts, common);
+		status = stream_loop(ctx->repo, &opts, common, &ack);
 		goto out;
 	}
 	if (use_stdin) {
-		status = append_stdin(ctx->repo, &opts, common);
+		status = append_stdin(ctx->repo, &opts, common, &ack);
 		goto out;
 	}
 	if (json) {
@@ -372,12 +476,15 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	if ((error = annal_log_append(ctx->repo, &opts, &d, 1, ids, NULL)) < 0)
 		goto fail;
-	puts(ids[0]);
+	if ((error = print_id(ids[0], &ack)) < 0)
+		goto fail;
 	goto out;
 fail:
 	status = report_error(error);
 out:
 	annal_key_free(signer);
+	free(key_message);
+	annal_buf_free(ack.buf);
 	annal_draft_free(d);
 	annal_draft_free(common);
 	string_list_clear(&fo.fields);

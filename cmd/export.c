@@ -47,7 +47,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "log", &log, "<name>", "log to export (default: main)"),
 		OPT_FILTERS(&fo),
 		OPT_STRING_LIST(0, "format", &formats, "<format>", "json, jsonl (default), csv, otlp-json, splunk-hec or datadog"),
-		OPT_STRING('o', NULL, &output, "<file>", "write to <file> (never overwritten) instead of standard output"),
+		OPT_STRING('o', NULL, &output, "<file>", "write to <file> (never overwritten; - is standard output)"),
 		OPT_STRING(0, "bundle", &bundle, "<file>", "write a signed evidence bundle (zip) to <file>"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
 		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
@@ -65,6 +65,12 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	if (argc)
 		usage_with_options(export_usage, options, "unexpected argument '%s'", argv[0]);
 	die_if_both(export_usage, options, "-o", output != NULL, "--bundle", bundle != NULL);
+	if (output && !strcmp(output, "-"))
+		output = NULL;	/* as ssh-keygen and jq: standard output */
+	if (bundle && !strcmp(bundle, "-"))
+		usage_with_options(export_usage, options,
+			"option '--bundle' needs a file name, not '-': a bundle is fsynced and linked "
+			"into place; write it to a file and copy that");
 	if (!bundle && formats.n > 1)
 		usage_with_options(export_usage, options, "several '--format' need '--bundle'");
 	for (size_t i = 0; i < formats.n; i++)

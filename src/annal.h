@@ -158,7 +158,14 @@ void annal_record_free(annal_record *rec);
  */
 typedef struct annal_draft annal_draft;
 
-/* Parse a JSON object (strict: UTF-8, no duplicate keys, limits). */
+/* The longest JSON text a draft is parsed from: a readers' bound. */
+#define ANNAL_DRAFT_MAX (4 * 1024 * 1024)
+
+/*
+ * Parse a JSON object (strict: UTF-8, no duplicate keys, limits).  Text
+ * over ANNAL_DRAFT_MAX bytes is refused before it is looked at, so a
+ * reader may stop at ANNAL_DRAFT_MAX + 1 bytes and pass those.
+ */
 int annal_draft_from_json(annal_draft **out, const char *json, size_t len);
 int annal_draft_new(annal_draft **out);
 /* Set a string field at a dotted path ("labels.env"). */
@@ -171,6 +178,11 @@ int annal_draft_set_field(annal_draft *d, const char *spec);
  * Merge src's fields into d; a field present in both is an error.
  */
 int annal_draft_merge(annal_draft *d, const annal_draft *src);
+/*
+ * Fill in the fields of defaults that d lacks (objects key by key); a
+ * field d has keeps its value.
+ */
+int annal_draft_merge_defaults(annal_draft *d, const annal_draft *defaults);
 void annal_draft_free(annal_draft *d);
 
 typedef struct {
@@ -192,8 +204,29 @@ typedef struct {
 	 * record on its own, as "append --stdin --stream" does.
 	 */
 	int redact_each;
+	/*
+	 * The key is a default ($ANNAL_SIGNING_KEY, annal.signingKey), not
+	 * the caller's choice: it signs a new log and a signed one, and a
+	 * log that exists unsigned is appended to unsigned.  When the
+	 * default key could not be loaded, signer is NULL and key_error
+	 * (an ANNAL_E* code) and key_message say why; that is reported only
+	 * if a key is needed (a new log, a signed one).
+	 */
+	int signer_is_default;
+	int key_error;
+	const char *key_message;
+	/*
+	 * For writers whose records stand alone (append --stdin --stream):
+	 * a draft that is no valid record (ANNAL_EINVALID for that draft)
+	 * is handed to refused() with its index, its error in
+	 * annal_error_last(), and left out; the others are appended in one
+	 * go.  annal_log_append() then leaves ids_out[index] empty ("").
+	 * A negative return from refused() abandons the batch.
+	 */
+	int (*refused)(size_t index, void *payload);
+	void *refused_payload;
 } annal_append_options;
-#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0 }
+#define ANNAL_APPEND_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
 
 /*
  * 0 when path can be redacted: a valid path, not a field the record needs
@@ -223,6 +256,14 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
  * id, in order.  A draft that fails validation is ANNAL_EINVALID with its
  * index (counting from 0 in the order next() gave them) in *bad_index.
  */
+/*
+ * The acknowledgement of an appended record as one line of JSON,
+ * {"id":"<40 hex>","seq":<n>,"hash":"sha256:<hex>"}, read back from the
+ * repository; and that of a refused input line, {"error":"<message>"}.
+ */
+int annal_append_write_json(annal_buf *out, annal_repo *repo, const char *id);
+int annal_append_write_json_error(annal_buf *out, const char *message);
+
 typedef int (*annal_draft_next_fn)(annal_draft **out, void *payload);
 typedef int (*annal_id_fn)(const char *id, void *payload);
 int annal_log_append_from(annal_repo *repo, const annal_append_options *opts,

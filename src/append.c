@@ -18,6 +18,7 @@
 
 #include "append.h"
 #include "chain.h"
+#include "json.h"
 #include "packw.h"
 #include "record.h"
 #include "ssh.h"
@@ -267,8 +268,8 @@ out:
  * *sign.  A new log signed by signer gets its "signing" field in *genesis.
  */
 static int signing_rules(int *sign, cJSON **genesis, annal_repo *repo, const char *log,
-			 const annal_key *signer, const annal_record *head_rec, int head_signed,
-			 const unsigned char head_signer[32], const git_oid *head,
+			 const annal_append_options *opts, const annal_record *head_rec,
+			 int head_signed, const unsigned char head_signer[32], const git_oid *head,
 			 int starts_signing, int sign_if_signed)
 {
 	unsigned char (*keys)[32] = NULL, pk[32];
@@ -276,9 +277,15 @@ static int signing_rules(int *sign, cJSON **genesis, annal_repo *repo, const cha
 	size_t n = 0, i;
 	int error = 0, trusted = 0, exists = head_rec != NULL;
 	const cJSON *head_signing = exists ? annal_json_get(head_rec->obj, "signing") : NULL;
+	const annal_key *signer = opts ? opts->signer : NULL;
 
 	*sign = 0;
 	*genesis = NULL;
+	/* a default key that could not be loaded matters where one would sign */
+	if (!signer && opts && opts->key_error < 0 && (!exists || head_signed))
+		return annal_error_set(opts->key_error, "%s", opts->key_message);
+	if (opts && opts->signer_is_default)
+		sign_if_signed = 1;
 	if (!exists || !head_signed) {
 		if (!signer || (sign_if_signed && exists))
 			return 0;
@@ -418,6 +425,8 @@ struct batch {
 	int (*next)(cJSON **out, void *payload);
 	void *payload;
 	int first_attempt, threaded, landed;
+	size_t given;		/* drafts taken from the caller */
+	unsigned char *refused;	/* which of them opts->refused took, or NULL */
 	char corrects[41];	/* opts->corrects, resolved */
 	struct idset logids;
 	const char **redact;	/* opts->redact, then opts->redact_if_present */
@@ -649,15 +658,20 @@ bad:
 	return error;
 }
 
-/* Build record i from obj (taken) and its commit, with the parent still blank. */
+/*
+ * Build record i from obj (taken) and its commit, with the parent still
+ * blank; PRODUCE_REFUSED when opts->refused took the draft instead.
+ */
+#define PRODUCE_REFUSED 1
 static int produce(struct batch *b, struct slot *s, cJSON *obj, size_t i)
 {
 	static const char blank[] = "0000000000000000000000000000000000000000";
 	annal_record *rec = NULL;
+	size_t given = b->first_attempt ? b->given++ : i;
 	int error;
 
-	if (b->first_attempt && (error = check_draft(b, obj, i)) < 0)
-		goto out;
+	if (b->first_attempt && (error = check_draft(b, obj, given)) < 0)
+		goto refuse;
 	if (i == 0 && b->genesis) {
 		cJSON *g = cJSON_Duplicate(b->genesis, 1);
 
@@ -670,12 +684,23 @@ static int produce(struct batch *b, struct slot *s, cJSON *obj, size_t i)
 	}
 	if ((error = record_build(&rec, obj, b->seq + 1 + i, b->ts, b->prev_hash)) < 0) {
 		if (b->bad_index && error == ANNAL_EINVALID)
-			*b->bad_index = i;
-		goto out;
+			*b->bad_index = given;
+		goto refuse;
 	}
 	memcpy(b->prev_hash, rec->hash, sizeof(b->prev_hash));
 	annal_buf_clear(&s->text);
 	error = record_commit_text(&s->text, rec, i ? blank : (b->exists ? b->head_hex : NULL));
+	goto out;
+refuse:
+	/* a draft that stands alone is left out, and the batch goes on */
+	if (error == ANNAL_EINVALID && b->first_attempt && b->opts && b->opts->refused) {
+		if (b->refused)
+			b->refused[given] = 1;
+		if (b->bad_index)
+			*b->bad_index = (size_t)-1;
+		if ((error = b->opts->refused(given, b->opts->refused_payload)) == 0)
+			error = PRODUCE_REFUSED;
+	}
 out:
 	cJSON_Delete(obj);
 	annal_record_free(rec);
@@ -852,7 +877,9 @@ static int produce_all(struct batch *b)
 	if (!b->threaded) {
 		git_oid_cpy(&last, &b->head);
 		while ((error = b->next(&obj, b->payload)) == 0) {
-			if ((error = produce(b, &b->ring[0], obj, b->n)) < 0 ||
+			if ((error = produce(b, &b->ring[0], obj, b->n)) == PRODUCE_REFUSED)
+				continue;
+			if (error < 0 ||
 			    (error = finish_commit(b, &b->ring[0], b->n, &last)) < 0 ||
 			    (error = sink_put(&b->out, b, &b->ring[0])) < 0)
 				return error;
@@ -898,6 +925,10 @@ static int produce_all(struct batch *b)
 			}
 			if (error < 0 || (error = produce(b, &b->ring[b->n % RING], obj, b->n)) < 0)
 				goto out;
+			if (error == PRODUCE_REFUSED) {
+				error = 0;
+				continue;
+			}
 			b->n++;
 			pthread_mutex_lock(&b->mu);
 			b->produced = b->n;
@@ -961,7 +992,7 @@ static int batch_run(struct batch *b)
 		b->genesis = NULL;
 		b->genesis_added = 0;
 		if ((error = signing_rules(&b->sign, &b->genesis, b->repo, b->log,
-					   b->opts ? b->opts->signer : NULL, head_rec, head_signed,
+					   b->opts, head_rec, head_signed,
 					   head_signer, &b->head, b->starts_signing,
 					   b->sign_if_signed)) < 0)
 			goto out;
@@ -1065,6 +1096,7 @@ static void batch_dispose(struct batch *b)
 	free(b->redact);
 	free(b->hit);
 	free(b->seen);
+	free(b->refused);
 	annal_buf_dispose(&b->refname);
 	pthread_mutex_destroy(&b->mu);
 	pthread_cond_destroy(&b->cv_main);
@@ -1094,7 +1126,7 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 {
 	struct draft_array a = { drafts, n, 0 };
 	struct batch *b;
-	size_t i;
+	size_t i, k;
 	int error;
 
 	if (!(b = malloc(sizeof(*b))))
@@ -1114,10 +1146,17 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 	b->threaded = n >= SMALL;
 	b->next = next_from_array;
 	b->payload = &a;
+	if (opts && opts->refused && !(b->refused = calloc(n, 1))) {
+		error = annal_error_oom();
+		goto out;
+	}
 	if ((error = batch_run(b)) < 0)
 		goto out;
-	for (i = 0; i < n; i++)
-		git_oid_tostr(ids_out[i], 41, sink_id(&b->out, i));
+	for (i = 0, k = 0; i < n; i++)
+		if (b->refused && b->refused[i])
+			ids_out[i][0] = '\0';
+		else
+			git_oid_tostr(ids_out[i], 41, sink_id(&b->out, k++));
 	auto_pack(repo);
 out:
 	batch_dispose(b);
@@ -1190,6 +1229,38 @@ int annal_log_append(annal_repo *repo, const annal_append_options *opts,
 		     size_t *bad_index)
 {
 	return append_records(repo, opts, drafts, n, ids_out, bad_index, RECORD_DRAFT, 0);
+}
+
+int annal_append_write_json(annal_buf *out, annal_repo *repo, const char *id)
+{
+	git_odb_object *obj = NULL;
+	annal_record *rec = NULL;
+	git_oid oid;
+	int error;
+
+	if (!is_hexstr(id) || strlen(id) != 40 || git_oid_fromstr(&oid, id) < 0)
+		return annal_error_set(ANNAL_EINVALID, "'%s' is not a record id", id);
+	if ((error = store_read(&obj, repo, &oid)) < 0 ||
+	    (error = record_from_commit(&rec, &oid, git_odb_object_data(obj),
+					git_odb_object_size(obj))) < 0)
+		goto out;
+	annal_buf_printf(out, "{\"id\":\"%s\",\"seq\":%llu,\"hash\":", id,
+			 (unsigned long long)rec->seq);
+	annal_json_write_string(out, rec->hash, strlen(rec->hash));
+	annal_buf_puts(out, "}\n");
+	error = annal_buf_error(out);
+out:
+	annal_record_free(rec);
+	git_odb_object_free(obj);
+	return error;
+}
+
+int annal_append_write_json_error(annal_buf *out, const char *message)
+{
+	annal_buf_puts(out, "{\"error\":");
+	annal_json_write_string(out, message, strlen(message));
+	annal_buf_puts(out, "}\n");
+	return annal_buf_error(out);
 }
 
 /* annal's own records: signed when the log is signed, plain otherwise */

@@ -336,6 +336,49 @@ static int check_structure(const unsigned char *z, size_t len, const struct bund
 	return 0;
 }
 
+/*
+ * A bundle piped in: read whole (a zip's directory is at its end), up to
+ * the limit of a bundle file and no further.
+ */
+static int read_stdin(unsigned char **out, size_t *outlen)
+{
+	unsigned char *z = NULL, *nz;
+	size_t len = 0, cap = 0;
+	ssize_t got;
+
+	for (;;) {
+		if (len == cap) {
+			if (cap > (size_t)BUNDLE_TOTAL_MAX) {
+				free(z);
+				return annal_error_set(ANNAL_ECORRUPT,
+					"standard input is over the limit of a bundle, 1 GiB");
+			}
+			cap = cap ? cap * 2 : 65536;
+			if (cap > (size_t)BUNDLE_TOTAL_MAX + 1)
+				cap = (size_t)BUNDLE_TOTAL_MAX + 1;
+			if (!(nz = realloc(z, cap + 1))) {
+				free(z);
+				return annal_error_oom();
+			}
+			z = nz;
+		}
+		got = read(STDIN_FILENO, z + len, cap - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			free(z);
+			return annal_error_set(ANNAL_ERROR, "cannot read standard input: %s",
+					       strerror(errno));
+		}
+		if (!got)
+			break;
+		len += (size_t)got;
+	}
+	*out = z;
+	*outlen = len;
+	return 0;
+}
+
 int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const char *))
 {
 	struct archive *a = NULL;
@@ -351,6 +394,12 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 	if ((error = archive_load()) < 0)
 		return error;
 	/* one copy of the bytes, for libarchive and for the structure check */
+	if (!strcmp(path, "-")) {
+		if ((error = read_stdin(&z, &zlen)) < 0)
+			return error;
+		path = "(standard input)";
+		goto read;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return annal_error_set(ANNAL_EINVALID, "cannot open '%s': %s", path, strerror(errno));
@@ -370,6 +419,7 @@ int bundle_read(struct bundle *b, const char *path, int (*is_member_name)(const 
 	       (got = read(fd, z + zlen, (size_t)st.st_size - zlen)) > 0)
 		zlen += (size_t)got;
 	close(fd);
+read:
 	if (zlen < 4 || memcmp(z, "PK\003\004", 4)) {
 		free(z);
 		return annal_error_set(ANNAL_EINVALID, "'%s' is not a zip archive", path);

@@ -774,9 +774,9 @@ int annal_draft_from_json(annal_draft **out, const char *json, size_t len)
 	cJSON *obj = NULL;
 	int error;
 
-	if (len > 4 * ANNAL_RECORD_MAX)
+	if (len > ANNAL_DRAFT_MAX)
 		return annal_error_set(ANNAL_EINVALID, "input is over %d bytes",
-				       4 * ANNAL_RECORD_MAX);
+				       ANNAL_DRAFT_MAX);
 	if ((error = annal_json_parse(&obj, json, len)) < 0)
 		return error;
 	if (!cJSON_IsObject(obj)) {
@@ -865,7 +865,8 @@ int annal_draft_set_json(annal_draft *d, const char *path, const char *json)
 	return draft_set(d, path, v);
 }
 
-static int merge(cJSON *dst, const cJSON *src, annal_buf *path)
+/* src's fields into dst; one in both is an error, or with defaults dst's */
+static int merge(cJSON *dst, const cJSON *src, annal_buf *path, int defaults)
 {
 	const cJSON *s;
 	size_t mark = path->len;
@@ -879,10 +880,12 @@ static int merge(cJSON *dst, const cJSON *src, annal_buf *path)
 			annal_buf_putc(path, '.');
 		annal_buf_puts(path, s->string);
 		if (d && cJSON_IsObject(d) && cJSON_IsObject(s)) {
-			if ((error = merge(d, s, path)) < 0)
+			if ((error = merge(d, s, path, defaults)) < 0)
 				return error;
 			continue;
 		}
+		if (d && defaults)
+			continue;
 		if (d)
 			return annal_error_set(ANNAL_EINVALID, "field '%s' given twice",
 					       path->ptr);
@@ -897,7 +900,16 @@ static int merge(cJSON *dst, const cJSON *src, annal_buf *path)
 int annal_draft_merge(annal_draft *d, const annal_draft *src)
 {
 	annal_buf path = ANNAL_BUF_INIT;
-	int error = merge(d->obj, src->obj, &path);
+	int error = merge(d->obj, src->obj, &path, 0);
+
+	annal_buf_dispose(&path);
+	return error;
+}
+
+int annal_draft_merge_defaults(annal_draft *d, const annal_draft *defaults)
+{
+	annal_buf path = ANNAL_BUF_INIT;
+	int error = merge(d->obj, defaults->obj, &path, 1);
 
 	annal_buf_dispose(&path);
 	return error;

@@ -1099,6 +1099,12 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 		path = value.ptr;
 	if (cfg && git_config_get_bool(&cfg_agent, cfg, "annal.signingAgent") < 0)
 		cfg_agent = 0;
+	if (path && !strcmp(path, "-")) {
+		/* standard input is the records' (--stdin) or nobody's */
+		error = annal_error_set(ANNAL_EINVALID,
+			"a signing key is read from a file, not standard input ('-'); give its path");
+		goto out;
+	}
 	if (path && (agent || cfg_agent)) {
 		/* the agent holds the private half: read only a public key,
 		   from path or from path.pub beside a private key file */
@@ -1126,6 +1132,7 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 		annal_key_free(*out);
 		*out = NULL;
 	}
+out:
 	git_buf_dispose(&value);
 	git_config_free(cfg);
 	git_error_clear();

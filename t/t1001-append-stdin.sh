@@ -203,12 +203,35 @@ test_expect_success 'options are merged into every line' '
 	check_field $(sed -n 2p ids) labels.team "\"core\""
 '
 
-test_expect_success 'an option clashing with a line names the line' '
+test_expect_success PYTHON3 'with --stdin an option is a default: a line keeps its own value' '
 	cat >in <<-\EOF &&
 	{"actor":"a","action":"1"}
-	{"actor":"a","action":"2","tenant":"other"}
+	{"actor":"a","action":"2","tenant":"other","labels":{"env":"dev"}}
+	{"action":"3","labels":{"team":"core"}}
 	EOF
-	batch_rejected 2 --tenant acme <in
+	annal append --stdin --tenant acme --actor svc:default \
+		--field labels.env=prod <in >ids &&
+	test_line_count = 3 ids &&
+	for id in $(cat ids)
+	do
+		annal_record repo.git $id || return 1
+	done >records &&
+	python3 -c "
+import json, sys
+got = [(r.get(\"tenant\"), r[\"actor\"], r.get(\"labels\")) for r in map(json.loads, sys.stdin)]
+want = [(\"acme\", \"a\", {\"env\": \"prod\"}),
+        (\"other\", \"a\", {\"env\": \"dev\"}),
+        (\"acme\", \"svc:default\", {\"env\": \"prod\", \"team\": \"core\"})]
+assert got == want, got
+" <records
+'
+
+test_expect_success 'with --stream too: a line keeps its own tenant' '
+	printf "%s\n" "{\"actor\":\"a\",\"action\":\"s1\"}" \
+		"{\"actor\":\"a\",\"action\":\"s2\",\"tenant\":\"other\"}" >in &&
+	annal append --stdin --stream --tenant acme <in >ids &&
+	check_field $(sed -n 1p ids) tenant "\"acme\"" &&
+	check_field $(sed -n 2p ids) tenant "\"other\""
 '
 
 test_expect_success '--actor and --action fill in lines without them' '
@@ -325,6 +348,35 @@ test_expect_success 'a read error mid-batch: exit 3, nothing appended, no pack' 
 	refs_unchanged &&
 	ls repo.git/objects/pack >packs.after &&
 	test_cmp packs.before packs.after
+'
+
+# A line of 200 MB: the JSON of one record with a long string.
+long_line () {
+	printf "{\"actor\":\"a\",\"action\":\"big\",\"x\":\"" &&
+	head -c 200000000 /dev/zero | tr "\0" a &&
+	echo "\"}"
+}
+
+test_expect_success MAXRSS 'a 200 MB line is refused after 4 MiB is read, not buffered' '
+	refs_snapshot &&
+	long_line |
+	test_expect_code 2 /usr/bin/time -f %M -o rss annal append --stdin >out 2>err &&
+	test_must_be_empty out &&
+	echo "annal: error: stdin line 1: input is over 4194304 bytes" >expect &&
+	test_cmp expect err &&
+	refs_unchanged &&
+	test "$(tail -n 1 rss)" -lt 100000
+'
+
+test_expect_success MAXRSS 'a 200 MB line of blanks is refused, not skipped in pieces' '
+	refs_snapshot &&
+	{ echo "{\"actor\":\"a\",\"action\":\"one\"}" &&
+	  head -c 200000000 /dev/zero | tr "\0" " " && echo; } |
+	test_expect_code 2 /usr/bin/time -f %M -o rss annal append --stdin >out 2>err &&
+	echo "annal: error: stdin line 2: input is over 4194304 bytes" >expect &&
+	test_cmp expect err &&
+	refs_unchanged &&
+	test "$(tail -n 1 rss)" -lt 100000
 '
 
 test_done

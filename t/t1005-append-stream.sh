@@ -54,6 +54,113 @@ test_expect_success PYTHON3 'an answer comes before the next line is sent' '
 	annal -C repo.git verify
 '
 
+# The lines a daemon may send that are JSON but no record: each is answered
+# with an error line and the stream goes on.
+cat >bad-lines <<\EOF
+{"actor":"d"}
+{"actor":"d","action":"x","seq":7}
+{"actor":"d","action":"x","corrects":"zz"}
+{"actor":"d","action":"x","corrects":"0123456789012345678901234567890123456789"}
+{"actor":"d\u202e","action":"x"}
+{"actor":"d","action":"x","params":{"tokn":"s"}}
+EOF
+
+test_expect_success PYTHON3 'a daemon: bad lines alone are answered, the stream goes on' '
+	cat >daemon.py <<-\PY &&
+	import json, subprocess, sys, time
+	bad = [l.rstrip("\n") for l in open("bad-lines")]
+	p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE,
+	                     stdout=subprocess.PIPE, text=True)
+	ids = []
+	for i in range(12):
+	    good = i % 2 == 0
+	    line = (json.dumps({"actor": "d", "action": "g%d" % i,
+	                        "params": {"token": "s"}})
+	            if good else bad[(i // 2) % len(bad)])
+	    p.stdin.write(line + "\n")
+	    p.stdin.flush()
+	    answer = p.stdout.readline().rstrip("\n")
+	    if good:
+	        assert len(answer) == 40, (i, answer)
+	        ids.append(answer)
+	    else:
+	        assert answer.startswith("error: "), (i, answer)
+	    time.sleep(0.05)
+	p.stdin.close()
+	assert p.stdout.read() == ""
+	open("daemon-ids", "w").write("".join(x + "\n" for x in ids))
+	sys.exit(p.wait())
+	PY
+	git -C repo.git rev-parse refs/audit/main >before &&
+	test_expect_code 2 python3 daemon.py \
+		annal -C repo.git append --stdin --stream --redact params.token 2>err &&
+	test_must_be_empty err &&
+	git -C repo.git rev-list --reverse "$(cat before)..refs/audit/main" >landed &&
+	test_cmp daemon-ids landed &&
+	git -C repo.git log --reverse --format=%s "$(cat before)..refs/audit/main" >subjects &&
+	sed "s/^#[0-9]* //" subjects >actual &&
+	printf "d g%s\n" 0 2 4 6 8 10 >expect &&
+	test_cmp expect actual &&
+	annal -C repo.git verify
+'
+
+test_expect_success 'a group: bad lines among good ones take none of them along' '
+	git -C repo.git rev-parse refs/audit/main >before &&
+	: >in && : >expect-answers && : >expect-actions && i=0 &&
+	while test $i -lt 40
+	do
+		if test $((i % 3)) = 1
+		then
+			sed -n "$((i % 6 + 1))p" bad-lines >>in &&
+			echo error >>expect-answers
+		else
+			echo "{\"actor\":\"d\",\"action\":\"grp$i\",\"params\":{\"token\":\"s\"}}" >>in &&
+			echo id >>expect-answers && echo "d grp$i" >>expect-actions
+		fi &&
+		i=$((i + 1))
+	done &&
+	cat bad-lines >>in && sed "s/.*/error/" bad-lines >>expect-answers &&
+	test_expect_code 2 annal -C repo.git append --stdin --stream \
+		--redact params.token <in >out 2>err &&
+	test_must_be_empty err &&
+	sed -e "s/^error: .*/error/" -e "s/^[0-9a-f]\{40\}$/id/" out >answers &&
+	test_cmp expect-answers answers &&
+	grep -v "^error: " out >ids &&
+	git -C repo.git rev-list --reverse "$(cat before)..refs/audit/main" >landed &&
+	test_cmp ids landed &&
+	git -C repo.git log --reverse --format=%s "$(cat before)..refs/audit/main" >subjects &&
+	sed "s/^#[0-9]* //" subjects >actions &&
+	test_cmp expect-actions actions &&
+	annal -C repo.git verify
+'
+
+# A writer that sends a line, waits, sends the next, as a shell daemon does
+# through a fifo: "ok", a line that is no record, "ok" again.
+stream_via_fifo () {
+	rm -f fifo-in &&
+	mkfifo fifo-in || return 1
+	(exec annal -C repo.git append --stdin --stream <fifo-in >fifo-out 2>err) &
+	pid=$!
+	{
+		echo "{\"actor\":\"f\",\"action\":\"one\"}" && sleep 1 &&
+		echo "{\"actor\":\"f\"}" && sleep 1 &&
+		echo "{\"actor\":\"f\",\"action\":\"two\"}"
+	} >fifo-in
+	wait $pid
+}
+
+test_expect_success 'a fifo fed a line at a time: one bad line alone does not end it' '
+	git -C repo.git rev-parse refs/audit/main >before &&
+	test_expect_code 2 stream_via_fifo &&
+	test_must_be_empty err &&
+	test_line_count = 3 fifo-out &&
+	sed -n 2p fifo-out >line2 && grep "^error: .action. is required" line2 &&
+	git -C repo.git log --reverse --format=%s "$(cat before)..refs/audit/main" >subjects &&
+	sed "s/^#[0-9]* //" subjects >actual &&
+	printf "f %s\\n" one two >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a last line without a newline is taken' '
 	printf "{\"actor\":\"a\",\"action\":\"tail\"}" |
 	annal -C repo.git append --stdin --stream >out &&
@@ -63,6 +170,105 @@ test_expect_success 'a last line without a newline is taken' '
 test_expect_success '--stream needs --stdin' '
 	test_expect_code 2 annal -C repo.git append --stream --actor a --action b 2>err &&
 	grep "^annal: error: option .--stream. needs .--stdin." err
+'
+
+test_expect_success MAXRSS 'a 200 MB line is answered with an error, not buffered; the next lands' '
+	git -C repo.git rev-parse refs/audit/main >before &&
+	{
+		printf "{\"actor\":\"a\",\"action\":\"big\",\"x\":\"" &&
+		head -c 200000000 /dev/zero | tr "\0" a &&
+		echo "\"}" &&
+		echo "{\"actor\":\"a\",\"action\":\"after-big\"}"
+	} |
+	test_expect_code 2 /usr/bin/time -f %M -o rss \
+		annal -C repo.git append --stdin --stream >out 2>err &&
+	test_must_be_empty err &&
+	test_line_count = 2 out &&
+	sed -n 1p out >line1 &&
+	echo "error: input is over 4194304 bytes" >expect &&
+	test_cmp expect line1 &&
+	sed -n 2p out >id2 &&
+	git -C repo.git rev-parse refs/audit/main >head &&
+	test_cmp id2 head &&
+	git -C repo.git rev-parse refs/audit/main~1 >parent &&
+	test_cmp before parent &&
+	test "$(tail -n 1 rss)" -lt 100000
+'
+
+# check_acks ACKS BEFORE: ACKS holds one {"id","seq","hash"} line per record
+# landed on the log after BEFORE, in order, each matching the stored record
+check_acks () {
+	git -C repo.git rev-list --reverse "$2..refs/audit/main" >acks.landed &&
+	for c in $(cat acks.landed)
+	do
+		git -C repo.git cat-file commit $c | sed -n "\$p" || return 1
+	done >acks.records &&
+	python3 - "$1" acks.landed acks.records <<-\PY
+	import json, sys
+	acks = [json.loads(l) for l in open(sys.argv[1])]
+	acks = [a for a in acks if "error" not in a]
+	ids = open(sys.argv[2]).read().split()
+	recs = [json.loads(l) for l in open(sys.argv[3])]
+	assert [a["id"] for a in acks] == ids, (acks, ids)
+	for a, r in zip(acks, recs):
+	    assert sorted(a) == ["hash", "id", "seq"], a
+	    assert a["seq"] == r["seq"] and a["hash"] == r["hash"], (a, r)
+	PY
+}
+
+test_expect_success PYTHON3 '--format json: one object a record, for one, a batch and a stream' '
+	git -C repo.git rev-parse refs/audit/main >before &&
+	annal -C repo.git append --format json --actor a --action j1 >acks &&
+	printf "%s\n" "{\"actor\":\"a\",\"action\":\"j2\"}" "{\"actor\":\"a\",\"action\":\"j3\"}" |
+	annal -C repo.git append --format json --stdin >>acks &&
+	test_line_count = 3 acks &&
+	check_acks acks "$(cat before)" &&
+	git -C repo.git rev-parse refs/audit/main >before &&
+	printf "%s\n" "{\"actor\":\"a\",\"action\":\"j4\"}" "{\"actor\":\"a\"}" \
+		"{\"actor\":\"a\",\"action\":\"j5\"}" |
+	test_expect_code 2 annal -C repo.git append --format json --stdin --stream >acks &&
+	test_line_count = 3 acks &&
+	sed -n 2p acks >line2 &&
+	grep "^{\"error\":\".action. is required\"}$" line2 &&
+	check_acks acks "$(cat before)"
+'
+
+test_expect_success '--format: id is the default, anything else a usage error' '
+	annal -C repo.git append --format id --actor a --action fid >out &&
+	git -C repo.git rev-parse refs/audit/main >expect &&
+	test_cmp expect out &&
+	test_expect_code 2 annal -C repo.git append --format xml --actor a --action x >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: unknown format .xml. (id or json)" err
+'
+
+test_expect_success 'a new signed log: a group of 300 lines, every other one refused, the first too' '
+	annal keygen -f sk -C stream >/dev/null &&
+	annal init signed.git >/dev/null &&
+	i=0 && : >in && : >expect-actions &&
+	while test $i -lt 300
+	do
+		if test $((i % 2)) = 0
+		then
+			echo "{\"actor\":\"s\",\"action\":\"x\",\"seq\":$i}" >>in
+		else
+			echo "{\"actor\":\"s\",\"action\":\"n$i\"}" >>in &&
+			echo "s n$i" >>expect-actions
+		fi &&
+		i=$((i + 1))
+	done &&
+	test_expect_code 2 annal -C signed.git append --stdin --stream --sign-key sk \
+		<in >out 2>err &&
+	test_must_be_empty err &&
+	grep -c "^error: field .seq. is assigned by annal" out >count &&
+	echo 150 >expect && test_cmp expect count &&
+	grep -v "^error: " out >ids &&
+	git -C signed.git rev-list --reverse refs/audit/main >landed &&
+	test_cmp ids landed &&
+	git -C signed.git log --reverse --format=%s refs/audit/main >subjects &&
+	sed "s/^#[0-9]* //" subjects >actions &&
+	test_cmp expect-actions actions &&
+	annal -C signed.git verify
 '
 
 test_done

@@ -155,20 +155,67 @@ test_expect_success SSHKEYGEN 'a key from ssh-keygen the log does not trust: exi
 	grep "$(ssh_fp sk.pub)" err
 '
 
-test_expect_success 'a key for an unsigned log: exit 2, rotate is the way' '
+test_expect_success '--sign-key for an unsigned log: exit 2, rotate is the way' '
 	annal init plain.git >/dev/null &&
 	annal -C plain.git append --actor alice --action login >plain-ids &&
 	annal_fails_cleanly 2 plain.git append --sign-key k1 --actor bob --action x &&
 	grep "^annal: error: log '\''main'\'' is not signed; .*annal key rotate --new-key" err &&
 	annal_ids plain.git >actual &&
 	test_cmp plain-ids actual &&
+	annal -C plain.git append --actor bob --action x >>plain-ids &&
+	annal -C plain.git verify
+'
+
+# unsigned_heads REPO N: the last N commits of REPO's main log carry no
+# signature, as stock git sees them
+unsigned_heads () {
+	git -C "$1" log -n "$2" --format=%H refs/audit/main >heads &&
+	for c in $(cat heads)
+	do
+		git -C "$1" cat-file commit $c >commit &&
+		! grep "^gpgsig" commit || return 1
+	done
+}
+
+test_expect_success GIT 'a host-wide key ($ANNAL_SIGNING_KEY, annal.signingKey) leaves an unsigned log unsigned' '
+	git -C plain.git rev-parse refs/audit/main >before &&
 	(
 		ANNAL_SIGNING_KEY="$TRASH_DIRECTORY/k1" &&
 		export ANNAL_SIGNING_KEY &&
-		annal_fails_cleanly 2 plain.git append --actor bob --action x
+		annal -C plain.git append --actor bob --action env >out 2>err &&
+		test_must_be_empty err &&
+		echo "{\"actor\":\"bob\",\"action\":\"batch\"}" |
+		annal -C plain.git append --stdin >>out 2>>err &&
+		echo "{\"actor\":\"bob\",\"action\":\"stream\"}" |
+		annal -C plain.git append --stdin --stream >>out 2>>err &&
+		test_must_be_empty err
 	) &&
-	annal -C plain.git append --actor bob --action x >>plain-ids &&
+	git -C plain.git config annal.signingKey "$TRASH_DIRECTORY/k1" &&
+	annal -C plain.git append --actor bob --action cfg >>out 2>err &&
+	git -C plain.git config --unset annal.signingKey &&
+	test_must_be_empty err &&
+	test_line_count = 4 out &&
+	git -C plain.git rev-list --reverse "$(cat before)..refs/audit/main" >landed &&
+	test_cmp out landed &&
+	unsigned_heads plain.git 4 &&
 	annal -C plain.git verify
+'
+
+test_expect_success GIT 'a host-wide key that cannot be read: an error only where a key is needed' '
+	(
+		ANNAL_SIGNING_KEY="$TRASH_DIRECTORY/no-such-key" &&
+		export ANNAL_SIGNING_KEY &&
+		annal -C plain.git append --actor bob --action nokey >id 2>err &&
+		test_must_be_empty err &&
+		test_line_count = 1 id &&
+		annal_fails_cleanly 2 repo.git append --actor bob --action x &&
+		grep "^annal: error: cannot open key .*no-such-key" err &&
+		annal init new.git >/dev/null &&
+		test_expect_code 2 annal -C new.git append --actor bob --action x 2>err &&
+		grep "^annal: error: cannot open key .*no-such-key" err &&
+		test_must_fail git -C new.git rev-parse --verify -q refs/audit/main
+	) &&
+	unsigned_heads plain.git 1
 '
 
 test_expect_success 'a caller may not give "signing": exit 2, nothing written' '
@@ -394,6 +441,20 @@ import sys
 t = open(\"rec2\").read()
 assert t.count(\"\\\"signing\\\"\") == 1, t
 "
+'
+
+test_expect_success '--sign-key - (or a key named -): refused, nothing appended' '
+	refs_snapshot &&
+	test_expect_code 2 annal -C repo.git append --sign-key - --actor a --action b \
+		</dev/null >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	grep "^annal: error: a signing key is read from a file, not standard input (.-.); give its path$" err &&
+	mv err expect &&
+	test_expect_code 2 env ANNAL_SIGNING_KEY=- annal -C repo.git append --actor a --action b \
+		</dev/null >out 2>err &&
+	test_cmp expect err &&
+	refs_unchanged
 '
 
 test_done

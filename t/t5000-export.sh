@@ -239,6 +239,27 @@ test_expect_success '-o FILE: the same bytes in the file, nothing on stdout' '
 	test_must_be_empty empty.jsonl
 '
 
+test_expect_success '-o -: standard output, as without -o; no file named -' '
+	fresh &&
+	annal -C w.git export --actor bob >expect &&
+	fresh &&
+	annal -C w.git export --actor bob -o - >out 2>err &&
+	test_must_be_empty err &&
+	test_cmp expect out &&
+	test_path_is_missing -
+'
+
+test_expect_success '--bundle -: refused, nothing written or recorded' '
+	fresh &&
+	git -C w.git rev-parse refs/audit/main >before &&
+	test_expect_code 2 annal -C w.git export --bundle - >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: option .--bundle. needs a file name, not .-.: " err &&
+	git -C w.git rev-parse refs/audit/main >after &&
+	test_cmp before after &&
+	test_path_is_missing -
+'
+
 test_expect_success '-o an existing file: exit 2, the file untouched, nothing recorded' '
 	fresh &&
 	echo precious >exists &&

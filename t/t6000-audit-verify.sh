@@ -128,6 +128,19 @@ test_expect_success '--key signer.pub: (pinned)' '
 	test_cmp expect out
 '
 
+test_expect_success 'a bundle piped in as -: the same verdict, from a pipe' '
+	verifies --key k.pub good.zip &&
+	mv out expect-file &&
+	cat good.zip | annal audit-verify --key k.pub - >out 2>err &&
+	test_must_be_empty err &&
+	sed "s/^bundle: .*/bundle: -/" expect-file >expect &&
+	test_cmp expect out &&
+	cat plain.zip | test_expect_code 1 annal audit-verify --key k.pub - >out 2>err &&
+	grep "^annal: error: bundle -: ." err &&
+	echo "not a zip" | test_expect_code 2 annal audit-verify - 2>err &&
+	grep "^annal: error: .(standard input). is not a zip archive" err
+'
+
 test_expect_success '--key of another key: exit 1' '
 	fails_verify good.zip --key k2.pub &&
 	fails_verify plain.zip --key k.pub

@@ -537,6 +537,8 @@ test_have_prereq () {
 
 test_lazy_prereq PYTHON3 'python3 -c "import hashlib, json, sys"'
 test_lazy_prereq GIT 'git --version'
+# GNU time: /usr/bin/time -f %M -o FILE writes the peak resident set in KiB
+test_lazy_prereq MAXRSS '/usr/bin/time -f %M -o rss true && test -s rss'
 
 # ---- helpers for test bodies -----------------------------------------------
 
