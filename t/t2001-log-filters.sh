@@ -197,6 +197,31 @@ test_expect_success '--actor: exact and glob' '
 	log_shows "" --actor lice
 '
 
+test_expect_success 'globs match characters, not bytes (UTF-8)' '
+	# a daemon appends one record a line; people filter by what they read
+	cat >utf8-records <<-\EOF &&
+	{"actor":"user:é","action":"x","tenant":"café"}
+	{"actor":"用户:张三","action":"x"}
+	EOF
+	while read -r line
+	do
+		printf "%s\n" "$line" | annal append --log utf8 --stdin || return 1
+	done <utf8-records >utf8-ids &&
+	test_line_count = 2 utf8-ids &&
+	annal log --log utf8 --format oneline --actor "user:?" >out &&
+	test_line_count = 1 out &&
+	grep "^$(cut -c1-12 utf8-ids | sed -n 1p) " out &&
+	annal log --log utf8 --format oneline --actor "用户:张[三Q]" >out &&
+	test_line_count = 1 out &&
+	grep "^$(cut -c1-12 utf8-ids | sed -n 2p) " out &&
+	annal log --log utf8 --format oneline --actor "*:?三" >out &&
+	test_line_count = 1 out &&
+	annal log --log utf8 --format oneline --tenant "caf[à-ÿ]" >out &&
+	test_line_count = 1 out &&
+	annal log --log utf8 --format oneline --actor "user:??" >out &&
+	test_must_be_empty out
+'
+
 test_expect_success '--actor repeated: any of them' '
 	log_shows "6 4 3" --actor bob --actor "carol*" &&
 	log_shows "10 9 7 1" --actor alice --actor dave --actor eve
