@@ -73,7 +73,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 				"cannot export as '%s' (json, jsonl, csv, otlp-json, splunk-hec or datadog)",
 				formats.v[i]);
 
-	if ((error = filter_options_build(&filter, &fo)) < 0)
+	if ((error = filter_options_build(&filter, &fo, options)) < 0)
 		goto fail;
 	if ((error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
 		goto fail;

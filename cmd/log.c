@@ -43,7 +43,7 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(log_usage, options,
 				   "options '--summary' and '--format=%s' cannot be used together", format);
 
-	if ((error = filter_options_build(&filter, &fo)) < 0 || (error = annal_buf_new(&out)) < 0)
+	if ((error = filter_options_build(&filter, &fo, options)) < 0 || (error = annal_buf_new(&out)) < 0)
 		goto fail;
 	if (summary)
 		error = annal_summary_new(&sum);

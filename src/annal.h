@@ -252,7 +252,10 @@ int annal_filter_set_grep(annal_filter *f, const char *text);
 /* Date expressions: RFC 3339, YYYY-MM-DD, @epoch, "2 hours ago", ... */
 int annal_filter_set_since(annal_filter *f, const char *date);
 int annal_filter_set_until(annal_filter *f, const char *date);
-void annal_filter_set_seq_range(annal_filter *f, uint64_t from, uint64_t to);
+/* Records with seq at least from / at most to; 0 is a bound like any
+ * other (to 0 selects nothing: the first record is seq 1). */
+void annal_filter_set_from_seq(annal_filter *f, uint64_t from);
+void annal_filter_set_to_seq(annal_filter *f, uint64_t to);
 int annal_filter_match(const annal_filter *f, const annal_record *rec);
 void annal_filter_free(annal_filter *f);
 

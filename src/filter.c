@@ -26,6 +26,7 @@ struct annal_filter {
 	int64_t since, until;
 	char *since_text, *until_text;
 	uint64_t from_seq, to_seq;
+	int has_from_seq, has_to_seq;	/* given, 0 included */
 };
 
 int annal_filter_new(annal_filter **out)
@@ -204,14 +205,14 @@ int filter_describe(cJSON **out, const annal_filter *f)
 	}
 	if ((error = describe_list(obj, "where", &where)) < 0)
 		goto out;
-	if (f->from_seq) {
+	if (f->has_from_seq) {
 		if (!(n = annal_json_number_u64(f->from_seq))) {
 			error = annal_error_oom();
 			goto out;
 		}
 		cJSON_AddItemToObject(obj, "from_seq", n);
 	}
-	if (f->to_seq != UINT64_MAX) {
+	if (f->has_to_seq) {
 		if (!(n = annal_json_number_u64(f->to_seq))) {
 			error = annal_error_oom();
 			goto out;
@@ -226,10 +227,16 @@ out:
 	return error;
 }
 
-void annal_filter_set_seq_range(annal_filter *f, uint64_t from, uint64_t to)
+void annal_filter_set_from_seq(annal_filter *f, uint64_t from)
 {
 	f->from_seq = from;
-	f->to_seq = to ? to : UINT64_MAX;
+	f->has_from_seq = 1;
+}
+
+void annal_filter_set_to_seq(annal_filter *f, uint64_t to)
+{
+	f->to_seq = to;
+	f->has_to_seq = 1;
 }
 
 /*

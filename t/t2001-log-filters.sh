@@ -313,6 +313,16 @@ test_expect_success 'filters compose with AND' '
 	log_shows "" --actor bob --decision held
 '
 
+test_expect_success '--to-seq 0 selects nothing, --from-seq 0 everything' '
+	log_shows "" --to-seq 0 &&
+	log_shows "" --to-seq 0 --reverse &&
+	log_shows "" --from-seq 0 --to-seq 0 &&
+	log_shows "10 9 8 7 6 5 4 3 2 1" --from-seq 0 &&
+	log_shows "1" --to-seq 1 &&
+	annal log --to-seq 0 --summary --format json >out &&
+	grep "\"total\":0}" out
+'
+
 test_expect_success 'filters with -n, --reverse and seq ranges' '
 	log_shows "7 10" --tenant acme -n 2 --reverse &&
 	log_shows "10 7" --tenant acme -n 2 &&

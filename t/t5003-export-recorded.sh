@@ -202,6 +202,22 @@ test_expect_success 'an export of nothing is recorded too, with the sha256 of no
 	test_cmp expect h
 '
 
+test_expect_success '--to-seq 0 exports nothing; seq bounds of 0 are recorded' '
+	fresh repo.git &&
+	annal -C w.git export --to-seq 0 >out &&
+	test_must_be_empty out &&
+	last_record w.git &&
+	expect_export annal "{\"filters\":{\"to_seq\":0},\"formats\":[\"jsonl\"],
+		\"records\":0,\"sha256\":\"$(sha out)\",\"bundle\":false}" &&
+	fresh repo.git &&
+	annal -C w.git export --from-seq 0 >out &&
+	test_line_count = 5 out &&
+	last_record w.git &&
+	expect_export annal "{\"filters\":{\"from_seq\":0},\"formats\":[\"jsonl\"],
+		\"records\":5,\"first_seq\":1,\"last_seq\":5,
+		\"sha256\":\"$(sha out)\",\"bundle\":false}"
+'
+
 test_expect_success SSHKEYGEN 'a bundle is recorded: sha256 of the zip, signer, as the manifest says' '
 	fresh repo.git &&
 	annal -C w.git export --bundle b.zip --sign-key k2 --format csv \
