@@ -171,7 +171,8 @@ static int cmd_help(int argc, const char **argv, struct cmd_context *ctx)
 static int run(const struct command *cmd, int argc, const char **argv,
 	       struct cmd_context *ctx)
 {
-	int help = argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+	int help = argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+				!strcmp(argv[1], "--list-opts"));
 	int error, status;
 
 	if (!cmd->fn)

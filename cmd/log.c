@@ -23,7 +23,7 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_FILTERS(&fo),
 		OPT_UINT('n', "max-count", &max_count, "<n>", "at most <n> records (the newest)"),
 		OPT_BOOL(0, "reverse", &reverse, "oldest first"),
-		OPT_STRING(0, "format", &format, "<format>", "pretty, oneline, json, jsonl, csv, otlp-json, splunk-hec or datadog"),
+		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", annal_formatter_names()),
 		OPT_BOOL(0, "summary", &summary, "count records by decision"),
 		OPT_END()
 	};

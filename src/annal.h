@@ -376,6 +376,8 @@ int annal_log_export(annal_export_result *result, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx);
 /* 1 when name is an export format (json, jsonl, csv, otlp-json, ...). */
 int annal_export_format_valid(const char *name);
+/* The export formats, NULL-terminated, jsonl (the default) first. */
+const char *const *annal_export_format_names(void);
 
 /* ---- audit-verify ---------------------------------------------------- */
 
@@ -441,6 +443,8 @@ typedef struct annal_formatter annal_formatter;
  * "datadog"; ANNAL_EINVALID otherwise.
  */
 int annal_formatter_new(annal_formatter **out, const char *name);
+/* The formats annal_formatter_new() knows, NULL-terminated, pretty first. */
+const char *const *annal_formatter_names(void);
 /* The log's name, for formats that carry it (otlp-json, splunk-hec, datadog). */
 int annal_formatter_set_log(annal_formatter *f, const char *log);
 /* Each call appends text to out. */

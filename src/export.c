@@ -278,6 +278,17 @@ int annal_export_format_valid(const char *name)
 	return export_format_member(name) != NULL;
 }
 
+const char *const *annal_export_format_names(void)
+{
+	static const char *names[NFORMAT_FILES + 1];
+	size_t i;
+
+	/* every caller writes the same values: no harm in a race */
+	for (i = 0; i < NFORMAT_FILES; i++)
+		names[i] = format_files[i].format;
+	return names;
+}
+
 static cJSON *seq_ref(uint64_t seq, const char *id)
 {
 	cJSON *o = cJSON_CreateObject(), *n = annal_json_number_u64(seq), *s = cJSON_CreateString(id);

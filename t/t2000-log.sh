@@ -44,7 +44,8 @@ usage_error () {
 	test_must_be_empty out &&
 	head -n 1 err >first &&
 	grep "^annal: error: " first &&
-	grep "usage: annal log" err
+	# the usage, or for an unknown option the -h to read
+	grep -e "usage: annal log" -e "; see .annal log -h.\$" err
 }
 
 test_expect_success 'setup' '

@@ -84,11 +84,21 @@ test_expect_success BASH 'options come from annal CMD -h' '
 	test_cmp expect out
 '
 
-test_expect_success BASH 'annal log --format <TAB> lists the formats' '
+test_expect_success BASH 'annal log --format <TAB> lists every format log takes' '
 	run_completion "annal log --format " &&
-	grep -x jsonl out &&
-	printf "%s\n" csv json jsonl oneline pretty >expect &&
+	printf "%s\n" csv datadog json jsonl oneline otlp-json pretty splunk-hec >expect &&
 	test_cmp expect out
+'
+
+test_expect_success BASH '--format <TAB>: the values of the option table' '
+	for cmd in log export verify audit-verify
+	do
+		annal $cmd --list-opts >opts &&
+		sed -n "s/^--format <format>\t//p" opts | tr " " "\n" | sort >expect &&
+		test -s expect &&
+		run_completion "annal $cmd --format " &&
+		test_cmp expect out || return 1
+	done
 '
 
 test_expect_success BASH 'annal log --format=js<TAB>' '

@@ -10,9 +10,24 @@ static const struct format_ops *const formats[] = {
 	&format_otlp, &format_splunk, &format_datadog, NULL
 };
 
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]) - 1)
+
+const char *const *annal_formatter_names(void)
+{
+	static const char *names[NFORMATS + 1];
+	size_t i;
+
+	/* every caller writes the same values: no harm in a race */
+	for (i = 0; i < NFORMATS; i++)
+		names[i] = formats[i]->name;
+	return names;
+}
+
 int annal_formatter_new(annal_formatter **out, const char *name)
 {
+	annal_buf list = ANNAL_BUF_INIT;
 	size_t i;
+	int error;
 
 	for (i = 0; formats[i]; i++) {
 		if (strcmp(formats[i]->name, name))
@@ -26,9 +41,13 @@ int annal_formatter_new(annal_formatter **out, const char *name)
 			memcpy((*out)->host, "localhost", 10);
 		return 0;
 	}
-	return annal_error_set(ANNAL_EINVALID,
-		"unknown format '%s' (pretty, oneline, json, jsonl, csv, otlp-json, splunk-hec or datadog)",
-		name);
+	for (i = 0; i < NFORMATS; i++)
+		annal_buf_printf(&list, "%s%s", i ? i + 1 < NFORMATS ? ", " : " or " : "",
+				 formats[i]->name);
+	error = annal_error_set(ANNAL_EINVALID, "unknown format '%s' (%s)", name,
+				list.ptr ? list.ptr : "");
+	annal_buf_dispose(&list);
+	return error;
 }
 
 int annal_formatter_set_log(annal_formatter *f, const char *log)
