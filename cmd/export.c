@@ -51,7 +51,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "bundle", &bundle, "<file>", "write a signed evidence bundle (zip) to <file>"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
 		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
-		OPT_STRING(0, "as", &actor, "<actor>", "who exports, for the export record (default: annal)"),
+		OPT_STRING(0, "as", &actor, "<actor>", "who exports, for the export record (default: annal.actor, else user@host)"),
 		OPT_END()
 	};
 	annal_export_options opts = ANNAL_EXPORT_OPTIONS_INIT;

@@ -351,7 +351,7 @@ typedef struct {
 	const char *const *formats;	/* NULL-terminated; NULL: {"jsonl"} */
 	const char *bundle;		/* write an evidence bundle here */
 	const annal_key *signer;	/* signs the bundle, and the export record of a signed log */
-	const char *actor;		/* who exports; default "annal" */
+	const char *actor;		/* who exports; default annal.actor, else user@host */
 } annal_export_options;
 #define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, NULL }
 
