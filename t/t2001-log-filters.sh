@@ -305,6 +305,36 @@ test_expect_success '--grep: case-insensitive, nested string and number values' 
 	log_shows "" --grep "no such text"
 '
 
+test_expect_success '--grep: not the chain hashes, keys or true/false/null' '
+	annal log --format jsonl -n 1 >head.jsonl &&
+	hash=$(json_get hash <head.jsonl | tr -d "\"" | cut -c8-30) &&
+	prev=$(json_get prev_hash <head.jsonl | tr -d "\"" | cut -c8-30) &&
+	log_shows "" --grep "$hash" &&
+	log_shows "" --grep "$prev" &&
+	log_shows "" --grep sha256: &&
+	log_shows "" --grep entity_type &&
+	log_shows "4" --grep true
+'
+
+test_expect_success 'every form of date the manual lists' '
+	log_shows "10 9 8 7 6 5" --since "2026-11-18T12:01" &&
+	log_shows "10 9 8 7 6 5" --since "2026-11-18t12:01:00z" &&
+	log_shows "10 9 8 7 6 5" --since "2026-11-18 13:01+01:00" &&
+	log_shows "4 3 2 1" --until "2026-11-18 12:00:00.5009Z" &&
+	log_shows "3 2 1" --until "2026-11-18T12:00:00.4999" &&
+	log_shows "10 9 8" --since "2026-11-18T23:59:60Z" &&
+	(
+		ANNAL_TEST_NOW=1795140000 &&
+		export ANNAL_TEST_NOW &&
+		log_shows "10" --since "2 . hours  ago"
+	) &&
+	for d in "2026-11-18T12" "2026-11-18T12:00:00.Z" "2026-11-18  12:00" \
+		"2026-11-18T12:00Z+01:00" "100000001 seconds ago" "2 fortnights ago"
+	do
+		bad_date --since "$d" || return 1
+	done
+'
+
 test_expect_success 'filters compose with AND' '
 	log_shows "7 2 1" --actor "al*" --tenant acme &&
 	log_shows "2" --action "deploy.*" --decision allowed --since 2026-11-18 &&
