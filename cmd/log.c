@@ -12,10 +12,12 @@ static const char *const log_usage[] = {
 
 #define FLUSH_AT 65536
 
+static const char *const date_modes[] = { "utc", "local", NULL };
+
 int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 {
 	struct filter_options fo = FILTER_OPTIONS_INIT;
-	const char *log = NULL, *format = "pretty";
+	const char *log = NULL, *format = "pretty", *date = "utc";
 	uint64_t max_count = ANNAL_WALK_UNLIMITED;
 	int reverse = 0, summary = 0;
 	struct option options[] = {
@@ -25,6 +27,7 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_BOOL(0, "reverse", &reverse, "oldest first"),
 		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", annal_formatter_names()),
 		OPT_BOOL(0, "summary", &summary, "count records by decision"),
+		OPT_CHOICE(0, "date", &date, "<mode>", "ts shown by pretty and oneline (default: utc)", date_modes),
 		OPT_END()
 	};
 	annal_walk_options wopts = ANNAL_WALK_OPTIONS_INIT;
@@ -48,6 +51,8 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 	if (summary)
 		error = annal_summary_new(&sum);
 	else if ((error = annal_formatter_new(&fmt, format)) == ANNAL_EINVALID)
+		usage_with_options(log_usage, options, "%s", annal_error_last()->message);
+	if (fmt && annal_formatter_set_date(fmt, date) == ANNAL_EINVALID)
 		usage_with_options(log_usage, options, "%s", annal_error_last()->message);
 	if (error < 0 || (fmt && (error = annal_formatter_set_log(fmt, log ? log : "main")) < 0))
 		goto fail;

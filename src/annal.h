@@ -445,6 +445,9 @@ typedef struct annal_formatter annal_formatter;
 int annal_formatter_new(annal_formatter **out, const char *name);
 /* The formats annal_formatter_new() knows, NULL-terminated, pretty first. */
 const char *const *annal_formatter_names(void);
+/* "utc" (default: ts as stored) or "local" (ts in $TZ with its offset), for
+ * pretty and oneline; the formats for machines keep ts as stored. */
+int annal_formatter_set_date(annal_formatter *f, const char *mode);
 /* The log's name, for formats that carry it (otlp-json, splunk-hec, datadog). */
 int annal_formatter_set_log(annal_formatter *f, const char *log);
 /* Each call appends text to out. */

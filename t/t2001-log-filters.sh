@@ -222,6 +222,66 @@ test_expect_success 'globs match characters, not bytes (UTF-8)' '
 	test_must_be_empty out
 '
 
+# tz_shows TZ "SEQ..." <log options>...: in zone TZ, log of tz.git shows
+# those records (oneline, seq column), newest first
+tz_shows () {
+	tzs_tz_=$1 tzs_want_=$2 &&
+	shift 2 &&
+	TZ=$tzs_tz_ annal -C tz.git log --format oneline "$@" >out &&
+	echo $(cut -d" " -f2 out) >actual &&
+	echo "$tzs_want_" >expect &&
+	test_cmp expect actual
+}
+
+test_expect_success 'dates without a zone are in the local zone ($TZ), as in git' '
+	annal init tz.git >/dev/null &&
+	# 2026-11-19 00:00Z, 09:00Z, 10:00Z
+	for t in 1795046400 1795078800 1795082400
+	do
+		ANNAL_TEST_NOW=$t annal -C tz.git append --actor a --action x >/dev/null ||
+		return 1
+	done &&
+	tz_shows UTC "3 2 1" --since 2026-11-19 &&
+	tz_shows UTC "" --since "2026-11-19 18:00" &&
+	tz_shows XYZ-9 "3 2" --since "2026-11-19 18:00" &&
+	tz_shows XYZ-9 "3 2" --since "2026-11-19T18:00:00" &&
+	tz_shows XYZ-9 "" --since "2026-11-19T18:00:00Z" &&
+	tz_shows XYZ+5 "1" --until 2026-11-19 &&
+	tz_shows XYZ-9 "2 1" --until "2026-11-19 18:00" &&
+	tz_shows XYZ+10 "3" --since 2026-11-19 &&
+	tz_shows XYZ+11 "" --since 2026-11-19 &&
+	(
+		ANNAL_TEST_NOW=1795082400 &&
+		export ANNAL_TEST_NOW &&
+		tz_shows UTC "3 2 1" --since today &&
+		tz_shows XYZ+5 "3 2" --since today &&
+		tz_shows XYZ+5 "3 2 1" --since yesterday &&
+		tz_shows XYZ+5 "1" --until today
+	)
+'
+
+test_expect_success 'log --date local shows ts in $TZ, like date(1)' '
+	for z in XYZ-9 XYZ+5:30 UTC
+	do
+		TZ=$z annal -C tz.git log --format oneline --date local >out &&
+		for t in 1795082400 1795078800 1795046400
+		do
+			TZ=$z date -d "@$t" "+%Y-%m-%dT%H:%M:%S.000%:z" || return 1
+		done >expect &&
+		cut -d" " -f3 out >actual &&
+		test_cmp expect actual &&
+		TZ=$z annal -C tz.git log -n 1 --date local >out &&
+		grep "^    ts: $(head -n 1 expect)\$" out || return 1
+	done &&
+	TZ=XYZ-9 annal -C tz.git log --format oneline --date utc >out &&
+	TZ=XYZ-9 annal -C tz.git log --format oneline >expect &&
+	test_cmp expect out &&
+	grep " 2026-11-19T10:00:00.000Z " out &&
+	TZ=XYZ-9 annal -C tz.git log --format jsonl --date local >out &&
+	grep "\"ts\":\"2026-11-19T10:00:00.000Z\"" out &&
+	test_expect_code 2 annal -C tz.git log --date gmt
+'
+
 test_expect_success '--actor repeated: any of them' '
 	log_shows "6 4 3" --actor bob --actor "carol*" &&
 	log_shows "10 9 7 1" --actor alice --actor dave --actor eve

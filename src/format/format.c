@@ -61,6 +61,27 @@ int annal_formatter_set_log(annal_formatter *f, const char *log)
 	return 0;
 }
 
+int annal_formatter_set_date(annal_formatter *f, const char *mode)
+{
+	if (!strcmp(mode, "utc"))
+		f->local_dates = 0;
+	else if (!strcmp(mode, "local"))
+		f->local_dates = 1;
+	else
+		return annal_error_set(ANNAL_EINVALID, "unknown date mode '%s' (utc or local)", mode);
+	return 0;
+}
+
+const char *format_ts(const struct annal_formatter *f, const annal_record *rec,
+		      char buf[ANNAL_TS_LOCAL_LEN + 1])
+{
+	if (!f->local_dates || annal_time_format_local(buf, rec->ts_ms) < 0) {
+		annal_error_clear();
+		return rec->ts;
+	}
+	return buf;
+}
+
 int64_t format_event_ms(const annal_record *rec)
 {
 	const char *t = annal_record_get_string(rec, "event_time");
