@@ -41,7 +41,9 @@ static void print_usage(FILE *fp, const char *const *usage, const struct option 
 		char head[80], list[256], help[512];
 		int n;
 
-		if (o->short_name && o->long_name)
+		if (o->short_name == '#')
+			n = snprintf(head, sizeof(head), "    -<n>");
+		else if (o->short_name && o->long_name)
 			n = snprintf(head, sizeof(head), "    -%c, --%s", o->short_name, o->long_name);
 		else if (o->short_name)
 			n = snprintf(head, sizeof(head), "    -%c", o->short_name);
@@ -160,6 +162,8 @@ static void list_options(const struct option *opts)
 	size_t i;
 
 	for (o = opts; o->type != OPTION_END; o++) {
+		if (o->short_name == '#')
+			continue;	/* -<n> is no word to complete */
 		if (o->long_name)
 			printf("--%s", o->long_name);
 		else
@@ -175,7 +179,9 @@ static void list_options(const struct option *opts)
 
 static void name_of(char *out, size_t size, const struct option *o)
 {
-	if (o->long_name)
+	if (o->short_name == '#')
+		snprintf(out, size, "-<n>");
+	else if (o->long_name)
 		snprintf(out, size, "--%s", o->long_name);
 	else
 		snprintf(out, size, "-%c", o->short_name);
@@ -274,6 +280,16 @@ int parse_options(int argc, const char **argv, struct option *opts,
 				take(usage, opts, o, argv[++i]);
 			}
 			continue;
+		}
+		/* -<n>, where the table has it: the whole word is the number */
+		if (a[1] >= '0' && a[1] <= '9') {
+			for (o = opts; o->type != OPTION_END; o++)
+				if (o->short_name == '#')
+					break;
+			if (o->type != OPTION_END) {
+				take(usage, opts, o, a + 1);
+				continue;
+			}
 		}
 		/* short options, possibly bundled: -n5, -n 5 */
 		for (o = opts; o->type != OPTION_END; o++)

@@ -39,6 +39,8 @@ struct option {
 #define OPT_STRING(s, l, v, a, h) { OPTION_STRING, (s), (l), (v), (a), (h), 0, NULL }
 #define OPT_STRING_LIST(s, l, v, a, h) { OPTION_STRING_LIST, (s), (l), (v), (a), (h), 0, NULL }
 #define OPT_UINT(s, l, v, a, h) { OPTION_UINT, (s), (l), (v), (a), (h), 0, NULL }
+/* -<n>, as git log -5: the number as the option (one row per table). */
+#define OPT_NUMBER(v, h) { OPTION_UINT, '#', NULL, (v), NULL, (h), 0, NULL }
 #define OPT_END() { OPTION_END, 0, NULL, NULL, NULL, NULL, 0, NULL }
 /* A string (list) that takes one of choices: shown by --list-opts. */
 #define OPT_CHOICE(s, l, v, a, h, c) { OPTION_STRING, (s), (l), (v), (a), (h), 0, (c) }

@@ -457,9 +457,13 @@ int annal_formatter_record(annal_formatter *f, annal_buf *out,
 int annal_formatter_end(annal_formatter *f, annal_buf *out);
 void annal_formatter_free(annal_formatter *f);
 
-/* Counts by decision. */
+/* Counts by decision, or by another field. */
 typedef struct annal_summary annal_summary;
 int annal_summary_new(annal_summary **out);
+/* field: one of annal_summary_fields(); ANNAL_EINVALID otherwise. */
+int annal_summary_new_by(annal_summary **out, const char *field);
+/* "actor", "action", "tenant", "decision", NULL-terminated. */
+const char *const *annal_summary_fields(void);
 int annal_summary_add(annal_summary *s, const annal_record *rec);
 /* format: "pretty" or "json" */
 int annal_summary_write(annal_buf *out, const annal_summary *s, const char *format);

@@ -131,6 +131,18 @@ test_expect_success '-n and --max-count limit to the newest' '
 	log_shows "10 9 8 7 6 5 4 3 2 1" -n 50
 '
 
+test_expect_success '-<n> as git log takes it' '
+	log_shows "10 9 8" -3 &&
+	log_shows "10" -1 &&
+	log_shows "8 9 10" -3 --reverse &&
+	log_shows "10 9 8 7 6 5 4 3 2 1" -50 &&
+	annal log -0 >out &&
+	test_must_be_empty out &&
+	usage_error -3x &&
+	annal log -h >help &&
+	grep "^    -<n> " help
+'
+
 test_expect_success '-n with --reverse: the newest n, oldest first' '
 	log_shows "8 9 10" -n 3 --reverse &&
 	log_shows "8 9 10" --reverse -n 3 &&

@@ -392,6 +392,42 @@ assert got == want, got
 "
 '
 
+test_expect_success PYTHON3 '--summary-by actor, action, tenant, decision' '
+	cat >count.py <<-\EOF &&
+	# count.py FIELD RECORDS OUT: OUT is --summary-by FIELD of RECORDS
+	import collections, json, sys
+	field, recs = sys.argv[1], [json.loads(l) for l in open(sys.argv[2])]
+	c = collections.Counter(r[field] for r in recs if field in r)
+	std = ["allowed", "blocked", "held", "redacted", "errored"]
+	lines = []
+	if field == "decision":
+	    lines += ["%s %d" % (d, c.pop(d, 0)) for d in std]
+	lines += ["%s %d" % (k, c[k]) for k in sorted(c)]
+	none = sum(1 for r in recs if field not in r)
+	if none:
+	    lines.append("(none) %d" % none)
+	lines.append("total %d" % len(recs))
+	got = open(sys.argv[3]).read().splitlines()
+	assert got == lines, (got, lines)
+	EOF
+	for f in actor action tenant decision
+	do
+		annal log --log sum --summary-by $f >out &&
+		python3 count.py $f sum-records out || return 1
+	done &&
+	annal log --log sum --summary >expect &&
+	annal log --log sum --summary-by decision >actual &&
+	test_cmp expect actual &&
+	annal log --log sum --summary-by tenant --format json --actor c >out &&
+	echo "{\"tenants\":{\"acme\":2,\"globex\":2},\"none\":0,\"total\":4}" >expect &&
+	test_cmp expect out &&
+	test_expect_code 2 annal log --log sum --summary-by reason 2>err &&
+	grep "^annal: error: " err &&
+	test_expect_code 2 annal log --log sum --summary --summary-by actor 2>err &&
+	grep "cannot be used together" err &&
+	test_expect_code 2 annal log --log sum --summary-by actor --format csv
+'
+
 test_expect_success '--summary with another format: exit 2' '
 	for f in csv oneline jsonl
 	do
