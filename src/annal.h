@@ -283,6 +283,12 @@ void annal_walk_free(annal_walk *walk);
 
 /* Names of the logs in the repository, sorted; free with annal_strv_free. */
 int annal_log_list(char ***out, size_t *n, annal_repo *repo);
+/*
+ * Every log, sorted by name: its number of records (the head's seq), its
+ * head and first record (id, ts), whether it is signed and the keys it
+ * trusts now; format "pretty" or "json" (ANNAL_EINVALID otherwise).
+ */
+int annal_logs_write(annal_buf *out, annal_repo *repo, const char *format);
 void annal_strv_free(char **v, size_t n);
 
 /* ---- verify ---------------------------------------------------------- */

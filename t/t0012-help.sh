@@ -14,7 +14,7 @@ test_expect_success 'setup' '
 	annal init repo.git >/dev/null &&
 	mkdir outside &&
 	annal --list-cmds >cmds &&
-	for c in init append log verify help
+	for c in init append log logs verify help
 	do
 		grep -x "$c" cmds || return 1
 	done

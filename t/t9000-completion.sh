@@ -56,7 +56,7 @@ test_expect_success BASH 'global options are skipped' '
 	echo verify >expect &&
 	test_cmp expect out &&
 	run_completion "annal --repo repo.git lo" &&
-	echo log >expect &&
+	printf "%s\n" log logs >expect &&
 	test_cmp expect out
 '
 
