@@ -113,6 +113,22 @@ test_expect_success BASH 'annal verify --format <TAB>' '
 	test_cmp expect out
 '
 
+test_expect_success BASH 'annal log --log <TAB> lists the logs of the repository' '
+	git init -q --bare logs.git &&
+	annal -C logs.git append --actor a --action x >/dev/null &&
+	annal -C logs.git append --log ops/deploy --actor a --action x >/dev/null &&
+	annal -C logs.git append --log ops/db --actor a --action x >/dev/null &&
+	run_completion "annal -C logs.git log --log ops/" &&
+	printf "%s\n" ops/db ops/deploy >expect &&
+	test_cmp expect out &&
+	run_completion "annal -C logs.git export --log " &&
+	printf "%s\n" main ops/db ops/deploy >expect &&
+	test_cmp expect out &&
+	run_completion "annal -C logs.git log --log=m" &&
+	echo --log=main >expect &&
+	test_cmp expect out
+'
+
 test_expect_success BASH 'no values offered for free-form options' '
 	run_completion "annal log --since " &&
 	test_must_be_empty out
