@@ -22,6 +22,7 @@ static const struct command {
 	{ "init", cmd_init, 0, "create or prepare a repository for audit logs" },
 	{ "append", cmd_append, NEED_REPO, "append records to a log" },
 	{ "log", cmd_log, NEED_REPO, "show and filter records" },
+	{ "logs", cmd_logs, NEED_REPO, "list the logs: records, head, first, keys" },
 	{ "verify", cmd_verify, NEED_REPO, "check a log's chain from its first record" },
 	{ "export", cmd_export, NEED_REPO, "export records, or a signed evidence bundle" },
 	{ "audit-verify", cmd_audit_verify, 0, "check an evidence bundle, without a repository" },
@@ -171,7 +172,8 @@ static int cmd_help(int argc, const char **argv, struct cmd_context *ctx)
 static int run(const struct command *cmd, int argc, const char **argv,
 	       struct cmd_context *ctx)
 {
-	int help = argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+	int help = argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+				!strcmp(argv[1], "--list-opts"));
 	int error, status;
 
 	if (!cmd->fn)

@@ -19,7 +19,7 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "... or by one of these (OpenSSH format, namespace annal)"),
 		OPT_STRING_LIST(0, "log-key", &log_keys, "<file>", "pin the records' keys to this public key (repeatable)"),
 		OPT_STRING(0, "log-allowed-signers", &log_allowed, "<file>", "... or to these keys and windows (OpenSSH format, namespace git)"),
-		OPT_STRING(0, "format", &format, "<format>", "pretty or json"),
+		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
 		OPT_END()
 	};
 	annal_audit_options opts = ANNAL_AUDIT_OPTIONS_INIT;

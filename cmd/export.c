@@ -46,12 +46,12 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to export (default: main)"),
 		OPT_FILTERS(&fo),
-		OPT_STRING_LIST(0, "format", &formats, "<format>", "json, jsonl (default), csv, otlp-json, splunk-hec or datadog"),
+		OPT_CHOICE_LIST(0, "format", &formats, "<format>", "output format (default: jsonl)", annal_export_format_names()),
 		OPT_STRING('o', NULL, &output, "<file>", "write to <file> (never overwritten; - is standard output)"),
 		OPT_STRING(0, "bundle", &bundle, "<file>", "write a signed evidence bundle (zip) to <file>"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
 		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
-		OPT_STRING(0, "as", &actor, "<actor>", "who exports, for the export record (default: annal)"),
+		OPT_STRING(0, "as", &actor, "<actor>", "who exports, for the export record (default: annal.actor, else user@host)"),
 		OPT_END()
 	};
 	annal_export_options opts = ANNAL_EXPORT_OPTIONS_INIT;
@@ -74,12 +74,15 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	if (!bundle && formats.n > 1)
 		usage_with_options(export_usage, options, "several '--format' need '--bundle'");
 	for (size_t i = 0; i < formats.n; i++)
-		if (!annal_export_format_valid(formats.v[i]))
-			usage_with_options(export_usage, options,
-				"cannot export as '%s' (json, jsonl, csv, otlp-json, splunk-hec or datadog)",
-				formats.v[i]);
+		if (!annal_export_format_valid(formats.v[i])) {
+			char list[256];
 
-	if ((error = filter_options_build(&filter, &fo)) < 0)
+			choices_text(list, sizeof(list), annal_export_format_names());
+			usage_with_options(export_usage, options, "cannot export as '%s' (%s)",
+					   formats.v[i], list);
+		}
+
+	if ((error = filter_options_build(&filter, &fo, options)) < 0)
 		goto fail;
 	if ((error = annal_signing_key(&signer, ctx->repo, sign_key, agent)) < 0)
 		goto fail;

@@ -1,7 +1,16 @@
 #include "filter-options.h"
 #include "banned.h"
 
-int filter_options_build(annal_filter **out, const struct filter_options *fo)
+static int given(const struct option *opts, const void *value)
+{
+	for (; opts->type != OPTION_END; opts++)
+		if (opts->value == value)
+			return opts->seen;
+	return 0;
+}
+
+int filter_options_build(annal_filter **out, const struct filter_options *fo,
+			 const struct option *opts)
 {
 	const struct {
 		const char *what;
@@ -27,7 +36,10 @@ int filter_options_build(annal_filter **out, const struct filter_options *fo)
 	    (fo->since && (error = annal_filter_set_since(f, fo->since)) < 0) ||
 	    (fo->until && (error = annal_filter_set_until(f, fo->until)) < 0))
 		goto fail;
-	annal_filter_set_seq_range(f, fo->from_seq, fo->to_seq);
+	if (given(opts, &fo->from_seq))
+		annal_filter_set_from_seq(f, fo->from_seq);
+	if (given(opts, &fo->to_seq))
+		annal_filter_set_to_seq(f, fo->to_seq);
 	*out = f;
 	return 0;
 fail:

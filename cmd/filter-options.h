@@ -30,7 +30,12 @@ struct filter_options {
 	OPT_UINT(0, "from-seq", &(fo)->from_seq, "<n>", "records from seq <n>"), \
 	OPT_UINT(0, "to-seq", &(fo)->to_seq, "<n>", "records up to seq <n>")
 
-/* The filter the options describe; a library error code on bad values. */
-int filter_options_build(annal_filter **out, const struct filter_options *fo);
+/*
+ * The filter the options describe; a library error code on bad values.
+ * opts is the command's option table: whether --from-seq and --to-seq
+ * were given at all (0 is a value, not "not given").
+ */
+int filter_options_build(annal_filter **out, const struct filter_options *fo,
+			 const struct option *opts);
 void filter_options_clear(struct filter_options *fo);
 #endif

@@ -107,7 +107,9 @@ int cmd_key(int argc, const char **argv, struct cmd_context *ctx)
 	if (argc < 2)
 		usage_with_options(key_usage, none, "a subcommand is required");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		parse_options(argc, argv, none, key_usage);	/* prints and exits */
+		/* each form has options of its own: say where they are */
+		usage_print(stdout, key_usage, none);
+		printf("\nThe options of each form: 'annal key rotate -h', 'annal key list -h'.\n");
 		return 0;
 	}
 	if (!strcmp(argv[1], "rotate"))

@@ -12,19 +12,25 @@ static const char *const log_usage[] = {
 
 #define FLUSH_AT 65536
 
+static const char *const date_modes[] = { "utc", "local", NULL };
+
 int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 {
 	struct filter_options fo = FILTER_OPTIONS_INIT;
-	const char *log = NULL, *format = "pretty";
+	const char *log = NULL, *format = "pretty", *date = "utc";
 	uint64_t max_count = ANNAL_WALK_UNLIMITED;
+	const char *summary_by = NULL;
 	int reverse = 0, summary = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to read (default: main)"),
 		OPT_FILTERS(&fo),
 		OPT_UINT('n', "max-count", &max_count, "<n>", "at most <n> records (the newest)"),
+		OPT_NUMBER(&max_count, "the same as -n <n>"),
 		OPT_BOOL(0, "reverse", &reverse, "oldest first"),
-		OPT_STRING(0, "format", &format, "<format>", "pretty, oneline, json, jsonl, csv, otlp-json, splunk-hec or datadog"),
+		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", annal_formatter_names()),
 		OPT_BOOL(0, "summary", &summary, "count records by decision"),
+		OPT_CHOICE(0, "summary-by", &summary_by, "<field>", "count records by this field", annal_summary_fields()),
+		OPT_CHOICE(0, "date", &date, "<mode>", "ts shown by pretty and oneline (default: utc)", date_modes),
 		OPT_END()
 	};
 	annal_walk_options wopts = ANNAL_WALK_OPTIONS_INIT;
@@ -39,15 +45,23 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 	argc = parse_options(argc, argv, options, log_usage);
 	if (argc)
 		usage_with_options(log_usage, options, "unexpected argument '%s'", argv[0]);
+	die_if_both(log_usage, options, "--summary", summary, "--summary-by", summary_by != NULL);
+	if (summary_by)
+		summary = 1;
 	if (summary && strcmp(format, "pretty") && strcmp(format, "json"))
 		usage_with_options(log_usage, options,
-				   "options '--summary' and '--format=%s' cannot be used together", format);
+				   "options '--summary%s' and '--format=%s' cannot be used together",
+				   summary_by ? "-by" : "", format);
 
-	if ((error = filter_options_build(&filter, &fo)) < 0 || (error = annal_buf_new(&out)) < 0)
+	if ((error = filter_options_build(&filter, &fo, options)) < 0 || (error = annal_buf_new(&out)) < 0)
 		goto fail;
-	if (summary)
-		error = annal_summary_new(&sum);
-	else if ((error = annal_formatter_new(&fmt, format)) == ANNAL_EINVALID)
+	if (summary) {
+		if ((error = annal_summary_new_by(&sum, summary_by ? summary_by : "decision")) ==
+		    ANNAL_EINVALID)
+			usage_with_options(log_usage, options, "%s", annal_error_last()->message);
+	} else if ((error = annal_formatter_new(&fmt, format)) == ANNAL_EINVALID)
+		usage_with_options(log_usage, options, "%s", annal_error_last()->message);
+	if (fmt && annal_formatter_set_date(fmt, date) == ANNAL_EINVALID)
 		usage_with_options(log_usage, options, "%s", annal_error_last()->message);
 	if (error < 0 || (fmt && (error = annal_formatter_set_log(fmt, log ? log : "main")) < 0))
 		goto fail;

@@ -15,6 +15,18 @@ void string_list_clear(struct string_list *l)
 	l->n = 0;
 }
 
+const char *const pretty_json[] = { "pretty", "json", NULL };
+
+void choices_text(char *out, size_t size, const char *const *choices)
+{
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	for (i = 0; choices[i] && n < size; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s",
+				      !i ? "" : choices[i + 1] ? ", " : " or ", choices[i]);
+}
+
 static void print_usage(FILE *fp, const char *const *usage, const struct option *opts)
 {
 	const struct option *o;
@@ -26,10 +38,12 @@ static void print_usage(FILE *fp, const char *const *usage, const struct option 
 		return;
 	fputc('\n', fp);
 	for (o = opts; o->type != OPTION_END; o++) {
-		char head[80];
+		char head[80], list[256], help[512];
 		int n;
 
-		if (o->short_name && o->long_name)
+		if (o->short_name == '#')
+			n = snprintf(head, sizeof(head), "    -<n>");
+		else if (o->short_name && o->long_name)
 			n = snprintf(head, sizeof(head), "    -%c, --%s", o->short_name, o->long_name);
 		else if (o->short_name)
 			n = snprintf(head, sizeof(head), "    -%c", o->short_name);
@@ -39,11 +53,22 @@ static void print_usage(FILE *fp, const char *const *usage, const struct option 
 			n += snprintf(head + n, sizeof(head) - (size_t)n, "[=%s]", o->argh);
 		else if (o->argh)
 			n += snprintf(head + n, sizeof(head) - (size_t)n, " %s", o->argh);
+		if (o->choices) {
+			choices_text(list, sizeof(list), o->choices);
+			snprintf(help, sizeof(help), "%s: %s", o->help, list);
+		} else {
+			snprintf(help, sizeof(help), "%s", o->help);
+		}
 		if (n <= 24)
-			fprintf(fp, "%-26s%s\n", head, o->help);
+			fprintf(fp, "%-26s%s\n", head, help);
 		else
-			fprintf(fp, "%s\n%26s%s\n", head, "", o->help);
+			fprintf(fp, "%s\n%26s%s\n", head, "", help);
 	}
+}
+
+void usage_print(FILE *fp, const char *const *usage, const struct option *opts)
+{
+	print_usage(fp, usage, opts);
 }
 
 void usage_with_options(const char *const *usage, const struct option *opts,
@@ -66,9 +91,101 @@ void die_if_both(const char *const *usage, const struct option *opts,
 				   a, b);
 }
 
+/* "annal key rotate": the words of the first usage line before its options. */
+static void command_of(char *out, size_t size, const char *const *usage)
+{
+	const char *s = usage[0], *end = s;
+
+	/* up to the first word that starts with '[', '-', '<' or '(' */
+	while (*end && !(end > s && end[-1] == ' ' && strchr("[-<(", *end)))
+		end++;
+	while (end > s && end[-1] == ' ')
+		end--;
+	snprintf(out, size, "%.*s", (int)(end - s), s);
+}
+
+/* Levenshtein distance of a[0..la) and b, capped at 99. */
+static size_t distance(const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b), row[64], i, j, prev, cur;
+
+	if (la >= 64 || lb >= 64)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = row[j];
+			row[j] = a[i - 1] == b[j - 1] ? prev : 1 + (prev < cur ? prev : cur);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/*
+ * An unknown option: one line, the closest option if one is close (at
+ * most a third of its letters differ, as a typo would), else where the
+ * options are; no usage to push the error off the screen.
+ */
+static void unknown_option(const char *const *usage, const struct option *opts,
+			   const char *name, size_t len)
+{
+	const struct option *o, *best = NULL;
+	size_t d, best_d = 99;
+	char cmd[128];
+
+	command_of(cmd, sizeof(cmd), usage);
+	for (o = opts; o->type != OPTION_END; o++) {
+		if (!o->long_name)
+			continue;
+		d = distance(name, len, o->long_name);
+		if (d < best_d) {
+			best_d = d;
+			best = o;
+		}
+	}
+	if (best && best_d && best_d * 3 <= strlen(best->long_name))
+		print_error("unknown option '%.*s'; did you mean '--%s'? (see '%s -h')",
+			    (int)len, name, best->long_name, cmd);
+	else
+		print_error("unknown option '%.*s'; see '%s -h'", (int)len, name, cmd);
+	exit(2);
+}
+
+/* --list-opts: each option, its value and the values it takes, a line each. */
+static void list_options(const struct option *opts)
+{
+	const struct option *o;
+	size_t i;
+
+	for (o = opts; o->type != OPTION_END; o++) {
+		if (o->short_name == '#')
+			continue;	/* -<n> is no word to complete */
+		if (o->long_name)
+			printf("--%s", o->long_name);
+		else
+			printf("-%c", o->short_name);
+		if (o->argh && o->type == OPTION_STRING_OPTARG)
+			printf("[=%s]", o->argh);
+		else if (o->argh)
+			printf(" %s", o->argh);
+		for (i = 0; o->choices && o->choices[i]; i++)
+			printf("%c%s", i ? ' ' : '\t', o->choices[i]);
+		putchar('\n');
+	}
+	exit(0);
+}
+
 static void name_of(char *out, size_t size, const struct option *o)
 {
-	if (o->long_name)
+	if (o->short_name == '#')
+		snprintf(out, size, "-<n>");
+	else if (o->long_name)
 		snprintf(out, size, "--%s", o->long_name);
 	else
 		snprintf(out, size, "-%c", o->short_name);
@@ -142,6 +259,8 @@ int parse_options(int argc, const char **argv, struct option *opts,
 			print_usage(stdout, usage, opts);
 			exit(0);
 		}
+		if (!strcmp(a, "--list-opts"))
+			list_options(opts);
 		if (a[1] == '-') {
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -151,7 +270,7 @@ int parse_options(int argc, const char **argv, struct option *opts,
 				    !strncmp(o->long_name, name, len))
 					break;
 			if (o->type == OPTION_END)
-				usage_with_options(usage, opts, "unknown option '%.*s'", (int)len, name);
+				unknown_option(usage, opts, name, len);
 			if (o->type == OPTION_BOOL) {
 				if (eq)
 					usage_with_options(usage, opts, "option '--%s' takes no value",
@@ -169,12 +288,27 @@ int parse_options(int argc, const char **argv, struct option *opts,
 			}
 			continue;
 		}
+		/* -<n>, where the table has it: the whole word is the number */
+		if (a[1] >= '0' && a[1] <= '9') {
+			for (o = opts; o->type != OPTION_END; o++)
+				if (o->short_name == '#')
+					break;
+			if (o->type != OPTION_END) {
+				take(usage, opts, o, a + 1);
+				continue;
+			}
+		}
 		/* short options, possibly bundled: -n5, -n 5 */
 		for (o = opts; o->type != OPTION_END; o++)
 			if (o->short_name == a[1])
 				break;
-		if (o->type == OPTION_END)
-			usage_with_options(usage, opts, "unknown switch '%c'", a[1]);
+		if (o->type == OPTION_END) {
+			char cmd[128];
+
+			command_of(cmd, sizeof(cmd), usage);
+			print_error("unknown switch '%c'; see '%s -h'", a[1], cmd);
+			exit(2);
+		}
 		if (o->type == OPTION_BOOL) {
 			if (a[2])
 				usage_with_options(usage, opts, "unknown switch '%s'", a + 1);

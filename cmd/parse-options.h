@@ -7,6 +7,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum option_type {
 	OPTION_END,
@@ -32,23 +33,42 @@ struct option {
 	const char *argh;	/* "<name>" shown in -h, NULL for bool */
 	const char *help;
 	int seen;		/* filled in by parse_options */
+	const char *const *choices;	/* the values it takes, NULL-terminated, or NULL */
 };
 
-#define OPT_BOOL(s, l, v, h) { OPTION_BOOL, (s), (l), (v), NULL, (h), 0 }
-#define OPT_STRING(s, l, v, a, h) { OPTION_STRING, (s), (l), (v), (a), (h), 0 }
-#define OPT_STRING_LIST(s, l, v, a, h) { OPTION_STRING_LIST, (s), (l), (v), (a), (h), 0 }
-#define OPT_UINT(s, l, v, a, h) { OPTION_UINT, (s), (l), (v), (a), (h), 0 }
-#define OPT_STRING_OPTARG(l, v, a, h) { OPTION_STRING_OPTARG, 0, (l), (v), (a), (h), 0 }
-#define OPT_END() { OPTION_END, 0, NULL, NULL, NULL, NULL, 0 }
+#define OPT_BOOL(s, l, v, h) { OPTION_BOOL, (s), (l), (v), NULL, (h), 0, NULL }
+#define OPT_STRING(s, l, v, a, h) { OPTION_STRING, (s), (l), (v), (a), (h), 0, NULL }
+#define OPT_STRING_LIST(s, l, v, a, h) { OPTION_STRING_LIST, (s), (l), (v), (a), (h), 0, NULL }
+#define OPT_UINT(s, l, v, a, h) { OPTION_UINT, (s), (l), (v), (a), (h), 0, NULL }
+/* -<n>, as git log -5: the number as the option (one row per table). */
+#define OPT_NUMBER(v, h) { OPTION_UINT, '#', NULL, (v), NULL, (h), 0, NULL }
+#define OPT_END() { OPTION_END, 0, NULL, NULL, NULL, NULL, 0, NULL }
+/* A string (list) that takes one of choices: shown by --list-opts. */
+#define OPT_CHOICE(s, l, v, a, h, c) { OPTION_STRING, (s), (l), (v), (a), (h), 0, (c) }
+#define OPT_CHOICE_LIST(s, l, v, a, h, c) { OPTION_STRING_LIST, (s), (l), (v), (a), (h), 0, (c) }
+#define OPT_STRING_OPTARG(l, v, a, h) { OPTION_STRING_OPTARG, 0, (l), (v), (a), (h), 0, NULL }
 
 /*
  * Parse argv[1..argc) (argv[0] is the command name).  Options are
  * consumed; the remaining arguments are moved to the front of argv and
  * their count returned.  -h prints usage on stdout and exits 0; misuse
- * prints one error line and the usage on stderr and exits 2.
+ * prints one error line and the usage on stderr and exits 2; an unknown
+ * option prints the error, the closest option's name and where to find
+ * the usage, and exits 2.  The hidden --list-opts prints one line per
+ * option, "--name[ <value>][<TAB>choice choice...]", for completion and
+ * tests, and exits 0.
  */
 int parse_options(int argc, const char **argv, struct option *opts,
 		  const char *const *usage);
+
+/* The formats of verify and audit-verify. */
+extern const char *const pretty_json[];
+
+/* "a, b or c" into out. */
+void choices_text(char *out, size_t size, const char *const *choices);
+
+/* The usage lines and the option table, as -h shows them. */
+void usage_print(FILE *fp, const char *const *usage, const struct option *opts);
 
 /* One error line and usage on stderr, then exit(2). */
 void usage_with_options(const char *const *usage, const struct option *opts,

@@ -23,7 +23,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "anchor", &anchor, "<id>", "a record seen earlier, by its full id or hash, that must still be in the chain"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "pin the log to these keys and windows (OpenSSH format)"),
 		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
-		OPT_STRING(0, "format", &format, "<format>", "pretty or json"),
+		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
 		OPT_END()
 	};
 	annal_verify_options opts = ANNAL_VERIFY_OPTIONS_INIT;

@@ -312,7 +312,10 @@ int annal_filter_set_grep(annal_filter *f, const char *text);
 /* Date expressions: RFC 3339, YYYY-MM-DD, @epoch, "2 hours ago", ... */
 int annal_filter_set_since(annal_filter *f, const char *date);
 int annal_filter_set_until(annal_filter *f, const char *date);
-void annal_filter_set_seq_range(annal_filter *f, uint64_t from, uint64_t to);
+/* Records with seq at least from / at most to; 0 is a bound like any
+ * other (to 0 selects nothing: the first record is seq 1). */
+void annal_filter_set_from_seq(annal_filter *f, uint64_t from);
+void annal_filter_set_to_seq(annal_filter *f, uint64_t to);
 int annal_filter_match(const annal_filter *f, const annal_record *rec);
 void annal_filter_free(annal_filter *f);
 
@@ -340,6 +343,12 @@ void annal_walk_free(annal_walk *walk);
 
 /* Names of the logs in the repository, sorted; free with annal_strv_free. */
 int annal_log_list(char ***out, size_t *n, annal_repo *repo);
+/*
+ * Every log, sorted by name: its number of records (the head's seq), its
+ * head and first record (id, ts), whether it is signed and the keys it
+ * trusts now; format "pretty" or "json" (ANNAL_EINVALID otherwise).
+ */
+int annal_logs_write(annal_buf *out, annal_repo *repo, const char *format);
 void annal_strv_free(char **v, size_t n);
 
 /* ---- verify ---------------------------------------------------------- */
@@ -416,7 +425,7 @@ typedef struct {
 	const char *const *formats;	/* NULL-terminated; NULL: {"jsonl"} */
 	const char *bundle;		/* write an evidence bundle here */
 	const annal_key *signer;	/* signs the bundle, and the export record of a signed log */
-	const char *actor;		/* who exports; default "annal" */
+	const char *actor;		/* who exports; default annal.actor, else user@host */
 } annal_export_options;
 #define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, NULL }
 
@@ -441,6 +450,8 @@ int annal_log_export(annal_export_result *result, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx);
 /* 1 when name is an export format (json, jsonl, csv, otlp-json, ...). */
 int annal_export_format_valid(const char *name);
+/* The export formats, NULL-terminated, jsonl (the default) first. */
+const char *const *annal_export_format_names(void);
 
 /* ---- audit-verify ---------------------------------------------------- */
 
@@ -506,6 +517,11 @@ typedef struct annal_formatter annal_formatter;
  * "datadog"; ANNAL_EINVALID otherwise.
  */
 int annal_formatter_new(annal_formatter **out, const char *name);
+/* The formats annal_formatter_new() knows, NULL-terminated, pretty first. */
+const char *const *annal_formatter_names(void);
+/* "utc" (default: ts as stored) or "local" (ts in $TZ with its offset), for
+ * pretty and oneline; the formats for machines keep ts as stored. */
+int annal_formatter_set_date(annal_formatter *f, const char *mode);
 /* The log's name, for formats that carry it (otlp-json, splunk-hec, datadog). */
 int annal_formatter_set_log(annal_formatter *f, const char *log);
 /* Each call appends text to out. */
@@ -515,9 +531,13 @@ int annal_formatter_record(annal_formatter *f, annal_buf *out,
 int annal_formatter_end(annal_formatter *f, annal_buf *out);
 void annal_formatter_free(annal_formatter *f);
 
-/* Counts by decision. */
+/* Counts by decision, or by another field. */
 typedef struct annal_summary annal_summary;
 int annal_summary_new(annal_summary **out);
+/* field: one of annal_summary_fields(); ANNAL_EINVALID otherwise. */
+int annal_summary_new_by(annal_summary **out, const char *field);
+/* "actor", "action", "tenant", "decision", NULL-terminated. */
+const char *const *annal_summary_fields(void);
 int annal_summary_add(annal_summary *s, const annal_record *rec);
 /* format: "pretty" or "json" */
 int annal_summary_write(annal_buf *out, const annal_summary *s, const char *format);

@@ -42,6 +42,30 @@ static void put_digits(char *out, int v, int n)
 	}
 }
 
+int annal_time_format_local(char *out, int64_t ms)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	long off;
+
+	if (ms < 0 || ms >= 253402300800000LL || !localtime_r(&secs, &tm) ||
+	    tm.tm_year + 1900 > 9999)
+		return annal_error_set(ANNAL_EINVALID, "time out of range");
+	off = tm.tm_gmtoff / 60;
+	memcpy(out, "0000-00-00T00:00:00.000+00:00", ANNAL_TS_LOCAL_LEN + 1);
+	put_digits(out, tm.tm_year + 1900, 4);
+	put_digits(out + 5, tm.tm_mon + 1, 2);
+	put_digits(out + 8, tm.tm_mday, 2);
+	put_digits(out + 11, tm.tm_hour, 2);
+	put_digits(out + 14, tm.tm_min, 2);
+	put_digits(out + 17, tm.tm_sec, 2);
+	put_digits(out + 20, (int)(ms % 1000), 3);
+	out[23] = off < 0 ? '-' : '+';
+	put_digits(out + 24, (int)(labs(off) / 60 % 100), 2);
+	put_digits(out + 27, (int)(labs(off) % 60), 2);
+	return 0;
+}
+
 int annal_time_format(char *out, int64_t ms)
 {
 	time_t secs;
@@ -144,6 +168,27 @@ static int64_t to_ms(int y, int m, int d, int h, int mi, int s, int ms)
 	       ((int64_t)h * 3600 + mi * 60 + s) * 1000 + ms;
 }
 
+/* The same wall-clock time in the local zone ($TZ), as git reads dates. */
+static int local_to_ms(int64_t *out, int y, int m, int d, int h, int mi, int s, int ms)
+{
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	tm.tm_isdst = -1;	/* whatever the zone's rules say for that day */
+	t = mktime(&tm);
+	if (t == (time_t)-1 && (tm.tm_year != 69 || tm.tm_yday != 364))
+		return -1;
+	*out = (int64_t)t * 1000 + ms;
+	return 0;
+}
+
 /* Parse "T|t| HH:MM:SS[.f](Z|+HH:MM)" style; strict RFC 3339 when strict. */
 static int parse_datetime(int64_t *out, const char *s, int strict)
 {
@@ -152,10 +197,8 @@ static int parse_datetime(int64_t *out, const char *s, int strict)
 
 	if (parse_ymd(&p, &y, &m, &d))
 		return -1;
-	if (!*p && !strict) {
-		*out = to_ms(y, m, d, 0, 0, 0, 0);
-		return 0;
-	}
+	if (!*p && !strict)
+		return local_to_ms(out, y, m, d, 0, 0, 0, 0);
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		return -1;
 	p++;
@@ -163,7 +206,7 @@ static int parse_datetime(int64_t *out, const char *s, int strict)
 		return -1;
 	*out = to_ms(y, m, d, h, mi, sec, ms);
 	if (!*p && !strict)
-		return 0;
+		return local_to_ms(out, y, m, d, h, mi, sec, ms);
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
@@ -265,8 +308,14 @@ int annal_time_parse_date(int64_t *out, const char *s, int64_t now)
 		return 0;
 	}
 	if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
-		*out = now - now % MS_PER_DAY - (s[0] == 'y' ? MS_PER_DAY : 0);
-		return 0;
+		time_t t = (time_t)(now / 1000);
+		struct tm tm;
+
+		/* local midnight, of the day before for yesterday */
+		if (localtime_r(&t, &tm) &&
+		    !local_to_ms(out, tm.tm_year + 1900, tm.tm_mon + 1,
+				 tm.tm_mday - (s[0] == 'y'), 0, 0, 0, 0))
+			return 0;
 	}
 	if (s[0] == '@' && isdigit((unsigned char)s[1])) {
 		long long secs;

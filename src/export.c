@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <pwd.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sodium.h>
@@ -277,6 +279,17 @@ int annal_export_format_valid(const char *name)
 	return export_format_member(name) != NULL;
 }
 
+const char *const *annal_export_format_names(void)
+{
+	static const char *names[NFORMAT_FILES + 1];
+	size_t i;
+
+	/* every caller writes the same values: no harm in a race */
+	for (i = 0; i < NFORMAT_FILES; i++)
+		names[i] = format_files[i].format;
+	return names;
+}
+
 static cJSON *seq_ref(uint64_t seq, const char *id)
 {
 	cJSON *o = cJSON_CreateObject(), *n = annal_json_number_u64(seq), *s = cJSON_CreateString(id);
@@ -506,12 +519,47 @@ static void check_recordable(annal_export_result *r, annal_repo *repo)
 			 "user, or share the repository (core.sharedRepository)", (long)st.st_uid);
 }
 
+/*
+ * Who exports: --as, else annal.actor from git config (the repository's,
+ * the user's or the system's), else the user the process runs as and the
+ * host, "user@host", as git makes up a committer from the account.  Each
+ * is only what the one running annal says or is allowed to be.
+ */
+static int export_actor(annal_buf *out, annal_repo *repo, const char *given)
+{
+	git_config *cfg = NULL;
+	git_buf v = { NULL, 0, 0 };
+	struct passwd pw, *found = NULL;
+	char pwbuf[4096], host[256];
+
+	if (given)
+		return annal_buf_puts(out, given);
+	if (git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+	    git_config_get_string_buf(&v, cfg, "annal.actor") == 0 && v.ptr && *v.ptr)
+		annal_buf_puts(out, v.ptr);
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	git_error_clear();
+	if (annal_buf_len(out))
+		return annal_buf_error(out);
+	if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
+		memcpy(host, "localhost", 10);
+	host[sizeof(host) - 1] = '\0';
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &found) == 0 && found &&
+	    found->pw_name && *found->pw_name)
+		annal_buf_printf(out, "%s@%s", found->pw_name, host);
+	else
+		annal_buf_printf(out, "uid:%ld@%s", (long)geteuid(), host);
+	return annal_buf_error(out);
+}
+
 static int record_export(annal_export_result *r, annal_repo *repo,
 			 const annal_export_options *opts, const struct collected *c,
 			 const cJSON *filters, const char *const *formats)
 {
 	annal_append_options aopts = ANNAL_APPEND_OPTIONS_INIT;
 	annal_draft d = { NULL }, *dp = &d;
+	annal_buf actor = ANNAL_BUF_INIT;
 	char ids[1][41], fp[ANNAL_FINGERPRINT_LEN + 1];
 	cJSON *params, *a;
 	size_t i;
@@ -521,9 +569,13 @@ static int record_export(annal_export_result *r, annal_repo *repo,
 	check_recordable(r, repo);
 	if (r->not_recorded[0])
 		return 0;
+	if ((error = export_actor(&actor, repo, opts->actor)) < 0) {
+		annal_buf_dispose(&actor);
+		return error;
+	}
 	if (!(d.obj = cJSON_CreateObject()) || !(params = cJSON_CreateObject()))
 		goto oom;
-	cJSON_AddItemToObject(d.obj, "actor", cJSON_CreateString(opts->actor ? opts->actor : "annal"));
+	cJSON_AddItemToObject(d.obj, "actor", cJSON_CreateString(actor.ptr));
 	cJSON_AddItemToObject(d.obj, "action", cJSON_CreateString("annal.export"));
 	cJSON_AddItemToObject(d.obj, "params", params);
 	cJSON_AddItemToObject(params, "bundle", cJSON_CreateBool(opts->bundle != NULL));
@@ -553,9 +605,11 @@ static int record_export(annal_export_result *r, annal_repo *repo,
 		memcpy(r->recorded, ids[0], 41);
 	}
 	cJSON_Delete(d.obj);
+	annal_buf_dispose(&actor);
 	return error;
 oom:
 	cJSON_Delete(d.obj);
+	annal_buf_dispose(&actor);
 	return annal_error_oom();
 }
 

@@ -1,5 +1,5 @@
 #include <ctype.h>
-#include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +26,7 @@ struct annal_filter {
 	int64_t since, until;
 	char *since_text, *until_text;
 	uint64_t from_seq, to_seq;
+	int has_from_seq, has_to_seq;	/* given, 0 included */
 };
 
 int annal_filter_new(annal_filter **out)
@@ -204,14 +205,14 @@ int filter_describe(cJSON **out, const annal_filter *f)
 	}
 	if ((error = describe_list(obj, "where", &where)) < 0)
 		goto out;
-	if (f->from_seq) {
+	if (f->has_from_seq) {
 		if (!(n = annal_json_number_u64(f->from_seq))) {
 			error = annal_error_oom();
 			goto out;
 		}
 		cJSON_AddItemToObject(obj, "from_seq", n);
 	}
-	if (f->to_seq != UINT64_MAX) {
+	if (f->has_to_seq) {
 		if (!(n = annal_json_number_u64(f->to_seq))) {
 			error = annal_error_oom();
 			goto out;
@@ -226,10 +227,164 @@ out:
 	return error;
 }
 
-void annal_filter_set_seq_range(annal_filter *f, uint64_t from, uint64_t to)
+void annal_filter_set_from_seq(annal_filter *f, uint64_t from)
 {
 	f->from_seq = from;
-	f->to_seq = to ? to : UINT64_MAX;
+	f->has_from_seq = 1;
+}
+
+void annal_filter_set_to_seq(annal_filter *f, uint64_t to)
+{
+	f->to_seq = to;
+	f->has_to_seq = 1;
+}
+
+/*
+ * One character of s: its length in bytes, its code point in *cp.  A byte
+ * that starts no valid UTF-8 sequence (a pattern can hold one, a record
+ * cannot) is a character of its own that only that byte matches.
+ */
+static size_t glob_char(const char *s, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = annal_utf8_seq(s, strnlen(s, 4)), i;
+
+	if (!n) {
+		*cp = 0x80000000u | u[0];
+		return 1;
+	}
+	if (n == 1) {
+		*cp = u[0];
+		return 1;
+	}
+	*cp = u[0] & (0x7f >> n);
+	for (i = 1; i < n; i++)
+		*cp = *cp << 6 | (u[i] & 0x3f);
+	return n;
+}
+
+static int ascii_class(const char *name, size_t len, uint32_t c)
+{
+	static const struct {
+		const char *name;
+		int (*is)(int);
+	} classes[] = {
+		{ "alnum", isalnum }, { "alpha", isalpha }, { "blank", isblank },
+		{ "cntrl", iscntrl }, { "digit", isdigit }, { "graph", isgraph },
+		{ "lower", islower }, { "print", isprint }, { "punct", ispunct },
+		{ "space", isspace }, { "upper", isupper }, { "xdigit", isxdigit },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (strlen(classes[i].name) == len && !strncmp(classes[i].name, name, len))
+			return c < 0x80 && classes[i].is((int)c);
+	return -1;
+}
+
+/*
+ * The set at p (just after its '['), against the character c: 1 if c is
+ * in it, 0 if not, *end just after its ']'; -1 when p starts no complete
+ * set (then the '[' is an ordinary character, as in fnmatch(3)).
+ */
+static int glob_set(const char *p, uint32_t c, const char **end)
+{
+	int negate = 0, hit = 0, first = 1;
+	uint32_t lo, hi;
+
+	if (*p == '!' || *p == '^') {
+		negate = 1;
+		p++;
+	}
+	for (;;) {
+		if (!*p)
+			return -1;
+		if (*p == ']' && !first)
+			break;
+		first = 0;
+		if (p[0] == '[' && p[1] == ':') {
+			const char *close = strstr(p + 2, ":]");
+			int in;
+
+			if (close && (in = ascii_class(p + 2, (size_t)(close - p - 2), c)) >= 0) {
+				hit |= in;
+				p = close + 2;
+				continue;
+			}
+		}
+		if (*p == '\\' && p[1])
+			p++;
+		p += glob_char(p, &lo);
+		hi = lo;
+		if (p[0] == '-' && p[1] && p[1] != ']') {
+			p++;
+			if (*p == '\\' && p[1])
+				p++;
+			p += glob_char(p, &hi);
+		}
+		if (lo <= c && c <= hi)
+			hit = 1;
+	}
+	*end = p + 1;
+	return hit != negate;
+}
+
+/*
+ * Shell glob against the whole of value, character by character (UTF-8):
+ * '*' any string, '?' one character, '[...]' a set of characters ('!' or
+ * '^' first negates; ranges by code point; ASCII classes '[:digit:]'),
+ * a backslash makes the next character ordinary.  Like fnmatch(3) without flags,
+ * but over characters, not bytes, whatever the locale.
+ */
+int filter_glob_match(const char *pat, const char *value)
+{
+	const char *star = NULL, *resume = NULL, *end;
+	uint32_t c, pc;
+	size_t n;
+	int in;
+
+	while (*value) {
+		n = glob_char(value, &c);
+		if (*pat == '*') {
+			while (*pat == '*')
+				pat++;
+			star = pat;
+			resume = value;
+			continue;
+		}
+		if (*pat == '?') {
+			pat++;
+			value += n;
+			continue;
+		}
+		if (*pat == '[' && (in = glob_set(pat + 1, c, &end)) >= 0) {
+			if (in) {
+				pat = end;
+				value += n;
+				continue;
+			}
+		} else if (*pat) {
+			const char *q = pat;
+
+			if (*q == '\\' && q[1])
+				q++;
+			q += glob_char(q, &pc);
+			if (pc == c) {
+				pat = q;
+				value += n;
+				continue;
+			}
+		}
+		if (!star)
+			return 0;
+		/* let the last '*' take one more character, and retry */
+		pat = star;
+		resume += glob_char(resume, &c);
+		value = resume;
+	}
+	while (*pat == '*')
+		pat++;
+	return !*pat;
 }
 
 static int any_glob(const struct patterns *p, const char *value)
@@ -241,7 +396,7 @@ static int any_glob(const struct patterns *p, const char *value)
 	if (!value)
 		return 0;
 	for (i = 0; i < p->n; i++)
-		if (!fnmatch(p->v[i], value, 0))
+		if (filter_glob_match(p->v[i], value))
 			return 1;
 	return 0;
 }

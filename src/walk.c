@@ -55,6 +55,9 @@ int annal_walk_new(annal_walk **out, annal_repo *repo, const annal_walk_options 
 		goto out;
 	}
 	git_oid_cpy(&w->head, &w->next);
+	/* up to seq 0: nothing, the first record is seq 1 */
+	if (w->filter && filter_to_seq(w->filter) == 0)
+		w->has_next = 0;
 	/* a window that ends below the head: jump there through the index */
 	if (w->filter && filter_to_seq(w->filter) != UINT64_MAX) {
 		git_odb_object *obj = NULL;

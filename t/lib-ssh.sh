@@ -164,7 +164,8 @@ annal_usage_fails () {
 	test_must_be_empty out &&
 	head -n 1 err >"$TRASH_DIRECTORY/.err1" &&
 	grep "^annal: error: ." "$TRASH_DIRECTORY/.err1" &&
-	grep "^usage: annal " err &&
+	# the usage, or for an unknown option the -h to read
+	grep -e "^usage: annal " -e "see .annal [a-z -]*-h.)\{0,1\}\$" err &&
 	git -C "$auf_repo_" for-each-ref >"$TRASH_DIRECTORY/.refs-after" &&
 	test_cmp "$TRASH_DIRECTORY/.refs-before" "$TRASH_DIRECTORY/.refs-after"
 }

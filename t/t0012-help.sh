@@ -8,11 +8,13 @@ stderr, exit 2.'
 
 . "$(dirname "$0")/test-lib.sh"
 
+SQ="'"
+
 test_expect_success 'setup' '
 	annal init repo.git >/dev/null &&
 	mkdir outside &&
 	annal --list-cmds >cmds &&
-	for c in init append log verify help
+	for c in init append log logs verify help
 	do
 		grep -x "$c" cmds || return 1
 	done
@@ -98,13 +100,26 @@ test_expect_success 'an unknown global option: exit 2' '
 	grep "^annal: error: " first
 '
 
-test_expect_success 'an unknown option: error line, then usage, exit 2' '
+test_expect_success 'an unknown option: one error line and where to look, exit 2' '
 	test_expect_code 2 annal -C repo.git append --bogus >out 2>err &&
 	test_must_be_empty out &&
-	sed -n 1p err >first &&
-	grep "^annal: error: .*bogus" first &&
-	sed -n 2p err >second &&
-	grep "^usage: annal append " second &&
+	echo "annal: error: unknown option ${SQ}bogus${SQ}; see ${SQ}annal append -h${SQ}" >expect &&
+	test_cmp expect err &&
+	test_must_fail git -C repo.git rev-parse -q --verify refs/audit/main
+'
+
+test_expect_success 'a mistyped option: the closest option is named' '
+	test_expect_code 2 annal -C repo.git append --actr a --action b >out 2>err &&
+	test_must_be_empty out &&
+	echo "annal: error: unknown option ${SQ}actr${SQ}; did you mean ${SQ}--actor${SQ}? (see ${SQ}annal append -h${SQ})" >expect &&
+	test_cmp expect err &&
+	test_expect_code 2 annal -C repo.git log --revers 2>err &&
+	grep "did you mean .--reverse.?" err &&
+	test_expect_code 2 annal -C repo.git key rotate --retire-kye k 2>err &&
+	grep "did you mean .--retire-key.? (see .annal key rotate -h.)" err &&
+	test_expect_code 2 annal -C repo.git log -x 2>err &&
+	echo "annal: error: unknown switch ${SQ}x${SQ}; see ${SQ}annal log -h${SQ}" >expect &&
+	test_cmp expect err &&
 	test_must_fail git -C repo.git rev-parse -q --verify refs/audit/main
 '
 

@@ -44,7 +44,8 @@ usage_error () {
 	test_must_be_empty out &&
 	head -n 1 err >first &&
 	grep "^annal: error: " first &&
-	grep "usage: annal log" err
+	# the usage, or for an unknown option the -h to read
+	grep -e "usage: annal log" -e "; see .annal log -h.\$" err
 }
 
 test_expect_success 'setup' '
@@ -128,6 +129,18 @@ test_expect_success '-n and --max-count limit to the newest' '
 	log_shows "10" -n 1 &&
 	log_shows "10 9 8 7 6 5 4 3 2 1" -n 10 &&
 	log_shows "10 9 8 7 6 5 4 3 2 1" -n 50
+'
+
+test_expect_success '-<n> as git log takes it' '
+	log_shows "10 9 8" -3 &&
+	log_shows "10" -1 &&
+	log_shows "8 9 10" -3 --reverse &&
+	log_shows "10 9 8 7 6 5 4 3 2 1" -50 &&
+	annal log -0 >out &&
+	test_must_be_empty out &&
+	usage_error -3x &&
+	annal log -h >help &&
+	grep "^    -<n> " help
 '
 
 test_expect_success '-n with --reverse: the newest n, oldest first' '

@@ -197,6 +197,91 @@ test_expect_success '--actor: exact and glob' '
 	log_shows "" --actor lice
 '
 
+test_expect_success 'globs match characters, not bytes (UTF-8)' '
+	# a daemon appends one record a line; people filter by what they read
+	cat >utf8-records <<-\EOF &&
+	{"actor":"user:é","action":"x","tenant":"café"}
+	{"actor":"用户:张三","action":"x"}
+	EOF
+	while read -r line
+	do
+		printf "%s\n" "$line" | annal append --log utf8 --stdin || return 1
+	done <utf8-records >utf8-ids &&
+	test_line_count = 2 utf8-ids &&
+	annal log --log utf8 --format oneline --actor "user:?" >out &&
+	test_line_count = 1 out &&
+	grep "^$(cut -c1-12 utf8-ids | sed -n 1p) " out &&
+	annal log --log utf8 --format oneline --actor "用户:张[三Q]" >out &&
+	test_line_count = 1 out &&
+	grep "^$(cut -c1-12 utf8-ids | sed -n 2p) " out &&
+	annal log --log utf8 --format oneline --actor "*:?三" >out &&
+	test_line_count = 1 out &&
+	annal log --log utf8 --format oneline --tenant "caf[à-ÿ]" >out &&
+	test_line_count = 1 out &&
+	annal log --log utf8 --format oneline --actor "user:??" >out &&
+	test_must_be_empty out
+'
+
+# tz_shows TZ "SEQ..." <log options>...: in zone TZ, log of tz.git shows
+# those records (oneline, seq column), newest first
+tz_shows () {
+	tzs_tz_=$1 tzs_want_=$2 &&
+	shift 2 &&
+	TZ=$tzs_tz_ annal -C tz.git log --format oneline "$@" >out &&
+	echo $(cut -d" " -f2 out) >actual &&
+	echo "$tzs_want_" >expect &&
+	test_cmp expect actual
+}
+
+test_expect_success 'dates without a zone are in the local zone ($TZ), as in git' '
+	annal init tz.git >/dev/null &&
+	# 2026-11-19 00:00Z, 09:00Z, 10:00Z
+	for t in 1795046400 1795078800 1795082400
+	do
+		ANNAL_TEST_NOW=$t annal -C tz.git append --actor a --action x >/dev/null ||
+		return 1
+	done &&
+	tz_shows UTC "3 2 1" --since 2026-11-19 &&
+	tz_shows UTC "" --since "2026-11-19 18:00" &&
+	tz_shows XYZ-9 "3 2" --since "2026-11-19 18:00" &&
+	tz_shows XYZ-9 "3 2" --since "2026-11-19T18:00:00" &&
+	tz_shows XYZ-9 "" --since "2026-11-19T18:00:00Z" &&
+	tz_shows XYZ+5 "1" --until 2026-11-19 &&
+	tz_shows XYZ-9 "2 1" --until "2026-11-19 18:00" &&
+	tz_shows XYZ+10 "3" --since 2026-11-19 &&
+	tz_shows XYZ+11 "" --since 2026-11-19 &&
+	(
+		ANNAL_TEST_NOW=1795082400 &&
+		export ANNAL_TEST_NOW &&
+		tz_shows UTC "3 2 1" --since today &&
+		tz_shows XYZ+5 "3 2" --since today &&
+		tz_shows XYZ+5 "3 2 1" --since yesterday &&
+		tz_shows XYZ+5 "1" --until today
+	)
+'
+
+test_expect_success 'log --date local shows ts in $TZ, like date(1)' '
+	for z in XYZ-9 XYZ+5:30 UTC
+	do
+		TZ=$z annal -C tz.git log --format oneline --date local >out &&
+		for t in 1795082400 1795078800 1795046400
+		do
+			TZ=$z date -d "@$t" "+%Y-%m-%dT%H:%M:%S.000%:z" || return 1
+		done >expect &&
+		cut -d" " -f3 out >actual &&
+		test_cmp expect actual &&
+		TZ=$z annal -C tz.git log -n 1 --date local >out &&
+		grep "^    ts: $(head -n 1 expect)\$" out || return 1
+	done &&
+	TZ=XYZ-9 annal -C tz.git log --format oneline --date utc >out &&
+	TZ=XYZ-9 annal -C tz.git log --format oneline >expect &&
+	test_cmp expect out &&
+	grep " 2026-11-19T10:00:00.000Z " out &&
+	TZ=XYZ-9 annal -C tz.git log --format jsonl --date local >out &&
+	grep "\"ts\":\"2026-11-19T10:00:00.000Z\"" out &&
+	test_expect_code 2 annal -C tz.git log --date gmt
+'
+
 test_expect_success '--actor repeated: any of them' '
 	log_shows "6 4 3" --actor bob --actor "carol*" &&
 	log_shows "10 9 7 1" --actor alice --actor dave --actor eve
@@ -280,12 +365,52 @@ test_expect_success '--grep: case-insensitive, nested string and number values' 
 	log_shows "" --grep "no such text"
 '
 
+test_expect_success '--grep: not the chain hashes, keys or true/false/null' '
+	annal log --format jsonl -n 1 >head.jsonl &&
+	hash=$(json_get hash <head.jsonl | tr -d "\"" | cut -c8-30) &&
+	prev=$(json_get prev_hash <head.jsonl | tr -d "\"" | cut -c8-30) &&
+	log_shows "" --grep "$hash" &&
+	log_shows "" --grep "$prev" &&
+	log_shows "" --grep sha256: &&
+	log_shows "" --grep entity_type &&
+	log_shows "4" --grep true
+'
+
+test_expect_success 'every form of date the manual lists' '
+	log_shows "10 9 8 7 6 5" --since "2026-11-18T12:01" &&
+	log_shows "10 9 8 7 6 5" --since "2026-11-18t12:01:00z" &&
+	log_shows "10 9 8 7 6 5" --since "2026-11-18 13:01+01:00" &&
+	log_shows "4 3 2 1" --until "2026-11-18 12:00:00.5009Z" &&
+	log_shows "3 2 1" --until "2026-11-18T12:00:00.4999" &&
+	log_shows "10 9 8" --since "2026-11-18T23:59:60Z" &&
+	(
+		ANNAL_TEST_NOW=1795140000 &&
+		export ANNAL_TEST_NOW &&
+		log_shows "10" --since "2 . hours  ago"
+	) &&
+	for d in "2026-11-18T12" "2026-11-18T12:00:00.Z" "2026-11-18  12:00" \
+		"2026-11-18T12:00Z+01:00" "100000001 seconds ago" "2 fortnights ago"
+	do
+		bad_date --since "$d" || return 1
+	done
+'
+
 test_expect_success 'filters compose with AND' '
 	log_shows "7 2 1" --actor "al*" --tenant acme &&
 	log_shows "2" --action "deploy.*" --decision allowed --since 2026-11-18 &&
 	log_shows "1" --tenant acme --where labels.env=prod --grep deploy &&
 	log_shows "5" --entity invoice:inv-1 --since 2026-11-18T06:00:00Z &&
 	log_shows "" --actor bob --decision held
+'
+
+test_expect_success '--to-seq 0 selects nothing, --from-seq 0 everything' '
+	log_shows "" --to-seq 0 &&
+	log_shows "" --to-seq 0 --reverse &&
+	log_shows "" --from-seq 0 --to-seq 0 &&
+	log_shows "10 9 8 7 6 5 4 3 2 1" --from-seq 0 &&
+	log_shows "1" --to-seq 1 &&
+	annal log --to-seq 0 --summary --format json >out &&
+	grep "\"total\":0}" out
 '
 
 test_expect_success 'filters with -n, --reverse and seq ranges' '

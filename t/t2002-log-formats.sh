@@ -252,8 +252,9 @@ test_expect_success PYTHON3 'csv: header, CRLF, quoting, data, neutralized formu
 	def cell(v):
 	    v = "" if v is None else str(v)
 	    return "'\''" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+	OWN = [c for c in COLS if c not in ("id", "data")]
 	for row, rec in zip(rows[1:], recs):
-	    rest = {k: v for k, v in rec.items() if k not in COLS}
+	    rest = {k: v for k, v in rec.items() if k not in OWN + ["id"]}
 	    want = [cell(canon(rest) if rest else "") if c == "data"
 	            else cell(rec.get(c)) for c in COLS]
 	    if row != want:
@@ -261,6 +262,19 @@ test_expect_success PYTHON3 'csv: header, CRLF, quoting, data, neutralized formu
 	print("%d rows ok" % (len(rows) - 1))
 	EOF
 	python3 check-csv.py out.csv csv.jsonl
+'
+
+test_expect_success PYTHON3 'csv: a record field named "data" goes into the data cell' '
+	annal append --log csv-data --actor a --action x --field data=kept \
+		--field more=1 >/dev/null &&
+	annal log --log csv-data --format csv >data.csv &&
+	annal log --log csv-data --format jsonl >data.jsonl &&
+	python3 check-csv.py data.csv data.jsonl &&
+	python3 -c "
+import csv, json
+row = next(csv.DictReader(open(\"data.csv\", newline=\"\", encoding=\"utf-8\")))
+assert json.loads(row[\"data\"]) == {\"data\": \"kept\", \"more\": \"1\"}, row
+"
 '
 
 test_expect_success PYTHON3 'csv: the awkward values, explicitly' '
@@ -376,6 +390,42 @@ want = {\"decisions\": {\"allowed\": 1, \"blocked\": 1, \"held\": 0,
         \"none\": 1, \"total\": 4}
 assert got == want, got
 "
+'
+
+test_expect_success PYTHON3 '--summary-by actor, action, tenant, decision' '
+	cat >count.py <<-\EOF &&
+	# count.py FIELD RECORDS OUT: OUT is --summary-by FIELD of RECORDS
+	import collections, json, sys
+	field, recs = sys.argv[1], [json.loads(l) for l in open(sys.argv[2])]
+	c = collections.Counter(r[field] for r in recs if field in r)
+	std = ["allowed", "blocked", "held", "redacted", "errored"]
+	lines = []
+	if field == "decision":
+	    lines += ["%s %d" % (d, c.pop(d, 0)) for d in std]
+	lines += ["%s %d" % (k, c[k]) for k in sorted(c)]
+	none = sum(1 for r in recs if field not in r)
+	if none:
+	    lines.append("(none) %d" % none)
+	lines.append("total %d" % len(recs))
+	got = open(sys.argv[3]).read().splitlines()
+	assert got == lines, (got, lines)
+	EOF
+	for f in actor action tenant decision
+	do
+		annal log --log sum --summary-by $f >out &&
+		python3 count.py $f sum-records out || return 1
+	done &&
+	annal log --log sum --summary >expect &&
+	annal log --log sum --summary-by decision >actual &&
+	test_cmp expect actual &&
+	annal log --log sum --summary-by tenant --format json --actor c >out &&
+	echo "{\"tenants\":{\"acme\":2,\"globex\":2},\"none\":0,\"total\":4}" >expect &&
+	test_cmp expect out &&
+	test_expect_code 2 annal log --log sum --summary-by reason 2>err &&
+	grep "^annal: error: " err &&
+	test_expect_code 2 annal log --log sum --summary --summary-by actor 2>err &&
+	grep "cannot be used together" err &&
+	test_expect_code 2 annal log --log sum --summary-by actor --format csv
 '
 
 test_expect_success '--summary with another format: exit 2' '

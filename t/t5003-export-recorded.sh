@@ -122,7 +122,11 @@ test_expect_success 'setup' '
 		annal -C signed.git append --actor $a --action login >>signed.ids || return 1
 	done &&
 	ANNAL_TEST_NOW=$EXPORT_NOW &&
-	export ANNAL_TEST_NOW
+	export ANNAL_TEST_NOW &&
+	# who runs the export, as the OS has it: the default actor
+	WHO=$(python3 -c "import os, pwd, socket
+print(pwd.getpwuid(os.geteuid()).pw_name + \"@\" + socket.gethostname())") &&
+	test -n "$WHO"
 '
 
 test_expect_success 'a plain export to stdout is recorded: one annal.export record' '
@@ -132,7 +136,7 @@ test_expect_success 'a plain export to stdout is recorded: one annal.export reco
 	test_line_count = 5 out &&
 	test "$(records_of w.git)" = 6 &&
 	last_record w.git &&
-	expect_export annal "{\"filters\":{},\"formats\":[\"jsonl\"],\"records\":5,
+	expect_export "$WHO" "{\"filters\":{},\"formats\":[\"jsonl\"],\"records\":5,
 		\"first_seq\":1,\"last_seq\":5,\"sha256\":\"$(sha out)\",\"bundle\":false}" &&
 	json_get ts <last >ts &&
 	echo "\"2026-11-19T14:53:20.000Z\"" >expect &&
@@ -147,7 +151,7 @@ test_expect_success '-o FILE, a format and filters: all in the record' '
 	test_must_be_empty out &&
 	test_must_be_empty err &&
 	last_record w.git &&
-	expect_export annal "{\"filters\":[\"alice\",\"carol\",\"2026-01-01\"],
+	expect_export "$WHO" "{\"filters\":[\"alice\",\"carol\",\"2026-01-01\"],
 		\"formats\":[\"csv\"],\"records\":3,\"first_seq\":1,\"last_seq\":4,
 		\"sha256\":\"$(sha a.csv)\",\"bundle\":false}"
 '
@@ -160,7 +164,7 @@ test_expect_success 'each export is recorded, and the next export sees the recor
 	test "$(records_of w.git)" = 8 &&
 	test_line_count = 2 three &&
 	last_record w.git &&
-	expect_export annal "{\"filters\":[\"annal.export\"],\"formats\":[\"jsonl\"],
+	expect_export "$WHO" "{\"filters\":[\"annal.export\"],\"formats\":[\"jsonl\"],
 		\"records\":2,\"first_seq\":6,\"last_seq\":7,\"sha256\":\"$(sha three)\",
 		\"bundle\":false}" &&
 	annal -C w.git verify
@@ -170,10 +174,10 @@ test_expect_success 'annal log --action annal.export lists the exports, newest f
 	annal -C w.git log --action annal.export --format jsonl >exports &&
 	test_line_count = 3 exports &&
 	sed -n 3p exports >last &&
-	expect_export annal "{\"filters\":{},\"formats\":[\"json\"],\"records\":5,
+	expect_export "$WHO" "{\"filters\":{},\"formats\":[\"json\"],\"records\":5,
 		\"first_seq\":1,\"last_seq\":5,\"sha256\":\"$(sha one)\",\"bundle\":false}" &&
 	sed -n 2p exports >last &&
-	expect_export annal "{\"filters\":{},\"formats\":[\"otlp-json\"],\"records\":6,
+	expect_export "$WHO" "{\"filters\":{},\"formats\":[\"otlp-json\"],\"records\":6,
 		\"first_seq\":1,\"last_seq\":6,\"sha256\":\"$(sha two)\",\"bundle\":false}"
 '
 
@@ -189,6 +193,36 @@ test_expect_success '--as names who exported' '
 	test_line_count = 1 actual
 '
 
+test_expect_success 'the actor: --as, else annal.actor, else user@host' '
+	fresh repo.git &&
+	annal -C w.git export >/dev/null &&
+	last_record w.git &&
+	json_get actor <last >actual &&
+	echo "\"$WHO\"" >expect &&
+	test_cmp expect actual &&
+	git -C w.git config annal.actor "ci:nightly" &&
+	annal -C w.git export >/dev/null &&
+	last_record w.git &&
+	json_get actor <last >actual &&
+	echo "\"ci:nightly\"" >expect &&
+	test_cmp expect actual &&
+	annal -C w.git export --as "user:dana" >/dev/null &&
+	last_record w.git &&
+	json_get actor <last >actual &&
+	echo "\"user:dana\"" >expect &&
+	test_cmp expect actual &&
+	git config --global annal.actor "user:erin" &&
+	test_when_finished "git config --global --unset annal.actor" &&
+	git -C w.git config --unset annal.actor &&
+	annal -C w.git export >/dev/null &&
+	last_record w.git &&
+	json_get actor <last >actual &&
+	echo "\"user:erin\"" >expect &&
+	test_cmp expect actual &&
+	annal -C w.git log --action annal.export --format oneline >out &&
+	test_line_count = 4 out
+'
+
 test_expect_success 'an export of nothing is recorded too, with the sha256 of nothing' '
 	fresh repo.git &&
 	annal -C w.git export --actor nobody >out &&
@@ -202,6 +236,22 @@ test_expect_success 'an export of nothing is recorded too, with the sha256 of no
 	test_cmp expect h
 '
 
+test_expect_success '--to-seq 0 exports nothing; seq bounds of 0 are recorded' '
+	fresh repo.git &&
+	annal -C w.git export --to-seq 0 >out &&
+	test_must_be_empty out &&
+	last_record w.git &&
+	expect_export "$WHO" "{\"filters\":{\"to_seq\":0},\"formats\":[\"jsonl\"],
+		\"records\":0,\"sha256\":\"$(sha out)\",\"bundle\":false}" &&
+	fresh repo.git &&
+	annal -C w.git export --from-seq 0 >out &&
+	test_line_count = 5 out &&
+	last_record w.git &&
+	expect_export "$WHO" "{\"filters\":{\"from_seq\":0},\"formats\":[\"jsonl\"],
+		\"records\":5,\"first_seq\":1,\"last_seq\":5,
+		\"sha256\":\"$(sha out)\",\"bundle\":false}"
+'
+
 test_expect_success SSHKEYGEN 'a bundle is recorded: sha256 of the zip, signer, as the manifest says' '
 	fresh repo.git &&
 	annal -C w.git export --bundle b.zip --sign-key k2 --format csv \
@@ -209,7 +259,7 @@ test_expect_success SSHKEYGEN 'a bundle is recorded: sha256 of the zip, signer, 
 	test_must_be_empty err &&
 	test "$(records_of w.git)" = 6 &&
 	last_record w.git &&
-	expect_export annal "{\"filters\":[\"bob\"],\"formats\":[\"jsonl\",\"csv\"],
+	expect_export "$WHO" "{\"filters\":[\"bob\"],\"formats\":[\"jsonl\",\"csv\"],
 		\"records\":2,\"first_seq\":2,\"last_seq\":5,\"sha256\":\"$(sha b.zip)\",
 		\"bundle\":true,\"signer\":\"$(ssh_fp k2.pub)\"}" &&
 	python3 "$TEST_DIRECTORY/lib-bundle.py" cat b.zip manifest.json >manifest &&
@@ -225,7 +275,7 @@ test_expect_success 'a signed log: the export record is signed by the configured
 	test_must_be_empty err &&
 	test "$(records_of w.git)" = 4 &&
 	last_record w.git &&
-	expect_export annal "{\"filters\":{},\"formats\":[\"jsonl\"],\"records\":3,
+	expect_export "$WHO" "{\"filters\":{},\"formats\":[\"jsonl\"],\"records\":3,
 		\"first_seq\":1,\"last_seq\":3,\"sha256\":\"$(sha out)\",\"bundle\":false}" &&
 	annal -C w.git verify &&
 	annal -C w.git verify --key k.pub &&
@@ -245,7 +295,7 @@ test_expect_success 'a signed log, a bundle signed with its key: recorded and si
 	annal -C w.git export --bundle s.zip --sign-key k >out 2>err &&
 	test_must_be_empty err &&
 	last_record w.git &&
-	expect_export annal "{\"filters\":{},\"formats\":[\"jsonl\"],\"records\":3,
+	expect_export "$WHO" "{\"filters\":{},\"formats\":[\"jsonl\"],\"records\":3,
 		\"first_seq\":1,\"last_seq\":3,\"sha256\":\"$(sha s.zip)\",
 		\"bundle\":true,\"signer\":\"$(ssh_fp k.pub)\"}" &&
 	annal -C w.git verify --key k.pub &&
@@ -262,7 +312,7 @@ test_expect_success 'an export of another log is recorded in that log' '
 	annal_ids w.git >main-after &&
 	test_cmp main-before main-after &&
 	last_record w.git ops &&
-	expect_export annal "{\"filters\":{},\"formats\":[\"jsonl\"],\"records\":1,
+	expect_export "$WHO" "{\"filters\":{},\"formats\":[\"jsonl\"],\"records\":1,
 		\"first_seq\":1,\"last_seq\":1,\"sha256\":\"$(sha out)\",\"bundle\":false}"
 '
 

@@ -461,7 +461,8 @@ test_expect_success 'usage errors: exit 2, usage on stderr' '
 		test_must_be_empty out &&
 		head -n 1 err >first &&
 		grep "^annal: error: " first &&
-		grep "^usage: annal audit-verify " err || return 1
+		grep -e "^usage: annal audit-verify " \
+			-e "; see .annal audit-verify -h.\$" err || return 1
 	done
 '
 

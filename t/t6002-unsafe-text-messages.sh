@@ -124,7 +124,7 @@ test_expect_success 'arguments quoted in usage errors are escaped' '
 	grep "^annal: error: unexpected argument .x\\\\u001b\[2J.\$" err &&
 	test_expect_code 2 annal log "--x$(printf "\302\233")1m" 2>err &&
 	safe err &&
-	grep "^annal: error: unknown option .x\\\\u009b1m.\$" err &&
+	grep "^annal: error: unknown option .x\\\\u009b1m.; see .annal log -h.\$" err &&
 	test_expect_code 2 annal log -n "1${RLO}" 2>err &&
 	safe err &&
 	grep "^annal: error: option .--max-count. expects a non-negative integer, not .1\\\\u202e.\$" err &&

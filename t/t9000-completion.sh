@@ -56,7 +56,7 @@ test_expect_success BASH 'global options are skipped' '
 	echo verify >expect &&
 	test_cmp expect out &&
 	run_completion "annal --repo repo.git lo" &&
-	echo log >expect &&
+	printf "%s\n" log logs >expect &&
 	test_cmp expect out
 '
 
@@ -84,11 +84,21 @@ test_expect_success BASH 'options come from annal CMD -h' '
 	test_cmp expect out
 '
 
-test_expect_success BASH 'annal log --format <TAB> lists the formats' '
+test_expect_success BASH 'annal log --format <TAB> lists every format log takes' '
 	run_completion "annal log --format " &&
-	grep -x jsonl out &&
-	printf "%s\n" csv json jsonl oneline pretty >expect &&
+	printf "%s\n" csv datadog json jsonl oneline otlp-json pretty splunk-hec >expect &&
 	test_cmp expect out
+'
+
+test_expect_success BASH '--format <TAB>: the values of the option table' '
+	for cmd in log export verify audit-verify
+	do
+		annal $cmd --list-opts >opts &&
+		sed -n "s/^--format <format>\t//p" opts | tr " " "\n" | sort >expect &&
+		test -s expect &&
+		run_completion "annal $cmd --format " &&
+		test_cmp expect out || return 1
+	done
 '
 
 test_expect_success BASH 'annal log --format=js<TAB>' '
@@ -100,6 +110,22 @@ test_expect_success BASH 'annal log --format=js<TAB>' '
 test_expect_success BASH 'annal verify --format <TAB>' '
 	run_completion "annal verify --format " &&
 	printf "%s\n" json pretty >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BASH 'annal log --log <TAB> lists the logs of the repository' '
+	git init -q --bare logs.git &&
+	annal -C logs.git append --actor a --action x >/dev/null &&
+	annal -C logs.git append --log ops/deploy --actor a --action x >/dev/null &&
+	annal -C logs.git append --log ops/db --actor a --action x >/dev/null &&
+	run_completion "annal -C logs.git log --log ops/" &&
+	printf "%s\n" ops/db ops/deploy >expect &&
+	test_cmp expect out &&
+	run_completion "annal -C logs.git export --log " &&
+	printf "%s\n" main ops/db ops/deploy >expect &&
+	test_cmp expect out &&
+	run_completion "annal -C logs.git log --log=m" &&
+	echo --log=main >expect &&
 	test_cmp expect out
 '
 

@@ -2,6 +2,11 @@
  * csv: RFC 4180 (CRLF, quotes doubled), a header row, nested values as
  * JSON, and the fields without a column of their own in "data".  A cell
  * a spreadsheet would take as a formula gets a leading apostrophe.
+ *
+ * Two columns are not record fields: "id" (the commit id; a record cannot
+ * hold "id", annal-format(5) reserves it) and "data".  A record's own
+ * top-level "data" is a free field like any other, so it goes into the
+ * "data" object as {"data":...}: every field is in exactly one cell.
  */
 #include <string.h>
 
@@ -11,6 +16,12 @@
 static const char *const columns[] = {
 	"id", "seq", "ts", "actor", "action", "target", "decision", "reason",
 	"tenant", "trace_id", "data", "prev_hash", "hash", NULL
+};
+
+/* The record fields with a column of their own: all but "id" and "data". */
+static const char *const own_column[] = {
+	"seq", "ts", "actor", "action", "target", "decision", "reason",
+	"tenant", "trace_id", "prev_hash", "hash", NULL
 };
 
 static void cell(annal_buf *out, const char *s, size_t len)
@@ -67,7 +78,7 @@ static int csv_record(struct annal_formatter *f, annal_buf *out, const annal_rec
 			continue;
 		}
 		if (!strcmp(columns[i], "data")) {
-			if ((error = annal_json_write_without(&v, rec->obj, columns)) < 0)
+			if ((error = annal_json_write_without(&v, rec->obj, own_column)) < 0)
 				goto out;
 			if (strcmp(v.ptr, "{}"))
 				cell(out, v.ptr, v.len);

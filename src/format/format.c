@@ -10,9 +10,24 @@ static const struct format_ops *const formats[] = {
 	&format_otlp, &format_splunk, &format_datadog, NULL
 };
 
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]) - 1)
+
+const char *const *annal_formatter_names(void)
+{
+	static const char *names[NFORMATS + 1];
+	size_t i;
+
+	/* every caller writes the same values: no harm in a race */
+	for (i = 0; i < NFORMATS; i++)
+		names[i] = formats[i]->name;
+	return names;
+}
+
 int annal_formatter_new(annal_formatter **out, const char *name)
 {
+	annal_buf list = ANNAL_BUF_INIT;
 	size_t i;
+	int error;
 
 	for (i = 0; formats[i]; i++) {
 		if (strcmp(formats[i]->name, name))
@@ -26,9 +41,13 @@ int annal_formatter_new(annal_formatter **out, const char *name)
 			memcpy((*out)->host, "localhost", 10);
 		return 0;
 	}
-	return annal_error_set(ANNAL_EINVALID,
-		"unknown format '%s' (pretty, oneline, json, jsonl, csv, otlp-json, splunk-hec or datadog)",
-		name);
+	for (i = 0; i < NFORMATS; i++)
+		annal_buf_printf(&list, "%s%s", i ? i + 1 < NFORMATS ? ", " : " or " : "",
+				 formats[i]->name);
+	error = annal_error_set(ANNAL_EINVALID, "unknown format '%s' (%s)", name,
+				list.ptr ? list.ptr : "");
+	annal_buf_dispose(&list);
+	return error;
 }
 
 int annal_formatter_set_log(annal_formatter *f, const char *log)
@@ -40,6 +59,27 @@ int annal_formatter_set_log(annal_formatter *f, const char *log)
 	free(f->log);
 	f->log = copy;
 	return 0;
+}
+
+int annal_formatter_set_date(annal_formatter *f, const char *mode)
+{
+	if (!strcmp(mode, "utc"))
+		f->local_dates = 0;
+	else if (!strcmp(mode, "local"))
+		f->local_dates = 1;
+	else
+		return annal_error_set(ANNAL_EINVALID, "unknown date mode '%s' (utc or local)", mode);
+	return 0;
+}
+
+const char *format_ts(const struct annal_formatter *f, const annal_record *rec,
+		      char buf[ANNAL_TS_LOCAL_LEN + 1])
+{
+	if (!f->local_dates || annal_time_format_local(buf, rec->ts_ms) < 0) {
+		annal_error_clear();
+		return rec->ts;
+	}
+	return buf;
 }
 
 int64_t format_event_ms(const annal_record *rec)
@@ -125,7 +165,17 @@ struct count {
 	uint64_t n;
 };
 
+/* the fields a summary counts by; in JSON their counts are under "<field>s" */
+static const char *const summary_fields[] = { "actor", "action", "tenant", "decision", NULL };
+#define NSUMMARY_FIELDS (sizeof(summary_fields) / sizeof(summary_fields[0]) - 1)
+
+const char *const *annal_summary_fields(void)
+{
+	return summary_fields;
+}
+
 struct annal_summary {
+	size_t by;		/* index in summary_fields */
 	uint64_t standard[NSTANDARD];
 	struct count *other;
 	size_t nother;
@@ -133,15 +183,35 @@ struct annal_summary {
 	uint64_t total;
 };
 
+int annal_summary_new_by(annal_summary **out, const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < NSUMMARY_FIELDS; i++)
+		if (!strcmp(summary_fields[i], field))
+			break;
+	if (i == NSUMMARY_FIELDS)
+		return annal_error_set(ANNAL_EINVALID,
+				       "cannot count by '%s' (actor, action, tenant or decision)", field);
+	if (!(*out = calloc(1, sizeof(**out))))
+		return annal_error_oom();
+	(*out)->by = i;
+	return 0;
+}
+
 int annal_summary_new(annal_summary **out)
 {
-	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : annal_error_oom();
+	return annal_summary_new_by(out, "decision");
+}
+
+static int by_decision(const annal_summary *s)
+{
+	return !strcmp(summary_fields[s->by], "decision");
 }
 
 int annal_summary_add(annal_summary *s, const annal_record *rec)
 {
-	const char *d = annal_record_get_string(rec, "decision");
+	const char *d = annal_record_get_string(rec, summary_fields[s->by]);
 	struct count *v;
 	size_t i;
 
@@ -150,7 +220,7 @@ int annal_summary_add(annal_summary *s, const annal_record *rec)
 		s->none++;
 		return 0;
 	}
-	for (i = 0; i < NSTANDARD; i++)
+	for (i = 0; by_decision(s) && i < NSTANDARD; i++)
 		if (!strcmp(d, standard[i])) {
 			s->standard[i]++;
 			return 0;
@@ -189,9 +259,10 @@ static void put_count(annal_buf *out, const char *name, uint64_t n, int json, in
 }
 
 /*
- * Text: a "<decision> <count>" line each, then "(none)" and "total".
- * JSON keeps the decisions in an object of their own, so that no decision
- * value can collide with "total": {"decisions":{...},"none":N,"total":N}.
+ * Text: a "<value> <count>" line each, then "(none)" and "total".
+ * JSON keeps the values in an object of their own, so that no value can
+ * collide with "total": {"decisions":{...},"none":N,"total":N}, or
+ * "actors", "actions", "tenants".
  */
 int annal_summary_write(annal_buf *out, const annal_summary *s, const char *format)
 {
@@ -208,8 +279,8 @@ int annal_summary_write(annal_buf *out, const annal_summary *s, const char *form
 	if (s->nother)
 		qsort(s->other, s->nother, sizeof(*s->other), count_cmp);
 	if (json)
-		annal_buf_puts(out, "{\"decisions\":{");
-	for (i = 0; i < NSTANDARD; i++)
+		annal_buf_printf(out, "{\"%ss\":{", summary_fields[s->by]);
+	for (i = 0; by_decision(s) && i < NSTANDARD; i++)
 		put_count(out, standard[i], s->standard[i], json, &first);
 	for (i = 0; i < s->nother; i++)
 		put_count(out, s->other[i].name, s->other[i].n, json, &first);

@@ -20,7 +20,12 @@ struct annal_formatter {
 	uint64_t count;		/* records written so far */
 	char *log;		/* the log's name, for formats that say it */
 	char host[256];		/* this machine's name */
+	int local_dates;	/* pretty, oneline: ts in the local zone */
 };
+
+/* The record's ts as people asked for it: UTC as stored, or local. */
+const char *format_ts(const struct annal_formatter *f, const annal_record *rec,
+		      char buf[ANNAL_TS_LOCAL_LEN + 1]);
 
 extern const struct format_ops format_pretty, format_oneline, format_json,
 	format_jsonl, format_csv, format_otlp, format_splunk, format_datadog;

@@ -4,7 +4,10 @@
 
 static int oneline_record(struct annal_formatter *f, annal_buf *out, const annal_record *rec)
 {
-	annal_buf_printf(out, "%.12s %llu %s ", rec->id, (unsigned long long)rec->seq, rec->ts);
+	char buf[ANNAL_TS_LOCAL_LEN + 1];
+
+	annal_buf_printf(out, "%.12s %llu %s ", rec->id, (unsigned long long)rec->seq,
+			 format_ts(f, rec, buf));
 	format_summary_line(out, rec);
 	annal_buf_putc(out, '\n');
 	return annal_buf_error(out);

@@ -8,6 +8,7 @@ static int pretty_record(struct annal_formatter *f, annal_buf *out, const annal_
 {
 	static const char *const skip[] = { "hash", "prev_hash", NULL };
 	annal_buf v = ANNAL_BUF_INIT;
+	char buf[ANNAL_TS_LOCAL_LEN + 1];
 	cJSON **kids = NULL;
 	size_t n = 0, i;
 	int error = 0;
@@ -29,7 +30,9 @@ static int pretty_record(struct annal_formatter *f, annal_buf *out, const annal_
 		annal_buf_puts(out, "    ");
 		annal_buf_put_escaped(out, kids[i]->string, strlen(kids[i]->string));
 		annal_buf_puts(out, ": ");
-		if (cJSON_IsString(kids[i])) {
+		if (!strcmp(kids[i]->string, "ts")) {
+			annal_buf_puts(out, format_ts(f, rec, buf));
+		} else if (cJSON_IsString(kids[i])) {
 			annal_buf_put_escaped(out, kids[i]->valuestring,
 					      strlen(kids[i]->valuestring));
 		} else {
