@@ -114,7 +114,7 @@ test_expect_success BASH 'annal verify --format <TAB>' '
 '
 
 test_expect_success BASH 'annal log --log <TAB> lists the logs of the repository' '
-	git init -q --bare logs.git &&
+	annal init logs.git >/dev/null &&
 	annal -C logs.git append --actor a --action x >/dev/null &&
 	annal -C logs.git append --log ops/deploy --actor a --action x >/dev/null &&
 	annal -C logs.git append --log ops/db --actor a --action x >/dev/null &&
