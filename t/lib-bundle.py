@@ -71,7 +71,9 @@ Mutations (NAME is a member name; I a 0-based line number):
 variants.
 
 `raw-flip` flips one byte in the middle of MEMBER's stored (compressed)
-data inside the archive file, recomputing nothing.  `truncate` keeps the
+data inside the archive file, recomputing nothing (the first byte from the
+middle on whose flip changes what the member inflates to: some bits of a
+deflate stream change nothing).  `truncate` keeps the
 first N bytes (N% of the file with a % sign; a negative N drops -N bytes
 from the end).  `not-zip` writes a text file.  `patch IN OUT WHAT` corrupts the zip
 structure (WHAT: entries, cd-offset, cd-size, name-len, extra-len,
@@ -429,8 +431,31 @@ def raw_flip(src, dst, name):
     start = off + 30 + n + e
     if info.compress_size == 0:
         die("member %s has no data" % name)
-    data[start + info.compress_size // 2] ^= 0x01
+    # A deflate stream has bits whose flip leaves what it inflates to as
+    # it was (about 1 in 700 here): the member would still be intact, and
+    # a checker right to accept it.  Flip the first byte from the middle
+    # on whose flip changes the member or breaks its stream.
+    orig = bytes(data[start:start + info.compress_size])
+    for i in range(info.compress_size // 2, info.compress_size):
+        flipped = bytearray(orig)
+        flipped[i] ^= 0x01
+        if info.compress_type != zipfile.ZIP_DEFLATED:
+            break
+        try:
+            d = zlib.decompressobj(-15)
+            same = d.decompress(bytes(flipped)) == z_inflate(orig) and d.eof
+        except zlib.error:
+            same = False
+        if not same:
+            break
+    else:
+        die("no byte of %s can be flipped to damage it" % name)
+    data[start + i] ^= 0x01
     open(dst, "wb").write(data)
+
+
+def z_inflate(raw):
+    return zlib.decompress(raw, -15)
 
 
 def patch(src, dst, what):
