@@ -7,7 +7,7 @@
 #include "banned.h"
 
 #define ROTATE_USAGE "annal key rotate [--log <name>] [--new-key <file>] [--retire] [--retire-key <file>...] [--sign-key <file>] [--agent] [--actor <actor>] [--reason <text>]"
-#define LIST_USAGE "annal key list [--log <name>]"
+#define LIST_USAGE "annal key list [--log <name>] [--pin]"
 
 static const char *const key_usage[] = { ROTATE_USAGE, LIST_USAGE, NULL };
 static const char *const rotate_usage[] = { ROTATE_USAGE, NULL };
@@ -81,8 +81,10 @@ out:
 static int key_list(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *log = NULL;
+	int pin = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to read (default: main)"),
+		OPT_BOOL(0, "pin", &pin, "also name the log's first signed record, for verify --allowed-signers"),
 		OPT_END()
 	};
 	annal_buf *out = NULL;
@@ -92,7 +94,7 @@ static int key_list(int argc, const char **argv, struct cmd_context *ctx)
 	if (argc)
 		usage_with_options(list_usage, options, "unexpected argument '%s'", argv[0]);
 	if ((error = annal_buf_new(&out)) < 0 ||
-	    (error = annal_log_signers(out, ctx->repo, log)) < 0)
+	    (error = (pin ? annal_log_pin : annal_log_signers)(out, ctx->repo, log)) < 0)
 		status = report_error(error);
 	else
 		status = write_out(out);

@@ -237,6 +237,13 @@ int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, cha
  * ('annal namespaces="git" ssh-ed25519 ...'); nothing for an unsigned log.
  */
 int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log);
+/*
+ * A pin for the log: "# annal-pin <log> <id>", naming the log's first
+ * signed record, then the lines of annal_log_signers().  Verifying with
+ * it, a log whose first signed record is another fails (pinMismatch).
+ * ANNAL_EINVALID for an unsigned log.
+ */
+int annal_log_pin(annal_buf *out, annal_repo *repo, const char *log);
 
 /* ---- reading --------------------------------------------------------- */
 

@@ -1398,8 +1398,9 @@ struct key_window {
  * Printed as allowed_signers lines, so that stock git can check the whole
  * history with the validity rules annal applies.
  */
-int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
+static int log_signers(annal_buf *out, annal_repo *repo, const char *log, int pin)
 {
+	char first[41] = "";
 	annal_buf refname = ANNAL_BUF_INIT;
 	annal_record *rec = NULL;
 	struct key_window *w = NULL, *nw;
@@ -1430,6 +1431,7 @@ int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 				goto out;
 			}
 			states = ns;
+			memcpy(first, rec->id, sizeof(first));
 			states[nstates].ts = rec->ts_ms;
 			states[nstates].keys = keys;
 			states[nstates++].n = n;
@@ -1438,6 +1440,15 @@ int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 		annal_record_free(rec);
 		rec = NULL;
 	}
+	if (pin && !nstates) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"log '%s' is not signed: there is no key to pin; sign it with "
+			"'annal key rotate --new-key <file>' first", log ? log : "main");
+		goto out;
+	}
+	/* the identity first: the log's first signed record (annal-key(1)) */
+	if (pin)
+		annal_buf_printf(out, "# annal-pin %s %s\n", log ? log : "main", first);
 	/*
 	 * Oldest first: open a window where a key appears, close it where it
 	 * goes; a key trusted again gets a window of its own, so that the
@@ -1493,4 +1504,14 @@ out:
 	annal_record_free(rec);
 	annal_buf_dispose(&refname);
 	return error;
+}
+
+int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
+{
+	return log_signers(out, repo, log, 0);
+}
+
+int annal_log_pin(annal_buf *out, annal_repo *repo, const char *log)
+{
+	return log_signers(out, repo, log, 1);
 }

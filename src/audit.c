@@ -326,6 +326,7 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	size_t nlog_keys = 0, i, j;
 	uint64_t nrecords;
 	int64_t created_ms;
+	const char *pin_check = NULL;
 	int error = 0, seen_signed = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -419,6 +420,10 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		goto out;
 	}
 	snprintf(r->log, sizeof(r->log), "%s", v->valuestring);
+	if (log_pins.pinned && trust_pin_select_log(&log_pins, v->valuestring, &pin_check) < 0) {
+		problem(r, "%s: %s", pin_check, last_message());
+		goto out;
+	}
 	if (!(v = annal_json_get(manifest, "created")) || !cJSON_IsString(v) ||
 	    annal_time_parse_ts(&created_ms, v->valuestring) < 0) {
 		problem(r, "manifest.json has no valid creation time");
@@ -592,8 +597,12 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		 * there on only the pins vouch until the next rotation.
 		 */
 		if (log_pins.pinned) {
-			if (i ? rec->seq != recs.e[i - 1].rec->seq + 1 : rec->seq != 1)
-				trust_forget(&log_pins);
+			if ((i ? rec->seq != recs.e[i - 1].rec->seq + 1 : rec->seq != 1) &&
+			    trust_forget(&log_pins, &check) < 0) {
+				problem(r, "%s (seq %llu): %s: %s", name, (unsigned long long)rec->seq,
+					check, last_message());
+				goto out;
+			}
 			if (trust_check(&log_pins, rec, sig.present && sig.valid ? sig.pk : NULL,
 					sig.present && !sig.valid, &check) < 0) {
 				problem(r, "%s (seq %llu): %s: %s", name, (unsigned long long)rec->seq,
@@ -601,6 +610,10 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 				goto out;
 			}
 		}
+	}
+	if (log_pins.pinned && trust_finish(&log_pins, &pin_check) < 0) {
+		problem(r, "%s: %s", pin_check, last_message());
+		goto out;
 	}
 	if (seen_signed != r->log_signed)
 		problem(r, "manifest.json says the records are %ssigned, but they are %s",

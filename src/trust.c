@@ -376,6 +376,70 @@ static const char *parse_line(struct signer_line *l, char *cp)
 	return parse_options(l, opts);
 }
 
+/*
+ * "# annal-pin <log> <id>": a comment to OpenSSH and git, the identity
+ * of a log to annal (annal key list --pin writes it).
+ */
+#define PIN_TAG "# annal-pin "
+
+static int add_ident(struct trust *t, char *s, const char *path, size_t lineno)
+{
+	struct pin_ident *v;
+	char *log = s, *id, *end;
+	size_t i;
+
+	s[strcspn(s, "\r\n")] = '\0';
+	if (!(id = strchr(log, ' ')))
+		goto bad;
+	*id++ = '\0';
+	end = id + strspn(id, "0123456789abcdef");
+	if (!*log || end - id != 40 || *end)
+		goto bad;
+	for (i = 0; i < t->nidents; i++)
+		if (!strcmp(t->idents[i].log, log))
+			return annal_error_set(ANNAL_EINVALID,
+				"%s:%zu: a second annal-pin line for log '%s'; keep one per log",
+				path, lineno, log);
+	if (!(v = realloc(t->idents, (t->nidents + 1) * sizeof(*v))))
+		return annal_error_oom();
+	t->idents = v;
+	if (!(v[t->nidents].log = strdup(log)))
+		return annal_error_oom();
+	memcpy(v[t->nidents].id, id, 41);
+	t->nidents++;
+	return 0;
+bad:
+	return annal_error_set(ANNAL_EINVALID,
+		"%s:%zu: an annal-pin line must be '# annal-pin <log> <record id>' "
+		"(40 lowercase hex digits), as 'annal key list --pin' writes it", path, lineno);
+}
+
+int trust_pin_select_log(struct trust *t, const char *log, const char **check)
+{
+	annal_buf names = ANNAL_BUF_INIT;
+	size_t i;
+	int error;
+
+	t->ident = NULL;
+	t->ident_seen = 0;
+	if (!t->nidents)
+		return 0;
+	for (i = 0; i < t->nidents; i++)
+		if (!strcmp(t->idents[i].log, log)) {
+			t->ident = &t->idents[i];
+			return 0;
+		}
+	for (i = 0; i < t->nidents; i++)
+		annal_buf_printf(&names, "%s'%s'", i ? ", " : "", t->idents[i].log);
+	*check = "pinMismatch";
+	error = annal_error_set(ANNAL_ECORRUPT,
+		"the pin names the first signed record of log %s, not of log '%s': "
+		"make a pin for this log with 'annal key list --pin --log %s'",
+		names.ptr ? names.ptr : "?", log, log);
+	annal_buf_dispose(&names);
+	return error;
+}
+
 int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 {
 	FILE *fp = fopen(path, "r");
@@ -397,6 +461,11 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 			error = annal_error_set(ANNAL_EINVALID, "%s:%zu: a NUL byte in the line",
 						path, lineno);
 			goto out;
+		}
+		if (!strncmp(cp, PIN_TAG, strlen(PIN_TAG))) {
+			if ((error = add_ident(t, cp + strlen(PIN_TAG), path, lineno)) < 0)
+				goto out;
+			continue;
 		}
 		if (*cp == '#' || !*cp)
 			continue;
@@ -531,9 +600,12 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 		return ANNAL_ECORRUPT;
 	}
 	if (!t->signed_log && !signing) {
-		if (t->pinned)
+		/* records before the first signed one: its id vouches for them */
+		if (t->pinned && !t->ident)
 			error = fail(check, "missingSignature",
-				     "the log is not signed, but signers are pinned", NULL, "");
+				     "the record is not signed, but signers are pinned: "
+				     "if the log became signed later by a rotation, pin it with "
+				     "'annal key list --pin', which names its first signed record", NULL, "");
 		goto out;
 	}
 	if (sig_error) {
@@ -542,6 +614,14 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 	}
 	if (!signer) {
 		error = fail(check, "missingSignature", "the record of a signed log has no signature", NULL, "");
+		goto out;
+	}
+	if (!t->signed_log && t->ident && strcmp(rec->id, t->ident->id)) {
+		*check = "pinMismatch";
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the log's first signed record is %s, the pin names %s: a different log "
+			"(or one rewritten from there on), signed with a pinned key",
+			rec->id, t->ident->id);
 		goto out;
 	}
 	if (!t->signed_log) {
@@ -569,6 +649,8 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 	if ((error = trust_check_pins(t, rec, signer, check)) < 0)
 		goto out;
 	if (signing) {
+		if (!t->signed_log && t->ident)
+			t->ident_seen = 1;
 		free(t->keys);
 		t->keys = keys;
 		t->nkeys = n;
@@ -581,19 +663,42 @@ out:
 	return error;
 }
 
-void trust_forget(struct trust *t)
+int trust_finish(struct trust *t, const char **check)
 {
+	if (!t->ident || t->ident_seen)
+		return 0;
+	*check = "pinMismatch";
+	return annal_error_set(ANNAL_ECORRUPT,
+		"no record is signed, but the pin names the log's first signed record %s: "
+		"a different log (or, in a bundle, only records before it)",
+		t->ident->id);
+}
+
+int trust_forget(struct trust *t, const char **check)
+{
+	if (t->ident && !t->ident_seen) {
+		*check = "pinMismatch";
+		return annal_error_set(ANNAL_ECORRUPT,
+			"records are left out before the log's first signed record, so nothing shows that "
+			"this is the log the pin names (first signed record %s); export a bundle that holds "
+			"that record, or pin the keys only ('annal key list' without --pin)",
+			t->ident->id);
+	}
 	free(t->keys);
 	t->keys = NULL;
 	t->nkeys = 0;
 	t->signed_log = 1;
 	t->keys_unknown = 1;
+	return 0;
 }
 
 void trust_dispose(struct trust *t)
 {
 	free(t->keys);
 	free(t->pins);
+	while (t->nidents)
+		free(t->idents[--t->nidents].log);
+	free(t->idents);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -674,6 +674,7 @@ struct trust_run {
 	int64_t ts_ms;
 	int present, valid;
 	unsigned char pk[32];
+	char id[41];		/* the run's first record */
 };
 
 struct sweep {
@@ -745,6 +746,7 @@ static int sweep_run(struct sweep *s, const struct job *j)
 			return -1;
 	}
 	r->ts_ms = j->rec->ts_ms;
+	memcpy(r->id, j->rec->id, sizeof(r->id));
 	r->present = j->sig.present;
 	r->valid = j->sig.valid;
 	memcpy(r->pk, j->sig.pk, 32);
@@ -803,11 +805,12 @@ static int sweep_trust(struct sweep *s, struct trust *trust)
 		memset(&fake, 0, sizeof(fake));
 		fake.obj = r->signing;
 		fake.ts_ms = r->ts_ms;
+		memcpy(fake.id, r->id, sizeof(fake.id));
 		if (trust_check(trust, &fake, r->present && r->valid ? r->pk : NULL,
 				r->present && !r->valid, &check) < 0)
 			return -1;
 	}
-	return 0;
+	return trust_finish(trust, &check) < 0 ? -1 : 0;
 }
 
 static void release_window(struct job *jobs, size_t w)
@@ -919,6 +922,7 @@ static int two_passes(annal_verify_result *r, annal_repo *repo,
 		      int64_t ts_limit, struct index_compare *ic)
 {
 	struct chain c;
+	const char *check = NULL;
 	int error;
 
 	memset(&c, 0, sizeof(c));
@@ -930,6 +934,10 @@ static int two_passes(annal_verify_result *r, annal_repo *repo,
 		goto out;
 	if ((error = check_records(r, repo, &c, trust, anchor, ic)) < 0 || !r->ok)
 		goto out;
+	if (trust_finish(trust, &check) < 0) {
+		error = failed(r, check, 0, NULL, "%s", last_message());
+		goto out;
+	}
 	if (c.shared_log) {
 		/* every record from the first to that head is in both logs */
 		r->records = 0;
@@ -943,10 +951,20 @@ out:
 	return error;
 }
 
-static int pin_keys(struct trust *trust, const annal_verify_options *opts)
+/* The pins; a failure in r when they are for other logs. */
+static int pin_keys(annal_verify_result *r, struct trust *trust,
+		    const annal_verify_options *opts, const char *log)
 {
-	if (opts && opts->allowed_signers)
-		return trust_pin_allowed_signers(trust, opts->allowed_signers, "git");
+	const char *check = NULL;
+	int error;
+
+	if (opts && opts->allowed_signers) {
+		if ((error = trust_pin_allowed_signers(trust, opts->allowed_signers, "git")) < 0)
+			return error;
+		if (trust_pin_select_log(trust, log, &check) < 0)
+			return failed(r, check, 0, NULL, "%s", last_message());
+		return 0;
+	}
 	if (opts && opts->key)
 		return trust_pin_key(trust, opts->key);
 	return 0;
@@ -988,7 +1006,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		error = annal_error_set(ANNAL_EINVALID, "give either allowed signers or a key, not both");
 		goto out;
 	}
-	if ((error = pin_keys(&trust, opts)) < 0)
+	if ((error = pin_keys(r, &trust, opts, log)) < 0 || !r->ok)
 		goto out;
 	error = store_head(&head, &exists, repo, refname.ptr);
 	if (error == ANNAL_ECORRUPT) {
@@ -1028,7 +1046,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
 		ic.bad = 0;
-		if ((error = pin_keys(&trust, opts)) < 0 ||
+		if ((error = pin_keys(r, &trust, opts, log)) < 0 ||
 		    (error = two_passes(r, repo, &head, &trust, &anchor, &others, &copies,
 					now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) < 0 || !r->ok)
 			goto out;
