@@ -6,7 +6,7 @@
 #include "banned.h"
 
 static const char *const audit_verify_usage[] = {
-	"annal audit-verify [--key <file> | --allowed-signers <file>] [--log-key <file>... | --log-allowed-signers <file>] [--format <format>] <bundle>",
+	"annal audit-verify [--key <file> | --allowed-signers <file>] [--log-key <file>... | --log-allowed-signers <file>] [--unpinned] [--format <format>] <bundle>",
 	NULL
 };
 
@@ -14,11 +14,13 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *key = NULL, *allowed = NULL, *log_allowed = NULL, *format = "pretty";
 	struct string_list log_keys = STRING_LIST_INIT;
+	int unpinned = 0, pinned;
 	struct option options[] = {
 		OPT_STRING(0, "key", &key, "<file>", "the bundle must be signed by this public key"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "... or by one of these (OpenSSH format, namespace annal)"),
 		OPT_STRING_LIST(0, "log-key", &log_keys, "<file>", "pin the records' keys to this public key (repeatable)"),
 		OPT_STRING(0, "log-allowed-signers", &log_allowed, "<file>", "... or to these keys and windows (OpenSSH format, namespace git)"),
+		OPT_BOOL(0, "unpinned", &unpinned, "check integrity only, with no pin: anyone could have made the bundle"),
 		OPT_STRING(0, "format", &format, "<format>", "pretty or json"),
 		OPT_END()
 	};
@@ -36,6 +38,16 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		    "--log-allowed-signers", log_allowed != NULL);
 	if (strcmp(format, "pretty") && strcmp(format, "json"))
 		usage_with_options(audit_verify_usage, options, "unknown format '%s' (pretty or json)", format);
+	pinned = key || allowed || log_keys.n || log_allowed;
+	die_if_both(audit_verify_usage, options, "--unpinned", unpinned,
+		    key ? "--key" : allowed ? "--allowed-signers" :
+		    log_allowed ? "--log-allowed-signers" : "--log-key", pinned);
+	/* an unpinned "intact" only says the bundle agrees with itself */
+	if (!pinned && !unpinned)
+		usage_with_options(audit_verify_usage, options,
+				   "no pin given; pass --key <exporter.pub> or --allowed-signers <file> "
+				   "for the bundle's signer, --log-allowed-signers <file> (from "
+				   "'annal key list --pin') for the log, or --unpinned to check integrity only");
 	opts.key = key;
 	opts.allowed_signers = allowed;
 	opts.log_keys = log_keys.v;
@@ -80,7 +92,10 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	printf("head at export: seq %llu %s\n", (unsigned long long)r.head_seq, r.head_id);
 	printf("created: %s\n", r.created);
-	printf("result: intact\n");
+	if (r.pinned || r.log_pinned)
+		printf("result: intact\n");
+	else
+		printf("result: intact, UNPINNED (anyone could have made this bundle)\n");
 out:
 	annal_buf_free(out);
 	string_list_clear(&log_keys);

@@ -56,7 +56,7 @@ expect_summary () {
 	last: seq $6 $(id "$3" "$6")
 	head at export: seq $8 $(id "$3" "$8")
 	created: $EXPORT_TS
-	result: intact
+	result: intact$(case "$2" in *"NOT pinned"*) echo ", UNPINNED (anyone could have made this bundle)" ;; esac)
 	EOF
 }
 
@@ -67,7 +67,7 @@ tmp_annal () {
 
 # verifies [audit-verify args...]: exit 0, stdout into out, stderr empty
 verifies () {
-	annal audit-verify "$@" >out 2>err &&
+	audit_verify "$@" >out 2>err &&
 	test_must_be_empty err
 }
 
@@ -76,7 +76,7 @@ verifies () {
 fails_verify () {
 	fv_path_=$1
 	shift
-	test_expect_code 1 annal audit-verify "$@" "$fv_path_" >out 2>err &&
+	test_expect_code 1 audit_verify "$@" "$fv_path_" >out 2>err &&
 	test_must_be_empty out &&
 	test_line_count = 1 err &&
 	grep "^annal: error: bundle $fv_path_: ." err
@@ -113,7 +113,7 @@ test_expect_success 'setup' '
 test_expect_success 'annal audit-verify -h: usage on stdout, exit 0, anywhere' '
 	(cd empty-dir && annal audit-verify -h) >out 2>err &&
 	test_must_be_empty err &&
-	grep "^usage: annal audit-verify \[--key <file> | --allowed-signers <file>\] \[--log-key <file>\.\.\. | --log-allowed-signers <file>\] \[--format <format>\] <bundle>" out
+	grep "^usage: annal audit-verify \[--key <file> | --allowed-signers <file>\] \[--log-key <file>\.\.\. | --log-allowed-signers <file>\] \[--unpinned\] \[--format <format>\] <bundle>" out
 '
 
 test_expect_success 'a good bundle verifies: the summary, signer NOT pinned' '
@@ -191,13 +191,13 @@ test_expect_success 'no repository anywhere, and nothing written' '
 		unset GIT_DIR ANNAL_REPO &&
 		export TMPDIR &&
 		find . "$TRASH_DIRECTORY/place" "$TMPDIR" | sort >../find.before &&
-		annal audit-verify ../place/good.zip >../out 2>../err &&
+		annal audit-verify --unpinned ../place/good.zip >../out 2>../err &&
 		annal audit-verify --key ../k.pub ../place/good.zip >>../out 2>>../err &&
 		find . "$TRASH_DIRECTORY/place" "$TMPDIR" | sort >../find.after &&
 		test_cmp ../find.before ../find.after
 	) &&
 	test_must_be_empty err &&
-	grep "^result: intact\$" out >ok &&
+	grep "^result: intact" out >ok &&
 	test_line_count = 2 ok &&
 	tmp_annal >tmp.after &&
 	test_cmp tmp.before tmp.after &&
@@ -209,7 +209,7 @@ test_expect_success 'ANNAL_REPO naming no repository does not matter' '
 		ANNAL_REPO="$TRASH_DIRECTORY/no/such/repo.git" &&
 		export ANNAL_REPO &&
 		cd empty-dir &&
-		annal audit-verify ../good.zip >../out 2>../err
+		annal audit-verify --unpinned ../good.zip >../out 2>../err
 	) &&
 	test_must_be_empty err &&
 	expect_summary ../good.zip "$FP $NOT_PINNED" ids 5 1 5 5 5 &&
@@ -442,7 +442,9 @@ test_expect_success '--log-key and --log-allowed-signers: bad use is exit 2' '
 
 test_expect_success 'usage errors: exit 2, usage on stderr' '
 	for args in "" "good.zip plain.zip" "--key k.pub --allowed-signers as-annal good.zip" \
-		"--format xml good.zip" "--no-such-option good.zip" "--key"
+		"--format xml good.zip" "--no-such-option good.zip" "--key" \
+		"good.zip" "--format json good.zip" "--unpinned --key k.pub good.zip" \
+		"--log-allowed-signers rot.list --unpinned good.zip"
 	do
 		test_expect_code 2 annal audit-verify $args >out 2>err &&
 		test_must_be_empty out &&
@@ -452,9 +454,24 @@ test_expect_success 'usage errors: exit 2, usage on stderr' '
 	done
 '
 
+test_expect_success 'no pin: exit 2, saying which pins to give; --unpinned says UNPINNED' '
+	test_expect_code 2 annal audit-verify good.zip >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: no pin given; pass --key <exporter.pub> or --allowed-signers <file> for the bundle.s signer, --log-allowed-signers <file> (from .annal key list --pin.) for the log, or --unpinned to check integrity only\$" err &&
+	annal audit-verify --unpinned good.zip >out 2>err &&
+	test_must_be_empty err &&
+	tail -n 1 out >last &&
+	echo "result: intact, UNPINNED (anyone could have made this bundle)" >expect &&
+	test_cmp expect last &&
+	annal audit-verify --log-key k.pub good.zip >out &&
+	tail -n 1 out >last &&
+	echo "result: intact" >expect &&
+	test_cmp expect last
+'
+
 test_expect_success 'unusable key files or bundle paths: exit 2' '
 	for args in "--key no-such.pub good.zip" "--allowed-signers no-such good.zip" \
-		"no-such.zip" "empty-dir"
+		"--unpinned no-such.zip" "--unpinned empty-dir"
 	do
 		test_expect_code 2 annal audit-verify $args >out 2>err &&
 		test_must_be_empty out &&
