@@ -14,6 +14,7 @@
 #include "append.h"
 #include "bundle.h"
 #include "error.h"
+#include "format/format.h"
 #include "json.h"
 #include "chain.h"
 #include "record.h"
@@ -293,6 +294,114 @@ static int check_keys(unsigned char (**keys)[32], size_t *n, const cJSON *list)
 			return -1;
 	*n = count;
 	return 0;
+}
+
+/* The string at a path of object keys and array indices ("0"), or NULL. */
+static const char *json_path_string(const cJSON *v, const char *const *path)
+{
+	for (; v && *path; path++)
+		v = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, atoi(*path)) :
+			annal_json_get(v, *path);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/*
+ * What a derived member says of its making that is not in records.jsonl:
+ * the exporting machine's name, and for OTLP annal's version.  Taken
+ * from the member, so that the rest can be compared byte for byte.
+ */
+static void derived_origin(annal_formatter *f, const char *format, const struct member *m)
+{
+	static const char *const splunk[] = { "host", NULL };
+	static const char *const datadog[] = { "hostname", NULL };
+	static const char *const version[] = {
+		"resourceLogs", "0", "scopeLogs", "0", "scope", "version", NULL
+	};
+	cJSON *obj = NULL;
+	const cJSON *a;
+	const char *host = NULL, *ver = NULL, *nl;
+	size_t len = m->len;
+
+	/* splunk-hec and datadog: the first line says it */
+	if (strcmp(format, "otlp-json") && (nl = memchr(m->data, '\n', m->len)))
+		len = (size_t)(nl - m->data);
+	if (annal_json_parse(&obj, m->data, len) < 0 || !cJSON_IsObject(obj))
+		goto out;
+	if (!strcmp(format, "splunk-hec")) {
+		host = json_path_string(obj, splunk);
+	} else if (!strcmp(format, "datadog")) {
+		host = json_path_string(obj, datadog);
+	} else if (!strcmp(format, "otlp-json")) {
+		static const char *const attrs[] = { "resourceLogs", "0", "resource", NULL };
+		const cJSON *res = obj;
+		size_t i;
+
+		for (i = 0; res && attrs[i]; i++)
+			res = cJSON_IsArray(res) ? cJSON_GetArrayItem(res, atoi(attrs[i])) :
+				annal_json_get(res, attrs[i]);
+		a = res ? annal_json_get(res, "attributes") : NULL;
+		for (a = cJSON_IsArray(a) ? a->child : NULL; a; a = a->next) {
+			static const char *const value[] = { "value", "stringValue", NULL };
+			const cJSON *k = annal_json_get(a, "key");
+
+			if (cJSON_IsString(k) && !strcmp(k->valuestring, "host.name"))
+				host = json_path_string(a, value);
+		}
+		ver = json_path_string(obj, version);
+	}
+	if (host && strlen(host) < sizeof(f->host))
+		snprintf(f->host, sizeof(f->host), "%s", host);
+	if (ver && strlen(ver) < sizeof(f->version))
+		snprintf(f->version, sizeof(f->version), "%s", ver);
+out:
+	annal_error_clear();
+	cJSON_Delete(obj);
+}
+
+/*
+ * Each records.<format> member must be what annal makes of the verified
+ * records.jsonl: an auditor opens the CSV, not the JSON.
+ */
+static int check_derived(annal_audit_result *r, const struct bundle *b, const char *log,
+			 const struct lines_ctx *recs)
+{
+	annal_formatter *f = NULL;
+	annal_buf out = ANNAL_BUF_INIT;
+	const struct member *m;
+	size_t i, k, at;
+	int error = 0;
+
+	for (i = 0; format_names[i] && r->ok; i++) {
+		const char *member = export_format_member(format_names[i]);
+
+		if (!strcmp(format_names[i], "jsonl") || !(m = bundle_find(b, member)))
+			continue;
+		annal_buf_clear(&out);
+		if ((error = annal_formatter_new(&f, format_names[i])) < 0 ||
+		    (error = annal_formatter_set_log(f, log)) < 0)
+			goto out;
+		derived_origin(f, format_names[i], m);
+		if ((error = annal_formatter_begin(f, &out)) < 0)
+			goto out;
+		for (k = 0; k < recs->n; k++)
+			if ((error = annal_formatter_record(f, &out, recs->e[k].rec)) < 0)
+				goto out;
+		if ((error = annal_formatter_end(f, &out)) < 0 || (error = annal_buf_error(&out)) < 0)
+			goto out;
+		annal_formatter_free(f);
+		f = NULL;
+		if (out.len == m->len && !memcmp(out.ptr, m->data, m->len))
+			continue;
+		for (at = 0; at < out.len && at < m->len && out.ptr[at] == m->data[at]; at++)
+			;
+		problem(r, "%s is not what annal makes of records.jsonl (they differ from byte %zu on): "
+			"it was changed after the export; use records.jsonl, or audit-verify --list",
+			member, at);
+	}
+out:
+	annal_formatter_free(f);
+	annal_buf_dispose(&out);
+	return error;
 }
 
 /* The pins of the records' keys, as verify pins a log ("git"). */
@@ -615,9 +724,12 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		problem(r, "%s: %s", pin_check, last_message());
 		goto out;
 	}
-	if (seen_signed != r->log_signed)
+	if (seen_signed != r->log_signed) {
 		problem(r, "manifest.json says the records are %ssigned, but they are %s",
 			r->log_signed ? "" : "not ", seen_signed ? "signed" : "not");
+		goto out;
+	}
+	error = check_derived(r, &b, r->log, &recs);
 out:
 	bundle_dispose(&b);
 	trust_dispose(&pins);

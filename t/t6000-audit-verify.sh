@@ -454,6 +454,33 @@ test_expect_success 'usage errors: exit 2, usage on stderr' '
 	done
 '
 
+test_expect_success PYTHON3 'every derived member must be what annal makes of records.jsonl' '
+	bundle_of signed.git all.zip --sign-key k --format csv --format json \
+		--format otlp-json --format splunk-hec --format datadog &&
+	verifies --key k.pub all.zip &&
+	for m in records.csv records.json records.otlp.json records.splunk.jsonl \
+		records.datadog.jsonl
+	do
+		python3 "$LIB_BUNDLE" cat all.zip $m >orig &&
+		sed "s/carol/mallory/" orig >edited &&
+		! test_cmp orig edited >/dev/null &&
+		python3 "$LIB_BUNDLE" forge all.zip edited.zip --resign k replace $m edited &&
+		python3 "$LIB_BUNDLE" check edited.zip &&
+		fails_verify edited.zip --key k.pub &&
+		grep "^annal: error: bundle edited.zip: $m is not what annal makes of records.jsonl (they differ from byte [0-9]* on): it was changed after the export" err ||
+		return 1
+	done
+'
+
+test_expect_success PYTHON3 'the exporting host is the member'\''s own claim' '
+	python3 "$LIB_BUNDLE" cat all.zip records.splunk.jsonl >orig &&
+	host=$(sed -n "1s/.*\"host\":\"\([^\"]*\)\".*/\1/p" orig) &&
+	test -n "$host" &&
+	sed "s/\"host\":\"[^\"]*\"/\"host\":\"elsewhere\"/" orig >edited &&
+	python3 "$LIB_BUNDLE" forge all.zip host.zip --resign k replace records.splunk.jsonl edited &&
+	verifies --key k.pub host.zip
+'
+
 test_expect_success 'no pin: exit 2, saying which pins to give; --unpinned says UNPINNED' '
 	test_expect_code 2 annal audit-verify good.zip >out 2>err &&
 	test_must_be_empty out &&

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@ int annal_formatter_new(annal_formatter **out, const char *name)
 		(*out)->ops = formats[i];
 		if (gethostname((*out)->host, sizeof((*out)->host) - 1) < 0)
 			memcpy((*out)->host, "localhost", 10);
+		snprintf((*out)->version, sizeof((*out)->version), "%s", ANNAL_VERSION);
 		return 0;
 	}
 	return annal_error_set(ANNAL_EINVALID,

@@ -20,6 +20,7 @@ struct annal_formatter {
 	uint64_t count;		/* records written so far */
 	char *log;		/* the log's name, for formats that say it */
 	char host[256];		/* this machine's name */
+	char version[64];	/* annal's, or another's in a bundle checked */
 };
 
 extern const struct format_ops format_pretty, format_oneline, format_json,
