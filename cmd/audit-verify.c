@@ -6,7 +6,7 @@
 #include "banned.h"
 
 static const char *const audit_verify_usage[] = {
-	"annal audit-verify [--key <file> | --allowed-signers <file>] [--log-key <file>... | --log-allowed-signers <file>] [--unpinned] [--format <format>] <bundle>",
+	"annal audit-verify [--key <file> | --allowed-signers <file>] [--log-key <file>... | --log-allowed-signers <file>] [--unpinned] [--list | --format <format>] <bundle>",
 	NULL
 };
 
@@ -14,13 +14,14 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *key = NULL, *allowed = NULL, *log_allowed = NULL, *format = "pretty";
 	struct string_list log_keys = STRING_LIST_INIT;
-	int unpinned = 0, pinned;
+	int unpinned = 0, list = 0, pinned;
 	struct option options[] = {
 		OPT_STRING(0, "key", &key, "<file>", "the bundle must be signed by this public key"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "... or by one of these (OpenSSH format, namespace annal)"),
 		OPT_STRING_LIST(0, "log-key", &log_keys, "<file>", "pin the records' keys to this public key (repeatable)"),
 		OPT_STRING(0, "log-allowed-signers", &log_allowed, "<file>", "... or to these keys and windows (OpenSSH format, namespace git)"),
 		OPT_BOOL(0, "unpinned", &unpinned, "check integrity only, with no pin: anyone could have made the bundle"),
+		OPT_BOOL(0, "list", &list, "print the records checked (jsonl) instead of the summary"),
 		OPT_STRING(0, "format", &format, "<format>", "pretty or json"),
 		OPT_END()
 	};
@@ -38,6 +39,7 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		    "--log-allowed-signers", log_allowed != NULL);
 	if (strcmp(format, "pretty") && strcmp(format, "json"))
 		usage_with_options(audit_verify_usage, options, "unknown format '%s' (pretty or json)", format);
+	die_if_both(audit_verify_usage, options, "--list", list, "--format", strcmp(format, "pretty") != 0);
 	pinned = key || allowed || log_keys.n || log_allowed;
 	die_if_both(audit_verify_usage, options, "--unpinned", unpinned,
 		    key ? "--key" : allowed ? "--allowed-signers" :
@@ -53,6 +55,11 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	opts.log_keys = log_keys.v;
 	opts.nlog_keys = log_keys.n;
 	opts.log_allowed_signers = log_allowed;
+	if (list && (error = annal_buf_new(&out)) < 0) {
+		status = report_error(error);
+		goto out;
+	}
+	opts.list = list ? out : NULL;
 	if ((error = annal_bundle_verify(&r, argv[0], &opts)) < 0) {
 		status = report_error(error);
 		goto out;
@@ -71,6 +78,10 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	if (!r.ok) {
 		print_error("bundle %s: %s", argv[0], r.problem);
 		status = 1;
+		goto out;
+	}
+	if (list) {
+		status = write_out(out);
 		goto out;
 	}
 	print_line(stdout, "bundle: %s", argv[0]);

@@ -393,8 +393,10 @@ typedef struct {
 	const char *const *log_keys;
 	size_t nlog_keys;
 	const char *log_allowed_signers;
+	/* when the bundle is intact, its records.jsonl is appended here */
+	annal_buf *list;
 } annal_audit_options;
-#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL }
+#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL }
 
 typedef struct {
 	int ok;

@@ -362,8 +362,8 @@ out:
  * Each records.<format> member must be what annal makes of the verified
  * records.jsonl: an auditor opens the CSV, not the JSON.
  */
-static int check_derived(annal_audit_result *r, const struct bundle *b, const char *log,
-			 const struct lines_ctx *recs)
+static int check_derived(annal_audit_result *r, const struct bundle *b,
+			 const struct lines_ctx *recs, const annal_audit_options *opts)
 {
 	annal_formatter *f = NULL;
 	annal_buf out = ANNAL_BUF_INIT;
@@ -378,7 +378,7 @@ static int check_derived(annal_audit_result *r, const struct bundle *b, const ch
 			continue;
 		annal_buf_clear(&out);
 		if ((error = annal_formatter_new(&f, format_names[i])) < 0 ||
-		    (error = annal_formatter_set_log(f, log)) < 0)
+		    (error = annal_formatter_set_log(f, r->log)) < 0)
 			goto out;
 		derived_origin(f, format_names[i], m);
 		if ((error = annal_formatter_begin(f, &out)) < 0)
@@ -398,6 +398,9 @@ static int check_derived(annal_audit_result *r, const struct bundle *b, const ch
 			"it was changed after the export; use records.jsonl, or audit-verify --list",
 			member, at);
 	}
+	/* the records checked, so that nobody needs the unchecked files */
+	if (r->ok && opts && opts->list && (m = bundle_find(b, "records.jsonl")))
+		error = annal_buf_put(opts->list, m->data, m->len);
 out:
 	annal_formatter_free(f);
 	annal_buf_dispose(&out);
@@ -602,6 +605,8 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		if (skel.n || !cJSON_IsNull(annal_json_get(manifest, "first")) ||
 		    !cJSON_IsNull(annal_json_get(manifest, "last")))
 			problem(r, "an empty export must have no chain and no first or last record");
+		else
+			error = check_derived(r, &b, &recs, opts);
 		goto out;
 	}
 	if (!seq_ref(manifest, "first", &r->first_seq, r->first_id) ||
@@ -729,7 +734,7 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 			r->log_signed ? "" : "not ", seen_signed ? "signed" : "not");
 		goto out;
 	}
-	error = check_derived(r, &b, r->log, &recs);
+	error = check_derived(r, &b, &recs, opts);
 out:
 	bundle_dispose(&b);
 	trust_dispose(&pins);

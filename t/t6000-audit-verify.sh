@@ -113,7 +113,7 @@ test_expect_success 'setup' '
 test_expect_success 'annal audit-verify -h: usage on stdout, exit 0, anywhere' '
 	(cd empty-dir && annal audit-verify -h) >out 2>err &&
 	test_must_be_empty err &&
-	grep "^usage: annal audit-verify \[--key <file> | --allowed-signers <file>\] \[--log-key <file>\.\.\. | --log-allowed-signers <file>\] \[--unpinned\] \[--format <format>\] <bundle>" out
+	grep "^usage: annal audit-verify \[--key <file> | --allowed-signers <file>\] \[--log-key <file>\.\.\. | --log-allowed-signers <file>\] \[--unpinned\] \[--list | --format <format>\] <bundle>" out
 '
 
 test_expect_success 'a good bundle verifies: the summary, signer NOT pinned' '
@@ -472,6 +472,16 @@ test_expect_success PYTHON3 'every derived member must be what annal makes of re
 	done
 '
 
+test_expect_success PYTHON3 'a bundle without records: a row added to its CSV fails' '
+	bundle_of signed.git none.zip --sign-key k --actor nobody --format csv &&
+	verifies --key k.pub none.zip &&
+	python3 "$LIB_BUNDLE" cat none.zip records.csv >orig &&
+	{ cat orig && echo "1,2026-11-18T10:00:00.000Z,alice,login"; } >edited &&
+	python3 "$LIB_BUNDLE" forge none.zip edited.zip --resign k replace records.csv edited &&
+	fails_verify edited.zip --key k.pub &&
+	grep "records.csv is not what annal makes of records.jsonl" err
+'
+
 test_expect_success PYTHON3 'the exporting host is the member'\''s own claim' '
 	python3 "$LIB_BUNDLE" cat all.zip records.splunk.jsonl >orig &&
 	host=$(sed -n "1s/.*\"host\":\"\([^\"]*\)\".*/\1/p" orig) &&
@@ -479,6 +489,25 @@ test_expect_success PYTHON3 'the exporting host is the member'\''s own claim' '
 	sed "s/\"host\":\"[^\"]*\"/\"host\":\"elsewhere\"/" orig >edited &&
 	python3 "$LIB_BUNDLE" forge all.zip host.zip --resign k replace records.splunk.jsonl edited &&
 	verifies --key k.pub host.zip
+'
+
+test_expect_success PYTHON3,GIT '--list: the records checked, as jsonl, and nothing else' '
+	annal audit-verify --key k.pub --list good.zip >out 2>err &&
+	test_must_be_empty err &&
+	python3 "$LIB_BUNDLE" cat good.zip records.jsonl >expect &&
+	test_cmp expect out &&
+	test_line_count = 5 out &&
+	python3 -c "
+import json, sys
+for line, want in zip(open(\"out\"), open(\"ids\")):
+    assert json.loads(line)[\"id\"] == want.strip(), (line, want)
+" &&
+	annal audit-verify --key k.pub --list empty.zip >out &&
+	test_must_be_empty out &&
+	fails_verify edited.zip --key k.pub --list &&
+	test_expect_code 2 annal audit-verify --key k.pub --list --format json good.zip >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: options .--list. and .--format. cannot be used together" err
 '
 
 test_expect_success 'no pin: exit 2, saying which pins to give; --unpinned says UNPINNED' '
