@@ -10,9 +10,14 @@ static const char *const audit_verify_usage[] = {
 	NULL
 };
 
+static int json_failure(annal_buf *out, const char *message)
+{
+	return annal_audit_write_json_failure(out, NULL, message);
+}
+
 int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
-	const char *key = NULL, *allowed = NULL, *log_allowed = NULL, *format = "pretty";
+	const char *key = NULL, *allowed = NULL, *log_allowed = NULL, *format = NULL;
 	struct string_list log_keys = STRING_LIST_INIT;
 	int unpinned = 0, list = 0, pinned;
 	struct option options[] = {
@@ -30,6 +35,7 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	annal_buf *out = NULL;
 	int error, status = 0;
 
+	json_errors(&format, json_failure);
 	argc = parse_options(argc, argv, options, audit_verify_usage);
 	if (argc != 1)
 		usage_with_options(audit_verify_usage, options,
@@ -37,9 +43,11 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(audit_verify_usage, options, "--key", key != NULL, "--allowed-signers", allowed != NULL);
 	die_if_both(audit_verify_usage, options, "--log-key", log_keys.n > 0,
 		    "--log-allowed-signers", log_allowed != NULL);
+	die_if_both(audit_verify_usage, options, "--list", list, "--format", format != NULL);
+	if (!format)
+		format = "pretty";
 	if (strcmp(format, "pretty") && strcmp(format, "json"))
 		usage_with_options(audit_verify_usage, options, "unknown format '%s' (pretty or json)", format);
-	die_if_both(audit_verify_usage, options, "--list", list, "--format", strcmp(format, "pretty") != 0);
 	pinned = key || allowed || log_keys.n || log_allowed;
 	die_if_both(audit_verify_usage, options, "--unpinned", unpinned,
 		    key ? "--key" : allowed ? "--allowed-signers" :
@@ -61,7 +69,24 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	opts.list = list ? out : NULL;
 	if ((error = annal_bundle_verify(&r, argv[0], &opts)) < 0) {
-		status = report_error(error);
+		const annal_error *e = annal_error_last();
+		char shown[4096];
+
+		status = error_status(error);
+		if (strcmp(format, "json")) {
+			report_error(error);
+			goto out;
+		}
+		/* nothing checked, but still one object naming the bundle */
+		json_errors(NULL, NULL);
+		annal_buf_free(out);
+		out = NULL;
+		annal_text_escape(shown, sizeof(shown), e && e->message ? e->message : "unknown error",
+				  strlen(e && e->message ? e->message : "unknown error"));
+		if (annal_buf_new(&out) < 0 ||
+		    annal_audit_write_json_failure(out, argv[0], shown) < 0 ||
+		    write_out(out))
+			status = 3;
 		goto out;
 	}
 	if (!strcmp(format, "json")) {

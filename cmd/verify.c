@@ -33,6 +33,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	annal_buf *out = NULL;
 	int error = 0, status = 0, json;
 
+	json_errors(&format, verify_json_failure);
 	argc = parse_options(argc, argv, options, verify_usage);
 	if (argc)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);

@@ -317,7 +317,7 @@ typedef struct {
 	int ok;
 	uint64_t records;	/* records checked */
 	char head[41];
-	int is_signed;		/* the log is signed */
+	int is_signed;		/* 1 signed, 0 not, -1 not known (stopped before a signed record) */
 	/* on failure: */
 	const char *check;	/* stable id, e.g. "seqGap" */
 	uint64_t position;	/* 1-based position from the first record; 0 if none */
@@ -407,7 +407,8 @@ typedef struct {
 	uint64_t records, chain, first_seq, last_seq, head_seq;
 	char first_id[41], last_id[41], head_id[41];
 	char created[32];
-	int log_signed;
+	int log_signed;			/* the manifest's; -1 when not read */
+	int counted;			/* records and chain were counted */
 	char problem[1024];		/* the first problem, when !ok, escaped */
 } annal_audit_result;
 
@@ -419,6 +420,12 @@ typedef struct {
 int annal_bundle_verify(annal_audit_result *result, const char *path,
 			const annal_audit_options *opts);
 int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r);
+/*
+ * The object of annal_audit_write_json() when nothing could be checked
+ * (bad usage, an unusable bundle or pin file): "ok":false, the message as
+ * "error", and null for everything not known; path may be NULL.
+ */
+int annal_audit_write_json_failure(annal_buf *out, const char *path, const char *message);
 
 /* ---- output formats ------------------------------------------------- */
 

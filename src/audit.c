@@ -442,6 +442,7 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	int error = 0, seen_signed = 0;
 
 	memset(r, 0, sizeof(*r));
+	r->log_signed = -1;
 	memset(&pins, 0, sizeof(pins));
 	memset(&log_pins, 0, sizeof(log_pins));
 	r->ok = 1;
@@ -596,6 +597,7 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		goto out;
 	r->records = recs.n;
 	r->chain = skel.n;
+	r->counted = 1;
 	if (recs.n != nrecords) {
 		problem(r, "records.jsonl holds %zu records, the manifest says %llu", recs.n,
 			(unsigned long long)nrecords);
@@ -749,13 +751,30 @@ out:
 
 int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r)
 {
+	/* null for what was not reached, never a value that looks like a fact */
 	annal_buf_printf(out, "{\"ok\":%s,\"bundle\":", r->ok ? "true" : "false");
-	annal_json_write_string(out, path, strlen(path));
-	annal_buf_printf(out, ",\"signer\":\"%s\",\"pinned\":%s,\"log_pinned\":%s,\"log\":",
-			 r->signer, r->pinned ? "true" : "false", r->log_pinned ? "true" : "false");
-	annal_json_write_string(out, r->log, strlen(r->log));
-	annal_buf_printf(out, ",\"log_signed\":%s,\"records\":%llu,\"chain\":%llu", r->log_signed ? "true" : "false",
-			 (unsigned long long)r->records, (unsigned long long)r->chain);
+	if (path)
+		annal_json_write_string(out, path, strlen(path));
+	else
+		annal_buf_puts(out, "null");
+	annal_buf_puts(out, ",\"signer\":");
+	if (r->signer[0])
+		annal_buf_printf(out, "\"%s\"", r->signer);
+	else
+		annal_buf_puts(out, "null");
+	annal_buf_printf(out, ",\"pinned\":%s,\"log_pinned\":%s,\"log\":",
+			 r->pinned ? "true" : "false", r->log_pinned ? "true" : "false");
+	if (r->log[0])
+		annal_json_write_string(out, r->log, strlen(r->log));
+	else
+		annal_buf_puts(out, "null");
+	annal_buf_printf(out, ",\"log_signed\":%s", r->log_signed > 0 ? "true" :
+			 r->log_signed < 0 ? "null" : "false");
+	if (r->counted)
+		annal_buf_printf(out, ",\"records\":%llu,\"chain\":%llu",
+				 (unsigned long long)r->records, (unsigned long long)r->chain);
+	else
+		annal_buf_puts(out, ",\"records\":null,\"chain\":null");
 	if (r->first_id[0])
 		annal_buf_printf(out, ",\"first\":{\"seq\":%llu,\"id\":\"%s\"},\"last\":{\"seq\":%llu,\"id\":\"%s\"}",
 				 (unsigned long long)r->first_seq, r->first_id,
@@ -769,6 +788,20 @@ int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_r
 		annal_buf_puts(out, ",\"error\":");
 		annal_json_write_string(out, r->problem, strlen(r->problem));
 	}
+	annal_buf_puts(out, "}\n");
+	return annal_buf_error(out);
+}
+
+int annal_audit_write_json_failure(annal_buf *out, const char *path, const char *message)
+{
+	annal_buf_puts(out, "{\"ok\":false,\"bundle\":");
+	if (path)
+		annal_json_write_string(out, path, strlen(path));
+	else
+		annal_buf_puts(out, "null");
+	annal_buf_puts(out, ",\"signer\":null,\"pinned\":null,\"log_pinned\":null,\"log\":null,"
+		       "\"log_signed\":null,\"records\":null,\"chain\":null,\"error\":");
+	annal_json_write_string(out, message, strlen(message));
 	annal_buf_puts(out, "}\n");
 	return annal_buf_error(out);
 }

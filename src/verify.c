@@ -983,7 +983,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	git_oid head;
 	uint64_t records = 0;
 	int64_t now;
-	int exists, error;
+	int exists, error, complete = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&trust, 0, sizeof(trust));
@@ -1051,6 +1051,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 					now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) < 0 || !r->ok)
 			goto out;
 	}
+	complete = 1;	/* every record was checked */
 	anchor_check(r, &anchor);
 	if (r->ok && ic.bad) {
 		/* log --to-seq would show what the index names: not the log */
@@ -1062,8 +1063,9 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		       "which annal log --to-seq would show; remove the index",
 		       log, git_oid_tostr(hex, sizeof(hex), &ic.bad_entry));
 	}
-	r->is_signed = trust.signed_log;
 out:
+	/* what is known: a check that stopped before a signed record cannot say */
+	r->is_signed = trust.signed_log ? 1 : complete ? 0 : -1;
 	copies_dispose(&copies);
 	index_compare_dispose(&ic);
 	others_dispose(&others);
@@ -1089,13 +1091,22 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 		annal_buf_clear(&name);
 		annal_buf_put_escaped(&name, logs[i], strlen(logs[i]));
 		annal_json_write_string(out, name.ptr ? name.ptr : "", name.len);
-		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":\"%s\",\"signed\":%s",
-				 r[i].ok ? "true" : "false",
-				 (unsigned long long)r[i].records, r[i].head,
-				 r[i].is_signed ? "true" : "false");
+		/* null for what is not known, never a value that looks like a fact */
+		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":",
+				 r[i].ok ? "true" : "false", (unsigned long long)r[i].records);
+		if (r[i].head[0])
+			annal_buf_printf(out, "\"%s\"", r[i].head);
+		else
+			annal_buf_puts(out, "null");
+		annal_buf_printf(out, ",\"signed\":%s", r[i].is_signed > 0 ? "true" :
+				 r[i].is_signed < 0 ? "null" : "false");
 		if (!r[i].ok) {
-			annal_buf_printf(out, ",\"error\":{\"check\":\"%s\",\"record\":%llu,\"commit\":",
-					 r[i].check, (unsigned long long)r[i].position);
+			annal_buf_printf(out, ",\"error\":{\"check\":\"%s\",\"record\":", r[i].check);
+			if (r[i].position)
+				annal_buf_printf(out, "%llu", (unsigned long long)r[i].position);
+			else
+				annal_buf_puts(out, "null");
+			annal_buf_puts(out, ",\"commit\":");
 			if (r[i].commit[0])
 				annal_buf_printf(out, "\"%s\"", r[i].commit);
 			else

@@ -342,4 +342,70 @@ for l, want in zip(lines, [\"no such log\", \"invalid log name\", \"bad-signers:
 "
 '
 
+test_expect_success PYTHON3 '--format json: a missing repository and a usage error after it are JSON too' '
+	test_expect_code 3 annal -C "$TRASH_DIRECTORY/no/such.git" verify --format json >out 2>err &&
+	test_must_be_empty err &&
+	test_expect_code 2 annal verify --format json --no-such-option >>out 2>err &&
+	test_must_be_empty err &&
+	test_expect_code 2 annal verify --format json --log one --all >>out 2>err &&
+	test_must_be_empty err &&
+	python3 -c "
+import json
+lines = open(\"out\").read().splitlines()
+assert len(lines) == 3, lines
+for l in lines:
+    o = json.loads(l)
+    assert o[\"ok\"] is False and o[\"logs\"] == [], o
+    assert o[\"error\"][\"check\"] is None and o[\"error\"][\"message\"], o
+" &&
+	test_expect_code 2 annal verify --no-such-option --format json >out 2>err &&
+	test_must_be_empty out &&
+	grep "^usage: annal verify" err
+'
+
+# rewrite_head SED SIGNED: s.git's head commit rewritten by SED fails
+# verify, whose --format json says "signed":SIGNED
+rewrite_head () {
+	git -C s.git cat-file commit refs/audit/main >c &&
+	sed "$1" c >rewritten &&
+	rh_id_=$(git -C s.git hash-object -t commit -w --stdin <rewritten) &&
+	git -C s.git update-ref refs/audit/main "$rh_id_" &&
+	test_expect_code 1 annal -C s.git verify --format json >out &&
+	json_get /logs/0/signed <out >actual &&
+	echo "$2" >expect &&
+	test_cmp expect actual
+}
+
+test_expect_success PYTHON3,GIT '--format json: null, not false, for what a failed check did not reach' '
+	annal keygen -f k -C k >/dev/null &&
+	annal init s.git >/dev/null &&
+	annal -C s.git append --actor a --action b >/dev/null &&
+	test_tick &&
+	annal -C s.git key rotate --new-key k >/dev/null &&
+	test_tick &&
+	annal -C s.git append --sign-key k --actor a --action c >/dev/null &&
+	annal -C s.git verify --format json >out &&
+	json_get /logs/0/signed <out >actual &&
+	echo true >expect &&
+	test_cmp expect actual &&
+	head=$(git -C s.git rev-parse refs/audit/main) &&
+	git -C s.git update-ref refs/audit/main "$(git -C s.git rev-parse refs/audit/main^^)" &&
+	annal -C s.git verify --format json >out &&
+	json_get /logs/0/signed <out >actual &&
+	echo false >expect &&
+	test_cmp expect actual &&
+	test_expect_code 1 annal -C s.git verify --format json \
+		--anchor "$head" >out &&
+	json_get /logs/0/signed <out >actual &&
+	echo false >expect &&
+	test_cmp expect actual &&
+	json_get /logs/0/error/record <out >actual &&
+	echo null >expect &&
+	test_cmp expect actual &&
+	git -C s.git update-ref refs/audit/main "$head" &&
+	rewrite_head "/^gpgsig /,/^ -----END/d" true &&
+	git -C s.git update-ref refs/audit/main "$(git -C s.git rev-parse refs/audit/main^^)" &&
+	rewrite_head "s/\"action\":\"b\"/\"action\":\"x\"/" null
+'
+
 test_done

@@ -374,7 +374,7 @@ assert logs[\"other\"][\"ok\"] and logs[\"other\"][\"records\"] == 1, got
 for name in bad:
     l = logs[name]
     assert l[\"ok\"] is False and l[\"error\"][\"check\"] == \"badRef\", l
-    assert l[\"error\"][\"record\"] == 0 and l[\"error\"][\"commit\"] is None, l
+    assert l[\"error\"][\"record\"] is None and l[\"error\"][\"commit\"] is None, l
 "
 '
 

@@ -443,7 +443,7 @@ test_expect_success '--log-key and --log-allowed-signers: bad use is exit 2' '
 test_expect_success 'usage errors: exit 2, usage on stderr' '
 	for args in "" "good.zip plain.zip" "--key k.pub --allowed-signers as-annal good.zip" \
 		"--format xml good.zip" "--no-such-option good.zip" "--key" \
-		"good.zip" "--format json good.zip" "--unpinned --key k.pub good.zip" \
+		"good.zip" "--unpinned --key k.pub good.zip" \
 		"--log-allowed-signers rot.list --unpinned good.zip"
 	do
 		test_expect_code 2 annal audit-verify $args >out 2>err &&
@@ -505,7 +505,7 @@ for line, want in zip(open(\"out\"), open(\"ids\")):
 	annal audit-verify --key k.pub --list empty.zip >out &&
 	test_must_be_empty out &&
 	fails_verify edited.zip --key k.pub --list &&
-	test_expect_code 2 annal audit-verify --key k.pub --list --format json good.zip >out 2>err &&
+	test_expect_code 2 annal audit-verify --key k.pub --list --format pretty good.zip >out 2>err &&
 	test_must_be_empty out &&
 	grep "^annal: error: options .--list. and .--format. cannot be used together" err
 '
@@ -523,6 +523,29 @@ test_expect_success 'no pin: exit 2, saying which pins to give; --unpinned says 
 	tail -n 1 out >last &&
 	echo "result: intact" >expect &&
 	test_cmp expect last
+'
+
+test_expect_success PYTHON3 '--format json: one object on stdout also for usage errors and unusable input' '
+	for args in "good.zip" "--format json --no-such-option good.zip" \
+		"--format json --list good.zip" "--unpinned no-such.zip" \
+		"--unpinned empty-dir" "--key no-such.pub good.zip"
+	do
+		test_expect_code 2 annal audit-verify --format json $args >out 2>err &&
+		test_must_be_empty err &&
+		python3 -c "
+import json
+text = open(\"out\").read()
+assert text.count(\"\\n\") == 1, repr(text)
+o = json.loads(text)
+assert o[\"ok\"] is False and isinstance(o[\"error\"], str) and o[\"error\"], o
+for k in (\"signer\", \"log\", \"log_signed\", \"records\", \"chain\"):
+    assert o[k] is None, (k, o)
+" || return 1
+	done &&
+	test_expect_code 2 annal audit-verify --format json --unpinned no-such.zip >out &&
+	json_get bundle <out >actual &&
+	echo "\"no-such.zip\"" >expect &&
+	test_cmp expect actual
 '
 
 test_expect_success 'unusable key files or bundle paths: exit 2' '
