@@ -118,9 +118,10 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	if (r.log_pinned)
 		printf("log keys: pinned\n");
 	if (r.records) {
-		printf("records: %llu (seq %llu..%llu), chain of %llu records\n",
+		printf("records: %llu (seq %llu..%llu), chain of %llu %s\n",
 		       (unsigned long long)r.records, (unsigned long long)r.first_seq,
-		       (unsigned long long)r.last_seq, (unsigned long long)r.chain);
+		       (unsigned long long)r.last_seq, (unsigned long long)r.chain,
+		       r.chain == 1 ? "record" : "records");
 		printf("first: seq %llu %s\n", (unsigned long long)r.first_seq, r.first_id);
 		printf("last: seq %llu %s\n", (unsigned long long)r.last_seq, r.last_id);
 	} else {

@@ -71,8 +71,9 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		if (json)
 			continue;
 		if (results[i].ok) {
-			printf("log %s: %llu records verified, head %s\n", results[i].log,
-			       (unsigned long long)results[i].records, results[i].head);
+			printf("log %s: %llu %s verified, head %s\n", results[i].log,
+			       (unsigned long long)results[i].records,
+			       results[i].records == 1 ? "record" : "records", results[i].head);
 			continue;
 		}
 		status = 1;

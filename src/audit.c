@@ -546,7 +546,16 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	/* OpenSSH compares whole seconds */
 	if (pins.pinned && !trust_pin_allows(&pins, pk, created_ms >= 0 ? created_ms / 1000 :
 					     -((-created_ms + 999) / 1000))) {
-		problem(r, "the bundle is signed by %s, which is not the pinned signer", r->signer);
+		if (!trust_pin_names(&pins, pk))
+			problem(r, "the bundle is signed by %s, which is not the pinned signer", r->signer);
+		else if (!trust_pin_names_ns(&pins, pk))
+			problem(r, "the bundle is signed by %s, which the allowed signers permit for other "
+				"namespaces only: bundles are signed in namespace \"annal\" (commits in "
+				"\"git\"); add annal to the key's namespaces=", r->signer);
+		else
+			problem(r, "the bundle is signed by %s, which the allowed signers do not permit at "
+				"its creation time (%s): outside the key's valid-after/valid-before",
+				r->signer, r->created);
 		goto out;
 	}
 	if (!(v = annal_json_get(manifest, "signer")) || !cJSON_IsString(v) ||

@@ -470,7 +470,15 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 		if (*cp == '#' || !*cp)
 			continue;
 		memset(&l, 0, sizeof(l));
-		if ((why = parse_line(&l, cp))) {
+		if ((why = parse_line(&l, cp)) && lineno == 1 &&
+		    ssh_parse_public_line(l.pk, cp, strcspn(cp, "\r\n")) == 0) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"'%s' is a public key file, not an allowed signers file: "
+				"give it with --key (for audit-verify's log keys, --log-key)", path);
+			goto out;
+		}
+		annal_error_clear();
+		if (why) {
 			error = annal_error_set(ANNAL_EINVALID, "%s:%zu: %s", path, lineno, why);
 			goto out;
 		}
@@ -502,6 +510,16 @@ int trust_pin_allows(const struct trust *t, const unsigned char *pk, int64_t whe
 		if (!memcmp(t->pins[i].pk, pk, 32) && t->pins[i].ns_ok &&
 		    (!t->pins[i].valid_after || when >= t->pins[i].valid_after) &&
 		    (!t->pins[i].valid_before || when <= t->pins[i].valid_before))
+			return 1;
+	return 0;
+}
+
+int trust_pin_names_ns(const struct trust *t, const unsigned char *pk)
+{
+	size_t i;
+
+	for (i = 0; i < t->npins; i++)
+		if (!memcmp(t->pins[i].pk, pk, 32) && t->pins[i].ns_ok)
 			return 1;
 	return 0;
 }
@@ -567,17 +585,13 @@ int trust_check_pins(struct trust *t, const annal_record *rec, const unsigned ch
 {
 	char fp[ANNAL_FINGERPRINT_LEN + 1], local[15] = "?";
 	int64_t commit_time = record_commit_time(rec);
-	size_t i;
-	int ns_ok = 0;
 
 	if (!t->pinned || !trust_pin_names(t, signer) ||
 	    trust_pin_allows(t, signer, verify_time(t, commit_time)))
 		return 0;
 	*check = "untrustedKey";
 	ssh_fingerprint(fp, signer);
-	for (i = 0; i < t->npins; i++)
-		ns_ok |= !memcmp(t->pins[i].pk, signer, 32) && t->pins[i].ns_ok;
-	if (!ns_ok)
+	if (!trust_pin_names_ns(t, signer))
 		return annal_error_set(ANNAL_ECORRUPT,
 			"signed by %s, which the allowed signers permit for other namespaces than \"%s\" only",
 			fp, t->ns ? t->ns : "");

@@ -65,6 +65,8 @@ int trust_pin_select_log(struct trust *t, const char *log, const char **check);
 int trust_finish(struct trust *t, const char **check);
 /* Does a pin allow pk at time when (seconds)? */
 int trust_pin_allows(const struct trust *t, const unsigned char *pk, int64_t when);
+/* Does a pin name pk for the namespace checked, whatever its window? */
+int trust_pin_names_ns(const struct trust *t, const unsigned char *pk);
 /* Does a pin name pk, whatever its namespaces and window? */
 int trust_pin_names(const struct trust *t, const unsigned char *pk);
 /*

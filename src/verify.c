@@ -907,9 +907,22 @@ out:
 	return good;
 }
 
-static void anchor_check(annal_verify_result *r, const struct anchor *a)
+static void anchor_check(annal_verify_result *r, const struct anchor *a, annal_repo *repo)
 {
-	if (r->ok && a->text && !a->hits)
+	git_odb *odb = NULL;
+	int exists = 1;
+
+	if (!r->ok || !a->text || a->hits)
+		return;
+	/* a typo names nothing; a truncated or rewritten log leaves the record behind */
+	if (!a->is_hash && git_repository_odb(&odb, repo->git) == 0)
+		exists = git_odb_exists(odb, &a->id);
+	git_odb_free(odb);
+	if (!exists)
+		failed(r, "anchorNotFound", 0, NULL,
+		       "anchor %s is no object of this repository: check it for a typo "
+		       "(or the log was rewritten and its old records removed)", a->text);
+	else
 		failed(r, "anchorNotFound", 0, NULL,
 		       "anchor %s is not in the chain: the log was truncated or rewritten since",
 		       a->text);
@@ -1052,7 +1065,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 			goto out;
 	}
 	complete = 1;	/* every record was checked */
-	anchor_check(r, &anchor);
+	anchor_check(r, &anchor, repo);
 	if (r->ok && ic.bad) {
 		/* log --to-seq would show what the index names: not the log */
 		char hex[GIT_OID_HEXSZ + 1];

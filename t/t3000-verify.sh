@@ -41,7 +41,7 @@ test_expect_success '--log selects the log' '
 	echo "log main: 5 records verified, head $(tail -n 1 ids)" >expect &&
 	test_cmp expect out &&
 	annal verify --log one >out &&
-	echo "log one: 1 records verified, head $(cat one-ids)" >expect &&
+	echo "log one: 1 record verified, head $(cat one-ids)" >expect &&
 	test_cmp expect out &&
 	annal verify --log team/a >out &&
 	echo "log team/a: 2 records verified, head $(tail -n 1 team-ids)" >expect &&
@@ -64,7 +64,7 @@ test_expect_success '--all verifies every log' '
 	annal verify --all >out 2>err &&
 	cat >expect <<-EOF &&
 	log main: 5 records verified, head $(tail -n 1 ids)
-	log one: 1 records verified, head $(cat one-ids)
+	log one: 1 record verified, head $(cat one-ids)
 	log team/a: 2 records verified, head $(tail -n 1 team-ids)
 	EOF
 	sort out >actual &&
@@ -246,6 +246,13 @@ test_expect_success '--anchor not in the chain: anchorNotFound, exit 1' '
 	test_expect_code 1 annal verify --log team/a \
 		--anchor "$(cat anchor)" 2>err &&
 	grep "^annal: error: log team/a: .*anchorNotFound" err
+'
+
+test_expect_success '--anchor naming no object at all: a typo, it says' '
+	test_expect_code 1 annal verify --anchor 0123456789abcdef0123456789abcdef01234567 >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	grep "^annal: error: log main: anchorNotFound: anchor 0123456789abcdef0123456789abcdef01234567 is no object of this repository: check it for a typo" err
 '
 
 test_expect_success PYTHON3 '--anchor not found, --format json' '

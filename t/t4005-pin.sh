@@ -170,6 +170,12 @@ test_expect_success 'a malformed annal-pin line is named by file and line' '
 	grep "^annal: error: two-pin:2: a second annal-pin line for log .main." err
 '
 
+test_expect_success 'a .pub file given as allowed signers: use --key, it says' '
+	annal_fails_cleanly 2 repo.git verify --allowed-signers k1.pub &&
+	grep "^annal: error: .k1.pub. is a public key file, not an allowed signers file: give it with --key" err &&
+	annal -C repo.git verify --key k1.pub
+'
+
 test_expect_success 'audit-verify --log-allowed-signers checks the identity' '
 	test_tick &&
 	annal -C late.git export --bundle late.zip --sign-key k1 >/dev/null &&

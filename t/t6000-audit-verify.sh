@@ -51,7 +51,7 @@ expect_summary () {
 	bundle: $1
 	signer: $2
 	log: main
-	records: $4 (seq $5..$6), chain of $7 records
+	records: $4 (seq $5..$6), chain of $7 record$(test "$7" = 1 || echo s)
 	first: seq $5 $(id "$3" "$5")
 	last: seq $6 $(id "$3" "$6")
 	head at export: seq $8 $(id "$3" "$8")
@@ -146,8 +146,18 @@ test_expect_success '--allowed-signers: namespaces must allow "annal"' '
 	test_cmp expect out &&
 	ssh_allowed as-git "namespaces=\"git\"" k.pub &&
 	fails_verify good.zip --allowed-signers as-git &&
+	grep "signed by $FP, which the allowed signers permit for other namespaces only: bundles are signed in namespace \"annal\" (commits in \"git\"); add annal to the key.s namespaces=\$" err &&
 	ssh_allowed as-other "namespaces=\"annal\"" k2.pub &&
-	fails_verify good.zip --allowed-signers as-other
+	fails_verify good.zip --allowed-signers as-other &&
+	grep "signed by $FP, which is not the pinned signer\$" err &&
+	ssh_allowed as-late "namespaces=\"annal\",valid-after=\"21000101Z\"" k.pub &&
+	fails_verify good.zip --allowed-signers as-late &&
+	grep "signed by $FP, which the allowed signers do not permit at its creation time ($EXPORT_TS): outside the key.s valid-after/valid-before\$" err &&
+	test_expect_code 2 annal audit-verify --allowed-signers k.pub good.zip >out 2>err &&
+	test_line_count = 1 err &&
+	grep "^annal: error: .k.pub. is a public key file, not an allowed signers file: give it with --key" err &&
+	test_expect_code 2 annal audit-verify --log-allowed-signers k.pub good.zip 2>err &&
+	grep "is a public key file, not an allowed signers file" err
 '
 
 test_expect_success '--format json: one object' '
