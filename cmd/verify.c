@@ -7,20 +7,21 @@
 #include "banned.h"
 
 static const char *const verify_usage[] = {
-	"annal verify [--log <name> | --all] [--anchor <id>] [--allowed-signers <file> | --key <file>] [--format <format>]",
+	"annal verify [--log <name> | --all] [--anchor <id>] [--allowed-signers <file> | --key <file>] [-q | --format <format>]",
 	NULL
 };
 
 int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
-	const char *log = NULL, *anchor = NULL, *format = "pretty", *allowed = NULL, *key = NULL;
-	int all = 0;
+	const char *log = NULL, *anchor = NULL, *format = NULL, *allowed = NULL, *key = NULL;
+	int all = 0, quiet = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
 		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
 		OPT_STRING(0, "anchor", &anchor, "<id>", "a record seen earlier, by its full id or hash, that must still be in the chain"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "pin the log to these keys and windows (OpenSSH format)"),
 		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
+		OPT_BOOL('q', "quiet", &quiet, "print nothing: the exit status says whether every log verified"),
 		OPT_STRING(0, "format", &format, "<format>", "pretty or json"),
 		OPT_END()
 	};
@@ -40,6 +41,9 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(verify_usage, options, "--log", log != NULL, "--all", all);
 	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--all", all);
 	die_if_both(verify_usage, options, "--allowed-signers", allowed != NULL, "--key", key != NULL);
+	die_if_both(verify_usage, options, "-q", quiet, "--format", format != NULL);
+	if (!format)
+		format = "pretty";
 	if (strcmp(format, "pretty") && strcmp(format, "json"))
 		usage_with_options(verify_usage, options,
 				   "unknown format '%s' (pretty or json)", format);
@@ -70,6 +74,10 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 			goto fail;
 		if (json)
 			continue;
+		if (quiet) {
+			status |= !results[i].ok;
+			continue;
+		}
 		if (results[i].ok) {
 			printf("log %s: %llu %s verified, head %s\n", results[i].log,
 			       (unsigned long long)results[i].records,

@@ -248,6 +248,23 @@ test_expect_success '--anchor not in the chain: anchorNotFound, exit 1' '
 	grep "^annal: error: log team/a: .*anchorNotFound" err
 '
 
+test_expect_success '-q: no output, the exit status only' '
+	annal verify -q >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	annal verify --all --quiet >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	test_expect_code 1 annal verify -q --anchor "$(cat one-ids)" >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	test_expect_code 2 annal verify -q --log nosuch >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: no such log .nosuch." err &&
+	test_expect_code 2 annal verify -q --format pretty 2>err &&
+	grep "^annal: error: options .-q. and .--format. cannot be used together" err
+'
+
 test_expect_success '--anchor naming no object at all: a typo, it says' '
 	test_expect_code 1 annal verify --anchor 0123456789abcdef0123456789abcdef01234567 >out 2>err &&
 	test_must_be_empty out &&
