@@ -7,18 +7,19 @@
 #include "banned.h"
 
 static const char *const verify_usage[] = {
-	"annal verify [--log <name> | --all] [--anchor <id>] [--allowed-signers <file> | --key <file>] [-q | --format <format>]",
+	"annal verify [--log <name> | --all] [--anchor <id> | --anchor-file <file>] [--allowed-signers <file> | --key <file>] [-q | --format <format>]",
 	NULL
 };
 
 int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
-	const char *log = NULL, *anchor = NULL, *format = NULL, *allowed = NULL, *key = NULL;
+	const char *log = NULL, *anchor = NULL, *anchor_file = NULL, *format = NULL, *allowed = NULL, *key = NULL;
 	int all = 0, quiet = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
 		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
 		OPT_STRING(0, "anchor", &anchor, "<id>", "a record seen earlier, by its full id or hash, that must still be in the chain"),
+		OPT_STRING(0, "anchor-file", &anchor_file, "<file>", "check each log against the head <file> holds for it; write the new heads there after success"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "pin the log to these keys and windows (OpenSSH format)"),
 		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
 		OPT_BOOL('q', "quiet", &quiet, "print nothing: the exit status says whether every log verified"),
@@ -27,6 +28,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	};
 	annal_verify_options opts = ANNAL_VERIFY_OPTIONS_INIT;
 	annal_verify_result *results = NULL;
+	annal_anchors anchors = { NULL, NULL, 0 };
 	const char *one[1];
 	char **names = NULL;
 	const char *const *logs;
@@ -40,6 +42,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
 	die_if_both(verify_usage, options, "--log", log != NULL, "--all", all);
 	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--all", all);
+	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--anchor-file", anchor_file != NULL);
 	die_if_both(verify_usage, options, "--allowed-signers", allowed != NULL, "--key", key != NULL);
 	die_if_both(verify_usage, options, "-q", quiet, "--format", format != NULL);
 	if (!format)
@@ -49,6 +52,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 				   "unknown format '%s' (pretty or json)", format);
 	json = !strcmp(format, "json");
 
+	if (anchor_file && (error = annal_anchors_read(&anchors, anchor_file)) < 0)
+		goto fail;
 	if (all) {
 		if ((error = annal_log_list(&names, &nlogs, ctx->repo)) < 0)
 			goto fail;
@@ -66,7 +71,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	for (i = 0; i < nlogs; i++) {
 		opts.log = logs[i];
-		opts.anchor = anchor;
+		opts.anchor = anchor_file ? annal_anchors_get(&anchors, logs[i]) : anchor;
 		opts.allowed_signers = allowed;
 		opts.key = key;
 		opts.listed = all;
@@ -96,10 +101,18 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 			print_error("log %s: %s: %s", results[i].log,
 				    results[i].check, results[i].message);
 	}
-	if (json) {
+	for (i = 0; i < nlogs; i++)
+		if (!results[i].ok)
+			status = 1;
+	/* the new heads only when every log verified, all at once */
+	if (anchor_file && !status) {
 		for (i = 0; i < nlogs; i++)
-			if (!results[i].ok)
-				status = 1;
+			if ((error = annal_anchors_set(&anchors, logs[i], results[i].head)) < 0)
+				goto fail;
+		if ((error = annal_anchors_write(&anchors, anchor_file)) < 0)
+			goto fail;
+	}
+	if (json) {
 		if ((error = annal_verify_write_json(out, logs, results, nlogs)) < 0)
 			goto fail;
 		if (write_out(out))
@@ -123,6 +136,7 @@ fail:
 	}
 out:
 	annal_buf_free(out);
+	annal_anchors_dispose(&anchors);
 	free(results);
 	annal_strv_free(names, nlogs);
 	return status;

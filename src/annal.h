@@ -341,6 +341,23 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
  */
 int annal_verify_write_json_failure(annal_buf *out, const char *message);
 
+/*
+ * An anchor file: the head of each log seen at the last verification,
+ * a line "<log> <id>" per log.  A missing file holds no anchors.
+ * read: ANNAL_EINVALID naming the file and line when malformed.
+ * write: all or nothing (a temporary file renamed over it).
+ */
+typedef struct {
+	char **logs;
+	char (*ids)[41];
+	size_t n;
+} annal_anchors;
+int annal_anchors_read(annal_anchors *out, const char *path);
+const char *annal_anchors_get(const annal_anchors *a, const char *log);
+int annal_anchors_set(annal_anchors *a, const char *log, const char *id);
+int annal_anchors_write(const annal_anchors *a, const char *path);
+void annal_anchors_dispose(annal_anchors *a);
+
 /* The verify check ids, NULL-terminated, for documentation tests. */
 const char *const *annal_verify_checks(void);
 

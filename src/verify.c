@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
 
 #include "chain.h"
 #include "copies.h"
@@ -1143,3 +1145,124 @@ int annal_verify_write_json_failure(annal_buf *out, const char *message)
 	annal_buf_puts(out, "}}\n");
 	return annal_buf_error(out);
 }
+
+void annal_anchors_dispose(annal_anchors *a)
+{
+	while (a->n)
+		free(a->logs[--a->n]);
+	free(a->logs);
+	free(a->ids);
+	memset(a, 0, sizeof(*a));
+}
+
+const char *annal_anchors_get(const annal_anchors *a, const char *log)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (!strcmp(a->logs[i], log))
+			return a->ids[i];
+	return NULL;
+}
+
+int annal_anchors_set(annal_anchors *a, const char *log, const char *id)
+{
+	char **logs;
+	char (*ids)[41];
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (!strcmp(a->logs[i], log)) {
+			snprintf(a->ids[i], sizeof(a->ids[i]), "%s", id);
+			return 0;
+		}
+	if (!(logs = realloc(a->logs, (a->n + 1) * sizeof(*logs))))
+		return annal_error_oom();
+	a->logs = logs;
+	if (!(ids = realloc(a->ids, (a->n + 1) * sizeof(*ids))))
+		return annal_error_oom();
+	a->ids = ids;
+	if (!(a->logs[a->n] = strdup(log)))
+		return annal_error_oom();
+	snprintf(a->ids[a->n], sizeof(a->ids[a->n]), "%s", id);
+	a->n++;
+	return 0;
+}
+
+int annal_anchors_read(annal_anchors *out, const char *path)
+{
+	FILE *fp;
+	char *line = NULL, *id;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int error = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!(fp = fopen(path, "r"))) {
+		if (errno == ENOENT)
+			return 0;	/* the first run */
+		return annal_error_set(ANNAL_EINVALID, "cannot open anchor file '%s': %s", path,
+				       strerror(errno));
+	}
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!(id = strchr(line, ' ')) || (*id++ = '\0', annal_log_name_check(line) < 0) ||
+		    strlen(id) != GIT_OID_HEXSZ || strspn(id, "0123456789abcdef") != GIT_OID_HEXSZ ||
+		    annal_anchors_get(out, line)) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"%s:%zu: not '<log> <record id>', one line per log, as verify --anchor-file writes it",
+				path, lineno);
+			goto out;
+		}
+		if ((error = annal_anchors_set(out, line, id)) < 0)
+			goto out;
+	}
+	if (ferror(fp))
+		error = annal_error_set(ANNAL_ERROR, "cannot read '%s'", path);
+out:
+	if (error < 0)
+		annal_anchors_dispose(out);
+	free(line);
+	fclose(fp);
+	return error;
+}
+
+int annal_anchors_write(const annal_anchors *a, const char *path)
+{
+	annal_buf tmp = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
+	size_t i;
+	int fd = -1, error = 0;
+
+	for (i = 0; i < a->n; i++)
+		annal_buf_printf(&text, "%s %s\n", a->logs[i], a->ids[i]);
+	annal_buf_printf(&tmp, "%s.XXXXXX", path);
+	if ((error = annal_buf_error(&text)) < 0 || (error = annal_buf_error(&tmp)) < 0)
+		goto out;
+	if ((fd = mkstemp(tmp.ptr)) < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot create a file next to '%s': %s", path,
+					strerror(errno));
+		goto out;
+	}
+	if ((text.len && write(fd, text.ptr, text.len) != (ssize_t)text.len) || fsync(fd) < 0 ||
+	    close(fd) < 0) {
+		fd = -1;
+		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
+		unlink(tmp.ptr);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, path) < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot rename '%s' to '%s': %s", tmp.ptr, path,
+					strerror(errno));
+		unlink(tmp.ptr);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	annal_buf_dispose(&tmp);
+	annal_buf_dispose(&text);
+	return error;
+}
+

@@ -265,6 +265,44 @@ test_expect_success '-q: no output, the exit status only' '
 	grep "^annal: error: options .-q. and .--format. cannot be used together" err
 '
 
+test_expect_success GIT '--anchor-file: each run checks the last heads, then records the new ones' '
+	annal init af.git >/dev/null &&
+	annal -C af.git append --actor a --action one >/dev/null &&
+	annal -C af.git append --log other --actor b --action other >/dev/null &&
+	annal -C af.git verify --all --anchor-file heads >out &&
+	for l in main other
+	do
+		echo "$l $(git -C af.git rev-parse refs/audit/$l)" || return 1
+	done >expect &&
+	sort heads >actual &&
+	test_cmp expect actual &&
+	test_tick &&
+	annal -C af.git append --actor a --action two >/dev/null &&
+	annal -C af.git verify --all --anchor-file heads >out &&
+	grep "^main $(git -C af.git rev-parse refs/audit/main)\$" heads &&
+	annal -C af.git verify --log other --anchor-file heads >out &&
+	test_line_count = 2 heads &&
+	cp heads saved-heads &&
+	git -C af.git update-ref refs/audit/main "$(git -C af.git rev-parse refs/audit/main^)" &&
+	test_expect_code 1 annal -C af.git verify --all --anchor-file heads >out 2>err &&
+	grep "^annal: error: log main: anchorNotFound: anchor .* is not in the chain" err &&
+	test_cmp saved-heads heads &&
+	test_expect_code 1 annal -C af.git verify -q --all --anchor-file heads >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	test_cmp saved-heads heads &&
+	ls >files &&
+	! grep "^heads\." files
+'
+
+test_expect_success '--anchor-file: a malformed file is exit 2; not with --anchor' '
+	echo "main deadbeef" >bad-heads &&
+	test_expect_code 2 annal verify --anchor-file bad-heads >out 2>err &&
+	grep "^annal: error: bad-heads:1: not .<log> <record id>." err &&
+	test_expect_code 2 annal verify --anchor-file bad-heads --anchor "$(cat anchor)" 2>err &&
+	grep "^annal: error: options .--anchor. and .--anchor-file. cannot be used together" err
+'
+
 test_expect_success '--anchor naming no object at all: a typo, it says' '
 	test_expect_code 1 annal verify --anchor 0123456789abcdef0123456789abcdef01234567 >out 2>err &&
 	test_must_be_empty out &&
