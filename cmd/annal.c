@@ -237,6 +237,8 @@ static int run(const struct command *cmd, int argc, const char **argv,
 	    (error = annal_repo_open(&ctx->repo, ctx->repo_path)) < 0) {
 		if (cmd->fn == cmd_verify && wants_json(argc, argv))
 			json_errors(&json, verify_json_failure);
+		if (cmd->fn == cmd_key && wants_json(argc, argv))
+			json_errors(&json, key_list_json_failure);
 		return report_error(error);
 	}
 	status = cmd->fn(argc, argv, ctx);

@@ -68,4 +68,6 @@ void json_errors(const char *const *format, json_failure_fn fn);
 int json_error_written(const char *message, int *status);
 /* The failure object of annal verify --format json. */
 int verify_json_failure(annal_buf *out, const char *message);
+/* ... and of annal key list --format json. */
+int key_list_json_failure(annal_buf *out, const char *message);
 #endif

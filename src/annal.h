@@ -244,6 +244,14 @@ int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log);
  * ANNAL_EINVALID for an unsigned log.
  */
 int annal_log_pin(annal_buf *out, annal_repo *repo, const char *log);
+/*
+ * The same as one JSON object: {"log", "first_signed" (null for an
+ * unsigned log), "keys": [{"key", "fingerprint", "valid_after",
+ * "valid_before"}]}, times as allowed_signers gives them, null when open.
+ */
+int annal_log_signers_json(annal_buf *out, annal_repo *repo, const char *log);
+/* Its object when nothing could be listed: null members and "error". */
+int annal_log_signers_write_json_failure(annal_buf *out, const char *message);
 
 /* ---- reading --------------------------------------------------------- */
 

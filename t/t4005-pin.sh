@@ -170,6 +170,37 @@ test_expect_success 'a malformed annal-pin line is named by file and line' '
 	grep "^annal: error: two-pin:2: a second annal-pin line for log .main." err
 '
 
+test_expect_success PYTHON3,GIT 'key list --format json: the same facts, null when none' '
+	annal -C repo.git key list --format json >out &&
+	python3 - "$(git -C repo.git rev-list --max-parents=0 refs/audit/main)" \
+		"$(ssh_pub k1.pub)" "$(ssh_pub k2.pub)" "$(ssh_fp k1.pub)" <<-\EOF &&
+	import json, sys
+	root, k1, k2, fp1 = sys.argv[1:5]
+	text = open("out").read()
+	assert text.count("\n") == 1, repr(text)
+	o = json.loads(text)
+	assert o["log"] == "main" and o["first_signed"] == root, o
+	keys = {k["key"]: k for k in o["keys"]}
+	assert sorted(keys) == sorted([k1, k2]), o
+	assert keys[k1]["fingerprint"] == fp1, o
+	assert keys[k1]["valid_after"] is None and keys[k1]["valid_before"], o
+	assert keys[k2]["valid_after"] and keys[k2]["valid_before"] is None, o
+	EOF
+	annal -C plain.git key list --format json >out &&
+	echo "{\"log\":\"main\",\"first_signed\":null,\"keys\":[]}" >expect &&
+	test_cmp expect out &&
+	test_expect_code 2 annal -C repo.git key list --format json --log nosuch >out 2>err &&
+	test_must_be_empty err &&
+	json_get error <out >actual &&
+	echo "\"no such log '"'"'nosuch'"'"'\"" >expect &&
+	test_cmp expect actual &&
+	test_expect_code 3 annal -C no/such.git key list --format json >out 2>err &&
+	test_must_be_empty err &&
+	json_get keys <out >actual &&
+	echo null >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a .pub file given as allowed signers: use --key, it says' '
 	annal_fails_cleanly 2 repo.git verify --allowed-signers k1.pub &&
 	grep "^annal: error: .k1.pub. is a public key file, not an allowed signers file: give it with --key" err &&
