@@ -89,16 +89,56 @@ void print_warning(const char *fmt, ...)
 	va_end(ap);
 }
 
+static const char *const *json_format;
+static json_failure_fn json_failure;
+
+void json_errors(const char *const *format, json_failure_fn fn)
+{
+	json_format = format;
+	json_failure = fn;
+}
+
+int json_error_written(const char *message, int *status)
+{
+	static char shown[6 * 4096];	/* as print_line() shows it */
+	annal_buf *out = NULL;
+	json_failure_fn fn;
+
+	if (!json_failure || !json_format || !*json_format || strcmp(*json_format, "json"))
+		return 0;
+	fn = json_failure;
+	json_failure = NULL;	/* once */
+	annal_text_escape(shown, sizeof(shown), message, strlen(message));
+	if (annal_buf_new(&out) < 0 || fn(out, shown) < 0 || write_out(out))
+		*status = 3;
+	annal_buf_free(out);
+	return 1;
+}
+
+int verify_json_failure(annal_buf *out, const char *message)
+{
+	return annal_verify_write_json_failure(out, NULL, message);
+}
+
 int report_error_at(int code, const char *where)
 {
 	const annal_error *e = annal_error_last();
 	const char *msg = e && e->message ? e->message : "unknown error";
+	int status = error_status(code);
+
+	if (json_failure) {
+		char line[4096];
+
+		snprintf(line, sizeof(line), "%s%s%s", where ? where : "", where ? ": " : "", msg);
+		if (json_error_written(line, &status))
+			return status;
+	}
 
 	if (where)
 		print_error("%s: %s", where, msg);
 	else
 		print_error("%s", msg);
-	return error_status(code);
+	return status;
 }
 
 int report_error(int code)
@@ -169,9 +209,26 @@ static int cmd_help(int argc, const char **argv, struct cmd_context *ctx)
 	return run(cmd, 2, h, ctx);	/* prints the usage and exits 0 */
 }
 
+/*
+ * Does argv ask for --format json?  Read before the options are parsed,
+ * so that a repository that cannot be opened is reported in JSON too.
+ */
+static int wants_json(int argc, const char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if ((!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "json")) ||
+		    !strcmp(argv[i], "--format=json"))
+			return 1;
+	return 0;
+}
+
 static int run(const struct command *cmd, int argc, const char **argv,
 	       struct cmd_context *ctx)
 {
+	static const char *const json = "json";
+
 	int help = argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 				!strcmp(argv[1], "--list-opts"));
 	int error, status;
@@ -179,9 +236,15 @@ static int run(const struct command *cmd, int argc, const char **argv,
 	if (!cmd->fn)
 		return cmd_help(argc, argv, ctx);
 	if ((cmd->flags & NEED_REPO) && !help &&
-	    (error = annal_repo_open(&ctx->repo, ctx->repo_path)) < 0)
+	    (error = annal_repo_open(&ctx->repo, ctx->repo_path)) < 0) {
+		if (cmd->fn == cmd_verify && wants_json(argc, argv))
+			json_errors(&json, verify_json_failure);
+		if (cmd->fn == cmd_key && wants_json(argc, argv))
+			json_errors(&json, key_list_json_failure);
 		return report_error(error);
+	}
 	status = cmd->fn(argc, argv, ctx);
+	json_errors(NULL, NULL);	/* its --format value is gone with it */
 	annal_repo_free(ctx->repo);
 	ctx->repo = NULL;
 	return status;

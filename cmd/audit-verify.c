@@ -6,19 +6,27 @@
 #include "banned.h"
 
 static const char *const audit_verify_usage[] = {
-	"annal audit-verify [--key <file> | --allowed-signers <file>] [--log-key <file>... | --log-allowed-signers <file>] [--format <format>] <bundle>",
+	"annal audit-verify [--key <file> | --allowed-signers <file>] [--log-key <file>... | --log-allowed-signers <file>] [--unpinned] [--list | --format <format>] <bundle>",
 	NULL
 };
 
+static int json_failure(annal_buf *out, const char *message)
+{
+	return annal_audit_write_json_failure(out, NULL, message);
+}
+
 int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
-	const char *key = NULL, *allowed = NULL, *log_allowed = NULL, *format = "pretty";
+	const char *key = NULL, *allowed = NULL, *log_allowed = NULL, *format = NULL;
 	struct string_list log_keys = STRING_LIST_INIT;
+	int unpinned = 0, list = 0, pinned;
 	struct option options[] = {
 		OPT_STRING(0, "key", &key, "<file>", "the bundle must be signed by this public key"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "... or by one of these (OpenSSH format, namespace annal)"),
 		OPT_STRING_LIST(0, "log-key", &log_keys, "<file>", "pin the records' keys to this public key (repeatable)"),
 		OPT_STRING(0, "log-allowed-signers", &log_allowed, "<file>", "... or to these keys and windows (OpenSSH format, namespace git)"),
+		OPT_BOOL(0, "unpinned", &unpinned, "check integrity only, with no pin: anyone could have made the bundle"),
+		OPT_BOOL(0, "list", &list, "print the records checked (jsonl) instead of the summary"),
 		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
 		OPT_END()
 	};
@@ -27,6 +35,7 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	annal_buf *out = NULL;
 	int error, status = 0;
 
+	json_errors(&format, json_failure);
 	argc = parse_options(argc, argv, options, audit_verify_usage);
 	if (argc != 1)
 		usage_with_options(audit_verify_usage, options,
@@ -34,15 +43,50 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(audit_verify_usage, options, "--key", key != NULL, "--allowed-signers", allowed != NULL);
 	die_if_both(audit_verify_usage, options, "--log-key", log_keys.n > 0,
 		    "--log-allowed-signers", log_allowed != NULL);
+	die_if_both(audit_verify_usage, options, "--list", list, "--format", format != NULL);
+	if (!format)
+		format = "pretty";
 	if (strcmp(format, "pretty") && strcmp(format, "json"))
 		usage_with_options(audit_verify_usage, options, "unknown format '%s' (pretty or json)", format);
+	pinned = key || allowed || log_keys.n || log_allowed;
+	die_if_both(audit_verify_usage, options, "--unpinned", unpinned,
+		    key ? "--key" : allowed ? "--allowed-signers" :
+		    log_allowed ? "--log-allowed-signers" : "--log-key", pinned);
+	/* an unpinned "intact" only says the bundle agrees with itself */
+	if (!pinned && !unpinned)
+		usage_with_options(audit_verify_usage, options,
+				   "no pin given; pass --key <exporter.pub> or --allowed-signers <file> "
+				   "for the bundle's signer, --log-allowed-signers <file> (from "
+				   "'annal key list --pin') for the log, or --unpinned to check integrity only");
 	opts.key = key;
 	opts.allowed_signers = allowed;
 	opts.log_keys = log_keys.v;
 	opts.nlog_keys = log_keys.n;
 	opts.log_allowed_signers = log_allowed;
-	if ((error = annal_bundle_verify(&r, argv[0], &opts)) < 0) {
+	if (list && (error = annal_buf_new(&out)) < 0) {
 		status = report_error(error);
+		goto out;
+	}
+	opts.list = list ? out : NULL;
+	if ((error = annal_bundle_verify(&r, argv[0], &opts)) < 0) {
+		const annal_error *e = annal_error_last();
+		char shown[4096];
+
+		status = error_status(error);
+		if (strcmp(format, "json")) {
+			report_error(error);
+			goto out;
+		}
+		/* nothing checked, but still one object naming the bundle */
+		json_errors(NULL, NULL);
+		annal_buf_free(out);
+		out = NULL;
+		annal_text_escape(shown, sizeof(shown), e && e->message ? e->message : "unknown error",
+				  strlen(e && e->message ? e->message : "unknown error"));
+		if (annal_buf_new(&out) < 0 ||
+		    annal_audit_write_json_failure(out, argv[0], shown) < 0 ||
+		    write_out(out))
+			status = 3;
 		goto out;
 	}
 	if (!strcmp(format, "json")) {
@@ -61,6 +105,10 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		status = 1;
 		goto out;
 	}
+	if (list) {
+		status = write_out(out);
+		goto out;
+	}
 	print_line(stdout, "bundle: %s", argv[0]);
 	if (r.pinned)
 		printf("signer: %s (pinned)\n", r.signer);
@@ -70,9 +118,10 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	if (r.log_pinned)
 		printf("log keys: pinned\n");
 	if (r.records) {
-		printf("records: %llu (seq %llu..%llu), chain of %llu records\n",
+		printf("records: %llu (seq %llu..%llu), chain of %llu %s\n",
 		       (unsigned long long)r.records, (unsigned long long)r.first_seq,
-		       (unsigned long long)r.last_seq, (unsigned long long)r.chain);
+		       (unsigned long long)r.last_seq, (unsigned long long)r.chain,
+		       r.chain == 1 ? "record" : "records");
 		printf("first: seq %llu %s\n", (unsigned long long)r.first_seq, r.first_id);
 		printf("last: seq %llu %s\n", (unsigned long long)r.last_seq, r.last_id);
 	} else {
@@ -80,7 +129,10 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	printf("head at export: seq %llu %s\n", (unsigned long long)r.head_seq, r.head_id);
 	printf("created: %s\n", r.created);
-	printf("result: intact\n");
+	if (r.pinned || r.log_pinned)
+		printf("result: intact\n");
+	else
+		printf("result: intact, UNPINNED (anyone could have made this bundle)\n");
 out:
 	annal_buf_free(out);
 	string_list_clear(&log_keys);

@@ -54,4 +54,21 @@ int report_error(int code);
 int report_error_at(int code, const char *where);
 /* Write a buffer to stdout; 3 on failure. */
 int write_out(annal_buf *b);
+
+/*
+ * --format json promises one JSON object on standard output, also when
+ * the command fails before it has anything to report.  A command with
+ * that option registers where its --format value is kept and how its
+ * failure object is written: from then on usage errors and
+ * report_error() write that object on stdout instead of the error line
+ * (and the usage) on stderr, with the same exit status.
+ */
+typedef int (*json_failure_fn)(annal_buf *out, const char *message);
+void json_errors(const char *const *format, json_failure_fn fn);
+/* 1 when the object was written (or writing it failed: *status is 3). */
+int json_error_written(const char *message, int *status);
+/* The failure object of annal verify --format json. */
+int verify_json_failure(annal_buf *out, const char *message);
+/* ... and of annal key list --format json. */
+int key_list_json_failure(annal_buf *out, const char *message);
 #endif

@@ -7,7 +7,7 @@
 #include "banned.h"
 
 #define ROTATE_USAGE "annal key rotate [--log <name>] [--new-key <file>] [--retire] [--retire-key <file>...] [--sign-key <file>] [--agent] [--actor <actor>] [--reason <text>]"
-#define LIST_USAGE "annal key list [--log <name>]"
+#define LIST_USAGE "annal key list [--log <name>] [--pin | --format <format>]"
 
 static const char *const key_usage[] = { ROTATE_USAGE, LIST_USAGE, NULL };
 static const char *const rotate_usage[] = { ROTATE_USAGE, NULL };
@@ -78,21 +78,39 @@ out:
 	return status;
 }
 
+int key_list_json_failure(annal_buf *out, const char *message)
+{
+	return annal_log_signers_write_json_failure(out, message);
+}
+
 static int key_list(int argc, const char **argv, struct cmd_context *ctx)
 {
-	const char *log = NULL;
+	int (*list)(annal_buf *, annal_repo *, const char *) = annal_log_signers;
+	const char *log = NULL, *format = NULL;
+	int pin = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to read (default: main)"),
+		OPT_BOOL(0, "pin", &pin, "also name the log's first signed record, for verify --allowed-signers"),
+		OPT_STRING(0, "format", &format, "<format>", "allowed-signers (default) or json"),
 		OPT_END()
 	};
 	annal_buf *out = NULL;
 	int error, status = 0;
 
+	json_errors(&format, key_list_json_failure);
 	argc = parse_options(argc, argv, options, list_usage);
 	if (argc)
 		usage_with_options(list_usage, options, "unexpected argument '%s'", argv[0]);
+	die_if_both(list_usage, options, "--pin", pin, "--format", format != NULL);
+	if (format && strcmp(format, "allowed-signers") && strcmp(format, "json"))
+		usage_with_options(list_usage, options,
+				   "unknown format '%s' (allowed-signers or json)", format);
+	if (format && !strcmp(format, "json"))
+		list = annal_log_signers_json;
+	if (pin)
+		list = annal_log_pin;
 	if ((error = annal_buf_new(&out)) < 0 ||
-	    (error = annal_log_signers(out, ctx->repo, log)) < 0)
+	    (error = list(out, ctx->repo, log)) < 0)
 		status = report_error(error);
 	else
 		status = write_out(out);

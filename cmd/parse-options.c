@@ -74,11 +74,16 @@ void usage_print(FILE *fp, const char *const *usage, const struct option *opts)
 void usage_with_options(const char *const *usage, const struct option *opts,
 			const char *fmt, ...)
 {
+	char message[4096];
+	int status = 2;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprint_line(stderr, "annal: error: ", fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	if (json_error_written(message, &status))
+		exit(status);
+	print_line(stderr, "annal: error: %s", message);
 	print_usage(stderr, usage, opts);
 	exit(2);
 }

@@ -7,27 +7,30 @@
 #include "banned.h"
 
 static const char *const verify_usage[] = {
-	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id>] [--allowed-signers <file> | --key <file>] [--format <format>]",
+	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id> | --anchor-file <file>] [--allowed-signers <file> | --key <file>] [-q | --format <format>]",
 	NULL
 };
 
 int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
-	const char *log = NULL, *anchor = NULL, *format = "pretty", *allowed = NULL, *key = NULL;
+	const char *log = NULL, *anchor = NULL, *anchor_file = NULL, *format = NULL, *allowed = NULL, *key = NULL;
 	const char *check = NULL;
-	int all = 0, allow_empty = 0;
+	int all = 0, allow_empty = 0, quiet = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
 		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
 		OPT_BOOL(0, "allow-empty", &allow_empty, "with --all, succeed when there is no log"),
 		OPT_STRING(0, "anchor", &anchor, "<id>", "a record seen earlier, by its full id or hash, that must still be in the chain"),
+		OPT_STRING(0, "anchor-file", &anchor_file, "<file>", "check each log against the head <file> holds for it; write the new heads there after success"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "pin the log to these keys and windows (OpenSSH format)"),
 		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
+		OPT_BOOL('q', "quiet", &quiet, "print nothing: the exit status says whether every log verified"),
 		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
 		OPT_END()
 	};
 	annal_verify_options opts = ANNAL_VERIFY_OPTIONS_INIT;
 	annal_verify_result *results = NULL;
+	annal_anchors anchors = { NULL, NULL, 0 };
 	const char *one[1];
 	char **names = NULL;
 	const char *const *logs;
@@ -35,6 +38,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	annal_buf *out = NULL;
 	int error = 0, status = 0, json;
 
+	json_errors(&format, verify_json_failure);
 	argc = parse_options(argc, argv, options, verify_usage);
 	if (argc)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
@@ -42,12 +46,18 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--all", all);
 	if (allow_empty && !all)
 		usage_with_options(verify_usage, options, "option '--allow-empty' needs '--all'");
+	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--anchor-file", anchor_file != NULL);
 	die_if_both(verify_usage, options, "--allowed-signers", allowed != NULL, "--key", key != NULL);
+	die_if_both(verify_usage, options, "-q", quiet, "--format", format != NULL);
+	if (!format)
+		format = "pretty";
 	if (strcmp(format, "pretty") && strcmp(format, "json"))
 		usage_with_options(verify_usage, options,
 				   "unknown format '%s' (pretty or json)", format);
 	json = !strcmp(format, "json");
 
+	if (anchor_file && (error = annal_anchors_read(&anchors, anchor_file)) < 0)
+		goto fail;
 	if (all) {
 		if ((error = annal_log_list(&names, &nlogs, ctx->repo)) < 0)
 			goto fail;
@@ -70,7 +80,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	for (i = 0; i < nlogs; i++) {
 		opts.log = logs[i];
-		opts.anchor = anchor;
+		opts.anchor = anchor_file ? annal_anchors_get(&anchors, logs[i]) : anchor;
 		opts.allowed_signers = allowed;
 		opts.key = key;
 		opts.listed = all;
@@ -78,9 +88,14 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 			goto fail;
 		if (json)
 			continue;
+		if (quiet) {
+			status |= !results[i].ok;
+			continue;
+		}
 		if (results[i].ok) {
-			printf("log %s: %llu records verified, head %s\n", results[i].log,
-			       (unsigned long long)results[i].records, results[i].head);
+			printf("log %s: %llu %s verified, head %s\n", results[i].log,
+			       (unsigned long long)results[i].records,
+			       results[i].records == 1 ? "record" : "records", results[i].head);
 			continue;
 		}
 		status = 1;
@@ -95,10 +110,18 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 			print_error("log %s: %s: %s", results[i].log,
 				    results[i].check, results[i].message);
 	}
-	if (json) {
+	for (i = 0; i < nlogs; i++)
+		if (!results[i].ok)
+			status = 1;
+	/* the new heads only when every log verified, all at once */
+	if (anchor_file && !status) {
 		for (i = 0; i < nlogs; i++)
-			if (!results[i].ok)
-				status = 1;
+			if ((error = annal_anchors_set(&anchors, logs[i], results[i].head)) < 0)
+				goto fail;
+		if ((error = annal_anchors_write(&anchors, anchor_file)) < 0)
+			goto fail;
+	}
+	if (json) {
 		if ((error = annal_verify_write_json(out, logs, results, nlogs)) < 0)
 			goto fail;
 		if (write_out(out))
@@ -122,6 +145,7 @@ fail:
 	}
 out:
 	annal_buf_free(out);
+	annal_anchors_dispose(&anchors);
 	free(results);
 	annal_strv_free(names, nlogs);
 	return status;

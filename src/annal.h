@@ -297,6 +297,21 @@ int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, cha
  * ('annal namespaces="git" ssh-ed25519 ...'); nothing for an unsigned log.
  */
 int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log);
+/*
+ * A pin for the log: "# annal-pin <log> <id>", naming the log's first
+ * signed record, then the lines of annal_log_signers().  Verifying with
+ * it, a log whose first signed record is another fails (pinMismatch).
+ * ANNAL_EINVALID for an unsigned log.
+ */
+int annal_log_pin(annal_buf *out, annal_repo *repo, const char *log);
+/*
+ * The same as one JSON object: {"log", "first_signed" (null for an
+ * unsigned log), "keys": [{"key", "fingerprint", "valid_after",
+ * "valid_before"}]}, times as allowed_signers gives them, null when open.
+ */
+int annal_log_signers_json(annal_buf *out, annal_repo *repo, const char *log);
+/* Its object when nothing could be listed: null members and "error". */
+int annal_log_signers_write_json_failure(annal_buf *out, const char *message);
 
 /* ---- reading --------------------------------------------------------- */
 
@@ -379,7 +394,7 @@ typedef struct {
 	int ok;
 	uint64_t records;	/* records checked */
 	char head[41];
-	int is_signed;		/* the log is signed */
+	int is_signed;		/* 1 signed, 0 not, -1 not known (stopped before a signed record) */
 	/* on failure: */
 	const char *check;	/* stable id, e.g. "seqGap" */
 	uint64_t position;	/* 1-based position from the first record; 0 if none */
@@ -410,6 +425,23 @@ int annal_verify_write_json_failure(annal_buf *out, const char *check, const cha
  * CI job that verifies a fresh "git clone --bare" must fail, not pass.
  */
 int annal_verify_no_logs(annal_repo *repo);
+
+/*
+ * An anchor file: the head of each log seen at the last verification,
+ * a line "<log> <id>" per log.  A missing file holds no anchors.
+ * read: ANNAL_EINVALID naming the file and line when malformed.
+ * write: all or nothing (a temporary file renamed over it).
+ */
+typedef struct {
+	char **logs;
+	char (*ids)[41];
+	size_t n;
+} annal_anchors;
+int annal_anchors_read(annal_anchors *out, const char *path);
+const char *annal_anchors_get(const annal_anchors *a, const char *log);
+int annal_anchors_set(annal_anchors *a, const char *log, const char *id);
+int annal_anchors_write(const annal_anchors *a, const char *path);
+void annal_anchors_dispose(annal_anchors *a);
 
 /* The verify check ids, NULL-terminated, for documentation tests. */
 const char *const *annal_verify_checks(void);
@@ -465,8 +497,10 @@ typedef struct {
 	const char *const *log_keys;
 	size_t nlog_keys;
 	const char *log_allowed_signers;
+	/* when the bundle is intact, its records.jsonl is appended here */
+	annal_buf *list;
 } annal_audit_options;
-#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL }
+#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL }
 
 typedef struct {
 	int ok;
@@ -477,7 +511,8 @@ typedef struct {
 	uint64_t records, chain, first_seq, last_seq, head_seq;
 	char first_id[41], last_id[41], head_id[41];
 	char created[32];
-	int log_signed;
+	int log_signed;			/* the manifest's; -1 when not read */
+	int counted;			/* records and chain were counted */
 	char problem[1024];		/* the first problem, when !ok, escaped */
 } annal_audit_result;
 
@@ -489,6 +524,12 @@ typedef struct {
 int annal_bundle_verify(annal_audit_result *result, const char *path,
 			const annal_audit_options *opts);
 int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r);
+/*
+ * The object of annal_audit_write_json() when nothing could be checked
+ * (bad usage, an unusable bundle or pin file): "ok":false, the message as
+ * "error", and null for everything not known; path may be NULL.
+ */
+int annal_audit_write_json_failure(annal_buf *out, const char *path, const char *message);
 
 /* ---- output formats ------------------------------------------------- */
 

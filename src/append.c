@@ -1474,8 +1474,26 @@ struct key_window {
  * Printed as allowed_signers lines, so that stock git can check the whole
  * history with the validity rules annal applies.
  */
-int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
+enum signers_form { SIGNERS_LIST, SIGNERS_PIN, SIGNERS_JSON };
+
+/* A window's end as JSON: its allowed_signers time, or null when open (-1). */
+static void json_window_time(annal_buf *out, int64_t ms)
 {
+	char t[16];
+
+	if (ms < 0) {
+		annal_buf_puts(out, "null");
+		return;
+	}
+	ssh_time(t, ms);
+	annal_buf_printf(out, "\"%s\"", t);
+}
+
+static int log_signers(annal_buf *out, annal_repo *repo, const char *log,
+		       enum signers_form form)
+{
+	int pin = form == SIGNERS_PIN;
+	char first[41] = "";
 	annal_buf refname = ANNAL_BUF_INIT;
 	annal_record *rec = NULL;
 	struct key_window *w = NULL, *nw;
@@ -1506,6 +1524,7 @@ int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 				goto out;
 			}
 			states = ns;
+			memcpy(first, rec->id, sizeof(first));
 			states[nstates].ts = rec->ts_ms;
 			states[nstates].keys = keys;
 			states[nstates++].n = n;
@@ -1514,6 +1533,15 @@ int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 		annal_record_free(rec);
 		rec = NULL;
 	}
+	if (pin && !nstates) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"log '%s' is not signed: there is no key to pin; sign it with "
+			"'annal key rotate --new-key <file>' first", log ? log : "main");
+		goto out;
+	}
+	/* the identity first: the log's first signed record (annal-key(1)) */
+	if (pin)
+		annal_buf_printf(out, "# annal-pin %s %s\n", log ? log : "main", first);
 	/*
 	 * Oldest first: open a window where a key appears, close it where it
 	 * goes; a key trusted again gets a window of its own, so that the
@@ -1543,6 +1571,31 @@ int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
 				w[j].before = states[i].ts;
 		}
 	}
+	if (form == SIGNERS_JSON) {
+		/* null for a window that is open, and for an unsigned log's first signed record */
+		annal_buf_puts(out, "{\"log\":");
+		annal_json_write_string(out, log ? log : "main", strlen(log ? log : "main"));
+		annal_buf_puts(out, ",\"first_signed\":");
+		if (nstates)
+			annal_buf_printf(out, "\"%s\"", first);
+		else
+			annal_buf_puts(out, "null");
+		annal_buf_puts(out, ",\"keys\":[");
+		for (j = 0; j < nw_count; j++) {
+			char fp[ANNAL_FINGERPRINT_LEN + 1];
+
+			ssh_fingerprint(fp, w[j].pk);
+			annal_buf_printf(out, "%s{\"key\":\"", j ? "," : "");
+			ssh_public_line(out, w[j].pk);
+			annal_buf_printf(out, "\",\"fingerprint\":\"%s\",\"valid_after\":", fp);
+			json_window_time(out, w[j].after);
+			annal_buf_puts(out, ",\"valid_before\":");
+			json_window_time(out, w[j].before);
+			annal_buf_putc(out, '}');
+		}
+		annal_buf_puts(out, "]}\n");
+		nw_count = 0;
+	}
 	for (j = 0; j < nw_count; j++) {
 		char t[16];
 
@@ -1569,4 +1622,27 @@ out:
 	annal_record_free(rec);
 	annal_buf_dispose(&refname);
 	return error;
+}
+
+int annal_log_signers(annal_buf *out, annal_repo *repo, const char *log)
+{
+	return log_signers(out, repo, log, SIGNERS_LIST);
+}
+
+int annal_log_signers_json(annal_buf *out, annal_repo *repo, const char *log)
+{
+	return log_signers(out, repo, log, SIGNERS_JSON);
+}
+
+int annal_log_signers_write_json_failure(annal_buf *out, const char *message)
+{
+	annal_buf_puts(out, "{\"log\":null,\"first_signed\":null,\"keys\":null,\"error\":");
+	annal_json_write_string(out, message, strlen(message));
+	annal_buf_puts(out, "}\n");
+	return annal_buf_error(out);
+}
+
+int annal_log_pin(annal_buf *out, annal_repo *repo, const char *log)
+{
+	return log_signers(out, repo, log, SIGNERS_PIN);
 }

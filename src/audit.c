@@ -14,6 +14,7 @@
 #include "append.h"
 #include "bundle.h"
 #include "error.h"
+#include "format/format.h"
 #include "json.h"
 #include "chain.h"
 #include "record.h"
@@ -295,6 +296,117 @@ static int check_keys(unsigned char (**keys)[32], size_t *n, const cJSON *list)
 	return 0;
 }
 
+/* The string at a path of object keys and array indices ("0"), or NULL. */
+static const char *json_path_string(const cJSON *v, const char *const *path)
+{
+	for (; v && *path; path++)
+		v = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, atoi(*path)) :
+			annal_json_get(v, *path);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/*
+ * What a derived member says of its making that is not in records.jsonl:
+ * the exporting machine's name, and for OTLP annal's version.  Taken
+ * from the member, so that the rest can be compared byte for byte.
+ */
+static void derived_origin(annal_formatter *f, const char *format, const struct member *m)
+{
+	static const char *const splunk[] = { "host", NULL };
+	static const char *const datadog[] = { "hostname", NULL };
+	static const char *const version[] = {
+		"resourceLogs", "0", "scopeLogs", "0", "scope", "version", NULL
+	};
+	cJSON *obj = NULL;
+	const cJSON *a;
+	const char *host = NULL, *ver = NULL, *nl;
+	size_t len = m->len;
+
+	/* splunk-hec and datadog: the first line says it */
+	if (strcmp(format, "otlp-json") && (nl = memchr(m->data, '\n', m->len)))
+		len = (size_t)(nl - m->data);
+	if (annal_json_parse(&obj, m->data, len) < 0 || !cJSON_IsObject(obj))
+		goto out;
+	if (!strcmp(format, "splunk-hec")) {
+		host = json_path_string(obj, splunk);
+	} else if (!strcmp(format, "datadog")) {
+		host = json_path_string(obj, datadog);
+	} else if (!strcmp(format, "otlp-json")) {
+		static const char *const attrs[] = { "resourceLogs", "0", "resource", NULL };
+		const cJSON *res = obj;
+		size_t i;
+
+		for (i = 0; res && attrs[i]; i++)
+			res = cJSON_IsArray(res) ? cJSON_GetArrayItem(res, atoi(attrs[i])) :
+				annal_json_get(res, attrs[i]);
+		a = res ? annal_json_get(res, "attributes") : NULL;
+		for (a = cJSON_IsArray(a) ? a->child : NULL; a; a = a->next) {
+			static const char *const value[] = { "value", "stringValue", NULL };
+			const cJSON *k = annal_json_get(a, "key");
+
+			if (cJSON_IsString(k) && !strcmp(k->valuestring, "host.name"))
+				host = json_path_string(a, value);
+		}
+		ver = json_path_string(obj, version);
+	}
+	if (host && strlen(host) < sizeof(f->host))
+		snprintf(f->host, sizeof(f->host), "%s", host);
+	if (ver && strlen(ver) < sizeof(f->version))
+		snprintf(f->version, sizeof(f->version), "%s", ver);
+out:
+	annal_error_clear();
+	cJSON_Delete(obj);
+}
+
+/*
+ * Each records.<format> member must be what annal makes of the verified
+ * records.jsonl: an auditor opens the CSV, not the JSON.
+ */
+static int check_derived(annal_audit_result *r, const struct bundle *b,
+			 const struct lines_ctx *recs, const annal_audit_options *opts)
+{
+	annal_formatter *f = NULL;
+	annal_buf out = ANNAL_BUF_INIT;
+	const struct member *m;
+	size_t i, k, at;
+	int error = 0;
+
+	for (i = 0; format_names[i] && r->ok; i++) {
+		const char *member = export_format_member(format_names[i]);
+
+		if (!strcmp(format_names[i], "jsonl") || !(m = bundle_find(b, member)))
+			continue;
+		annal_buf_clear(&out);
+		if ((error = annal_formatter_new(&f, format_names[i])) < 0 ||
+		    (error = annal_formatter_set_log(f, r->log)) < 0)
+			goto out;
+		derived_origin(f, format_names[i], m);
+		if ((error = annal_formatter_begin(f, &out)) < 0)
+			goto out;
+		for (k = 0; k < recs->n; k++)
+			if ((error = annal_formatter_record(f, &out, recs->e[k].rec)) < 0)
+				goto out;
+		if ((error = annal_formatter_end(f, &out)) < 0 || (error = annal_buf_error(&out)) < 0)
+			goto out;
+		annal_formatter_free(f);
+		f = NULL;
+		if (out.len == m->len && !memcmp(out.ptr, m->data, m->len))
+			continue;
+		for (at = 0; at < out.len && at < m->len && out.ptr[at] == m->data[at]; at++)
+			;
+		problem(r, "%s is not what annal makes of records.jsonl (they differ from byte %zu on): "
+			"it was changed after the export; use records.jsonl, or audit-verify --list",
+			member, at);
+	}
+	/* the records checked, so that nobody needs the unchecked files */
+	if (r->ok && opts && opts->list && (m = bundle_find(b, "records.jsonl")))
+		error = annal_buf_put(opts->list, m->data, m->len);
+out:
+	annal_formatter_free(f);
+	annal_buf_dispose(&out);
+	return error;
+}
+
 /* The pins of the records' keys, as verify pins a log ("git"). */
 static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
 {
@@ -326,9 +438,11 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	size_t nlog_keys = 0, i, j;
 	uint64_t nrecords;
 	int64_t created_ms;
+	const char *pin_check = NULL;
 	int error = 0, seen_signed = 0;
 
 	memset(r, 0, sizeof(*r));
+	r->log_signed = -1;
 	memset(&pins, 0, sizeof(pins));
 	memset(&log_pins, 0, sizeof(log_pins));
 	r->ok = 1;
@@ -419,6 +533,10 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		goto out;
 	}
 	snprintf(r->log, sizeof(r->log), "%s", v->valuestring);
+	if (log_pins.pinned && trust_pin_select_log(&log_pins, v->valuestring, &pin_check) < 0) {
+		problem(r, "%s: %s", pin_check, last_message());
+		goto out;
+	}
 	if (!(v = annal_json_get(manifest, "created")) || !cJSON_IsString(v) ||
 	    annal_time_parse_ts(&created_ms, v->valuestring) < 0) {
 		problem(r, "manifest.json has no valid creation time");
@@ -428,7 +546,16 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	/* OpenSSH compares whole seconds */
 	if (pins.pinned && !trust_pin_allows(&pins, pk, created_ms >= 0 ? created_ms / 1000 :
 					     -((-created_ms + 999) / 1000))) {
-		problem(r, "the bundle is signed by %s, which is not the pinned signer", r->signer);
+		if (!trust_pin_names(&pins, pk))
+			problem(r, "the bundle is signed by %s, which is not the pinned signer", r->signer);
+		else if (!trust_pin_names_ns(&pins, pk))
+			problem(r, "the bundle is signed by %s, which the allowed signers permit for other "
+				"namespaces only: bundles are signed in namespace \"annal\" (commits in "
+				"\"git\"); add annal to the key's namespaces=", r->signer);
+		else
+			problem(r, "the bundle is signed by %s, which the allowed signers do not permit at "
+				"its creation time (%s): outside the key's valid-after/valid-before",
+				r->signer, r->created);
 		goto out;
 	}
 	if (!(v = annal_json_get(manifest, "signer")) || !cJSON_IsString(v) ||
@@ -479,6 +606,7 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		goto out;
 	r->records = recs.n;
 	r->chain = skel.n;
+	r->counted = 1;
 	if (recs.n != nrecords) {
 		problem(r, "records.jsonl holds %zu records, the manifest says %llu", recs.n,
 			(unsigned long long)nrecords);
@@ -488,6 +616,8 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		if (skel.n || !cJSON_IsNull(annal_json_get(manifest, "first")) ||
 		    !cJSON_IsNull(annal_json_get(manifest, "last")))
 			problem(r, "an empty export must have no chain and no first or last record");
+		else
+			error = check_derived(r, &b, &recs, opts);
 		goto out;
 	}
 	if (!seq_ref(manifest, "first", &r->first_seq, r->first_id) ||
@@ -592,8 +722,12 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		 * there on only the pins vouch until the next rotation.
 		 */
 		if (log_pins.pinned) {
-			if (i ? rec->seq != recs.e[i - 1].rec->seq + 1 : rec->seq != 1)
-				trust_forget(&log_pins);
+			if ((i ? rec->seq != recs.e[i - 1].rec->seq + 1 : rec->seq != 1) &&
+			    trust_forget(&log_pins, &check) < 0) {
+				problem(r, "%s (seq %llu): %s: %s", name, (unsigned long long)rec->seq,
+					check, last_message());
+				goto out;
+			}
 			if (trust_check(&log_pins, rec, sig.present && sig.valid ? sig.pk : NULL,
 					sig.present && !sig.valid, &check) < 0) {
 				problem(r, "%s (seq %llu): %s: %s", name, (unsigned long long)rec->seq,
@@ -602,9 +736,16 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 			}
 		}
 	}
-	if (seen_signed != r->log_signed)
+	if (log_pins.pinned && trust_finish(&log_pins, &pin_check) < 0) {
+		problem(r, "%s: %s", pin_check, last_message());
+		goto out;
+	}
+	if (seen_signed != r->log_signed) {
 		problem(r, "manifest.json says the records are %ssigned, but they are %s",
 			r->log_signed ? "" : "not ", seen_signed ? "signed" : "not");
+		goto out;
+	}
+	error = check_derived(r, &b, &recs, opts);
 out:
 	bundle_dispose(&b);
 	trust_dispose(&pins);
@@ -619,13 +760,30 @@ out:
 
 int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r)
 {
+	/* null for what was not reached, never a value that looks like a fact */
 	annal_buf_printf(out, "{\"ok\":%s,\"bundle\":", r->ok ? "true" : "false");
-	annal_json_write_string(out, path, strlen(path));
-	annal_buf_printf(out, ",\"signer\":\"%s\",\"pinned\":%s,\"log_pinned\":%s,\"log\":",
-			 r->signer, r->pinned ? "true" : "false", r->log_pinned ? "true" : "false");
-	annal_json_write_string(out, r->log, strlen(r->log));
-	annal_buf_printf(out, ",\"log_signed\":%s,\"records\":%llu,\"chain\":%llu", r->log_signed ? "true" : "false",
-			 (unsigned long long)r->records, (unsigned long long)r->chain);
+	if (path)
+		annal_json_write_string(out, path, strlen(path));
+	else
+		annal_buf_puts(out, "null");
+	annal_buf_puts(out, ",\"signer\":");
+	if (r->signer[0])
+		annal_buf_printf(out, "\"%s\"", r->signer);
+	else
+		annal_buf_puts(out, "null");
+	annal_buf_printf(out, ",\"pinned\":%s,\"log_pinned\":%s,\"log\":",
+			 r->pinned ? "true" : "false", r->log_pinned ? "true" : "false");
+	if (r->log[0])
+		annal_json_write_string(out, r->log, strlen(r->log));
+	else
+		annal_buf_puts(out, "null");
+	annal_buf_printf(out, ",\"log_signed\":%s", r->log_signed > 0 ? "true" :
+			 r->log_signed < 0 ? "null" : "false");
+	if (r->counted)
+		annal_buf_printf(out, ",\"records\":%llu,\"chain\":%llu",
+				 (unsigned long long)r->records, (unsigned long long)r->chain);
+	else
+		annal_buf_puts(out, ",\"records\":null,\"chain\":null");
 	if (r->first_id[0])
 		annal_buf_printf(out, ",\"first\":{\"seq\":%llu,\"id\":\"%s\"},\"last\":{\"seq\":%llu,\"id\":\"%s\"}",
 				 (unsigned long long)r->first_seq, r->first_id,
@@ -639,6 +797,20 @@ int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_r
 		annal_buf_puts(out, ",\"error\":");
 		annal_json_write_string(out, r->problem, strlen(r->problem));
 	}
+	annal_buf_puts(out, "}\n");
+	return annal_buf_error(out);
+}
+
+int annal_audit_write_json_failure(annal_buf *out, const char *path, const char *message)
+{
+	annal_buf_puts(out, "{\"ok\":false,\"bundle\":");
+	if (path)
+		annal_json_write_string(out, path, strlen(path));
+	else
+		annal_buf_puts(out, "null");
+	annal_buf_puts(out, ",\"signer\":null,\"pinned\":null,\"log_pinned\":null,\"log\":null,"
+		       "\"log_signed\":null,\"records\":null,\"chain\":null,\"error\":");
+	annal_json_write_string(out, message, strlen(message));
 	annal_buf_puts(out, "}\n");
 	return annal_buf_error(out);
 }

@@ -376,6 +376,70 @@ static const char *parse_line(struct signer_line *l, char *cp)
 	return parse_options(l, opts);
 }
 
+/*
+ * "# annal-pin <log> <id>": a comment to OpenSSH and git, the identity
+ * of a log to annal (annal key list --pin writes it).
+ */
+#define PIN_TAG "# annal-pin "
+
+static int add_ident(struct trust *t, char *s, const char *path, size_t lineno)
+{
+	struct pin_ident *v;
+	char *log = s, *id, *end;
+	size_t i;
+
+	s[strcspn(s, "\r\n")] = '\0';
+	if (!(id = strchr(log, ' ')))
+		goto bad;
+	*id++ = '\0';
+	end = id + strspn(id, "0123456789abcdef");
+	if (!*log || end - id != 40 || *end)
+		goto bad;
+	for (i = 0; i < t->nidents; i++)
+		if (!strcmp(t->idents[i].log, log))
+			return annal_error_set(ANNAL_EINVALID,
+				"%s:%zu: a second annal-pin line for log '%s'; keep one per log",
+				path, lineno, log);
+	if (!(v = realloc(t->idents, (t->nidents + 1) * sizeof(*v))))
+		return annal_error_oom();
+	t->idents = v;
+	if (!(v[t->nidents].log = strdup(log)))
+		return annal_error_oom();
+	memcpy(v[t->nidents].id, id, 41);
+	t->nidents++;
+	return 0;
+bad:
+	return annal_error_set(ANNAL_EINVALID,
+		"%s:%zu: an annal-pin line must be '# annal-pin <log> <record id>' "
+		"(40 lowercase hex digits), as 'annal key list --pin' writes it", path, lineno);
+}
+
+int trust_pin_select_log(struct trust *t, const char *log, const char **check)
+{
+	annal_buf names = ANNAL_BUF_INIT;
+	size_t i;
+	int error;
+
+	t->ident = NULL;
+	t->ident_seen = 0;
+	if (!t->nidents)
+		return 0;
+	for (i = 0; i < t->nidents; i++)
+		if (!strcmp(t->idents[i].log, log)) {
+			t->ident = &t->idents[i];
+			return 0;
+		}
+	for (i = 0; i < t->nidents; i++)
+		annal_buf_printf(&names, "%s'%s'", i ? ", " : "", t->idents[i].log);
+	*check = "pinMismatch";
+	error = annal_error_set(ANNAL_ECORRUPT,
+		"the pin names the first signed record of log %s, not of log '%s': "
+		"make a pin for this log with 'annal key list --pin --log %s'",
+		names.ptr ? names.ptr : "?", log, log);
+	annal_buf_dispose(&names);
+	return error;
+}
+
 int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 {
 	FILE *fp = fopen(path, "r");
@@ -398,10 +462,23 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 						path, lineno);
 			goto out;
 		}
+		if (!strncmp(cp, PIN_TAG, strlen(PIN_TAG))) {
+			if ((error = add_ident(t, cp + strlen(PIN_TAG), path, lineno)) < 0)
+				goto out;
+			continue;
+		}
 		if (*cp == '#' || !*cp)
 			continue;
 		memset(&l, 0, sizeof(l));
-		if ((why = parse_line(&l, cp))) {
+		if ((why = parse_line(&l, cp)) && lineno == 1 &&
+		    ssh_parse_public_line(l.pk, cp, strcspn(cp, "\r\n")) == 0) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"'%s' is a public key file, not an allowed signers file: "
+				"give it with --key (for audit-verify's log keys, --log-key)", path);
+			goto out;
+		}
+		annal_error_clear();
+		if (why) {
 			error = annal_error_set(ANNAL_EINVALID, "%s:%zu: %s", path, lineno, why);
 			goto out;
 		}
@@ -433,6 +510,16 @@ int trust_pin_allows(const struct trust *t, const unsigned char *pk, int64_t whe
 		if (!memcmp(t->pins[i].pk, pk, 32) && t->pins[i].ns_ok &&
 		    (!t->pins[i].valid_after || when >= t->pins[i].valid_after) &&
 		    (!t->pins[i].valid_before || when <= t->pins[i].valid_before))
+			return 1;
+	return 0;
+}
+
+int trust_pin_names_ns(const struct trust *t, const unsigned char *pk)
+{
+	size_t i;
+
+	for (i = 0; i < t->npins; i++)
+		if (!memcmp(t->pins[i].pk, pk, 32) && t->pins[i].ns_ok)
 			return 1;
 	return 0;
 }
@@ -498,17 +585,13 @@ int trust_check_pins(struct trust *t, const annal_record *rec, const unsigned ch
 {
 	char fp[ANNAL_FINGERPRINT_LEN + 1], local[15] = "?";
 	int64_t commit_time = record_commit_time(rec);
-	size_t i;
-	int ns_ok = 0;
 
 	if (!t->pinned || !trust_pin_names(t, signer) ||
 	    trust_pin_allows(t, signer, verify_time(t, commit_time)))
 		return 0;
 	*check = "untrustedKey";
 	ssh_fingerprint(fp, signer);
-	for (i = 0; i < t->npins; i++)
-		ns_ok |= !memcmp(t->pins[i].pk, signer, 32) && t->pins[i].ns_ok;
-	if (!ns_ok)
+	if (!trust_pin_names_ns(t, signer))
 		return annal_error_set(ANNAL_ECORRUPT,
 			"signed by %s, which the allowed signers permit for other namespaces than \"%s\" only",
 			fp, t->ns ? t->ns : "");
@@ -531,9 +614,12 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 		return ANNAL_ECORRUPT;
 	}
 	if (!t->signed_log && !signing) {
-		if (t->pinned)
+		/* records before the first signed one: its id vouches for them */
+		if (t->pinned && !t->ident)
 			error = fail(check, "missingSignature",
-				     "the log is not signed, but signers are pinned", NULL, "");
+				     "the record is not signed, but signers are pinned: "
+				     "if the log became signed later by a rotation, pin it with "
+				     "'annal key list --pin', which names its first signed record", NULL, "");
 		goto out;
 	}
 	if (sig_error) {
@@ -542,6 +628,14 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 	}
 	if (!signer) {
 		error = fail(check, "missingSignature", "the record of a signed log has no signature", NULL, "");
+		goto out;
+	}
+	if (!t->signed_log && t->ident && strcmp(rec->id, t->ident->id)) {
+		*check = "pinMismatch";
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"the log's first signed record is %s, the pin names %s: a different log "
+			"(or one rewritten from there on), signed with a pinned key",
+			rec->id, t->ident->id);
 		goto out;
 	}
 	if (!t->signed_log) {
@@ -569,6 +663,8 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 	if ((error = trust_check_pins(t, rec, signer, check)) < 0)
 		goto out;
 	if (signing) {
+		if (!t->signed_log && t->ident)
+			t->ident_seen = 1;
 		free(t->keys);
 		t->keys = keys;
 		t->nkeys = n;
@@ -581,19 +677,42 @@ out:
 	return error;
 }
 
-void trust_forget(struct trust *t)
+int trust_finish(struct trust *t, const char **check)
 {
+	if (!t->ident || t->ident_seen)
+		return 0;
+	*check = "pinMismatch";
+	return annal_error_set(ANNAL_ECORRUPT,
+		"no record is signed, but the pin names the log's first signed record %s: "
+		"a different log (or, in a bundle, only records before it)",
+		t->ident->id);
+}
+
+int trust_forget(struct trust *t, const char **check)
+{
+	if (t->ident && !t->ident_seen) {
+		*check = "pinMismatch";
+		return annal_error_set(ANNAL_ECORRUPT,
+			"records are left out before the log's first signed record, so nothing shows that "
+			"this is the log the pin names (first signed record %s); export a bundle that holds "
+			"that record, or pin the keys only ('annal key list' without --pin)",
+			t->ident->id);
+	}
 	free(t->keys);
 	t->keys = NULL;
 	t->nkeys = 0;
 	t->signed_log = 1;
 	t->keys_unknown = 1;
+	return 0;
 }
 
 void trust_dispose(struct trust *t)
 {
 	free(t->keys);
 	free(t->pins);
+	while (t->nidents)
+		free(t->idents[--t->nidents].log);
+	free(t->idents);
 	memset(t, 0, sizeof(*t));
 }
 

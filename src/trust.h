@@ -31,6 +31,19 @@ struct trust {
 	int windows;		/* a pin has valid-after or valid-before */
 	int64_t vt_sec, vt;	/* the last verify time computed */
 	int vt_cached;
+	/*
+	 * The log's identity: "# annal-pin <log> <id>" lines of an
+	 * allowed_signers file name each log's first signed record.
+	 */
+	struct pin_ident *idents;
+	size_t nidents;
+	const struct pin_ident *ident;	/* the one for the log checked */
+	int ident_seen;		/* its first signed record was checked */
+};
+
+struct pin_ident {
+	char *log;
+	char id[41];
 };
 
 /*
@@ -39,8 +52,21 @@ struct trust {
  */
 int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns);
 int trust_pin_key(struct trust *t, const char *path);
+/*
+ * Choose the identity line for log.  0 when the pins name no identity,
+ * or one for log; ANNAL_ECORRUPT with *check set when they name other
+ * logs only.
+ */
+int trust_pin_select_log(struct trust *t, const char *log, const char **check);
+/*
+ * After the last record: a pinned identity must have been met.  0, or
+ * ANNAL_ECORRUPT with *check set.
+ */
+int trust_finish(struct trust *t, const char **check);
 /* Does a pin allow pk at time when (seconds)? */
 int trust_pin_allows(const struct trust *t, const unsigned char *pk, int64_t when);
+/* Does a pin name pk for the namespace checked, whatever its window? */
+int trust_pin_names_ns(const struct trust *t, const unsigned char *pk);
 /* Does a pin name pk, whatever its namespaces and window? */
 int trust_pin_names(const struct trust *t, const unsigned char *pk);
 /*
@@ -54,9 +80,11 @@ int trust_check_pins(struct trust *t, const annal_record *rec, const unsigned ch
  * The records before the next one checked are not known (a bundle that
  * starts after the first record, or leaves records out): until a
  * rotation says which keys the log trusts, a signer must be allowed by
- * the pins.
+ * the pins.  ANNAL_ECORRUPT with *check set when the pins name the log's
+ * first signed record and it was not checked: what follows cannot show
+ * that it is that log.
  */
-void trust_forget(struct trust *t);
+int trust_forget(struct trust *t, const char **check);
 
 /*
  * Check rec, at position pos, given its signature state: signer is the

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
 
 #include "chain.h"
 #include "copies.h"
@@ -674,6 +676,7 @@ struct trust_run {
 	int64_t ts_ms;
 	int present, valid;
 	unsigned char pk[32];
+	char id[41];		/* the run's first record */
 };
 
 struct sweep {
@@ -745,6 +748,7 @@ static int sweep_run(struct sweep *s, const struct job *j)
 			return -1;
 	}
 	r->ts_ms = j->rec->ts_ms;
+	memcpy(r->id, j->rec->id, sizeof(r->id));
 	r->present = j->sig.present;
 	r->valid = j->sig.valid;
 	memcpy(r->pk, j->sig.pk, 32);
@@ -803,11 +807,12 @@ static int sweep_trust(struct sweep *s, struct trust *trust)
 		memset(&fake, 0, sizeof(fake));
 		fake.obj = r->signing;
 		fake.ts_ms = r->ts_ms;
+		memcpy(fake.id, r->id, sizeof(fake.id));
 		if (trust_check(trust, &fake, r->present && r->valid ? r->pk : NULL,
 				r->present && !r->valid, &check) < 0)
 			return -1;
 	}
-	return 0;
+	return trust_finish(trust, &check) < 0 ? -1 : 0;
 }
 
 static void release_window(struct job *jobs, size_t w)
@@ -904,9 +909,22 @@ out:
 	return good;
 }
 
-static void anchor_check(annal_verify_result *r, const struct anchor *a)
+static void anchor_check(annal_verify_result *r, const struct anchor *a, annal_repo *repo)
 {
-	if (r->ok && a->text && !a->hits)
+	git_odb *odb = NULL;
+	int exists = 1;
+
+	if (!r->ok || !a->text || a->hits)
+		return;
+	/* a typo names nothing; a truncated or rewritten log leaves the record behind */
+	if (!a->is_hash && git_repository_odb(&odb, repo->git) == 0)
+		exists = git_odb_exists(odb, &a->id);
+	git_odb_free(odb);
+	if (!exists)
+		failed(r, "anchorNotFound", 0, NULL,
+		       "anchor %s is no object of this repository: check it for a typo "
+		       "(or the log was rewritten and its old records removed)", a->text);
+	else
 		failed(r, "anchorNotFound", 0, NULL,
 		       "anchor %s is not in the chain: the log was truncated or rewritten since",
 		       a->text);
@@ -919,6 +937,7 @@ static int two_passes(annal_verify_result *r, annal_repo *repo,
 		      int64_t ts_limit, struct index_compare *ic)
 {
 	struct chain c;
+	const char *check = NULL;
 	int error;
 
 	memset(&c, 0, sizeof(c));
@@ -930,6 +949,10 @@ static int two_passes(annal_verify_result *r, annal_repo *repo,
 		goto out;
 	if ((error = check_records(r, repo, &c, trust, anchor, ic)) < 0 || !r->ok)
 		goto out;
+	if (trust_finish(trust, &check) < 0) {
+		error = failed(r, check, 0, NULL, "%s", last_message());
+		goto out;
+	}
 	if (c.shared_log) {
 		/* every record from the first to that head is in both logs */
 		r->records = 0;
@@ -943,10 +966,20 @@ out:
 	return error;
 }
 
-static int pin_keys(struct trust *trust, const annal_verify_options *opts)
+/* The pins; a failure in r when they are for other logs. */
+static int pin_keys(annal_verify_result *r, struct trust *trust,
+		    const annal_verify_options *opts, const char *log)
 {
-	if (opts && opts->allowed_signers)
-		return trust_pin_allowed_signers(trust, opts->allowed_signers, "git");
+	const char *check = NULL;
+	int error;
+
+	if (opts && opts->allowed_signers) {
+		if ((error = trust_pin_allowed_signers(trust, opts->allowed_signers, "git")) < 0)
+			return error;
+		if (trust_pin_select_log(trust, log, &check) < 0)
+			return failed(r, check, 0, NULL, "%s", last_message());
+		return 0;
+	}
 	if (opts && opts->key)
 		return trust_pin_key(trust, opts->key);
 	return 0;
@@ -965,7 +998,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	git_oid head;
 	uint64_t records = 0;
 	int64_t now;
-	int exists, error;
+	int exists, error, complete = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&trust, 0, sizeof(trust));
@@ -988,7 +1021,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		error = annal_error_set(ANNAL_EINVALID, "give either allowed signers or a key, not both");
 		goto out;
 	}
-	if ((error = pin_keys(&trust, opts)) < 0)
+	if ((error = pin_keys(r, &trust, opts, log)) < 0 || !r->ok)
 		goto out;
 	error = store_head(&head, &exists, repo, refname.ptr);
 	if (error == ANNAL_ECORRUPT) {
@@ -1028,12 +1061,13 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
 		ic.bad = 0;
-		if ((error = pin_keys(&trust, opts)) < 0 ||
+		if ((error = pin_keys(r, &trust, opts, log)) < 0 ||
 		    (error = two_passes(r, repo, &head, &trust, &anchor, &others, &copies,
 					now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) < 0 || !r->ok)
 			goto out;
 	}
-	anchor_check(r, &anchor);
+	complete = 1;	/* every record was checked */
+	anchor_check(r, &anchor, repo);
 	if (r->ok && ic.bad) {
 		/* log --to-seq would show what the index names: not the log */
 		char hex[GIT_OID_HEXSZ + 1];
@@ -1044,8 +1078,9 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		       "which annal log --to-seq would show; remove the index",
 		       log, git_oid_tostr(hex, sizeof(hex), &ic.bad_entry));
 	}
-	r->is_signed = trust.signed_log;
 out:
+	/* what is known: a check that stopped before a signed record cannot say */
+	r->is_signed = trust.signed_log ? 1 : complete ? 0 : -1;
 	copies_dispose(&copies);
 	index_compare_dispose(&ic);
 	others_dispose(&others);
@@ -1071,13 +1106,22 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 		annal_buf_clear(&name);
 		annal_buf_put_escaped(&name, logs[i], strlen(logs[i]));
 		annal_json_write_string(out, name.ptr ? name.ptr : "", name.len);
-		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":\"%s\",\"signed\":%s",
-				 r[i].ok ? "true" : "false",
-				 (unsigned long long)r[i].records, r[i].head,
-				 r[i].is_signed ? "true" : "false");
+		/* null for what is not known, never a value that looks like a fact */
+		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":",
+				 r[i].ok ? "true" : "false", (unsigned long long)r[i].records);
+		if (r[i].head[0])
+			annal_buf_printf(out, "\"%s\"", r[i].head);
+		else
+			annal_buf_puts(out, "null");
+		annal_buf_printf(out, ",\"signed\":%s", r[i].is_signed > 0 ? "true" :
+				 r[i].is_signed < 0 ? "null" : "false");
 		if (!r[i].ok) {
-			annal_buf_printf(out, ",\"error\":{\"check\":\"%s\",\"record\":%llu,\"commit\":",
-					 r[i].check, (unsigned long long)r[i].position);
+			annal_buf_printf(out, ",\"error\":{\"check\":\"%s\",\"record\":", r[i].check);
+			if (r[i].position)
+				annal_buf_printf(out, "%llu", (unsigned long long)r[i].position);
+			else
+				annal_buf_puts(out, "null");
+			annal_buf_puts(out, ",\"commit\":");
 			if (r[i].commit[0])
 				annal_buf_printf(out, "\"%s\"", r[i].commit);
 			else
@@ -1114,3 +1158,124 @@ int annal_verify_write_json_failure(annal_buf *out, const char *check, const cha
 	annal_buf_puts(out, "}}\n");
 	return annal_buf_error(out);
 }
+
+void annal_anchors_dispose(annal_anchors *a)
+{
+	while (a->n)
+		free(a->logs[--a->n]);
+	free(a->logs);
+	free(a->ids);
+	memset(a, 0, sizeof(*a));
+}
+
+const char *annal_anchors_get(const annal_anchors *a, const char *log)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (!strcmp(a->logs[i], log))
+			return a->ids[i];
+	return NULL;
+}
+
+int annal_anchors_set(annal_anchors *a, const char *log, const char *id)
+{
+	char **logs;
+	char (*ids)[41];
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (!strcmp(a->logs[i], log)) {
+			snprintf(a->ids[i], sizeof(a->ids[i]), "%s", id);
+			return 0;
+		}
+	if (!(logs = realloc(a->logs, (a->n + 1) * sizeof(*logs))))
+		return annal_error_oom();
+	a->logs = logs;
+	if (!(ids = realloc(a->ids, (a->n + 1) * sizeof(*ids))))
+		return annal_error_oom();
+	a->ids = ids;
+	if (!(a->logs[a->n] = strdup(log)))
+		return annal_error_oom();
+	snprintf(a->ids[a->n], sizeof(a->ids[a->n]), "%s", id);
+	a->n++;
+	return 0;
+}
+
+int annal_anchors_read(annal_anchors *out, const char *path)
+{
+	FILE *fp;
+	char *line = NULL, *id;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int error = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!(fp = fopen(path, "r"))) {
+		if (errno == ENOENT)
+			return 0;	/* the first run */
+		return annal_error_set(ANNAL_EINVALID, "cannot open anchor file '%s': %s", path,
+				       strerror(errno));
+	}
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!(id = strchr(line, ' ')) || (*id++ = '\0', annal_log_name_check(line) < 0) ||
+		    strlen(id) != GIT_OID_HEXSZ || strspn(id, "0123456789abcdef") != GIT_OID_HEXSZ ||
+		    annal_anchors_get(out, line)) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"%s:%zu: not '<log> <record id>', one line per log, as verify --anchor-file writes it",
+				path, lineno);
+			goto out;
+		}
+		if ((error = annal_anchors_set(out, line, id)) < 0)
+			goto out;
+	}
+	if (ferror(fp))
+		error = annal_error_set(ANNAL_ERROR, "cannot read '%s'", path);
+out:
+	if (error < 0)
+		annal_anchors_dispose(out);
+	free(line);
+	fclose(fp);
+	return error;
+}
+
+int annal_anchors_write(const annal_anchors *a, const char *path)
+{
+	annal_buf tmp = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
+	size_t i;
+	int fd = -1, error = 0;
+
+	for (i = 0; i < a->n; i++)
+		annal_buf_printf(&text, "%s %s\n", a->logs[i], a->ids[i]);
+	annal_buf_printf(&tmp, "%s.XXXXXX", path);
+	if ((error = annal_buf_error(&text)) < 0 || (error = annal_buf_error(&tmp)) < 0)
+		goto out;
+	if ((fd = mkstemp(tmp.ptr)) < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot create a file next to '%s': %s", path,
+					strerror(errno));
+		goto out;
+	}
+	if ((text.len && write(fd, text.ptr, text.len) != (ssize_t)text.len) || fsync(fd) < 0 ||
+	    close(fd) < 0) {
+		fd = -1;
+		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
+		unlink(tmp.ptr);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, path) < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot rename '%s' to '%s': %s", tmp.ptr, path,
+					strerror(errno));
+		unlink(tmp.ptr);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	annal_buf_dispose(&tmp);
+	annal_buf_dispose(&text);
+	return error;
+}
+

@@ -25,6 +25,7 @@
 	X(untrustedKey, "a record is signed by a key the log does not trust at that point") \
 	X(badCorrects, "corrects does not name an earlier record of the log") \
 	X(sharedRecord, "a record of the log is also a record of another log") \
+	X(pinMismatch, "the log's first signed record is not the one the pin names: another log") \
 	X(anchorNotFound, "the anchor is no longer in the chain") \
 	X(unsafeRepository, "the repository redirects object lookups (alternates, grafts, replace refs, a pack index out of order)") \
 	X(badRef, "the log's ref is symbolic or unreadable, or its name is no log name") \

@@ -41,7 +41,7 @@ test_expect_success '--log selects the log' '
 	echo "log main: 5 records verified, head $(tail -n 1 ids)" >expect &&
 	test_cmp expect out &&
 	annal verify --log one >out &&
-	echo "log one: 1 records verified, head $(cat one-ids)" >expect &&
+	echo "log one: 1 record verified, head $(cat one-ids)" >expect &&
 	test_cmp expect out &&
 	annal verify --log team/a >out &&
 	echo "log team/a: 2 records verified, head $(tail -n 1 team-ids)" >expect &&
@@ -64,7 +64,7 @@ test_expect_success '--all verifies every log' '
 	annal verify --all >out 2>err &&
 	cat >expect <<-EOF &&
 	log main: 5 records verified, head $(tail -n 1 ids)
-	log one: 1 records verified, head $(cat one-ids)
+	log one: 1 record verified, head $(cat one-ids)
 	log team/a: 2 records verified, head $(tail -n 1 team-ids)
 	EOF
 	sort out >actual &&
@@ -248,6 +248,68 @@ test_expect_success '--anchor not in the chain: anchorNotFound, exit 1' '
 	grep "^annal: error: log team/a: .*anchorNotFound" err
 '
 
+test_expect_success '-q: no output, the exit status only' '
+	annal verify -q >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	annal verify --all --quiet >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	test_expect_code 1 annal verify -q --anchor "$(cat one-ids)" >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	test_expect_code 2 annal verify -q --log nosuch >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: no such log .nosuch." err &&
+	test_expect_code 2 annal verify -q --format pretty 2>err &&
+	grep "^annal: error: options .-q. and .--format. cannot be used together" err
+'
+
+test_expect_success GIT '--anchor-file: each run checks the last heads, then records the new ones' '
+	annal init af.git >/dev/null &&
+	annal -C af.git append --actor a --action one >/dev/null &&
+	annal -C af.git append --log other --actor b --action other >/dev/null &&
+	annal -C af.git verify --all --anchor-file heads >out &&
+	for l in main other
+	do
+		echo "$l $(git -C af.git rev-parse refs/audit/$l)" || return 1
+	done >expect &&
+	sort heads >actual &&
+	test_cmp expect actual &&
+	test_tick &&
+	annal -C af.git append --actor a --action two >/dev/null &&
+	annal -C af.git verify --all --anchor-file heads >out &&
+	grep "^main $(git -C af.git rev-parse refs/audit/main)\$" heads &&
+	annal -C af.git verify --log other --anchor-file heads >out &&
+	test_line_count = 2 heads &&
+	cp heads saved-heads &&
+	git -C af.git update-ref refs/audit/main "$(git -C af.git rev-parse refs/audit/main^)" &&
+	test_expect_code 1 annal -C af.git verify --all --anchor-file heads >out 2>err &&
+	grep "^annal: error: log main: anchorNotFound: anchor .* is not in the chain" err &&
+	test_cmp saved-heads heads &&
+	test_expect_code 1 annal -C af.git verify -q --all --anchor-file heads >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	test_cmp saved-heads heads &&
+	ls >files &&
+	! grep "^heads\." files
+'
+
+test_expect_success '--anchor-file: a malformed file is exit 2; not with --anchor' '
+	echo "main deadbeef" >bad-heads &&
+	test_expect_code 2 annal verify --anchor-file bad-heads >out 2>err &&
+	grep "^annal: error: bad-heads:1: not .<log> <record id>." err &&
+	test_expect_code 2 annal verify --anchor-file bad-heads --anchor "$(cat anchor)" 2>err &&
+	grep "^annal: error: options .--anchor. and .--anchor-file. cannot be used together" err
+'
+
+test_expect_success '--anchor naming no object at all: a typo, it says' '
+	test_expect_code 1 annal verify --anchor 0123456789abcdef0123456789abcdef01234567 >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	grep "^annal: error: log main: anchorNotFound: anchor 0123456789abcdef0123456789abcdef01234567 is no object of this repository: check it for a typo" err
+'
+
 test_expect_success PYTHON3 '--anchor not found, --format json' '
 	test_expect_code 1 annal verify --format json --anchor "$(cat one-ids)" >out &&
 	python3 -c "
@@ -340,6 +402,72 @@ for l, want in zip(lines, [\"no such log\", \"invalid log name\", \"bad-signers:
     assert o[\"ok\"] is False and o[\"logs\"] == [], o
     assert o[\"error\"][\"check\"] is None and want in o[\"error\"][\"message\"], o
 "
+'
+
+test_expect_success PYTHON3 '--format json: a missing repository and a usage error after it are JSON too' '
+	test_expect_code 3 annal -C "$TRASH_DIRECTORY/no/such.git" verify --format json >out 2>err &&
+	test_must_be_empty err &&
+	test_expect_code 2 annal verify --format json --no-such-option >>out 2>err &&
+	test_must_be_empty err &&
+	test_expect_code 2 annal verify --format json --log one --all >>out 2>err &&
+	test_must_be_empty err &&
+	python3 -c "
+import json
+lines = open(\"out\").read().splitlines()
+assert len(lines) == 3, lines
+for l in lines:
+    o = json.loads(l)
+    assert o[\"ok\"] is False and o[\"logs\"] == [], o
+    assert o[\"error\"][\"check\"] is None and o[\"error\"][\"message\"], o
+" &&
+	test_expect_code 2 annal verify --no-such-option --format json >out 2>err &&
+	test_must_be_empty out &&
+	grep "^usage: annal verify" err
+'
+
+# rewrite_head SED SIGNED: s.git's head commit rewritten by SED fails
+# verify, whose --format json says "signed":SIGNED
+rewrite_head () {
+	git -C s.git cat-file commit refs/audit/main >c &&
+	sed "$1" c >rewritten &&
+	rh_id_=$(git -C s.git hash-object -t commit -w --stdin <rewritten) &&
+	git -C s.git update-ref refs/audit/main "$rh_id_" &&
+	test_expect_code 1 annal -C s.git verify --format json >out &&
+	json_get /logs/0/signed <out >actual &&
+	echo "$2" >expect &&
+	test_cmp expect actual
+}
+
+test_expect_success PYTHON3,GIT '--format json: null, not false, for what a failed check did not reach' '
+	annal keygen -f k -C k >/dev/null &&
+	annal init s.git >/dev/null &&
+	annal -C s.git append --actor a --action b >/dev/null &&
+	test_tick &&
+	annal -C s.git key rotate --new-key k >/dev/null &&
+	test_tick &&
+	annal -C s.git append --sign-key k --actor a --action c >/dev/null &&
+	annal -C s.git verify --format json >out &&
+	json_get /logs/0/signed <out >actual &&
+	echo true >expect &&
+	test_cmp expect actual &&
+	head=$(git -C s.git rev-parse refs/audit/main) &&
+	git -C s.git update-ref refs/audit/main "$(git -C s.git rev-parse refs/audit/main^^)" &&
+	annal -C s.git verify --format json >out &&
+	json_get /logs/0/signed <out >actual &&
+	echo false >expect &&
+	test_cmp expect actual &&
+	test_expect_code 1 annal -C s.git verify --format json \
+		--anchor "$head" >out &&
+	json_get /logs/0/signed <out >actual &&
+	echo false >expect &&
+	test_cmp expect actual &&
+	json_get /logs/0/error/record <out >actual &&
+	echo null >expect &&
+	test_cmp expect actual &&
+	git -C s.git update-ref refs/audit/main "$head" &&
+	rewrite_head "/^gpgsig /,/^ -----END/d" true &&
+	git -C s.git update-ref refs/audit/main "$(git -C s.git rev-parse refs/audit/main^^)" &&
+	rewrite_head "s/\"action\":\"b\"/\"action\":\"x\"/" null
 '
 
 test_done

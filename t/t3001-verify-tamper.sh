@@ -317,7 +317,7 @@ test_expect_success PYTHON3,GIT 'info/grafts: unsafeRepository' '
 test_expect_success PYTHON3,GIT '--all: a bad log fails, the others are still reported' '
 	tamper swap 3 &&
 	test_expect_code 1 annal -C t.git verify --all >out 2>err &&
-	echo "log other: 1 records verified, head $(cat other-ids)" >expect &&
+	echo "log other: 1 record verified, head $(cat other-ids)" >expect &&
 	test_cmp expect out &&
 	test_line_count = 1 err &&
 	grep "^annal: error: log main: record 3 ($(sed -n 3p new-ids)): seqGap: " err
@@ -344,7 +344,7 @@ test_expect_success PYTHON3,GIT '--all: a ref that is no log name fails as badRe
 	test_expect_code 1 annal -C t.git verify --all >out 2>err &&
 	cat >expect <<-EOF &&
 	log main: 6 records verified, head $(tail -n 1 ids)
-	log other: 1 records verified, head $(cat other-ids)
+	log other: 1 record verified, head $(cat other-ids)
 	EOF
 	test_cmp expect out &&
 	cat >expect <<-EOF &&
@@ -374,7 +374,7 @@ assert logs[\"other\"][\"ok\"] and logs[\"other\"][\"records\"] == 1, got
 for name in bad:
     l = logs[name]
     assert l[\"ok\"] is False and l[\"error\"][\"check\"] == \"badRef\", l
-    assert l[\"error\"][\"record\"] == 0 and l[\"error\"][\"commit\"] is None, l
+    assert l[\"error\"][\"record\"] is None and l[\"error\"][\"commit\"] is None, l
 "
 '
 

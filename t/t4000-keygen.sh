@@ -352,7 +352,7 @@ test_expect_success GIT 'a .pub after blank lines, white space or comments is a 
 		test "$(mode $f)" = 644 &&
 		annal -C kg.git verify --key $f >out 2>err &&
 		test_must_be_empty err &&
-		grep "^log main: 1 records verified" out || return 1
+		grep "^log main: 1 record verified" out || return 1
 	done &&
 	ws_pub k2.pub &&
 	test_expect_code 1 annal -C kg.git verify --key ws-space.pub 2>err &&

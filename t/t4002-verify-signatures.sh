@@ -741,7 +741,7 @@ test_expect_success PYTHON3,SSHKEYGEN,GIT '--all: a tampered log fails, the good
 	annal -C t.git append --log good --sign-key k2 --actor a --action b >/dev/null &&
 	ssh_forge --resign-with k1 t.git main steal 3 2 >new-ids &&
 	test_expect_code 1 annal -C t.git verify --all >out 2>err &&
-	grep "^log good: 1 records verified" out &&
+	grep "^log good: 1 record verified" out &&
 	test_line_count = 1 err &&
 	grep "^annal: error: log main: record 3 ($(sed -n 3p new-ids)): badSignature: ." err
 '

@@ -51,12 +51,12 @@ expect_summary () {
 	bundle: $1
 	signer: $2
 	log: main
-	records: $4 (seq $5..$6), chain of $7 records
+	records: $4 (seq $5..$6), chain of $7 record$(test "$7" = 1 || echo s)
 	first: seq $5 $(id "$3" "$5")
 	last: seq $6 $(id "$3" "$6")
 	head at export: seq $8 $(id "$3" "$8")
 	created: $EXPORT_TS
-	result: intact
+	result: intact$(case "$2" in *"NOT pinned"*) echo ", UNPINNED (anyone could have made this bundle)" ;; esac)
 	EOF
 }
 
@@ -67,7 +67,7 @@ tmp_annal () {
 
 # verifies [audit-verify args...]: exit 0, stdout into out, stderr empty
 verifies () {
-	annal audit-verify "$@" >out 2>err &&
+	audit_verify "$@" >out 2>err &&
 	test_must_be_empty err
 }
 
@@ -76,7 +76,7 @@ verifies () {
 fails_verify () {
 	fv_path_=$1
 	shift
-	test_expect_code 1 annal audit-verify "$@" "$fv_path_" >out 2>err &&
+	test_expect_code 1 audit_verify "$@" "$fv_path_" >out 2>err &&
 	test_must_be_empty out &&
 	test_line_count = 1 err &&
 	grep "^annal: error: bundle $fv_path_: ." err
@@ -113,7 +113,7 @@ test_expect_success 'setup' '
 test_expect_success 'annal audit-verify -h: usage on stdout, exit 0, anywhere' '
 	(cd empty-dir && annal audit-verify -h) >out 2>err &&
 	test_must_be_empty err &&
-	grep "^usage: annal audit-verify \[--key <file> | --allowed-signers <file>\] \[--log-key <file>\.\.\. | --log-allowed-signers <file>\] \[--format <format>\] <bundle>" out
+	grep "^usage: annal audit-verify \[--key <file> | --allowed-signers <file>\] \[--log-key <file>\.\.\. | --log-allowed-signers <file>\] \[--unpinned\] \[--list | --format <format>\] <bundle>" out
 '
 
 test_expect_success 'a good bundle verifies: the summary, signer NOT pinned' '
@@ -159,8 +159,18 @@ test_expect_success '--allowed-signers: namespaces must allow "annal"' '
 	test_cmp expect out &&
 	ssh_allowed as-git "namespaces=\"git\"" k.pub &&
 	fails_verify good.zip --allowed-signers as-git &&
+	grep "signed by $FP, which the allowed signers permit for other namespaces only: bundles are signed in namespace \"annal\" (commits in \"git\"); add annal to the key.s namespaces=\$" err &&
 	ssh_allowed as-other "namespaces=\"annal\"" k2.pub &&
-	fails_verify good.zip --allowed-signers as-other
+	fails_verify good.zip --allowed-signers as-other &&
+	grep "signed by $FP, which is not the pinned signer\$" err &&
+	ssh_allowed as-late "namespaces=\"annal\",valid-after=\"21000101Z\"" k.pub &&
+	fails_verify good.zip --allowed-signers as-late &&
+	grep "signed by $FP, which the allowed signers do not permit at its creation time ($EXPORT_TS): outside the key.s valid-after/valid-before\$" err &&
+	test_expect_code 2 annal audit-verify --allowed-signers k.pub good.zip >out 2>err &&
+	test_line_count = 1 err &&
+	grep "^annal: error: .k.pub. is a public key file, not an allowed signers file: give it with --key" err &&
+	test_expect_code 2 annal audit-verify --log-allowed-signers k.pub good.zip 2>err &&
+	grep "is a public key file, not an allowed signers file" err
 '
 
 test_expect_success '--format json: one object' '
@@ -204,13 +214,13 @@ test_expect_success 'no repository anywhere, and nothing written' '
 		unset GIT_DIR ANNAL_REPO &&
 		export TMPDIR &&
 		find . "$TRASH_DIRECTORY/place" "$TMPDIR" | sort >../find.before &&
-		annal audit-verify ../place/good.zip >../out 2>../err &&
+		annal audit-verify --unpinned ../place/good.zip >../out 2>../err &&
 		annal audit-verify --key ../k.pub ../place/good.zip >>../out 2>>../err &&
 		find . "$TRASH_DIRECTORY/place" "$TMPDIR" | sort >../find.after &&
 		test_cmp ../find.before ../find.after
 	) &&
 	test_must_be_empty err &&
-	grep "^result: intact\$" out >ok &&
+	grep "^result: intact" out >ok &&
 	test_line_count = 2 ok &&
 	tmp_annal >tmp.after &&
 	test_cmp tmp.before tmp.after &&
@@ -222,7 +232,7 @@ test_expect_success 'ANNAL_REPO naming no repository does not matter' '
 		ANNAL_REPO="$TRASH_DIRECTORY/no/such/repo.git" &&
 		export ANNAL_REPO &&
 		cd empty-dir &&
-		annal audit-verify ../good.zip >../out 2>../err
+		annal audit-verify --unpinned ../good.zip >../out 2>../err
 	) &&
 	test_must_be_empty err &&
 	expect_summary ../good.zip "$FP $NOT_PINNED" ids 5 1 5 5 5 &&
@@ -455,7 +465,9 @@ test_expect_success '--log-key and --log-allowed-signers: bad use is exit 2' '
 
 test_expect_success 'usage errors: exit 2, usage on stderr' '
 	for args in "" "good.zip plain.zip" "--key k.pub --allowed-signers as-annal good.zip" \
-		"--format xml good.zip" "--no-such-option good.zip" "--key"
+		"--format xml good.zip" "--no-such-option good.zip" "--key" \
+		"good.zip" "--unpinned --key k.pub good.zip" \
+		"--log-allowed-signers rot.list --unpinned good.zip"
 	do
 		test_expect_code 2 annal audit-verify $args >out 2>err &&
 		test_must_be_empty out &&
@@ -466,9 +478,103 @@ test_expect_success 'usage errors: exit 2, usage on stderr' '
 	done
 '
 
+test_expect_success PYTHON3 'every derived member must be what annal makes of records.jsonl' '
+	bundle_of signed.git all.zip --sign-key k --format csv --format json \
+		--format otlp-json --format splunk-hec --format datadog &&
+	verifies --key k.pub all.zip &&
+	for m in records.csv records.json records.otlp.json records.splunk.jsonl \
+		records.datadog.jsonl
+	do
+		python3 "$LIB_BUNDLE" cat all.zip $m >orig &&
+		sed "s/carol/mallory/" orig >edited &&
+		! test_cmp orig edited >/dev/null &&
+		python3 "$LIB_BUNDLE" forge all.zip edited.zip --resign k replace $m edited &&
+		python3 "$LIB_BUNDLE" check edited.zip &&
+		fails_verify edited.zip --key k.pub &&
+		grep "^annal: error: bundle edited.zip: $m is not what annal makes of records.jsonl (they differ from byte [0-9]* on): it was changed after the export" err ||
+		return 1
+	done
+'
+
+test_expect_success PYTHON3 'a bundle without records: a row added to its CSV fails' '
+	bundle_of signed.git none.zip --sign-key k --actor nobody --format csv &&
+	verifies --key k.pub none.zip &&
+	python3 "$LIB_BUNDLE" cat none.zip records.csv >orig &&
+	{ cat orig && echo "1,2026-11-18T10:00:00.000Z,alice,login"; } >edited &&
+	python3 "$LIB_BUNDLE" forge none.zip edited.zip --resign k replace records.csv edited &&
+	fails_verify edited.zip --key k.pub &&
+	grep "records.csv is not what annal makes of records.jsonl" err
+'
+
+test_expect_success PYTHON3 'the exporting host is the member'\''s own claim' '
+	python3 "$LIB_BUNDLE" cat all.zip records.splunk.jsonl >orig &&
+	host=$(sed -n "1s/.*\"host\":\"\([^\"]*\)\".*/\1/p" orig) &&
+	test -n "$host" &&
+	sed "s/\"host\":\"[^\"]*\"/\"host\":\"elsewhere\"/" orig >edited &&
+	python3 "$LIB_BUNDLE" forge all.zip host.zip --resign k replace records.splunk.jsonl edited &&
+	verifies --key k.pub host.zip
+'
+
+test_expect_success PYTHON3,GIT '--list: the records checked, as jsonl, and nothing else' '
+	annal audit-verify --key k.pub --list good.zip >out 2>err &&
+	test_must_be_empty err &&
+	python3 "$LIB_BUNDLE" cat good.zip records.jsonl >expect &&
+	test_cmp expect out &&
+	test_line_count = 5 out &&
+	python3 -c "
+import json, sys
+for line, want in zip(open(\"out\"), open(\"ids\")):
+    assert json.loads(line)[\"id\"] == want.strip(), (line, want)
+" &&
+	annal audit-verify --key k.pub --list empty.zip >out &&
+	test_must_be_empty out &&
+	fails_verify edited.zip --key k.pub --list &&
+	test_expect_code 2 annal audit-verify --key k.pub --list --format pretty good.zip >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: options .--list. and .--format. cannot be used together" err
+'
+
+test_expect_success 'no pin: exit 2, saying which pins to give; --unpinned says UNPINNED' '
+	test_expect_code 2 annal audit-verify good.zip >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: no pin given; pass --key <exporter.pub> or --allowed-signers <file> for the bundle.s signer, --log-allowed-signers <file> (from .annal key list --pin.) for the log, or --unpinned to check integrity only\$" err &&
+	annal audit-verify --unpinned good.zip >out 2>err &&
+	test_must_be_empty err &&
+	tail -n 1 out >last &&
+	echo "result: intact, UNPINNED (anyone could have made this bundle)" >expect &&
+	test_cmp expect last &&
+	annal audit-verify --log-key k.pub good.zip >out &&
+	tail -n 1 out >last &&
+	echo "result: intact" >expect &&
+	test_cmp expect last
+'
+
+test_expect_success PYTHON3 '--format json: one object on stdout also for usage errors and unusable input' '
+	for args in "good.zip" "--format json --no-such-option good.zip" \
+		"--format json --list good.zip" "--unpinned no-such.zip" \
+		"--unpinned empty-dir" "--key no-such.pub good.zip"
+	do
+		test_expect_code 2 annal audit-verify --format json $args >out 2>err &&
+		test_must_be_empty err &&
+		python3 -c "
+import json
+text = open(\"out\").read()
+assert text.count(\"\\n\") == 1, repr(text)
+o = json.loads(text)
+assert o[\"ok\"] is False and isinstance(o[\"error\"], str) and o[\"error\"], o
+for k in (\"signer\", \"log\", \"log_signed\", \"records\", \"chain\"):
+    assert o[k] is None, (k, o)
+" || return 1
+	done &&
+	test_expect_code 2 annal audit-verify --format json --unpinned no-such.zip >out &&
+	json_get bundle <out >actual &&
+	echo "\"no-such.zip\"" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'unusable key files or bundle paths: exit 2' '
 	for args in "--key no-such.pub good.zip" "--allowed-signers no-such good.zip" \
-		"no-such.zip" "empty-dir"
+		"--unpinned no-such.zip" "--unpinned empty-dir"
 	do
 		test_expect_code 2 annal audit-verify $args >out 2>err &&
 		test_must_be_empty out &&

@@ -97,10 +97,10 @@ test_expect_success 'audit-verify: a member name with U+202E and C1' '
 	open(sys.argv[2], "wb").write(data)
 	EOF
 	python3 no-utf8-flag.py flagged.zip bad.zip &&
-	test_expect_code 1 annal audit-verify bad.zip >out 2>err &&
+	test_expect_code 1 annal audit-verify --unpinned bad.zip >out 2>err &&
 	safe err &&
 	grep "unexpected member .evil\\\\u202egpj.exe\\\\u009b." err &&
-	test_expect_code 1 annal audit-verify --format json bad.zip >out 2>err &&
+	test_expect_code 1 annal audit-verify --unpinned --format json bad.zip >out 2>err &&
 	safe out &&
 	python3 -c "
 import json
@@ -149,11 +149,11 @@ test_expect_success 'file names in errors and reports are escaped' '
 	grep "^Wrote k\\\\u202e and k\\\\u202e.pub\$" out &&
 	grep " c\\\\u202e (ED25519)\$" out &&
 	cp good.zip "b${RLO}.zip" &&
-	annal audit-verify "b${RLO}.zip" >out 2>err &&
+	annal audit-verify --unpinned "b${RLO}.zip" >out 2>err &&
 	safe out &&
 	grep "^bundle: b\\\\u202e.zip\$" out &&
 	cp bad.zip "b${RLO}.zip" &&
-	test_expect_code 1 annal audit-verify "b${RLO}.zip" >out 2>err &&
+	test_expect_code 1 annal audit-verify --unpinned "b${RLO}.zip" >out 2>err &&
 	safe err &&
 	grep "^annal: error: bundle b\\\\u202e.zip: unexpected member" err
 '

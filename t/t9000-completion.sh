@@ -80,7 +80,7 @@ test_expect_success BASH 'options come from annal CMD -h' '
 		grep -x -e "$opt" out || return 1
 	done &&
 	run_completion "annal verify --a" &&
-	printf "%s\n" --all --allow-empty --allowed-signers --anchor >expect &&
+	printf "%s\n" --all --allow-empty --allowed-signers --anchor --anchor-file >expect &&
 	test_cmp expect out
 '
 

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@ int annal_formatter_new(annal_formatter **out, const char *name)
 		(*out)->ops = formats[i];
 		if (gethostname((*out)->host, sizeof((*out)->host) - 1) < 0)
 			memcpy((*out)->host, "localhost", 10);
+		snprintf((*out)->version, sizeof((*out)->version), "%s", ANNAL_VERSION);
 		return 0;
 	}
 	for (i = 0; i < NFORMATS; i++)

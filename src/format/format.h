@@ -21,6 +21,7 @@ struct annal_formatter {
 	char *log;		/* the log's name, for formats that say it */
 	char host[256];		/* this machine's name */
 	int local_dates;	/* pretty, oneline: ts in the local zone */
+	char version[64];	/* annal's, or another's in a bundle checked */
 };
 
 /* The record's ts as people asked for it: UTC as stored, or local. */

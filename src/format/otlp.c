@@ -87,7 +87,7 @@ static int otlp_begin(struct annal_formatter *f, annal_buf *out)
 	string_attr(out, "annal.log", f->log, 0);
 	string_attr(out, "host.name", f->host, 0);
 	annal_buf_printf(out, "]},\"scopeLogs\":[{\"scope\":{\"name\":\"annal\",\"version\":\"%s\"},"
-			 "\"logRecords\":[", ANNAL_VERSION);
+			 "\"logRecords\":[", f->version);
 	return annal_buf_error(out);
 }
 
