@@ -137,12 +137,23 @@ static size_t distance(const char *a, size_t la, const char *b)
  * most a third of its letters differ, as a typo would), else where the
  * options are; no usage to push the error off the screen.
  */
+/* A usage error in one line, as JSON when the command was asked for it. */
+static void short_usage_error(const char *message)
+{
+	int status = 2;
+
+	if (json_error_written(message, &status))
+		exit(status);
+	print_error("%s", message);
+	exit(2);
+}
+
 static void unknown_option(const char *const *usage, const struct option *opts,
 			   const char *name, size_t len)
 {
 	const struct option *o, *best = NULL;
 	size_t d, best_d = 99;
-	char cmd[128];
+	char cmd[128], message[512];
 
 	command_of(cmd, sizeof(cmd), usage);
 	for (o = opts; o->type != OPTION_END; o++) {
@@ -155,11 +166,13 @@ static void unknown_option(const char *const *usage, const struct option *opts,
 		}
 	}
 	if (best && best_d && best_d * 3 <= strlen(best->long_name))
-		print_error("unknown option '%.*s'; did you mean '--%s'? (see '%s -h')",
-			    (int)len, name, best->long_name, cmd);
+		snprintf(message, sizeof(message),
+			 "unknown option '%.*s'; did you mean '--%s'? (see '%s -h')",
+			 (int)len, name, best->long_name, cmd);
 	else
-		print_error("unknown option '%.*s'; see '%s -h'", (int)len, name, cmd);
-	exit(2);
+		snprintf(message, sizeof(message), "unknown option '%.*s'; see '%s -h'",
+			 (int)len, name, cmd);
+	short_usage_error(message);
 }
 
 /* --list-opts: each option, its value and the values it takes, a line each. */
@@ -308,11 +321,12 @@ int parse_options(int argc, const char **argv, struct option *opts,
 			if (o->short_name == a[1])
 				break;
 		if (o->type == OPTION_END) {
-			char cmd[128];
+			char cmd[128], message[256];
 
 			command_of(cmd, sizeof(cmd), usage);
-			print_error("unknown switch '%c'; see '%s -h'", a[1], cmd);
-			exit(2);
+			snprintf(message, sizeof(message), "unknown switch '%c'; see '%s -h'",
+				 a[1], cmd);
+			short_usage_error(message);
 		}
 		if (o->type == OPTION_BOOL) {
 			if (a[2])

@@ -288,7 +288,7 @@ test_expect_success 'an explicit -C to a git repository annal did not prepare: r
 	git clone -q --mirror "file://$TRASH_DIRECTORY/repo.git" mirror.git &&
 	test_must_fail git -C mirror.git config annal.formatVersion &&
 	annal -C mirror.git verify --log mirrored >out &&
-	grep "^log mirrored: 1 records verified" out &&
+	grep "^log mirrored: 1 record verified" out &&
 	annal -C mirror.git log --log mirrored --format oneline >out &&
 	test_line_count = 1 out &&
 	annal -C mirror.git export --log mirrored --format jsonl -o exported.jsonl 2>err &&

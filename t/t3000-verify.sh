@@ -422,7 +422,7 @@ for l in lines:
 " &&
 	test_expect_code 2 annal verify --no-such-option --format json >out 2>err &&
 	test_must_be_empty out &&
-	grep "^usage: annal verify" err
+	grep "^annal: error: unknown option .no-such-option." err
 '
 
 # rewrite_head SED SIGNED: s.git's head commit rewritten by SED fails

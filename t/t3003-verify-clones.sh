@@ -62,8 +62,8 @@ test_expect_success GIT 'fetching the refspec from the error makes it pass' '
 	annal -C bare.git verify --all >out &&
 	git -C origin.git rev-parse refs/audit/main refs/audit/team/web >heads &&
 	{
-		echo "log main: 1 records verified, head $(sed -n 1p heads)" &&
-		echo "log team/web: 1 records verified, head $(sed -n 2p heads)"
+		echo "log main: 1 record verified, head $(sed -n 1p heads)" &&
+		echo "log team/web: 1 record verified, head $(sed -n 2p heads)"
 	} >expect &&
 	test_cmp expect out
 '
