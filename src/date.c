@@ -328,7 +328,9 @@ int annal_time_parse_date(int64_t *out, const char *s, int64_t now)
 	}
 	if (!parse_datetime(out, s, 0) || !parse_relative(out, s, now))
 		return 0;
-	return annal_error_set(ANNAL_EINVALID, "cannot parse date '%s'", s);
+	return annal_error_set(ANNAL_EINVALID,
+		"cannot parse date '%s'; use YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM], @<seconds>, "
+		"now, today, yesterday or '<n> <unit>s ago' (annal-log(1), Dates)", s);
 }
 
 /* The real clock. */

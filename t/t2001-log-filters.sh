@@ -184,7 +184,10 @@ test_expect_success 'unparsable dates: exit 2, the error names them' '
 		bad_date --until "$d" || return 1
 	done &&
 	test_expect_code 2 annal log --since "" >out 2>err &&
-	test_must_be_empty out
+	test_must_be_empty out &&
+	test_expect_code 2 annal log --since yesterdy 2>err &&
+	test_line_count = 1 err &&
+	grep "^annal: error: cannot parse date .yesterdy.; use YYYY-MM-DD.*, @<seconds>, now, today, yesterday or .<n> <unit>s ago. (annal-log(1), Dates)$" err
 '
 
 test_expect_success '--actor: exact and glob' '
