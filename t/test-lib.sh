@@ -180,6 +180,15 @@ say () {
 	printf '# %s\n' "$*" >&5
 }
 
+# test_figure NAME VALUE: a figure of this run (how many kills landed,
+# how many crash states were checked) for t/figures.py, which writes
+# them into Documentation/technical/testing.md.  Only figures that are
+# the same in every run: nothing random, nothing timed.
+test_figure () {
+	test $# = 2 || BUG "test_figure NAME VALUE"
+	printf '# figure: %s %s %s\n' "$test_name_" "$1" "$2" >&5
+}
+
 BUG () {
 	printf 'error: bug in the test script: %s\n' "$*" >&7
 	printf 'Bail out! bug in the test script: %s\n' "$*" >&5
