@@ -18,18 +18,21 @@ static const struct command {
 	int (*fn)(int, const char **, struct cmd_context *);
 	int flags;
 	const char *summary;
+	/* the failure object of --format json, for a command whose report it is */
+	json_failure_fn json_failure;
 } commands[] = {
-	{ "init", cmd_init, 0, "create or prepare a repository for audit logs" },
-	{ "append", cmd_append, NEED_REPO, "append records to a log" },
-	{ "log", cmd_log, NEED_REPO, "show and filter records" },
-	{ "logs", cmd_logs, NEED_REPO, "list the logs: records, head, first, keys" },
-	{ "verify", cmd_verify, NEED_REPO, "check a log's chain from its first record" },
-	{ "export", cmd_export, NEED_REPO, "export records, or a signed evidence bundle" },
-	{ "audit-verify", cmd_audit_verify, 0, "check an evidence bundle, without a repository" },
-	{ "keygen", cmd_keygen, 0, "make an ed25519 signing key" },
-	{ "pack", cmd_pack, NEED_REPO, "move loose objects into a pack" },
-	{ "key", cmd_key, NEED_REPO, "rotate and list the keys a log trusts" },
-	{ "help", NULL, 0, "show help for annal or a command" },
+	{ "init", cmd_init, 0, "create or prepare a repository for audit logs", NULL },
+	{ "append", cmd_append, NEED_REPO, "append records to a log", NULL },
+	{ "log", cmd_log, NEED_REPO, "show and filter records", json_error_failure },
+	{ "logs", cmd_logs, NEED_REPO, "list the logs: records, head, first, keys", json_error_failure },
+	{ "verify", cmd_verify, NEED_REPO, "check a log's chain from its first record", verify_json_failure },
+	{ "export", cmd_export, NEED_REPO, "export records, or a signed evidence bundle", NULL },
+	{ "audit-verify", cmd_audit_verify, 0, "check an evidence bundle, without a repository",
+	  audit_verify_json_failure },
+	{ "keygen", cmd_keygen, 0, "make an ed25519 signing key", NULL },
+	{ "pack", cmd_pack, NEED_REPO, "move loose objects into a pack", NULL },
+	{ "key", cmd_key, NEED_REPO, "rotate and list the keys a log trusts", key_list_json_failure },
+	{ "help", NULL, 0, "show help for annal or a command", NULL },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -118,6 +121,11 @@ int json_error_written(const char *message, int *status)
 int verify_json_failure(annal_buf *out, const char *message)
 {
 	return annal_verify_write_json_failure(out, NULL, message);
+}
+
+int json_error_failure(annal_buf *out, const char *message)
+{
+	return annal_append_write_json_error(out, message);
 }
 
 int report_error_at(int code, const char *where)
@@ -211,7 +219,8 @@ static int cmd_help(int argc, const char **argv, struct cmd_context *ctx)
 
 /*
  * Does argv ask for --format json?  Read before the options are parsed,
- * so that a repository that cannot be opened is reported in JSON too.
+ * so that a repository that cannot be opened, and a usage error found
+ * before the parser reaches --format, are reported in JSON too.
  */
 static int wants_json(int argc, const char **argv)
 {
@@ -224,25 +233,28 @@ static int wants_json(int argc, const char **argv)
 	return 0;
 }
 
+static int is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "--list-opts");
+}
+
 static int run(const struct command *cmd, int argc, const char **argv,
 	       struct cmd_context *ctx)
 {
 	static const char *const json = "json";
 
-	int help = argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-				!strcmp(argv[1], "--list-opts"));
+	/* -h of a command, or of its sub-verb ("key list -h"), works anywhere */
+	int help = (argc > 1 && is_help(argv[1])) ||
+		   (argc > 2 && argv[1][0] != '-' && is_help(argv[2]));
 	int error, status;
 
 	if (!cmd->fn)
 		return cmd_help(argc, argv, ctx);
+	if (cmd->json_failure && !help && wants_json(argc, argv))
+		json_errors(&json, cmd->json_failure);
 	if ((cmd->flags & NEED_REPO) && !help &&
-	    (error = annal_repo_open(&ctx->repo, ctx->repo_path)) < 0) {
-		if (cmd->fn == cmd_verify && wants_json(argc, argv))
-			json_errors(&json, verify_json_failure);
-		if (cmd->fn == cmd_key && wants_json(argc, argv))
-			json_errors(&json, key_list_json_failure);
+	    (error = annal_repo_open(&ctx->repo, ctx->repo_path)) < 0)
 		return report_error(error);
-	}
 	status = cmd->fn(argc, argv, ctx);
 	json_errors(NULL, NULL);	/* its --format value is gone with it */
 	annal_repo_free(ctx->repo);

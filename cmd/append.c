@@ -8,6 +8,8 @@
 #include "parse-options.h"
 #include "banned.h"
 
+static const char *const append_formats[] = { "id", "json", NULL };
+
 static const char *const append_usage[] = {
 	"annal append [--log <name>] [--format <format>] [--actor <actor>] [--action <action>] [<field-options>...]",
 	"annal append [--log <name>] [--format <format>] --json <object> [<field-options>...]",
@@ -383,7 +385,7 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	int use_stdin = 0, agent = 0, stream = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to append to (default: main)"),
-		OPT_STRING(0, "format", &format, "<format>", "id (default) or json: {\"id\",\"seq\",\"hash\"} a line"),
+		OPT_CHOICE(0, "format", &format, "<format>", "what each record is answered with (json: {\"id\",\"seq\",\"hash\"} a line; default: id)", append_formats),
 		OPT_STRING(0, "actor", &fo.actor, "<actor>", "who acted"),
 		OPT_STRING(0, "action", &fo.action, "<action>", "what was done"),
 		OPT_STRING(0, "target", &fo.target, "<target>", "what it was done to"),
@@ -417,8 +419,6 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(append_usage, options, "--corrects", corrects != NULL, "--stdin", use_stdin);
 	if (stream && !use_stdin)
 		usage_with_options(append_usage, options, "option '--stream' needs '--stdin'");
-	if (format && strcmp(format, "id") && strcmp(format, "json"))
-		usage_with_options(append_usage, options, "unknown format '%s' (id or json)", format);
 	ack.repo = ctx->repo;
 	ack.json = format && !strcmp(format, "json");
 	if (ack.json && (error = annal_buf_new(&ack.buf)) < 0)

@@ -10,7 +10,7 @@ static const char *const audit_verify_usage[] = {
 	NULL
 };
 
-static int json_failure(annal_buf *out, const char *message)
+int audit_verify_json_failure(annal_buf *out, const char *message)
 {
 	return annal_audit_write_json_failure(out, NULL, message);
 }
@@ -35,7 +35,6 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	annal_buf *out = NULL;
 	int error, status = 0;
 
-	json_errors(&format, json_failure);
 	argc = parse_options(argc, argv, options, audit_verify_usage);
 	if (argc != 1)
 		usage_with_options(audit_verify_usage, options,
@@ -46,8 +45,6 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(audit_verify_usage, options, "--list", list, "--format", format != NULL);
 	if (!format)
 		format = "pretty";
-	if (strcmp(format, "pretty") && strcmp(format, "json"))
-		usage_with_options(audit_verify_usage, options, "unknown format '%s' (pretty or json)", format);
 	pinned = key || allowed || log_keys.n || log_allowed;
 	die_if_both(audit_verify_usage, options, "--unpinned", unpinned,
 		    key ? "--key" : allowed ? "--allowed-signers" :

@@ -61,7 +61,10 @@ int write_out(annal_buf *b);
  * that option registers where its --format value is kept and how its
  * failure object is written: from then on usage errors and
  * report_error() write that object on stdout instead of the error line
- * (and the usage) on stderr, with the same exit status.
+ * (and the usage) on stderr, with the same exit status.  The dispatcher
+ * registers it (commands[] names the object) when argv holds
+ * "--format json" or "--format=json", wherever it stands, so a command
+ * does not register again before parsing its options.
  */
 typedef int (*json_failure_fn)(annal_buf *out, const char *message);
 void json_errors(const char *const *format, json_failure_fn fn);
@@ -71,4 +74,8 @@ int json_error_written(const char *message, int *status);
 int verify_json_failure(annal_buf *out, const char *message);
 /* ... and of annal key list --format json. */
 int key_list_json_failure(annal_buf *out, const char *message);
+/* ... of annal audit-verify --format json. */
+int audit_verify_json_failure(annal_buf *out, const char *message);
+/* {"error":"<message>"}: that of annal log and annal logs. */
+int json_error_failure(annal_buf *out, const char *message);
 #endif

@@ -73,14 +73,6 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 			"into place; write it to a file and copy that");
 	if (!bundle && formats.n > 1)
 		usage_with_options(export_usage, options, "several '--format' need '--bundle'");
-	for (size_t i = 0; i < formats.n; i++)
-		if (!annal_export_format_valid(formats.v[i])) {
-			char list[256];
-
-			choices_text(list, sizeof(list), annal_export_format_names());
-			usage_with_options(export_usage, options, "cannot export as '%s' (%s)",
-					   formats.v[i], list);
-		}
 
 	if ((error = filter_options_build(&filter, &fo, options)) < 0)
 		goto fail;

@@ -12,6 +12,7 @@
 static const char *const key_usage[] = { ROTATE_USAGE, LIST_USAGE, NULL };
 static const char *const rotate_usage[] = { ROTATE_USAGE, NULL };
 static const char *const list_usage[] = { LIST_USAGE, NULL };
+static const char *const list_formats[] = { "allowed-signers", "json", NULL };
 
 static int key_rotate(int argc, const char **argv, struct cmd_context *ctx)
 {
@@ -35,6 +36,7 @@ static int key_rotate(int argc, const char **argv, struct cmd_context *ctx)
 	char id[41];
 	int error, status = 0;
 
+	json_errors(NULL, NULL);	/* the failure object is key list's */
 	argc = parse_options(argc, argv, options, rotate_usage);
 	if (argc)
 		usage_with_options(rotate_usage, options, "unexpected argument '%s'", argv[0]);
@@ -91,20 +93,16 @@ static int key_list(int argc, const char **argv, struct cmd_context *ctx)
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to read (default: main)"),
 		OPT_BOOL(0, "pin", &pin, "also name the log's first signed record, for verify --allowed-signers"),
-		OPT_STRING(0, "format", &format, "<format>", "allowed-signers (default) or json"),
+		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: allowed-signers)", list_formats),
 		OPT_END()
 	};
 	annal_buf *out = NULL;
 	int error, status = 0;
 
-	json_errors(&format, key_list_json_failure);
 	argc = parse_options(argc, argv, options, list_usage);
 	if (argc)
 		usage_with_options(list_usage, options, "unexpected argument '%s'", argv[0]);
 	die_if_both(list_usage, options, "--pin", pin, "--format", format != NULL);
-	if (format && strcmp(format, "allowed-signers") && strcmp(format, "json"))
-		usage_with_options(list_usage, options,
-				   "unknown format '%s' (allowed-signers or json)", format);
 	if (format && !strcmp(format, "json"))
 		list = annal_log_signers_json;
 	if (pin)

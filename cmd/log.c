@@ -40,7 +40,7 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 	annal_walk *walk = NULL;
 	annal_record *rec = NULL;
 	annal_buf *out = NULL;
-	int error = 0, status = 0;
+	int error = 0, status = 0, flushed = 0;
 
 	argc = parse_options(argc, argv, options, log_usage);
 	if (argc)
@@ -58,11 +58,11 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 	if (summary) {
 		if ((error = annal_summary_new_by(&sum, summary_by ? summary_by : "decision")) ==
 		    ANNAL_EINVALID)
-			usage_with_options(log_usage, options, "%s", annal_error_last()->message);
+			usage_value_error(log_usage, "%s", annal_error_last()->message);
 	} else if ((error = annal_formatter_new(&fmt, format)) == ANNAL_EINVALID)
-		usage_with_options(log_usage, options, "%s", annal_error_last()->message);
+		usage_value_error(log_usage, "%s", annal_error_last()->message);
 	if (fmt && annal_formatter_set_date(fmt, date) == ANNAL_EINVALID)
-		usage_with_options(log_usage, options, "%s", annal_error_last()->message);
+		usage_value_error(log_usage, "%s", annal_error_last()->message);
 	if (error < 0 || (fmt && (error = annal_formatter_set_log(fmt, log ? log : "main")) < 0))
 		goto fail;
 
@@ -83,10 +83,23 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		rec = NULL;
 		if (error < 0)
 			goto fail;
-		if (annal_buf_len(out) > FLUSH_AT && (status = write_out(out)))
-			goto out;
+		if (annal_buf_len(out) > FLUSH_AT) {
+			if ((status = write_out(out)))
+				goto out;
+			flushed = 1;
+		}
 	}
 	if (error != ANNAL_ITEROVER) {
+		if (!strcmp(format, "json")) {
+			/*
+			 * One JSON text: the failure object alone while nothing
+			 * is out, else the cut array and the error on stderr.
+			 */
+			if (flushed)
+				json_errors(NULL, NULL);
+			else
+				annal_buf_clear(out);
+		}
 		/* show what was read before the damage, then report it */
 		write_out(out);
 		goto fail;

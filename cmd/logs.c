@@ -26,7 +26,7 @@ int cmd_logs(int argc, const char **argv, struct cmd_context *ctx)
 	if ((error = annal_buf_new(&out)) < 0 ||
 	    (error = annal_logs_write(out, ctx->repo, format)) < 0) {
 		if (error == ANNAL_EINVALID && out)
-			usage_with_options(logs_usage, options, "%s", annal_error_last()->message);
+			usage_value_error(logs_usage, "%s", annal_error_last()->message);
 		status = report_error(error);
 	} else {
 		status = write_out(out);

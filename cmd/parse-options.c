@@ -138,7 +138,7 @@ static size_t distance(const char *a, size_t la, const char *b)
  * options are; no usage to push the error off the screen.
  */
 /* A usage error in one line, as JSON when the command was asked for it. */
-static void short_usage_error(const char *message)
+static void __attribute__((noreturn)) short_usage_error(const char *message)
 {
 	int status = 2;
 
@@ -209,12 +209,54 @@ static void name_of(char *out, size_t size, const struct option *o)
 		snprintf(out, size, "-%c", o->short_name);
 }
 
+void usage_value_error(const char *const *usage, const char *fmt, ...)
+{
+	char cmd[128], what[3072], message[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	command_of(cmd, sizeof(cmd), usage);
+	snprintf(message, sizeof(message), "%s; see '%s -h'", what, cmd);
+	short_usage_error(message);
+}
+
+/*
+ * A value the option does not take: one line that names the values it
+ * does take, "unknown format 'x' (expected: pretty, json)".  The noun is
+ * the option's <value> word, and the option is named when that differs.
+ */
+static void check_choice(const char *const *usage, const struct option *o,
+			 const char *arg)
+{
+	char noun[64], list[512];
+	size_t i, n = 0;
+	const char *a = o->argh ? o->argh : "<value>";
+
+	for (i = 0; o->choices[i]; i++)
+		if (!strcmp(o->choices[i], arg))
+			return;
+	snprintf(noun, sizeof(noun), "%.*s", (int)strcspn(a + (*a == '<'), ">"),
+		 a + (*a == '<'));
+	list[0] = '\0';
+	for (i = 0; o->choices[i] && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+				      o->choices[i]);
+	if (o->long_name && strcmp(noun, o->long_name))
+		usage_value_error(usage, "unknown %s '%s' for '--%s' (expected: %s)",
+				  noun, arg, o->long_name, list);
+	usage_value_error(usage, "unknown %s '%s' (expected: %s)", noun, arg, list);
+}
+
 static void take(const char *const *usage, struct option *opts, struct option *o,
 		 const char *arg)
 {
 	char name[64];
 
 	name_of(name, sizeof(name), o);
+	if (o->choices && arg)
+		check_choice(usage, o, arg);
 	if (o->seen && o->type != OPTION_STRING_LIST)
 		usage_with_options(usage, opts, "option '%s' given more than once", name);
 	o->seen = 1;
@@ -245,9 +287,9 @@ static void take(const char *const *usage, struct option *opts, struct option *o
 		errno = 0;
 		n = strtoull(arg, &end, 10);
 		if (!*arg || *end || errno || arg[0] == '-' || arg[0] == '+' || arg[0] == ' ')
-			usage_with_options(usage, opts,
-					   "option '%s' expects a non-negative integer, not '%s'",
-					   name, arg);
+			usage_value_error(usage,
+					  "option '%s' expects a non-negative integer, not '%s'",
+					  name, arg);
 		*(uint64_t *)o->value = n;
 		break;
 	}

@@ -73,6 +73,12 @@ void usage_print(FILE *fp, const char *const *usage, const struct option *opts);
 /* One error line and usage on stderr, then exit(2). */
 void usage_with_options(const char *const *usage, const struct option *opts,
 			const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
+/*
+ * A value an option does not take: the message, then "; see '<cmd> -h'",
+ * on one line (or as the command's JSON failure), and exit(2).
+ */
+void usage_value_error(const char *const *usage, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
 /* Reject two options given together: "options '--a' and '--b' cannot be used together". */
 void die_if_both(const char *const *usage, const struct option *opts,
 		 const char *a, int has_a, const char *b, int has_b);

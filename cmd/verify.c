@@ -38,7 +38,6 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	annal_buf *out = NULL;
 	int error = 0, status = 0, json;
 
-	json_errors(&format, verify_json_failure);
 	argc = parse_options(argc, argv, options, verify_usage);
 	if (argc)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
@@ -51,9 +50,6 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(verify_usage, options, "-q", quiet, "--format", format != NULL);
 	if (!format)
 		format = "pretty";
-	if (strcmp(format, "pretty") && strcmp(format, "json"))
-		usage_with_options(verify_usage, options,
-				   "unknown format '%s' (pretty or json)", format);
 	json = !strcmp(format, "json");
 
 	if (anchor_file && (error = annal_anchors_read(&anchors, anchor_file)) < 0)

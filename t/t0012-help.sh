@@ -54,6 +54,21 @@ do
 	'
 done
 
+test_expect_success 'a sub-verb'"'"'s -h and --list-opts work outside a repository too' '
+	for v in rotate list
+	do
+		(
+			cd outside &&
+			ANNAL_REPO="$TRASH_DIRECTORY/nowhere" &&
+			export ANNAL_REPO &&
+			annal key $v -h >../out &&
+			annal key $v --list-opts >../opts
+		) &&
+		grep "^usage: annal key $v " out &&
+		grep "^--log <name>\$" opts || return 1
+	done
+'
+
 test_expect_success 'annal -h and --help: usage on stdout, exit 0' '
 	(cd outside && annal -h >../out 2>../err) &&
 	test_must_be_empty err &&

@@ -239,7 +239,8 @@ test_expect_success '--format: id is the default, anything else a usage error' '
 	test_cmp expect out &&
 	test_expect_code 2 annal -C repo.git append --format xml --actor a --action x >out 2>err &&
 	test_must_be_empty out &&
-	grep "^annal: error: unknown format .xml. (id or json)" err
+	grep "^annal: error: unknown format .xml. (expected: id, json); see .annal append -h.\$" err &&
+	test_line_count = 1 err
 '
 
 test_expect_success 'a new signed log: a group of 300 lines, every other one refused, the first too' '

@@ -420,9 +420,18 @@ for l in lines:
     assert o[\"ok\"] is False and o[\"logs\"] == [], o
     assert o[\"error\"][\"check\"] is None and o[\"error\"][\"message\"], o
 " &&
+	: an error before --format json in argv is JSON too, whatever the order &&
 	test_expect_code 2 annal verify --no-such-option --format json >out 2>err &&
-	test_must_be_empty out &&
-	grep "^annal: error: unknown option .no-such-option." err
+	test_must_be_empty err &&
+	test_expect_code 2 annal verify --format nope --format=json >>out 2>err &&
+	test_must_be_empty err &&
+	python3 -c "
+import json
+lines = open(\"out\").read().splitlines()
+assert len(lines) == 2, lines
+assert \"unknown option \" in json.loads(lines[0])[\"error\"][\"message\"], lines
+assert \"unknown format \" in json.loads(lines[1])[\"error\"][\"message\"], lines
+"
 '
 
 # rewrite_head SED SIGNED: s.git's head commit rewritten by SED fails

@@ -127,7 +127,7 @@ test_expect_success 'arguments quoted in usage errors are escaped' '
 	grep "^annal: error: unknown option .x\\\\u009b1m.; see .annal log -h.\$" err &&
 	test_expect_code 2 annal log -n "1${RLO}" 2>err &&
 	safe err &&
-	grep "^annal: error: option .--max-count. expects a non-negative integer, not .1\\\\u202e.\$" err &&
+	grep "^annal: error: option .--max-count. expects a non-negative integer, not .1\\\\u202e.; see .annal log -h.\$" err &&
 	test_expect_code 2 annal log --format "x${RLO}" 2>err &&
 	safe err &&
 	grep "^annal: error: unknown format .x\\\\u202e. " err
