@@ -26,7 +26,7 @@ static int key_rotate(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING_LIST(0, "retire-key", &retire_files, "<file>", "stop trusting this key (public key file; repeatable)"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "a key the log trusts now, to sign the rotation"),
 		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
-		OPT_STRING(0, "actor", &actor, "<actor>", "who rotates (default: annal)"),
+		OPT_STRING(0, "actor", &actor, "<actor>", "who rotates (default: annal.actor, else user@host)"),
 		OPT_STRING(0, "reason", &reason, "<text>", "why"),
 		OPT_END()
 	};

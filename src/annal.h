@@ -275,7 +275,7 @@ typedef struct {
 	const annal_key *signer;	/* a key the log trusts now */
 	const annal_key *new_key;	/* the key to introduce, or NULL */
 	int retire;			/* drop the signer's key from the set */
-	const char *actor;		/* default "annal" */
+	const char *actor;		/* default annal.actor, else user@host */
 	const char *reason;
 	const annal_key *const *retire_keys;	/* more keys to drop */
 	size_t nretire_keys;

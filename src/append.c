@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1263,6 +1264,34 @@ int annal_append_write_json_error(annal_buf *out, const char *message)
 	return annal_buf_error(out);
 }
 
+int acting_user(annal_buf *out, annal_repo *repo, const char *given)
+{
+	git_config *cfg = NULL;
+	git_buf v = { NULL, 0, 0 };
+	struct passwd pw, *found = NULL;
+	char pwbuf[4096], host[256];
+
+	if (given)
+		return annal_buf_puts(out, given);
+	if (git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+	    git_config_get_string_buf(&v, cfg, "annal.actor") == 0 && v.ptr && *v.ptr)
+		annal_buf_puts(out, v.ptr);
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	git_error_clear();
+	if (annal_buf_len(out))
+		return annal_buf_error(out);
+	if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
+		memcpy(host, "localhost", 10);
+	host[sizeof(host) - 1] = '\0';
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &found) == 0 && found &&
+	    found->pw_name && *found->pw_name)
+		annal_buf_printf(out, "%s@%s", found->pw_name, host);
+	else
+		annal_buf_printf(out, "uid:%ld@%s", (long)geteuid(), host);
+	return annal_buf_error(out);
+}
+
 /* annal's own records: signed when the log is signed, plain otherwise */
 int append_internal(annal_repo *repo, const annal_append_options *opts,
 		    annal_draft *const *drafts, size_t n, char (*ids_out)[41],
@@ -1339,7 +1368,7 @@ int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, cha
 {
 	const char *log = opts->log ? opts->log : "main";
 	annal_append_options aopts = ANNAL_APPEND_OPTIONS_INIT;
-	annal_buf refname = ANNAL_BUF_INIT;
+	annal_buf refname = ANNAL_BUF_INIT, actor = ANNAL_BUF_INIT;
 	unsigned char (*keys)[32] = NULL, (*set)[32] = NULL, (*gone)[32] = NULL;
 	char ids[1][41];
 	annal_draft draft = { NULL }, *dp = &draft;
@@ -1406,8 +1435,10 @@ int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, cha
 		goto out;
 	}
 
+	if ((error = acting_user(&actor, repo, opts->actor)) < 0)
+		goto out;
 	if (!(draft.obj = cJSON_CreateObject()) || !(signing = trust_signing_field(set, nset)) ||
-	    !(s = cJSON_CreateString(opts->actor ? opts->actor : "annal"))) {
+	    !(s = cJSON_CreateString(actor.ptr))) {
 		error = annal_error_oom();
 		goto out;
 	}
@@ -1450,6 +1481,7 @@ out:
 	free(set);
 	free(gone);
 	annal_buf_dispose(&refname);
+	annal_buf_dispose(&actor);
 	return error;
 }
 

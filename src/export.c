@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <pwd.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sodium.h>
@@ -519,40 +518,6 @@ static void check_recordable(annal_export_result *r, annal_repo *repo)
 			 "user, or share the repository (core.sharedRepository)", (long)st.st_uid);
 }
 
-/*
- * Who exports: --as, else annal.actor from git config (the repository's,
- * the user's or the system's), else the user the process runs as and the
- * host, "user@host", as git makes up a committer from the account.  Each
- * is only what the one running annal says or is allowed to be.
- */
-static int export_actor(annal_buf *out, annal_repo *repo, const char *given)
-{
-	git_config *cfg = NULL;
-	git_buf v = { NULL, 0, 0 };
-	struct passwd pw, *found = NULL;
-	char pwbuf[4096], host[256];
-
-	if (given)
-		return annal_buf_puts(out, given);
-	if (git_repository_config_snapshot(&cfg, repo->git) == 0 &&
-	    git_config_get_string_buf(&v, cfg, "annal.actor") == 0 && v.ptr && *v.ptr)
-		annal_buf_puts(out, v.ptr);
-	git_buf_dispose(&v);
-	git_config_free(cfg);
-	git_error_clear();
-	if (annal_buf_len(out))
-		return annal_buf_error(out);
-	if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
-		memcpy(host, "localhost", 10);
-	host[sizeof(host) - 1] = '\0';
-	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &found) == 0 && found &&
-	    found->pw_name && *found->pw_name)
-		annal_buf_printf(out, "%s@%s", found->pw_name, host);
-	else
-		annal_buf_printf(out, "uid:%ld@%s", (long)geteuid(), host);
-	return annal_buf_error(out);
-}
-
 static int record_export(annal_export_result *r, annal_repo *repo,
 			 const annal_export_options *opts, const struct collected *c,
 			 const cJSON *filters, const char *const *formats)
@@ -569,7 +534,7 @@ static int record_export(annal_export_result *r, annal_repo *repo,
 	check_recordable(r, repo);
 	if (r->not_recorded[0])
 		return 0;
-	if ((error = export_actor(&actor, repo, opts->actor)) < 0) {
+	if ((error = acting_user(&actor, repo, opts->actor)) < 0) {
 		annal_buf_dispose(&actor);
 		return error;
 	}

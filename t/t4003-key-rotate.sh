@@ -88,6 +88,10 @@ check_list () {
 }
 
 test_expect_success 'setup' '
+	# who rotates by default, as the OS has it (as annal export)
+	WHO=$(python3 -c "import os, pwd, socket
+print(pwd.getpwuid(os.geteuid()).pw_name + \"@\" + socket.gethostname())") &&
+	test -n "$WHO" &&
 	for k in k1 k2 k3 k4 k5
 	do
 		annal keygen -f $k -C "$k@example.com" >/dev/null || return 1
@@ -113,7 +117,7 @@ test_expect_success PYTHON3,GIT 'rotate --new-key k2.pub: a record signed by k1 
 	cat out >>ids &&
 	annal_ids repo.git >actual &&
 	test_cmp ids actual &&
-	check_rotation repo.git 3 annal k2.pub - - k1.pub k2.pub &&
+	check_rotation repo.git 3 "$WHO" k2.pub - - k1.pub k2.pub &&
 	ssh_signers repo.git >actual &&
 	ssh_expect_signers k1.pub k1.pub k1.pub >expect &&
 	test_cmp expect actual
@@ -265,7 +269,7 @@ test_expect_success PYTHON3,SSHKEYGEN,GIT 'a rotation record signed by an untrus
 test_expect_success PYTHON3,GIT 'retire the last of the old keys, k2: only k3 and k5 remain' '
 	test_tick &&
 	annal -C repo.git key rotate --new-key k5.pub --retire --sign-key k2 >>ids &&
-	check_rotation repo.git 9 annal k5.pub k2.pub - k3.pub k5.pub &&
+	check_rotation repo.git 9 "$WHO" k5.pub k2.pub - k3.pub k5.pub &&
 	annal_fails_cleanly 2 repo.git append --sign-key k2 --actor a --action b &&
 	annal_fails_cleanly 2 repo.git append --sign-key k1 --actor a --action b &&
 	test_tick &&
@@ -301,7 +305,7 @@ test_expect_success PYTHON3,GIT 'rotate --retire-key: k3 retires k4, nothing add
 	cat out >>ids &&
 	annal_ids repo.git >actual &&
 	test_cmp ids actual &&
-	check_rotation repo.git 12 annal - k4.pub "k4 lost" k3.pub k5.pub &&
+	check_rotation repo.git 12 "$WHO" - k4.pub "k4 lost" k3.pub k5.pub &&
 	annal_fails_cleanly 2 repo.git append --sign-key k4 --actor a --action b &&
 	grep "$(ssh_fp k4.pub)" err &&
 	test_tick &&
@@ -329,7 +333,7 @@ test_expect_success PYTHON3,GIT 'rotate --retire and --retire-key together, with
 	test_tick &&
 	annal -C repo.git key rotate --new-key k6.pub --retire --retire-key k5.pub \
 		--sign-key k3 >>ids &&
-	check_rotation repo.git 14 annal k6.pub k3.pub,k5.pub - k6.pub &&
+	check_rotation repo.git 14 "$WHO" k6.pub k3.pub,k5.pub - k6.pub &&
 	annal_fails_cleanly 2 repo.git append --sign-key k3 --actor a --action b &&
 	annal_fails_cleanly 2 repo.git append --sign-key k5 --actor a --action b &&
 	test_tick &&
@@ -385,8 +389,8 @@ test_expect_success PYTHON3,GIT 'key list: a key trusted again gets a second win
 	annal -C repo.git append --sign-key k7 --actor a --action b >>ids &&
 	annal_ids repo.git >actual &&
 	test_cmp ids actual &&
-	check_rotation repo.git 17 annal - k7.pub - k6.pub &&
-	check_rotation repo.git 19 annal k7.pub - - k6.pub k7.pub &&
+	check_rotation repo.git 17 "$WHO" - k7.pub - k6.pub &&
+	check_rotation repo.git 19 "$WHO" k7.pub - - k6.pub k7.pub &&
 	{
 		list_line repo.git k7.pub 16 17 &&
 		list_line repo.git k7.pub 19 -
@@ -434,7 +438,7 @@ test_expect_success PYTHON3,GIT 'rotate on an unsigned log starts signing with t
 	cat out >>plain-ids &&
 	annal_ids plain.git >actual &&
 	test_cmp plain-ids actual &&
-	check_rotation plain.git 3 annal k1.pub - - k1.pub &&
+	check_rotation plain.git 3 "$WHO" k1.pub - - k1.pub &&
 	ssh_signers plain.git >actual &&
 	ssh_expect_signers - - k1.pub >expect &&
 	test_cmp expect actual &&
@@ -494,6 +498,22 @@ test_expect_success 'rotate on an unsigned log needs the new private key: exit 2
 	test_must_be_empty out &&
 	annal -C plain2.git append --actor a --action c >/dev/null &&
 	annal -C plain2.git verify
+'
+
+test_expect_success PYTHON3 'rotate: the actor is --actor, else annal.actor, else user@host' '
+	annal init who.git >/dev/null &&
+	annal -C who.git append --actor a --action b >/dev/null &&
+	test_tick &&
+	git -C who.git config annal.actor "ci:rotator" &&
+	annal -C who.git key rotate --new-key k1 >/dev/null &&
+	check_rotation who.git 2 ci:rotator k1.pub - - k1.pub &&
+	git -C who.git config --unset annal.actor &&
+	test_tick &&
+	annal -C who.git key rotate --new-key k2.pub --sign-key k1 >/dev/null &&
+	check_rotation who.git 3 "$WHO" k2.pub - - k1.pub k2.pub &&
+	test_tick &&
+	annal -C who.git key rotate --retire-key k2.pub --sign-key k1 --actor ops >/dev/null &&
+	check_rotation who.git 4 ops - k2.pub - k1.pub
 '
 
 test_done
