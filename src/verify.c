@@ -1242,40 +1242,72 @@ out:
 	return error;
 }
 
+/*
+ * Replace path durably and atomically: a temporary file in the same
+ * directory, written and fsynced, renamed over path, then the directory
+ * fsynced so that the rename lasts.  A crash leaves the old file or the
+ * new one, never a part of one.
+ */
 int annal_anchors_write(const annal_anchors *a, const char *path)
 {
-	annal_buf tmp = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
-	size_t i;
-	int fd = -1, error = 0;
+	annal_buf tmp = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT, dir = ANNAL_BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	size_t i, done = 0;
+	int fd = -1, error = 0, created = 0, closed;
 
 	for (i = 0; i < a->n; i++)
 		annal_buf_printf(&text, "%s %s\n", a->logs[i], a->ids[i]);
 	annal_buf_printf(&tmp, "%s.XXXXXX", path);
-	if ((error = annal_buf_error(&text)) < 0 || (error = annal_buf_error(&tmp)) < 0)
+	if (!slash)
+		annal_buf_puts(&dir, ".");
+	else
+		annal_buf_printf(&dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+	if ((error = annal_buf_error(&text)) < 0 || (error = annal_buf_error(&tmp)) < 0 ||
+	    (error = annal_buf_error(&dir)) < 0)
 		goto out;
 	if ((fd = mkstemp(tmp.ptr)) < 0) {
 		error = annal_error_set(ANNAL_ERROR, "cannot create a file next to '%s': %s", path,
 					strerror(errno));
 		goto out;
 	}
-	if ((text.len && write(fd, text.ptr, text.len) != (ssize_t)text.len) || fsync(fd) < 0 ||
-	    close(fd) < 0) {
-		fd = -1;
+	created = 1;
+	while (done < text.len) {
+		ssize_t n = write(fd, text.ptr + done, text.len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr,
+						strerror(n < 0 ? errno : EIO));
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0) {
 		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-		unlink(tmp.ptr);
 		goto out;
 	}
+	closed = close(fd);
 	fd = -1;
+	if (closed < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
+		goto out;
+	}
 	if (rename(tmp.ptr, path) < 0) {
 		error = annal_error_set(ANNAL_ERROR, "cannot rename '%s' to '%s': %s", tmp.ptr, path,
 					strerror(errno));
-		unlink(tmp.ptr);
+		goto out;
 	}
+	created = 0;
+	error = store_sync_dir(dir.ptr);
 out:
 	if (fd >= 0)
 		close(fd);
+	if (created)
+		unlink(tmp.ptr);
 	annal_buf_dispose(&tmp);
 	annal_buf_dispose(&text);
+	annal_buf_dispose(&dir);
 	return error;
 }
 

@@ -295,6 +295,67 @@ test_expect_success GIT '--anchor-file: each run checks the last heads, then rec
 	! grep "^heads\." files
 '
 
+test_lazy_prereq STRACE 'strace -f -o /dev/null true'
+
+# anchor_order TRACE DIR FILE: in TRACE (strace -e trace=openat,write,
+# fsync,rename,renameat,renameat2,close) DIR/FILE was replaced durably:
+# a new temporary DIR/FILE.* written and fsynced, renamed over DIR/FILE,
+# then DIR fsynced, in that order, and DIR/FILE never opened to write.
+anchor_order () {
+	python3 - "$@" <<-\EOF
+	import re, sys
+	trace, d, f = sys.argv[1:4]
+	path = f if d == "." else d + "/" + f
+	fds, steps = {}, []
+	for line in open(trace, errors="replace"):
+	    line = re.sub(r"^\d+ +", "", line)
+	    m = re.match(r"openat\(AT_FDCWD, \"([^\"]*)\", ([A-Z_|]+).*\) = (\d+)$", line)
+	    if m:
+	        name, flags, fd = m.groups()
+	        assert not (name == path and "O_RDONLY" not in flags), line
+	        if name.startswith(path + ".") and "O_EXCL" in flags:
+	            fds[fd] = "tmp"
+	            tmp = name
+	        elif name == d and "O_DIRECTORY" in flags:
+	            fds[fd] = "dir"
+	        continue
+	    m = re.match(r"(write|fsync)\((\d+)[,)].* = (\d+)$", line)
+	    if m and m.group(2) in fds:
+	        steps.append(m.group(1) + " " + fds[m.group(2)])
+	        continue
+	    m = re.match(r"close\((\d+)\)", line)
+	    if m:
+	        fds.pop(m.group(1), None)
+	        continue
+	    m = re.match(r"rename(?:at2?)?\((?:AT_FDCWD, )?\"([^\"]*)\", (?:AT_FDCWD, )?\"([^\"]*)\".*\) +=  *0", line)
+	    if m:
+	        assert m.groups() == (tmp, path), line
+	        steps.append("rename")
+	want = ["write tmp", "fsync tmp", "rename", "fsync dir"]
+	assert steps == want, steps
+	EOF
+}
+
+test_expect_success STRACE,PYTHON3 '--anchor-file: written beside, fsynced, renamed, directory fsynced' '
+	annal init ao.git >/dev/null &&
+	annal -C ao.git append --actor a --action one >/dev/null &&
+	mkdir ad &&
+	annal -C ao.git verify --anchor-file ad/heads >out &&
+	annal -C ao.git append --actor a --action two >/dev/null &&
+	strace -f -o trace -e trace=openat,write,fsync,rename,renameat,renameat2,close \
+		annal -C ao.git verify --anchor-file ad/heads >out &&
+	anchor_order trace ad heads &&
+	(
+		cd ad &&
+		strace -f -o ../trace2 -e trace=openat,write,fsync,rename,renameat,renameat2,close \
+			annal -C ../ao.git verify --anchor-file heads >../out
+	) &&
+	anchor_order trace2 . heads &&
+	ls ad >files &&
+	echo heads >expect &&
+	test_cmp expect files
+'
+
 test_expect_success '--anchor-file: a malformed file is exit 2; not with --anchor' '
 	echo "main deadbeef" >bad-heads &&
 	test_expect_code 2 annal verify --anchor-file bad-heads >out 2>err &&
