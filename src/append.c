@@ -1608,10 +1608,7 @@ static int log_signers(annal_buf *out, annal_repo *repo, const char *log,
 		annal_buf_puts(out, "{\"log\":");
 		annal_json_write_string(out, log ? log : "main", strlen(log ? log : "main"));
 		annal_buf_puts(out, ",\"first_signed\":");
-		if (nstates)
-			annal_buf_printf(out, "\"%s\"", first);
-		else
-			annal_buf_puts(out, "null");
+		annal_json_write_string_or_null(out, nstates ? first : NULL);
 		annal_buf_puts(out, ",\"keys\":[");
 		for (j = 0; j < nw_count; j++) {
 			char fp[ANNAL_FINGERPRINT_LEN + 1];

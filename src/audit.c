@@ -762,21 +762,12 @@ int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_r
 {
 	/* null for what was not reached, never a value that looks like a fact */
 	annal_buf_printf(out, "{\"ok\":%s,\"bundle\":", r->ok ? "true" : "false");
-	if (path)
-		annal_json_write_string(out, path, strlen(path));
-	else
-		annal_buf_puts(out, "null");
+	annal_json_write_string_or_null(out, path);
 	annal_buf_puts(out, ",\"signer\":");
-	if (r->signer[0])
-		annal_buf_printf(out, "\"%s\"", r->signer);
-	else
-		annal_buf_puts(out, "null");
+	annal_json_write_string_or_null(out, r->signer);
 	annal_buf_printf(out, ",\"pinned\":%s,\"log_pinned\":%s,\"log\":",
 			 r->pinned ? "true" : "false", r->log_pinned ? "true" : "false");
-	if (r->log[0])
-		annal_json_write_string(out, r->log, strlen(r->log));
-	else
-		annal_buf_puts(out, "null");
+	annal_json_write_string_or_null(out, r->log);
 	annal_buf_printf(out, ",\"log_signed\":%s", r->log_signed > 0 ? "true" :
 			 r->log_signed < 0 ? "null" : "false");
 	if (r->counted)
@@ -804,10 +795,7 @@ int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_r
 int annal_audit_write_json_failure(annal_buf *out, const char *path, const char *message)
 {
 	annal_buf_puts(out, "{\"ok\":false,\"bundle\":");
-	if (path)
-		annal_json_write_string(out, path, strlen(path));
-	else
-		annal_buf_puts(out, "null");
+	annal_json_write_string_or_null(out, path);
 	annal_buf_puts(out, ",\"signer\":null,\"pinned\":null,\"log_pinned\":null,\"log\":null,"
 		       "\"log_signed\":null,\"records\":null,\"chain\":null,\"error\":");
 	annal_json_write_string(out, message, strlen(message));

@@ -662,6 +662,13 @@ int annal_json_write_string(annal_buf *b, const char *s, size_t len)
 	return annal_buf_error(b);
 }
 
+int annal_json_write_string_or_null(annal_buf *b, const char *s)
+{
+	if (!s || !*s)
+		return annal_buf_puts(b, "null");
+	return annal_json_write_string(b, s, strlen(s));
+}
+
 int annal_json_write_omit(annal_buf *b, const cJSON *obj, const char *omit)
 {
 	const char *omits[2] = { omit, NULL };

@@ -39,6 +39,11 @@ int annal_json_write_find(annal_buf *b, const cJSON *obj, const char *key,
 			  size_t *start, size_t *end);
 /* Append a JSON string literal (escaped as Python does). */
 int annal_json_write_string(annal_buf *b, const char *s, size_t len);
+/*
+ * The same for the C string s, or null when s is NULL or "": what a
+ * report does not know is null, never a value that looks like a fact.
+ */
+int annal_json_write_string_or_null(annal_buf *b, const char *s);
 
 /* An object's members sorted by key; *out (malloc'd, or NULL) to be freed. */
 int annal_json_sorted_children(const cJSON *obj, cJSON ***out, size_t *n);

@@ -1109,10 +1109,7 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 		/* null for what is not known, never a value that looks like a fact */
 		annal_buf_printf(out, ",\"ok\":%s,\"records\":%llu,\"head\":",
 				 r[i].ok ? "true" : "false", (unsigned long long)r[i].records);
-		if (r[i].head[0])
-			annal_buf_printf(out, "\"%s\"", r[i].head);
-		else
-			annal_buf_puts(out, "null");
+		annal_json_write_string_or_null(out, r[i].head);
 		annal_buf_printf(out, ",\"signed\":%s", r[i].is_signed > 0 ? "true" :
 				 r[i].is_signed < 0 ? "null" : "false");
 		if (!r[i].ok) {
@@ -1122,10 +1119,7 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 			else
 				annal_buf_puts(out, "null");
 			annal_buf_puts(out, ",\"commit\":");
-			if (r[i].commit[0])
-				annal_buf_printf(out, "\"%s\"", r[i].commit);
-			else
-				annal_buf_puts(out, "null");
+			annal_json_write_string_or_null(out, r[i].commit);
 			annal_buf_puts(out, ",\"message\":");
 			annal_json_write_string(out, r[i].message, strlen(r[i].message));
 			annal_buf_putc(out, '}');
@@ -1149,10 +1143,7 @@ int annal_verify_no_logs(annal_repo *repo)
 int annal_verify_write_json_failure(annal_buf *out, const char *check, const char *message)
 {
 	annal_buf_puts(out, "{\"ok\":false,\"logs\":[],\"error\":{\"check\":");
-	if (check)
-		annal_buf_printf(out, "\"%s\"", check);
-	else
-		annal_buf_puts(out, "null");
+	annal_json_write_string_or_null(out, check);
 	annal_buf_puts(out, ",\"message\":");
 	annal_json_write_string(out, message, strlen(message));
 	annal_buf_puts(out, "}}\n");

@@ -95,5 +95,18 @@ int main(void)
 		ok(annal_json_parse(&v, deep + 1, 128) == 0, "accepts nesting of 64");
 		cJSON_Delete(v);
 	}
+	{
+		/* what a report does not know is null, a value is a string */
+		annal_buf b = ANNAL_BUF_INIT;
+
+		annal_json_write_string_or_null(&b, NULL);
+		annal_buf_putc(&b, ',');
+		annal_json_write_string_or_null(&b, "");
+		annal_buf_putc(&b, ',');
+		annal_json_write_string_or_null(&b, "a\"b\n");
+		annal_buf_putc(&b, '\0');
+		is_str(b.ptr, "null,null,\"a\\\"b\\n\"", "string or null");
+		annal_buf_dispose(&b);
+	}
 	return tap_done();
 }
