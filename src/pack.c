@@ -114,8 +114,10 @@ static int list_loose(struct ids *l, struct names *files, const char *objects)
 }
 
 /*
- * The objects of a version 2 index, if it lists at most STORE_SMALL_PACK;
- * 1 if it lists more (or is no index this code knows: left alone).
+ * The objects of a version 2 index into l, if it lists at most
+ * STORE_SMALL_PACK; 1 if it lists more (or is no index this code knows:
+ * left alone).  With l NULL only the header is read: its fan-out table
+ * ends with the number of objects.
  */
 static int read_small_idx(struct ids *l, const char *path)
 {
@@ -133,6 +135,10 @@ static int read_small_idx(struct ids *l, const char *path)
 	    (uint32_t)head[sizeof(head) - 2] << 8 | head[sizeof(head) - 1];
 	if (n > STORE_SMALL_PACK)
 		goto out;
+	if (!l) {
+		error = 0;
+		goto out;
+	}
 	if (!(names = malloc(n ? (size_t)n * 20 : 1))) {
 		error = annal_error_oom();
 		goto out;
@@ -157,7 +163,10 @@ static int exists(const char *dir, const char *base, const char *ext)
 	return !lstat(path, &st);
 }
 
-/* The packs annal pack would merge now, as "pack-<hex>", and their objects. */
+/*
+ * The packs annal pack would merge now, as "pack-<hex>", and their
+ * objects (when l is not NULL).
+ */
 static int list_small_packs(struct names *packs, struct ids *l, const char *pack_dir)
 {
 	char path[4200], base[64];
@@ -178,20 +187,10 @@ static int list_small_packs(struct names *packs, struct ids *l, const char *pack
 		if (exists(pack_dir, base, ".keep") || !exists(pack_dir, base, ".pack"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", pack_dir, e->d_name);
-		if (l) {
-			if ((rc = read_small_idx(l, path)) < 0)
-				error = rc;
-			else if (rc == 0)
-				error = names_add(packs, base);
-		} else {
-			struct ids scratch = { NULL, 0, 0 };
-
-			if ((rc = read_small_idx(&scratch, path)) < 0)
-				error = rc;
-			else if (rc == 0)
-				error = names_add(packs, base);
-			free(scratch.v);
-		}
+		if ((rc = read_small_idx(l, path)) < 0)
+			error = rc;
+		else if (rc == 0)
+			error = names_add(packs, base);
 	}
 	closedir(dir);
 	return error;
@@ -278,9 +277,19 @@ static void remove_stale(const char *pack_dir)
 	closedir(dir);
 }
 
+/* An object to merge, and the loose file it came from (NO_FILE: a pack). */
+struct entry {
+	git_oid id;
+	size_t loose;
+};
+#define NO_FILE ((size_t)-1)
+
 static int by_oid(const void *a, const void *b)
 {
-	return git_oid_cmp(a, b);
+	const struct entry *x = a, *y = b;
+	int c = git_oid_cmp(&x->id, &y->id);
+
+	return c ? c : x->loose < y->loose ? -1 : x->loose > y->loose;
 }
 
 /* Remove a merged pack: its index first, as readers find packs by it. */
@@ -303,10 +312,11 @@ int annal_repo_pack(size_t *packed, annal_repo *repo)
 	char objects[4096], lock[4096], pack_dir[4096];
 	struct ids l = { NULL, 0, 0 };
 	struct names packs = { NULL, 0, 0 }, loose = { NULL, 0, 0 };
+	struct entry *all = NULL;
 	git_odb_object *obj = NULL;
 	packw *pw = NULL;
 	unsigned char *skip = NULL;
-	size_t i, nloose;
+	size_t i, j, k, nloose;
 	int fd, error = 0;
 
 	*packed = 0;
@@ -330,32 +340,38 @@ int annal_repo_pack(size_t *packed, annal_repo *repo)
 		goto out;
 	if (!nloose && packs.n < 2)
 		goto out;
-	/* a loose object that is no readable object stays where it is */
-	if (!(skip = calloc(nloose ? nloose : 1, 1))) {
+	if (!(skip = calloc(nloose ? nloose : 1, 1)) ||
+	    !(all = calloc(l.n ? l.n : 1, sizeof(*all)))) {
 		error = annal_error_oom();
 		goto out;
 	}
-	for (i = 0; i < nloose; i++) {
-		if (git_odb_read(&obj, repo->odb, &l.v[i]) < 0) {
-			git_error_clear();
-			skip[i] = 1;
-			memset(&l.v[i], 0, sizeof(l.v[i]));
-		}
-		git_odb_object_free(obj);
-		obj = NULL;
+	for (i = 0; i < l.n; i++) {
+		all[i].id = l.v[i];
+		all[i].loose = i < nloose ? i : NO_FILE;
 	}
 	if ((error = packw_open(&pw, repo)) < 0)
 		goto out;
-	/* sorted, each object once; the zero ids of skipped files come first */
-	qsort(l.v, l.n, sizeof(*l.v), by_oid);
-	for (i = 0; i < l.n; i++) {
-		if (git_oid_is_zero(&l.v[i]) || (i && git_oid_equal(&l.v[i], &l.v[i - 1])))
+	/* sorted, each object read once and written once */
+	qsort(all, l.n, sizeof(*all), by_oid);
+	for (i = 0; i < l.n; i = j) {
+		int only_loose = 1;
+
+		for (j = i; j < l.n && git_oid_equal(&all[j].id, &all[i].id); j++)
+			if (all[j].loose == NO_FILE)
+				only_loose = 0;
+		if (git_odb_read(&obj, repo->odb, &all[i].id) < 0) {
+			if (!only_loose) {
+				error = annal_error_set_git(ANNAL_ECORRUPT,
+							    "cannot read an object to pack");
+				goto out;
+			}
+			/* a loose object that is no readable object stays where it is */
+			git_error_clear();
+			for (k = i; k < j; k++)
+				skip[all[k].loose] = 1;
 			continue;
-		if (git_odb_read(&obj, repo->odb, &l.v[i]) < 0) {
-			error = annal_error_set_git(ANNAL_ECORRUPT, "cannot read an object to pack");
-			goto out;
 		}
-		if ((error = packw_add_object(pw, git_odb_object_type(obj), &l.v[i],
+		if ((error = packw_add_object(pw, git_odb_object_type(obj), &all[i].id,
 					      git_odb_object_data(obj),
 					      git_odb_object_size(obj))) < 0)
 			goto out;
@@ -386,6 +402,7 @@ out:
 		packw_remove(pw);
 	packw_free(pw);
 	free(skip);
+	free(all);
 	free(l.v);
 	names_free(&packs);
 	names_free(&loose);

@@ -136,6 +136,62 @@ test_expect_success 'annal.autoPack = 0 turns it off' '
 	test "$(cat after)" = $(($(cat before) + 8))
 '
 
+test_lazy_prereq STRACE 'strace -f -o /dev/null true'
+
+# read_once TRACE [headers]: in TRACE (strace -e trace=openat,read,close),
+# each loose object was opened once at most; with "headers", each index
+# annal opened itself (O_NOFOLLOW) was read once: its header says how
+# many objects it has, which is all counting needs.
+read_once () {
+	python3 - "$@" <<-\EOF
+	import collections, re, sys
+	fds, reads, loose, idx = {}, collections.Counter(), collections.Counter(), 0
+	for line in open(sys.argv[1], errors="replace"):
+	    line = re.sub(r"^\d+ +", "", line)
+	    m = re.match(r"openat\(AT_FDCWD, \"([^\"]*)\", ([A-Z_|]+).*= (\d+)$", line)
+	    if m:
+	        path, flags, fd = m.groups()
+	        if re.search(r"/objects/[0-9a-f]{2}/[0-9a-f]{38}$", path):
+	            loose[path] += 1
+	        if path.endswith(".idx") and "O_NOFOLLOW" in flags:
+	            fds[fd] = path
+	            idx += 1
+	        continue
+	    m = re.match(r"read\((\d+),", line)
+	    if m and m.group(1) in fds:
+	        reads[fds[m.group(1)]] += 1
+	        continue
+	    m = re.match(r"close\((\d+)\)", line)
+	    if m:
+	        fds.pop(m.group(1), None)
+	twice = [p for p, n in loose.items() if n > 1]
+	assert not twice, twice
+	more = [(p, n) for p, n in reads.items() if n > 1]
+	assert sys.argv[2:] != ["headers"] or not more, more
+	print("%d loose objects, %d indexes" % (len(loose), idx))
+	EOF
+}
+
+test_expect_success STRACE,GIT,PYTHON3 'counting small packs reads each index header once; a loose object is read once' '
+	annal init ro.git >/dev/null &&
+	git -C ro.git config annal.autoPack 0 &&
+	for i in $(test_seq 4)
+	do
+		annal -C ro.git append --actor a --action "r$i" >/dev/null &&
+		echo "blob $i" | git -C ro.git hash-object -w --stdin >/dev/null || return 1
+	done &&
+	strace -f -o trace -e trace=openat,read,close \
+		annal -C ro.git append --actor a --action r5 >/dev/null &&
+	read_once trace headers >counted &&
+	grep "^0 loose objects, [45] indexes\$" counted &&
+	strace -f -o trace -e trace=openat,read,close annal -C ro.git pack >out &&
+	echo "packed 10 objects" >expect &&
+	test_cmp expect out &&
+	read_once trace >counted &&
+	grep "^4 loose objects, [56] indexes\$" counted &&
+	annal -C ro.git verify
+'
+
 test_expect_success 'packing while appends run loses nothing' '
 	git -C repo.git config annal.autoPack 0 &&
 	(for i in $(test_seq 40); do annal -C repo.git append --actor w --action "c$i" >/dev/null || exit 1; done) &
