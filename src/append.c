@@ -1025,11 +1025,18 @@ static int batch_run(struct batch *b)
 			git_oid now;
 			int exists;
 
-			/* whether the ref moved or not decides if the pack may go */
+			/*
+			 * whether the ref moved or not decides if the pack may
+			 * go; the error to report stays the CAS's
+			 */
+			annal_error_saved saved;
+
 			error = rc;
+			annal_error_save(&saved);
 			if (store_head(&now, &exists, b->repo, b->refname.ptr) < 0 ||
 			    (exists && git_oid_equal(&now, sink_id(&b->out, b->n - 1))))
 				b->landed = 1;
+			annal_error_restore(&saved);
 			goto out;
 		}
 		if (rc == 0) {

@@ -44,6 +44,22 @@ int annal_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
+_Static_assert(sizeof(((annal_error_saved *)0)->message) == sizeof(error_message),
+	       "annal_error_saved holds a whole message");
+
+void annal_error_save(annal_error_saved *s)
+{
+	s->code = last_error.code;
+	memcpy(s->message, error_message, sizeof(s->message));
+}
+
+void annal_error_restore(const annal_error_saved *s)
+{
+	last_error.code = s->code;
+	last_error.message = s->code ? error_message : NULL;
+	memcpy(error_message, s->message, sizeof(error_message));
+}
+
 int annal_error_set_git(int code, const char *what)
 {
 	const git_error *e = git_error_last();

@@ -16,6 +16,17 @@ int annal_error_vset(int code, const char *fmt, va_list ap) ANNAL_PRINTF(2, 0);
 int annal_error_set_git(int code, const char *what);
 int annal_error_oom(void);
 
+/*
+ * The thread's last error, kept while cleanup that may fail too runs,
+ * so that the first, most specific message is the one reported.
+ */
+typedef struct {
+	int code;
+	char message[1024];
+} annal_error_saved;
+void annal_error_save(annal_error_saved *s);
+void annal_error_restore(const annal_error_saved *s);
+
 /* An internal invariant was broken: a bug, not bad input. */
 #define ANNAL_BUG(msg) annal__bug(__FILE__, __LINE__, msg)
 void annal__bug(const char *file, int line, const char *msg) __attribute__((noreturn));

@@ -549,12 +549,20 @@ out:
 	return error;
 }
 
-/* An error of libgit2's refs code: damage if packed-refs is, else what. */
+/*
+ * An error of libgit2's refs code: damage if packed-refs is, else what
+ * failed, with libgit2's message.  That message is taken first: a check
+ * that cannot read packed-refs either must not replace it with its own.
+ */
 static int ref_error(annal_repo *repo, const char *what)
 {
-	int error = packed_refs_check(repo);
+	const git_error *e = git_error_last();
+	char first[512];
 
-	return error < 0 ? error : annal_error_set_git(ANNAL_ERROR, what);
+	snprintf(first, sizeof(first), "%s", e && e->message ? e->message : "unknown libgit2 error");
+	if (packed_refs_check(repo) == ANNAL_ECORRUPT)
+		return ANNAL_ECORRUPT;
+	return annal_error_set(ANNAL_ERROR, "%s: %s", what, first);
 }
 
 /*

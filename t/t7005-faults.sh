@@ -428,4 +428,27 @@ test_expect_success 'a repository git says it cannot read: exit 3 naming why' '
 	test_must_fail git -C t.git cat-file -e $(sed -n 5p loose-ids)
 '
 
+test_lazy_prereq STRACE_INJECT '
+	strace -f -o /dev/null -e trace=getppid -e inject=getppid:error=EIO true
+'
+
+test_expect_success STRACE_INJECT 'a ref that cannot be locked: that first error is the one reported' '
+	annal init cas.git >/dev/null &&
+	annal -C cas.git append --actor k --action one >/dev/null &&
+	git -C cas.git rev-parse refs/audit/main >before &&
+	: >cas.git/packed-refs &&
+	: "every open after the first of packed-refs and of the ref lock fails: the" &&
+	: "lock, then the check of packed-refs that used to replace the message" &&
+	test_expect_code 3 strace -f -o trace -P "$TRASH_DIRECTORY/cas.git/packed-refs" \
+		-P "$TRASH_DIRECTORY/cas.git/refs/audit/main.lock" \
+		-e trace=openat -e inject=openat:error=EIO:when=2+ \
+		annal -C cas.git append --actor k --action two >out 2>err &&
+	grep "refs/audit/main.lock.*INJECTED" trace &&
+	grep "packed-refs.*O_NONBLOCK.*INJECTED" trace &&
+	test_line_count = 1 err &&
+	grep "^annal: error: cannot update the log.s ref: .*main\.lock.*: Input/output error\$" err &&
+	git -C cas.git rev-parse refs/audit/main >after &&
+	test_cmp before after
+'
+
 test_done
