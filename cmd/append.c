@@ -417,6 +417,12 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(append_usage, options, "unexpected argument '%s'", argv[0]);
 	die_if_both(append_usage, options, "--json", json != NULL, "--stdin", use_stdin);
 	die_if_both(append_usage, options, "--corrects", corrects != NULL, "--stdin", use_stdin);
+	die_if_stdin_twice(append_usage, options,
+			   use_stdin ? "with '--stdin' it holds the records" : NULL);
+	if (use_stdin && !sign_key && getenv("ANNAL_SIGNING_KEY") &&
+	    !strcmp(getenv("ANNAL_SIGNING_KEY"), "-"))
+		usage_value_error(append_usage, "$ANNAL_SIGNING_KEY cannot read standard input "
+				  "('-'): with '--stdin' it holds the records");
 	if (stream && !use_stdin)
 		usage_with_options(append_usage, options, "option '--stream' needs '--stdin'");
 	ack.repo = ctx->repo;

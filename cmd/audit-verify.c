@@ -43,6 +43,8 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(audit_verify_usage, options, "--log-key", log_keys.n > 0,
 		    "--log-allowed-signers", log_allowed != NULL);
 	die_if_both(audit_verify_usage, options, "--list", list, "--format", format != NULL);
+	die_if_stdin_twice(audit_verify_usage, options,
+			   !strcmp(argv[0], "-") ? "the bundle is read from it" : NULL);
 	if (!format)
 		format = "pretty";
 	pinned = key || allowed || log_keys.n || log_allowed;

@@ -67,10 +67,8 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(export_usage, options, "-o", output != NULL, "--bundle", bundle != NULL);
 	if (output && !strcmp(output, "-"))
 		output = NULL;	/* as ssh-keygen and jq: standard output */
-	if (bundle && !strcmp(bundle, "-"))
-		usage_with_options(export_usage, options,
-			"option '--bundle' needs a file name, not '-': a bundle is fsynced and linked "
-			"into place; write it to a file and copy that");
+	die_if_dash(export_usage, "--bundle", bundle,
+		    "a bundle is fsynced and linked into place; write it to a file and copy that");
 	if (!bundle && formats.n > 1)
 		usage_with_options(export_usage, options, "several '--format' need '--bundle'");
 

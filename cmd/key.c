@@ -40,6 +40,7 @@ static int key_rotate(int argc, const char **argv, struct cmd_context *ctx)
 	argc = parse_options(argc, argv, options, rotate_usage);
 	if (argc)
 		usage_with_options(rotate_usage, options, "unexpected argument '%s'", argv[0]);
+	die_if_stdin_twice(rotate_usage, options, NULL);
 	if (!new_key && !retire && !retire_files.n)
 		usage_with_options(rotate_usage, options,
 				   "nothing to rotate: give '--new-key', '--retire' or '--retire-key'");

@@ -24,6 +24,8 @@ int cmd_keygen(int argc, const char **argv, struct cmd_context *ctx)
 	argc = parse_options(argc, argv, options, keygen_usage);
 	if (argc)
 		usage_with_options(keygen_usage, options, "unexpected argument '%s'", argv[0]);
+	die_if_dash(keygen_usage, "-f", file,
+		    "keygen creates <file> (owner-only) and <file>.pub, and never overwrites them");
 	if ((error = annal_key_generate(&key, comment)) < 0 ||
 	    (error = annal_key_save(key, file)) < 0 ||
 	    (error = annal_buf_new(&fp)) < 0 ||

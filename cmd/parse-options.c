@@ -96,6 +96,48 @@ void die_if_both(const char *const *usage, const struct option *opts,
 				   a, b);
 }
 
+static void name_of(char *out, size_t size, const struct option *o);
+
+void die_if_stdin_twice(const char *const *usage, const struct option *opts,
+			const char *taken_by)
+{
+	const struct option *o;
+	char first[80] = "", name[80];
+	size_t i;
+
+	for (o = opts; o->type != OPTION_END; o++) {
+		const struct string_list *l = o->value;
+		const char *one = o->type == OPTION_STRING ? *(const char *const *)o->value : NULL;
+		size_t n = o->type == OPTION_STRING_LIST ? l->n : 1;
+
+		if (!o->argh || strcmp(o->argh, "<file>") || !o->seen)
+			continue;
+		for (i = 0; i < n; i++) {
+			const char *v = o->type == OPTION_STRING_LIST ? l->v[i] : one;
+
+			if (!v || strcmp(v, "-"))
+				continue;
+			name_of(name, sizeof(name), o);
+			if (taken_by)
+				usage_value_error(usage,
+					"option '%s' cannot read standard input ('-'): %s",
+					name, taken_by);
+			if (first[0])
+				usage_value_error(usage,
+					"options '%s' and '%s' cannot both read standard input ('-')",
+					first, name);
+			snprintf(first, sizeof(first), "%s", name);
+		}
+	}
+}
+
+void die_if_dash(const char *const *usage, const char *name, const char *value,
+		 const char *why)
+{
+	if (value && !strcmp(value, "-"))
+		usage_value_error(usage, "option '%s' needs a file name, not '-': %s", name, why);
+}
+
 /* "annal key rotate": the words of the first usage line before its options. */
 static void command_of(char *out, size_t size, const char *const *usage)
 {

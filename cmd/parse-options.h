@@ -79,6 +79,18 @@ void usage_with_options(const char *const *usage, const struct option *opts,
  */
 void usage_value_error(const char *const *usage, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
+/*
+ * '-' for a <file> annal reads is standard input (annal(1), FILES): at
+ * most one of the table's <file> options may name it, and none when
+ * taken_by says what standard input holds already ("with '--stdin' it
+ * holds the records"; NULL when it is free).  Call it only for a table
+ * whose <file> options are all read.
+ */
+void die_if_stdin_twice(const char *const *usage, const struct option *opts,
+			const char *taken_by);
+/* '-' refused for an option naming a file annal writes in place: why. */
+void die_if_dash(const char *const *usage, const char *name, const char *value,
+		 const char *why);
 /* Reject two options given together: "options '--a' and '--b' cannot be used together". */
 void die_if_both(const char *const *usage, const struct option *opts,
 		 const char *a, int has_a, const char *b, int has_b);

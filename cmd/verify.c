@@ -48,6 +48,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--anchor-file", anchor_file != NULL);
 	die_if_both(verify_usage, options, "--allowed-signers", allowed != NULL, "--key", key != NULL);
 	die_if_both(verify_usage, options, "-q", quiet, "--format", format != NULL);
+	die_if_dash(verify_usage, "--anchor-file", anchor_file,
+		    "verify reads the heads there and replaces the file with the new ones");
 	if (!format)
 		format = "pretty";
 	json = !strcmp(format, "json");

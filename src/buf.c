@@ -1,10 +1,70 @@
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sodium.h>
 
 #include "buf.h"
 #include "banned.h"
+
+static pthread_mutex_t stdin_mu = PTHREAD_MUTEX_INITIALIZER;
+static annal_buf stdin_bytes = ANNAL_BUF_INIT;
+static int stdin_state;	/* 0 unread, 1 read, 2 wiped */
+
+int buf_stdin(const annal_buf **out)
+{
+	ssize_t n;
+	int error = 0;
+
+	pthread_mutex_lock(&stdin_mu);
+	if (stdin_state == 2) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"standard input ('-') held a private key and was read already");
+		goto out;
+	}
+	if (stdin_state == 0) {
+		if ((error = annal_buf_grow(&stdin_bytes, BUF_STDIN_MAX + 1)) < 0)
+			goto out;
+		while (stdin_bytes.len <= BUF_STDIN_MAX) {
+			n = read(STDIN_FILENO, stdin_bytes.ptr + stdin_bytes.len,
+				 BUF_STDIN_MAX + 1 - stdin_bytes.len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				error = annal_error_set(ANNAL_ERROR, "cannot read standard input: %s",
+							strerror(errno));
+				goto out;
+			}
+			if (!n)
+				break;
+			stdin_bytes.len += (size_t)n;
+		}
+		stdin_bytes.ptr[stdin_bytes.len] = '\0';
+		stdin_state = 1;
+	}
+	if (stdin_bytes.len > BUF_STDIN_MAX) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"standard input ('-') is over %d bytes: no key or signers file is", BUF_STDIN_MAX);
+		goto out;
+	}
+	*out = &stdin_bytes;
+out:
+	pthread_mutex_unlock(&stdin_mu);
+	return error;
+}
+
+void buf_stdin_wipe(void)
+{
+	pthread_mutex_lock(&stdin_mu);
+	if (stdin_bytes.ptr)
+		sodium_memzero(stdin_bytes.ptr, stdin_bytes.alloc);
+	stdin_bytes.len = 0;
+	stdin_state = 2;
+	pthread_mutex_unlock(&stdin_mu);
+}
 
 int annal_buf_grow(annal_buf *b, size_t extra)
 {

@@ -27,4 +27,15 @@ void annal_buf_dispose(annal_buf *b);
 int annal_buf_error(const annal_buf *b);
 
 void annal_hex(char *out, const unsigned char *bin, size_t len);
+
+/*
+ * A file named "-" is standard input (annal(1), FILES).  buf_stdin()
+ * reads it to its end the first time, at most BUF_STDIN_MAX bytes, and
+ * keeps the bytes, so that a file read again (a pin, per log verified)
+ * reads the same.  buf_stdin_wipe() zeroes them once a secret was read:
+ * a later read of "-" is then an error.
+ */
+#define BUF_STDIN_MAX (1024 * 1024)
+int buf_stdin(const annal_buf **out);
+void buf_stdin_wipe(void);
 #endif

@@ -271,9 +271,22 @@ int annal_key_generate(annal_key **out, const char *comment)
 static int read_key_file(annal_buf *out, mode_t *mode, const char *path)
 {
 	struct stat st;
+	const annal_buf *in;
 	ssize_t n;
 	int fd, error = 0;
 
+	if (!strcmp(path, "-")) {
+		/* standard input: never on disk, so owner-only */
+		if ((error = buf_stdin(&in)) < 0)
+			return error;
+		if (in->len > ANNAL_KEY_FILE_MAX)
+			return annal_error_set(ANNAL_EINVALID, "key '-' (standard input) is over %d bytes",
+					       ANNAL_KEY_FILE_MAX);
+		if ((error = annal_buf_put(out, in->ptr ? in->ptr : "", in->len)) < 0)
+			return error;
+		*mode = S_IFREG | 0600;
+		return 0;
+	}
 	/* non-blocking: a FIFO or device must be refused, not waited on */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -484,9 +497,13 @@ int annal_key_load(annal_key **out, const char *path)
 			"permissions %04o for '%s' are too open: a private key must be accessible by its owner only (chmod 600)",
 			(unsigned)(mode & 07777), path);
 		goto out;
-	} else if ((error = parse_private(k, path, line,
-					  text.len - (size_t)(line - text.ptr))) < 0) {
-		goto out;
+	} else {
+		error = parse_private(k, path, line, text.len - (size_t)(line - text.ptr));
+		/* a secret read from standard input is wiped there too */
+		if (!strcmp(path, "-"))
+			buf_stdin_wipe();
+		if (error < 0)
+			goto out;
 	}
 	*out = k;
 	k = NULL;

@@ -1107,12 +1107,6 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 		path = value.ptr;
 	if (cfg && git_config_get_bool(&cfg_agent, cfg, "annal.signingAgent") < 0)
 		cfg_agent = 0;
-	if (path && !strcmp(path, "-")) {
-		/* standard input is the records' (--stdin) or nobody's */
-		error = annal_error_set(ANNAL_EINVALID,
-			"a signing key is read from a file, not standard input ('-'); give its path");
-		goto out;
-	}
 	if (path && (agent || cfg_agent)) {
 		/* the agent holds the private half: read only a public key,
 		   from path or from path.pub beside a private key file */
@@ -1120,7 +1114,7 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 		struct stat st;
 
 		annal_buf_printf(&pub, "%s.pub", path);
-		if (pub.ptr && !stat(pub.ptr, &st))
+		if (strcmp(path, "-") && pub.ptr && !stat(pub.ptr, &st))
 			error = annal_key_load_public(out, pub.ptr);
 		else
 			error = annal_key_load(out, path);
@@ -1140,7 +1134,6 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 		annal_key_free(*out);
 		*out = NULL;
 	}
-out:
 	git_buf_dispose(&value);
 	git_config_free(cfg);
 	git_error_clear();

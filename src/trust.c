@@ -440,14 +440,29 @@ int trust_pin_select_log(struct trust *t, const char *log, const char **check)
 	return error;
 }
 
+/* An allowed signers file; "-" is standard input, read once and kept. */
+static FILE *open_signers(const char *path, int *error)
+{
+	const annal_buf *in = NULL;
+
+	*error = 0;
+	if (strcmp(path, "-"))
+		return fopen(path, "r");
+	if ((*error = buf_stdin(&in)) < 0)
+		return NULL;
+	return in->len ? fmemopen(in->ptr, in->len, "r") : fopen("/dev/null", "r");
+}
+
 int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 {
-	FILE *fp = fopen(path, "r");
+	FILE *fp = NULL;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t len;
 	int error = 0;
 
+	if (!(fp = open_signers(path, &error)) && error < 0)
+		return error;
 	if (!fp)
 		return annal_error_set(ANNAL_EINVALID, "cannot open allowed signers '%s': %s",
 				       path, strerror(errno));
