@@ -113,13 +113,29 @@ static int add_pin(struct trust *t, const unsigned char *pk, int64_t after, int6
 	return 0;
 }
 
+static int signers_file_kind(const char *path);
+
 int trust_pin_key(struct trust *t, const char *path)
 {
 	annal_key *k = NULL;
-	int error;
+	annal_error_saved saved;
+	int error, kind;
 
-	if ((error = annal_key_load_public(&k, path)) < 0)
-		return error;
+	if ((error = annal_key_load_public(&k, path)) < 0) {
+		if (error != ANNAL_EINVALID)
+			return error;
+		/* the other file of a pin: say where it goes */
+		annal_error_save(&saved);
+		kind = signers_file_kind(path);
+		annal_error_restore(&saved);
+		if (!kind)
+			return error;
+		return annal_error_set(ANNAL_EINVALID,
+			"'%s' is an allowed signers file%s, not a public key file: give it with "
+			"--allowed-signers (for audit-verify's log keys, --log-allowed-signers)%s",
+			path, kind == 2 ? " with an annal-pin line" : "",
+			kind == 2 ? "; a public key pins keys only, never the log" : "");
+	}
 	error = add_pin(t, k->pk, 0, 0, 1);
 	annal_key_free(k);
 	return error;
@@ -451,6 +467,34 @@ static FILE *open_signers(const char *path, int *error)
 	if ((*error = buf_stdin(&in)) < 0)
 		return NULL;
 	return in->len ? fmemopen(in->ptr, in->len, "r") : fopen("/dev/null", "r");
+}
+
+/*
+ * What a file given for one public key holds when it is none: 2 for an
+ * annal-pin line, 1 for an allowed signers line, 0 otherwise.
+ */
+static int signers_file_kind(const char *path)
+{
+	struct signer_line l;
+	char *line = NULL, *cp;
+	size_t cap = 0;
+	int error, kind = 0;
+	FILE *fp = open_signers(path, &error);
+
+	while (fp && kind < 2 && getline(&line, &cap, fp) >= 0) {
+		cp = line + strspn(line, " \t\r\n");
+		cp[strcspn(cp, "\r\n")] = '\0';
+		memset(&l, 0, sizeof(l));
+		if (!strncmp(cp, PIN_TAG, strlen(PIN_TAG)))
+			kind = 2;
+		else if (*cp && *cp != '#' && !parse_line(&l, cp))
+			kind = 1;
+	}
+	free(line);
+	if (fp)
+		fclose(fp);
+	annal_error_clear();
+	return kind;
 }
 
 int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)

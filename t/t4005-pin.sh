@@ -79,6 +79,32 @@ test_expect_success 'a new log signed with the original key fails the pin too' '
 	grep "pinMismatch: the log.s first signed record is" err
 '
 
+test_expect_success GIT '--key pins keys only: the new log passes it, not with an anchor of the log' '
+	annal -C new1.git verify --key k1.pub >out &&
+	grep "^log main: 1 record verified" out &&
+	old=$(git -C repo.git rev-list --max-parents=0 refs/audit/main) &&
+	annal -C repo.git verify --key k1.pub --anchor $old >out &&
+	test_expect_code 1 annal -C new1.git verify --key k1.pub --anchor $old >out 2>err &&
+	grep "^annal: error: log main: anchorNotFound: anchor $old is no object of this repository" err
+'
+
+test_expect_success 'a pin (or a key list) given as --key or --log-key says where it goes' '
+	for f in list pin
+	do
+		test_expect_code 2 annal -C repo.git verify --key $f >out 2>err &&
+		test_must_be_empty out &&
+		test_line_count = 1 err &&
+		grep "^annal: error: .$f. is an allowed signers file.*, not a public key file: give it with --allowed-signers (for audit-verify.s log keys, --log-allowed-signers)" err || return 1
+	done &&
+	grep "with an annal-pin line, not a public key file: .*; a public key pins keys only, never the log\$" err &&
+	test_expect_code 2 annal -C new1.git verify --key - <pin 2>err &&
+	grep "^annal: error: .-. is an allowed signers file with an annal-pin line" err &&
+	annal -C repo.git export --bundle pinned.zip --sign-key k2 >/dev/null &&
+	test_expect_code 2 annal audit-verify --key k2.pub --log-key pin pinned.zip >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: .pin. is an allowed signers file with an annal-pin line" err
+'
+
 test_expect_success PYTHON3 'verify --format json names pinMismatch' '
 	test_expect_code 1 annal -C new.git verify --allowed-signers pin --format json >out &&
 	json_get /logs/0/error/check <out >actual &&
