@@ -39,6 +39,26 @@ test_expect_success 'annal -h lists every command' '
 	done <cmds
 '
 
+test_expect_success PYTHON3 'each command'"'"'s page opens with what it does and prints' '
+	cat >opening.py <<-\EOF &&
+	import re, sys
+	doc_dir, cmds = sys.argv[1], open(sys.argv[2]).read().split()
+	bad = []
+	for cmd in cmds:
+	    page = open("%s/annal-%s.adoc" % (doc_dir, cmd), encoding="utf-8").read()
+	    m = re.search(r"^== DESCRIPTION\n\n(.*?)\n\n", page, re.M | re.S)
+	    first = m.group(1) if m else ""
+	    # a verb, as git-update-ref(1) "Given two arguments, stores..." does
+	    # not: "Appends", "Checks", "Shows"; then what comes out of it
+	    if not re.match(r"[A-Z][a-z]+s ", first) or \
+	       not re.search(r"\b(print|prints|printed|writes|shows|lists|Lists|Shows|Writes)\b", first):
+	        bad.append("annal-%s(1): %s" % (cmd, first.split("\n")[0]))
+	if bad:
+	    sys.exit("\n".join(bad))
+	EOF
+	python3 opening.py "$doc_dir" cmds
+'
+
 test_expect_success PYTHON3 'every value list in the manual is the option table'"'"'s' '
 	cat >check.py <<-\EOF &&
 	import re, subprocess, sys
