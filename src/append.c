@@ -184,8 +184,8 @@ out:
 }
 
 /*
- * After an append: when loose objects pile up past annal.autoPack
- * (default 1000; 0 turns it off), pack them, as git gc --auto does.  The
+ * After an append: when small packs pile up past annal.autoPack
+ * (default 50; 0 turns it off), pack them, as git gc --auto does.  The
  * records are already durable; a failure here changes nothing.
  */
 #define AUTO_PACK_DEFAULT 50
