@@ -22,7 +22,7 @@ static const struct command {
 	json_failure_fn json_failure;
 } commands[] = {
 	{ "init", cmd_init, 0, "create or prepare a repository for audit logs", NULL },
-	{ "append", cmd_append, NEED_REPO, "append records to a log", NULL },
+	{ "append", cmd_append, NEED_REPO, "append records to a log", json_error_failure },
 	{ "log", cmd_log, NEED_REPO, "show and filter records", json_error_failure },
 	{ "logs", cmd_logs, NEED_REPO, "list the logs: records, head, first, keys", json_error_failure },
 	{ "verify", cmd_verify, NEED_REPO, "check a log's chain from its first record", verify_json_failure },

@@ -72,14 +72,15 @@ check_json () {
 
 test_expect_success PYTHON3 '--format json: any error is one object on stdout, in any order' '
 	: >out &&
-	for c in "log" "logs" "verify" "key list" "audit-verify --unpinned"
+	for c in "log" "logs" "verify" "key list" "audit-verify --unpinned" \
+		"append --actor a --action b"
 	do
 		test_expect_code 2 annal -C repo.git $c --bogus --format json >>out 2>err &&
 		test_must_be_empty err &&
 		test_expect_code 2 annal -C repo.git $c --format=json --bogus >>out 2>err &&
 		test_must_be_empty err || return 1
 	done &&
-	check_json out 10
+	check_json out 12
 '
 
 test_expect_success PYTHON3 'log --format json: bad values, dates, logs and repositories' '
@@ -92,6 +93,16 @@ test_expect_success PYTHON3 'log --format json: bad values, dates, logs and repo
 	test_must_be_empty err &&
 	check_json out 6 &&
 	grep "unknown mode .bogus. for .--date. (expected: utc, local)" out
+'
+
+test_expect_success PYTHON3 'append --format json: a refused record, a batch, no repository' '
+	test_expect_code 2 annal -C repo.git append --format json --actor a >out 2>err &&
+	echo "{\"actor\":\"a\"}" |
+	test_expect_code 2 annal -C repo.git append --stdin --format json >>out 2>>err &&
+	test_expect_code 3 annal -C nowhere.git append --format json --actor a --action b >>out 2>>err &&
+	test_must_be_empty err &&
+	check_json out 3 &&
+	grep "stdin line 1: .action. is required" out
 '
 
 test_expect_success 'without --format json the errors stay on stderr' '
