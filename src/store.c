@@ -1105,6 +1105,13 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 		path = env;
 	if (!path && cfg && git_config_get_string_buf(&value, cfg, "annal.signingKey") == 0)
 		path = value.ptr;
+	if (path && path == value.ptr && !strcmp(path, "-")) {
+		/* a setting outlives the command: no standard input to name */
+		error = annal_error_set(ANNAL_EINVALID,
+			"annal.signingKey is '-': a configured key must be a file; "
+			"give '--sign-key -' to read one from standard input");
+		path = NULL;
+	}
 	if (cfg && git_config_get_bool(&cfg_agent, cfg, "annal.signingAgent") < 0)
 		cfg_agent = 0;
 	if (path && (agent || cfg_agent)) {

@@ -47,6 +47,19 @@ test_expect_success 'append --stdin --sign-key -: refused, stdin holds the recor
 	grep "option .--sign-key. cannot read standard input (.-.): with .--stdin. it holds the records" err
 '
 
+test_expect_success 'annal.signingKey = -: refused, a setting names no stdin' '
+	test_when_finished "git -C repo.git config --unset annal.signingKey" &&
+	git -C repo.git config annal.signingKey - &&
+	echo "{\"actor\":\"a\",\"action\":\"x\"}" >rec &&
+	git -C repo.git rev-parse refs/audit/main >before &&
+	test_expect_code 2 annal -C repo.git append --stdin <rec >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	grep "^annal: error: annal.signingKey is .-.: a configured key must be a file" err &&
+	git -C repo.git rev-parse refs/audit/main >after &&
+	test_cmp before after
+'
+
 test_expect_success 'verify --key - and --allowed-signers -, also for each log of --all' '
 	annal -C repo.git verify --key - <k1.pub >out &&
 	grep "^log main: 2 records verified" out &&
