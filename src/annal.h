@@ -480,6 +480,12 @@ typedef struct {
  */
 int annal_log_export(annal_export_result *result, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx);
+/*
+ * Make an export written to fd, a file just created at path, durable:
+ * its data and its name (an fsync of its directory).  0, or ANNAL_ERROR
+ * naming the file or directory.
+ */
+int annal_export_file_sync(int fd, const char *path);
 /* 1 when name is an export format (json, jsonl, csv, otlp-json, ...). */
 int annal_export_format_valid(const char *name);
 /* The export formats, NULL-terminated, jsonl (the default) first. */

@@ -31,8 +31,12 @@ holding each root under NAME and SCRIPT runs there with sh; it must exit
 the command printed (a line of 40 or 64 hex digits written to fd 1)
 before the crash point must be among them.  As a check of the model, its
 optimistic state at the end must equal the roots as the command left
-them.  Prints a summary line; on a violation, one line per violation
-(the crash point, the state, the script's output), exit 1.
+them.  The states of the last crash point, once the command has exited 0,
+are checked with CRASH_DONE=1 in the environment (and empty before): what
+the command did is acknowledged then, like a printed id.  Prints a
+summary line on stderr; on a violation, there too, a line
+per distinct violation (the crash point, the state, the script's
+output), and exits 1.
 """
 import hashlib
 import os
@@ -415,6 +419,13 @@ class Replay:
         return False
 
 
+def shown(call):
+    """A call as text: strings decoded, control characters escaped."""
+    call = re.sub(r"(?:\\x[0-9a-f]{2})+", lambda m: unhex(m.group(0)).decode(
+        "utf-8", "replace").encode("unicode_escape").decode("ascii"), call)
+    return call if len(call) < 300 else call[:300] + "..."
+
+
 # --- checking -----------------------------------------------------------------
 
 def materialise(files, top):
@@ -506,7 +517,7 @@ def main():
             key = state_key(files)
             states.setdefault(key, files)
             kinds.append((kind, key))
-        points.append((n, "%s(%.200s) = %s" % (name, ", ".join(args), ret), ids, kinds))
+        points.append((n, shown("%s(%s) = %s" % (name, ", ".join(args), ret)), ids, kinds))
     if replay is None:
         die("empty trace")
     if replay.stdout != out:
@@ -517,21 +528,29 @@ def main():
         diff = sorted(p for p in set(final) | set(real) if final.get(p, 0) != real.get(p, 0))
         die("the model's last state differs from the disk: " + ", ".join(diff[:10]))
 
-    results = {}
-    for i, key in enumerate(sorted(states)):
-        d = os.path.join(work, "s%d" % i)
+    def run_check(key, i, done):
+        d = os.path.join(work, "s%d%s" % (i, "-done" if done else ""))
         os.mkdir(d)
         materialise(states[key], d)
         r = subprocess.run(["sh", "-c", check], cwd=d, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT)
+                           stderr=subprocess.STDOUT,
+                           env=dict(os.environ, CRASH_DONE="1" if done else ""))
         text = r.stdout.decode("utf-8", "replace")
         reach = set(l.encode() for l in text.split("\n") if ID.match(l.encode()))
-        results[key] = (r.returncode, text, reach, d)
+        return r.returncode, text, reach, d
+
+    results = {}
+    for i, key in enumerate(sorted(states)):
+        results[key, False] = run_check(key, i, False)
+    # after the last call the command has exited 0: what it did is acknowledged
+    for i, (kind, key) in enumerate(points[-1][3] if points else []):
+        if (key, True) not in results:
+            results[key, True] = run_check(key, i, True)
 
     bad = []
-    for n, call, ids, kinds in points:
+    for k, (n, call, ids, kinds) in enumerate(points):
         for kind, key in kinds:
-            rc, text, reach, d = results[key]
+            rc, text, reach, d = results[key, k == len(points) - 1]
             lost = [i.decode() for i in ids if i not in reach]
             if rc != 0 or lost:
                 bad.append((n, call, kind, rc, lost, text, d))
@@ -544,9 +563,10 @@ def main():
             continue
         seen.add((rc, tuple(lost), text))
         print("crash after call %d %s, %s: check exit %d%s" % (
-            n, call, kind, rc, ", printed ids lost: " + " ".join(lost) if lost else ""))
+            n, call, kind, rc, ", printed ids lost: " + " ".join(lost) if lost else ""),
+            file=sys.stderr)
         for l in text.splitlines()[:10]:
-            print("    " + l)
+            print("    " + l, file=sys.stderr)
     if keep:
         shutil.rmtree(keep, ignore_errors=True)
         shutil.move(work, keep)

@@ -30,10 +30,11 @@ CRASH="$TEST_DIRECTORY/lib-crash.py"
 full=
 test -n "$ANNAL_TEST_FULL" && full=--full
 
-# The check each crash state must pass, run in a directory holding it:
-# the repository verifies, git finds nothing wrong, every record there
-# before the command (the file "before") is still reachable, and the
-# reachable ids go to stdout for lib-crash.py.  $extra_check adds a
+# The check each crash state must pass, run in a directory holding it
+# (CRASH_DONE=1 once the command has exited 0): the repository
+# verifies, git finds nothing wrong, every record there before the
+# command (the file "before") is still reachable, and the reachable ids
+# go to stdout for lib-crash.py.  $extra_check adds a
 # condition of the test.
 state_check='annal -C repo.git verify --all --allow-empty >&2 &&
 	git -C repo.git fsck --strict --no-dangling >&2 &&
@@ -164,11 +165,17 @@ test_expect_success 'key rotate' '
 '
 
 # A bundle in place is whole and named by the last record, an export
-# record, which is there before it (t7003 checks the same after SIGKILL).
+# record, which is there before it (t7003 checks the same after SIGKILL);
+# once export has exited 0, the bundle is in place.
 test_expect_success 'export --bundle' '
 	fresh &&
 	rm -rf out && mkdir out &&
-	extra_check="if test -f out/b.zip
+	extra_check="if test -n \"\$CRASH_DONE\" && ! test -f out/b.zip
+		then
+			echo \"export exited 0, no bundle\" >&2
+			exit 1
+		fi &&
+		if test -f out/b.zip
 		then
 			annal -C repo.git log --log s -n 1 --format json >rec &&
 			sha=\$(sha256sum out/b.zip | cut -d\" \" -f1) &&
@@ -179,6 +186,23 @@ test_expect_success 'export --bundle' '
 	crash_states out -- annal -C repo.git export --log s --bundle out/b.zip --sign-key k1 --as me &&
 	extra_check=: &&
 	test_path_is_file out/b.zip
+'
+
+# export -o: once export has exited 0 the file is in place and whole,
+# every record but its own export record
+test_expect_success 'export -o' '
+	fresh &&
+	rm -rf out && mkdir out &&
+	extra_check="if test -n \"\$CRASH_DONE\"
+		then
+			cmp \"$TRASH_DIRECTORY/out/e.jsonl\" out/e.jsonl >&2 ||
+			{ echo \"export exited 0, its file is not whole\" >&2; exit 1; }
+		fi" &&
+	crash_states out -- annal -C repo.git export -o out/e.jsonl --as me &&
+	extra_check=: &&
+	annal -C repo.git log --reverse --format jsonl >all &&
+	head -n -1 all >expect &&
+	test_cmp expect out/e.jsonl
 '
 
 test_done
