@@ -118,7 +118,7 @@ int annal_key_generate(annal_key **out, const char *comment);
 int annal_key_load(annal_key **out, const char *path);
 /* Only the public half, from either kind of file. */
 int annal_key_load_public(annal_key **out, const char *path);
-/* Write path (0600) and path.pub (0644); never overwrites. */
+/* Write path (0600) and path.pub (0644), fsynced with their directory; never overwrites. */
 int annal_key_save(const annal_key *key, const char *path);
 /* Append "SHA256:<base64>" as ssh-keygen -l shows it. */
 int annal_key_fingerprint(annal_buf *out, const annal_key *key);

@@ -12,7 +12,8 @@ alone persisted; everything).  In every state the repository must verify,
 git fsck --strict must pass, no record there before is lost, and every
 id printed before the crash must be reachable.  For a single append (a
 new log and an existing one, signed and unsigned), a batch of 30, a
-stream, annal pack, key rotate and export --bundle.  ANNAL_TEST_FULL
+stream, annal pack, key rotate, export --bundle and -o, keygen, a log
+window writing the seq index and verify --anchor-file.  ANNAL_TEST_FULL
 adds every prefix of the unsynced directory operations, alone and with
 each file'"'"'s unsynced data.'
 
@@ -71,8 +72,9 @@ crash_states () {
 	return $rc
 }
 
-# fresh: repo.git anew from base.git
+# fresh: repo.git anew from base.git, no extra check
 fresh () {
+	extra_check=: &&
 	rm -rf repo.git &&
 	cp -R base.git repo.git
 }
@@ -129,7 +131,6 @@ test_expect_success 'a batch of 30 lands whole or not at all' '
 	extra_check="n=\$(git -C repo.git rev-list --count refs/audit/main) &&
 		test \$n = $b || test \$n = $((b + 30))" &&
 	crash_states -- annal -C repo.git append --stdin <batch30 &&
-	extra_check=: &&
 	test_line_count = 30 ids
 '
 
@@ -184,7 +185,6 @@ test_expect_success 'export --bundle' '
 			{ echo \"bundle not whole or not recorded\" >&2; exit 1; }
 		fi" &&
 	crash_states out -- annal -C repo.git export --log s --bundle out/b.zip --sign-key k1 --as me &&
-	extra_check=: &&
 	test_path_is_file out/b.zip
 '
 
@@ -199,10 +199,48 @@ test_expect_success 'export -o' '
 			{ echo \"export exited 0, its file is not whole\" >&2; exit 1; }
 		fi" &&
 	crash_states out -- annal -C repo.git export -o out/e.jsonl --as me &&
-	extra_check=: &&
 	annal -C repo.git log --reverse --format jsonl >all &&
 	head -n -1 all >expect &&
 	test_cmp expect out/e.jsonl
+'
+
+# keygen: once it has exited 0 both key files are there and whole
+test_expect_success 'keygen' '
+	rm -rf keys && mkdir keys &&
+	fresh &&
+	extra_check="if test -n \"\$CRASH_DONE\"
+		then
+			cmp \"$TRASH_DIRECTORY/keys/k\" keys/k >&2 &&
+			cmp \"$TRASH_DIRECTORY/keys/k.pub\" keys/k.pub >&2 ||
+			{ echo \"keygen exited 0, a key file is not whole\" >&2; exit 1; }
+		fi" &&
+	crash_states keys -- annal keygen -f keys/k -C k &&
+	test_path_is_file keys/k.pub
+'
+
+# The seq index of log windows is a cache verify compares with the log:
+# a crash never leaves one that is wrong (zeros where the ids were)
+test_expect_success 'log window writing the seq index' '
+	fresh &&
+	annal -C repo.git append --stdin <batch30 >/dev/null &&
+	rm -rf repo.git/annal/index &&
+	crash_states -- annal -C repo.git log --from-seq 3 --to-seq 5 --format oneline &&
+	test_path_is_file repo.git/annal/index/main
+'
+
+# verify --anchor-file: the file holds the old heads or the new, whole
+test_expect_success 'verify --anchor-file' '
+	fresh &&
+	rm -rf anchors && mkdir anchors &&
+	annal -C repo.git verify --all --anchor-file anchors/a >/dev/null &&
+	cp anchors/a old &&
+	annal -C repo.git append --actor a --action b >/dev/null &&
+	annal -C repo.git append --log s --sign-key k1 --actor a --action b >/dev/null &&
+	extra_check="cmp anchors/a \"$TRASH_DIRECTORY/old\" >/dev/null ||
+		cmp anchors/a \"$TRASH_DIRECTORY/anchors/a\" >/dev/null ||
+		{ echo \"the anchor file is neither the old nor the new\" >&2; exit 1; }" &&
+	crash_states anchors -- annal -C repo.git verify --all --anchor-file anchors/a &&
+	! cmp -s old anchors/a
 '
 
 test_done
