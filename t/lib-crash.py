@@ -21,6 +21,11 @@ standard output, it builds the states a crash then may leave:
 - each unsynced directory operation alone persisted (a later one
   without the earlier ones: reordering), with the data as synced;
 - each file's unsynced data alone persisted, the rest as synced;
+- every directory operation persisted, with the data as synced, or with
+  each file at its new size but zeros where its data was not synced
+  (metadata first, as ext4 with data=writeback or delayed allocation),
+  or with a file's first unsynced writes only, zeros after them (all
+  of them with --full, else up to 3, or the first and all but the last);
 - optimistic: everything (what SIGKILL leaves);
 - with --full (ANNAL_TEST_FULL): every prefix of the unsynced
   directory operations, each combined with each file's unsynced data.
@@ -154,6 +159,22 @@ class Inode:
         self.synced = bytes(data)
         self.entries = {}
         self.synced_entries = {}
+        self.writes = []        # unsynced: (offset, bytes), (None, new size)
+
+    def prefix(self, j):
+        """Writes 1 to j since the last sync made it, at the new size,
+        zeros where nothing made it."""
+        buf = bytearray(self.synced)
+        for off, d in self.writes[:j]:
+            if off is None:
+                del buf[d:]
+                buf.extend(bytes(d - len(buf)))
+            else:
+                buf.extend(bytes(max(0, off - len(buf))))
+                buf[off:off + len(d)] = d
+        del buf[len(self.data):]
+        buf.extend(bytes(len(self.data) - len(buf)))
+        return bytes(buf)
 
 
 class Model:
@@ -214,7 +235,7 @@ class Model:
                                       for op in self.pending) if op]
 
     # a state: per directory its entries, per file its data
-    def state(self, ops=(), data=(), optimistic=False):
+    def state(self, ops=(), data=(), optimistic=False, zeros=False, prefix=(None, 0)):
         ents = {}
         for op in ops:
             for d, name, ino in op:
@@ -233,7 +254,14 @@ class Model:
                 for name in sorted(e):
                     walk(e[name], rel + "/" + name)
             else:
-                files[rel] = bytes(node.data) if optimistic or ino in data else node.synced
+                if optimistic or ino in data:
+                    files[rel] = bytes(node.data)
+                elif zeros and bytes(node.data) != node.synced:
+                    # the new size made it, the new data did not, or only
+                    # its first writes
+                    files[rel] = node.prefix(prefix[1] if prefix[0] == ino else 0)
+                else:
+                    files[rel] = node.synced
         for _, (name, ino) in sorted(self.roots.items()):
             walk(ino, name)
         return files
@@ -257,6 +285,18 @@ def crash_states(m, full):
                     m.state(ops=[op])))
     for i in unsynced:
         out.append(("unsynced data of inode %d alone" % i, m.state(data={i})))
+    if m.pending:
+        out.append(("every directory operation, data as synced",
+                    m.state(ops=m.pending)))
+    if m.pending or unsynced:
+        out.append(("every directory operation, unsynced data as zeros",
+                    m.state(ops=m.pending, zeros=True)))
+    for i in unsynced:
+        k = len(m.inodes[i].writes)
+        for j in range(1, k) if full or k <= 4 else (1, k - 1):
+            out.append(("every directory operation, writes 1 to %d of %d of inode %d, "
+                        "zeros after them" % (j, k, i),
+                        m.state(ops=m.pending, zeros=True, prefix=(i, j))))
     if full:
         for k in range(1, len(m.pending) + 1):
             out.append(("directory operations 1 to %d" % k, m.state(ops=m.pending[:k])))
@@ -300,6 +340,7 @@ class Replay:
         if off > len(node.data):
             node.data.extend(b"\0" * (off - len(node.data)))
         node.data[off:off + len(data)] = data
+        node.writes.append((off, bytes(data)))
         return off + len(data)
 
     def step(self, pid, name, args, ret):
@@ -333,6 +374,7 @@ class Replay:
                 return False
             if bits & O_TRUNC and not self.m.inodes[ino].is_dir and self.m.inodes[ino].data:
                 del self.m.inodes[ino].data[:]
+                self.m.inodes[ino].writes.append((None, 0))
                 changed = True
             t[rv] = {"ino": ino, "off": 0, "append": bool(bits & O_APPEND)}
             return changed
@@ -383,6 +425,7 @@ class Replay:
                 return False
             node, n = self.m.inodes[f["ino"]], int(args[1])
             del node.data[n:]
+            node.writes.append((None, n))
             node.data.extend(b"\0" * (n - len(node.data)))
             return True
         if name in ("fsync", "fdatasync"):
@@ -395,6 +438,7 @@ class Replay:
                 self.m.sync_dir(f["ino"])
             else:
                 node.synced = bytes(node.data)
+                node.writes = []
             return True
         if name in ("rename", "renameat", "renameat2", "link", "linkat"):
             old, new = self.arg_path(name, args, 0), self.arg_path(name, args, 1)
