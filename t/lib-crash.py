@@ -27,8 +27,9 @@ standard output, it builds the states a crash then may leave:
   or with a file's first unsynced writes only, zeros after them (all
   of them with --full, else up to 3, or the first and all but the last);
 - optimistic: everything (what SIGKILL leaves);
-- with --full (ANNAL_TEST_FULL): every prefix of the unsynced
-  directory operations, each combined with each file's unsynced data.
+- with --full (ANNAL_TEST_FULL): every subset of the unsynced directory
+  operations (up to 8 of them), every prefix of them combined with each
+  file's unsynced data, and every prefix of each file's writes.
 
 Identical states are checked once.  Each is written out as a directory
 holding each root under NAME and SCRIPT runs there with sh; it must exit
@@ -297,6 +298,10 @@ def crash_states(m, full):
             out.append(("every directory operation, writes 1 to %d of %d of inode %d, "
                         "zeros after them" % (j, k, i),
                         m.state(ops=m.pending, zeros=True, prefix=(i, j))))
+    if full and 1 < len(m.pending) <= 8:
+        for mask in range(1, 2 ** len(m.pending) - 1):
+            ops = [op for k, op in enumerate(m.pending) if mask >> k & 1]
+            out.append(("directory operations %s" % bin(mask), m.state(ops=ops)))
     if full:
         for k in range(1, len(m.pending) + 1):
             out.append(("directory operations 1 to %d" % k, m.state(ops=m.pending[:k])))

@@ -10,12 +10,13 @@ model file system and builds the states a crash after each of them may
 leave (only what was synced; each unsynced directory operation or data
 alone persisted; everything).  In every state the repository must verify,
 git fsck --strict must pass, no record there before is lost, and every
-id printed before the crash must be reachable.  For a single append (a
-new log and an existing one, signed and unsigned), a batch of 30, a
-stream, annal pack, key rotate, export --bundle and -o, keygen, a log
-window writing the seq index and verify --anchor-file.  ANNAL_TEST_FULL
-adds every prefix of the unsynced directory operations, alone and with
-each file'"'"'s unsynced data.'
+id printed before the crash must be reachable; once the command has
+exited 0, what it wrote must be there.  For a single append (a new log
+and an existing one, signed and unsigned), a batch of 30, a stream of 5,
+annal pack, key rotate, export --bundle and -o, keygen, a log window
+writing the seq index and verify --anchor-file.  ANNAL_TEST_FULL adds
+every subset of the unsynced directory operations, every prefix of a
+file'"'"'s writes, a batch of 300 and a stream of 30.'
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -28,8 +29,11 @@ then
 fi
 
 CRASH="$TEST_DIRECTORY/lib-crash.py"
-full=
-test -n "$ANNAL_TEST_FULL" && full=--full
+full= batch=30 stream=5
+if test -n "$ANNAL_TEST_FULL"
+then
+	full=--full batch=300 stream=30
+fi
 
 # The check each crash state must pass, run in a directory holding it
 # (CRASH_DONE=1 once the command has exited 0): the repository
@@ -89,14 +93,14 @@ test_expect_success 'setup' '
 	annal keygen -f k1 -C k1 >/dev/null &&
 	annal keygen -f k2 -C k2 >/dev/null &&
 	annal -C base.git append --log s --sign-key k1 --actor a --action first >/dev/null &&
-	for i in $(test_seq 30)
+	for i in $(test_seq $batch)
 	do
 		echo "{\"actor\":\"b$i\",\"action\":\"batch\"}" || return 1
-	done >batch30 &&
-	for i in $(test_seq 5)
+	done >batch &&
+	for i in $(test_seq $stream)
 	do
 		echo "{\"actor\":\"s$i\",\"action\":\"stream\"}" || return 1
-	done >stream5
+	done >stream.in
 '
 
 test_expect_success 'append to an existing log' '
@@ -125,25 +129,25 @@ test_expect_success 'signed append' '
 	test_line_count = 1 ids
 '
 
-test_expect_success 'a batch of 30 lands whole or not at all' '
+test_expect_success 'a batch lands whole or not at all' '
 	fresh &&
 	b=$(git -C repo.git rev-list --count refs/audit/main) &&
 	extra_check="n=\$(git -C repo.git rev-list --count refs/audit/main) &&
-		test \$n = $b || test \$n = $((b + 30))" &&
-	crash_states -- annal -C repo.git append --stdin <batch30 &&
-	test_line_count = 30 ids
+		test \$n = $b || test \$n = $((b + batch))" &&
+	crash_states -- annal -C repo.git append --stdin <batch &&
+	test_line_count = $batch ids
 '
 
 test_expect_success 'a signed batch' '
 	fresh &&
-	crash_states -- annal -C repo.git append --log s --sign-key k1 --stdin <batch30 &&
-	test_line_count = 30 ids
+	crash_states -- annal -C repo.git append --log s --sign-key k1 --stdin <batch &&
+	test_line_count = $batch ids
 '
 
 test_expect_success 'a stream: each id durable when printed' '
 	fresh &&
-	crash_states --feed stream5 -- annal -C repo.git append --stdin --stream &&
-	test_line_count = 5 ids
+	crash_states --feed stream.in -- annal -C repo.git append --stdin --stream &&
+	test_line_count = $stream ids
 '
 
 test_expect_success 'annal pack' '
@@ -152,7 +156,7 @@ test_expect_success 'annal pack' '
 	do
 		annal -C repo.git append --actor a --action p$i >/dev/null || return 1
 	done &&
-	annal -C repo.git append --stdin <batch30 >/dev/null &&
+	annal -C repo.git append --stdin <batch >/dev/null &&
 	crash_states -- annal -C repo.git pack &&
 	ls repo.git/objects/pack/*.pack >packs &&
 	test_line_count = 1 packs
@@ -222,7 +226,7 @@ test_expect_success 'keygen' '
 # a crash never leaves one that is wrong (zeros where the ids were)
 test_expect_success 'log window writing the seq index' '
 	fresh &&
-	annal -C repo.git append --stdin <batch30 >/dev/null &&
+	annal -C repo.git append --stdin <batch >/dev/null &&
 	rm -rf repo.git/annal/index &&
 	crash_states -- annal -C repo.git log --from-seq 3 --to-seq 5 --format oneline &&
 	test_path_is_file repo.git/annal/index/main
