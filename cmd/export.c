@@ -105,11 +105,9 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	if (error < 0)
 		goto fail;
-	if (output && fsync(sink.fd) < 0) {
-		print_error("cannot write '%s': %s", output, strerror(errno));
-		status = 3;
-		goto out;
-	}
+	/* exit 0 says the file is there, also after a crash */
+	if (output && (error = annal_export_file_sync(sink.fd, output)) < 0)
+		goto fail;
 	created = 0;	/* complete: keep it */
 	if (res.not_recorded[0])
 		print_warning("export not recorded: %s", res.not_recorded);

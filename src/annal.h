@@ -118,7 +118,7 @@ int annal_key_generate(annal_key **out, const char *comment);
 int annal_key_load(annal_key **out, const char *path);
 /* Only the public half, from either kind of file. */
 int annal_key_load_public(annal_key **out, const char *path);
-/* Write path (0600) and path.pub (0644); never overwrites. */
+/* Write path (0600) and path.pub (0644), fsynced with their directory; never overwrites. */
 int annal_key_save(const annal_key *key, const char *path);
 /* Append "SHA256:<base64>" as ssh-keygen -l shows it. */
 int annal_key_fingerprint(annal_buf *out, const annal_key *key);
@@ -480,6 +480,12 @@ typedef struct {
  */
 int annal_log_export(annal_export_result *result, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx);
+/*
+ * Make an export written to fd, a file just created at path, durable:
+ * its data and its name (an fsync of its directory).  0, or ANNAL_ERROR
+ * naming the file or directory.
+ */
+int annal_export_file_sync(int fd, const char *path);
 /* 1 when name is an export format (json, jsonl, csv, otlp-json, ...). */
 int annal_export_format_valid(const char *name);
 /* The export formats, NULL-terminated, jsonl (the default) first. */

@@ -12,6 +12,7 @@
 #include "annal.h"
 #include "bundle.h"
 #include "error.h"
+#include "store.h"
 #include "banned.h"
 
 static size_t name_hash(const char *name)
@@ -182,30 +183,13 @@ out:
 
 int bundle_publish(const char *tmp, const char *path)
 {
-	annal_buf dir = ANNAL_BUF_INIT;
-	const char *slash = strrchr(path, '/');
-	int fd, error = 0;
-
 	/* link, not rename: never replaces a bundle made meanwhile */
 	if (link(tmp, path) < 0)
 		return annal_error_set(errno == EEXIST ? ANNAL_EINVALID : ANNAL_ERROR,
 				       "cannot create '%s': %s", path, strerror(errno));
 	unlink(tmp);
 	/* the new name is durable once its directory is */
-	if (slash)
-		annal_buf_put(&dir, path, slash == path ? 1 : (size_t)(slash - path));
-	else
-		annal_buf_puts(&dir, ".");
-	if ((error = annal_buf_error(&dir)) < 0)
-		goto out;
-	fd = open(dir.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0)
-		error = annal_error_set(ANNAL_ERROR, "cannot sync '%s': %s", dir.ptr, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-out:
-	annal_buf_dispose(&dir);
-	return error;
+	return store_sync_parent(path);
 }
 
 static int corrupt(const char *fmt, ...) ANNAL_PRINTF(1, 2);

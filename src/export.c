@@ -712,3 +712,10 @@ out:
 	annal_buf_dispose(&out);
 	return error;
 }
+
+int annal_export_file_sync(int fd, const char *path)
+{
+	if (fsync(fd) < 0)
+		return annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", path, strerror(errno));
+	return store_sync_parent(path);
+}

@@ -7,6 +7,7 @@
 
 #include "annal.h"
 #include "ssh.h"
+#include "store.h"
 #include "banned.h"
 
 static const char KEY_BEGIN[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
@@ -629,8 +630,15 @@ int annal_key_save(const annal_key *k, const char *path)
 		goto out;
 	if ((error = write_file(path, text.ptr, text.len, 0600)) < 0)
 		goto out;
-	if ((error = write_file(pubpath.ptr, pub.ptr, pub.len, 0644)) < 0)
+	if ((error = write_file(pubpath.ptr, pub.ptr, pub.len, 0644)) < 0) {
 		unlink(path);
+		goto out;
+	}
+	/* both names last once their directory is synced */
+	if ((error = store_sync_parent(path)) < 0) {
+		unlink(pubpath.ptr);
+		unlink(path);
+	}
 out:
 	if (priv.ptr)
 		sodium_memzero(priv.ptr, priv.alloc);

@@ -830,6 +830,22 @@ int store_sync_dir(const char *path)
 	return error;
 }
 
+int store_sync_parent(const char *path)
+{
+	annal_buf dir = ANNAL_BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	int error;
+
+	if (slash)
+		annal_buf_put(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+	else
+		annal_buf_puts(&dir, ".");
+	if ((error = annal_buf_error(&dir)) == 0)
+		error = store_sync_dir(dir.ptr);
+	annal_buf_dispose(&dir);
+	return error;
+}
+
 int store_mkdir_durable(const char *path)
 {
 	char parent[4096];

@@ -92,6 +92,8 @@ mode_t store_file_mode(const annal_repo *repo, mode_t mode);
 
 /* fsync a directory, so that the entries created in it last. */
 int store_sync_dir(const char *path);
+/* fsync the directory holding path ("." without a '/'): its new name is durable */
+int store_sync_parent(const char *path);
 /*
  * Create a directory unless it exists, then fsync its parent, so that
  * the new entry survives a crash: also when another process created it
