@@ -259,6 +259,38 @@ test_expect_success 'ANNAL_TEST_NO_SKIPS=1: skip_all fails' '
 	EOF
 '
 
+test_expect_success 'ANNAL_TEST_WRAPPER_EVERY=3: the 1st, 4th, 7th annal run wrapped' '
+	cat >wrap.sh <<-\EOF &&
+	#!/bin/sh
+	echo "$*" >>"$WRAP_LOG"
+	exec "$@"
+	EOF
+	chmod +x wrap.sh &&
+	WRAP_LOG="$TRASH_DIRECTORY/wrapped" &&
+	export WRAP_LOG &&
+	run_sub_test_env="ANNAL_TEST_WRAPPER=\"\$TRASH_DIRECTORY/wrap.sh\" ANNAL_TEST_WRAPPER_EVERY=3; export ANNAL_TEST_WRAPPER ANNAL_TEST_WRAPPER_EVERY" &&
+	test_when_finished "run_sub_test_env=" &&
+	run_sub_test every <<-\EOF &&
+	test_expect_success "seven runs" "
+		for i in 1 2 3 4 5 6 7
+		do
+			annal --version >out.\$i || return 1
+		done
+	"
+	test_done
+	EOF
+	check_sub_test every 0 <<-\EOF &&
+	ok 1 - seven runs
+	# passed all 1 test(s)
+	1..1
+	EOF
+	sed -e "s|.*/annal |annal |" wrapped >actual &&
+	printf "annal --version\n" >expect &&
+	printf "annal --version\n" >>expect &&
+	printf "annal --version\n" >>expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a script skips itself when annal is not built' '
 	mkdir nobuild &&
 	cat >nobuild/t.sh <<-EOF &&

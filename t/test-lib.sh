@@ -27,7 +27,10 @@
 # every run of annal, e.g. valgrind: see `make check-valgrind`),
 # ANNAL_TEST_FULL (set by `make check-full`: slow matrices and stress
 # loops run in full, not in the reduced form of `make check`),
-# ANNAL_TEST_SKIPS_ALLOWED (the skip allowlist; default t/skips-allowed).
+# ANNAL_TEST_SKIPS_ALLOWED (the skip allowlist; default t/skips-allowed),
+# ANNAL_TEST_WRAPPER_EVERY=N (only the 1st, N+1-th, 2N+1-th... run of
+# annal in a script goes through ANNAL_TEST_WRAPPER, the others run bare:
+# a reduced memcheck of a long script, all of whose tests still run).
 #
 # Skips: every test skipped for a missing prerequisite, and every part of
 # a test left out for one (test_optional_prereq), is written to
@@ -137,7 +140,7 @@ for test_var_ in $(env | sed -n 's/^\(ANNAL_[A-Za-z0-9_]*\)=.*/\1/p')
 do
 	case "$test_var_" in
 	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR | ANNAL_TEST_WRAPPER | ANNAL_TEST_FULL | \
-	ANNAL_TEST_NO_SKIPS | ANNAL_TEST_SKIPS_ALLOWED | ANNAL_TEST_EVERY) ;;
+	ANNAL_TEST_NO_SKIPS | ANNAL_TEST_SKIPS_ALLOWED | ANNAL_TEST_WRAPPER_EVERY) ;;
 	*) unset "$test_var_" ;;
 	esac
 done
@@ -285,8 +288,26 @@ then
 	test_wrap_dir_="$test_root/trash-$test_name_.bin"
 	rm -rf "$test_wrap_dir_" && mkdir -p "$test_wrap_dir_" ||
 		BUG "cannot create $test_wrap_dir_"
-	printf '#!/bin/sh\nexec %s "%s/annal" "$@"\n' \
-		"$ANNAL_TEST_WRAPPER" "$ANNAL_BUILD_DIR" >"$test_wrap_dir_/annal" &&
+	case "$ANNAL_TEST_WRAPPER_EVERY" in
+	'' | 1)
+		printf '#!/bin/sh\nexec %s "%s/annal" "$@"\n' \
+			"$ANNAL_TEST_WRAPPER" "$ANNAL_BUILD_DIR" ;;
+	*[!0-9]* | 0)
+		BUG "ANNAL_TEST_WRAPPER_EVERY must be a positive number, not '$ANNAL_TEST_WRAPPER_EVERY'" ;;
+	*)
+		# runs counted in a file anybody may write (as_unprivileged)
+		echo 0 >"$test_wrap_dir_/count" &&
+		chmod 666 "$test_wrap_dir_/count" &&
+		printf '%s\n' '#!/bin/sh' \
+			"c='$test_wrap_dir_/count'" \
+			'n=$(($(cat "$c" 2>/dev/null) + 1))' \
+			'{ echo $n >"$c"; } 2>/dev/null' \
+			"if test \$(((n - 1) % $ANNAL_TEST_WRAPPER_EVERY)) = 0" \
+			'then' \
+			"	exec $ANNAL_TEST_WRAPPER \"$ANNAL_BUILD_DIR/annal\" \"\$@\"" \
+			'fi' \
+			"exec \"$ANNAL_BUILD_DIR/annal\" \"\$@\"" ;;
+	esac >"$test_wrap_dir_/annal" &&
 	chmod +x "$test_wrap_dir_/annal" ||
 		BUG "cannot write $test_wrap_dir_/annal"
 	PATH="$test_wrap_dir_:$PATH"
