@@ -301,10 +301,19 @@ test_expect_success 'a script skips itself when annal is not built' '
 	test_expect_success "never runs" "false"
 	test_done
 	EOF
-	(cd nobuild && ANNAL_BUILD_DIR="$TRASH_DIRECTORY/nobuild" sh t.sh >out) &&
+	(
+		unset CI ANNAL_TEST_NO_SKIPS &&
+		cd nobuild && ANNAL_BUILD_DIR="$TRASH_DIRECTORY/nobuild" sh t.sh >out
+	) &&
 	grep "^1\.\.0 # SKIP " nobuild/out &&
 	test_line_count = 1 nobuild/out &&
-	test_path_is_missing nobuild/t/trash-t
+	test_path_is_missing nobuild/t/trash-t &&
+	(
+		cd nobuild && CI=true && export CI &&
+		test_expect_code 1 env ANNAL_BUILD_DIR="$TRASH_DIRECTORY/nobuild" sh t.sh >out
+	) &&
+	grep "^Bail out! annal is not built" nobuild/out &&
+	test_line_count = 1 nobuild/out
 '
 
 test_expect_success '--immediate stops at the first failure' '
