@@ -111,11 +111,44 @@ static int hash_file(int fd, char hex[65])
 	return 0;
 }
 
+/*
+ * Where the zip writer's bytes go.  A failed write is remembered, not
+ * returned: libarchive 3.6.2 never ends the deflate stream of an entry a
+ * write fails inside, and leaks its zlib state (about 270 KiB).  So it is
+ * told every write succeeded, nothing more is written, and the error is
+ * taken from here after archive_write_close().
+ */
+struct zip_sink {
+	int fd;
+	int err;
+};
+
+static la_ssize_t zip_sink_write(struct archive *a, void *data, const void *buf, size_t len)
+{
+	struct zip_sink *s = data;
+	const char *p = buf;
+	size_t left = len;
+	ssize_t n;
+
+	(void)a;
+	while (!s->err && left) {
+		if ((n = write(s->fd, p, left)) < 0) {
+			if (errno != EINTR)
+				s->err = errno;
+			continue;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	return (la_ssize_t)len;
+}
+
 int bundle_write_temp(annal_buf *tmp, const char *path, const struct bundle *b,
 		      int64_t mtime_ms, char sha256_hex[65])
 {
 	struct archive *a = NULL;
 	struct archive_entry *e = NULL;
+	struct zip_sink sink = { -1, 0 };
 	struct stat st;
 	size_t i;
 	int fd = -1, error = 0;
@@ -134,9 +167,12 @@ int bundle_write_temp(annal_buf *tmp, const char *path, const struct bundle *b,
 		return error;
 	}
 	fchmod(fd, 0644);
+	sink.fd = fd;
+	/* bytes_in_last_block 1: no padding after the zip's last byte */
 	if (!(a = la.archive_write_new()) || la.archive_write_set_format_zip(a) != ARCHIVE_OK ||
 	    la.archive_write_zip_set_compression_deflate(a) != ARCHIVE_OK ||
-	    la.archive_write_open_fd(a, fd) != ARCHIVE_OK)
+	    la.archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    la.archive_write_open(a, &sink, NULL, zip_sink_write, NULL) != ARCHIVE_OK)
 		goto archive_fail;
 	for (i = 0; i < b->n; i++) {
 		if (!(e = la.archive_entry_new())) {
@@ -155,14 +191,17 @@ int bundle_write_temp(annal_buf *tmp, const char *path, const struct bundle *b,
 		la.archive_entry_free(e);
 		e = NULL;
 	}
-	if (la.archive_write_close(a) != ARCHIVE_OK)
+	if (la.archive_write_close(a) != ARCHIVE_OK || sink.err)
 		goto archive_fail;
 	if (fsync(fd) < 0 || hash_file(fd, sha256_hex) < 0)
 		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp->ptr, strerror(errno));
 	goto out;
 archive_fail:
 	/* libarchive says "Write error"; the system error says why */
-	if (a && la.archive_errno(a) > 0)
+	if (sink.err)
+		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", path,
+					strerror(sink.err));
+	else if (a && la.archive_errno(a) > 0)
 		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", path,
 					strerror(la.archive_errno(a)));
 	else
@@ -410,6 +449,8 @@ read:
 	}
 
 	if (!(a = la.archive_read_new()) || la.archive_read_support_format_zip_seekable(a) != ARCHIVE_OK) {
+		if (a)
+			la.archive_read_free(a);
 		free(z);
 		return annal_error_oom();
 	}

@@ -24,6 +24,9 @@ run_sub_test () {
 		cat
 	} >"$sub_name_/$sub_name_.sh" &&
 	(
+		# a sub-test sets its own skip policy (run_sub_test_env)
+		unset CI ANNAL_TEST_NO_SKIPS ANNAL_TEST_SKIPS_ALLOWED &&
+		eval "$run_sub_test_env" &&
 		cd "$sub_name_" &&
 		{ sh "./$sub_name_.sh" --root="$TRASH_DIRECTORY/$sub_name_/root" "$@" \
 			>out 2>err; echo $? >status; }
@@ -159,6 +162,135 @@ test_expect_success 'skip_all skips the whole script' '
 	EOF
 '
 
+# The skip policy: CI=true (or ANNAL_TEST_NO_SKIPS=1) fails each skip the
+# allowlist (ANNAL_TEST_SKIPS_ALLOWED, t/skips-allowed) does not name.
+test_expect_success 'setup: an allowlist' '
+	if test "$(id -u)" = 0
+	then
+		me=root other=nonroot
+	else
+		me=nonroot other=root
+	fi &&
+	cat >allowed <<-EOF
+	# a comment
+	LISTED   any     why
+	MINE     $me     why
+	THEIRS   $other  why
+	EOF
+'
+
+test_expect_success 'CI=true: a skip the allowlist does not name fails' '
+	run_sub_test_env="CI=true ANNAL_TEST_SKIPS_ALLOWED=\"\$TRASH_DIRECTORY/allowed\"; export CI ANNAL_TEST_SKIPS_ALLOWED" &&
+	test_when_finished "run_sub_test_env=" &&
+	run_sub_test ci <<-\EOF &&
+	test_expect_success LISTED "listed" "false"
+	test_expect_success MINE "listed for this user" "false"
+	test_expect_success THEIRS "listed for the other user" "false"
+	test_expect_success LISTED,UNLISTED "one unlisted" "false"
+	test_expect_success "optional, listed" "
+		! test_optional_prereq LISTED
+	"
+	test_expect_success "optional, unlisted" "
+		! test_optional_prereq UNLISTED
+	"
+	test_done
+	EOF
+	check_sub_test ci 1 <<-\EOF &&
+	ok 1 - listed # SKIP missing LISTED
+	ok 2 - listed for this user # SKIP missing MINE
+	not ok 3 - listed for the other user
+	# missing THEIRS, not on the skip allowlist (t/skips-allowed): a skip fails when CI=true
+	not ok 4 - one unlisted
+	# missing LISTED,UNLISTED, not on the skip allowlist (t/skips-allowed): a skip fails when CI=true
+	# test 5: a part left out, missing LISTED
+	ok 5 - optional, listed
+	not ok 6 - optional, unlisted
+	#	
+	#	! test_optional_prereq UNLISTED
+	#	
+	# output of the failed test (its last 60 lines):
+	#   missing UNLISTED, not on the skip allowlist (t/skips-allowed): a skip fails when CI=true
+	# failed 3 among 6 test(s)
+	1..6
+	EOF
+	printf "ci\t%s\t%s\t%s\t%s\n" >expect \
+		1 LISTED listed listed \
+		2 MINE listed "listed for this user" \
+		3 THEIRS unlisted "listed for the other user" \
+		4 LISTED,UNLISTED unlisted "one unlisted" \
+		5 LISTED listed "optional, listed (a part)" \
+		6 UNLISTED unlisted "optional, unlisted (a part)" &&
+	test_cmp expect ci/root/ci.skips
+'
+
+test_expect_success 'without CI=true the same skips pass, and are written down' '
+	run_sub_test noci <<-\EOF &&
+	test_expect_success UNLISTED "unlisted" "false"
+	test_expect_success "optional, unlisted" "
+		! test_optional_prereq UNLISTED
+	"
+	test_done
+	EOF
+	check_sub_test noci 0 <<-\EOF &&
+	ok 1 - unlisted # SKIP missing UNLISTED
+	# test 2: a part left out, missing UNLISTED
+	ok 2 - optional, unlisted
+	# passed all 2 test(s)
+	1..2
+	EOF
+	printf "noci\t%s\t%s\t%s\t%s\n" >expect \
+		1 UNLISTED unlisted unlisted \
+		2 UNLISTED unlisted "optional, unlisted (a part)" &&
+	test_cmp expect noci/root/noci.skips
+'
+
+test_expect_success 'ANNAL_TEST_NO_SKIPS=1: skip_all fails' '
+	run_sub_test_env="ANNAL_TEST_NO_SKIPS=1; export ANNAL_TEST_NO_SKIPS" &&
+	test_when_finished "run_sub_test_env=" &&
+	run_sub_test noskipall <<-\EOF &&
+	skip_all="nothing to see"
+	test_done
+	EOF
+	check_sub_test noskipall 1 <<-\EOF
+	not ok 1 - the rest of the script: nothing to see
+	# skip_all is never on the skip allowlist: it fails when CI=true
+	# failed 1 among 1 test(s)
+	1..1
+	EOF
+'
+
+test_expect_success 'ANNAL_TEST_WRAPPER_EVERY=3: the 1st, 4th, 7th annal run wrapped' '
+	cat >wrap.sh <<-\EOF &&
+	#!/bin/sh
+	echo "$*" >>"$WRAP_LOG"
+	exec "$@"
+	EOF
+	chmod +x wrap.sh &&
+	WRAP_LOG="$TRASH_DIRECTORY/wrapped" &&
+	export WRAP_LOG &&
+	run_sub_test_env="ANNAL_TEST_WRAPPER=\"\$TRASH_DIRECTORY/wrap.sh\" ANNAL_TEST_WRAPPER_EVERY=3; export ANNAL_TEST_WRAPPER ANNAL_TEST_WRAPPER_EVERY" &&
+	test_when_finished "run_sub_test_env=" &&
+	run_sub_test every <<-\EOF &&
+	test_expect_success "seven runs" "
+		for i in 1 2 3 4 5 6 7
+		do
+			annal --version >out.\$i || return 1
+		done
+	"
+	test_done
+	EOF
+	check_sub_test every 0 <<-\EOF &&
+	ok 1 - seven runs
+	# passed all 1 test(s)
+	1..1
+	EOF
+	sed -e "s|.*/annal |annal |" wrapped >actual &&
+	printf "annal --version\n" >expect &&
+	printf "annal --version\n" >>expect &&
+	printf "annal --version\n" >>expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a script skips itself when annal is not built' '
 	mkdir nobuild &&
 	cat >nobuild/t.sh <<-EOF &&
@@ -169,10 +301,19 @@ test_expect_success 'a script skips itself when annal is not built' '
 	test_expect_success "never runs" "false"
 	test_done
 	EOF
-	(cd nobuild && ANNAL_BUILD_DIR="$TRASH_DIRECTORY/nobuild" sh t.sh >out) &&
+	(
+		unset CI ANNAL_TEST_NO_SKIPS &&
+		cd nobuild && ANNAL_BUILD_DIR="$TRASH_DIRECTORY/nobuild" sh t.sh >out
+	) &&
 	grep "^1\.\.0 # SKIP " nobuild/out &&
 	test_line_count = 1 nobuild/out &&
-	test_path_is_missing nobuild/t/trash-t
+	test_path_is_missing nobuild/t/trash-t &&
+	(
+		cd nobuild && CI=true && export CI &&
+		test_expect_code 1 env ANNAL_BUILD_DIR="$TRASH_DIRECTORY/nobuild" sh t.sh >out
+	) &&
+	grep "^Bail out! annal is not built" nobuild/out &&
+	test_line_count = 1 nobuild/out
 '
 
 test_expect_success '--immediate stops at the first failure' '

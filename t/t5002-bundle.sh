@@ -86,7 +86,7 @@ ids_of () {
 
 # extract ZIP DIR: unpack with unzip, or python zipfile without it
 extract () {
-	if test_have_prereq UNZIP
+	if test_optional_prereq UNZIP
 	then
 		unzip -q "$1" -d "$2"
 	else
@@ -215,7 +215,7 @@ test_expect_success 'signer.pub is the signer'\''s public key line' '
 	test_cmp k.pub actual
 '
 
-test_expect_success 'manifest.json: canonical, every field' '
+test_expect_success SSHKEYGEN 'manifest.json: canonical, every field' '
 	member b.zip manifest.json >manifest &&
 	python3 - "$VERSION" "$(sed -n 1p ids)" "$(sed -n 8p ids)" \
 		"$(ssh_pub k.pub)" "$(ssh_fp k.pub)" "$EXPORT_TS" <<-\EOF
@@ -468,7 +468,7 @@ test_expect_success SSHAGENT '--agent: the key stays in ssh-agent' '
 	member agent.zip signer.pub >actual &&
 	test_cmp k.pub actual &&
 	python3 "$LIB_BUNDLE" check agent.zip &&
-	if test_have_prereq SSHKEYGEN && test_have_prereq SHA256SUM
+	if test_optional_prereq SSHKEYGEN && test_optional_prereq SHA256SUM
 	then
 		stock_check agent.zip k.pub
 	fi

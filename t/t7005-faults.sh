@@ -20,7 +20,6 @@ then
 fi
 
 # As root, permissions do not stop writes: a read-only bind mount does.
-test_lazy_prereq NOT_ROOT 'test "$(id -u)" != 0'
 test_lazy_prereq TIMEOUT 'timeout 5 true'
 test_lazy_prereq RO_BIND '
 	test "$(id -u)" = 0 &&
@@ -362,30 +361,33 @@ test_expect_success PYTHON3 'packed refs git can read: a packed log works' '
 	test_line_count = 6 out
 '
 
-# read_only REPO: appends and rotations exit 3 and write nothing; reading
-# works; export warns that it could not record itself
+# read_only REPO WHY [DIR [RUN]]: appends and rotations exit 3 naming
+# WHY and write nothing; reading works; export warns that it could not
+# record itself.  Its bundle goes to DIR (default .), signed by DIR/k1;
+# every annal runs through RUN (as_unprivileged), if given.
 read_only () {
+	ro_dir=${3:-.} ro_run=$4 &&
 	old=$(git -C "$1" rev-parse refs/audit/main) &&
-	fails 3 "$2" annal -C "$1" append --actor k --action more &&
-	fails 3 "$2" annal -C "$1" append --stdin <batch &&
-	fails 3 "$2" annal -C "$1" append --stdin <batch50 &&
-	fails 3 "$2" annal -C "$1" append --stdin --stream <batch50 &&
+	fails 3 "$2" $ro_run annal -C "$1" append --actor k --action more &&
+	fails 3 "$2" $ro_run annal -C "$1" append --stdin <batch &&
+	fails 3 "$2" $ro_run annal -C "$1" append --stdin <batch50 &&
+	fails 3 "$2" $ro_run annal -C "$1" append --stdin --stream <batch50 &&
 	test_must_be_empty out &&
-	fails 3 "$2" annal -C "$1" pack &&
+	fails 3 "$2" $ro_run annal -C "$1" pack &&
 	test "$(git -C "$1" rev-parse refs/audit/main)" = "$old" &&
-	annal -C "$1" log --format oneline >log.out &&
+	$ro_run annal -C "$1" log --format oneline >log.out &&
 	test_line_count = 5 log.out &&
-	annal -C "$1" log --to-seq 2 --format oneline >log.out &&
+	$ro_run annal -C "$1" log --to-seq 2 --format oneline >log.out &&
 	test_line_count = 2 log.out &&
 	test_path_is_missing "$1/annal" &&
-	annal -C "$1" verify &&
-	annal -C "$1" export >export.out 2>err &&
+	$ro_run annal -C "$1" verify &&
+	$ro_run annal -C "$1" export >export.out 2>err &&
 	test_line_count = 5 export.out &&
 	grep "^annal: warning: export not recorded: the repository is not writable" err &&
-	annal -C "$1" export --bundle ro.zip --sign-key k1 2>err &&
-	test_path_is_file ro.zip &&
+	$ro_run annal -C "$1" export --bundle "$ro_dir/ro.zip" --sign-key "$ro_dir/k1" 2>err &&
+	test_path_is_file "$ro_dir/ro.zip" &&
 	grep "^annal: warning: export not recorded" err &&
-	rm ro.zip
+	rm "$ro_dir/ro.zip"
 }
 
 test_expect_success RO_BIND 'a read-only repository (bind mount): exit 3' '
@@ -409,11 +411,15 @@ test_expect_success RO_BIND 'a read-only signed repository: key rotate exits 3' 
 	test_line_count = 1 keys
 '
 
-test_expect_success NOT_ROOT 'a read-only repository (permissions): exit 3' '
+# As root, the repository is read by nobody (CI runs as root).
+test_expect_success UNPRIVILEGED 'a read-only repository (permissions): exit 3' '
 	cp -R loose.git perm.git &&
 	chmod -R a-w perm.git &&
 	test_when_finished "chmod -R u+w perm.git" &&
-	read_only perm.git "Permission denied"
+	mkdir -m 1777 perm.out &&
+	cp k1 perm.out/k1 &&
+	give_unprivileged perm.out/k1 &&
+	read_only perm.git "Permission denied" perm.out as_unprivileged
 '
 
 test_expect_success 'a repository git says it cannot read: exit 3 naming why' '

@@ -26,7 +26,18 @@
 # read only; same default), ANNAL_TEST_WRAPPER (a command put in front of
 # every run of annal, e.g. valgrind: see `make check-valgrind`),
 # ANNAL_TEST_FULL (set by `make check-full`: slow matrices and stress
-# loops run in full, not in the reduced form of `make check`).
+# loops run in full, not in the reduced form of `make check`),
+# ANNAL_TEST_SKIPS_ALLOWED (the skip allowlist; default t/skips-allowed),
+# ANNAL_TEST_WRAPPER_EVERY=N (only the 1st, N+1-th, 2N+1-th... run of
+# annal in a script goes through ANNAL_TEST_WRAPPER, the others run bare:
+# a reduced memcheck of a long script, all of whose tests still run).
+#
+# Skips: every test skipped for a missing prerequisite, and every part of
+# a test left out for one (test_optional_prereq), is written to
+# t/<script>.skips (script, test number, prerequisites, verdict, title; tab
+# separated).  With CI=true (or ANNAL_TEST_NO_SKIPS=1) a skip the
+# allowlist does not name fails instead: a missing tool must not turn a
+# check into a silent pass.
 #
 # Sanitizers (./configure --enable-sanitizers): a finding aborts the
 # program, so it fails test_must_fail and test_expect_code as well as a
@@ -72,6 +83,16 @@ do
 done
 unset test_arg_
 
+# CI=true or ANNAL_TEST_NO_SKIPS=1: a skip fails unless t/skips-allowed
+# names it (see "Skips" above).
+test_skip_policy_=
+case "$CI" in
+true) test_skip_policy_=t ;;
+esac
+case "$ANNAL_TEST_NO_SKIPS" in
+1 | t | true | yes) test_skip_policy_=t ;;
+esac
+
 # ---- locations -------------------------------------------------------------
 
 if test -z "$TEST_DIRECTORY"
@@ -100,6 +121,11 @@ export ANNAL_BUILD_DIR ANNAL_SOURCE_DIR
 
 if test "$test_needs_annal" != no && ! test -x "$ANNAL_BUILD_DIR/annal"
 then
+	if test -n "$test_skip_policy_"
+	then
+		echo "Bail out! annal is not built: no executable $ANNAL_BUILD_DIR/annal"
+		exit 1
+	fi
 	echo "1..0 # SKIP annal is not built: no executable $ANNAL_BUILD_DIR/annal"
 	exit 0
 fi
@@ -113,7 +139,8 @@ export PATH
 for test_var_ in $(env | sed -n 's/^\(ANNAL_[A-Za-z0-9_]*\)=.*/\1/p')
 do
 	case "$test_var_" in
-	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR | ANNAL_TEST_WRAPPER | ANNAL_TEST_FULL) ;;
+	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR | ANNAL_TEST_WRAPPER | ANNAL_TEST_FULL | \
+	ANNAL_TEST_NO_SKIPS | ANNAL_TEST_SKIPS_ALLOWED | ANNAL_TEST_WRAPPER_EVERY) ;;
 	*) unset "$test_var_" ;;
 	esac
 done
@@ -248,6 +275,12 @@ unset test_san_opts_
 ANNAL_TEST_REPORTS=$test_san_dir_
 export ANNAL_TEST_REPORTS
 
+# Skips, with the verdict of the allowlist: t/<script>.skips.
+test_skips_file_="$test_root/$test_name_.skips"
+rm -f "$test_skips_file_"
+test_skips_allowed_=${ANNAL_TEST_SKIPS_ALLOWED:-$ANNAL_SOURCE_DIR/t/skips-allowed}
+test_optional_refused_=
+
 # ANNAL_TEST_WRAPPER: an annal first in PATH that runs the built one
 # under the wrapper.
 if test -n "$ANNAL_TEST_WRAPPER"
@@ -255,8 +288,26 @@ then
 	test_wrap_dir_="$test_root/trash-$test_name_.bin"
 	rm -rf "$test_wrap_dir_" && mkdir -p "$test_wrap_dir_" ||
 		BUG "cannot create $test_wrap_dir_"
-	printf '#!/bin/sh\nexec %s "%s/annal" "$@"\n' \
-		"$ANNAL_TEST_WRAPPER" "$ANNAL_BUILD_DIR" >"$test_wrap_dir_/annal" &&
+	case "$ANNAL_TEST_WRAPPER_EVERY" in
+	'' | 1)
+		printf '#!/bin/sh\nexec %s "%s/annal" "$@"\n' \
+			"$ANNAL_TEST_WRAPPER" "$ANNAL_BUILD_DIR" ;;
+	*[!0-9]* | 0)
+		BUG "ANNAL_TEST_WRAPPER_EVERY must be a positive number, not '$ANNAL_TEST_WRAPPER_EVERY'" ;;
+	*)
+		# runs counted in a file anybody may write (as_unprivileged)
+		echo 0 >"$test_wrap_dir_/count" &&
+		chmod 666 "$test_wrap_dir_/count" &&
+		printf '%s\n' '#!/bin/sh' \
+			"c='$test_wrap_dir_/count'" \
+			'n=$(($(cat "$c" 2>/dev/null) + 1))' \
+			'{ echo $n >"$c"; } 2>/dev/null' \
+			"if test \$(((n - 1) % $ANNAL_TEST_WRAPPER_EVERY)) = 0" \
+			'then' \
+			"	exec $ANNAL_TEST_WRAPPER \"$ANNAL_BUILD_DIR/annal\" \"\$@\"" \
+			'fi' \
+			"exec \"$ANNAL_BUILD_DIR/annal\" \"\$@\"" ;;
+	esac >"$test_wrap_dir_/annal" &&
 	chmod +x "$test_wrap_dir_/annal" ||
 		BUG "cannot write $test_wrap_dir_/annal"
 	PATH="$test_wrap_dir_:$PATH"
@@ -298,9 +349,11 @@ test_run_ () {
 		fi
 	fi
 	test_in_body_=t
+	test_optional_refused_=
 	test_eval_ "$1"
 	test_run_ret_=$?
 	test_in_body_=
+	test -z "$test_optional_refused_" || test_run_ret_=1
 	if test -n "$test_cleanup_"
 	then
 		test_eval_ "$test_cleanup_"
@@ -396,10 +449,78 @@ test_skip_ () {
 	then
 		return 1
 	fi
-	test_skipped=$((test_skipped + 1))
-	printf 'ok %d - %s # SKIP missing %s\n' "$test_count" \
-		"$test_tap_title_" "$test_missing_prereq_" >&5
+	if test_note_skip_ "$test_missing_prereq_" "$test_tap_title_"
+	then
+		test_skipped=$((test_skipped + 1))
+		printf 'ok %d - %s # SKIP missing %s\n' "$test_count" \
+			"$test_tap_title_" "$test_missing_prereq_" >&5
+		return 0
+	fi
+	test_failure=$((test_failure + 1))
+	printf 'not ok %d - %s\n' "$test_count" "$test_tap_title_" >&5
+	say "missing $test_missing_prereq_, not on the skip allowlist (t/skips-allowed): a skip fails when CI=true"
 	return 0
+}
+
+# test_skip_allowed_ PREREQ: the allowlist lets PREREQ be missing here.
+# Its lines: PREREQ WHEN reason, WHEN one of any, root, nonroot (the user
+# the tests run as); # starts a comment.
+test_skip_allowed_ () {
+	test -r "$test_skips_allowed_" || return 1
+	if test "$(id -u)" = 0
+	then
+		test_skip_who_=root
+	else
+		test_skip_who_=nonroot
+	fi
+	while read -r test_skip_p_ test_skip_w_ test_skip_r_
+	do
+		test "$test_skip_p_" = "$1" || continue
+		case "$test_skip_w_" in
+		any | "$test_skip_who_") return 0 ;;
+		esac
+	done <"$test_skips_allowed_"
+	return 1
+}
+
+# test_note_skip_ PREREQS WHAT: write the skip of WHAT for the missing
+# PREREQS (a comma separated list) to t/<script>.skips; fail when the
+# allowlist does not name all of them and CI=true.
+test_note_skip_ () {
+	test_skip_verdict_=listed
+	test_save_ifs_=$IFS
+	IFS=,
+	set -- $1 "$2"
+	IFS=$test_save_ifs_
+	test_skip_list_=
+	while test $# -gt 1
+	do
+		test_skip_list_="${test_skip_list_:+$test_skip_list_,}$1"
+		test_skip_allowed_ "$1" || test_skip_verdict_=unlisted
+		shift
+	done
+	printf '%s\t%s\t%s\t%s\t%s\n' "$test_name_" "$test_count" \
+		"$test_skip_list_" "$test_skip_verdict_" "$1" >>"$test_skips_file_"
+	test -z "$test_skip_policy_" || test "$test_skip_verdict_" = listed
+}
+
+# test_optional_prereq PREREQ: in a test body, whether PREREQ holds, for a
+# part of the test that needs it (a check with a stock tool, with a
+# weaker fallback).  Leaving the part out is a skip like any other:
+# noted, and a failure of the test when the allowlist does not name it
+# and CI=true.
+test_optional_prereq () {
+	test $# = 1 || BUG "test_optional_prereq needs 1 parameter"
+	test -n "$test_in_body_" || BUG "test_optional_prereq outside a test body"
+	test_have_prereq "$1" && return 0
+	if test_note_skip_ "$1" "$test_tap_title_ (a part)"
+	then
+		say "test $test_count: a part left out, missing $1"
+	else
+		test_optional_refused_=t
+		echo >&4 "missing $1, not on the skip allowlist (t/skips-allowed): a skip fails when CI=true"
+	fi
+	return 1
 }
 
 test_expect_success () {
@@ -463,6 +584,16 @@ test_done () {
 	then
 		test_failure=$((test_failure + 1))
 		say "a sanitizer or valgrind report came from outside the tests"
+	fi
+	if test -n "$skip_all" &&
+	   ! test_note_skip_ skip_all "skip_all: $skip_all"
+	then
+		test_count=$((test_count + 1))
+		test_failure=$((test_failure + 1))
+		printf 'not ok %d - the rest of the script: %s\n' \
+			"$test_count" "$(test_escape_title_ "$skip_all")" >&5
+		say "skip_all is never on the skip allowlist: it fails when CI=true"
+		skip_all=
 	fi
 	if test "$test_count" = 0 && test -n "$skip_all"
 	then
@@ -548,6 +679,35 @@ test_lazy_prereq PYTHON3 'python3 -c "import hashlib, json, sys"'
 test_lazy_prereq GIT 'git --version'
 # GNU time: /usr/bin/time -f %M -o FILE writes the peak resident set in KiB
 test_lazy_prereq MAXRSS '/usr/bin/time -f %M -o rss true && test -s rss'
+# A user file permissions apply to: the one running the tests, unless it
+# is root; then nobody (65534, through setpriv), who must be able to reach
+# the build tree.  as_unprivileged runs a command as that user.
+test_lazy_prereq UNPRIVILEGED '
+	test "$(id -u)" != 0 || {
+		chmod 1777 "$test_san_dir_" . &&
+		setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "
+			annal --version && touch ok && ! touch /root/.annal-probe-must-fail" &&
+		test -f ok
+	}
+'
+
+# as_unprivileged CMD...: run CMD as the user of UNPRIVILEGED.  Sanitizer
+# and valgrind reports of the run still reach the report directory.
+as_unprivileged () {
+	if test "$(id -u)" != 0
+	then
+		"$@"
+		return
+	fi
+	chmod 1777 "$test_san_dir_" || return 1
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# give_unprivileged FILE...: make FILE the property of the user of
+# UNPRIVILEGED (a key file of mode 0600 it must read).
+give_unprivileged () {
+	test "$(id -u)" != 0 || chown 65534:65534 "$@"
+}
 
 # ---- helpers for test bodies -----------------------------------------------
 
