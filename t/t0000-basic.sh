@@ -452,6 +452,25 @@ test_expect_success 'a test that hangs is killed and fails, the script stops' '
 	test "$(cat loop/status)" = 1
 '
 
+test_expect_success 'a bare wait in a test does not wait for the watchdog' '
+	cat >body <<-\EOF &&
+	test_expect_success "wait" "
+		{ true & } &&
+		wait
+	"
+	test_done
+	EOF
+	ANNAL_TEST_TIMEOUT=30 &&
+	export ANNAL_TEST_TIMEOUT &&
+	run_sub_test barewait <body &&
+	unset ANNAL_TEST_TIMEOUT &&
+	check_sub_test barewait 0 <<-\EOF
+	ok 1 - wait
+	# passed all 1 test(s)
+	1..1
+	EOF
+'
+
 test_expect_success 'a test that ends in time leaves no watchdog behind' '
 	cat >body <<-\EOF &&
 	test_expect_success "quick" "true"

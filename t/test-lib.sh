@@ -27,7 +27,7 @@
 # every run of annal, e.g. valgrind: see `make check-valgrind`),
 # ANNAL_TEST_FULL (set by `make check-full`: slow matrices and stress
 # loops run in full, not in the reduced form of `make check`),
-# ANNAL_TEST_TIMEOUT (seconds a test may run, 300 by default, ten times
+# ANNAL_TEST_TIMEOUT (seconds a test may run, 1200 by default, ten times
 # that under ANNAL_TEST_WRAPPER: a test that takes longer is killed and
 # fails, and the script stops, so a hang fails instead of stalling CI).
 #
@@ -290,8 +290,8 @@ test_eval_ () {
 # comes) is ended by the trap too, as the trap runs between commands.
 
 case "$ANNAL_TEST_TIMEOUT" in
-'') test_timeout_=300
-    test -n "$ANNAL_TEST_WRAPPER" && test_timeout_=3000 ;;
+'') test_timeout_=1200
+    test -n "$ANNAL_TEST_WRAPPER" && test_timeout_=12000 ;;
 *[!0-9]* | 0) BUG "ANNAL_TEST_TIMEOUT must be a number of seconds, not '$ANNAL_TEST_TIMEOUT'" ;;
 *) test_timeout_=$ANNAL_TEST_TIMEOUT ;;
 esac
@@ -333,18 +333,19 @@ done
 kill -USR1 "$1"
 '
 
+# Started from a subshell, so that it is no child of the test shell: a
+# body's bare "wait" must not wait for it.
 test_watchdog_start_ () {
 	rm -f "$test_root/trash-$test_name_.timeout"
-	sh -c "$test_watchdog_script_" watchdog "$test_shell_pid_" \
+	test_watchdog_=$(sh -c "$test_watchdog_script_" watchdog "$test_shell_pid_" \
 		"$test_timeout_" "$test_root/trash-$test_name_.timeout" \
 		</dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 7>&- &
-	test_watchdog_=$!
+		echo $!)
 }
 
 test_watchdog_stop_ () {
 	test -n "$test_watchdog_" || return 0
 	kill -9 "$test_watchdog_" 2>/dev/null
-	wait "$test_watchdog_" 2>/dev/null
 	test_watchdog_=
 	# it may have killed the body and been stopped before it told us
 	test_timed_out_
