@@ -429,12 +429,46 @@ test_expect_success 'setup: the hostile variants' '
 	wc -l variants.txt
 '
 
+# The armors above are refused because ssh-keygen refuses them: check
+# that it does, and that it reads the good one.
+test_expect_success 'ssh-keygen -Y verify refuses the armors audit-verify refuses' '
+	printf "s %s\n" "$(cut -d" " -f1,2 k.pub)" >armor-allowed &&
+	ssh-keygen -Y verify -f armor-allowed -I s -n annal -s good.sig <sums &&
+	for how in lead-newline crlf begin-no-newline end-on-base64
+	do
+		test_expect_code 255 ssh-keygen -Y verify -f armor-allowed -I s \
+			-n annal -s "armor-$how.sig" <sums >out 2>err ||
+		return 1
+	done
+'
+
+# caught_by FILE: the reason audit-verify gave for FILE (the one line in
+# err), ids and fingerprints masked, and libarchive's detail of a damaged
+# member (it depends on the random keys' bytes), added to caught-by
+caught_by () {
+	sed -e "s|^annal: error: bundle $1: ||" -e "s|^annal: error: ||" \
+		-e "s/[0-9a-fA-F]\{39,64\}/<hex>/g" \
+		-e "s|SHA256:[A-Za-z0-9+/]\{43\}|SHA256:<fp>|g" \
+		-e "s/^\(member .* is damaged\): .*/\1/" err >reason &&
+	printf "%s\t%s\n" "$1" "$(cat reason)" >>caught-by
+}
+
+: >caught-by
 while IFS='	' read -r codes file title args
 do
 	test_expect_success "rejected: $title" "
-		rejects '$codes' $file $args
+		rejects '$codes' $file $args &&
+		caught_by $file
 	"
 done <variants.txt
+
+# Which check rejects each bundle is part of the contract: a change that
+# lets a later check (or none) catch a variant shows here.
+# t/t6001/caught-by is the "caught by" of testing.md, variant by variant.
+test_expect_success 'each bundle is rejected by the check testing.md names' '
+	sort caught-by >actual &&
+	test_cmp "$TEST_DIRECTORY/t6001/caught-by" actual
+'
 
 test_expect_success 'nothing was written anywhere' '
 	test_path_is_missing ../x &&
