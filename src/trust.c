@@ -247,6 +247,34 @@ static int namespace_allowed(const char *ns, const char *list)
 	return positive;
 }
 
+/*
+ * git asks ssh-keygen -Y find-principals for the principals of the line
+ * that holds the key (the list split at commas, one a line) and verifies
+ * with each as the identity (-I): the line counts only when one of its
+ * own principals matches its list ("!a" or "a,!a" never do).
+ */
+static int principals_match_themselves(const char *list)
+{
+	char *one = malloc(strlen(list) + 1);
+	const char *p = list;
+	size_t n;
+	int ok = 0;
+
+	if (!one)
+		return 0;
+	for (;;) {
+		n = strcspn(p, ",");
+		memcpy(one, p, n);
+		one[n] = '\0';
+		/* find-principals prints none after an empty one (",a": none) */
+		if (!n || (ok = namespace_allowed(one, list)) || !p[n])
+			break;
+		p += n + 1;
+	}
+	free(one);
+	return ok;
+}
+
 /* misc.c opt_dequote(): a "quoted" value, \" for a quote; *sp moves past it */
 static char *dequote(char **sp)
 {
@@ -280,6 +308,7 @@ static int opt_match(char **o, const char *name)
 
 struct signer_line {
 	int ca, ed25519;
+	int principals_ok;	/* git's find-principals answer matches the line */
 	unsigned char pk[32];
 	char *namespaces;
 	int64_t valid_after, valid_before;	/* seconds, 0 when unset */
@@ -363,14 +392,24 @@ static int read_key(struct signer_line *l, char **cp)
 /* sshsig.c parse_principals_key_and_options(); NULL or why not */
 static const char *parse_line(struct signer_line *l, char *cp)
 {
-	char *q, *opts;
+	char *q, *opts, *start, *first, *principals;
 	int quoted = 0;
 
 	/* the principals: a word, or up to the closing quote (misc.c strdelimw) */
 	if (!(q = strpbrk(cp, " \t\r\n\"")))
 		return "no key";
+	start = cp;
+	first = q;
 	if (*q == '"' && !(q = strchr(q + 1, '"')))
 		return "unterminated quote";
+	if (!(principals = malloc((size_t)(q - start) + 1)))
+		return "out of memory";
+	memcpy(principals, start, (size_t)(first - start));
+	if (*first == '"')
+		memcpy(principals + (first - start), first + 1, (size_t)(q - first - 1));
+	principals[(first - start) + (*first == '"' ? q - first - 1 : 0)] = '\0';
+	l->principals_ok = principals_match_themselves(principals);
+	free(principals);
 	cp = q + 1 + strspn(q + 1, " \t\r\n");
 	if (!read_key(l, &cp))
 		return NULL;
@@ -546,7 +585,8 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 			continue;
 		/* a key pinned for other namespaces only is named, never allowed */
 		if ((error = add_pin(t, l.pk, l.valid_after, l.valid_before,
-				     !l.namespaces || namespace_allowed(ns, l.namespaces))) < 0)
+				     l.principals_ok &&
+				     (!l.namespaces || namespace_allowed(ns, l.namespaces)))) < 0)
 			goto out;
 	}
 	if (ferror(fp)) {

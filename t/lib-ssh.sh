@@ -124,6 +124,33 @@ git_verify_log () {
 	git_verify_commits "$1" "$2" $(annal_ids "$1" "${3:-main}")
 }
 
+# annal_oracles REPO [LOG [ALLOWED]]: LOG (main) of REPO as judged by
+# everything but annal: the storage checker (annal_check_log, or for a
+# signed log, ALLOWED given, ssh_forge check, which rebuilds every
+# commit from its JSON byte for byte), git fsck --strict, and git
+# verify-commit on every record with ALLOWED.
+annal_oracles () {
+	ao_repo_=$1
+	ao_log_=${2:-main}
+	ao_allowed_=$3
+	if test -n "$ao_allowed_"
+	then
+		ssh_forge "$ao_repo_" "$ao_log_" check >"$TRASH_DIRECTORY/.oracle" 2>&1
+	else
+		annal_check_log "$ao_repo_" "$ao_log_" >"$TRASH_DIRECTORY/.oracle" 2>&1
+	fi || {
+		echo "the storage checker refuses log $ao_log_ of $ao_repo_:"
+		tail -n 5 "$TRASH_DIRECTORY/.oracle"
+		return 1
+	}
+	git -C "$ao_repo_" fsck --strict --no-dangling >"$TRASH_DIRECTORY/.oracle" 2>&1 || {
+		echo "git fsck --strict fails on $ao_repo_:"
+		cat "$TRASH_DIRECTORY/.oracle"
+		return 1
+	}
+	test -z "$ao_allowed_" || git_verify_log "$ao_repo_" "$ao_allowed_" "$ao_log_"
+}
+
 # annal_verify_fails REPO K CHECK [VERIFY-ARGS...]: annal verify exits 1
 # with one stderr line naming record K (by position and id) and CHECK.
 annal_verify_fails () {

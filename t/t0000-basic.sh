@@ -557,4 +557,80 @@ test_expect_success 'bodies start in the trash directory (check)' '
 	test "$(pwd)" = "$TRASH_DIRECTORY"
 '
 
+test_expect_success 'a test that hangs is killed and fails, the script stops' '
+	cat >body <<-\EOF &&
+	test_expect_success "quick" "true"
+	test_expect_success "a child that never ends" "
+		x=\$(sleep 1000; echo late) &&
+		echo \"\$x\" >got
+	"
+	test_expect_success "never reached" "true"
+	test_done
+	EOF
+	ANNAL_TEST_TIMEOUT=2 &&
+	export ANNAL_TEST_TIMEOUT &&
+	run_sub_test hang <body &&
+	sed -e "s/^\\(# timed out\\): .*/\\1/" -e "/^#  /d" -e "/^# output of/d" hang/out >hang/out-timeout &&
+	mv hang/out-timeout hang/out &&
+	check_sub_test hang 1 <<-\EOF &&
+	ok 1 - quick
+	not ok 2 - a child that never ends
+	# timed out
+	# failed 1 among 2 test(s)
+	1..2
+	EOF
+	! test_path_is_file hang/root/trash-hang/got &&
+	cat >body <<-\EOF &&
+	test_expect_success "a loop of the shell that never ends" "
+		while ! test -f never; do sleep 0.1; done
+	"
+	test_done
+	EOF
+	run_sub_test loop <body &&
+	unset ANNAL_TEST_TIMEOUT &&
+	grep "^not ok 1 - a loop of the shell that never ends" loop/out &&
+	grep "^# timed out: .*more than 2 s" loop/out &&
+	test "$(cat loop/status)" = 1
+'
+
+test_expect_success 'a bare wait in a test does not wait for the watchdog' '
+	cat >body <<-\EOF &&
+	test_expect_success "wait" "
+		{ true & } &&
+		wait
+	"
+	test_done
+	EOF
+	ANNAL_TEST_TIMEOUT=30 &&
+	export ANNAL_TEST_TIMEOUT &&
+	run_sub_test barewait <body &&
+	unset ANNAL_TEST_TIMEOUT &&
+	check_sub_test barewait 0 <<-\EOF
+	ok 1 - wait
+	# passed all 1 test(s)
+	1..1
+	EOF
+'
+
+test_expect_success 'a test that ends in time leaves no watchdog behind' '
+	cat >body <<-\EOF &&
+	test_expect_success "quick" "true"
+	test_done
+	EOF
+	run_sub_test exits <<-\EOF &&
+	test_expect_success "a body that exits the script" "exit 3"
+	test_done
+	EOF
+	grep "^Bail out! .*unexpected exit" exits/out &&
+	run_sub_test nodog <body &&
+	check_sub_test nodog 0 <<-\EOF &&
+	ok 1 - quick
+	# passed all 1 test(s)
+	1..1
+	EOF
+	ps -e -o args= >procs &&
+	! grep "watchdog.*/nodog/" procs &&
+	! grep "watchdog.*/exits/" procs
+'
+
 test_done

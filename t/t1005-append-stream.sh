@@ -54,6 +54,33 @@ test_expect_success PYTHON3 'an answer comes before the next line is sent' '
 	annal -C repo.git verify
 '
 
+test_lazy_prereq STRACE 'strace -f -o /dev/null true'
+
+# "durable first" means more than "the ref names it": the pack must be
+# fsynced and in a synced directory, the ref's new content fsynced,
+# renamed into place and its directory synced, all before the answer.
+# strace shows the order; the checker fails every answer that came early.
+test_expect_success PYTHON3,STRACE 'durable first: every answer follows the fsyncs of its record' '
+	git -C repo.git rev-parse refs/audit/main >before &&
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		python3 driver.py strace -f -s 4096 -o trace \
+		-e trace=openat,write,fsync,fdatasync,close,rename,link \
+		annal -C "$(pwd)/repo.git" append --stdin --stream &&
+	python3 "$TEST_DIRECTORY/lib-durable-order.py" trace \
+		"$(pwd)/repo.git/refs/audit/main" &&
+	git -C repo.git rev-list "$(cat before)..refs/audit/main" >landed &&
+	test_line_count = 20 landed &&
+	test_seq 8 | sed -e "s/.*/{\"actor\":\"g\",\"action\":\"n&\"}/" >in &&
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -s 4096 -o trace2 \
+		-e trace=openat,write,fsync,fdatasync,close,rename,link \
+		annal -C "$(pwd)/repo.git" append --stdin --stream <in >out &&
+	test_line_count = 8 out &&
+	python3 "$TEST_DIRECTORY/lib-durable-order.py" trace2 \
+		"$(pwd)/repo.git/refs/audit/main" &&
+	annal -C repo.git verify
+'
+
 # The lines a daemon may send that are JSON but no record: each is answered
 # with an error line and the stream goes on.
 cat >bad-lines <<\EOF
@@ -134,16 +161,30 @@ test_expect_success 'a group: bad lines among good ones take none of them along'
 	annal -C repo.git verify
 '
 
-# A writer that sends a line, waits, sends the next, as a shell daemon does
-# through a fifo: "ok", a line that is no record, "ok" again.
+# wait_for_lines N FILE: until FILE holds N lines (the test's watchdog
+# ends a wait for an answer that never comes)
+wait_for_lines () {
+	while test "$(wc -l <"$2")" -lt "$1"
+	do
+		sleep 0.01
+	done
+}
+
+# A writer that sends a line, waits for its answer, sends the next, as a
+# shell daemon does through a fifo: "ok", a line that is no record, "ok"
+# again.  Each line is sent only once the one before it was answered, so
+# annal reads them one at a time however slowly it runs.
 stream_via_fifo () {
 	rm -f fifo-in &&
-	mkfifo fifo-in || return 1
+	mkfifo fifo-in &&
+	: >fifo-out || return 1
 	(exec annal -C repo.git append --stdin --stream <fifo-in >fifo-out 2>err) &
 	pid=$!
 	{
-		echo "{\"actor\":\"f\",\"action\":\"one\"}" && sleep 1 &&
-		echo "{\"actor\":\"f\"}" && sleep 1 &&
+		echo "{\"actor\":\"f\",\"action\":\"one\"}" &&
+		wait_for_lines 1 fifo-out &&
+		echo "{\"actor\":\"f\"}" &&
+		wait_for_lines 2 fifo-out &&
 		echo "{\"actor\":\"f\",\"action\":\"two\"}"
 	} >fifo-in
 	wait $pid

@@ -72,11 +72,31 @@ assert msg in err["message"], got
 }
 
 # record_fails K CHECK [VERIFY-ARGS]: fails with CHECK at record K of
-# t.git's chain, by position and commit id
+# t.git's chain, by position and commit id.  Stock tools agree: the
+# repository is valid to git fsck --strict (the attack is in what the
+# records say), and for a signature check git verify-commit, pinned to
+# k1, accepts the records below K and refuses record K.
 record_fails () {
 	rf_k_=$1 rf_check_=$2
 	shift 2
-	verify_json "$rf_k_" "$(annal_nth t.git "$rf_k_")" "$rf_check_" -- "$@"
+	verify_json "$rf_k_" "$(annal_nth t.git "$rf_k_")" "$rf_check_" -- "$@" &&
+	git -C t.git fsck --strict --no-dangling >fsck.out 2>&1 || {
+		echo "git fsck --strict fails:" && cat fsck.out
+		return 1
+	}
+	case "$rf_check_" in
+	badSignature | untrustedKey | missingSignature)
+		test_have_prereq GITSSH || return 0
+		ssh_allowed allowed-k1 "" k1.pub &&
+		{ test "$rf_k_" = 1 || git_verify_commits t.git allowed-k1 \
+			$(annal_ids t.git | sed -n "1,$((rf_k_ - 1))p"); } &&
+		if git_verify_commits t.git allowed-k1 "$(annal_nth t.git "$rf_k_")" >/dev/null
+		then
+			echo "git verify-commit accepts record $rf_k_, annal says $rf_check_"
+			return 1
+		fi
+		;;
+	esac
 }
 
 # object_fails ID CHECK: fails with CHECK naming commit ID, no position
@@ -281,9 +301,11 @@ import sys, zlib
 open(sys.argv[1], \"wb\").write(zlib.compress(b\"commit 16\\0not the original\\n\"))
 " "$obj" &&
 	object_fails "$id3" objectHashMismatch &&
+	! git -C t.git fsck --strict --no-dangling &&
 	fresh &&
 	flip "$obj" 20 &&
-	object_fails "$id3" objectHashMismatch
+	object_fails "$id3" objectHashMismatch &&
+	! git -C t.git fsck --strict --no-dangling
 '
 
 # 15
@@ -297,7 +319,8 @@ test_expect_success PYTHON3,SSHKEYGEN,GIT 'a corrupted pack: objectHashMismatch'
 	off=$(awk -v id=$id3 "\$1 == id { print \$5 + int(\$4 / 2) }" packed) &&
 	test -n "$off" &&
 	flip "${idx%.idx}.pack" "$off" &&
-	object_fails "$id3" objectHashMismatch
+	object_fails "$id3" objectHashMismatch &&
+	! git -C t.git fsck --strict --no-dangling
 '
 
 # 16

@@ -403,23 +403,49 @@ test_expect_success PYTHON3,SSHKEYGEN,GIT 'the vector key: stock tools rebuild t
 	ANNAL_TEST_NOW=1795100120 annal -C vec.git verify
 '
 
+test_lazy_prereq STRACE 'strace -f -o /dev/null true'
+
+# append_on_lock LOCK IN OUT ERR ANNAL-ARGS...: start annal ANNAL-ARGS
+# in the background (its pid in $pid) and return once it has found LOCK
+# taken: annal stats a lock it waits on, strace shows it.  However slowly
+# annal runs (valgrind), the race below then happens; a wait that never
+# comes is ended by the test's watchdog.
+append_on_lock () {
+	lock=$1 in=$2 out=$3 err=$4 &&
+	shift 4 &&
+	rm -f lock.trace &&
+	{ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -o lock.trace -P "$(pwd)/$lock" -e trace=stat,newfstatat,lstat \
+		annal "$@" <"$in" >"$out" 2>"$err" & } &&
+	pid=$! &&
+	until grep "stat.*= 0$" lock.trace >/dev/null 2>&1
+	do
+		kill -0 $pid 2>/dev/null || {
+			echo "annal $* ended before it waited on $lock" &&
+			cat "$err"
+			return 1
+		}
+		sleep 0.01
+	done
+}
+
 # A batch that starts a signed log declares its key in its first record.
 # When it loses the race (here: the ref is locked, then another log's
 # history appears under its name: another writer created it), it is rebuilt from what it wrote: the
 # declaration must go, or be declared once, never twice.
-test_expect_success PYTHON3,GIT 'a batch that loses the race to create a signed log' '
+test_expect_success PYTHON3,GIT,STRACE 'a batch that loses the race to create a signed log' '
 	annal init race.git >/dev/null &&
 	annal -C race.git append --log seed --sign-key k1 --actor a --action first >/dev/null &&
 	test_seq 12 | sed -e "s/.*/{\"actor\":\"b\",\"action\":\"n&\"}/" >race.in &&
 	: >race.git/refs/audit/new.lock &&
-	{ annal -C race.git append --log new --sign-key k1 --stdin <race.in >race.ids 2>race.err & } &&
-	sleep 1 &&
+	append_on_lock race.git/refs/audit/new.lock race.in race.ids race.err \
+		-C "$(pwd)/race.git" append --log new --sign-key "$(pwd)/k1" --stdin &&
 	# written whole at once: a batch started late reads the ref first
 	git -C race.git rev-parse refs/audit/seed >race.ref &&
 	mv race.ref race.git/refs/audit/new &&
 	git -C race.git update-ref -d refs/audit/seed &&
 	rm race.git/refs/audit/new.lock &&
-	wait $! &&
+	wait $pid &&
 	test_line_count = 12 race.ids &&
 	annal -C race.git verify --log new &&
 	git -C race.git rev-list --count refs/audit/new >count &&
@@ -430,10 +456,10 @@ test_expect_success PYTHON3,GIT 'a batch that loses the race to create a signed 
 	annal init race2.git >/dev/null &&
 	mkdir -p race2.git/refs/audit &&
 	: >race2.git/refs/audit/new.lock &&
-	{ annal -C race2.git append --log new --sign-key k1 --stdin <race.in >race2.ids 2>race2.err & } &&
-	sleep 1 &&
+	append_on_lock race2.git/refs/audit/new.lock race.in race2.ids race2.err \
+		-C "$(pwd)/race2.git" append --log new --sign-key "$(pwd)/k1" --stdin &&
 	rm race2.git/refs/audit/new.lock &&
-	wait $! &&
+	wait $pid &&
 	annal -C race2.git verify --log new &&
 	annal_record race2.git $(head -n 1 race2.ids) >rec2 &&
 	python3 -c "

@@ -429,12 +429,63 @@ test_expect_success 'setup: the hostile variants' '
 	wc -l variants.txt
 '
 
+# The armors above are refused because ssh-keygen refuses them: check
+# that it does, and that it reads the good one.
+test_expect_success 'ssh-keygen -Y verify refuses the armors audit-verify refuses' '
+	printf "s %s\n" "$(cut -d" " -f1,2 k.pub)" >armor-allowed &&
+	ssh-keygen -Y verify -f armor-allowed -I s -n annal -s good.sig <sums &&
+	for how in lead-newline crlf begin-no-newline end-on-base64
+	do
+		test_expect_code 255 ssh-keygen -Y verify -f armor-allowed -I s \
+			-n annal -s "armor-$how.sig" <sums >out 2>err ||
+		return 1
+	done
+'
+
+# caught_by FILE: the reason audit-verify gave for FILE (the one line in
+# err), ids and fingerprints masked, and libarchive's detail of a damaged
+# member (it depends on the random keys' bytes), added to caught-by
+caught_by () {
+	sed -e "s|^annal: error: bundle $1: ||" -e "s|^annal: error: ||" \
+		-e "s/[0-9a-fA-F]\{39,64\}/<hex>/g" \
+		-e "s|SHA256:[A-Za-z0-9+/]\{43\}|SHA256:<fp>|g" \
+		-e "s/^\(member .* is damaged\): .*/\1/" err >reason &&
+	printf "%s\t%s\n" "$1" "$(cat reason)" >>caught-by
+}
+
+: >caught-by
 while IFS='	' read -r codes file title args
 do
 	test_expect_success "rejected: $title" "
-		rejects '$codes' $file $args
+		rejects '$codes' $file $args &&
+		caught_by $file
 	"
 done <variants.txt
+
+# Which check rejects each bundle is part of the contract: a change that
+# lets a later check (or none) catch a variant shows here.
+# t/t6001/caught-by is the "caught by" of testing.md, variant by variant.
+# A line of it may give alternatives, separated by a tab and "| ": a
+# byte flipped in signer.pub's base64 spoils the key or changes it,
+# depending on the random key.
+test_expect_success 'each bundle is rejected by the check testing.md names' '
+	python3 - "$TEST_DIRECTORY/t6001/caught-by" caught-by <<-\PY
+	import sys
+	golden = {}
+	for l in open(sys.argv[1], encoding="utf-8"):
+	    f, reasons = l.rstrip("\n").split("\t", 1)
+	    golden[f] = reasons.split("\t| ")
+	got = {}
+	for l in open(sys.argv[2], encoding="utf-8"):
+	    f, reason = l.rstrip("\n").split("\t", 1)
+	    got[f] = reason
+	bad = ["%s: caught by %r, want %s" % (f, got.get(f), " or ".join(map(repr, w)))
+	       for f, w in sorted(golden.items()) if got.get(f) not in w]
+	bad += ["%s: not in t6001/caught-by" % f for f in sorted(set(got) - set(golden))]
+	print("\n".join(bad))
+	sys.exit(1 if bad else 0)
+	PY
+'
 
 test_expect_success 'nothing was written anywhere' '
 	test_path_is_missing ../x &&

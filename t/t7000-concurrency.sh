@@ -3,6 +3,7 @@
 test_description='annal append: concurrent writers never lose or fork records'
 
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-ssh.sh"
 
 ANNAL_REPO="$(pwd)/repo.git"
 export ANNAL_REPO
@@ -10,16 +11,30 @@ export ANNAL_REPO
 WRITERS=8
 PER_WRITER=500
 
-# writer W N: N appends, one process each; ids in ids.W, exit codes in rc.W
-writer () {
+# appender P W N ARGS...: N appends (annal append ARGS...) by actor PW,
+# one process each; ids in Pids.W, stderr in Perr.W, exit codes in Prc.W
+appender () {
+	ap_p_=$1 ap_w_=$2 ap_n_=$3
+	shift 3
 	i=1
-	while test $i -le $2
+	while test $i -le $ap_n_
 	do
-		annal append --actor "w$1" --action a --field "i=$i" \
-			>>"ids.$1" 2>>"err.$1"
-		echo $? >>"rc.$1"
+		annal append "$@" --actor "$ap_p_$ap_w_" --action a --field "i=$i" \
+			>>"${ap_p_}ids.$ap_w_" 2>>"${ap_p_}err.$ap_w_"
+		echo $? >>"${ap_p_}rc.$ap_w_"
 		i=$((i + 1))
 	done
+}
+
+# writer W N: N appends to main; ids in wids.W, exit codes in wrc.W
+writer () {
+	appender w "$@"
+}
+
+# signed_writer W N: N appends to log signed, signed with key k; ids in
+# sids.W, exit codes in src.W
+signed_writer () {
+	appender s "$@" --log signed --sign-key k
 }
 
 # batch_writer W B N: B appends of N records each from --stdin
@@ -36,6 +51,20 @@ batch_writer () {
 		annal append --log batch --stdin <"in.$1.$b" >"bids.$1.$b" \
 			2>>"berr.$1"
 		echo $? >>"brc.$1"
+		b=$((b + 1))
+	done
+}
+
+# signed_batch_writer W B N: B signed batches of N records
+signed_batch_writer () {
+	b=1
+	while test $b -le $2
+	do
+		test_seq $3 | sed -e "s/.*/{\"actor\":\"sb$1\",\"action\":\"b$b\",\"i\":&}/" \
+			>"sin.$1.$b"
+		annal append --log signed --sign-key k --stdin <"sin.$1.$b" \
+			>"sbids.$1.$b" 2>>"sberr.$1"
+		echo $? >>"sbrc.$1"
 		b=$((b + 1))
 	done
 }
@@ -68,10 +97,10 @@ test_expect_success "$WRITERS writers x $PER_WRITER appends at once" '
 test_expect_success 'every append exited 0 and printed one id' '
 	for w in $(test_seq $WRITERS)
 	do
-		test_line_count = $PER_WRITER rc.$w &&
-		test_must_be_empty err.$w &&
-		! grep -v "^0\$" rc.$w &&
-		test_line_count = $PER_WRITER ids.$w || return 1
+		test_line_count = $PER_WRITER wrc.$w &&
+		test_must_be_empty werr.$w &&
+		! grep -v "^0\$" wrc.$w &&
+		test_line_count = $PER_WRITER wids.$w || return 1
 	done
 '
 
@@ -85,7 +114,7 @@ test_expect_success GIT 'the log has exactly every record, no fork' '
 
 test_expect_success PYTHON3 'seqs 1..N, every writer complete, printed ids in the log' '
 	annal log --format jsonl --reverse >all.jsonl &&
-	cat ids.* >printed &&
+	cat wids.* >printed &&
 	python3 -c "
 import json, sys
 writers, per = int(sys.argv[1]), int(sys.argv[2])
@@ -149,6 +178,49 @@ assert sorted(printed) == sorted(r[\"id\"] for r in recs)
 test_expect_success 'the batch log verifies' '
 	annal verify --log batch >out &&
 	grep "^log batch: 2000 records verified, head [0-9a-f]\{40\}\$" out
+'
+
+test_expect_success 'independent oracles: storage checker and git fsck --strict' '
+	annal_oracles repo.git main &&
+	annal_oracles repo.git batch
+'
+
+# Signed appenders at once: single appends and batches, each process
+# signing with the same key.  Checked by annal (pinned), the storage
+# checker of lib-ssh.sh, git fsck --strict and git verify-commit on
+# every record.
+test_expect_success SSHKEYGEN,GITSSH 'signed writers at once: 4 x 15 appends and 2 x 5 batches of 8' '
+	annal keygen -f k -C k >/dev/null &&
+	ssh_allowed allowed "" k.pub &&
+	annal append --log signed --sign-key k --actor s0 --action first >sids.0 &&
+	{
+		run_all signed_writer 4 15 &
+		run_all signed_batch_writer 2 5 8 &
+		wait
+	} &&
+	for w in 1 2 3 4
+	do
+		test_line_count = 15 src.$w &&
+		! grep -v "^0\$" src.$w &&
+		test_must_be_empty serr.$w &&
+		test_line_count = 15 sids.$w || return 1
+	done &&
+	for w in 1 2
+	do
+		test_line_count = 5 sbrc.$w &&
+		! grep -v "^0\$" sbrc.$w &&
+		test_must_be_empty sberr.$w || return 1
+	done &&
+	cat sids.* sbids.* | sort >printed &&
+	annal_ids repo.git signed | sort >landed &&
+	test_line_count = 141 landed &&
+	test_cmp printed landed &&
+	annal verify --log signed --key k.pub &&
+	annal_oracles repo.git signed allowed &&
+	ssh_signers repo.git signed >signers &&
+	sort -u signers >kinds &&
+	ssh_expect_signers k.pub >expect &&
+	test_cmp expect kinds
 '
 
 test_done

@@ -55,6 +55,17 @@ damaged_below () {
 	grep -E "^annal: error: log main: (.*: )?[a-z][A-Za-z]+: " err
 }
 
+# storage_refuses REPO: the storage checker of test-lib.sh, which reads
+# the log with git cat-file, agrees that the log of REPO is damaged
+storage_refuses () {
+	test_have_prereq PYTHON3 || return 0
+	if annal_check_log "$1" >storage.out 2>&1
+	then
+		echo "the storage checker accepts the damaged log of $1"
+		return 1
+	fi
+}
+
 # loose_path REPO ID: the file of loose object ID
 loose_path () {
 	echo "$1/objects/$(echo $2 | cut -c1-2)/$(echo $2 | cut -c3-)"
@@ -89,6 +100,7 @@ test_expect_success 'the missing head object: exit 1 naming it' '
 	head=$(sed -n 5p loose-ids) &&
 	rm "$(loose_path t.git $head)" &&
 	damaged t.git "$head.*is missing" &&
+	storage_refuses t.git &&
 	fails 1 "head $head cannot be read: object $head is missing; run .annal verify." \
 		annal -C t.git append --actor k --action more
 '
@@ -98,7 +110,8 @@ test_expect_success 'a missing object below the head: log and export name it' '
 	test_when_finished "rm -rf t.git" &&
 	mid=$(sed -n 3p loose-ids) &&
 	rm "$(loose_path t.git $mid)" &&
-	damaged_below t.git "record $mid: object $mid is missing"
+	damaged_below t.git "record $mid: object $mid is missing" &&
+	storage_refuses t.git
 '
 
 test_expect_success 'a corrupt loose head object: exit 1 naming it' '
@@ -108,7 +121,8 @@ test_expect_success 'a corrupt loose head object: exit 1 naming it' '
 	f=$(loose_path t.git $head) &&
 	chmod u+w "$f" &&
 	printf "garbage" >"$f" &&
-	damaged t.git "$head.*inflate"
+	damaged t.git "$head.*inflate" &&
+	storage_refuses t.git
 '
 
 test_expect_success 'a truncated loose object below the head: no endless inflate' '
@@ -118,7 +132,8 @@ test_expect_success 'a truncated loose object below the head: no endless inflate
 	f=$(loose_path t.git $mid) &&
 	chmod u+w "$f" &&
 	head -c 10 "$(loose_path loose.git $mid)" >"$f" &&
-	damaged_below t.git "record $mid: cannot read an object: loose object is truncated"
+	damaged_below t.git "record $mid: cannot read an object: loose object is truncated" &&
+	storage_refuses t.git
 '
 
 test_expect_success 'a truncated loose head object' '
@@ -128,7 +143,8 @@ test_expect_success 'a truncated loose head object' '
 	f=$(loose_path t.git $head) &&
 	chmod u+w "$f" &&
 	head -c 20 "$(loose_path loose.git $head)" >"$f" &&
-	damaged t.git "$head.*loose object is truncated"
+	damaged t.git "$head.*loose object is truncated" &&
+	storage_refuses t.git
 '
 
 test_expect_success TIMEOUT 'a FIFO in place of the loose head object: damage, no hang' '
@@ -233,7 +249,8 @@ test_expect_success 'a corrupt pack: bytes flipped in the middle' '
 	size=$(wc -c <"$p") &&
 	printf "\377\377\377\377\377\377\377\377" |
 	dd of="$p" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null &&
-	damaged_below t.git "cannot read an object"
+	damaged_below t.git "cannot read an object" &&
+	storage_refuses t.git
 '
 
 test_expect_success 'a corrupt pack: bytes flipped in the head record' '
@@ -244,7 +261,8 @@ test_expect_success 'a corrupt pack: bytes flipped in the head record' '
 	size=$(wc -c <"$p") &&
 	printf "\377\377\377\377" |
 	dd of="$p" bs=1 seek=$((size - 30)) conv=notrunc 2>/dev/null &&
-	damaged t.git "$(tail -n 1 packed-ids)"
+	damaged t.git "$(tail -n 1 packed-ids)" &&
+	storage_refuses t.git
 '
 
 test_expect_success 'a truncated pack: its objects are missing' '
@@ -254,7 +272,8 @@ test_expect_success 'a truncated pack: its objects are missing' '
 	chmod u+w "$p" &&
 	size=$(wc -c <"$p") &&
 	head -c $((size / 2)) "$(ls packed.git/objects/pack/pack-*.pack)" >"$p" &&
-	damaged t.git "is missing"
+	damaged t.git "is missing" &&
+	storage_refuses t.git
 '
 
 test_expect_success 'a garbage pack index: its objects are missing' '
@@ -263,7 +282,8 @@ test_expect_success 'a garbage pack index: its objects are missing' '
 	i=$(ls t.git/objects/pack/pack-*.idx) &&
 	chmod u+w "$i" &&
 	printf "garbage" >"$i" &&
-	damaged t.git "is missing"
+	damaged t.git "is missing" &&
+	storage_refuses t.git
 '
 
 test_expect_success 'the ref names a blob' '
@@ -273,7 +293,8 @@ test_expect_success 'the ref names a blob' '
 	git -C t.git update-ref refs/audit/main $blob &&
 	fails 1 "head $blob is a blob, not a record" \
 		annal -C t.git append --actor k --action more &&
-	damaged t.git "$blob"
+	damaged t.git "$blob" &&
+	storage_refuses t.git
 '
 
 test_expect_success 'the ref names a tree' '
@@ -283,14 +304,16 @@ test_expect_success 'the ref names a tree' '
 	git -C t.git update-ref refs/audit/main $tree &&
 	fails 1 "head $tree is a tree, not a record" \
 		annal -C t.git append --actor k --action more &&
-	damaged t.git "$tree"
+	damaged t.git "$tree" &&
+	storage_refuses t.git
 '
 
 test_expect_success 'the ref names an object that does not exist' '
 	cp -R loose.git t.git &&
 	test_when_finished "rm -rf t.git" &&
 	echo 1234567890123456789012345678901234567890 >t.git/refs/audit/main &&
-	damaged t.git "1234567890123456789012345678901234567890.*is missing"
+	damaged t.git "1234567890123456789012345678901234567890.*is missing" &&
+	storage_refuses t.git
 '
 
 test_expect_success 'the ref file holds garbage: badRef' '

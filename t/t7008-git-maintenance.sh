@@ -21,27 +21,37 @@ traced () {
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
 }
 
-# in_window CMD -- ANNAL-ARGS...: run annal ANNAL-ARGS with the open of
-# the ref lock delayed by 4 s, run CMD (a shell string) once the append
-# has written its objects, then wait; its ids go to "ids", its stderr to
-# "err".
+# in_window CMD -- ANNAL-ARGS...: run annal ANNAL-ARGS, stop it (strace
+# injects SIGSTOP) when it first looks for the ref lock, after writing
+# its objects; once it is stopped, run CMD (a shell string), then let
+# annal go on and wait for it.  Its ids go to "ids", its stderr to
+# "err".  The window is held open however long CMD takes, and CMD runs
+# in it every time; a stop that never comes is ended by the watchdog.
 in_window () {
 	cmd=$1 &&
 	shift 2 &&
 	: >marker &&
 	lock="$(pwd)/repo.git/refs/audit/main.lock" &&
-	{ traced -f -o strace.out -P "$lock" -e trace=openat \
-		-e inject=openat:delay_enter=4000000 \
-		annal -C repo.git "$@" >ids 2>err <input & } &&
+	rm -f strace.out &&
+	{ traced -f -o strace.out -P "$lock" -e trace=access,openat \
+		-e inject=access:signal=SIGSTOP:when=1 \
+		annal -C repo.git "$@" <input >ids 2>err & } &&
 	pid=$! &&
-	n=0 &&
-	while test -z "$(find repo.git/objects -type f -newer marker ! -name "*tmp_*" | head -n 1)"
+	until grep "stopped by SIGSTOP" strace.out >/dev/null 2>&1
 	do
-		n=$((n + 1)) &&
-		test $n -lt 200 || { kill $pid; return 1; }
-		sleep 0.05
+		kill -0 $pid 2>/dev/null || {
+			echo "annal $* ended before it looked for the ref lock" &&
+			cat err
+			return 1
+		}
+		sleep 0.01
 	done &&
+	stopped=$(sed -n "s/^\([0-9]*\) *--- stopped by SIGSTOP.*/\1/p" strace.out) &&
+	# the window: objects written, the ref not yet locked
+	test -n "$(find repo.git/objects -type f -newer marker ! -name "*tmp_*" | head -n 1)" &&
+	test_path_is_missing "$lock" &&
 	{ eval "$cmd"; rc=$?; } &&
+	kill -CONT $stopped &&
 	wait $pid &&
 	return $rc
 }

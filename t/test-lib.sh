@@ -30,7 +30,10 @@
 # ANNAL_TEST_SKIPS_ALLOWED (the skip allowlist; default t/skips-allowed),
 # ANNAL_TEST_WRAPPER_EVERY=N (only the 1st, N+1-th, 2N+1-th... run of
 # annal in a script goes through ANNAL_TEST_WRAPPER, the others run bare:
-# a reduced memcheck of a long script, all of whose tests still run).
+# a reduced memcheck of a long script, all of whose tests still run),
+# ANNAL_TEST_TIMEOUT (seconds a test may run, 1200 by default, ten times
+# that under ANNAL_TEST_WRAPPER: a test that takes longer is killed and
+# fails, and the script stops, so a hang fails instead of stalling CI).
 #
 # Skips: every test skipped for a missing prerequisite, and every part of
 # a test left out for one (test_optional_prereq), is written to
@@ -140,7 +143,8 @@ for test_var_ in $(env | sed -n 's/^\(ANNAL_[A-Za-z0-9_]*\)=.*/\1/p')
 do
 	case "$test_var_" in
 	ANNAL_BUILD_DIR | ANNAL_SOURCE_DIR | ANNAL_TEST_WRAPPER | ANNAL_TEST_FULL | \
-	ANNAL_TEST_NO_SKIPS | ANNAL_TEST_SKIPS_ALLOWED | ANNAL_TEST_WRAPPER_EVERY) ;;
+	ANNAL_TEST_NO_SKIPS | ANNAL_TEST_SKIPS_ALLOWED | ANNAL_TEST_WRAPPER_EVERY | \
+	ANNAL_TEST_TIMEOUT) ;;
 	*) unset "$test_var_" ;;
 	esac
 done
@@ -225,6 +229,8 @@ BUG () {
 
 test_exit_trap_ () {
 	test_exit_code_=$?
+	# a body that exits the script leaves its watchdog running
+	test -z "$test_watchdog_" || kill -9 "$test_watchdog_" 2>/dev/null
 	test -n "$test_done_called_" && return
 	printf 'Bail out! %s: unexpected exit with code %s\n' \
 		"$test_name_" "$test_exit_code_" >&5
@@ -335,6 +341,90 @@ test_eval_ () {
 	return $test_eval_ret_
 }
 
+# ---- the watchdog ----------------------------------------------------------
+#
+# Each test body runs under a watchdog: after $test_timeout_ seconds it
+# kills every process the test started (the whole tree below this shell)
+# and sends us USR1, whose trap fails the test and ends the script.  A
+# body stuck in a shell loop of its own (waiting for a file that never
+# comes) is ended by the trap too, as the trap runs between commands.
+
+case "$ANNAL_TEST_TIMEOUT" in
+'') test_timeout_=1200
+    test -n "$ANNAL_TEST_WRAPPER" && test_timeout_=12000 ;;
+*[!0-9]* | 0) BUG "ANNAL_TEST_TIMEOUT must be a number of seconds, not '$ANNAL_TEST_TIMEOUT'" ;;
+*) test_timeout_=$ANNAL_TEST_TIMEOUT ;;
+esac
+test_watchdog_=
+test_shell_pid_=$$
+
+# The watchdog is a shell of its own with every descriptor closed, so that
+# nothing waiting on the TAP stream waits for it.
+# It is stopped with SIGKILL (a signal caught by this shell before the
+# watchdog runs would be lost), so it sleeps a second at a time.
+test_watchdog_script_='
+i=0
+while test $i -lt "$2"
+do
+	kill -0 "$1" 2>/dev/null || exit 0
+	sleep 1
+	i=$((i + 1))
+done
+: >"$3"
+# kill the tree below the test shell, leaves first, until it stays empty
+n=0
+while test $n -lt 20
+do
+	pids=$(ps -e -o pid= -o ppid= | awk -v root="$1" -v me=$$ "
+		{ parent[\$1] = \$2 }
+		END {
+			for (p in parent) {
+				q = p; d = 0
+				while (q in parent && q != root && q != me && q > 1 && d < 64) {
+					q = parent[q]; d++
+				}
+				if (q == root && p != root) print p
+			}
+		}")
+	test -z "$pids" && break
+	kill -9 $pids 2>/dev/null
+	n=$((n + 1))
+done
+kill -USR1 "$1"
+'
+
+# Started from a subshell, so that it is no child of the test shell: a
+# body's bare "wait" must not wait for it.
+test_watchdog_start_ () {
+	rm -f "$test_root/trash-$test_name_.timeout"
+	test_watchdog_=$(sh -c "$test_watchdog_script_" watchdog "$test_shell_pid_" \
+		"$test_timeout_" "$test_root/trash-$test_name_.timeout" \
+		</dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 7>&- &
+		echo $!)
+}
+
+test_watchdog_stop_ () {
+	test -n "$test_watchdog_" || return 0
+	kill -9 "$test_watchdog_" 2>/dev/null
+	test_watchdog_=
+	# it may have killed the body and been stopped before it told us
+	test_timed_out_
+}
+
+test_timed_out_ () {
+	test -n "$test_in_body_" || test -f "$test_root/trash-$test_name_.timeout" ||
+		return 0
+	test_watchdog_=
+	test_failure=$((test_failure + 1))
+	printf 'not ok %d - %s\n' "$test_count" "$test_tap_title_" >&5
+	say "timed out: the test ran for more than $test_timeout_ s (ANNAL_TEST_TIMEOUT), its processes were killed"
+	test_show_output_
+	rm -f "$test_root/trash-$test_name_.timeout"
+	cd "$TRASH_DIRECTORY" 2>/dev/null
+	test_done
+}
+trap 'test_timed_out_' USR1
+
 test_run_ () {
 	test_cleanup_=
 	test_cleanup_ret_=0
@@ -350,6 +440,7 @@ test_run_ () {
 	fi
 	test_in_body_=t
 	test_optional_refused_=
+	test_watchdog_start_
 	test_eval_ "$1"
 	test_run_ret_=$?
 	test_in_body_=
@@ -363,6 +454,7 @@ test_run_ () {
 		fi
 		test_cleanup_=
 	fi
+	test_watchdog_stop_
 	cd "$TRASH_DIRECTORY" || BUG "cannot return to $TRASH_DIRECTORY"
 	test_san_reports_ || test_run_ret_=1
 	return $test_run_ret_
@@ -578,6 +670,7 @@ test_expect_failure () {
 
 test_done () {
 	test_done_called_=t
+	test -z "$test_watchdog_" || kill -9 "$test_watchdog_" 2>/dev/null
 	trap - EXIT
 	# a report from outside any test (a prerequisite, the script's top)
 	if ! test_san_reports_ 2>/dev/null
