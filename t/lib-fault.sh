@@ -70,6 +70,59 @@ fault_fresh () {
 	cp -R tmpl.git repo.git
 }
 
+# fault_cmd NAME VAR=VALUE...: writing command NAME on repo.git with the
+# shim set as the variables say, output to out and err.  Log main has
+# records, log s is signed by k1 (k2 is the next key); batch.N holds N
+# records.
+fault_cmd () {
+	rc_cmd_=$1
+	shift
+	case $rc_cmd_ in
+	new) fault_run "$@" -- annal append --log new --actor k --action single ;;
+	single) fault_run "$@" -- annal append --actor k --action single ;;
+	batch30) fault_run "$@" -- annal append --stdin <batch.30 ;;
+	batch300) fault_run "$@" -- annal append --stdin <batch.300 ;;
+	stream3) fault_run "$@" -- annal append --stdin --stream <batch.3 ;;
+	stream30) fault_run "$@" -- annal append --stdin --stream <batch.30 ;;
+	signed) fault_run "$@" -- annal append --log s --stdin --sign-key k1 <batch.5 ;;
+	rotate)
+		fault_run "$@" -- annal key rotate --log s --new-key k2.pub \
+			--sign-key k1 --retire ;;
+	export) fault_run "$@" -- annal export --log s -o e.jsonl --sign-key k1 ;;
+	bundle) fault_run "$@" -- annal export --log s --bundle b.zip --sign-key k1 ;;
+	pack) fault_run "$@" -- annal pack ;;
+	autopack)
+		git -C repo.git config annal.autoPack 3 &&
+		fault_run "$@" -- annal append --actor k --action autopack ;;
+	init) fault_run "$@" -- annal init new.git ;;
+	esac >out 2>err
+}
+
+# fault_log_of NAME: the log NAME writes to; fault_size_of NAME: the
+# records it adds
+fault_log_of () {
+	case $1 in
+	new) echo new ;;
+	signed | rotate | export | bundle) echo s ;;
+	*) echo main ;;
+	esac
+}
+fault_size_of () {
+	case $1 in
+	batch30 | stream30) echo 30 ;;
+	batch300) echo 300 ;;
+	stream3) echo 3 ;;
+	signed) echo 5 ;;
+	pack | init) echo 0 ;;
+	*) echo 1 ;;
+	esac
+}
+
+# fault_count LOG: its number of records, 0 when there is none
+fault_count () {
+	git -C repo.git rev-list --count refs/audit/$1 2>/dev/null || echo 0
+}
+
 # fault_label <TRACE: each operation "N KIND LEN PATH [-> TO]" with a
 # phase instead of its path: "N LEN PHASE", the phase made of the kind
 # and the path inside the repository (or beside it), names and random

@@ -45,51 +45,6 @@ fi
 ANNAL_REPO="$(pwd)/repo.git"
 export ANNAL_REPO
 
-# run_cmd NAME VAR=VALUE...: command NAME on repo.git with the shim set
-# as the variables say, output to out and err
-run_cmd () {
-	rc_cmd_=$1
-	shift
-	case $rc_cmd_ in
-	new) fault_run "$@" -- annal append --log new --actor k --action single ;;
-	single) fault_run "$@" -- annal append --actor k --action single ;;
-	batch30) fault_run "$@" -- annal append --stdin <batch.30 ;;
-	batch300) fault_run "$@" -- annal append --stdin <batch.300 ;;
-	stream3) fault_run "$@" -- annal append --stdin --stream <batch.3 ;;
-	stream30) fault_run "$@" -- annal append --stdin --stream <batch.30 ;;
-	signed) fault_run "$@" -- annal append --log s --stdin --sign-key k1 <batch.5 ;;
-	rotate)
-		fault_run "$@" -- annal key rotate --log s --new-key k2.pub \
-			--sign-key k1 --retire ;;
-	export) fault_run "$@" -- annal export --log s -o e.jsonl --sign-key k1 ;;
-	bundle) fault_run "$@" -- annal export --log s --bundle b.zip --sign-key k1 ;;
-	pack) fault_run "$@" -- annal pack ;;
-	init) fault_run "$@" -- annal init new.git ;;
-	esac >out 2>err
-}
-
-# what NAME writes: its log, and how many records (ids printed)
-log_of () {
-	case $1 in
-	new) echo new ;;
-	signed | rotate | export | bundle) echo s ;;
-	*) echo main ;;
-	esac
-}
-size_of () {
-	case $1 in
-	batch30 | stream30) echo 30 ;;
-	batch300) echo 300 ;;
-	stream3) echo 3 ;;
-	signed) echo 5 ;;
-	export | bundle | pack | init) echo 0 ;;
-	*) echo 1 ;;
-	esac
-}
-count () {
-	git -C repo.git rev-list --count refs/audit/$1 2>/dev/null || echo 0
-}
-
 # check_left: no lock and no temporary file in or beside the repository
 check_left () {
 	find repo.git -name "*.lock" >left &&
@@ -104,15 +59,15 @@ check_left () {
 full () {
 	fname_=$1
 	fpoint_="$fname_ at $2+$3 ($4)"
-	flog_=$(log_of $fname_)
-	fsize_=$(size_of $fname_)
+	flog_=$(fault_log_of $fname_)
+	fsize_=$(fault_size_of $fname_)
 	fault_fresh &&
-	n0_=$(count $flog_) &&
+	n0_=$(fault_count $flog_) &&
 	before_=$(git -C repo.git rev-parse -q --verify refs/audit/$flog_) || :
-	run_cmd $fname_ FAULT_AT=$2 FAULT_ROOM=$3
+	fault_cmd $fname_ FAULT_AT=$2 FAULT_ROOM=$3
 	rc_=$?
 	grep -x "[0-9a-f]\{40\}" out >printed
-	n1_=$(count $flog_)
+	n1_=$(fault_count $flog_)
 	case $rc_ in
 	0)
 		test_must_be_empty err &&
@@ -188,7 +143,7 @@ full () {
 	then
 		# none, a whole repository, or a directory that annal init
 		# names as neither empty nor a repository when run again
-		test $rc_ = 0 || test_path_is_missing new.git ||
+		test $rc_ = 0 || ! test -e new.git ||
 		annal init new.git >/dev/null 2>init.err ||
 		grep "^annal: error: .new\.git. is a directory that is neither empty nor a git repository" init.err >/dev/null || {
 			echo "$fpoint_: annal init left new.git unusable"
@@ -232,19 +187,19 @@ test_expect_success 'setup: a repository with two logs, one signed, three packs'
 # the bytes on either side for these in make check; the others sampled
 if test -n "$ANNAL_TEST_FULL"
 then
-	CMDS="new single batch30 batch300 stream3 stream30 signed rotate export bundle pack init"
+	CMDS="new single batch30 batch300 stream3 stream30 signed rotate export bundle pack autopack init"
 	EDGES="$CMDS"
 	SAMPLE=1
 else
 	SAMPLE=2
-	CMDS="new single batch30 stream3 signed rotate export bundle pack init"
+	CMDS="new single batch30 stream3 signed rotate export bundle pack autopack init"
 	EDGES="batch30"
 fi
 
 for cmd in $CMDS
 do
 	test_expect_success FAULT_SHIM "$cmd: the disk full at each step" '
-		fault_trace $cmd run_cmd $cmd &&
+		fault_trace $cmd fault_cmd $cmd &&
 		case " $EDGES " in
 		*" $cmd "*) fault_points enospc-edges <trace.$cmd >points ;;
 		*) fault_points enospc $SAMPLE <trace.$cmd >points ;;
@@ -266,7 +221,7 @@ do
 done
 
 test_expect_success FAULT_SHIM 'batch of 30, the disk full in the pack header rewrite: ENOSPC' '
-	fault_trace batch30 run_cmd batch30 &&
+	fault_trace batch30 fault_cmd batch30 &&
 	n=$(awk "/ pack header rewrite\$/ { print \$1 }" trace.batch30) &&
 	test -n "$n" &&
 	for room in 0 1 2 3
@@ -285,12 +240,12 @@ test_expect_success FAULT_SHIM 'batch of 30, the disk full in the pack header re
 # the ids of records that are in the log: a caller that retries appends
 # them twice.
 test_expect_failure FAULT_SHIM 'the fsync after the ref moved fails: the ids are printed' '
-	fault_trace single run_cmd single &&
+	fault_trace single fault_cmd single &&
 	n=$(awk "/ rename refs\/audit\/main.lock -> refs\/audit\/main\$/ { print \$1 + 1 }" trace.single) &&
 	grep "^$n 0 fsync refs/audit\$" trace.single &&
 	fault_fresh &&
 	before=$(git -C repo.git rev-parse refs/audit/main) &&
-	test_expect_code 3 run_cmd single FAULT_AT=$n &&
+	test_expect_code 3 fault_cmd single FAULT_AT=$n &&
 	test "$(git -C repo.git rev-parse refs/audit/main^)" = "$before" &&
 	git -C repo.git rev-parse refs/audit/main >expect &&
 	test_cmp expect out
@@ -300,12 +255,12 @@ test_expect_failure FAULT_SHIM 'the fsync after the ref moved fails: the ids are
 # file is removed: the log records an export that left nothing.  (A
 # bundle is fsynced before its export is recorded.)
 test_expect_failure FAULT_SHIM 'export -o: the fsync of the file fails: no export recorded' '
-	fault_trace export run_cmd export &&
+	fault_trace export fault_cmd export &&
 	n=$(awk "/ fsync e\\.jsonl\$/ { print \$1 }" trace.export) &&
 	test -n "$n" &&
 	fault_fresh &&
 	before=$(git -C repo.git rev-parse refs/audit/s) &&
-	test_expect_code 3 run_cmd export FAULT_AT=$n &&
+	test_expect_code 3 fault_cmd export FAULT_AT=$n &&
 	test "$(git -C repo.git rev-parse refs/audit/s)" = "$before"
 '
 
