@@ -123,6 +123,31 @@ fault_count () {
 	git -C repo.git rev-list --count refs/audit/$1 2>/dev/null || echo 0
 }
 
+# fault_template: tmpl.git with logs main (two records) and s (one,
+# signed by k1), three packs; keys k1 and k2 (allowed: both); batch.N of
+# 3, 5, 30 and 300 records; repo.git a copy, checked
+fault_template () {
+	annal init tmpl.git &&
+	for i in 1 2
+	do
+		annal keygen -f k$i -C k$i >/dev/null || return 1
+	done &&
+	printf "k %s\n" "$(cut -d" " -f1,2 k1.pub)" "$(cut -d" " -f1,2 k2.pub)" >allowed &&
+	annal -C tmpl.git append --actor k --action first >/dev/null &&
+	annal -C tmpl.git append --actor k --action second >/dev/null &&
+	annal -C tmpl.git append --log s --sign-key k1 --actor k --action first >/dev/null &&
+	for n in 3 5 30 300
+	do
+		for i in $(test_seq $n)
+		do
+			echo "{\"actor\":\"batch\",\"action\":\"b$n\",\"i\":$i}" || return 1
+		done >batch.$n || return 1
+	done &&
+	fault_fresh &&
+	fault_oracles main &&
+	fault_oracles s allowed
+}
+
 # fault_label <TRACE: each operation "N KIND LEN PATH [-> TO]" with a
 # phase instead of its path: "N LEN PHASE", the phase made of the kind
 # and the path inside the repository (or beside it), names and random

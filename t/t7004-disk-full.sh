@@ -163,25 +163,7 @@ full () {
 }
 
 test_expect_success 'setup: a repository with two logs, one signed, three packs' '
-	annal init tmpl.git &&
-	for i in 1 2
-	do
-		annal keygen -f k$i -C k$i >/dev/null || return 1
-	done &&
-	printf "k %s\n" "$(cut -d" " -f1,2 k1.pub)" "$(cut -d" " -f1,2 k2.pub)" >allowed &&
-	annal -C tmpl.git append --actor k --action first >/dev/null &&
-	annal -C tmpl.git append --actor k --action second >/dev/null &&
-	annal -C tmpl.git append --log s --sign-key k1 --actor k --action first >/dev/null &&
-	for n in 3 5 30 300
-	do
-		for i in $(test_seq $n)
-		do
-			echo "{\"actor\":\"batch\",\"action\":\"b$n\",\"i\":$i}" || return 1
-		done >batch.$n || return 1
-	done &&
-	fault_fresh &&
-	fault_oracles main &&
-	fault_oracles s allowed
+	fault_template
 '
 
 # the bytes on either side for these in make check; the others sampled
