@@ -25,7 +25,7 @@
  *                     written first (a short write; a torn one for kill)
  *
  * The trace is written with the real write(), so it costs no operation.
- * Counting is per process: a child starts again from 1.
+ * Counting is per process, from main() on: a child starts again from 1.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -50,6 +50,33 @@ enum action { PASS, FAIL, PARTIAL };
 
 static atomic_long ops;
 static atomic_int full;
+/*
+ * Set as main() starts: what runs before (the start-up of the ASan
+ * runtime, which makes the directories of its log_path) is no operation
+ * of the program, and comes too early for dlsym() and intercepted libc.
+ */
+static atomic_int ready;
+
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
+			void (*)(void), void *);
+static main_fn real_main;
+
+static int counted_main(int argc, char **argv, char **envp)
+{
+	atomic_store(&ready, 1);
+	return real_main(argc, argv, envp);
+}
+
+int __libc_start_main(main_fn main_, int argc, char **argv, void (*init)(void),
+		      void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+	start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+
+	real_main = main_;
+	return real(counted_main, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
 #define REAL(var, name, type) \
 	static type var; \
 	if (!var) \
@@ -156,6 +183,8 @@ static enum action step(const char *kind, size_t len, const char *path, const ch
 	const char *what = getenv("FAULT_DO");
 	int saved = errno;
 
+	if (!atomic_load(&ready))
+		return PASS;
 	n = atomic_fetch_add(&ops, 1) + 1;
 	at = env_long("FAULT_AT", 0);
 	trace(n, kind, len, path, to);
@@ -450,36 +479,12 @@ int mkostemps(char *tmpl, int suffixlen, int flags)
 	return real(tmpl, suffixlen, flags);
 }
 
-/*
- * 1 when path is a directory of the log_path in $name: the sanitizer
- * runtime makes those as it starts, which is no operation of the program
- * and comes too early for dlsym() and libc's intercepted functions (so
- * no libc here).
- */
-static int sanitizer_dir(const char *name, const char *path)
-{
-	const char *o = getenv(name), *k = "log_path=", *v;
-	size_t i;
-
-	for (; o && *o; o++) {
-		for (i = 0; k[i] && o[i] == k[i]; i++)
-			;
-		if (k[i])
-			continue;
-		v = o + i;
-		for (i = 0; path[i] && v[i] == path[i]; i++)
-			;
-		if (!path[i] && v[i] == '/')
-			return 1;
-	}
-	return 0;
-}
-
 int mkdir(const char *path, mode_t mode)
 {
 	size_t room = 0;
 
-	if (sanitizer_dir("ASAN_OPTIONS", path) || sanitizer_dir("UBSAN_OPTIONS", path))
+	/* the ASan runtime makes its log_path before dlsym() works */
+	if (!atomic_load(&ready))
 		return (int)syscall(SYS_mkdir, path, mode);
 	REAL(real, "mkdir", mkdir_fn);
 	if (step("mkdir", 0, path, NULL, 1, &room) == FAIL)
