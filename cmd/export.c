@@ -37,6 +37,18 @@ static int write_fd(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
+/* the file is durable before the export is recorded */
+static int sync_fd(void *ctx)
+{
+	struct sink *s = ctx;
+
+	if (fsync(s->fd) < 0) {
+		s->failed = errno;
+		return ANNAL_ERROR;
+	}
+	return 0;
+}
+
 int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 {
 	struct filter_options fo = FILTER_OPTIONS_INIT;
@@ -106,20 +118,19 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 			goto out;
 		}
 		created = 1;
+		opts.sync = sync_fd;
 	}
 	error = annal_log_export(&res, ctx->repo, &opts, write_fd, &sink);
 	if (sink.failed) {
-		print_error("cannot write the export: %s", strerror(sink.failed));
+		if (output)
+			print_error("cannot write '%s': %s", output, strerror(sink.failed));
+		else
+			print_error("cannot write the export: %s", strerror(sink.failed));
 		status = 3;
 		goto out;
 	}
 	if (error < 0)
 		goto fail;
-	if (output && fsync(sink.fd) < 0) {
-		print_error("cannot write '%s': %s", output, strerror(errno));
-		status = 3;
-		goto out;
-	}
 	created = 0;	/* complete: keep it */
 	if (res.not_recorded[0])
 		print_warning("export not recorded: %s", res.not_recorded);

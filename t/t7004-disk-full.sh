@@ -166,6 +166,14 @@ test_expect_success 'setup: a repository with two logs, one signed, three packs'
 	fault_template
 '
 
+# a shim that was built but does not work would skip the matrix unseen
+test_expect_success 'the fault shim works where it is built' '
+	if test -f "$FAULT_SO"
+	then
+		test_have_prereq FAULT_SHIM
+	fi
+'
+
 # the bytes on either side for these in make check; the others sampled
 if test -n "$ANNAL_TEST_FULL"
 then
@@ -186,9 +194,6 @@ do
 		*" $cmd "*) fault_points enospc-edges <trace.$cmd >points ;;
 		*) fault_points enospc $SAMPLE <trace.$cmd >points ;;
 		esac &&
-		# known breakage, see below
-		{ grep -v " fsync e\.jsonl\$" points >points.known || :; } &&
-		mv points.known points &&
 		failures=0 &&
 		unreported=0 &&
 		kept_bundles=0 &&
@@ -233,10 +238,9 @@ test_expect_failure FAULT_SHIM 'the fsync after the ref moved fails: the ids are
 	test_cmp expect out
 '
 
-# export -o records the export, then fsyncs the file; when that fails the
-# file is removed: the log records an export that left nothing.  (A
-# bundle is fsynced before its export is recorded.)
-test_expect_failure FAULT_SHIM 'export -o: the fsync of the file fails: no export recorded' '
+# export -o recorded the export, then fsynced the file, which it removed
+# when that failed: the log recorded an export that left nothing.
+test_expect_success FAULT_SHIM 'export -o: the fsync of the file fails: no export recorded' '
 	fault_trace export fault_cmd export &&
 	n=$(awk "/ fsync e\\.jsonl\$/ { print \$1 }" trace.export) &&
 	test -n "$n" &&
