@@ -20,8 +20,10 @@ once it is removed; an annal-pack.lock the same for annal pack; and
 annal verify, the storage checker of test-lib.sh, git fsck --strict and,
 for the signed log, git verify-commit on every record accept the
 repository.  The phases each command was killed in are printed.  make
-check samples the larger commands; ANNAL_TEST_FULL=1 kills before every
-operation of every command and adds a batch of 300 and a stream of 30.'
+check kills before every operation of the batch of 30 and the bundle
+export, and before one in three of the others; ANNAL_TEST_FULL=1 kills
+before every operation of every command and adds a batch of 300 and a
+stream of 30.'
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ssh.sh"

@@ -16,9 +16,10 @@ exactly the lines it answered), leave no lock or temporary file, and
 leave a repository that annal verify, the storage checker of
 test-lib.sh, git fsck --strict and, for the signed log, git
 verify-commit on every record all accept.  make check runs the bytes on
-either side for the smaller commands and samples the larger ones;
-ANNAL_TEST_FULL=1 runs every point of every command.  As root, a small
-tmpfs fills up for real.'
+either side for the batch of 30 and every other operation of the other
+commands; ANNAL_TEST_FULL=1 runs every point of every command and adds a
+batch of 300 and a stream of 30.  As root, a small tmpfs fills up for
+real.'
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ssh.sh"
@@ -175,6 +176,7 @@ test_expect_success 'the fault shim works where it is built' '
 '
 
 # the bytes on either side for these in make check; the others sampled
+# (every other operation)
 if test -n "$ANNAL_TEST_FULL"
 then
 	CMDS="new single batch30 batch300 stream3 stream30 signed rotate export bundle pack autopack init"
