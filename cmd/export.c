@@ -17,6 +17,7 @@ static const char *const export_usage[] = {
 struct sink {
 	int fd;
 	int failed;	/* errno of a failed write, reported by the caller */
+	const char *path;	/* of -o, NULL for standard output */
 };
 
 static int write_fd(void *ctx, const char *data, size_t len)
@@ -35,6 +36,14 @@ static int write_fd(void *ctx, const char *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* the file and its name are durable before the export is recorded */
+static int sync_fd(void *ctx)
+{
+	struct sink *s = ctx;
+
+	return annal_export_file_sync(s->fd, s->path);
 }
 
 int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
@@ -58,7 +67,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	annal_export_result res;
 	annal_filter *filter = NULL;
 	annal_key *signer = NULL;
-	struct sink sink = { STDOUT_FILENO, 0 };
+	struct sink sink = { STDOUT_FILENO, 0, NULL };
 	int error = 0, status = 0, created = 0;
 
 	argc = parse_options(argc, argv, options, export_usage);
@@ -96,17 +105,19 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 			goto out;
 		}
 		created = 1;
+		sink.path = output;
+		opts.sync = sync_fd;
 	}
 	error = annal_log_export(&res, ctx->repo, &opts, write_fd, &sink);
 	if (sink.failed) {
-		print_error("cannot write the export: %s", strerror(sink.failed));
+		if (output)
+			print_error("cannot write '%s': %s", output, strerror(sink.failed));
+		else
+			print_error("cannot write the export: %s", strerror(sink.failed));
 		status = 3;
 		goto out;
 	}
 	if (error < 0)
-		goto fail;
-	/* exit 0 says the file is there, also after a crash */
-	if (output && (error = annal_export_file_sync(sink.fd, output)) < 0)
 		goto fail;
 	created = 0;	/* complete: keep it */
 	if (res.not_recorded[0])

@@ -458,8 +458,14 @@ typedef struct {
 	const char *bundle;		/* write an evidence bundle here */
 	const annal_key *signer;	/* signs the bundle, and the export record of a signed log */
 	const char *actor;		/* who exports; default annal.actor, else user@host */
+	/*
+	 * NULL, or called with the ctx of write after the last write and
+	 * before the export is recorded, to make the output durable (an
+	 * fsync); a negative return fails the export, and nothing is recorded.
+	 */
+	int (*sync)(void *ctx);
 } annal_export_options;
-#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, NULL }
+#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 typedef struct {
 	uint64_t records;		/* records exported */

@@ -677,15 +677,17 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 		s.ctx = ctx;
 		crypto_hash_sha256_init(&s.sha);
 		if ((error = format_all(&out, &s, formats[0], log, &c)) < 0 ||
-		    (error = flush(&s, &out)) < 0)
+		    (error = flush(&s, &out)) < 0 ||
+		    (opts->sync && (error = opts->sync(ctx)) < 0))
 			goto out;
 		crypto_hash_sha256_final(&s.sha, d);
 		annal_hex(r->sha256, d, 32);
 	}
 	/*
-	 * Every export is recorded, or there is none: the bundle is linked
-	 * in place only once its record is in the log.  A kill in between
-	 * leaves a recorded bundle under its temporary name.
+	 * Every export is recorded, or there is none: the output is durable
+	 * first (the bundle fsynced, the caller's sync called), and the
+	 * bundle is linked in place only once its record is in the log.  A
+	 * kill in between leaves a recorded bundle under its temporary name.
 	 */
 	if ((error = record_export(r, repo, opts, &c, filters,
 				   opts->bundle ? (const char *const *)bundle_formats : formats)) < 0)

@@ -54,12 +54,16 @@ static int io_error(const char *what, const char *path)
 	return annal_error_set(ANNAL_ERROR, "cannot %s '%s': %s", what, path, strerror(errno));
 }
 
-static int write_all(int fd, const void *p, size_t len, const char *path)
+/*
+ * Writes at off, or at the file position when off is -1.  A short write
+ * is retried, so that its error (a full disk) is the one named.
+ */
+static int put_all(int fd, const void *p, size_t len, off_t off, const char *path)
 {
 	const char *c = p;
 
 	while (len) {
-		ssize_t w = write(fd, c, len);
+		ssize_t w = off < 0 ? write(fd, c, len) : pwrite(fd, c, len, off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -67,8 +71,15 @@ static int write_all(int fd, const void *p, size_t len, const char *path)
 			return io_error("write", path);
 		c += w;
 		len -= (size_t)w;
+		if (off >= 0)
+			off += w;
 	}
 	return 0;
+}
+
+static int write_all(int fd, const void *p, size_t len, const char *path)
+{
+	return put_all(fd, p, len, -1, path);
 }
 
 static int flush_out(packw *pw)
@@ -294,8 +305,8 @@ static int close_pack(packw *pw, unsigned char sum[20])
 	if ((error = flush_out(pw)) < 0)
 		return error;
 	be32(count, (uint32_t)pw->n);
-	if (pwrite(pw->fd, count, 4, 8) != 4)
-		return io_error("write", pw->tmp_pack.ptr);
+	if ((error = put_all(pw->fd, count, 4, 8, pw->tmp_pack.ptr)) < 0)
+		return error;
 	if (lseek(pw->fd, 0, SEEK_SET) < 0)
 		return io_error("read", pw->tmp_pack.ptr);
 	sha1_init(&c);
