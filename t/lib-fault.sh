@@ -244,34 +244,16 @@ fault_trace () {
 	test -s trace.$ft_name_
 }
 
-# fault_oracles LOG [ALLOWED]: repo.git checked by annal, by the storage
-# checker of test-lib.sh (annal_check_log; ssh_signers for a signed log),
-# by git fsck --strict and, given an allowed signers file, by git
-# verify-commit on every record of LOG
+# fault_oracles LOG [ALLOWED]: repo.git checked by annal verify, then by
+# annal_oracles (t/lib-ssh.sh): the storage checker, git fsck --strict and,
+# given an allowed signers file, git verify-commit on every record of LOG
 fault_oracles () {
-	fo_log_=$1
-	fo_allowed_=$2
-	annal verify --log "$fo_log_" >fo.out 2>&1 || {
-		echo "annal verify --log $fo_log_ fails:"
+	annal verify --log "$1" >fo.out 2>&1 || {
+		echo "annal verify --log $1 fails:"
 		cat fo.out
 		return 1
 	}
-	if test -n "$fo_allowed_"
-	then
-		ssh_signers repo.git "$fo_log_" >fo.out 2>&1
-	else
-		annal_check_log repo.git "$fo_log_" >fo.out 2>&1
-	fi || {
-		echo "the storage checker refuses log $fo_log_:"
-		cat fo.out
-		return 1
-	}
-	git -C repo.git fsck --strict --no-dangling >fo.out 2>&1 || {
-		echo "git fsck --strict fails:"
-		cat fo.out
-		return 1
-	}
-	test -z "$fo_allowed_" || git_verify_log repo.git "$fo_allowed_" "$fo_log_"
+	annal_oracles repo.git "$1" "$2"
 }
 
 # fault_phases POINTS: how many points, and the phases they cover

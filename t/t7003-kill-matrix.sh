@@ -273,6 +273,7 @@ do
 		say "$cmd: $killed killed, $stale_locks stale ref locks," \
 			"$pack_locks stale pack locks, $rotations rotations," \
 			"$recorded_temp recorded bundles under a temporary name" &&
+		test_figure "kills-$cmd" $killed &&
 		test $killed = $(wc -l <points)
 	'
 done

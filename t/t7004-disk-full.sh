@@ -205,6 +205,7 @@ do
 		done <points &&
 		say "$cmd: $(fault_phases points); $failures failed," \
 			"$unreported landed unreported, $kept_bundles bundles kept" &&
+		test_figure "full-disk-points-$cmd" $(wc -l <points) &&
 		test $failures -gt 0
 	'
 done

@@ -73,6 +73,7 @@ crash_states () {
 	python3 "$CRASH" $full --check "$state_check" $roots -- "$@" >ids 2>crash.err
 	rc=$? &&
 	cat crash.err >&2 &&
+	sed -n "s/^# \([0-9]*\) crash points.*/\1/p" crash.err >>"$TRASH_DIRECTORY/points.all" &&
 	return $rc
 }
 
@@ -247,4 +248,5 @@ test_expect_success 'verify --anchor-file' '
 	! cmp -s old anchors/a
 '
 
+test_figure crash-points "$(cat points.all 2>/dev/null | awk '{ n += $1 } END { print n + 0 }')"
 test_done
