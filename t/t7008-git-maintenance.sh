@@ -12,6 +12,7 @@ never deletes objects another writer acknowledged, and every directory
 entry a record depends on is fsynced before its id is printed.'
 
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-ssh.sh"
 
 test_lazy_prereq STRACE 'strace -f -o /dev/null true'
 
@@ -68,6 +69,12 @@ acknowledged () {
 		}
 	done <all-ids &&
 	annal -C repo.git verify &&
+	if git -C repo.git cat-file commit refs/audit/main | grep "^gpgsig " >/dev/null
+	then
+		ssh_signers repo.git main >/dev/null
+	else
+		annal_check_log repo.git main >/dev/null
+	fi &&
 	git -C repo.git fsck --no-dangling --strict
 }
 

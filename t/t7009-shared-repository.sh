@@ -72,6 +72,11 @@ exercise () {
 	as_user annal-t7009b $m annal -C "$r" verify --all &&
 	as_user annal-t7009a $m annal -C "$r" verify --all &&
 	as_user annal-t7009a $m git -c safe.directory="*" -C "$r" fsck --strict --no-dangling &&
+	for l in main team/web team/app
+	do
+		git -c safe.directory="*" -C "$r" rev-parse refs/audit/$l >/dev/null &&
+		annal_check_log "$r" $l >/dev/null || return 1
+	done &&
 	git -C "$r" rev-list --count refs/audit/main >count &&
 	echo 22 >expect &&
 	test_cmp expect count &&
