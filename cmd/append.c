@@ -265,7 +265,7 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 	size_t nlines = 0, cap = 0, i;
 	char (*ids)[41] = NULL;
 	ssize_t got;
-	int error = 0;
+	int error = 0, unsynced = 0;
 
 	/* block for the first bytes, then take what is there */
 	do {
@@ -334,6 +334,10 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 		error = annal_log_append(repo, opts, b.drafts, b.n, ids, NULL);
 		opts->refused = NULL;
 		opts->refused_payload = NULL;
+		if (error == ANNAL_EUNSYNCED) {
+			unsynced = error;	/* the ids are said, then the error */
+			error = 0;
+		}
 		if (error < 0)
 			goto out;
 		for (i = 0; i < b.n; i++)
@@ -353,6 +357,8 @@ static int stream_group(struct stream *s, annal_repo *repo, annal_append_options
 	}
 	if (fflush(stdout) != 0)
 		error = ANNAL_ERROR;
+	if (!error)
+		error = unsynced;
 out:
 	for (i = 0; i < nlines; i++)
 		free(answers[i]);
@@ -410,7 +416,7 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 	char ids[1][41], *key_message = NULL;
 	struct ack ack = { NULL, 0, NULL };
 	size_t i;
-	int error = 0, status = 0;
+	int error = 0, status = 0, printed;
 
 	argc = parse_options(argc, argv, options, append_usage);
 	if (argc)
@@ -480,9 +486,13 @@ int cmd_append(int argc, const char **argv, struct cmd_context *ctx)
 		d = common;
 		common = NULL;
 	}
-	if ((error = annal_log_append(ctx->repo, &opts, &d, 1, ids, NULL)) < 0)
+	if ((error = annal_log_append(ctx->repo, &opts, &d, 1, ids, NULL)) < 0 &&
+	    error != ANNAL_EUNSYNCED)
 		goto fail;
-	if ((error = print_id(ids[0], &ack)) < 0)
+	/* appended, also when unsynced: the id is said, then the error */
+	if ((printed = print_id(ids[0], &ack)) < 0 && !error)
+		error = printed;
+	if (error < 0)
 		goto fail;
 	goto out;
 fail:

@@ -117,6 +117,8 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 		status = 3;
 		goto out;
 	}
+	if (error == ANNAL_EUNSYNCED)
+		created = 0;	/* whole and recorded, only the record's sync failed */
 	if (error < 0)
 		goto fail;
 	created = 0;	/* complete: keep it */

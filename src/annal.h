@@ -29,6 +29,8 @@ enum {
 	ANNAL_ELOCKED = -5,	/* lock not obtained in time: exit 3 */
 	ANNAL_ENOREPO = -6,	/* repository missing or unreadable: exit 3 */
 	ANNAL_ENOMEM = -7,	/* out of memory: exit 3 */
+	ANNAL_EUNSYNCED = -8,	/* appended (the ids are given), but a sync after
+				   the ref moved failed: exit 3 */
 	ANNAL_ITEROVER = -31	/* end of an iteration, not an error */
 };
 

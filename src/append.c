@@ -1037,6 +1037,15 @@ static int batch_run(struct batch *b)
 			    (exists && git_oid_equal(&now, sink_id(&b->out, b->n - 1))))
 				b->landed = 1;
 			annal_error_restore(&saved);
+			/*
+			 * The ref moved and a sync after it failed: the records
+			 * are in the log, so their ids are given (a caller that
+			 * retried would append them twice), but a crash now may
+			 * still lose them, so it is no success.
+			 */
+			if (b->landed && exists && git_oid_equal(&now, sink_id(&b->out, b->n - 1)))
+				error = annal_error_set(ANNAL_EUNSYNCED,
+					"appended, but not yet safe from a crash: %s", saved.message);
 			goto out;
 		}
 		if (rc == 0) {
@@ -1158,14 +1167,15 @@ static int append_records(annal_repo *repo, const annal_append_options *opts,
 		error = annal_error_oom();
 		goto out;
 	}
-	if ((error = batch_run(b)) < 0)
+	if ((error = batch_run(b)) < 0 && error != ANNAL_EUNSYNCED)
 		goto out;
 	for (i = 0, k = 0; i < n; i++)
 		if (b->refused && b->refused[i])
 			ids_out[i][0] = '\0';
 		else
 			git_oid_tostr(ids_out[i], 41, sink_id(&b->out, k++));
-	auto_pack(repo);
+	if (!error)
+		auto_pack(repo);
 out:
 	batch_dispose(b);
 	free(b);
@@ -1218,13 +1228,17 @@ int annal_log_append_from(annal_repo *repo, const annal_append_options *opts,
 	b->threaded = 1;
 	b->next = next_from_caller;
 	b->payload = &src;
-	if ((error = batch_run(b)) < 0)
+	if ((error = batch_run(b)) < 0 && error != ANNAL_EUNSYNCED)
 		goto out;
-	for (i = 0; emit && i < b->n; i++)
-		if ((error = emit(git_oid_tostr(hex, sizeof(hex), sink_id(&b->out, i)),
-				  emit_payload)) < 0)
+	for (i = 0; emit && i < b->n; i++) {
+		int e = emit(git_oid_tostr(hex, sizeof(hex), sink_id(&b->out, i)), emit_payload);
+
+		if (e < 0) {
+			error = e;
 			goto out;
-	if (b->n)
+		}
+	}
+	if (b->n && !error)
 		auto_pack(repo);
 out:
 	batch_dispose(b);
