@@ -342,12 +342,12 @@ test_expect_success STRACE,PYTHON3 '--anchor-file: written beside, fsynced, rena
 	mkdir ad &&
 	annal -C ao.git verify --anchor-file ad/heads >out &&
 	annal -C ao.git append --actor a --action two >/dev/null &&
-	strace -f -o trace -e trace=openat,write,fsync,rename,renameat,renameat2,close \
+	test_strace -f -o trace -e trace=openat,write,fsync,rename,renameat,renameat2,close \
 		annal -C ao.git verify --anchor-file ad/heads >out &&
 	anchor_order trace ad heads &&
 	(
 		cd ad &&
-		strace -f -o ../trace2 -e trace=openat,write,fsync,rename,renameat,renameat2,close \
+		test_strace -f -o ../trace2 -e trace=openat,write,fsync,rename,renameat,renameat2,close \
 			annal -C ../ao.git verify --anchor-file heads >../out
 	) &&
 	anchor_order trace2 . heads &&

@@ -180,11 +180,11 @@ test_expect_success STRACE,GIT,PYTHON3 'counting small packs reads each index he
 		annal -C ro.git append --actor a --action "r$i" >/dev/null &&
 		echo "blob $i" | git -C ro.git hash-object -w --stdin >/dev/null || return 1
 	done &&
-	strace -f -o trace -e trace=openat,read,close \
+	test_strace -f -o trace -e trace=openat,read,close \
 		annal -C ro.git append --actor a --action r5 >/dev/null &&
 	read_once trace headers >counted &&
 	grep "^0 loose objects, [45] indexes\$" counted &&
-	strace -f -o trace -e trace=openat,read,close annal -C ro.git pack >out &&
+	test_strace -f -o trace -e trace=openat,read,close annal -C ro.git pack >out &&
 	echo "packed 10 objects" >expect &&
 	test_cmp expect out &&
 	read_once trace >counted &&

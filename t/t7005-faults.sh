@@ -468,7 +468,7 @@ test_expect_success STRACE_INJECT 'a ref that cannot be locked: that first error
 	: >cas.git/packed-refs &&
 	: "every open after the first of packed-refs and of the ref lock fails: the" &&
 	: "lock, then the check of packed-refs that used to replace the message" &&
-	test_expect_code 3 strace -f -o trace -P "$TRASH_DIRECTORY/cas.git/packed-refs" \
+	test_expect_code 3 test_strace -f -o trace -P "$TRASH_DIRECTORY/cas.git/packed-refs" \
 		-P "$TRASH_DIRECTORY/cas.git/refs/audit/main.lock" \
 		-e trace=openat -e inject=openat:error=EIO:when=2+ \
 		annal -C cas.git append --actor k --action two >out 2>err &&

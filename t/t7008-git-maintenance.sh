@@ -16,12 +16,8 @@ entry a record depends on is fsynced before its id is printed.'
 
 test_lazy_prereq STRACE 'strace -f -o /dev/null true'
 
-# LeakSanitizer cannot run under ptrace: no leak check for traced runs
+# LeakSanitizer cannot run under ptrace: no leak check for test_strace runs
 # (the same commands run untraced elsewhere in the suite)
-traced () {
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
-}
-
 # in_window CMD -- ANNAL-ARGS...: run annal ANNAL-ARGS, stop it (strace
 # injects SIGSTOP) when it first looks for the ref lock, after writing
 # its objects; once it is stopped, run CMD (a shell string), then let
@@ -34,7 +30,7 @@ in_window () {
 	: >marker &&
 	lock="$(pwd)/repo.git/refs/audit/main.lock" &&
 	rm -f strace.out &&
-	{ traced -f -o strace.out -P "$lock" -e trace=access,openat \
+	{ test_strace -f -o strace.out -P "$lock" -e trace=access,openat \
 		-e inject=access:signal=SIGSTOP:when=1 \
 		annal -C repo.git "$@" <input >ids 2>err & } &&
 	pid=$! &&
@@ -191,7 +187,7 @@ test_expect_success STRACE 'directories are fsynced before the id is printed' '
 	rm -rf bare.git && mkdir bare.git && git init -q --bare bare.git &&
 	annal init bare.git >/dev/null &&
 	rm -rf bare.git/objects/pack bare.git/refs/audit &&
-	traced -f -s 64 -o trace -e trace=openat,close,fsync,fdatasync,write \
+	test_strace -f -s 64 -o trace -e trace=openat,close,fsync,fdatasync,write \
 		annal -C "$(pwd)/bare.git" append --log team/web --actor a --action b >id &&
 	r=$(pwd)/bare.git &&
 	python3 "$TEST_DIRECTORY/lib-fsync-order.py" trace \

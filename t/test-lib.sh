@@ -211,6 +211,13 @@ say () {
 	printf '# %s\n' "$*" >&5
 }
 
+# test_strace ARGS...: strace ARGS..., the traced annal without leak
+# checks: LeakSanitizer cannot stop the threads of a traced process and
+# reports a fatal error instead of leaks (the sanitizer build).
+test_strace () {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
+}
+
 # test_figure NAME VALUE: a figure of this run (how many kills landed,
 # how many crash states were checked) for t/figures.py, which writes
 # them into Documentation/technical/testing.md.  Only figures that are
