@@ -1023,7 +1023,7 @@ static int batch_run(struct batch *b)
 			       b->exists ? &b->head : NULL, NULL);
 		if (rc < 0) {
 			git_oid now;
-			int exists;
+			int exists = 0;
 
 			/*
 			 * whether the ref moved or not decides if the pack may
