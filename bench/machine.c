@@ -6,8 +6,10 @@
  * blob annal signs per record), SHA-256 throughput in MB/s (1 MiB
  * buffers), and the time of one durable small-file creation (write,
  * fsync, rename, fsync of the directory) in the directory given as the
- * first argument (default: the current directory).  Each figure is the
- * median of 5 rounds.
+ * first argument (default: the current directory).  A second argument
+ * sets the seconds of each rate round (default 0.3).  Each figure is the
+ * median of 5 rounds, followed by the lowest and the highest round:
+ * "name median min max".
  *
  * Build: cc -O2 machine.c -o machine $(pkg-config --cflags --libs libsodium)
  */
@@ -37,10 +39,13 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(double *v)
+/* "name median min max" of the rounds, each times scale */
+static void print_rounds(const char *name, double *v, double scale,
+			 int decimals)
 {
 	qsort(v, ROUNDS, sizeof(*v), cmp_double);
-	return v[ROUNDS / 2];
+	printf("%s %.*f %.*f %.*f\n", name, decimals, v[ROUNDS / 2] * scale,
+	       decimals, v[0] * scale, decimals, v[ROUNDS - 1] * scale);
 }
 
 /* Operations per second of one round lasting about 'secs' seconds. */
@@ -137,6 +142,7 @@ int main(int argc, char **argv)
 	unsigned char sig[crypto_sign_BYTES];
 	unsigned char msg[MSG_LEN];
 	const char *dir = argc > 1 ? argv[1] : ".";
+	double secs = argc > 2 ? atof(argv[2]) : 0.3;
 	size_t buflen = 1 << 20;
 	unsigned char *buf;
 	double v[ROUNDS];
@@ -153,21 +159,21 @@ int main(int argc, char **argv)
 	crypto_sign_keypair(pk, sk);
 
 	for (int r = 0; r < ROUNDS; r++)
-		v[r] = sign_round(sk, msg, 0.3);
-	printf("ed25519_sign_per_s %.0f\n", median(v));
+		v[r] = sign_round(sk, msg, secs);
+	print_rounds("ed25519_sign_per_s", v, 1, 0);
 
 	crypto_sign_detached(sig, NULL, msg, MSG_LEN, sk);
 	for (int r = 0; r < ROUNDS; r++)
-		v[r] = verify_round(pk, msg, sig, 0.3);
-	printf("ed25519_verify_per_s %.0f\n", median(v));
+		v[r] = verify_round(pk, msg, sig, secs);
+	print_rounds("ed25519_verify_per_s", v, 1, 0);
 
 	for (int r = 0; r < ROUNDS; r++)
-		v[r] = sha256_round(buf, buflen, 0.3);
-	printf("sha256_mb_per_s %.1f\n", median(v));
+		v[r] = sha256_round(buf, buflen, secs);
+	print_rounds("sha256_mb_per_s", v, 1, 1);
 
 	for (int r = 0; r < ROUNDS; r++)
 		v[r] = fsync_round(dir, 20);
-	printf("durable_create_ms %.3f\n", median(v) * 1e3);
+	print_rounds("durable_create_ms", v, 1e3, 3);
 
 	free(buf);
 	return 0;

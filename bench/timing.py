@@ -1,30 +1,48 @@
 #!/usr/bin/env python3
 """Timing helpers for bench/run.sh; every time is wall clock
-(time.perf_counter) around a subprocess, and every figure a median.
+(time.perf_counter) around a subprocess, and every figure a median with
+its spread.
+
+A figure passes between the helpers and run.sh as STATS, one word
+"median,lo,hi": lo and hi are the lowest and the highest sample, or the
+first and third quartiles when there are 20 samples or more (a single
+number is a figure without spread; FAILED a command that did not exit 0).
 
     timing.py median --runs N [--setup SH] [--stdin FILE] -- CMD...
-        median seconds of N runs of CMD (SH runs untimed before each run)
+        STATS of the seconds of N runs of CMD (SH runs untimed before each)
+    timing.py stats V...
+        STATS of the numbers V (e.g. the rates of several runs)
+    timing.py scale F STATS
+        STATS times F
     timing.py rss -- CMD...
         peak resident set of CMD in KiB (/usr/bin/time -f %M if present)
     timing.py single --annal A --annal-repo R --git-repo G --key K
                      --records F --count N
-        median seconds per durable signed append, one record per call,
-        annal's and git's calls alternating; prints "<annal> <git>":
+        seconds per durable signed append, one record per call, annal's
+        and git's calls alternating; prints "<annal STATS> <git STATS>":
         annal: A -C R append --sign-key K --json RECORD
         git:   git commit-tree -S -p HEAD -m MSG EMPTYTREE, git update-ref
     timing.py stream --annal A --repo R --key K --records F --count M --runs N
-        median records/s of one 'append --stdin --stream' process fed one
-        line at a time, each write waiting for its id
-    timing.py contend --annal A --repo R --key K --records F --writers W
-                    --each E [--offset O]
-        W concurrent writers, each E single appends; prints
-        "<records/s over the whole run> <failed appends>"
-    timing.py row --out TSV --id ID --name NAME [--value V --unit U]
-                [--ref R] [--target T] [--cmd C] [--ref-cmd C] [--na TEXT]
+        STATS of records/s of one 'append --stdin --stream' process fed
+        one line at a time, each write waiting for its id
+    timing.py contend (--annal A | --git) --repo R --key K --records F
+                    --writers W --each E [--offset O]
+        W concurrent writers, each E single signed appends; prints
+        "<records/s over the whole run> <failed appends> <retries>".
+        annal: A -C R append --sign-key K --json RECORD;
+        git: rev-parse, commit-tree -S, update-ref NEW OLD, again from
+        rev-parse when another writer moved the ref first
+    timing.py row --out TSV --id ID --name NAME [--value STATS --unit U]
+                [--value-per N] [--ref STATS] [--ref-per N] [--target T]
+                [--cmd C] [--ref-cmd C] [--na TEXT] [--fail TEXT]
                 [--note TEXT]
-        add a table row; T is ratio>=X, ratio<=X, ratio<X or value<=X
+        add a table row; T is ratio>=X, ratio<=X, ratio<X or value<=X;
+        --value-per N (--ref-per N): STATS are seconds, the figure is the
+        rate N / seconds
     timing.py report TSV
-        print the table and the commands
+        print the table, the verdict and the commands
+    timing.py verdict TSV
+        exit 1 if a row with a target MISSED it or FAILED
 """
 import argparse
 import os
@@ -75,6 +93,38 @@ def errlog(e):
             f.write("%s\n" % e)
 
 
+def stats(samples):
+    """STATS of samples: "median,lo,hi" (see the top of this file)."""
+    v = sorted(samples)
+    if len(v) >= 20:
+        q = statistics.quantiles(v, n=4, method="inclusive")
+        lo, hi = q[0], q[2]
+    else:
+        lo, hi = v[0], v[-1]
+    return "%.9g,%.9g,%.9g" % (statistics.median(v), lo, hi)
+
+
+def parse_stats(text):
+    """(median, lo, hi) of a STATS word, or None for '', '-' or FAILED;
+    lo and hi are None for a figure without spread."""
+    if text in (None, "", "-", "FAILED"):
+        return None
+    v = [float(x) for x in text.split(",")]
+    if len(v) == 1:
+        return (v[0], None, None)
+    return (v[0], v[1], v[2])
+
+
+def per(n, st):
+    """The rate n / seconds: the spread turns over."""
+    if st is None:
+        return None
+    med, lo, hi = st
+    if med == 0:
+        return None
+    return (n / med, n / hi if hi else None, n / lo if lo else None)
+
+
 def records(path, count, offset=0):
     out = []
     with open(path, encoding="utf-8") as f:
@@ -102,7 +152,7 @@ def cmd_median(a):
         times.append(t)
         if t > 0.5:
             progress("run %d/%d: %.3f s" % (i + 1, a.runs, t))
-    print("%.9f" % statistics.median(times))
+    print(stats(times))
 
 
 def cmd_rss(a):
@@ -159,8 +209,7 @@ def cmd_single(a):
         gt.append(t1 + t2)
         if (i + 1) % 50 == 0:
             progress("single appends %d/%d" % (i + 1, a.count))
-    print("%s %.9f" % ("FAILED" if failed else "%.9f" % statistics.median(at),
-                       statistics.median(gt)))
+    print("%s %s" % ("FAILED" if failed else stats(at), stats(gt)))
 
 
 def cmd_stream(a):
@@ -190,25 +239,61 @@ def cmd_stream(a):
         rates.append(a.count / t)
         progress("stream run %d/%d: %.0f records/s" % (r + 1, a.runs,
                                                          rates[-1]))
-    print("%.3f" % statistics.median(rates))
+    print(stats(rates))
 
 
 def cmd_contend(a):
     recs = records(a.records, a.writers * a.each, a.offset)
     failures = []
+    retries = [0]
     lock = threading.Lock()
+
+    def fail(p):
+        with lock:
+            failures.append("exit %d: %s" % (
+                p.returncode, p.stderr.decode(errors="replace").strip()))
+
+    def annal_append(line):
+        p = subprocess.run([a.annal, "-C", a.repo, "append",
+                            "--sign-key", a.key, "--json", line],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+        if p.returncode != 0:
+            fail(p)
+
+    git = ["git", "--git-dir=" + a.repo] + GIT_FSYNC
+    sign = ["-c", "gpg.format=ssh", "-c", "user.signingkey=" + a.key]
+
+    def git_append(line):
+        # the stock way to append to a shared ref: a compare-and-swap,
+        # redone from the new head when another writer won
+        for _ in range(1000):
+            p = subprocess.run(git + ["rev-parse", "HEAD"],
+                               capture_output=True)
+            if p.returncode != 0:
+                return fail(p)
+            head = p.stdout.decode().strip()
+            p = subprocess.run(git + sign + [
+                "commit-tree", "-S", "-p", head,
+                "-m", summary(line) + "\n\n" + line, EMPTY_TREE],
+                capture_output=True)
+            if p.returncode != 0:
+                return fail(p)
+            new = p.stdout.decode().strip()
+            p = subprocess.run(git + ["update-ref", "HEAD", new, head],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+            if p.returncode == 0:
+                return None
+            with lock:
+                retries[0] += 1
+        return fail(p)
+
+    append = git_append if a.git else annal_append
 
     def writer(w):
         for line in recs[w * a.each:(w + 1) * a.each]:
-            p = subprocess.run([a.annal, "-C", a.repo, "append",
-                                "--sign-key", a.key, "--json", line],
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-            if p.returncode != 0:
-                with lock:
-                    failures.append("exit %d: %s" % (
-                        p.returncode,
-                        p.stderr.decode(errors="replace").strip()))
+            append(line)
 
     threads = [threading.Thread(target=writer, args=(w,))
                for w in range(a.writers)]
@@ -221,7 +306,7 @@ def cmd_contend(a):
     if failures:
         progress("%d appends failed, first: %s" % (len(failures),
                                                   failures[0][:300]))
-    print("%.3f %d" % (a.writers * a.each / t, len(failures)))
+    print("%.3f %d %d" % (a.writers * a.each / t, len(failures), retries[0]))
 
 
 # --- the table ---------------------------------------------------------
@@ -283,25 +368,52 @@ def check(target, value, ratio, unit):
     return text, met
 
 
+def cell(st, unit):
+    """A figure and its spread: "9.37 ms (9.10-9.81)"."""
+    if st is None:
+        return "-"
+    med, lo, hi = st
+    text = fmt(med, unit)
+    if lo is not None and hi is not None and lo != hi:
+        num, _, u = text.partition(" ")
+        lo_t = fmt(lo, unit).split(" ")[0]
+        hi_t = fmt(hi, unit).split(" ")[0]
+        if unit == "s" and med < 1 and (lo >= 1 or hi >= 1):
+            lo_t, hi_t = sig3(lo * 1e3), sig3(hi * 1e3)
+        elif unit == "s" and med >= 1 and (lo < 1 or hi < 1):
+            lo_t, hi_t = sig3(lo), sig3(hi)
+        text = "%s %s (%s-%s)" % (num, u, lo_t, hi_t)
+    return text
+
+
 def cmd_row(a):
     if a.value == "FAILED":
         a.value, a.na = None, "FAILED"
-    value = float(a.value) if a.value not in (None, "") else None
-    ref = float(a.ref) if a.ref not in (None, "", "FAILED") else None
+    value = parse_stats(a.value)
+    ref = parse_stats(a.ref)
+    if a.value_per:
+        value = per(a.value_per, value)
+    if a.ref_per:
+        ref = per(a.ref_per, ref)
     ref_unit = a.ref_unit or a.unit
     if a.na:
-        cols = [a.id, a.name, a.na, fmt(ref, ref_unit), "-",
+        cols = [a.id, a.name, a.na, cell(ref, ref_unit), "-",
                 check(a.target, 0, 0, a.unit)[0],
                 "n/a" if a.na.startswith("n/a") else "FAILED"]
     else:
-        ratio = value / ref if value is not None and ref else None
-        target, met = check(a.target, value, ratio, a.unit)
+        v = value[0] if value else None
+        ratio = v / ref[0] if v is not None and ref and ref[0] else None
+        target, met = check(a.target, v, ratio, a.unit)
         if a.fail:
             met = False
-        result = "-" if met is None else ("met" if met else "MISSED")
+        if met is None:
+            # a target with nothing to compare: the reference failed
+            result = "-" if target == "-" else "FAILED (no reference)"
+        else:
+            result = "met" if met else "MISSED"
         if a.fail:
             result += " (%s)" % a.fail
-        cols = [a.id, a.name, fmt(value, a.unit), fmt(ref, ref_unit),
+        cols = [a.id, a.name, cell(value, a.unit), cell(ref, ref_unit),
                 "%.2fx" % ratio if ratio is not None else "-", target,
                 result]
     cols += [a.annal_cmd or "", a.ref_cmd or "", a.note or ""]
@@ -310,14 +422,26 @@ def cmd_row(a):
                           for c in cols) + "\n")
 
 
-def cmd_report(a):
+def read_rows(path):
     rows = []
-    with open(a.tsv, encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f:
         for line in f:
             rows.append(line.rstrip("\n").split("\t"))
     rows.sort(key=lambda r: int(r[0][0]))  # by figure, stable
-    head = ["#", "figure", "annal", "reference", "ratio", "target",
-            "result"]
+    return rows
+
+
+def failing(rows):
+    """Rows with a target that missed it or could not be measured."""
+    return [r for r in rows
+            if r[5] != "-" and (r[6].startswith("MISSED") or
+                                r[6].startswith("FAILED"))]
+
+
+def cmd_report(a):
+    rows = read_rows(a.tsv)
+    head = ["#", "figure", "annal (spread)", "reference (spread)", "ratio",
+            "target", "result"]
     table = [head] + [r[:7] for r in rows]
     widths = [max(len(r[i]) for r in table) for i in range(7)]
     out = []
@@ -327,8 +451,21 @@ def cmd_report(a):
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     out.append("")
-    out.append("Commands (annal / reference; times are medians of wall "
-               "clock per run):")
+    targets = [r for r in rows if r[5] != "-" and r[6] != "n/a"]
+    bad = failing(rows)
+    if bad:
+        out.append("Verdict: %d of %d targets missed or failed: %s" % (
+            len(bad), len(targets), ", ".join(
+                "%s %s" % (r[0], r[1]) for r in bad)))
+    else:
+        out.append("Verdict: all %d targets met" % len(targets))
+    out.append("")
+    out.append("Each figure is the median of its runs, with the lowest and "
+               "highest run in parentheses")
+    out.append("(the first and third quartiles where a figure has 20 "
+               "samples or more).")
+    out.append("")
+    out.append("Commands (annal / reference; times are wall clock per run):")
     seen = set()
     for r in rows:
         if tuple(r[7:10]) in seen:  # the same figure at another size
@@ -343,6 +480,23 @@ def cmd_report(a):
     print("\n".join(out))
 
 
+def cmd_verdict(a):
+    if failing(read_rows(a.tsv)):
+        sys.exit(1)
+
+
+def cmd_stats(a):
+    print(stats([float(x) for x in a.values]))
+
+
+def cmd_scale(a):
+    st = parse_stats(a.stats)
+    if st is None:
+        print("FAILED")
+        return
+    print(",".join("%.9g" % (x * a.factor) for x in st if x is not None))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="sub", required=True)
@@ -352,6 +506,13 @@ def main():
     p.add_argument("--setup")
     p.add_argument("--stdin")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
+
+    p = sub.add_parser("stats")
+    p.add_argument("values", nargs="+")
+
+    p = sub.add_parser("scale")
+    p.add_argument("factor", type=float)
+    p.add_argument("stats")
 
     p = sub.add_parser("rss")
     p.add_argument("--stdin", help="file to feed the command's standard input")
@@ -374,7 +535,9 @@ def main():
     p.add_argument("--runs", type=int, default=5)
 
     p = sub.add_parser("contend")
-    p.add_argument("--annal", required=True)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--annal")
+    who.add_argument("--git", action="store_true")
     p.add_argument("--repo", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--records", required=True)
@@ -387,8 +550,10 @@ def main():
     p.add_argument("--id", required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--value")
+    p.add_argument("--value-per", type=float)
     p.add_argument("--unit", default="")
     p.add_argument("--ref")
+    p.add_argument("--ref-per", type=float)
     p.add_argument("--ref-unit")
     p.add_argument("--target")
     p.add_argument("--cmd", dest="annal_cmd")
@@ -400,13 +565,17 @@ def main():
     p = sub.add_parser("report")
     p.add_argument("tsv")
 
+    p = sub.add_parser("verdict")
+    p.add_argument("tsv")
+
     a = ap.parse_args()
     if getattr(a, "cmd", None) and a.cmd[0] == "--":
         a.cmd = a.cmd[1:]
     try:
         {"median": cmd_median, "rss": cmd_rss, "single": cmd_single,
          "stream": cmd_stream, "contend": cmd_contend, "row": cmd_row,
-         "report": cmd_report}[a.sub](a)
+         "report": cmd_report, "verdict": cmd_verdict, "stats": cmd_stats,
+         "scale": cmd_scale}[a.sub](a)
     except Failed as e:
         sys.stderr.write("timing.py: %s\n" % e)
         errlog(e)
