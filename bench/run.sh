@@ -144,7 +144,7 @@ if [ -z "$MACHINE" ] || [ -z "$EMPTY" ]; then
 	fi
 fi
 say "measuring the machine"
-"$MACHINE" "$tmp" ${BENCH_MACHINE_SECONDS:-} >"$tmp/machine.txt"
+"$MACHINE" "$tmp" ${BENCH_MACHINE_SECONDS:+"$BENCH_MACHINE_SECONDS"} >"$tmp/machine.txt"
 # "median,lo,hi" of the rounds
 mval() { sed -n "s/^$1 //p" "$tmp/machine.txt" | tr ' ' ','; }
 SIGN=$(mval ed25519_sign_per_s)
@@ -502,8 +502,8 @@ row --id 6 --name "$WRITERS writers x $EACH appends (aggregate)" --unit rec/s \
 	--value "$(T stats $rates)" --ref "$gr" --target 'ratio>=1' \
 	${fail:+--fail "$fail"} \
 	--cmd "$WRITERS concurrent loops of $EACH 'annal append --sign-key K --json RECORD' on one log; all must exit 0, the log must then hold them all and verify" \
-	--ref-cmd "$WRITERS concurrent loops of $EACH stock appends on one repository: git rev-parse HEAD, git commit-tree -S -p HEAD, git update-ref HEAD NEW OLD (fsync options of 2a), again from rev-parse when another writer moved HEAD first" \
-	--note "git redid $retries of $total appends after losing the race; $gfails failed"
+	--ref-cmd "$WRITERS concurrent loops of $EACH stock appends on one repository, taking turns under flock(2): git rev-parse HEAD, git commit-tree -S -p HEAD, git update-ref HEAD NEW OLD (fsync options of 2a)" \
+	--note "git: $gfails of $total appends failed, $retries redone"
 rm -rf "$cg"
 
 # --- 7 maintenance ------------------------------------------------------

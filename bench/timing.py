@@ -30,8 +30,8 @@ number is a figure without spread; FAILED a command that did not exit 0).
         W concurrent writers, each E single signed appends; prints
         "<records/s over the whole run> <failed appends> <retries>".
         annal: A -C R append --sign-key K --json RECORD;
-        git: rev-parse, commit-tree -S, update-ref NEW OLD, again from
-        rev-parse when another writer moved the ref first
+        git: under flock(2) of R/bench-writer.lock, rev-parse, commit-tree
+        -S, update-ref NEW OLD (again from rev-parse if the ref moved)
     timing.py row --out TSV --id ID --name NAME [--value STATS --unit U]
                 [--value-per N] [--ref STATS] [--ref-per N] [--target T]
                 [--cmd C] [--ref-cmd C] [--na TEXT] [--fail TEXT]
@@ -45,6 +45,7 @@ number is a figure without spread; FAILED a command that did not exit 0).
         exit 1 if a row with a target MISSED it or FAILED
 """
 import argparse
+import fcntl
 import os
 import statistics
 import subprocess
@@ -264,9 +265,18 @@ def cmd_contend(a):
     git = ["git", "--git-dir=" + a.repo] + GIT_FSYNC
     sign = ["-c", "gpg.format=ssh", "-c", "user.signingkey=" + a.key]
 
+    lock_path = os.path.join(a.repo, "bench-writer.lock")
+
     def git_append(line):
-        # the stock way to append to a shared ref: a compare-and-swap,
-        # redone from the new head when another writer won
+        # stock git has no queue for writers of one ref: they take turns
+        # under flock(2) (a compare-and-swap loop without it redid five
+        # appends for each one kept, signing each), and update-ref still
+        # checks the old value
+        with open(lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return git_append_locked(line)
+
+    def git_append_locked(line):
         for _ in range(1000):
             p = subprocess.run(git + ["rev-parse", "HEAD"],
                                capture_output=True)
