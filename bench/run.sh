@@ -22,6 +22,9 @@
 #                  (default: built here with cc and pkg-config libsodium)
 #   BENCH_MACHINE_SECONDS  seconds of each round of bench/machine (0.3)
 #   BENCH_RESULTS  results directory (default: bench/results)
+#   BENCH_ALT      a second annal binary (another configure of the same
+#                  source) timed in the start-up figures 2a, 2b and 5b
+#   BENCH_ALT_NAME what the table calls it (default "second build")
 #   BENCH_KEEP=1   keep the temporary directory
 #   BENCH_NOFAIL=1 exit 0 even when a target is missed (t9200 uses it: a
 #                  tiny run checks that the suite works, not the figures)
@@ -87,6 +90,19 @@ else
 fi
 A=$tmp/bin/annal
 "$A" --version >/dev/null || die "$A does not run"
+# A second build of the same source (configure options differ, e.g. how
+# libgit2 is linked) is timed in the start-up figures too.
+A2=''
+if [ -n "${BENCH_ALT:-}" ]; then
+	if head -c 1024 "$BENCH_ALT" | grep -q 'temporary wrapper script'; then
+		die "BENCH_ALT: give the binary, not the libtool wrapper $BENCH_ALT"
+	fi
+	mkdir "$tmp/alt"
+	cp "$BENCH_ALT" "$tmp/alt/annal" || die "cannot copy $BENCH_ALT"
+	A2=$tmp/alt/annal
+	"$A2" --version >/dev/null || die "$BENCH_ALT does not run"
+fi
+ALT=${BENCH_ALT_NAME:-second build}
 
 # A hermetic environment: no user or system git config, no agent.
 mkdir "$tmp/home"
@@ -395,6 +411,16 @@ row --id 5b --name "log -n 20 N=$n" --unit s --value "$t" --ref "$tg" \
 	--target 'ratio<=1.5' --cmd "annal log -n 20" \
 	--ref-cmd "git log --format=%B -n 20 refs/audit/main" \
 	--note "$qnote"
+if [ -n "$A2" ]; then
+	t=FAILED
+	[ $ok = no ] || t=$(m --runs "$q" -- "$A2" -C "$s" log -n 20)
+	tg=''
+	[ $ok = no ] || tg=$(m --runs "$q" -- git --git-dir="$s" log --format=%B -n 20 refs/audit/main)
+	row --id 5b --name "log -n 20 N=$n, $ALT" --unit s --value "$t" \
+		--ref "$tg" --target 'ratio<=1.5' --cmd "$BENCH_ALT log -n 20" \
+		--ref-cmd "git log --format=%B -n 20 refs/audit/main" \
+		--note "$qnote"
+fi
 x=$((n / 2))
 t=FAILED
 [ $ok = no ] || t=$(m --runs "$q" -- "$A" -C "$s" log --from-seq $x --to-seq $((x + 99)))
@@ -431,12 +457,31 @@ row --id 2a --name "single append signed (per call)" --unit s --value "$t" \
 	--cmd "annal append --sign-key K --json RECORD  (a process per record; median of $BENCH_SINGLE calls)" \
 	--ref-cmd "git -c core.fsync=all -c core.fsyncMethod=fsync -c gpg.format=ssh -c user.signingkey=K commit-tree -S -p HEAD -m MSG EMPTYTREE && git -c core.fsync=all -c core.fsyncMethod=fsync update-ref HEAD NEW OLD  (MSG: summary and the same record)"
 GITTIME=$tg
+if [ -n "$A2" ]; then
+	rm -rf "$sa" "$sg"
+	signed_repo "$sa" || say "cannot make a signed log"
+	git_signed_repo "$sg" || say "cannot make a signed git repository"
+	# shellcheck disable=SC2046 # two words: annal's and git's medians
+	set -- $(T single --annal "$A2" --annal-repo "$sa" --git-repo "$sg" \
+		--key "$K" --records "$tmp/single.ndjson" --count "$BENCH_SINGLE" ||
+		echo FAILED FAILED)
+	row --id 2a --name "single append signed (per call), $ALT" --unit s \
+		--value "$1" --ref "$2" --target 'ratio<=0.5' \
+		--cmd "$BENCH_ALT append --sign-key K --json RECORD  (as 2a)" \
+		--ref-cmd "the stock plumbing of 2a, timed again alternating with it"
+fi
 t=$(m --runs "$q" -- "$A" --version)
 tg=$(m --runs "$q" -- git --version)
 te=$(m --runs "$q" -- "$EMPTY")
 row --id 2b --name "start-up: annal --version" --unit s --value "$t" \
 	--ref "$tg" --target 'ratio<=2' --cmd "annal --version" \
 	--ref-cmd "git --version"
+if [ -n "$A2" ]; then
+	row --id 2b --name "start-up: annal --version, $ALT" --unit s \
+		--value "$(m --runs "$q" -- "$A2" --version)" --ref "$tg" \
+		--target 'ratio<=2' --cmd "$BENCH_ALT --version" \
+		--ref-cmd "git --version (as 2b)"
+fi
 row --id 2c --name "start-up over the floor (information)" --unit s \
 	--value "$t" --ref "$te" --cmd "annal --version  (as 2b)" \
 	--ref-cmd "bench/empty.c (int main(void) { return 0; }): a process start from the harness, a machine limit, not a baseline"
@@ -558,12 +603,13 @@ while [ -e "$out" ]; do out=$BENCH_RESULTS/$day.$i.txt; i=$((i + 1)); done
 {
 	echo "annal benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $((end - start)) s"
 	echo "annal:   $("$A" --version) ($from)"
+	[ -z "$A2" ] || echo "$ALT: $("$A2" --version) ($BENCH_ALT)"
 	echo "source:  $source"
 	echo "git:     $(git --version | sed 's/^git version //'), $(uname -sr)"
 	echo "machine: $CORES cores, ${CPU:-unknown CPU}, ${MEM:-? memory}, $FS ($FSTYPE) for $tmp"
 	echo "limits:  per core, Ed25519 sign $(spread "$SIGN")/s and verify $(spread "$VERIFY")/s, SHA-256 $(spread "$SHA") MB/s; durable file create $(spread "$DURABLE") ms"
 	echo "load:    $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') at the end (1, 5, 15 min averages)"
-	echo "runs:    BENCH_SIZES=\"$BENCH_SIZES\" BENCH_RUNS=$BENCH_RUNS BENCH_QUERY_RUNS=$q BENCH_SINGLE=$BENCH_SINGLE BENCH_STREAM=$BENCH_STREAM BENCH_WRITERS=$WRITERS BENCH_EACH=$EACH"
+	echo "runs:    BENCH_SIZES=\"$BENCH_SIZES\" BENCH_RUNS=$BENCH_RUNS BENCH_QUERY_RUNS=$q BENCH_SINGLE=$BENCH_SINGLE BENCH_STREAM=$BENCH_STREAM BENCH_WRITERS=$WRITERS BENCH_EACH=$EACH${A2:+ BENCH_ALT=$BENCH_ALT}"
 	echo
 	T report "$tsv"
 	if [ -s "$BENCH_ERRLOG" ]; then

@@ -68,7 +68,7 @@ test_expect_success GITSSH,LIBSODIUM_CC 'a tiny run measures and prints every fi
 	ANNAL=$ANNAL_BUILD_DIR/annal BENCH_SIZES=200 BENCH_RUNS=1 \
 	BENCH_QUERY_RUNS=1 BENCH_SINGLE=2 BENCH_STREAM=3 BENCH_WRITERS=2 \
 	BENCH_EACH=2 BENCH_MACHINE_SECONDS=0.01 BENCH_RESULTS=results \
-	BENCH_NOFAIL=1 TMPDIR=$PWD \
+	BENCH_NOFAIL=1 TMPDIR=$PWD BENCH_ALT=$ANNAL_BUILD_DIR/annal \
 		sh "$bench/run.sh" >out 2>err &&
 	test_path_is_file results/*.txt &&
 	test_cmp results/*.txt out &&
@@ -76,6 +76,11 @@ test_expect_success GITSSH,LIBSODIUM_CC 'a tiny run measures and prints every fi
 		7a 7b 8
 	do
 		grep "^$id  *[a-z0-9]" out >row &&
+		! grep FAILED row || return 1
+	done &&
+	for id in 2a 2b 5b
+	do
+		grep "^$id .*, second build  " out >row &&
 		! grep FAILED row || return 1
 	done &&
 	grep "^8 .*n/a (needs issue 16)" out &&
