@@ -6,7 +6,8 @@
 
 /*
  * One pass, no search beyond a candidate or two: an index of the base's
- * 4-byte strings (the last place of each, 16-bit positions), then the
+ * 4-byte strings at every third place (the last place of each, 16-bit
+ * positions: every run of MIN_COPY bytes holds one), then the
  * data scanned left to right.  At each place the indexed candidate and
  * the place right after the last copy (records of a log have the same
  * shape, so the next match is most often there) are tried; the longer
@@ -16,6 +17,7 @@
 #define HASH_BITS 11
 #define KEY 4
 #define MIN_COPY 6
+#define STEP (MIN_COPY - KEY + 1)
 #define MAX_BASE 0xffff
 #define MAX_INSERT 127
 
@@ -113,7 +115,7 @@ int delta_encode(annal_buf *out, const unsigned char *base, size_t base_len,
 		return ANNAL_ENOMEM;
 	/* a position plus one: 0 is no entry */
 	memset(table, 0, sizeof(table));
-	for (i = 0; i + KEY <= base_len; i++)
+	for (i = 0; i + KEY <= base_len; i += STEP)
 		table[key_hash(base + i)] = (uint16_t)(i + 1);
 
 	o = (unsigned char *)out->ptr;
