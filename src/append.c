@@ -827,6 +827,9 @@ static int sign_work(struct stage *s, size_t i)
 
 static int pack_work(struct stage *s, size_t i)
 {
+	/* each commit a delta against the one before, but the attempt's first */
+	if (!i)
+		packw_z_restart(s->b->z);
 	return pack_commit(s->b, &s->b->ring[i % RING]);
 }
 

@@ -307,6 +307,105 @@ static void remove_pack(const char *pack_dir, const char *base)
 	}
 }
 
+/*
+ * Where each object goes in the new pack: a commit right after its
+ * parent when both are merged, as a batch writes them, so that each is
+ * a delta against the record before it (packw); in the order of their
+ * ids a record would follow one it shares little with.  groups[g] is
+ * where the g-th distinct object starts in all; *order lists the groups
+ * in pack order.  An object with a loose copy is taken where it falls:
+ * the loose file is read once, when it is packed.
+ */
+struct node {
+	size_t parent, child, sibling;
+};
+
+static size_t find_group(const struct entry *all, const size_t *groups, size_t ng,
+			 const git_oid *id)
+{
+	size_t lo = 0, hi = ng;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = git_oid_cmp(&all[groups[mid]].id, id);
+
+		if (!c)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NO_FILE;
+}
+
+static int chain_order(size_t **out, annal_repo *repo, const struct entry *all,
+		       const size_t *groups, size_t ng, const unsigned char *has_loose)
+{
+	/* "tree <hex>\n" then "parent <hex>\n" */
+	enum { PARENT_AT = 5 + GIT_OID_HEXSZ + 1 };
+	struct node *nd = NULL;
+	size_t *order = NULL, *stack = NULL, g, n = 0, top;
+	git_odb_object *obj = NULL;
+	int error = 0;
+
+	*out = NULL;
+	if (!(nd = malloc((ng ? ng : 1) * sizeof(*nd))) ||
+	    !(order = malloc((ng ? ng : 1) * sizeof(*order))) ||
+	    !(stack = malloc((ng ? ng : 1) * sizeof(*stack)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (g = 0; g < ng; g++)
+		nd[g].parent = nd[g].child = nd[g].sibling = NO_FILE;
+	for (g = 0; g < ng; g++) {
+		const char *d;
+		git_oid parent;
+
+		if (has_loose[g])
+			continue;
+		if (git_odb_read(&obj, repo->odb, &all[groups[g]].id) < 0) {
+			error = annal_error_set_git(ANNAL_ECORRUPT, "cannot read an object to pack");
+			goto out;
+		}
+		d = git_odb_object_data(obj);
+		if (git_odb_object_type(obj) == GIT_OBJECT_COMMIT &&
+		    git_odb_object_size(obj) >= PARENT_AT + 7 + GIT_OID_HEXSZ &&
+		    !memcmp(d + PARENT_AT, "parent ", 7) &&
+		    !git_oid_fromstrn(&parent, d + PARENT_AT + 7, GIT_OID_HEXSZ) &&
+		    (nd[g].parent = find_group(all, groups, ng, &parent)) != NO_FILE) {
+			nd[g].sibling = nd[nd[g].parent].child;
+			nd[nd[g].parent].child = g;
+		}
+		git_odb_object_free(obj);
+		obj = NULL;
+	}
+	/* from each object whose parent is not merged, depth first: chains in order */
+	for (g = 0; g < ng; g++) {
+		if (nd[g].parent != NO_FILE)
+			continue;
+		stack[0] = g;
+		top = 1;
+		while (top) {
+			size_t x = stack[--top], c;
+
+			order[n++] = x;
+			for (c = nd[x].child; c != NO_FILE; c = nd[c].sibling)
+				stack[top++] = c;
+		}
+	}
+	if (n != ng)
+		ANNAL_BUG("objects left out of the pack order");
+	*out = order;
+	order = NULL;
+out:
+	git_odb_object_free(obj);
+	free(nd);
+	free(order);
+	free(stack);
+	return error;
+}
+
 int annal_repo_pack(size_t *packed, annal_repo *repo)
 {
 	char objects[4096], lock[4096], pack_dir[4096];
@@ -315,7 +414,8 @@ int annal_repo_pack(size_t *packed, annal_repo *repo)
 	struct entry *all = NULL;
 	git_odb_object *obj = NULL;
 	packw *pw = NULL;
-	unsigned char *skip = NULL;
+	unsigned char *skip = NULL, *only_loose = NULL, *has_loose = NULL;
+	size_t *groups = NULL, *order = NULL, ng = 0;
 	size_t i, j, k, nloose;
 	int fd, error = 0;
 
@@ -349,26 +449,41 @@ int annal_repo_pack(size_t *packed, annal_repo *repo)
 		all[i].id = l.v[i];
 		all[i].loose = i < nloose ? i : NO_FILE;
 	}
-	if ((error = packw_open(&pw, repo)) < 0)
-		goto out;
-	/* sorted, each object read once and written once */
+	/* sorted: each object read once for its parent (a loose one not), once to be written */
 	qsort(all, l.n, sizeof(*all), by_oid);
+	if (!(groups = malloc((l.n ? l.n : 1) * sizeof(*groups))) ||
+	    !(only_loose = malloc(l.n ? l.n : 1)) || !(has_loose = malloc(l.n ? l.n : 1))) {
+		error = annal_error_oom();
+		goto out;
+	}
 	for (i = 0; i < l.n; i = j) {
-		int only_loose = 1;
-
+		only_loose[ng] = 1;
+		has_loose[ng] = 0;
 		for (j = i; j < l.n && git_oid_equal(&all[j].id, &all[i].id); j++)
 			if (all[j].loose == NO_FILE)
-				only_loose = 0;
+				only_loose[ng] = 0;
+			else
+				has_loose[ng] = 1;
+		groups[ng++] = i;
+	}
+	if ((error = chain_order(&order, repo, all, groups, ng, has_loose)) < 0 ||
+	    (error = packw_open(&pw, repo)) < 0)
+		goto out;
+	for (k = 0; k < ng; k++) {
+		size_t g = order[k];
+
+		i = groups[g];
+		j = g + 1 < ng ? groups[g + 1] : l.n;
 		if (git_odb_read(&obj, repo->odb, &all[i].id) < 0) {
-			if (!only_loose) {
+			if (!only_loose[g]) {
 				error = annal_error_set_git(ANNAL_ECORRUPT,
 							    "cannot read an object to pack");
 				goto out;
 			}
 			/* a loose object that is no readable object stays where it is */
 			git_error_clear();
-			for (k = i; k < j; k++)
-				skip[all[k].loose] = 1;
+			for (; i < j; i++)
+				skip[all[i].loose] = 1;
 			continue;
 		}
 		if ((error = packw_add_object(pw, git_odb_object_type(obj), &all[i].id,
@@ -402,6 +517,10 @@ out:
 		packw_remove(pw);
 	packw_free(pw);
 	free(skip);
+	free(groups);
+	free(only_loose);
+	free(has_loose);
+	free(order);
 	free(all);
 	free(l.v);
 	names_free(&packs);

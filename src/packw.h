@@ -2,9 +2,9 @@
 #define ANNAL_PACKW_H
 /*
  * Writing a pack of new commits, the way git fast-import does: objects
- * are compressed and appended to a temporary pack file as they come (no
- * deltas: a record shares too little with its neighbours to pay for a
- * delta search), the index is written from what was recorded on the
+ * are compressed and appended to a temporary pack file as they come,
+ * each as a delta against the one before it when that is of the same
+ * type (no search: a record shares most with its neighbour), the index is written from what was recorded on the
  * way, and both are made durable and renamed into objects/pack only by
  * packw_commit().  Until then nothing is visible to readers; a writer
  * that fails or is killed leaves at most an annal_tmp_pack_* file
@@ -22,7 +22,10 @@ void packw_commit_id(git_oid *out, const char *data, size_t len);
 int packw_open(packw **out, annal_repo *repo);
 /* Append a commit whose id the caller computed. */
 int packw_add(packw *pw, const git_oid *id, const char *data, size_t len);
-/* Append an object of any type (not a delta) whose id the caller computed. */
+/*
+ * Append an object of any type whose id the caller computed (as a delta
+ * against the object added before it, see packw_deflate_next()).
+ */
 int packw_add_object(packw *pw, git_object_t type, const git_oid *id, const char *data,
 		     size_t len);
 /*
@@ -34,8 +37,20 @@ int packw_z_new(packw_z **out);
 void packw_z_free(packw_z *z);
 int packw_deflate(const char **packed, size_t *packed_len, uint32_t *crc, packw_z *z,
 		  const char *data, size_t len);
+/* Whole, never a delta; z's next object is not a delta against it either. */
 int packw_deflate_object(const char **packed, size_t *packed_len, uint32_t *crc, packw_z *z,
 			 git_object_t type, const char *data, size_t len);
+/*
+ * As a delta against the object z compressed last when that has the
+ * same type and the chain under it is not too deep, else whole: what z
+ * compressed last must be the entry just before this one in the pack
+ * (packw_add_packed() refuses a delta that is not).  packw_deflate() is
+ * this for a commit.
+ */
+int packw_deflate_next(const char **packed, size_t *packed_len, uint32_t *crc, packw_z *z,
+		       git_object_t type, const char *data, size_t len);
+/* Forget the object compressed last: the next one is whole. */
+void packw_z_restart(packw_z *z);
 int packw_add_packed(packw *pw, const git_oid *id, const char *packed, size_t len,
 		     uint32_t crc);
 size_t packw_count(const packw *pw);
