@@ -1,9 +1,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
 #include "record.h"
+#include "sha256.h"
 #include "ssh.h"
 #include "text.h"
 #include "trust.h"
@@ -390,13 +390,13 @@ out:
 static void hash_text(char out[ANNAL_HASH_LEN + 1], const char *text, size_t len,
 		      size_t start, size_t end)
 {
-	crypto_hash_sha256_state st;
-	unsigned char digest[crypto_hash_sha256_BYTES];
+	sha256_ctx st;
+	unsigned char digest[32];
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const unsigned char *)text, start);
-	crypto_hash_sha256_update(&st, (const unsigned char *)text + end, len - end);
-	crypto_hash_sha256_final(&st, digest);
+	sha256_init(&st);
+	sha256_update(&st, text, start);
+	sha256_update(&st, text + end, len - end);
+	sha256_final(digest, &st);
 	memcpy(out, "sha256:", 7);
 	annal_hex(out + 7, digest, sizeof(digest));
 }
