@@ -1017,16 +1017,19 @@ int record_check_commit(annal_record **out, struct record_signature *sig, char *
 					"the commit differs from the one its record determines");
 		goto out;
 	}
-	if (parts.sig_end && !ssh_armor_canonical(armor.ptr, armor.len)) {
-		*check = "commitMismatch";
-		error = annal_error_set(ANNAL_ECORRUPT,
-			"the commit's signature is not armored as annal writes it (white space changed)");
-		goto out;
-	}
 	if (parts.sig_end) {
+		int canonical;
+
+		sig->valid = ssh_verify_canonical(sig->pk, &canonical, armor.ptr, armor.len,
+						  "git", payload.ptr, payload.len) == 0;
+		if (!canonical) {
+			sig->valid = 0;
+			*check = "commitMismatch";
+			error = annal_error_set(ANNAL_ECORRUPT,
+				"the commit's signature is not armored as annal writes it (white space changed)");
+			goto out;
+		}
 		sig->present = 1;
-		sig->valid = ssh_verify(sig->pk, armor.ptr, armor.len, "git", payload.ptr,
-					payload.len) == 0;
 		annal_error_clear();
 	}
 	*out = rec;
