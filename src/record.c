@@ -450,7 +450,7 @@ static int fill_cache(annal_record *rec)
 	return 0;
 }
 
-int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
+int record_build(annal_record **out, cJSON *draft, uint64_t seq,
 		 int64_t ts_ms, const char *prev_hash)
 {
 	annal_record *rec = NULL;
@@ -460,11 +460,17 @@ int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
 	cJSON *n, *v;
 	int error;
 
-	if ((error = annal_time_format(ts, ts_ms)) < 0)
+	if ((error = annal_time_format(ts, ts_ms)) < 0) {
+		cJSON_Delete(draft);
 		goto out;
-	if (!(rec = calloc(1, sizeof(*rec))) ||
-	    !(rec->obj = cJSON_Duplicate(draft, 1)) ||
-	    !(n = annal_json_number_u64(seq))) {
+	}
+	if (!(rec = calloc(1, sizeof(*rec)))) {
+		cJSON_Delete(draft);
+		error = annal_error_oom();
+		goto out;
+	}
+	rec->obj = draft;
+	if (!(n = annal_json_number_u64(seq))) {
 		error = annal_error_oom();
 		goto out;
 	}
@@ -495,7 +501,14 @@ int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
 	}
 	rec->json_len = b.len;
 	rec->json = annal_buf_detach(&b);
-	fill_cache(rec);
+	/* what fill_cache() would find, known here */
+	rec->seq = seq;
+	memcpy(rec->ts, ts, sizeof(rec->ts));
+	rec->ts_ms = ts_ms;
+	memcpy(rec->hash, hash, sizeof(rec->hash));
+	if (prev_hash && !record_hash_check(prev_hash))
+		memcpy(rec->prev_hash, prev_hash, sizeof(rec->prev_hash));
+	annal_error_clear();
 	*out = rec;
 	rec = NULL;
 out:
