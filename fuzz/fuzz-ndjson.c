@@ -26,8 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cJSON *v;
 
 		if (annal_draft_from_json(&d, p, len) < 0 ||
-		    record_check_fields(d->obj, RECORD_DRAFT, &check) < 0 ||
-		    record_build(&rec, d->obj, seq, 1764072000000LL + (int64_t)seq,
+		    record_check_fields(d->obj, RECORD_DRAFT, &check) < 0)
+			goto next;
+		v = d->obj;
+		d->obj = NULL;		/* record_build() takes it */
+		if (record_build(&rec, v, seq, 1764072000000LL + (int64_t)seq,
 				 seq ? prev : NULL) < 0)
 			goto next;
 		fuzz_assert(rec->seq == seq);

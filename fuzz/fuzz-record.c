@@ -13,6 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	annal_buf text = ANNAL_BUF_INIT, again = ANNAL_BUF_INIT;
 	struct record_signature sig;
 	const char *check = NULL;
+	cJSON *obj;
 	char parent[41];
 	git_oid id;
 
@@ -23,7 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check = NULL;
 	if (record_check_fields(d->obj, RECORD_DRAFT, &check) < 0)
 		goto out;
-	if (record_build(&rec, d->obj, 7, 1764072000123LL,
+	obj = d->obj;
+	d->obj = NULL;		/* record_build() takes it */
+	if (record_build(&rec, obj, 7, 1764072000123LL,
 			 "sha256:0000000000000000000000000000000000000000000000000000000000000000") < 0)
 		goto out;	/* e.g. over the size limit once built */
 	fuzz_assert(record_hash_check(rec->hash) == 0);

@@ -683,7 +683,9 @@ static int produce(struct batch *b, struct slot *s, cJSON *obj, size_t i)
 		cJSON_AddItemToObject(obj, "signing", g);
 		b->genesis_added = 1;
 	}
-	if ((error = record_build(&rec, obj, b->seq + 1 + i, b->ts, b->prev_hash)) < 0) {
+	error = record_build(&rec, obj, b->seq + 1 + i, b->ts, b->prev_hash);
+	obj = NULL;	/* the record's now */
+	if (error < 0) {
 		if (b->bad_index && error == ANNAL_EINVALID)
 			*b->bad_index = given;
 		goto refuse;

@@ -1,9 +1,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
 #include "record.h"
+#include "sha256.h"
 #include "ssh.h"
 #include "text.h"
 #include "trust.h"
@@ -390,13 +390,13 @@ out:
 static void hash_text(char out[ANNAL_HASH_LEN + 1], const char *text, size_t len,
 		      size_t start, size_t end)
 {
-	crypto_hash_sha256_state st;
-	unsigned char digest[crypto_hash_sha256_BYTES];
+	sha256_ctx st;
+	unsigned char digest[32];
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const unsigned char *)text, start);
-	crypto_hash_sha256_update(&st, (const unsigned char *)text + end, len - end);
-	crypto_hash_sha256_final(&st, digest);
+	sha256_init(&st);
+	sha256_update(&st, text, start);
+	sha256_update(&st, text + end, len - end);
+	sha256_final(digest, &st);
 	memcpy(out, "sha256:", 7);
 	annal_hex(out + 7, digest, sizeof(digest));
 }
@@ -450,7 +450,7 @@ static int fill_cache(annal_record *rec)
 	return 0;
 }
 
-int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
+int record_build(annal_record **out, cJSON *draft, uint64_t seq,
 		 int64_t ts_ms, const char *prev_hash)
 {
 	annal_record *rec = NULL;
@@ -460,11 +460,17 @@ int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
 	cJSON *n, *v;
 	int error;
 
-	if ((error = annal_time_format(ts, ts_ms)) < 0)
+	if ((error = annal_time_format(ts, ts_ms)) < 0) {
+		cJSON_Delete(draft);
 		goto out;
-	if (!(rec = calloc(1, sizeof(*rec))) ||
-	    !(rec->obj = cJSON_Duplicate(draft, 1)) ||
-	    !(n = annal_json_number_u64(seq))) {
+	}
+	if (!(rec = calloc(1, sizeof(*rec)))) {
+		cJSON_Delete(draft);
+		error = annal_error_oom();
+		goto out;
+	}
+	rec->obj = draft;
+	if (!(n = annal_json_number_u64(seq))) {
 		error = annal_error_oom();
 		goto out;
 	}
@@ -495,7 +501,14 @@ int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
 	}
 	rec->json_len = b.len;
 	rec->json = annal_buf_detach(&b);
-	fill_cache(rec);
+	/* what fill_cache() would find, known here */
+	rec->seq = seq;
+	memcpy(rec->ts, ts, sizeof(rec->ts));
+	rec->ts_ms = ts_ms;
+	memcpy(rec->hash, hash, sizeof(rec->hash));
+	if (prev_hash && !record_hash_check(prev_hash))
+		memcpy(rec->prev_hash, prev_hash, sizeof(rec->prev_hash));
+	annal_error_clear();
 	*out = rec;
 	rec = NULL;
 out:
@@ -1017,16 +1030,19 @@ int record_check_commit(annal_record **out, struct record_signature *sig, char *
 					"the commit differs from the one its record determines");
 		goto out;
 	}
-	if (parts.sig_end && !ssh_armor_canonical(armor.ptr, armor.len)) {
-		*check = "commitMismatch";
-		error = annal_error_set(ANNAL_ECORRUPT,
-			"the commit's signature is not armored as annal writes it (white space changed)");
-		goto out;
-	}
 	if (parts.sig_end) {
+		int canonical;
+
+		sig->valid = ssh_verify_canonical(sig->pk, &canonical, armor.ptr, armor.len,
+						  "git", payload.ptr, payload.len) == 0;
+		if (!canonical) {
+			sig->valid = 0;
+			*check = "commitMismatch";
+			error = annal_error_set(ANNAL_ECORRUPT,
+				"the commit's signature is not armored as annal writes it (white space changed)");
+			goto out;
+		}
 		sig->present = 1;
-		sig->valid = ssh_verify(sig->pk, armor.ptr, armor.len, "git", payload.ptr,
-					payload.len) == 0;
 		annal_error_clear();
 	}
 	*out = rec;

@@ -56,9 +56,10 @@ int record_redact(cJSON *obj, const char *const *paths, size_t n, unsigned char 
 
 /*
  * Make a record from a draft object: adds seq, ts, prev_hash and hash,
- * and checks the size limit.  The object is copied.
+ * and checks the size limit.  The record takes the object (freed on an
+ * error): a batch builds one a record and has no use for a copy.
  */
-int record_build(annal_record **out, const cJSON *draft, uint64_t seq,
+int record_build(annal_record **out, cJSON *draft, uint64_t seq,
 		 int64_t ts_ms, const char *prev_hash);
 
 /* "sha256:<hex>" of obj's canonical text without its "hash" key. */

@@ -1,18 +1,16 @@
-#include <pthread.h>
 #include <string.h>
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SHANI 1
 #endif
 
+#include "md.h"
 #include "sha1.h"
 #include "banned.h"
 
 #define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 
 static void compress_c(uint32_t h[5], const unsigned char *p, size_t blocks);
-static void (*compress_blocks)(uint32_t h[5], const unsigned char *p, size_t blocks);
 
 static void compress_one(uint32_t h[5], const unsigned char *p)
 {
@@ -128,84 +126,44 @@ SHA_TARGET static void compress_shani(uint32_t h[5], const unsigned char *p, siz
 }
 #endif
 
-static void choose(void);
-static pthread_once_t chosen = PTHREAD_ONCE_INIT;
+static int portable_only;	/* set by tests */
+
+/* The compression function: with the SHA instructions when the CPU has them. */
+static md_compress_fn *compress_blocks(void)
+{
+#ifdef HAVE_SHANI
+	if (!portable_only && md_cpu_has_sha())
+		return compress_shani;
+#endif
+	return compress_c;
+}
 
 void sha1_use_portable(void)
 {
-	pthread_once(&chosen, choose);
-	compress_blocks = compress_c;
+	portable_only = 1;
 }
 
 int sha1_accelerated(void)
 {
-	pthread_once(&chosen, choose);
-	return compress_blocks != compress_c;
-}
-
-static void choose(void)
-{
-#ifdef HAVE_SHANI
-	unsigned int a, b, c, d;
-
-	/* cpuid itself: clang 14's __builtin_cpu_supports() knows no "sha" */
-	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1) && (c & bit_SSSE3) &&
-	    __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA)) {
-		compress_blocks = compress_shani;
-		return;
-	}
-#endif
-	compress_blocks = compress_c;
+	return compress_blocks() != compress_c;
 }
 
 void sha1_init(sha1_ctx *c)
 {
-	pthread_once(&chosen, choose);
 	static const uint32_t iv[5] = {
 		0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0
 	};
 
 	memcpy(c->h, iv, sizeof(iv));
-	c->len = 0;
-	c->used = 0;
+	md_start(&c->m);
 }
 
 void sha1_update(sha1_ctx *c, const void *data, size_t len)
 {
-	const unsigned char *p = data;
-
-	c->len += len;
-	if (c->used) {
-		size_t take = 64 - c->used < len ? 64 - c->used : len;
-
-		memcpy(c->block + c->used, p, take);
-		c->used += take;
-		p += take;
-		len -= take;
-		if (c->used < 64)
-			return;
-		compress_blocks(c->h, c->block, 1);
-		c->used = 0;
-	}
-	if (len >= 64) {
-		compress_blocks(c->h, p, len / 64);
-		p += len / 64 * 64;
-		len %= 64;
-	}
-	memcpy(c->block, p, len);
-	c->used = len;
+	md_update(&c->m, c->h, compress_blocks(), data, len);
 }
 
 void sha1_final(unsigned char out[20], sha1_ctx *c)
 {
-	uint64_t bits = c->len * 8;
-	unsigned char pad[72] = { 0x80 };
-	size_t padlen = (c->used < 56 ? 56 : 120) - c->used;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		pad[padlen + i] = (unsigned char)(bits >> (56 - 8 * i));
-	sha1_update(c, pad, padlen + 8);
-	for (i = 0; i < 20; i++)
-		out[i] = (unsigned char)(c->h[i / 4] >> (24 - 8 * (i % 4)));
+	md_finish(&c->m, c->h, compress_blocks(), out, 5);
 }

@@ -7,11 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "md.h"
+
 typedef struct {
 	uint32_t h[5];
-	uint64_t len;		/* bytes hashed */
-	unsigned char block[64];
-	size_t used;
+	struct md_block m;
 } sha1_ctx;
 
 void sha1_init(sha1_ctx *c);

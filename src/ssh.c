@@ -169,22 +169,43 @@ static int dearmor_sig(annal_buf *out, const char *text, size_t len)
 	return -1;
 }
 
+/*
+ * The armor's layout as ssh_sign() writes it: BEGIN, base64 in lines of
+ * 70, END, no other white space.  With the strict decoding of
+ * dearmor_sig() (padding as base64 requires it, unused bits zero) a
+ * signature has no other text that passes both: checked in place, not by
+ * encoding the signature again.
+ */
+static int armor_layout(const char *armor, size_t len)
+{
+	size_t bl = strlen(SIG_BEGIN), el = strlen(SIG_END), i, col = 0;
+
+	if (len < bl + el + 3 || memcmp(armor, SIG_BEGIN, bl) || armor[bl] != '\n' ||
+	    armor[len - el - 1] != '\n' || memcmp(armor + len - el, SIG_END, el))
+		return 0;
+	for (i = bl + 1; i < len - el - 1; i++) {
+		unsigned char c = (unsigned char)armor[i];
+
+		if (c == '\n') {
+			if (col != 70)
+				return 0;
+			col = 0;
+			continue;
+		}
+		if (!(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') &&
+		    !(c >= '0' && c <= '9') && c != '+' && c != '/' && c != '=')
+			return 0;
+		col++;
+	}
+	return col > 0;
+}
+
 int ssh_armor_canonical(const char *armor, size_t len)
 {
-	annal_buf bin = ANNAL_BUF_INIT, again = ANNAL_BUF_INIT;
-	int same = 0;
+	annal_buf bin = ANNAL_BUF_INIT;
+	int same = armor_layout(armor, len) && dearmor_sig(&bin, armor, len) == 0;
 
-	if (dearmor_sig(&bin, armor, len) < 0)
-		goto out;
-	annal_buf_puts(&again, SIG_BEGIN);
-	annal_buf_putc(&again, '\n');
-	if (b64_encode(&again, (unsigned char *)bin.ptr, bin.len, 70) < 0)
-		goto out;
-	annal_buf_printf(&again, "\n%s", SIG_END);
-	same = !annal_buf_error(&again) && again.len == len && !memcmp(again.ptr, armor, len);
-out:
 	annal_buf_dispose(&bin);
-	annal_buf_dispose(&again);
 	return same;
 }
 
@@ -747,15 +768,14 @@ struct sshsig {
 	size_t nsl, hashl, sigl;
 };
 
-static int parse_sshsig(struct sshsig *s, annal_buf *bin, const char *armor, size_t len)
+/* The SSHSIG blob, decoded from its armor. */
+static int parse_sshsig_blob(struct sshsig *s, const annal_buf *bin)
 {
 	struct reader r, sr;
 	const unsigned char *pub, *reserved, *sigblob, *type;
 	size_t publ, resl, sigbl, tl;
 	uint32_t version;
 
-	if (dearmor_sig(bin, armor, len) < 0)
-		return annal_error_set(ANNAL_ECORRUPT, "the signature is not an armored SSH signature");
 	r.p = (unsigned char *)bin->ptr;
 	r.left = bin->len;
 	if (r.left < 6 || memcmp(r.p, "SSHSIG", 6))
@@ -778,6 +798,13 @@ static int parse_sshsig(struct sshsig *s, annal_buf *bin, const char *armor, siz
 	return 0;
 }
 
+static int parse_sshsig(struct sshsig *s, annal_buf *bin, const char *armor, size_t len)
+{
+	if (dearmor_sig(bin, armor, len) < 0)
+		return annal_error_set(ANNAL_ECORRUPT, "the signature is not an armored SSH signature");
+	return parse_sshsig_blob(s, bin);
+}
+
 int ssh_signature_key(unsigned char pk[32], const char *armor, size_t armor_len)
 {
 	annal_buf bin = ANNAL_BUF_INIT;
@@ -790,26 +817,24 @@ int ssh_signature_key(unsigned char pk[32], const char *armor, size_t armor_len)
 	return error;
 }
 
-int ssh_verify(unsigned char pk[32], const char *armor, size_t armor_len, const char *ns,
-	       const void *msg, size_t len)
+/* The parsed signature s over msg in namespace ns. */
+static int verify_parsed(unsigned char pk[32], const struct sshsig *s, const char *ns,
+			 const void *msg, size_t len)
 {
-	annal_buf bin = ANNAL_BUF_INIT, tbs = ANNAL_BUF_INIT;
+	annal_buf tbs = ANNAL_BUF_INIT;
 	unsigned char digest[crypto_hash_sha512_BYTES];
-	struct sshsig s;
 	size_t dlen;
 	int error;
 
-	if ((error = parse_sshsig(&s, &bin, armor, armor_len)) < 0)
-		goto out;
-	if (!string_is(s.ns, s.nsl, ns)) {
+	if (!string_is(s->ns, s->nsl, ns)) {
 		error = annal_error_set(ANNAL_ECORRUPT, "the signature is for another namespace");
 		goto out;
 	}
-	if (string_is(s.hashalg, s.hashl, "sha512")) {
+	if (string_is(s->hashalg, s->hashl, "sha512")) {
 		crypto_hash_sha512(digest, msg, len);
 		dlen = crypto_hash_sha512_BYTES;
 		signed_data(&tbs, ns, "sha512", digest, dlen);
-	} else if (string_is(s.hashalg, s.hashl, "sha256")) {
+	} else if (string_is(s->hashalg, s->hashl, "sha256")) {
 		crypto_hash_sha256(digest, msg, len);
 		dlen = crypto_hash_sha256_BYTES;
 		signed_data(&tbs, ns, "sha256", digest, dlen);
@@ -819,13 +844,41 @@ int ssh_verify(unsigned char pk[32], const char *armor, size_t armor_len, const 
 	}
 	if ((error = annal_buf_error(&tbs)) < 0)
 		goto out;
-	if (crypto_sign_verify_detached(s.sig, (unsigned char *)tbs.ptr, tbs.len, s.pk) != 0) {
+	if (crypto_sign_verify_detached(s->sig, (unsigned char *)tbs.ptr, tbs.len, s->pk) != 0) {
 		error = annal_error_set(ANNAL_ECORRUPT, "the signature does not verify");
 		goto out;
 	}
-	memcpy(pk, s.pk, 32);
+	memcpy(pk, s->pk, 32);
 out:
-	annal_buf_dispose(&bin);
 	annal_buf_dispose(&tbs);
+	return error;
+}
+
+int ssh_verify(unsigned char pk[32], const char *armor, size_t armor_len, const char *ns,
+	       const void *msg, size_t len)
+{
+	annal_buf bin = ANNAL_BUF_INIT;
+	struct sshsig s;
+	int error;
+
+	if ((error = parse_sshsig(&s, &bin, armor, armor_len)) == 0)
+		error = verify_parsed(pk, &s, ns, msg, len);
+	annal_buf_dispose(&bin);
+	return error;
+}
+
+int ssh_verify_canonical(unsigned char pk[32], int *canonical, const char *armor,
+			 size_t armor_len, const char *ns, const void *msg, size_t len)
+{
+	annal_buf bin = ANNAL_BUF_INIT;
+	struct sshsig s;
+	int error;
+
+	*canonical = armor_layout(armor, armor_len) && dearmor_sig(&bin, armor, armor_len) == 0;
+	if (!*canonical)
+		error = annal_error_set(ANNAL_ECORRUPT, "the signature is not armored as ssh_sign() writes it");
+	else if ((error = parse_sshsig_blob(&s, &bin)) == 0)
+		error = verify_parsed(pk, &s, ns, msg, len);
+	annal_buf_dispose(&bin);
 	return error;
 }

@@ -39,6 +39,13 @@ int ssh_verify(unsigned char pk[32], const char *armor, size_t armor_len,
  * space, so without this anyone could give a signed commit new ids.
  */
 int ssh_armor_canonical(const char *armor, size_t len);
+/*
+ * ssh_verify() and ssh_armor_canonical() with one decoding: *canonical
+ * says whether the armor is canonical; the signature is checked only if
+ * it is.
+ */
+int ssh_verify_canonical(unsigned char pk[32], int *canonical, const char *armor,
+			 size_t armor_len, const char *ns, const void *msg, size_t len);
 /* The signer's key of an armored SSHSIG, without checking it. */
 int ssh_signature_key(unsigned char pk[32], const char *armor, size_t armor_len);
 

@@ -781,8 +781,8 @@ void store_object_id(git_oid *out, git_object_t type, const void *data, size_t l
  * us for a 700-byte record on the machine of performance.md, against 1.2
  * us for libgit2's collision-detecting one (about 5% of a 'log' of every
  * record).  A colliding pair would need annal to have written one of
- * them; verify, which uses libgit2's, also regenerates every commit from
- * its record.
+ * them; verify also regenerates every commit from its record, whose
+ * SHA-256 the record above it names (see check_job() in verify.c).
  */
 int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 {

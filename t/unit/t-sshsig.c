@@ -59,9 +59,49 @@ static annal_key *vector_key(void)
 	return k;
 }
 
+/* ssh_armor_canonical() takes the armor as written, and nothing else. */
+static void armor_variants(const char *armor, size_t len)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	annal_buf v = ANNAL_BUF_INIT;
+	const char *body = strchr(armor, '\n') + 1, *end = strrchr(armor, '\n');
+	const char *pad = memchr(body, '=', (size_t)(end - body)), *p;
+	size_t col = 0;
+
+	ok(ssh_armor_canonical(armor, len), "the armor as written is canonical");
+	/* a space at the end of the first base64 line */
+	annal_buf_put(&v, armor, (size_t)(body - armor) + 70);
+	annal_buf_putc(&v, ' ');
+	annal_buf_put(&v, body + 70, len - (size_t)(body - armor) - 70);
+	ok(!ssh_armor_canonical(v.ptr, v.len), "not with a space added");
+	/* the same base64 in lines of 64 */
+	annal_buf_clear(&v);
+	annal_buf_put(&v, armor, (size_t)(body - armor));
+	for (p = body; p < end; p++) {
+		if (*p == '\n')
+			continue;
+		if (col && col % 64 == 0)
+			annal_buf_putc(&v, '\n');
+		annal_buf_putc(&v, *p);
+		col++;
+	}
+	annal_buf_put(&v, end, len - (size_t)(end - armor));
+	ok(!ssh_armor_canonical(v.ptr, v.len), "not wrapped at 64 columns");
+	/* the bits after the last byte, which decoders ignore, set */
+	if (pad) {
+		annal_buf_clear(&v);
+		annal_buf_put(&v, armor, len);
+		v.ptr[pad - 1 - armor] = b64[(strchr(b64, pad[-1]) - b64) ^ 1];
+		ok(!ssh_armor_canonical(v.ptr, v.len), "not with the unused bits set");
+	}
+	annal_buf_dispose(&v);
+}
+
 int main(void)
 {
 	size_t msg_len, sig_len, payload_len, commit_sig_len, pub_len;
+	int canonical;
 	char *msg = slurp("message.txt", &msg_len);
 	char *sig = slurp("message.txt.sig", &sig_len);
 	char *payload = slurp("signed-commit-payload.txt", &payload_len);
@@ -94,8 +134,13 @@ int main(void)
 	annal_buf_putc(&armor, '\n');
 	ok(armor.len == sig_len && !memcmp(armor.ptr, sig, sig_len),
 	   "the signature equals ssh-keygen's message.txt.sig byte for byte");
+	armor_variants(armor.ptr, armor.len - 1);
 	ok(ssh_verify(pk, sig, sig_len, "annal", msg, msg_len) == 0 && !memcmp(pk, key->pk, 32),
 	   "ssh-keygen's signature verifies");
+	ok(ssh_verify_canonical(pk, &canonical, sig, sig_len - 1, "annal", msg, msg_len) == 0 &&
+	   canonical && !memcmp(pk, key->pk, 32), "it verifies and is canonical in one call");
+	ok(ssh_verify_canonical(pk, &canonical, sig, sig_len, "annal", msg, msg_len) ==
+	   ANNAL_ECORRUPT && !canonical, "not canonical with a newline after END");
 	ok(ssh_verify(pk, sig, sig_len, "git", msg, msg_len) == ANNAL_ECORRUPT,
 	   "not in another namespace");
 	msg[0] ^= 1;
