@@ -1,0 +1,16 @@
+#ifndef ANNAL_NET_H
+#define ANNAL_NET_H
+/*
+ * What libgit2's initialisation does for network transports, deferred
+ * until a network operation asks for it (see net.c; annal_net_init() in
+ * annal.h).
+ */
+
+/* Record, instead of making, the calls made while on (annal_init()). */
+void annal_net__defer(int on);
+/* How many calls wait for annal_net_init(): 0 when none is deferred. */
+int annal_net__pending(void);
+/* Drop the calls: libgit2 freed their chain (its last shutdown). */
+void annal_net__forget(void);
+
+#endif
