@@ -44,9 +44,7 @@ int annal_init(void)
 
 void annal_shutdown(void)
 {
-	/* the last shutdown frees the chain a deferred request would fill */
-	if (git_libgit2_shutdown() == 0)
-		annal_net__forget();
+	annal_net__shutdown();
 }
 
 const char *annal_version(void)

@@ -4,21 +4,23 @@
  * Debian's libgit2 1.5 uses mbedTLS for HTTPS and libssh2 for SSH, and
  * git_libgit2_init() readies both in every process: it parses the whole
  * system CA bundle (/etc/ssl/certs/ca-certificates.crt, 290
- * certificates, about 3 ms) and starts libssh2, which starts OpenSSL
- * (0.2 ms).  That is more than annal's own work for a single append or a
+ * certificates, about 3 ms), seeds mbedTLS's random generator from
+ * HAVEGE (0.2 ms) and starts libssh2, which starts OpenSSL (0.2 ms).  That is more than annal's own work for a single append or a
  * "log -n 20", and annal makes no network connection.  libgit2 1.5 has
  * no option to skip either (none can be set before init).
  *
- * So the executable takes three calls libgit2 makes at init:
+ * So the executable takes the calls libgit2 makes at init:
  * mbedtls_x509_crt_parse_file() and _path() (from libgit2's
- * git_mbedtls__set_cert_location()) and libssh2_init().  While
- * annal_init() runs git_libgit2_init(), each call is recorded (the
- * certificate chain libgit2 allocated and the file or directory; the
- * libssh2 flags) and answered with success, the chain left empty.
+ * git_mbedtls__set_cert_location()), mbedtls_entropy_init(),
+ * mbedtls_ctr_drbg_seed() and libssh2_init().  While annal_init() runs
+ * git_libgit2_init(), each call is recorded (its arguments: the
+ * certificate chain libgit2 allocated and the file or directory, the
+ * contexts, the libssh2 flags) and answered with success, the chain
+ * left empty and the generator unseeded.
  * annal_net_init() forwards the recorded calls to the real functions.
  * Any network operation (a transport, a fetch or a push: issue 16) must
  * call it first, or mbedTLS would verify servers against no certificate
- * at all and refuse every one.  (libssh2 would start itself on its first
+ * at all and refuse every one, with a generator never seeded.  (libssh2 would start itself on its first
  * session; annal_net_init() starts it as libgit2 would have.)  Outside
  * annal_init() every call goes straight through.
  *
@@ -49,6 +51,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <git2.h>
 
 #include "annal.h"
 #include "error.h"
@@ -82,6 +86,15 @@ static int deferring;
 static void *deferred_chain;
 static char *deferred[NKINDS];
 static int ssh_deferred, ssh_flags;
+/* mbedtls_entropy_init() and mbedtls_ctr_drbg_seed() of libgit2's RNG */
+static void *entropy;
+static struct {
+	void *ctx;
+	int (*f_entropy)(void *, unsigned char *, size_t);
+	void *p_entropy;
+	const unsigned char *custom;
+	size_t len;
+} seed;
 
 /*
  * The real function of a stub: with --wrap, ld's __real_ name; else
@@ -111,6 +124,8 @@ static void forget_locked(void)
 {
 	drop_certificates();
 	ssh_deferred = 0;
+	entropy = NULL;
+	seed.ctx = NULL;
 }
 #endif /* NET_DEFER */
 
@@ -166,6 +181,98 @@ int STUB(mbedtls_x509_crt_parse_file)(void *chain, const char *path)
 int STUB(mbedtls_x509_crt_parse_path)(void *chain, const char *path)
 {
 	return defer_parse(PARSE_PATH, chain, path) ? parse(PARSE_PATH, chain, path) : 0;
+}
+
+/*
+ * libgit2's random generator for TLS: mbedtls_entropy_init() gathers
+ * entropy from HAVEGE (a busy loop of timer reads, most of the 0.2 ms
+ * the two calls cost), then the generator is seeded from it.
+ */
+typedef int (*entropy_fn)(void *, unsigned char *, size_t);
+typedef void (*entropy_init_fn)(void *ctx);
+typedef int (*seed_fn)(void *ctx, entropy_fn f_entropy, void *p_entropy,
+		       const unsigned char *custom, size_t len);
+void STUB(mbedtls_entropy_init)(void *ctx);
+int STUB(mbedtls_ctr_drbg_seed)(void *ctx, entropy_fn f_entropy, void *p_entropy,
+				const unsigned char *custom, size_t len);
+DECLARE_REAL(void, mbedtls_entropy_init, (void *ctx))
+DECLARE_REAL(int, mbedtls_ctr_drbg_seed, (void *ctx, entropy_fn f_entropy,
+	void *p_entropy, const unsigned char *custom, size_t len))
+
+static int entropy_init(void *ctx)
+{
+	entropy_init_fn fn;
+
+	REAL_FN(fn, mbedtls_entropy_init);
+	if (!fn)
+		return -1;
+	fn(ctx);
+	return 0;
+}
+
+static int seed_rng(void)
+{
+	seed_fn fn;
+
+	REAL_FN(fn, mbedtls_ctr_drbg_seed);
+	return fn ? fn(seed.ctx, seed.f_entropy, seed.p_entropy, seed.custom, seed.len) : -1;
+}
+
+void STUB(mbedtls_entropy_init)(void *ctx)
+{
+	int through = 1;
+
+	pthread_mutex_lock(&lock);
+	if (deferring && !entropy) {
+		entropy = ctx;
+		through = 0;
+	}
+	pthread_mutex_unlock(&lock);
+	if (through)
+		entropy_init(ctx);
+}
+
+int STUB(mbedtls_ctr_drbg_seed)(void *ctx, entropy_fn f_entropy, void *p_entropy,
+				const unsigned char *custom, size_t len)
+{
+	int through = 1;
+	seed_fn fn;
+
+	pthread_mutex_lock(&lock);
+	if (deferring && !seed.ctx) {
+		seed.ctx = ctx;
+		seed.f_entropy = f_entropy;
+		seed.p_entropy = p_entropy;
+		seed.custom = custom;
+		seed.len = len;
+		through = 0;
+	}
+	pthread_mutex_unlock(&lock);
+	if (!through)
+		return 0;
+	REAL_FN(fn, mbedtls_ctr_drbg_seed);
+	return fn ? fn(ctx, f_entropy, p_entropy, custom, len) : -1;
+}
+
+/* The entropy context, initialised as libgit2 expects it to be. */
+static int settle_entropy(void)
+{
+	if (entropy && entropy_init(entropy) < 0)
+		return annal_error_set(ANNAL_ERROR, "cannot initialise mbedTLS's entropy");
+	entropy = NULL;
+	return 0;
+}
+
+static int start_rng(void)
+{
+	int error;
+
+	if ((error = settle_entropy()) < 0)
+		return error;
+	if (seed.ctx && seed_rng() != 0)
+		return annal_error_set(ANNAL_ERROR, "cannot seed mbedTLS's random generator");
+	seed.ctx = NULL;
+	return 0;
 }
 
 /* Parse what was deferred, as libgit2 would have: the file, then the directory. */
@@ -240,19 +347,32 @@ int annal_net__pending(void)
 	pthread_mutex_lock(&lock);
 	for (k = 0; k < NKINDS; k++)
 		n += deferred[k] != NULL;
-	n += ssh_deferred;
+	n += ssh_deferred + (entropy != NULL) + (seed.ctx != NULL);
 	pthread_mutex_unlock(&lock);
 #endif
 	return n;
 }
 
-void annal_net__forget(void)
+int annal_net__shutdown(void)
 {
-#ifdef NET_DEFER
+	int left;
+
+#ifdef ANNAL_NET_DEFER_MBEDTLS
+	/* libgit2's shutdown frees the entropy context: it must be one */
 	pthread_mutex_lock(&lock);
-	forget_locked();
+	settle_entropy();
 	pthread_mutex_unlock(&lock);
 #endif
+	left = git_libgit2_shutdown();
+#ifdef NET_DEFER
+	/* the last shutdown freed what the deferred calls would fill */
+	if (left == 0) {
+		pthread_mutex_lock(&lock);
+		forget_locked();
+		pthread_mutex_unlock(&lock);
+	}
+#endif
+	return left;
 }
 
 int annal_net_init(void)
@@ -262,7 +382,9 @@ int annal_net_init(void)
 #ifdef NET_DEFER
 	pthread_mutex_lock(&lock);
 #ifdef ANNAL_NET_DEFER_MBEDTLS
-	error = load_certificates();
+	/* in libgit2's order: the random generator, then the certificates */
+	if (!(error = start_rng()))
+		error = load_certificates();
 #endif
 #ifdef ANNAL_NET_DEFER_LIBSSH2
 	if (!error)

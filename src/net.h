@@ -10,7 +10,10 @@
 void annal_net__defer(int on);
 /* How many calls wait for annal_net_init(): 0 when none is deferred. */
 int annal_net__pending(void);
-/* Drop the calls: libgit2 freed their chain (its last shutdown). */
-void annal_net__forget(void);
+/*
+ * git_libgit2_shutdown(), and what it needs: the entropy context it frees
+ * initialised, the calls dropped when it was the last.  Its result.
+ */
+int annal_net__shutdown(void);
 
 #endif
