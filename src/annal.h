@@ -52,6 +52,20 @@ void annal_shutdown(void);
 
 const char *annal_version(void);
 
+/*
+ * Ready libgit2's network transports: load the CA certificates and start
+ * libssh2, as git_libgit2_init() would have.  In the annal command,
+ * annal_init() defers both when libgit2 uses mbedTLS and libssh2: in
+ * every process they cost more (3 ms) than most commands' own work, for
+ * transports annal does not use (libannal.so leaves a program's mbedTLS
+ * and libssh2 alone: there they are ready after annal_init()).
+ * Whatever makes a network connection through libgit2 (an HTTPS or SSH
+ * remote, a fetch, a push) must call this first: until then the TLS
+ * configuration trusts no certificate.  Calls after the first do nothing.
+ * ANNAL_ERROR when the certificates cannot be read or parsed.
+ */
+int annal_net_init(void);
+
 /* A growable byte buffer (output of the formatters). */
 typedef struct annal_buf annal_buf;
 

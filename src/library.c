@@ -3,13 +3,20 @@
 
 #include "annal.h"
 #include "error.h"
+#include "net.h"
 #include "banned.h"
 
 int annal_init(void)
 {
+	int error;
+
 	if (sodium_init() < 0)
 		return annal_error_set(ANNAL_ERROR, "cannot initialise libsodium");
-	if (git_libgit2_init() < 0)
+	/* transports wait for annal_net_init(): see net.c */
+	annal_net__defer(1);
+	error = git_libgit2_init();
+	annal_net__defer(0);
+	if (error < 0)
 		return annal_error_set(ANNAL_ERROR, "cannot initialise libgit2");
 	/* A printed record id must mean the record is on disk. */
 	if (git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0)
@@ -37,7 +44,7 @@ int annal_init(void)
 
 void annal_shutdown(void)
 {
-	git_libgit2_shutdown();
+	annal_net__shutdown();
 }
 
 const char *annal_version(void)
