@@ -970,9 +970,8 @@ static int batch_run(struct batch *b)
 {
 	struct lock_watch watch = { 0, 0, 0, 0, 0 };
 	annal_record *head_rec = NULL;
-	store_lock *lock = NULL;
 	unsigned char head_signer[32];
-	int head_signed = 0, error, attempt = 0, rc, early;
+	int head_signed = 0, error, attempt = 0, rc;
 	int64_t deadline = now_ms() + APPEND_DEADLINE_MS;
 
 	for (;;) {
@@ -1017,32 +1016,11 @@ static int batch_run(struct batch *b)
 			goto out;
 		if (b->first_attempt && (error = redact_check_batch(b)) < 0)
 			goto out;
-		/*
-		 * The records are on disk before the ref names them.  A small
-		 * group takes the ref's lock first, so that the new content of
-		 * the ref is synced beside the pack: one flush round fewer for
-		 * a record acknowledged alone.  A large one holds no lock
-		 * while its pack is synced, which may take longer than other
-		 * writers wait before they call a lock stale.
-		 */
-		early = b->n <= SMALL;
-		if (early) {
-			rc = store_ref_lock(&lock, b->repo, b->refname.ptr,
-					    sink_id(&b->out, b->n - 1), b->exists ? &b->head : NULL);
-			if (rc < 0) {
-				error = rc;
-				goto out;
-			}
-		}
+		/* the records are on disk before the ref names them */
 		if ((error = packw_commit(b->out.pw)) < 0)
 			goto out;
-		if (!early)
-			rc = store_ref_lock(&lock, b->repo, b->refname.ptr,
-					    sink_id(&b->out, b->n - 1), b->exists ? &b->head : NULL);
-		if (rc == 0)
-			rc = store_ref_lock_commit(lock);
-		store_ref_lock_free(lock);
-		lock = NULL;
+		rc = store_cas(b->repo, b->refname.ptr, sink_id(&b->out, b->n - 1),
+			       b->exists ? &b->head : NULL, NULL);
 		if (rc < 0) {
 			git_oid now;
 			int exists = 0;
@@ -1092,7 +1070,6 @@ static int batch_run(struct batch *b)
 		b->first_attempt = 0;
 	}
 out:
-	store_ref_lock_free(lock);
 	annal_record_free(head_rec);
 	return error;
 }

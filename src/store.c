@@ -934,115 +934,32 @@ static int ref_dirs_durable(annal_repo *repo, const char *refname)
 	return error;
 }
 
-struct store_lock {
-	annal_buf lock, ref;
-	int fd, syncing, sync_errno;
-	pthread_t syncer;
-};
-
-static void *lock_sync(void *payload)
+int store_cas(annal_repo *repo, const char *refname, const git_oid *new_id,
+	      const git_oid *old_id, const char *reflog)
 {
-	store_lock *l = payload;
+	git_reference *ref = NULL;
+	git_oid zero;
+	int error;
 
-	l->sync_errno = fsync(l->fd) < 0 ? errno : 0;
-	return NULL;
-}
-
-/* Wait for the fsync of the lock, if one runs: its errno, or 0. */
-static int lock_sync_wait(store_lock *l)
-{
-	if (l->syncing) {
-		pthread_join(l->syncer, NULL);
-		l->syncing = 0;
-	}
-	return l->sync_errno;
-}
-
-int store_ref_lock(store_lock **out, annal_repo *repo, const char *refname,
-		   const git_oid *new_id, const git_oid *old_id)
-{
-	store_lock *l = NULL;
-	char line[GIT_OID_HEXSZ + 1];
-	git_oid now;
-	ssize_t n;
-	int exists = 0, error;
-
-	*out = NULL;
 	if ((error = ref_dirs_durable(repo, refname)) < 0)
 		return error;
-	if (!(l = calloc(1, sizeof(*l))))
-		return annal_error_oom();
-	l->fd = -1;
-	annal_buf_printf(&l->ref, "%s%s", git_repository_commondir(repo->git), refname);
-	annal_buf_printf(&l->lock, "%s.lock", l->ref.ptr);
-	if ((error = annal_buf_error(&l->ref)) < 0 || (error = annal_buf_error(&l->lock)) < 0)
-		goto out;
-	/* git's lock: whoever creates refname.lock may move refname */
-	if ((l->fd = open(l->lock.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) < 0) {
-		error = errno == EEXIST ? STORE_LOCKED
-			: annal_error_set(ANNAL_ERROR, "cannot update the log's ref: "
-					  "cannot create '%s': %s", l->lock.ptr, strerror(errno));
-		annal_buf_clear(&l->lock);
-		goto out;
+	memset(&zero, 0, sizeof(zero));
+	error = git_reference_create_matching(&ref, repo->git, refname, new_id, 1,
+					      old_id ? old_id : &zero, reflog);
+	git_reference_free(ref);
+	switch (error) {
+	case 0:
+		return 0;
+	case GIT_ELOCKED:
+		return STORE_LOCKED;
+	case GIT_EMODIFIED:
+	case GIT_EEXISTS:
+		return STORE_CONFLICT;
+	case GIT_ENOTFOUND:
+		return STORE_CONFLICT;	/* deleted under us */
+	default:
+		return ref_error(repo, "cannot update the log's ref");
 	}
-	/* under the lock, nobody who obeys it moves the ref */
-	if ((error = store_head(&now, &exists, repo, refname)) < 0)
-		goto out;
-	if (exists != (old_id != NULL) || (exists && !git_oid_equal(&now, old_id))) {
-		error = STORE_CONFLICT;
-		goto out;
-	}
-	git_oid_tostr(line, sizeof(line), new_id);
-	line[GIT_OID_HEXSZ] = '\n';
-	if ((n = write(l->fd, line, sizeof(line))) != (ssize_t)sizeof(line)) {
-		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", l->lock.ptr,
-					strerror(n < 0 ? errno : ENOSPC));
-		goto out;
-	}
-	/* synced beside the objects: nothing names the lock before it is renamed */
-	if (pthread_create(&l->syncer, NULL, lock_sync, l) == 0)
-		l->syncing = 1;
-	else
-		l->sync_errno = fsync(l->fd) < 0 ? errno : 0;
-	*out = l;
-	l = NULL;
-out:
-	store_ref_lock_free(l);
-	return error;
-}
-
-int store_ref_lock_commit(store_lock *l)
-{
-	int e = lock_sync_wait(l);
-
-	if (e)
-		return annal_error_set(ANNAL_ERROR, "cannot sync '%s': %s", l->lock.ptr,
-				       strerror(e));
-	if (close(l->fd) < 0) {
-		l->fd = -1;
-		return annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", l->lock.ptr,
-				       strerror(errno));
-	}
-	l->fd = -1;
-	if (rename(l->lock.ptr, l->ref.ptr) < 0)
-		return annal_error_set(ANNAL_ERROR, "cannot rename '%s': %s", l->lock.ptr,
-				       strerror(errno));
-	annal_buf_clear(&l->lock);
-	return store_sync_parent(l->ref.ptr);
-}
-
-void store_ref_lock_free(store_lock *l)
-{
-	if (!l)
-		return;
-	lock_sync_wait(l);
-	if (l->fd >= 0)
-		close(l->fd);
-	if (l->lock.len)
-		unlink(l->lock.ptr);
-	annal_buf_dispose(&l->lock);
-	annal_buf_dispose(&l->ref);
-	free(l);
 }
 
 int store_commit_parent(git_oid *out, int *has_parent, const char *data, size_t len)

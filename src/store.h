@@ -115,26 +115,15 @@ int store_watch_packs(annal_repo *repo);
 size_t store_small_packs(annal_repo *repo);
 
 /*
- * Move refname from old_id (NULL: it must not exist) to new_id, a
- * compare-and-swap in two steps, so that the new content of the ref is
- * synced beside the objects it will name: store_ref_lock() makes the
- * ref's directories durable, takes the ref's lock as git does
- * (refname.lock), checks that the ref still names old_id, writes new_id
- * into the lock and starts its fsync on a thread.  It returns 0,
+ * Move refname from old (NULL: must not exist) to new, after making the
+ * directories that hold the ref durable.  Returns 0,
  * STORE_CONFLICT when the ref moved, STORE_LOCKED when another writer
- * holds its lock, or an error; *out only with 0.
- * store_ref_lock_commit() waits for that fsync, renames the lock over
- * the ref and fsyncs the ref's directory: call it only once the objects
- * are durable.  store_ref_lock_free() gives the lock up unless it was
- * renamed.  No reflog is written.
+ * holds its lock, or an error.
  */
 #define STORE_CONFLICT 1
 #define STORE_LOCKED 2
-typedef struct store_lock store_lock;
-int store_ref_lock(store_lock **out, annal_repo *repo, const char *refname,
-		   const git_oid *new_id, const git_oid *old_id);
-int store_ref_lock_commit(store_lock *l);
-void store_ref_lock_free(store_lock *l);
+int store_cas(annal_repo *repo, const char *refname, const git_oid *new_id,
+	      const git_oid *old_id, const char *reflog);
 
 /*
  * Read the record stored at id: the record, its first parent

@@ -466,15 +466,14 @@ test_expect_success STRACE_INJECT 'a ref that cannot be locked: that first error
 	annal -C cas.git append --actor k --action one >/dev/null &&
 	git -C cas.git rev-parse refs/audit/main >before &&
 	: >cas.git/packed-refs &&
-	: "every open of packed-refs and of the ref lock fails: the lock, and" &&
-	: "any read of packed-refs that could replace the message (libgit2 moved" &&
-	: "the ref until issue 15 and read packed-refs first; annal takes the" &&
-	: "lock first and reads no packed-refs while a loose ref exists)" &&
+	: "every open after the first of packed-refs and of the ref lock fails: the" &&
+	: "lock, then the check of packed-refs that used to replace the message" &&
 	test_expect_code 3 test_strace -f -o trace -P "$TRASH_DIRECTORY/cas.git/packed-refs" \
 		-P "$TRASH_DIRECTORY/cas.git/refs/audit/main.lock" \
-		-e trace=openat -e inject=openat:error=EIO \
+		-e trace=openat -e inject=openat:error=EIO:when=2+ \
 		annal -C cas.git append --actor k --action two >out 2>err &&
 	grep "refs/audit/main.lock.*INJECTED" trace &&
+	grep "packed-refs.*O_NONBLOCK.*INJECTED" trace &&
 	test_line_count = 1 err &&
 	grep "^annal: error: cannot update the log.s ref: .*main\.lock.*: Input/output error\$" err &&
 	git -C cas.git rev-parse refs/audit/main >after &&

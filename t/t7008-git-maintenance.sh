@@ -19,30 +19,19 @@ test_lazy_prereq STRACE 'strace -f -o /dev/null true'
 # LeakSanitizer cannot run under ptrace: no leak check for test_strace runs
 # (the same commands run untraced elsewhere in the suite)
 # in_window CMD -- ANNAL-ARGS...: run annal ANNAL-ARGS, stop it (strace
-# injects SIGSTOP, which lands as the call returns) once its objects are
-# in place and before its ref moves: when it closes the ref lock, just
-# before renaming it over the ref (a group of up to 8 records takes the
-# lock before its pack is synced), or with window_at=mkdir when it makes
-# sure of refs/audit/, just before taking the lock (a group of more than
-# 8 takes it after its pack is synced); once it is stopped, run CMD (a
-# shell string), then let annal go on and wait for it.  Its ids go to
-# "ids", its stderr to "err".  The window is held open however long CMD
-# takes, and CMD runs in it every time; a stop that never comes is ended
-# by the watchdog.
+# injects SIGSTOP) when it first looks for the ref lock, after writing
+# its objects; once it is stopped, run CMD (a shell string), then let
+# annal go on and wait for it.  Its ids go to "ids", its stderr to
+# "err".  The window is held open however long CMD takes, and CMD runs
+# in it every time; a stop that never comes is ended by the watchdog.
 in_window () {
 	cmd=$1 &&
 	shift 2 &&
 	: >marker &&
 	lock="$(pwd)/repo.git/refs/audit/main.lock" &&
 	rm -f strace.out &&
-	at=${window_at:-close} &&
-	hook=$lock &&
-	if test "$at" = mkdir
-	then
-		hook="$(pwd)/repo.git/refs/audit"
-	fi &&
-	{ test_strace -f -o strace.out -P "$hook" -e trace=$at \
-		-e inject=$at:signal=SIGSTOP:when=1 \
+	{ test_strace -f -o strace.out -P "$lock" -e trace=access,openat \
+		-e inject=access:signal=SIGSTOP:when=1 \
 		annal -C repo.git "$@" <input >ids 2>err & } &&
 	pid=$! &&
 	until grep "stopped by SIGSTOP" strace.out >/dev/null 2>&1
@@ -55,14 +44,9 @@ in_window () {
 		sleep 0.01
 	done &&
 	stopped=$(sed -n "s/^\([0-9]*\) *--- stopped by SIGSTOP.*/\1/p" strace.out) &&
-	# the window: objects written, the ref not yet moved
+	# the window: objects written, the ref not yet locked
 	test -n "$(find repo.git/objects -type f -newer marker ! -name "*tmp_*" | head -n 1)" &&
-	if test "$at" = close
-	then
-		test_path_is_file "$lock"
-	else
-		test_path_is_missing "$lock"
-	fi &&
+	test_path_is_missing "$lock" &&
 	{ eval "$cmd"; rc=$?; } &&
 	kill -CONT $stopped &&
 	wait $pid &&
@@ -171,10 +155,8 @@ test_expect_success STRACE,GIT 'a losing batch deletes nothing that another writ
 	} >input &&
 	ANNAL_TEST_NOW=1795000000 &&
 	export ANNAL_TEST_NOW &&
-	window_at=mkdir &&
 	in_window "annal -C repo.git append --actor hb --action heartbeat >>all-ids" \
 		-- append --stdin &&
-	window_at= &&
 	unset ANNAL_TEST_NOW &&
 	test_line_count = 10 ids &&
 	test_line_count = 2 all-ids &&
