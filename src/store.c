@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -846,14 +847,57 @@ int store_sync_parent(const char *path)
 	return error;
 }
 
+/*
+ * The directories whose entries this process made durable, by identity:
+ * an entry once durable stays so, and a stream would otherwise fsync the
+ * parents of objects/pack, refs/ and refs/audit/ again for every record
+ * (three of its eight flushes).  A directory removed and made anew is
+ * another inode and is synced again.
+ */
+#define DURABLE_DIRS 32
+static struct {
+	dev_t dev;
+	ino_t ino;
+} durable_dirs[DURABLE_DIRS];
+static size_t durable_n;
+static pthread_mutex_t durable_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int durable_known(const struct stat *st)
+{
+	size_t i;
+	int found = 0;
+
+	pthread_mutex_lock(&durable_mu);
+	for (i = 0; i < durable_n && !found; i++)
+		found = durable_dirs[i].dev == st->st_dev && durable_dirs[i].ino == st->st_ino;
+	pthread_mutex_unlock(&durable_mu);
+	return found;
+}
+
+static void durable_add(const struct stat *st)
+{
+	pthread_mutex_lock(&durable_mu);
+	if (durable_n < DURABLE_DIRS) {
+		durable_dirs[durable_n].dev = st->st_dev;
+		durable_dirs[durable_n].ino = st->st_ino;
+		durable_n++;
+	}
+	pthread_mutex_unlock(&durable_mu);
+}
+
 int store_mkdir_durable(const char *path)
 {
 	char parent[4096];
 	size_t len = strlen(path);
 	const char *slash;
+	struct stat st;
+	int known, error;
 
 	if (mkdir(path, 0777) < 0 && errno != EEXIST)
 		return annal_error_set(ANNAL_ERROR, "cannot create '%s': %s", path, strerror(errno));
+	known = stat(path, &st) == 0;
+	if (known && durable_known(&st))
+		return 0;
 	while (len > 1 && path[len - 1] == '/')
 		len--;
 	for (slash = path + len; slash > path && slash[-1] != '/'; slash--)
@@ -862,7 +906,9 @@ int store_mkdir_durable(const char *path)
 		return 0;
 	memcpy(parent, path, (size_t)(slash - path));
 	parent[slash - path] = '\0';
-	return store_sync_dir(parent);
+	if ((error = store_sync_dir(parent)) == 0 && known)
+		durable_add(&st);
+	return error;
 }
 
 /*

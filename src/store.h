@@ -97,7 +97,8 @@ int store_sync_parent(const char *path);
 /*
  * Create a directory unless it exists, then fsync its parent, so that
  * the new entry survives a crash: also when another process created it
- * and died before its fsync.
+ * and died before its fsync.  Once a process made a directory durable, it
+ * does not sync its parent again for it.
  */
 int store_mkdir_durable(const char *path);
 

@@ -18,6 +18,23 @@ import re
 import sys
 
 
+def calls(f):
+    """Each completed call as one line, without its pid, in completion
+    order: a call that another thread's interrupted ("<unfinished ...>")
+    is joined with its "<... resumed>" rest."""
+    pending = {}
+    for line in f:
+        m = re.match(r"(\d+) +(.*)$", line.rstrip("\n"))
+        pid, rest = (m.group(1), m.group(2)) if m else ("", line.rstrip("\n"))
+        if rest.endswith("<unfinished ...>"):
+            pending[pid] = rest[:-len("<unfinished ...>")].rstrip()
+            continue
+        r = re.match(r"<\.\.\. \w+ resumed>(.*)$", rest)
+        if r:
+            rest = pending.pop(pid, "") + r.group(1)
+        yield rest
+
+
 def main():
     trace, ref = sys.argv[1], sys.argv[2]
     lock, refdir = ref + ".lock", os.path.dirname(ref)
@@ -30,8 +47,7 @@ def main():
     pending_packs = set()    # packs renamed in place, directory not synced
     bad, answers = [], 0
     with open(trace, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = re.sub(r"^\d+ +", "", line.rstrip("\n"))
+        for line in calls(f):
             m = re.match(r'openat\(AT_FDCWD, "([^"]*)".*\) = (\d+)$', line)
             if m:
                 path, fd = m.group(1).rstrip("/"), m.group(2)

@@ -81,6 +81,39 @@ test_expect_success PYTHON3,STRACE 'durable first: every answer follows the fsyn
 	annal -C repo.git verify
 '
 
+# The flushes between one answer and the next, from the outside: the
+# least the storage contract needs is five a record (pack and index
+# data, objects/pack, the ref lock's data, the ref's directory; see
+# design.md, "What an acknowledgement costs").  More is a regression in
+# speed, fewer one in safety (t7010 names which crash it lets through).
+# The directories above them (objects/, the repository, refs/) are
+# synced once a process, with its first record.  Automatic packing (three
+# flushes once 50 small packs piled up) is off here.
+flushes_per_answer () {
+	awk '
+		/(^| )(fsync|fdatasync|syncfs|sync_file_range|msync)\(/ { n++ }
+		/(^| )write\(1, "[0-9a-f]+\\n"/ { print n + 0; n = 0 }
+	' "$1"
+}
+
+test_expect_success PYTHON3,STRACE 'five flushes per acknowledged record, three more once' '
+	git -C repo.git config annal.autoPack 0 &&
+	test_when_finished "git -C repo.git config --unset annal.autoPack" &&
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		python3 driver.py strace -f -s 64 -o trace-count \
+		-e trace=write,fsync,fdatasync,syncfs,sync_file_range,msync \
+		annal -C "$(pwd)/repo.git" append --stdin --stream &&
+	flushes_per_answer trace-count >counts &&
+	{ echo 8 && test_seq 19 | sed "s/.*/5/"; } >expect &&
+	test_cmp expect counts &&
+	test_strace -f -s 64 -o trace-single \
+		-e trace=write,fsync,fdatasync,syncfs,sync_file_range,msync \
+		annal -C "$(pwd)/repo.git" append --actor s --action one >/dev/null &&
+	flushes_per_answer trace-single >counts &&
+	echo 8 >expect &&
+	test_cmp expect counts
+'
+
 # The lines a daemon may send that are JSON but no record: each is answered
 # with an error line and the stream goes on.
 cat >bad-lines <<\EOF
