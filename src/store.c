@@ -978,25 +978,52 @@ int store_commit_parent(git_oid *out, int *has_parent, const char *data, size_t 
 	return 0;
 }
 
+int store_read_commit(git_odb_object **obj, git_oid *parent, int *has_parent,
+		      annal_repo *repo, const git_oid *id)
+{
+	int error;
+
+	*has_parent = 0;
+	if ((error = store_read(obj, repo, id)) < 0)
+		return error;
+	if (git_odb_object_type(*obj) != GIT_OBJECT_COMMIT)
+		return annal_error_set(ANNAL_ECORRUPT, "not a commit");
+	return store_commit_parent(parent, has_parent, git_odb_object_data(*obj),
+				   git_odb_object_size(*obj));
+}
+
+int store_read_failed(const char *log, const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	if (log)
+		return annal_error_set(ANNAL_ECORRUPT, "log '%s': record %s: %s; run 'annal verify'",
+				       log, hex, annal_error_last()->message);
+	return annal_error_set(ANNAL_ECORRUPT, "record %s: %s; run 'annal verify'", hex,
+			       annal_error_last()->message);
+}
+
 int store_read_record(annal_record **rec, git_odb_object **obj, git_oid *parent, int *has_parent,
 		      annal_repo *repo, const char *log, const git_oid *id)
 {
 	git_odb_object *o = NULL;
+	annal_error_saved parent_error;
 	git_oid at;
-	char hex[41];
 	int error;
 
 	*rec = NULL;
 	git_oid_cpy(&at, id);
-	if ((error = store_read(&o, repo, &at)) < 0)
-		goto fail;
-	if (git_odb_object_type(o) != GIT_OBJECT_COMMIT) {
-		error = annal_error_set(ANNAL_ECORRUPT, "not a commit");
-		goto fail;
+	error = store_read_commit(&o, parent, has_parent, repo, &at);
+	/* a record that does not parse is named before a bad parent line */
+	if (error < 0 && o && git_odb_object_type(o) == GIT_OBJECT_COMMIT) {
+		annal_error_save(&parent_error);
+		if (record_from_commit(rec, &at, git_odb_object_data(o), git_odb_object_size(o)) == 0)
+			annal_error_restore(&parent_error);
+	} else if (error == 0) {
+		error = record_from_commit(rec, &at, git_odb_object_data(o), git_odb_object_size(o));
 	}
-	if ((error = record_from_commit(rec, &at, git_odb_object_data(o), git_odb_object_size(o))) < 0 ||
-	    (error = store_commit_parent(parent, has_parent, git_odb_object_data(o),
-					 git_odb_object_size(o))) < 0)
+	if (error < 0)
 		goto fail;
 	if (obj)
 		*obj = o;
@@ -1007,12 +1034,7 @@ fail:
 	annal_record_free(*rec);
 	*rec = NULL;
 	git_odb_object_free(o);
-	git_oid_tostr(hex, sizeof(hex), &at);
-	if (log)
-		return annal_error_set(ANNAL_ECORRUPT, "log '%s': record %s: %s; run 'annal verify'",
-				       log, hex, annal_error_last()->message);
-	return annal_error_set(ANNAL_ECORRUPT, "record %s: %s; run 'annal verify'", hex,
-			       annal_error_last()->message);
+	return store_read_failed(log, &at);
 }
 
 static int strcmp_p(const void *a, const void *b)

@@ -135,6 +135,16 @@ int store_cas(annal_repo *repo, const char *refname, const git_oid *new_id,
 int store_read_record(annal_record **rec, git_odb_object **obj, git_oid *parent, int *has_parent,
 		      annal_repo *repo, const char *log, const git_oid *id);
 
+/*
+ * The first half of store_read_record(): the commit object, hashed and
+ * checked to be a commit, and its first parent.  On a bad parent line
+ * *obj is still set, so that the record's own fault can be named first.
+ */
+int store_read_commit(git_odb_object **obj, git_oid *parent, int *has_parent,
+		      annal_repo *repo, const git_oid *id);
+/* Wrap the last error as store_read_record() does for the record at id. */
+int store_read_failed(const char *log, const git_oid *id);
+
 /* The first parent of a commit read from raw data; 0 if a root. */
 int store_commit_parent(git_oid *out, int *has_parent, const char *data, size_t len);
 #endif

@@ -2,7 +2,13 @@
  * Walking a log from its head along first parents: streaming and O(1) in
  * memory newest first; a reverse walk keeps the matches to emit them
  * oldest first.
+ *
+ * A long walk reads ahead: after READ_AHEAD_AFTER records a second thread
+ * takes over reading each commit (inflating it, hashing it against its
+ * id, finding its parent) while the caller's thread parses the records,
+ * filters and formats them.  Short walks ('log -n 20') never start it.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +32,190 @@ struct annal_walk {
 	int collected;
 	annal_record **stack;	/* reverse: matches, newest first */
 	size_t nstack;
+	uint64_t stepped;
+	struct reader *reader;
 };
+
+/* A commit read ahead, or the failure that ends the chain there. */
+struct item {
+	git_oid id;
+	git_odb_object *obj;
+	int error;
+	annal_error_saved saved;
+};
+
+#define READ_AHEAD_AFTER 256
+#define RING 512		/* items in flight */
+#define BATCH 32		/* items handed over at a time */
+
+struct reader {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	annal_repo *repo;
+	git_oid next;		/* the reader's own cursor */
+	struct item ring[RING];
+	size_t head, count;	/* guarded by mu */
+	int done, stop;		/* guarded by mu */
+	struct item local[RING];	/* the consumer's, taken from ring */
+	size_t lpos, llen;
+	/*
+	 * Objects read are freed by the reader, whose malloc arena they come
+	 * from: freeing them here would contend for its lock at every one.
+	 */
+	git_odb_object **used, **spent;	/* the consumer's; handed over (mu) */
+	size_t nused, nspent;
+};
+
+/* Read one commit: the half of store_read_record() without the record. */
+static int read_item(struct item *it, annal_repo *repo, const git_oid *id,
+		     git_oid *parent, int *has_parent)
+{
+	git_oid_cpy(&it->id, id);
+	it->obj = NULL;
+	it->error = store_read_commit(&it->obj, parent, has_parent, repo, id);
+	if (it->error < 0) {
+		annal_error_save(&it->saved);
+		*has_parent = 0;
+	}
+	return it->error;
+}
+
+static void *reader_run(void *arg)
+{
+	struct reader *r = arg;
+	struct item batch[BATCH];
+	size_t n = 0, i;
+	git_odb_object **freeing = calloc(RING, sizeof(*freeing)), **t;
+	size_t nfree = 0;
+	int more = 1, stop = 0;
+
+	while (!stop) {
+		if (more)
+			read_item(&batch[n++], r->repo, &r->next, &r->next, &more);
+		if (n < BATCH && more)
+			continue;
+		pthread_mutex_lock(&r->mu);
+		while (r->count + n > RING && !r->stop)
+			pthread_cond_wait(&r->room, &r->mu);
+		if (!(stop = r->stop)) {
+			for (i = 0; i < n; i++)
+				r->ring[(r->head + r->count++) % RING] = batch[i];
+			n = 0;
+			stop = r->done = !more;
+			pthread_cond_signal(&r->more);
+		}
+		if (freeing && r->nspent) {
+			t = r->spent;
+			r->spent = freeing;
+			freeing = t;
+			nfree = r->nspent;
+			r->nspent = 0;
+		}
+		pthread_mutex_unlock(&r->mu);
+		while (nfree)
+			git_odb_object_free(freeing[--nfree]);
+	}
+	free(freeing);
+	/* told to stop: what it holds nobody will take */
+	for (i = 0; i < n; i++)
+		git_odb_object_free(batch[i].obj);
+	return NULL;
+}
+
+static int reader_start(annal_walk *w)
+{
+	struct reader *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->used = calloc(RING, sizeof(*r->used))) ||
+	    !(r->spent = calloc(RING, sizeof(*r->spent)))) {
+		if (r)
+			free(r->used);
+		free(r);
+		return annal_error_oom();
+	}
+	r->repo = w->repo;
+	git_oid_cpy(&r->next, &w->next);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->more, NULL);
+	pthread_cond_init(&r->room, NULL);
+	if (pthread_create(&r->thread, NULL, reader_run, r)) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->more);
+		pthread_cond_destroy(&r->room);
+		free(r->used);
+		free(r->spent);
+		free(r);
+		return 0;	/* no thread: read in this one */
+	}
+	w->reader = r;
+	return 0;
+}
+
+/* The next item read ahead; 0 when the reader has none left. */
+static int reader_take(struct item *out, struct reader *r)
+{
+	if (r->lpos == r->llen) {
+		pthread_mutex_lock(&r->mu);
+		while (!r->count && !r->done)
+			pthread_cond_wait(&r->more, &r->mu);
+		for (r->lpos = r->llen = 0; r->count; r->count--) {
+			r->local[r->llen++] = r->ring[r->head];
+			r->head = (r->head + 1) % RING;
+		}
+		/* the last batch's objects go back, if the reader took the one before */
+		if (!r->nspent) {
+			git_odb_object **t = r->spent;
+
+			r->spent = r->used;
+			r->nspent = r->nused;
+			r->used = t;
+			r->nused = 0;
+		}
+		pthread_cond_signal(&r->room);
+		pthread_mutex_unlock(&r->mu);
+		if (!r->llen)
+			return 0;
+	}
+	*out = r->local[r->lpos++];
+	return 1;
+}
+
+/* An object taken is done with: back to the reader to free it. */
+static void reader_done(struct reader *r, git_odb_object *obj)
+{
+	if (r && obj && r->nused < RING)
+		r->used[r->nused++] = obj;
+	else
+		git_odb_object_free(obj);
+}
+
+static void reader_free(struct reader *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	pthread_cond_signal(&r->room);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	while (r->lpos < r->llen)
+		git_odb_object_free(r->local[r->lpos++].obj);
+	while (r->nused)
+		git_odb_object_free(r->used[--r->nused]);
+	while (r->nspent)
+		git_odb_object_free(r->spent[--r->nspent]);
+	free(r->used);
+	free(r->spent);
+	for (; r->count; r->count--) {
+		git_odb_object_free(r->ring[r->head].obj);
+		r->head = (r->head + 1) % RING;
+	}
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->more);
+	pthread_cond_destroy(&r->room);
+	free(r);
+}
 
 int annal_walk_new(annal_walk **out, annal_repo *repo, const annal_walk_options *opts)
 {
@@ -97,14 +286,50 @@ out:
 /* The next record along the chain, newest first, unfiltered. */
 static int step(annal_record **out, annal_walk *w)
 {
+	annal_error_saved parent_error;
+	struct item it;
 	int error;
 
+	*out = NULL;
 	if (!w->has_next)
 		return ANNAL_ITEROVER;
-	if ((error = store_read_record(out, NULL, &w->next, &w->has_next, w->repo, w->log,
-				       &w->next)) < 0)
+	if (w->reader) {
+		if (!reader_take(&it, w->reader)) {
+			w->has_next = 0;
+			return ANNAL_ITEROVER;
+		}
+	} else {
+		read_item(&it, w->repo, &w->next, &w->next, &w->has_next);
+		if (w->has_next && ++w->stepped == READ_AHEAD_AFTER &&
+		    (error = reader_start(w)) < 0) {
+			git_odb_object_free(it.obj);
+			return error;
+		}
+	}
+	/* the record's own fault first, as store_read_record() names it */
+	error = it.error;
+	if (error < 0 && it.obj && git_odb_object_type(it.obj) == GIT_OBJECT_COMMIT) {
+		annal_error_restore(&it.saved);
+		annal_error_save(&parent_error);
+		if (record_from_commit(out, &it.id, git_odb_object_data(it.obj),
+				       git_odb_object_size(it.obj)) == 0)
+			annal_error_restore(&parent_error);
+	} else if (error < 0) {
+		annal_error_restore(&it.saved);
+	} else {
+		error = record_from_commit(out, &it.id, git_odb_object_data(it.obj),
+					   git_odb_object_size(it.obj));
+	}
+	reader_done(w->reader, it.obj);
+	if (error < 0) {
+		annal_record_free(*out);
+		*out = NULL;
 		w->has_next = 0;
-	return error;
+		reader_free(w->reader);
+		w->reader = NULL;
+		return store_read_failed(w->log, &it.id);
+	}
+	return 0;
 }
 
 /* The next matching record, newest first. */
@@ -122,6 +347,8 @@ static int next_match(annal_record **out, annal_walk *w)
 			w->expect_seq = 0;
 			if (rec->seq != want) {
 				annal_record_free(rec);
+				reader_free(w->reader);
+				w->reader = NULL;
 				git_oid_cpy(&w->next, &w->head);
 				w->has_next = 1;
 				continue;
@@ -130,6 +357,8 @@ static int next_match(annal_record **out, annal_walk *w)
 		if (w->filter && filter_exhausted(w->filter, rec)) {
 			annal_record_free(rec);
 			w->has_next = 0;
+			reader_free(w->reader);
+			w->reader = NULL;
 			return ANNAL_ITEROVER;
 		}
 		if (!w->filter || annal_filter_match(w->filter, rec)) {
@@ -173,6 +402,7 @@ void annal_walk_free(annal_walk *w)
 {
 	if (!w)
 		return;
+	reader_free(w->reader);
 	while (w->nstack)
 		annal_record_free(w->stack[--w->nstack]);
 	free(w->stack);
