@@ -500,12 +500,14 @@ int annal_filter_match(const annal_filter *f, const annal_record *rec)
 
 	if (filter_exhausted(f, rec) || filter_too_new(f, rec))
 		return 0;
-	if (!any_glob(&f->actor, annal_record_get_string(rec, "actor")) ||
-	    !any_glob(&f->action, annal_record_get_string(rec, "action")) ||
-	    !any_glob(&f->decision, annal_record_get_string(rec, "decision")) ||
-	    !any_glob(&f->tenant, annal_record_get_string(rec, "tenant")) ||
-	    !any_exact(&f->trace, annal_record_get_string(rec, "trace_id")) ||
-	    !entity_match(&f->entity, rec))
+	/* no pattern for a field: no look-up of it either */
+	if ((f->actor.n && !any_glob(&f->actor, annal_record_get_string(rec, "actor"))) ||
+	    (f->action.n && !any_glob(&f->action, annal_record_get_string(rec, "action"))) ||
+	    (f->decision.n &&
+	     !any_glob(&f->decision, annal_record_get_string(rec, "decision"))) ||
+	    (f->tenant.n && !any_glob(&f->tenant, annal_record_get_string(rec, "tenant"))) ||
+	    (f->trace.n && !any_exact(&f->trace, annal_record_get_string(rec, "trace_id"))) ||
+	    (f->entity.n && !entity_match(&f->entity, rec)))
 		return 0;
 	for (i = 0; i < f->nwhere; i++)
 		if (!where_match(&f->where[i], rec))

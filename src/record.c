@@ -114,12 +114,7 @@ static int check_id(const cJSON *v, enum record_mode mode, const char **check)
 
 static int is_hex(const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[n] == '\0';
+	return strspn(s, "0123456789abcdef") == n && s[n] == '\0';
 }
 
 int record_hash_check(const char *s)
@@ -425,25 +420,42 @@ static int add_string(cJSON *obj, const char *key, const char *value)
 	return 0;
 }
 
+/* The first member named key: one pass over obj finds all four. */
+static void take(const cJSON **slot, const cJSON *c, const char *key)
+{
+	if (!*slot && !strcmp(c->string, key))
+		*slot = c;
+}
+
 static int fill_cache(annal_record *rec)
 {
-	const cJSON *v;
+	const cJSON *c, *seq = NULL, *ts = NULL, *hash = NULL, *prev = NULL, *v;
 	int64_t ms;
 
 	rec->seq = 0;
 	rec->ts[0] = rec->hash[0] = rec->prev_hash[0] = '\0';
 	rec->ts_ms = 0;
-	if ((v = annal_json_get(rec->obj, "seq")))
+	for (c = cJSON_IsObject(rec->obj) ? rec->obj->child : NULL; c; c = c->next) {
+		if (!c->string)
+			continue;
+		switch (c->string[0]) {
+		case 's': take(&seq, c, "seq"); break;
+		case 't': take(&ts, c, "ts"); break;
+		case 'h': take(&hash, c, "hash"); break;
+		case 'p': take(&prev, c, "prev_hash"); break;
+		}
+	}
+	if ((v = seq))
 		annal_json_get_u64(&rec->seq, v);
-	if ((v = annal_json_get(rec->obj, "ts")) && cJSON_IsString(v) &&
+	if ((v = ts) && cJSON_IsString(v) &&
 	    !annal_time_parse_ts(&ms, v->valuestring)) {
 		memcpy(rec->ts, v->valuestring, ANNAL_TS_LEN + 1);
 		rec->ts_ms = ms;
 	}
-	if ((v = annal_json_get(rec->obj, "hash")) && cJSON_IsString(v) &&
+	if ((v = hash) && cJSON_IsString(v) &&
 	    !record_hash_check(v->valuestring))
 		memcpy(rec->hash, v->valuestring, ANNAL_HASH_LEN + 1);
-	if ((v = annal_json_get(rec->obj, "prev_hash")) && cJSON_IsString(v) &&
+	if ((v = prev) && cJSON_IsString(v) &&
 	    !record_hash_check(v->valuestring))
 		memcpy(rec->prev_hash, v->valuestring, ANNAL_HASH_LEN + 1);
 	annal_error_clear();
