@@ -518,6 +518,7 @@ static int next_read_back(cJSON **out, void *payload)
 	    (error = record_from_commit(&rec, id, git_odb_object_data(obj),
 					git_odb_object_size(obj))) < 0)
 		goto out;
+	rec->splice_id = 0;	/* obj no longer matches json */
 	for (i = 0; i < sizeof(added) / sizeof(added[0]); i++)
 		cJSON_DeleteItemFromObjectCaseSensitive(rec->obj, added[i]);
 	if (b->nread == 0 && b->old_genesis_added)

@@ -14,6 +14,10 @@ struct parser {
 	size_t len;
 	size_t pos;
 	int depth;
+	int canonical;		/* the text so far is what annal_json_write() writes */
+	const char *mark;	/* annal_json_shape's key, or NULL */
+	size_t mark_at;
+	int mark_found;
 };
 
 static int fail(struct parser *p, const char *what)
@@ -29,6 +33,7 @@ static void skip_ws(struct parser *p)
 		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
 			break;
 		p->pos++;
+		p->canonical = 0;
 	}
 }
 
@@ -171,7 +176,7 @@ static int parse_string(struct parser *p, char **out, size_t *outlen)
 			switch (c) {
 			case '"': annal_buf_putc(&b, '"'); break;
 			case '\\': annal_buf_putc(&b, '\\'); break;
-			case '/': annal_buf_putc(&b, '/'); break;
+			case '/': annal_buf_putc(&b, '/'); p->canonical = 0; break;
 			case 'b': annal_buf_putc(&b, '\b'); break;
 			case 'f': annal_buf_putc(&b, '\f'); break;
 			case 'n': annal_buf_putc(&b, '\n'); break;
@@ -180,6 +185,12 @@ static int parse_string(struct parser *p, char **out, size_t *outlen)
 			case 'u':
 				if ((error = hex4(p, &cp)) < 0)
 					goto out;
+				/* written back as \u00xx only below 0x20, bar \b\t\n\f\r */
+				if (cp >= 0x20 || (cp >= 8 && cp <= 13 && cp != 11) ||
+				    memcmp(p->s + p->pos - 2, "0123456789abcdef" + (cp >> 4), 1) ||
+				    memcmp(p->s + p->pos - 1, "0123456789abcdef" + (cp & 15), 1) ||
+				    memcmp(p->s + p->pos - 4, "00", 2))
+					p->canonical = 0;
 				if (cp >= 0xdc00 && cp <= 0xdfff) {
 					error = fail(p, "lone surrogate in \\u escape");
 					goto out;
@@ -375,8 +386,10 @@ static int parse_number(struct parser *p, cJSON **out)
 
 	if (!is_float) {
 		/* -0 is the integer 0 */
-		if (ndigits == 1 && p->s[intstart] == '0')
+		if (ndigits == 1 && p->s[intstart] == '0') {
+			p->canonical &= start == intstart;
 			start = intstart;
+		}
 		annal_buf_put(&b, p->s + start, p->pos - start);
 	} else {
 		double d;
@@ -394,6 +407,8 @@ static int parse_number(struct parser *p, cJSON **out)
 		annal_buf_clear(&b);
 		if ((error = format_double(&b, d)) < 0)
 			goto out;
+		p->canonical &= b.len == p->pos - start &&
+				!memcmp(b.ptr, p->s + start, b.len);
 	}
 	if ((error = annal_buf_error(&b)) < 0)
 		goto out;
@@ -445,15 +460,18 @@ static int parse_value(struct parser *p, cJSON **out);
 static int parse_object(struct parser *p, cJSON **out)
 {
 	cJSON *obj = cJSON_CreateObject(), *item = NULL, **kids = NULL;
+	const char *prev = NULL;
 	char *key = NULL;
-	size_t keylen, n, i;
-	int error = 0;
+	size_t keylen, n, i, at;
+	int error = 0, ascending = 1, top = p->depth == 1 && p->mark;
 
 	if (!obj)
 		return annal_error_oom();
 	p->pos++;
 	skip_ws(p);
 	if (p->pos < p->len && p->s[p->pos] == '}') {
+		if (top)
+			p->mark_at = p->pos;
 		p->pos++;
 		goto done;
 	}
@@ -463,8 +481,19 @@ static int parse_object(struct parser *p, cJSON **out)
 			error = fail(p, "expected a string key");
 			goto out;
 		}
+		at = p->pos;
 		if ((error = parse_string(p, &key, &keylen)) < 0)
 			goto out;
+		/* keys in strictly ascending order: sorted, and no duplicate */
+		if (prev && strcmp(prev, key) >= 0)
+			ascending = 0;
+		if (top && !p->mark_at) {
+			int cmp = strcmp(key, p->mark);
+
+			if (cmp >= 0)
+				p->mark_at = at;
+			p->mark_found |= !cmp;
+		}
 		if (keylen > ANNAL_JSON_MAX_KEY) {
 			error = annal_error_set(ANNAL_EINVALID,
 				"key longer than %d bytes at byte %zu",
@@ -480,6 +509,7 @@ static int parse_object(struct parser *p, cJSON **out)
 		if ((error = parse_value(p, &item)) < 0)
 			goto out;
 		item->string = key;
+		prev = key;
 		key = NULL;
 		cJSON_AddItemToArray(obj, item);
 		item = NULL;
@@ -489,12 +519,17 @@ static int parse_object(struct parser *p, cJSON **out)
 			continue;
 		}
 		if (p->pos < p->len && p->s[p->pos] == '}') {
+			if (top && !p->mark_at)
+				p->mark_at = p->pos;
 			p->pos++;
 			break;
 		}
 		error = fail(p, "expected ',' or '}'");
 		goto out;
 	}
+	if (ascending)
+		goto done;
+	p->canonical = 0;
 	if ((error = annal_json_sorted_children(obj, &kids, &n)) < 0)
 		goto out;
 	for (i = 1; i < n; i++) {
@@ -592,9 +627,14 @@ static int parse_value(struct parser *p, cJSON **out)
 	case '"':
 		if ((error = parse_string(p, &str, &len)) < 0)
 			return error;
-		*out = cJSON_CreateString(str);
-		free(str);
-		return *out ? 0 : annal_error_oom();
+		/* the node takes the decoded text: cJSON frees it with free() */
+		if (!str || !(*out = cJSON_CreateNull())) {
+			free(str);
+			return annal_error_oom();
+		}
+		(*out)->type = cJSON_String;
+		(*out)->valuestring = str;
+		return 0;
 	case 't':
 		return literal(p, "true", make_true, out);
 	case 'f':
@@ -610,13 +650,16 @@ static int parse_value(struct parser *p, cJSON **out)
 	}
 }
 
-int annal_json_parse(cJSON **out, const char *s, size_t len)
+int annal_json_parse_shape(cJSON **out, struct annal_json_shape *shape, const char *s,
+			   size_t len)
 {
-	struct parser p = { (const unsigned char *)s, len, 0, 0 };
+	struct parser p = { (const unsigned char *)s, len, 0, 0, 1, NULL, 0, 0 };
 	cJSON *v = NULL;
 	int error;
 
 	*out = NULL;
+	if (shape)
+		p.mark = shape->key;
 	if ((error = parse_value(&p, &v)) < 0)
 		return error;
 	skip_ws(&p);
@@ -625,8 +668,18 @@ int annal_json_parse(cJSON **out, const char *s, size_t len)
 		return fail(&p, p.s[p.pos] ? "trailing characters after JSON value"
 					   : "NUL byte");
 	}
+	if (shape) {
+		shape->canonical = p.canonical;
+		shape->key_at = p.mark_at;
+		shape->key_found = p.mark_found;
+	}
 	*out = v;
 	return 0;
+}
+
+int annal_json_parse(cJSON **out, const char *s, size_t len)
+{
+	return annal_json_parse_shape(out, NULL, s, len);
 }
 
 int annal_json_write_string(annal_buf *b, const char *s, size_t len)

@@ -24,6 +24,22 @@
  */
 int annal_json_parse(cJSON **out, const char *s, size_t len);
 
+/*
+ * What annal_json_parse_shape() learns of the text on the way: whether it
+ * is already canonical (annal_json_write() of the value gives it back
+ * byte for byte), and, for a top-level object, where a member with key
+ * would go in canonical order (the offset of the first key not below it,
+ * or of the closing brace) and whether that key is present.
+ */
+struct annal_json_shape {
+	const char *key;	/* in */
+	int canonical;
+	size_t key_at;
+	int key_found;
+};
+int annal_json_parse_shape(cJSON **out, struct annal_json_shape *shape, const char *s,
+			   size_t len);
+
 /* Append the canonical form of v. */
 int annal_json_write(annal_buf *b, const cJSON *v);
 /* The same for an object, leaving out the top-level key omit. */

@@ -725,6 +725,7 @@ int record_commit_signature(annal_buf *armor, annal_buf *payload,
 
 int record_from_commit(annal_record **out, const git_oid *id, const char *data, size_t len)
 {
+	struct annal_json_shape shape = { "id", 0, 0, 0 };
 	struct commit_parts parts;
 	annal_record *rec = NULL;
 	int error;
@@ -739,11 +740,13 @@ int record_from_commit(annal_record **out, const git_oid *id, const char *data, 
 	memcpy(rec->json, parts.json, parts.json_len);
 	rec->json[parts.json_len] = '\0';
 	rec->json_len = parts.json_len;
-	if ((error = annal_json_parse(&rec->obj, rec->json, rec->json_len)) < 0) {
+	if ((error = annal_json_parse_shape(&rec->obj, &shape, rec->json, rec->json_len)) < 0) {
 		error = annal_error_set(ANNAL_ECORRUPT, "record: %s",
 					annal_error_last()->message);
 		goto out;
 	}
+	rec->splice_id = shape.canonical && !shape.key_found;
+	rec->id_at = shape.key_at;
 	if (!cJSON_IsObject(rec->obj)) {
 		error = corrupt("record is not a JSON object");
 		goto out;

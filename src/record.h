@@ -30,6 +30,13 @@ struct annal_record {
 	int64_t ts_ms;
 	char hash[ANNAL_HASH_LEN + 1];
 	char prev_hash[ANNAL_HASH_LEN + 1];
+	/*
+	 * json is canonical and has no top-level "id": the record with its
+	 * id is json with the member spliced in at id_at (see
+	 * format_record_with_id()).
+	 */
+	int splice_id;
+	size_t id_at;
 };
 
 /* Which rules apply: to a caller's draft, or to a stored record. */

@@ -448,6 +448,7 @@ static void compact_record(annal_record *rec)
 	rec->obj = obj;
 	free(rec->json);
 	rec->json = NULL;
+	rec->splice_id = 0;
 	rec->json_len = 0;
 }
 

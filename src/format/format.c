@@ -123,10 +123,25 @@ void annal_formatter_free(annal_formatter *f)
 
 int format_record_with_id(annal_buf *out, const annal_record *rec)
 {
-	cJSON *obj = rec->obj, *id = cJSON_CreateString(rec->id);
+	cJSON *obj, *id;
 	int error;
 
-	if (!id)
+	/* canonical already: what the writer below would give, without it */
+	if (rec->splice_id && cJSON_IsObject(rec->obj)) {
+		int last = rec->json[rec->id_at] == '}';
+
+		annal_buf_put(out, rec->json, rec->id_at);
+		if (last && rec->id_at > 1)
+			annal_buf_putc(out, ',');
+		annal_buf_puts(out, "\"id\":");
+		annal_json_write_string(out, rec->id, strlen(rec->id));
+		if (!last)
+			annal_buf_putc(out, ',');
+		annal_buf_put(out, rec->json + rec->id_at, rec->json_len - rec->id_at);
+		return annal_buf_error(out);
+	}
+	obj = rec->obj;
+	if (!(id = cJSON_CreateString(rec->id)))
 		return annal_error_oom();
 	/* borrow the record's object: add "id", write, take it out again */
 	cJSON_AddItemToObject(obj, "id", id);
