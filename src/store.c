@@ -804,10 +804,10 @@ int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 	return GIT_EMISMATCH;
 }
 
-int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
+/* What store_read() says of a libgit2 error reading the object id. */
+static int read_error(int error, const git_oid *id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
-	int error = store_odb_read(out, repo, id);
 
 	if (error == GIT_ENOTFOUND)
 		return annal_error_set(ANNAL_ECORRUPT, "object %s is missing",
@@ -818,6 +818,20 @@ int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
 	if (error < 0)
 		return annal_error_set_git(ANNAL_ECORRUPT, "cannot read an object");
 	return 0;
+}
+
+int store_read(git_odb_object **out, annal_repo *repo, const git_oid *id)
+{
+	return read_error(store_odb_read(out, repo, id), id);
+}
+
+int store_check_object_id(git_odb_object *obj, const git_oid *id)
+{
+	git_oid actual;
+
+	store_object_id(&actual, git_odb_object_type(obj), git_odb_object_data(obj),
+			git_odb_object_size(obj));
+	return git_oid_equal(&actual, id) ? 0 : read_error(GIT_EMISMATCH, id);
 }
 
 int store_sync_dir(const char *path)
@@ -979,12 +993,13 @@ int store_commit_parent(git_oid *out, int *has_parent, const char *data, size_t 
 }
 
 int store_read_commit(git_odb_object **obj, git_oid *parent, int *has_parent,
-		      annal_repo *repo, const git_oid *id)
+		      annal_repo *repo, const git_oid *id, int hashed)
 {
 	int error;
 
 	*has_parent = 0;
-	if ((error = store_read(obj, repo, id)) < 0)
+	error = hashed ? store_odb_read(obj, repo, id) : store_odb_read_raw(obj, repo, id);
+	if ((error = read_error(error, id)) < 0)
 		return error;
 	if (git_odb_object_type(*obj) != GIT_OBJECT_COMMIT)
 		return annal_error_set(ANNAL_ECORRUPT, "not a commit");
@@ -1014,7 +1029,7 @@ int store_read_record(annal_record **rec, git_odb_object **obj, git_oid *parent,
 
 	*rec = NULL;
 	git_oid_cpy(&at, id);
-	error = store_read_commit(&o, parent, has_parent, repo, &at);
+	error = store_read_commit(&o, parent, has_parent, repo, &at, 1);
 	/* a record that does not parse is named before a bad parent line */
 	if (error < 0 && o && git_odb_object_type(o) == GIT_OBJECT_COMMIT) {
 		annal_error_save(&parent_error);

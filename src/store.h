@@ -136,12 +136,16 @@ int store_read_record(annal_record **rec, git_odb_object **obj, git_oid *parent,
 		      annal_repo *repo, const char *log, const git_oid *id);
 
 /*
- * The first half of store_read_record(): the commit object, hashed and
- * checked to be a commit, and its first parent.  On a bad parent line
- * *obj is still set, so that the record's own fault can be named first.
+ * The first half of store_read_record(): the commit object, checked to
+ * be a commit, and its first parent.  On a bad parent line *obj is still
+ * set, so that the record's own fault can be named first.  hashed = 0
+ * leaves the object's hash to the caller: store_check_object_id() before
+ * anything of the object is used, its parent included.
  */
 int store_read_commit(git_odb_object **obj, git_oid *parent, int *has_parent,
-		      annal_repo *repo, const git_oid *id);
+		      annal_repo *repo, const git_oid *id, int hashed);
+/* ANNAL_ECORRUPT, as store_read() says it, unless obj hashes to id. */
+int store_check_object_id(git_odb_object *obj, const git_oid *id);
 /* Wrap the last error as store_read_record() does for the record at id. */
 int store_read_failed(const char *log, const git_oid *id);
 

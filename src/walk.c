@@ -67,13 +67,21 @@ struct reader {
 	size_t nused, nspent;
 };
 
-/* Read one commit: the half of store_read_record() without the record. */
+/*
+ * Read one commit: the half of store_read_record() without the record,
+ * and without the SHA-1 of the commit, which step() computes on the
+ * caller's thread (the reader is the busier one).  The reader follows
+ * the parent of a commit not yet hashed, but only step() decides what
+ * is shown, and it hashes each commit before its record or its parent
+ * counts: a walk stops at the first commit that does not hash to the id
+ * it was read by, as store_read_record() does.
+ */
 static int read_item(struct item *it, annal_repo *repo, const git_oid *id,
 		     git_oid *parent, int *has_parent)
 {
 	git_oid_cpy(&it->id, id);
 	it->obj = NULL;
-	it->error = store_read_commit(&it->obj, parent, has_parent, repo, id);
+	it->error = store_read_commit(&it->obj, parent, has_parent, repo, id, 0);
 	if (it->error < 0) {
 		annal_error_save(&it->saved);
 		*has_parent = 0;
@@ -308,7 +316,9 @@ static int step(annal_record **out, annal_walk *w)
 	}
 	/* the record's own fault first, as store_read_record() names it */
 	error = it.error;
-	if (error < 0 && it.obj && git_odb_object_type(it.obj) == GIT_OBJECT_COMMIT) {
+	if (it.obj && store_check_object_id(it.obj, &it.id) < 0)
+		error = ANNAL_ECORRUPT;
+	else if (error < 0 && it.obj && git_odb_object_type(it.obj) == GIT_OBJECT_COMMIT) {
 		annal_error_restore(&it.saved);
 		annal_error_save(&parent_error);
 		if (record_from_commit(out, &it.id, git_odb_object_data(it.obj),

@@ -257,4 +257,36 @@ open(sys.argv[1], \"wb\").write(zlib.compress(b\"commit %d\\0\" % len(d) + d))
 	grep "record 3 ($R3): objectHashMismatch" err
 '
 
+test_expect_success 'a forged loose copy deep in a long log: readers reading ahead never show it' '
+	annal init long.git >/dev/null &&
+	git -C long.git config annal.autoPack 0 &&
+	python3 -c "
+for i in range(1, 301):
+    print(\"{\\\"actor\\\":\\\"alice\\\",\\\"action\\\":\\\"act%d\\\"}\" % i)
+" >long.ndjson &&
+	annal -C long.git append --log s --stdin <long.ndjson >/dev/null &&
+	test_unpack_objects long.git &&
+	git -C long.git rev-list refs/audit/s >long-ids &&
+	test_line_count = 300 long-ids &&
+	deep=$(sed -n 290p long-ids) &&
+	git -C long.git cat-file commit $deep >deep &&
+	grep "\"act11\"" deep &&
+	sed s/act11/EVIL/ deep >deep-forged &&
+	f=$(object_path long.git $deep) &&
+	chmod u+w "$f" &&
+	python3 -c "
+import sys, zlib
+d = open(sys.argv[2], \"rb\").read()
+open(sys.argv[1], \"wb\").write(zlib.compress(b\"commit %d\\0\" % len(d) + d))
+" "$f" deep-forged &&
+	for fmt in jsonl oneline
+	do
+		test_expect_code 1 annal -C long.git log --log s --format $fmt >out 2>err &&
+		test_line_count = 1 err &&
+		grep "^annal: error: .*object $deep does not hash to its id" err &&
+		grep -w act12 out &&
+		! grep -w -e EVIL -e act11 out || return 1
+	done
+'
+
 test_done
