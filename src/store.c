@@ -752,6 +752,27 @@ static int loose_whole(annal_repo *repo, const git_oid *id)
 	return (ret != Z_OK && ret != Z_BUF_ERROR) || total >= LOOSE_MAX;
 }
 
+/*
+ * git repack -d and annal pack delete the packs they merged, at any
+ * moment: a reader that listed the packs before the new one was named
+ * finds its object in an index whose pack is gone, and libgit2, which
+ * looks again only once, calls the object missing.  The new pack is
+ * named before an old one is deleted, so a fresh listing finds it; as
+ * git does (reprepare_packed_git()), list again before giving up.
+ */
+#define READ_AGAIN 3
+static int read_again(git_odb_object **out, annal_repo *repo, const git_oid *id, int error)
+{
+	int i;
+
+	for (i = 0; error == GIT_ENOTFOUND && i < READ_AGAIN; i++) {
+		if (git_odb_refresh(repo->odb) < 0)
+			break;
+		error = git_odb_read(out, repo->odb, id);
+	}
+	return error;
+}
+
 int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id)
 {
 	int whole = loose_whole(repo, id);
@@ -762,7 +783,7 @@ int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id
 					       : "loose object is truncated");
 		return GIT_ERROR;
 	}
-	return git_odb_read(out, repo->odb, id);
+	return read_again(out, repo, id, git_odb_read(out, repo->odb, id));
 }
 
 void store_object_id(git_oid *out, git_object_t type, const void *data, size_t len)
