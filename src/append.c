@@ -219,7 +219,7 @@ static void auto_pack(annal_repo *repo)
 	repo->small_packs = store_small_packs(repo);
 	repo->small_packs_known = 1;
 	if (repo->small_packs > (size_t)repo->auto_pack_limit) {
-		annal_repo_pack(&packed, repo);
+		store_pack_auto(&packed, repo);
 		repo->small_packs_known = 0;
 	}
 out:

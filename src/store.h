@@ -125,6 +125,12 @@ int store_watch_packs(annal_repo *repo);
 size_t store_small_packs(annal_repo *repo);
 
 /*
+ * annal_repo_pack() as automatic packing runs it: of the small packs, only
+ * the smallest, each no bigger than twice those before it (pack.c).
+ */
+int store_pack_auto(size_t *packed, annal_repo *repo);
+
+/*
  * Move refname from old (NULL: must not exist) to new, after making the
  * directories that hold the ref durable.  Returns 0,
  * STORE_CONFLICT when the ref moved, STORE_LOCKED when another writer
