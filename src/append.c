@@ -187,22 +187,42 @@ out:
  * After an append: when small packs pile up past annal.autoPack
  * (default 50; 0 turns it off), pack them, as git gc --auto does.  The
  * records are already durable; a failure here changes nothing.
+ *
+ * Counting the small packs reads objects/pack and every index in it, work
+ * that grows with the packs; a stream paid it for every record.  So the
+ * count is taken once in a process, grows by one per append (each writes
+ * a pack), and objects/pack is read again only when that estimate passes
+ * the limit, to see what other writers and packers did meanwhile.  Packs
+ * another process added are seen then, at the latest after as many
+ * appends of ours as the limit.
  */
 #define AUTO_PACK_DEFAULT 50
 static void auto_pack(annal_repo *repo)
 {
 	git_config *cfg = NULL;
-	size_t estimate = store_small_packs(repo), packed;
-	int32_t limit = AUTO_PACK_DEFAULT;
+	size_t packed;
 
-	if (!estimate)
-		return;
-	if (git_repository_config_snapshot(&cfg, repo->git) == 0 &&
-	    git_config_get_int32(&limit, cfg, "annal.autoPack") < 0)
-		limit = AUTO_PACK_DEFAULT;
-	git_config_free(cfg);
-	if (limit > 0 && estimate > (size_t)limit)
-		annal_repo_pack(&packed, repo);
+	if (!repo->auto_pack_read) {
+		repo->auto_pack_limit = AUTO_PACK_DEFAULT;
+		if (git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+		    git_config_get_int32(&repo->auto_pack_limit, cfg, "annal.autoPack") < 0)
+			repo->auto_pack_limit = AUTO_PACK_DEFAULT;
+		git_config_free(cfg);
+		repo->auto_pack_read = 1;
+	}
+	if (repo->auto_pack_limit <= 0)
+		goto out;
+	if (repo->small_packs_known && repo->small_packs < (size_t)repo->auto_pack_limit) {
+		repo->small_packs++;
+		goto out;
+	}
+	repo->small_packs = store_small_packs(repo);
+	repo->small_packs_known = 1;
+	if (repo->small_packs > (size_t)repo->auto_pack_limit) {
+		store_pack_auto(&packed, repo);
+		repo->small_packs_known = 0;
+	}
+out:
 	annal_error_clear();
 	git_error_clear();
 }

@@ -117,9 +117,9 @@ static int list_loose(struct ids *l, struct names *files, const char *objects)
  * The objects of a version 2 index into l, if it lists at most
  * STORE_SMALL_PACK; 1 if it lists more (or is no index this code knows:
  * left alone).  With l NULL only the header is read: its fan-out table
- * ends with the number of objects.
+ * ends with the number of objects, which goes to *count (count not NULL).
  */
-static int read_small_idx(struct ids *l, const char *path)
+static int read_small_idx(struct ids *l, uint32_t *count, const char *path)
 {
 	unsigned char head[8 + 256 * 4], *names = NULL;
 	uint32_t n;
@@ -135,6 +135,8 @@ static int read_small_idx(struct ids *l, const char *path)
 	    (uint32_t)head[sizeof(head) - 2] << 8 | head[sizeof(head) - 1];
 	if (n > STORE_SMALL_PACK)
 		goto out;
+	if (count)
+		*count = n;
 	if (!l) {
 		error = 0;
 		goto out;
@@ -163,17 +165,38 @@ static int exists(const char *dir, const char *base, const char *ext)
 	return !lstat(path, &st);
 }
 
+static int counts_add(uint32_t **counts, size_t *cap, size_t i, uint32_t n)
+{
+	if (i == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		uint32_t *v = realloc(*counts, c * sizeof(*v));
+
+		if (!v)
+			return annal_error_oom();
+		*counts = v;
+		*cap = c;
+	}
+	(*counts)[i] = n;
+	return 0;
+}
+
 /*
  * The packs annal pack would merge now, as "pack-<hex>", and their
- * objects (when l is not NULL).
+ * objects (when l is not NULL) or how many objects each has (when counts
+ * is not NULL: one a pack, in the order of packs; the caller frees it).
  */
-static int list_small_packs(struct names *packs, struct ids *l, const char *pack_dir)
+static int list_small_packs(struct names *packs, struct ids *l, uint32_t **counts,
+			    const char *pack_dir)
 {
 	char path[4200], base[64];
 	DIR *dir = opendir(pack_dir);
 	struct dirent *e;
+	size_t cap = 0;
+	uint32_t n = 0;
 	int error = 0, rc;
 
+	if (counts)
+		*counts = NULL;
 	if (!dir)
 		return errno == ENOENT ? 0 :
 			annal_error_set(ANNAL_ERROR, "cannot read '%s': %s", pack_dir, strerror(errno));
@@ -187,12 +210,72 @@ static int list_small_packs(struct names *packs, struct ids *l, const char *pack
 		if (exists(pack_dir, base, ".keep") || !exists(pack_dir, base, ".pack"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", pack_dir, e->d_name);
-		if ((rc = read_small_idx(l, path)) < 0)
+		if ((rc = read_small_idx(l, &n, path)) < 0)
 			error = rc;
-		else if (rc == 0)
-			error = names_add(packs, base);
+		else if (rc == 0 && !(error = names_add(packs, base)) && counts)
+			error = counts_add(counts, &cap, packs->n - 1, n);
 	}
 	closedir(dir);
+	return error;
+}
+
+struct sized {
+	uint32_t n;
+	size_t i;
+};
+
+static int by_size(const void *a, const void *b)
+{
+	const struct sized *x = a, *y = b;
+
+	return x->n < y->n ? -1 : x->n > y->n;
+}
+
+/*
+ * The small packs automatic packing merges, and their objects: from the
+ * smallest up, each pack no bigger than twice what is taken before it
+ * (git repack --geometric=2).  Merging every small pack each time, as
+ * annal pack does, rewrote the log's first ten thousand objects after
+ * every fifty appends: a stream slowed down with the log's length.
+ * Taken this way, an object is rewritten about log2(its pack / the
+ * small packs' size) times, and the packs left stay few: each more than
+ * twice all the smaller ones together.
+ */
+static int list_geometric(struct names *packs, struct ids *l, const char *pack_dir)
+{
+	char path[4200];
+	struct names all = { NULL, 0, 0 };
+	struct sized *order = NULL;
+	uint32_t *counts = NULL;
+	uint64_t sum = 0;
+	size_t i;
+	int error, rc;
+
+	if ((error = list_small_packs(&all, NULL, &counts, pack_dir)) < 0)
+		goto out;
+	if (!(order = malloc((all.n ? all.n : 1) * sizeof(*order)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < all.n; i++) {
+		order[i].n = counts[i];
+		order[i].i = i;
+	}
+	qsort(order, all.n, sizeof(*order), by_size);
+	for (i = 0; i < all.n && !error; i++) {
+		if (i && order[i].n > 2 * sum)
+			break;
+		sum += order[i].n;
+		snprintf(path, sizeof(path), "%s/%s.idx", pack_dir, all.v[order[i].i]);
+		if ((rc = read_small_idx(l, NULL, path)) < 0)
+			error = rc;
+		else if (rc == 0)
+			error = names_add(packs, all.v[order[i].i]);
+	}
+out:
+	free(order);
+	free(counts);
+	names_free(&all);
 	return error;
 }
 
@@ -203,7 +286,7 @@ size_t store_small_packs(annal_repo *repo)
 	size_t n;
 
 	snprintf(pack_dir, sizeof(pack_dir), "%sobjects/pack", repo->path);
-	if (list_small_packs(&packs, NULL, pack_dir) < 0) {
+	if (list_small_packs(&packs, NULL, NULL, pack_dir) < 0) {
 		annal_error_clear();
 		n = 0;
 	} else {
@@ -406,7 +489,7 @@ out:
 	return error;
 }
 
-int annal_repo_pack(size_t *packed, annal_repo *repo)
+static int pack_run(size_t *packed, annal_repo *repo, int geometric)
 {
 	char objects[4096], lock[4096], pack_dir[4096];
 	struct ids l = { NULL, 0, 0 };
@@ -436,7 +519,8 @@ int annal_repo_pack(size_t *packed, annal_repo *repo)
 	if ((error = list_loose(&l, &loose, objects)) < 0)
 		goto out;
 	nloose = l.n;
-	if ((error = list_small_packs(&packs, &l, pack_dir)) < 0)
+	if ((error = geometric ? list_geometric(&packs, &l, pack_dir)
+			       : list_small_packs(&packs, &l, NULL, pack_dir)) < 0)
 		goto out;
 	if (!nloose && packs.n < 2)
 		goto out;
@@ -527,4 +611,14 @@ out:
 	names_free(&loose);
 	unlink(lock);
 	return error;
+}
+
+int annal_repo_pack(size_t *packed, annal_repo *repo)
+{
+	return pack_run(packed, repo, 0);
+}
+
+int store_pack_auto(size_t *packed, annal_repo *repo)
+{
+	return pack_run(packed, repo, 1);
 }

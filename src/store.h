@@ -26,6 +26,16 @@ struct annal_repo {
 	int shared;
 	/* objects/<xx>/: 0 not looked at, 1 absent, 2 present (store.c) */
 	atomic_uchar fanout[256];
+	/*
+	 * auto_pack() (append.c): annal.autoPack once read (auto_pack_read),
+	 * and the small packs counted by the last look at objects/pack plus
+	 * one per append since (small_packs_known says whether there was a
+	 * look since the last packing)
+	 */
+	int auto_pack_read;
+	int32_t auto_pack_limit;
+	int small_packs_known;
+	size_t small_packs;
 };
 
 /* "refs/audit/<log>" into out, after checking the name. */
@@ -113,6 +123,12 @@ int store_watch_packs(annal_repo *repo);
 /* Packs small enough for annal pack to merge, and those it would merge now. */
 #define STORE_SMALL_PACK 10000
 size_t store_small_packs(annal_repo *repo);
+
+/*
+ * annal_repo_pack() as automatic packing runs it: of the small packs, only
+ * the smallest, each no bigger than twice those before it (pack.c).
+ */
+int store_pack_auto(size_t *packed, annal_repo *repo);
 
 /*
  * Move refname from old (NULL: must not exist) to new, after making the

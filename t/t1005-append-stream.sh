@@ -114,6 +114,45 @@ test_expect_success PYTHON3,STRACE 'five flushes per acknowledged record, three 
 	test_cmp expect counts
 '
 
+# What a record costs besides its flushes must not grow with the small
+# packs piled up before automatic packing: every append of a stream
+# leaves one, and reading objects/pack and each index after every record
+# made the 45th record of a stream open 45 files more than the first.
+# Counted, not timed: the files each answer opened, from the second
+# record on (the first does a process's work once), must be the same.
+opens_per_answer () {
+	awk '
+		/(^| )openat\(/ { n++ }
+		/(^| )write\(1, "[0-9a-f]+\\n"/ { print n + 0; n = 0 }
+	' "$1"
+}
+
+test_expect_success PYTHON3,STRACE 'per-record work does not grow with the small packs' '
+	annal -C repo.git pack >/dev/null &&
+	cat >driver45.py <<-\PY &&
+	import subprocess, sys
+	p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+	for i in range(45):
+	    p.stdin.write("{\"actor\":\"p\",\"action\":\"n%d\"}\n" % i)
+	    p.stdin.flush()
+	    assert len(p.stdout.readline().strip()) == 40
+	p.stdin.close()
+	sys.exit(p.wait())
+	PY
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		python3 driver45.py strace -f -s 64 -o trace-opens \
+		-e trace=openat,write \
+		annal -C "$(pwd)/repo.git" append --stdin --stream &&
+	opens_per_answer trace-opens >opens &&
+	test_line_count = 45 opens &&
+	sed -n 10p opens >at10 &&
+	sed -n 45p opens >at45 &&
+	test_cmp at10 at45 &&
+	sed 1d opens | sort -u >distinct &&
+	test_line_count = 1 distinct &&
+	annal -C repo.git verify
+'
+
 # The lines a daemon may send that are JSON but no record: each is answered
 # with an error line and the stream goes on.
 cat >bad-lines <<\EOF

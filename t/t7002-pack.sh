@@ -125,6 +125,34 @@ test_expect_success 'appends merge the small packs automatically past annal.auto
 	annal -C repo.git verify
 '
 
+# Merging every small pack each time rewrote a long log's first ten
+# thousand objects after every autoPack appends.  Automatic packing
+# takes the smallest packs only, each no bigger than twice those before
+# it: a batch's pack of 300 records outlives packing three small ones
+# (four small packs, its own among them, are past the limit of three).
+test_expect_success 'automatic packing leaves a pack much bigger than the small ones alone' '
+	annal init geo.git >/dev/null &&
+	git -C geo.git config annal.autoPack 3 &&
+	for i in $(test_seq 300)
+	do
+		echo "{\"actor\":\"b\",\"action\":\"b$i\"}" || return 1
+	done >batch300 &&
+	annal -C geo.git append --stdin <batch300 >/dev/null &&
+	ls geo.git/objects/pack/*.idx >big &&
+	test_line_count = 1 big &&
+	for i in $(test_seq 3)
+	do
+		annal -C geo.git append --actor a --action "geo$i" >/dev/null || return 1
+	done &&
+	ls geo.git/objects/pack/*.idx >after &&
+	test_line_count = 2 after &&
+	grep -F -f big after &&
+	annal -C geo.git pack >out &&
+	echo "packed 304 objects" >expect &&
+	test_cmp expect out &&
+	annal -C geo.git verify
+'
+
 test_expect_success 'annal.autoPack = 0 turns it off' '
 	git -C repo.git config annal.autoPack 0 &&
 	count_packs >before &&
@@ -174,7 +202,8 @@ read_once () {
 
 test_expect_success STRACE,GIT,PYTHON3 'counting small packs reads each index header once; a loose object is read once' '
 	annal init ro.git >/dev/null &&
-	git -C ro.git config annal.autoPack 0 &&
+	# high enough never to pack here; 0 would not count at all
+	git -C ro.git config annal.autoPack 1000 &&
 	for i in $(test_seq 4)
 	do
 		annal -C ro.git append --actor a --action "r$i" >/dev/null &&
