@@ -197,7 +197,7 @@ static int armor_layout(const char *armor, size_t len)
 			return 0;
 		col++;
 	}
-	return col > 0;
+	return col > 0 && col <= 70;
 }
 
 int ssh_armor_canonical(const char *armor, size_t len)

@@ -88,6 +88,15 @@ static void armor_variants(const char *armor, size_t len)
 	}
 	annal_buf_put(&v, end, len - (size_t)(end - armor));
 	ok(!ssh_armor_canonical(v.ptr, v.len), "not wrapped at 64 columns");
+	/* the last two base64 lines joined: a last line over 70 columns */
+	for (p = armor + len - strlen("-----END SSH SIGNATURE-----") - 2; p > body && *p != '\n'; p--)
+		;
+	if (p > body) {
+		annal_buf_clear(&v);
+		annal_buf_put(&v, armor, (size_t)(p - armor));
+		annal_buf_put(&v, p + 1, len - (size_t)(p + 1 - armor));
+		ok(!ssh_armor_canonical(v.ptr, v.len), "not with its last line over 70 columns");
+	}
 	/* the bits after the last byte, which decoders ignore, set */
 	if (pad) {
 		annal_buf_clear(&v);
