@@ -263,7 +263,7 @@ static int list_geometric(struct names *packs, struct ids *l, const char *pack_d
 	}
 	qsort(order, all.n, sizeof(*order), by_size);
 	for (i = 0; i < all.n && !error; i++) {
-		if (i && order[i].n > 2 * sum)
+		if (sum && order[i].n > 2 * sum)
 			break;
 		sum += order[i].n;
 		snprintf(path, sizeof(path), "%s/%s.idx", pack_dir, all.v[order[i].i]);
@@ -576,6 +576,11 @@ static int pack_run(size_t *packed, annal_repo *repo, int geometric)
 			goto out;
 		git_odb_object_free(obj);
 		obj = NULL;
+	}
+	if (!packw_count(pw)) {
+		/* nothing could be read: no empty pack (it would stop automatic packing) */
+		*packed = 0;
+		goto out;
 	}
 	if ((error = packw_commit(pw)) < 0)
 		goto out;

@@ -153,6 +153,42 @@ test_expect_success 'automatic packing leaves a pack much bigger than the small 
 	annal -C geo.git verify
 '
 
+# An empty pack (git pack-objects writes one from no input) counted as
+# the smallest made every other pack "more than twice" the ones before
+# it: automatic packing then merged nothing, ever.
+test_expect_success GIT 'an empty pack does not stop automatic packing' '
+	annal init empty.git >/dev/null &&
+	git -C empty.git config annal.autoPack 3 &&
+	annal -C empty.git append --actor a --action first >/dev/null &&
+	git --git-dir=empty.git pack-objects -q empty.git/objects/pack/pack </dev/null >/dev/null &&
+	ls empty.git/objects/pack/*.idx >packs &&
+	test_line_count = 2 packs &&
+	for i in $(test_seq 10)
+	do
+		annal -C empty.git append --actor a --action "e$i" >/dev/null || return 1
+	done &&
+	ls empty.git/objects/pack/*.idx >packs &&
+	test $(wc -l <packs) -le 4 &&
+	annal -C empty.git verify
+'
+
+test_expect_success 'annal pack writes no empty pack when it can read nothing' '
+	annal init unread.git >/dev/null &&
+	annal -C unread.git append --actor a --action first >/dev/null &&
+	for p in unread.git/objects/pack/*.pack
+	do
+		>"${p%.pack}.keep" || return 1
+	done &&
+	mkdir -p unread.git/objects/ab &&
+	echo garbage >unread.git/objects/ab/cdef0123456789abcdef0123456789abcdef01 &&
+	ls unread.git/objects/pack/*.idx >before &&
+	annal -C unread.git pack >out &&
+	echo "packed 0 objects" >expect &&
+	test_cmp expect out &&
+	ls unread.git/objects/pack/*.idx >after &&
+	test_cmp before after
+'
+
 test_expect_success 'annal.autoPack = 0 turns it off' '
 	git -C repo.git config annal.autoPack 0 &&
 	count_packs >before &&
