@@ -886,8 +886,10 @@ int store_sync_parent(const char *path)
  * The directories whose entries this process made durable, by identity:
  * an entry once durable stays so, and a stream would otherwise fsync the
  * parents of objects/pack, refs/ and refs/audit/ again for every record
- * (three of its eight flushes).  A directory removed and made anew is
- * another inode and is synced again.
+ * (three of its eight flushes).  Only a directory found existing is
+ * looked up: one this call creates is always synced, since a directory
+ * removed (git pack-refs prunes empty ones under refs/) and made anew
+ * may get the inode number of the old one back.
  */
 #define DURABLE_DIRS 32
 static struct {
@@ -926,12 +928,12 @@ int store_mkdir_durable(const char *path)
 	size_t len = strlen(path);
 	const char *slash;
 	struct stat st;
-	int known, error;
+	int known, created, error;
 
-	if (mkdir(path, 0777) < 0 && errno != EEXIST)
+	if (!(created = mkdir(path, 0777) == 0) && errno != EEXIST)
 		return annal_error_set(ANNAL_ERROR, "cannot create '%s': %s", path, strerror(errno));
 	known = stat(path, &st) == 0;
-	if (known && durable_known(&st))
+	if (!created && known && durable_known(&st))
 		return 0;
 	while (len > 1 && path[len - 1] == '/')
 		len--;

@@ -359,6 +359,7 @@ static int next_match(annal_record **out, annal_walk *w)
 				annal_record_free(rec);
 				reader_free(w->reader);
 				w->reader = NULL;
+				w->stepped = 0;
 				git_oid_cpy(&w->next, &w->head);
 				w->has_next = 1;
 				continue;
