@@ -10,7 +10,8 @@ and h2 with annal push over git://, h3 with annal push over file://, h4
 with stock git push and the refspec.  At the end every record a host
 acknowledged is present centrally, in order, and verify --all passes on
 the central repository and on a mirror (git clone --mirror, then git
-fetch after more pushes).  The central side down makes annal push exit 3
+fetch after more pushes; a mirror fetching without + refuses a rewound
+log).  The central side down makes annal push exit 3
 with one line; once it is back, the next push ships everything appended
 meanwhile.'
 
@@ -170,6 +171,20 @@ test_expect_success PYTHON3 'a mirror verifies on its own, and after git fetch' 
 	git -C srv/central.git for-each-ref >central.refs &&
 	git -C mirror.git for-each-ref >mirror.refs &&
 	test_cmp central.refs mirror.refs
+'
+
+test_expect_success PYTHON3 'a mirror fetching without + refuses a rewound log and keeps its head' '
+	git clone -q --mirror "git://127.0.0.1:$PORT/central.git" strict.git &&
+	git -C strict.git config --replace-all remote.origin.fetch "refs/audit/*:refs/audit/*" &&
+	head=$(git -C srv/central.git rev-parse refs/audit/hosts/h3/main) &&
+	# the central administrator rewinds a log behind the hook'"'"'s back
+	test_when_finished "git -C srv/central.git update-ref refs/audit/hosts/h3/main $head" &&
+	git -C srv/central.git update-ref refs/audit/hosts/h3/main "$head~2" &&
+	test_must_fail git -C strict.git fetch 2>err &&
+	grep "rejected.*hosts/h3/main.*non-fast-forward" err &&
+	test "$(git -C strict.git rev-parse refs/audit/hosts/h3/main)" = "$head" &&
+	annal -C strict.git verify --all >out &&
+	test_line_count = 4 out
 '
 
 test_expect_success PYTHON3 'the same over file:// only' '
