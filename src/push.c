@@ -49,6 +49,7 @@ struct push_state {
 	struct push_log *logs;
 	size_t n;
 	annal_buf partial;	/* a message line not yet ended */
+	int cr;			/* the last character was '\r' */
 	char **lines;		/* the remote's messages, the last KEEP_LINES */
 	size_t nlines;
 };
@@ -190,14 +191,25 @@ static void keep_line(struct push_state *st, const char *line, size_t len)
 	st->lines[st->nlines++] = copy;
 }
 
-/* The remote's messages (sideband 2), in pieces: cut into lines. */
+/*
+ * The remote's messages (sideband 2), in pieces: cut into lines.  A line
+ * ended by '\r' is progress ("Resolving deltas:  42%"), which the next
+ * overwrites on a terminal: dropped, so that a large push does not print
+ * a line per percent.
+ */
 static int on_sideband(const char *str, int len, void *payload)
 {
 	struct push_state *st = payload;
 	int i;
 
 	for (i = 0; i < len; i++) {
-		if (str[i] == '\n' || str[i] == '\r') {
+		/* "\r\n" ends a line; "\r" and anything else, a progress line */
+		if (st->cr && str[i] != '\n')
+			annal_buf_clear(&st->partial);
+		st->cr = str[i] == '\r';
+		if (str[i] == '\r') {
+			continue;
+		} else if (str[i] == '\n') {
 			if (annal_buf_len(&st->partial))
 				keep_line(st, annal_buf_ptr(&st->partial), annal_buf_len(&st->partial));
 			annal_buf_clear(&st->partial);
@@ -210,6 +222,9 @@ static int on_sideband(const char *str, int len, void *payload)
 
 static void flush_sideband(struct push_state *st)
 {
+	if (st->cr)
+		annal_buf_clear(&st->partial);
+	st->cr = 0;
 	if (annal_buf_len(&st->partial))
 		keep_line(st, annal_buf_ptr(&st->partial), annal_buf_len(&st->partial));
 	annal_buf_clear(&st->partial);

@@ -151,6 +151,8 @@ test_expect_success 'a refusing hook: exit 1, the line naming the ref is the rea
 		esac
 	done
 	echo "some other line" >&2
+	printf "progress  10%%\rprogress  50%%\rprogress 100%%, done.\n" >&2
+	printf "a line ended by CRLF\r\n" >&2
 	exit 1
 	EOF
 	new_record host.git &&
@@ -164,6 +166,9 @@ test_expect_success 'a refusing hook: exit 1, the line naming the ref is the rea
 	test_cmp expect out &&
 	grep "^remote: refused refs/audit/hosts/web1/main: seq 9 (abc): badThing\\\\u001b\[31m$" err &&
 	grep "^remote: some other line$" err &&
+	grep "^remote: a line ended by CRLF$" err &&
+	grep "^remote: progress 100%, done.$" err &&
+	! grep "progress  [15]0%" err &&
 	git -C central.git for-each-ref >after &&
 	test_cmp before after &&
 	rm central.git/hooks/pre-receive &&
