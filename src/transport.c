@@ -14,8 +14,10 @@
  * reads it), and libgit2's smart protocol talks to it over a socket
  * pair.  The hook runs, git's quarantine holds the objects until it
  * accepts, and ssh checks the host key, uses the agent and the user's
- * configuration.  git:// and http(s):// stay libgit2's (the server runs
- * receive-pack there).
+ * configuration.  git:// is a TCP connection to git's daemon carrying
+ * the same protocol: annal opens it too (libgit2 1.5 leaks its stream
+ * when the daemon cannot be reached, which a timer would repeat every
+ * minute).  http(s):// stays libgit2's.
  *
  * The program's standard error is read while its output is awaited and
  * its last line kept: when the program ends early (no such repository,
@@ -32,6 +34,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -44,7 +47,7 @@ struct prog_stream {
 	pid_t pid;
 	int fd;			/* our end of the program's stdin and stdout */
 	int err;		/* its stderr; -1 once at its end */
-	char name[32];		/* "git receive-pack", "ssh": for messages */
+	char name[300];		/* "git receive-pack", "ssh", "git://host:port" */
 	char tail[512];		/* the end of what it wrote to stderr */
 	size_t tail_len;
 	int failed;
@@ -60,6 +63,7 @@ struct prog_url {
 	char *user_host;
 	char *port;
 	char *path;
+	int daemon;	/* git://: a TCP connection to git daemon */
 };
 
 static int has_prefix(const char *s, const char *prefix)
@@ -73,6 +77,11 @@ static int is_ssh_scheme(const char *url)
 	       has_prefix(url, "ssh+git://");
 }
 
+static int is_network_scheme(const char *url)
+{
+	return is_ssh_scheme(url) || has_prefix(url, "git://");
+}
+
 /* [user@]host:path, git's test: a ':' before any '/' */
 static int is_scp_like(const char *url)
 {
@@ -83,7 +92,7 @@ static int is_scp_like(const char *url)
 
 int transport_is_program(const char *url)
 {
-	if (has_prefix(url, "file://") || is_ssh_scheme(url))
+	if (has_prefix(url, "file://") || is_network_scheme(url))
 		return 1;
 	return !strstr(url, "://");
 }
@@ -113,7 +122,8 @@ static int prog_url_parse(struct prog_url *u, const char *url)
 	memset(u, 0, sizeof(*u));
 	if (has_prefix(url, "file://")) {
 		u->path = strdup(url + strlen("file://"));
-	} else if (is_ssh_scheme(url)) {
+	} else if (is_network_scheme(url)) {
+		u->daemon = has_prefix(url, "git://");
 		p = strstr(url, "://") + 3;
 		if (!(slash = strchr(p, '/')) || slash == p)
 			goto bad;
@@ -252,6 +262,10 @@ static int prog_failed(struct prog_stream *s)
 	snprintf(line, sizeof(line), "%.*s", (int)(end - start), start);
 	if (*line)
 		git_error_set(GIT_ERROR_NET, "%s: %s", s->name, line);
+	else if (s->err < 0 && status == -1)
+		/* git daemon says nothing when it refuses */
+		git_error_set(GIT_ERROR_NET, "%s closed the connection (no such repository, "
+			      "or receive-pack not enabled there?)", s->name);
 	else if (WIFEXITED(status))
 		git_error_set(GIT_ERROR_NET, "%s exited with status %d", s->name,
 			      WEXITSTATUS(status));
@@ -371,6 +385,55 @@ out:
 	return error;
 }
 
+/*
+ * git://: connect to git daemon and ask for the service, as git does:
+ * a pkt-line "git-receive-pack <path>\0host=<host>\0".
+ */
+static int daemon_open(struct prog_stream *s, const struct prog_url *u, const char *service)
+{
+	struct addrinfo hints, *ai = NULL, *a;
+	char body[4096], req[4 + sizeof(body)], hex[5];
+	const char *port = u->port ? u->port : "9418";
+	int fd = -1, rc, n, saved = 0;
+
+	snprintf(s->name, sizeof(s->name), "git://%s:%s", u->user_host, port);
+	n = snprintf(body, sizeof(body), "git-%s %s%chost=%s%s%s%c", service, u->path, 0,
+		     u->user_host, u->port ? ":" : "", u->port ? u->port : "", 0);
+	if (n < 0 || (size_t)n >= sizeof(body)) {
+		git_error_set_str(GIT_ERROR_NET, "the remote's URL is too long");
+		return -1;
+	}
+	/* the length counts its own four hex digits */
+	snprintf(hex, sizeof(hex), "%04x", (unsigned)n + 4);
+	memcpy(req, hex, 4);
+	memcpy(req + 4, body, (size_t)n);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(u->user_host, port, &hints, &ai))) {
+		git_error_set(GIT_ERROR_NET, "cannot resolve '%s': %s", u->user_host,
+			      gai_strerror(rc));
+		return -1;
+	}
+	for (a = ai; a; a = a->ai_next) {
+		if ((fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol)) < 0) {
+			saved = errno;
+			continue;
+		}
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0) {
+		git_error_set(GIT_ERROR_NET, "cannot connect to %s: %s", s->name, strerror(saved));
+		return -1;
+	}
+	s->fd = fd;
+	return prog_write(&s->parent, req, (size_t)n + 4);
+}
+
 static int prog_open(struct prog_subtransport *t, const char *url, const char *service,
 		     git_smart_subtransport_stream **out)
 {
@@ -391,6 +454,16 @@ static int prog_open(struct prog_subtransport *t, const char *url, const char *s
 	s->parent.write = prog_write;
 	s->parent.free = prog_stream_free;
 	s->fd = s->err = -1;
+	if (u.daemon) {
+		if ((error = daemon_open(s, &u, service)) < 0) {
+			reap(s);
+			goto out;
+		}
+		t->current = s;
+		*out = &s->parent;
+		s = NULL;
+		goto out;
+	}
 	if (!u.user_host) {
 		snprintf(s->name, sizeof(s->name), "git %s", service);
 		argv[argc++] = "git";

@@ -101,9 +101,12 @@ test_expect_success PYTHON3 'the cron line: every minute, as user annal' '
 
 # run_cron [PREFIX...]: the command as cron runs it (after PREFIX), with
 # the file'\''s environment but ANNAL_REPO the host here, PATH with the
-# built annal and a logger that writes to syslog.out.
+# built annal and a logger that writes to syslog.out (and the harness's
+# sanitizer options, which cron would not pass).
 run_cron () {
 	"$@" env -i HOME="$HOME" ANNAL_REPO="$PWD/host.git" \
+		ASAN_OPTIONS="${ASAN_OPTIONS-}" LSAN_OPTIONS="${LSAN_OPTIONS-}" \
+		UBSAN_OPTIONS="${UBSAN_OPTIONS-}" \
 		PATH="$PWD/bin:$ANNAL_BUILD_DIR:$CRON_PATH" \
 		/bin/sh -c "$CRON_COMMAND"
 }
