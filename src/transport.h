@@ -3,14 +3,15 @@
 /*
  * git's smart protocol over a program of git's own: "git receive-pack
  * <path>" for a repository on this machine, "ssh <host> git-receive-pack
- * '<path>'" for one over ssh (see transport.c for why not libgit2's).
+ * '<path>'" for one over ssh, or over a TCP connection to git daemon
+ * (see transport.c for why not libgit2's).
  */
 #include <git2.h>
 #include <git2/sys/transport.h>
 
 /*
  * 1 when url is one the program transport carries: a path, file://,
- * ssh:// or scp-like [user@]host:path; 0 for git://, http:// and
+ * ssh://, scp-like [user@]host:path or git://; 0 for http:// and
  * https://, which libgit2 carries itself.
  */
 int transport_is_program(const char *url);
