@@ -308,27 +308,38 @@ static int on_negotiation(const git_push_update **updates, size_t len, void *pay
 	return 0;
 }
 
-/* Read each log's head and decide from the remote's refs what to push. */
-static int plan(struct push_state *st, const git_remote_head **heads, size_t nheads)
+/* Each log's head, before the remote is asked anything. */
+static int read_heads(struct push_state *st)
 {
 	struct push_log *l;
-	char lhex[41], rhex[41], why[256];
-	size_t i;
-	int exists, error;
 	annal_buf ref = ANNAL_BUF_INIT;
+	size_t i;
+	int exists, error = 0;
 
 	for (i = 0; i < st->n; i++) {
 		l = &st->logs[i];
 		if ((error = store_ref_name(&ref, l->out->log)) < 0 ||
 		    (error = store_head(&l->local, &exists, st->repo, annal_buf_ptr(&ref))) < 0)
-			goto out;
+			break;
 		if (!exists) {
 			error = annal_error_set(ANNAL_ENOTFOUND, "no log '%s'", l->out->log);
-			goto out;
+			break;
 		}
 		if ((error = seq_of(&l->local_seq, st->repo, l->out->log, &l->local)) < 0)
-			goto out;
+			break;
 	}
+	annal_buf_dispose(&ref);
+	return error;
+}
+
+/* Decide from the remote's refs what to push. */
+static int plan(struct push_state *st, const git_remote_head **heads, size_t nheads)
+{
+	struct push_log *l;
+	char lhex[41], rhex[41], why[256];
+	size_t i;
+	int error;
+
 	for (i = 0; i < nheads; i++)
 		if ((l = find_ref(st, heads[i]->name))) {
 			l->remote = heads[i]->oid;
@@ -356,15 +367,12 @@ static int plan(struct push_state *st, const git_remote_head **heads, size_t nhe
 				continue;
 			}
 			if ((error = seq_of(&l->remote_seq, st->repo, l->out->log, &l->remote)) < 0)
-				goto out;
+				return error;
 			l->out->records = l->local_seq - l->remote_seq;
 		}
 		l->push = 1;
 	}
-	error = 0;
-out:
-	annal_buf_dispose(&ref);
-	return error;
+	return 0;
 }
 
 /* A configured remote by name, else the string as a URL or path. */
@@ -451,7 +459,8 @@ int annal_push(annal_push_result *r, annal_repo *repo, const annal_push_options 
 	}
 	if (!r->n)
 		goto out;	/* nothing to push: no need to reach the remote */
-	if ((error = annal_net_init()) < 0 ||
+	if ((error = read_heads(&st)) < 0 ||
+	    (error = annal_net_init()) < 0 ||
 	    (error = open_remote(&remote, repo, annal_buf_ptr(&name))) < 0)
 		goto out;
 	cb.transport = transport_for_remote;

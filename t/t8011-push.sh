@@ -119,6 +119,9 @@ test_expect_success 'bad usage and bad names: exit 2, nothing pushed' '
 	test_expect_code 2 annal -C host.git push --host "$(test_seq 1 40 | tr -d "\n")" central 2>err &&
 	test_expect_code 2 annal -C host.git push --log nosuch central 2>err &&
 	grep "no log .nosuch." err &&
+	# a bad log is said before the remote is tried
+	test_expect_code 2 annal -C host.git push --log nosuch "$PWD/nowhere.git" 2>err &&
+	grep "no log .nosuch." err &&
 	test_expect_code 2 annal -C host.git push --log "a..b" central 2>err &&
 	test_expect_code 2 annal -C host.git push nosuchremote 2>err &&
 	grep "no remote .nosuchremote." err &&
