@@ -33,6 +33,7 @@ int cmd_pack(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_logs(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_export(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx);
+int cmd_push(int argc, const char **argv, struct cmd_context *ctx);
 
 /*
  * Everything printed for people that may quote a record, a name, a file
@@ -76,6 +77,8 @@ int verify_json_failure(annal_buf *out, const char *message);
 int key_list_json_failure(annal_buf *out, const char *message);
 /* ... of annal audit-verify --format json. */
 int audit_verify_json_failure(annal_buf *out, const char *message);
+/* ... of annal push --format json. */
+int push_json_failure(annal_buf *out, const char *message);
 /* {"error":"<message>"}: that of annal log and annal logs. */
 int json_error_failure(annal_buf *out, const char *message);
 #endif

@@ -116,6 +116,74 @@ int annal_repo_pack(size_t *packed, annal_repo *repo);
 /* 0 when name is a valid log name (refs/audit/<name>), else ANNAL_EINVALID. */
 int annal_log_name_check(const char *name);
 
+/* ---- push ------------------------------------------------------------ */
+
+/*
+ * 0 when name can name a host on a central repository: one component of
+ * a log name (annal_log_name_check(), no '/'), at most 64 bytes; else
+ * ANNAL_EINVALID saying why.
+ */
+int annal_host_name_check(const char *name);
+
+/* What happened to one log in a push. */
+enum {
+	ANNAL_PUSH_UPDATED = 0,		/* its new records landed */
+	ANNAL_PUSH_UP_TO_DATE = 1,	/* the remote had them all */
+	ANNAL_PUSH_REFUSED = 2		/* the remote (or the check before) refused it */
+};
+
+typedef struct {
+	char log[256];		/* the local log's name */
+	char ref[320];		/* the remote's ref: refs/audit/hosts/<host>/<log> */
+	int status;		/* ANNAL_PUSH_* */
+	uint64_t records;	/* records shipped (or that would have been) */
+	char reason[1024];	/* why refused, escaped by annal_text_escape() */
+} annal_push_log;
+
+typedef struct {
+	/*
+	 * A configured remote's name or a URL (a path, file://, ssh://,
+	 * [user@]host:path, git://, http(s)://); NULL: annal.pushRemote,
+	 * else "origin".
+	 */
+	const char *remote;
+	const char *host;		/* NULL: annal.host, else the short hostname */
+	const char *const *logs;	/* NULL: every log not under hosts/ */
+	size_t nlogs;
+	/*
+	 * Each line the remote sends for people ("remote: ..." in git),
+	 * raw and without its newline; may be NULL.
+	 */
+	void (*remote_message)(const char *line, void *payload);
+	void *payload;
+} annal_push_options;
+#define ANNAL_PUSH_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL }
+
+typedef struct {
+	char host[65];
+	char remote[1024];	/* as given or configured, escaped */
+	annal_push_log *logs;
+	size_t n;
+} annal_push_result;
+
+/*
+ * Push each log to refs/audit/hosts/<host>/<log> on the remote, never
+ * forced, reading only refs and objects (no lock an append takes).
+ * Returns 0 when the remote was reached: each log's fate is in result
+ * (refusals included); ANNAL_EINVALID for a bad host name, log name or
+ * remote, ANNAL_ENOTFOUND for a log that does not exist, ANNAL_ERROR
+ * when the remote cannot be reached or the push broke off.  The result
+ * is filled as far as known also on error; dispose of it in any case.
+ */
+int annal_push(annal_push_result *result, annal_repo *repo, const annal_push_options *opts);
+void annal_push_result_dispose(annal_push_result *result);
+/*
+ * {"remote":..,"host":..,"ok":..,"logs":[{"log","ref","status":
+ * "updated"|"up-to-date"|"refused","records","reason"}]}; "error" (a
+ * message, else null) says why nothing could be pushed.
+ */
+int annal_push_write_json(annal_buf *out, const annal_push_result *result, const char *error);
+
 /* ---- keys ------------------------------------------------------------ */
 
 /*

@@ -30,7 +30,8 @@ int annal_log_name_check(const char *name)
 			size_t len = (size_t)(p - comp);
 			if (!len || comp[0] == '.' || comp[0] == '-')
 				goto bad;
-			if (len >= 5 && !memcmp(p - 5, ".lock", 5))
+			/* git refuses a name ending in '.': no component does here */
+			if ((len >= 5 && !memcmp(p - 5, ".lock", 5)) || p[-1] == '.')
 				goto bad;
 			if (!*p)
 				break;

@@ -129,6 +129,24 @@ test_expect_success BASH 'annal log --log <TAB> lists the logs of the repository
 	test_cmp expect out
 '
 
+test_expect_success BASH 'annal push <TAB> lists the remotes, --log <TAB> the logs' '
+	git -C logs.git remote add central /srv/central.git &&
+	git -C logs.git remote add mirror /srv/mirror.git &&
+	run_completion "annal -C logs.git push " &&
+	printf "%s\n" central mirror >expect &&
+	test_cmp expect out &&
+	(
+		ANNAL_REPO=logs.git &&
+		export ANNAL_REPO &&
+		run_completion "annal push c"
+	) &&
+	echo central >expect &&
+	test_cmp expect out &&
+	run_completion "annal -C logs.git push --log ops/" &&
+	printf "%s\n" ops/db ops/deploy >expect &&
+	test_cmp expect out
+'
+
 test_expect_success BASH 'no values offered for free-form options' '
 	run_completion "annal log --since " &&
 	test_must_be_empty out

@@ -1,0 +1,102 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "parse-options.h"
+#include "banned.h"
+
+static const char *const push_usage[] = {
+	"annal push [--log <name>...] [--host <name>] [-q | --format <format>] [<remote>]",
+	NULL
+};
+
+int push_json_failure(annal_buf *out, const char *message)
+{
+	annal_push_result none;
+
+	memset(&none, 0, sizeof(none));
+	return annal_push_write_json(out, &none, message);
+}
+
+static void remote_message(const char *line, void *payload)
+{
+	(void)payload;
+	print_line(stderr, "remote: %s", line);
+}
+
+static void print_log(const annal_push_log *l)
+{
+	/* the ref's name on the remote, without refs/audit/ */
+	const char *dest = l->ref + strlen("refs/audit/");
+
+	switch (l->status) {
+	case ANNAL_PUSH_UPDATED:
+		print_line(stdout, "%s -> %s: %llu new record%s", l->log, dest,
+			   (unsigned long long)l->records, l->records == 1 ? "" : "s");
+		break;
+	case ANNAL_PUSH_UP_TO_DATE:
+		print_line(stdout, "%s -> %s: up to date", l->log, dest);
+		break;
+	default:
+		/* reason is escaped already */
+		printf("%s -> %s: refused: %s\n", l->log, dest, l->reason);
+		break;
+	}
+}
+
+int cmd_push(int argc, const char **argv, struct cmd_context *ctx)
+{
+	struct string_list logs = STRING_LIST_INIT;
+	const char *host = NULL, *format = NULL;
+	int quiet = 0;
+	struct option options[] = {
+		OPT_STRING_LIST(0, "log", &logs, "<name>", "push this log (repeatable; default: every log not under hosts/)"),
+		OPT_STRING(0, "host", &host, "<name>", "the host's namespace on the remote (default: annal.host, else the short hostname)"),
+		OPT_BOOL('q', "quiet", &quiet, "print only refusals and errors"),
+		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
+		OPT_END()
+	};
+	annal_push_options opts = ANNAL_PUSH_OPTIONS_INIT;
+	annal_push_result result;
+	annal_buf *out = NULL;
+	size_t i;
+	int error, status = 0, json;
+
+	memset(&result, 0, sizeof(result));
+	argc = parse_options(argc, argv, options, push_usage);
+	if (argc > 1)
+		usage_with_options(push_usage, options, "unexpected argument '%s'", argv[1]);
+	die_if_both(push_usage, options, "-q", quiet, "--format", format != NULL);
+	json = format && !strcmp(format, "json");
+	opts.remote = argc ? argv[0] : NULL;
+	opts.host = host;
+	opts.logs = logs.n ? logs.v : NULL;
+	opts.nlogs = logs.n;
+	opts.remote_message = remote_message;
+
+	error = annal_push(&result, ctx->repo, &opts);
+	if (error < 0) {
+		status = report_error(error);
+		goto out;
+	}
+	for (i = 0; i < result.n; i++)
+		if (result.logs[i].status == ANNAL_PUSH_REFUSED)
+			status = 1;
+	if (json) {
+		if ((error = annal_buf_new(&out)) < 0 ||
+		    (error = annal_push_write_json(out, &result, NULL)) < 0)
+			status = report_error(error);
+		else if (write_out(out))
+			status = 3;
+		goto out;
+	}
+	for (i = 0; i < result.n; i++)
+		if (!quiet || result.logs[i].status == ANNAL_PUSH_REFUSED)
+			print_log(&result.logs[i]);
+out:
+	annal_buf_free(out);
+	annal_push_result_dispose(&result);
+	string_list_clear(&logs);
+	return status;
+}
