@@ -372,6 +372,50 @@ int annal_walk_new(annal_walk **out, annal_repo *repo, const annal_walk_options 
 int annal_walk_next(annal_record **out, annal_walk *walk);
 void annal_walk_free(annal_walk *walk);
 
+/*
+ * Several logs as one walk (a central repository's hosts): the records of
+ * every log selected, newest first by ts, or oldest first with reverse
+ * (exactly the reverse order).  Records with the same ts come by log name,
+ * then newest first (by seq).  One record per log is held at a time: the
+ * walks stop early as a single log's does, and max_count counts the
+ * records of all logs together.
+ */
+typedef struct annal_merge annal_merge;
+
+typedef struct {
+	/*
+	 * Log names or globs, NULL-terminated; NULL or empty: "main".  A
+	 * glob ('*', '?', '[...]', as fnmatch(3) with FNM_PATHNAME: '*' does
+	 * not match '/') selects each log whose name it matches.
+	 */
+	const char *const *logs;
+	int all;			/* every log of the repository */
+	const annal_filter *filter;	/* NULL: every record */
+	int reverse;			/* oldest first */
+	uint64_t max_count;		/* the newest max_count matches at most */
+} annal_merge_options;
+#define ANNAL_MERGE_OPTIONS_INIT { NULL, 0, NULL, 0, ANNAL_WALK_UNLIMITED }
+
+/*
+ * ANNAL_ENOTFOUND for a log that does not exist, a glob that matches no
+ * log, or all in a repository without logs; ANNAL_EINVALID for an
+ * invalid name or glob.
+ */
+int annal_merge_new(annal_merge **out, annal_repo *repo, const annal_merge_options *opts);
+/*
+ * 0, a record (the caller's) and the name of its log (the merge's, valid
+ * until annal_merge_free()); ANNAL_ITEROVER; or an error.
+ */
+int annal_merge_next(annal_record **out, const char **log, annal_merge *m);
+/*
+ * 1 when records must say their log: all, a glob or several names were
+ * asked for (whatever they matched), 0 for one log by name.
+ */
+int annal_merge_labelled(const annal_merge *m);
+/* The logs selected, sorted; n is set to their number. */
+const char *const *annal_merge_logs(const annal_merge *m, size_t *n);
+void annal_merge_free(annal_merge *m);
+
 /* Names of the logs in the repository, sorted; free with annal_strv_free. */
 int annal_log_list(char ***out, size_t *n, annal_repo *repo);
 /*
@@ -591,8 +635,17 @@ const char *const *annal_formatter_names(void);
 /* "utc" (default: ts as stored) or "local" (ts in $TZ with its offset), for
  * pretty and oneline; the formats for machines keep ts as stored. */
 int annal_formatter_set_date(annal_formatter *f, const char *mode);
-/* The log's name, for formats that carry it (otlp-json, splunk-hec, datadog). */
+/*
+ * The log's name, for formats that carry it (otlp-json, splunk-hec,
+ * datadog), and with labels for each record that follows.
+ */
 int annal_formatter_set_log(annal_formatter *f, const char *log);
+/*
+ * Label each record with its log (set before it by
+ * annal_formatter_set_log()), for a merge of several logs: call before
+ * annal_formatter_begin().  See annal-log(1), "Several logs".
+ */
+void annal_formatter_set_labels(annal_formatter *f, int on);
 /* Each call appends text to out. */
 int annal_formatter_begin(annal_formatter *f, annal_buf *out);
 int annal_formatter_record(annal_formatter *f, annal_buf *out,
