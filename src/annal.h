@@ -513,6 +513,15 @@ typedef int (*annal_write_fn)(void *ctx, const char *data, size_t len);
 
 typedef struct {
 	const char *log;		/* default "main" */
+	/*
+	 * Or several logs, as annal_merge_options selects them: names or
+	 * globs (NULL-terminated), or all; log must then be NULL.  Records
+	 * of several logs are merged oldest first and labelled, as
+	 * annal-log(1) does with --reverse; a bundle holds each log apart
+	 * (bundle version 2, annal-bundle(5)).
+	 */
+	const char *const *logs;
+	int all;
 	const annal_filter *filter;	/* NULL: the whole log */
 	const char *const *formats;	/* NULL-terminated; NULL: {"jsonl"} */
 	const char *bundle;		/* write an evidence bundle here */
@@ -525,7 +534,7 @@ typedef struct {
 	 */
 	int (*sync)(void *ctx);
 } annal_export_options;
-#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
 
 typedef struct {
 	uint64_t records;		/* records exported */
@@ -540,9 +549,11 @@ typedef struct {
  * verifies (annal_log_verify() against its own keys, anchored at the
  * head exported; ANNAL_ECORRUPT naming the check otherwise, nothing
  * written).  Then the export
- * itself is recorded in the log as an "annal.export" record; when the
- * repository cannot be written (a read-only auditor) that is skipped and
- * result->not_recorded says why.
+ * itself is recorded in the log as an "annal.export" record (in "main"
+ * for an export of several logs or of a log under "hosts/", which the
+ * hosts write: see annal-export(1)); when the repository cannot be
+ * written (a read-only auditor) that is skipped and result->not_recorded
+ * says why.
  */
 int annal_log_export(annal_export_result *result, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx);
@@ -574,7 +585,7 @@ typedef struct {
 } annal_audit_options;
 #define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL }
 
-typedef struct {
+typedef struct annal_audit_result {
 	int ok;
 	int pinned;
 	int log_pinned;			/* the records' keys are pinned */
@@ -586,6 +597,15 @@ typedef struct {
 	int log_signed;			/* the manifest's; -1 when not read */
 	int counted;			/* records and chain were counted */
 	char problem[1024];		/* the first problem, when !ok, escaped */
+	/*
+	 * A bundle of several logs (version 2): the result of each log, in
+	 * the manifest's order, log, records, first, ... filled in each; in
+	 * the bundle's own, log is "" and records and chain are the totals,
+	 * and problem is the first failing log's, "log <name>: ...".  Free
+	 * with annal_audit_result_dispose().
+	 */
+	struct annal_audit_result *logs;
+	size_t nlogs;
 } annal_audit_result;
 
 /*
@@ -595,6 +615,7 @@ typedef struct {
  */
 int annal_bundle_verify(annal_audit_result *result, const char *path,
 			const annal_audit_options *opts);
+void annal_audit_result_dispose(annal_audit_result *result);
 int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r);
 /*
  * The object of annal_audit_write_json() when nothing could be checked
