@@ -37,7 +37,7 @@ struct annal_merge {
 	uint64_t max_count, emitted;
 	annal_record **stack;	/* reverse: matches, newest first */
 	size_t *stack_src;
-	size_t nstack;
+	size_t nstack, stack_cap;
 };
 
 static int is_glob(const char *s)
@@ -263,7 +263,7 @@ static int next_newest(annal_record **out, size_t *src, annal_merge *m)
 int annal_merge_next(annal_record **out, const char **log, annal_merge *m)
 {
 	annal_record *rec = NULL, **st;
-	size_t src = 0, *ss;
+	size_t src = 0, *ss, cap;
 	int error;
 
 	*out = NULL;
@@ -274,16 +274,20 @@ int annal_merge_next(annal_record **out, const char **log, annal_merge *m)
 	}
 	if (!m->collected) {
 		while ((error = next_newest(&rec, &src, m)) == 0) {
-			if (!(st = realloc(m->stack, (m->nstack + 1) * sizeof(*st)))) {
-				annal_record_free(rec);
-				return annal_error_oom();
+			if (m->nstack == m->stack_cap) {
+				cap = m->stack_cap ? 2 * m->stack_cap : 64;
+				if (!(st = realloc(m->stack, cap * sizeof(*st)))) {
+					annal_record_free(rec);
+					return annal_error_oom();
+				}
+				m->stack = st;
+				if (!(ss = realloc(m->stack_src, cap * sizeof(*ss)))) {
+					annal_record_free(rec);
+					return annal_error_oom();
+				}
+				m->stack_src = ss;
+				m->stack_cap = cap;
 			}
-			m->stack = st;
-			if (!(ss = realloc(m->stack_src, (m->nstack + 1) * sizeof(*ss)))) {
-				annal_record_free(rec);
-				return annal_error_oom();
-			}
-			m->stack_src = ss;
 			m->stack[m->nstack] = rec;
 			m->stack_src[m->nstack++] = src;
 		}
