@@ -42,6 +42,7 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 	annal_merge *merge = NULL;
 	annal_record *rec = NULL;
 	annal_buf *out = NULL;
+	size_t nlogs;
 	int error = 0, status = 0, flushed = 0;
 
 	argc = parse_options(argc, argv, options, log_usage);
@@ -78,7 +79,8 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		goto fail;
 	if (fmt && annal_merge_labelled(merge))
 		annal_formatter_set_labels(fmt, 1);
-	if (fmt && (error = annal_formatter_set_log(fmt, logs.n ? logs.v[0] : "main")) < 0)
+	/* the log a format names before any record: the first selected */
+	if (fmt && (error = annal_formatter_set_log(fmt, *annal_merge_logs(merge, &nlogs))) < 0)
 		goto fail;
 	if (fmt && (error = annal_formatter_begin(fmt, out)) < 0)
 		goto fail;
