@@ -298,4 +298,43 @@ test_expect_success 'many logs: -n 1 is the newest of them all' '
 	log_merges "many/l1:1" --log "many/*" --until @$((T0 + 401))
 '
 
+test_expect_success PYTHON3 'long logs, read ahead side by side: the same merge as a sort' '
+	for l in long/a long/b long/c
+	do
+		for t in 1000 2000 3000
+		do
+			i=0 &&
+			while test $i -lt 300
+			do
+				echo "{\"actor\":\"$l\",\"action\":\"a$t-$i\"}" &&
+				i=$((i + 1)) || return 1
+			done >batch &&
+			# the same ts for a whole batch: ties everywhere
+			ANNAL_TEST_NOW=$((T0 + t + ${#l})) annal append --log $l --stdin \
+				<batch >/dev/null || return 1
+		done &&
+		annal log --log $l --format jsonl >"one.$(echo $l | tr / _)" || return 1
+	done &&
+	annal log --log "long/*" --format jsonl >merged &&
+	annal log --log "long/*" --format jsonl --reverse >merged.rev &&
+	python3 - <<-\EOF
+	import json
+	recs = []
+	for l in ("long/a", "long/b", "long/c"):
+	    for line in open("one." + l.replace("/", "_")):
+	        recs.append((l, line.rstrip("\n")))
+	def key(r):
+	    o = json.loads(r[1])
+	    return (o["ts"], r[0], o["seq"])
+	# newest first: ts down, then log name up, then seq down
+	recs.sort(key=lambda r: (key(r)[1], -key(r)[2]))
+	recs.sort(key=lambda r: key(r)[0], reverse=True)
+	want = ["{\"log\":%s,\"record\":%s}" % (json.dumps(l), r) for l, r in recs]
+	got = open("merged").read().splitlines()
+	assert len(got) == 2700, len(got)
+	assert got == want, next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
+	assert open("merged.rev").read().splitlines() == list(reversed(want))
+	EOF
+'
+
 test_done
