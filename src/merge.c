@@ -236,17 +236,21 @@ static int next_newest(annal_record **out, size_t *src, annal_merge *m)
 		for (i = m->nheap / 2; i-- > 0;)
 			sift_down(m, i);
 	}
+	/* enough shown: whatever lies past it is not read, nor its damage */
+	if (m->emitted >= m->max_count)
+		return ANNAL_ITEROVER;
 	if (m->failed) {
 		annal_error_restore(&m->failure);
 		return m->failure.code;
 	}
-	if (m->emitted >= m->max_count || !m->nheap)
+	if (!m->nheap)
 		return ANNAL_ITEROVER;
 	s = m->heap[0];
 	*out = s->rec;
 	*src = s->index;
 	s->rec = NULL;
-	m->emitted++;
+	if (++m->emitted >= m->max_count)
+		return 0;
 	if ((error = advance(s)) < 0) {
 		/* this record is good: show it, and then why the log ends */
 		annal_error_save(&m->failure);

@@ -280,6 +280,9 @@ test_expect_success PYTHON3,GIT 'a damaged record ends the merge there; -n never
 	python3 "$TEST_DIRECTORY/lib-tamper.py" "$ANNAL_REPO" main garble 1 >ids.main &&
 	log_merges "hosts/web2/main:2 main:3 hosts/web1/db:1 hosts/web1/main:3 hosts/web1/main:2" \
 		--all -n 5 &&
+	# the 7th record is main:2, the last before the damage: not read
+	log_merges "hosts/web2/main:2 main:3 hosts/web1/db:1 hosts/web1/main:3 hosts/web1/main:2 hosts/web2/main:1 main:2" \
+		--all -n 7 &&
 	test_expect_code 1 annal log --all >out 2>err &&
 	sed -n "s/^record //p" out >actual &&
 	expect_labelled hosts/web2/main:2 main:3 hosts/web1/db:1 hosts/web1/main:3 \
