@@ -15,6 +15,41 @@ int audit_verify_json_failure(annal_buf *out, const char *message)
 	return annal_audit_write_json_failure(out, NULL, message);
 }
 
+/* One log's lines: indented under "log <name>" in a bundle of several. */
+static void print_log(const annal_audit_result *r, const char *indent)
+{
+	if (r->records) {
+		printf("%srecords: %llu (seq %llu..%llu), chain of %llu %s\n", indent,
+		       (unsigned long long)r->records, (unsigned long long)r->first_seq,
+		       (unsigned long long)r->last_seq, (unsigned long long)r->chain,
+		       r->chain == 1 ? "record" : "records");
+		printf("%sfirst: seq %llu %s\n", indent, (unsigned long long)r->first_seq, r->first_id);
+		printf("%slast: seq %llu %s\n", indent, (unsigned long long)r->last_seq, r->last_id);
+	} else if (r->counted) {
+		printf("%srecords: 0\n", indent);
+	}
+	if (r->head_id[0])
+		printf("%shead at export: seq %llu %s\n", indent, (unsigned long long)r->head_seq,
+		       r->head_id);
+}
+
+/* A bundle of several logs: each log and its result, on standard output. */
+static void print_logs(const annal_audit_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nlogs; i++) {
+		const annal_audit_result *l = &r->logs[i];
+
+		printf("log: %s\n", l->log);
+		print_log(l, "    ");
+		if (l->ok)
+			printf("    result: intact\n");
+		else
+			print_line(stdout, "    result: FAILED: %s", l->problem);
+	}
+}
+
 int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *key = NULL, *allowed = NULL, *log_allowed = NULL, *format = NULL;
@@ -35,6 +70,7 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 	annal_buf *out = NULL;
 	int error, status = 0;
 
+	memset(&r, 0, sizeof(r));
 	argc = parse_options(argc, argv, options, audit_verify_usage);
 	if (argc != 1)
 		usage_with_options(audit_verify_usage, options,
@@ -100,6 +136,10 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		goto out;
 	}
 	if (!r.ok) {
+		if (r.nlogs && !list) {
+			print_line(stdout, "bundle: %s", argv[0]);
+			print_logs(&r);
+		}
 		print_error("bundle %s: %s", argv[0], r.problem);
 		status = 1;
 		goto out;
@@ -113,26 +153,24 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		printf("signer: %s (pinned)\n", r.signer);
 	else
 		printf("signer: %s (NOT pinned: checked against the key in the bundle)\n", r.signer);
-	printf("log: %s\n", r.log);
-	if (r.log_pinned)
-		printf("log keys: pinned\n");
-	if (r.records) {
-		printf("records: %llu (seq %llu..%llu), chain of %llu %s\n",
-		       (unsigned long long)r.records, (unsigned long long)r.first_seq,
-		       (unsigned long long)r.last_seq, (unsigned long long)r.chain,
-		       r.chain == 1 ? "record" : "records");
-		printf("first: seq %llu %s\n", (unsigned long long)r.first_seq, r.first_id);
-		printf("last: seq %llu %s\n", (unsigned long long)r.last_seq, r.last_id);
+	if (r.nlogs) {
+		printf("logs: %zu, records: %llu\n", r.nlogs, (unsigned long long)r.records);
+		if (r.log_pinned)
+			printf("log keys: pinned\n");
+		print_logs(&r);
 	} else {
-		printf("records: 0\n");
+		printf("log: %s\n", r.log);
+		if (r.log_pinned)
+			printf("log keys: pinned\n");
+		print_log(&r, "");
 	}
-	printf("head at export: seq %llu %s\n", (unsigned long long)r.head_seq, r.head_id);
 	printf("created: %s\n", r.created);
 	if (r.pinned || r.log_pinned)
 		printf("result: intact\n");
 	else
 		printf("result: intact, UNPINNED (anyone could have made this bundle)\n");
 out:
+	annal_audit_result_dispose(&r);
 	annal_buf_free(out);
 	string_list_clear(&log_keys);
 	(void)ctx;

@@ -9,8 +9,8 @@
 #include "banned.h"
 
 static const char *const export_usage[] = {
-	"annal export [--log <name>] [<filter-options>...] [--format <format>] [-o <file>] [--as <actor>]",
-	"annal export [--log <name>] [<filter-options>...] --bundle <file> [--format <format>...] [--sign-key <file>] [--agent] [--as <actor>]",
+	"annal export [--all | --log <name>...] [<filter-options>...] [--format <format>] [-o <file>] [--as <actor>]",
+	"annal export [--all | --log <name>...] [<filter-options>...] --bundle <file> [--format <format>...] [--sign-key <file>] [--agent] [--as <actor>]",
 	NULL
 };
 
@@ -49,11 +49,12 @@ static int sync_fd(void *ctx)
 int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 {
 	struct filter_options fo = FILTER_OPTIONS_INIT;
-	struct string_list formats = STRING_LIST_INIT;
-	const char *log = NULL, *output = NULL, *bundle = NULL, *sign_key = NULL, *actor = NULL;
-	int agent = 0;
+	struct string_list formats = STRING_LIST_INIT, logs = STRING_LIST_INIT;
+	const char *output = NULL, *bundle = NULL, *sign_key = NULL, *actor = NULL;
+	int agent = 0, all = 0;
 	struct option options[] = {
-		OPT_STRING(0, "log", &log, "<name>", "log to export (default: main)"),
+		OPT_BOOL(0, "all", &all, "every log, merged oldest first"),
+		OPT_STRING_LIST(0, "log", &logs, "<name>", "log to export, or a glob (default: main); repeatable"),
 		OPT_FILTERS(&fo),
 		OPT_CHOICE_LIST(0, "format", &formats, "<format>", "output format (default: jsonl)", annal_export_format_names()),
 		OPT_STRING('o', NULL, &output, "<file>", "write to <file> (never overwritten; - is standard output)"),
@@ -74,6 +75,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	if (argc)
 		usage_with_options(export_usage, options, "unexpected argument '%s'", argv[0]);
 	die_if_both(export_usage, options, "-o", output != NULL, "--bundle", bundle != NULL);
+	die_if_both(export_usage, options, "--all", all, "--log", logs.n > 0);
 	if (output && !strcmp(output, "-"))
 		output = NULL;	/* as ssh-keygen and jq: standard output */
 	die_if_dash(export_usage, "--bundle", bundle,
@@ -88,7 +90,8 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	if (agent && !signer)
 		usage_with_options(export_usage, options,
 				   "option '--agent' needs the key's public file (--sign-key <file>.pub)");
-	opts.log = log;
+	opts.logs = logs.v;
+	opts.all = all;
 	opts.filter = filter;
 	opts.formats = formats.v;
 	opts.bundle = bundle;
@@ -136,5 +139,6 @@ out:
 	annal_filter_free(filter);
 	filter_options_clear(&fo);
 	string_list_clear(&formats);
+	string_list_clear(&logs);
 	return status;
 }

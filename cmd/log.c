@@ -6,7 +6,7 @@
 #include "banned.h"
 
 static const char *const log_usage[] = {
-	"annal log [--log <name>] [<options>...]",
+	"annal log [--all | --log <name>...] [<options>...]",
 	NULL
 };
 
@@ -17,12 +17,14 @@ static const char *const date_modes[] = { "utc", "local", NULL };
 int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 {
 	struct filter_options fo = FILTER_OPTIONS_INIT;
-	const char *log = NULL, *format = "pretty", *date = "utc";
+	struct string_list logs = STRING_LIST_INIT;
+	const char *format = "pretty", *date = "utc", *log = NULL, *shown = NULL;
 	uint64_t max_count = ANNAL_WALK_UNLIMITED;
 	const char *summary_by = NULL;
-	int reverse = 0, summary = 0;
+	int reverse = 0, summary = 0, all = 0;
 	struct option options[] = {
-		OPT_STRING(0, "log", &log, "<name>", "log to read (default: main)"),
+		OPT_BOOL(0, "all", &all, "every log, merged newest first"),
+		OPT_STRING_LIST(0, "log", &logs, "<name>", "log to read, or a glob (default: main); repeatable"),
 		OPT_FILTERS(&fo),
 		OPT_UINT('n', "max-count", &max_count, "<n>", "at most <n> records (the newest)"),
 		OPT_NUMBER(&max_count, "the same as -n <n>"),
@@ -33,19 +35,21 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_CHOICE(0, "date", &date, "<mode>", "ts shown by pretty and oneline (default: utc)", date_modes),
 		OPT_END()
 	};
-	annal_walk_options wopts = ANNAL_WALK_OPTIONS_INIT;
+	annal_merge_options mopts = ANNAL_MERGE_OPTIONS_INIT;
 	annal_filter *filter = NULL;
 	annal_formatter *fmt = NULL;
 	annal_summary *sum = NULL;
-	annal_walk *walk = NULL;
+	annal_merge *merge = NULL;
 	annal_record *rec = NULL;
 	annal_buf *out = NULL;
+	size_t nlogs;
 	int error = 0, status = 0, flushed = 0;
 
 	argc = parse_options(argc, argv, options, log_usage);
 	if (argc)
 		usage_with_options(log_usage, options, "unexpected argument '%s'", argv[0]);
 	die_if_both(log_usage, options, "--summary", summary, "--summary-by", summary_by != NULL);
+	die_if_both(log_usage, options, "--all", all, "--log", logs.n > 0);
 	if (summary_by)
 		summary = 1;
 	if (summary && strcmp(format, "pretty") && strcmp(format, "json"))
@@ -63,21 +67,29 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		usage_value_error(log_usage, "%s", annal_error_last()->message);
 	if (fmt && annal_formatter_set_date(fmt, date) == ANNAL_EINVALID)
 		usage_value_error(log_usage, "%s", annal_error_last()->message);
-	if (error < 0 || (fmt && (error = annal_formatter_set_log(fmt, log ? log : "main")) < 0))
+	if (error < 0)
 		goto fail;
 
-	wopts.log = log;
-	wopts.filter = filter;
-	wopts.reverse = reverse;
-	wopts.max_count = max_count;
-	if ((error = annal_walk_new(&walk, ctx->repo, &wopts)) < 0)
+	mopts.logs = logs.v;
+	mopts.all = all;
+	mopts.filter = filter;
+	mopts.reverse = reverse;
+	mopts.max_count = max_count;
+	if ((error = annal_merge_new(&merge, ctx->repo, &mopts)) < 0)
+		goto fail;
+	if (fmt && annal_merge_labelled(merge))
+		annal_formatter_set_labels(fmt, 1);
+	/* the log a format names before any record: the first selected */
+	if (fmt && (error = annal_formatter_set_log(fmt, *annal_merge_logs(merge, &nlogs))) < 0)
 		goto fail;
 	if (fmt && (error = annal_formatter_begin(fmt, out)) < 0)
 		goto fail;
-	while ((error = annal_walk_next(&rec, walk)) == 0) {
+	while ((error = annal_merge_next(&rec, &log, merge)) == 0) {
 		if (sum)
 			error = annal_summary_add(sum, rec);
-		else
+		else if (log != shown && (error = annal_formatter_set_log(fmt, log)) == 0)
+			shown = log;
+		if (!sum && error == 0)
 			error = annal_formatter_record(fmt, out, rec);
 		annal_record_free(rec);
 		rec = NULL;
@@ -112,11 +124,12 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 fail:
 	status = report_error(error);
 out:
-	annal_walk_free(walk);
+	annal_merge_free(merge);
 	annal_formatter_free(fmt);
 	annal_summary_free(sum);
 	annal_filter_free(filter);
 	annal_buf_free(out);
 	filter_options_clear(&fo);
+	string_list_clear(&logs);
 	return status;
 }

@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_assert(annal_json_parse(&v, out.ptr, out.len - 1) == 0);
 	fuzz_assert(v != NULL);
 out:
+	annal_audit_result_dispose(&r);
 	annal_error_clear();
 	cJSON_Delete(v);
 	annal_buf_dispose(&out);

@@ -440,6 +440,50 @@ int annal_walk_new(annal_walk **out, annal_repo *repo, const annal_walk_options 
 int annal_walk_next(annal_record **out, annal_walk *walk);
 void annal_walk_free(annal_walk *walk);
 
+/*
+ * Several logs as one walk (a central repository's hosts): the records of
+ * every log selected, newest first by ts, or oldest first with reverse
+ * (exactly the reverse order).  Records with the same ts come by log name,
+ * then newest first (by seq).  One record per log is held at a time: the
+ * walks stop early as a single log's does, and max_count counts the
+ * records of all logs together.
+ */
+typedef struct annal_merge annal_merge;
+
+typedef struct {
+	/*
+	 * Log names or globs, NULL-terminated; NULL or empty: "main".  A
+	 * glob ('*', '?', '[...]', as fnmatch(3) with FNM_PATHNAME: '*' does
+	 * not match '/') selects each log whose name it matches.
+	 */
+	const char *const *logs;
+	int all;			/* every log of the repository */
+	const annal_filter *filter;	/* NULL: every record */
+	int reverse;			/* oldest first */
+	uint64_t max_count;		/* the newest max_count matches at most */
+} annal_merge_options;
+#define ANNAL_MERGE_OPTIONS_INIT { NULL, 0, NULL, 0, ANNAL_WALK_UNLIMITED }
+
+/*
+ * ANNAL_ENOTFOUND for a log that does not exist, a glob that matches no
+ * log, or all in a repository without logs; ANNAL_EINVALID for an
+ * invalid name or glob.
+ */
+int annal_merge_new(annal_merge **out, annal_repo *repo, const annal_merge_options *opts);
+/*
+ * 0, a record (the caller's) and the name of its log (the merge's, valid
+ * until annal_merge_free()); ANNAL_ITEROVER; or an error.
+ */
+int annal_merge_next(annal_record **out, const char **log, annal_merge *m);
+/*
+ * 1 when records must say their log: all, a glob or several names were
+ * asked for (whatever they matched), 0 for one log by name.
+ */
+int annal_merge_labelled(const annal_merge *m);
+/* The logs selected, sorted; n is set to their number. */
+const char *const *annal_merge_logs(const annal_merge *m, size_t *n);
+void annal_merge_free(annal_merge *m);
+
 /* Names of the logs in the repository, sorted; free with annal_strv_free. */
 int annal_log_list(char ***out, size_t *n, annal_repo *repo);
 /*
@@ -537,6 +581,15 @@ typedef int (*annal_write_fn)(void *ctx, const char *data, size_t len);
 
 typedef struct {
 	const char *log;		/* default "main" */
+	/*
+	 * Or several logs, as annal_merge_options selects them: names or
+	 * globs (NULL-terminated), or all; log must then be NULL.  Records
+	 * of several logs are merged oldest first and labelled, as
+	 * annal-log(1) does with --reverse; a bundle holds each log apart
+	 * (bundle version 2, annal-bundle(5)).
+	 */
+	const char *const *logs;
+	int all;
 	const annal_filter *filter;	/* NULL: the whole log */
 	const char *const *formats;	/* NULL-terminated; NULL: {"jsonl"} */
 	const char *bundle;		/* write an evidence bundle here */
@@ -549,7 +602,7 @@ typedef struct {
 	 */
 	int (*sync)(void *ctx);
 } annal_export_options;
-#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
 
 typedef struct {
 	uint64_t records;		/* records exported */
@@ -564,9 +617,11 @@ typedef struct {
  * verifies (annal_log_verify() against its own keys, anchored at the
  * head exported; ANNAL_ECORRUPT naming the check otherwise, nothing
  * written).  Then the export
- * itself is recorded in the log as an "annal.export" record; when the
- * repository cannot be written (a read-only auditor) that is skipped and
- * result->not_recorded says why.
+ * itself is recorded in the log as an "annal.export" record (in "main"
+ * for an export of several logs or of a log under "hosts/", which the
+ * hosts write: see annal-export(1)); when the repository cannot be
+ * written (a read-only auditor) that is skipped and result->not_recorded
+ * says why.
  */
 int annal_log_export(annal_export_result *result, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx);
@@ -598,7 +653,7 @@ typedef struct {
 } annal_audit_options;
 #define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL }
 
-typedef struct {
+typedef struct annal_audit_result {
 	int ok;
 	int pinned;
 	int log_pinned;			/* the records' keys are pinned */
@@ -610,6 +665,15 @@ typedef struct {
 	int log_signed;			/* the manifest's; -1 when not read */
 	int counted;			/* records and chain were counted */
 	char problem[1024];		/* the first problem, when !ok, escaped */
+	/*
+	 * A bundle of several logs (version 2): the result of each log, in
+	 * the manifest's order, log, records, first, ... filled in each; in
+	 * the bundle's own, log is "" and records and chain are the totals,
+	 * and problem is the first failing log's, "log <name>: ...".  Free
+	 * with annal_audit_result_dispose().
+	 */
+	struct annal_audit_result *logs;
+	size_t nlogs;
 } annal_audit_result;
 
 /*
@@ -619,6 +683,7 @@ typedef struct {
  */
 int annal_bundle_verify(annal_audit_result *result, const char *path,
 			const annal_audit_options *opts);
+void annal_audit_result_dispose(annal_audit_result *result);
 int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r);
 /*
  * The object of annal_audit_write_json() when nothing could be checked
@@ -659,8 +724,17 @@ const char *const *annal_formatter_names(void);
 /* "utc" (default: ts as stored) or "local" (ts in $TZ with its offset), for
  * pretty and oneline; the formats for machines keep ts as stored. */
 int annal_formatter_set_date(annal_formatter *f, const char *mode);
-/* The log's name, for formats that carry it (otlp-json, splunk-hec, datadog). */
+/*
+ * The log's name, for formats that carry it (otlp-json, splunk-hec,
+ * datadog), and with labels for each record that follows.
+ */
 int annal_formatter_set_log(annal_formatter *f, const char *log);
+/*
+ * Label each record with its log (set before it by
+ * annal_formatter_set_log()), for a merge of several logs: call before
+ * annal_formatter_begin().  See annal-log(1), "Several logs".
+ */
+void annal_formatter_set_labels(annal_formatter *f, int on);
 /* Each call appends text to out. */
 int annal_formatter_begin(annal_formatter *f, annal_buf *out);
 int annal_formatter_record(annal_formatter *f, annal_buf *out,

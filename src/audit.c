@@ -36,10 +36,30 @@ static int is_hex40(const char *s)
 	return strlen(s) == 40 && strspn(s, "0123456789abcdef") == 40;
 }
 
-static int is_member_name(const char *name)
+static const char *member_log(char *buf, size_t size, const char *name);
+
+/* A log's own members: records.*, chain.jsonl, commits/<id>. */
+static int is_log_member(const char *name)
 {
 	size_t i;
 
+	if (!strcmp(name, "records.jsonl") || !strcmp(name, "chain.jsonl"))
+		return 1;
+	for (i = 0; format_names[i]; i++)
+		if (!strcmp(name, export_format_member(format_names[i])))
+			return 1;
+	return !strncmp(name, "commits/", 8) && is_hex40(name + 8);
+}
+
+static int is_member_name(const char *name)
+{
+	char log[256];
+	size_t i;
+
+	/* version 2: logs/<log>/ and what a log of version 1 holds */
+	if (member_log(log, sizeof(log), name))
+		return !annal_log_name_check(log) && is_log_member(name + 5 + strlen(log) + 1);
+	annal_error_clear();
 	for (i = 0; fixed_members[i]; i++)
 		if (!strcmp(name, fixed_members[i]))
 			return 1;
@@ -103,7 +123,7 @@ static int sums_line(const char *line, size_t len, size_t lineno, void *vctx)
 	struct sums_ctx *c = vctx;
 	const struct member *m;
 	unsigned char d[32];
-	char hex[65], name[64];
+	char hex[65], name[400];
 
 	if (len < 67 || len - 66 >= sizeof(name) || line[64] != ' ' || line[65] != ' ' ||
 	    strspn(line, "0123456789abcdef") < 64) {
@@ -358,21 +378,30 @@ out:
 	cJSON_Delete(obj);
 }
 
+/* "<dir><file>", for the members of a log in a bundle of several. */
+static const char *in_dir(char *buf, size_t size, const char *dir, const char *file)
+{
+	snprintf(buf, size, "%s%s", dir, file);
+	return buf;
+}
+
 /*
  * Each records.<format> member must be what annal makes of the verified
- * records.jsonl: an auditor opens the CSV, not the JSON.
+ * records.jsonl: an auditor opens the CSV, not the JSON.  dir: the log's
+ * directory in a bundle of several logs, "" in one of a single log.
  */
-static int check_derived(annal_audit_result *r, const struct bundle *b,
+static int check_derived(annal_audit_result *r, const struct bundle *b, const char *dir,
 			 const struct lines_ctx *recs, const annal_audit_options *opts)
 {
 	annal_formatter *f = NULL;
 	annal_buf out = ANNAL_BUF_INIT;
 	const struct member *m;
+	char buf[320];
 	size_t i, k, at;
 	int error = 0;
 
 	for (i = 0; format_names[i] && r->ok; i++) {
-		const char *member = export_format_member(format_names[i]);
+		const char *member = in_dir(buf, sizeof(buf), dir, export_format_member(format_names[i]));
 
 		if (!strcmp(format_names[i], "jsonl") || !(m = bundle_find(b, member)))
 			continue;
@@ -394,13 +423,29 @@ static int check_derived(annal_audit_result *r, const struct bundle *b,
 			continue;
 		for (at = 0; at < out.len && at < m->len && out.ptr[at] == m->data[at]; at++)
 			;
-		problem(r, "%s is not what annal makes of records.jsonl (they differ from byte %zu on): "
-			"it was changed after the export; use records.jsonl, or audit-verify --list",
-			member, at);
+		problem(r, "%s is not what annal makes of %s (they differ from byte %zu on): "
+			"it was changed after the export; use %s, or audit-verify --list",
+			member, recs->what, at, recs->what);
 	}
 	/* the records checked, so that nobody needs the unchecked files */
-	if (r->ok && opts && opts->list && (m = bundle_find(b, "records.jsonl")))
-		error = annal_buf_put(opts->list, m->data, m->len);
+	if (r->ok && opts && opts->list && (m = bundle_find(b, recs->what))) {
+		if (!*dir) {
+			error = annal_buf_put(opts->list, m->data, m->len);
+			goto out;
+		}
+		/* several logs: each line labelled, as annal log --all --format jsonl */
+		for (k = 0, at = 0; k < m->len; k++) {
+			if (m->data[k] != '\n')
+				continue;
+			annal_buf_puts(opts->list, "{\"log\":");
+			annal_json_write_string(opts->list, r->log, strlen(r->log));
+			annal_buf_puts(opts->list, ",\"record\":");
+			annal_buf_put(opts->list, m->data + at, k - at);
+			annal_buf_puts(opts->list, "}\n");
+			at = k + 1;
+		}
+		error = annal_buf_error(opts->list);
+	}
 out:
 	annal_formatter_free(f);
 	annal_buf_dispose(&out);
@@ -424,29 +469,355 @@ static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
 	return 0;
 }
 
+/*
+ * One log of a bundle: the whole bundle in version 1 (dir "", ml the
+ * manifest), a "logs" entry and the members under "logs/<log>/" in
+ * version 2.  Everything annal-bundle(5) says of a log, from its name in
+ * the manifest to its derived formats; r says how it went.
+ */
+static int check_log(annal_audit_result *r, const struct bundle *b, const char *dir,
+		     const cJSON *ml, const annal_audit_options *opts)
+{
+	char recs_name[320], skel_name[320], name[400];
+	struct lines_ctx recs = { NULL, recs_name, NULL, 0, 0, 0 };
+	struct lines_ctx skel = { NULL, skel_name, NULL, 0, 0, 1 };
+	struct trust log_pins;
+	const cJSON *v;
+	const struct member *m;
+	unsigned char (*log_keys)[32] = NULL;
+	size_t nlog_keys = 0, i, j, dirlen = strlen(dir);
+	uint64_t nrecords;
+	const char *pin_check = NULL;
+	int error = 0, seen_signed = 0;
+
+	memset(&log_pins, 0, sizeof(log_pins));
+	recs.r = skel.r = r;
+	in_dir(recs_name, sizeof(recs_name), dir, "records.jsonl");
+	in_dir(skel_name, sizeof(skel_name), dir, "chain.jsonl");
+	if (opts && (error = pin_log_keys(&log_pins, opts)) < 0)
+		goto out;
+	if (!(v = annal_json_get(ml, "log")) || !cJSON_IsString(v) ||
+	    annal_log_name_check(v->valuestring) < 0) {
+		problem(r, "manifest.json has no valid log name");
+		goto out;
+	}
+	snprintf(r->log, sizeof(r->log), "%s", v->valuestring);
+	if (log_pins.pinned && trust_pin_select_log(&log_pins, v->valuestring, &pin_check) < 0) {
+		problem(r, "%s: %s", pin_check, last_message());
+		goto out;
+	}
+	if (!(v = annal_json_get(ml, "records")) || annal_json_get_u64(&nrecords, v) < 0) {
+		problem(r, "manifest.json has no record count");
+		goto out;
+	}
+	if (!seq_ref(ml, "head", &r->head_seq, r->head_id)) {
+		problem(r, "manifest.json has no valid head");
+		goto out;
+	}
+	if (!(v = annal_json_get(ml, "log_signed")) || !cJSON_IsBool(v) ||
+	    check_keys(&log_keys, &nlog_keys, annal_json_get(ml, "log_keys")) < 0 ||
+	    (cJSON_IsTrue(v) && !nlog_keys) || (!cJSON_IsTrue(v) && nlog_keys)) {
+		problem(r, "manifest.json has malformed log_signed or log_keys");
+		goto out;
+	}
+	r->log_signed = cJSON_IsTrue(v);
+
+	/* the records and the skeleton */
+	for (i = 0; i < 2; i++)
+		if (!bundle_find(b, i ? skel_name : recs_name)) {
+			problem(r, "member '%s' is missing", i ? skel_name : recs_name);
+			goto out;
+		}
+	if (parse_lines(r, &recs, bundle_find(b, recs_name)) ||
+	    parse_lines(r, &skel, bundle_find(b, skel_name)))
+		goto out;
+	r->records = recs.n;
+	r->chain = skel.n;
+	r->counted = 1;
+	if (recs.n != nrecords) {
+		problem(r, "%s holds %zu records, the manifest says %llu", recs_name, recs.n,
+			(unsigned long long)nrecords);
+		goto out;
+	}
+	if (!recs.n) {
+		if (skel.n || !cJSON_IsNull(annal_json_get(ml, "first")) ||
+		    !cJSON_IsNull(annal_json_get(ml, "last")))
+			problem(r, "an empty export must have no chain and no first or last record");
+		else
+			error = check_derived(r, b, dir, &recs, opts);
+		goto out;
+	}
+	if (!seq_ref(ml, "first", &r->first_seq, r->first_id) ||
+	    !seq_ref(ml, "last", &r->last_seq, r->last_id) ||
+	    r->first_seq != recs.e[0].rec->seq || strcmp(r->first_id, recs.e[0].rec->id) ||
+	    r->last_seq != recs.e[recs.n - 1].rec->seq ||
+	    strcmp(r->last_id, recs.e[recs.n - 1].rec->id) || r->head_seq < r->last_seq) {
+		problem(r, "manifest.json's first, last or head does not match the records");
+		goto out;
+	}
+	if (!skel.n || skel.e[0].rec->seq != r->first_seq ||
+	    skel.e[skel.n - 1].rec->seq != r->last_seq) {
+		problem(r, "%s does not run from seq %llu to seq %llu", skel_name,
+			(unsigned long long)r->first_seq, (unsigned long long)r->last_seq);
+		goto out;
+	}
+	for (i = 0; i < skel.n; i++) {
+		const annal_record *cur = skel.e[i].rec;
+		const char *check = NULL;
+
+		if (i && annal_chain_check(skel.e[i - 1].rec, cur, skel.e[0].rec->seq + i, &check) < 0) {
+			problem(r, "%s at seq %llu: %s: %s", skel_name, (unsigned long long)cur->seq, check,
+				last_message());
+			goto out;
+		}
+		if (!i && cur->seq == 1 && strcmp(cur->prev_hash, ANNAL_GENESIS_HASH)) {
+			problem(r, "%s: the first record's prev_hash is not the genesis hash", skel_name);
+			goto out;
+		}
+	}
+	{
+		size_t ncommits = 0;
+		for (i = 0; i < b->n; i++)
+			ncommits += !strncmp(b->m[i].name, dir, dirlen) &&
+				    !strncmp(b->m[i].name + dirlen, "commits/", 8);
+		if (ncommits != recs.n) {
+			problem(r, "the bundle holds %zu commits for %zu records", ncommits, recs.n);
+			goto out;
+		}
+	}
+	for (i = 0; i < recs.n; i++) {
+		const annal_record *rec = recs.e[i].rec, *k;
+		struct record_signature sig;
+		annal_record *stored = NULL;
+		char parent[41];
+		const char *check = NULL;
+		git_oid id, again;
+		size_t at;
+
+		if (i && rec->seq <= recs.e[i - 1].rec->seq) {
+			problem(r, "%s is not in seq order at seq %llu", recs_name,
+				(unsigned long long)rec->seq);
+			goto out;
+		}
+		at = (size_t)(rec->seq - r->first_seq);
+		k = skel.e[at].rec;
+		if (strcmp(k->id, rec->id) || strcmp(k->hash, rec->hash) ||
+		    strcmp(k->prev_hash, rec->prev_hash) || strcmp(k->ts, rec->ts)) {
+			problem(r, "record seq %llu does not match its chain entry", (unsigned long long)rec->seq);
+			goto out;
+		}
+		snprintf(name, sizeof(name), "%scommits/%s", dir, rec->id);
+		if (!(m = bundle_find(b, name))) {
+			problem(r, "member '%s' is missing", name);
+			goto out;
+		}
+		git_oid_fromstr(&id, rec->id);
+		if (git_odb_hash(&again, m->data, m->len, GIT_OBJECT_COMMIT) < 0 || !git_oid_equal(&id, &again)) {
+			problem(r, "%s does not hash to its id", name);
+			goto out;
+		}
+		if (record_check_commit(&stored, &sig, parent, &id, m->data, m->len, &check) < 0) {
+			problem(r, "%s: %s: %s", name, check ? check : "error", last_message());
+			goto out;
+		}
+		if (stored->json_len != recs.e[i].json_len ||
+		    memcmp(stored->json, recs.e[i].json, stored->json_len)) {
+			annal_record_free(stored);
+			problem(r, "%s does not hold the record of %s", name, recs_name);
+			goto out;
+		}
+		annal_record_free(stored);
+		if ((rec->seq == 1) != !parent[0] ||
+		    (at && strcmp(parent, skel.e[at - 1].rec->id))) {
+			problem(r, "%s: its parent is not the previous record of the chain", name);
+			goto out;
+		}
+		/* a log may start signing late, but never stops */
+		if (sig.present || seen_signed) {
+			int known = 0;
+			for (j = 0; j < nlog_keys; j++)
+				known |= sig.present && sig.valid && !memcmp(sig.pk, log_keys[j], 32);
+			if (!known) {
+				problem(r, "%s: %s", name, !sig.present ? "the record of a signed log has no signature" :
+					!sig.valid ? "its signature does not verify" :
+					"it is signed by a key the manifest does not list");
+				goto out;
+			}
+			seen_signed = 1;
+		}
+		/*
+		 * Pinned, the keys are checked as verify checks a log; where
+		 * records are left out, their rotations are unknown, so from
+		 * there on only the pins vouch until the next rotation.
+		 */
+		if (log_pins.pinned) {
+			if ((i ? rec->seq != recs.e[i - 1].rec->seq + 1 : rec->seq != 1) &&
+			    trust_forget(&log_pins, &check) < 0) {
+				problem(r, "%s (seq %llu): %s: %s", name, (unsigned long long)rec->seq,
+					check, last_message());
+				goto out;
+			}
+			if (trust_check(&log_pins, rec, sig.present && sig.valid ? sig.pk : NULL,
+					sig.present && !sig.valid, &check) < 0) {
+				problem(r, "%s (seq %llu): %s: %s", name, (unsigned long long)rec->seq,
+					check, last_message());
+				goto out;
+			}
+		}
+	}
+	if (log_pins.pinned && trust_finish(&log_pins, &pin_check) < 0) {
+		problem(r, "%s: %s", pin_check, last_message());
+		goto out;
+	}
+	if (seen_signed != r->log_signed) {
+		problem(r, "manifest.json says the records are %ssigned, but they are %s",
+			r->log_signed ? "" : "not ", seen_signed ? "signed" : "not");
+		goto out;
+	}
+	error = check_derived(r, b, dir, &recs, opts);
+out:
+	trust_dispose(&log_pins);
+	entries_dispose(&recs);
+	entries_dispose(&skel);
+	free(log_keys);
+	return error;
+}
+
+/* The log of a member under "logs/<log>/", in buf; NULL if it is not one. */
+static const char *member_log(char *buf, size_t size, const char *name)
+{
+	const char *end;
+	size_t len;
+
+	if (strncmp(name, "logs/", 5) || !(end = strrchr(name, '/')))
+		return NULL;
+	/* logs/<log>/commits/<id>: the log ends before "/commits/" */
+	if (end - name >= 5 + 8 && !strncmp(end - 8, "/commits", 8) && is_hex40(end + 1))
+		end -= 8;
+	len = (size_t)(end - (name + 5));
+	if (len >= size)
+		return NULL;
+	memcpy(buf, name + 5, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * Version 2, before anything of a log is read: "logs" names valid logs
+ * in order, each once; every member under logs/ belongs to one of them,
+ * and nothing of a log lies at the top.  0 when it holds.
+ */
+static int check_layout(annal_audit_result *r, const struct bundle *b, const cJSON *manifest)
+{
+	const cJSON *logs = annal_json_get(manifest, "logs"), *v, *l;
+	char log[256];
+	size_t n = 0, i;
+
+	if (!cJSON_IsArray(logs) || !logs->child) {
+		problem(r, "manifest.json has no list of logs");
+		return -1;
+	}
+	for (l = logs->child; l; l = l->next, n++) {
+		v = cJSON_IsObject(l) ? annal_json_get(l, "log") : NULL;
+		if (!cJSON_IsString(v) || annal_log_name_check(v->valuestring) < 0 ||
+		    (n && strcmp(annal_json_get(l->prev, "log")->valuestring, v->valuestring) >= 0)) {
+			annal_error_clear();
+			problem(r, "manifest.json's logs are not valid log names in order, each once");
+			return -1;
+		}
+	}
+	for (i = 0; i < b->n; i++) {
+		const char *name = b->m[i].name, *ml;
+		int listed = 0;
+
+		if (!strncmp(name, "logs/", 5)) {
+			if ((ml = member_log(log, sizeof(log), name)))
+				for (l = logs->child; l && !listed; l = l->next)
+					listed = !strcmp(annal_json_get(l, "log")->valuestring, ml);
+			if (!listed) {
+				problem(r, "member '%s' belongs to no log of the manifest", name);
+				return -1;
+			}
+		} else if (strcmp(name, "manifest.json") && strcmp(name, "signer.pub") &&
+			   strcmp(name, "SHA256SUMS") && strcmp(name, "SHA256SUMS.sig")) {
+			problem(r, "member '%s' has no place in a bundle of several logs", name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Version 2, its layout checked: each log of "logs" checked as a bundle
+ * of its own would be; all are checked, each result in r->logs, and the
+ * first failure is the bundle's.
+ */
+static int check_logs(annal_audit_result *r, const struct bundle *b, const cJSON *manifest,
+		      const annal_audit_options *opts)
+{
+	const cJSON *logs = annal_json_get(manifest, "logs"), *v, *l;
+	char dir[320];
+	uint64_t total = 0, nrecords;
+	size_t n = 0, i;
+	int error = 0;
+
+	for (l = logs->child; l; l = l->next)
+		n++;
+	if (!(v = annal_json_get(manifest, "records")) || annal_json_get_u64(&nrecords, v) < 0) {
+		problem(r, "manifest.json has no record count");
+		return 0;
+	}
+	if (!(r->logs = calloc(n, sizeof(*r->logs))))
+		return annal_error_oom();
+	r->nlogs = n;
+	r->counted = 1;
+	for (l = logs->child, i = 0; l; l = l->next, i++) {
+		annal_audit_result *lr = &r->logs[i];
+
+		lr->ok = 1;
+		lr->log_signed = -1;
+		lr->pinned = r->pinned;
+		lr->log_pinned = r->log_pinned;
+		memcpy(lr->signer, r->signer, sizeof(lr->signer));
+		memcpy(lr->created, r->created, sizeof(lr->created));
+		snprintf(dir, sizeof(dir), "logs/%s/", annal_json_get(l, "log")->valuestring);
+		if ((error = check_log(lr, b, dir, l, opts)) < 0)
+			return error;
+		total += lr->records;
+		r->chain += lr->chain;
+		r->counted &= lr->counted;
+		if (!lr->ok && r->ok) {
+			r->ok = 0;
+			/* a log name is at most 200 bytes: the problem is cut, if at all */
+			snprintf(r->problem, sizeof(r->problem), "log %.200s: %.810s", lr->log, lr->problem);
+		}
+	}
+	r->records = total;
+	if (r->ok && total != nrecords)
+		problem(r, "the logs hold %llu records, the manifest says %llu",
+			(unsigned long long)total, (unsigned long long)nrecords);
+	return 0;
+}
+
 int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_audit_options *opts)
 {
 	struct bundle b = { NULL, 0, 0, NULL, 0 };
 	struct trust pins, log_pins;
-	struct lines_ctx recs = { NULL, "records.jsonl", NULL, 0, 0, 0 };
-	struct lines_ctx skel = { NULL, "chain.jsonl", NULL, 0, 0, 1 };
 	struct sums_ctx sums = { NULL, NULL, NULL, 0 };
 	cJSON *manifest = NULL;
 	const cJSON *v, *formats;
 	const struct member *m;
-	unsigned char pk[32], sig_pk[32], (*log_keys)[32] = NULL;
-	size_t nlog_keys = 0, i, j;
-	uint64_t nrecords;
+	unsigned char pk[32], sig_pk[32];
+	size_t i, j;
 	int64_t created_ms;
-	const char *pin_check = NULL;
-	int error = 0, seen_signed = 0;
+	int error = 0, version, several = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->log_signed = -1;
 	memset(&pins, 0, sizeof(pins));
 	memset(&log_pins, 0, sizeof(log_pins));
 	r->ok = 1;
-	recs.r = skel.r = sums.r = r;
+	sums.r = r;
 	if (opts && opts->key && opts->allowed_signers)
 		return annal_error_set(ANNAL_EINVALID, "give either allowed signers or a key, not both");
 	if ((opts && opts->key && (error = trust_pin_key(&pins, opts->key)) < 0) ||
@@ -464,8 +835,13 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	}
 	if (error < 0)
 		goto out;
+	/* a bundle of several logs keeps records and chains under logs/ */
+	for (i = 0; i < b.n; i++)
+		several |= !strncmp(b.m[i].name, "logs/", 5);
 	for (i = 0; fixed_members[i]; i++)
-		if (!bundle_find(&b, fixed_members[i])) {
+		if (!bundle_find(&b, fixed_members[i]) &&
+		    (!several || (strcmp(fixed_members[i], "records.jsonl") &&
+				  strcmp(fixed_members[i], "chain.jsonl")))) {
 			problem(r, "member '%s' is missing", fixed_members[i]);
 			goto out;
 		}
@@ -523,18 +899,14 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	}
 	if (!(v = annal_json_get(manifest, "format")) || !cJSON_IsString(v) ||
 	    strcmp(v->valuestring, "annal-bundle") || !(v = annal_json_get(manifest, "version")) ||
-	    !cJSON_IsRaw(v) || strcmp(v->valuestring, "1")) {
-		problem(r, "manifest.json is not an annal-bundle version 1 manifest");
+	    !cJSON_IsRaw(v) || (strcmp(v->valuestring, "1") && strcmp(v->valuestring, "2"))) {
+		problem(r, "manifest.json is not an annal-bundle version 1 or 2 manifest");
 		goto out;
 	}
-	if (!(v = annal_json_get(manifest, "log")) || !cJSON_IsString(v) ||
-	    annal_log_name_check(v->valuestring) < 0) {
-		problem(r, "manifest.json has no valid log name");
-		goto out;
-	}
-	snprintf(r->log, sizeof(r->log), "%s", v->valuestring);
-	if (log_pins.pinned && trust_pin_select_log(&log_pins, v->valuestring, &pin_check) < 0) {
-		problem(r, "%s: %s", pin_check, last_message());
+	version = v->valuestring[0] - '0';
+	if ((version == 2) != several) {
+		problem(r, version == 2 ? "a bundle of version 2 holds its logs under logs/" :
+			"a bundle of version 1 holds no member under logs/");
 		goto out;
 	}
 	if (!(v = annal_json_get(manifest, "created")) || !cJSON_IsString(v) ||
@@ -563,210 +935,72 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		problem(r, "manifest.json names another signer than signer.pub");
 		goto out;
 	}
-	if (!(v = annal_json_get(manifest, "records")) || annal_json_get_u64(&nrecords, v) < 0) {
-		problem(r, "manifest.json has no record count");
+	if (version == 2 && check_layout(r, &b, manifest) < 0)
 		goto out;
-	}
-	if (!seq_ref(manifest, "head", &r->head_seq, r->head_id)) {
-		problem(r, "manifest.json has no valid head");
-		goto out;
-	}
-	if (!(v = annal_json_get(manifest, "log_signed")) || !cJSON_IsBool(v) ||
-	    check_keys(&log_keys, &nlog_keys, annal_json_get(manifest, "log_keys")) < 0 ||
-	    (cJSON_IsTrue(v) && !nlog_keys) || (!cJSON_IsTrue(v) && nlog_keys)) {
-		problem(r, "manifest.json has malformed log_signed or log_keys");
-		goto out;
-	}
-	r->log_signed = cJSON_IsTrue(v);
-	/* formats <-> files */
+	/* formats <-> files: of each log */
 	formats = annal_json_get(manifest, "formats");
 	if (!cJSON_IsArray(formats)) {
 		problem(r, "manifest.json has no format list");
 		goto out;
-	}
-	for (i = 0; format_names[i]; i++) {
-		const char *member = export_format_member(format_names[i]);
-		int listed = 0;
-		for (v = formats->child; v; v = v->next)
-			listed |= cJSON_IsString(v) && !strcmp(v->valuestring, format_names[i]);
-		if (listed != (bundle_find(&b, member) != NULL) || (i == 0 && !listed)) {
-			problem(r, "manifest.json's formats do not match the members (%s)", member);
-			goto out;
-		}
 	}
 	for (v = formats->child; v; v = v->next)
 		if (!cJSON_IsString(v) || !export_format_member(v->valuestring)) {
 			problem(r, "manifest.json lists an unknown format");
 			goto out;
 		}
+	for (i = 0; format_names[i]; i++) {
+		const char *member = export_format_member(format_names[i]);
+		size_t mlen = strlen(member), held = 0, logs = 0;
+		int listed = 0;
 
-	/* the records and the skeleton */
-	if (parse_lines(r, &recs, bundle_find(&b, "records.jsonl")) ||
-	    parse_lines(r, &skel, bundle_find(&b, "chain.jsonl")))
-		goto out;
-	r->records = recs.n;
-	r->chain = skel.n;
-	r->counted = 1;
-	if (recs.n != nrecords) {
-		problem(r, "records.jsonl holds %zu records, the manifest says %llu", recs.n,
-			(unsigned long long)nrecords);
-		goto out;
-	}
-	if (!recs.n) {
-		if (skel.n || !cJSON_IsNull(annal_json_get(manifest, "first")) ||
-		    !cJSON_IsNull(annal_json_get(manifest, "last")))
-			problem(r, "an empty export must have no chain and no first or last record");
-		else
-			error = check_derived(r, &b, &recs, opts);
-		goto out;
-	}
-	if (!seq_ref(manifest, "first", &r->first_seq, r->first_id) ||
-	    !seq_ref(manifest, "last", &r->last_seq, r->last_id) ||
-	    r->first_seq != recs.e[0].rec->seq || strcmp(r->first_id, recs.e[0].rec->id) ||
-	    r->last_seq != recs.e[recs.n - 1].rec->seq ||
-	    strcmp(r->last_id, recs.e[recs.n - 1].rec->id) || r->head_seq < r->last_seq) {
-		problem(r, "manifest.json's first, last or head does not match the records");
-		goto out;
-	}
-	if (!skel.n || skel.e[0].rec->seq != r->first_seq ||
-	    skel.e[skel.n - 1].rec->seq != r->last_seq) {
-		problem(r, "chain.jsonl does not run from seq %llu to seq %llu",
-			(unsigned long long)r->first_seq, (unsigned long long)r->last_seq);
-		goto out;
-	}
-	for (i = 0; i < skel.n; i++) {
-		const annal_record *cur = skel.e[i].rec;
-		const char *check = NULL;
-
-		if (i && annal_chain_check(skel.e[i - 1].rec, cur, skel.e[0].rec->seq + i, &check) < 0) {
-			problem(r, "chain.jsonl at seq %llu: %s: %s", (unsigned long long)cur->seq, check,
-				last_message());
-			goto out;
-		}
-		if (!i && cur->seq == 1 && strcmp(cur->prev_hash, ANNAL_GENESIS_HASH)) {
-			problem(r, "chain.jsonl: the first record's prev_hash is not the genesis hash");
-			goto out;
-		}
-	}
-	{
-		size_t ncommits = 0;
-		for (i = 0; i < b.n; i++)
-			ncommits += !strncmp(b.m[i].name, "commits/", 8);
-		if (ncommits != recs.n) {
-			problem(r, "the bundle holds %zu commits for %zu records", ncommits, recs.n);
-			goto out;
-		}
-	}
-	for (i = 0; i < recs.n; i++) {
-		const annal_record *rec = recs.e[i].rec, *k;
-		struct record_signature sig;
-		annal_record *stored = NULL;
-		char name[64], parent[41];
-		const char *check = NULL;
-		git_oid id, again;
-		size_t at;
-
-		if (i && rec->seq <= recs.e[i - 1].rec->seq) {
-			problem(r, "records.jsonl is not in seq order at seq %llu", (unsigned long long)rec->seq);
-			goto out;
-		}
-		at = (size_t)(rec->seq - r->first_seq);
-		k = skel.e[at].rec;
-		if (strcmp(k->id, rec->id) || strcmp(k->hash, rec->hash) ||
-		    strcmp(k->prev_hash, rec->prev_hash) || strcmp(k->ts, rec->ts)) {
-			problem(r, "record seq %llu does not match its chain entry", (unsigned long long)rec->seq);
-			goto out;
-		}
-		snprintf(name, sizeof(name), "commits/%s", rec->id);
-		if (!(m = bundle_find(&b, name))) {
-			problem(r, "member '%s' is missing", name);
-			goto out;
-		}
-		git_oid_fromstr(&id, rec->id);
-		if (git_odb_hash(&again, m->data, m->len, GIT_OBJECT_COMMIT) < 0 || !git_oid_equal(&id, &again)) {
-			problem(r, "%s does not hash to its id", name);
-			goto out;
-		}
-		if (record_check_commit(&stored, &sig, parent, &id, m->data, m->len, &check) < 0) {
-			problem(r, "%s: %s: %s", name, check ? check : "error", last_message());
-			goto out;
-		}
-		if (stored->json_len != recs.e[i].json_len ||
-		    memcmp(stored->json, recs.e[i].json, stored->json_len)) {
-			annal_record_free(stored);
-			problem(r, "%s does not hold the record of records.jsonl", name);
-			goto out;
-		}
-		annal_record_free(stored);
-		if ((rec->seq == 1) != !parent[0] ||
-		    (at && strcmp(parent, skel.e[at - 1].rec->id))) {
-			problem(r, "%s: its parent is not the previous record of the chain", name);
-			goto out;
-		}
-		/* a log may start signing late, but never stops */
-		if (sig.present || seen_signed) {
-			int known = 0;
-			for (j = 0; j < nlog_keys; j++)
-				known |= sig.present && sig.valid && !memcmp(sig.pk, log_keys[j], 32);
-			if (!known) {
-				problem(r, "%s: %s", name, !sig.present ? "the record of a signed log has no signature" :
-					!sig.valid ? "its signature does not verify" :
-					"it is signed by a key the manifest does not list");
-				goto out;
+		for (v = formats->child; v; v = v->next)
+			listed |= !strcmp(v->valuestring, format_names[i]);
+		if (version == 1) {
+			held = bundle_find(&b, member) != NULL;
+			logs = 1;
+		} else {
+			/* each log has the member, or none has */
+			for (j = 0; j < b.n; j++) {
+				size_t len = strlen(b.m[j].name);
+				held += !strncmp(b.m[j].name, "logs/", 5) && len > mlen &&
+					b.m[j].name[len - mlen - 1] == '/' &&
+					!strcmp(b.m[j].name + len - mlen, member);
 			}
-			seen_signed = 1;
+			for (v = annal_json_get(manifest, "logs"), v = cJSON_IsArray(v) ? v->child : NULL;
+			     v; v = v->next)
+				logs++;
 		}
-		/*
-		 * Pinned, the keys are checked as verify checks a log; where
-		 * records are left out, their rotations are unknown, so from
-		 * there on only the pins vouch until the next rotation.
-		 */
-		if (log_pins.pinned) {
-			if ((i ? rec->seq != recs.e[i - 1].rec->seq + 1 : rec->seq != 1) &&
-			    trust_forget(&log_pins, &check) < 0) {
-				problem(r, "%s (seq %llu): %s: %s", name, (unsigned long long)rec->seq,
-					check, last_message());
-				goto out;
-			}
-			if (trust_check(&log_pins, rec, sig.present && sig.valid ? sig.pk : NULL,
-					sig.present && !sig.valid, &check) < 0) {
-				problem(r, "%s (seq %llu): %s: %s", name, (unsigned long long)rec->seq,
-					check, last_message());
-				goto out;
-			}
+		if ((listed ? held != logs : held != 0) || (i == 0 && !listed)) {
+			problem(r, "manifest.json's formats do not match the members (%s)", member);
+			goto out;
 		}
 	}
-	if (log_pins.pinned && trust_finish(&log_pins, &pin_check) < 0) {
-		problem(r, "%s: %s", pin_check, last_message());
-		goto out;
-	}
-	if (seen_signed != r->log_signed) {
-		problem(r, "manifest.json says the records are %ssigned, but they are %s",
-			r->log_signed ? "" : "not ", seen_signed ? "signed" : "not");
-		goto out;
-	}
-	error = check_derived(r, &b, &recs, opts);
+	if (version == 1)
+		error = check_log(r, &b, "", manifest, opts);
+	else
+		error = check_logs(r, &b, manifest, opts);
 out:
 	bundle_dispose(&b);
 	trust_dispose(&pins);
 	trust_dispose(&log_pins);
-	entries_dispose(&recs);
-	entries_dispose(&skel);
 	free(sums.listed);
-	free(log_keys);
 	cJSON_Delete(manifest);
 	return error;
 }
 
-int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r)
+void annal_audit_result_dispose(annal_audit_result *r)
 {
-	/* null for what was not reached, never a value that looks like a fact */
-	annal_buf_printf(out, "{\"ok\":%s,\"bundle\":", r->ok ? "true" : "false");
-	annal_json_write_string_or_null(out, path);
-	annal_buf_puts(out, ",\"signer\":");
-	annal_json_write_string_or_null(out, r->signer);
-	annal_buf_printf(out, ",\"pinned\":%s,\"log_pinned\":%s,\"log\":",
-			 r->pinned ? "true" : "false", r->log_pinned ? "true" : "false");
+	if (!r)
+		return;
+	free(r->logs);
+	r->logs = NULL;
+	r->nlogs = 0;
+}
+
+/* What a result says of one log: "log" to "head" (null for what was not reached). */
+static void write_log_json(annal_buf *out, const annal_audit_result *r)
+{
+	annal_buf_puts(out, "\"log\":");
 	annal_json_write_string_or_null(out, r->log);
 	annal_buf_printf(out, ",\"log_signed\":%s", r->log_signed > 0 ? "true" :
 			 r->log_signed < 0 ? "null" : "false");
@@ -782,12 +1016,40 @@ int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_r
 	if (r->head_id[0])
 		annal_buf_printf(out, ",\"head\":{\"seq\":%llu,\"id\":\"%s\"}",
 				 (unsigned long long)r->head_seq, r->head_id);
+}
+
+int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r)
+{
+	size_t i;
+
+	/* null for what was not reached, never a value that looks like a fact */
+	annal_buf_printf(out, "{\"ok\":%s,\"bundle\":", r->ok ? "true" : "false");
+	annal_json_write_string_or_null(out, path);
+	annal_buf_puts(out, ",\"signer\":");
+	annal_json_write_string_or_null(out, r->signer);
+	annal_buf_printf(out, ",\"pinned\":%s,\"log_pinned\":%s,",
+			 r->pinned ? "true" : "false", r->log_pinned ? "true" : "false");
+	write_log_json(out, r);
 	if (r->created[0])
 		annal_buf_printf(out, ",\"created\":\"%s\"", r->created);
 	if (!r->ok) {
 		annal_buf_puts(out, ",\"error\":");
 		annal_json_write_string(out, r->problem, strlen(r->problem));
 	}
+	/* a bundle of several logs: each log's own result */
+	if (r->nlogs)
+		annal_buf_puts(out, ",\"logs\":[");
+	for (i = 0; i < r->nlogs; i++) {
+		annal_buf_printf(out, "%s{\"ok\":%s,", i ? "," : "", r->logs[i].ok ? "true" : "false");
+		write_log_json(out, &r->logs[i]);
+		if (!r->logs[i].ok) {
+			annal_buf_puts(out, ",\"error\":");
+			annal_json_write_string(out, r->logs[i].problem, strlen(r->logs[i].problem));
+		}
+		annal_buf_putc(out, '}');
+	}
+	if (r->nlogs)
+		annal_buf_putc(out, ']');
 	annal_buf_puts(out, "}\n");
 	return annal_buf_error(out);
 }

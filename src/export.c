@@ -225,25 +225,122 @@ static int flush(struct sink *s, annal_buf *b)
 	return error;
 }
 
-static int format_all(annal_buf *out, struct sink *s, const char *name, const char *log,
-		      const struct collected *c)
+/* The logs of one export, sorted by name, and what was collected of each. */
+struct selection {
+	char **names;
+	struct collected *c;
+	size_t n;
+	int labelled;		/* several logs: labels, and a bundle of version 2 */
+};
+
+static void selection_dispose(struct selection *sel)
 {
-	annal_formatter *f = NULL;
 	size_t i;
+
+	for (i = 0; sel->c && i < sel->n; i++)
+		collected_dispose(&sel->c[i]);
+	free(sel->c);
+	annal_strv_free(sel->names, sel->n);
+	memset(sel, 0, sizeof(*sel));
+}
+
+/* The logs opts selects, as annal-log(1) selects them. */
+static int select_logs(struct selection *sel, annal_repo *repo, const annal_export_options *opts)
+{
+	annal_merge_options mopts = ANNAL_MERGE_OPTIONS_INIT;
+	const char *one[2] = { opts->log, NULL };
+	const char *const *names;
+	annal_merge *m = NULL;
+	size_t n;
 	int error;
 
-	if ((error = annal_formatter_new(&f, name)) < 0 ||
-	    (error = annal_formatter_set_log(f, log)) < 0 ||
-	    (error = annal_formatter_begin(f, out)) < 0)
+	if (opts->log && (opts->logs || opts->all))
+		return annal_error_set(ANNAL_EINVALID, "give either one log or a selection of logs");
+	mopts.logs = opts->log ? one : opts->logs;
+	mopts.all = opts->all;
+	if ((error = annal_merge_new(&m, repo, &mopts)) < 0)
+		return error;
+	names = annal_merge_logs(m, &n);
+	sel->labelled = annal_merge_labelled(m);
+	if (!(sel->names = calloc(n, sizeof(*sel->names))) ||
+	    !(sel->c = calloc(n, sizeof(*sel->c)))) {
+		error = annal_error_oom();
 		goto out;
-	for (i = c->n; i-- > 0;) {
-		if ((error = annal_formatter_record(f, out, c->recs[i])) < 0)
+	}
+	for (sel->n = 0; sel->n < n; sel->n++)
+		if (!(sel->names[sel->n] = strdup(names[sel->n]))) {
+			error = annal_error_oom();
+			goto out;
+		}
+out:
+	annal_merge_free(m);
+	return error;
+}
+
+struct pick {
+	const annal_record *rec;
+	size_t log;
+};
+
+/*
+ * Oldest first: earlier ts, then the later log name, then lower seq,
+ * exactly the reverse of annal-log(1)'s order of several logs.
+ */
+static int pick_cmp(const void *va, const void *vb)
+{
+	const struct pick *a = va, *b = vb;
+
+	if (a->rec->ts_ms != b->rec->ts_ms)
+		return a->rec->ts_ms < b->rec->ts_ms ? -1 : 1;
+	if (a->log != b->log)
+		return a->log > b->log ? -1 : 1;
+	return a->rec->seq < b->rec->seq ? -1 : a->rec->seq > b->rec->seq;
+}
+
+/*
+ * The records of logs from..to-1 of sel in one format, oldest first:
+ * one log as it always was, several merged and labelled.
+ */
+static int format_all(annal_buf *out, struct sink *s, const char *name,
+		      const struct selection *sel, size_t from, size_t to, int labels)
+{
+	annal_formatter *f = NULL;
+	struct pick *picks = NULL;
+	size_t i, j, n = 0, shown = SIZE_MAX;
+	int error;
+
+	for (i = from; i < to; i++)
+		n += sel->c[i].n;
+	if (n && !(picks = malloc(n * sizeof(*picks)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = from, n = 0; i < to; i++)
+		for (j = sel->c[i].n; j-- > 0;) {
+			picks[n].rec = sel->c[i].recs[j];
+			picks[n++].log = i;
+		}
+	if (to - from > 1)
+		qsort(picks, n, sizeof(*picks), pick_cmp);
+	if ((error = annal_formatter_new(&f, name)) < 0 ||
+	    (error = annal_formatter_set_log(f, sel->names[from])) < 0)
+		goto out;
+	annal_formatter_set_labels(f, labels);
+	if ((error = annal_formatter_begin(f, out)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (picks[i].log != shown &&
+		    (error = annal_formatter_set_log(f, sel->names[picks[i].log])) < 0)
+			goto out;
+		shown = picks[i].log;
+		if ((error = annal_formatter_record(f, out, picks[i].rec)) < 0)
 			goto out;
 		if (s && out->len > 65536 && (error = flush(s, out)) < 0)
 			goto out;
 	}
 	error = annal_formatter_end(f, out);
 out:
+	free(picks);
 	annal_formatter_free(f);
 	return error;
 }
@@ -328,16 +425,13 @@ static int add_buf_member(struct bundle *b, const char *name, annal_buf *buf)
 	return bundle_add(b, name, annal_buf_detach(buf), len);
 }
 
-static cJSON *manifest(const annal_export_options *opts, const struct collected *c,
-		       const cJSON *filters, const char *created, const char *signer_fp,
-		       const char *const *formats)
+/* What the manifest says of one log: in itself (version 1), or in "logs". */
+static void manifest_log(cJSON *m, const char *log, const struct collected *c)
 {
-	cJSON *m = cJSON_CreateObject(), *a;
+	cJSON *a;
 	size_t i;
 	int log_signed = 0;
 
-	if (!m)
-		return NULL;
 	/* signed records among those exported: a log may start signing late */
 	for (i = 0; i < c->n; i++) {
 		struct commit_parts parts;
@@ -345,19 +439,12 @@ static cJSON *manifest(const annal_export_options *opts, const struct collected 
 		    parts.sig_end)
 			log_signed = 1;
 	}
-	cJSON_AddItemToObject(m, "annal_version", cJSON_CreateString(ANNAL_VERSION));
-	cJSON_AddItemToObject(m, "created", cJSON_CreateString(created));
-	cJSON_AddItemToObject(m, "filters", cJSON_Duplicate(filters, 1));
 	cJSON_AddItemToObject(m, "first", c->n ? seq_ref(c->recs[c->n - 1]->seq, c->recs[c->n - 1]->id)
 					       : cJSON_CreateNull());
 	cJSON_AddItemToObject(m, "last", c->n ? seq_ref(c->recs[0]->seq, c->recs[0]->id)
 					      : cJSON_CreateNull());
 	cJSON_AddItemToObject(m, "head", seq_ref(c->head_seq, c->head_id));
-	cJSON_AddItemToObject(m, "format", cJSON_CreateString("annal-bundle"));
-	cJSON_AddItemToObject(m, "formats", a = cJSON_CreateArray());
-	for (i = 0; formats[i]; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(formats[i]));
-	cJSON_AddItemToObject(m, "log", cJSON_CreateString(opts->log ? opts->log : "main"));
+	cJSON_AddItemToObject(m, "log", cJSON_CreateString(log));
 	cJSON_AddItemToObject(m, "log_keys", a = cJSON_CreateArray());
 	for (i = 0; log_signed && i < c->nkeys; i++) {
 		annal_buf line = ANNAL_BUF_INIT;
@@ -367,33 +454,76 @@ static cJSON *manifest(const annal_export_options *opts, const struct collected 
 	}
 	cJSON_AddItemToObject(m, "log_signed", cJSON_CreateBool(log_signed));
 	cJSON_AddItemToObject(m, "records", annal_json_number_u64(c->n));
+}
+
+/*
+ * Version 1: one log, described at the top level.  Version 2 (several
+ * logs): each log described in "logs", in name order, and "records" the
+ * total.  cJSON_Print is not used: the writer sorts the keys.
+ */
+static cJSON *manifest(const struct selection *sel, const cJSON *filters, const char *created,
+		       const char *signer_fp, const char *const *formats)
+{
+	cJSON *m = cJSON_CreateObject(), *a, *o;
+	size_t i;
+	uint64_t total = 0;
+
+	if (!m)
+		return NULL;
+	cJSON_AddItemToObject(m, "annal_version", cJSON_CreateString(ANNAL_VERSION));
+	cJSON_AddItemToObject(m, "created", cJSON_CreateString(created));
+	cJSON_AddItemToObject(m, "filters", cJSON_Duplicate(filters, 1));
+	cJSON_AddItemToObject(m, "format", cJSON_CreateString("annal-bundle"));
+	cJSON_AddItemToObject(m, "formats", a = cJSON_CreateArray());
+	for (i = 0; formats[i]; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(formats[i]));
 	cJSON_AddItemToObject(m, "signer", cJSON_CreateString(signer_fp));
-	cJSON_AddItemToObject(m, "version", annal_json_number_u64(1));
+	if (!sel->labelled) {
+		manifest_log(m, sel->names[0], &sel->c[0]);
+		cJSON_AddItemToObject(m, "version", annal_json_number_u64(1));
+		return m;
+	}
+	cJSON_AddItemToObject(m, "logs", a = cJSON_CreateArray());
+	for (i = 0; i < sel->n; i++) {
+		if (!(o = cJSON_CreateObject())) {
+			cJSON_Delete(m);
+			return NULL;
+		}
+		manifest_log(o, sel->names[i], &sel->c[i]);
+		cJSON_AddItemToArray(a, o);
+		total += sel->c[i].n;
+	}
+	cJSON_AddItemToObject(m, "records", annal_json_number_u64(total));
+	cJSON_AddItemToObject(m, "version", annal_json_number_u64(2));
 	return m;
 }
 
-static int build_bundle(struct bundle *b, const annal_export_options *opts,
-			const struct collected *c, const cJSON *filters, const char *created,
-			const char *const *formats)
+/* Name a member: the log's directory in a bundle of several logs. */
+static const char *member_name(annal_buf *name, const char *dir, const char *file)
 {
-	annal_buf buf = ANNAL_BUF_INIT, sums = ANNAL_BUF_INIT, sig = ANNAL_BUF_INIT;
-	char fp[ANNAL_FINGERPRINT_LEN + 1], name[64];
-	const char *log = opts->log ? opts->log : "main";
-	cJSON *m = NULL, *s = NULL;
-	size_t i, j, nnames = 0;
-	struct member **sorted = NULL;
-	int error;
+	annal_buf_clear(name);
+	annal_buf_puts(name, dir);
+	annal_buf_puts(name, file);
+	return name->ptr ? name->ptr : "";
+}
 
-	ssh_fingerprint(fp, opts->signer->pk);
-	if (!(m = manifest(opts, c, filters, created, fp, formats))) {
-		error = annal_error_oom();
-		goto out;
-	}
-	if ((error = add_json_member(b, "manifest.json", m)) < 0)
-		goto out;
+/*
+ * A log's members: records.jsonl and the other formats, chain.jsonl and
+ * its commits, at the top (version 1) or under dir, "logs/<log>/".
+ */
+static int add_log_members(struct bundle *b, const struct selection *sel, size_t at,
+			   const char *dir, const char *const *formats)
+{
+	const struct collected *c = &sel->c[at];
+	annal_buf buf = ANNAL_BUF_INIT, name = ANNAL_BUF_INIT;
+	cJSON *s = NULL;
+	size_t i;
+	int error = 0;
+
 	for (i = 0; formats[i]; i++) {
-		if ((error = format_all(&buf, NULL, formats[i], log, c)) < 0 ||
-		    (error = add_buf_member(b, export_format_member(formats[i]), &buf)) < 0)
+		if ((error = format_all(&buf, NULL, formats[i], sel, at, at + 1, 0)) < 0 ||
+		    (error = add_buf_member(b, member_name(&name, dir, export_format_member(formats[i])),
+					    &buf)) < 0)
 			goto out;
 	}
 	for (i = c->nskel; i-- > 0;) {
@@ -413,7 +543,7 @@ static int build_bundle(struct bundle *b, const annal_export_options *opts,
 		cJSON_Delete(s);
 		s = NULL;
 	}
-	if ((error = add_buf_member(b, "chain.jsonl", &buf)) < 0)
+	if ((error = add_buf_member(b, member_name(&name, dir, "chain.jsonl"), &buf)) < 0)
 		goto out;
 	for (i = c->n; i-- > 0;) {
 		char *copy = malloc(c->commit_lens[i] ? c->commit_lens[i] : 1);
@@ -422,8 +552,45 @@ static int build_bundle(struct bundle *b, const annal_export_options *opts,
 			goto out;
 		}
 		memcpy(copy, c->commits[i], c->commit_lens[i]);
-		snprintf(name, sizeof(name), "commits/%s", c->recs[i]->id);
-		if ((error = bundle_add(b, name, copy, c->commit_lens[i])) < 0)
+		member_name(&name, dir, "commits/");
+		annal_buf_puts(&name, c->recs[i]->id);
+		if ((error = annal_buf_error(&name)) < 0 ||
+		    (error = bundle_add(b, name.ptr, copy, c->commit_lens[i])) < 0)
+			goto out;
+	}
+out:
+	cJSON_Delete(s);
+	annal_buf_dispose(&buf);
+	annal_buf_dispose(&name);
+	return error;
+}
+
+static int build_bundle(struct bundle *b, const annal_export_options *opts,
+			const struct selection *sel, const cJSON *filters, const char *created,
+			const char *const *formats)
+{
+	annal_buf buf = ANNAL_BUF_INIT, sums = ANNAL_BUF_INIT, sig = ANNAL_BUF_INIT;
+	annal_buf dir = ANNAL_BUF_INIT;
+	char fp[ANNAL_FINGERPRINT_LEN + 1];
+	cJSON *m = NULL;
+	size_t i, j, nnames = 0;
+	struct member **sorted = NULL;
+	int error;
+
+	ssh_fingerprint(fp, opts->signer->pk);
+	if (!(m = manifest(sel, filters, created, fp, formats))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	if ((error = add_json_member(b, "manifest.json", m)) < 0)
+		goto out;
+	for (i = 0; i < sel->n; i++) {
+		annal_buf_clear(&dir);
+		if (sel->labelled)
+			annal_buf_printf(&dir, "logs/%s/", sel->names[i]);
+		annal_buf_puts(&dir, "");
+		if ((error = annal_buf_error(&dir)) < 0 ||
+		    (error = add_log_members(b, sel, i, dir.ptr, formats)) < 0)
 			goto out;
 	}
 	ssh_public_line(&buf, opts->signer->pk);
@@ -475,7 +642,7 @@ static int build_bundle(struct bundle *b, const annal_export_options *opts,
 out:
 	free(sorted);
 	cJSON_Delete(m);
-	cJSON_Delete(s);
+	annal_buf_dispose(&dir);
 	annal_buf_dispose(&buf);
 	annal_buf_dispose(&sums);
 	annal_buf_dispose(&sig);
@@ -518,8 +685,37 @@ static void check_recordable(annal_export_result *r, annal_repo *repo)
 			 "user, or share the repository (core.sharedRepository)", (long)st.st_uid);
 }
 
+/*
+ * The log an export is recorded in: the log exported, but "main" for
+ * several logs and for a log under "hosts/": a host writes that log and
+ * pushes it here (annal-export(1)), and a record of our own in it would
+ * refuse the host's next push as a non-fast-forward.
+ */
+static const char *record_log(const struct selection *sel)
+{
+	if (sel->labelled || !strncmp(sel->names[0], "hosts/", 6))
+		return "main";
+	return sel->names[0];
+}
+
+/* {"log","records","first_seq","last_seq"}: what an export took of a log */
+static cJSON *export_range(const char *log, const struct collected *c)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddItemToObject(o, "log", cJSON_CreateString(log));
+	cJSON_AddItemToObject(o, "records", annal_json_number_u64(c->n));
+	if (c->n) {
+		cJSON_AddItemToObject(o, "first_seq", annal_json_number_u64(c->recs[c->n - 1]->seq));
+		cJSON_AddItemToObject(o, "last_seq", annal_json_number_u64(c->recs[0]->seq));
+	}
+	return o;
+}
+
 static int record_export(annal_export_result *r, annal_repo *repo,
-			 const annal_export_options *opts, const struct collected *c,
+			 const annal_export_options *opts, const struct selection *sel,
 			 const cJSON *filters, const char *const *formats)
 {
 	annal_append_options aopts = ANNAL_APPEND_OPTIONS_INIT;
@@ -528,6 +724,7 @@ static int record_export(annal_export_result *r, annal_repo *repo,
 	char ids[1][41], fp[ANNAL_FINGERPRINT_LEN + 1];
 	cJSON *params, *a;
 	size_t i;
+	uint64_t total = 0;
 	int error;
 
 	/* an auditor may only read: the export stands, unrecorded */
@@ -548,17 +745,33 @@ static int record_export(annal_export_result *r, annal_repo *repo,
 	cJSON_AddItemToObject(params, "formats", a = cJSON_CreateArray());
 	for (i = 0; formats[i]; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(formats[i]));
-	cJSON_AddItemToObject(params, "records", annal_json_number_u64(c->n));
-	if (c->n) {
-		cJSON_AddItemToObject(params, "first_seq", annal_json_number_u64(c->recs[c->n - 1]->seq));
-		cJSON_AddItemToObject(params, "last_seq", annal_json_number_u64(c->recs[0]->seq));
+	if (sel->labelled) {
+		/* each log's range, and the total */
+		cJSON_AddItemToObject(params, "logs", a = cJSON_CreateArray());
+		for (i = 0; i < sel->n; i++) {
+			cJSON_AddItemToArray(a, export_range(sel->names[i], &sel->c[i]));
+			total += sel->c[i].n;
+		}
+		cJSON_AddItemToObject(params, "records", annal_json_number_u64(total));
+	} else {
+		const struct collected *c = &sel->c[0];
+
+		/* recorded in another log: say which was exported */
+		if (strcmp(record_log(sel), sel->names[0]))
+			cJSON_AddItemToObject(params, "log", cJSON_CreateString(sel->names[0]));
+		cJSON_AddItemToObject(params, "records", annal_json_number_u64(c->n));
+		if (c->n) {
+			cJSON_AddItemToObject(params, "first_seq",
+					      annal_json_number_u64(c->recs[c->n - 1]->seq));
+			cJSON_AddItemToObject(params, "last_seq", annal_json_number_u64(c->recs[0]->seq));
+		}
 	}
 	cJSON_AddItemToObject(params, "sha256", cJSON_CreateString(r->sha256));
 	if (opts->bundle) {
 		ssh_fingerprint(fp, opts->signer->pk);
 		cJSON_AddItemToObject(params, "signer", cJSON_CreateString(fp));
 	}
-	aopts.log = opts->log;
+	aopts.log = record_log(sel);
 	aopts.signer = opts->signer;
 	error = append_internal(repo, &aopts, &dp, 1, ids, 1);
 	if (error == ANNAL_EINVALID) {
@@ -609,10 +822,9 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx)
 {
 	static const char *const default_formats[] = { "jsonl", NULL };
-	const char *log = opts->log ? opts->log : "main";
 	const char *const *formats = opts->formats && opts->formats[0] ? opts->formats : default_formats;
 	const char **bundle_formats = NULL;
-	struct collected c;
+	struct selection sel;
 	struct bundle b = { NULL, 0, 0, NULL, 0 };
 	annal_buf out = ANNAL_BUF_INIT, tmp = ANNAL_BUF_INIT;
 	annal_filter *none = NULL;
@@ -623,7 +835,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	int error;
 
 	memset(r, 0, sizeof(*r));
-	memset(&c, 0, sizeof(c));
+	memset(&sel, 0, sizeof(sel));
 	for (n = 0; formats[n]; n++) {
 		if (!export_format_member(formats[n]))
 			return annal_error_set(ANNAL_EINVALID,
@@ -646,12 +858,17 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	if (!opts->filter && (error = annal_filter_new(&none)) < 0)
 		goto out;
 	if ((error = filter_describe(&filters, opts->filter ? opts->filter : none)) < 0 ||
-	    (error = collect(&c, repo, log, opts->filter, opts->bundle != NULL)) < 0)
+	    (error = select_logs(&sel, repo, opts)) < 0)
 		goto out;
-	r->records = c.n;
-
-	if (opts->bundle && (error = verify_before_signing(repo, log, c.head_id)) < 0)
-		goto out;
+	for (i = 0; i < sel.n; i++) {
+		if ((error = collect(&sel.c[i], repo, sel.names[i], opts->filter,
+				     opts->bundle != NULL)) < 0)
+			goto out;
+		r->records += sel.c[i].n;
+	}
+	for (i = 0; opts->bundle && i < sel.n; i++)
+		if ((error = verify_before_signing(repo, sel.names[i], sel.c[i].head_id)) < 0)
+			goto out;
 	if (opts->bundle) {
 		/* records.jsonl always, first; the other formats after it */
 		if (!(bundle_formats = calloc(n + 2, sizeof(*bundle_formats)))) {
@@ -666,7 +883,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 					bundle_formats[j++] = format_files[i].format;
 					break;
 				}
-		if ((error = build_bundle(&b, opts, &c, filters, created, bundle_formats)) < 0 ||
+		if ((error = build_bundle(&b, opts, &sel, filters, created, bundle_formats)) < 0 ||
 		    (error = bundle_write_temp(&tmp, opts->bundle, &b, now, r->sha256)) < 0)
 			goto out;
 	} else {
@@ -676,7 +893,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 		s.write = write;
 		s.ctx = ctx;
 		crypto_hash_sha256_init(&s.sha);
-		if ((error = format_all(&out, &s, formats[0], log, &c)) < 0 ||
+		if ((error = format_all(&out, &s, formats[0], &sel, 0, sel.n, sel.labelled)) < 0 ||
 		    (error = flush(&s, &out)) < 0 ||
 		    (opts->sync && (error = opts->sync(ctx)) < 0))
 			goto out;
@@ -689,7 +906,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	 * bundle is linked in place only once its record is in the log.  A
 	 * kill in between leaves a recorded bundle under its temporary name.
 	 */
-	if ((error = record_export(r, repo, opts, &c, filters,
+	if ((error = record_export(r, repo, opts, &sel, filters,
 				   opts->bundle ? (const char *const *)bundle_formats : formats)) < 0)
 		goto out;
 	if (opts->bundle && (error = bundle_publish(tmp.ptr, opts->bundle)) < 0 &&
@@ -708,7 +925,7 @@ out:
 	annal_buf_dispose(&tmp);
 	free(bundle_formats);
 	bundle_dispose(&b);
-	collected_dispose(&c);
+	selection_dispose(&sel);
 	cJSON_Delete(filters);
 	annal_filter_free(none);
 	annal_buf_dispose(&out);

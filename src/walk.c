@@ -16,6 +16,7 @@
 #include "index.h"
 #include "record.h"
 #include "store.h"
+#include "walk.h"
 #include "banned.h"
 
 struct annal_walk {
@@ -33,6 +34,7 @@ struct annal_walk {
 	annal_record **stack;	/* reverse: matches, newest first */
 	size_t nstack;
 	uint64_t stepped;
+	int no_read_ahead;	/* one of many walks: no thread of its own */
 	struct reader *reader;
 };
 
@@ -308,7 +310,7 @@ static int step(annal_record **out, annal_walk *w)
 		}
 	} else {
 		read_item(&it, w->repo, &w->next, &w->next, &w->has_next);
-		if (w->has_next && ++w->stepped == READ_AHEAD_AFTER &&
+		if (w->has_next && !w->no_read_ahead && ++w->stepped == READ_AHEAD_AFTER &&
 		    (error = reader_start(w)) < 0) {
 			git_odb_object_free(it.obj);
 			return error;
@@ -407,6 +409,11 @@ int annal_walk_next(annal_record **out, annal_walk *w)
 		return ANNAL_ITEROVER;
 	*out = w->stack[--w->nstack];
 	return 0;
+}
+
+void walk_no_read_ahead(annal_walk *w)
+{
+	w->no_read_ahead = 1;
 }
 
 void annal_walk_free(annal_walk *w)

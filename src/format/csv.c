@@ -7,6 +7,7 @@
  * hold "id", annal-format(5) reserves it) and "data".  A record's own
  * top-level "data" is a free field like any other, so it goes into the
  * "data" object as {"data":...}: every field is in exactly one cell.
+ * With labels (several logs) a first column "log" says each record's log.
  */
 #include <string.h>
 
@@ -53,6 +54,8 @@ static int csv_begin(struct annal_formatter *f, annal_buf *out)
 {
 	size_t i;
 
+	if (f->labels)
+		annal_buf_puts(out, "log,");
 	for (i = 0; columns[i]; i++) {
 		if (i)
 			annal_buf_putc(out, ',');
@@ -67,6 +70,10 @@ static int csv_record(struct annal_formatter *f, annal_buf *out, const annal_rec
 	size_t i;
 	int error = 0;
 
+	if (f->labels) {
+		cell(out, f->log, strlen(f->log));
+		annal_buf_putc(out, ',');
+	}
 	for (i = 0; columns[i]; i++) {
 		const cJSON *x;
 

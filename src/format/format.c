@@ -63,6 +63,16 @@ int annal_formatter_set_log(annal_formatter *f, const char *log)
 	return 0;
 }
 
+void annal_formatter_set_labels(annal_formatter *f, int on)
+{
+	f->labels = on;
+}
+
+int format_log_label(annal_buf *out, const struct annal_formatter *f)
+{
+	return annal_json_write_string(out, f->log, strlen(f->log));
+}
+
 int annal_formatter_set_date(annal_formatter *f, const char *mode)
 {
 	if (!strcmp(mode, "utc"))
@@ -118,6 +128,7 @@ void annal_formatter_free(annal_formatter *f)
 	if (!f)
 		return;
 	free(f->log);
+	free(f->group_log);
 	free(f);
 }
 

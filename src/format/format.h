@@ -19,6 +19,8 @@ struct annal_formatter {
 	const struct format_ops *ops;
 	uint64_t count;		/* records written so far */
 	char *log;		/* the log's name, for formats that say it */
+	int labels;		/* each record says its log (several logs) */
+	char *group_log;	/* otlp-json, labels: the log of the open resource */
 	char host[256];		/* this machine's name */
 	int local_dates;	/* pretty, oneline: ts in the local zone */
 	char version[64];	/* annal's, or another's in a bundle checked */
@@ -36,6 +38,8 @@ int64_t format_event_ms(const annal_record *rec);
 
 /* The record's canonical JSON with its commit id added as "id". */
 int format_record_with_id(annal_buf *out, const annal_record *rec);
+/* With labels, the record's log as a JSON string (json, jsonl, csv). */
+int format_log_label(annal_buf *out, const struct annal_formatter *f);
 /* "actor action[ target][ -> decision]", one line, escaped for people. */
 int format_summary_line(annal_buf *out, const annal_record *rec);
 #endif

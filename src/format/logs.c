@@ -36,13 +36,18 @@ static int splunk_record(struct annal_formatter *f, annal_buf *out, const annal_
 }
 
 /* A tag value: no commas (they separate tags) and no control characters. */
+static void put_tag_value(annal_buf *out, const char *value)
+{
+	for (; *value; value++)
+		annal_buf_putc(out, *value == ',' || (unsigned char)*value < 0x20 ? '_' : *value);
+}
+
 static void put_tag(annal_buf *out, const char *name, const char *value)
 {
 	if (!value)
 		return;
 	annal_buf_printf(out, ",%s:", name);
-	for (; *value; value++)
-		annal_buf_putc(out, *value == ',' || (unsigned char)*value < 0x20 ? '_' : *value);
+	put_tag_value(out, value);
 }
 
 static int datadog_record(struct annal_formatter *f, annal_buf *out, const annal_record *rec)
@@ -57,7 +62,7 @@ static int datadog_record(struct annal_formatter *f, annal_buf *out, const annal
 	else if (d && (!strcmp(d, "blocked") || !strcmp(d, "held") || !strcmp(d, "redacted")))
 		status = "warn";
 	annal_buf_puts(&tags, "log:");
-	annal_buf_puts(&tags, f->log);
+	put_tag_value(&tags, f->log);
 	put_tag(&tags, "decision", d);
 	put_tag(&tags, "tenant", annal_record_get_string(rec, "tenant"));
 	put_tag(&tags, "action", annal_record_get_string(rec, "action"));

@@ -1,4 +1,9 @@
-/* oneline: "<abbrev id> <seq> <ts> <actor> <action>[ <target>][ -> <decision>]" */
+/*
+ * oneline: "<abbrev id> <seq> <ts> <actor> <action>[ <target>][ -> <decision>]",
+ * with labels "<abbrev id> <log> <seq> ..." (git log --source's place).
+ */
+#include <string.h>
+
 #include "format.h"
 #include "../banned.h"
 
@@ -6,8 +11,12 @@ static int oneline_record(struct annal_formatter *f, annal_buf *out, const annal
 {
 	char buf[ANNAL_TS_LOCAL_LEN + 1];
 
-	annal_buf_printf(out, "%.12s %llu %s ", rec->id, (unsigned long long)rec->seq,
-			 format_ts(f, rec, buf));
+	annal_buf_printf(out, "%.12s ", rec->id);
+	if (f->labels) {
+		annal_buf_put_escaped(out, f->log, strlen(f->log));
+		annal_buf_putc(out, ' ');
+	}
+	annal_buf_printf(out, "%llu %s ", (unsigned long long)rec->seq, format_ts(f, rec, buf));
 	format_summary_line(out, rec);
 	annal_buf_putc(out, '\n');
 	return annal_buf_error(out);

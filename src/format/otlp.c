@@ -80,14 +80,28 @@ static void string_attr(annal_buf *out, const char *key, const char *value, int 
 	annal_buf_puts(out, "}}");
 }
 
-static int otlp_begin(struct annal_formatter *f, annal_buf *out)
+/* A resourceLogs entry, up to its logRecords: one per log. */
+static void open_resource(struct annal_formatter *f, annal_buf *out)
 {
-	annal_buf_puts(out, "{\"resourceLogs\":[{\"resource\":{\"attributes\":[");
+	annal_buf_puts(out, "{\"resource\":{\"attributes\":[");
 	string_attr(out, "service.name", "annal", 1);
 	string_attr(out, "annal.log", f->log, 0);
 	string_attr(out, "host.name", f->host, 0);
 	annal_buf_printf(out, "]},\"scopeLogs\":[{\"scope\":{\"name\":\"annal\",\"version\":\"%s\"},"
 			 "\"logRecords\":[", f->version);
+}
+
+/*
+ * With labels (several logs), a resource per run of records of one log,
+ * in the merged order: the resource's "annal.log" names it, as it does
+ * for a single log (a record field "log" is "annal.log" among the
+ * record's attributes, so a record attribute could not say it).
+ */
+static int otlp_begin(struct annal_formatter *f, annal_buf *out)
+{
+	annal_buf_puts(out, "{\"resourceLogs\":[");
+	if (!f->labels)
+		open_resource(f, out);
 	return annal_buf_error(out);
 }
 
@@ -139,8 +153,16 @@ static int otlp_record(struct annal_formatter *f, annal_buf *out, const annal_re
 		sev = 13;
 		sevtext = "WARN";
 	}
-	if (f->count)
+	if (f->labels && (!f->group_log || strcmp(f->group_log, f->log))) {
+		if (f->group_log)
+			annal_buf_puts(out, "]}]},");
+		free(f->group_log);
+		if (!(f->group_log = strdup(f->log)))
+			return annal_error_oom();
+		open_resource(f, out);
+	} else if (f->count) {
 		annal_buf_putc(out, ',');
+	}
 	event_ns(ns, rec);
 	annal_buf_printf(out, "{\"timeUnixNano\":\"%s\",\"observedTimeUnixNano\":\"%lld000000\","
 			 "\"severityNumber\":%d,\"severityText\":\"%s\",\"body\":{\"stringValue\":",
@@ -181,6 +203,8 @@ static int otlp_record(struct annal_formatter *f, annal_buf *out, const annal_re
 
 static int otlp_end(struct annal_formatter *f, annal_buf *out)
 {
+	if (f->labels && !f->group_log)
+		return annal_buf_puts(out, "]}\n");
 	return annal_buf_puts(out, "]}]}]}\n");
 }
 

@@ -1,4 +1,7 @@
-/* pretty: "record <id>", then an indented "key: value" line per field. */
+/*
+ * pretty: "record <id>" (with labels "record <id> (<log>)"), then an
+ * indented "key: value" line per field.
+ */
 #include <string.h>
 
 #include "format.h"
@@ -15,7 +18,14 @@ static int pretty_record(struct annal_formatter *f, annal_buf *out, const annal_
 
 	if (f->count)
 		annal_buf_putc(out, '\n');
-	annal_buf_printf(out, "record %s\n", rec->id);
+	annal_buf_printf(out, "record %s", rec->id);
+	if (f->labels) {
+		/* not a field line: a record may hold a field "log" */
+		annal_buf_puts(out, " (");
+		annal_buf_put_escaped(out, f->log, strlen(f->log));
+		annal_buf_putc(out, ')');
+	}
+	annal_buf_putc(out, '\n');
 	/* fields in the record's canonical (sorted) order */
 	if ((error = annal_json_sorted_children(rec->obj, &kids, &n)) < 0)
 		goto out;
