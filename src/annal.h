@@ -384,6 +384,17 @@ void annal_strv_free(char **v, size_t n);
 
 /* ---- verify ---------------------------------------------------------- */
 
+/*
+ * What verify keeps of each log it verified, to verify only what is new
+ * the next time: the head, and what the checks need there (annal-verify(1)
+ * --state).  read: a missing file holds none; ANNAL_EINVALID naming the
+ * file and line when malformed.  write: all or nothing, durable.
+ */
+typedef struct annal_verify_states annal_verify_states;
+int annal_verify_states_read(annal_verify_states **out, const char *path);
+int annal_verify_states_write(const annal_verify_states *states, const char *path);
+void annal_verify_states_free(annal_verify_states *states);
+
 typedef struct {
 	const char *log;	/* default "main" */
 	/*
@@ -400,8 +411,15 @@ typedef struct {
 	 * of returning ANNAL_EINVALID or ANNAL_ENOTFOUND.
 	 */
 	int listed;
+	/*
+	 * Verify only the records after the head states holds for the log
+	 * (all of them when it holds none, or one verified with other pins),
+	 * failing with nonFastForward when that head is no longer in the
+	 * chain; on success states holds the new head.
+	 */
+	annal_verify_states *states;
 } annal_verify_options;
-#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0 }
+#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, NULL }
 
 typedef struct {
 	/* the log's name, escaped by annal_text_escape(), at most 255
