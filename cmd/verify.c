@@ -8,14 +8,50 @@
 
 static const char *const verify_usage[] = {
 	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id> | --anchor-file <file> | --state <file>] [--allowed-signers <file> | --key <file>] [-q | --format <format>]",
+	"annal verify --pre-receive",
 	NULL
 };
+
+/*
+ * git shows the hook's standard error to the pusher as "remote: ...": a
+ * line per refused ref, and for the others why they did not land either.
+ */
+static int pre_receive_hook(struct cmd_context *ctx)
+{
+	annal_receive_result *v = NULL;
+	size_t n = 0, i;
+	int error, refused = 0;
+
+	if ((error = annal_receive_check(&v, &n, ctx->repo, "-")) < 0)
+		return report_error(error);
+	for (i = 0; i < n; i++) {
+		const annal_verify_result *r = &v[i].result;
+
+		if (r->ok)
+			continue;
+		refused = 1;
+		if (r->position)
+			print_error("%s: record %llu (%s): %s: %s", v[i].ref,
+				    (unsigned long long)r->position, r->commit, r->check, r->message);
+		else if (r->commit[0])
+			print_error("%s: record %s: %s: %s", v[i].ref, r->commit, r->check,
+				    r->message);
+		else
+			print_error("%s: %s: %s", v[i].ref, r->check, r->message);
+	}
+	for (i = 0; refused && i < n; i++)
+		if (v[i].result.ok)
+			print_line(stderr, "annal: %s: %s, but not updated: git refuses the whole push when one ref is refused",
+				   v[i].ref, v[i].audit ? "verified" : "not a log");
+	free(v);
+	return refused;
+}
 
 int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *log = NULL, *anchor = NULL, *anchor_file = NULL, *format = NULL, *allowed = NULL, *key = NULL;
 	const char *check = NULL, *state = NULL;
-	int all = 0, allow_empty = 0, quiet = 0;
+	int all = 0, allow_empty = 0, quiet = 0, pre_receive = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
 		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
@@ -26,6 +62,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "pin the log to these keys and windows (OpenSSH format)"),
 		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
 		OPT_BOOL('q', "quiet", &quiet, "print nothing: the exit status says whether every log verified"),
+		OPT_BOOL(0, "pre-receive", &pre_receive, "check a push as git's pre-receive hook: '<old> <new> <ref>' lines on standard input"),
 		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
 		OPT_END()
 	};
@@ -43,6 +80,13 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	argc = parse_options(argc, argv, options, verify_usage);
 	if (argc)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
+	if (pre_receive) {
+		if (log || all || allow_empty || anchor || anchor_file || state || allowed || key ||
+		    quiet || format)
+			usage_with_options(verify_usage, options,
+					   "option '--pre-receive' takes no other option");
+		return pre_receive_hook(ctx);
+	}
 	die_if_both(verify_usage, options, "--log", log != NULL, "--all", all);
 	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--all", all);
 	if (allow_empty && !all)

@@ -477,6 +477,35 @@ int annal_anchors_set(annal_anchors *a, const char *log, const char *id);
 int annal_anchors_write(const annal_anchors *a, const char *path);
 void annal_anchors_dispose(annal_anchors *a);
 
+/*
+ * The central side's check of a push, as git's pre-receive hook gets it:
+ * a line "<old> <new> <ref>" per ref (githooks(5)) in the file path
+ * ("-": standard input).  Each ref under
+ * refs/audit/ is verified from old (verified when it was accepted) to
+ * new, with the policy of annal/allowed_signers and
+ * annal.receive.requireSigned; other refs pass.  The pushed objects are
+ * read from git's quarantine.  Returns 0 when the check ran (see each
+ * result); only when every ref passed does it keep, for each log, what
+ * the next push's check needs (annal/verified/<log>).  ANNAL_EINVALID for
+ * a line that is not git's.
+ */
+typedef struct {
+	char ref[256];		/* escaped by annal_text_escape() */
+	int audit;		/* under refs/audit/: verified */
+	annal_verify_result result;
+} annal_receive_result;
+int annal_receive_check(annal_receive_result **out, size_t *n, annal_repo *repo,
+			const char *path);
+/*
+ * Make repo a central repository (annal-init(1) --central): the
+ * pre-receive hook, receive.fsckObjects, and, when signers is given, a
+ * copy of that allowed_signers file as the policy (annal/allowed_signers,
+ * annal.receive.requireSigned true); program, when given, is the annal the
+ * hook runs (annal.receive.program).  ANNAL_EINVALID for a malformed
+ * signers file, or a hooks/pre-receive that is not annal's.
+ */
+int annal_repo_init_central(annal_repo *repo, const char *signers, const char *program);
+
 /* The verify check ids, NULL-terminated, for documentation tests. */
 const char *const *annal_verify_checks(void);
 

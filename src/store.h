@@ -33,10 +33,18 @@ struct annal_repo {
 	 * look since the last packing)
 	 */
 	int auto_pack_read;
+	/* the objects a push brings, during pre-receive (store_use_quarantine()) */
+	char *quarantine;
 	int32_t auto_pack_limit;
 	int small_packs_known;
 	size_t small_packs;
 };
+
+/*
+ * Read the objects of git's quarantine (GIT_QUARANTINE_PATH) too, when
+ * it is objects/incoming-* of this repository; ANNAL_ERROR otherwise.
+ */
+int store_use_quarantine(annal_repo *repo);
 
 /* "refs/audit/<log>" into out, after checking the name. */
 int store_ref_name(annal_buf *out, const char *log);
@@ -100,6 +108,13 @@ int store_ref_conflict(annal_repo *repo, const char *refname);
  */
 mode_t store_file_mode(const annal_repo *repo, mode_t mode);
 
+/*
+ * Replace path durably and atomically: a temporary file in the same
+ * directory, written and fsynced, renamed over path, then the directory
+ * fsynced so that the rename lasts.  A crash leaves the old file or the
+ * new one, never a part of one.
+ */
+int store_replace_file(const char *path, const annal_buf *text);
 /* fsync a directory, so that the entries created in it last. */
 int store_sync_dir(const char *path);
 /* fsync the directory holding path ("." without a '/'): its new name is durable */

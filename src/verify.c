@@ -1204,11 +1204,6 @@ static int vstate_line(struct vstate *v, char *line, int *have_head)
 	return -1;
 }
 
-struct annal_verify_states {
-	struct vstate *v;
-	size_t n;
-};
-
 void annal_verify_states_free(annal_verify_states *s)
 {
 	if (!s)
@@ -1229,8 +1224,7 @@ static struct vstate *states_get(const annal_verify_states *s, const char *log)
 	return NULL;
 }
 
-/* Take v, replacing the state of its log. */
-static int states_put(annal_verify_states *s, struct vstate *v)
+int states_put(annal_verify_states *s, struct vstate *v)
 {
 	struct vstate *old = states_get(s, v->log), *p;
 
@@ -1319,7 +1313,6 @@ out:
 	return error;
 }
 
-static int write_durably(const char *path, const annal_buf *text);
 
 int annal_verify_states_write(const annal_verify_states *s, const char *path)
 {
@@ -1331,7 +1324,7 @@ int annal_verify_states_write(const annal_verify_states *s, const char *path)
 	for (i = 0; i < s->n; i++)
 		vstate_format(&text, &s->v[i]);
 	if ((error = annal_buf_error(&text)) == 0)
-		error = write_durably(path, &text);
+		error = store_replace_file(path, &text);
 	annal_buf_dispose(&text);
 	return error;
 }
@@ -1836,12 +1829,6 @@ out:
 	return error;
 }
 
-/*
- * Replace path durably and atomically: a temporary file in the same
- * directory, written and fsynced, renamed over path, then the directory
- * fsynced so that the rename lasts.  A crash leaves the old file or the
- * new one, never a part of one.
- */
 int annal_anchors_write(const annal_anchors *a, const char *path)
 {
 	annal_buf text = ANNAL_BUF_INIT;
@@ -1851,68 +1838,9 @@ int annal_anchors_write(const annal_anchors *a, const char *path)
 	for (i = 0; i < a->n; i++)
 		annal_buf_printf(&text, "%s %s\n", a->logs[i], a->ids[i]);
 	if ((error = annal_buf_error(&text)) == 0)
-		error = write_durably(path, &text);
+		error = store_replace_file(path, &text);
 	annal_buf_dispose(&text);
 	return error;
 }
 
-static int write_durably(const char *path, const annal_buf *text)
-{
-	annal_buf tmp = ANNAL_BUF_INIT, dir = ANNAL_BUF_INIT;
-	const char *slash = strrchr(path, '/');
-	size_t done = 0;
-	int fd = -1, error = 0, created = 0, closed;
-
-	annal_buf_printf(&tmp, "%s.XXXXXX", path);
-	if (!slash)
-		annal_buf_puts(&dir, ".");
-	else
-		annal_buf_printf(&dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
-	if ((error = annal_buf_error(&tmp)) < 0 ||
-	    (error = annal_buf_error(&dir)) < 0)
-		goto out;
-	if ((fd = mkstemp(tmp.ptr)) < 0) {
-		error = annal_error_set(ANNAL_ERROR, "cannot create a file next to '%s': %s", path,
-					strerror(errno));
-		goto out;
-	}
-	created = 1;
-	while (done < text->len) {
-		ssize_t n = write(fd, text->ptr + done, text->len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr,
-						strerror(n < 0 ? errno : EIO));
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0) {
-		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-		goto out;
-	}
-	closed = close(fd);
-	fd = -1;
-	if (closed < 0) {
-		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-		goto out;
-	}
-	if (rename(tmp.ptr, path) < 0) {
-		error = annal_error_set(ANNAL_ERROR, "cannot rename '%s' to '%s': %s", tmp.ptr, path,
-					strerror(errno));
-		goto out;
-	}
-	created = 0;
-	error = store_sync_dir(dir.ptr);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlink(tmp.ptr);
-	annal_buf_dispose(&tmp);
-	annal_buf_dispose(&dir);
-	return error;
-}
 

@@ -73,8 +73,12 @@ struct vstate {
 };
 
 void vstate_dispose(struct vstate *v);
-/* Parse one log's state (vstate_format()'s text); ANNAL_EINVALID if malformed. */
-int vstate_parse(struct vstate *v, const char *text, size_t len, const char *where);
+/* Take v, replacing the state of its log in s. */
+int states_put(annal_verify_states *s, struct vstate *v);
+struct annal_verify_states {
+	struct vstate *v;
+	size_t n;
+};
 int vstate_format(annal_buf *out, const struct vstate *v);
 
 /*
