@@ -848,9 +848,18 @@ static int read_again(git_odb_object **out, annal_repo *repo, const git_oid *id,
 	return error;
 }
 
+static atomic_size_t objects_read;
+
+size_t store_objects_read(void)
+{
+	return atomic_load(&objects_read);
+}
+
 int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id)
 {
 	int whole = loose_whole(repo, id);
+
+	atomic_fetch_add(&objects_read, 1);
 
 	*out = NULL;
 	if (whole < 1) {

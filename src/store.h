@@ -82,6 +82,8 @@ int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id);
  * hash it twice.
  */
 int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id);
+/* Objects store_odb_read_raw() read in this process: a cost tests count. */
+size_t store_objects_read(void);
 
 /* The id git gives an object of type holding data. */
 void store_object_id(git_oid *out, git_object_t type, const void *data, size_t len);
