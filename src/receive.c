@@ -198,20 +198,6 @@ static int read_file(annal_buf *out, const char *path)
 	return error < 0 ? error : annal_buf_error(out);
 }
 
-/*
- * ANNAL_TEST_TRACE_READS=<file>: append the number of objects read, so
- * that a test shows the cost is O(pushed) with a count, not a time.
- */
-static void trace_reads(void)
-{
-	const char *path = getenv("ANNAL_TEST_TRACE_READS");
-	FILE *fp;
-
-	if (!path || !*path || !(fp = fopen(path, "a")))
-		return;
-	fprintf(fp, "%zu\n", store_objects_read());
-	fclose(fp);
-}
 
 int annal_receive_check(annal_receive_result **out, size_t *count, annal_repo *repo,
 			const char *path)
@@ -286,7 +272,7 @@ int annal_receive_check(annal_receive_result **out, size_t *count, annal_repo *r
 	for (i = 0; all_ok && i < n; i++)
 		if (next[i] && (error = state_save(repo, next[i], next[i]->v[0].log)) < 0)
 			goto out;
-	trace_reads();
+	store_trace_reads();
 out:
 	for (i = 0; i < n; i++)
 		annal_verify_states_free(next ? next[i] : NULL);

@@ -855,6 +855,21 @@ size_t store_objects_read(void)
 	return atomic_load(&objects_read);
 }
 
+/*
+ * ANNAL_TEST_TRACE_READS=<file>: append the number of objects read, so
+ * that a test shows the cost is O(pushed) with a count, not a time.
+ */
+void store_trace_reads(void)
+{
+	const char *path = getenv("ANNAL_TEST_TRACE_READS");
+	FILE *fp;
+
+	if (!path || !*path || !(fp = fopen(path, "a")))
+		return;
+	fprintf(fp, "%zu\n", store_objects_read());
+	fclose(fp);
+}
+
 int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id)
 {
 	int whole = loose_whole(repo, id);

@@ -84,6 +84,11 @@ int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id);
 int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id);
 /* Objects store_odb_read_raw() read in this process: a cost tests count. */
 size_t store_objects_read(void);
+/*
+ * ANNAL_TEST_TRACE_READS=<file>: append that number to <file>, so that a
+ * test shows a cost is O(new records) with a count, not a time.
+ */
+void store_trace_reads(void);
 
 /* The id git gives an object of type holding data. */
 void store_object_id(git_oid *out, git_object_t type, const void *data, size_t len);

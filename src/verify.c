@@ -259,6 +259,7 @@ struct chain {
 	const struct copies *copies;
 	const char *shared_log;	/* the first other log met from the head */
 	size_t shared_height;	/* its head's height from this head */
+	git_oid shared_id;	/* that head */
 	int64_t ts_limit;	/* the latest acceptable ts */
 	/*
 	 * Verifying after a head verified before (verify_after()): the walk
@@ -340,8 +341,10 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 			break;
 		if ((error = read_checked(&obj, r, repo, &cur, 0)) < 0 || !r->ok)
 			break;
-		if (!c->shared_log && (c->shared_log = others_find(c->others, &cur)))
+		if (!c->shared_log && (c->shared_log = others_find(c->others, &cur))) {
 			c->shared_height = c->n - 1;
+			git_oid_cpy(&c->shared_id, &cur);
+		}
 		if (record_commit_parse_headers(&parts, git_odb_object_data(obj),
 						git_odb_object_size(obj)) < 0) {
 			git_oid again;
@@ -1326,6 +1329,7 @@ int annal_verify_states_write(const annal_verify_states *s, const char *path)
 	if ((error = annal_buf_error(&text)) == 0)
 		error = store_replace_file(path, &text);
 	annal_buf_dispose(&text);
+	store_trace_reads();
 	return error;
 }
 
@@ -1476,7 +1480,7 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 		goto out;
 	}
 	if (c.shared_log) {
-		error = failed(r, "sharedRecord", c.base + c.n - c.shared_height, NULL,
+		error = failed(r, "sharedRecord", c.base + c.n - c.shared_height, &c.shared_id,
 			       "the record is the head of log '%s' too", c.shared_log);
 		goto out;
 	}
