@@ -272,7 +272,6 @@ int annal_receive_check(annal_receive_result **out, size_t *count, annal_repo *r
 	for (i = 0; all_ok && i < n; i++)
 		if (next[i] && (error = state_save(repo, next[i], next[i]->v[0].log)) < 0)
 			goto out;
-	store_trace_reads();
 out:
 	for (i = 0; i < n; i++)
 		annal_verify_states_free(next ? next[i] : NULL);

@@ -309,8 +309,8 @@ out:
 /*
  * During git's pre-receive, the pushed objects are in a quarantine
  * directory, objects/tmp_objdir-incoming-* (objects/incoming-* in older
- * gits), named by GIT_QUARANTINE_PATH.  Read it only when it is a directory of this repository's objects/ that
- * redirects nothing itself; the environment's GIT_OBJECT_DIRECTORY and
+ * gits), named by GIT_QUARANTINE_PATH.  Read it only when it is a
+ * directory of this repository's objects/ that redirects nothing itself; the environment's GIT_OBJECT_DIRECTORY and
  * GIT_ALTERNATE_OBJECT_DIRECTORIES are never read.
  */
 static int path_is_dir(const char *path)
@@ -855,10 +855,6 @@ size_t store_objects_read(void)
 	return atomic_load(&objects_read);
 }
 
-/*
- * ANNAL_TEST_TRACE_READS=<file>: append the number of objects read, so
- * that a test shows the cost is O(pushed) with a count, not a time.
- */
 void store_trace_reads(void)
 {
 	const char *path = getenv("ANNAL_TEST_TRACE_READS");

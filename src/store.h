@@ -86,7 +86,8 @@ int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id
 size_t store_objects_read(void);
 /*
  * ANNAL_TEST_TRACE_READS=<file>: append that number to <file>, so that a
- * test shows a cost is O(new records) with a count, not a time.
+ * test shows a cost is O(new records) with a count, not a time; called
+ * when verify writes its state (--state, --pre-receive).
  */
 void store_trace_reads(void);
 

@@ -271,6 +271,11 @@ struct chain {
 	uint64_t limit;
 	int nonff;		/* the walk missed below->head */
 	struct vstate *out;	/* marks and the first signed record, as checked */
+	/*
+	 * A push of at most WINDOW records: pass one keeps the objects it
+	 * read, by height, for pass two, which then reads none again.
+	 */
+	git_odb_object **kept;
 };
 
 static int chain_push(struct chain *c, const git_oid *id)
@@ -367,10 +372,16 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 			failed(r, "badRecord", 0, &cur, "%s", "bad parent line");
 			break;
 		}
-		git_odb_object_free(obj);
+		if (c->kept)
+			c->kept[c->n - 1] = obj;
+		else
+			git_odb_object_free(obj);
 		obj = NULL;
 	}
-	git_odb_object_free(obj);
+	if (c->kept && obj && r->ok && !error)
+		c->kept[c->n - 1] = obj;
+	else
+		git_odb_object_free(obj);
 	if (!r->ok && !r->position)
 		/* positions are counted from the root, which was not reached */
 		snprintf(r->message + strlen(r->message),
@@ -658,7 +669,11 @@ static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c
 		git_oid_cpy(&j->oid, &cur);
 		j->id = &j->oid;
 		j->pos = c->base + c->n - h;
-		if (store_odb_read_raw(&j->obj, repo, j->id) < 0 ||
+		if (c->kept && c->kept[h]) {
+			j->obj = c->kept[h];
+			c->kept[h] = NULL;
+		}
+		if ((!j->obj && store_odb_read_raw(&j->obj, repo, j->id) < 0) ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(j->obj),
 						git_odb_object_size(j->obj)) < 0 ||
 		    (h + 1 < hi && (!parts.nparents ||
@@ -1428,7 +1443,7 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 	const char *check = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid parent;
-	uint64_t seq = 0;
+	uint64_t seq = 0, k;
 	int error = 0, has_parent;
 
 	memset(&c, 0, sizeof(c));
@@ -1456,6 +1471,10 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 		c.below = from;
 		c.base = from->seq;
 		c.limit = seq - from->seq;
+		if (c.limit <= WINDOW && !(c.kept = calloc(c.limit, sizeof(*c.kept)))) {
+			error = annal_error_oom();
+			goto out;
+		}
 		if (trust_resume(trust, from->signed_log, from->keys, from->nkeys,
 				 git_oid_tostr(hex, sizeof(hex), &from->first_signed), &check) < 0) {
 			error = failed(r, check ? check : "pinMismatch", 0, NULL, "%s", last_message());
@@ -1500,6 +1519,9 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 	}
 	r->records = out->seq;
 out:
+	for (k = 0; c.kept && k < c.limit; k++)
+		git_odb_object_free(c.kept[k]);
+	free(c.kept);
 	annal_record_free(below);
 	free(c.marks);
 	return error;
