@@ -94,8 +94,12 @@ static int state_save(annal_repo *repo, annal_verify_states *one, const char *lo
 	int error;
 
 	if ((error = state_path(&path, repo, log)) == 0 &&
-	    (error = make_dirs(&path, strlen(repo->path))) == 0)
-		error = annal_verify_states_write(one, path.ptr);
+	    (error = make_dirs(&path, strlen(repo->path))) == 0 &&
+	    (error = annal_verify_states_write(one, path.ptr)) == 0 && repo->shared &&
+	    chmod(path.ptr, store_file_mode(repo, 0644)) < 0)
+		/* every user of a shared repository runs the hook */
+		error = annal_error_set(ANNAL_ERROR, "cannot set the mode of '%s': %s", path.ptr,
+					strerror(errno));
 	annal_buf_dispose(&path);
 	return error;
 }
@@ -153,7 +157,7 @@ static int check_ref(annal_receive_result *res, annal_repo *repo, const struct p
 	if ((error = state_load(&known, repo, log)) < 0)
 		goto out;
 	error = verify_incremental(r, repo, log, new, git_oid_is_zero(old) ? NULL : old,
-				   known ? known->n ? &known->v[0] : NULL : NULL, &pins, &out);
+				   states_get(known, log), &pins, &out);
 	if (error < 0 || !r->ok)
 		goto out;
 	if (!(*next = calloc(1, sizeof(**next)))) {

@@ -1232,7 +1232,7 @@ void annal_verify_states_free(annal_verify_states *s)
 	free(s);
 }
 
-static struct vstate *states_get(const annal_verify_states *s, const char *log)
+struct vstate *states_get(const annal_verify_states *s, const char *log)
 {
 	size_t i;
 

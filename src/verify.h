@@ -73,6 +73,8 @@ struct vstate {
 };
 
 void vstate_dispose(struct vstate *v);
+/* The state of log in s, or NULL. */
+struct vstate *states_get(const annal_verify_states *s, const char *log);
 /* Take v, replacing the state of its log in s. */
 int states_put(annal_verify_states *s, struct vstate *v);
 struct annal_verify_states {
