@@ -150,6 +150,20 @@ test_expect_success GIT 'a ts far in the future is refused: tsFuture' '
 	refused future "refs/audit/hosts/web1/future: record 1 ([0-9a-f]*): tsFuture: "
 '
 
+test_expect_success GIT 'a host key outside its validity window is refused; requireSigned false admits unsigned logs' '
+	printf "web1 valid-before=\"20000101Z\" %s\n" "$(cut -d" " -f1,2 ka.pub)" >expired &&
+	annal init --central --allowed-signers expired win.git >/dev/null &&
+	test_must_fail git -C web1 push -q "file://$TRASH_DIRECTORY/win.git" \
+		refs/audit/main:refs/audit/hosts/web1/main 2>win.err &&
+	grep "^remote: annal: error: refs/audit/hosts/web1/main: record 1 ([0-9a-f]*): untrustedKey: .*outside its valid-after/valid-before" win.err &&
+	git -C central.git config annal.receive.requireSigned false &&
+	git -C plain push -q "file://$TRASH_DIRECTORY/central.git" refs/audit/main:refs/audit/hosts/web1/plain &&
+	test_must_fail git -C web2 push -q "file://$TRASH_DIRECTORY/central.git" \
+		refs/audit/main:refs/audit/hosts/web1/stolen 2>web2.err &&
+	grep "untrustedKey: .*do not allow for host .web1." web2.err &&
+	git -C central.git config annal.receive.requireSigned true
+'
+
 test_expect_success GIT,PYTHON3 'without a policy: a seq gap, and a new log at seq 2, are refused' '
 	annal init --central open.git >/dev/null &&
 	annal init u >/dev/null &&
