@@ -507,7 +507,8 @@ static void run_pool(struct pool *p, int nthreads)
 	int i, started = 0;
 
 	p->next = 0;
-	p->compact = 0;
+	/* the in-order checks need only what compact_record() keeps */
+	p->compact = 1;
 	for (i = 1; i < nthreads; i++)
 		if (pthread_create(&t[started], NULL, worker, p) == 0)
 			started++;
