@@ -7,30 +7,69 @@
 #include "banned.h"
 
 static const char *const verify_usage[] = {
-	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id> | --anchor-file <file>] [--allowed-signers <file> | --key <file>] [-q | --format <format>]",
+	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id> | --anchor-file <file> | --state <file>] [--allowed-signers <file> | --key <file>] [-q | --format <format>]",
+	"annal verify --pre-receive",
 	NULL
 };
+
+/*
+ * git shows the hook's standard error to the pusher as "remote: ...": a
+ * line per refused ref, and for the others why they did not land either.
+ */
+static int pre_receive_hook(struct cmd_context *ctx)
+{
+	annal_receive_result *v = NULL;
+	size_t n = 0, i;
+	int error, refused = 0;
+
+	if ((error = annal_receive_check(&v, &n, ctx->repo, "-")) < 0)
+		return report_error(error);
+	for (i = 0; i < n; i++) {
+		const annal_verify_result *r = &v[i].result;
+
+		if (r->ok)
+			continue;
+		refused = 1;
+		if (r->position)
+			print_error("%s: record %llu (%s): %s: %s", v[i].ref,
+				    (unsigned long long)r->position, r->commit, r->check, r->message);
+		else if (r->commit[0])
+			print_error("%s: record %s: %s: %s", v[i].ref, r->commit, r->check,
+				    r->message);
+		else
+			print_error("%s: %s: %s", v[i].ref, r->check, r->message);
+	}
+	for (i = 0; refused && i < n; i++)
+		if (v[i].result.ok)
+			print_line(stderr, "annal: %s: %s, but not updated: git refuses the whole push when one ref is refused",
+				   v[i].ref, v[i].audit ? "verified" : "not a log");
+	free(v);
+	return refused;
+}
 
 int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *log = NULL, *anchor = NULL, *anchor_file = NULL, *format = NULL, *allowed = NULL, *key = NULL;
-	const char *check = NULL;
-	int all = 0, allow_empty = 0, quiet = 0;
+	const char *check = NULL, *state = NULL;
+	int all = 0, allow_empty = 0, quiet = 0, pre_receive = 0;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
 		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
 		OPT_BOOL(0, "allow-empty", &allow_empty, "with --all, succeed when there is no log"),
 		OPT_STRING(0, "anchor", &anchor, "<id>", "a record seen earlier, by its full id or hash, that must still be in the chain"),
 		OPT_STRING(0, "anchor-file", &anchor_file, "<file>", "check each log against the head <file> holds for it; write the new heads there after success"),
+		OPT_STRING(0, "state", &state, "<file>", "verify only the records after the heads <file> holds; write the new heads and what verify needs there after success"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "pin the log to these keys and windows (OpenSSH format)"),
 		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
 		OPT_BOOL('q', "quiet", &quiet, "print nothing: the exit status says whether every log verified"),
+		OPT_BOOL(0, "pre-receive", &pre_receive, "check a push as git's pre-receive hook: '<old> <new> <ref>' lines on standard input"),
 		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
 		OPT_END()
 	};
 	annal_verify_options opts = ANNAL_VERIFY_OPTIONS_INIT;
 	annal_verify_result *results = NULL;
 	annal_anchors anchors = { NULL, NULL, 0 };
+	annal_verify_states *states = NULL;
 	const char *one[1];
 	char **names = NULL;
 	const char *const *logs;
@@ -41,20 +80,33 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	argc = parse_options(argc, argv, options, verify_usage);
 	if (argc)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
+	if (pre_receive) {
+		if (log || all || allow_empty || anchor || anchor_file || state || allowed || key ||
+		    quiet || format)
+			usage_with_options(verify_usage, options,
+					   "option '--pre-receive' takes no other option");
+		return pre_receive_hook(ctx);
+	}
 	die_if_both(verify_usage, options, "--log", log != NULL, "--all", all);
 	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--all", all);
 	if (allow_empty && !all)
 		usage_with_options(verify_usage, options, "option '--allow-empty' needs '--all'");
 	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--anchor-file", anchor_file != NULL);
+	die_if_both(verify_usage, options, "--anchor", anchor != NULL, "--state", state != NULL);
+	die_if_both(verify_usage, options, "--anchor-file", anchor_file != NULL, "--state", state != NULL);
 	die_if_both(verify_usage, options, "--allowed-signers", allowed != NULL, "--key", key != NULL);
 	die_if_both(verify_usage, options, "-q", quiet, "--format", format != NULL);
 	die_if_dash(verify_usage, "--anchor-file", anchor_file,
 		    "verify reads the heads there and replaces the file with the new ones");
+	die_if_dash(verify_usage, "--state", state,
+		    "verify reads the state there and replaces the file with the new one");
 	if (!format)
 		format = "pretty";
 	json = !strcmp(format, "json");
 
 	if (anchor_file && (error = annal_anchors_read(&anchors, anchor_file)) < 0)
+		goto fail;
+	if (state && (error = annal_verify_states_read(&states, state)) < 0)
 		goto fail;
 	if (all) {
 		if ((error = annal_log_list(&names, &nlogs, ctx->repo)) < 0)
@@ -82,6 +134,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		opts.allowed_signers = allowed;
 		opts.key = key;
 		opts.listed = all;
+		opts.states = states;
 		if ((error = annal_log_verify(&results[i], ctx->repo, &opts)) < 0)
 			goto fail;
 		if (json)
@@ -119,6 +172,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		if ((error = annal_anchors_write(&anchors, anchor_file)) < 0)
 			goto fail;
 	}
+	if (state && !status && (error = annal_verify_states_write(states, state)) < 0)
+		goto fail;
 	if (json) {
 		if ((error = annal_verify_write_json(out, logs, results, nlogs)) < 0)
 			goto fail;
@@ -144,6 +199,7 @@ fail:
 out:
 	annal_buf_free(out);
 	annal_anchors_dispose(&anchors);
+	annal_verify_states_free(states);
 	free(results);
 	annal_strv_free(names, nlogs);
 	return status;

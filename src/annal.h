@@ -496,6 +496,17 @@ void annal_strv_free(char **v, size_t n);
 
 /* ---- verify ---------------------------------------------------------- */
 
+/*
+ * What verify keeps of each log it verified, to verify only what is new
+ * the next time: the head, and what the checks need there (annal-verify(1)
+ * --state).  read: a missing file holds none; ANNAL_EINVALID naming the
+ * file and line when malformed.  write: all or nothing, durable.
+ */
+typedef struct annal_verify_states annal_verify_states;
+int annal_verify_states_read(annal_verify_states **out, const char *path);
+int annal_verify_states_write(const annal_verify_states *states, const char *path);
+void annal_verify_states_free(annal_verify_states *states);
+
 typedef struct {
 	const char *log;	/* default "main" */
 	/*
@@ -512,8 +523,15 @@ typedef struct {
 	 * of returning ANNAL_EINVALID or ANNAL_ENOTFOUND.
 	 */
 	int listed;
+	/*
+	 * Verify only the records after the head states holds for the log
+	 * (all of them when it holds none, or one verified with other pins),
+	 * failing with nonFastForward when that head is no longer in the
+	 * chain; on success states holds the new head.
+	 */
+	annal_verify_states *states;
 } annal_verify_options;
-#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0 }
+#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, NULL }
 
 typedef struct {
 	/* the log's name, escaped by annal_text_escape(), at most 255
@@ -570,6 +588,35 @@ const char *annal_anchors_get(const annal_anchors *a, const char *log);
 int annal_anchors_set(annal_anchors *a, const char *log, const char *id);
 int annal_anchors_write(const annal_anchors *a, const char *path);
 void annal_anchors_dispose(annal_anchors *a);
+
+/*
+ * The central side's check of a push, as git's pre-receive hook gets it:
+ * a line "<old> <new> <ref>" per ref (githooks(5)) in the file path
+ * ("-": standard input).  Each ref under
+ * refs/audit/ is verified from old (verified when it was accepted) to
+ * new, with the policy of annal/allowed_signers and
+ * annal.receive.requireSigned; other refs pass.  The pushed objects are
+ * read from git's quarantine.  Returns 0 when the check ran (see each
+ * result); only when every ref passed does it keep, for each log, what
+ * the next push's check needs (annal/verified/<log>).  ANNAL_EINVALID for
+ * a line that is not git's.
+ */
+typedef struct {
+	char ref[256];		/* escaped by annal_text_escape() */
+	int audit;		/* under refs/audit/: verified */
+	annal_verify_result result;
+} annal_receive_result;
+int annal_receive_check(annal_receive_result **out, size_t *n, annal_repo *repo,
+			const char *path);
+/*
+ * Make repo a central repository (annal-init(1) --central): the
+ * pre-receive hook, receive.fsckObjects, and, when signers is given, a
+ * copy of that allowed_signers file as the policy (annal/allowed_signers,
+ * annal.receive.requireSigned true); program, when given, is the annal the
+ * hook runs (annal.receive.program).  ANNAL_EINVALID for a malformed
+ * signers file, or a hooks/pre-receive that is not annal's.
+ */
+int annal_repo_init_central(annal_repo *repo, const char *signers, const char *program);
 
 /* The verify check ids, NULL-terminated, for documentation tests. */
 const char *const *annal_verify_checks(void);

@@ -78,7 +78,7 @@ static int not_regular(const char *dir, const char *name)
 	return annal_error_set(ANNAL_ECORRUPT, "'%s' is not a regular file", path);
 }
 
-static int packs_regular(const char *gitdir)
+static int packs_regular_in(const char *objects)
 {
 	char dir[4200];
 	DIR *d;
@@ -86,7 +86,7 @@ static int packs_regular(const char *gitdir)
 	size_t n;
 	int error = 0;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%sobjects/pack", gitdir) >= sizeof(dir) ||
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/pack", objects) >= sizeof(dir) ||
 	    !(d = opendir(dir)))
 		return 0;	/* libgit2 says what is wrong, if anything */
 	while (!error && (e = readdir(d))) {
@@ -98,6 +98,15 @@ static int packs_regular(const char *gitdir)
 	}
 	closedir(d);
 	return error;
+}
+
+static int packs_regular(const char *gitdir)
+{
+	char objects[4200];
+
+	if ((size_t)snprintf(objects, sizeof(objects), "%sobjects", gitdir) >= sizeof(objects))
+		return 0;
+	return packs_regular_in(objects);
 }
 
 static int pack_dir_exists(annal_repo *repo)
@@ -298,6 +307,66 @@ out:
 	return error;
 }
 
+/*
+ * During git's pre-receive, the pushed objects are in a quarantine
+ * directory, objects/tmp_objdir-incoming-* (objects/incoming-* in older
+ * gits), named by GIT_QUARANTINE_PATH.  Read it only when it is a
+ * directory of this repository's objects/ that redirects nothing itself; the environment's GIT_OBJECT_DIRECTORY and
+ * GIT_ALTERNATE_OBJECT_DIRECTORIES are never read.
+ */
+static int path_is_dir(const char *path)
+{
+	struct stat st;
+
+	return !lstat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+int store_use_quarantine(annal_repo *repo)
+{
+	const char *env = getenv("GIT_QUARANTINE_PATH");
+	char objects[4200], *real = NULL, *base = NULL;
+	size_t n;
+	int error = 0;
+
+	if (!env || !*env)
+		return 0;
+	if ((size_t)snprintf(objects, sizeof(objects), "%sobjects",
+			     git_repository_commondir(repo->git)) >= sizeof(objects) ||
+	    !(base = realpath(objects, NULL)) || !(real = realpath(env, NULL))) {
+		error = annal_error_set(ANNAL_ERROR, "cannot resolve GIT_QUARANTINE_PATH '%s': %s",
+					env, strerror(errno));
+		goto out;
+	}
+	n = strlen(base);
+	if (strncmp(real, base, n) || real[n] != '/' || strchr(real + n + 1, '/') ||
+	    (strncmp(real + n + 1, "incoming-", 9) &&
+	     strncmp(real + n + 1, "tmp_objdir-incoming-", 20)) || !path_is_dir(real)) {
+		error = annal_error_set(ANNAL_ERROR,
+			"GIT_QUARANTINE_PATH '%s' is not a quarantine directory "
+			"(objects/tmp_objdir-incoming-*) of this repository", env);
+		goto out;
+	}
+	if ((size_t)snprintf(objects, sizeof(objects), "%s/info/alternates", real) >= sizeof(objects) ||
+	    !access(objects, F_OK)) {
+		error = annal_error_set(ANNAL_ERROR,
+			"the quarantine directory '%s' has info/alternates, which redirects object lookups",
+			real);
+		goto out;
+	}
+	if ((error = packs_regular_in(real)) < 0)
+		goto out;
+	if (git_odb_add_disk_alternate(repo->odb, real) < 0) {
+		error = annal_error_set_git(ANNAL_ERROR, "cannot read the quarantine directory");
+		goto out;
+	}
+	repo->quarantine = real;
+	real = NULL;
+out:
+	free(real);
+	free(base);
+	return error;
+}
+
 int annal_repo_open(annal_repo **out, const char *path)
 {
 	git_repository *git = NULL;
@@ -467,6 +536,7 @@ void annal_repo_free(annal_repo *repo)
 		return;
 	git_odb_free(repo->odb);
 	git_repository_free(repo->git);
+	free(repo->quarantine);
 	free(repo->path);
 	free(repo);
 }
@@ -704,9 +774,13 @@ static int loose_whole(annal_repo *repo, const git_oid *id)
 	struct stat st;
 	unsigned char dir = atomic_load(&repo->fanout[id->id[0]]);
 
+	git_oid_tostr(hex, sizeof(hex), id);
+	if (repo->quarantine && (size_t)snprintf(path, sizeof(path), "%s/%.2s/%s",
+						 repo->quarantine, hex, hex + 2) < sizeof(path) &&
+	    !lstat(path, &st))
+		goto found;	/* pushed, not yet accepted */
 	if (dir == 1)
 		return 1;
-	git_oid_tostr(hex, sizeof(hex), id);
 	if ((size_t)snprintf(path, sizeof(path), "%sobjects/%.2s/%s", repo->path, hex,
 			     hex + 2) >= sizeof(path))
 		return 1;
@@ -718,6 +792,7 @@ static int loose_whole(annal_repo *repo, const git_oid *id)
 		if (dir == 1)
 			return 1;
 	}
+found:
 	/* non-blocking: opening a FIFO must not wait for a writer */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0)
 		return 1;	/* not loose, or libgit2 says why not */
@@ -774,9 +849,29 @@ static int read_again(git_odb_object **out, annal_repo *repo, const git_oid *id,
 	return error;
 }
 
+static atomic_size_t objects_read;
+
+size_t store_objects_read(void)
+{
+	return atomic_load(&objects_read);
+}
+
+void store_trace_reads(void)
+{
+	const char *path = getenv("ANNAL_TEST_TRACE_READS");
+	FILE *fp;
+
+	if (!path || !*path || !(fp = fopen(path, "a")))
+		return;
+	fprintf(fp, "%zu\n", store_objects_read());
+	fclose(fp);
+}
+
 int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id)
 {
 	int whole = loose_whole(repo, id);
+
+	atomic_fetch_add(&objects_read, 1);
 
 	*out = NULL;
 	if (whole < 1) {
@@ -1267,5 +1362,65 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 	git_buf_dispose(&value);
 	git_config_free(cfg);
 	git_error_clear();
+	return error;
+}
+
+int store_replace_file(const char *path, const annal_buf *text)
+{
+	annal_buf tmp = ANNAL_BUF_INIT, dir = ANNAL_BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	size_t done = 0;
+	int fd = -1, error = 0, created = 0, closed;
+
+	annal_buf_printf(&tmp, "%s.XXXXXX", path);
+	if (!slash)
+		annal_buf_puts(&dir, ".");
+	else
+		annal_buf_printf(&dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+	if ((error = annal_buf_error(&tmp)) < 0 ||
+	    (error = annal_buf_error(&dir)) < 0)
+		goto out;
+	if ((fd = mkstemp(tmp.ptr)) < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot create a file next to '%s': %s", path,
+					strerror(errno));
+		goto out;
+	}
+	created = 1;
+	while (done < text->len) {
+		ssize_t n = write(fd, text->ptr + done, text->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr,
+						strerror(n < 0 ? errno : EIO));
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
+		goto out;
+	}
+	closed = close(fd);
+	fd = -1;
+	if (closed < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp.ptr, path) < 0) {
+		error = annal_error_set(ANNAL_ERROR, "cannot rename '%s' to '%s': %s", tmp.ptr, path,
+					strerror(errno));
+		goto out;
+	}
+	created = 0;
+	error = store_sync_dir(dir.ptr);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (created)
+		unlink(tmp.ptr);
+	annal_buf_dispose(&tmp);
+	annal_buf_dispose(&dir);
 	return error;
 }

@@ -33,10 +33,18 @@ struct annal_repo {
 	 * look since the last packing)
 	 */
 	int auto_pack_read;
+	/* the objects a push brings, during pre-receive (store_use_quarantine()) */
+	char *quarantine;
 	int32_t auto_pack_limit;
 	int small_packs_known;
 	size_t small_packs;
 };
+
+/*
+ * Read the objects of git's quarantine (GIT_QUARANTINE_PATH) too, when
+ * it is objects/incoming-* of this repository; ANNAL_ERROR otherwise.
+ */
+int store_use_quarantine(annal_repo *repo);
 
 /* "refs/audit/<log>" into out, after checking the name. */
 int store_ref_name(annal_buf *out, const char *log);
@@ -74,6 +82,14 @@ int store_odb_read(git_odb_object **out, annal_repo *repo, const git_oid *id);
  * hash it twice.
  */
 int store_odb_read_raw(git_odb_object **out, annal_repo *repo, const git_oid *id);
+/* Objects store_odb_read_raw() read in this process: a cost tests count. */
+size_t store_objects_read(void);
+/*
+ * ANNAL_TEST_TRACE_READS=<file>: append that number to <file>, so that a
+ * test shows a cost is O(new records) with a count, not a time; called
+ * when verify writes its state (--state, --pre-receive).
+ */
+void store_trace_reads(void);
 
 /* The id git gives an object of type holding data. */
 void store_object_id(git_oid *out, git_object_t type, const void *data, size_t len);
@@ -100,6 +116,13 @@ int store_ref_conflict(annal_repo *repo, const char *refname);
  */
 mode_t store_file_mode(const annal_repo *repo, mode_t mode);
 
+/*
+ * Replace path durably and atomically: a temporary file in the same
+ * directory, written and fsynced, renamed over path, then the directory
+ * fsynced so that the rename lasts.  A crash leaves the old file or the
+ * new one, never a part of one.
+ */
+int store_replace_file(const char *path, const annal_buf *text);
 /* fsync a directory, so that the entries created in it last. */
 int store_sync_dir(const char *path);
 /* fsync the directory holding path ("." without a '/'): its new name is durable */

@@ -307,6 +307,7 @@ static int opt_match(char **o, const char *name)
 }
 
 struct signer_line {
+	const char *principal;	/* match the principals against it, not themselves */
 	int ca, ed25519;
 	int principals_ok;	/* git's find-principals answer matches the line */
 	unsigned char pk[32];
@@ -408,7 +409,8 @@ static const char *parse_line(struct signer_line *l, char *cp)
 	if (*first == '"')
 		memcpy(principals + (first - start), first + 1, (size_t)(q - first - 1));
 	principals[(first - start) + (*first == '"' ? q - first - 1 : 0)] = '\0';
-	l->principals_ok = principals_match_themselves(principals);
+	l->principals_ok = l->principal ? namespace_allowed(l->principal, principals)
+				       : principals_match_themselves(principals);
 	free(principals);
 	cp = q + 1 + strspn(q + 1, " \t\r\n");
 	if (!read_key(l, &cp))
@@ -536,7 +538,53 @@ static int signers_file_kind(const char *path)
 	return kind;
 }
 
+static int pin_signers(struct trust *t, const char *path, const char *ns,
+		       const char *principal);
+
 int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
+{
+	return pin_signers(t, path, ns, NULL);
+}
+
+int trust_pin_principal(struct trust *t, const char *path, const char *principal,
+			int require_signed)
+{
+	int error = pin_signers(t, path, "git", principal);
+
+	t->principal = principal;
+	t->strict = 1;
+	t->allow_unsigned = !require_signed;
+	return error;
+}
+
+int trust_resume(struct trust *t, int signed_log, unsigned char (*keys)[32], size_t n,
+		 const char *first_signed, const char **check)
+{
+	unsigned char (*v)[32] = NULL;
+
+	if (!signed_log)
+		return 0;
+	if (t->ident && strcmp(first_signed, t->ident->id)) {
+		*check = "pinMismatch";
+		return annal_error_set(ANNAL_ECORRUPT,
+			"the log's first signed record is %s, the pin names %s: a different log",
+			first_signed, t->ident->id);
+	}
+	if (n && !(v = malloc(n * sizeof(*v))))
+		return annal_error_oom();
+	if (n)
+		memcpy(v, keys, n * sizeof(*v));
+	free(t->keys);
+	t->keys = v;
+	t->nkeys = n;
+	t->signed_log = 1;
+	t->keys_unknown = 0;
+	t->ident_seen = t->ident != NULL;
+	return 0;
+}
+
+static int pin_signers(struct trust *t, const char *path, const char *ns,
+		       const char *principal)
 {
 	FILE *fp = NULL;
 	char *line = NULL;
@@ -568,6 +616,7 @@ int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns)
 		if (*cp == '#' || !*cp)
 			continue;
 		memset(&l, 0, sizeof(l));
+		l.principal = principal;
 		if ((why = parse_line(&l, cp)) && lineno == 1 &&
 		    ssh_parse_public_line(l.pk, cp, strcspn(cp, "\r\n")) == 0) {
 			error = annal_error_set(ANNAL_EINVALID,
@@ -685,11 +734,15 @@ int trust_check_pins(struct trust *t, const annal_record *rec, const unsigned ch
 	char fp[ANNAL_FINGERPRINT_LEN + 1], local[15] = "?";
 	int64_t commit_time = record_commit_time(rec);
 
-	if (!t->pinned || !trust_pin_names(t, signer) ||
+	if (!t->pinned || (!t->strict && !trust_pin_names(t, signer)) ||
 	    trust_pin_allows(t, signer, verify_time(t, commit_time)))
 		return 0;
 	*check = "untrustedKey";
 	ssh_fingerprint(fp, signer);
+	if (t->principal && !trust_pin_names_ns(t, signer))
+		return annal_error_set(ANNAL_ECORRUPT,
+			"signed by %s, which the central allowed signers do not allow for host '%s'",
+			fp, t->principal);
 	if (!trust_pin_names_ns(t, signer))
 		return annal_error_set(ANNAL_ECORRUPT,
 			"signed by %s, which the allowed signers permit for other namespaces than \"%s\" only",
@@ -714,7 +767,11 @@ int trust_check(struct trust *t, const annal_record *rec, const unsigned char *s
 	}
 	if (!t->signed_log && !signing) {
 		/* records before the first signed one: its id vouches for them */
-		if (t->pinned && !t->ident)
+		if (t->pinned && t->principal && !t->allow_unsigned)
+			error = fail(check, "missingSignature",
+				     "the record is not signed, but the central policy requires "
+				     "signatures (annal.receive.requireSigned)", NULL, "");
+		else if (t->pinned && !t->ident && !t->principal)
 			error = fail(check, "missingSignature",
 				     "the record is not signed, but signers are pinned: "
 				     "if the log became signed later by a rotation, pin it with "

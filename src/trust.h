@@ -39,6 +39,14 @@ struct trust {
 	size_t nidents;
 	const struct pin_ident *ident;	/* the one for the log checked */
 	int ident_seen;		/* its first signed record was checked */
+	/*
+	 * The central side: the pins name the keys of one principal (a
+	 * host), every signer must be one of them (strict), and unsigned
+	 * records pass only when allow_unsigned.
+	 */
+	const char *principal;
+	int strict;
+	int allow_unsigned;
 };
 
 struct pin_ident {
@@ -52,6 +60,22 @@ struct pin_ident {
  */
 int trust_pin_allowed_signers(struct trust *t, const char *path, const char *ns);
 int trust_pin_key(struct trust *t, const char *path);
+/*
+ * The central side's pins: the lines of path whose principals match
+ * principal (patterns, as OpenSSH matches them) are allowed; every other
+ * key is named but not allowed; every signer must be allowed; unsigned
+ * records pass unless require_signed.
+ */
+int trust_pin_principal(struct trust *t, const char *path, const char *principal,
+			int require_signed);
+/*
+ * Go on after records checked before: whether the log is signed, the
+ * keys trusted after them, and its first signed record (hex, when
+ * signed).  ANNAL_ECORRUPT with *check set when a pinned identity is
+ * another record.
+ */
+int trust_resume(struct trust *t, int signed_log, unsigned char (*keys)[32], size_t n,
+		 const char *first_signed, const char **check);
 /*
  * Choose the identity line for log.  0 when the pins name no identity,
  * or one for log; ANNAL_ECORRUPT with *check set when they name other

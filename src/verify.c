@@ -20,6 +20,7 @@
 #include "index.h"
 #include "json.h"
 #include "record.h"
+#include "sha256.h"
 #include "ssh.h"
 #include "store.h"
 #include "text.h"
@@ -258,7 +259,23 @@ struct chain {
 	const struct copies *copies;
 	const char *shared_log;	/* the first other log met from the head */
 	size_t shared_height;	/* its head's height from this head */
+	git_oid shared_id;	/* that head */
 	int64_t ts_limit;	/* the latest acceptable ts */
+	/*
+	 * Verifying after a head verified before (verify_after()): the walk
+	 * down stops at below->head, seq below->seq, and gives up after
+	 * limit records (a non-fast-forward when it did not meet it).
+	 */
+	const struct vstate *below;
+	uint64_t base;		/* below->seq, 0 from the first record */
+	uint64_t limit;
+	int nonff;		/* the walk missed below->head */
+	struct vstate *out;	/* marks and the first signed record, as checked */
+	/*
+	 * A push of at most WINDOW records: pass one keeps the objects it
+	 * read, by height, for pass two, which then reads none again.
+	 */
+	git_odb_object **kept;
 };
 
 static int chain_push(struct chain *c, const git_oid *id)
@@ -319,12 +336,20 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 	c->stride = 1;
 	git_oid_cpy(&cur, head);
 	for (;;) {
+		if (c->below && git_oid_equal(&cur, &c->below->head))
+			break;
+		if (c->below && c->n == c->limit) {
+			c->nonff = 1;
+			break;
+		}
 		if ((error = chain_push(c, &cur)) < 0)
 			break;
 		if ((error = read_checked(&obj, r, repo, &cur, 0)) < 0 || !r->ok)
 			break;
-		if (!c->shared_log && (c->shared_log = others_find(c->others, &cur)))
+		if (!c->shared_log && (c->shared_log = others_find(c->others, &cur))) {
 			c->shared_height = c->n - 1;
+			git_oid_cpy(&c->shared_id, &cur);
+		}
 		if (record_commit_parse_headers(&parts, git_odb_object_data(obj),
 						git_odb_object_size(obj)) < 0) {
 			git_oid again;
@@ -340,16 +365,23 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 		}
 		if (!parts.nparents) {
 			git_oid_cpy(&c->root, &cur);
+			c->nonff = c->below != NULL;
 			break;
 		}
 		if (git_oid_fromstrn(&cur, parts.parents[0], GIT_OID_HEXSZ) < 0) {
 			failed(r, "badRecord", 0, &cur, "%s", "bad parent line");
 			break;
 		}
-		git_odb_object_free(obj);
+		if (c->kept)
+			c->kept[c->n - 1] = obj;
+		else
+			git_odb_object_free(obj);
 		obj = NULL;
 	}
-	git_odb_object_free(obj);
+	if (c->kept && obj && r->ok && !error)
+		c->kept[c->n - 1] = obj;
+	else
+		git_odb_object_free(obj);
 	if (!r->ok && !r->position)
 		/* positions are counted from the root, which was not reached */
 		snprintf(r->message + strlen(r->message),
@@ -475,7 +507,8 @@ static void run_pool(struct pool *p, int nthreads)
 	int i, started = 0;
 
 	p->next = 0;
-	p->compact = 0;
+	/* the in-order checks need only what compact_record() keeps */
+	p->compact = 1;
 	for (i = 1; i < nthreads; i++)
 		if (pthread_create(&t[started], NULL, worker, p) == 0)
 			started++;
@@ -491,16 +524,15 @@ static int thread_count(void)
 	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
-/* Walk down from the mark at or above height h to the record at h. */
-static int chain_at(git_oid *out, annal_repo *repo, const struct chain *c, size_t h)
+/* Follow count first parents down from *out. */
+static int walk_down(git_oid *out, annal_repo *repo, uint64_t count)
 {
 	git_odb_object *obj = NULL;
 	struct commit_parts parts;
-	size_t k;
+	uint64_t k;
 	int error = 0;
 
-	git_oid_cpy(out, &c->marks[h / c->stride]);
-	for (k = h / c->stride * c->stride; k < h; k++) {
+	for (k = 0; k < count; k++) {
 		if (store_odb_read_raw(&obj, repo, out) < 0 ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(obj),
 						git_odb_object_size(obj)) < 0 ||
@@ -514,6 +546,36 @@ static int chain_at(git_oid *out, annal_repo *repo, const struct chain *c, size_
 	}
 	git_odb_object_free(obj);
 	return error;
+}
+
+/* The record at height h from the head, down from the mark at or above it. */
+static int chain_at(git_oid *out, annal_repo *repo, const struct chain *c, size_t h)
+{
+	git_oid_cpy(out, &c->marks[h / c->stride]);
+	return walk_down(out, repo, h % c->stride);
+}
+
+/*
+ * The record at seq (at most below->seq) of a log verified before: down
+ * from the first of its marks at or above seq, or from its head.
+ */
+static int below_at(git_oid *out, annal_repo *repo, const struct vstate *v, uint64_t seq)
+{
+	size_t lo = 0, hi = v->nmarks, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v->marks[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < v->nmarks) {
+		git_oid_cpy(out, &v->marks[lo].id);
+		return walk_down(out, repo, v->marks[lo].seq - seq);
+	}
+	git_oid_cpy(out, &v->head);
+	return walk_down(out, repo, v->seq - seq);
 }
 
 /*
@@ -536,7 +598,11 @@ static int earlier_record(int *hit, annal_repo *repo, const struct chain *c,
 			       git_odb_object_size(obj)) < 0 ||
 	    rec->seq < 1 || rec->seq >= pos)
 		goto out;
-	if ((error = chain_at(&at, repo, c, c->n - rec->seq)) < 0)
+	if (rec->seq <= c->base)
+		error = below_at(&at, repo, c->below, rec->seq);
+	else
+		error = chain_at(&at, repo, c, c->base + c->n - rec->seq);
+	if (error < 0)
 		goto out;
 	*hit = git_oid_equal(&at, target);
 out:
@@ -603,8 +669,12 @@ static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c
 
 		git_oid_cpy(&j->oid, &cur);
 		j->id = &j->oid;
-		j->pos = c->n - h;
-		if (store_odb_read_raw(&j->obj, repo, j->id) < 0 ||
+		j->pos = c->base + c->n - h;
+		if (c->kept && c->kept[h]) {
+			j->obj = c->kept[h];
+			c->kept[h] = NULL;
+		}
+		if ((!j->obj && store_odb_read_raw(&j->obj, repo, j->id) < 0) ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(j->obj),
 						git_odb_object_size(j->obj)) < 0 ||
 		    (h + 1 < hi && (!parts.nparents ||
@@ -615,17 +685,41 @@ static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c
 	return 0;
 }
 
+/* What the state at the head keeps of a record checked: marks, the first signed one. */
+static int keep_for_state(struct vstate *v, const struct job *j, int became_signed)
+{
+	struct vstate_mark *m;
+
+	if (became_signed)
+		git_oid_cpy(&v->first_signed, j->id);
+	if (j->pos % VSTATE_STRIDE)
+		return 0;
+	if (v->nmarks == v->alloc) {
+		v->alloc = v->alloc ? v->alloc * 2 : 64;
+		if (!(m = realloc(v->marks, v->alloc * sizeof(*m))))
+			return annal_error_oom();
+		v->marks = m;
+	}
+	v->marks[v->nmarks].seq = j->pos;
+	git_oid_cpy(&v->marks[v->nmarks++].id, j->id);
+	return 0;
+}
+
+/* prev: the record below the first one checked, NULL from the first; taken */
 static int check_records(annal_verify_result *r, annal_repo *repo, const struct chain *c,
-			 struct trust *trust, struct anchor *anchor, struct index_compare *ic)
+			 struct trust *trust, struct anchor *anchor, struct index_compare *ic,
+			 annal_record *prev)
 {
 	struct job *jobs = NULL;
 	struct pool pool;
-	annal_record *prev = NULL;
+	int was_signed;
 	int nthreads = thread_count(), error = 0;
 	size_t size = c->stride > WINDOW ? c->stride : WINDOW, done = c->n, lo, w, k;
 
-	if (!(jobs = calloc(size, sizeof(*jobs))))
+	if (!(jobs = calloc(size, sizeof(*jobs)))) {
+		annal_record_free(prev);
 		return annal_error_oom();
+	}
 	/* heights [done, n) are checked; the next window ends at done */
 	while (done > 0 && r->ok) {
 		lo = (done - 1) / c->stride * c->stride;
@@ -640,9 +734,13 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 			run_pool(&pool, w < 64 ? 1 : nthreads);
 		}
 		for (k = 0; k < w && !error && r->ok; k++) {
+			was_signed = trust->signed_log;
 			if ((error = check_in_order(r, &jobs[k], prev, repo, c, trust)) < 0)
 				break;
 			if (!r->ok)
+				break;
+			if (c->out && (error = keep_for_state(c->out, &jobs[k],
+							      !was_signed && trust->signed_log)) < 0)
 				break;
 			index_compare(ic, jobs[k].pos, jobs[k].id);
 			anchor_count(anchor, jobs[k].id, jobs[k].rec);
@@ -958,7 +1056,7 @@ static int two_passes(annal_verify_result *r, annal_repo *repo,
 	anchor->hits = 0;
 	if ((error = collect(&c, r, repo, head)) < 0 || !r->ok)
 		goto out;
-	if ((error = check_records(r, repo, &c, trust, anchor, ic)) < 0 || !r->ok)
+	if ((error = check_records(r, repo, &c, trust, anchor, ic, NULL)) < 0 || !r->ok)
 		goto out;
 	if (trust_finish(trust, &check) < 0) {
 		error = failed(r, check, 0, NULL, "%s", last_message());
@@ -994,6 +1092,506 @@ static int pin_keys(annal_verify_result *r, struct trust *trust,
 	if (opts && opts->key)
 		return trust_pin_key(trust, opts->key);
 	return 0;
+}
+
+/* ---- incremental verification ------------------------------------------ */
+
+void vstate_dispose(struct vstate *v)
+{
+	free(v->log);
+	free(v->keys);
+	free(v->marks);
+	memset(v, 0, sizeof(*v));
+}
+
+static int vstate_copy(struct vstate *out, const struct vstate *v)
+{
+	vstate_dispose(out);
+	*out = *v;
+	out->log = NULL;
+	out->keys = NULL;
+	out->marks = NULL;
+	out->alloc = v->nmarks;
+	if ((v->log && !(out->log = strdup(v->log))) ||
+	    (v->nkeys && !(out->keys = malloc(v->nkeys * sizeof(*v->keys)))) ||
+	    (v->nmarks && !(out->marks = malloc(v->nmarks * sizeof(*v->marks))))) {
+		vstate_dispose(out);
+		return annal_error_oom();
+	}
+	if (v->nkeys)
+		memcpy(out->keys, v->keys, v->nkeys * sizeof(*v->keys));
+	if (v->nmarks)
+		memcpy(out->marks, v->marks, v->nmarks * sizeof(*v->marks));
+	return 0;
+}
+
+int vstate_format(annal_buf *out, const struct vstate *v)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+
+	annal_buf_printf(out, "log %s\nhead %s %llu\npolicy ", v->log,
+			 git_oid_tostr(hex, sizeof(hex), &v->head), (unsigned long long)v->seq);
+	for (i = 0; i < sizeof(v->policy); i++)
+		annal_buf_printf(out, "%02x", v->policy[i]);
+	annal_buf_putc(out, '\n');
+	if (v->signed_log)
+		annal_buf_printf(out, "signed %s\n", git_oid_tostr(hex, sizeof(hex), &v->first_signed));
+	for (i = 0; i < v->nkeys; i++) {
+		annal_buf_puts(out, "key ");
+		ssh_public_line(out, v->keys[i]);
+		annal_buf_putc(out, '\n');
+	}
+	for (i = 0; i < v->nmarks; i++)
+		annal_buf_printf(out, "mark %llu %s\n", (unsigned long long)v->marks[i].seq,
+				 git_oid_tostr(hex, sizeof(hex), &v->marks[i].id));
+	return annal_buf_error(out);
+}
+
+static int parse_seq(uint64_t *out, const char *s, char **end)
+{
+	unsigned long long n;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, end, 10);
+	if (errno || !n)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int parse_oid(git_oid *out, const char *s)
+{
+	return strlen(s) == GIT_OID_HEXSZ && strspn(s, "0123456789abcdef") == GIT_OID_HEXSZ &&
+	       git_oid_fromstr(out, s) == 0 ? 0 : -1;
+}
+
+/* One line of a log's state; -1 if malformed. */
+static int vstate_line(struct vstate *v, char *line, int *have_head)
+{
+	char *end;
+	size_t i;
+
+	if (!strncmp(line, "head ", 5)) {
+		if (*have_head || strlen(line) < 5 + GIT_OID_HEXSZ + 2 || line[5 + GIT_OID_HEXSZ] != ' ')
+			return -1;
+		line[5 + GIT_OID_HEXSZ] = '\0';
+		*have_head = 1;
+		return parse_oid(&v->head, line + 5) < 0 ||
+		       parse_seq(&v->seq, line + 6 + GIT_OID_HEXSZ, &end) < 0 || *end ? -1 : 0;
+	}
+	if (!strncmp(line, "policy ", 7)) {
+		if (strlen(line + 7) != 64 || strspn(line + 7, "0123456789abcdef") != 64)
+			return -1;
+		for (i = 0; i < 32; i++)
+			sscanf(line + 7 + 2 * i, "%2hhx", &v->policy[i]);
+		return 0;
+	}
+	if (!strncmp(line, "signed ", 7)) {
+		v->signed_log = 1;
+		return parse_oid(&v->first_signed, line + 7);
+	}
+	if (!strncmp(line, "key ", 4)) {
+		unsigned char (*k)[32] = realloc(v->keys, (v->nkeys + 1) * sizeof(*k));
+
+		if (!k)
+			return -1;
+		v->keys = k;
+		if (ssh_parse_public_line(k[v->nkeys], line + 4, strlen(line + 4)) < 0)
+			return -1;
+		v->nkeys++;
+		return 0;
+	}
+	if (!strncmp(line, "mark ", 5)) {
+		struct vstate_mark m, *p;
+
+		if (parse_seq(&m.seq, line + 5, &end) < 0 || *end != ' ' ||
+		    parse_oid(&m.id, end + 1) < 0 || m.seq % VSTATE_STRIDE ||
+		    (v->nmarks && v->marks[v->nmarks - 1].seq >= m.seq))
+			return -1;
+		if (v->nmarks == v->alloc) {
+			v->alloc = v->alloc ? 2 * v->alloc : 64;
+			if (!(p = realloc(v->marks, v->alloc * sizeof(*p))))
+				return -1;
+			v->marks = p;
+		}
+		v->marks[v->nmarks++] = m;
+		return 0;
+	}
+	return -1;
+}
+
+void annal_verify_states_free(annal_verify_states *s)
+{
+	if (!s)
+		return;
+	while (s->n)
+		vstate_dispose(&s->v[--s->n]);
+	free(s->v);
+	free(s);
+}
+
+struct vstate *states_get(const annal_verify_states *s, const char *log)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->n; i++)
+		if (!strcmp(s->v[i].log, log))
+			return &s->v[i];
+	return NULL;
+}
+
+int states_put(annal_verify_states *s, struct vstate *v)
+{
+	struct vstate *old = states_get(s, v->log), *p;
+
+	if (old) {
+		vstate_dispose(old);
+		*old = *v;
+		memset(v, 0, sizeof(*v));
+		return 0;
+	}
+	if (!(p = realloc(s->v, (s->n + 1) * sizeof(*p))))
+		return annal_error_oom();
+	s->v = p;
+	s->v[s->n++] = *v;
+	memset(v, 0, sizeof(*v));
+	return 0;
+}
+
+#define STATE_MAGIC "# annal verify state 1"
+
+int annal_verify_states_read(annal_verify_states **out, const char *path)
+{
+	annal_verify_states *s = calloc(1, sizeof(*s));
+	struct vstate cur;
+	FILE *fp = NULL;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int error = 0, have_head = 0, open = 0;
+
+	memset(&cur, 0, sizeof(cur));
+	if (!s)
+		return annal_error_oom();
+	if (!(fp = fopen(path, "r"))) {
+		if (errno == ENOENT)
+			goto out;	/* the first run */
+		error = annal_error_set(ANNAL_EINVALID, "cannot open state file '%s': %s", path,
+					strerror(errno));
+		goto out;
+	}
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (lineno == 1) {
+			if (strcmp(line, STATE_MAGIC))
+				goto bad;
+			continue;
+		}
+		if (!strncmp(line, "log ", 4)) {
+			if (open && (!have_head || (error = states_put(s, &cur)) < 0))
+				goto bad_or_error;
+			if (annal_log_name_check(line + 4) < 0 || states_get(s, line + 4) ||
+			    !(cur.log = strdup(line + 4)))
+				goto bad;
+			open = 1;
+			have_head = 0;
+			continue;
+		}
+		if (!open || vstate_line(&cur, line, &have_head) < 0)
+			goto bad;
+	}
+	if (ferror(fp)) {
+		error = annal_error_set(ANNAL_ERROR, "cannot read '%s'", path);
+		goto out;
+	}
+	if (lineno && open && (!have_head || (error = states_put(s, &cur)) < 0))
+		goto bad_or_error;
+	goto out;
+bad_or_error:
+	if (error < 0)
+		goto out;
+bad:
+	error = annal_error_set(ANNAL_EINVALID,
+		"%s:%zu: not a verify state file as 'annal verify --state' writes it; "
+		"remove it to verify every record again", path, lineno);
+out:
+	vstate_dispose(&cur);
+	free(line);
+	if (fp)
+		fclose(fp);
+	if (error < 0) {
+		annal_verify_states_free(s);
+		s = NULL;
+	}
+	*out = s;
+	return error;
+}
+
+
+int annal_verify_states_write(const annal_verify_states *s, const char *path)
+{
+	annal_buf text = ANNAL_BUF_INIT;
+	size_t i;
+	int error;
+
+	annal_buf_puts(&text, STATE_MAGIC "\n");
+	for (i = 0; i < s->n; i++)
+		vstate_format(&text, &s->v[i]);
+	if ((error = annal_buf_error(&text)) == 0)
+		error = store_replace_file(path, &text);
+	annal_buf_dispose(&text);
+	store_trace_reads();
+	return error;
+}
+
+/* The policy a state was verified under: the pins' bytes and how they are read. */
+static int policy_hash(unsigned char out[32], const struct verify_pins *p)
+{
+	const char *path = p->allowed_signers ? p->allowed_signers : p->key;
+	char buf[4096];
+	sha256_ctx c;
+	FILE *fp = NULL;
+	size_t n;
+
+	sha256_init(&c);
+	sha256_update(&c, p->allowed_signers ? "signers" : p->key ? "key" : "none", 8);
+	if (p->principal)
+		sha256_update(&c, p->principal, strlen(p->principal) + 1);
+	sha256_update(&c, p->require_signed ? "1" : "0", 1);
+	if (path && strcmp(path, "-")) {
+		if (!(fp = fopen(path, "r")))
+			return annal_error_set(ANNAL_EINVALID, "cannot open '%s': %s", path,
+					       strerror(errno));
+		while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+			sha256_update(&c, buf, n);
+		fclose(fp);
+	} else if (path) {
+		const annal_buf *in = NULL;
+		int error = buf_stdin(&in);
+
+		if (error < 0)
+			return error;
+		sha256_update(&c, in->ptr ? in->ptr : "", in->len);
+	}
+	sha256_final(out, &c);
+	return 0;
+}
+
+static int pins_load(annal_verify_result *r, struct trust *trust, const struct verify_pins *p,
+		     const char *log)
+{
+	annal_verify_options o = ANNAL_VERIFY_OPTIONS_INIT;
+
+	trust_dispose(trust);
+	if (p->principal)
+		return p->allowed_signers ? trust_pin_principal(trust, p->allowed_signers,
+								p->principal, p->require_signed)
+					  : 0;
+	o.allowed_signers = p->allowed_signers;
+	o.key = p->key;
+	return pin_keys(r, trust, &o, log);
+}
+
+/* The seq a head's record claims; a failure in r when it holds none. */
+static int head_seq(uint64_t *seq, annal_verify_result *r, annal_repo *repo, const git_oid *head)
+{
+	struct job j;
+	int error = 0;
+
+	memset(&j, 0, sizeof(j));
+	j.id = head;
+	if ((error = read_checked(&j.obj, r, repo, head, 0)) < 0 || !r->ok)
+		goto out;
+	check_job(&j, NULL);
+	if (j.check)
+		failed(r, j.check, 0, head, "%s", j.message);
+	else
+		*seq = j.rec->seq;
+out:
+	annal_record_free(j.rec);
+	git_odb_object_free(j.obj);
+	return error;
+}
+
+static int not_descendant(annal_verify_result *r, const git_oid *head, const git_oid *old)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	return failed(r, "nonFastForward", 0, head,
+		      "the record does not descend from %s, the head verified before: "
+		      "the log was rewritten or truncated", git_oid_tostr(hex, sizeof(hex), old));
+}
+
+/*
+ * Verify the records after from (NULL: from the first) up to head, in
+ * O(records after from): from gives what the in-order checks need below.
+ * On success *out is the state at head.
+ */
+static int verify_after(annal_verify_result *r, annal_repo *repo, const struct vstate *from,
+			const git_oid *head, struct trust *trust, const struct others *others,
+			int64_t ts_limit, struct vstate *out)
+{
+	struct chain c;
+	struct anchor anchor;
+	struct index_compare ic;
+	struct copies none;
+	annal_record *below = NULL;
+	const char *check = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid parent;
+	uint64_t seq = 0, k;
+	int error = 0, has_parent;
+
+	memset(&c, 0, sizeof(c));
+	memset(&anchor, 0, sizeof(anchor));
+	memset(&ic, 0, sizeof(ic));
+	memset(&none, 0, sizeof(none));
+	ic.fd = -1;
+	c.others = others;
+	c.copies = &none;
+	c.ts_limit = ts_limit;
+	c.out = out;
+	if (from) {
+		if ((error = vstate_copy(out, from)) < 0)
+			goto out;
+		if (git_oid_equal(head, &from->head)) {
+			r->records = from->seq;
+			goto out;
+		}
+		if ((error = head_seq(&seq, r, repo, head)) < 0 || !r->ok)
+			goto out;
+		if (seq <= from->seq) {
+			error = not_descendant(r, head, &from->head);
+			goto out;
+		}
+		c.below = from;
+		c.base = from->seq;
+		c.limit = seq - from->seq;
+		if (c.limit <= WINDOW && !(c.kept = calloc(c.limit, sizeof(*c.kept)))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		if (trust_resume(trust, from->signed_log, from->keys, from->nkeys,
+				 git_oid_tostr(hex, sizeof(hex), &from->first_signed), &check) < 0) {
+			error = failed(r, check ? check : "pinMismatch", 0, NULL, "%s", last_message());
+			goto out;
+		}
+		if ((error = store_read_record(&below, NULL, &parent, &has_parent, repo, NULL,
+					       &from->head)) < 0)
+			goto out;
+	}
+	if ((error = collect(&c, r, repo, head)) < 0 || !r->ok)
+		goto out;
+	if (c.nonff) {
+		error = not_descendant(r, head, &from->head);
+		goto out;
+	}
+	error = check_records(r, repo, &c, trust, &anchor, &ic, below);
+	below = NULL;
+	if (error < 0 || !r->ok)
+		goto out;
+	if (trust_finish(trust, &check) < 0) {
+		error = failed(r, check, 0, NULL, "%s", last_message());
+		goto out;
+	}
+	if (c.shared_log) {
+		error = failed(r, "sharedRecord", c.base + c.n - c.shared_height, &c.shared_id,
+			       "the record is the head of log '%s' too", c.shared_log);
+		goto out;
+	}
+	git_oid_cpy(&out->head, head);
+	out->seq = c.base + c.n;
+	out->signed_log = trust->signed_log;
+	free(out->keys);
+	out->keys = NULL;
+	out->nkeys = 0;
+	if (trust->nkeys) {
+		if (!(out->keys = malloc(trust->nkeys * sizeof(*out->keys)))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		memcpy(out->keys, trust->keys, trust->nkeys * sizeof(*out->keys));
+		out->nkeys = trust->nkeys;
+	}
+	r->records = out->seq;
+out:
+	for (k = 0; c.kept && k < c.limit; k++)
+		git_odb_object_free(c.kept[k]);
+	free(c.kept);
+	annal_record_free(below);
+	free(c.marks);
+	return error;
+}
+
+int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log,
+		       const git_oid *head, const git_oid *old, const struct vstate *known,
+		       const struct verify_pins *pins, struct vstate *out)
+{
+	struct trust trust;
+	struct others others;
+	struct vstate mid;
+	unsigned char policy[32];
+	int64_t now, limit;
+	int error;
+
+	memset(&trust, 0, sizeof(trust));
+	memset(&others, 0, sizeof(others));
+	memset(&mid, 0, sizeof(mid));
+	if ((error = policy_hash(policy, pins)) < 0 ||
+	    (error = check_repository(r, repo)) < 0 || !r->ok ||
+	    (error = annal_time_now_verifier(&now)) < 0 ||
+	    (error = others_load(&others, repo, log)) < 0)
+		goto out;
+	limit = now + ANNAL_VERIFY_TS_TOLERANCE_MS;
+	/* a state of other pins vouches for nothing under these */
+	if (known && memcmp(known->policy, policy, sizeof(policy)))
+		known = NULL;
+	if (old && !(known && git_oid_equal(&known->head, old))) {
+		/* the ref moved since the state was kept: verify up to it first */
+		if ((error = pins_load(r, &trust, pins, log)) < 0 || !r->ok)
+			goto out;
+		error = verify_after(r, repo, known, old, &trust, &others, limit, &mid);
+		if (error == 0 && !r->ok && known && !strcmp(r->check, "nonFastForward")) {
+			/* the state named a head that never landed */
+			vstate_dispose(&mid);
+			r->ok = 1;
+			if ((error = pins_load(r, &trust, pins, log)) < 0 || !r->ok)
+				goto out;
+			error = verify_after(r, repo, NULL, old, &trust, &others, limit, &mid);
+		}
+		if (error < 0 || !r->ok) {
+			if (error == 0) {
+				static const char pre[] = "the log as it stands fails verify: ";
+				size_t n = strlen(r->message), room = sizeof(r->message) - sizeof(pre);
+
+				n = n < room ? n : room;
+				memmove(r->message + sizeof(pre) - 1, r->message, n);
+				memcpy(r->message, pre, sizeof(pre) - 1);
+				r->message[sizeof(pre) - 1 + n] = '\0';
+			}
+			goto out;
+		}
+		known = &mid;
+	}
+	if ((error = pins_load(r, &trust, pins, log)) < 0 || !r->ok)
+		goto out;
+	if ((error = verify_after(r, repo, known, head, &trust, &others, limit, out)) < 0 || !r->ok)
+		goto out;
+	memcpy(out->policy, policy, sizeof(policy));
+	free(out->log);
+	if (!(out->log = strdup(log)))
+		error = annal_error_oom();
+out:
+	r->is_signed = trust.signed_log;
+	vstate_dispose(&mid);
+	others_dispose(&others);
+	trust_dispose(&trust);
+	return error;
 }
 
 int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verify_options *opts)
@@ -1051,6 +1649,20 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		goto out;
 	}
 	git_oid_tostr(r->head, sizeof(r->head), &head);
+	if (opts && opts->states) {
+		struct verify_pins pins = { opts->allowed_signers, opts->key, NULL, 0 };
+		struct vstate next;
+
+		memset(&next, 0, sizeof(next));
+		if ((error = verify_incremental(r, repo, log, &head, NULL,
+						states_get(opts->states, log), &pins, &next)) == 0 &&
+		    r->ok)
+			error = states_put(opts->states, &next);
+		vstate_dispose(&next);
+		complete = r->ok;
+		trust.signed_log = r->is_signed > 0;
+		goto out;
+	}
 	if ((error = check_repository(r, repo)) < 0 || !r->ok ||
 	    (error = copies_check(&copies, repo)) < 0)
 		goto out;
@@ -1244,72 +1856,18 @@ out:
 	return error;
 }
 
-/*
- * Replace path durably and atomically: a temporary file in the same
- * directory, written and fsynced, renamed over path, then the directory
- * fsynced so that the rename lasts.  A crash leaves the old file or the
- * new one, never a part of one.
- */
 int annal_anchors_write(const annal_anchors *a, const char *path)
 {
-	annal_buf tmp = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT, dir = ANNAL_BUF_INIT;
-	const char *slash = strrchr(path, '/');
-	size_t i, done = 0;
-	int fd = -1, error = 0, created = 0, closed;
+	annal_buf text = ANNAL_BUF_INIT;
+	size_t i;
+	int error;
 
 	for (i = 0; i < a->n; i++)
 		annal_buf_printf(&text, "%s %s\n", a->logs[i], a->ids[i]);
-	annal_buf_printf(&tmp, "%s.XXXXXX", path);
-	if (!slash)
-		annal_buf_puts(&dir, ".");
-	else
-		annal_buf_printf(&dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
-	if ((error = annal_buf_error(&text)) < 0 || (error = annal_buf_error(&tmp)) < 0 ||
-	    (error = annal_buf_error(&dir)) < 0)
-		goto out;
-	if ((fd = mkstemp(tmp.ptr)) < 0) {
-		error = annal_error_set(ANNAL_ERROR, "cannot create a file next to '%s': %s", path,
-					strerror(errno));
-		goto out;
-	}
-	created = 1;
-	while (done < text.len) {
-		ssize_t n = write(fd, text.ptr + done, text.len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr,
-						strerror(n < 0 ? errno : EIO));
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0) {
-		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-		goto out;
-	}
-	closed = close(fd);
-	fd = -1;
-	if (closed < 0) {
-		error = annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-		goto out;
-	}
-	if (rename(tmp.ptr, path) < 0) {
-		error = annal_error_set(ANNAL_ERROR, "cannot rename '%s' to '%s': %s", tmp.ptr, path,
-					strerror(errno));
-		goto out;
-	}
-	created = 0;
-	error = store_sync_dir(dir.ptr);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlink(tmp.ptr);
-	annal_buf_dispose(&tmp);
+	if ((error = annal_buf_error(&text)) == 0)
+		error = store_replace_file(path, &text);
 	annal_buf_dispose(&text);
-	annal_buf_dispose(&dir);
 	return error;
 }
+
 

@@ -30,11 +30,79 @@
 	X(unsafeRepository, "the repository redirects object lookups (alternates, grafts, replace refs, a pack index out of order)") \
 	X(badRef, "the log's ref is symbolic or unreadable, or its name is no log name") \
 	X(indexMismatch, "the log's seq index names another commit than the chain's record of that seq") \
-	X(noLogs, "verify --all found no log: no refs under refs/audit/")
+	X(noLogs, "verify --all found no log: no refs under refs/audit/") \
+	X(nonFastForward, "the new head does not descend from the head verified before: the log was rewritten or truncated") \
+	X(deletedRef, "a push deletes a log") \
+	X(badLayout, "a central repository with a signer policy holds logs under refs/audit/hosts/<host>/ only")
 
 /*
  * How far a record's ts may lie ahead of the verifier's clock, for
  * clocks that disagree a little: 5 minutes, as Kerberos allows.
  */
 #define ANNAL_VERIFY_TS_TOLERANCE_MS (5 * 60 * 1000)
+
+#include "annal.h"
+#include "store.h"
+
+/*
+ * What verify needs to go on from a head it verified before, without
+ * reading the records below it again: derived state, kept per log and
+ * keyed by its head, and never trusted beyond "this head was verified"
+ * under the policy it names.  Marks name every VSTATE_STRIDE-th record,
+ * so that a correction of a record below the head is found by walking
+ * down at most VSTATE_STRIDE records.
+ */
+#define VSTATE_STRIDE 4096
+
+struct vstate_mark {
+	uint64_t seq;
+	git_oid id;
+};
+
+struct vstate {
+	char *log;
+	git_oid head;
+	uint64_t seq;			/* the head's */
+	unsigned char policy[32];	/* the pins it was verified under */
+	int signed_log;
+	git_oid first_signed;		/* when signed_log */
+	unsigned char (*keys)[32];	/* trusted after the head */
+	size_t nkeys;
+	struct vstate_mark *marks;	/* ascending seq */
+	size_t nmarks, alloc;
+};
+
+void vstate_dispose(struct vstate *v);
+/* The state of log in s, or NULL. */
+struct vstate *states_get(const annal_verify_states *s, const char *log);
+/* Take v, replacing the state of its log in s. */
+int states_put(annal_verify_states *s, struct vstate *v);
+struct annal_verify_states {
+	struct vstate *v;
+	size_t n;
+};
+int vstate_format(annal_buf *out, const struct vstate *v);
+
+/*
+ * How the pins of a verify are set; principal (the central side) makes
+ * them name the keys for that principal only, every signer must be one
+ * of them, and require_signed refuses unsigned records.
+ */
+struct verify_pins {
+	const char *allowed_signers;
+	const char *key;
+	const char *principal;
+	int require_signed;
+};
+
+/*
+ * Verify log up to head after the state known (NULL or another policy's:
+ * from the first record).  When old is given (a ref's value, not new),
+ * it must be in the chain: verified first if known does not name it,
+ * and the failure is nonFastForward when head does not descend from it.
+ * On success *out (zeroed by the caller) is the state at head.
+ */
+int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log,
+		       const git_oid *head, const git_oid *old, const struct vstate *known,
+		       const struct verify_pins *pins, struct vstate *out);
 #endif
