@@ -20,11 +20,11 @@ meanwhile.'
 HOSTS="h1 h2 h3 h4"
 ROUNDS=4
 
-# central_init DIR: the central repository.  With annal init --central
-# (the pre-receive check) this becomes
-#   annal init --central DIR >/dev/null
+# central_init DIR: the central repository, which verifies every push
+# on receipt (its pre-receive hook runs annal verify --pre-receive)
 central_init () {
-	annal init "$1" >/dev/null
+	annal init --central "$1" >/dev/null &&
+	test -x "$1/hooks/pre-receive"
 }
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on now.
@@ -107,6 +107,10 @@ check_central () {
 	do
 		git -C "$1" rev-list --reverse "refs/audit/hosts/$h/main" >"$h.central" &&
 		test_cmp "$h.acked" "$h.central" || return 1
+		# a central's hook checked the head that landed (a mirror has no hook)
+		test -e "$1/hooks/pre-receive" ||
+			continue
+		test -s "$1/annal/verified/hosts/$h/main" || return 1
 	done &&
 	annal -C "$1" verify --all >verify.out &&
 	test_line_count = 4 verify.out
