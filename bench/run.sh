@@ -323,6 +323,7 @@ for n in $BENCH_SIZES; do
 	else
 		note="not run: 1a made no log"
 	fi
+	eval "verw_$n=\$t"	# 8d
 	row --id 4a --name "verify signed N=$n" --unit rec/s \
 		--value "$t" --value-per "$n" --ref "$VERIFY_ALL" \
 		--target 'ratio>=0.80' --cmd "annal verify  (the signed log of 1a)" \
@@ -677,6 +678,17 @@ row --id 8c --name "$CENTRAL_HOSTS hosts pushing at once (accepted centrally)" -
 	--cmd "$CENTRAL_HOSTS concurrent loops of $CENTRAL_ROUNDS x (append $CENTRAL_EACH signed records, annal push file://) to a repository of annal init --central; every record must land and verify --all pass" \
 	--ref-cmd "the same loops with git push of the same refspec to a plain git init --bare (no check on receipt)" \
 	--note "no target: what checking on receipt costs a central"
+
+# the same check against verify's cost per record of a whole log, where
+# start-up is spread over N records: shown, no target
+for n in $BENCH_SIZES; do
+	eval "p=\$pre_signed_$n v=\$verw_$n k=\$push_$n"
+	row --id 8d --name "pre-receive signed, $k pushed, vs verify N=$n" --unit rec/s \
+		--value "$p" --value-per "$k" --ref "$v" --ref-per "$n" \
+		--cmd "8a's signed push" \
+		--ref-cmd "4a: annal verify of the signed log of N=$n, per record" \
+		--note "no target: start-up is 1 process for $k records against 1 for $n"
+done
 
 # --- the report ---------------------------------------------------------
 end=$(date +%s)
