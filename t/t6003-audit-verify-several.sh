@@ -148,4 +148,28 @@ test_expect_success 'member names under logs/ that no log can have: refused as t
 	done
 '
 
+test_expect_success SSHKEYGEN 'a bundle of 200,000 members, zip64, re-signed: refused in linear time' '
+	annal keygen -f ka -C attacker >/dev/null &&
+	annal -C repo.git export --log main --bundle small.zip --sign-key k &&
+	python3 - "$LIB_BUNDLE" <<-\EOF &&
+	import importlib.util, sys, zipfile
+	spec = importlib.util.spec_from_file_location("lib_bundle", sys.argv[1])
+	lb = importlib.util.module_from_spec(spec)
+	spec.loader.exec_module(lb)
+	members = lb.load("small.zip")
+	for i in range(200000):
+	    members.insert(-3, lb.Member("commits/%040x" % i, b""))
+	lb.resign(members, "ka")
+	with zipfile.ZipFile("many.zip", "w", zipfile.ZIP_STORED) as z:
+	    for m in members:
+	        z.writestr(m.name, m.data)
+	EOF
+	# SHA256SUMS matched name by name took hours; a CPU limit, not a clock
+	(
+		ulimit -t 120 &&
+		test_expect_code 1 annal audit-verify --key k.pub many.zip 2>err
+	) &&
+	grep "which is not the pinned signer\$" err
+'
+
 test_done
