@@ -27,6 +27,10 @@ static const char *const fixed_members[] = {
 	"manifest.json", "records.jsonl", "chain.jsonl", "signer.pub", "SHA256SUMS",
 	"SHA256SUMS.sig", NULL
 };
+/* a manifest's keys of one version: a log's in 1, "logs" in 2 */
+static const char *const version_keys[] = {
+	"first", "head", "last", "log", "log_keys", "log_signed", "logs", NULL
+};
 static const char *const format_names[] = {
 	"jsonl", "json", "csv", "otlp-json", "splunk-hec", "datadog", NULL
 };
@@ -967,6 +971,14 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		problem(r, "manifest.json names another signer than signer.pub");
 		goto out;
 	}
+	/* what only the other version says: read by version, it would mislead */
+	for (i = 0; version_keys[i]; i++)
+		if ((version == 2) == (strcmp(version_keys[i], "logs") != 0) &&
+		    annal_json_get(manifest, version_keys[i])) {
+			problem(r, "manifest.json of version %d has a '%s' of its own", version,
+				version_keys[i]);
+			goto out;
+		}
 	if (version == 2 && (error = check_layout(r, &b, manifest, &log_commits)) != 0) {
 		error = error < 0 ? error : 0;
 		goto out;

@@ -150,6 +150,16 @@ test_expect_success SSHKEYGEN 'a version 1 bundle with a member under logs/: ref
 	refused "a bundle of version 1 holds no member under logs/"
 '
 
+test_expect_success SSHKEYGEN 'a manifest that also says what only the other version says: refused' '
+	forge set-json manifest.json 0 log "\"main\"" &&
+	refused "manifest.json of version 2 has a ${SQ}log${SQ} of its own" &&
+	forge set-json manifest.json 0 first "{\"id\":\"$(printf %040d 0)\",\"seq\":1}" &&
+	refused "manifest.json of version 2 has a ${SQ}first${SQ} of its own" &&
+	rm -f f.zip &&
+	python3 "$LIB_BUNDLE" forge one.zip f.zip --resign k set-json manifest.json 0 logs "[]" &&
+	refused "manifest.json of version 1 has a ${SQ}logs${SQ} of its own"
+'
+
 test_expect_success 'member names under logs/ that no log can have: refused as the archive is read' '
 	for name in "logs/main/extra" "logs/../main/records.jsonl" "logs/x y/records.jsonl" \
 		"logs/main/commits/XYZ" "logs//records.jsonl"
