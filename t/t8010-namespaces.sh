@@ -74,8 +74,12 @@ test_expect_success 'verify --all fails on a broken log in a namespace' '
 test_expect_success 'export of a namespaced log' '
 	annal -C repo.git export --log hosts/web1/main >out &&
 	test_line_count = 2 out &&
+	# recorded in main, naming the host log (annal-export(1)), not in it
 	annal -C repo.git log --log hosts/web1/main --action annal.export --format jsonl >rec &&
-	test_line_count = 1 rec
+	test_must_be_empty rec &&
+	annal -C repo.git log --log main --action annal.export --format jsonl >rec &&
+	test_line_count = 1 rec &&
+	grep "\"log\":\"hosts/web1/main\"" rec
 '
 
 test_expect_success SSHKEYGEN 'key: a signed log in a namespace, rotated and listed' '
