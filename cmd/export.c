@@ -2,7 +2,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "builtin.h"
 #include "filter-options.h"
@@ -18,6 +20,8 @@ struct sink {
 	int fd;
 	int failed;	/* errno of a failed write, reported by the caller */
 	const char *path;	/* of -o, NULL for standard output */
+	char *tmp;		/* the temporary name it is written under */
+	int published;		/* linked to path: tmp is gone */
 };
 
 static int write_fd(void *ctx, const char *data, size_t len)
@@ -38,12 +42,17 @@ static int write_fd(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
-/* the file and its name are durable before the export is recorded */
+/*
+ * The file whole and its name durable before the export is recorded:
+ * a kill leaves no half-written <file>, and a recorded one is there.
+ */
 static int sync_fd(void *ctx)
 {
 	struct sink *s = ctx;
+	int error = annal_export_file_publish(s->fd, s->tmp, s->path);
 
-	return annal_export_file_sync(s->fd, s->path);
+	s->published = !error;
+	return error;
 }
 
 int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
@@ -68,7 +77,9 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	annal_export_result res;
 	annal_filter *filter = NULL;
 	annal_key *signer = NULL;
-	struct sink sink = { STDOUT_FILENO, 0, NULL };
+	struct sink sink = { STDOUT_FILENO, 0, NULL, NULL, 0 };
+	struct stat st;
+	mode_t mask;
 	int error = 0, status = 0, created = 0;
 
 	argc = parse_options(argc, argv, options, export_usage);
@@ -98,15 +109,31 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	opts.signer = signer;
 	opts.actor = actor;
 	if (output) {
-		sink.fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (sink.fd < 0) {
-			status = errno == EEXIST ? 2 : 3;
-			if (errno == EEXIST)
-				print_error("'%s' already exists", output);
-			else
-				print_error("cannot create '%s': %s", output, strerror(errno));
+		/*
+		 * Written under a temporary name and linked to <file> once
+		 * whole and synced, before the export is recorded.
+		 */
+		sink.fd = -1;
+		if (!lstat(output, &st)) {
+			print_error("'%s' already exists", output);
+			status = 2;
 			goto out;
 		}
+		if (!(sink.tmp = malloc(strlen(output) + sizeof(".tmp-XXXXXX")))) {
+			print_error("out of memory");
+			status = 3;
+			goto out;
+		}
+		snprintf(sink.tmp, strlen(output) + sizeof(".tmp-XXXXXX"), "%s.tmp-XXXXXX", output);
+		if ((sink.fd = mkstemp(sink.tmp)) < 0) {
+			print_error("cannot create '%s': %s", output, strerror(errno));
+			status = 3;
+			goto out;
+		}
+		/* mkstemp's 0600 to what open(0644) would give */
+		mask = umask(0);
+		umask(mask);
+		fchmod(sink.fd, 0644 & ~mask);
 		created = 1;
 		sink.path = output;
 		opts.sync = sync_fd;
@@ -134,7 +161,8 @@ out:
 	if (output && sink.fd >= 0)
 		close(sink.fd);
 	if (created)
-		unlink(output);	/* nothing half-written */
+		unlink(sink.published ? output : sink.tmp);	/* nothing half-written */
+	free(sink.tmp);
 	annal_key_free(signer);
 	annal_filter_free(filter);
 	filter_options_clear(&fo);

@@ -678,6 +678,13 @@ int annal_log_export(annal_export_result *result, annal_repo *repo,
  * naming the file or directory.
  */
 int annal_export_file_sync(int fd, const char *path);
+/*
+ * Make an export written to fd under the temporary name tmp durable and
+ * link it to path, which must not exist (ANNAL_EINVALID if it does):
+ * its data, then the name path (tmp removed, the directory synced), so
+ * that path is never seen half-written.  0, or an error naming the file.
+ */
+int annal_export_file_publish(int fd, const char *tmp, const char *path);
 /* 1 when name is an export format (json, jsonl, csv, otlp-json, ...). */
 int annal_export_format_valid(const char *name);
 /* The export formats, NULL-terminated, jsonl (the default) first. */

@@ -27,6 +27,10 @@ static const char *const fixed_members[] = {
 	"manifest.json", "records.jsonl", "chain.jsonl", "signer.pub", "SHA256SUMS",
 	"SHA256SUMS.sig", NULL
 };
+/* a manifest's keys of one version: a log's in 1, "logs" in 2 */
+static const char *const version_keys[] = {
+	"first", "head", "last", "log", "log_keys", "log_signed", "logs", NULL
+};
 static const char *const format_names[] = {
 	"jsonl", "json", "csv", "otlp-json", "splunk-hec", "datadog", NULL
 };
@@ -114,8 +118,7 @@ static int each_line(const struct member *m, int (*fn)(const char *, size_t, siz
 struct sums_ctx {
 	annal_audit_result *r;
 	const struct bundle *b;
-	char **listed;
-	size_t n;
+	char *listed;		/* by member index: listed once already */
 };
 
 static int sums_line(const char *line, size_t len, size_t lineno, void *vctx)
@@ -143,12 +146,12 @@ static int sums_line(const char *line, size_t len, size_t lineno, void *vctx)
 		problem(c->r, "member '%s' does not match its SHA-256 in SHA256SUMS", name);
 		return 1;
 	}
-	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->listed[i], name)) {
-			problem(c->r, "SHA256SUMS lists '%s' twice", name);
-			return 1;
-		}
-	c->listed[c->n++] = (char *)m->name;
+	/* by index, not by name: a million members stay a million steps */
+	if (c->listed[m - c->b->m]) {
+		problem(c->r, "SHA256SUMS lists '%s' twice", name);
+		return 1;
+	}
+	c->listed[m - c->b->m] = 1;
 	return 0;
 }
 
@@ -476,7 +479,7 @@ static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
  * the manifest to its derived formats; r says how it went.
  */
 static int check_log(annal_audit_result *r, const struct bundle *b, const char *dir,
-		     const cJSON *ml, const annal_audit_options *opts)
+		     const cJSON *ml, size_t ncommits, const annal_audit_options *opts)
 {
 	char recs_name[320], skel_name[320], name[400];
 	struct lines_ctx recs = { NULL, recs_name, NULL, 0, 0, 0 };
@@ -485,7 +488,7 @@ static int check_log(annal_audit_result *r, const struct bundle *b, const char *
 	const cJSON *v;
 	const struct member *m;
 	unsigned char (*log_keys)[32] = NULL;
-	size_t nlog_keys = 0, i, j, dirlen = strlen(dir);
+	size_t nlog_keys = 0, i, j;
 	uint64_t nrecords;
 	const char *pin_check = NULL;
 	int error = 0, seen_signed = 0;
@@ -575,15 +578,9 @@ static int check_log(annal_audit_result *r, const struct bundle *b, const char *
 			goto out;
 		}
 	}
-	{
-		size_t ncommits = 0;
-		for (i = 0; i < b->n; i++)
-			ncommits += !strncmp(b->m[i].name, dir, dirlen) &&
-				    !strncmp(b->m[i].name + dirlen, "commits/", 8);
-		if (ncommits != recs.n) {
-			problem(r, "the bundle holds %zu commits for %zu records", ncommits, recs.n);
-			goto out;
-		}
+	if (ncommits != recs.n) {
+		problem(r, "the bundle holds %zu commits for %zu records", ncommits, recs.n);
+		goto out;
 	}
 	for (i = 0; i < recs.n; i++) {
 		const annal_record *rec = recs.e[i].rec, *k;
@@ -702,20 +699,41 @@ static const char *member_log(char *buf, size_t size, const char *name)
 	return buf;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The index of log in names (sorted), or n. */
+static size_t find_log(const char *const *names, size_t n, const char *log)
+{
+	const char *const *at = bsearch(&log, names, n, sizeof(*names), cmp_name);
+
+	return at ? (size_t)(at - names) : n;
+}
+
 /*
  * Version 2, before anything of a log is read: "logs" names valid logs
- * in order, each once; every member under logs/ belongs to one of them,
- * and nothing of a log lies at the top.  0 when it holds.
+ * in order, each once, none a directory of another (git holds no log
+ * "a" beside a log "a/b"); every member under logs/ belongs to one of
+ * them, and nothing of a log lies at the top.  *commits: the number of
+ * commits/<id> members of each log.  0 when it holds, 1 when not (the
+ * problem in r), negative on error.  Looked up, not scanned: a bundle
+ * may hold a million members of as many logs.
  */
-static int check_layout(annal_audit_result *r, const struct bundle *b, const cJSON *manifest)
+static int check_layout(annal_audit_result *r, const struct bundle *b, const cJSON *manifest,
+			size_t **commits)
 {
 	const cJSON *logs = annal_json_get(manifest, "logs"), *v, *l;
+	const char **names = NULL;
 	char log[256];
-	size_t n = 0, i;
+	size_t n = 0, i, at;
+	int rc = 1;
 
+	*commits = NULL;
 	if (!cJSON_IsArray(logs) || !logs->child) {
 		problem(r, "manifest.json has no list of logs");
-		return -1;
+		return 1;
 	}
 	for (l = logs->child; l; l = l->next, n++) {
 		v = cJSON_IsObject(l) ? annal_json_get(l, "log") : NULL;
@@ -723,28 +741,47 @@ static int check_layout(annal_audit_result *r, const struct bundle *b, const cJS
 		    (n && strcmp(annal_json_get(l->prev, "log")->valuestring, v->valuestring) >= 0)) {
 			annal_error_clear();
 			problem(r, "manifest.json's logs are not valid log names in order, each once");
-			return -1;
+			return 1;
+		}
+	}
+	if (!(names = calloc(n, sizeof(*names))) || !(*commits = calloc(n, sizeof(**commits)))) {
+		rc = annal_error_oom();
+		goto out;
+	}
+	for (l = logs->child, i = 0; l; l = l->next, i++)
+		names[i] = annal_json_get(l, "log")->valuestring;
+	for (i = 0; i < n; i++) {
+		const char *slash;
+
+		for (slash = strchr(names[i], '/'); slash; slash = strchr(slash + 1, '/')) {
+			snprintf(log, sizeof(log), "%.*s", (int)(slash - names[i]), names[i]);
+			if (find_log(names, n, log) < n) {
+				problem(r, "manifest.json lists the logs '%s' and '%s', which no "
+					"repository holds together", log, names[i]);
+				goto out;
+			}
 		}
 	}
 	for (i = 0; i < b->n; i++) {
 		const char *name = b->m[i].name, *ml;
-		int listed = 0;
 
 		if (!strncmp(name, "logs/", 5)) {
-			if ((ml = member_log(log, sizeof(log), name)))
-				for (l = logs->child; l && !listed; l = l->next)
-					listed = !strcmp(annal_json_get(l, "log")->valuestring, ml);
-			if (!listed) {
+			if (!(ml = member_log(log, sizeof(log), name)) ||
+			    (at = find_log(names, n, ml)) == n) {
 				problem(r, "member '%s' belongs to no log of the manifest", name);
-				return -1;
+				goto out;
 			}
+			(*commits)[at] += !strncmp(name + 5 + strlen(ml), "/commits/", 9);
 		} else if (strcmp(name, "manifest.json") && strcmp(name, "signer.pub") &&
 			   strcmp(name, "SHA256SUMS") && strcmp(name, "SHA256SUMS.sig")) {
 			problem(r, "member '%s' has no place in a bundle of several logs", name);
-			return -1;
+			goto out;
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	free(names);
+	return rc;
 }
 
 /*
@@ -753,7 +790,7 @@ static int check_layout(annal_audit_result *r, const struct bundle *b, const cJS
  * first failure is the bundle's.
  */
 static int check_logs(annal_audit_result *r, const struct bundle *b, const cJSON *manifest,
-		      const annal_audit_options *opts)
+		      const size_t *commits, const annal_audit_options *opts)
 {
 	const cJSON *logs = annal_json_get(manifest, "logs"), *v, *l;
 	char dir[320];
@@ -781,7 +818,7 @@ static int check_logs(annal_audit_result *r, const struct bundle *b, const cJSON
 		memcpy(lr->signer, r->signer, sizeof(lr->signer));
 		memcpy(lr->created, r->created, sizeof(lr->created));
 		snprintf(dir, sizeof(dir), "logs/%s/", annal_json_get(l, "log")->valuestring);
-		if ((error = check_log(lr, b, dir, l, opts)) < 0)
+		if ((error = check_log(lr, b, dir, l, commits[i], opts)) < 0)
 			return error;
 		total += lr->records;
 		r->chain += lr->chain;
@@ -803,10 +840,11 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 {
 	struct bundle b = { NULL, 0, 0, NULL, 0 };
 	struct trust pins, log_pins;
-	struct sums_ctx sums = { NULL, NULL, NULL, 0 };
+	struct sums_ctx sums = { NULL, NULL, NULL };
 	cJSON *manifest = NULL;
 	const cJSON *v, *formats;
 	const struct member *m;
+	size_t *log_commits = NULL;
 	unsigned char pk[32], sig_pk[32];
 	size_t i, j;
 	int64_t created_ms;
@@ -882,10 +920,8 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 			goto out;
 	}
 	for (i = 0; i < b.n; i++) {
-		int listed = !strcmp(b.m[i].name, "SHA256SUMS") || !strcmp(b.m[i].name, "SHA256SUMS.sig");
-		for (j = 0; j < sums.n && !listed; j++)
-			listed = !strcmp(sums.listed[j], b.m[i].name);
-		if (!listed) {
+		if (!sums.listed[i] && strcmp(b.m[i].name, "SHA256SUMS") &&
+		    strcmp(b.m[i].name, "SHA256SUMS.sig")) {
 			problem(r, "member '%s' is not listed in SHA256SUMS", b.m[i].name);
 			goto out;
 		}
@@ -935,8 +971,18 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		problem(r, "manifest.json names another signer than signer.pub");
 		goto out;
 	}
-	if (version == 2 && check_layout(r, &b, manifest) < 0)
+	/* what only the other version says: read by version, it would mislead */
+	for (i = 0; version_keys[i]; i++)
+		if ((version == 2) == (strcmp(version_keys[i], "logs") != 0) &&
+		    annal_json_get(manifest, version_keys[i])) {
+			problem(r, "manifest.json of version %d has a '%s' of its own", version,
+				version_keys[i]);
+			goto out;
+		}
+	if (version == 2 && (error = check_layout(r, &b, manifest, &log_commits)) != 0) {
+		error = error < 0 ? error : 0;
 		goto out;
+	}
 	/* formats <-> files: of each log */
 	formats = annal_json_get(manifest, "formats");
 	if (!cJSON_IsArray(formats)) {
@@ -975,15 +1021,21 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 			goto out;
 		}
 	}
-	if (version == 1)
-		error = check_log(r, &b, "", manifest, opts);
-	else
-		error = check_logs(r, &b, manifest, opts);
+	if (version == 1) {
+		size_t ncommits = 0;
+
+		for (i = 0; i < b.n; i++)
+			ncommits += !strncmp(b.m[i].name, "commits/", 8);
+		error = check_log(r, &b, "", manifest, ncommits, opts);
+	} else {
+		error = check_logs(r, &b, manifest, log_commits, opts);
+	}
 out:
 	bundle_dispose(&b);
 	trust_dispose(&pins);
 	trust_dispose(&log_pins);
 	free(sums.listed);
+	free(log_commits);
 	cJSON_Delete(manifest);
 	return error;
 }

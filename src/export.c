@@ -938,3 +938,10 @@ int annal_export_file_sync(int fd, const char *path)
 		return annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", path, strerror(errno));
 	return store_sync_parent(path);
 }
+
+int annal_export_file_publish(int fd, const char *tmp, const char *path)
+{
+	if (fsync(fd) < 0)
+		return annal_error_set(ANNAL_ERROR, "cannot write '%s': %s", tmp, strerror(errno));
+	return bundle_publish(tmp, path);
+}

@@ -297,4 +297,23 @@ test_expect_success GIT 'a log that does not verify: no bundle, exit 1 naming it
 	! grep annal.export rec
 '
 
+test_expect_success SHA256SUM 'an export killed while writing -o <file> leaves no <file>' '
+	annal init kill.git >/dev/null &&
+	reason=$(printf "%0300d" 0) &&
+	for i in 1 2 3 4 5 6 7 8 9 10
+	do
+		annal -C kill.git append --log main --actor a --action x --reason "$reason" &&
+		annal -C kill.git append --log hosts/web1/main --actor b --action y \
+			--reason "$reason" || return 1
+	done >/dev/null &&
+	# a file size limit kills it (SIGXFSZ) with part of it written
+	! sh -c "ulimit -f 4 && exec annal -C kill.git export --all -o out.jsonl" &&
+	test_path_is_missing out.jsonl &&
+	annal -C kill.git log --action annal.export --format oneline >exports &&
+	test_must_be_empty exports &&
+	annal -C kill.git export --all -o out.jsonl &&
+	annal -C kill.git log -n 1 --format jsonl >rec &&
+	grep "\"sha256\":\"$(sha256sum <out.jsonl | cut -c1-64)\"" rec
+'
+
 test_done

@@ -27,6 +27,19 @@ forge () {
 	python3 "$LIB_BUNDLE" forge good.zip f.zip --resign k "$@"
 }
 
+# with_lib_bundle <SCRIPT: python3 runs SCRIPT with lib-bundle.py as lb
+with_lib_bundle () {
+	{
+		cat <<-\EOF &&
+		import importlib.util, json, sys, zipfile
+		spec = importlib.util.spec_from_file_location("lib_bundle", sys.argv[1])
+		lb = importlib.util.module_from_spec(spec)
+		spec.loader.exec_module(lb)
+		EOF
+		cat
+	} | python3 - "$LIB_BUNDLE"
+}
+
 # refused REASON: audit-verify of f.zip fails (exit 1) with exactly this
 # problem, nothing on standard output in json but the object
 refused () {
@@ -137,6 +150,16 @@ test_expect_success SSHKEYGEN 'a version 1 bundle with a member under logs/: ref
 	refused "a bundle of version 1 holds no member under logs/"
 '
 
+test_expect_success SSHKEYGEN 'a manifest that also says what only the other version says: refused' '
+	forge set-json manifest.json 0 log "\"main\"" &&
+	refused "manifest.json of version 2 has a ${SQ}log${SQ} of its own" &&
+	forge set-json manifest.json 0 first "{\"id\":\"$(printf %040d 0)\",\"seq\":1}" &&
+	refused "manifest.json of version 2 has a ${SQ}first${SQ} of its own" &&
+	rm -f f.zip &&
+	python3 "$LIB_BUNDLE" forge one.zip f.zip --resign k set-json manifest.json 0 logs "[]" &&
+	refused "manifest.json of version 1 has a ${SQ}logs${SQ} of its own"
+'
+
 test_expect_success 'member names under logs/ that no log can have: refused as the archive is read' '
 	for name in "logs/main/extra" "logs/../main/records.jsonl" "logs/x y/records.jsonl" \
 		"logs/main/commits/XYZ" "logs//records.jsonl"
@@ -146,6 +169,73 @@ test_expect_success 'member names under logs/ that no log can have: refused as t
 		test_expect_code 1 annal audit-verify --key k.pub f.zip 2>err &&
 		grep "^annal: error: bundle f.zip: " err || return 1
 	done
+'
+
+test_expect_success SSHKEYGEN 'a bundle of 200,000 members, zip64, re-signed: refused in linear time' '
+	annal keygen -f ka -C attacker >/dev/null &&
+	annal -C repo.git export --log main --bundle small.zip --sign-key k &&
+	with_lib_bundle <<-\EOF &&
+	members = lb.load("small.zip")
+	for i in range(200000):
+	    members.insert(-3, lb.Member("commits/%040x" % i, b""))
+	lb.resign(members, "ka")
+	with zipfile.ZipFile("many.zip", "w", zipfile.ZIP_STORED) as z:
+	    for m in members:
+	        z.writestr(m.name, m.data)
+	EOF
+	# SHA256SUMS matched name by name took hours; a CPU limit, not a clock
+	(
+		ulimit -t 120 &&
+		test_expect_code 1 annal audit-verify --key k.pub many.zip 2>err
+	) &&
+	grep "which is not the pinned signer\$" err
+'
+
+test_expect_success SSHKEYGEN 'logs "main" and "main/commits" in one bundle: refused' '
+	with_lib_bundle <<-\EOF &&
+	members = lb.load("good.zip")
+	old, new = "logs/hosts/web2/main/", "logs/main/commits/"
+	for m in members:
+	    if m.name.startswith(old):
+	        m.name = new + m.name[len(old):]
+	man = lb.find(members, "manifest.json")
+	m = json.loads(man.data)
+	for l in m["logs"]:
+	    if l["log"] == "hosts/web2/main":
+	        l["log"] = "main/commits"
+	m["logs"].sort(key=lambda l: l["log"])
+	man.data = (lb.canonical(m) + "\n").encode()
+	lb.resign(members, "k")
+	lb.write("f.zip", members)
+	EOF
+	refused "manifest.json lists the logs ${SQ}main${SQ} and ${SQ}main/commits${SQ}, which no repository holds together"
+'
+
+test_expect_success SSHKEYGEN 'a bundle of 100,000 logs: checked in about linear time' '
+	with_lib_bundle <<-\EOF &&
+	members = [m for m in lb.load("good.zip") if not m.name.startswith("logs/")]
+	man = json.loads(members[0].data)
+	head = json.loads(lb.find(lb.load("good.zip"), "manifest.json").data)["logs"][0]["head"]
+	man["logs"], man["records"], body = [], 0, []
+	for i in range(100000):
+	    log = "l%06d" % i
+	    man["logs"].append({"first": None, "head": head, "last": None, "log": log,
+	                        "log_keys": [], "log_signed": False, "records": 0})
+	    body += [lb.Member("logs/%s/records.jsonl" % log, b""),
+	             lb.Member("logs/%s/chain.jsonl" % log, b"")]
+	members[0].data = (lb.canonical(man) + "\n").encode()
+	members[1:1] = body
+	lb.resign(members, "k")
+	with zipfile.ZipFile("many-logs.zip", "w", zipfile.ZIP_STORED) as z:
+	    for m in members:
+	        z.writestr(m.name, m.data)
+	EOF
+	# each member looked for in every log took an hour; a CPU limit, not a clock
+	(
+		ulimit -t 120 &&
+		annal audit-verify --key k.pub many-logs.zip >out
+	) &&
+	grep "^result: intact\$" out
 '
 
 test_done
