@@ -193,20 +193,33 @@ static void others_dispose(struct others *o)
 	o->n = 0;
 }
 
-/* Unreadable or symbolic refs of other logs are their own logs' failure. */
-static int others_load(struct others *o, annal_repo *repo, const char *log)
+/*
+ * The heads of the logs other than log, and those a push brings (pins);
+ * unreadable or symbolic refs of other logs are their own logs' failure.
+ */
+static int others_load(struct others *o, annal_repo *repo, const char *log,
+		       const struct verify_pins *pins)
 {
 	annal_buf refname = ANNAL_BUF_INIT;
 	char **names = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i, npush = pins ? pins->npush : 0;
 	int error, exists;
 
 	memset(o, 0, sizeof(*o));
 	if ((error = annal_log_list(&names, &n, repo)) < 0)
 		goto out;
-	if (n && !(o->v = calloc(n, sizeof(*o->v)))) {
+	if ((n || npush) && !(o->v = calloc(n + npush, sizeof(*o->v)))) {
 		error = annal_error_oom();
 		goto out;
+	}
+	for (i = 0; i < npush; i++) {
+		if (!strcmp(pins->push_logs[i], log))
+			continue;
+		if (!(o->v[o->n].log = strdup(pins->push_logs[i]))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		git_oid_cpy(&o->v[o->n++].id, &pins->push_heads[i]);
 	}
 	for (i = 0; i < n; i++) {
 		git_oid id;
@@ -1528,6 +1541,44 @@ out:
 	return error;
 }
 
+/*
+ * A log verified from its first record up to head, at seq: is head a
+ * record of another log, below that log's head?  (Another log's head
+ * among its records, the walk down found.)  Outside a push, or when the
+ * repository held head before the push, walk each longer log down to
+ * seq; a record only the push brings is in no log yet.
+ */
+static int head_in_other(annal_verify_result *r, annal_repo *repo, const struct others *o,
+			 const git_oid *head, uint64_t seq)
+{
+	annal_verify_result scratch;
+	uint64_t other_seq;
+	git_oid at;
+	size_t i;
+	int held, error;
+
+	if ((error = store_held_before_push(&held, repo, head)) < 0 || !held)
+		return error;
+	for (i = 0; i < o->n; i++) {
+		memset(&scratch, 0, sizeof(scratch));
+		scratch.ok = 1;
+		if ((error = head_seq(&other_seq, &scratch, repo, &o->v[i].id)) < 0)
+			return error;
+		if (!scratch.ok || other_seq <= seq)
+			continue;	/* not longer, or its own failure */
+		git_oid_cpy(&at, &o->v[i].id);
+		if (walk_down(&at, repo, other_seq - seq) < 0) {
+			annal_error_clear();
+			continue;
+		}
+		if (git_oid_equal(&at, head))
+			return failed(r, "sharedRecord", seq, head,
+				      "the record is also in log '%s', whose head is record %llu of it",
+				      o->v[i].log, (unsigned long long)other_seq);
+	}
+	return 0;
+}
+
 int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log,
 		       const git_oid *head, const git_oid *old, const struct vstate *known,
 		       const struct verify_pins *pins, struct vstate *out)
@@ -1545,7 +1596,7 @@ int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log
 	if ((error = policy_hash(policy, pins)) < 0 ||
 	    (error = check_repository(r, repo)) < 0 || !r->ok ||
 	    (error = annal_time_now_verifier(&now)) < 0 ||
-	    (error = others_load(&others, repo, log)) < 0)
+	    (error = others_load(&others, repo, log, pins)) < 0)
 		goto out;
 	limit = now + ANNAL_VERIFY_TS_TOLERANCE_MS;
 	/* a state of other pins vouches for nothing under these */
@@ -1581,6 +1632,11 @@ int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log
 	if ((error = pins_load(r, &trust, pins, log)) < 0 || !r->ok)
 		goto out;
 	if ((error = verify_after(r, repo, known, head, &trust, &others, limit, out)) < 0 || !r->ok)
+		goto out;
+	/* from the first record: a log of records another log holds */
+	if (!known && (error = head_in_other(r, repo, &others, head, out->seq)) < 0)
+		goto out;
+	if (!r->ok)
 		goto out;
 	memcpy(out->policy, policy, sizeof(policy));
 	free(out->log);
@@ -1650,7 +1706,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	}
 	git_oid_tostr(r->head, sizeof(r->head), &head);
 	if (opts && opts->states) {
-		struct verify_pins pins = { opts->allowed_signers, opts->key, NULL, 0 };
+		struct verify_pins pins = { opts->allowed_signers, opts->key, NULL, 0, NULL, NULL, 0 };
 		struct vstate next;
 
 		memset(&next, 0, sizeof(next));
@@ -1673,7 +1729,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		goto out;
 	}
 	if ((error = annal_time_now_verifier(&now)) < 0 ||
-	    (error = others_load(&others, repo, log)) < 0 ||
+	    (error = others_load(&others, repo, log, NULL)) < 0 ||
 	    (error = index_compare_open(&ic, repo, log)) < 0)
 		goto out;
 

@@ -93,6 +93,13 @@ struct verify_pins {
 	const char *key;
 	const char *principal;
 	int require_signed;
+	/*
+	 * A push's other refs (pre-receive): their logs and new heads, which
+	 * count as other logs' heads, as they will once the push lands
+	 */
+	const char *const *push_logs;
+	const git_oid *push_heads;
+	size_t npush;
 };
 
 /*

@@ -143,6 +143,25 @@ test_expect_success GIT 'a push mixing a good ref and a bad one lands neither' '
 	grep "^head $good_before 4$" central.git/annal/verified/hosts/web1/main
 '
 
+test_expect_success GIT 'a new log of records another log holds is refused: sharedRecord' '
+	test_must_fail push web1 refs/audit/main~2 refs/audit/hosts/web1/inside &&
+	refused web1 "refs/audit/hosts/web1/inside: record 3 ([0-9a-f]*): sharedRecord: the record is also in log .hosts/web1/main., whose head is record 4 of it" &&
+	test_must_fail git -C central.git rev-parse --verify -q refs/audit/hosts/web1/inside &&
+	for i in 1 2 3
+	do
+		annal -C web1 append --log two --sign-key ka --actor deploy --action "t$i" \
+			>/dev/null || return 1
+	done &&
+	test_must_fail git -C web1 push -q "file://$TRASH_DIRECTORY/central.git" \
+		refs/audit/two~1:refs/audit/hosts/web1/part \
+		refs/audit/two:refs/audit/hosts/web1/two 2>web1.err &&
+	refused web1 "refs/audit/hosts/web1/two: record 2 ([0-9a-f]*): sharedRecord: the record is the head of log .hosts/web1/part. too" &&
+	test_must_fail git -C central.git rev-parse --verify -q refs/audit/hosts/web1/part &&
+	push web1 refs/audit/two refs/audit/hosts/web1/two &&
+	annal -C central.git verify --all --allowed-signers signers >out &&
+	grep "log hosts/web1/two: 3 records verified" out
+'
+
 test_expect_success GIT 'a ts far in the future is refused: tsFuture' '
 	annal init future >/dev/null &&
 	ANNAL_TEST_NOW=4102444800 annal -C future append --sign-key ka --actor a --action x >/dev/null &&

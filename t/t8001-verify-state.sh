@@ -41,6 +41,17 @@ test_expect_success 'the next run goes on from the stored head' '
 	grep "^head $(git -C repo rev-parse refs/audit/main) 5010$" st
 '
 
+test_expect_success 'a new log of another log'"'"'s records fails as verify --all does' '
+	annal init shr >/dev/null &&
+	many shr 5 &&
+	annal -C shr verify --all --state sst >out &&
+	git -C shr update-ref refs/audit/part refs/audit/main~2 &&
+	test_expect_code 1 annal -C shr verify --all --state sst 2>err &&
+	grep "^annal: error: log part: record 3 ([0-9a-f]*): sharedRecord: the record is also in log .main., whose head is record 5 of it" err &&
+	test_expect_code 1 annal -C shr verify --all 2>err &&
+	grep "sharedRecord" err
+'
+
 test_expect_success 'a correction of a record below the stored head is found' '
 	annal -C repo append --corrects "$(git -C repo rev-parse refs/audit/main~5000)" \
 		--actor a --action fix >/dev/null &&
