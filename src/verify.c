@@ -1579,6 +1579,25 @@ static int head_in_other(annal_verify_result *r, annal_repo *repo, const struct 
 	return 0;
 }
 
+/*
+ * A state whose head is no record of the seq it names (a file edited or
+ * damaged) would fail every good push after it: not to be used.
+ */
+static int state_damaged(int *damaged, annal_repo *repo, const struct vstate *v)
+{
+	annal_verify_result scratch;
+	uint64_t seq = 0;
+	int error;
+
+	memset(&scratch, 0, sizeof(scratch));
+	scratch.ok = 1;
+	if ((error = head_seq(&seq, &scratch, repo, &v->head)) < 0)
+		return error;
+	/* a head that is missing stays a rewrite for the walk to find */
+	*damaged = scratch.ok && seq != v->seq;
+	return 0;
+}
+
 int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log,
 		       const git_oid *head, const git_oid *old, const struct vstate *known,
 		       const struct verify_pins *pins, struct vstate *out)
@@ -1588,7 +1607,7 @@ int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log
 	struct vstate mid;
 	unsigned char policy[32];
 	int64_t now, limit;
-	int error;
+	int error, damaged = 0;
 
 	memset(&trust, 0, sizeof(trust));
 	memset(&others, 0, sizeof(others));
@@ -1602,6 +1621,10 @@ int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log
 	/* a state of other pins vouches for nothing under these */
 	if (known && memcmp(known->policy, policy, sizeof(policy)))
 		known = NULL;
+	if (known && (error = state_damaged(&damaged, repo, known)) < 0)
+		goto out;
+	if (damaged)
+		known = NULL;	/* derived state: verify from the first record */
 	if (old && !(known && git_oid_equal(&known->head, old))) {
 		/* the ref moved since the state was kept: verify up to it first */
 		if ((error = pins_load(r, &trust, pins, log)) < 0 || !r->ok)

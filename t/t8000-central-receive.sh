@@ -233,6 +233,15 @@ test_expect_success GIT 'a head that never landed is not trusted: the state is k
 	grep "^head $(git -C u rev-parse refs/audit/main) 6$" open.git/annal/verified/hosts/u/main
 '
 
+test_expect_success GIT 'a state naming the wrong seq for its head does not refuse good pushes' '
+	sed "s/^\(head [0-9a-f]*\) 6$/\1 5/" open.git/annal/verified/hosts/u/main >state &&
+	! cmp -s state open.git/annal/verified/hosts/u/main &&
+	cp state open.git/annal/verified/hosts/u/main &&
+	annal -C u append --actor a --action u7 >/dev/null &&
+	git -C u push -q "file://$TRASH_DIRECTORY/open.git" refs/audit/main:refs/audit/hosts/u/main &&
+	grep "^head $(git -C u rev-parse refs/audit/main) 7$" open.git/annal/verified/hosts/u/main
+'
+
 test_expect_success GIT,MAXRSS 'a push of many records is accepted in bounded memory: as verify'"'"'s' '
 	if test -n "$ANNAL_TEST_FULL" || test -z "$CI"
 	then
