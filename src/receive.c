@@ -370,8 +370,13 @@ static int install_signers(annal_repo *repo, const char *signers)
 	if ((error = annal_buf_error(&path)) < 0 || (error = store_mkdir_durable(path.ptr)) < 0)
 		goto out;
 	annal_buf_puts(&path, "/allowed_signers");
-	if ((error = annal_buf_error(&path)) == 0)
-		error = store_replace_file(path.ptr, &text);
+	if ((error = annal_buf_error(&path)) < 0 ||
+	    (error = store_replace_file(path.ptr, &text)) < 0)
+		goto out;
+	/* every user who may push runs the hook, which reads it */
+	if (chmod(path.ptr, store_file_mode(repo, 0644)) < 0)
+		error = annal_error_set(ANNAL_ERROR, "cannot set the mode of '%s': %s", path.ptr,
+					strerror(errno));
 out:
 	trust_dispose(&t);
 	annal_buf_dispose(&path);

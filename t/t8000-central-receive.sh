@@ -75,6 +75,15 @@ test_expect_success GIT 'init --central refuses a hook that is not annal'"'"'s, 
 	test_expect_code 2 annal init --allowed-signers signers fresh2.git
 '
 
+test_expect_success GIT 'a shared central: every user of the group can read the policy' '
+	(
+		umask 077 &&
+		annal init --shared --central --allowed-signers signers shared.git >/dev/null
+	) &&
+	test -n "$(find shared.git/annal/allowed_signers -perm -0440)" &&
+	test -n "$(find shared.git/hooks/pre-receive -perm -0550)"
+'
+
 test_expect_success GIT 'a first push, then an incremental one, are accepted' '
 	push web1 refs/audit/main refs/audit/hosts/web1/main &&
 	test "$(git -C central.git rev-parse refs/audit/hosts/web1/main)" = \
