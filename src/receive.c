@@ -140,6 +140,12 @@ static int check_ref(annal_receive_result *res, annal_repo *repo, const struct p
 	memset(&out, 0, sizeof(out));
 	r->ok = 1;
 	annal_text_escape(r->log, sizeof(r->log), log, strlen(log));
+	if (!p->signers.len && p->require_signed)
+		/* a policy whose file went missing must not open the central */
+		return annal_error_set(ANNAL_ERROR,
+			"annal.receive.requireSigned is true but there is no annal/allowed_signers "
+			"to name the hosts' keys: restore it (annal init --central --allowed-signers "
+			"<file>), or set annal.receive.requireSigned to false");
 	if (git_oid_is_zero(new))
 		return refused(r, "deletedRef", "%s",
 			       "the push deletes the log; a central repository keeps every log");

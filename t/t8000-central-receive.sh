@@ -171,6 +171,17 @@ test_expect_success GIT 'a new log of records another log holds is refused: shar
 	grep "log hosts/web1/two: 3 records verified" out
 '
 
+test_expect_success GIT 'a policy whose allowed signers file is missing refuses, not admits' '
+	annal init --central --allowed-signers signers lost.git >/dev/null &&
+	mv lost.git/annal/allowed_signers lost-signers &&
+	test_must_fail git -C web2 push -q "file://$TRASH_DIRECTORY/lost.git" \
+		refs/audit/main:refs/audit/hosts/web1/main 2>web2.err &&
+	grep "^remote: annal: error: annal.receive.requireSigned is true but there is no annal/allowed_signers" web2.err &&
+	test_must_fail git -C lost.git rev-parse --verify -q refs/audit/hosts/web1/main &&
+	mv lost-signers lost.git/annal/allowed_signers &&
+	git -C web2 push -q "file://$TRASH_DIRECTORY/lost.git" refs/audit/main:refs/audit/hosts/web2/main
+'
+
 test_expect_success GIT 'a ts far in the future is refused: tsFuture' '
 	annal init future >/dev/null &&
 	ANNAL_TEST_NOW=4102444800 annal -C future append --sign-key ka --actor a --action x >/dev/null &&
