@@ -132,7 +132,8 @@ static int check_ref(annal_receive_result *res, annal_repo *repo, const struct p
 	annal_verify_result *r = &res->result;
 	const char *log = ref + strlen(ANNAL_REF_PREFIX), *host_end;
 	annal_verify_states *known = NULL;
-	struct verify_pins pins = { NULL, NULL, NULL, 0, push->logs, push->heads, push->n };
+	struct verify_pins pins = { NULL, NULL, NULL, 0, push->logs, push->heads, push->n,
+				     NULL };
 	struct vstate out;
 	char host[256];
 	int error = 0;

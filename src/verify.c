@@ -1242,7 +1242,10 @@ void annal_verify_states_free(annal_verify_states *s)
 		return;
 	while (s->n)
 		vstate_dispose(&s->v[--s->n]);
+	while (s->nloaded)
+		vstate_dispose(&s->loaded[--s->nloaded]);
 	free(s->v);
+	free(s->loaded);
 	free(s);
 }
 
@@ -1324,6 +1327,13 @@ int annal_verify_states_read(annal_verify_states **out, const char *path)
 	}
 	if (lineno && open && (!have_head || (error = states_put(s, &cur)) < 0))
 		goto bad_or_error;
+	if (s->n && !(s->loaded = calloc(s->n, sizeof(*s->loaded)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (; s->nloaded < s->n; s->nloaded++)
+		if ((error = vstate_copy(&s->loaded[s->nloaded], &s->v[s->nloaded])) < 0)
+			goto out;
 	goto out;
 bad_or_error:
 	if (error < 0)
@@ -1549,32 +1559,50 @@ out:
  * seq; a record only the push brings is in no log yet.
  */
 static int head_in_other(annal_verify_result *r, annal_repo *repo, const struct others *o,
-			 const git_oid *head, uint64_t seq)
+			 const git_oid *head, uint64_t seq, const annal_verify_states *before)
 {
 	annal_verify_result scratch;
+	const struct vstate *v = NULL;
 	uint64_t other_seq;
 	git_oid at;
-	size_t i;
+	size_t i, k;
 	int held, error;
 
 	if ((error = store_held_before_push(&held, repo, head)) < 0 || !held)
 		return error;
 	for (i = 0; i < o->n; i++) {
-		memset(&scratch, 0, sizeof(scratch));
-		scratch.ok = 1;
-		if ((error = head_seq(&other_seq, &scratch, repo, &o->v[i].id)) < 0)
-			return error;
-		if (!scratch.ok || other_seq <= seq)
-			continue;	/* not longer, or its own failure */
-		git_oid_cpy(&at, &o->v[i].id);
-		if (walk_down(&at, repo, other_seq - seq) < 0) {
-			annal_error_clear();
-			continue;
+		if (before) {
+			/*
+			 * verify --state: a log is walked down to the head its
+			 * state held, whose others_find() sees head above it;
+			 * below it, that state's marks find the record at seq
+			 */
+			for (k = 0, v = NULL; !v && k < before->nloaded; k++)
+				if (!strcmp(before->loaded[k].log, o->v[i].log))
+					v = &before->loaded[k];
+			if (!v || v->seq < seq)
+				continue;
+			if (below_at(&at, repo, v, seq) < 0) {
+				annal_error_clear();
+				continue;
+			}
+		} else {
+			memset(&scratch, 0, sizeof(scratch));
+			scratch.ok = 1;
+			if ((error = head_seq(&other_seq, &scratch, repo, &o->v[i].id)) < 0)
+				return error;
+			if (!scratch.ok || other_seq <= seq)
+				continue;	/* not longer, or its own failure */
+			git_oid_cpy(&at, &o->v[i].id);
+			if (walk_down(&at, repo, other_seq - seq) < 0) {
+				annal_error_clear();
+				continue;
+			}
 		}
 		if (git_oid_equal(&at, head))
 			return failed(r, "sharedRecord", seq, head,
-				      "the record is also in log '%s', whose head is record %llu of it",
-				      o->v[i].log, (unsigned long long)other_seq);
+				      "the record is also in log '%s', below that log's head",
+				      o->v[i].log);
 	}
 	return 0;
 }
@@ -1657,7 +1685,7 @@ int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log
 	if ((error = verify_after(r, repo, known, head, &trust, &others, limit, out)) < 0 || !r->ok)
 		goto out;
 	/* from the first record: a log of records another log holds */
-	if (!known && (error = head_in_other(r, repo, &others, head, out->seq)) < 0)
+	if (!known && (error = head_in_other(r, repo, &others, head, out->seq, pins->before)) < 0)
 		goto out;
 	if (!r->ok)
 		goto out;
@@ -1729,7 +1757,8 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	}
 	git_oid_tostr(r->head, sizeof(r->head), &head);
 	if (opts && opts->states) {
-		struct verify_pins pins = { opts->allowed_signers, opts->key, NULL, 0, NULL, NULL, 0 };
+		struct verify_pins pins = { opts->allowed_signers, opts->key, NULL, 0, NULL, NULL, 0,
+					    opts->states };
 		struct vstate next;
 
 		memset(&next, 0, sizeof(next));
