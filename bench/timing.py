@@ -32,6 +32,15 @@ number is a figure without spread; FAILED a command that did not exit 0).
         annal: A -C R append --sign-key K --json RECORD;
         git: under flock(2) of R/bench-writer.lock, rev-parse, commit-tree
         -S, update-ref NEW OLD (again from rev-parse if the ref moved)
+    timing.py central --annal A --key K --dir D --records F --hosts H
+                    --rounds R --each E --runs N [--stock]
+        STATS of records/s accepted by a central repository while H hosts
+        push at once: each round, every host appends E signed records
+        (untimed), then all push together (timed; the rate is every
+        record over the sum of the rounds' push times).  annal: a central
+        of 'annal init --central' and 'annal push file://'; --stock: a
+        plain 'git init --bare' and 'git push' of the same refspec.
+        Every record must land, and an annal central must pass verify --all.
     timing.py row --out TSV --id ID --name NAME [--value STATS --unit U]
                 [--value-per N] [--ref STATS] [--ref-per N] [--target T]
                 [--cmd C] [--ref-cmd C] [--na TEXT] [--fail TEXT]
@@ -495,6 +504,76 @@ def cmd_verdict(a):
         sys.exit(1)
 
 
+def cmd_central(a):
+    n = a.hosts * a.rounds * a.each
+    recs = records(a.records, n)
+    rates = []
+
+    def run(cmd, **kw):
+        p = subprocess.run(cmd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, **kw)
+        if p.returncode != 0:
+            raise Failed("%s: exit %d: %s" % (" ".join(cmd[:4]), p.returncode,
+                         p.stderr.decode(errors="replace").strip()))
+
+    for r in range(a.runs):
+        top = tempfile.mkdtemp(dir=a.dir if os.path.isdir(a.dir) else None)
+        central = os.path.join(top, "central.git")
+        if a.stock:
+            run(["git", "init", "-q", "--bare", central])
+        else:
+            run([a.annal, "init", "--central", central])
+        hosts = []
+        for h in range(a.hosts):
+            repo = os.path.join(top, "h%d.git" % h)
+            run([a.annal, "init", repo])
+            run(["git", "--git-dir=" + repo, "config", "annal.host", "h%d" % h])
+            hosts.append(repo)
+        spent = 0.0
+        for rnd in range(a.rounds):
+            for h, repo in enumerate(hosts):
+                first = (h * a.rounds + rnd) * a.each
+                text = "\n".join(recs[first:first + a.each]) + "\n"
+                run([a.annal, "-C", repo, "append", "--stdin", "--sign-key", a.key],
+                    input=text.encode())
+            errors = []
+
+            def push(h, repo):
+                if a.stock:
+                    cmd = ["git", "--git-dir=" + repo, "push", "-q", "file://" + central,
+                           "refs/audit/main:refs/audit/hosts/h%d/main" % h]
+                else:
+                    cmd = [a.annal, "-C", repo, "push", "-q", "file://" + central]
+                try:
+                    run(cmd)
+                except Failed as e:
+                    errors.append(str(e))
+
+            threads = [threading.Thread(target=push, args=(h, repo))
+                       for h, repo in enumerate(hosts)]
+            t0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            spent += time.perf_counter() - t0
+            if errors:
+                raise Failed(errors[0])
+        for h in range(a.hosts):
+            p = subprocess.run(["git", "--git-dir=" + central, "rev-list", "--count",
+                                "refs/audit/hosts/h%d/main" % h], capture_output=True)
+            got = p.stdout.decode().strip()
+            if got != str(a.rounds * a.each):
+                raise Failed("host h%d: %s records centrally, expected %d" % (
+                    h, got or "no", a.rounds * a.each))
+        if not a.stock:
+            run([a.annal, "-C", central, "verify", "--all"])
+        rates.append(n / spent)
+        progress("run %d/%d: %.0f rec/s" % (r + 1, a.runs, n / spent))
+        subprocess.run(["rm", "-rf", top])
+    print(stats(rates))
+
+
 def cmd_stats(a):
     print(stats([float(x) for x in a.values]))
 
@@ -555,6 +634,17 @@ def main():
     p.add_argument("--each", type=int, default=50)
     p.add_argument("--offset", type=int, default=0)
 
+    p = sub.add_parser("central")
+    p.add_argument("--annal", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--dir", required=True)
+    p.add_argument("--records", required=True)
+    p.add_argument("--hosts", type=int, default=4)
+    p.add_argument("--rounds", type=int, default=10)
+    p.add_argument("--each", type=int, default=100)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--stock", action="store_true")
+
     p = sub.add_parser("row")
     p.add_argument("--out", required=True)
     p.add_argument("--id", required=True)
@@ -585,7 +675,7 @@ def main():
         {"median": cmd_median, "rss": cmd_rss, "single": cmd_single,
          "stream": cmd_stream, "contend": cmd_contend, "row": cmd_row,
          "report": cmd_report, "verdict": cmd_verdict, "stats": cmd_stats,
-         "scale": cmd_scale}[a.sub](a)
+         "scale": cmd_scale, "central": cmd_central}[a.sub](a)
     except Failed as e:
         sys.stderr.write("timing.py: %s\n" % e)
         errlog(e)

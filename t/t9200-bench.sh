@@ -67,13 +67,14 @@ test_expect_success GITSSH,LIBSODIUM_CC 'a tiny run measures and prints every fi
 	fi &&
 	ANNAL=$ANNAL_BUILD_DIR/annal BENCH_SIZES=200 BENCH_RUNS=1 \
 	BENCH_QUERY_RUNS=1 BENCH_SINGLE=2 BENCH_STREAM=3 BENCH_WRITERS=2 \
-	BENCH_EACH=2 BENCH_MACHINE_SECONDS=0.01 BENCH_RESULTS=results \
+	BENCH_EACH=2 BENCH_HOSTS=2 BENCH_ROUNDS=2 BENCH_PUSH_EACH=3 \
+	BENCH_MACHINE_SECONDS=0.01 BENCH_RESULTS=results \
 	BENCH_NOFAIL=1 TMPDIR=$PWD BENCH_ALT=$ANNAL_BUILD_DIR/annal \
 		sh "$bench/run.sh" >out 2>err &&
 	test_path_is_file results/*.txt &&
 	test_cmp results/*.txt out &&
 	for id in 1a 1b 1c 1d 1e 1f 1g 2a 2b 2c 3 4a 4b 4c 4d 5a 5b 5c 5d 6 \
-		7a 7b 8a
+		7a 7b 8a 8c
 	do
 		grep "^$id  *[a-z0-9]" out >row &&
 		! grep FAILED row || return 1
@@ -83,7 +84,9 @@ test_expect_success GITSSH,LIBSODIUM_CC 'a tiny run measures and prints every fi
 		grep "^$id .*, second build  " out >row &&
 		! grep FAILED row || return 1
 	done &&
-	grep "^8a  *pre-receive check, 100 records pushed, N=200 " out &&
+	grep "^8a  *pre-receive signed, 100 pushed onto N=100 " out &&
+	grep "^8a  *pre-receive unsigned, 100 pushed onto N=100 " out &&
+	grep "^8c  *2 hosts pushing at once " out &&
 	grep "^source:  [0-9a-f]" out &&
 	grep "^Verdict: " out &&
 	! grep "^Errors" out &&
