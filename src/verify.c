@@ -1376,13 +1376,14 @@ int annal_verify_states_write(const annal_verify_states *s, const char *path)
 static int policy_hash(unsigned char out[32], const struct verify_pins *p)
 {
 	const char *path = p->allowed_signers ? p->allowed_signers : p->key;
+	const char *kind = p->allowed_signers ? "signers" : p->key ? "key" : "none";
 	char buf[4096];
 	sha256_ctx c;
 	FILE *fp = NULL;
 	size_t n;
 
 	sha256_init(&c);
-	sha256_update(&c, p->allowed_signers ? "signers" : p->key ? "key" : "none", 8);
+	sha256_update(&c, kind, strlen(kind) + 1);
 	if (p->principal)
 		sha256_update(&c, p->principal, strlen(p->principal) + 1);
 	sha256_update(&c, p->require_signed ? "1" : "0", 1);
