@@ -118,15 +118,22 @@ static int refused(annal_verify_result *r, const char *check, const char *fmt, .
 	return 0;
 }
 
+struct pushed {
+	const char **logs;	/* the logs the push updates */
+	git_oid *heads;		/* their new heads */
+	size_t n;
+};
+
 /* One ref of the push; its state, when it passed, in *next. */
 static int check_ref(annal_receive_result *res, annal_repo *repo, const struct policy *p,
 		     const git_oid *old, const git_oid *new, const char *ref,
-		     annal_verify_states **next)
+		     const struct pushed *push, annal_verify_states **next)
 {
 	annal_verify_result *r = &res->result;
 	const char *log = ref + strlen(ANNAL_REF_PREFIX), *host_end;
 	annal_verify_states *known = NULL;
-	struct verify_pins pins = { NULL, NULL, NULL, 0 };
+	struct verify_pins pins = { NULL, NULL, NULL, 0, push->logs, push->heads, push->n,
+				     NULL };
 	struct vstate out;
 	char host[256];
 	int error = 0;
@@ -134,6 +141,12 @@ static int check_ref(annal_receive_result *res, annal_repo *repo, const struct p
 	memset(&out, 0, sizeof(out));
 	r->ok = 1;
 	annal_text_escape(r->log, sizeof(r->log), log, strlen(log));
+	if (!p->signers.len && p->require_signed)
+		/* a policy whose file went missing must not open the central */
+		return annal_error_set(ANNAL_ERROR,
+			"annal.receive.requireSigned is true but there is no annal/allowed_signers "
+			"to name the hosts' keys: restore it (annal init --central --allowed-signers "
+			"<file>), or set annal.receive.requireSigned to false");
 	if (git_oid_is_zero(new))
 		return refused(r, "deletedRef", "%s",
 			       "the push deletes the log; a central repository keeps every log");
@@ -211,10 +224,13 @@ int annal_receive_check(annal_receive_result **out, size_t *count, annal_repo *r
 	const char *input;
 	size_t len;
 	struct policy p = { ANNAL_BUF_INIT, 0 };
-	annal_receive_result *v = NULL, *grown;
-	annal_verify_states **next = NULL, **more;
+	struct pushed push = { NULL, NULL, 0 };
+	annal_receive_result *v = NULL;
+	annal_verify_states **next = NULL;
+	git_oid *olds = NULL, *news = NULL;
+	const char **refs = NULL;
 	char *text = NULL, *line, *end;
-	size_t n = 0, i, lineno = 0;
+	size_t n = 0, lines = 0, i;
 	int error = 0, all_ok = 1;
 
 	*out = NULL;
@@ -237,49 +253,62 @@ int annal_receive_check(annal_receive_result **out, size_t *count, annal_repo *r
 	annal_buf_dispose(&in);
 	memcpy(text, input, len);
 	text[len] = '\0';
-	if ((error = store_use_quarantine(repo)) < 0 || (error = policy_read(&p, repo)) < 0)
+	for (line = text; *line; line++)
+		lines += *line == '\n';
+	lines++;
+	if (!(v = calloc(lines, sizeof(*v))) || !(next = calloc(lines, sizeof(*next))) ||
+	    !(olds = calloc(lines, sizeof(*olds))) || !(news = calloc(lines, sizeof(*news))) ||
+	    !(refs = calloc(lines, sizeof(*refs))) ||
+	    !(push.logs = calloc(lines, sizeof(*push.logs))) ||
+	    !(push.heads = calloc(lines, sizeof(*push.heads)))) {
+		error = annal_error_oom();
 		goto out;
+	}
+	/* every line first: the refs of one push see each other's new heads */
 	for (line = text; *line; line = end) {
-		git_oid old, new;
-		const char *ref;
-
-		lineno++;
 		end = line + strcspn(line, "\n");
 		if (*end)
 			*end++ = '\0';
-		if (parse_line(&old, &new, &ref, line) < 0) {
+		if (parse_line(&olds[n], &news[n], &refs[n], line) < 0) {
 			error = annal_error_set(ANNAL_EINVALID,
 				"stdin line %zu: not '<old> <new> <ref>', as git gives a pre-receive hook",
-				lineno);
+				n + 1);
 			goto out;
 		}
-		if (!(grown = realloc(v, (n + 1) * sizeof(*v))) ||
-		    !(v = grown, more = realloc(next, (n + 1) * sizeof(*next)))) {
-			error = annal_error_oom();
-			goto out;
+		annal_text_escape(v[n].ref, sizeof(v[n].ref), refs[n], strlen(refs[n]));
+		if (!strncmp(refs[n], ANNAL_REF_PREFIX, strlen(ANNAL_REF_PREFIX)) &&
+		    !git_oid_is_zero(&news[n])) {
+			push.logs[push.n] = refs[n] + strlen(ANNAL_REF_PREFIX);
+			git_oid_cpy(&push.heads[push.n++], &news[n]);
 		}
-		next = more;
-		next[n] = NULL;
-		memset(&v[n], 0, sizeof(v[n]));
-		annal_text_escape(v[n].ref, sizeof(v[n].ref), ref, strlen(ref));
 		n++;
-		if (strncmp(ref, ANNAL_REF_PREFIX, strlen(ANNAL_REF_PREFIX))) {
-			v[n - 1].result.ok = 1;	/* not a log: git's own rules */
+	}
+	if ((error = store_use_quarantine(repo)) < 0 || (error = policy_read(&p, repo)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (strncmp(refs[i], ANNAL_REF_PREFIX, strlen(ANNAL_REF_PREFIX))) {
+			v[i].result.ok = 1;	/* not a log: git's own rules */
 			continue;
 		}
-		v[n - 1].audit = 1;
-		if ((error = check_ref(&v[n - 1], repo, &p, &old, &new, ref, &next[n - 1])) < 0)
+		v[i].audit = 1;
+		if ((error = check_ref(&v[i], repo, &p, &olds[i], &news[i], refs[i], &push,
+				       &next[i])) < 0)
 			goto out;
-		all_ok &= v[n - 1].result.ok;
+		all_ok &= v[i].result.ok;
 	}
 	/* git refuses every ref when the hook fails: keep nothing then */
 	for (i = 0; all_ok && i < n; i++)
 		if (next[i] && (error = state_save(repo, next[i], next[i]->v[0].log)) < 0)
 			goto out;
 out:
-	for (i = 0; i < n; i++)
-		annal_verify_states_free(next ? next[i] : NULL);
+	for (i = 0; next && i < n; i++)
+		annal_verify_states_free(next[i]);
 	free(next);
+	free(olds);
+	free(news);
+	free(refs);
+	free(push.logs);
+	free(push.heads);
 	annal_buf_dispose(&p.signers);
 	free(text);
 	if (error < 0) {
@@ -348,8 +377,13 @@ static int install_signers(annal_repo *repo, const char *signers)
 	if ((error = annal_buf_error(&path)) < 0 || (error = store_mkdir_durable(path.ptr)) < 0)
 		goto out;
 	annal_buf_puts(&path, "/allowed_signers");
-	if ((error = annal_buf_error(&path)) == 0)
-		error = store_replace_file(path.ptr, &text);
+	if ((error = annal_buf_error(&path)) < 0 ||
+	    (error = store_replace_file(path.ptr, &text)) < 0)
+		goto out;
+	/* every user who may push runs the hook, which reads it */
+	if (chmod(path.ptr, store_file_mode(repo, 0644)) < 0)
+		error = annal_error_set(ANNAL_ERROR, "cannot set the mode of '%s': %s", path.ptr,
+					strerror(errno));
 out:
 	trust_dispose(&t);
 	annal_buf_dispose(&path);

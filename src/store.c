@@ -367,6 +367,24 @@ out:
 	return error;
 }
 
+int store_held_before_push(int *held, annal_repo *repo, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	char objects[4200];
+	int error = 0;
+
+	*held = 1;
+	if (!repo->quarantine)
+		return 0;
+	if ((size_t)snprintf(objects, sizeof(objects), "%sobjects",
+			     git_repository_commondir(repo->git)) >= sizeof(objects) ||
+	    git_odb_open(&odb, objects) < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot read the repository's objects");
+	*held = git_odb_exists(odb, id);
+	git_odb_free(odb);
+	return error;
+}
+
 int annal_repo_open(annal_repo **out, const char *path)
 {
 	git_repository *git = NULL;

@@ -46,6 +46,12 @@ struct annal_repo {
  */
 int store_use_quarantine(annal_repo *repo);
 
+/*
+ * Whether the repository held object id before the push being checked:
+ * outside git's quarantine (always 1 outside a pre-receive hook).
+ */
+int store_held_before_push(int *held, annal_repo *repo, const git_oid *id);
+
 /* "refs/audit/<log>" into out, after checking the name. */
 int store_ref_name(annal_buf *out, const char *log);
 

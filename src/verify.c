@@ -193,20 +193,33 @@ static void others_dispose(struct others *o)
 	o->n = 0;
 }
 
-/* Unreadable or symbolic refs of other logs are their own logs' failure. */
-static int others_load(struct others *o, annal_repo *repo, const char *log)
+/*
+ * The heads of the logs other than log, and those a push brings (pins);
+ * unreadable or symbolic refs of other logs are their own logs' failure.
+ */
+static int others_load(struct others *o, annal_repo *repo, const char *log,
+		       const struct verify_pins *pins)
 {
 	annal_buf refname = ANNAL_BUF_INIT;
 	char **names = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i, npush = pins ? pins->npush : 0;
 	int error, exists;
 
 	memset(o, 0, sizeof(*o));
 	if ((error = annal_log_list(&names, &n, repo)) < 0)
 		goto out;
-	if (n && !(o->v = calloc(n, sizeof(*o->v)))) {
+	if ((n || npush) && !(o->v = calloc(n + npush, sizeof(*o->v)))) {
 		error = annal_error_oom();
 		goto out;
+	}
+	for (i = 0; i < npush; i++) {
+		if (!strcmp(pins->push_logs[i], log))
+			continue;
+		if (!(o->v[o->n].log = strdup(pins->push_logs[i]))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		git_oid_cpy(&o->v[o->n++].id, &pins->push_heads[i]);
 	}
 	for (i = 0; i < n; i++) {
 		git_oid id;
@@ -1229,7 +1242,10 @@ void annal_verify_states_free(annal_verify_states *s)
 		return;
 	while (s->n)
 		vstate_dispose(&s->v[--s->n]);
+	while (s->nloaded)
+		vstate_dispose(&s->loaded[--s->nloaded]);
 	free(s->v);
+	free(s->loaded);
 	free(s);
 }
 
@@ -1311,6 +1327,13 @@ int annal_verify_states_read(annal_verify_states **out, const char *path)
 	}
 	if (lineno && open && (!have_head || (error = states_put(s, &cur)) < 0))
 		goto bad_or_error;
+	if (s->n && !(s->loaded = calloc(s->n, sizeof(*s->loaded)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (; s->nloaded < s->n; s->nloaded++)
+		if ((error = vstate_copy(&s->loaded[s->nloaded], &s->v[s->nloaded])) < 0)
+			goto out;
 	goto out;
 bad_or_error:
 	if (error < 0)
@@ -1353,13 +1376,14 @@ int annal_verify_states_write(const annal_verify_states *s, const char *path)
 static int policy_hash(unsigned char out[32], const struct verify_pins *p)
 {
 	const char *path = p->allowed_signers ? p->allowed_signers : p->key;
+	const char *kind = p->allowed_signers ? "signers" : p->key ? "key" : "none";
 	char buf[4096];
 	sha256_ctx c;
 	FILE *fp = NULL;
 	size_t n;
 
 	sha256_init(&c);
-	sha256_update(&c, p->allowed_signers ? "signers" : p->key ? "key" : "none", 8);
+	sha256_update(&c, kind, strlen(kind) + 1);
 	if (p->principal)
 		sha256_update(&c, p->principal, strlen(p->principal) + 1);
 	sha256_update(&c, p->require_signed ? "1" : "0", 1);
@@ -1528,6 +1552,81 @@ out:
 	return error;
 }
 
+/*
+ * A log verified from its first record up to head, at seq: is head a
+ * record of another log, below that log's head?  (Another log's head
+ * among its records, the walk down found.)  Outside a push, or when the
+ * repository held head before the push, walk each longer log down to
+ * seq; a record only the push brings is in no log yet.
+ */
+static int head_in_other(annal_verify_result *r, annal_repo *repo, const struct others *o,
+			 const git_oid *head, uint64_t seq, const annal_verify_states *before)
+{
+	annal_verify_result scratch;
+	const struct vstate *v = NULL;
+	uint64_t other_seq;
+	git_oid at;
+	size_t i, k;
+	int held, error;
+
+	if ((error = store_held_before_push(&held, repo, head)) < 0 || !held)
+		return error;
+	for (i = 0; i < o->n; i++) {
+		if (before) {
+			/*
+			 * verify --state: a log is walked down to the head its
+			 * state held, whose others_find() sees head above it;
+			 * below it, that state's marks find the record at seq
+			 */
+			for (k = 0, v = NULL; !v && k < before->nloaded; k++)
+				if (!strcmp(before->loaded[k].log, o->v[i].log))
+					v = &before->loaded[k];
+			if (!v || v->seq < seq)
+				continue;
+			if (below_at(&at, repo, v, seq) < 0) {
+				annal_error_clear();
+				continue;
+			}
+		} else {
+			memset(&scratch, 0, sizeof(scratch));
+			scratch.ok = 1;
+			if ((error = head_seq(&other_seq, &scratch, repo, &o->v[i].id)) < 0)
+				return error;
+			if (!scratch.ok || other_seq <= seq)
+				continue;	/* not longer, or its own failure */
+			git_oid_cpy(&at, &o->v[i].id);
+			if (walk_down(&at, repo, other_seq - seq) < 0) {
+				annal_error_clear();
+				continue;
+			}
+		}
+		if (git_oid_equal(&at, head))
+			return failed(r, "sharedRecord", seq, head,
+				      "the record is also in log '%s', below that log's head",
+				      o->v[i].log);
+	}
+	return 0;
+}
+
+/*
+ * A state whose head is no record of the seq it names (a file edited or
+ * damaged) would fail every good push after it: not to be used.
+ */
+static int state_damaged(int *damaged, annal_repo *repo, const struct vstate *v)
+{
+	annal_verify_result scratch;
+	uint64_t seq = 0;
+	int error;
+
+	memset(&scratch, 0, sizeof(scratch));
+	scratch.ok = 1;
+	if ((error = head_seq(&seq, &scratch, repo, &v->head)) < 0)
+		return error;
+	/* a head that is missing stays a rewrite for the walk to find */
+	*damaged = scratch.ok && seq != v->seq;
+	return 0;
+}
+
 int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log,
 		       const git_oid *head, const git_oid *old, const struct vstate *known,
 		       const struct verify_pins *pins, struct vstate *out)
@@ -1537,7 +1636,7 @@ int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log
 	struct vstate mid;
 	unsigned char policy[32];
 	int64_t now, limit;
-	int error;
+	int error, damaged = 0;
 
 	memset(&trust, 0, sizeof(trust));
 	memset(&others, 0, sizeof(others));
@@ -1545,12 +1644,16 @@ int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log
 	if ((error = policy_hash(policy, pins)) < 0 ||
 	    (error = check_repository(r, repo)) < 0 || !r->ok ||
 	    (error = annal_time_now_verifier(&now)) < 0 ||
-	    (error = others_load(&others, repo, log)) < 0)
+	    (error = others_load(&others, repo, log, pins)) < 0)
 		goto out;
 	limit = now + ANNAL_VERIFY_TS_TOLERANCE_MS;
 	/* a state of other pins vouches for nothing under these */
 	if (known && memcmp(known->policy, policy, sizeof(policy)))
 		known = NULL;
+	if (known && (error = state_damaged(&damaged, repo, known)) < 0)
+		goto out;
+	if (damaged)
+		known = NULL;	/* derived state: verify from the first record */
 	if (old && !(known && git_oid_equal(&known->head, old))) {
 		/* the ref moved since the state was kept: verify up to it first */
 		if ((error = pins_load(r, &trust, pins, log)) < 0 || !r->ok)
@@ -1581,6 +1684,11 @@ int verify_incremental(annal_verify_result *r, annal_repo *repo, const char *log
 	if ((error = pins_load(r, &trust, pins, log)) < 0 || !r->ok)
 		goto out;
 	if ((error = verify_after(r, repo, known, head, &trust, &others, limit, out)) < 0 || !r->ok)
+		goto out;
+	/* from the first record: a log of records another log holds */
+	if (!known && (error = head_in_other(r, repo, &others, head, out->seq, pins->before)) < 0)
+		goto out;
+	if (!r->ok)
 		goto out;
 	memcpy(out->policy, policy, sizeof(policy));
 	free(out->log);
@@ -1650,7 +1758,8 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	}
 	git_oid_tostr(r->head, sizeof(r->head), &head);
 	if (opts && opts->states) {
-		struct verify_pins pins = { opts->allowed_signers, opts->key, NULL, 0 };
+		struct verify_pins pins = { opts->allowed_signers, opts->key, NULL, 0, NULL, NULL, 0,
+					    opts->states };
 		struct vstate next;
 
 		memset(&next, 0, sizeof(next));
@@ -1673,7 +1782,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		goto out;
 	}
 	if ((error = annal_time_now_verifier(&now)) < 0 ||
-	    (error = others_load(&others, repo, log)) < 0 ||
+	    (error = others_load(&others, repo, log, NULL)) < 0 ||
 	    (error = index_compare_open(&ic, repo, log)) < 0)
 		goto out;
 

@@ -80,6 +80,9 @@ int states_put(annal_verify_states *s, struct vstate *v);
 struct annal_verify_states {
 	struct vstate *v;
 	size_t n;
+	/* the states as the file held them, before this run replaced any */
+	struct vstate *loaded;
+	size_t nloaded;
 };
 int vstate_format(annal_buf *out, const struct vstate *v);
 
@@ -93,6 +96,15 @@ struct verify_pins {
 	const char *key;
 	const char *principal;
 	int require_signed;
+	/*
+	 * A push's other refs (pre-receive): their logs and new heads, which
+	 * count as other logs' heads, as they will once the push lands
+	 */
+	const char *const *push_logs;
+	const git_oid *push_heads;
+	size_t npush;
+	/* verify --state: the states the file held (their loaded part) */
+	const annal_verify_states *before;
 };
 
 /*

@@ -75,6 +75,15 @@ test_expect_success GIT 'init --central refuses a hook that is not annal'"'"'s, 
 	test_expect_code 2 annal init --allowed-signers signers fresh2.git
 '
 
+test_expect_success GIT 'a shared central: every user of the group can read the policy' '
+	(
+		umask 077 &&
+		annal init --shared --central --allowed-signers signers shared.git >/dev/null
+	) &&
+	test -n "$(find shared.git/annal/allowed_signers -perm -0440)" &&
+	test -n "$(find shared.git/hooks/pre-receive -perm -0550)"
+'
+
 test_expect_success GIT 'a first push, then an incremental one, are accepted' '
 	push web1 refs/audit/main refs/audit/hosts/web1/main &&
 	test "$(git -C central.git rev-parse refs/audit/hosts/web1/main)" = \
@@ -141,6 +150,36 @@ test_expect_success GIT 'a push mixing a good ref and a bad one lands neither' '
 	grep "^remote: annal: refs/audit/hosts/web1/main: verified, but not updated: git refuses the whole push" web1.err &&
 	test "$(git -C central.git rev-parse refs/audit/hosts/web1/main)" = "$good_before" &&
 	grep "^head $good_before 4$" central.git/annal/verified/hosts/web1/main
+'
+
+test_expect_success GIT 'a new log of records another log holds is refused: sharedRecord' '
+	test_must_fail push web1 refs/audit/main~2 refs/audit/hosts/web1/inside &&
+	refused web1 "refs/audit/hosts/web1/inside: record 3 ([0-9a-f]*): sharedRecord: the record is also in log .hosts/web1/main., below that log.s head" &&
+	test_must_fail git -C central.git rev-parse --verify -q refs/audit/hosts/web1/inside &&
+	for i in 1 2 3
+	do
+		annal -C web1 append --log two --sign-key ka --actor deploy --action "t$i" \
+			>/dev/null || return 1
+	done &&
+	test_must_fail git -C web1 push -q "file://$TRASH_DIRECTORY/central.git" \
+		refs/audit/two~1:refs/audit/hosts/web1/part \
+		refs/audit/two:refs/audit/hosts/web1/two 2>web1.err &&
+	refused web1 "refs/audit/hosts/web1/two: record 2 ([0-9a-f]*): sharedRecord: the record is the head of log .hosts/web1/part. too" &&
+	test_must_fail git -C central.git rev-parse --verify -q refs/audit/hosts/web1/part &&
+	push web1 refs/audit/two refs/audit/hosts/web1/two &&
+	annal -C central.git verify --all --allowed-signers signers >out &&
+	grep "log hosts/web1/two: 3 records verified" out
+'
+
+test_expect_success GIT 'a policy whose allowed signers file is missing refuses, not admits' '
+	annal init --central --allowed-signers signers lost.git >/dev/null &&
+	mv lost.git/annal/allowed_signers lost-signers &&
+	test_must_fail git -C web2 push -q "file://$TRASH_DIRECTORY/lost.git" \
+		refs/audit/main:refs/audit/hosts/web1/main 2>web2.err &&
+	grep "^remote: annal: error: annal.receive.requireSigned is true but there is no annal/allowed_signers" web2.err &&
+	test_must_fail git -C lost.git rev-parse --verify -q refs/audit/hosts/web1/main &&
+	mv lost-signers lost.git/annal/allowed_signers &&
+	git -C web2 push -q "file://$TRASH_DIRECTORY/lost.git" refs/audit/main:refs/audit/hosts/web2/main
 '
 
 test_expect_success GIT 'a ts far in the future is refused: tsFuture' '
@@ -212,6 +251,15 @@ test_expect_success GIT 'a head that never landed is not trusted: the state is k
 	annal -C u append --actor a --action u6 >/dev/null &&
 	git -C u push -q "file://$TRASH_DIRECTORY/open.git" refs/audit/main:refs/audit/hosts/u/main &&
 	grep "^head $(git -C u rev-parse refs/audit/main) 6$" open.git/annal/verified/hosts/u/main
+'
+
+test_expect_success GIT 'a state naming the wrong seq for its head does not refuse good pushes' '
+	sed "s/^\(head [0-9a-f]*\) 6$/\1 5/" open.git/annal/verified/hosts/u/main >state &&
+	! cmp -s state open.git/annal/verified/hosts/u/main &&
+	cp state open.git/annal/verified/hosts/u/main &&
+	annal -C u append --actor a --action u7 >/dev/null &&
+	git -C u push -q "file://$TRASH_DIRECTORY/open.git" refs/audit/main:refs/audit/hosts/u/main &&
+	grep "^head $(git -C u rev-parse refs/audit/main) 7$" open.git/annal/verified/hosts/u/main
 '
 
 test_expect_success GIT,MAXRSS 'a push of many records is accepted in bounded memory: as verify'"'"'s' '

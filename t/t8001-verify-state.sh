@@ -41,6 +41,29 @@ test_expect_success 'the next run goes on from the stored head' '
 	grep "^head $(git -C repo rev-parse refs/audit/main) 5010$" st
 '
 
+test_expect_success 'a new log of another log'"'"'s records fails as verify --all does' '
+	annal init shr >/dev/null &&
+	many shr 5 &&
+	annal -C shr verify --all --state sst >out &&
+	git -C shr update-ref refs/audit/part refs/audit/main~2 &&
+	test_expect_code 1 annal -C shr verify --all --state sst 2>err &&
+	grep "^annal: error: log part: record 3 ([0-9a-f]*): sharedRecord: the record is also in log .main., below that log.s head" err &&
+	test_expect_code 1 annal -C shr verify --all 2>err &&
+	grep "sharedRecord" err
+'
+
+test_expect_success 'a first run over many logs reads each record at most twice' '
+	annal init ml >/dev/null &&
+	for l in 1 2 3 4 5 6
+	do
+		many ml $((l * 50)) "l$l" || return 1
+	done &&
+	ANNAL_TEST_TRACE_READS="$TRASH_DIRECTORY/mlreads" \
+		annal -C ml verify --all --state mlst >out &&
+	test_line_count = 6 out &&
+	test "$(cat mlreads)" -le $((2 * 1050))
+'
+
 test_expect_success 'a correction of a record below the stored head is found' '
 	annal -C repo append --corrects "$(git -C repo rev-parse refs/audit/main~5000)" \
 		--actor a --action fix >/dev/null &&
