@@ -274,19 +274,19 @@ static int prog_failed(struct prog_stream *s)
 	return -1;
 }
 
-static int prog_read(git_smart_subtransport_stream *stream, char *buffer, size_t size,
-		     size_t *bytes_read)
+/*
+ * Wait until the socket is ready for events, reading the program's
+ * stderr meanwhile: a program that logs while it relays (ssh -v, a
+ * wrapper) would otherwise block on a full stderr pipe and stop reading
+ * what we send, and both would wait for ever.  0 when ready, -1 on error.
+ */
+static int wait_ready(struct prog_stream *s, short events)
 {
-	struct prog_stream *s = (struct prog_stream *)stream;
 	struct pollfd p[2];
-	ssize_t n;
 
-	*bytes_read = 0;
-	if (s->failed)
-		return -1;
 	for (;;) {
 		p[0].fd = s->fd;
-		p[0].events = POLLIN;
+		p[0].events = events;
 		p[1].fd = s->err;
 		p[1].events = POLLIN;
 		p[0].revents = p[1].revents = 0;
@@ -298,10 +298,25 @@ static int prog_read(git_smart_subtransport_stream *stream, char *buffer, size_t
 		}
 		if (s->err >= 0 && p[1].revents)
 			drain_err(s);
-		if (!p[0].revents)
-			continue;
-		n = recv(s->fd, buffer, size, 0);
-		if (n < 0 && errno == EINTR)
+		if (p[0].revents)
+			return 0;
+	}
+}
+
+static int prog_read(git_smart_subtransport_stream *stream, char *buffer, size_t size,
+		     size_t *bytes_read)
+{
+	struct prog_stream *s = (struct prog_stream *)stream;
+	ssize_t n;
+
+	*bytes_read = 0;
+	if (s->failed)
+		return -1;
+	for (;;) {
+		if (wait_ready(s, POLLIN) < 0)
+			return -1;
+		n = recv(s->fd, buffer, size, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (n <= 0)
 			return prog_failed(s);
@@ -318,9 +333,11 @@ static int prog_write(git_smart_subtransport_stream *stream, const char *buffer,
 	if (s->failed)
 		return -1;
 	while (len) {
+		if (wait_ready(s, POLLOUT) < 0)
+			return -1;
 		/* a socket, not a pipe: no SIGPIPE when the program is gone */
-		n = send(s->fd, buffer, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
+		n = send(s->fd, buffer, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (n <= 0)
 			return prog_failed(s);

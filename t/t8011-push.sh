@@ -230,6 +230,42 @@ test_expect_success 'ssh:// and host:path run $GIT_SSH_COMMAND with the host and
 	test_path_is_missing pwned
 '
 
+test_expect_success PYTHON3 'an ssh that logs to stderr as it relays does not stall the push' '
+	# as ssh -vvv or a logging wrapper: 70 kB on stderr (more than a
+	# pipe holds) once the push starts, then relays; annal must read
+	# that stderr while it writes the pack, or both wait for ever
+	write_script chatty-ssh <<-\EOF &&
+	while test $# -gt 1
+	do
+		shift
+	done
+	exec python3 -c "
+	import os, subprocess, sys
+	p = subprocess.Popen([\"sh\", \"-c\", sys.argv[1]], stdin=subprocess.PIPE)
+	first = True
+	while True:
+	    b = os.read(0, 65536)
+	    if first:
+	        os.write(2, b\"debug3: \" + b\"x\" * 70000 + b\"\\n\")
+	        first = False
+	    if not b:
+	        break
+	    p.stdin.write(b)
+	    p.stdin.flush()
+	p.stdin.close()
+	sys.exit(p.wait())
+	" "$1"
+	EOF
+	annal_repo_init chatty.git &&
+	annal_repo_init chatty-central.git &&
+	test_seq 1 5000 | sed "s/.*/{\"actor\":\"ci\",\"action\":\"a&\"}/" |
+		annal -C chatty.git append --stdin >/dev/null &&
+	GIT_SSH_COMMAND="\"$PWD/chatty-ssh\"" timeout 300 \
+		annal -C chatty.git push --host c1 "example.org:$PWD/chatty-central.git" >out &&
+	echo "main -> hosts/c1/main: 5000 new records" >expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'stock git push with the same refspec lands the same' '
 	new_record host.git &&
 	git -C host.git push -q central refs/audit/main:refs/audit/hosts/web1/main &&
