@@ -266,6 +266,46 @@ test_expect_success PYTHON3 'an ssh that logs to stderr as it relays does not st
 	test_cmp expect out
 '
 
+test_expect_success 'a push that lost the race to another push of the same records is up to date' '
+	# the first push waits in the hook while a second one lands the
+	# same records: the first then finds the ref moved ("cannot lock
+	# ref"), which is no refusal, and must not exit 1 (an alert)
+	git init -q --bare race-central.git &&
+	annal_repo_init race.git &&
+	new_record race.git &&
+	annal -C race.git push -q --host web1 "$PWD/race-central.git" &&
+	mkfifo started go &&
+	write_script race-central.git/hooks/pre-receive <<-EOF &&
+	cat >/dev/null
+	if ! test -e "$PWD/first"
+	then
+		>"$PWD/first"
+		echo started >"$PWD/started"
+		read x <"$PWD/go"
+	fi
+	EOF
+	new_record race.git &&
+	{
+		(
+			annal -C race.git push --host web1 "$PWD/race-central.git" >out1 2>err1
+			echo $? >status1
+		) &
+	} &&
+	first=$! &&
+	read x <started &&
+	annal -C race.git push --host web1 "$PWD/race-central.git" >out2 &&
+	echo "main -> hosts/web1/main: 1 new record" >expect &&
+	test_cmp expect out2 &&
+	echo go >go &&
+	wait $first &&
+	echo 0 >expect.status &&
+	test_cmp expect.status status1 &&
+	echo "main -> hosts/web1/main: up to date" >expect &&
+	test_cmp expect out1 &&
+	test "$(git -C race-central.git rev-parse refs/audit/hosts/web1/main)" = \
+		"$(git -C race.git rev-parse refs/audit/main)"
+'
+
 test_expect_success 'stock git push with the same refspec lands the same' '
 	new_record host.git &&
 	git -C host.git push -q central refs/audit/main:refs/audit/hosts/web1/main &&
