@@ -10,9 +10,9 @@
  * accepts any host key unless the application checks it.  So for a
  * path, file://, ssh:// and scp-like [user@]host:path, annal runs what
  * git runs, "git receive-pack <path>" or "ssh [-p <port>] <host>
- * git-receive-pack '<path>'" ($GIT_SSH_COMMAND in place of ssh, as git
- * reads it), and libgit2's smart protocol talks to it over a socket
- * pair.  The hook runs, git's quarantine holds the objects until it
+ * git-receive-pack '<path>'" ($GIT_SSH_COMMAND, else core.sshCommand,
+ * in place of ssh, as git reads them), and libgit2's smart protocol
+ * talks to it over a socket pair.  The hook runs, git's quarantine holds the objects until it
  * accepts, and ssh checks the host key, uses the agent and the user's
  * configuration.  git:// is a TCP connection to git's daemon carrying
  * the same protocol: annal opens it too (libgit2 1.5 leaks its stream
@@ -56,6 +56,7 @@ struct prog_stream {
 struct prog_subtransport {
 	git_smart_subtransport parent;
 	struct prog_stream *current;
+	char *ssh_command;	/* core.sshCommand, or NULL */
 };
 
 /* Where a URL points: host (NULL for this machine), port, path. */
@@ -462,6 +463,9 @@ static int prog_open(struct prog_subtransport *t, const char *url, const char *s
 
 	if (prog_url_parse(&u, url) < 0)
 		return -1;
+	/* as git: $GIT_SSH_COMMAND, else core.sshCommand, else ssh */
+	if (!ssh_command || !*ssh_command)
+		ssh_command = t->ssh_command;
 	if (!(s = calloc(1, sizeof(*s)))) {
 		git_error_set_oom();
 		goto out;
@@ -570,16 +574,21 @@ static int prog_close(git_smart_subtransport *sub)
 
 static void prog_free(git_smart_subtransport *sub)
 {
-	free(sub);
+	struct prog_subtransport *t = (struct prog_subtransport *)sub;
+
+	free(t->ssh_command);
+	free(t);
 }
 
+/* param: core.sshCommand, or NULL */
 static int prog_subtransport_new(git_smart_subtransport **out, git_transport *owner, void *param)
 {
 	struct prog_subtransport *t;
 
 	(void)owner;
-	(void)param;
-	if (!(t = calloc(1, sizeof(*t)))) {
+	if (!(t = calloc(1, sizeof(*t))) ||
+	    (param && !(t->ssh_command = strdup(param)))) {
+		free(t);
 		git_error_set_oom();
 		return -1;
 	}
@@ -592,11 +601,24 @@ static int prog_subtransport_new(git_smart_subtransport **out, git_transport *ow
 
 int transport_for_remote(git_transport **out, git_remote *owner, void *param)
 {
-	static git_smart_subtransport_definition program = { prog_subtransport_new, 0, NULL };
+	git_smart_subtransport_definition program = { prog_subtransport_new, 0, NULL };
 	const char *url = git_remote_pushurl(owner) ? git_remote_pushurl(owner) : git_remote_url(owner);
+	git_repository *repo = git_remote_owner(owner);
+	git_config *cfg = NULL;
+	git_buf command = { NULL, 0, 0 };
+	int error;
 
 	(void)param;
-	if (transport_is_program(url))
-		return git_transport_smart(out, owner, &program);
-	return git_transport_new(out, owner, url);
+	if (!transport_is_program(url))
+		return git_transport_new(out, owner, url);
+	/* the subtransport, made now, keeps its own copy */
+	if (repo && git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&command, cfg, "core.sshCommand") == 0 &&
+	    command.ptr && *command.ptr)
+		program.param = command.ptr;
+	git_error_clear();
+	error = git_transport_smart(out, owner, &program);
+	git_buf_dispose(&command);
+	git_config_free(cfg);
+	return error;
 }

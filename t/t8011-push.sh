@@ -230,6 +230,33 @@ test_expect_success 'ssh:// and host:path run $GIT_SSH_COMMAND with the host and
 	test_path_is_missing pwned
 '
 
+# push_over_ssh URL: push a new record of main over the fake ssh, which
+# writes its arguments to ssh-args.
+push_over_ssh () {
+	rm -f ssh-args &&
+	new_record host.git &&
+	annal -C host.git push --log main "$1" >out &&
+	echo "main -> hosts/web1/main: 1 new record" >expect &&
+	test_cmp expect out
+}
+
+test_expect_success 'core.sshCommand runs in place of ssh, GIT_SSH_COMMAND before it, as in git' '
+	# the usual way to give a push its own key: git config
+	# core.sshCommand "ssh -i <key>"; the real ssh would fail on .invalid
+	git -C host.git config core.sshCommand "\"$PWD/fake-ssh\" -i push-key" &&
+	push_over_ssh "central.invalid:$PWD/central.git" &&
+	echo "-i push-key central.invalid git-receive-pack '\''$PWD/central.git'\''" >expect.args &&
+	test_cmp expect.args ssh-args &&
+	(
+		GIT_SSH_COMMAND="\"$PWD/fake-ssh\" -i env-key" &&
+		export GIT_SSH_COMMAND &&
+		push_over_ssh "central.invalid:$PWD/central.git"
+	) &&
+	echo "-i env-key central.invalid git-receive-pack '\''$PWD/central.git'\''" >expect.args &&
+	test_cmp expect.args ssh-args &&
+	git -C host.git config --unset core.sshCommand
+'
+
 test_expect_success PYTHON3 'an ssh that logs to stderr as it relays does not stall the push' '
 	# as ssh -vvv or a logging wrapper: 70 kB on stderr (more than a
 	# pipe holds) once the push starts, then relays; annal must read
