@@ -333,6 +333,35 @@ test_expect_success 'a push that lost the race to another push of the same recor
 		"$(git -C race.git rev-parse refs/audit/main)"
 '
 
+test_expect_success '-q: the remote'\''s messages only when the push fails' '
+	# receive-pack'\''s "Resolving deltas: 100% (n/n), done." after a large
+	# push would otherwise reach syslog from the cron line every minute;
+	# git push, not on a terminal, prints nothing either
+	git init -q --bare quiet-central.git &&
+	write_script quiet-central.git/hooks/pre-receive <<-\EOF &&
+	cat >/dev/null
+	printf "Resolving deltas:  50%% (1/2)\rResolving deltas: 100%% (2/2), done.\n" >&2
+	echo "central: accepted" >&2
+	test ! -e "$GIT_DIR/refuse"
+	EOF
+	annal_repo_init quiet.git &&
+	new_record quiet.git &&
+	annal -C quiet.git push -q --host q1 "$PWD/quiet-central.git" >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	new_record quiet.git &&
+	>quiet-central.git/refuse &&
+	test_expect_code 1 annal -C quiet.git push -q --host q1 "$PWD/quiet-central.git" >out 2>err &&
+	grep "^main -> hosts/q1/main: refused: pre-receive hook declined$" out &&
+	grep "^remote: central: accepted$" err &&
+	grep "^remote: Resolving deltas: 100% (2/2), done.$" err &&
+	test_expect_code 1 annal -C quiet.git push --host q1 "$PWD/quiet-central.git" >out 2>err &&
+	grep "^remote: central: accepted$" err &&
+	rm quiet-central.git/refuse &&
+	annal -C quiet.git push --host q1 "$PWD/quiet-central.git" >out 2>err &&
+	grep "^remote: central: accepted$" err
+'
+
 test_expect_success 'stock git push with the same refspec lands the same' '
 	new_record host.git &&
 	git -C host.git push -q central refs/audit/main:refs/audit/hosts/web1/main &&
