@@ -432,13 +432,39 @@ static int open_remote(git_remote **out, annal_repo *repo, const char *name)
 	return 0;
 }
 
+/*
+ * text with every URL's user information dropped, as git shows a URL:
+ * https://user:token@host/... is how deployment.md gives a token, and
+ * messages go to syslog every minute while the central side is down.
+ * Then escaped into out.
+ */
+static void shown_text(char *out, size_t size, const char *text)
+{
+	const char *p = text, *scheme, *host, *at, *end;
+	annal_buf v = ANNAL_BUF_INIT;
+
+	while ((scheme = strstr(p, "://"))) {
+		host = scheme + 3;
+		end = host + strcspn(host, "/ \t\n'\"");
+		for (at = end; at > host && at[-1] != '@'; at--)
+			;
+		annal_buf_put(&v, p, (size_t)(host - p));
+		p = at > host ? at : host;
+	}
+	annal_buf_puts(&v, p);
+	if (!annal_buf_error(&v))
+		text = annal_buf_ptr(&v);
+	annal_text_escape(out, size, text, strlen(text));
+	annal_buf_dispose(&v);
+}
+
 static int remote_error(const char *remote)
 {
 	const git_error *e = git_error_last();
 	char shown[1024];
 	const char *msg = e && e->message ? e->message : "unknown error";
 
-	annal_text_escape(shown, sizeof(shown), msg, strlen(msg));
+	shown_text(shown, sizeof(shown), msg);
 	return annal_error_set(ANNAL_ERROR, "cannot push to '%s': %s", remote, shown);
 }
 
@@ -472,7 +498,7 @@ int annal_push(annal_push_result *r, annal_repo *repo, const annal_push_options 
 		annal_buf_puts(&name, "origin");
 	if ((error = annal_buf_error(&name)) < 0)
 		goto out;
-	annal_text_escape(r->remote, sizeof(r->remote), annal_buf_ptr(&name), annal_buf_len(&name));
+	shown_text(r->remote, sizeof(r->remote), annal_buf_ptr(&name));
 	if ((error = select_logs(r, repo, opts)) < 0)
 		goto out;
 	if (!(st.logs = calloc(r->n ? r->n : 1, sizeof(*st.logs))) ||

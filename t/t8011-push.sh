@@ -145,6 +145,19 @@ test_expect_success 'the remote cannot be reached: exit 3, one line, records kep
 	grep "^main -> hosts/web1/main: 1 new record$" out
 '
 
+test_expect_success 'a token in the remote'\''s URL is not shown, as git does not show it' '
+	# https://user:token@host/ is how deployment.md gives a token; the
+	# error goes to syslog every minute while the central side is down
+	test_expect_code 3 annal -C host.git push "https://web1:s3cret@127.0.0.1:1/audit.git" \
+		>out 2>err &&
+	grep "cannot push to '\''https://127.0.0.1:1/audit.git'\''" err &&
+	test_expect_code 3 annal -C host.git push --format json \
+		"https://web1:s3cret@127.0.0.1:1/a@b.git" >out 2>err &&
+	grep "https://127.0.0.1:1/a@b.git" out &&
+	test_expect_code 3 annal -C host.git push "https://web1:s3cret@[::1/x" 2>>err &&
+	! grep s3cret out err
+'
+
 test_expect_success 'a refusing hook: exit 1, the line naming the ref is the reason' '
 	write_script central.git/hooks/pre-receive <<-\EOF &&
 	while read old new ref
