@@ -361,11 +361,49 @@ static void prog_stream_free(git_smart_subtransport_stream *stream)
 	free(s);
 }
 
+/*
+ * What git unsets for the program it runs for a transport (its
+ * local_repo_env): they name this process's repository, and annal may run
+ * with them set (from a git hook, where GIT_DIR is set, or with the
+ * objects of a push in quarantine).  "git receive-pack <path>" would
+ * otherwise write the pushed objects to GIT_OBJECT_DIRECTORY and move the
+ * central ref to objects it does not hold.
+ */
+static const char *const repo_env[] = {
+	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_CONFIG",
+	"GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "GIT_DIR", "GIT_GRAFT_FILE",
+	"GIT_IMPLICIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS",
+	"GIT_OBJECT_DIRECTORY", "GIT_PREFIX", "GIT_QUARANTINE_PATH",
+	"GIT_REPLACE_REF_BASE", "GIT_SHALLOW_FILE", "GIT_WORK_TREE", NULL
+};
+
+static int is_repo_env(const char *entry)
+{
+	size_t i, n = strcspn(entry, "=");
+
+	for (i = 0; repo_env[i]; i++)
+		if (strlen(repo_env[i]) == n && !strncmp(entry, repo_env[i], n))
+			return 1;
+	return 0;
+}
+
 /* Run argv with its stdin and stdout on a socket, its stderr on a pipe. */
 static int prog_start(struct prog_stream *s, char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
+	char **env = NULL;
+	size_t n = 0, i;
 	int sv[2] = { -1, -1 }, ep[2] = { -1, -1 }, error = -1, rc;
+
+	while (environ[n])
+		n++;
+	if (!(env = calloc(n + 1, sizeof(*env)))) {
+		git_error_set_oom();
+		return -1;
+	}
+	for (i = n = 0; environ[i]; i++)
+		if (!is_repo_env(environ[i]))
+			env[n++] = environ[i];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
 	    pipe2(ep, O_CLOEXEC) < 0) {
@@ -380,7 +418,7 @@ static int prog_start(struct prog_stream *s, char *const argv[])
 	if (!(rc = posix_spawn_file_actions_adddup2(&fa, sv[1], 0)) &&
 	    !(rc = posix_spawn_file_actions_adddup2(&fa, sv[1], 1)) &&
 	    !(rc = posix_spawn_file_actions_adddup2(&fa, ep[1], 2)))
-		rc = posix_spawnp(&s->pid, argv[0], &fa, NULL, argv, environ);
+		rc = posix_spawnp(&s->pid, argv[0], &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc) {
 		s->pid = 0;
@@ -400,6 +438,7 @@ out:
 		close(ep[0]);
 	if (ep[1] >= 0)
 		close(ep[1]);
+	free(env);
 	return error;
 }
 

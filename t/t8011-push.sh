@@ -375,6 +375,25 @@ test_expect_success '-q: the remote'\''s messages only when the push fails' '
 	grep "^remote: central: accepted$" err
 '
 
+test_expect_success 'the caller'\''s repository variables do not reach receive-pack' '
+	# annal push from a git hook, or with a push in quarantine: git
+	# unsets these for the receive-pack it runs; set, receive-pack wrote
+	# the objects to GIT_OBJECT_DIRECTORY and moved the central ref to
+	# objects the central repository did not hold
+	git init -q --bare env-central.git &&
+	mkdir elsewhere &&
+	(
+		GIT_OBJECT_DIRECTORY="$PWD/elsewhere" &&
+		GIT_DIR="$PWD/elsewhere" &&
+		export GIT_OBJECT_DIRECTORY GIT_DIR &&
+		annal -C "$PWD/host.git" push --log main --host env1 "$PWD/env-central.git" >out
+	) &&
+	grep "^main -> hosts/env1/main: " out &&
+	git -C env-central.git fsck &&
+	annal -C env-central.git verify --log hosts/env1/main &&
+	test -z "$(ls -A elsewhere)"
+'
+
 test_expect_success 'stock git push with the same refspec lands the same' '
 	new_record host.git &&
 	git -C host.git push -q central refs/audit/main:refs/audit/hosts/web1/main &&
