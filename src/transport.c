@@ -118,7 +118,7 @@ static char *dup_n(const char *s, size_t n)
 
 static int prog_url_parse(struct prog_url *u, const char *url)
 {
-	const char *p, *slash, *colon;
+	const char *p, *slash, *colon, *host, *close;
 
 	memset(u, 0, sizeof(*u));
 	if (has_prefix(url, "file://")) {
@@ -128,8 +128,24 @@ static int prog_url_parse(struct prog_url *u, const char *url)
 		p = strstr(url, "://") + 3;
 		if (!(slash = strchr(p, '/')) || slash == p)
 			goto bad;
-		colon = memchr(p, ':', (size_t)(slash - p));
-		u->user_host = dup_n(p, (size_t)((colon ? colon : slash) - p));
+		for (host = slash; host > p && host[-1] != '@'; host--)
+			;
+		if (*host == '[') {
+			/* an IPv6 address, [::1]: "::1" to ssh, as git gives it */
+			if (!(close = memchr(host, ']', (size_t)(slash - host))) ||
+			    (close + 1 < slash && close[1] != ':'))
+				goto bad;
+			colon = close + 1 < slash ? close + 1 : NULL;
+			u->user_host = malloc((size_t)(close - p));
+			if (u->user_host) {
+				memcpy(u->user_host, p, (size_t)(host - p));
+				memcpy(u->user_host + (host - p), host + 1, (size_t)(close - host - 1));
+				u->user_host[close - p - 1] = '\0';
+			}
+		} else {
+			colon = memchr(host, ':', (size_t)(slash - host));
+			u->user_host = dup_n(p, (size_t)((colon ? colon : slash) - p));
+		}
 		if (colon && colon + 1 < slash)
 			u->port = dup_n(colon + 1, (size_t)(slash - colon - 1));
 		/* ssh://host/~user/x is ~user/x there, as git reads it */

@@ -243,12 +243,17 @@ test_expect_success 'ssh:// and host:path run $GIT_SSH_COMMAND with the host and
 	test_path_is_missing pwned
 '
 
-# push_over_ssh URL: push a new record of main over the fake ssh, which
-# writes its arguments to ssh-args.
+# push_over_ssh URL [GIT_SSH_COMMAND]: push a new record of main over the
+# fake ssh, which writes its arguments to ssh-args.
 push_over_ssh () {
 	rm -f ssh-args &&
 	new_record host.git &&
-	annal -C host.git push --log main "$1" >out &&
+	if test $# -gt 1
+	then
+		GIT_SSH_COMMAND="$2" annal -C host.git push --log main "$1" >out
+	else
+		annal -C host.git push --log main "$1" >out
+	fi &&
 	echo "main -> hosts/web1/main: 1 new record" >expect &&
 	test_cmp expect out
 }
@@ -260,14 +265,20 @@ test_expect_success 'core.sshCommand runs in place of ssh, GIT_SSH_COMMAND befor
 	push_over_ssh "central.invalid:$PWD/central.git" &&
 	echo "-i push-key central.invalid git-receive-pack '\''$PWD/central.git'\''" >expect.args &&
 	test_cmp expect.args ssh-args &&
-	(
-		GIT_SSH_COMMAND="\"$PWD/fake-ssh\" -i env-key" &&
-		export GIT_SSH_COMMAND &&
-		push_over_ssh "central.invalid:$PWD/central.git"
-	) &&
+	push_over_ssh "central.invalid:$PWD/central.git" "\"$PWD/fake-ssh\" -i env-key" &&
 	echo "-i env-key central.invalid git-receive-pack '\''$PWD/central.git'\''" >expect.args &&
 	test_cmp expect.args ssh-args &&
 	git -C host.git config --unset core.sshCommand
+'
+
+test_expect_success 'ssh:// with an IPv6 address: ssh is given it without brackets, as by git' '
+	push_over_ssh "ssh://me@[::1]:2222$PWD/central.git" "\"$PWD/fake-ssh\"" &&
+	echo "-p 2222 me@::1 git-receive-pack '\''$PWD/central.git'\''" >expect.args &&
+	test_cmp expect.args ssh-args &&
+	test_expect_code 3 annal -C host.git push "ssh://[::1$PWD/central.git" 2>err &&
+	grep "cannot parse the remote" err &&
+	test_expect_code 3 annal -C host.git push "ssh://[-oProxyCommand=touch%20pwned]/x" &&
+	test_path_is_missing pwned
 '
 
 test_expect_success PYTHON3 'an ssh that logs to stderr as it relays does not stall the push' '
