@@ -19,10 +19,35 @@ int push_json_failure(annal_buf *out, const char *message)
 	return annal_push_write_json(out, &none, message);
 }
 
+/* lines of the remote's messages held back by -q */
+#define HELD_MAX 256
+
+struct remote_lines {
+	int quiet;		/* hold them: shown only when the push fails */
+	char *v[HELD_MAX];
+	size_t n;
+};
+
 static void remote_message(const char *line, void *payload)
 {
-	(void)payload;
-	print_line(stderr, "remote: %s", line);
+	struct remote_lines *held = payload;
+
+	if (!held->quiet)
+		print_line(stderr, "remote: %s", line);
+	else if (held->n < HELD_MAX && (held->v[held->n] = strdup(line)))
+		held->n++;
+}
+
+static void remote_lines_release(struct remote_lines *held, int show)
+{
+	size_t i;
+
+	for (i = 0; i < held->n; i++) {
+		if (show)
+			print_line(stderr, "remote: %s", held->v[i]);
+		free(held->v[i]);
+	}
+	held->n = 0;
 }
 
 static void print_log(const annal_push_log *l)
@@ -59,11 +84,13 @@ int cmd_push(int argc, const char **argv, struct cmd_context *ctx)
 	};
 	annal_push_options opts = ANNAL_PUSH_OPTIONS_INIT;
 	annal_push_result result;
+	struct remote_lines held;
 	annal_buf *out = NULL;
 	size_t i;
 	int error, status = 0, json;
 
 	memset(&result, 0, sizeof(result));
+	memset(&held, 0, sizeof(held));
 	argc = parse_options(argc, argv, options, push_usage);
 	if (argc > 1)
 		usage_with_options(push_usage, options, "unexpected argument '%s'", argv[1]);
@@ -74,15 +101,22 @@ int cmd_push(int argc, const char **argv, struct cmd_context *ctx)
 	opts.logs = logs.n ? logs.v : NULL;
 	opts.nlogs = logs.n;
 	opts.remote_message = remote_message;
+	/*
+	 * -q, as git push from cron: the remote's progress and chatter
+	 * only when something went wrong, where they may tell why
+	 */
+	held.quiet = quiet;
+	opts.payload = &held;
 
 	error = annal_push(&result, ctx->repo, &opts);
+	for (i = 0; !error && i < result.n; i++)
+		if (result.logs[i].status == ANNAL_PUSH_REFUSED)
+			status = 1;
+	remote_lines_release(&held, error < 0 || status);
 	if (error < 0) {
 		status = report_error(error);
 		goto out;
 	}
-	for (i = 0; i < result.n; i++)
-		if (result.logs[i].status == ANNAL_PUSH_REFUSED)
-			status = 1;
 	if (json) {
 		if ((error = annal_buf_new(&out)) < 0 ||
 		    (error = annal_push_write_json(out, &result, NULL)) < 0)

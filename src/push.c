@@ -375,6 +375,46 @@ static int plan(struct push_state *st, const git_remote_head **heads, size_t nhe
 	return 0;
 }
 
+/*
+ * Another push of this host may have landed the same records meanwhile
+ * (a push by hand while the timer's runs): the remote then refuses ours
+ * because its head moved ("cannot lock ref ... but expected ..."), which
+ * is no refusal of the records.  Ask the remote again: a refused log
+ * whose head there is now the head pushed, or a later record of this
+ * log, is up to date.  When the remote cannot be asked, refusals stand.
+ */
+static void recheck_refused(struct push_state *st, git_remote *remote,
+			    const git_remote_callbacks *cb)
+{
+	const git_remote_head **heads = NULL;
+	struct push_log *l;
+	size_t nheads = 0, i;
+	int any = 0;
+
+	for (i = 0; i < st->n; i++)
+		if (st->logs[i].push && st->logs[i].out->status == ANNAL_PUSH_REFUSED)
+			any = 1;
+	if (!any)
+		return;
+	git_remote_disconnect(remote);
+	if (git_remote_connect(remote, GIT_DIRECTION_PUSH, cb, NULL, NULL) < 0 ||
+	    git_remote_ls(&heads, &nheads, remote) < 0)
+		nheads = 0;
+	for (i = 0; i < nheads; i++) {
+		l = find_ref(st, heads[i]->name);
+		if (!l || !l->push || l->out->status != ANNAL_PUSH_REFUSED)
+			continue;
+		if (git_oid_equal(&heads[i]->oid, &l->local) ||
+		    (git_odb_exists(st->repo->odb, &heads[i]->oid) == 1 &&
+		     git_graph_descendant_of(st->repo->git, &heads[i]->oid, &l->local) == 1)) {
+			l->out->status = ANNAL_PUSH_UP_TO_DATE;
+			l->out->records = 0;
+			l->out->reason[0] = '\0';
+		}
+	}
+	git_error_clear();
+}
+
 /* A configured remote by name, else the string as a URL or path. */
 static int open_remote(git_remote **out, annal_repo *repo, const char *name)
 {
@@ -392,13 +432,39 @@ static int open_remote(git_remote **out, annal_repo *repo, const char *name)
 	return 0;
 }
 
+/*
+ * text with every URL's user information dropped, as git shows a URL:
+ * https://user:token@host/... is how deployment.md gives a token, and
+ * messages go to syslog every minute while the central side is down.
+ * Then escaped into out.
+ */
+static void shown_text(char *out, size_t size, const char *text)
+{
+	const char *p = text, *scheme, *host, *at, *end;
+	annal_buf v = ANNAL_BUF_INIT;
+
+	while ((scheme = strstr(p, "://"))) {
+		host = scheme + 3;
+		end = host + strcspn(host, "/ \t\n'\"");
+		for (at = end; at > host && at[-1] != '@'; at--)
+			;
+		annal_buf_put(&v, p, (size_t)(host - p));
+		p = at > host ? at : host;
+	}
+	annal_buf_puts(&v, p);
+	if (!annal_buf_error(&v))
+		text = annal_buf_ptr(&v);
+	annal_text_escape(out, size, text, strlen(text));
+	annal_buf_dispose(&v);
+}
+
 static int remote_error(const char *remote)
 {
 	const git_error *e = git_error_last();
 	char shown[1024];
 	const char *msg = e && e->message ? e->message : "unknown error";
 
-	annal_text_escape(shown, sizeof(shown), msg, strlen(msg));
+	shown_text(shown, sizeof(shown), msg);
 	return annal_error_set(ANNAL_ERROR, "cannot push to '%s': %s", remote, shown);
 }
 
@@ -432,7 +498,7 @@ int annal_push(annal_push_result *r, annal_repo *repo, const annal_push_options 
 		annal_buf_puts(&name, "origin");
 	if ((error = annal_buf_error(&name)) < 0)
 		goto out;
-	annal_text_escape(r->remote, sizeof(r->remote), annal_buf_ptr(&name), annal_buf_len(&name));
+	shown_text(r->remote, sizeof(r->remote), annal_buf_ptr(&name));
 	if ((error = select_logs(r, repo, opts)) < 0)
 		goto out;
 	if (!(st.logs = calloc(r->n ? r->n : 1, sizeof(*st.logs))) ||
@@ -500,6 +566,7 @@ int annal_push(annal_push_result *r, annal_repo *repo, const annal_push_options 
 	for (i = 0; i < st.n; i++)
 		if (st.logs[i].push && !st.logs[i].reported)
 			refuse(&st.logs[i], "the remote did not say whether it took the records");
+	recheck_refused(&st, remote, &cb);
 out:
 	if (remote)
 		git_remote_disconnect(remote);

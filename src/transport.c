@@ -10,9 +10,9 @@
  * accepts any host key unless the application checks it.  So for a
  * path, file://, ssh:// and scp-like [user@]host:path, annal runs what
  * git runs, "git receive-pack <path>" or "ssh [-p <port>] <host>
- * git-receive-pack '<path>'" ($GIT_SSH_COMMAND in place of ssh, as git
- * reads it), and libgit2's smart protocol talks to it over a socket
- * pair.  The hook runs, git's quarantine holds the objects until it
+ * git-receive-pack '<path>'" ($GIT_SSH_COMMAND, else core.sshCommand,
+ * in place of ssh, as git reads them), and libgit2's smart protocol
+ * talks to it over a socket pair.  The hook runs, git's quarantine holds the objects until it
  * accepts, and ssh checks the host key, uses the agent and the user's
  * configuration.  git:// is a TCP connection to git's daemon carrying
  * the same protocol: annal opens it too (libgit2 1.5 leaks its stream
@@ -56,6 +56,7 @@ struct prog_stream {
 struct prog_subtransport {
 	git_smart_subtransport parent;
 	struct prog_stream *current;
+	char *ssh_command;	/* core.sshCommand, or NULL */
 };
 
 /* Where a URL points: host (NULL for this machine), port, path. */
@@ -117,7 +118,7 @@ static char *dup_n(const char *s, size_t n)
 
 static int prog_url_parse(struct prog_url *u, const char *url)
 {
-	const char *p, *slash, *colon;
+	const char *p, *slash, *colon, *host, *close;
 
 	memset(u, 0, sizeof(*u));
 	if (has_prefix(url, "file://")) {
@@ -127,8 +128,24 @@ static int prog_url_parse(struct prog_url *u, const char *url)
 		p = strstr(url, "://") + 3;
 		if (!(slash = strchr(p, '/')) || slash == p)
 			goto bad;
-		colon = memchr(p, ':', (size_t)(slash - p));
-		u->user_host = dup_n(p, (size_t)((colon ? colon : slash) - p));
+		for (host = slash; host > p && host[-1] != '@'; host--)
+			;
+		if (*host == '[') {
+			/* an IPv6 address, [::1]: "::1" to ssh, as git gives it */
+			if (!(close = memchr(host, ']', (size_t)(slash - host))) ||
+			    (close + 1 < slash && close[1] != ':'))
+				goto bad;
+			colon = close + 1 < slash ? close + 1 : NULL;
+			u->user_host = malloc((size_t)(close - p));
+			if (u->user_host) {
+				memcpy(u->user_host, p, (size_t)(host - p));
+				memcpy(u->user_host + (host - p), host + 1, (size_t)(close - host - 1));
+				u->user_host[close - p - 1] = '\0';
+			}
+		} else {
+			colon = memchr(host, ':', (size_t)(slash - host));
+			u->user_host = dup_n(p, (size_t)((colon ? colon : slash) - p));
+		}
 		if (colon && colon + 1 < slash)
 			u->port = dup_n(colon + 1, (size_t)(slash - colon - 1));
 		/* ssh://host/~user/x is ~user/x there, as git reads it */
@@ -274,19 +291,19 @@ static int prog_failed(struct prog_stream *s)
 	return -1;
 }
 
-static int prog_read(git_smart_subtransport_stream *stream, char *buffer, size_t size,
-		     size_t *bytes_read)
+/*
+ * Wait until the socket is ready for events, reading the program's
+ * stderr meanwhile: a program that logs while it relays (ssh -v, a
+ * wrapper) would otherwise block on a full stderr pipe and stop reading
+ * what we send, and both would wait for ever.  0 when ready, -1 on error.
+ */
+static int wait_ready(struct prog_stream *s, short events)
 {
-	struct prog_stream *s = (struct prog_stream *)stream;
 	struct pollfd p[2];
-	ssize_t n;
 
-	*bytes_read = 0;
-	if (s->failed)
-		return -1;
 	for (;;) {
 		p[0].fd = s->fd;
-		p[0].events = POLLIN;
+		p[0].events = events;
 		p[1].fd = s->err;
 		p[1].events = POLLIN;
 		p[0].revents = p[1].revents = 0;
@@ -298,10 +315,25 @@ static int prog_read(git_smart_subtransport_stream *stream, char *buffer, size_t
 		}
 		if (s->err >= 0 && p[1].revents)
 			drain_err(s);
-		if (!p[0].revents)
-			continue;
-		n = recv(s->fd, buffer, size, 0);
-		if (n < 0 && errno == EINTR)
+		if (p[0].revents)
+			return 0;
+	}
+}
+
+static int prog_read(git_smart_subtransport_stream *stream, char *buffer, size_t size,
+		     size_t *bytes_read)
+{
+	struct prog_stream *s = (struct prog_stream *)stream;
+	ssize_t n;
+
+	*bytes_read = 0;
+	if (s->failed)
+		return -1;
+	for (;;) {
+		if (wait_ready(s, POLLIN) < 0)
+			return -1;
+		n = recv(s->fd, buffer, size, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (n <= 0)
 			return prog_failed(s);
@@ -318,9 +350,11 @@ static int prog_write(git_smart_subtransport_stream *stream, const char *buffer,
 	if (s->failed)
 		return -1;
 	while (len) {
+		if (wait_ready(s, POLLOUT) < 0)
+			return -1;
 		/* a socket, not a pipe: no SIGPIPE when the program is gone */
-		n = send(s->fd, buffer, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
+		n = send(s->fd, buffer, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (n <= 0)
 			return prog_failed(s);
@@ -343,11 +377,49 @@ static void prog_stream_free(git_smart_subtransport_stream *stream)
 	free(s);
 }
 
+/*
+ * What git unsets for the program it runs for a transport (its
+ * local_repo_env): they name this process's repository, and annal may run
+ * with them set (from a git hook, where GIT_DIR is set, or with the
+ * objects of a push in quarantine).  "git receive-pack <path>" would
+ * otherwise write the pushed objects to GIT_OBJECT_DIRECTORY and move the
+ * central ref to objects it does not hold.
+ */
+static const char *const repo_env[] = {
+	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_CONFIG",
+	"GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "GIT_DIR", "GIT_GRAFT_FILE",
+	"GIT_IMPLICIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS",
+	"GIT_OBJECT_DIRECTORY", "GIT_PREFIX", "GIT_QUARANTINE_PATH",
+	"GIT_REPLACE_REF_BASE", "GIT_SHALLOW_FILE", "GIT_WORK_TREE", NULL
+};
+
+static int is_repo_env(const char *entry)
+{
+	size_t i, n = strcspn(entry, "=");
+
+	for (i = 0; repo_env[i]; i++)
+		if (strlen(repo_env[i]) == n && !strncmp(entry, repo_env[i], n))
+			return 1;
+	return 0;
+}
+
 /* Run argv with its stdin and stdout on a socket, its stderr on a pipe. */
 static int prog_start(struct prog_stream *s, char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
+	char **env = NULL;
+	size_t n = 0, i;
 	int sv[2] = { -1, -1 }, ep[2] = { -1, -1 }, error = -1, rc;
+
+	while (environ[n])
+		n++;
+	if (!(env = calloc(n + 1, sizeof(*env)))) {
+		git_error_set_oom();
+		return -1;
+	}
+	for (i = n = 0; environ[i]; i++)
+		if (!is_repo_env(environ[i]))
+			env[n++] = environ[i];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
 	    pipe2(ep, O_CLOEXEC) < 0) {
@@ -362,7 +434,7 @@ static int prog_start(struct prog_stream *s, char *const argv[])
 	if (!(rc = posix_spawn_file_actions_adddup2(&fa, sv[1], 0)) &&
 	    !(rc = posix_spawn_file_actions_adddup2(&fa, sv[1], 1)) &&
 	    !(rc = posix_spawn_file_actions_adddup2(&fa, ep[1], 2)))
-		rc = posix_spawnp(&s->pid, argv[0], &fa, NULL, argv, environ);
+		rc = posix_spawnp(&s->pid, argv[0], &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc) {
 		s->pid = 0;
@@ -382,6 +454,7 @@ out:
 		close(ep[0]);
 	if (ep[1] >= 0)
 		close(ep[1]);
+	free(env);
 	return error;
 }
 
@@ -445,6 +518,9 @@ static int prog_open(struct prog_subtransport *t, const char *url, const char *s
 
 	if (prog_url_parse(&u, url) < 0)
 		return -1;
+	/* as git: $GIT_SSH_COMMAND, else core.sshCommand, else ssh */
+	if (!ssh_command || !*ssh_command)
+		ssh_command = t->ssh_command;
 	if (!(s = calloc(1, sizeof(*s)))) {
 		git_error_set_oom();
 		goto out;
@@ -553,16 +629,21 @@ static int prog_close(git_smart_subtransport *sub)
 
 static void prog_free(git_smart_subtransport *sub)
 {
-	free(sub);
+	struct prog_subtransport *t = (struct prog_subtransport *)sub;
+
+	free(t->ssh_command);
+	free(t);
 }
 
+/* param: core.sshCommand, or NULL */
 static int prog_subtransport_new(git_smart_subtransport **out, git_transport *owner, void *param)
 {
 	struct prog_subtransport *t;
 
 	(void)owner;
-	(void)param;
-	if (!(t = calloc(1, sizeof(*t)))) {
+	if (!(t = calloc(1, sizeof(*t))) ||
+	    (param && !(t->ssh_command = strdup(param)))) {
+		free(t);
 		git_error_set_oom();
 		return -1;
 	}
@@ -575,11 +656,24 @@ static int prog_subtransport_new(git_smart_subtransport **out, git_transport *ow
 
 int transport_for_remote(git_transport **out, git_remote *owner, void *param)
 {
-	static git_smart_subtransport_definition program = { prog_subtransport_new, 0, NULL };
+	git_smart_subtransport_definition program = { prog_subtransport_new, 0, NULL };
 	const char *url = git_remote_pushurl(owner) ? git_remote_pushurl(owner) : git_remote_url(owner);
+	git_repository *repo = git_remote_owner(owner);
+	git_config *cfg = NULL;
+	git_buf command = { NULL, 0, 0 };
+	int error;
 
 	(void)param;
-	if (transport_is_program(url))
-		return git_transport_smart(out, owner, &program);
-	return git_transport_new(out, owner, url);
+	if (!transport_is_program(url))
+		return git_transport_new(out, owner, url);
+	/* the subtransport, made now, keeps its own copy */
+	if (repo && git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&command, cfg, "core.sshCommand") == 0 &&
+	    command.ptr && *command.ptr)
+		program.param = command.ptr;
+	git_error_clear();
+	error = git_transport_smart(out, owner, &program);
+	git_buf_dispose(&command);
+	git_config_free(cfg);
+	return error;
 }

@@ -145,6 +145,19 @@ test_expect_success 'the remote cannot be reached: exit 3, one line, records kep
 	grep "^main -> hosts/web1/main: 1 new record$" out
 '
 
+test_expect_success 'a token in the remote'\''s URL is not shown, as git does not show it' '
+	# https://user:token@host/ is how deployment.md gives a token; the
+	# error goes to syslog every minute while the central side is down
+	test_expect_code 3 annal -C host.git push "https://web1:s3cret@127.0.0.1:1/audit.git" \
+		>out 2>err &&
+	grep "cannot push to '\''https://127.0.0.1:1/audit.git'\''" err &&
+	test_expect_code 3 annal -C host.git push --format json \
+		"https://web1:s3cret@127.0.0.1:1/a@b.git" >out 2>err &&
+	grep "https://127.0.0.1:1/a@b.git" out &&
+	test_expect_code 3 annal -C host.git push "https://web1:s3cret@[::1/x" 2>>err &&
+	! grep s3cret out err
+'
+
 test_expect_success 'a refusing hook: exit 1, the line naming the ref is the reason' '
 	write_script central.git/hooks/pre-receive <<-\EOF &&
 	while read old new ref
@@ -228,6 +241,168 @@ test_expect_success 'ssh:// and host:path run $GIT_SSH_COMMAND with the host and
 	test_cmp expect.args ssh-args &&
 	test_must_fail annal -C host.git push --log main "ssh://-oProxyCommand=touch%20pwned/x" 2>err &&
 	test_path_is_missing pwned
+'
+
+# push_over_ssh URL [GIT_SSH_COMMAND]: push a new record of main over the
+# fake ssh, which writes its arguments to ssh-args.
+push_over_ssh () {
+	rm -f ssh-args &&
+	new_record host.git &&
+	if test $# -gt 1
+	then
+		GIT_SSH_COMMAND="$2" annal -C host.git push --log main "$1" >out
+	else
+		annal -C host.git push --log main "$1" >out
+	fi &&
+	echo "main -> hosts/web1/main: 1 new record" >expect &&
+	test_cmp expect out
+}
+
+test_expect_success 'core.sshCommand runs in place of ssh, GIT_SSH_COMMAND before it, as in git' '
+	# the usual way to give a push its own key: git config
+	# core.sshCommand "ssh -i <key>"; the real ssh would fail on .invalid
+	git -C host.git config core.sshCommand "\"$PWD/fake-ssh\" -i push-key" &&
+	push_over_ssh "central.invalid:$PWD/central.git" &&
+	echo "-i push-key central.invalid git-receive-pack '\''$PWD/central.git'\''" >expect.args &&
+	test_cmp expect.args ssh-args &&
+	push_over_ssh "central.invalid:$PWD/central.git" "\"$PWD/fake-ssh\" -i env-key" &&
+	echo "-i env-key central.invalid git-receive-pack '\''$PWD/central.git'\''" >expect.args &&
+	test_cmp expect.args ssh-args &&
+	git -C host.git config --unset core.sshCommand
+'
+
+test_expect_success 'ssh:// with an IPv6 address: ssh is given it without brackets, as by git' '
+	push_over_ssh "ssh://me@[::1]:2222$PWD/central.git" "\"$PWD/fake-ssh\"" &&
+	echo "-p 2222 me@::1 git-receive-pack '\''$PWD/central.git'\''" >expect.args &&
+	test_cmp expect.args ssh-args &&
+	test_expect_code 3 annal -C host.git push "ssh://[::1$PWD/central.git" 2>err &&
+	grep "cannot parse the remote" err &&
+	test_expect_code 3 annal -C host.git push "ssh://[-oProxyCommand=touch%20pwned]/x" &&
+	test_path_is_missing pwned
+'
+
+test_expect_success PYTHON3 'an ssh that logs to stderr as it relays does not stall the push' '
+	# as ssh -vvv or a logging wrapper: 70 kB on stderr (more than a
+	# pipe holds) once the push starts, then relays; annal must read
+	# that stderr while it writes the pack, or both wait for ever
+	write_script chatty-ssh <<-\EOF &&
+	while test $# -gt 1
+	do
+		shift
+	done
+	exec python3 -c "
+	import os, subprocess, sys
+	p = subprocess.Popen([\"sh\", \"-c\", sys.argv[1]], stdin=subprocess.PIPE)
+	first = True
+	while True:
+	    b = os.read(0, 65536)
+	    if first:
+	        os.write(2, b\"debug3: \" + b\"x\" * 70000 + b\"\\n\")
+	        first = False
+	    if not b:
+	        break
+	    p.stdin.write(b)
+	    p.stdin.flush()
+	p.stdin.close()
+	sys.exit(p.wait())
+	" "$1"
+	EOF
+	annal_repo_init chatty.git &&
+	annal_repo_init chatty-central.git &&
+	test_seq 1 5000 | sed "s/.*/{\"actor\":\"ci\",\"action\":\"a&\"}/" |
+		annal -C chatty.git append --stdin >/dev/null &&
+	GIT_SSH_COMMAND="\"$PWD/chatty-ssh\"" timeout 300 \
+		annal -C chatty.git push --host c1 "example.org:$PWD/chatty-central.git" >out &&
+	echo "main -> hosts/c1/main: 5000 new records" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'a push that lost the race to another push of the same records is up to date' '
+	# the first push waits in the hook while a second one lands the
+	# same records: the first then finds the ref moved ("cannot lock
+	# ref"), which is no refusal, and must not exit 1 (an alert)
+	git init -q --bare race-central.git &&
+	annal_repo_init race.git &&
+	new_record race.git &&
+	annal -C race.git push -q --host web1 "$PWD/race-central.git" &&
+	mkfifo started go &&
+	write_script race-central.git/hooks/pre-receive <<-EOF &&
+	cat >/dev/null
+	if ! test -e "$PWD/first"
+	then
+		>"$PWD/first"
+		echo started >"$PWD/started"
+		read x <"$PWD/go"
+	fi
+	EOF
+	new_record race.git &&
+	{
+		(
+			annal -C race.git push --host web1 "$PWD/race-central.git" >out1 2>err1
+			echo $? >status1
+		) &
+	} &&
+	first=$! &&
+	read x <started &&
+	annal -C race.git push --host web1 "$PWD/race-central.git" >out2 &&
+	echo "main -> hosts/web1/main: 1 new record" >expect &&
+	test_cmp expect out2 &&
+	echo go >go &&
+	wait $first &&
+	echo 0 >expect.status &&
+	test_cmp expect.status status1 &&
+	echo "main -> hosts/web1/main: up to date" >expect &&
+	test_cmp expect out1 &&
+	test "$(git -C race-central.git rev-parse refs/audit/hosts/web1/main)" = \
+		"$(git -C race.git rev-parse refs/audit/main)"
+'
+
+test_expect_success '-q: the remote'\''s messages only when the push fails' '
+	# receive-pack'\''s "Resolving deltas: 100% (n/n), done." after a large
+	# push would otherwise reach syslog from the cron line every minute;
+	# git push, not on a terminal, prints nothing either
+	git init -q --bare quiet-central.git &&
+	write_script quiet-central.git/hooks/pre-receive <<-\EOF &&
+	cat >/dev/null
+	printf "Resolving deltas:  50%% (1/2)\rResolving deltas: 100%% (2/2), done.\n" >&2
+	echo "central: accepted" >&2
+	test ! -e "$GIT_DIR/refuse"
+	EOF
+	annal_repo_init quiet.git &&
+	new_record quiet.git &&
+	annal -C quiet.git push -q --host q1 "$PWD/quiet-central.git" >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	new_record quiet.git &&
+	>quiet-central.git/refuse &&
+	test_expect_code 1 annal -C quiet.git push -q --host q1 "$PWD/quiet-central.git" >out 2>err &&
+	grep "^main -> hosts/q1/main: refused: pre-receive hook declined$" out &&
+	grep "^remote: central: accepted$" err &&
+	grep "^remote: Resolving deltas: 100% (2/2), done.$" err &&
+	test_expect_code 1 annal -C quiet.git push --host q1 "$PWD/quiet-central.git" >out 2>err &&
+	grep "^remote: central: accepted$" err &&
+	rm quiet-central.git/refuse &&
+	annal -C quiet.git push --host q1 "$PWD/quiet-central.git" >out 2>err &&
+	grep "^remote: central: accepted$" err
+'
+
+test_expect_success 'the caller'\''s repository variables do not reach receive-pack' '
+	# annal push from a git hook, or with a push in quarantine: git
+	# unsets these for the receive-pack it runs; set, receive-pack wrote
+	# the objects to GIT_OBJECT_DIRECTORY and moved the central ref to
+	# objects the central repository did not hold
+	git init -q --bare env-central.git &&
+	mkdir elsewhere &&
+	(
+		GIT_OBJECT_DIRECTORY="$PWD/elsewhere" &&
+		GIT_DIR="$PWD/elsewhere" &&
+		export GIT_OBJECT_DIRECTORY GIT_DIR &&
+		annal -C "$PWD/host.git" push --log main --host env1 "$PWD/env-central.git" >out
+	) &&
+	grep "^main -> hosts/env1/main: " out &&
+	git -C env-central.git fsck &&
+	annal -C env-central.git verify --log hosts/env1/main &&
+	test -z "$(ls -A elsewhere)"
 '
 
 test_expect_success 'stock git push with the same refspec lands the same' '

@@ -30,8 +30,8 @@ test_expect_success 'the unit files exist' '
 
 test_expect_success SYSTEMD_ANALYZE 'systemd-analyze verify: no error, no warning' '
 	mkdir units &&
-	# the service names /usr/bin/annal, which need not exist here
-	sed "s|^ExecStart=/usr/bin/annal |ExecStart=$ANNAL_BUILD_DIR/annal |" \
+	# the service names annal, which need not be installed here
+	sed "s|^ExecStart=annal |ExecStart=$ANNAL_BUILD_DIR/annal |" \
 		"$contrib/systemd/annal-push.service" >units/annal-push.service &&
 	cp "$contrib/systemd/annal-push.timer" units/ &&
 	systemd-analyze verify --man=no units/annal-push.service units/annal-push.timer \
@@ -72,6 +72,21 @@ test_expect_success PYTHON3 'the units: their sections and keys (without systemd
 	assert timer["Timer"]["OnCalendar"] == "minutely", timer
 	assert timer["Install"]["WantedBy"] == "timers.target", timer
 	EOF
+'
+
+# make install puts annal in $(bindir), /usr/local/bin by default: a
+# service naming /usr/bin/annal would fail there (status 203/EXEC).
+test_expect_success 'the service runs the annal make install installs' '
+	prefix=$(sed -n "s/^prefix = //p" "$ANNAL_BUILD_DIR/Makefile") &&
+	test -n "$prefix" &&
+	sed -n "s/^ExecStart=\([^ ]*\) .*/\1/p" "$contrib/systemd/annal-push.service" >program &&
+	case "$(cat program)" in
+	annal | "$prefix/bin/annal")
+		;;
+	*)
+		echo "ExecStart runs $(cat program), not annal from PATH or $prefix/bin" &&
+		false
+	esac
 '
 
 # The cron.d line: its environment lines, and the command after the five
