@@ -391,6 +391,20 @@ out:
 	return error;
 }
 
+/*
+ * A policy file makes signatures required, unless the operator already
+ * said otherwise: annal.receive.requireSigned = false (a fleet with
+ * unsigned hosts) outlives the policy changes that add or rotate a key.
+ */
+static int require_signed(git_config *cfg)
+{
+	int value;
+
+	if (git_config_get_bool(&value, cfg, "annal.receive.requireSigned") == 0)
+		return 0;
+	return git_config_set_bool(cfg, "annal.receive.requireSigned", 1);
+}
+
 int annal_repo_init_central(annal_repo *repo, const char *signers, const char *program)
 {
 	git_config *cfg = NULL;
@@ -400,7 +414,7 @@ int annal_repo_init_central(annal_repo *repo, const char *signers, const char *p
 		return error;
 	if (git_repository_config(&cfg, repo->git) < 0 ||
 	    git_config_set_bool(cfg, "receive.fsckObjects", 1) < 0 ||
-	    (signers && git_config_set_bool(cfg, "annal.receive.requireSigned", 1) < 0) ||
+	    (signers && require_signed(cfg) < 0) ||
 	    (program && git_config_set_string(cfg, "annal.receive.program", program) < 0)) {
 		error = annal_error_set_git(ANNAL_ERROR, "cannot write the repository configuration");
 		goto out;

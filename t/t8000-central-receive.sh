@@ -203,6 +203,19 @@ test_expect_success GIT 'a host key outside its validity window is refused; requ
 	git -C central.git config annal.receive.requireSigned true
 '
 
+test_expect_success GIT 'a policy change keeps requireSigned false: unsigned hosts still push' '
+	annal init --central --allowed-signers signers mixed.git >/dev/null &&
+	git -C mixed.git config annal.receive.requireSigned false &&
+	git -C plain push -q "file://$TRASH_DIRECTORY/mixed.git" refs/audit/main:refs/audit/hosts/web3/main &&
+	annal -C plain append --actor a --action after >/dev/null &&
+	cp signers signers2 &&
+	printf "web9 %s\n" "$(cut -d" " -f1,2 ka.pub)" >>signers2 &&
+	annal init --central --allowed-signers signers2 mixed.git >/dev/null &&
+	test_cmp signers2 mixed.git/annal/allowed_signers &&
+	test "$(git -C mixed.git config annal.receive.requireSigned)" = false &&
+	git -C plain push -q "file://$TRASH_DIRECTORY/mixed.git" refs/audit/main:refs/audit/hosts/web3/main
+'
+
 test_expect_success GIT,PYTHON3 'without a policy: a seq gap, and a new log at seq 2, are refused' '
 	annal init --central open.git >/dev/null &&
 	annal init u >/dev/null &&
