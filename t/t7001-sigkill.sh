@@ -139,18 +139,37 @@ kill_append () {
 	check_stale_lock
 }
 
-# kill_batch SECONDS: the same with a --stdin batch of 200 records
+# kill_batch SECONDS [open]: the same with a --stdin batch of 200
+# records.  A batch of 200 can end in less time than the shortest sleep
+# here; with "open" its stdin is held open until the kill, so the batch
+# (its records read and written, the ref not moved: it waits for the
+# end of its input) is always killed mid-way, however fast the machine.
 kill_batch () {
 	count_records || return 1
 	before=$records
 	: >out
 	reports_before
-	(exec annal append --stdin <batch >out 2>err) &
-	pid=$!
+	if test "$2" = open
+	then
+		rm -f fifo && mkfifo fifo || return 1
+		(exec annal append --stdin <fifo >out 2>err) &
+		pid=$!
+		exec 9>fifo
+		cat batch >&9
+	else
+		(exec annal append --stdin <batch >out 2>err) &
+		pid=$!
+	fi
 	sleep "$1"
 	kill -9 $pid 2>/dev/null
 	wait $pid
 	rc=$?
+	if test "$2" = open
+	then
+		exec 9>&-
+		rm -f fifo
+		test $rc = 137 || { echo "a batch with its stdin open exited $rc"; cat err; return 1; }
+	fi
 	case $rc in
 	137)
 		killed=$((killed + 1))
@@ -216,7 +235,7 @@ test_expect_success GIT 'batches killed mid-way: all or nothing' '
 	finished=0 &&
 	for s in 0.005 0.01 0.02 0.03 0.05 0.07 0.1 0.15 0.2 0.3 0.5 0.8
 	do
-		kill_batch $s || return 1
+		kill_batch $s && kill_batch $s open || return 1
 	done &&
 	say "batches: $killed killed, $finished finished, $stale_locks stale locks," \
 		"$forgotten sanitizer reports of killed processes dropped" &&
