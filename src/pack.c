@@ -92,7 +92,10 @@ static int list_loose(struct ids *l, struct names *files, const char *objects)
 	while (!error && (d = readdir(top))) {
 		if (!is_hex(d->d_name, 2))
 			continue;
-		snprintf(path, sizeof(path), "%s%s", objects, d->d_name);
+		if ((size_t)snprintf(path, sizeof(path), "%s%s", objects, d->d_name) >= sizeof(path)) {
+			error = annal_error_set(ANNAL_ERROR, "the path '%s' is too long", objects);
+			break;
+		}
 		if (!(sub = opendir(path)))
 			continue;
 		while (!error && (e = readdir(sub))) {
@@ -101,10 +104,15 @@ static int list_loose(struct ids *l, struct names *files, const char *objects)
 
 			if (!is_hex(e->d_name, 38))
 				continue;
-			snprintf(hex, sizeof(hex), "%s%s", d->d_name, e->d_name);
+			/* is_hex() checked both lengths: 2 + 38 characters */
+			memcpy(hex, d->d_name, 2);
+			memcpy(hex + 2, e->d_name, 38);
+			hex[40] = '\0';
 			git_oid_fromstr(&id, hex);
-			snprintf(path, sizeof(path), "%s%s/%s", objects, d->d_name, e->d_name);
-			if (!(error = ids_add(l, id.id)))
+			if ((size_t)snprintf(path, sizeof(path), "%s%s/%s", objects, d->d_name,
+					     e->d_name) >= sizeof(path))
+				error = annal_error_set(ANNAL_ERROR, "the path '%s' is too long", objects);
+			else if (!(error = ids_add(l, id.id)))
 				error = names_add(files, path);
 		}
 		closedir(sub);
