@@ -898,3 +898,162 @@ int annal_prove_consistency_write(annal_buf *out, annal_repo *repo, const char *
 		out->len = len;
 	return error;
 }
+
+/* ---- verify's comparison ------------------------------------------------ */
+
+int tree_compare_open(struct tree_compare *tc, annal_repo *repo, const char *log, int want_roots)
+{
+	struct tree t;
+	const char *tmpdir = getenv("TMPDIR");
+	char path[4096];
+
+	memset(tc, 0, sizeof(*tc));
+	tc->fd = -1;
+	/* the cache's header: what it claims (its blocks are read at the end) */
+	memset(&t, 0, sizeof(t));
+	t.repo = repo;
+	t.log = log;
+	t.fd = -1;
+	t.seq = UINT64_MAX;
+	if (cache_open(&t) == 0) {
+		tc->n = t.n;
+		git_oid_cpy(&tc->end, &t.end);
+		close(t.fd);
+	}
+	if (!tc->n && !want_roots)
+		return 0;	/* nothing to compare, nothing asked */
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+#ifdef O_TMPFILE
+	tc->fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+	if (tc->fd < 0) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/annal-tree-XXXXXX", tmpdir) >=
+		    sizeof(path) || (tc->fd = mkstemp(path)) < 0)
+			return annal_error_set(ANNAL_ERROR,
+					       "cannot create a temporary file in '%s': %s", tmpdir,
+					       strerror(errno));
+		unlink(path);
+	}
+	tc->active = 1;
+	return 0;
+}
+
+void tree_compare_leaf(struct tree_compare *tc, uint64_t seq, const git_oid *id,
+		       const unsigned char leaf[32])
+{
+	if (!seq || tc->fd < 0)
+		return;
+	if (pwrite(tc->fd, leaf, H, (off_t)((seq - 1) * H)) != H)
+		tc->failed = 1;
+	if (seq == tc->n)
+		tc->end_seen = git_oid_equal(id, &tc->end) ? 1 : -1;
+}
+
+struct stream {
+	struct tree cache;		/* the cache file, blocks checked as read */
+	uint64_t upto;			/* stored hashes to compare */
+	uint64_t idx;			/* the next stored hash */
+	char *bad;
+	size_t badlen;
+	uint64_t *bad_seq;
+	int error;
+};
+
+/* Each hash the recomputed tree completes, against the cache's. */
+static void stream_done(const unsigned char *hash, uint64_t start, unsigned level, void *payload)
+{
+	struct stream *s = payload;
+	unsigned char theirs[H];
+	uint64_t idx = s->idx++;
+
+	if (idx >= s->upto || *s->bad)
+		return;
+	if (read_stored(&s->cache, idx, theirs) < 0) {
+		snprintf(s->bad, s->badlen, "%s", annal_error_last()->message);
+		annal_error_clear();
+		*s->bad_seq = start + 1;
+	} else if (memcmp(theirs, hash, H)) {
+		if (!level)
+			snprintf(s->bad, s->badlen,
+				 "the tree cache has another hash for leaf %llu (record seq %llu)",
+				 (unsigned long long)start, (unsigned long long)start + 1);
+		else
+			snprintf(s->bad, s->badlen,
+				 "the tree cache has another hash for the subtree of records %llu-%llu",
+				 (unsigned long long)start + 1,
+				 (unsigned long long)(start + ((uint64_t)1 << level)));
+		*s->bad_seq = start + 1;
+	}
+}
+
+int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *log, uint64_t n,
+			const uint64_t *sizes, size_t nsizes, unsigned char (*roots)[32])
+{
+	unsigned char buf[4096 * H];
+	struct merkle_range r;
+	struct stream s;
+	uint64_t done = 0, k, i;
+	size_t j;
+	int error = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.cache.fd = -1;
+	s.bad = tc->bad;
+	s.badlen = sizeof(tc->bad);
+	s.bad_seq = &tc->bad_seq;
+	tc->bad[0] = '\0';
+	if (!tc->active)
+		return 0;
+	if (tc->failed || tc->fd < 0)
+		return annal_error_set(ANNAL_ERROR, "cannot write the leaf hashes to a temporary file");
+	for (j = 0; j < nsizes; j++)
+		if (!sizes[j])
+			merkle_empty_root(roots[j]);
+	/* the cache, when it claims records of this log */
+	if (tc->n) {
+		s.cache.repo = repo;
+		s.cache.log = log;
+		s.cache.seq = UINT64_MAX;
+		s.cache.blk_no = UINT64_MAX;
+		if (cache_open(&s.cache) < 0 || s.cache.n != tc->n ||
+		    !git_oid_equal(&s.cache.end, &tc->end)) {
+			/* rewritten since we looked: nothing to say */
+			tc->n = 0;
+		} else if (tc->n <= n && tc->end_seen != 1) {
+			snprintf(tc->bad, sizeof(tc->bad),
+				 "the tree cache ends at a record that is not the log's record seq %llu",
+				 (unsigned long long)tc->n);
+			tc->bad_seq = tc->n;
+		} else {
+			s.upto = stored_count(tc->n < n ? tc->n : n);
+		}
+	}
+	merkle_range_init(&r);
+	while (done < n) {
+		k = n - done < 4096 ? n - done : 4096;
+		if (pread(tc->fd, buf, (size_t)k * H, (off_t)(done * H)) != (ssize_t)(k * H)) {
+			error = annal_error_set(ANNAL_ERROR, "cannot read back the leaf hashes: %s",
+						strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < k; i++) {
+			merkle_range_push(&r, buf + i * H, s.upto ? stream_done : NULL, &s);
+			for (j = 0; j < nsizes; j++)
+				if (sizes[j] == r.n)
+					merkle_range_root(roots[j], &r);
+		}
+		done += k;
+	}
+out:
+	if (s.cache.fd >= 0)
+		close(s.cache.fd);
+	return error;
+}
+
+void tree_compare_dispose(struct tree_compare *tc)
+{
+	if (tc->fd >= 0)
+		close(tc->fd);
+	tc->fd = -1;
+}
