@@ -68,3 +68,21 @@ void tree_compare_leaf(struct tree_compare *tc, uint64_t seq, const git_oid *id,
 int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *log, uint64_t n,
 			const uint64_t *sizes, size_t nsizes, unsigned char (*roots)[32]);
 void tree_compare_dispose(struct tree_compare *tc);
+
+/*
+ * For a batch append: keep the cache current from the leaves the batch
+ * builds, without reading them back.  tree_append_new() holds the first
+ * TREE_APPEND_MIN leaves only; from then on the cache must end exactly at
+ * the batch's parent (seq and head), else the batch leaves the cache to
+ * the next reader (lazily, as single appends do).  New hashes are written
+ * past the cache's end as they come, under its exclusive lock; once the
+ * ref moved, tree_append_landed() makes them part of it (the header,
+ * last).  Never an error: the cache is derived data.
+ */
+#define TREE_APPEND_MIN 64
+struct tree_append;
+struct tree_append *tree_append_new(annal_repo *repo, const char *log, uint64_t seq,
+				    const git_oid *head);
+void tree_append_leaf(struct tree_append *ta, const void *json, size_t len);
+void tree_append_landed(struct tree_append *ta, const git_oid *head, uint64_t count);
+void tree_append_free(struct tree_append *ta);

@@ -103,6 +103,37 @@ test_expect_success 'git gc, repack -ad and prune leave it alone' '
 	cmp before repo/annal/tree/main
 '
 
+# cached_size: the leaves the cache's header says it covers
+cached_size () {
+	od -An -tu1 -j16 -N8 repo/annal/tree/main |
+	awk '{ n = 0; for (i = 1; i <= NF; i++) n = n * 256 + $i; print n }'
+}
+
+test_expect_success 'a batch of 64 records or more extends the cache as it appends' '
+	annal -C repo prove inclusion 1 >/dev/null &&
+	before=$(cached_size) &&
+	append 100 &&
+	test $(cached_size) = $((before + 100)) &&
+	rebuilt &&
+	cmp fresh repo/annal/tree/main &&
+	append 63 &&
+	test $(cached_size) = $((before + 100)) &&
+	annal -C repo prove inclusion 1 >/dev/null &&
+	test $(cached_size) = $((before + 163)) &&
+	rebuilt &&
+	cmp fresh repo/annal/tree/main
+'
+
+test_expect_success 'a batch leaves a cache that ends elsewhere to the next reader' '
+	printf "\\377" | dd of=repo/annal/tree/main bs=1 seek=20 conv=notrunc 2>/dev/null &&
+	cp repo/annal/tree/main damaged &&
+	append 100 &&
+	cmp damaged repo/annal/tree/main &&
+	annal -C repo prove inclusion 1 >/dev/null &&
+	rebuilt &&
+	cmp fresh repo/annal/tree/main
+'
+
 test_expect_success 'verify: a sound cache passes, also behind the log'"'"'s head' '
 	annal -C repo prove inclusion 1 >/dev/null &&
 	annal -C repo verify &&
