@@ -951,15 +951,44 @@ int tree_compare_open(struct tree_compare *tc, annal_repo *repo, const char *log
 	return 0;
 }
 
+#define RUN 4096	/* leaves written at once */
+
+static void run_flush(struct tree_compare *tc)
+{
+	size_t len;
+
+	if (!tc->lo)
+		return;
+	len = (size_t)(tc->hi - tc->lo + 1) * H;
+	if (pwrite(tc->fd, tc->run + (tc->lo - 1) % RUN * H, len, (off_t)((tc->lo - 1) * H)) !=
+	    (ssize_t)len)
+		tc->failed = 1;
+	tc->lo = tc->hi = 0;
+}
+
 void tree_compare_leaf(struct tree_compare *tc, uint64_t seq, const git_oid *id,
 		       const unsigned char leaf[32])
 {
-	if (!seq || tc->fd < 0)
+	if (!seq || !tc->active)
 		return;
-	if (pwrite(tc->fd, leaf, H, (off_t)((seq - 1) * H)) != H)
-		tc->failed = 1;
 	if (seq == tc->n)
 		tc->end_seen = git_oid_equal(id, &tc->end) ? 1 : -1;
+	if (!tc->run && !(tc->run = malloc(RUN * H))) {
+		tc->failed = 1;
+		return;
+	}
+	/* records come newest first, or oldest first: runs within a block */
+	if (tc->lo && ((seq - 1) / RUN != (tc->lo - 1) / RUN ||
+		       (seq != tc->lo - 1 && seq != tc->hi + 1)))
+		run_flush(tc);
+	memcpy(tc->run + (seq - 1) % RUN * H, leaf, H);
+	if (!tc->lo) {
+		tc->lo = tc->hi = seq;
+	} else if (seq < tc->lo) {
+		tc->lo = seq;
+	} else {
+		tc->hi = seq;
+	}
 }
 
 struct stream {
@@ -1017,6 +1046,7 @@ int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *l
 	tc->bad[0] = '\0';
 	if (!tc->active)
 		return 0;
+	run_flush(tc);
 	if (tc->failed || tc->fd < 0)
 		return annal_error_set(ANNAL_ERROR, "cannot write the leaf hashes to a temporary file");
 	for (j = 0; j < nsizes; j++)
@@ -1067,6 +1097,8 @@ void tree_compare_dispose(struct tree_compare *tc)
 {
 	if (tc->fd >= 0)
 		close(tc->fd);
+	free(tc->run);
+	tc->run = NULL;
 	tc->fd = -1;
 }
 

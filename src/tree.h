@@ -51,6 +51,9 @@ struct tree_compare {
 	uint64_t n;			/* the cache's leaves (0: none to compare) */
 	git_oid end;			/* ... ending at this record */
 	int end_seen;			/* the record of seq n was given: end */
+	/* a run of consecutive leaves not yet written: seqs lo..hi */
+	unsigned char *run;
+	uint64_t lo, hi;
 	char bad[256];			/* after tree_compare_finish(): what differs */
 	uint64_t bad_seq;		/* ... and the first record it concerns */
 };
