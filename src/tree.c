@@ -406,10 +406,13 @@ static int cache_open(struct tree *t)
 		if (tries)
 			usleep(1000);
 		if (fstat(t->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    pread(t->fd, hdr, HEADER, 0) == HEADER && header_parse(t, hdr) == 0 &&
-		    t->n && t->n <= t->seq && st.st_size >= hash_offset(stored_count(t->n)))
-			ok = 0;
-		else if (locked)
+		    pread(t->fd, hdr, HEADER, 0) == HEADER && header_parse(t, hdr) == 0) {
+			if (t->n && t->n <= t->seq &&
+			    st.st_size >= hash_offset(stored_count(t->n)))
+				ok = 0;
+			break;	/* a sound header: read again, it would say the same */
+		}
+		if (locked)
 			break;
 	}
 	if (locked)
@@ -417,10 +420,12 @@ static int cache_open(struct tree *t)
 out:
 	close(dfd);
 	if (ok < 0) {
+		/* t->n stays what a sound header said: past the head, the caller looks again */
 		if (t->fd >= 0)
 			close(t->fd);
 		t->fd = -1;
-		t->n = 0;
+		if (!(t->n > t->seq))
+			t->n = 0;
 	}
 	return ok;
 }
@@ -437,20 +442,26 @@ static int tree_open(struct tree *t, annal_repo *repo, const char *log, int rebu
 	unsigned char (*leaves)[H] = NULL;
 	git_oid below;
 	uint64_t count;
-	int error, exists, more;
+	int error, exists, more, tries = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->repo = repo;
 	t->log = log;
 	t->fd = -1;
 	t->blk_no = UINT64_MAX;
-	if ((error = store_ref_name(&refname, log)) < 0 ||
-	    (error = store_head(&t->head, &exists, repo, refname.ptr)) < 0)
+	if ((error = store_ref_name(&refname, log)) < 0)
+		goto out;
+again:
+	if ((error = store_head(&t->head, &exists, repo, refname.ptr)) < 0)
 		goto out;
 	if (!exists) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
 		goto out;
 	}
+	annal_record_free(rec);
+	rec = NULL;
+	git_odb_object_free(obj);
+	obj = NULL;
 	if (store_read(&obj, repo, &t->head) < 0 ||
 	    record_from_commit(&rec, &t->head, git_odb_object_data(obj),
 			       git_odb_object_size(obj)) < 0) {
@@ -458,12 +469,17 @@ static int tree_open(struct tree *t, annal_repo *repo, const char *log, int rebu
 		goto out;
 	}
 	t->seq = rec->seq;
-	if (!rebuild && cache_open(t) == 0 && t->n == t->seq && git_oid_equal(&t->end, &t->head))
+	if (!rebuild && cache_open(t) < 0 && t->n > t->seq && tries++ < 3) {
+		/* a batch appended since the head was read: read it again */
+		t->n = 0;
+		goto again;
+	}
+	if (!rebuild && t->fd >= 0 && t->n == t->seq && git_oid_equal(&t->end, &t->head))
 		goto out;	/* up to date */
 	if (t->fd >= 0) {
 		/* the records since, down to the one the cache ends at */
 		count = t->seq - t->n;
-		if (!(leaves = malloc((size_t)count * H))) {
+		if (!(leaves = malloc((size_t)(count ? count : 1) * H))) {
 			error = annal_error_oom();
 			goto out;
 		}
