@@ -700,31 +700,30 @@ static int parse_u63(uint64_t *out, const char *s, size_t len)
 	return 0;
 }
 
-/*
- * The size and root of a checkpoint's body (C2SP tlog-checkpoint: origin,
- * size and base64 root lines).  The signatures are not checked here:
- * annal verify --checkpoint does that; a proof only has to be in the
- * tree the checkpoint names, which the caller compares with the log's.
- */
-static int checkpoint_parse(uint64_t *size, unsigned char root[32], const annal_buf *note,
-			    const char *path)
+int tree_checkpoint_parse(uint64_t *size, unsigned char root[32], const char *text, size_t len)
 {
-	const char *p = note->ptr, *end = note->ptr + note->len, *nl[3];
-	size_t len, i;
+	const char *p = text, *end = text + len, *nl[3];
+	size_t n, i;
 
 	for (i = 0; i < 3; i++) {
 		if (!(nl[i] = memchr(p, '\n', (size_t)(end - p))))
-			goto bad;
+			return -1;
 		p = nl[i] + 1;
 	}
-	if (nl[0] == note->ptr ||
+	if (nl[0] == text || memchr(text, '\0', (size_t)(nl[0] - text)) ||
 	    parse_u63(size, nl[0] + 1, (size_t)(nl[1] - nl[0] - 1)) < 0 ||
 	    nl[2] - nl[1] - 1 != 44 ||
-	    sodium_base642bin(root, 32, nl[1] + 1, 44, NULL, &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) < 0 || len != 32)
-		goto bad;
+	    sodium_base642bin(root, 32, nl[1] + 1, 44, NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) < 0 || n != 32)
+		return -1;
 	return 0;
-bad:
+}
+
+static int checkpoint_parse(uint64_t *size, unsigned char root[32], const annal_buf *note,
+			    const char *path)
+{
+	if (tree_checkpoint_parse(size, root, note->ptr, note->len) == 0)
+		return 0;
 	return annal_error_set(ANNAL_EINVALID,
 			       "checkpoint '%s' does not start with an origin, a size and a root line",
 			       path);
