@@ -33,7 +33,8 @@
 	X(noLogs, "verify --all found no log: no refs under refs/audit/") \
 	X(nonFastForward, "the new head does not descend from the head verified before: the log was rewritten or truncated") \
 	X(deletedRef, "a push deletes a log") \
-	X(badLayout, "a central repository with a signer policy holds logs under refs/audit/hosts/<host>/ only")
+	X(badLayout, "a central repository with a signer policy holds logs under refs/audit/hosts/<host>/ only") \
+	X(treeMismatch, "the log's tree cache holds another hash than the tree of its records, or is damaged")
 
 /*
  * How far a record's ts may lie ahead of the verifier's clock, for

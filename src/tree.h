@@ -1,0 +1,99 @@
+#ifndef ANNAL_TREE_H
+#define ANNAL_TREE_H
+/*
+ * A log's Merkle tree (merkle.h): leaf i is the canonical JSON of record
+ * seq i + 1 exactly as its commit stores it (the message's last line,
+ * with "hash", no newline), so the tree of size n covers seqs 1..n.
+ *
+ * Roots and proofs come from the log's tree cache when it is sound and
+ * ends at a record of the log; the cache is derived data, rebuilt or
+ * extended from the records otherwise, and a root read from a cache
+ * that fails a check is never returned (annal-format(5), "The tree
+ * cache").
+ *
+ * Errors: ANNAL_ENOTFOUND for a log that does not exist, ANNAL_EINVALID
+ * for a size past the log's head or an index past the size, ANNAL_ECORRUPT
+ * when the records cannot be read (pointing to verify), ANNAL_ENOMEM.
+ */
+#include <git2.h>
+#include "annal.h"
+#include "buf.h"
+#include "merkle.h"
+
+/* The root of the first size records of log (size <= the head's seq; the head read once). */
+int annal_tree_root(annal_repo *repo, const char *log, uint64_t size, unsigned char root[32]);
+/* The head's seq and id, and the root at that size, read consistently. */
+int annal_tree_head(annal_repo *repo, const char *log, uint64_t *size, git_oid *head,
+		    unsigned char root[32]);
+/*
+ * The inclusion proof of leaf index (record seq index + 1) in the tree
+ * of size leaves, and the consistency proof of the tree of size1 in the
+ * tree of size2 (0 < size1 <= size2): nhashes * 32 bytes appended to
+ * proof, RFC 6962 order.
+ */
+int annal_tree_prove_inclusion(annal_repo *repo, const char *log, uint64_t index, uint64_t size,
+			       struct annal_buf *proof);
+int annal_tree_prove_consistency(annal_repo *repo, const char *log, uint64_t size1,
+				 uint64_t size2, struct annal_buf *proof);
+#endif
+
+/*
+ * The size and root of a checkpoint's body (C2SP tlog-checkpoint: an
+ * origin line, a decimal size below 2^63 without leading zeros, the
+ * base64 root), which annal prove compares with the log's; its
+ * signatures are verify --checkpoint's business.  0, or -1.
+ */
+int tree_checkpoint_parse(uint64_t *size, unsigned char root[32], const char *text, size_t len);
+
+/*
+ * For verify: the tree recomputed from the records it reads, in any
+ * order, compared with the cache, and its roots at given sizes.  The
+ * leaf hashes go to an unlinked temporary file (32 bytes a record, none
+ * in memory), read back oldest first at the end.  Nothing is written to
+ * the cache.
+ */
+struct tree_compare {
+	int active;			/* a cache to compare, or roots asked */
+	int fd;				/* the leaf hashes, at (seq - 1) * 32 */
+	int failed;			/* a write to it failed */
+	uint64_t n;			/* the cache's leaves (0: none to compare) */
+	git_oid end;			/* ... ending at this record */
+	int end_seen;			/* the record of seq n was given: end */
+	/* a run of consecutive leaves not yet written: seqs lo..hi */
+	unsigned char *run;
+	uint64_t lo, hi;
+	char bad[256];			/* after tree_compare_finish(): what differs */
+	uint64_t bad_seq;		/* ... and the first record it concerns */
+};
+
+/* want_roots: tree_compare_finish() will be asked for roots (else only with a cache). */
+int tree_compare_open(struct tree_compare *tc, annal_repo *repo, const char *log, int want_roots);
+/* The leaf of record seq, whose commit is id. */
+void tree_compare_leaf(struct tree_compare *tc, uint64_t seq, const git_oid *id,
+		       const unsigned char leaf[32]);
+/*
+ * Once records 1..n were given: the roots at sizes[i] (<= n; others are
+ * left alone) into roots[i], and the cache compared: tc->bad is "" when
+ * it agrees (or there is none), else names the first hash that differs.
+ */
+int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *log, uint64_t n,
+			const uint64_t *sizes, size_t nsizes, unsigned char (*roots)[32]);
+void tree_compare_dispose(struct tree_compare *tc);
+
+/*
+ * For a batch append: keep the cache current from the leaves the batch
+ * builds, without reading them back.  tree_append_new() holds the first
+ * TREE_APPEND_MIN leaves only; from then on the cache must end exactly at
+ * the batch's parent (seq and head), else the batch leaves the cache to
+ * the next reader (lazily, as single appends do).  New hashes are written
+ * past the cache's end as they come, under its exclusive lock; once the
+ * ref moved, tree_append_landed() makes them part of it (the header,
+ * last).  Never an error: the cache is derived data.
+ */
+#define TREE_APPEND_MIN 64
+struct tree_append;
+struct tree_append *tree_append_new(annal_repo *repo, const char *log, uint64_t seq,
+				    const git_oid *head);
+void tree_append_leaf(struct tree_append *ta, const void *json, size_t len);
+void tree_append_landed(struct tree_append *ta, const git_oid *head, uint64_t count);
+void tree_append_free(struct tree_append *ta);
