@@ -1442,7 +1442,7 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 	return error;
 }
 
-int store_replace_file(const char *path, const annal_buf *text)
+static int replace_file(const char *path, const annal_buf *text, int sync_dir)
 {
 	annal_buf tmp = ANNAL_BUF_INIT, dir = ANNAL_BUF_INIT;
 	const char *slash = strrchr(path, '/');
@@ -1491,7 +1491,8 @@ int store_replace_file(const char *path, const annal_buf *text)
 		goto out;
 	}
 	created = 0;
-	error = store_sync_dir(dir.ptr);
+	if (sync_dir)
+		error = store_sync_dir(dir.ptr);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -1500,4 +1501,14 @@ out:
 	annal_buf_dispose(&tmp);
 	annal_buf_dispose(&dir);
 	return error;
+}
+
+int store_replace_file(const char *path, const annal_buf *text)
+{
+	return replace_file(path, text, 1);
+}
+
+int store_replace_cache(const char *path, const annal_buf *text)
+{
+	return replace_file(path, text, 0);
 }

@@ -1516,8 +1516,14 @@ int annal_verify_states_write(const annal_verify_states *s, const char *path)
 	annal_buf_puts(&text, STATE_MAGIC "\n");
 	for (i = 0; i < s->n; i++)
 		vstate_format(&text, &s->v[i]);
+	/*
+	 * Whole, never half-written: a malformed state is an error.  But an
+	 * older state is as right as the new one (logs only grow, and a
+	 * state names the head it speaks for), so the rename need not be
+	 * durable: a crash that loses it costs the records since.
+	 */
 	if ((error = annal_buf_error(&text)) == 0)
-		error = store_replace_file(path, &text);
+		error = store_replace_cache(path, &text);
 	annal_buf_dispose(&text);
 	store_trace_reads();
 	return error;
