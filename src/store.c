@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <git2/sys/odb_backend.h>
@@ -997,57 +999,100 @@ int store_sync_parent(const char *path)
 }
 
 /*
- * The directories whose entries this process made durable, by identity:
- * an entry once durable stays so, and a stream would otherwise fsync the
- * parents of objects/pack, refs/ and refs/audit/ again for every record
- * (three of its eight flushes).  Only a directory found existing is
- * looked up: one this call creates is always synced, since a directory
- * removed (git pack-refs prunes empty ones under refs/) and made anew
- * may get the inode number of the old one back.
+ * The directories whose entries are known durable in their parents.  A
+ * stream would otherwise fsync the parents of objects/pack, refs/ and
+ * refs/audit/ again for every record, and every single append would pay
+ * those three of its eight flushes.
+ *
+ * Within a process, a table of the directories it made durable.  Across
+ * processes, a mark on the directory itself (the extended attribute
+ * DURABLE_XATTR), set only once the fsync of its parent has returned,
+ * naming the incarnation it speaks for: the directory's device, inode
+ * number and birth time, its name, and the same identity of its parent.
+ * A directory removed (git pack-refs prunes empty ones under refs/) and
+ * made anew is a new inode without the mark, even where ext4 gives it
+ * the old inode number back; a copy (cp -a, tar --xattrs) carries the
+ * mark but has another inode or birth time; a directory moved or renamed
+ * has another parent or name.  A mark lost in a crash costs one fsync.
+ * Without birth times (statx's STATX_BTIME) nothing is marked or
+ * trusted, and without extended attributes nothing can be: every process
+ * syncs, as before.  A directory this call creates is always synced,
+ * never looked up.
  */
 #define DURABLE_DIRS 32
-static struct {
-	dev_t dev;
-	ino_t ino;
-} durable_dirs[DURABLE_DIRS];
+#define DURABLE_XATTR "user.annal.durable"
+
+struct dir_id {
+	unsigned long long dev, ino, btime_sec;
+	unsigned btime_nsec;
+};
+
+static struct dir_id durable_dirs[DURABLE_DIRS];
 static size_t durable_n;
 static pthread_mutex_t durable_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static int durable_known(const struct stat *st)
+/* 1 with its birth time, 0 without one, -1 when it cannot be read */
+static int dir_id_get(struct dir_id *id, const char *path)
+{
+	struct statx stx;
+
+	memset(id, 0, sizeof(*id));
+	if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS | STATX_BTIME, &stx) < 0)
+		return -1;
+	id->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	id->ino = stx.stx_ino;
+	if (!(stx.stx_mask & STATX_BTIME))
+		return 0;
+	id->btime_sec = (unsigned long long)stx.stx_btime.tv_sec;
+	id->btime_nsec = stx.stx_btime.tv_nsec;
+	return 1;
+}
+
+static int durable_known(const struct dir_id *id)
 {
 	size_t i;
 	int found = 0;
 
 	pthread_mutex_lock(&durable_mu);
 	for (i = 0; i < durable_n && !found; i++)
-		found = durable_dirs[i].dev == st->st_dev && durable_dirs[i].ino == st->st_ino;
+		found = !memcmp(&durable_dirs[i], id, sizeof(*id));
 	pthread_mutex_unlock(&durable_mu);
 	return found;
 }
 
-static void durable_add(const struct stat *st)
+static void durable_add(const struct dir_id *id)
 {
 	pthread_mutex_lock(&durable_mu);
-	if (durable_n < DURABLE_DIRS) {
-		durable_dirs[durable_n].dev = st->st_dev;
-		durable_dirs[durable_n].ino = st->st_ino;
-		durable_n++;
-	}
+	if (durable_n < DURABLE_DIRS)
+		durable_dirs[durable_n++] = *id;
 	pthread_mutex_unlock(&durable_mu);
+}
+
+/* the mark of the directory name in parent, both identified */
+static int durable_mark(char *out, size_t size, const struct dir_id *id,
+			const struct dir_id *parent, const char *name, size_t namelen)
+{
+	int n = snprintf(out, size, "1 %llx %llx %llx.%u %llx %llx %llx.%u %.*s",
+			 id->dev, id->ino, id->btime_sec, id->btime_nsec,
+			 parent->dev, parent->ino, parent->btime_sec, parent->btime_nsec,
+			 (int)namelen, name);
+
+	return n > 0 && (size_t)n < size ? n : -1;
 }
 
 int store_mkdir_durable(const char *path)
 {
-	char parent[4096];
+	char parent[4096], mark[512], found[512];
 	size_t len = strlen(path);
 	const char *slash;
-	struct stat st;
-	int known, created, error;
+	struct dir_id id, pid;
+	int created, has_id, marklen = -1, error;
+	ssize_t n;
 
 	if (!(created = mkdir(path, 0777) == 0) && errno != EEXIST)
 		return annal_error_set(ANNAL_ERROR, "cannot create '%s': %s", path, strerror(errno));
-	known = stat(path, &st) == 0;
-	if (!created && known && durable_known(&st))
+	has_id = dir_id_get(&id, path);
+	if (!created && has_id >= 0 && durable_known(&id))
 		return 0;
 	while (len > 1 && path[len - 1] == '/')
 		len--;
@@ -1057,9 +1102,23 @@ int store_mkdir_durable(const char *path)
 		return 0;
 	memcpy(parent, path, (size_t)(slash - path));
 	parent[slash - path] = '\0';
-	if ((error = store_sync_dir(parent)) == 0 && known)
-		durable_add(&st);
-	return error;
+	if (has_id > 0 && dir_id_get(&pid, parent) > 0)
+		marklen = durable_mark(mark, sizeof(mark), &id, &pid, slash,
+				       (size_t)(path + len - slash));
+	if (!created && marklen > 0 &&
+	    (n = getxattr(path, DURABLE_XATTR, found, sizeof(found))) == marklen &&
+	    !memcmp(found, mark, (size_t)marklen)) {
+		durable_add(&id);
+		return 0;
+	}
+	if ((error = store_sync_dir(parent)) < 0)
+		return error;
+	/* only now: the mark must never be there before the entry is durable */
+	if (marklen > 0)
+		setxattr(path, DURABLE_XATTR, mark, (size_t)marklen, 0);
+	if (has_id >= 0)
+		durable_add(&id);
+	return 0;
 }
 
 /*
@@ -1383,7 +1442,7 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 	return error;
 }
 
-int store_replace_file(const char *path, const annal_buf *text)
+static int replace_file(const char *path, const annal_buf *text, int sync_dir)
 {
 	annal_buf tmp = ANNAL_BUF_INIT, dir = ANNAL_BUF_INIT;
 	const char *slash = strrchr(path, '/');
@@ -1432,7 +1491,8 @@ int store_replace_file(const char *path, const annal_buf *text)
 		goto out;
 	}
 	created = 0;
-	error = store_sync_dir(dir.ptr);
+	if (sync_dir)
+		error = store_sync_dir(dir.ptr);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -1441,4 +1501,14 @@ out:
 	annal_buf_dispose(&tmp);
 	annal_buf_dispose(&dir);
 	return error;
+}
+
+int store_replace_file(const char *path, const annal_buf *text)
+{
+	return replace_file(path, text, 1);
+}
+
+int store_replace_cache(const char *path, const annal_buf *text)
+{
+	return replace_file(path, text, 0);
 }

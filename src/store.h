@@ -129,6 +129,12 @@ mode_t store_file_mode(const annal_repo *repo, mode_t mode);
  * new one, never a part of one.
  */
 int store_replace_file(const char *path, const annal_buf *text);
+/*
+ * The same for a cache that is right whether old or new: the file is
+ * whole (fsynced before the rename), but its directory is not synced,
+ * so after a crash the old file may be back.
+ */
+int store_replace_cache(const char *path, const annal_buf *text);
 /* fsync a directory, so that the entries created in it last. */
 int store_sync_dir(const char *path);
 /* fsync the directory holding path ("." without a '/'): its new name is durable */

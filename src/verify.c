@@ -303,10 +303,13 @@ struct chain {
 	struct vstate *out;	/* marks and the first signed record, as checked */
 	/*
 	 * A push of at most WINDOW records: pass one keeps the objects it
-	 * read, by height, for pass two, which then reads none again.
+	 * read, by height, and workers check each on its own as soon as it
+	 * is read; pass two then reads none again.
 	 */
-	git_odb_object **kept;
+	struct early *early;
 };
+
+static void early_publish(struct early *e, size_t h, const git_oid *id, git_odb_object *obj);
 
 static int chain_push(struct chain *c, const git_oid *id)
 {
@@ -360,7 +363,7 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 {
 	git_odb_object *obj = NULL;
 	struct commit_parts parts;
-	git_oid cur;
+	git_oid cur, read;
 	int error = 0;
 
 	c->stride = 1;
@@ -376,6 +379,7 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 			break;
 		if ((error = read_checked(&obj, r, repo, &cur, 0)) < 0 || !r->ok)
 			break;
+		git_oid_cpy(&read, &cur);
 		if (!c->shared_log && (c->shared_log = others_find(c->others, &cur))) {
 			c->shared_height = c->n - 1;
 			git_oid_cpy(&c->shared_id, &cur);
@@ -402,14 +406,14 @@ static int collect(struct chain *c, annal_verify_result *r, annal_repo *repo,
 			failed(r, "badRecord", 0, &cur, "%s", "bad parent line");
 			break;
 		}
-		if (c->kept)
-			c->kept[c->n - 1] = obj;
+		if (c->early)
+			early_publish(c->early, c->n - 1, &read, obj);
 		else
 			git_odb_object_free(obj);
 		obj = NULL;
 	}
-	if (c->kept && obj && r->ok && !error)
-		c->kept[c->n - 1] = obj;
+	if (c->early && obj && r->ok && !error)
+		early_publish(c->early, c->n - 1, &read, obj);
 	else
 		git_odb_object_free(obj);
 	if (!r->ok && !r->position)
@@ -558,6 +562,151 @@ static int thread_count(void)
 	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
+/*
+ * The checks on its own of a push of at most WINDOW records, while
+ * pass one reads it: the main thread publishes each job (by height) as
+ * it reads its object, workers take them in turn and wait for the next
+ * one; once pass one is done, the main thread works too.
+ */
+#define EARLY_SPIN 4096
+
+struct early {
+	struct job *jobs;		/* by height, then oldest first */
+	size_t size;
+	size_t published;		/* atomic: jobs read */
+	size_t next;			/* atomic: jobs taken */
+	int done;			/* pass one read all it will; under lock */
+	int waiting;			/* atomic: workers about to sleep */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t t[MAX_THREADS];
+	int started;
+	const struct copies *copies;
+};
+
+static void early_publish(struct early *e, size_t h, const git_oid *id, git_odb_object *obj)
+{
+	struct job *j = &e->jobs[h];
+
+	git_oid_cpy(&j->oid, id);
+	j->id = &j->oid;
+	j->obj = obj;
+	/* a worker counts itself waiting, then looks at published: one sees the other */
+	__atomic_store_n(&e->published, h + 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&e->waiting, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_lock(&e->lock);
+		pthread_cond_broadcast(&e->cond);
+		pthread_mutex_unlock(&e->lock);
+	}
+}
+
+/* Wait until job i is published (1) or pass one is done without it (0). */
+static int early_wait(struct early *e, size_t i)
+{
+	int spin, have;
+
+	/* reading a record takes a few microseconds: spin that long first */
+	for (spin = 0; spin < EARLY_SPIN; spin++)
+		if (i < __atomic_load_n(&e->published, __ATOMIC_ACQUIRE))
+			return 1;
+	pthread_mutex_lock(&e->lock);
+	__atomic_add_fetch(&e->waiting, 1, __ATOMIC_SEQ_CST);
+	while (!(have = i < __atomic_load_n(&e->published, __ATOMIC_SEQ_CST)) && !e->done)
+		pthread_cond_wait(&e->cond, &e->lock);
+	__atomic_sub_fetch(&e->waiting, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&e->lock);
+	return have;
+}
+
+static void *early_worker(void *arg)
+{
+	struct early *e = arg;
+	size_t i;
+
+	for (;;) {
+		i = __atomic_fetch_add(&e->next, 1, __ATOMIC_RELAXED);
+		if (!early_wait(e, i))
+			return NULL;
+		check_job(&e->jobs[i], e->copies);
+		/* the in-order checks need only what compact_record() keeps */
+		if (e->jobs[i].rec)
+			compact_record(e->jobs[i].rec);
+	}
+}
+
+static int early_start(struct early **out, size_t size, const struct copies *copies)
+{
+	struct early *e;
+	int i, nthreads = size < 64 ? 1 : thread_count();
+
+	*out = NULL;
+	if (!(e = calloc(1, sizeof(*e))) || !(e->jobs = calloc(size, sizeof(*e->jobs)))) {
+		free(e);
+		return annal_error_oom();
+	}
+	e->size = size;
+	e->copies = copies;
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->cond, NULL);
+	/* the main thread reads; it works too once it is done */
+	for (i = 1; i < nthreads; i++)
+		if (pthread_create(&e->t[e->started], NULL, early_worker, e) == 0)
+			e->started++;
+	*out = e;
+	return 0;
+}
+
+/* Nothing more to read: the workers check what is published, then end. */
+static void early_stop(struct early *e, int work)
+{
+	int i;
+
+	pthread_mutex_lock(&e->lock);
+	e->done = 1;
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	if (work)
+		early_worker(e);
+	for (i = 0; i < e->started; i++)
+		pthread_join(e->t[i], NULL);
+	e->started = 0;
+}
+
+/* Pass one is done: check what is left, then put the n jobs oldest first. */
+static void early_finish(struct early *e, const struct chain *c)
+{
+	struct job tmp;
+	size_t h, n = __atomic_load_n(&e->published, __ATOMIC_RELAXED);
+
+	early_stop(e, 1);
+	for (h = 0; h < n / 2; h++) {
+		tmp = e->jobs[h];
+		e->jobs[h] = e->jobs[n - 1 - h];
+		e->jobs[n - 1 - h] = tmp;
+	}
+	for (h = 0; h < n; h++) {
+		e->jobs[h].id = &e->jobs[h].oid;
+		e->jobs[h].pos = c->base + h + 1;
+	}
+}
+
+static void early_free(struct early *e)
+{
+	size_t k;
+
+	if (!e)
+		return;
+	early_stop(e, 0);	/* pass one did not run */
+	for (k = 0; e->jobs && k < e->size; k++) {
+		annal_record_free(e->jobs[k].rec);
+		git_odb_object_free(e->jobs[k].obj);
+	}
+	free(e->jobs);
+	pthread_mutex_destroy(&e->lock);
+	pthread_cond_destroy(&e->cond);
+	free(e);
+}
+
 /* Follow count first parents down from *out. */
 static int walk_down(git_oid *out, annal_repo *repo, uint64_t count)
 {
@@ -704,11 +853,7 @@ static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c
 		git_oid_cpy(&j->oid, &cur);
 		j->id = &j->oid;
 		j->pos = c->base + c->n - h;
-		if (c->kept && c->kept[h]) {
-			j->obj = c->kept[h];
-			c->kept[h] = NULL;
-		}
-		if ((!j->obj && store_odb_read_raw(&j->obj, repo, j->id) < 0) ||
+		if (store_odb_read_raw(&j->obj, repo, j->id) < 0 ||
 		    record_commit_parse_headers(&parts, git_odb_object_data(j->obj),
 						git_odb_object_size(j->obj)) < 0 ||
 		    (h + 1 < hi && (!parts.nparents ||
@@ -750,7 +895,11 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 	int nthreads = thread_count(), error = 0;
 	size_t size = c->stride > WINDOW ? c->stride : WINDOW, done = c->n, lo, w, k;
 
-	if (!(jobs = calloc(size, sizeof(*jobs)))) {
+	if (c->early) {
+		/* one window, read and checked on its own in pass one */
+		jobs = c->early->jobs;
+		c->early->jobs = NULL;
+	} else if (!(jobs = calloc(size, sizeof(*jobs)))) {
 		annal_record_free(prev);
 		return annal_error_oom();
 	}
@@ -760,8 +909,10 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 		while (lo >= c->stride && done - (lo - c->stride) <= size)
 			lo -= c->stride;
 		w = done - lo;
-		memset(jobs, 0, w * sizeof(*jobs));
-		if ((error = read_window(jobs, repo, c, lo, done)) == 0) {
+		if (c->early)
+			;	/* the one window, checked already */
+		else if (memset(jobs, 0, w * sizeof(*jobs)),
+			 (error = read_window(jobs, repo, c, lo, done)) == 0) {
 			pool.jobs = jobs;
 			pool.n = w;
 			pool.copies = c->copies;
@@ -1386,8 +1537,14 @@ int annal_verify_states_write(const annal_verify_states *s, const char *path)
 	annal_buf_puts(&text, STATE_MAGIC "\n");
 	for (i = 0; i < s->n; i++)
 		vstate_format(&text, &s->v[i]);
+	/*
+	 * Whole, never half-written: a malformed state is an error.  But an
+	 * older state is as right as the new one (logs only grow, and a
+	 * state names the head it speaks for), so the rename need not be
+	 * durable: a crash that loses it costs the records since.
+	 */
 	if ((error = annal_buf_error(&text)) == 0)
-		error = store_replace_file(path, &text);
+		error = store_replace_cache(path, &text);
 	annal_buf_dispose(&text);
 	store_trace_reads();
 	return error;
@@ -1489,7 +1646,7 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 	const char *check = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid parent;
-	uint64_t seq = 0, k;
+	uint64_t seq = 0;
 	int error = 0, has_parent;
 
 	memset(&c, 0, sizeof(c));
@@ -1518,10 +1675,8 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 		c.below = from;
 		c.base = from->seq;
 		c.limit = seq - from->seq;
-		if (c.limit <= WINDOW && !(c.kept = calloc(c.limit, sizeof(*c.kept)))) {
-			error = annal_error_oom();
+		if (c.limit <= WINDOW && (error = early_start(&c.early, c.limit, c.copies)) < 0)
 			goto out;
-		}
 		if (trust_resume(trust, from->signed_log, from->keys, from->nkeys,
 				 git_oid_tostr(hex, sizeof(hex), &from->first_signed), &check) < 0) {
 			error = failed(r, check ? check : "pinMismatch", 0, NULL, "%s", last_message());
@@ -1531,7 +1686,10 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 					       &from->head)) < 0)
 			goto out;
 	}
-	if ((error = collect(&c, r, repo, head)) < 0 || !r->ok)
+	error = collect(&c, r, repo, head);
+	if (c.early)
+		early_finish(c.early, &c);
+	if (error < 0 || !r->ok)
 		goto out;
 	if (c.nonff) {
 		error = not_descendant(r, head, &from->head);
@@ -1566,9 +1724,7 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 	}
 	r->records = out->seq;
 out:
-	for (k = 0; c.kept && k < c.limit; k++)
-		git_odb_object_free(c.kept[k]);
-	free(c.kept);
+	early_free(c.early);
 	annal_record_free(below);
 	free(c.marks);
 	return error;

@@ -14,7 +14,7 @@ id printed before the crash must be reachable; once the command has
 exited 0, what it wrote must be there.  For a single append (a new log
 and an existing one, signed and unsigned), a batch of 30, a stream of 5,
 annal pack, key rotate, export --bundle and -o, keygen, a log window
-writing the seq index and verify --anchor-file.  ANNAL_TEST_FULL adds
+writing the seq index, verify --anchor-file and verify --state.  ANNAL_TEST_FULL adds
 every subset of the unsynced directory operations, every prefix of a
 file'"'"'s writes, a batch of 300 and a stream of 30.'
 
@@ -246,6 +246,20 @@ test_expect_success 'verify --anchor-file' '
 		{ echo \"the anchor file is neither the old nor the new\" >&2; exit 1; }" &&
 	crash_states anchors -- annal -C repo.git verify --all --anchor-file anchors/a &&
 	! cmp -s old anchors/a
+'
+
+# verify --state: the state is a cache, old or new, never one that
+# fails the next run; its directory is not synced (an old state is as
+# right), its data is
+test_expect_success 'verify --state' '
+	fresh &&
+	rm -rf states && mkdir states &&
+	annal -C repo.git verify --all --state states/s >/dev/null &&
+	annal -C repo.git append --actor a --action b >/dev/null &&
+	extra_check="annal -C repo.git verify --all --state states/s >/dev/null ||
+		{ echo \"the next verify --state fails\" >&2; exit 1; }" &&
+	crash_states states -- annal -C repo.git verify --all --state states/s &&
+	grep "^head $(git -C repo.git rev-parse refs/audit/main) " states/s
 '
 
 test_figure crash-points "$(cat points.all 2>/dev/null | awk '{ n += $1 } END { print n + 0 }')"

@@ -98,14 +98,18 @@ test_expect_success PYTHON3 'a rewritten log fails with nonFastForward' '
 	test_cmp rst.before rst
 '
 
+# 100 new records: checked by threads while they are read
 test_expect_success PYTHON3 'a broken record after the stored head is reported' '
-	annal init gap >/dev/null &&
-	many gap 4 &&
-	annal -C gap verify --state gst &&
-	many gap 3 &&
-	python3 "$TEST_DIRECTORY/lib-tamper.py" gap main seq-gap 6 >/dev/null &&
-	test_expect_code 1 annal -C gap verify --state gst 2>err &&
-	grep "^annal: error: log main: record 6 ([0-9a-f]*): seqGap: " err
+	for k in 3 100
+	do
+		annal init gap$k >/dev/null &&
+		many gap$k 4 &&
+		annal -C gap$k verify --state gst$k &&
+		many gap$k $k &&
+		python3 "$TEST_DIRECTORY/lib-tamper.py" gap$k main seq-gap 6 >/dev/null &&
+		test_expect_code 1 annal -C gap$k verify --state gst$k 2>err &&
+		grep "^annal: error: log main: record 6 ([0-9a-f]*): seqGap: " err || return 1
+	done
 '
 
 test_expect_success 'the cost is O(new): the same objects read for a 1k and a 20k log' '
@@ -121,6 +125,17 @@ test_expect_success 'the cost is O(new): the same objects read for a 1k and a 20
 	done &&
 	test_cmp reads1000 reads20000 &&
 	test "$(cat reads1000)" -lt 500
+'
+
+test_expect_success 'a stored head that is missing, before a push of 100: an error, no hang' '
+	gone=1111111111111111111111111111111111111111 &&
+	many repo 100 &&
+	awk "/^log /{l = \$2} l == \"main\" && /^head /{\$2 = \"$gone\"} {print}" st >st-gone &&
+	grep "^head $gone 5012$" st-gone &&
+	test_expect_code 1 annal -C repo verify --state st-gone 2>err &&
+	grep "^annal: error: .*object 1111111111111111111111111111111111111111 is missing" err &&
+	annal -C repo verify --state st >out &&
+	grep "log main: 5112 records verified" out
 '
 
 test_expect_success 'a malformed state file is exit 2; usage conflicts too' '
