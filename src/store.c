@@ -1448,7 +1448,16 @@ static int replace_file(const char *path, const annal_buf *text, int sync_dir)
 	const char *slash = strrchr(path, '/');
 	size_t done = 0;
 	int fd = -1, error = 0, created = 0, closed;
+	struct stat st;
 
+	/*
+	 * Only a regular file is replaced: renamed over, /dev/null or a
+	 * FIFO given as the file would become a regular file (as root, for
+	 * every program on the machine).
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return annal_error_set(ANNAL_EINVALID,
+				       "'%s' is not a regular file; give the path of a file to write", path);
 	annal_buf_printf(&tmp, "%s.XXXXXX", path);
 	if (!slash)
 		annal_buf_puts(&dir, ".");

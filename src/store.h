@@ -126,7 +126,9 @@ mode_t store_file_mode(const annal_repo *repo, mode_t mode);
  * Replace path durably and atomically: a temporary file in the same
  * directory, written and fsynced, renamed over path, then the directory
  * fsynced so that the rename lasts.  A crash leaves the old file or the
- * new one, never a part of one.
+ * new one, never a part of one.  ANNAL_EINVALID, nothing written, when
+ * path is something other than a regular file (a device, a FIFO, a
+ * directory).
  */
 int store_replace_file(const char *path, const annal_buf *text);
 /*

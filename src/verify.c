@@ -1449,6 +1449,29 @@ int states_put(annal_verify_states *s, struct vstate *v)
 	return 0;
 }
 
+/*
+ * Open a state or anchor file for reading: NULL with errno set when it
+ * cannot be opened, and with errno EINVAL when it is no regular file (a
+ * FIFO would block the read, a device would be replaced by the write).
+ */
+static FILE *open_regular(const char *path)
+{
+	struct stat st;
+	FILE *fp;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(fp = fdopen(fd, "r")))
+		close(fd);
+	return fp;
+}
+
 #define STATE_MAGIC "# annal verify state 1"
 
 int annal_verify_states_read(annal_verify_states **out, const char *path)
@@ -1464,10 +1487,11 @@ int annal_verify_states_read(annal_verify_states **out, const char *path)
 	memset(&cur, 0, sizeof(cur));
 	if (!s)
 		return annal_error_oom();
-	if (!(fp = fopen(path, "r"))) {
+	if (!(fp = open_regular(path))) {
 		if (errno == ENOENT)
 			goto out;	/* the first run */
 		error = annal_error_set(ANNAL_EINVALID, "cannot open state file '%s': %s", path,
+					errno == EINVAL ? "not a regular file; give the path of a file" :
 					strerror(errno));
 		goto out;
 	}
@@ -2128,10 +2152,11 @@ int annal_anchors_read(annal_anchors *out, const char *path)
 	int error = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!(fp = fopen(path, "r"))) {
+	if (!(fp = open_regular(path))) {
 		if (errno == ENOENT)
 			return 0;	/* the first run */
 		return annal_error_set(ANNAL_EINVALID, "cannot open anchor file '%s': %s", path,
+				       errno == EINVAL ? "not a regular file; give the path of a file" :
 				       strerror(errno));
 	}
 	while ((len = getline(&line, &cap, fp)) >= 0) {

@@ -147,4 +147,16 @@ test_expect_success 'a malformed state file is exit 2; usage conflicts too' '
 	test_expect_code 2 annal -C repo verify --pre-receive --all
 '
 
+test_expect_success 'a FIFO or a directory as the state or anchor file: exit 2, left as it was' '
+	mkfifo fifo &&
+	for opt in --state --anchor-file
+	do
+		test_expect_code 2 timeout 60 annal -C repo verify $opt fifo 2>err &&
+		grep "^annal: error: .*fifo.*not a regular file" err &&
+		test -p fifo &&
+		test_expect_code 2 timeout 60 annal -C repo verify $opt . 2>err &&
+		grep "not a regular file" err || return 1
+	done
+'
+
 test_done
