@@ -105,6 +105,16 @@ test_expect_success 'a new head makes a new checkpoint, chained to the last' '
 	test_cmp expect subjects
 '
 
+test_expect_success '-o that cannot be replaced: exit 3, nothing left behind' '
+	mkdir out-dir &&
+	test_expect_code 3 annal -C repo.git checkpoint --sign-key key -o out-dir 2>err &&
+	test_line_count = 1 err &&
+	grep "cannot write .out-dir." err &&
+	test -d out-dir && rmdir out-dir &&
+	ls >files &&
+	! grep "tmp-" files
+'
+
 test_expect_success 'the same head again is not kept twice' '
 	before=$(cp_ref repo.git) &&
 	annal -C repo.git checkpoint --sign-key key >again &&
