@@ -11,9 +11,10 @@
  * it says (that walk reads exactly the records added since, whose
  * leaves extend the tree in memory); every block it reads must match
  * its checksum.  Anything else and the tree is rebuilt from the
- * records.  A writer appends under an exclusive flock() of the file, a
- * reader reads the header under a shared one; a rebuild writes a new
- * file renamed into place.
+ * records.  A writer appends under an exclusive flock() of the file and
+ * rewrites the header last; a reader reads the header under a shared
+ * lock when it can get one, and reads again a header that fails its
+ * checksum; a rebuild writes a new file renamed into place.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -388,20 +389,31 @@ static int cache_open(struct tree *t)
 	unsigned char hdr[HEADER];
 	const char *basename;
 	struct stat st;
-	int dfd, ok = -1;
+	int dfd, ok = -1, locked, tries;
 
 	if ((dfd = index_dir_open(&basename, t->repo, "tree", t->log, 0)) < 0)
 		return -1;
 	if (fstatat(dfd, basename, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
 	    (t->fd = openat(dfd, basename, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
 		goto out;
-	if (flock(t->fd, LOCK_SH) == 0) {
+	/*
+	 * A batch append holds the lock while it writes past the end, and
+	 * rewrites the header last: without the lock, a header read as it
+	 * is written fails its checksum, and is read again.
+	 */
+	locked = flock(t->fd, LOCK_SH | LOCK_NB) == 0;
+	for (tries = 0; tries < 5 && ok < 0; tries++) {
+		if (tries)
+			usleep(1000);
 		if (fstat(t->fd, &st) == 0 && S_ISREG(st.st_mode) &&
 		    pread(t->fd, hdr, HEADER, 0) == HEADER && header_parse(t, hdr) == 0 &&
 		    t->n && t->n <= t->seq && st.st_size >= hash_offset(stored_count(t->n)))
 			ok = 0;
-		flock(t->fd, LOCK_UN);
+		else if (locked)
+			break;
 	}
+	if (locked)
+		flock(t->fd, LOCK_UN);
 out:
 	close(dfd);
 	if (ok < 0) {
@@ -897,4 +909,338 @@ int annal_prove_consistency_write(annal_buf *out, annal_repo *repo, const char *
 	if ((error = with_tree(repo, w.log, consistency_fn, &w)) < 0)
 		out->len = len;
 	return error;
+}
+
+/* ---- verify's comparison ------------------------------------------------ */
+
+int tree_compare_open(struct tree_compare *tc, annal_repo *repo, const char *log, int want_roots)
+{
+	struct tree t;
+	const char *tmpdir = getenv("TMPDIR");
+	char path[4096];
+
+	memset(tc, 0, sizeof(*tc));
+	tc->fd = -1;
+	/* the cache's header: what it claims (its blocks are read at the end) */
+	memset(&t, 0, sizeof(t));
+	t.repo = repo;
+	t.log = log;
+	t.fd = -1;
+	t.seq = UINT64_MAX;
+	if (cache_open(&t) == 0) {
+		tc->n = t.n;
+		git_oid_cpy(&tc->end, &t.end);
+		close(t.fd);
+	}
+	if (!tc->n && !want_roots)
+		return 0;	/* nothing to compare, nothing asked */
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+#ifdef O_TMPFILE
+	tc->fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+	if (tc->fd < 0) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/annal-tree-XXXXXX", tmpdir) >=
+		    sizeof(path) || (tc->fd = mkstemp(path)) < 0)
+			return annal_error_set(ANNAL_ERROR,
+					       "cannot create a temporary file in '%s': %s", tmpdir,
+					       strerror(errno));
+		unlink(path);
+	}
+	tc->active = 1;
+	return 0;
+}
+
+#define RUN 4096	/* leaves written at once */
+
+static void run_flush(struct tree_compare *tc)
+{
+	size_t len;
+
+	if (!tc->lo)
+		return;
+	len = (size_t)(tc->hi - tc->lo + 1) * H;
+	if (pwrite(tc->fd, tc->run + (tc->lo - 1) % RUN * H, len, (off_t)((tc->lo - 1) * H)) !=
+	    (ssize_t)len)
+		tc->failed = 1;
+	tc->lo = tc->hi = 0;
+}
+
+void tree_compare_leaf(struct tree_compare *tc, uint64_t seq, const git_oid *id,
+		       const unsigned char leaf[32])
+{
+	if (!seq || !tc->active)
+		return;
+	if (seq == tc->n)
+		tc->end_seen = git_oid_equal(id, &tc->end) ? 1 : -1;
+	if (!tc->run && !(tc->run = malloc(RUN * H))) {
+		tc->failed = 1;
+		return;
+	}
+	/* records come newest first, or oldest first: runs within a block */
+	if (tc->lo && ((seq - 1) / RUN != (tc->lo - 1) / RUN ||
+		       (seq != tc->lo - 1 && seq != tc->hi + 1)))
+		run_flush(tc);
+	memcpy(tc->run + (seq - 1) % RUN * H, leaf, H);
+	if (!tc->lo) {
+		tc->lo = tc->hi = seq;
+	} else if (seq < tc->lo) {
+		tc->lo = seq;
+	} else {
+		tc->hi = seq;
+	}
+}
+
+struct stream {
+	struct tree cache;		/* the cache file, blocks checked as read */
+	uint64_t upto;			/* stored hashes to compare */
+	uint64_t idx;			/* the next stored hash */
+	char *bad;
+	size_t badlen;
+	uint64_t *bad_seq;
+	int error;
+};
+
+/* Each hash the recomputed tree completes, against the cache's. */
+static void stream_done(const unsigned char *hash, uint64_t start, unsigned level, void *payload)
+{
+	struct stream *s = payload;
+	unsigned char theirs[H];
+	uint64_t idx = s->idx++;
+
+	if (idx >= s->upto || *s->bad)
+		return;
+	if (read_stored(&s->cache, idx, theirs) < 0) {
+		snprintf(s->bad, s->badlen, "%s", annal_error_last()->message);
+		annal_error_clear();
+		*s->bad_seq = start + 1;
+	} else if (memcmp(theirs, hash, H)) {
+		if (!level)
+			snprintf(s->bad, s->badlen,
+				 "the tree cache has another hash for leaf %llu (record seq %llu)",
+				 (unsigned long long)start, (unsigned long long)start + 1);
+		else
+			snprintf(s->bad, s->badlen,
+				 "the tree cache has another hash for the subtree of records %llu-%llu",
+				 (unsigned long long)start + 1,
+				 (unsigned long long)(start + ((uint64_t)1 << level)));
+		*s->bad_seq = start + 1;
+	}
+}
+
+int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *log, uint64_t n,
+			const uint64_t *sizes, size_t nsizes, unsigned char (*roots)[32])
+{
+	unsigned char buf[4096 * H];
+	struct merkle_range r;
+	struct stream s;
+	uint64_t done = 0, k, i;
+	size_t j;
+	int error = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.cache.fd = -1;
+	s.bad = tc->bad;
+	s.badlen = sizeof(tc->bad);
+	s.bad_seq = &tc->bad_seq;
+	tc->bad[0] = '\0';
+	if (!tc->active)
+		return 0;
+	run_flush(tc);
+	if (tc->failed || tc->fd < 0)
+		return annal_error_set(ANNAL_ERROR, "cannot write the leaf hashes to a temporary file");
+	for (j = 0; j < nsizes; j++)
+		if (!sizes[j])
+			merkle_empty_root(roots[j]);
+	/* the cache, when it claims records of this log */
+	if (tc->n) {
+		s.cache.repo = repo;
+		s.cache.log = log;
+		s.cache.seq = UINT64_MAX;
+		s.cache.blk_no = UINT64_MAX;
+		if (cache_open(&s.cache) < 0 || s.cache.n != tc->n ||
+		    !git_oid_equal(&s.cache.end, &tc->end)) {
+			/* rewritten since we looked: nothing to say */
+			tc->n = 0;
+		} else if (tc->n <= n && tc->end_seen != 1) {
+			snprintf(tc->bad, sizeof(tc->bad),
+				 "the tree cache ends at a record that is not the log's record seq %llu",
+				 (unsigned long long)tc->n);
+			tc->bad_seq = tc->n;
+		} else {
+			s.upto = stored_count(tc->n < n ? tc->n : n);
+		}
+	}
+	merkle_range_init(&r);
+	while (done < n) {
+		k = n - done < 4096 ? n - done : 4096;
+		if (pread(tc->fd, buf, (size_t)k * H, (off_t)(done * H)) != (ssize_t)(k * H)) {
+			error = annal_error_set(ANNAL_ERROR, "cannot read back the leaf hashes: %s",
+						strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < k; i++) {
+			merkle_range_push(&r, buf + i * H, s.upto ? stream_done : NULL, &s);
+			for (j = 0; j < nsizes; j++)
+				if (sizes[j] == r.n)
+					merkle_range_root(roots[j], &r);
+		}
+		done += k;
+	}
+out:
+	if (s.cache.fd >= 0)
+		close(s.cache.fd);
+	return error;
+}
+
+void tree_compare_dispose(struct tree_compare *tc)
+{
+	if (tc->fd >= 0)
+		close(tc->fd);
+	free(tc->run);
+	tc->run = NULL;
+	tc->fd = -1;
+}
+
+/* ---- a batch append's hook ------------------------------------------------ */
+
+struct tree_append {
+	struct tree t;			/* the cache, n == the batch's parent's seq */
+	int active;			/* the cache is being extended */
+	int dead;			/* left to the next reader */
+	uint64_t count;			/* leaves given */
+	unsigned char first[TREE_APPEND_MIN][H];
+	struct merkle_range r;
+	unsigned char blk[BLOCK * H];	/* the block being filled */
+	uint64_t nblk, blk_no;
+};
+
+struct tree_append *tree_append_new(annal_repo *repo, const char *log, uint64_t seq,
+				    const git_oid *head)
+{
+	struct tree_append *ta = calloc(1, sizeof(*ta));
+
+	if (!ta)
+		return NULL;
+	ta->t.repo = repo;
+	ta->t.log = log;
+	ta->t.fd = -1;
+	ta->t.seq = seq;
+	ta->t.blk_no = UINT64_MAX;
+	git_oid_cpy(&ta->t.head, head);
+	return ta;
+}
+
+static void append_done(const unsigned char *hash, uint64_t start, unsigned level, void *payload)
+{
+	struct tree_append *ta = payload;
+	unsigned char sum[H];
+
+	(void)start;
+	(void)level;
+	memcpy(ta->blk + ta->nblk++ * H, hash, H);
+	if (ta->nblk < BLOCK)
+		return;
+	block_sum(sum, ta->blk, BLOCK, ta->blk_no);
+	if (pwrite(ta->t.fd, ta->blk, sizeof(ta->blk), hash_offset(ta->blk_no * BLOCK)) !=
+	    (ssize_t)sizeof(ta->blk) ||
+	    pwrite(ta->t.fd, sum, H, hash_offset(ta->blk_no * BLOCK) + BLOCK * H) != H)
+		ta->dead = 1;
+	ta->blk_no++;
+	ta->nblk = 0;
+}
+
+/* Take the cache, if it ends at the batch's parent: 0, or -1. */
+static int append_start(struct tree_append *ta)
+{
+	struct tree *t = &ta->t;
+	unsigned char hdr[HEADER], sum[H];
+	uint64_t base, start = 0, i;
+	const char *basename;
+	struct stat st;
+	int dfd, bit, k = 0;
+
+	if ((dfd = index_dir_open(&basename, t->repo, "tree", t->log, 1)) < 0)
+		return -1;
+	t->fd = openat(dfd, basename, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (t->fd < 0 || fstat(t->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    flock(t->fd, LOCK_EX | LOCK_NB) < 0 ||
+	    pread(t->fd, hdr, HEADER, 0) != HEADER || header_parse(t, hdr) < 0 ||
+	    t->n != t->seq || !git_oid_equal(&t->end, &t->head) ||
+	    st.st_size < hash_offset(stored_count(t->n)))
+		return -1;
+	/* the partial block, checked, carries on */
+	base = stored_count(t->n);
+	ta->blk_no = base / BLOCK;
+	ta->nblk = base % BLOCK;
+	if (ta->nblk && pread(t->fd, ta->blk, ta->nblk * H, hash_offset(ta->blk_no * BLOCK)) !=
+	    (ssize_t)(ta->nblk * H))
+		return -1;
+	block_sum(sum, ta->blk, ta->nblk, ta->blk_no);
+	if (memcmp(sum, t->tailsum, H))
+		return -1;
+	/* the compact range at n, from the cache */
+	merkle_range_init(&ta->r);
+	for (bit = 63; bit >= 0; bit--) {
+		if (!(t->n >> bit & 1))
+			continue;
+		if (read_stored(t, stored_index((unsigned)bit, start >> bit), ta->r.h[k++]) < 0) {
+			annal_error_clear();
+			return -1;
+		}
+		start += (uint64_t)1 << bit;
+	}
+	ta->r.n = t->n;
+	for (i = 0; i < ta->count; i++)
+		merkle_range_push(&ta->r, ta->first[i], append_done, ta);
+	return 0;
+}
+
+void tree_append_leaf(struct tree_append *ta, const void *json, size_t len)
+{
+	unsigned char leaf[H];
+
+	if (!ta || ta->dead)
+		return;
+	merkle_leaf_hash(leaf, json, len);
+	if (ta->active) {
+		merkle_range_push(&ta->r, leaf, append_done, ta);
+		ta->count++;
+		return;
+	}
+	memcpy(ta->first[ta->count++], leaf, H);
+	if (ta->count == TREE_APPEND_MIN) {
+		if (append_start(ta) < 0)
+			ta->dead = 1;
+		else
+			ta->active = 1;
+	}
+}
+
+void tree_append_landed(struct tree_append *ta, const git_oid *head, uint64_t count)
+{
+	unsigned char hdr[HEADER], tailsum[H];
+
+	if (!ta || !ta->active || ta->dead || count != ta->count)
+		return;
+	/* the last, partial block; the data on disk before the header names it */
+	block_sum(tailsum, ta->blk, ta->nblk, ta->blk_no);
+	if ((ta->nblk && pwrite(ta->t.fd, ta->blk, ta->nblk * H, hash_offset(ta->blk_no * BLOCK)) !=
+	     (ssize_t)(ta->nblk * H)) ||
+	    fdatasync(ta->t.fd) < 0)
+		return;
+	header_make(hdr, ta->t.n + count, head, tailsum);
+	if (pwrite(ta->t.fd, hdr, HEADER, 0) != HEADER)
+		return;
+	ta->dead = 1;		/* done */
+}
+
+void tree_append_free(struct tree_append *ta)
+{
+	if (!ta)
+		return;
+	if (ta->t.fd >= 0)
+		close(ta->t.fd);	/* the lock goes with it */
+	free(ta);
 }

@@ -103,4 +103,80 @@ test_expect_success 'git gc, repack -ad and prune leave it alone' '
 	cmp before repo/annal/tree/main
 '
 
+# cached_size: the leaves the cache's header says it covers
+cached_size () {
+	od -An -tu1 -j16 -N8 repo/annal/tree/main |
+	awk '{ n = 0; for (i = 1; i <= NF; i++) n = n * 256 + $i; print n }'
+}
+
+test_expect_success 'a batch of 64 records or more extends the cache as it appends' '
+	annal -C repo prove inclusion 1 >/dev/null &&
+	before=$(cached_size) &&
+	append 100 &&
+	test $(cached_size) = $((before + 100)) &&
+	rebuilt &&
+	cmp fresh repo/annal/tree/main &&
+	append 63 &&
+	test $(cached_size) = $((before + 100)) &&
+	annal -C repo prove inclusion 1 >/dev/null &&
+	test $(cached_size) = $((before + 163)) &&
+	rebuilt &&
+	cmp fresh repo/annal/tree/main
+'
+
+test_expect_success 'a batch leaves a cache that ends elsewhere to the next reader' '
+	printf "\\377" | dd of=repo/annal/tree/main bs=1 seek=20 conv=notrunc 2>/dev/null &&
+	cp repo/annal/tree/main damaged &&
+	append 100 &&
+	cmp damaged repo/annal/tree/main &&
+	annal -C repo prove inclusion 1 >/dev/null &&
+	rebuilt &&
+	cmp fresh repo/annal/tree/main
+'
+
+test_expect_success 'verify: a sound cache passes, also behind the log'"'"'s head' '
+	annal -C repo prove inclusion 1 >/dev/null &&
+	annal -C repo verify &&
+	append 3 &&
+	annal -C repo verify
+'
+
+test_expect_success 'verify: a damaged cache is treeMismatch, naming the damage' '
+	annal -C repo prove inclusion 1 >/dev/null &&
+	cp repo/annal/tree/main good &&
+	printf "\\377" | dd of=repo/annal/tree/main bs=1 seek=300 conv=notrunc 2>/dev/null &&
+	test_expect_code 1 annal -C repo verify 2>err &&
+	grep "^annal: error: log main: treeMismatch: the tree cache of log .main. is damaged: block 0 fails its checksum" err &&
+	test_line_count = 1 err &&
+	cp good repo/annal/tree/main
+'
+
+test_expect_success 'verify: a cache forged to check has another leaf: treeMismatch names it' '
+	cat >forge.py <<-\EOF &&
+	import hashlib, struct, sys
+	p = sys.argv[1]
+	b = bytearray(open(p, "rb").read())
+	n = struct.unpack(">Q", b[16:24])[0]
+	stored = lambda m: 2 * m - bin(m).count("1")
+	S = stored(n)
+	off = lambda i: 128 + i * 32 + i // 128 * 32
+	i = stored(5)			# leaf 5: record seq 6
+	b[off(i)] ^= 1
+	blk = i // 128
+	if blk < S // 128:
+	    data = bytes(b[off(blk * 128):off(blk * 128) + 128 * 32])
+	    b[off(blk * 128) + 128 * 32:off(blk * 128) + 129 * 32] = hashlib.sha256(data + struct.pack(">Q", blk)).digest()
+	else:
+	    data = bytes(b[off(blk * 128):off(S)])
+	    b[48:80] = hashlib.sha256(data + struct.pack(">Q", blk)).digest()
+	b[80:112] = hashlib.sha256(bytes(b[0:80])).digest()
+	open(p, "wb").write(b)
+	EOF
+	python3 forge.py repo/annal/tree/main &&
+	test_expect_code 1 annal -C repo verify 2>err &&
+	grep "treeMismatch: the tree cache has another hash for leaf 5 (record seq 6)" err &&
+	rm repo/annal/tree/main &&
+	annal -C repo verify
+'
+
 test_done
