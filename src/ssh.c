@@ -715,6 +715,18 @@ static void signed_data(annal_buf *b, const char *ns, const char *hashalg,
 	put_string(b, digest, dlen);
 }
 
+int ssh_sign_raw(unsigned char sig[64], const annal_key *key, const unsigned char *data,
+		 size_t len)
+{
+	if (key->sk) {
+		crypto_sign_detached(sig, NULL, data, len, key->sk);
+		return 0;
+	}
+	if (key->agent)
+		return ssh_agent_sign(sig, key->pk, data, len);
+	return annal_error_set(ANNAL_EINVALID, "no private key to sign with");
+}
+
 int ssh_sign(annal_buf *out, const annal_key *key, const char *ns, const void *msg, size_t len)
 {
 	unsigned char digest[crypto_hash_sha512_BYTES], sig[crypto_sign_BYTES];
@@ -725,15 +737,8 @@ int ssh_sign(annal_buf *out, const annal_key *key, const char *ns, const void *m
 	signed_data(&tbs, ns, "sha512", digest, sizeof(digest));
 	if ((error = annal_buf_error(&tbs)) < 0)
 		goto out;
-	if (key->sk) {
-		crypto_sign_detached(sig, NULL, (unsigned char *)tbs.ptr, tbs.len, key->sk);
-	} else if (key->agent) {
-		if ((error = ssh_agent_sign(sig, key->pk, (unsigned char *)tbs.ptr, tbs.len)) < 0)
-			goto out;
-	} else {
-		error = annal_error_set(ANNAL_EINVALID, "no private key to sign with");
+	if ((error = ssh_sign_raw(sig, key, (unsigned char *)tbs.ptr, tbs.len)) < 0)
 		goto out;
-	}
 	annal_buf_put(&blob, "SSHSIG", 6);
 	put_u32(&blob, 1);
 	{

@@ -24,6 +24,12 @@ int ssh_public_line(annal_buf *out, const unsigned char pk[32]);
 int ssh_parse_public_line(unsigned char pk[32], const char *line, size_t len);
 void ssh_fingerprint(char out[ANNAL_FINGERPRINT_LEN + 1], const unsigned char pk[32]);
 
+/*
+ * A plain Ed25519 signature of data by key, with its private half or
+ * through ssh-agent (an ssh-ed25519 agent signature is exactly that).
+ */
+int ssh_sign_raw(unsigned char sig[64], const annal_key *key, const unsigned char *data,
+		 size_t len);
 /* Armored SSHSIG of msg (sha512), without the final newline. */
 int ssh_sign(annal_buf *out, const annal_key *key, const char *ns,
 	     const void *msg, size_t len);
