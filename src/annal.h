@@ -808,6 +808,42 @@ int annal_summary_add(annal_summary *s, const annal_record *rec);
 int annal_summary_write(annal_buf *out, const annal_summary *s, const char *format);
 void annal_summary_free(annal_summary *s);
 
+/* ---- witnesses (annal-witness(1)) ------------------------------------ */
+
+typedef struct {
+	const char *name;		/* the witness's name (its cosignatures' key name) */
+	const annal_key *key;		/* its Ed25519 key */
+	int full_note;			/* out: the whole cosigned note, not only the lines */
+} annal_witness_options;
+#define ANNAL_WITNESS_OPTIONS_INIT { NULL, NULL, 0 }
+
+/*
+ * Witness the log whose verifier key (<name>+<hex id>+<base64>) is vkey:
+ * its origin is the key's name.  A second key for one origin is added
+ * beside the first (a rotation); a key given twice changes nothing.
+ */
+int annal_witness_add_log(annal_repo *repo, const char *name, const char *vkey);
+
+/*
+ * Handle the add-checkpoint request (C2SP tlog-witness) in file ("-" or
+ * NULL: standard input, at most 1 MiB): check the
+ * checkpoint's signature by a key of its origin, that old is the size
+ * last cosigned, the consistency proof from that checkpoint to the new
+ * one; record the new one and put its cosignature line(s) in out (with
+ * opts->full_note, the whole note with them).  Errors: ANNAL_ENOTFOUND
+ * (unknown origin), ANNAL_ECORRUPT (bad signature, bad proof, older
+ * size, split view, old size not the witness's: each named),
+ * ANNAL_EINVALID (malformed request).
+ */
+int annal_witness_add_checkpoint(annal_buf *out, annal_repo *repo,
+				 const annal_witness_options *opts, const char *file);
+
+/* One line per log: "<origin> <size cosigned or 0> <verifier key>...". */
+int annal_witness_list(annal_buf *out, annal_repo *repo, const char *name);
+
+/* The witness's verifier key and a newline: <name>+<hex id>+<base64(0x04 || key)>. */
+int annal_witness_verifier_key(annal_buf *out, const char *name, const annal_key *key);
+
 #ifdef __cplusplus
 }
 #endif
