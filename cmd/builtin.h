@@ -31,6 +31,7 @@ int cmd_keygen(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_key(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_pack(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_logs(int argc, const char **argv, struct cmd_context *ctx);
+int cmd_prove(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_export(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_push(int argc, const char **argv, struct cmd_context *ctx);

@@ -844,6 +844,36 @@ int annal_witness_list(annal_buf *out, annal_repo *repo, const char *name);
 /* The witness's verifier key and a newline: <name>+<hex id>+<base64(0x04 || key)>. */
 int annal_witness_verifier_key(annal_buf *out, const char *name, const annal_key *key);
 
+/* ---- proofs (annal-prove(1)) ----------------------------------------- */
+
+typedef struct {
+	const char *log;		/* default "main" */
+	/*
+	 * The tree proved in: a checkpoint file ("-": standard input), whose
+	 * size and root must be the log's; else size (0: the head's seq).
+	 */
+	const char *checkpoint;
+	uint64_t size;
+} annal_prove_options;
+#define ANNAL_PROVE_OPTIONS_INIT { NULL, NULL, 0 }
+
+/*
+ * The inclusion proof of record (a seq, or a record's full id) in the
+ * tree, as a C2SP tlog-proof (annal-prove(1) says every byte).
+ * ANNAL_EINVALID for a record or size past the log or a checkpoint that
+ * cannot be read; ANNAL_ECORRUPT for a checkpoint whose root is not the
+ * log's at its size.
+ */
+int annal_prove_inclusion_write(annal_buf *out, annal_repo *repo, const char *record,
+				const annal_prove_options *opts);
+/*
+ * The consistency proof of the tree of the old checkpoint (a file, or a
+ * decimal size) in the tree opts names, as the body of a C2SP
+ * tlog-witness add-checkpoint request.  Errors as above.
+ */
+int annal_prove_consistency_write(annal_buf *out, annal_repo *repo, const char *old,
+				  const annal_prove_options *opts);
+
 #ifdef __cplusplus
 }
 #endif
