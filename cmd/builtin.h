@@ -34,6 +34,7 @@ int cmd_logs(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_prove(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_export(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx);
+int cmd_checkpoint(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_push(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_witness(int argc, const char **argv, struct cmd_context *ctx);
 

@@ -7,7 +7,7 @@
 #include "banned.h"
 
 static const char *const verify_usage[] = {
-	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id> | --anchor-file <file> | --state <file>] [--allowed-signers <file> | --key <file>] [-q | --format <format>]",
+	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id> | --anchor-file <file> | --state <file>] [--allowed-signers <file> | --key <file>] [--checkpoint <file>...] [--log-key <key>...] [-q | --format <format>]",
 	"annal verify --pre-receive",
 	NULL
 };
@@ -47,11 +47,41 @@ static int pre_receive_hook(struct cmd_context *ctx)
 	return refused;
 }
 
+/*
+ * The log verified: now its checkpoints (the files, and those kept in
+ * refs/annal/checkpoints/<log>).  A failed check marks r failed; 0, or a
+ * library error for input that cannot be read.
+ */
+static int verify_checkpoints(annal_verify_result *r, size_t *count, struct cmd_context *ctx,
+			      const char *log, const struct string_list *files,
+			      const struct string_list *keys)
+{
+	annal_checkpoint_verify_options opts = ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT;
+	const char *check = NULL;
+	int error;
+
+	opts.log = log;
+	opts.files = files->v;
+	opts.nfiles = files->n;
+	opts.log_keys = keys->v;
+	opts.nlog_keys = keys->n;
+	error = annal_checkpoint_verify(count, &check, ctx->repo, &opts);
+	if (error != ANNAL_ECORRUPT)
+		return error;
+	r->ok = 0;
+	r->check = check;
+	r->position = 0;
+	r->commit[0] = '\0';
+	snprintf(r->message, sizeof(r->message), "%s", annal_error_last()->message);
+	return 0;
+}
+
 int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *log = NULL, *anchor = NULL, *anchor_file = NULL, *format = NULL, *allowed = NULL, *key = NULL;
 	const char *check = NULL, *state = NULL;
 	int all = 0, allow_empty = 0, quiet = 0, pre_receive = 0;
+	struct string_list checkpoints = STRING_LIST_INIT, log_keys = STRING_LIST_INIT;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
 		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
@@ -61,6 +91,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "state", &state, "<file>", "verify only the records after the heads <file> holds; write the new heads and what verify needs there after success"),
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "pin the log to these keys and windows (OpenSSH format)"),
 		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
+		OPT_STRING_LIST(0, "checkpoint", &checkpoints, "<file>", "check the log against this signed checkpoint (repeatable)"),
+		OPT_STRING_LIST(0, "log-key", &log_keys, "<key>", "trust this verifier key for checkpoints (repeatable)"),
 		OPT_BOOL('q', "quiet", &quiet, "print nothing: the exit status says whether every log verified"),
 		OPT_BOOL(0, "pre-receive", &pre_receive, "check a push as git's pre-receive hook: '<old> <new> <ref>' lines on standard input"),
 		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
@@ -73,7 +105,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	const char *one[1];
 	char **names = NULL;
 	const char *const *logs;
-	size_t nlogs = 0, i;
+	size_t nlogs = 0, i, ncp = 0;
 	annal_buf *out = NULL;
 	int error = 0, status = 0, json;
 
@@ -82,7 +114,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
 	if (pre_receive) {
 		if (log || all || allow_empty || anchor || anchor_file || state || allowed || key ||
-		    quiet || format)
+		    quiet || format || checkpoints.n || log_keys.n)
 			usage_with_options(verify_usage, options,
 					   "option '--pre-receive' takes no other option");
 		return pre_receive_hook(ctx);
@@ -96,6 +128,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(verify_usage, options, "--anchor-file", anchor_file != NULL, "--state", state != NULL);
 	die_if_both(verify_usage, options, "--allowed-signers", allowed != NULL, "--key", key != NULL);
 	die_if_both(verify_usage, options, "-q", quiet, "--format", format != NULL);
+	die_if_both(verify_usage, options, "--checkpoint", checkpoints.n > 0, "--all", all);
 	die_if_dash(verify_usage, "--anchor-file", anchor_file,
 		    "verify reads the heads there and replaces the file with the new ones");
 	die_if_dash(verify_usage, "--state", state,
@@ -137,6 +170,11 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		opts.states = states;
 		if ((error = annal_log_verify(&results[i], ctx->repo, &opts)) < 0)
 			goto fail;
+		ncp = 0;
+		if (results[i].ok &&
+		    (error = verify_checkpoints(&results[i], &ncp, ctx, logs[i], &checkpoints,
+						&log_keys)) < 0)
+			goto fail;
 		if (json)
 			continue;
 		if (quiet) {
@@ -147,6 +185,9 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 			printf("log %s: %llu %s verified, head %s\n", results[i].log,
 			       (unsigned long long)results[i].records,
 			       results[i].records == 1 ? "record" : "records", results[i].head);
+			if (ncp)
+				printf("log %s: %zu %s consistent\n", results[i].log, ncp,
+				       ncp == 1 ? "checkpoint" : "checkpoints");
 			continue;
 		}
 		status = 1;
@@ -202,5 +243,7 @@ out:
 	annal_verify_states_free(states);
 	free(results);
 	annal_strv_free(names, nlogs);
+	string_list_clear(&checkpoints);
+	string_list_clear(&log_keys);
 	return status;
 }

@@ -808,6 +808,86 @@ int annal_summary_add(annal_summary *s, const annal_record *rec);
 int annal_summary_write(annal_buf *out, const annal_summary *s, const char *format);
 void annal_summary_free(annal_summary *s);
 
+/* ---- proofs (annal-prove(1)) ----------------------------------------- */
+
+typedef struct {
+	const char *log;		/* default "main" */
+	/*
+	 * The tree proved in: a checkpoint file ("-": standard input), whose
+	 * size and root must be the log's; else size (0: the head's seq).
+	 */
+	const char *checkpoint;
+	uint64_t size;
+} annal_prove_options;
+#define ANNAL_PROVE_OPTIONS_INIT { NULL, NULL, 0 }
+
+/*
+ * The inclusion proof of record (a seq, or a record's full id) in the
+ * tree, as a C2SP tlog-proof (annal-prove(1) says every byte).
+ * ANNAL_EINVALID for a record or size past the log or a checkpoint that
+ * cannot be read; ANNAL_ECORRUPT for a checkpoint whose root is not the
+ * log's at its size.
+ */
+int annal_prove_inclusion_write(annal_buf *out, annal_repo *repo, const char *record,
+				const annal_prove_options *opts);
+/*
+ * The consistency proof of the tree of the old checkpoint (a file, or a
+ * decimal size) in the tree opts names, as the body of a C2SP
+ * tlog-witness add-checkpoint request.  Errors as above.
+ */
+int annal_prove_consistency_write(annal_buf *out, annal_repo *repo, const char *old,
+				  const annal_prove_options *opts);
+
+/* ---- checkpoints (annal-checkpoint(1)) ------------------------------- */
+
+typedef struct {
+	const char *log;		/* default "main" */
+	/*
+	 * The log's origin: given on the first checkpoint (NULL: <annal.host
+	 * or the short hostname>/annal/<log>), recorded then in an
+	 * annal.origin record; later it must be the recorded one or NULL.
+	 */
+	const char *origin;
+	const annal_key *signer;	/* a key the log trusts at its head */
+	const char *actor;		/* of the origin record; NULL: the acting user */
+} annal_checkpoint_options;
+#define ANNAL_CHECKPOINT_OPTIONS_INIT { NULL, NULL, NULL, NULL }
+
+/*
+ * Sign the C2SP checkpoint of the log at its head (recording its origin
+ * first if it has none), keep it in refs/annal/checkpoints/<log> unless
+ * the newest kept one is of the same size and root, and append the note
+ * to note and the signer's verifier key (no newline) to vkey (either may
+ * be NULL).  ANNAL_ENOTFOUND for no such log; ANNAL_EINVALID for an
+ * unsigned log, no signer, a signer the log does not trust, an origin
+ * other than the recorded one or one C2SP refuses.
+ */
+int annal_checkpoint_create(annal_buf *note, annal_buf *vkey, annal_repo *repo,
+			    const annal_checkpoint_options *opts);
+
+typedef struct {
+	const char *log;		/* default "main" */
+	const char *const *files;	/* checkpoints to check */
+	size_t nfiles;
+	const char *const *log_keys;	/* verifier keys trusted besides the log's */
+	size_t nlog_keys;
+	int skip_stored;		/* leave refs/annal/checkpoints/<log> alone */
+} annal_checkpoint_verify_options;
+#define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0 }
+
+/*
+ * Check checkpoints (the files, and the stored ones unless skip_stored)
+ * against the log: each signed by a key the log trusts at its head or a
+ * log_keys key, of the log's origin, no two of one size with different
+ * roots (splitView), none past the log's size (checkpointTruncated), the
+ * log's root at each one's size equal to its root (checkpointMismatch).
+ * 0 and *count the checkpoints checked, or ANNAL_ECORRUPT with *check
+ * the failed check's id; ANNAL_EINVALID for a malformed checkpoint or
+ * key, ANNAL_ERROR for a file that cannot be read.
+ */
+int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
+			    const annal_checkpoint_verify_options *opts);
+
 /* ---- witnesses (annal-witness(1)) ------------------------------------ */
 
 typedef struct {
@@ -843,36 +923,6 @@ int annal_witness_list(annal_buf *out, annal_repo *repo, const char *name);
 
 /* The witness's verifier key and a newline: <name>+<hex id>+<base64(0x04 || key)>. */
 int annal_witness_verifier_key(annal_buf *out, const char *name, const annal_key *key);
-
-/* ---- proofs (annal-prove(1)) ----------------------------------------- */
-
-typedef struct {
-	const char *log;		/* default "main" */
-	/*
-	 * The tree proved in: a checkpoint file ("-": standard input), whose
-	 * size and root must be the log's; else size (0: the head's seq).
-	 */
-	const char *checkpoint;
-	uint64_t size;
-} annal_prove_options;
-#define ANNAL_PROVE_OPTIONS_INIT { NULL, NULL, 0 }
-
-/*
- * The inclusion proof of record (a seq, or a record's full id) in the
- * tree, as a C2SP tlog-proof (annal-prove(1) says every byte).
- * ANNAL_EINVALID for a record or size past the log or a checkpoint that
- * cannot be read; ANNAL_ECORRUPT for a checkpoint whose root is not the
- * log's at its size.
- */
-int annal_prove_inclusion_write(annal_buf *out, annal_repo *repo, const char *record,
-				const annal_prove_options *opts);
-/*
- * The consistency proof of the tree of the old checkpoint (a file, or a
- * decimal size) in the tree opts names, as the body of a C2SP
- * tlog-witness add-checkpoint request.  Errors as above.
- */
-int annal_prove_consistency_write(annal_buf *out, annal_repo *repo, const char *old,
-				  const annal_prove_options *opts);
 
 #ifdef __cplusplus
 }

@@ -1415,26 +1415,18 @@ int annal_log_rotate_key(annal_repo *repo, const annal_rotate_options *opts, cha
 {
 	const char *log = opts->log ? opts->log : "main";
 	annal_append_options aopts = ANNAL_APPEND_OPTIONS_INIT;
-	annal_buf refname = ANNAL_BUF_INIT, actor = ANNAL_BUF_INIT;
+	annal_buf actor = ANNAL_BUF_INIT;
 	unsigned char (*keys)[32] = NULL, (*set)[32] = NULL, (*gone)[32] = NULL;
 	char ids[1][41];
 	annal_draft draft = { NULL }, *dp = &draft;
 	cJSON *retired = NULL, *signing = NULL, *s;
 	size_t n = 0, nset = 0, ngone = 0, i;
 	git_oid head;
-	int exists, error;
+	int error;
 
 	if (!opts->new_key && !opts->retire && !opts->nretire_keys)
 		return annal_error_set(ANNAL_EINVALID, "no key to add or retire given");
-	if ((error = store_check_prepared(repo)) < 0 ||
-	    (error = store_ref_name(&refname, log)) < 0 ||
-	    (error = store_head(&head, &exists, repo, refname.ptr)) < 0)
-		goto out;
-	if (!exists) {
-		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
-		goto out;
-	}
-	if ((error = trust_keys_at(&keys, &n, repo, &head)) < 0)
+	if ((error = trust_log_head_keys(&head, &keys, &n, repo, log)) < 0)
 		goto out;
 	if (!n && (opts->retire || opts->nretire_keys)) {
 		error = annal_error_set(ANNAL_EINVALID, "log '%s' is not signed: there is no key to retire", log);
@@ -1527,7 +1519,6 @@ out:
 	free(keys);
 	free(set);
 	free(gone);
-	annal_buf_dispose(&refname);
 	annal_buf_dispose(&actor);
 	return error;
 }

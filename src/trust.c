@@ -899,3 +899,23 @@ out:
 	annal_record_free(rec);
 	return error;
 }
+
+int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
+			annal_repo *repo, const char *log)
+{
+	annal_buf refname = ANNAL_BUF_INIT;
+	int exists, error;
+
+	if ((error = store_check_prepared(repo)) < 0 ||
+	    (error = store_ref_name(&refname, log)) < 0 ||
+	    (error = store_head(head, &exists, repo, refname.ptr)) < 0)
+		goto out;
+	if (!exists) {
+		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
+		goto out;
+	}
+	error = trust_keys_at(keys, n, repo, head);
+out:
+	annal_buf_dispose(&refname);
+	return error;
+}

@@ -133,4 +133,10 @@ cJSON *trust_signing_field(unsigned char (*keys)[32], size_t n);
  */
 int trust_keys_at(unsigned char (**keys)[32], size_t *n, annal_repo *repo,
 		  const git_oid *head);
+/*
+ * The head of an existing log of a prepared repository, and the keys
+ * trusted after it; ANNAL_ENOTFOUND for no such log.
+ */
+int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
+			annal_repo *repo, const char *log);
 #endif

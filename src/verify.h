@@ -33,7 +33,13 @@
 	X(noLogs, "verify --all found no log: no refs under refs/audit/") \
 	X(nonFastForward, "the new head does not descend from the head verified before: the log was rewritten or truncated") \
 	X(deletedRef, "a push deletes a log") \
-	X(badLayout, "a central repository with a signer policy holds logs under refs/audit/hosts/<host>/ only")
+	X(badLayout, "a central repository with a signer policy holds logs under refs/audit/hosts/<host>/ only") \
+	X(checkpointTruncated, "a checkpoint signs more records than the log holds: the log was truncated") \
+	X(checkpointMismatch, "the log's root at a checkpoint's size is not the one the checkpoint signs: the log was rewritten") \
+	X(splitView, "two validly signed checkpoints of one size have different roots: the log showed two histories") \
+	X(checkpointOrigin, "a checkpoint is for another origin than the log's") \
+	X(badCheckpointSignature, "a checkpoint has no valid signature by a key the log trusts or --log-key gives") \
+	X(originChanged, "the log has more than one annal.origin record")
 
 /*
  * How far a record's ts may lie ahead of the verifier's clock, for

@@ -1,0 +1,528 @@
+/*
+ * Checkpoints (checkpoint.h): the origin record, signing the log's head
+ * as a C2SP checkpoint, the stored chain, and the checks of verify
+ * --checkpoint.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <git2.h>
+#include <cJSON.h>
+
+#include "checkpoint.h"
+#include "append.h"
+#include "error.h"
+#include "json.h"
+#include "record.h"
+#include "ssh.h"
+#include "store.h"
+#include "tree.h"
+#include "trust.h"
+
+int checkpoint_origin_check(const char *origin, size_t len)
+{
+	if (annal_note_name_check(origin, len) < 0)
+		return annal_error_set(ANNAL_EINVALID, "origin '%.*s': %s", (int)(len > 200 ? 200 : len),
+				       origin, annal_error_last()->message);
+	if (len > ANNAL_NOTE_NAME_MAX)
+		return annal_error_set(ANNAL_EINVALID, "origin is over %d bytes", ANNAL_NOTE_NAME_MAX);
+	return 0;
+}
+
+/*
+ * The origin recorded in the log below head (*out NULL when none), read
+ * newest first: the annal.origin record.  With all, read down to the
+ * first record: a second annal.origin record is ANNAL_ECORRUPT,
+ * originChanged in *check.
+ */
+static int recorded_origin(char **out, const char **check, annal_repo *repo, const char *log,
+			   const git_oid *head, int all)
+{
+	annal_record *rec = NULL;
+	char newest[41] = "";
+	git_oid id;
+	const char *s;
+	int more = 1, error = 0;
+
+	*out = NULL;
+	git_oid_cpy(&id, head);
+	while (more) {
+		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
+			goto out;
+		s = annal_record_get_string(rec, "action");
+		if (s && !strcmp(s, CHECKPOINT_ORIGIN_ACTION)) {
+			s = annal_record_get_string(rec, "origin");
+			if (*out) {
+				*check = "originChanged";
+				error = annal_error_set(ANNAL_ECORRUPT,
+							"log '%s' changed its origin: record %s records '%s', record %s '%s'",
+							log, rec->id, s ? s : "", newest, *out);
+				goto out;
+			}
+			if (!s || checkpoint_origin_check(s, strlen(s)) < 0) {
+				*check = "badField";
+				error = annal_error_set(ANNAL_ECORRUPT,
+							"record %s of log '%s' records no valid origin: %s",
+							rec->id, log, s ? annal_error_last()->message :
+							"no string 'origin'");
+				goto out;
+			}
+			if (!(*out = strdup(s))) {
+				error = annal_error_oom();
+				goto out;
+			}
+			memcpy(newest, rec->id, sizeof(newest));
+			if (!all)
+				goto out;
+		}
+		annal_record_free(rec);
+		rec = NULL;
+	}
+out:
+	annal_record_free(rec);
+	return error;
+}
+
+static int default_origin(annal_buf *out, annal_repo *repo, const char *log)
+{
+	git_config *cfg = NULL;
+	git_buf v = { NULL, 0, 0 };
+	char host[256] = "", *dot;
+
+	if (git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+	    git_config_get_string_buf(&v, cfg, "annal.host") == 0 && v.ptr && *v.ptr) {
+		annal_buf_printf(out, "%s/annal/%s", v.ptr, log);
+	} else {
+		if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
+			memcpy(host, "localhost", 10);
+		host[sizeof(host) - 1] = '\0';
+		if ((dot = strchr(host, '.')))
+			*dot = '\0';
+		annal_buf_printf(out, "%s/annal/%s", host, log);
+	}
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	annal_error_clear();
+	return annal_buf_error(out);
+}
+
+static int append_origin(annal_repo *repo, const annal_checkpoint_options *opts,
+			 const char *log, const char *origin)
+{
+	annal_append_options aopts = ANNAL_APPEND_OPTIONS_INIT;
+	annal_buf actor = ANNAL_BUF_INIT;
+	annal_draft draft = { NULL }, *dp = &draft;
+	char ids[1][41];
+	int error;
+
+	if ((error = acting_user(&actor, repo, opts->actor)) < 0)
+		goto out;
+	if (!(draft.obj = cJSON_CreateObject()) ||
+	    !cJSON_AddStringToObject(draft.obj, "actor", actor.ptr) ||
+	    !cJSON_AddStringToObject(draft.obj, "action", CHECKPOINT_ORIGIN_ACTION) ||
+	    !cJSON_AddStringToObject(draft.obj, "origin", origin)) {
+		error = annal_error_oom();
+		goto out;
+	}
+	aopts.log = log;
+	aopts.signer = opts->signer;
+	error = append_internal(repo, &aopts, &dp, 1, ids, 1);
+out:
+	cJSON_Delete(draft.obj);
+	annal_buf_dispose(&actor);
+	return error;
+}
+
+/* The note of the stored checkpoint commit id, into out. */
+static int stored_note(annal_buf *out, annal_repo *repo, const git_oid *id)
+{
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	git_blob *blob = NULL;
+	const git_tree_entry *e;
+	int error = 0;
+
+	if (git_commit_lookup(&commit, repo->git, id) < 0 ||
+	    git_commit_tree(&tree, commit) < 0 ||
+	    !(e = git_tree_entry_byname(tree, "checkpoint")) ||
+	    git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    git_blob_lookup(&blob, repo->git, git_tree_entry_id(e)) < 0) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+					"stored checkpoint %s holds no 'checkpoint' file",
+					git_oid_tostr_s(id));
+		goto out;
+	}
+	annal_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	error = annal_buf_error(out);
+out:
+	git_blob_free(blob);
+	git_tree_free(tree);
+	git_commit_free(commit);
+	return error;
+}
+
+/* Keep note as the newest of refname's chain (old: the current tip, or NULL). */
+static int store_checkpoint(annal_repo *repo, const char *refname, const git_oid *old,
+			    const annal_buf *note, uint64_t size, const char *origin)
+{
+	git_treebuilder *tb = NULL;
+	git_signature *sig = NULL;
+	git_commit *parent = NULL;
+	git_tree *tree = NULL;
+	annal_buf msg = ANNAL_BUF_INIT;
+	git_oid blob, tree_id, commit;
+	int64_t now = 0;
+	int rc, error = 0;
+
+	if ((error = annal_time_now(&now)) < 0)
+		goto out;
+	annal_buf_printf(&msg, "checkpoint %" PRIu64 " %s\n", size, origin);
+	if ((error = annal_buf_error(&msg)) < 0)
+		goto out;
+	if (git_blob_create_from_buffer(&blob, repo->git, note->ptr, note->len) < 0 ||
+	    git_treebuilder_new(&tb, repo->git, NULL) < 0 ||
+	    git_treebuilder_insert(NULL, tb, "checkpoint", &blob, GIT_FILEMODE_BLOB) < 0 ||
+	    git_treebuilder_write(&tree_id, tb) < 0 ||
+	    git_tree_lookup(&tree, repo->git, &tree_id) < 0 ||
+	    git_signature_new(&sig, "annal", "annal", now / 1000, 0) < 0 ||
+	    (old && git_commit_lookup(&parent, repo->git, old) < 0) ||
+	    git_commit_create(&commit, repo->git, NULL, sig, sig, NULL, msg.ptr, tree,
+			      old ? 1 : 0, (const git_commit **)&parent) < 0) {
+		error = annal_error_set_git(ANNAL_ERROR, "cannot write the checkpoint");
+		goto out;
+	}
+	rc = store_cas(repo, refname, &commit, old, "annal checkpoint");
+	if (rc == STORE_CONFLICT || rc == STORE_LOCKED)
+		error = annal_error_set(ANNAL_ELOCKED,
+					"%s moved or is locked: another checkpoint is being made; try again",
+					refname);
+	else if (rc < 0)
+		error = rc;
+out:
+	annal_buf_dispose(&msg);
+	git_commit_free(parent);
+	git_tree_free(tree);
+	git_signature_free(sig);
+	git_treebuilder_free(tb);
+	return error;
+}
+
+int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *repo,
+			    const annal_checkpoint_options *opts)
+{
+	const char *log = opts->log ? opts->log : "main";
+	annal_buf cpref = ANNAL_BUF_INIT, want = ANNAL_BUF_INIT;
+	annal_buf body = ANNAL_BUF_INIT, note = ANNAL_BUF_INIT, prev = ANNAL_BUF_INIT;
+	unsigned char (*keys)[32] = NULL, root[32];
+	struct annal_note_verifier v;
+	struct annal_note *pn = NULL;
+	struct annal_checkpoint_body pb;
+	char *origin = NULL, fp[ANNAL_FINGERPRINT_LEN + 1];
+	const char *check = NULL;
+	git_oid head, tip;
+	uint64_t size;
+	size_t n = 0;
+	int has_tip, error;
+
+	if ((error = trust_log_head_keys(&head, &keys, &n, repo, log)) < 0)
+		goto out;
+	if (!n) {
+		error = annal_error_set(ANNAL_EINVALID,
+					"log '%s' is not signed: a checkpoint is signed with the log's key; start signing it with annal key rotate --new-key",
+					log);
+		goto out;
+	}
+	if (!opts->signer) {
+		error = annal_error_set(ANNAL_EINVALID,
+					"no signing key: give a key log '%s' trusts (--sign-key, --agent, $ANNAL_SIGNING_KEY or annal.signingKey)",
+					log);
+		goto out;
+	}
+	if (!trust_key_in(keys, n, opts->signer->pk)) {
+		ssh_fingerprint(fp, opts->signer->pk);
+		error = annal_error_set(ANNAL_EINVALID,
+					"key %s is not trusted by log '%s'; sign with a key it trusts (annal key list)",
+					fp, log);
+		goto out;
+	}
+	if ((error = recorded_origin(&origin, &check, repo, log, &head, 0)) < 0)
+		goto out;
+	if (origin && opts->origin && strcmp(origin, opts->origin)) {
+		error = annal_error_set(ANNAL_EINVALID,
+					"log '%s' has origin '%s', not '%s'; leave out --origin",
+					log, origin, opts->origin);
+		goto out;
+	}
+	if (!origin) {
+		if (opts->origin)
+			annal_buf_puts(&want, opts->origin);
+		else if ((error = default_origin(&want, repo, log)) < 0)
+			goto out;
+		if ((error = annal_buf_error(&want)) < 0 ||
+		    (error = checkpoint_origin_check(want.ptr, want.len)) < 0 ||
+		    (error = append_origin(repo, opts, log, want.ptr)) < 0)
+			goto out;
+		origin = annal_buf_detach(&want);
+	}
+	if ((error = annal_tree_head(repo, log, &size, &head, root)) < 0 ||
+	    (error = annal_checkpoint_body_format(&body, origin, size, root)) < 0 ||
+	    (error = annal_note_sign(&note, body.ptr, body.len, origin, opts->signer)) < 0 ||
+	    (error = annal_note_verifier_init(&v, origin, ANNAL_NOTE_ED25519,
+					      opts->signer->pk)) < 0)
+		goto out;
+	annal_buf_printf(&cpref, "%s%s", CHECKPOINT_REF_PREFIX, log);
+	if ((error = annal_buf_error(&cpref)) < 0 ||
+	    (error = store_head(&tip, &has_tip, repo, cpref.ptr)) < 0)
+		goto out;
+	/* the same size and root as the newest kept: nothing new to keep */
+	if (has_tip && stored_note(&prev, repo, &tip) == 0 &&
+	    annal_note_parse(&pn, prev.ptr, prev.len) == 0 &&
+	    annal_checkpoint_body_parse(&pb, pn->buf, pn->text_len) == 0 &&
+	    pb.size == size && !memcmp(pb.root, root, 32)) {
+		annal_error_clear();
+	} else if ((error = store_checkpoint(repo, cpref.ptr, has_tip ? &tip : NULL, &note,
+					     size, origin)) < 0) {
+		goto out;
+	}
+	if (note_out)
+		annal_buf_put(note_out, note.ptr, note.len);
+	if (vkey)
+		annal_note_verifier_format(vkey, &v);
+	error = (note_out ? annal_buf_error(note_out) : 0) ?: (vkey ? annal_buf_error(vkey) : 0);
+out:
+	annal_note_free(pn);
+	free(origin);
+	free(keys);
+	annal_buf_dispose(&cpref);
+	annal_buf_dispose(&want);
+	annal_buf_dispose(&body);
+	annal_buf_dispose(&note);
+	annal_buf_dispose(&prev);
+	return error;
+}
+
+/* One checkpoint under check: where it came from and what it says. */
+struct cp {
+	char *where;		/* "file F" or "stored checkpoint <id>" */
+	struct annal_note *note;
+	struct annal_checkpoint_body body;
+};
+
+static int read_file(annal_buf *out, const char *path)
+{
+	char chunk[8192];
+	ssize_t r;
+	int fd, error = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return annal_error_set(ANNAL_ERROR, "cannot read checkpoint '%s': %s", path,
+				       strerror(errno));
+	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			error = annal_error_set(ANNAL_ERROR, "cannot read checkpoint '%s': %s",
+						path, strerror(errno));
+			break;
+		}
+		if (out->len + (size_t)r > ANNAL_NOTE_MAX) {
+			error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s' is over %d bytes",
+						path, ANNAL_NOTE_MAX);
+			break;
+		}
+		annal_buf_put(out, chunk, (size_t)r);
+	}
+	close(fd);
+	return error ? error : annal_buf_error(out);
+}
+
+/* Parse, and check the origin and signature of, one checkpoint. */
+static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
+		   const struct annal_note_verifier *keys, size_t nkeys, const char **check)
+{
+	int error;
+
+	if ((error = annal_note_parse(&c->note, text->ptr, text->len)) < 0 ||
+	    (error = annal_checkpoint_body_parse(&c->body, c->note->buf, c->note->text_len)) < 0)
+		return annal_error_set(ANNAL_EINVALID, "%s: malformed: %s", c->where,
+				       annal_error_last()->message);
+	if (c->body.origin_len != strlen(origin) ||
+	    memcmp(c->body.origin, origin, c->body.origin_len)) {
+		*check = "checkpointOrigin";
+		return annal_error_set(ANNAL_ECORRUPT, "%s is for origin '%.*s', %s%s%s",
+				       c->where, (int)(c->body.origin_len > 200 ? 200 : c->body.origin_len),
+				       c->body.origin, *origin ? "the log's is '" :
+				       "the log records no origin (it was never checkpointed)",
+				       origin, *origin ? "'" : "");
+	}
+	if ((error = annal_note_verify(c->note, keys, nkeys, NULL, NULL)) < 0) {
+		*check = "badCheckpointSignature";
+		return annal_error_set(ANNAL_ECORRUPT, "%s: %s", c->where, annal_error_last()->message);
+	}
+	return 0;
+}
+
+static void root_b64(char out[45], const unsigned char root[32])
+{
+	sodium_bin2base64(out, 45, root, 32, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
+			    const annal_checkpoint_verify_options *opts)
+{
+	const char *log = opts->log ? opts->log : "main";
+	annal_buf refname = ANNAL_BUF_INIT, cpref = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
+	struct annal_note_verifier *keys = NULL;
+	unsigned char (*log_keys)[32] = NULL, root[32];
+	char *origin = NULL, r1[45], r2[45];
+	struct cp *cps = NULL;
+	size_t ncps = 0, alloc, nlk = 0, nkeys = 0, i, j;
+	git_oid head, id;
+	uint64_t size;
+	int exists, more, error;
+
+	*count = 0;
+	*check = NULL;
+	if ((error = store_ref_name(&refname, log)) < 0 ||
+	    (error = store_head(&head, &exists, repo, refname.ptr)) < 0)
+		goto out;
+	if (!exists) {
+		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
+		goto out;
+	}
+	annal_buf_printf(&cpref, "%s%s", CHECKPOINT_REF_PREFIX, log);
+	if ((error = annal_buf_error(&cpref)) < 0 ||
+	    (error = store_head(&id, &more, repo, cpref.ptr)) < 0)
+		goto out;
+	if (opts->skip_stored)
+		more = 0;
+	if (!opts->nfiles && !more)
+		goto out;	/* nothing to check, no walk for the origin */
+	if ((error = recorded_origin(&origin, check, repo, log, &head, 1)) < 0 ||
+	    (error = trust_keys_at(&log_keys, &nlk, repo, &head)) < 0)
+		goto out;
+	if (!origin)
+		origin = strdup("");
+	if (!origin || !(keys = calloc(nlk + opts->nlog_keys + 1, sizeof(*keys)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; *origin && i < nlk; i++)
+		if ((error = annal_note_verifier_init(&keys[nkeys++], origin, ANNAL_NOTE_ED25519,
+						      log_keys[i])) < 0)
+			goto out;
+	for (i = 0; i < opts->nlog_keys; i++)
+		if ((error = annal_note_verifier_parse(&keys[nkeys++], opts->log_keys[i],
+						       strlen(opts->log_keys[i]))) < 0) {
+			error = annal_error_set(ANNAL_EINVALID, "--log-key '%s': %s",
+						opts->log_keys[i], annal_error_last()->message);
+			goto out;
+		}
+	alloc = opts->nfiles + 16;
+	if (!(cps = calloc(alloc, sizeof(*cps)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < opts->nfiles; i++) {
+		struct cp *c = &cps[ncps++];
+
+		text.len = 0;
+		if (!(c->where = malloc(strlen(opts->files[i]) + 16))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		snprintf(c->where, strlen(opts->files[i]) + 16, "checkpoint '%s'", opts->files[i]);
+		if ((error = read_file(&text, opts->files[i])) < 0 ||
+		    (error = cp_load(c, &text, origin, keys, nkeys, check)) < 0)
+			goto out;
+	}
+	while (more) {
+		git_commit *commit = NULL;
+		struct cp *c;
+
+		if (ncps == alloc) {
+			struct cp *grown = realloc(cps, 2 * alloc * sizeof(*cps));
+
+			if (!grown) {
+				error = annal_error_oom();
+				goto out;
+			}
+			memset(grown + alloc, 0, alloc * sizeof(*cps));
+			cps = grown;
+			alloc *= 2;
+		}
+		c = &cps[ncps++];
+		text.len = 0;
+		if (!(c->where = malloc(GIT_OID_HEXSZ + 32))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		snprintf(c->where, GIT_OID_HEXSZ + 32, "stored checkpoint %s", git_oid_tostr_s(&id));
+		if ((error = stored_note(&text, repo, &id)) < 0 ||
+		    (error = cp_load(c, &text, origin, keys, nkeys, check)) < 0)
+			goto out;
+		if (git_commit_lookup(&commit, repo->git, &id) < 0) {
+			error = annal_error_set_git(ANNAL_ECORRUPT, "cannot read a stored checkpoint");
+			goto out;
+		}
+		more = git_commit_parentcount(commit) > 0;
+		if (more)
+			git_oid_cpy(&id, git_commit_parent_id(commit, 0));
+		git_commit_free(commit);
+	}
+	/* two signed checkpoints of one size, two roots: a split view */
+	for (i = 0; i < ncps; i++)
+		for (j = i + 1; j < ncps; j++)
+			if (cps[i].body.size == cps[j].body.size &&
+			    memcmp(cps[i].body.root, cps[j].body.root, 32)) {
+				root_b64(r1, cps[i].body.root);
+				root_b64(r2, cps[j].body.root);
+				*check = "splitView";
+				error = annal_error_set(ANNAL_ECORRUPT,
+							"split view: %s and %s both sign size %" PRIu64 " of '%s', with roots %s and %s",
+							cps[i].where, cps[j].where, cps[i].body.size,
+							origin, r1, r2);
+				goto out;
+			}
+	if ((error = annal_tree_head(repo, log, &size, &head, root)) < 0)
+		goto out;
+	for (i = 0; i < ncps; i++) {
+		struct cp *c = &cps[i];
+
+		root_b64(r1, c->body.root);
+		if (c->body.size > size) {
+			*check = "checkpointTruncated";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"log '%s' was truncated: it has %" PRIu64 " records, %s signs %" PRIu64 " (root %s)",
+						log, size, c->where, c->body.size, r1);
+			goto out;
+		}
+		if ((error = annal_tree_root(repo, log, c->body.size, root)) < 0)
+			goto out;
+		if (memcmp(root, c->body.root, 32)) {
+			root_b64(r2, root);
+			*check = "checkpointMismatch";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"log '%s' was rewritten: its first %" PRIu64 " records have root %s, %s signs %s",
+						log, c->body.size, r2, c->where, r1);
+			goto out;
+		}
+	}
+	*count = ncps;
+out:
+	for (i = 0; cps && i < ncps; i++) {
+		free(cps[i].where);
+		annal_note_free(cps[i].note);
+	}
+	free(cps);
+	free(keys);
+	free(log_keys);
+	free(origin);
+	annal_buf_dispose(&refname);
+	annal_buf_dispose(&cpref);
+	annal_buf_dispose(&text);
+	return error;
+}
