@@ -921,6 +921,26 @@ int annal_witness_add_checkpoint(annal_buf *out, annal_repo *repo,
 /* One line per log: "<origin> <size cosigned or 0> <verifier key>...". */
 int annal_witness_list(annal_buf *out, annal_repo *repo, const char *name);
 
+/* A verifier's policy: at least k of the witnesses keys[] (0: all). */
+typedef struct {
+	const char *const *keys;	/* verifier keys, "<name>+<hex id>+<base64>" */
+	size_t nkeys;
+	size_t k;
+} annal_witness_policy;
+#define ANNAL_WITNESS_POLICY_INIT { NULL, 0, 0 }
+
+/*
+ * Check that the checkpoint note in file ("-": standard input) carries
+ * valid cosignatures by at least k of the policy's witnesses (their
+ * signature lines by other keys are ignored; the log's own signature is
+ * annal_checkpoint_verify()'s to check).  0, and a line appended to out
+ * saying which signed;
+ * ANNAL_ECORRUPT naming those that signed and those missing;
+ * ANNAL_EINVALID for a bad key, a note that does not parse or k > n.
+ */
+int annal_witness_policy_check(annal_buf *out, const annal_witness_policy *policy,
+			       const char *file);
+
 /* The witness's verifier key and a newline: <name>+<hex id>+<base64(0x04 || key)>. */
 int annal_witness_verifier_key(annal_buf *out, const char *name, const annal_key *key);
 

@@ -496,8 +496,8 @@ static int stored_note(annal_buf *out, const struct annal_note *note, const char
 	return annal_buf_error(out);
 }
 
-/* The request in file, "-" or NULL for standard input. */
-static int read_request(annal_buf *out, const char *file)
+/* A request or note in file, "-" or NULL for standard input. */
+static int read_input(annal_buf *out, const char *file)
 {
 	const annal_buf *in;
 	char chunk[8192];
@@ -515,7 +515,7 @@ static int read_request(annal_buf *out, const char *file)
 				       strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		if (out->len + n > ANNAL_NOTE_MAX + 64 * 45 + 32) {
-			error = annal_error_set(ANNAL_EINVALID, "'%s' is too large for a request",
+			error = annal_error_set(ANNAL_EINVALID, "'%s' is too large for a note",
 						file);
 			break;
 		}
@@ -552,7 +552,7 @@ int annal_witness_add_checkpoint(annal_buf *out, annal_repo *repo,
 					opts->name);
 		goto out;
 	}
-	if ((error = read_request(&request, file)) < 0 ||
+	if ((error = read_input(&request, file)) < 0 ||
 	    (error = witness_request_parse(&req, request.ptr ? request.ptr : "",
 					   request.len)) < 0)
 		goto out;
@@ -764,4 +764,68 @@ int annal_witness_verifier_key(annal_buf *out, const char *name, const annal_key
 	    (error = annal_note_verifier_format(out, &v)) < 0)
 		return error;
 	return annal_buf_putc(out, '\n');
+}
+
+/* ---- the k-of-n policy of a verifier --------------------------------- */
+
+int annal_witness_policy_check(annal_buf *out, const annal_witness_policy *policy,
+			       const char *file)
+{
+	struct annal_note_verifier *keys = NULL;
+	struct annal_note *note = NULL;
+	annal_buf text = ANNAL_BUF_INIT, by = ANNAL_BUF_INIT, missing = ANNAL_BUF_INIT;
+	size_t i, nsigned = 0, k = policy->k ? policy->k : policy->nkeys;
+	int error;
+
+	if (!policy->nkeys || k > policy->nkeys) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"%zu of %zu witnesses cannot be required; give at most as many as '--witness-key'",
+			k, policy->nkeys);
+		goto out;
+	}
+	if (!(keys = calloc(policy->nkeys, sizeof(*keys)))) {
+		error = ANNAL_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < policy->nkeys; i++)
+		if ((error = annal_note_verifier_parse(&keys[i], policy->keys[i],
+						       strlen(policy->keys[i]))) < 0) {
+			error = annal_error_set(ANNAL_EINVALID, "witness key '%s': %s",
+						policy->keys[i], annal_error_last()->message);
+			goto out;
+		}
+	if ((error = read_input(&text, file)) < 0)
+		goto out;
+	if ((error = annal_note_parse(&note, text.ptr ? text.ptr : "", text.len)) < 0) {
+		error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s': %s", file,
+					annal_error_last()->message);
+		goto out;
+	}
+	for (i = 0; i < policy->nkeys; i++) {
+		annal_buf *list = &missing;
+
+		if (annal_note_verify(note, &keys[i], 1, NULL, NULL) == 0) {
+			list = &by;
+			nsigned++;
+		}
+		annal_buf_printf(list, "%s%s", list->len ? ", " : "", keys[i].name);
+	}
+	annal_error_clear();
+	if ((error = annal_buf_error(&by)) < 0 || (error = annal_buf_error(&missing)) < 0)
+		goto out;
+	if (nsigned < k) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"checkpoint '%s' is cosigned by %zu of the %zu witnesses required (by: %s; missing or invalid: %s)",
+			file, nsigned, k, nsigned ? by.ptr : "none", missing.ptr);
+		goto out;
+	}
+	error = annal_buf_printf(out, "checkpoint %s cosigned by %zu of %zu witnesses (%s), %zu required\n",
+				 file, nsigned, policy->nkeys, by.ptr, k);
+out:
+	annal_note_free(note);
+	free(keys);
+	annal_buf_dispose(&text);
+	annal_buf_dispose(&by);
+	annal_buf_dispose(&missing);
+	return error;
 }
