@@ -176,15 +176,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	if (witness_keys.n && !checkpoints.n)
 		usage_with_options(verify_usage, options,
 				   "option '--witness-key' needs '--checkpoint': the checkpoints it checks");
-	if (witnesses && !witness_keys.n)
-		usage_with_options(verify_usage, options, "option '--witnesses' needs '--witness-key'");
-	if (witnesses > witness_keys.n)
-		usage_with_options(verify_usage, options,
-				   "'--witnesses %llu' needs as many '--witness-key', not %zu",
-				   (unsigned long long)witnesses, witness_keys.n);
-	policy.keys = witness_keys.v;
-	policy.nkeys = witness_keys.n;
-	policy.k = (size_t)witnesses;
+	witness_policy_options(&policy, verify_usage, options, &witness_keys, witnesses);
 	die_if_dash(verify_usage, "--anchor-file", anchor_file,
 		    "verify reads the heads there and replaces the file with the new ones");
 	die_if_dash(verify_usage, "--state", state,

@@ -182,3 +182,18 @@ int cmd_witness(int argc, const char **argv, struct cmd_context *ctx)
 		return witness_verifier_key(argc - 1, argv + 1, ctx);
 	usage_with_options(witness_usage, none, "unknown subcommand '%s'", argv[1]);
 }
+
+void witness_policy_options(annal_witness_policy *policy, const char *const *usage,
+			    const struct option *options, const struct string_list *keys,
+			    uint64_t k)
+{
+	if (k && !keys->n)
+		usage_with_options(usage, options, "option '--witnesses' needs '--witness-key'");
+	if (k > keys->n)
+		usage_with_options(usage, options,
+				   "'--witnesses %llu' needs as many '--witness-key', not %zu",
+				   (unsigned long long)k, keys->n);
+	policy->keys = keys->v;
+	policy->nkeys = keys->n;
+	policy->k = (size_t)k;
+}

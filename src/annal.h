@@ -648,8 +648,15 @@ typedef struct {
 	 * fsync); a negative return fails the export, and nothing is recorded.
 	 */
 	int (*sync)(void *ctx);
+	/*
+	 * A bundle of one log proves its records in a checkpoint (version 3,
+	 * annal-bundle(5)): this file's (a checkpoint of the log, say
+	 * cosigned by witnesses), else the one kept last in
+	 * refs/annal/checkpoints/<log> if it covers the records.
+	 */
+	const char *checkpoint;
 } annal_export_options;
-#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 typedef struct {
 	uint64_t records;		/* records exported */
@@ -692,6 +699,8 @@ const char *const *annal_export_format_names(void);
 
 /* ---- audit-verify ---------------------------------------------------- */
 
+struct annal_witness_policy;
+
 typedef struct {
 	const char *key;		/* pin the bundle signer: a public key file */
 	const char *allowed_signers;	/* ... or an allowed_signers file ("annal") */
@@ -704,8 +713,13 @@ typedef struct {
 	const char *log_allowed_signers;
 	/* when the bundle is intact, its records.jsonl is appended here */
 	annal_buf *list;
+	/*
+	 * A bundle's checkpoint (version 3) must be cosigned as this asks
+	 * (annal_witness_policy_check()); NULL: no witness is asked for.
+	 */
+	const struct annal_witness_policy *witnesses;
 } annal_audit_options;
-#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL }
+#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL, NULL }
 
 typedef struct annal_audit_result {
 	int ok;
@@ -728,6 +742,10 @@ typedef struct annal_audit_result {
 	 */
 	struct annal_audit_result *logs;
 	size_t nlogs;
+	/* version 3: the checkpoint the records were proved in */
+	int proved;
+	uint64_t checkpoint_size;
+	char origin[256];		/* escaped */
 } annal_audit_result;
 
 /*
@@ -922,7 +940,7 @@ int annal_witness_add_checkpoint(annal_buf *out, annal_repo *repo,
 int annal_witness_list(annal_buf *out, annal_repo *repo, const char *name);
 
 /* A verifier's policy: at least k of the witnesses keys[] (0: all). */
-typedef struct {
+typedef struct annal_witness_policy {
 	const char *const *keys;	/* verifier keys, "<name>+<hex id>+<base64>" */
 	size_t nkeys;
 	size_t k;

@@ -496,8 +496,7 @@ static int stored_note(annal_buf *out, const struct annal_note *note, const char
 	return annal_buf_error(out);
 }
 
-/* A request or note in file, "-" or NULL for standard input. */
-static int read_input(annal_buf *out, const char *file)
+int witness_read_input(annal_buf *out, const char *file)
 {
 	const annal_buf *in;
 	char chunk[8192];
@@ -552,7 +551,7 @@ int annal_witness_add_checkpoint(annal_buf *out, annal_repo *repo,
 					opts->name);
 		goto out;
 	}
-	if ((error = read_input(&request, file)) < 0 ||
+	if ((error = witness_read_input(&request, file)) < 0 ||
 	    (error = witness_request_parse(&req, request.ptr ? request.ptr : "",
 					   request.len)) < 0)
 		goto out;
@@ -768,12 +767,12 @@ int annal_witness_verifier_key(annal_buf *out, const char *name, const annal_key
 
 /* ---- the k-of-n policy of a verifier --------------------------------- */
 
-int annal_witness_policy_check(annal_buf *out, const annal_witness_policy *policy,
-			       const char *file)
+int witness_policy_check_note(annal_buf *out, const annal_witness_policy *policy,
+			      const char *file, const char *data, size_t len)
 {
 	struct annal_note_verifier *keys = NULL;
 	struct annal_note *note = NULL;
-	annal_buf text = ANNAL_BUF_INIT, by = ANNAL_BUF_INIT, missing = ANNAL_BUF_INIT;
+	annal_buf by = ANNAL_BUF_INIT, missing = ANNAL_BUF_INIT;
 	size_t i, nsigned = 0, k = policy->k ? policy->k : policy->nkeys;
 	int error;
 
@@ -794,9 +793,7 @@ int annal_witness_policy_check(annal_buf *out, const annal_witness_policy *polic
 						policy->keys[i], annal_error_last()->message);
 			goto out;
 		}
-	if ((error = read_input(&text, file)) < 0)
-		goto out;
-	if ((error = annal_note_parse(&note, text.ptr ? text.ptr : "", text.len)) < 0) {
+	if ((error = annal_note_parse(&note, data, len)) < 0) {
 		error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s': %s", file,
 					annal_error_last()->message);
 		goto out;
@@ -824,8 +821,20 @@ int annal_witness_policy_check(annal_buf *out, const annal_witness_policy *polic
 out:
 	annal_note_free(note);
 	free(keys);
-	annal_buf_dispose(&text);
 	annal_buf_dispose(&by);
 	annal_buf_dispose(&missing);
+	return error;
+}
+
+int annal_witness_policy_check(annal_buf *out, const annal_witness_policy *policy,
+			       const char *file)
+{
+	annal_buf text = ANNAL_BUF_INIT;
+	int error;
+
+	if ((error = witness_read_input(&text, file)) == 0)
+		error = witness_policy_check_note(out, policy, file, text.ptr ? text.ptr : "",
+						  text.len);
+	annal_buf_dispose(&text);
 	return error;
 }

@@ -43,6 +43,16 @@ int witness_request_parse(struct witness_request *out, const char *data, size_t 
  */
 int witness_origin_file(annal_buf *out, const char *origin, size_t len);
 
+/* annal_witness_policy_check() of a note in memory, named file in messages. */
+int witness_policy_check_note(annal_buf *out, const annal_witness_policy *policy,
+			      const char *file, const char *data, size_t len);
+
+/*
+ * A request or a note: the file, "-" or NULL for standard input, at most
+ * ANNAL_NOTE_MAX bytes and a request's proof lines.
+ */
+int witness_read_input(annal_buf *out, const char *file);
+
 /* 0 when name can name a witness (a note key name, and a ref component). */
 int witness_name_check(const char *name);
 
