@@ -497,6 +497,20 @@ row --id 5d --name "log --format jsonl (all) N=$n" --unit rec/s \
 	--cmd "annal log --format jsonl" \
 	--ref-cmd "git log --format=%B refs/audit/main" \
 	--note "$qnote"
+# 9a (issue 17): a root and an inclusion proof on the largest log, from
+# its tree cache (made by one untimed proof first), against annal log -n
+# 1 as the cost of a process that opens the repository and reads a record.
+say "[9] tree: a proof on the $max-record log"
+t=FAILED tr=FAILED
+if [ $ok = yes ] && "$A" -C "$s" prove inclusion 1 >/dev/null; then
+	t=$(m --runs "$q" -- "$A" -C "$s" prove inclusion "$((max / 2 + 1))")
+	tr=$(m --runs "$q" -- "$A" -C "$s" log -n 1)
+fi
+row --id 9a --name "prove inclusion (root and proof) N=$max" --unit s --value "$t" \
+	--ref "$tr" --target 'ratio<=2.0' \
+	--cmd "annal prove inclusion $((max / 2 + 1)) (tree cache current)" \
+	--ref-cmd "annal log -n 1" \
+	--note "$qnote"
 rm -rf "$s"
 
 # --- 2 single append ---------------------------------------------------
@@ -689,6 +703,30 @@ for n in $BENCH_SIZES; do
 		--ref-cmd "4a: annal verify of the signed log of N=$n, per record" \
 		--note "no target: start-up is 1 process for $k records against 1 for $n"
 done
+
+# --- 9b the Merkle tree (issue 17), see 9a in the queries ---------------
+# 9b: a batch append with the tree cache kept current (the log has a
+# cache that ends at its head: the batch extends it as it appends)
+# against the same batch onto the same log without a cache.
+say "[9] tree: batch append with and without the tree cache"
+k9=$max
+[ "$k9" -le 100000 ] || k9=100000
+b9=$tmp/tree-base.git t9=$tmp/tree.git r9=$tmp/tree-recs.ndjson
+head -n "$k9" "$tmp/all.ndjson" >"$r9"
+tw=FAILED to=FAILED
+if "$A" init "$b9" >/dev/null && "$A" -C "$b9" append --stdin <"$r9" >/dev/null &&
+	"$A" -C "$b9" prove inclusion 1 >/dev/null; then
+	tw=$(m --runs "$BENCH_RUNS" --setup "rm -rf '$t9' && cp -r '$b9' '$t9'" \
+		--stdin "$r9" -- "$A" -C "$t9" append --stdin)
+	to=$(m --runs "$BENCH_RUNS" \
+		--setup "rm -rf '$t9' && cp -r '$b9' '$t9' && rm '$t9/annal/tree/main'" \
+		--stdin "$r9" -- "$A" -C "$t9" append --stdin)
+fi
+row --id 9b --name "batch append unsigned, tree kept current, $k9 onto N=$k9" --unit rec/s \
+	--value "$tw" --value-per "$k9" --ref "$to" --ref-per "$k9" --target 'ratio>=0.90' \
+	--cmd "annal append --stdin <$k9 records, onto a log whose tree cache ends at its head" \
+	--ref-cmd "the same onto the same log without a tree cache (annal/tree/main removed)"
+rm -rf "$b9" "$t9" "$r9"
 
 # --- the report ---------------------------------------------------------
 end=$(date +%s)

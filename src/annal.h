@@ -530,8 +530,18 @@ typedef struct {
 	 * chain; on success states holds the new head.
 	 */
 	annal_verify_states *states;
+	/*
+	 * The roots of the log's Merkle tree at these sizes, computed from
+	 * the records verify read (never from the tree cache), into
+	 * roots[i] (the caller's array of nroot_sizes), once every record
+	 * verified; a size past the log's records leaves its root alone.
+	 * Not with states.
+	 */
+	const uint64_t *root_sizes;
+	size_t nroot_sizes;
+	unsigned char (*roots)[32];
 } annal_verify_options;
-#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, NULL }
+#define ANNAL_VERIFY_OPTIONS_INIT { NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL }
 
 typedef struct {
 	/* the log's name, escaped by annal_text_escape(), at most 255

@@ -24,6 +24,7 @@
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
+#include "tree.h"
 #include "trust.h"
 #include "banned.h"
 
@@ -465,6 +466,7 @@ struct batch {
 	char prev_hash[ANNAL_HASH_LEN + 1];
 	struct sink out, old;
 	size_t n;		/* records produced */
+	struct tree_append *tree;	/* their leaves, for the tree cache */
 	size_t nread;		/* records read back from the old attempt */
 
 	/* the stage threads (see produce_all()) */
@@ -712,6 +714,7 @@ static int produce(struct batch *b, struct slot *s, cJSON *obj, size_t i)
 		goto refuse;
 	}
 	memcpy(b->prev_hash, rec->hash, sizeof(b->prev_hash));
+	tree_append_leaf(b->tree, rec->json, rec->json_len);
 	annal_buf_clear(&s->text);
 	error = record_commit_text(&s->text, rec, i ? blank : (b->exists ? b->head_hex : NULL));
 	goto out;
@@ -1018,6 +1021,8 @@ static int batch_run(struct batch *b)
 		cJSON_Delete(b->genesis);
 		b->genesis = NULL;
 		b->genesis_added = 0;
+		tree_append_free(b->tree);
+		b->tree = b->exists ? tree_append_new(b->repo, b->log, b->seq, &b->head) : NULL;
 		if ((error = signing_rules(&b->sign, &b->genesis, b->repo, b->log,
 					   b->opts, head_rec, head_signed,
 					   head_signer, &b->head, b->starts_signing,
@@ -1077,6 +1082,7 @@ static int batch_run(struct batch *b)
 		if (rc == 0) {
 			b->landed = 1;
 			packw_release(b->out.pw);
+			tree_append_landed(b->tree, sink_id(&b->out, b->n - 1), b->n);
 			break;
 		}
 		if ((rc == STORE_LOCKED && lock_is_stale(&watch, b->repo, b->refname.ptr)) ||
@@ -1134,6 +1140,7 @@ static void batch_dispose(struct batch *b)
 		annal_buf_dispose(&b->ring[i].packed);
 	}
 	packw_z_free(b->z);
+	tree_append_free(b->tree);
 	cJSON_Delete(b->genesis);
 	free(b->logids.v);
 	free(b->redact);

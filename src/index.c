@@ -23,16 +23,10 @@
 #define ENTRY GIT_OID_RAWSZ
 #define BLOCK 2048			/* entries read or written at once */
 
-/*
- * Open the directory holding log's index file: annal/index/ and, for a
- * log name with slashes, its directories below.  With create (to write),
- * the repository must be ours and writable, missing directories are
- * made, and each must be a directory of ours.  *base is the file's name
- * in it.  -1 when there is no such directory or it is refused.
- */
-static int dir_open(const char **base, annal_repo *repo, const char *log, int create)
+int index_dir_open(const char **base, annal_repo *repo, const char *kind, const char *log,
+		   int create)
 {
-	static const char *const top[] = { "annal", "index" };
+	const char *const top[] = { "annal", kind };
 	const char *p = log, *slash, *name;
 	char comp[256];
 	struct stat st;
@@ -333,7 +327,7 @@ int index_lookup(git_oid *out, annal_repo *repo, const char *log, const git_oid 
 	l.dfd = -1;
 	l.old.fd = -1;
 	if (!seq || seq >= head_seq ||
-	    (l.dfd = dir_open(&l.base, repo, log, 1)) < 0 ||
+	    (l.dfd = index_dir_open(&l.base, repo, "index", log, 1)) < 0 ||
 	    file_open(&l.old, l.dfd, l.base) < 0)
 		goto out;
 	have = l.old.have;
@@ -399,7 +393,7 @@ int index_compare_open(struct index_compare *ic, annal_repo *repo, const char *l
 
 	memset(ic, 0, sizeof(*ic));
 	ic->fd = -1;
-	if ((dfd = dir_open(&base, repo, log, 0)) < 0)
+	if ((dfd = index_dir_open(&base, repo, "index", log, 0)) < 0)
 		return 0;	/* no index: nothing to compare */
 	if (file_open(&f, dfd, base) < 0 || !f.have)
 		goto out;	/* nothing a lookup would use */

@@ -23,6 +23,17 @@
 #include "store.h"
 
 /*
+ * Open the directory holding log's file of this kind ("index": the seq
+ * index, "tree": the tree cache): annal/<kind>/ and, for a log name with
+ * slashes, its directories below.  With create (to write), the
+ * repository must be ours and writable, missing directories are made,
+ * and each must be a directory of ours.  *base is the file's name in
+ * it.  -1 when there is no such directory or it is refused.
+ */
+int index_dir_open(const char **base, annal_repo *repo, const char *kind, const char *log,
+		   int create);
+
+/*
  * The id of the record with this seq, below the head (head_seq is the
  * head's seq).  ANNAL_ENOTFOUND when the index cannot answer: the
  * caller walks (no error is left set).  ANNAL_ECORRUPT when the chain

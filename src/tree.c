@@ -1,120 +1,536 @@
 /*
- * A log's tree (tree.h).  For now the leaf hashes are read from the
- * records, head down, at every call: correct, O(n).
+ * A log's tree (tree.h) and its cache, "<gitdir>/annal/tree/<log>"
+ * (annal-format(5), "The tree cache"): the hashes of every complete
+ * subtree in the order they complete as leaves are added (Go tlog's
+ * stored-hash order), in blocks of BLOCK hashes each followed by its
+ * SHA-256, after a header that names the leaves it covers, the record
+ * it ends at, the checksum of the last, partial block, and its own.
+ *
+ * A reader takes the cache only when its header is sound and the chain
+ * below the log's head reaches the record the header names at the seq
+ * it says (that walk reads exactly the records added since, whose
+ * leaves extend the tree in memory); every block it reads must match
+ * its checksum.  Anything else and the tree is rebuilt from the
+ * records.  A writer appends under an exclusive flock() of the file and
+ * rewrites the header last; a reader reads the header under a shared
+ * lock when it can get one, and reads again a header that fails its
+ * checksum; a rebuild writes a new file renamed into place.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
 
 #include "tree.h"
+#include "index.h"
 #include "store.h"
 #include "record.h"
+#include "sha256.h"
 #include "banned.h"
 
-struct leaves {
-	git_oid head;
-	uint64_t seq;			/* the head's */
-	unsigned char (*h)[MERKLE_HASH];	/* leaf i at i */
-	uint64_t n, alloc;
+#define MAGIC "ANNALTREE\0\0\0\0\0\0\1"	/* 16 bytes, version 1 */
+#define HEADER 128
+#define BLOCK 128			/* hashes a checksum covers */
+#define H MERKLE_HASH
+
+struct tree {
+	annal_repo *repo;
+	const char *log;
+	git_oid head;			/* the log's head */
+	uint64_t seq;			/* ... and its seq: the tree's size */
+	int fd;				/* the cache, or -1 */
+	uint64_t n;			/* leaves the cache holds */
+	git_oid end;			/* ... ending at this record */
+	unsigned char tailsum[H];
+	/* stored hashes from stored_count(n) on, computed here */
+	unsigned char *mem;
+	uint64_t nmem, amem;
+	/* the block last read from the cache */
+	unsigned char blk[BLOCK * H + H];
+	uint64_t blk_no;
+	int damage;			/* a block of the cache failed its check */
 };
 
-static void leaves_dispose(struct leaves *l)
+/* Hashes stored for a tree of n leaves. */
+static uint64_t stored_count(uint64_t n)
 {
-	free(l->h);
-	memset(l, 0, sizeof(*l));
+	return 2 * n - (uint64_t)__builtin_popcountll(n);
 }
 
-/* Every leaf hash of log, read from its records, head down. */
-static int leaves_read(struct leaves *l, annal_repo *repo, const char *log)
+/* Where the hash of the k-th complete subtree of this level is stored. */
+static uint64_t stored_index(unsigned level, uint64_t k)
+{
+	return stored_count(((k + 1) << level) - 1) + level;
+}
+
+static off_t hash_offset(uint64_t idx)
+{
+	return (off_t)(HEADER + idx * H + idx / BLOCK * H);
+}
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static uint64_t get_be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The checksum of block no: SHA-256 of its hashes and its number. */
+static void block_sum(unsigned char out[H], const unsigned char *data, size_t nhashes, uint64_t no)
+{
+	unsigned char be[8];
+	sha256_ctx c;
+
+	put_be64(be, no);
+	sha256_init(&c);
+	sha256_update(&c, data, nhashes * H);
+	sha256_update(&c, be, 8);
+	sha256_final(out, &c);
+}
+
+static void tree_dispose(struct tree *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->mem);
+	t->fd = -1;
+	t->mem = NULL;
+	t->nmem = t->amem = 0;
+}
+
+static int damaged(struct tree *t, const char *what)
+{
+	t->damage = 1;
+	return annal_error_set(ANNAL_ECORRUPT, "the tree cache of log '%s' is damaged: %s",
+			       t->log, what);
+}
+
+/* Stored hash idx, from the cache (checked) or from memory. */
+static int read_stored(struct tree *t, uint64_t idx, unsigned char out[H])
+{
+	uint64_t base = stored_count(t->n), no, full, len;
+	unsigned char sum[H];
+
+	if (idx >= base) {
+		if (idx - base >= t->nmem)
+			return annal_error_set(ANNAL_ERROR, "tree: no stored hash %llu",
+					       (unsigned long long)idx);
+		memcpy(out, t->mem + (idx - base) * H, H);
+		return 0;
+	}
+	no = idx / BLOCK;
+	if (no != t->blk_no) {
+		full = base / BLOCK;
+		len = no < full ? BLOCK : base - no * BLOCK;
+		t->blk_no = UINT64_MAX;
+		if (pread(t->fd, t->blk, len * H + (no < full ? H : 0), hash_offset(no * BLOCK)) !=
+		    (ssize_t)(len * H + (no < full ? H : 0)))
+			return damaged(t, "it is cut short");
+		block_sum(sum, t->blk, len, no);
+		if (memcmp(sum, no < full ? t->blk + len * H : t->tailsum, H)) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "block %llu fails its checksum",
+				 (unsigned long long)no);
+			return damaged(t, what);
+		}
+		t->blk_no = no;
+	}
+	memcpy(out, t->blk + (idx % BLOCK) * H, H);
+	return 0;
+}
+
+static int subtree(unsigned char out[32], uint64_t start, unsigned level, void *payload)
+{
+	return read_stored(payload, stored_index(level, start >> level), out);
+}
+
+static int mem_add(struct tree *t, const unsigned char *h)
+{
+	if (t->nmem == t->amem) {
+		uint64_t alloc = t->amem ? t->amem * 2 : 1024;
+		void *p;
+
+		if (alloc > SIZE_MAX / H || !(p = realloc(t->mem, (size_t)alloc * H)))
+			return annal_error_oom();
+		t->mem = p;
+		t->amem = alloc;
+	}
+	memcpy(t->mem + t->nmem++ * H, h, H);
+	return 0;
+}
+
+static void stored_done(const unsigned char *hash, uint64_t start, unsigned level, void *payload)
+{
+	struct tree *t = payload;
+
+	(void)start;
+	(void)level;
+	if (mem_add(t, hash) < 0)
+		t->nmem = UINT64_MAX;	/* out of memory: seen by extend() */
+}
+
+/*
+ * Read count leaf hashes down from the head into leaves (newest first);
+ * *below is the parent of the last one read, *more whether it has one.
+ */
+static int walk_down(struct tree *t, unsigned char (*leaves)[H], uint64_t count, git_oid *below,
+		     int *more)
+{
+	git_odb_object *obj = NULL;
+	struct commit_parts parts;
+	git_oid id, parent;
+	uint64_t i;
+	int error = 0;
+
+	*more = 1;
+	git_oid_cpy(&id, &t->head);
+	for (i = 0; i < count && *more; i++) {
+		if ((error = store_read_commit(&obj, &parent, more, t->repo, &id, 1)) < 0 ||
+		    (error = record_commit_parse(&parts, git_odb_object_data(obj),
+						 git_odb_object_size(obj))) < 0) {
+			error = store_read_failed(t->log, &id);
+			goto out;
+		}
+		merkle_leaf_hash(leaves[i], parts.json, parts.json_len);
+		git_odb_object_free(obj);
+		obj = NULL;
+		git_oid_cpy(&id, &parent);
+	}
+	if (i < count) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"log '%s': the chain holds %llu records, but its head's seq is %llu; run 'annal verify'",
+			t->log, (unsigned long long)i, (unsigned long long)t->seq);
+		goto out;
+	}
+	git_oid_cpy(below, &id);
+out:
+	git_odb_object_free(obj);
+	return error;
+}
+
+/*
+ * Extend the tree from the cache's n leaves (the compact range read from
+ * it) with count leaves, oldest last in leaves: their stored hashes go to
+ * memory.
+ */
+static int extend(struct tree *t, unsigned char (*leaves)[H], uint64_t count)
+{
+	struct merkle_range r;
+	uint64_t start = 0, i;
+	int bit, k = 0, error;
+
+	merkle_range_init(&r);
+	for (bit = 63; bit >= 0; bit--) {
+		if (!(t->n >> bit & 1))
+			continue;
+		if ((error = read_stored(t, stored_index((unsigned)bit, start >> bit), r.h[k++])) < 0)
+			return error;
+		start += (uint64_t)1 << bit;
+	}
+	r.n = t->n;
+	for (i = count; i-- > 0;) {
+		merkle_range_push(&r, leaves[i], stored_done, t);
+		if (t->nmem == UINT64_MAX)
+			return annal_error_oom();
+	}
+	return 0;
+}
+
+/*
+ * Write stored hashes from idx0 (a block's start) on, count of them, each
+ * full block followed by its checksum; the checksum of the last, partial
+ * block (maybe empty) goes to tailsum.
+ */
+static int write_hashes(int fd, uint64_t idx0, const unsigned char *h, uint64_t count,
+			unsigned char tailsum[H])
+{
+	unsigned char buf[BLOCK * H + H];
+	uint64_t done = 0, len;
+
+	for (;;) {
+		len = count - done < BLOCK ? count - done : BLOCK;
+		memcpy(buf, h + done * H, len * H);
+		if (len < BLOCK) {
+			block_sum(tailsum, buf, len, (idx0 + done) / BLOCK);
+			if (len && pwrite(fd, buf, len * H, hash_offset(idx0 + done)) !=
+			    (ssize_t)(len * H))
+				return -1;
+			return 0;
+		}
+		block_sum(buf + BLOCK * H, buf, BLOCK, (idx0 + done) / BLOCK);
+		if (pwrite(fd, buf, sizeof(buf), hash_offset(idx0 + done)) != (ssize_t)sizeof(buf))
+			return -1;
+		done += BLOCK;
+	}
+}
+
+static void header_make(unsigned char hdr[HEADER], uint64_t n, const git_oid *end,
+			const unsigned char tailsum[H])
+{
+	sha256_ctx c;
+
+	memset(hdr, 0, HEADER);
+	memcpy(hdr, MAGIC, 16);
+	put_be64(hdr + 16, n);
+	memcpy(hdr + 24, end->id, GIT_OID_RAWSZ);
+	memcpy(hdr + 48, tailsum, H);
+	sha256_init(&c);
+	sha256_update(&c, hdr, 80);
+	sha256_final(hdr + 80, &c);
+}
+
+/* 0 when hdr is a sound header, its fields in t. */
+static int header_parse(struct tree *t, const unsigned char hdr[HEADER])
+{
+	unsigned char sum[H];
+	sha256_ctx c;
+	size_t i;
+
+	sha256_init(&c);
+	sha256_update(&c, hdr, 80);
+	sha256_final(sum, &c);
+	if (memcmp(hdr, MAGIC, 16) || memcmp(sum, hdr + 80, H))
+		return -1;
+	for (i = 44; i < 48; i++)
+		if (hdr[i])
+			return -1;
+	for (i = 112; i < HEADER; i++)
+		if (hdr[i])
+			return -1;
+	t->n = get_be64(hdr + 16);
+	git_oid_fromraw(&t->end, hdr + 24);
+	memcpy(t->tailsum, hdr + 48, H);
+	return 0;
+}
+
+/*
+ * Write what is new (the hashes in memory) to the cache: appended to the
+ * file it was read from when nobody else changed it since, else as a new
+ * file.  Best effort: a cache that cannot be written is not an error.
+ */
+static void cache_write(struct tree *t)
+{
+	unsigned char hdr[HEADER], tailsum[H], *all = NULL;
+	uint64_t base = stored_count(t->n), idx0, keep, newn = t->seq;
+	const char *basename;
+	char tmp[320];
+	struct stat st;
+	int dfd, fd = -1, fresh = t->fd < 0 || !t->n;
+
+	if (!t->nmem || (dfd = index_dir_open(&basename, t->repo, "tree", t->log, 1)) < 0)
+		return;
+	if (!fresh) {
+		/* append, under the lock, to the file we read, if still there and unchanged */
+		struct tree now = *t;
+
+		fd = openat(dfd, basename, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    flock(fd, LOCK_EX | LOCK_NB) < 0 ||
+		    pread(fd, hdr, HEADER, 0) != HEADER || header_parse(&now, hdr) < 0 ||
+		    now.n != t->n || !git_oid_equal(&now.end, &t->end) ||
+		    memcmp(now.tailsum, t->tailsum, H))
+			goto out;
+		/* the partial block, then what is new */
+		idx0 = base / BLOCK * BLOCK;
+		keep = base - idx0;
+		if (!(all = malloc((size_t)(keep + t->nmem) * H)) ||
+		    (keep && pread(fd, all, keep * H, hash_offset(idx0)) != (ssize_t)(keep * H)))
+			goto out;
+		memcpy(all + keep * H, t->mem, t->nmem * H);
+		if (ftruncate(fd, hash_offset(idx0)) < 0 ||
+		    write_hashes(fd, idx0, all, keep + t->nmem, tailsum) < 0 ||
+		    fdatasync(fd) < 0)
+			goto out;
+		header_make(hdr, newn, &t->head, tailsum);
+		if (pwrite(fd, hdr, HEADER, 0) != HEADER)
+			goto out;
+		goto out;
+	}
+	/* anything but a regular file in its place is left alone */
+	if (fstatat(dfd, basename, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+		goto out;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%08lx", basename, (long)getpid(),
+			     (unsigned long)randombytes_random()) >= sizeof(tmp))
+		goto out;
+	fd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    store_file_mode(t->repo, 0644));
+	if (fd < 0)
+		goto out;
+	if (write_hashes(fd, 0, t->mem, t->nmem, tailsum) < 0 ||
+	    (header_make(hdr, newn, &t->head, tailsum), pwrite(fd, hdr, HEADER, 0) != HEADER) ||
+	    fsync(fd) < 0 || renameat(dfd, tmp, dfd, basename) < 0)
+		unlinkat(dfd, tmp, 0);
+out:
+	free(all);
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+}
+
+/* Open the cache file, its header read under a shared lock: 0, or -1 (none or unsound). */
+static int cache_open(struct tree *t)
+{
+	unsigned char hdr[HEADER];
+	const char *basename;
+	struct stat st;
+	int dfd, ok = -1, locked, tries;
+
+	if ((dfd = index_dir_open(&basename, t->repo, "tree", t->log, 0)) < 0)
+		return -1;
+	if (fstatat(dfd, basename, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+	    (t->fd = openat(dfd, basename, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+		goto out;
+	/*
+	 * A batch append holds the lock while it writes past the end, and
+	 * rewrites the header last: without the lock, a header read as it
+	 * is written fails its checksum, and is read again.
+	 */
+	locked = flock(t->fd, LOCK_SH | LOCK_NB) == 0;
+	for (tries = 0; tries < 5 && ok < 0; tries++) {
+		if (tries)
+			usleep(1000);
+		if (fstat(t->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    pread(t->fd, hdr, HEADER, 0) == HEADER && header_parse(t, hdr) == 0 &&
+		    t->n && t->n <= t->seq && st.st_size >= hash_offset(stored_count(t->n)))
+			ok = 0;
+		else if (locked)
+			break;
+	}
+	if (locked)
+		flock(t->fd, LOCK_UN);
+out:
+	close(dfd);
+	if (ok < 0) {
+		if (t->fd >= 0)
+			close(t->fd);
+		t->fd = -1;
+		t->n = 0;
+	}
+	return ok;
+}
+
+/*
+ * The log's tree: from the cache extended with the records since, or
+ * rebuilt from every record (always with rebuild).
+ */
+static int tree_open(struct tree *t, annal_repo *repo, const char *log, int rebuild)
 {
 	annal_buf refname = ANNAL_BUF_INIT;
 	git_odb_object *obj = NULL;
 	annal_record *rec = NULL;
-	struct commit_parts parts;
-	git_oid id, parent;
-	int error, exists, has_parent = 1;
-	uint64_t i;
+	unsigned char (*leaves)[H] = NULL;
+	git_oid below;
+	uint64_t count;
+	int error, exists, more;
 
-	memset(l, 0, sizeof(*l));
+	memset(t, 0, sizeof(*t));
+	t->repo = repo;
+	t->log = log;
+	t->fd = -1;
+	t->blk_no = UINT64_MAX;
 	if ((error = store_ref_name(&refname, log)) < 0 ||
-	    (error = store_head(&l->head, &exists, repo, refname.ptr)) < 0)
+	    (error = store_head(&t->head, &exists, repo, refname.ptr)) < 0)
 		goto out;
 	if (!exists) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
 		goto out;
 	}
-	git_oid_cpy(&id, &l->head);
-	while (has_parent) {
-		if ((error = store_read_commit(&obj, &parent, &has_parent, repo, &id, 1)) < 0 ||
-		    (error = record_commit_parse(&parts, git_odb_object_data(obj),
-						 git_odb_object_size(obj))) < 0) {
-			error = store_read_failed(log, &id);
-			goto out;
-		}
-		if (!l->n && (error = record_from_commit(&rec, &id, git_odb_object_data(obj),
-							 git_odb_object_size(obj))) < 0) {
-			error = store_read_failed(log, &id);
-			goto out;
-		}
-		if (l->n == l->alloc) {
-			uint64_t alloc = l->alloc ? l->alloc * 2 : 1024;
-			void *p;
-
-			if (alloc > SIZE_MAX / MERKLE_HASH ||
-			    !(p = realloc(l->h, (size_t)alloc * MERKLE_HASH))) {
-				error = annal_error_oom();
-				goto out;
-			}
-			l->h = p;
-			l->alloc = alloc;
-		}
-		merkle_leaf_hash(l->h[l->n++], parts.json, parts.json_len);
-		git_odb_object_free(obj);
-		obj = NULL;
-		git_oid_cpy(&id, &parent);
-	}
-	l->seq = rec->seq;
-	if (l->seq != l->n) {
-		error = annal_error_set(ANNAL_ECORRUPT,
-			"log '%s': the chain holds %llu records, but its head's seq is %llu; run 'annal verify'",
-			log, (unsigned long long)l->n, (unsigned long long)l->seq);
+	if (store_read(&obj, repo, &t->head) < 0 ||
+	    record_from_commit(&rec, &t->head, git_odb_object_data(obj),
+			       git_odb_object_size(obj)) < 0) {
+		error = store_read_failed(log, &t->head);
 		goto out;
 	}
-	/* oldest first */
-	for (i = 0; i < l->n / 2; i++) {
-		unsigned char t[MERKLE_HASH];
-
-		memcpy(t, l->h[i], MERKLE_HASH);
-		memcpy(l->h[i], l->h[l->n - 1 - i], MERKLE_HASH);
-		memcpy(l->h[l->n - 1 - i], t, MERKLE_HASH);
+	t->seq = rec->seq;
+	if (!rebuild && cache_open(t) == 0 && t->n == t->seq && git_oid_equal(&t->end, &t->head))
+		goto out;	/* up to date */
+	if (t->fd >= 0) {
+		/* the records since, down to the one the cache ends at */
+		count = t->seq - t->n;
+		if (!(leaves = malloc((size_t)count * H))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		if ((error = walk_down(t, leaves, count, &below, &more)) < 0)
+			goto out;
+		if (more && git_oid_equal(&below, &t->end) &&
+		    (error = extend(t, leaves, count)) == 0)
+			goto write;
+		if (error == ANNAL_ENOMEM)
+			goto out;
+		annal_error_clear();
+		free(leaves);
+		leaves = NULL;
 	}
+	/* rebuild from every record */
+	tree_dispose(t);
+	t->n = 0;
+	t->blk_no = UINT64_MAX;
+	count = t->seq;
+	if (count > SIZE_MAX / H || !(leaves = malloc((size_t)count * H))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	if ((error = walk_down(t, leaves, count, &below, &more)) < 0)
+		goto out;
+	if (more) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"log '%s': the chain holds more records than its head's seq %llu says; run 'annal verify'",
+			log, (unsigned long long)t->seq);
+		goto out;
+	}
+	if ((error = extend(t, leaves, count)) < 0)
+		goto out;
+write:
+	cache_write(t);
 out:
+	free(leaves);
 	if (error < 0)
-		leaves_dispose(l);
-	git_odb_object_free(obj);
+		tree_dispose(t);
 	annal_record_free(rec);
+	git_odb_object_free(obj);
 	annal_buf_dispose(&refname);
 	return error;
 }
 
-/* merkle_subtree_fn over the leaves in memory */
-static int subtree(unsigned char out[32], uint64_t start, unsigned level, void *payload)
+/*
+ * Call fn on the log's tree; when the cache turns out damaged (a block
+ * fails its checksum), rebuild it from the records and call fn again: a
+ * damaged cache never gives an answer.
+ */
+static int with_tree(annal_repo *repo, const char *log, int (*fn)(struct tree *, void *),
+		     void *payload)
 {
-	const struct leaves *l = payload;
-	struct merkle_range r;
-	uint64_t i, end = start + ((uint64_t)1 << level);
+	struct tree t;
+	int error;
 
-	if (end > l->n)
-		return annal_error_set(ANNAL_ERROR, "tree: no leaf %llu", (unsigned long long)end);
-	merkle_range_init(&r);
-	for (i = start; i < end; i++)
-		merkle_range_push(&r, l->h[i], NULL, NULL);
-	merkle_range_root(out, &r);
-	return 0;
+	if ((error = tree_open(&t, repo, log, 0)) < 0)
+		return error;
+	if ((error = fn(&t, payload)) < 0 && t.damage) {
+		tree_dispose(&t);
+		annal_error_clear();
+		if ((error = tree_open(&t, repo, log, 1)) < 0)
+			return error;
+		error = fn(&t, payload);
+	}
+	tree_dispose(&t);
+	return error;
 }
 
 static int size_past(const char *log, uint64_t size, uint64_t have)
@@ -123,73 +539,85 @@ static int size_past(const char *log, uint64_t size, uint64_t have)
 			       log, (unsigned long long)have, (unsigned long long)size);
 }
 
+struct root_args {
+	uint64_t size;
+	uint64_t *size_out;
+	git_oid *head;
+	unsigned char *root;
+};
+
+static int root_fn(struct tree *t, void *payload)
+{
+	struct root_args *a = payload;
+	uint64_t size = a->size_out ? t->seq : a->size;
+
+	if (size > t->seq)
+		return size_past(t->log, size, t->seq);
+	if (a->size_out) {
+		*a->size_out = t->seq;
+		git_oid_cpy(a->head, &t->head);
+	}
+	return merkle_root(a->root, size, subtree, t);
+}
+
 int annal_tree_root(annal_repo *repo, const char *log, uint64_t size, unsigned char root[32])
 {
-	struct leaves l;
-	int error;
+	struct root_args a = { size, NULL, NULL, root };
 
-	if ((error = leaves_read(&l, repo, log)) < 0)
-		return error;
-	if (size > l.seq)
-		error = size_past(log, size, l.seq);
-	else
-		error = merkle_root(root, size, subtree, &l);
-	leaves_dispose(&l);
-	return error;
+	return with_tree(repo, log, root_fn, &a);
 }
 
 int annal_tree_head(annal_repo *repo, const char *log, uint64_t *size, git_oid *head,
 		    unsigned char root[32])
 {
-	struct leaves l;
-	int error;
+	struct root_args a = { 0, size, head, root };
 
-	if ((error = leaves_read(&l, repo, log)) < 0)
-		return error;
-	*size = l.seq;
-	git_oid_cpy(head, &l.head);
-	error = merkle_root(root, l.seq, subtree, &l);
-	leaves_dispose(&l);
-	return error;
+	return with_tree(repo, log, root_fn, &a);
 }
 
+struct prove_args {
+	int inclusion;
+	uint64_t a, b;
+	annal_buf *proof;
+};
+
 /* An inclusion proof of leaf a in size b, or a consistency proof of size a in size b. */
-static int prove(annal_repo *repo, const char *log, int inclusion, uint64_t a, uint64_t b,
-		 struct annal_buf *proof)
+static int prove_fn(struct tree *t, void *payload)
 {
 	unsigned char out[MERKLE_MAX_PROOF * MERKLE_HASH];
-	struct leaves l;
+	struct prove_args *p = payload;
 	size_t n;
 	int error;
 
-	if ((error = leaves_read(&l, repo, log)) < 0)
+	if (p->b > t->seq)
+		return size_past(t->log, p->b, t->seq);
+	if (p->inclusion && p->a >= p->b)
+		return annal_error_set(ANNAL_EINVALID, "record seq %llu is past size %llu",
+				       (unsigned long long)p->a + 1, (unsigned long long)p->b);
+	if (!p->inclusion && (!p->a || p->a > p->b))
+		return annal_error_set(ANNAL_EINVALID,
+				       "no consistency proof from size %llu to size %llu",
+				       (unsigned long long)p->a, (unsigned long long)p->b);
+	if ((error = (p->inclusion ? merkle_prove_inclusion : merkle_prove_consistency)
+				(out, &n, p->a, p->b, subtree, t)) < 0)
 		return error;
-	if (b > l.seq)
-		error = size_past(log, b, l.seq);
-	else if (inclusion && a >= b)
-		error = annal_error_set(ANNAL_EINVALID, "record seq %llu is past size %llu",
-					(unsigned long long)a + 1, (unsigned long long)b);
-	else if (!inclusion && (!a || a > b))
-		error = annal_error_set(ANNAL_EINVALID,
-					"no consistency proof from size %llu to size %llu",
-					(unsigned long long)a, (unsigned long long)b);
-	else if ((error = (inclusion ? merkle_prove_inclusion : merkle_prove_consistency)
-				(out, &n, a, b, subtree, &l)) == 0)
-		error = annal_buf_put(proof, out, n * MERKLE_HASH);
-	leaves_dispose(&l);
-	return error;
+	return annal_buf_put(p->proof, out, n * MERKLE_HASH);
 }
 
 int annal_tree_prove_inclusion(annal_repo *repo, const char *log, uint64_t index, uint64_t size,
 			       struct annal_buf *proof)
 {
-	return prove(repo, log, 1, index, size, proof);
+	struct prove_args a = { 1, index, size, proof };
+
+	return with_tree(repo, log, prove_fn, &a);
 }
 
 int annal_tree_prove_consistency(annal_repo *repo, const char *log, uint64_t size1,
 				 uint64_t size2, struct annal_buf *proof)
 {
-	return prove(repo, log, 0, size1, size2, proof);
+	struct prove_args a = { 0, size1, size2, proof };
+
+	return with_tree(repo, log, prove_fn, &a);
 }
 
 /* ---- annal prove ---------------------------------------------------- */
@@ -306,7 +734,7 @@ static int put_hashes(annal_buf *out, const unsigned char *h, size_t n)
  * of the output goes to tail: the checkpoint verbatim, or the size and
  * root lines.
  */
-static int tree_named(uint64_t *size, annal_buf *tail, const struct leaves *l, const char *log,
+static int tree_named(uint64_t *size, annal_buf *tail, struct tree *l, const char *log,
 		      const char *checkpoint, uint64_t want)
 {
 	unsigned char root[32], ours[32];
@@ -321,7 +749,7 @@ static int tree_named(uint64_t *size, annal_buf *tail, const struct leaves *l, c
 				"checkpoint '%s' is of size %llu, past log '%s' (%llu records); another log's, or the log was truncated (annal verify --checkpoint)",
 				checkpoint, (unsigned long long)*size, log,
 				(unsigned long long)l->seq);
-		if ((error = merkle_root(ours, *size, subtree, (void *)l)) < 0)
+		if ((error = merkle_root(ours, *size, subtree, l)) < 0)
 			return error;
 		if (memcmp(ours, root, 32))
 			return annal_error_set(ANNAL_ECORRUPT,
@@ -332,19 +760,19 @@ static int tree_named(uint64_t *size, annal_buf *tail, const struct leaves *l, c
 	*size = want ? want : l->seq;
 	if (*size > l->seq)
 		return size_past(log, *size, l->seq);
-	if ((error = merkle_root(root, *size, subtree, (void *)l)) < 0)
+	if ((error = merkle_root(root, *size, subtree, l)) < 0)
 		return error;
 	annal_buf_printf(tail, "%llu\n", (unsigned long long)*size);
 	return put_hashes(tail, root, 1);
 }
 
 /* The index of record (a seq or a full id) in the log. */
-static int record_index(uint64_t *index, annal_repo *repo, const struct leaves *l,
+static int record_index(uint64_t *index, annal_repo *repo, struct tree *l,
 			const char *log, const char *record)
 {
 	git_odb_object *obj = NULL;
 	struct commit_parts parts;
-	unsigned char leaf[32];
+	unsigned char leaf[32], stored[32];
 	annal_record *rec = NULL;
 	git_oid id;
 	uint64_t seq;
@@ -363,9 +791,14 @@ static int record_index(uint64_t *index, annal_repo *repo, const struct leaves *
 	if (store_odb_read(&obj, repo, &id) < 0 || git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
 	    record_from_commit(&rec, &id, git_odb_object_data(obj), git_odb_object_size(obj)) < 0 ||
 	    record_commit_parse(&parts, git_odb_object_data(obj), git_odb_object_size(obj)) < 0 ||
-	    !rec->seq || rec->seq > l->seq ||
-	    (merkle_leaf_hash(leaf, parts.json, parts.json_len),
-	     memcmp(leaf, l->h[rec->seq - 1], 32))) {
+	    !rec->seq || rec->seq > l->seq) {
+		error = annal_error_set(ANNAL_EINVALID, "no record %s in log '%s'", record, log);
+		goto out;
+	}
+	merkle_leaf_hash(leaf, parts.json, parts.json_len);
+	if ((error = read_stored(l, stored_index(0, rec->seq - 1), stored)) < 0)
+		goto out;
+	if (memcmp(leaf, stored, 32)) {
 		error = annal_error_set(ANNAL_EINVALID, "no record %s in log '%s'", record, log);
 		goto out;
 	}
@@ -376,65 +809,63 @@ out:
 	return error;
 }
 
-int annal_prove_inclusion_write(annal_buf *out, annal_repo *repo, const char *record,
-				const annal_prove_options *opts)
+struct write_args {
+	annal_buf *out;
+	const char *arg;		/* the record, or the old tree */
+	const annal_prove_options *opts;
+	const char *log;
+};
+
+static int inclusion_fn(struct tree *t, void *payload)
 {
 	unsigned char proof[MERKLE_MAX_PROOF * MERKLE_HASH];
-	const char *log = opts && opts->log ? opts->log : "main";
+	struct write_args *w = payload;
 	annal_buf tail = ANNAL_BUF_INIT;
 	uint64_t index = 0, size = 0;
-	struct leaves l;
 	size_t n;
 	int error;
 
-	if ((error = leaves_read(&l, repo, log)) < 0)
-		return error;
-	if ((error = record_index(&index, repo, &l, log, record)) < 0 ||
-	    (error = tree_named(&size, &tail, &l, log, opts ? opts->checkpoint : NULL,
-				opts ? opts->size : 0)) < 0)
+	if ((error = record_index(&index, t->repo, t, w->log, w->arg)) < 0 ||
+	    (error = tree_named(&size, &tail, t, w->log, w->opts ? w->opts->checkpoint : NULL,
+				w->opts ? w->opts->size : 0)) < 0)
 		goto out;
 	if (index >= size) {
 		error = annal_error_set(ANNAL_EINVALID, "record seq %llu is past size %llu",
 					(unsigned long long)index + 1, (unsigned long long)size);
 		goto out;
 	}
-	if ((error = merkle_prove_inclusion(proof, &n, index, size, subtree, &l)) < 0)
+	if ((error = merkle_prove_inclusion(proof, &n, index, size, subtree, t)) < 0)
 		goto out;
-	annal_buf_printf(out, "c2sp.org/tlog-proof@v1\nindex %llu\n", (unsigned long long)index);
-	if ((error = put_hashes(out, proof, n)) < 0)
+	annal_buf_printf(w->out, "c2sp.org/tlog-proof@v1\nindex %llu\n", (unsigned long long)index);
+	if ((error = put_hashes(w->out, proof, n)) < 0)
 		goto out;
-	annal_buf_putc(out, '\n');
-	error = annal_buf_put(out, tail.ptr, tail.len);
+	annal_buf_putc(w->out, '\n');
+	error = annal_buf_put(w->out, tail.ptr, tail.len);
 out:
 	annal_buf_dispose(&tail);
-	leaves_dispose(&l);
 	return error;
 }
 
-int annal_prove_consistency_write(annal_buf *out, annal_repo *repo, const char *old,
-				  const annal_prove_options *opts)
+static int consistency_fn(struct tree *t, void *payload)
 {
 	unsigned char proof[MERKLE_MAX_PROOF * MERKLE_HASH];
-	const char *log = opts && opts->log ? opts->log : "main";
+	struct write_args *w = payload;
 	annal_buf tail = ANNAL_BUF_INIT, scratch = ANNAL_BUF_INIT;
 	uint64_t size1 = 0, size2 = 0;
-	struct leaves l;
 	size_t n;
 	int error;
 
-	if ((error = leaves_read(&l, repo, log)) < 0)
-		return error;
 	/* the old tree: a size, or a checkpoint that must be the log's */
-	if (parse_u63(&size1, old, strlen(old)) == 0) {
-		if (size1 > l.seq) {
-			error = size_past(log, size1, l.seq);
+	if (parse_u63(&size1, w->arg, strlen(w->arg)) == 0) {
+		if (size1 > t->seq) {
+			error = size_past(w->log, size1, t->seq);
 			goto out;
 		}
-	} else if ((error = tree_named(&size1, &scratch, &l, log, old, 0)) < 0) {
+	} else if ((error = tree_named(&size1, &scratch, t, w->log, w->arg, 0)) < 0) {
 		goto out;
 	}
-	if ((error = tree_named(&size2, &tail, &l, log, opts ? opts->checkpoint : NULL,
-				opts ? opts->size : 0)) < 0)
+	if ((error = tree_named(&size2, &tail, t, w->log, w->opts ? w->opts->checkpoint : NULL,
+				w->opts ? w->opts->size : 0)) < 0)
 		goto out;
 	if (!size1 || size1 > size2) {
 		error = annal_error_set(ANNAL_EINVALID,
@@ -442,16 +873,374 @@ int annal_prove_consistency_write(annal_buf *out, annal_repo *repo, const char *
 					(unsigned long long)size1, (unsigned long long)size2);
 		goto out;
 	}
-	if ((error = merkle_prove_consistency(proof, &n, size1, size2, subtree, &l)) < 0)
+	if ((error = merkle_prove_consistency(proof, &n, size1, size2, subtree, t)) < 0)
 		goto out;
-	annal_buf_printf(out, "old %llu\n", (unsigned long long)size1);
-	if ((error = put_hashes(out, proof, n)) < 0)
+	annal_buf_printf(w->out, "old %llu\n", (unsigned long long)size1);
+	if ((error = put_hashes(w->out, proof, n)) < 0)
 		goto out;
-	annal_buf_putc(out, '\n');
-	error = annal_buf_put(out, tail.ptr, tail.len);
+	annal_buf_putc(w->out, '\n');
+	error = annal_buf_put(w->out, tail.ptr, tail.len);
 out:
 	annal_buf_dispose(&scratch);
 	annal_buf_dispose(&tail);
-	leaves_dispose(&l);
 	return error;
+}
+
+int annal_prove_inclusion_write(annal_buf *out, annal_repo *repo, const char *record,
+				const annal_prove_options *opts)
+{
+	struct write_args w = { out, record, opts, opts && opts->log ? opts->log : "main" };
+	size_t len = out->len;
+	int error;
+
+	/* a retry after a damaged cache starts the output anew */
+	if ((error = with_tree(repo, w.log, inclusion_fn, &w)) < 0)
+		out->len = len;
+	return error;
+}
+
+int annal_prove_consistency_write(annal_buf *out, annal_repo *repo, const char *old,
+				  const annal_prove_options *opts)
+{
+	struct write_args w = { out, old, opts, opts && opts->log ? opts->log : "main" };
+	size_t len = out->len;
+	int error;
+
+	if ((error = with_tree(repo, w.log, consistency_fn, &w)) < 0)
+		out->len = len;
+	return error;
+}
+
+/* ---- verify's comparison ------------------------------------------------ */
+
+int tree_compare_open(struct tree_compare *tc, annal_repo *repo, const char *log, int want_roots)
+{
+	struct tree t;
+	const char *tmpdir = getenv("TMPDIR");
+	char path[4096];
+
+	memset(tc, 0, sizeof(*tc));
+	tc->fd = -1;
+	/* the cache's header: what it claims (its blocks are read at the end) */
+	memset(&t, 0, sizeof(t));
+	t.repo = repo;
+	t.log = log;
+	t.fd = -1;
+	t.seq = UINT64_MAX;
+	if (cache_open(&t) == 0) {
+		tc->n = t.n;
+		git_oid_cpy(&tc->end, &t.end);
+		close(t.fd);
+	}
+	if (!tc->n && !want_roots)
+		return 0;	/* nothing to compare, nothing asked */
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+#ifdef O_TMPFILE
+	tc->fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+	if (tc->fd < 0) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/annal-tree-XXXXXX", tmpdir) >=
+		    sizeof(path) || (tc->fd = mkstemp(path)) < 0)
+			return annal_error_set(ANNAL_ERROR,
+					       "cannot create a temporary file in '%s': %s", tmpdir,
+					       strerror(errno));
+		unlink(path);
+	}
+	tc->active = 1;
+	return 0;
+}
+
+#define RUN 4096	/* leaves written at once */
+
+static void run_flush(struct tree_compare *tc)
+{
+	size_t len;
+
+	if (!tc->lo)
+		return;
+	len = (size_t)(tc->hi - tc->lo + 1) * H;
+	if (pwrite(tc->fd, tc->run + (tc->lo - 1) % RUN * H, len, (off_t)((tc->lo - 1) * H)) !=
+	    (ssize_t)len)
+		tc->failed = 1;
+	tc->lo = tc->hi = 0;
+}
+
+void tree_compare_leaf(struct tree_compare *tc, uint64_t seq, const git_oid *id,
+		       const unsigned char leaf[32])
+{
+	if (!seq || !tc->active)
+		return;
+	if (seq == tc->n)
+		tc->end_seen = git_oid_equal(id, &tc->end) ? 1 : -1;
+	if (!tc->run && !(tc->run = malloc(RUN * H))) {
+		tc->failed = 1;
+		return;
+	}
+	/* records come newest first, or oldest first: runs within a block */
+	if (tc->lo && ((seq - 1) / RUN != (tc->lo - 1) / RUN ||
+		       (seq != tc->lo - 1 && seq != tc->hi + 1)))
+		run_flush(tc);
+	memcpy(tc->run + (seq - 1) % RUN * H, leaf, H);
+	if (!tc->lo) {
+		tc->lo = tc->hi = seq;
+	} else if (seq < tc->lo) {
+		tc->lo = seq;
+	} else {
+		tc->hi = seq;
+	}
+}
+
+struct stream {
+	struct tree cache;		/* the cache file, blocks checked as read */
+	uint64_t upto;			/* stored hashes to compare */
+	uint64_t idx;			/* the next stored hash */
+	char *bad;
+	size_t badlen;
+	uint64_t *bad_seq;
+	int error;
+};
+
+/* Each hash the recomputed tree completes, against the cache's. */
+static void stream_done(const unsigned char *hash, uint64_t start, unsigned level, void *payload)
+{
+	struct stream *s = payload;
+	unsigned char theirs[H];
+	uint64_t idx = s->idx++;
+
+	if (idx >= s->upto || *s->bad)
+		return;
+	if (read_stored(&s->cache, idx, theirs) < 0) {
+		snprintf(s->bad, s->badlen, "%s", annal_error_last()->message);
+		annal_error_clear();
+		*s->bad_seq = start + 1;
+	} else if (memcmp(theirs, hash, H)) {
+		if (!level)
+			snprintf(s->bad, s->badlen,
+				 "the tree cache has another hash for leaf %llu (record seq %llu)",
+				 (unsigned long long)start, (unsigned long long)start + 1);
+		else
+			snprintf(s->bad, s->badlen,
+				 "the tree cache has another hash for the subtree of records %llu-%llu",
+				 (unsigned long long)start + 1,
+				 (unsigned long long)(start + ((uint64_t)1 << level)));
+		*s->bad_seq = start + 1;
+	}
+}
+
+int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *log, uint64_t n,
+			const uint64_t *sizes, size_t nsizes, unsigned char (*roots)[32])
+{
+	unsigned char buf[4096 * H];
+	struct merkle_range r;
+	struct stream s;
+	uint64_t done = 0, k, i;
+	size_t j;
+	int error = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.cache.fd = -1;
+	s.bad = tc->bad;
+	s.badlen = sizeof(tc->bad);
+	s.bad_seq = &tc->bad_seq;
+	tc->bad[0] = '\0';
+	if (!tc->active)
+		return 0;
+	run_flush(tc);
+	if (tc->failed || tc->fd < 0)
+		return annal_error_set(ANNAL_ERROR, "cannot write the leaf hashes to a temporary file");
+	for (j = 0; j < nsizes; j++)
+		if (!sizes[j])
+			merkle_empty_root(roots[j]);
+	/* the cache, when it claims records of this log */
+	if (tc->n) {
+		s.cache.repo = repo;
+		s.cache.log = log;
+		s.cache.seq = UINT64_MAX;
+		s.cache.blk_no = UINT64_MAX;
+		if (cache_open(&s.cache) < 0 || s.cache.n != tc->n ||
+		    !git_oid_equal(&s.cache.end, &tc->end)) {
+			/* rewritten since we looked: nothing to say */
+			tc->n = 0;
+		} else if (tc->n <= n && tc->end_seen != 1) {
+			snprintf(tc->bad, sizeof(tc->bad),
+				 "the tree cache ends at a record that is not the log's record seq %llu",
+				 (unsigned long long)tc->n);
+			tc->bad_seq = tc->n;
+		} else {
+			s.upto = stored_count(tc->n < n ? tc->n : n);
+		}
+	}
+	merkle_range_init(&r);
+	while (done < n) {
+		k = n - done < 4096 ? n - done : 4096;
+		if (pread(tc->fd, buf, (size_t)k * H, (off_t)(done * H)) != (ssize_t)(k * H)) {
+			error = annal_error_set(ANNAL_ERROR, "cannot read back the leaf hashes: %s",
+						strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < k; i++) {
+			merkle_range_push(&r, buf + i * H, s.upto ? stream_done : NULL, &s);
+			for (j = 0; j < nsizes; j++)
+				if (sizes[j] == r.n)
+					merkle_range_root(roots[j], &r);
+		}
+		done += k;
+	}
+out:
+	if (s.cache.fd >= 0)
+		close(s.cache.fd);
+	return error;
+}
+
+void tree_compare_dispose(struct tree_compare *tc)
+{
+	if (tc->fd >= 0)
+		close(tc->fd);
+	free(tc->run);
+	tc->run = NULL;
+	tc->fd = -1;
+}
+
+/* ---- a batch append's hook ------------------------------------------------ */
+
+struct tree_append {
+	struct tree t;			/* the cache, n == the batch's parent's seq */
+	int active;			/* the cache is being extended */
+	int dead;			/* left to the next reader */
+	uint64_t count;			/* leaves given */
+	unsigned char first[TREE_APPEND_MIN][H];
+	struct merkle_range r;
+	unsigned char blk[BLOCK * H];	/* the block being filled */
+	uint64_t nblk, blk_no;
+};
+
+struct tree_append *tree_append_new(annal_repo *repo, const char *log, uint64_t seq,
+				    const git_oid *head)
+{
+	struct tree_append *ta = calloc(1, sizeof(*ta));
+
+	if (!ta)
+		return NULL;
+	ta->t.repo = repo;
+	ta->t.log = log;
+	ta->t.fd = -1;
+	ta->t.seq = seq;
+	ta->t.blk_no = UINT64_MAX;
+	git_oid_cpy(&ta->t.head, head);
+	return ta;
+}
+
+static void append_done(const unsigned char *hash, uint64_t start, unsigned level, void *payload)
+{
+	struct tree_append *ta = payload;
+	unsigned char sum[H];
+
+	(void)start;
+	(void)level;
+	memcpy(ta->blk + ta->nblk++ * H, hash, H);
+	if (ta->nblk < BLOCK)
+		return;
+	block_sum(sum, ta->blk, BLOCK, ta->blk_no);
+	if (pwrite(ta->t.fd, ta->blk, sizeof(ta->blk), hash_offset(ta->blk_no * BLOCK)) !=
+	    (ssize_t)sizeof(ta->blk) ||
+	    pwrite(ta->t.fd, sum, H, hash_offset(ta->blk_no * BLOCK) + BLOCK * H) != H)
+		ta->dead = 1;
+	ta->blk_no++;
+	ta->nblk = 0;
+}
+
+/* Take the cache, if it ends at the batch's parent: 0, or -1. */
+static int append_start(struct tree_append *ta)
+{
+	struct tree *t = &ta->t;
+	unsigned char hdr[HEADER], sum[H];
+	uint64_t base, start = 0, i;
+	const char *basename;
+	struct stat st;
+	int dfd, bit, k = 0;
+
+	if ((dfd = index_dir_open(&basename, t->repo, "tree", t->log, 1)) < 0)
+		return -1;
+	t->fd = openat(dfd, basename, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (t->fd < 0 || fstat(t->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    flock(t->fd, LOCK_EX | LOCK_NB) < 0 ||
+	    pread(t->fd, hdr, HEADER, 0) != HEADER || header_parse(t, hdr) < 0 ||
+	    t->n != t->seq || !git_oid_equal(&t->end, &t->head) ||
+	    st.st_size < hash_offset(stored_count(t->n)))
+		return -1;
+	/* the partial block, checked, carries on */
+	base = stored_count(t->n);
+	ta->blk_no = base / BLOCK;
+	ta->nblk = base % BLOCK;
+	if (ta->nblk && pread(t->fd, ta->blk, ta->nblk * H, hash_offset(ta->blk_no * BLOCK)) !=
+	    (ssize_t)(ta->nblk * H))
+		return -1;
+	block_sum(sum, ta->blk, ta->nblk, ta->blk_no);
+	if (memcmp(sum, t->tailsum, H))
+		return -1;
+	/* the compact range at n, from the cache */
+	merkle_range_init(&ta->r);
+	for (bit = 63; bit >= 0; bit--) {
+		if (!(t->n >> bit & 1))
+			continue;
+		if (read_stored(t, stored_index((unsigned)bit, start >> bit), ta->r.h[k++]) < 0) {
+			annal_error_clear();
+			return -1;
+		}
+		start += (uint64_t)1 << bit;
+	}
+	ta->r.n = t->n;
+	for (i = 0; i < ta->count; i++)
+		merkle_range_push(&ta->r, ta->first[i], append_done, ta);
+	return 0;
+}
+
+void tree_append_leaf(struct tree_append *ta, const void *json, size_t len)
+{
+	unsigned char leaf[H];
+
+	if (!ta || ta->dead)
+		return;
+	merkle_leaf_hash(leaf, json, len);
+	if (ta->active) {
+		merkle_range_push(&ta->r, leaf, append_done, ta);
+		ta->count++;
+		return;
+	}
+	memcpy(ta->first[ta->count++], leaf, H);
+	if (ta->count == TREE_APPEND_MIN) {
+		if (append_start(ta) < 0)
+			ta->dead = 1;
+		else
+			ta->active = 1;
+	}
+}
+
+void tree_append_landed(struct tree_append *ta, const git_oid *head, uint64_t count)
+{
+	unsigned char hdr[HEADER], tailsum[H];
+
+	if (!ta || !ta->active || ta->dead || count != ta->count)
+		return;
+	/* the last, partial block; the data on disk before the header names it */
+	block_sum(tailsum, ta->blk, ta->nblk, ta->blk_no);
+	if ((ta->nblk && pwrite(ta->t.fd, ta->blk, ta->nblk * H, hash_offset(ta->blk_no * BLOCK)) !=
+	     (ssize_t)(ta->nblk * H)) ||
+	    fdatasync(ta->t.fd) < 0)
+		return;
+	header_make(hdr, ta->t.n + count, head, tailsum);
+	if (pwrite(ta->t.fd, hdr, HEADER, 0) != HEADER)
+		return;
+	ta->dead = 1;		/* done */
+}
+
+void tree_append_free(struct tree_append *ta)
+{
+	if (!ta)
+		return;
+	if (ta->t.fd >= 0)
+		close(ta->t.fd);	/* the lock goes with it */
+	free(ta);
 }

@@ -36,3 +36,56 @@ int annal_tree_prove_inclusion(annal_repo *repo, const char *log, uint64_t index
 int annal_tree_prove_consistency(annal_repo *repo, const char *log, uint64_t size1,
 				 uint64_t size2, struct annal_buf *proof);
 #endif
+
+/*
+ * For verify: the tree recomputed from the records it reads, in any
+ * order, compared with the cache, and its roots at given sizes.  The
+ * leaf hashes go to an unlinked temporary file (32 bytes a record, none
+ * in memory), read back oldest first at the end.  Nothing is written to
+ * the cache.
+ */
+struct tree_compare {
+	int active;			/* a cache to compare, or roots asked */
+	int fd;				/* the leaf hashes, at (seq - 1) * 32 */
+	int failed;			/* a write to it failed */
+	uint64_t n;			/* the cache's leaves (0: none to compare) */
+	git_oid end;			/* ... ending at this record */
+	int end_seen;			/* the record of seq n was given: end */
+	/* a run of consecutive leaves not yet written: seqs lo..hi */
+	unsigned char *run;
+	uint64_t lo, hi;
+	char bad[256];			/* after tree_compare_finish(): what differs */
+	uint64_t bad_seq;		/* ... and the first record it concerns */
+};
+
+/* want_roots: tree_compare_finish() will be asked for roots (else only with a cache). */
+int tree_compare_open(struct tree_compare *tc, annal_repo *repo, const char *log, int want_roots);
+/* The leaf of record seq, whose commit is id. */
+void tree_compare_leaf(struct tree_compare *tc, uint64_t seq, const git_oid *id,
+		       const unsigned char leaf[32]);
+/*
+ * Once records 1..n were given: the roots at sizes[i] (<= n; others are
+ * left alone) into roots[i], and the cache compared: tc->bad is "" when
+ * it agrees (or there is none), else names the first hash that differs.
+ */
+int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *log, uint64_t n,
+			const uint64_t *sizes, size_t nsizes, unsigned char (*roots)[32]);
+void tree_compare_dispose(struct tree_compare *tc);
+
+/*
+ * For a batch append: keep the cache current from the leaves the batch
+ * builds, without reading them back.  tree_append_new() holds the first
+ * TREE_APPEND_MIN leaves only; from then on the cache must end exactly at
+ * the batch's parent (seq and head), else the batch leaves the cache to
+ * the next reader (lazily, as single appends do).  New hashes are written
+ * past the cache's end as they come, under its exclusive lock; once the
+ * ref moved, tree_append_landed() makes them part of it (the header,
+ * last).  Never an error: the cache is derived data.
+ */
+#define TREE_APPEND_MIN 64
+struct tree_append;
+struct tree_append *tree_append_new(annal_repo *repo, const char *log, uint64_t seq,
+				    const git_oid *head);
+void tree_append_leaf(struct tree_append *ta, const void *json, size_t len);
+void tree_append_landed(struct tree_append *ta, const git_oid *head, uint64_t count);
+void tree_append_free(struct tree_append *ta);

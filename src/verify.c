@@ -24,11 +24,28 @@
 #include "ssh.h"
 #include "store.h"
 #include "text.h"
+#include "tree.h"
 #include "trust.h"
 #include "verify.h"
 #include "banned.h"
 
 #define NAME(id, text) #id,
+/*
+ * The derived data verify compares with the records: the seq index, and
+ * the tree (its leaves, to recompute it and compare it with the cache).
+ */
+struct derived {
+	struct index_compare index;
+	struct tree_compare tree;
+};
+
+static void derived_compare(struct derived *d, uint64_t seq, const git_oid *id,
+			    const unsigned char leaf[32])
+{
+	index_compare(&d->index, seq, id);
+	tree_compare_leaf(&d->tree, seq, id, leaf);
+}
+
 static const char *const check_names[] = { ANNAL_VERIFY_CHECKS(NAME) NULL };
 #undef NAME
 
@@ -420,6 +437,7 @@ struct job {
 	git_odb_object *obj;
 	annal_record *rec;
 	struct record_signature sig;
+	unsigned char leaf[32];		/* the record's leaf hash in the tree */
 	const char *check;		/* set when a check failed */
 	char message[512];
 };
@@ -470,7 +488,10 @@ static void check_job(struct job *j, const struct copies *copies)
 		if (!j->check)
 			j->check = "badRecord";
 		snprintf(j->message, sizeof(j->message), "%s", last_message());
+		return;
 	}
+	/* canonical, so the bytes the commit stores */
+	merkle_leaf_hash(j->leaf, j->rec->json, j->rec->json_len);
 }
 
 /*
@@ -720,7 +741,7 @@ static int keep_for_state(struct vstate *v, const struct job *j, int became_sign
 
 /* prev: the record below the first one checked, NULL from the first; taken */
 static int check_records(annal_verify_result *r, annal_repo *repo, const struct chain *c,
-			 struct trust *trust, struct anchor *anchor, struct index_compare *ic,
+			 struct trust *trust, struct anchor *anchor, struct derived *ic,
 			 annal_record *prev)
 {
 	struct job *jobs = NULL;
@@ -755,7 +776,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 			if (c->out && (error = keep_for_state(c->out, &jobs[k],
 							      !was_signed && trust->signed_log)) < 0)
 				break;
-			index_compare(ic, jobs[k].pos, jobs[k].id);
+			derived_compare(ic, jobs[k].pos, jobs[k].id, jobs[k].leaf);
 			anchor_count(anchor, jobs[k].id, jobs[k].rec);
 			annal_record_free(prev);
 			prev = jobs[k].rec;
@@ -815,7 +836,7 @@ struct sweep {
 	const struct others *others;
 	const struct copies *copies;
 	int64_t ts_limit;
-	struct index_compare *ic;
+	struct derived *ic;
 	struct trust *trust;	/* replayed at the end; its pins checked here */
 };
 
@@ -909,7 +930,7 @@ static int sweep_in_order(struct sweep *s, struct job *j)
 		return -1;
 	anchor_count(s->anchor, j->id, j->rec);
 	/* the sweep says good only if each seq is the record's position */
-	index_compare(s->ic, j->rec->seq, j->id);
+	derived_compare(s->ic, j->rec->seq, j->id, j->leaf);
 	annal_record_free(s->newer);
 	s->newer = j->rec;
 	j->rec = NULL;
@@ -956,7 +977,7 @@ static void release_window(struct job *jobs, size_t w)
 static int sweep_verify(uint64_t *records, annal_repo *repo,
 			const git_oid *head, struct trust *trust, struct anchor *anchor,
 			const struct others *others, const struct copies *copies,
-			int64_t ts_limit, struct index_compare *ic)
+			int64_t ts_limit, struct derived *ic)
 {
 	struct sweep s;
 	struct job *win[2] = { NULL, NULL };
@@ -1056,7 +1077,7 @@ static void anchor_check(annal_verify_result *r, const struct anchor *a, annal_r
 static int two_passes(annal_verify_result *r, annal_repo *repo,
 		      const git_oid *head, struct trust *trust, struct anchor *anchor,
 		      const struct others *others, const struct copies *copies,
-		      int64_t ts_limit, struct index_compare *ic)
+		      int64_t ts_limit, struct derived *ic)
 {
 	struct chain c;
 	const char *check = NULL;
@@ -1462,7 +1483,7 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 {
 	struct chain c;
 	struct anchor anchor;
-	struct index_compare ic;
+	struct derived ic;
 	struct copies none;
 	annal_record *below = NULL;
 	const char *check = NULL;
@@ -1475,7 +1496,8 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 	memset(&anchor, 0, sizeof(anchor));
 	memset(&ic, 0, sizeof(ic));
 	memset(&none, 0, sizeof(none));
-	ic.fd = -1;
+	ic.index.fd = -1;
+	ic.tree.fd = -1;
 	c.others = others;
 	c.copies = &none;
 	c.ts_limit = ts_limit;
@@ -1711,7 +1733,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	struct trust trust;
 	struct others others;
 	struct copies copies;
-	struct index_compare ic;
+	struct derived ic;
 	git_oid head;
 	uint64_t records = 0;
 	int64_t now;
@@ -1722,7 +1744,8 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memset(&others, 0, sizeof(others));
 	memset(&copies, 0, sizeof(copies));
 	memset(&ic, 0, sizeof(ic));
-	ic.fd = -1;
+	ic.index.fd = -1;
+	ic.tree.fd = -1;
 	r->ok = 1;
 	annal_text_escape(r->log, sizeof(r->log), log, strlen(log));
 	if ((error = anchor_parse(&anchor, opts ? opts->anchor : NULL)) < 0)
@@ -1783,7 +1806,9 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	}
 	if ((error = annal_time_now_verifier(&now)) < 0 ||
 	    (error = others_load(&others, repo, log, NULL)) < 0 ||
-	    (error = index_compare_open(&ic, repo, log)) < 0)
+	    (error = index_compare_open(&ic.index, repo, log)) < 0 ||
+	    (error = tree_compare_open(&ic.tree, repo, log,
+						opts && opts->nroot_sizes)) < 0)
 		goto out;
 
 	if (sweep_verify(&records, repo, &head, &trust, &anchor, &others, &copies,
@@ -1792,7 +1817,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	} else {
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
-		ic.bad = 0;
+		ic.index.bad = 0;
 		if ((error = pin_keys(r, &trust, opts, log)) < 0 ||
 		    (error = two_passes(r, repo, &head, &trust, &anchor, &others, &copies,
 					now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) < 0 || !r->ok)
@@ -1800,21 +1825,34 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	}
 	complete = 1;	/* every record was checked */
 	anchor_check(r, &anchor, repo);
-	if (r->ok && ic.bad) {
+	if (r->ok && ic.index.bad) {
 		/* log --to-seq would show what the index names: not the log */
 		char hex[GIT_OID_HEXSZ + 1];
 
-		r->records = ic.bad - 1;
-		failed(r, "indexMismatch", ic.bad, &ic.bad_record,
+		r->records = ic.index.bad - 1;
+		failed(r, "indexMismatch", ic.index.bad, &ic.index.bad_record,
 		       "the seq index 'annal/index/%s' names %s instead, "
 		       "which annal log --to-seq would show; remove the index",
-		       log, git_oid_tostr(hex, sizeof(hex), &ic.bad_entry));
+		       log, git_oid_tostr(hex, sizeof(hex), &ic.index.bad_entry));
+	}
+	/* the tree, from the records read: its roots, and the cache compared */
+	if (r->ok &&
+	    (error = tree_compare_finish(&ic.tree, repo, log, r->records,
+					 opts ? opts->root_sizes : NULL, opts ? opts->nroot_sizes : 0,
+					 opts ? opts->roots : NULL)) < 0)
+		goto out;
+	if (r->ok && ic.tree.bad[0]) {
+		/* the records verified: the cache is what is wrong */
+		failed(r, "treeMismatch", 0, NULL,
+		       "%s ('annal/tree/%s'); the cache is derived data: remove it, and annal prove rebuilds it from the records",
+		       ic.tree.bad, log);
 	}
 out:
 	/* what is known: a check that stopped before a signed record cannot say */
 	r->is_signed = trust.signed_log ? 1 : complete ? 0 : -1;
 	copies_dispose(&copies);
-	index_compare_dispose(&ic);
+	index_compare_dispose(&ic.index);
+	tree_compare_dispose(&ic.tree);
 	others_dispose(&others);
 	trust_dispose(&trust);
 	annal_buf_dispose(&refname);
