@@ -76,12 +76,19 @@ static int text_check(const char *s, size_t len, const char *what)
  */
 static long b64_decode(unsigned char *out, size_t max, const char *s, size_t len)
 {
-	size_t n = 0;
+	const char *end = NULL;
+	size_t n = 0, i;
 
 	if (!len || len % 4)
 		return -1;
-	if (sodium_base642bin(out, max, s, len, NULL, &n, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0)
+	/* libsodium stops at the first byte out of the alphabet: refuse it first */
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '/' ||
+		      (s[i] == '=' && i >= len - 2)))
+			return -1;
+	if (sodium_base642bin(out, max, s, len, NULL, &n, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 || end != s + len)
 		return -1;
 	return (long)n;
 }
