@@ -9,6 +9,7 @@ in refs/annal/witness/<name>, and its cosignatures verify by the rules
 of c2sp.org/tlog-cosignature in code that is not annal'"'"'s.'
 
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-ssh.sh"
 
 test_lazy_prereq GO '
 	command -v go &&
@@ -203,6 +204,19 @@ test_expect_success GO 'two witness processes at once on one repository lose no 
 	test_line_count = 8 list &&
 	git -C many.git rev-list refs/annal/witness/$W >commits &&
 	test_line_count = 8 commits
+'
+
+test_expect_success GO,SSHAGENT 'cosign --agent: the key stays in ssh-agent' '
+	eval "$(ssh-agent -s)" >/dev/null &&
+	test_when_finished "kill $SSH_AGENT_PID && unset SSH_AUTH_SOCK SSH_AGENT_PID" &&
+	chmod 600 wkey &&
+	ssh-add -q wkey 2>/dev/null &&
+	git init -q --bare agent.git &&
+	annal -C agent.git witness add-log --name $W "$(cat vk)" &&
+	annal -C agent.git witness cosign --name $W --key wkey.pub --agent r5 >aline &&
+	{ sed -n "/^$/,\$p" r5 | sed 1d && cat aline; } >anote &&
+	echo "cosig aout $W $(cat wpk) anote" | ./golog &&
+	grep "^ok " aout
 '
 
 test_done
