@@ -499,6 +499,7 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b,
 	struct annal_checkpoint_body body;
 	annal_buf said = ANNAL_BUF_INIT, origin = ANNAL_BUF_INIT, canon = ANNAL_BUF_INIT;
 	unsigned char pk[32], proof[MERKLE_MAX_PROOF * 32], leaf[32];
+	char b64[45];
 	const char *p, *end, *nl;
 	cJSON *o = NULL;
 	const cJSON *v, *h;
@@ -581,8 +582,11 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b,
 			    strlen(h->valuestring) != 44 ||
 			    sodium_base642bin(proof + n * 32, 32, h->valuestring, 44, NULL, &got,
 					      NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-			    got != 32) {
-				problem(r, "proofs.jsonl line %zu: a hash is not base64 of 32 bytes",
+			    got != 32 ||
+			    !sodium_bin2base64(b64, sizeof(b64), proof + n * 32, 32,
+					       sodium_base64_VARIANT_ORIGINAL) ||
+			    strcmp(b64, h->valuestring)) {
+				problem(r, "proofs.jsonl line %zu: a hash is not canonical base64 of 32 bytes",
 					at + 1);
 				goto out;
 			}

@@ -28,6 +28,7 @@ int witness_request_parse(struct witness_request *out, const char *data, size_t 
 	const char *p = data, *end = data + len, *nl;
 	size_t line = 1, n;
 	unsigned char raw[33];
+	char again[45];
 	uint64_t v = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -55,10 +56,17 @@ int witness_request_parse(struct witness_request *out, const char *data, size_t 
 		if (out->nproof == WITNESS_MAX_PROOF)
 			return annal_error_set(ANNAL_EINVALID,
 				"request line %zu: more than %d proof hashes", line, WITNESS_MAX_PROOF);
-		/* canonical, padded base64 of 32 bytes: 44 characters */
+		/*
+		 * canonical, padded base64 of 32 bytes: 44 characters that
+		 * encode back to themselves (libsodium takes non-zero unused
+		 * bits, and any bytes after what it decoded)
+		 */
 		if (nl - p != 44 ||
 		    sodium_base642bin(raw, sizeof(raw), p, 44, NULL, &n, NULL,
-				      sodium_base64_VARIANT_ORIGINAL) != 0 || n != 32)
+				      sodium_base64_VARIANT_ORIGINAL) != 0 || n != 32 ||
+		    !sodium_bin2base64(again, sizeof(again), raw, 32,
+				       sodium_base64_VARIANT_ORIGINAL) ||
+		    memcmp(again, p, 44))
 			return annal_error_set(ANNAL_EINVALID,
 				"request line %zu: a proof hash is not base64 of 32 bytes", line);
 		memcpy(out->proof[out->nproof++], raw, 32);
