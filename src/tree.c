@@ -406,10 +406,13 @@ static int cache_open(struct tree *t)
 		if (tries)
 			usleep(1000);
 		if (fstat(t->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    pread(t->fd, hdr, HEADER, 0) == HEADER && header_parse(t, hdr) == 0 &&
-		    t->n && t->n <= t->seq && st.st_size >= hash_offset(stored_count(t->n)))
-			ok = 0;
-		else if (locked)
+		    pread(t->fd, hdr, HEADER, 0) == HEADER && header_parse(t, hdr) == 0) {
+			if (t->n && t->n <= t->seq &&
+			    st.st_size >= hash_offset(stored_count(t->n)))
+				ok = 0;
+			break;	/* a sound header: read again, it would say the same */
+		}
+		if (locked)
 			break;
 	}
 	if (locked)
@@ -417,10 +420,12 @@ static int cache_open(struct tree *t)
 out:
 	close(dfd);
 	if (ok < 0) {
+		/* t->n stays what a sound header said: past the head, the caller looks again */
 		if (t->fd >= 0)
 			close(t->fd);
 		t->fd = -1;
-		t->n = 0;
+		if (!(t->n > t->seq))
+			t->n = 0;
 	}
 	return ok;
 }
@@ -437,20 +442,26 @@ static int tree_open(struct tree *t, annal_repo *repo, const char *log, int rebu
 	unsigned char (*leaves)[H] = NULL;
 	git_oid below;
 	uint64_t count;
-	int error, exists, more;
+	int error, exists, more, tries = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->repo = repo;
 	t->log = log;
 	t->fd = -1;
 	t->blk_no = UINT64_MAX;
-	if ((error = store_ref_name(&refname, log)) < 0 ||
-	    (error = store_head(&t->head, &exists, repo, refname.ptr)) < 0)
+	if ((error = store_ref_name(&refname, log)) < 0)
+		goto out;
+again:
+	if ((error = store_head(&t->head, &exists, repo, refname.ptr)) < 0)
 		goto out;
 	if (!exists) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
 		goto out;
 	}
+	annal_record_free(rec);
+	rec = NULL;
+	git_odb_object_free(obj);
+	obj = NULL;
 	if (store_read(&obj, repo, &t->head) < 0 ||
 	    record_from_commit(&rec, &t->head, git_odb_object_data(obj),
 			       git_odb_object_size(obj)) < 0) {
@@ -458,12 +469,17 @@ static int tree_open(struct tree *t, annal_repo *repo, const char *log, int rebu
 		goto out;
 	}
 	t->seq = rec->seq;
-	if (!rebuild && cache_open(t) == 0 && t->n == t->seq && git_oid_equal(&t->end, &t->head))
+	if (!rebuild && cache_open(t) < 0 && t->n > t->seq && tries++ < 3) {
+		/* a batch appended since the head was read: read it again */
+		t->n = 0;
+		goto again;
+	}
+	if (!rebuild && t->fd >= 0 && t->n == t->seq && git_oid_equal(&t->end, &t->head))
 		goto out;	/* up to date */
 	if (t->fd >= 0) {
 		/* the records since, down to the one the cache ends at */
 		count = t->seq - t->n;
-		if (!(leaves = malloc((size_t)count * H))) {
+		if (!(leaves = malloc((size_t)(count ? count : 1) * H))) {
 			error = annal_error_oom();
 			goto out;
 		}
@@ -684,31 +700,30 @@ static int parse_u63(uint64_t *out, const char *s, size_t len)
 	return 0;
 }
 
-/*
- * The size and root of a checkpoint's body (C2SP tlog-checkpoint: origin,
- * size and base64 root lines).  The signatures are not checked here:
- * annal verify --checkpoint does that; a proof only has to be in the
- * tree the checkpoint names, which the caller compares with the log's.
- */
-static int checkpoint_parse(uint64_t *size, unsigned char root[32], const annal_buf *note,
-			    const char *path)
+int tree_checkpoint_parse(uint64_t *size, unsigned char root[32], const char *text, size_t len)
 {
-	const char *p = note->ptr, *end = note->ptr + note->len, *nl[3];
-	size_t len, i;
+	const char *p = text, *end = text + len, *nl[3];
+	size_t n, i;
 
 	for (i = 0; i < 3; i++) {
 		if (!(nl[i] = memchr(p, '\n', (size_t)(end - p))))
-			goto bad;
+			return -1;
 		p = nl[i] + 1;
 	}
-	if (nl[0] == note->ptr ||
+	if (nl[0] == text || memchr(text, '\0', (size_t)(nl[0] - text)) ||
 	    parse_u63(size, nl[0] + 1, (size_t)(nl[1] - nl[0] - 1)) < 0 ||
 	    nl[2] - nl[1] - 1 != 44 ||
-	    sodium_base642bin(root, 32, nl[1] + 1, 44, NULL, &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) < 0 || len != 32)
-		goto bad;
+	    sodium_base642bin(root, 32, nl[1] + 1, 44, NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) < 0 || n != 32)
+		return -1;
 	return 0;
-bad:
+}
+
+static int checkpoint_parse(uint64_t *size, unsigned char root[32], const annal_buf *note,
+			    const char *path)
+{
+	if (tree_checkpoint_parse(size, root, note->ptr, note->len) == 0)
+		return 0;
 	return annal_error_set(ANNAL_EINVALID,
 			       "checkpoint '%s' does not start with an origin, a size and a root line",
 			       path);

@@ -81,6 +81,17 @@ test_expect_success 'a damaged header, a cut file, another log'"'"'s cache: rebu
 	cmp good repo/annal/tree/main
 '
 
+test_expect_success 'a cache past the head (a log cut back): rebuilt' '
+	annal -C repo prove inclusion 1 >/dev/null &&
+	git -C repo update-ref refs/audit/main refs/audit/main~5 &&
+	annal -C repo prove consistency 5 >actual &&
+	rebuilt &&
+	cmp fresh repo/annal/tree/main &&
+	mv repo/annal/tree/main saved &&
+	annal -C repo prove consistency 5 >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a symbolic link in its place is left alone' '
 	annal -C repo prove inclusion 9 >expect &&
 	mv repo/annal/tree/main elsewhere &&
