@@ -13,22 +13,49 @@ static const char *const checkpoint_usage[] = {
 	NULL
 };
 
-/* Write b to path whole, or remove what was written: 0 or 3. */
+/*
+ * Write b to path whole: to a temporary file beside it, then renamed
+ * over it, so that a failure leaves path as it was.  0 or 3.
+ */
 static int write_file(const char *path, const annal_buf *b)
 {
-	FILE *fp = fopen(path, "w");
+	size_t len = strlen(path) + 32;
+	char *tmp = malloc(len);
+	FILE *fp = NULL;
+	int status = 3;
 
-	if (!fp) {
-		print_error("cannot write '%s': %s; check the directory", path, strerror(errno));
+	if (!tmp) {
+		print_error("out of memory");
 		return 3;
+	}
+	snprintf(tmp, len, "%s.tmp-%ld", path, (long)getpid());
+	if (!(fp = fopen(tmp, "wx"))) {
+		print_error("cannot write '%s': %s; check the directory", tmp, strerror(errno));
+		goto out;
 	}
 	if (fwrite(annal_buf_ptr(b), 1, annal_buf_len(b), fp) != annal_buf_len(b) ||
-	    fflush(fp) || fsync(fileno(fp)) || fclose(fp)) {
-		print_error("cannot write '%s': %s; check the disk", path, strerror(errno));
-		unlink(path);
-		return 3;
+	    fflush(fp) || fsync(fileno(fp))) {
+		print_error("cannot write '%s': %s; check the disk", tmp, strerror(errno));
+		goto out;
 	}
-	return 0;
+	if (fclose(fp)) {
+		fp = NULL;
+		print_error("cannot write '%s': %s; check the disk", tmp, strerror(errno));
+		goto out;
+	}
+	fp = NULL;
+	if (rename(tmp, path)) {
+		print_error("cannot write '%s': %s; check the directory", path, strerror(errno));
+		goto out;
+	}
+	status = 0;
+out:
+	if (fp)
+		fclose(fp);
+	if (status)
+		unlink(tmp);
+	free(tmp);
+	return status;
 }
 
 int cmd_checkpoint(int argc, const char **argv, struct cmd_context *ctx)

@@ -248,8 +248,29 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 					fp, log);
 		goto out;
 	}
-	if ((error = recorded_origin(&origin, &check, repo, log, &head, 0)) < 0)
+	annal_buf_printf(&cpref, "%s%s", CHECKPOINT_REF_PREFIX, log);
+	if ((error = annal_buf_error(&cpref)) < 0 ||
+	    (error = store_head(&tip, &has_tip, repo, cpref.ptr)) < 0)
 		goto out;
+	/*
+	 * The newest kept checkpoint names the origin without a walk down
+	 * the log to its annal.origin record (verify holds every kept one
+	 * to that record); a log without one is walked.
+	 */
+	if (has_tip && stored_note(&prev, repo, &tip) == 0 &&
+	    annal_note_parse(&pn, prev.ptr, prev.len) == 0 &&
+	    annal_checkpoint_body_parse(&pb, pn->buf, pn->text_len) == 0) {
+		if (!(origin = strndup(pb.origin, pb.origin_len))) {
+			error = annal_error_oom();
+			goto out;
+		}
+	} else {
+		annal_note_free(pn);
+		pn = NULL;
+		annal_error_clear();
+		if ((error = recorded_origin(&origin, &check, repo, log, &head, 0)) < 0)
+			goto out;
+	}
 	if (origin && opts->origin && strcmp(origin, opts->origin)) {
 		error = annal_error_set(ANNAL_EINVALID,
 					"log '%s' has origin '%s', not '%s'; leave out --origin",
@@ -273,15 +294,8 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 	    (error = annal_note_verifier_init(&v, origin, ANNAL_NOTE_ED25519,
 					      opts->signer->pk)) < 0)
 		goto out;
-	annal_buf_printf(&cpref, "%s%s", CHECKPOINT_REF_PREFIX, log);
-	if ((error = annal_buf_error(&cpref)) < 0 ||
-	    (error = store_head(&tip, &has_tip, repo, cpref.ptr)) < 0)
-		goto out;
 	/* the same size and root as the newest kept: nothing new to keep */
-	if (has_tip && stored_note(&prev, repo, &tip) == 0 &&
-	    annal_note_parse(&pn, prev.ptr, prev.len) == 0 &&
-	    annal_checkpoint_body_parse(&pb, pn->buf, pn->text_len) == 0 &&
-	    pb.size == size && !memcmp(pb.root, root, 32)) {
+	if (pn && pb.size == size && !memcmp(pb.root, root, 32)) {
 		annal_error_clear();
 	} else if ((error = store_checkpoint(repo, cpref.ptr, has_tip ? &tip : NULL, &note,
 					     size, origin)) < 0) {

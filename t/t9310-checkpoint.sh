@@ -105,6 +105,16 @@ test_expect_success 'a new head makes a new checkpoint, chained to the last' '
 	test_cmp expect subjects
 '
 
+test_expect_success '-o that cannot be replaced: exit 3, nothing left behind' '
+	mkdir out-dir &&
+	test_expect_code 3 annal -C repo.git checkpoint --sign-key key -o out-dir 2>err &&
+	test_line_count = 1 err &&
+	grep "cannot write .out-dir." err &&
+	test -d out-dir && rmdir out-dir &&
+	ls >files &&
+	! grep "tmp-" files
+'
+
 test_expect_success 'the same head again is not kept twice' '
 	before=$(cp_ref repo.git) &&
 	annal -C repo.git checkpoint --sign-key key >again &&
@@ -171,6 +181,8 @@ test_expect_success 'rewritten: other records at a checkpoint size (checkpointMi
 	cp -R repo.git fork.git &&
 	git --git-dir=fork.git update-ref refs/audit/main refs/audit/main~1 &&
 	git --git-dir=fork.git update-ref -d refs/annal/checkpoints/main &&
+	# the tree cache would name the rewrite first (treeMismatch)
+	rm -rf fork.git/annal/tree &&
 	test_tick &&
 	annal -C fork.git append --sign-key key --actor mallory --action read >/dev/null &&
 	test_expect_code 1 annal -C fork.git verify --checkpoint cp5 2>err &&
