@@ -35,6 +35,7 @@ static const struct command {
 	{ "checkpoint", cmd_checkpoint, NEED_REPO, "sign a C2SP checkpoint of a log's head", NULL },
 	{ "prove", cmd_prove, NEED_REPO, "prove a record or an older tree is in a log's tree", NULL },
 	{ "push", cmd_push, NEED_REPO, "ship the logs to a central repository", push_json_failure },
+	{ "witness", cmd_witness, 0, "cosign checkpoints that extend those cosigned before", NULL },
 	{ "help", NULL, 0, "show help for annal or a command", NULL },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -6,7 +6,7 @@
 #include "banned.h"
 
 static const char *const audit_verify_usage[] = {
-	"annal audit-verify [--key <file> | --allowed-signers <file>] [--log-key <file>... | --log-allowed-signers <file>] [--unpinned] [--list | --format <format>] <bundle>",
+	"annal audit-verify [--key <file> | --allowed-signers <file>] [--log-key <file>... | --log-allowed-signers <file>] [--unpinned] [--witness-key <key>... [--witnesses <k>]] [--list | --format <format>] <bundle>",
 	NULL
 };
 
@@ -31,6 +31,9 @@ static void print_log(const annal_audit_result *r, const char *indent)
 	if (r->head_id[0])
 		printf("%shead at export: seq %llu %s\n", indent, (unsigned long long)r->head_seq,
 		       r->head_id);
+	if (r->proved)
+		printf("%scheckpoint: %s, size %llu: every record proved in its tree\n", indent,
+		       r->origin, (unsigned long long)r->checkpoint_size);
 }
 
 /* A bundle of several logs: each log and its result, on standard output. */
@@ -53,7 +56,9 @@ static void print_logs(const annal_audit_result *r)
 int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *key = NULL, *allowed = NULL, *log_allowed = NULL, *format = NULL;
-	struct string_list log_keys = STRING_LIST_INIT;
+	struct string_list log_keys = STRING_LIST_INIT, witness_keys = STRING_LIST_INIT;
+	uint64_t witnesses = 0;
+	annal_witness_policy policy = ANNAL_WITNESS_POLICY_INIT;
 	int unpinned = 0, list = 0, pinned;
 	struct option options[] = {
 		OPT_STRING(0, "key", &key, "<file>", "the bundle must be signed by this public key"),
@@ -61,6 +66,8 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING_LIST(0, "log-key", &log_keys, "<file>", "pin the records' keys to this public key (repeatable)"),
 		OPT_STRING(0, "log-allowed-signers", &log_allowed, "<file>", "... or to these keys and windows (OpenSSH format, namespace git)"),
 		OPT_BOOL(0, "unpinned", &unpinned, "check integrity only, with no pin: anyone could have made the bundle"),
+		OPT_STRING_LIST(0, "witness-key", &witness_keys, "<key>", "a witness's verifier key: the bundle's checkpoint must be cosigned by --witnesses of them (repeatable)"),
+		OPT_UINT(0, "witnesses", &witnesses, "<k>", "how many of the --witness-key witnesses must cosign (default: all)"),
 		OPT_BOOL(0, "list", &list, "print the records checked (jsonl) instead of the summary"),
 		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
 		OPT_END()
@@ -93,6 +100,8 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 				   "no pin given; pass --key <exporter.pub> or --allowed-signers <file> "
 				   "for the bundle's signer, --log-allowed-signers <file> (from "
 				   "'annal key list --pin') for the log, or --unpinned to check integrity only");
+	witness_policy_options(&policy, audit_verify_usage, options, &witness_keys, witnesses);
+	opts.witnesses = witness_keys.n ? &policy : NULL;
 	opts.key = key;
 	opts.allowed_signers = allowed;
 	opts.log_keys = log_keys.v;
@@ -173,6 +182,7 @@ out:
 	annal_audit_result_dispose(&r);
 	annal_buf_free(out);
 	string_list_clear(&log_keys);
+	string_list_clear(&witness_keys);
 	(void)ctx;
 	return status;
 }

@@ -36,6 +36,17 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_checkpoint(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_push(int argc, const char **argv, struct cmd_context *ctx);
+int cmd_witness(int argc, const char **argv, struct cmd_context *ctx);
+
+struct option;
+struct string_list;
+/*
+ * --witness-key <key>... --witnesses <k> (verify, audit-verify) into
+ * policy; a count without keys, or past them, is a usage error.
+ */
+void witness_policy_options(annal_witness_policy *policy, const char *const *usage,
+			    const struct option *options, const struct string_list *keys,
+			    uint64_t k);
 
 /*
  * Everything printed for people that may quote a record, a name, a file

@@ -12,7 +12,7 @@
 
 static const char *const export_usage[] = {
 	"annal export [--all | --log <name>...] [<filter-options>...] [--format <format>] [-o <file>] [--as <actor>]",
-	"annal export [--all | --log <name>...] [<filter-options>...] --bundle <file> [--format <format>...] [--sign-key <file>] [--agent] [--as <actor>]",
+	"annal export [--all | --log <name>...] [<filter-options>...] --bundle <file> [--format <format>...] [--checkpoint <file>] [--sign-key <file>] [--agent] [--as <actor>]",
 	NULL
 };
 
@@ -60,6 +60,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	struct filter_options fo = FILTER_OPTIONS_INIT;
 	struct string_list formats = STRING_LIST_INIT, logs = STRING_LIST_INIT;
 	const char *output = NULL, *bundle = NULL, *sign_key = NULL, *actor = NULL;
+	const char *checkpoint = NULL;
 	int agent = 0, all = 0;
 	struct option options[] = {
 		OPT_BOOL(0, "all", &all, "every log, merged oldest first"),
@@ -68,6 +69,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_CHOICE_LIST(0, "format", &formats, "<format>", "output format (default: jsonl)", annal_export_format_names()),
 		OPT_STRING('o', NULL, &output, "<file>", "write to <file> (never overwritten; - is standard output)"),
 		OPT_STRING(0, "bundle", &bundle, "<file>", "write a signed evidence bundle (zip) to <file>"),
+		OPT_STRING(0, "checkpoint", &checkpoint, "<file>", "prove the records in this checkpoint of the log (default: the one kept last, if it covers them)"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
 		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
 		OPT_STRING(0, "as", &actor, "<actor>", "who exports, for the export record (default: annal.actor, else user@host)"),
@@ -93,6 +95,8 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 		    "a bundle is fsynced and linked into place; write it to a file and copy that");
 	if (!bundle && formats.n > 1)
 		usage_with_options(export_usage, options, "several '--format' need '--bundle'");
+	if (checkpoint && !bundle)
+		usage_with_options(export_usage, options, "option '--checkpoint' needs '--bundle'");
 
 	if ((error = filter_options_build(&filter, &fo, options)) < 0)
 		goto fail;
@@ -106,6 +110,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	opts.filter = filter;
 	opts.formats = formats.v;
 	opts.bundle = bundle;
+	opts.checkpoint = checkpoint;
 	opts.signer = signer;
 	opts.actor = actor;
 	if (output) {

@@ -7,7 +7,7 @@
 #include "banned.h"
 
 static const char *const verify_usage[] = {
-	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id> | --anchor-file <file> | --state <file>] [--allowed-signers <file> | --key <file>] [--checkpoint <file>...] [--log-key <key>...] [-q | --format <format>]",
+	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id> | --anchor-file <file> | --state <file>] [--allowed-signers <file> | --key <file>] [--checkpoint <file>... [--log-key <key>...] [--witness-key <key>... [--witnesses <k>]]] [-q | --format <format>]",
 	"annal verify --pre-receive",
 	NULL
 };
@@ -76,12 +76,53 @@ static int verify_checkpoints(annal_verify_result *r, size_t *count, struct cmd_
 	return 0;
 }
 
+/*
+ * The log and its checkpoints verified: each checkpoint given must carry
+ * cosignatures by k of the witnesses (annal-verify(1), "Witnesses").
+ */
+static int verify_witnesses(annal_verify_result *r, annal_buf *report,
+			    const struct string_list *files, const annal_witness_policy *policy)
+{
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < files->n; i++) {
+		error = annal_witness_policy_check(report, policy, files->v[i]);
+		if (error == ANNAL_ECORRUPT) {
+			r->ok = 0;
+			r->check = "witnessQuorum";
+			r->position = 0;
+			r->commit[0] = '\0';
+			snprintf(r->message, sizeof(r->message), "%s", annal_error_last()->message);
+			return 0;
+		}
+		if (error < 0)
+			return error;
+	}
+	return 0;
+}
+
+/* Each line of report, after "log <log>: ". */
+static void print_report(const char *log, const annal_buf *report)
+{
+	const char *p = annal_buf_ptr(report), *nl;
+
+	for (; p && *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n')))
+			break;
+		print_line(stdout, "log %s: %.*s", log, (int)(nl - p), p);
+	}
+}
+
 int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 {
 	const char *log = NULL, *anchor = NULL, *anchor_file = NULL, *format = NULL, *allowed = NULL, *key = NULL;
 	const char *check = NULL, *state = NULL;
 	int all = 0, allow_empty = 0, quiet = 0, pre_receive = 0;
 	struct string_list checkpoints = STRING_LIST_INIT, log_keys = STRING_LIST_INIT;
+	struct string_list witness_keys = STRING_LIST_INIT;
+	uint64_t witnesses = 0;
+	annal_witness_policy policy = ANNAL_WITNESS_POLICY_INIT;
 	struct option options[] = {
 		OPT_STRING(0, "log", &log, "<name>", "log to verify (default: main)"),
 		OPT_BOOL(0, "all", &all, "verify every log in the repository"),
@@ -93,6 +134,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
 		OPT_STRING_LIST(0, "checkpoint", &checkpoints, "<file>", "check the log against this signed checkpoint (repeatable)"),
 		OPT_STRING_LIST(0, "log-key", &log_keys, "<key>", "trust this verifier key for checkpoints (repeatable)"),
+		OPT_STRING_LIST(0, "witness-key", &witness_keys, "<key>", "a witness's verifier key: each checkpoint given must be cosigned by --witnesses of them (repeatable)"),
+		OPT_UINT(0, "witnesses", &witnesses, "<k>", "how many of the --witness-key witnesses must cosign (default: all)"),
 		OPT_BOOL('q', "quiet", &quiet, "print nothing: the exit status says whether every log verified"),
 		OPT_BOOL(0, "pre-receive", &pre_receive, "check a push as git's pre-receive hook: '<old> <new> <ref>' lines on standard input"),
 		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
@@ -106,7 +149,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	char **names = NULL;
 	const char *const *logs;
 	size_t nlogs = 0, i, ncp = 0;
-	annal_buf *out = NULL;
+	annal_buf *out = NULL, *report = NULL;
 	int error = 0, status = 0, json;
 
 	argc = parse_options(argc, argv, options, verify_usage);
@@ -114,7 +157,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
 	if (pre_receive) {
 		if (log || all || allow_empty || anchor || anchor_file || state || allowed || key ||
-		    quiet || format || checkpoints.n || log_keys.n)
+		    quiet || format || checkpoints.n || log_keys.n ||
+		    witness_keys.n || witnesses)
 			usage_with_options(verify_usage, options,
 					   "option '--pre-receive' takes no other option");
 		return pre_receive_hook(ctx);
@@ -129,6 +173,10 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(verify_usage, options, "--allowed-signers", allowed != NULL, "--key", key != NULL);
 	die_if_both(verify_usage, options, "-q", quiet, "--format", format != NULL);
 	die_if_both(verify_usage, options, "--checkpoint", checkpoints.n > 0, "--all", all);
+	if (witness_keys.n && !checkpoints.n)
+		usage_with_options(verify_usage, options,
+				   "option '--witness-key' needs '--checkpoint': the checkpoints it checks");
+	witness_policy_options(&policy, verify_usage, options, &witness_keys, witnesses);
 	die_if_dash(verify_usage, "--anchor-file", anchor_file,
 		    "verify reads the heads there and replaces the file with the new ones");
 	die_if_dash(verify_usage, "--state", state,
@@ -175,6 +223,12 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		    (error = verify_checkpoints(&results[i], &ncp, ctx, logs[i], &checkpoints,
 						&log_keys)) < 0)
 			goto fail;
+		if (report)
+			annal_buf_clear(report);
+		if (results[i].ok && witness_keys.n &&
+		    (((!report && (error = annal_buf_new(&report)) < 0)) ||
+		     (error = verify_witnesses(&results[i], report, &checkpoints, &policy)) < 0))
+			goto fail;
 		if (json)
 			continue;
 		if (quiet) {
@@ -188,6 +242,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 			if (ncp)
 				printf("log %s: %zu %s consistent\n", results[i].log, ncp,
 				       ncp == 1 ? "checkpoint" : "checkpoints");
+			if (report)
+				print_report(results[i].log, report);
 			continue;
 		}
 		status = 1;
@@ -245,5 +301,7 @@ out:
 	annal_strv_free(names, nlogs);
 	string_list_clear(&checkpoints);
 	string_list_clear(&log_keys);
+	string_list_clear(&witness_keys);
+	annal_buf_free(report);
 	return status;
 }

@@ -658,8 +658,15 @@ typedef struct {
 	 * fsync); a negative return fails the export, and nothing is recorded.
 	 */
 	int (*sync)(void *ctx);
+	/*
+	 * A bundle of one log proves its records in a checkpoint (version 3,
+	 * annal-bundle(5)): this file's (a checkpoint of the log, say
+	 * cosigned by witnesses), else the one kept last in
+	 * refs/annal/checkpoints/<log> if it covers the records.
+	 */
+	const char *checkpoint;
 } annal_export_options;
-#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 typedef struct {
 	uint64_t records;		/* records exported */
@@ -702,6 +709,8 @@ const char *const *annal_export_format_names(void);
 
 /* ---- audit-verify ---------------------------------------------------- */
 
+struct annal_witness_policy;
+
 typedef struct {
 	const char *key;		/* pin the bundle signer: a public key file */
 	const char *allowed_signers;	/* ... or an allowed_signers file ("annal") */
@@ -714,8 +723,13 @@ typedef struct {
 	const char *log_allowed_signers;
 	/* when the bundle is intact, its records.jsonl is appended here */
 	annal_buf *list;
+	/*
+	 * A bundle's checkpoint (version 3) must be cosigned as this asks
+	 * (annal_witness_policy_check()); NULL: no witness is asked for.
+	 */
+	const struct annal_witness_policy *witnesses;
 } annal_audit_options;
-#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL }
+#define ANNAL_AUDIT_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL, NULL, NULL }
 
 typedef struct annal_audit_result {
 	int ok;
@@ -738,6 +752,10 @@ typedef struct annal_audit_result {
 	 */
 	struct annal_audit_result *logs;
 	size_t nlogs;
+	/* version 3: the checkpoint the records were proved in */
+	int proved;
+	uint64_t checkpoint_size;
+	char origin[256];		/* escaped */
 } annal_audit_result;
 
 /*
@@ -897,6 +915,62 @@ typedef struct {
  */
 int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 			    const annal_checkpoint_verify_options *opts);
+
+/* ---- witnesses (annal-witness(1)) ------------------------------------ */
+
+typedef struct {
+	const char *name;		/* the witness's name (its cosignatures' key name) */
+	const annal_key *key;		/* its Ed25519 key */
+	int full_note;			/* out: the whole cosigned note, not only the lines */
+} annal_witness_options;
+#define ANNAL_WITNESS_OPTIONS_INIT { NULL, NULL, 0 }
+
+/*
+ * Witness the log whose verifier key (<name>+<hex id>+<base64>) is vkey:
+ * its origin is the key's name.  A second key for one origin is added
+ * beside the first (a rotation); a key given twice changes nothing.
+ */
+int annal_witness_add_log(annal_repo *repo, const char *name, const char *vkey);
+
+/*
+ * Handle the add-checkpoint request (C2SP tlog-witness) in file ("-" or
+ * NULL: standard input, at most 1 MiB): check the
+ * checkpoint's signature by a key of its origin, that old is the size
+ * last cosigned, the consistency proof from that checkpoint to the new
+ * one; record the new one and put its cosignature line(s) in out (with
+ * opts->full_note, the whole note with them).  Errors: ANNAL_ENOTFOUND
+ * (unknown origin), ANNAL_ECORRUPT (bad signature, bad proof, older
+ * size, split view, old size not the witness's: each named),
+ * ANNAL_EINVALID (malformed request).
+ */
+int annal_witness_add_checkpoint(annal_buf *out, annal_repo *repo,
+				 const annal_witness_options *opts, const char *file);
+
+/* One line per log: "<origin> <size cosigned or 0> <verifier key>...". */
+int annal_witness_list(annal_buf *out, annal_repo *repo, const char *name);
+
+/* A verifier's policy: at least k of the witnesses keys[] (0: all). */
+typedef struct annal_witness_policy {
+	const char *const *keys;	/* verifier keys, "<name>+<hex id>+<base64>" */
+	size_t nkeys;
+	size_t k;
+} annal_witness_policy;
+#define ANNAL_WITNESS_POLICY_INIT { NULL, 0, 0 }
+
+/*
+ * Check that the checkpoint note in file ("-": standard input) carries
+ * valid cosignatures by at least k of the policy's witnesses (their
+ * signature lines by other keys are ignored; the log's own signature is
+ * annal_checkpoint_verify()'s to check).  0, and a line appended to out
+ * saying which signed;
+ * ANNAL_ECORRUPT naming those that signed and those missing;
+ * ANNAL_EINVALID for a bad key, a note that does not parse or k > n.
+ */
+int annal_witness_policy_check(annal_buf *out, const annal_witness_policy *policy,
+			       const char *file);
+
+/* The witness's verifier key and a newline: <name>+<hex id>+<base64(0x04 || key)>. */
+int annal_witness_verifier_key(annal_buf *out, const char *name, const annal_key *key);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,9 @@
 #include "text.h"
 #include "ssh.h"
 #include "trust.h"
+#include "merkle.h"
+#include "note.h"
+#include "witness.h"
 #include "banned.h"
 
 static const char *const fixed_members[] = {
@@ -67,6 +70,9 @@ static int is_member_name(const char *name)
 	for (i = 0; fixed_members[i]; i++)
 		if (!strcmp(name, fixed_members[i]))
 			return 1;
+	/* version 3 */
+	if (!strcmp(name, "checkpoint") || !strcmp(name, "proofs.jsonl"))
+		return 1;
 	for (i = 0; format_names[i]; i++)
 		if (!strcmp(name, export_format_member(format_names[i])))
 			return 1;
@@ -472,6 +478,140 @@ static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
 	return 0;
 }
 
+/* ---- version 3: the checkpoint and the proofs ---- */
+
+/*
+ * The checkpoint: a signed note of a C2SP checkpoint covering the
+ * records and not past the head, signed by a key the manifest lists or
+ * the bundle's signer under the checkpoint's origin; with
+ * opts->witnesses, cosigned as that asks.  Then proofs.jsonl: one
+ * inclusion proof per record, of its canonical bytes, in the tree the
+ * checkpoint signs.  0 with r failed (problem()) or passed.
+ */
+static int check_proofs(annal_audit_result *r, const struct bundle *b,
+			const struct lines_ctx *recs, unsigned char (*log_keys)[32],
+			size_t nlog_keys, const annal_audit_options *opts)
+{
+	const struct member *cm = bundle_find(b, "checkpoint"), *pm = bundle_find(b, "proofs.jsonl");
+	const struct member *sm = bundle_find(b, "signer.pub");
+	struct annal_note_verifier *keys = NULL;
+	struct annal_note *note = NULL;
+	struct annal_checkpoint_body body;
+	annal_buf said = ANNAL_BUF_INIT, origin = ANNAL_BUF_INIT, canon = ANNAL_BUF_INIT;
+	unsigned char pk[32], proof[MERKLE_MAX_PROOF * 32], leaf[32];
+	char b64[45];
+	const char *p, *end, *nl;
+	cJSON *o = NULL;
+	const cJSON *v, *h;
+	size_t i, n, nkeys = 0, got, at = 0;
+	uint64_t seq, index;
+	int error = 0;
+
+	if (!cm || !pm) {
+		problem(r, "member '%s' is missing", cm ? "proofs.jsonl" : "checkpoint");
+		goto out;
+	}
+	if (annal_note_parse(&note, cm->data, cm->len) < 0 ||
+	    annal_checkpoint_body_parse(&body, note->buf, note->text_len) < 0) {
+		problem(r, "checkpoint: %s", last_message());
+		goto out;
+	}
+	annal_buf_put(&origin, body.origin, body.origin_len);
+	if ((error = annal_buf_error(&origin)) < 0)
+		goto out;
+	annal_text_escape(r->origin, sizeof(r->origin), origin.ptr, origin.len);
+	r->checkpoint_size = body.size;
+	if (body.size < r->last_seq || body.size > r->head_seq) {
+		problem(r, "checkpoint: its size %llu is not between the last record (seq %llu) and the head (seq %llu)",
+			(unsigned long long)body.size, (unsigned long long)r->last_seq,
+			(unsigned long long)r->head_seq);
+		goto out;
+	}
+	if (ssh_parse_public_line(pk, sm->data, sm->len) < 0 ||
+	    !(keys = calloc(nlog_keys + 1, sizeof(*keys)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i <= nlog_keys; i++)
+		if (annal_note_verifier_init(&keys[nkeys], origin.ptr, ANNAL_NOTE_ED25519,
+					     i < nlog_keys ? log_keys[i] : pk) == 0)
+			nkeys++;
+	if (!nkeys || annal_note_verify(note, keys, nkeys, NULL, NULL) < 0) {
+		problem(r, "checkpoint: not signed by a key of the log's (log_keys) or the bundle's signer: %s",
+			last_message());
+		goto out;
+	}
+	if (opts && opts->witnesses) {
+		error = witness_policy_check_note(&said, opts->witnesses, "checkpoint", cm->data,
+						  cm->len);
+		if (error == ANNAL_ECORRUPT) {
+			error = 0;
+			problem(r, "%s", last_message());
+			goto out;
+		}
+		if (error < 0)
+			goto out;
+	}
+	for (p = pm->data, end = pm->data + pm->len; p < end; p = nl + 1, at++) {
+		if (!(nl = memchr(p, '\n', (size_t)(end - p)))) {
+			problem(r, "proofs.jsonl does not end with a newline");
+			goto out;
+		}
+		cJSON_Delete(o);
+		o = NULL;
+		annal_buf_clear(&canon);
+		if (at >= recs->n || annal_json_parse(&o, p, (size_t)(nl - p)) < 0 ||
+		    !cJSON_IsObject(o) || annal_json_write(&canon, o) < 0 ||
+		    canon.len != (size_t)(nl - p) || memcmp(canon.ptr, p, canon.len) ||
+		    cJSON_GetArraySize(o) != 3 ||
+		    annal_json_get_u64(&seq, annal_json_get(o, "seq")) < 0 ||
+		    annal_json_get_u64(&index, annal_json_get(o, "index")) < 0 ||
+		    !cJSON_IsArray(v = annal_json_get(o, "proof"))) {
+			problem(r, "proofs.jsonl line %zu is not {\"index\",\"proof\",\"seq\"} in canonical JSON, one per record",
+				at + 1);
+			goto out;
+		}
+		if (seq != recs->e[at].rec->seq || index != seq - 1) {
+			problem(r, "proofs.jsonl line %zu is not the proof of record seq %llu",
+				at + 1, (unsigned long long)recs->e[at].rec->seq);
+			goto out;
+		}
+		n = 0;
+		for (h = v->child; h; h = h->next, n++)
+			if (n == MERKLE_MAX_PROOF || !cJSON_IsString(h) ||
+			    strlen(h->valuestring) != 44 ||
+			    sodium_base642bin(proof + n * 32, 32, h->valuestring, 44, NULL, &got,
+					      NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+			    got != 32 ||
+			    !sodium_bin2base64(b64, sizeof(b64), proof + n * 32, 32,
+					       sodium_base64_VARIANT_ORIGINAL) ||
+			    strcmp(b64, h->valuestring)) {
+				problem(r, "proofs.jsonl line %zu: a hash is not canonical base64 of 32 bytes",
+					at + 1);
+				goto out;
+			}
+		merkle_leaf_hash(leaf, recs->e[at].json, recs->e[at].json_len);
+		if (merkle_inclusion_check(index, body.size, leaf, proof, n, body.root) < 0) {
+			problem(r, "record seq %llu is not in the tree the checkpoint signs (size %llu): its inclusion proof fails",
+				(unsigned long long)seq, (unsigned long long)body.size);
+			goto out;
+		}
+	}
+	if (at != recs->n) {
+		problem(r, "proofs.jsonl holds %zu proofs for %zu records", at, recs->n);
+		goto out;
+	}
+	r->proved = 1;
+out:
+	cJSON_Delete(o);
+	annal_note_free(note);
+	free(keys);
+	annal_buf_dispose(&said);
+	annal_buf_dispose(&origin);
+	annal_buf_dispose(&canon);
+	return error;
+}
+
 /*
  * One log of a bundle: the whole bundle in version 1 (dir "", ml the
  * manifest), a "logs" entry and the members under "logs/<log>/" in
@@ -479,7 +619,7 @@ static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
  * the manifest to its derived formats; r says how it went.
  */
 static int check_log(annal_audit_result *r, const struct bundle *b, const char *dir,
-		     const cJSON *ml, size_t ncommits, const annal_audit_options *opts)
+		     const cJSON *ml, size_t ncommits, const annal_audit_options *opts, int proved)
 {
 	char recs_name[320], skel_name[320], name[400];
 	struct lines_ctx recs = { NULL, recs_name, NULL, 0, 0, 0 };
@@ -546,6 +686,8 @@ static int check_log(annal_audit_result *r, const struct bundle *b, const char *
 		if (skel.n || !cJSON_IsNull(annal_json_get(ml, "first")) ||
 		    !cJSON_IsNull(annal_json_get(ml, "last")))
 			problem(r, "an empty export must have no chain and no first or last record");
+		else if (proved)
+			problem(r, "a bundle of version 3 without records: it proves nothing");
 		else
 			error = check_derived(r, b, dir, &recs, opts);
 		goto out;
@@ -672,6 +814,8 @@ static int check_log(annal_audit_result *r, const struct bundle *b, const char *
 		goto out;
 	}
 	error = check_derived(r, b, dir, &recs, opts);
+	if (!error && r->ok && proved)
+		error = check_proofs(r, b, &recs, log_keys, nlog_keys, opts);
 out:
 	trust_dispose(&log_pins);
 	entries_dispose(&recs);
@@ -818,7 +962,7 @@ static int check_logs(annal_audit_result *r, const struct bundle *b, const cJSON
 		memcpy(lr->signer, r->signer, sizeof(lr->signer));
 		memcpy(lr->created, r->created, sizeof(lr->created));
 		snprintf(dir, sizeof(dir), "logs/%s/", annal_json_get(l, "log")->valuestring);
-		if ((error = check_log(lr, b, dir, l, commits[i], opts)) < 0)
+		if ((error = check_log(lr, b, dir, l, commits[i], opts, 0)) < 0)
 			return error;
 		total += lr->records;
 		r->chain += lr->chain;
@@ -848,7 +992,7 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	unsigned char pk[32], sig_pk[32];
 	size_t i, j;
 	int64_t created_ms;
-	int error = 0, version, several = 0;
+	int error = 0, version, several = 0, proved = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->log_signed = -1;
@@ -935,11 +1079,22 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	}
 	if (!(v = annal_json_get(manifest, "format")) || !cJSON_IsString(v) ||
 	    strcmp(v->valuestring, "annal-bundle") || !(v = annal_json_get(manifest, "version")) ||
-	    !cJSON_IsRaw(v) || (strcmp(v->valuestring, "1") && strcmp(v->valuestring, "2"))) {
-		problem(r, "manifest.json is not an annal-bundle version 1 or 2 manifest");
+	    !cJSON_IsRaw(v) || (strcmp(v->valuestring, "1") && strcmp(v->valuestring, "2") &&
+				 strcmp(v->valuestring, "3"))) {
+		problem(r, "manifest.json is not an annal-bundle version 1, 2 or 3 manifest");
 		goto out;
 	}
 	version = v->valuestring[0] - '0';
+	/* version 3 is version 1 with a checkpoint and proofs */
+	if ((version == 3) != (bundle_find(&b, "checkpoint") || bundle_find(&b, "proofs.jsonl"))) {
+		problem(r, version == 3 ? "a bundle of version 3 holds a checkpoint and proofs.jsonl" :
+			"a bundle of version %d holds no checkpoint or proofs.jsonl", version);
+		goto out;
+	}
+	if (version == 3) {
+		proved = 1;
+		version = 1;
+	}
 	if ((version == 2) != several) {
 		problem(r, version == 2 ? "a bundle of version 2 holds its logs under logs/" :
 			"a bundle of version 1 holds no member under logs/");
@@ -1026,10 +1181,13 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 
 		for (i = 0; i < b.n; i++)
 			ncommits += !strncmp(b.m[i].name, "commits/", 8);
-		error = check_log(r, &b, "", manifest, ncommits, opts);
+		error = check_log(r, &b, "", manifest, ncommits, opts, proved);
 	} else {
 		error = check_logs(r, &b, manifest, log_commits, opts);
 	}
+	if (!error && r->ok && opts && opts->witnesses && !r->proved)
+		problem(r, "the bundle holds no checkpoint for '--witness-key' to check (version %d; annal-bundle(5))",
+			version);
 out:
 	bundle_dispose(&b);
 	trust_dispose(&pins);
@@ -1084,6 +1242,12 @@ int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_r
 	write_log_json(out, r);
 	if (r->created[0])
 		annal_buf_printf(out, ",\"created\":\"%s\"", r->created);
+	if (r->proved) {
+		annal_buf_printf(out, ",\"checkpoint\":{\"size\":%llu,\"origin\":",
+				 (unsigned long long)r->checkpoint_size);
+		annal_json_write_string(out, r->origin, strlen(r->origin));
+		annal_buf_putc(out, '}');
+	}
 	if (!r->ok) {
 		annal_buf_puts(out, ",\"error\":");
 		annal_json_write_string(out, r->problem, strlen(r->problem));

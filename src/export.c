@@ -14,6 +14,10 @@
 
 #include "append.h"
 #include "bundle.h"
+#include "checkpoint.h"
+#include "note.h"
+#include "tree.h"
+#include "witness.h"
 #include "chain.h"
 #include "filter.h"
 #include "format/format.h"
@@ -425,6 +429,126 @@ static int add_buf_member(struct bundle *b, const char *name, annal_buf *buf)
 	return bundle_add(b, name, annal_buf_detach(buf), len);
 }
 
+/* ---- the checkpoint and proofs of a bundle of version 3 ------------- */
+
+/*
+ * The checkpoint kept last for log (refs/annal/checkpoints/<log>) into
+ * note, when it covers record last (its size is at least last); *found
+ * = 0 otherwise.  Its root must be the log's: a kept checkpoint that is
+ * not is ANNAL_ECORRUPT, pointing to annal verify.
+ */
+static int kept_checkpoint(annal_buf *note, struct annal_checkpoint_body *body, int *found,
+			   annal_repo *repo, const char *log, uint64_t last, const char *file)
+{
+	annal_buf ref = ANNAL_BUF_INIT;
+	struct annal_note *parsed = NULL;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	git_blob *blob = NULL;
+	const git_tree_entry *te;
+	unsigned char root[32];
+	git_oid head;
+	int exists = 0, error;
+
+	*found = 0;
+	if (file) {
+		if ((error = witness_read_input(note, file)) < 0 ||
+		    (error = annal_buf_printf(&ref, "'%s'", file)) < 0)
+			goto out;
+		goto parse;
+	}
+	if ((error = annal_buf_printf(&ref, "%s%s", CHECKPOINT_REF_PREFIX, log)) < 0 ||
+	    (error = store_head(&head, &exists, repo, ref.ptr)) < 0 || !exists)
+		goto out;
+	if (git_commit_lookup(&commit, repo->git, &head) < 0 ||
+	    git_commit_tree(&tree, commit) < 0 ||
+	    !(te = git_tree_entry_byname(tree, "checkpoint")) ||
+	    git_blob_lookup(&blob, repo->git, git_tree_entry_id(te)) < 0 ||
+	    git_blob_rawsize(blob) > ANNAL_NOTE_MAX) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"log '%s': %s holds no readable checkpoint; run 'annal verify --log %s'",
+			log, ref.ptr, log);
+		goto out;
+	}
+	annal_buf_clear(note);
+	if ((error = annal_buf_put(note, git_blob_rawcontent(blob),
+				   (size_t)git_blob_rawsize(blob))) < 0)
+		goto out;
+parse:
+	if ((error = annal_note_parse(&parsed, note->ptr, note->len)) < 0 ||
+	    (error = annal_checkpoint_body_parse(body, note->ptr, parsed->text_len)) < 0) {
+		error = annal_error_set(file ? ANNAL_EINVALID : ANNAL_ECORRUPT,
+					"log '%s': the checkpoint in %s: %s",
+					log, ref.ptr, annal_error_last()->message);
+		goto out;
+	}
+	if (body->size < last) {
+		if (file)
+			error = annal_error_set(ANNAL_EINVALID,
+				"checkpoint '%s' of size %llu does not cover the last record exported (seq %llu); give a newer one",
+				file, (unsigned long long)body->size, (unsigned long long)last);
+		goto out;
+	}
+	if ((error = annal_tree_root(repo, log, body->size, root)) < 0)
+		goto out;
+	if (sodium_memcmp(root, body->root, 32)) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"log '%s': the checkpoint %s of size %llu does not sign the log's root; run 'annal verify --log %s --checkpoint <it>'",
+			log, ref.ptr, (unsigned long long)body->size, log);
+		goto out;
+	}
+	*found = 1;
+out:
+	annal_note_free(parsed);
+	git_blob_free(blob);
+	git_tree_free(tree);
+	git_commit_free(commit);
+	annal_buf_dispose(&ref);
+	return error;
+}
+
+/*
+ * proofs.jsonl: for each exported record, oldest first, its inclusion
+ * proof in the checkpoint's tree: {"index":<seq-1>,"proof":[<base64>...],"seq":<seq>}.
+ */
+static int proof_lines(annal_buf *out, annal_repo *repo, const char *log,
+		       const struct collected *c, uint64_t size)
+{
+	annal_buf proof = ANNAL_BUF_INIT;
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+	cJSON *o = NULL, *a;
+	size_t i, k;
+	int error = 0;
+
+	for (i = c->n; i-- > 0;) {
+		uint64_t seq = c->recs[i]->seq;
+
+		annal_buf_clear(&proof);
+		if ((error = annal_tree_prove_inclusion(repo, log, seq - 1, size, &proof)) < 0)
+			goto out;
+		if (!(o = cJSON_CreateObject()) ||
+		    !cJSON_AddItemToObject(o, "index", annal_json_number_u64(seq - 1)) ||
+		    !cJSON_AddItemToObject(o, "proof", a = cJSON_CreateArray()) ||
+		    !cJSON_AddItemToObject(o, "seq", annal_json_number_u64(seq))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		for (k = 0; k + 32 <= proof.len; k += 32) {
+			sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)proof.ptr + k, 32,
+					  sodium_base64_VARIANT_ORIGINAL);
+			cJSON_AddItemToArray(a, cJSON_CreateString(b64));
+		}
+		if ((error = annal_json_write(out, o)) < 0 || (error = annal_buf_putc(out, '\n')) < 0)
+			goto out;
+		cJSON_Delete(o);
+		o = NULL;
+	}
+out:
+	cJSON_Delete(o);
+	annal_buf_dispose(&proof);
+	return error;
+}
+
 /* What the manifest says of one log: in itself (version 1), or in "logs". */
 static void manifest_log(cJSON *m, const char *log, const struct collected *c)
 {
@@ -462,7 +586,7 @@ static void manifest_log(cJSON *m, const char *log, const struct collected *c)
  * total.  cJSON_Print is not used: the writer sorts the keys.
  */
 static cJSON *manifest(const struct selection *sel, const cJSON *filters, const char *created,
-		       const char *signer_fp, const char *const *formats)
+		       const char *signer_fp, const char *const *formats, int proved)
 {
 	cJSON *m = cJSON_CreateObject(), *a, *o;
 	size_t i;
@@ -480,7 +604,8 @@ static cJSON *manifest(const struct selection *sel, const cJSON *filters, const 
 	cJSON_AddItemToObject(m, "signer", cJSON_CreateString(signer_fp));
 	if (!sel->labelled) {
 		manifest_log(m, sel->names[0], &sel->c[0]);
-		cJSON_AddItemToObject(m, "version", annal_json_number_u64(1));
+		/* version 3: version 1 and a checkpoint with proofs */
+		cJSON_AddItemToObject(m, "version", annal_json_number_u64(proved ? 3 : 1));
 		return m;
 	}
 	cJSON_AddItemToObject(m, "logs", a = cJSON_CreateArray());
@@ -565,12 +690,14 @@ out:
 	return error;
 }
 
-static int build_bundle(struct bundle *b, const annal_export_options *opts,
+static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_options *opts,
 			const struct selection *sel, const cJSON *filters, const char *created,
 			const char *const *formats)
 {
 	annal_buf buf = ANNAL_BUF_INIT, sums = ANNAL_BUF_INIT, sig = ANNAL_BUF_INIT;
-	annal_buf dir = ANNAL_BUF_INIT;
+	annal_buf dir = ANNAL_BUF_INIT, note = ANNAL_BUF_INIT;
+	struct annal_checkpoint_body body;
+	int proved = 0;
 	char fp[ANNAL_FINGERPRINT_LEN + 1];
 	cJSON *m = NULL;
 	size_t i, j, nnames = 0;
@@ -578,7 +705,18 @@ static int build_bundle(struct bundle *b, const annal_export_options *opts,
 	int error;
 
 	ssh_fingerprint(fp, opts->signer->pk);
-	if (!(m = manifest(sel, filters, created, fp, formats))) {
+	/* one log with records: its kept checkpoint, when that covers them */
+	if (opts->checkpoint && (sel->labelled || !sel->c[0].n)) {
+		error = annal_error_set(ANNAL_EINVALID,
+			"'--checkpoint' proves the records of one log, and this export has %s",
+			sel->labelled ? "several logs" : "no record");
+		goto out;
+	}
+	if (!sel->labelled && sel->c[0].n &&
+	    (error = kept_checkpoint(&note, &body, &proved, repo, sel->names[0],
+				     sel->c[0].recs[0]->seq, opts->checkpoint)) < 0)
+		goto out;
+	if (!(m = manifest(sel, filters, created, fp, formats, proved))) {
 		error = annal_error_oom();
 		goto out;
 	}
@@ -593,6 +731,11 @@ static int build_bundle(struct bundle *b, const annal_export_options *opts,
 		    (error = add_log_members(b, sel, i, dir.ptr, formats)) < 0)
 			goto out;
 	}
+	if (proved &&
+	    ((error = add_buf_member(b, "checkpoint", &note)) < 0 ||
+	     (error = proof_lines(&buf, repo, sel->names[0], &sel->c[0], body.size)) < 0 ||
+	     (error = add_buf_member(b, "proofs.jsonl", &buf)) < 0))
+		goto out;
 	ssh_public_line(&buf, opts->signer->pk);
 	annal_buf_printf(&buf, " %s\n", annal_key_comment(opts->signer));
 	if ((error = add_buf_member(b, "signer.pub", &buf)) < 0)
@@ -643,6 +786,7 @@ out:
 	free(sorted);
 	cJSON_Delete(m);
 	annal_buf_dispose(&dir);
+	annal_buf_dispose(&note);
 	annal_buf_dispose(&buf);
 	annal_buf_dispose(&sums);
 	annal_buf_dispose(&sig);
@@ -883,7 +1027,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 					bundle_formats[j++] = format_files[i].format;
 					break;
 				}
-		if ((error = build_bundle(&b, opts, &sel, filters, created, bundle_formats)) < 0 ||
+		if ((error = build_bundle(&b, repo, opts, &sel, filters, created, bundle_formats)) < 0 ||
 		    (error = bundle_write_temp(&tmp, opts->bundle, &b, now, r->sha256)) < 0)
 			goto out;
 	} else {

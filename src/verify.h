@@ -40,7 +40,8 @@
 	X(splitView, "two validly signed checkpoints of one size have different roots: the log showed two histories") \
 	X(checkpointOrigin, "a checkpoint is for another origin than the log's") \
 	X(badCheckpointSignature, "a checkpoint has no valid signature by a key the log trusts or --log-key gives") \
-	X(originChanged, "the log has more than one annal.origin record")
+	X(originChanged, "the log has more than one annal.origin record") \
+	X(witnessQuorum, "a checkpoint lacks valid cosignatures by as many witnesses as --witnesses requires")
 
 /*
  * How far a record's ts may lie ahead of the verifier's clock, for

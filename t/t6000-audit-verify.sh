@@ -113,7 +113,7 @@ test_expect_success 'setup' '
 test_expect_success 'annal audit-verify -h: usage on stdout, exit 0, anywhere' '
 	(cd empty-dir && annal audit-verify -h) >out 2>err &&
 	test_must_be_empty err &&
-	grep "^usage: annal audit-verify \[--key <file> | --allowed-signers <file>\] \[--log-key <file>\.\.\. | --log-allowed-signers <file>\] \[--unpinned\] \[--list | --format <format>\] <bundle>" out
+	grep "^usage: annal audit-verify \[--key <file> | --allowed-signers <file>\] \[--log-key <file>\.\.\. | --log-allowed-signers <file>\] \[--unpinned\] \[--witness-key <key>\.\.\. \[--witnesses <k>\]\] \[--list | --format <format>\] <bundle>" out
 '
 
 test_expect_success 'a good bundle verifies: the summary, signer NOT pinned' '
