@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "builtin.h"
 #include "parse-options.h"
@@ -12,51 +13,6 @@ static const char *const checkpoint_usage[] = {
 	"annal checkpoint [--log <name>] [--origin <origin>] [--sign-key <file> | --agent] [-o <file>] [--verifier-key]",
 	NULL
 };
-
-/*
- * Write b to path whole: to a temporary file beside it, then renamed
- * over it, so that a failure leaves path as it was.  0 or 3.
- */
-static int write_file(const char *path, const annal_buf *b)
-{
-	size_t len = strlen(path) + 32;
-	char *tmp = malloc(len);
-	FILE *fp = NULL;
-	int status = 3;
-
-	if (!tmp) {
-		print_error("out of memory");
-		return 3;
-	}
-	snprintf(tmp, len, "%s.tmp-%ld", path, (long)getpid());
-	if (!(fp = fopen(tmp, "wx"))) {
-		print_error("cannot write '%s': %s; check the directory", tmp, strerror(errno));
-		goto out;
-	}
-	if (fwrite(annal_buf_ptr(b), 1, annal_buf_len(b), fp) != annal_buf_len(b) ||
-	    fflush(fp) || fsync(fileno(fp))) {
-		print_error("cannot write '%s': %s; check the disk", tmp, strerror(errno));
-		goto out;
-	}
-	if (fclose(fp)) {
-		fp = NULL;
-		print_error("cannot write '%s': %s; check the disk", tmp, strerror(errno));
-		goto out;
-	}
-	fp = NULL;
-	if (rename(tmp, path)) {
-		print_error("cannot write '%s': %s; check the directory", path, strerror(errno));
-		goto out;
-	}
-	status = 0;
-out:
-	if (fp)
-		fclose(fp);
-	if (status)
-		unlink(tmp);
-	free(tmp);
-	return status;
-}
 
 int cmd_checkpoint(int argc, const char **argv, struct cmd_context *ctx)
 {
@@ -76,6 +32,7 @@ int cmd_checkpoint(int argc, const char **argv, struct cmd_context *ctx)
 	annal_checkpoint_options opts = ANNAL_CHECKPOINT_OPTIONS_INIT;
 	annal_key *signer = NULL;
 	annal_buf *note = NULL, *vkey = NULL;
+	struct stat st;
 	int error, status = 0;
 
 	argc = parse_options(argc, argv, options, checkpoint_usage);
@@ -88,14 +45,20 @@ int cmd_checkpoint(int argc, const char **argv, struct cmd_context *ctx)
 	if (agent && !signer)
 		usage_with_options(checkpoint_usage, options,
 				   "option '--agent' needs the key's public file (--sign-key <file>.pub)");
+	/* before anything is signed or stored */
+	if (output && !stat(output, &st) && !S_ISREG(st.st_mode)) {
+		print_error("'%s' is not a regular file; give the path of a file to write", output);
+		status = 2;
+		goto out;
+	}
 	opts.log = log;
 	opts.origin = origin;
 	opts.signer = signer;
 	if ((error = annal_buf_new(&note)) < 0 || (error = annal_buf_new(&vkey)) < 0 ||
 	    (error = annal_checkpoint_create(note, vkey, ctx->repo, &opts)) < 0)
 		goto fail;
-	if (output && (status = write_file(output, note)))
-		goto out;
+	if (output && (error = annal_file_replace(output, note)) < 0)
+		goto fail;
 	if (vkey_only)
 		printf("%s\n", annal_buf_ptr(vkey));
 	else if (!output)

@@ -206,6 +206,14 @@ int annal_key_load_public(annal_key **out, const char *path);
 int annal_key_save(const annal_key *key, const char *path);
 /* Append "SHA256:<base64>" as ssh-keygen -l shows it. */
 int annal_key_fingerprint(annal_buf *out, const annal_key *key);
+
+/*
+ * Replace the file at path with data, whole or not at all: a temporary
+ * file beside it, synced, renamed over it, its directory synced.
+ * ANNAL_EINVALID (nothing written) when path is something other than a
+ * regular file, such as /dev/null; ANNAL_ERROR when it cannot be written.
+ */
+int annal_file_replace(const char *path, const annal_buf *data);
 const char *annal_key_comment(const annal_key *key);
 /* Sign through the ssh-agent at $SSH_AUTH_SOCK instead of the file. */
 void annal_key_set_agent(annal_key *key, int agent);

@@ -1517,6 +1517,11 @@ int store_replace_file(const char *path, const annal_buf *text)
 	return replace_file(path, text, 1);
 }
 
+int annal_file_replace(const char *path, const annal_buf *data)
+{
+	return replace_file(path, data, 1);
+}
+
 int store_replace_cache(const char *path, const annal_buf *text)
 {
 	return replace_file(path, text, 0);

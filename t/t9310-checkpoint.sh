@@ -105,16 +105,6 @@ test_expect_success 'a new head makes a new checkpoint, chained to the last' '
 	test_cmp expect subjects
 '
 
-test_expect_success '-o that cannot be replaced: exit 3, nothing left behind' '
-	mkdir out-dir &&
-	test_expect_code 3 annal -C repo.git checkpoint --sign-key key -o out-dir 2>err &&
-	test_line_count = 1 err &&
-	grep "cannot write .out-dir." err &&
-	test -d out-dir && rmdir out-dir &&
-	ls >files &&
-	! grep "tmp-" files
-'
-
 test_expect_success 'the same head again is not kept twice' '
 	before=$(cp_ref repo.git) &&
 	annal -C repo.git checkpoint --sign-key key >again &&
@@ -267,6 +257,30 @@ test_expect_success 'a second annal.origin record: originChanged' '
 	annal -C two.git append --sign-key key --actor eve --action annal.origin --field origin=evil.example >/dev/null &&
 	test_expect_code 1 annal -C two.git verify 2>err &&
 	grep "originChanged: log .main. changed its origin" err
+'
+
+test_expect_success '-o that is no regular file: exit 2, nothing stored or left behind' '
+	mkdir out-dir && mkfifo out-fifo &&
+	git --git-dir=repo.git rev-parse refs/annal/checkpoints/main >before &&
+	annal -C repo.git append --sign-key key --actor a --action b >/dev/null &&
+	for o in out-dir out-fifo
+	do
+		test_expect_code 2 annal -C repo.git checkpoint --sign-key key -o $o 2>err &&
+		test_line_count = 1 err &&
+		grep "^annal: error: .$o. is not a regular file" err || return 1
+	done &&
+	test -d out-dir && rmdir out-dir &&
+	test -p out-fifo && rm out-fifo &&
+	git --git-dir=repo.git rev-parse refs/annal/checkpoints/main >after &&
+	test_cmp before after &&
+	ls >files &&
+	! grep "tmp\|XXXX\|out-dir\." files
+'
+
+test_expect_success '-o in a directory that cannot be written: exit 3' '
+	test_expect_code 3 annal -C repo.git checkpoint --sign-key key -o no-such-dir/cp 2>err &&
+	test_line_count = 1 err &&
+	grep "^annal: error: cannot create a file next to .no-such-dir/cp." err
 '
 
 test_done
