@@ -1,0 +1,89 @@
+#!/bin/sh
+
+test_description='checkpoints and witnesses as an operator runs them
+
+The examples of annal-witness(1) run as written; a host, a central
+repository made by annal init --central, a witness and an auditor on a
+fresh mirror clone exchange logs, checkpoints and cosignatures with
+stock git, git gc and repack between the steps.'
+
+. "$(dirname "$0")/test-lib.sh"
+
+test_expect_success 'setup: a signed log with its key in annal.signingKey' '
+	annal init log.git >/dev/null &&
+	annal keygen -f logkey >/dev/null &&
+	git -C log.git config annal.signingKey "$PWD/logkey" &&
+	annal -C log.git append --actor alice --action deploy >/dev/null &&
+	annal -C log.git checkpoint --origin example.com/audit/main >/dev/null
+'
+
+test_expect_success 'annal-witness(1) EXAMPLES, as written' '
+	(
+		ANNAL_REPO=$PWD/log.git && export ANNAL_REPO &&
+		annal keygen -f witness.key >/dev/null &&
+		git init -q --bare witness.git &&
+		annal -C witness.git witness add-log --name example.com/w1 \
+			"$(annal checkpoint --verifier-key)" &&
+		annal checkpoint >old.cp &&
+		{ echo "old 0"; echo; cat old.cp; } >req &&
+		annal -C witness.git witness cosign --name example.com/w1 \
+			--key witness.key --note req >old.cosigned &&
+		annal append --actor alice --action deploy >/dev/null &&
+		annal checkpoint >new.cp &&
+		annal prove consistency old.cp new.cp >req &&
+		annal -C witness.git witness cosign --name example.com/w1 \
+			--key witness.key --note req >new.cosigned
+	) &&
+	grep "^— example.com/w1 " new.cosigned &&
+	annal -C witness.git witness list --name example.com/w1 >list &&
+	test "$(cut -d" " -f1,2 list)" = "example.com/audit/main 3"
+'
+
+gc_all () {
+	for r in "$@"
+	do
+		git -C "$r" gc -q --prune=now &&
+		git -C "$r" repack -adq &&
+		git -C "$r" prune || return 1
+	done
+}
+
+test_expect_success 'host, central, witness, auditor over stock git' '
+	annal init --central central.git >/dev/null &&
+	git -C log.git config annal.host web1 &&
+	gc_all log.git witness.git &&
+	annal -C log.git push -q "$PWD/central.git" &&
+	git -C log.git push -q "$PWD/central.git" \
+		+refs/annal/checkpoints/main:refs/annal/checkpoints/hosts/web1/main &&
+	git -C witness.git push -q "$PWD/central.git" \
+		"refs/annal/witness/*:refs/annal/witness/*" &&
+	gc_all central.git &&
+	annal witness verifier-key --name example.com/w1 --key witness.key.pub >w1.vkey &&
+	git clone -q --mirror central.git audit.git &&
+	test_path_is_missing audit.git/annal/tree &&
+	git -C audit.git show \
+		"refs/annal/witness/example.com/w1:example.com%2Faudit%2Fmain.checkpoint" >cp &&
+	test_cmp new.cosigned cp &&
+	annal -C audit.git verify --log hosts/web1/main --checkpoint cp \
+		--witness-key "$(cat w1.vkey)" >out &&
+	grep "^log hosts/web1/main: 3 checkpoints consistent$" out &&
+	grep "cosigned by 1 of 1 witnesses (example.com/w1), 1 required$" out &&
+	annal -C audit.git verify --all >out &&
+	grep "^log hosts/web1/main: 2 checkpoints consistent$" out &&
+	gc_all audit.git &&
+	annal -C log.git export --bundle b.zip --checkpoint new.cosigned >/dev/null &&
+	annal audit-verify --key logkey.pub --log-key logkey.pub \
+		--witness-key "$(cat w1.vkey)" b.zip >out &&
+	grep "^result: intact$" out
+'
+
+test_expect_success 'the auditor catches a truncated host' '
+	git -C central.git update-ref refs/audit/hosts/web1/main \
+		"$(git -C central.git rev-parse refs/audit/hosts/web1/main~1)" &&
+	git -C audit.git fetch -q --prune origin "+refs/*:refs/*" &&
+	test_expect_code 1 annal -C audit.git verify --log hosts/web1/main \
+		--checkpoint cp --witness-key "$(cat w1.vkey)" 2>err &&
+	grep "checkpointTruncated" err
+'
+
+test_done
