@@ -5,7 +5,8 @@ test_description='checkpoints and witnesses as an operator runs them
 The examples of annal-witness(1) run as written; a host, a central
 repository made by annal init --central, a witness and an auditor on a
 fresh mirror clone exchange logs, checkpoints and cosignatures with
-stock git, git gc and repack between the steps.'
+stock git, git gc and repack between the steps; verify --format json
+counts the checkpoints it checked.'
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -37,6 +38,22 @@ test_expect_success 'annal-witness(1) EXAMPLES, as written' '
 	grep "^— example.com/w1 " new.cosigned &&
 	annal -C witness.git witness list --name example.com/w1 >list &&
 	test "$(cut -d" " -f1,2 list)" = "example.com/audit/main 3"
+'
+
+test_expect_success PYTHON3 'verify --format json counts the checkpoints it checked' '
+	annal -C log.git verify --format json --checkpoint new.cosigned >out &&
+	json_get /logs/0/checkpoints <out >actual &&
+	: new.cosigned and the two kept in refs/annal/checkpoints/main &&
+	echo 3 >expect &&
+	test_cmp expect actual &&
+	annal init plain.git >/dev/null &&
+	annal -C plain.git append --actor a --action b >/dev/null &&
+	annal -C plain.git verify --format json >out &&
+	python3 -c "
+import json
+got = json.load(open(\"out\"))
+assert \"checkpoints\" not in got[\"logs\"][0], got
+"
 '
 
 gc_all () {
