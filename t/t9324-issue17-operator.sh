@@ -5,8 +5,9 @@ test_description='checkpoints and witnesses as an operator runs them
 The examples of annal-witness(1) run as written; a host, a central
 repository made by annal init --central, a witness and an auditor on a
 fresh mirror clone exchange logs, checkpoints and cosignatures with
-stock git, git gc and repack between the steps; verify --format json
-counts the checkpoints it checked.'
+stock git, git gc and repack between the steps; the central repository
+refuses a push that rewinds or deletes the kept checkpoints; verify
+--format json counts the checkpoints it checked.'
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -92,6 +93,24 @@ test_expect_success 'host, central, witness, auditor over stock git' '
 	annal audit-verify --key logkey.pub --log-key logkey.pub \
 		--witness-key "$(cat w1.vkey)" b.zip >out &&
 	grep "^result: intact$" out
+'
+
+test_expect_success GIT 'the central keeps every checkpoint: no rewind, no deletion' '
+	ref=refs/annal/checkpoints/hosts/web1/main &&
+	kept=$(git -C central.git rev-parse $ref) &&
+	test_must_fail git -C log.git push "$PWD/central.git" \
+		+refs/annal/checkpoints/main~1:$ref 2>err &&
+	grep "^remote: annal: error: $ref: nonFastForward: " err &&
+	test_must_fail git -C log.git push "$PWD/central.git" :$ref 2>err &&
+	grep "^remote: annal: error: $ref: deletedRef: " err &&
+	test "$(git -C central.git rev-parse $ref)" = "$kept" &&
+	annal -C log.git append --actor alice --action deploy >/dev/null &&
+	annal -C log.git checkpoint >/dev/null &&
+	annal -C log.git push -q "$PWD/central.git" &&
+	git -C log.git push -q "$PWD/central.git" refs/annal/checkpoints/main:$ref &&
+	test "$(git -C central.git rev-parse $ref)" = \
+		"$(git -C log.git rev-parse refs/annal/checkpoints/main)" &&
+	git -C audit.git fetch -q origin "+refs/*:refs/*"
 '
 
 test_expect_success 'the auditor catches a truncated host' '
