@@ -113,6 +113,29 @@ test_expect_success GIT 'the central keeps every checkpoint: no rewind, no delet
 	git -C audit.git fetch -q origin "+refs/*:refs/*"
 '
 
+test_expect_success PYTHON3 'a damaged kept checkpoint fails its log, named, not verify --all' '
+	annal init two.git >/dev/null &&
+	annal -C two.git append --log a --actor a --action b >/dev/null &&
+	annal -C two.git append --log b --actor a --action c >/dev/null &&
+	empty=$(git -C two.git mktree </dev/null) &&
+	c1=$(git -C two.git commit-tree -m x $empty) &&
+	git -C two.git update-ref refs/annal/checkpoints/a $c1 &&
+	test_expect_code 1 annal -C two.git verify --all >out 2>err &&
+	grep "^annal: error: log a: badCheckpoint: stored checkpoint $c1 holds no .checkpoint. file$" err &&
+	grep "^log b: 1 record verified" out &&
+	junk=$(echo junk | git -C two.git hash-object -w --stdin) &&
+	tree=$(printf "100644 blob %s\tcheckpoint\n" $junk | git -C two.git mktree) &&
+	c2=$(git -C two.git commit-tree -m x $tree) &&
+	git -C two.git update-ref refs/annal/checkpoints/a $c2 &&
+	test_expect_code 1 annal -C two.git verify --all --format json >out &&
+	json_get /logs/0/error/check <out >actual &&
+	echo "\"badCheckpoint\"" >expect &&
+	test_cmp expect actual &&
+	json_get /logs/1/ok <out >actual &&
+	echo true >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'the auditor catches a truncated host' '
 	git -C central.git update-ref refs/audit/hosts/web1/main \
 		"$(git -C central.git rev-parse refs/audit/hosts/web1/main~1)" &&
