@@ -11,6 +11,8 @@ refuses a push that rewinds or deletes the kept checkpoints; verify
 
 . "$(dirname "$0")/test-lib.sh"
 
+SQ="'"
+
 test_expect_success 'setup: a signed log with its key in annal.signingKey' '
 	annal init log.git >/dev/null &&
 	annal keygen -f logkey >/dev/null &&
@@ -134,6 +136,23 @@ test_expect_success PYTHON3 'a damaged kept checkpoint fails its log, named, not
 	json_get /logs/1/ok <out >actual &&
 	echo true >expect &&
 	test_cmp expect actual
+'
+
+test_expect_success '--witnesses 0 is a usage error, not "all"' '
+	test_expect_code 2 annal -C log.git verify --checkpoint new.cosigned \
+		--witness-key "$(cat w1.vkey)" --witnesses 0 2>err &&
+	head -n 1 err >actual &&
+	echo "annal: error: ${SQ}--witnesses${SQ} takes 1 to the number of ${SQ}--witness-key${SQ}, not 0" >expect &&
+	test_cmp expect actual &&
+	test_expect_code 2 annal audit-verify --unpinned \
+		--witness-key "$(cat w1.vkey)" --witnesses 0 b.zip 2>err &&
+	head -n 1 err >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'checkpoint --agent goes with --sign-key <file>.pub, as -h says' '
+	annal checkpoint -h >out &&
+	grep "^usage: annal checkpoint .*\[--sign-key <file>\] \[--agent\]" out
 '
 
 test_expect_success 'the auditor catches a truncated host' '
