@@ -155,6 +155,27 @@ test_expect_success 'checkpoint --agent goes with --sign-key <file>.pub, as -h s
 	grep "^usage: annal checkpoint .*\[--sign-key <file>\] \[--agent\]" out
 '
 
+test_expect_success 'README: the checkpoint and witness example' '
+	mkdir readme &&
+	(
+		cd readme &&
+		annal init log.git >/dev/null &&
+		annal keygen -f logkey >/dev/null &&
+		ANNAL_REPO=$PWD/log.git && export ANNAL_REPO &&
+		ANNAL_SIGNING_KEY=$PWD/logkey && export ANNAL_SIGNING_KEY &&
+		annal append --actor alice --action deploy >/dev/null &&
+		annal checkpoint --origin example.com/audit/main >cp &&
+		annal checkpoint --verifier-key >log.vkey &&
+		{ echo "old 0"; echo; cat cp; } >req &&
+		annal keygen -f w1.key >/dev/null && git init -q --bare witness.git &&
+		annal witness verifier-key --name w1.example --key w1.key.pub >w1.vkey &&
+		annal -C witness.git witness add-log --name w1.example "$(cat log.vkey)" &&
+		annal -C witness.git witness cosign --name w1.example --key w1.key --note req >cp.w1 &&
+		annal verify --checkpoint cp.w1 --witness-key "$(cat w1.vkey)" >out &&
+		grep "cosigned by 1 of 1 witnesses (w1.example), 1 required$" out
+	)
+'
+
 test_expect_success 'the auditor catches a truncated host' '
 	git -C central.git update-ref refs/audit/hosts/web1/main \
 		"$(git -C central.git rev-parse refs/audit/hosts/web1/main~1)" &&
