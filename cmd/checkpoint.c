@@ -10,7 +10,7 @@
 #include "banned.h"
 
 static const char *const checkpoint_usage[] = {
-	"annal checkpoint [--log <name>] [--origin <origin>] [--sign-key <file> | --agent] [-o <file>] [--verifier-key]",
+	"annal checkpoint [--log <name>] [--origin <origin>] [--sign-key <file>] [--agent] [-o <file>] [--verifier-key]",
 	NULL
 };
 

@@ -223,6 +223,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		    (error = verify_checkpoints(&results[i], &ncp, ctx, logs[i], &checkpoints,
 						&log_keys)) < 0)
 			goto fail;
+		results[i].checkpoints = ncp;
 		if (report)
 			annal_buf_clear(report);
 		if (results[i].ok && witness_keys.n &&

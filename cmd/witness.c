@@ -187,6 +187,13 @@ void witness_policy_options(annal_witness_policy *policy, const char *const *usa
 			    const struct option *options, const struct string_list *keys,
 			    uint64_t k)
 {
+	const struct option *o;
+
+	/* 0 is the default's value, "all": given, it is a mistake */
+	for (o = options; o->type != OPTION_END; o++)
+		if (o->long_name && !strcmp(o->long_name, "witnesses") && o->seen && !k)
+			usage_with_options(usage, options,
+					   "'--witnesses' takes 1 to the number of '--witness-key', not 0");
 	if (k && !keys->n)
 		usage_with_options(usage, options, "option '--witnesses' needs '--witness-key'");
 	if (k > keys->n)

@@ -564,6 +564,9 @@ typedef struct {
 	uint64_t position;	/* 1-based position from the first record; 0 if none */
 	char commit[41];	/* the failing record's id, "" if none */
 	char message[512];
+	/* checkpoints found consistent with the log (the caller's count;
+	   annal_verify_write_json writes "checkpoints" when not 0) */
+	uint64_t checkpoints;
 } annal_verify_result;
 
 /*
@@ -573,7 +576,7 @@ typedef struct {
 int annal_log_verify(annal_verify_result *result, annal_repo *repo,
 		     const annal_verify_options *opts);
 
-/* {"ok":..,"logs":[{"log":..,"ok":..,"records":..,"head":..,"error":{..}}]} */
+/* {"ok":..,"logs":[{"log":..,"ok":..,"records":..,"head":..,"signed":..,["checkpoints":..,]"error":{..}}]} */
 int annal_verify_write_json(annal_buf *out, const char *const *logs,
 			    const annal_verify_result *results, size_t n);
 /*

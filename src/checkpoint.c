@@ -476,8 +476,14 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		}
 		snprintf(c->where, GIT_OID_HEXSZ + 32, "stored checkpoint %s", git_oid_tostr_s(&id));
 		if ((error = stored_note(&text, repo, &id)) < 0 ||
-		    (error = cp_load(c, &text, origin, keys, nkeys, check)) < 0)
+		    (error = cp_load(c, &text, origin, keys, nkeys, check)) < 0) {
+			/* the repository's own content, not the caller's input: damage */
+			if (error == ANNAL_EINVALID || (error == ANNAL_ECORRUPT && !*check)) {
+				*check = "badCheckpoint";
+				error = ANNAL_ECORRUPT;
+			}
 			goto out;
+		}
 		if (git_commit_lookup(&commit, repo->git, &id) < 0) {
 			error = annal_error_set_git(ANNAL_ECORRUPT, "cannot read a stored checkpoint");
 			goto out;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "checkpoint.h"
 #include "store.h"
 #include "text.h"
 #include "trust.h"
@@ -184,6 +185,37 @@ out:
 	return error;
 }
 
+/*
+ * A log's kept checkpoints, refs/annal/checkpoints/<log>: the central's
+ * copy of what the host signed, which verify reads for that log.  git
+ * lets any ref outside refs/heads/ be deleted or forced back (its
+ * receive.denyNonFastForwards is for branches only), so refuse that here,
+ * as for the logs: the chain of checkpoints only grows.
+ */
+static int check_checkpoint_ref(annal_verify_result *r, annal_repo *repo, const git_oid *old,
+				const git_oid *new, const char *ref)
+{
+	const char *log = ref + strlen(CHECKPOINT_REF_PREFIX);
+	int error;
+
+	r->ok = 1;
+	annal_text_escape(r->log, sizeof(r->log), log, strlen(log));
+	if (git_oid_is_zero(new))
+		return refused(r, "deletedRef", "%s",
+			       "the push deletes the log's checkpoints; a central repository keeps every checkpoint");
+	git_oid_tostr(r->head, sizeof(r->head), new);
+	if (git_oid_is_zero(old) || git_oid_equal(old, new))
+		return 0;
+	error = git_graph_descendant_of(repo->git, new, old);
+	if (error < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot read the pushed checkpoints");
+	if (!error)
+		return refused(r, "nonFastForward",
+			       "the pushed checkpoints do not extend the %.12s kept; a central repository keeps every checkpoint",
+			       git_oid_tostr_s(old));
+	return 0;
+}
+
 static int parse_line(git_oid *old, git_oid *new, const char **ref, char *line)
 {
 	if (strlen(line) < 2 * GIT_OID_HEXSZ + 3 || line[GIT_OID_HEXSZ] != ' ' ||
@@ -286,6 +318,13 @@ int annal_receive_check(annal_receive_result **out, size_t *count, annal_repo *r
 	if ((error = store_use_quarantine(repo)) < 0 || (error = policy_read(&p, repo)) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
+		if (!strncmp(refs[i], CHECKPOINT_REF_PREFIX, strlen(CHECKPOINT_REF_PREFIX))) {
+			if ((error = check_checkpoint_ref(&v[i].result, repo, &olds[i], &news[i],
+							  refs[i])) < 0)
+				goto out;
+			all_ok &= v[i].result.ok;
+			continue;
+		}
 		if (strncmp(refs[i], ANNAL_REF_PREFIX, strlen(ANNAL_REF_PREFIX))) {
 			v[i].result.ok = 1;	/* not a log: git's own rules */
 			continue;

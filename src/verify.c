@@ -2062,6 +2062,10 @@ int annal_verify_write_json(annal_buf *out, const char *const *logs,
 		annal_json_write_string_or_null(out, r[i].head);
 		annal_buf_printf(out, ",\"signed\":%s", r[i].is_signed > 0 ? "true" :
 				 r[i].is_signed < 0 ? "null" : "false");
+		/* as the pretty line "N checkpoints consistent": only when some were */
+		if (r[i].ok && r[i].checkpoints)
+			annal_buf_printf(out, ",\"checkpoints\":%llu",
+					 (unsigned long long)r[i].checkpoints);
 		if (!r[i].ok) {
 			annal_buf_printf(out, ",\"error\":{\"check\":\"%s\",\"record\":", r[i].check);
 			if (r[i].position)

@@ -40,6 +40,7 @@
 	X(splitView, "two validly signed checkpoints of one size have different roots: the log showed two histories") \
 	X(checkpointOrigin, "a checkpoint is for another origin than the log's") \
 	X(badCheckpointSignature, "a checkpoint has no valid signature by a key the log trusts or --log-key gives") \
+	X(badCheckpoint, "a checkpoint kept in refs/annal/checkpoints/<log> is malformed or missing") \
 	X(originChanged, "the log has more than one annal.origin record") \
 	X(witnessQuorum, "a checkpoint lacks valid cosignatures by as many witnesses as --witnesses requires")
 
