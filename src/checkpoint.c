@@ -297,9 +297,16 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 							    opts->signer->pk) == 0 &&
 		  annal_note_verify(pn, &v, 1, NULL, NULL) == 0;
 	annal_error_clear();
-	if ((error = trusted ? annal_tree_head_since(repo, log, pb.size, pb.root, &size, &head,
-						     root) :
-			       annal_tree_head_rebuilt(repo, log, &size, &head, root)) < 0 ||
+	if (trusted && (error = annal_tree_head_since(repo, log, pb.size, pb.root, &size, &head,
+						      root)) == ANNAL_ECORRUPT) {
+		/* never sign a fork of what this key signed */
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"%s (%s): not signing a checkpoint that contradicts it; run 'annal verify --log %s'",
+			annal_error_last()->message, cpref.ptr, log);
+		goto out;
+	}
+	if ((!trusted && (error = annal_tree_head_rebuilt(repo, log, &size, &head, root)) < 0) ||
+	    error < 0 ||
 	    (error = annal_checkpoint_body_format(&body, origin, size, root)) < 0 ||
 	    (error = annal_note_sign(&note, body.ptr, body.len, origin, opts->signer)) < 0 ||
 	    (error = annal_note_verifier_init(&v, origin, ANNAL_NOTE_ED25519,

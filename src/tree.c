@@ -618,7 +618,13 @@ int annal_tree_head_since(annal_repo *repo, const char *log, uint64_t m,
 
 	if ((error = tree_open(&t, repo, log, 0)) < 0)
 		return error;
-	if (!m || m > t.seq)
+	if (m > t.seq) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"log '%s' was truncated: it has %llu records, a checkpoint it signed has %llu",
+			log, (unsigned long long)t.seq, (unsigned long long)m);
+		goto out;
+	}
+	if (!m)
 		goto rebuild;
 	/* the compact range of the first m leaves, from the cache */
 	merkle_range_init(&r);
@@ -648,9 +654,29 @@ int annal_tree_head_since(annal_repo *repo, const char *log, uint64_t m,
 	git_oid_cpy(head, &t.head);
 	goto out;
 rebuild:
+	/* every record read: the first m must make root_m */
 	annal_error_clear();
 	tree_dispose(&t);
-	error = annal_tree_head_rebuilt(repo, log, size, head, root);
+	if ((error = tree_open(&t, repo, log, 1)) < 0)
+		goto out;
+	if (m > t.seq) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"log '%s' was truncated: it has %llu records, a checkpoint it signed has %llu",
+			log, (unsigned long long)t.seq, (unsigned long long)m);
+		goto out;
+	}
+	if ((error = merkle_root(check, m, subtree, &t)) < 0)
+		goto out;
+	if (sodium_memcmp(check, root_m, H)) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"log '%s' was rewritten: its first %llu records are not those of a checkpoint it signed",
+			log, (unsigned long long)m);
+		goto out;
+	}
+	if ((error = merkle_root(root, t.seq, subtree, &t)) < 0)
+		goto out;
+	*size = t.seq;
+	git_oid_cpy(head, &t.head);
 out:
 	free(leaves);
 	tree_dispose(&t);

@@ -38,7 +38,9 @@ int annal_tree_head_rebuilt(annal_repo *repo, const char *log, uint64_t *size, g
  * checkpoint the caller verified (size m, root root_m): the cache's
  * hashes of the first m leaves are taken only when they make root_m,
  * the leaves since are read from the records, never from the cache.
- * Anything else and every record is read.
+ * Anything else and every record is read.  ANNAL_ECORRUPT when the log
+ * is not consistent with that checkpoint: fewer than m records, or
+ * first m records whose root is not root_m.
  */
 int annal_tree_head_since(annal_repo *repo, const char *log, uint64_t m,
 			  const unsigned char root_m[32], uint64_t *size, git_oid *head,
