@@ -490,7 +490,8 @@ static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
  */
 static int check_proofs(annal_audit_result *r, const struct bundle *b,
 			const struct lines_ctx *recs, unsigned char (*log_keys)[32],
-			size_t nlog_keys, const annal_audit_options *opts)
+			size_t nlog_keys, const struct trust *log_pins,
+			const annal_audit_options *opts)
 {
 	const struct member *cm = bundle_find(b, "checkpoint"), *pm = bundle_find(b, "proofs.jsonl");
 	const struct member *sm = bundle_find(b, "signer.pub");
@@ -527,17 +528,36 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b,
 			(unsigned long long)r->head_seq);
 		goto out;
 	}
+	/*
+	 * With the log's keys pinned, the checkpoint must be signed by a
+	 * key the pins vouch for (a pinned key, or one the log trusted at
+	 * its last record checked), not by one the manifest lists or the
+	 * bundle carries: whoever made the bundle could have put it there.
+	 */
+	if (log_pins->pinned) {
+		log_keys = log_pins->keys_unknown ? NULL : log_pins->keys;
+		nlog_keys = log_pins->keys_unknown ? 0 : log_pins->nkeys;
+	}
 	if (ssh_parse_public_line(pk, sm->data, sm->len) < 0 ||
-	    !(keys = calloc(nlog_keys + 1, sizeof(*keys)))) {
+	    !(keys = calloc(nlog_keys + log_pins->npins + 1, sizeof(*keys)))) {
 		error = annal_error_oom();
 		goto out;
 	}
-	for (i = 0; i <= nlog_keys; i++)
-		if (annal_note_verifier_init(&keys[nkeys], origin.ptr, ANNAL_NOTE_ED25519,
-					     i < nlog_keys ? log_keys[i] : pk) == 0)
+	for (i = 0; i < nlog_keys + log_pins->npins + 1; i++) {
+		const unsigned char *k = i < nlog_keys ? log_keys[i] :
+			i < nlog_keys + log_pins->npins ? log_pins->pins[i - nlog_keys].pk : pk;
+
+		if (i >= nlog_keys + log_pins->npins && log_pins->pinned && !r->pinned)
+			break;	/* the bundle's signer, pinned by nobody */
+		if (i >= nlog_keys && i < nlog_keys + log_pins->npins && !log_pins->pinned)
+			continue;
+		if (annal_note_verifier_init(&keys[nkeys], origin.ptr, ANNAL_NOTE_ED25519, k) == 0)
 			nkeys++;
+	}
 	if (!nkeys || annal_note_verify(note, keys, nkeys, NULL, NULL) < 0) {
-		problem(r, "checkpoint: not signed by a key of the log's (log_keys) or the bundle's signer: %s",
+		problem(r, log_pins->pinned ?
+			"checkpoint: not signed by a key the log's pins vouch for (a pinned key or one the log trusts at its last record): %s" :
+			"checkpoint: not signed by a key of the log's (log_keys) or the bundle's signer: %s",
 			last_message());
 		goto out;
 	}
@@ -815,7 +835,7 @@ static int check_log(annal_audit_result *r, const struct bundle *b, const char *
 	}
 	error = check_derived(r, b, dir, &recs, opts);
 	if (!error && r->ok && proved)
-		error = check_proofs(r, b, &recs, log_keys, nlog_keys, opts);
+		error = check_proofs(r, b, &recs, log_keys, nlog_keys, &log_pins, opts);
 out:
 	trust_dispose(&log_pins);
 	entries_dispose(&recs);

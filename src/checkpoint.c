@@ -225,7 +225,7 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 	git_oid head, tip;
 	uint64_t size;
 	size_t n = 0;
-	int has_tip, error;
+	int has_tip, trusted, error;
 
 	if ((error = trust_log_head_keys(&head, &keys, &n, repo, log)) < 0)
 		goto out;
@@ -288,7 +288,25 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 			goto out;
 		origin = annal_buf_detach(&want);
 	}
-	if ((error = annal_tree_head(repo, log, &size, &head, root)) < 0 ||
+	/*
+	 * A root that gets signed comes from the records, never from the
+	 * cache alone: the cache is taken only as far as the newest kept
+	 * checkpoint this key signed, the records since are read.
+	 */
+	trusted = pn && pb.size && annal_note_verifier_init(&v, origin, ANNAL_NOTE_ED25519,
+							    opts->signer->pk) == 0 &&
+		  annal_note_verify(pn, &v, 1, NULL, NULL) == 0;
+	annal_error_clear();
+	if (trusted && (error = annal_tree_head_since(repo, log, pb.size, pb.root, &size, &head,
+						      root)) == ANNAL_ECORRUPT) {
+		/* never sign a fork of what this key signed */
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"%s (%s): not signing a checkpoint that contradicts it; run 'annal verify --log %s'",
+			annal_error_last()->message, cpref.ptr, log);
+		goto out;
+	}
+	if ((!trusted && (error = annal_tree_head_rebuilt(repo, log, &size, &head, root)) < 0) ||
+	    error < 0 ||
 	    (error = annal_checkpoint_body_format(&body, origin, size, root)) < 0 ||
 	    (error = annal_note_sign(&note, body.ptr, body.len, origin, opts->signer)) < 0 ||
 	    (error = annal_note_verifier_init(&v, origin, ANNAL_NOTE_ED25519,

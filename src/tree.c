@@ -591,6 +591,98 @@ int annal_tree_head(annal_repo *repo, const char *log, uint64_t *size, git_oid *
 	return with_tree(repo, log, root_fn, &a);
 }
 
+int annal_tree_head_rebuilt(annal_repo *repo, const char *log, uint64_t *size, git_oid *head,
+			    unsigned char root[32])
+{
+	struct root_args a = { 0, size, head, root };
+	struct tree t;
+	int error;
+
+	if ((error = tree_open(&t, repo, log, 1)) < 0)
+		return error;
+	error = root_fn(&t, &a);
+	tree_dispose(&t);
+	return error;
+}
+
+int annal_tree_head_since(annal_repo *repo, const char *log, uint64_t m,
+			  const unsigned char root_m[32], uint64_t *size, git_oid *head,
+			  unsigned char root[32])
+{
+	struct merkle_range r;
+	struct tree t;
+	unsigned char (*leaves)[H] = NULL, check[H];
+	git_oid below;
+	uint64_t start = 0, count, i;
+	int bit, k = 0, more, error;
+
+	if ((error = tree_open(&t, repo, log, 0)) < 0)
+		return error;
+	if (m > t.seq) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"log '%s' was truncated: it has %llu records, a checkpoint it signed has %llu",
+			log, (unsigned long long)t.seq, (unsigned long long)m);
+		goto out;
+	}
+	if (!m)
+		goto rebuild;
+	/* the compact range of the first m leaves, from the cache */
+	merkle_range_init(&r);
+	for (bit = 63; bit >= 0; bit--) {
+		if (!(m >> bit & 1))
+			continue;
+		if (read_stored(&t, stored_index((unsigned)bit, start >> bit), r.h[k++]) < 0)
+			goto rebuild;
+		start += (uint64_t)1 << bit;
+	}
+	r.n = m;
+	merkle_range_root(check, &r);
+	if (sodium_memcmp(check, root_m, H))
+		goto rebuild;
+	/* the leaves since, from the records */
+	count = t.seq - m;
+	if (count > SIZE_MAX / H || !(leaves = malloc((size_t)(count ? count : 1) * H))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	if ((error = walk_down(&t, leaves, count, &below, &more)) < 0)
+		goto out;
+	for (i = count; i-- > 0;)
+		merkle_range_push(&r, leaves[i], NULL, NULL);
+	merkle_range_root(root, &r);
+	*size = t.seq;
+	git_oid_cpy(head, &t.head);
+	goto out;
+rebuild:
+	/* every record read: the first m must make root_m */
+	annal_error_clear();
+	tree_dispose(&t);
+	if ((error = tree_open(&t, repo, log, 1)) < 0)
+		goto out;
+	if (m > t.seq) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"log '%s' was truncated: it has %llu records, a checkpoint it signed has %llu",
+			log, (unsigned long long)t.seq, (unsigned long long)m);
+		goto out;
+	}
+	if ((error = merkle_root(check, m, subtree, &t)) < 0)
+		goto out;
+	if (sodium_memcmp(check, root_m, H)) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"log '%s' was rewritten: its first %llu records are not those of a checkpoint it signed",
+			log, (unsigned long long)m);
+		goto out;
+	}
+	if ((error = merkle_root(root, t.seq, subtree, &t)) < 0)
+		goto out;
+	*size = t.seq;
+	git_oid_cpy(head, &t.head);
+out:
+	free(leaves);
+	tree_dispose(&t);
+	return error;
+}
+
 struct prove_args {
 	int inclusion;
 	uint64_t a, b;

@@ -26,6 +26,26 @@ int annal_tree_root(annal_repo *repo, const char *log, uint64_t size, unsigned c
 int annal_tree_head(annal_repo *repo, const char *log, uint64_t *size, git_oid *head,
 		    unsigned char root[32]);
 /*
+ * As annal_tree_head(), but the tree computed from every record, never
+ * from the cache, for a root that gets signed: the cache's checksums
+ * catch damage, not a forgery by someone who can write the repository.
+ * The cache is rewritten from what was computed.
+ */
+int annal_tree_head_rebuilt(annal_repo *repo, const char *log, uint64_t *size, git_oid *head,
+			    unsigned char root[32]);
+/*
+ * annal_tree_head_rebuilt()'s answer, reading only the records since a
+ * checkpoint the caller verified (size m, root root_m): the cache's
+ * hashes of the first m leaves are taken only when they make root_m,
+ * the leaves since are read from the records, never from the cache.
+ * Anything else and every record is read.  ANNAL_ECORRUPT when the log
+ * is not consistent with that checkpoint: fewer than m records, or
+ * first m records whose root is not root_m.
+ */
+int annal_tree_head_since(annal_repo *repo, const char *log, uint64_t m,
+			  const unsigned char root_m[32], uint64_t *size, git_oid *head,
+			  unsigned char root[32]);
+/*
  * The inclusion proof of leaf index (record seq index + 1) in the tree
  * of size leaves, and the consistency proof of the tree of size1 in the
  * tree of size2 (0 < size1 <= size2): nhashes * 32 bytes appended to

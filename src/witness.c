@@ -794,13 +794,34 @@ int witness_policy_check_note(annal_buf *out, const annal_witness_policy *policy
 		error = ANNAL_ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < policy->nkeys; i++)
+	for (i = 0; i < policy->nkeys; i++) {
+		size_t j;
+
 		if ((error = annal_note_verifier_parse(&keys[i], policy->keys[i],
 						       strlen(policy->keys[i]))) < 0) {
 			error = annal_error_set(ANNAL_EINVALID, "witness key '%s': %s",
 						policy->keys[i], annal_error_last()->message);
 			goto out;
 		}
+		/*
+		 * A witness cosigns (cosignature/v1): an Ed25519 note key
+		 * would let the log's own signature count as a witness.
+		 */
+		if (keys[i].type != ANNAL_NOTE_COSIG) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"witness key '%s' is not a cosignature/v1 key (type 0x%02x, not 0x04)",
+				policy->keys[i], keys[i].type);
+			goto out;
+		}
+		/* one key given twice would count one cosignature twice */
+		for (j = 0; j < i; j++)
+			if (!memcmp(keys[j].pk, keys[i].pk, sizeof(keys[i].pk))) {
+				error = annal_error_set(ANNAL_EINVALID,
+					"witness keys '%s' and '%s' are one public key: give each witness once",
+					policy->keys[j], policy->keys[i]);
+				goto out;
+			}
+	}
 	if ((error = annal_note_parse(&note, data, len)) < 0) {
 		error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s': %s", file,
 					annal_error_last()->message);

@@ -190,4 +190,51 @@ test_expect_success 'verify: a cache forged to check has another leaf: treeMisma
 	annal -C repo verify
 '
 
+test_expect_success 'checkpoint signs the records'"'"' root, not a forged cache'"'"'s' '
+	annal init signed.git >/dev/null &&
+	annal keygen -f signkey >/dev/null &&
+	for i in 1 2 3 4 5 6 7 8 9
+	do
+		echo "{\"actor\":\"u$i\",\"action\":\"a\"}" || return 1
+	done >batch9 &&
+	annal -C signed.git append --sign-key signkey --stdin <batch9 >/dev/null &&
+	annal -C signed.git checkpoint --sign-key signkey --origin example.com/s >cp1 &&
+	cat >forge-all.py <<-\EOF &&
+	import hashlib, struct, sys
+	p = sys.argv[1]
+	b = bytearray(open(p, "rb").read())
+	n = struct.unpack(">Q", b[16:24])[0]
+	S = 2 * n - bin(n).count("1")
+	assert S < 128
+	m = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+	for i in range(128 + (2 * m - bin(m).count("1")) * 32, 128 + S * 32):
+	    b[i] ^= 0x55
+	b[48:80] = hashlib.sha256(bytes(b[128:128 + S * 32]) + struct.pack(">Q", 0)).digest()
+	b[80:112] = hashlib.sha256(bytes(b[0:80])).digest()
+	open(p, "wb").write(b)
+	EOF
+	annal -C signed.git append --sign-key signkey --actor u --action b >/dev/null &&
+	annal -C signed.git prove inclusion 1 >/dev/null &&
+	python3 forge-all.py signed.git/annal/tree/main &&
+	annal -C signed.git checkpoint --sign-key signkey >cp2 &&
+	rm signed.git/annal/tree/main &&
+	annal -C signed.git prove inclusion 1 >proof &&
+	sed -n 3p cp2 >signed-root &&
+	tail -n 1 proof >true-root &&
+	test_cmp true-root signed-root &&
+	annal -C signed.git verify --checkpoint cp1 --checkpoint cp2 &&
+
+	# the hashes past the last checkpoint (size 10) forged
+	annal -C signed.git append --sign-key signkey --stdin <batch9 >/dev/null &&
+	annal -C signed.git prove inclusion 1 >/dev/null &&
+	python3 forge-all.py signed.git/annal/tree/main 10 &&
+	annal -C signed.git checkpoint --sign-key signkey >cp3 &&
+	rm signed.git/annal/tree/main &&
+	annal -C signed.git prove inclusion 1 >proof &&
+	sed -n 3p cp3 >signed-root &&
+	tail -n 1 proof >true-root &&
+	test_cmp true-root signed-root &&
+	annal -C signed.git verify --checkpoint cp3
+'
+
 test_done

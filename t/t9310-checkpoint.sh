@@ -181,6 +181,24 @@ test_expect_success 'rewritten: other records at a checkpoint size (checkpointMi
 	annal -C fork.git checkpoint --sign-key key >cp5-fork
 '
 
+test_expect_success 'checkpoint never signs a log cut or rewritten below a kept checkpoint' '
+	test_when_finished "rm -rf cut2.git" &&
+	cp -R cut.git cut2.git &&
+	before=$(cp_ref cut2.git) &&
+	test_expect_code 1 annal -C cut2.git checkpoint --sign-key key 2>err &&
+	grep "log .main. was truncated: it has 4 records, a checkpoint it signed has 5 (refs/annal/checkpoints/main): not signing" err &&
+	test_tick &&
+	annal -C cut2.git append --sign-key key --actor mallory --action read >/dev/null &&
+	annal -C cut2.git append --sign-key key --actor mallory --action read >/dev/null &&
+	test_expect_code 1 annal -C cut2.git checkpoint --sign-key key >out 2>err &&
+	grep "log .main. was rewritten: its first 5 records are not those of a checkpoint it signed" err &&
+	rm -rf cut2.git/annal/tree &&
+	test_expect_code 1 annal -C cut2.git checkpoint --sign-key key >out 2>err &&
+	grep "was rewritten" err &&
+	test_must_be_empty out &&
+	test "$(cp_ref cut2.git)" = "$before"
+'
+
 test_expect_success 'two checkpoints of one size, two roots: splitView' '
 	test_expect_code 1 annal -C repo.git verify --checkpoint cp5 --checkpoint cp5-fork 2>err &&
 	grep "splitView: split view: checkpoint .cp5. and checkpoint .cp5-fork. both sign size 5" err &&

@@ -98,4 +98,16 @@ test_expect_success 'bad usage: exit 2' '
 	grep "witness key .nonsense." err
 '
 
+test_expect_success 'one witness key given twice does not make two cosignatures' '
+	test_expect_code 2 annal -C log.git verify --checkpoint cp.w1 $(keys w1 w1) --witnesses 2 2>err &&
+	grep "are one public key: give each witness once" err &&
+	test_expect_code 2 annal -C log.git verify --checkpoint cp.w1 $(keys w1 w2 w1) --witnesses 2 2>err &&
+	grep "are one public key" err
+'
+
+test_expect_success 'the log key is no witness key: its own signature is no cosignature' '
+	test_expect_code 2 annal -C log.git verify --checkpoint cp --witness-key "$(cat vk)" 2>err &&
+	grep "is not a cosignature/v1 key (type 0x01, not 0x04)" err
+'
+
 test_done
