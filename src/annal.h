@@ -912,9 +912,11 @@ typedef struct {
 #define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0 }
 
 /*
- * Check checkpoints (the files, and the stored ones unless skip_stored)
- * against the log: each signed by a key the log trusts at its head or a
- * log_keys key, of the log's origin, no two of one size with different
+ * Check the log's origin records (at most one, valid: originChanged,
+ * badField), then checkpoints (the files, and the stored ones unless
+ * skip_stored) against the log: each signed by a key the log trusted at
+ * record <size> (the signing set in force there) or a log_keys key, of
+ * the log's origin, no two of one size with different
  * roots (splitView), none past the log's size (checkpointTruncated), the
  * log's root at each one's size equal to its root (checkpointMismatch).
  * 0 and *count the checkpoints checked, or ANNAL_ECORRUPT with *check

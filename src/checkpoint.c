@@ -33,17 +33,78 @@ int checkpoint_origin_check(const char *origin, size_t len)
 }
 
 /*
+ * The keys a log trusted from record seq on (its "signing" field), newest
+ * first: a checkpoint of size n is signed by a key of the newest epoch
+ * with seq <= n, the keys annal checkpoint signed with when record n was
+ * the head (annal-checkpoint(1)).
+ */
+struct key_epoch {
+	uint64_t seq;
+	unsigned char (*keys)[32];
+	size_t n;
+};
+
+struct key_epochs {
+	struct key_epoch *v;
+	size_t n, alloc;
+};
+
+static void key_epochs_dispose(struct key_epochs *e)
+{
+	while (e->n)
+		free(e->v[--e->n].keys);
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
+static int key_epochs_add(struct key_epochs *e, const annal_record *rec, const cJSON *signing)
+{
+	struct key_epoch *ep;
+
+	if (e->n == e->alloc) {
+		size_t alloc = e->alloc ? 2 * e->alloc : 4;
+		struct key_epoch *grown = realloc(e->v, alloc * sizeof(*grown));
+
+		if (!grown)
+			return annal_error_oom();
+		e->v = grown;
+		e->alloc = alloc;
+	}
+	ep = &e->v[e->n];
+	ep->seq = annal_record_seq(rec);
+	if (trust_parse_signing(&ep->keys, &ep->n, signing) < 0)
+		return annal_error_set(ANNAL_ECORRUPT,
+				       "record %s has a malformed signing field; run 'annal verify'",
+				       rec->id);
+	e->n++;
+	return 0;
+}
+
+/* The epoch in force at record seq n (NULL when the log was unsigned). */
+static const struct key_epoch *key_epochs_at(const struct key_epochs *e, uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->v[i].seq <= n)
+			return &e->v[i];
+	return NULL;
+}
+
+/*
  * The origin recorded in the log below head (*out NULL when none), read
  * newest first: the annal.origin record.  With all, read down to the
  * first record: a second annal.origin record is ANNAL_ECORRUPT,
- * originChanged in *check.
+ * originChanged in *check, and the key epochs go to *epochs (when not
+ * NULL).
  */
 static int recorded_origin(char **out, const char **check, annal_repo *repo, const char *log,
-			   const git_oid *head, int all)
+			   const git_oid *head, int all, struct key_epochs *epochs)
 {
 	annal_record *rec = NULL;
 	char newest[41] = "";
 	git_oid id;
+	const cJSON *signing;
 	const char *s;
 	int more = 1, error = 0;
 
@@ -51,6 +112,9 @@ static int recorded_origin(char **out, const char **check, annal_repo *repo, con
 	git_oid_cpy(&id, head);
 	while (more) {
 		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
+			goto out;
+		if (all && epochs && (signing = annal_json_get(rec->obj, "signing")) &&
+		    (error = key_epochs_add(epochs, rec, signing)) < 0)
 			goto out;
 		s = annal_record_get_string(rec, "action");
 		if (s && !strcmp(s, CHECKPOINT_ORIGIN_ACTION)) {
@@ -268,7 +332,7 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 		annal_note_free(pn);
 		pn = NULL;
 		annal_error_clear();
-		if ((error = recorded_origin(&origin, &check, repo, log, &head, 0)) < 0)
+		if ((error = recorded_origin(&origin, &check, repo, log, &head, 0, NULL)) < 0)
 			goto out;
 	}
 	if (origin && opts->origin && strcmp(origin, opts->origin)) {
@@ -353,10 +417,17 @@ static int read_file(annal_buf *out, const char *path)
 	return error ? error : annal_buf_error(out);
 }
 
-/* Parse, and check the origin and signature of, one checkpoint. */
+/*
+ * Parse, and check the origin and signature of, one checkpoint: signed by
+ * a key the log trusted at record size (its key epoch) or by one of
+ * extra (--log-key); keys has room for both.
+ */
 static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
-		   const struct annal_note_verifier *keys, size_t nkeys, const char **check)
+		   const struct key_epochs *epochs, const struct annal_note_verifier *extra,
+		   size_t nextra, struct annal_note_verifier *keys, const char **check)
 {
+	const struct key_epoch *ep;
+	size_t nkeys = 0, i;
 	int error;
 
 	if ((error = annal_note_parse(&c->note, text->ptr, text->len)) < 0 ||
@@ -372,6 +443,13 @@ static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
 				       "the log records no origin (it was never checkpointed)",
 				       origin, *origin ? "'" : "");
 	}
+	if (*origin && (ep = key_epochs_at(epochs, c->body.size)))
+		for (i = 0; i < ep->n; i++)
+			if ((error = annal_note_verifier_init(&keys[nkeys++], origin,
+							      ANNAL_NOTE_ED25519, ep->keys[i])) < 0)
+				return error;
+	memcpy(&keys[nkeys], extra, nextra * sizeof(*extra));
+	nkeys += nextra;
 	if ((error = annal_note_verify(c->note, keys, nkeys, NULL, NULL)) < 0) {
 		*check = "badCheckpointSignature";
 		return annal_error_set(ANNAL_ECORRUPT, "%s: %s", c->where, annal_error_last()->message);
@@ -389,11 +467,12 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 {
 	const char *log = opts->log ? opts->log : "main";
 	annal_buf refname = ANNAL_BUF_INIT, cpref = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
-	struct annal_note_verifier *keys = NULL;
-	unsigned char (*log_keys)[32] = NULL, root[32];
+	struct annal_note_verifier *keys = NULL, *extra = NULL;
+	struct key_epochs epochs = { NULL, 0, 0 };
+	unsigned char root[32];
 	char *origin = NULL, r1[45], r2[45];
 	struct cp *cps = NULL;
-	size_t ncps = 0, alloc, nlk = 0, nkeys = 0, i, j;
+	size_t ncps = 0, alloc, nlk = 0, i, j;
 	git_oid head, id;
 	uint64_t size;
 	int exists, more, error;
@@ -413,23 +492,25 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		goto out;
 	if (opts->skip_stored)
 		more = 0;
-	if (!opts->nfiles && !more)
-		goto out;	/* nothing to check, no walk for the origin */
-	if ((error = recorded_origin(&origin, check, repo, log, &head, 1)) < 0 ||
-	    (error = trust_keys_at(&log_keys, &nlk, repo, &head)) < 0)
+	/*
+	 * The origin records are checked with or without a checkpoint to
+	 * check: a clone that did not fetch the checkpoint refs still holds them.
+	 */
+	if ((error = recorded_origin(&origin, check, repo, log, &head, 1, &epochs)) < 0 ||
+	    (!opts->nfiles && !more))
 		goto out;
 	if (!origin)
 		origin = strdup("");
-	if (!origin || !(keys = calloc(nlk + opts->nlog_keys + 1, sizeof(*keys)))) {
+	for (i = 0; i < epochs.n; i++)
+		if (epochs.v[i].n > nlk)
+			nlk = epochs.v[i].n;
+	if (!origin || !(keys = calloc(nlk + opts->nlog_keys + 1, sizeof(*keys))) ||
+	    !(extra = calloc(opts->nlog_keys + 1, sizeof(*extra)))) {
 		error = annal_error_oom();
 		goto out;
 	}
-	for (i = 0; *origin && i < nlk; i++)
-		if ((error = annal_note_verifier_init(&keys[nkeys++], origin, ANNAL_NOTE_ED25519,
-						      log_keys[i])) < 0)
-			goto out;
 	for (i = 0; i < opts->nlog_keys; i++)
-		if ((error = annal_note_verifier_parse(&keys[nkeys++], opts->log_keys[i],
+		if ((error = annal_note_verifier_parse(&extra[i], opts->log_keys[i],
 						       strlen(opts->log_keys[i]))) < 0) {
 			error = annal_error_set(ANNAL_EINVALID, "--log-key '%s': %s",
 						opts->log_keys[i], annal_error_last()->message);
@@ -450,7 +531,8 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		}
 		snprintf(c->where, strlen(opts->files[i]) + 16, "checkpoint '%s'", opts->files[i]);
 		if ((error = read_file(&text, opts->files[i])) < 0 ||
-		    (error = cp_load(c, &text, origin, keys, nkeys, check)) < 0)
+		    (error = cp_load(c, &text, origin, &epochs, extra,
+					     opts->nlog_keys, keys, check)) < 0)
 			goto out;
 	}
 	while (more) {
@@ -476,7 +558,8 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		}
 		snprintf(c->where, GIT_OID_HEXSZ + 32, "stored checkpoint %s", git_oid_tostr_s(&id));
 		if ((error = stored_note(&text, repo, &id)) < 0 ||
-		    (error = cp_load(c, &text, origin, keys, nkeys, check)) < 0)
+		    (error = cp_load(c, &text, origin, &epochs, extra,
+					     opts->nlog_keys, keys, check)) < 0)
 			goto out;
 		if (git_commit_lookup(&commit, repo->git, &id) < 0) {
 			error = annal_error_set_git(ANNAL_ECORRUPT, "cannot read a stored checkpoint");
@@ -533,7 +616,8 @@ out:
 	}
 	free(cps);
 	free(keys);
-	free(log_keys);
+	free(extra);
+	key_epochs_dispose(&epochs);
 	free(origin);
 	annal_buf_dispose(&refname);
 	annal_buf_dispose(&cpref);

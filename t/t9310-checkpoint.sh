@@ -203,14 +203,50 @@ test_expect_success 'a bad signature: badCheckpointSignature' '
 	grep "badCheckpointSignature" err
 '
 
-test_expect_success 'a key the log no longer trusts: only with --log-key' '
+test_expect_success 'a key rotated out since: its checkpoints still verify' '
 	cp -R repo.git rot.git &&
 	annal -C rot.git key rotate --new-key other.pub --retire --sign-key key >/dev/null &&
-	git --git-dir=rot.git update-ref -d refs/annal/checkpoints/main &&
-	test_expect_code 1 annal -C rot.git verify --checkpoint cp5 2>err &&
-	grep "badCheckpointSignature: checkpoint .cp5.: no signature by the key" err &&
-	annal -C rot.git verify --checkpoint cp5 --log-key "$(cat vkey)" >out &&
-	grep "1 checkpoint consistent" out
+	test_tick &&
+	annal -C rot.git append --sign-key other --actor bob --action read >/dev/null &&
+	test_expect_code 2 annal -C rot.git checkpoint --sign-key key 2>err &&
+	grep "is not trusted by log .main." err &&
+	annal -C rot.git checkpoint --sign-key other -o cp7 &&
+	annal -C rot.git verify >out &&
+	grep "^log main: 3 checkpoints consistent\$" out &&
+	annal -C rot.git verify --checkpoint cp5 --checkpoint cp7 >out &&
+	grep "^log main: 5 checkpoints consistent\$" out
+'
+
+# alt_checkpoint KEY NAME: a checkpoint of size 4 for example.com/audit,
+# of another log (three records and its origin) signed by KEY throughout
+alt_checkpoint () {
+	annal init "$2.git" >/dev/null &&
+	for a in login deploy logout
+	do
+		annal -C "$2.git" append --sign-key "$1" --actor alice --action $a >/dev/null || return 1
+	done &&
+	annal -C "$2.git" checkpoint --sign-key "$1" --origin example.com/audit -o "$2"
+}
+
+test_expect_success 'a key the log did not trust at that size: badCheckpointSignature' '
+	ssh_key third &&
+	alt_checkpoint other by-other &&
+	alt_checkpoint third by-third &&
+	for f in by-other by-third
+	do
+		test_expect_code 1 annal -C rot.git verify --checkpoint $f 2>err &&
+		grep "badCheckpointSignature: checkpoint .$f.: no signature by the key" err || return 1
+	done &&
+	git --git-dir=rot.git fetch -q by-third.git \
+		+refs/annal/checkpoints/main:refs/annal/checkpoints/main &&
+	test_expect_code 1 annal -C rot.git verify 2>err &&
+	grep "badCheckpointSignature: stored checkpoint .*: no signature by the key" err
+'
+
+test_expect_success '--log-key trusts a key the log does not' '
+	annal -C by-third.git checkpoint --sign-key third --verifier-key >vkey3 &&
+	test_expect_code 1 annal -C repo.git verify --checkpoint by-third --log-key "$(cat vkey3)" 2>err &&
+	grep "splitView: .*checkpoint .by-third. and stored checkpoint" err
 '
 
 malformed () {
@@ -257,6 +293,17 @@ test_expect_success 'a second annal.origin record: originChanged' '
 	annal -C two.git append --sign-key key --actor eve --action annal.origin --field origin=evil.example >/dev/null &&
 	test_expect_code 1 annal -C two.git verify 2>err &&
 	grep "originChanged: log .main. changed its origin" err
+'
+
+test_expect_success 'origin records are checked without a checkpoint too' '
+	git --git-dir=two.git update-ref -d refs/annal/checkpoints/main &&
+	test_expect_code 1 annal -C two.git verify 2>err &&
+	grep "originChanged: log .main. changed its origin" err &&
+	annal init bad-origin.git >/dev/null &&
+	annal -C bad-origin.git append --actor a --action b >/dev/null &&
+	annal -C bad-origin.git append --actor a --action annal.origin --field "origin=a b" >/dev/null &&
+	test_expect_code 1 annal -C bad-origin.git verify 2>err &&
+	grep "badField: record .* of log .main. records no valid origin" err
 '
 
 test_expect_success '-o that is no regular file: exit 2, nothing stored or left behind' '
