@@ -49,8 +49,10 @@ static int pre_receive_hook(struct cmd_context *ctx)
 
 /*
  * The log verified: now its checkpoints (the files, and those kept in
- * refs/annal/checkpoints/<log>).  A failed check marks r failed; 0, or a
- * library error for input that cannot be read.
+ * refs/annal/checkpoints/<log>).  A failed check marks r failed, in place
+ * of a treeMismatch: a log truncated or rewritten is the finding, its
+ * tree cache only derived data.  0, or a library error for input that
+ * cannot be read.
  */
 static int verify_checkpoints(annal_verify_result *r, size_t *count, struct cmd_context *ctx,
 			      const char *log, const struct string_list *files,
@@ -65,6 +67,7 @@ static int verify_checkpoints(annal_verify_result *r, size_t *count, struct cmd_
 	opts.nfiles = files->n;
 	opts.log_keys = keys->v;
 	opts.nlog_keys = keys->n;
+	opts.rebuild_tree = !r->ok;
 	error = annal_checkpoint_verify(count, &check, ctx->repo, &opts);
 	if (error != ANNAL_ECORRUPT)
 		return error;
@@ -219,7 +222,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		if ((error = annal_log_verify(&results[i], ctx->repo, &opts)) < 0)
 			goto fail;
 		ncp = 0;
-		if (results[i].ok &&
+		if ((results[i].ok || (results[i].check &&
+					     !strcmp(results[i].check, "treeMismatch"))) &&
 		    (error = verify_checkpoints(&results[i], &ncp, ctx, logs[i], &checkpoints,
 						&log_keys)) < 0)
 			goto fail;

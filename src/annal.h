@@ -908,8 +908,11 @@ typedef struct {
 	const char *const *log_keys;	/* verifier keys trusted besides the log's */
 	size_t nlog_keys;
 	int skip_stored;		/* leave refs/annal/checkpoints/<log> alone */
+	/* the tree cache is known wrong (treeMismatch): rebuild it from
+	   the records before taking roots from it */
+	int rebuild_tree;
 } annal_checkpoint_verify_options;
-#define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0 }
+#define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, 0 }
 
 /*
  * Check the log's origin records (at most one, valid: originChanged,

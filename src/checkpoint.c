@@ -280,7 +280,7 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 	const char *log = opts->log ? opts->log : "main";
 	annal_buf cpref = ANNAL_BUF_INIT, want = ANNAL_BUF_INIT;
 	annal_buf body = ANNAL_BUF_INIT, note = ANNAL_BUF_INIT, prev = ANNAL_BUF_INIT;
-	unsigned char (*keys)[32] = NULL, root[32];
+	unsigned char (*keys)[32] = NULL, root[32], prev_root[32];
 	struct annal_note_verifier v;
 	struct annal_note *pn = NULL;
 	struct annal_checkpoint_body pb;
@@ -352,8 +352,26 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 			goto out;
 		origin = annal_buf_detach(&want);
 	}
-	if ((error = annal_tree_head(repo, log, &size, &head, root)) < 0 ||
-	    (error = annal_checkpoint_body_format(&body, origin, size, root)) < 0 ||
+	if ((error = annal_tree_head(repo, log, &size, &head, root)) < 0)
+		goto out;
+	/*
+	 * Never sign a fork of what was signed: the log must still hold
+	 * the tree of the newest kept checkpoint (annal verify names the
+	 * truncation or rewrite).
+	 */
+	if (pn && pb.size > size) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+					"log '%s' has %" PRIu64 " records, its newest kept checkpoint signs %" PRIu64 ": it was truncated; run 'annal verify'",
+					log, size, pb.size);
+		goto out;
+	}
+	if (pn && ((error = annal_tree_root(repo, log, pb.size, prev_root)) < 0 ||
+		   (memcmp(prev_root, pb.root, 32) &&
+		    (error = annal_error_set(ANNAL_ECORRUPT,
+					     "log '%s' was rewritten: its first %" PRIu64 " records are not those its newest kept checkpoint signs; run 'annal verify'",
+					     log, pb.size)) < 0)))
+		goto out;
+	if ((error = annal_checkpoint_body_format(&body, origin, size, root)) < 0 ||
 	    (error = annal_note_sign(&note, body.ptr, body.len, origin, opts->signer)) < 0 ||
 	    (error = annal_note_verifier_init(&v, origin, ANNAL_NOTE_ED25519,
 					      opts->signer->pk)) < 0)
@@ -584,7 +602,8 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 							origin, r1, r2);
 				goto out;
 			}
-	if ((error = annal_tree_head(repo, log, &size, &head, root)) < 0)
+	if ((opts->rebuild_tree && (error = tree_rebuild(repo, log)) < 0) ||
+	    (error = annal_tree_head(repo, log, &size, &head, root)) < 0)
 		goto out;
 	for (i = 0; i < ncps; i++) {
 		struct cp *c = &cps[i];

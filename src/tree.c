@@ -1077,11 +1077,14 @@ int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *l
 		    !git_oid_equal(&s.cache.end, &tc->end)) {
 			/* rewritten since we looked: nothing to say */
 			tc->n = 0;
-		} else if (tc->n <= n && tc->end_seen != 1) {
-			snprintf(tc->bad, sizeof(tc->bad),
-				 "the tree cache ends at a record that is not the log's record seq %llu",
-				 (unsigned long long)tc->n);
-			tc->bad_seq = tc->n;
+		} else if (tc->n > n || tc->end_seen != 1) {
+			/*
+			 * It ends past the log, or at a record the log does
+			 * not hold: written before a truncation or rewrite,
+			 * derived data gone stale, not a finding about the
+			 * log (the checkpoints name that).
+			 */
+			tc->stale = 1;
 		} else {
 			s.upto = stored_count(tc->n < n ? tc->n : n);
 		}
@@ -1115,6 +1118,17 @@ void tree_compare_dispose(struct tree_compare *tc)
 	free(tc->run);
 	tc->run = NULL;
 	tc->fd = -1;
+}
+
+int tree_rebuild(annal_repo *repo, const char *log)
+{
+	struct tree t;
+	int error;
+
+	if ((error = tree_open(&t, repo, log, 1)) < 0)
+		return error;
+	tree_dispose(&t);
+	return 0;
 }
 
 /* ---- a batch append's hook ------------------------------------------------ */

@@ -62,6 +62,7 @@ struct tree_compare {
 	/* a run of consecutive leaves not yet written: seqs lo..hi */
 	unsigned char *run;
 	uint64_t lo, hi;
+	int stale;			/* the cache ends at a record not in the log */
 	char bad[256];			/* after tree_compare_finish(): what differs */
 	uint64_t bad_seq;		/* ... and the first record it concerns */
 };
@@ -75,10 +76,16 @@ void tree_compare_leaf(struct tree_compare *tc, uint64_t seq, const git_oid *id,
  * Once records 1..n were given: the roots at sizes[i] (<= n; others are
  * left alone) into roots[i], and the cache compared: tc->bad is "" when
  * it agrees (or there is none), else names the first hash that differs.
+ * A cache that ends at a record the log does not hold (the log was
+ * truncated or rewritten since it was written) is stale, not wrong:
+ * tc->stale, nothing compared; readers rebuild it.
  */
 int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *log, uint64_t n,
 			const uint64_t *sizes, size_t nsizes, unsigned char (*roots)[32]);
 void tree_compare_dispose(struct tree_compare *tc);
+
+/* Rebuild the log's tree cache from its records (verify, after treeMismatch). */
+int tree_rebuild(annal_repo *repo, const char *log);
 
 /*
  * For a batch append: keep the cache current from the leaves the batch

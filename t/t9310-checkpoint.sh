@@ -171,14 +171,54 @@ test_expect_success 'rewritten: other records at a checkpoint size (checkpointMi
 	cp -R repo.git fork.git &&
 	git --git-dir=fork.git update-ref refs/audit/main refs/audit/main~1 &&
 	git --git-dir=fork.git update-ref -d refs/annal/checkpoints/main &&
-	# the tree cache would name the rewrite first (treeMismatch)
-	rm -rf fork.git/annal/tree &&
+	test -f fork.git/annal/tree/main &&
 	test_tick &&
 	annal -C fork.git append --sign-key key --actor mallory --action read >/dev/null &&
 	test_expect_code 1 annal -C fork.git verify --checkpoint cp5 2>err &&
 	grep "checkpointMismatch: log .main. was rewritten: its first 5 records have root" err &&
 	test_line_count = 1 err &&
 	annal -C fork.git checkpoint --sign-key key >cp5-fork
+'
+
+test_expect_success 'a stale tree cache: verify names the truncation, readers rebuild it' '
+	cp -R repo.git stale.git &&
+	for a in one two
+	do
+		test_tick &&
+		annal -C stale.git append --sign-key key --actor bob --action $a >/dev/null || return 1
+	done &&
+	annal -C stale.git checkpoint --sign-key key -o cp7 &&
+	git --git-dir=stale.git update-ref refs/audit/main refs/audit/main~2 &&
+	test_tick &&
+	annal -C stale.git append --sign-key key --actor mallory --action read >/dev/null &&
+	# the cache holds 7 leaves, the log 6 records, the 6th another one
+	test -f stale.git/annal/tree/main &&
+	cp -R stale.git stale2.git &&
+	test_expect_code 1 annal -C stale.git verify 2>err &&
+	test_line_count = 1 err &&
+	grep "checkpointTruncated: log .main. was truncated: it has 6 records, stored checkpoint [0-9a-f]* signs 7" err &&
+	annal -C stale.git prove inclusion 1 >proof &&
+	tail -n 2 proof >actual &&
+	printf "6\n%s\n" "$(tree_root stale.git)" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'checkpoint refuses to sign a log truncated or rewritten below its last' '
+	before=$(cp_ref stale.git) &&
+	test_expect_code 1 annal -C stale.git checkpoint --sign-key key 2>err &&
+	test_line_count = 1 err &&
+	grep "log .main. has 6 records, its newest kept checkpoint signs 7: it was truncated" err &&
+	test_tick &&
+	annal -C stale.git append --sign-key key --actor mallory --action more >/dev/null &&
+	test_expect_code 1 annal -C stale.git checkpoint --sign-key key 2>err &&
+	grep "log .main. was rewritten: its first 7 records are not those its newest kept checkpoint signs" err &&
+	test "$(cp_ref stale.git)" = "$before"
+'
+
+test_expect_success 'a stale tree cache and no checkpoint past the cut: verify passes' '
+	git --git-dir=stale2.git update-ref refs/annal/checkpoints/main refs/annal/checkpoints/main~1 &&
+	annal -C stale2.git verify >out &&
+	grep "^log main: 6 records verified" out
 '
 
 test_expect_success 'two checkpoints of one size, two roots: splitView' '
