@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <git2.h>
 #include <cJSON.h>
 
@@ -407,32 +408,176 @@ struct cp {
 	struct annal_checkpoint_body body;
 };
 
-static int read_file(annal_buf *out, const char *path)
+int checkpoint_read(annal_buf *out, const char *path)
 {
-	char chunk[8192];
-	ssize_t r;
-	int fd, error = 0;
+	const annal_buf *in;
+	struct stat st;
+	ssize_t n;
+	int fd = -1, error = 0;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return annal_error_set(ANNAL_ERROR, "cannot read checkpoint '%s': %s", path,
-				       strerror(errno));
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			error = annal_error_set(ANNAL_ERROR, "cannot read checkpoint '%s': %s",
-						path, strerror(errno));
-			break;
-		}
-		if (out->len + (size_t)r > ANNAL_NOTE_MAX) {
-			error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s' is over %d bytes",
-						path, ANNAL_NOTE_MAX);
-			break;
-		}
-		annal_buf_put(out, chunk, (size_t)r);
+	if (!strcmp(path, "-")) {
+		if ((error = buf_stdin(&in)) < 0)
+			return error;
+		if (in->len > ANNAL_NOTE_MAX)
+			return annal_error_set(ANNAL_EINVALID,
+					       "checkpoint '-' (standard input) is over %d bytes",
+					       ANNAL_NOTE_MAX);
+		return annal_buf_put(out, in->ptr ? in->ptr : "", in->len);
 	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return annal_error_set(errno == ENOENT ? ANNAL_EINVALID : ANNAL_ERROR,
+				       "cannot open checkpoint '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > ANNAL_NOTE_MAX) {
+		error = annal_error_set(ANNAL_EINVALID,
+					"checkpoint '%s' is not a regular file of at most %d bytes",
+					path, ANNAL_NOTE_MAX);
+		goto out;
+	}
+	if ((error = annal_buf_grow(out, ANNAL_NOTE_MAX + 1)) < 0)
+		goto out;
+	while ((n = read(fd, out->ptr + out->len, ANNAL_NOTE_MAX + 1 - out->len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		out->len += (size_t)n;
+	}
+	if (n < 0)
+		error = annal_error_set(ANNAL_ERROR, "cannot read checkpoint '%s': %s", path,
+					strerror(errno));
+	else if (out->len > ANNAL_NOTE_MAX)
+		error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s' is over %d bytes", path,
+					ANNAL_NOTE_MAX);
+	out->ptr[out->len] = '\0';
+out:
 	close(fd);
-	return error ? error : annal_buf_error(out);
+	return error;
+}
+
+/*
+ * The keys log trusted at record seq size (the newest signing field at
+ * or below it), walking down from head: *n 0 for an unsigned log.
+ */
+static int keys_at_size(unsigned char (**keys)[32], size_t *n, annal_repo *repo,
+			const char *log, const git_oid *head, uint64_t size)
+{
+	annal_record *rec = NULL;
+	const cJSON *signing;
+	git_oid id;
+	int more = 1, error = 0;
+
+	*keys = NULL;
+	*n = 0;
+	git_oid_cpy(&id, head);
+	while (more) {
+		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
+			goto out;
+		if (annal_record_seq(rec) <= size &&
+		    (signing = annal_json_get(rec->obj, "signing"))) {
+			if (trust_parse_signing(keys, n, signing) < 0)
+				error = annal_error_set(ANNAL_ECORRUPT,
+							"record %s has a malformed signing field; run 'annal verify'",
+							rec->id);
+			goto out;
+		}
+		annal_record_free(rec);
+		rec = NULL;
+	}
+out:
+	annal_record_free(rec);
+	return error;
+}
+
+/*
+ * The log's origin: the newest kept checkpoint's (annal verify holds
+ * every kept one to the annal.origin record), else that record's; NULL
+ * when the log records none.
+ */
+static int log_origin(char **out, annal_repo *repo, const char *log, const git_oid *head)
+{
+	annal_buf cpref = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
+	struct annal_note *note = NULL;
+	struct annal_checkpoint_body body;
+	const char *check = NULL;
+	git_oid tip;
+	int has_tip, error;
+
+	*out = NULL;
+	annal_buf_printf(&cpref, "%s%s", CHECKPOINT_REF_PREFIX, log);
+	if ((error = annal_buf_error(&cpref)) < 0 ||
+	    (error = store_head(&tip, &has_tip, repo, cpref.ptr)) < 0)
+		goto out;
+	if (has_tip && stored_note(&text, repo, &tip) == 0 &&
+	    annal_note_parse(&note, text.ptr, text.len) == 0 &&
+	    annal_checkpoint_body_parse(&body, note->buf, note->text_len) == 0) {
+		if (!(*out = strndup(body.origin, body.origin_len)))
+			error = annal_error_oom();
+		goto out;
+	}
+	annal_error_clear();
+	error = recorded_origin(out, &check, repo, log, head, 0, NULL);
+out:
+	annal_note_free(note);
+	annal_buf_dispose(&cpref);
+	annal_buf_dispose(&text);
+	return error;
+}
+
+int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body,
+		    annal_repo *repo, const char *log, const git_oid *head,
+		    const annal_buf *text, const char *where)
+{
+	struct annal_note_verifier *keys = NULL;
+	unsigned char (*pks)[32] = NULL;
+	char *origin = NULL;
+	size_t n = 0, i;
+	int error;
+
+	*note = NULL;
+	if ((error = annal_note_parse(note, text->ptr, text->len)) < 0 ||
+	    (error = annal_checkpoint_body_parse(body, (*note)->buf, (*note)->text_len)) < 0) {
+		error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s': malformed: %s", where,
+					annal_error_last()->message);
+		goto out;
+	}
+	if ((error = log_origin(&origin, repo, log, head)) < 0)
+		goto out;
+	if (!origin || body->origin_len != strlen(origin) ||
+	    memcmp(body->origin, origin, body->origin_len)) {
+		if (origin)
+			error = annal_error_set(ANNAL_EINVALID,
+						"checkpoint '%s' is for origin '%.*s', log '%s' has origin '%s'",
+						where, (int)(body->origin_len > 200 ? 200 : body->origin_len),
+						body->origin, log, origin);
+		else
+			error = annal_error_set(ANNAL_EINVALID,
+						"checkpoint '%s' is for origin '%.*s', log '%s' records none (it was never checkpointed)",
+						where, (int)(body->origin_len > 200 ? 200 : body->origin_len),
+						body->origin, log);
+		goto out;
+	}
+	if ((error = keys_at_size(&pks, &n, repo, log, head, body->size)) < 0 || !n)
+		goto out;	/* an unsigned log: no key to check */
+	if (!(keys = calloc(n, sizeof(*keys)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if ((error = annal_note_verifier_init(&keys[i], origin, ANNAL_NOTE_ED25519,
+						      pks[i])) < 0)
+			goto out;
+	if ((error = annal_note_verify(*note, keys, n, NULL, NULL)) < 0)
+		error = annal_error_set(ANNAL_ECORRUPT, "checkpoint '%s': %s", where,
+					annal_error_last()->message);
+out:
+	if (error < 0) {
+		annal_note_free(*note);
+		*note = NULL;
+	}
+	free(keys);
+	free(pks);
+	free(origin);
+	return error;
 }
 
 /*
@@ -548,7 +693,7 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 			goto out;
 		}
 		snprintf(c->where, strlen(opts->files[i]) + 16, "checkpoint '%s'", opts->files[i]);
-		if ((error = read_file(&text, opts->files[i])) < 0 ||
+		if ((error = checkpoint_read(&text, opts->files[i])) < 0 ||
 		    (error = cp_load(c, &text, origin, &epochs, extra,
 					     opts->nlog_keys, keys, check)) < 0)
 			goto out;

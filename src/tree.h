@@ -37,13 +37,6 @@ int annal_tree_prove_consistency(annal_repo *repo, const char *log, uint64_t siz
 				 uint64_t size2, struct annal_buf *proof);
 #endif
 
-/*
- * The size and root of a checkpoint's body (C2SP tlog-checkpoint: an
- * origin line, a decimal size below 2^63 without leading zeros, the
- * base64 root), which annal prove compares with the log's; its
- * signatures are verify --checkpoint's business.  0, or -1.
- */
-int tree_checkpoint_parse(uint64_t *size, unsigned char root[32], const char *text, size_t len);
 
 /*
  * For verify: the tree recomputed from the records it reads, in any

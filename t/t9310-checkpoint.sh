@@ -289,6 +289,18 @@ test_expect_success '--log-key trusts a key the log does not' '
 	grep "splitView: .*checkpoint .by-third. and stored checkpoint" err
 '
 
+test_expect_success 'prove --checkpoint: signed by a key the log trusted at its size' '
+	annal -C rot.git prove inclusion --checkpoint cp5 1 >proof &&
+	tail -n 5 proof >tail &&
+	test_cmp cp5 tail &&
+	annal -C rot.git prove consistency cp5 cp7 >req &&
+	test_expect_code 1 annal -C rot.git prove inclusion --checkpoint by-other 1 2>err &&
+	test_line_count = 1 err &&
+	grep "checkpoint .by-other.: no signature by the key" err &&
+	test_expect_code 1 annal -C rot.git prove consistency by-third 2>err &&
+	grep "checkpoint .by-third.: no signature by the key" err
+'
+
 malformed () {
 	name=$1 && shift &&
 	printf "$@" >"$name" &&
