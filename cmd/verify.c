@@ -56,7 +56,7 @@ static int pre_receive_hook(struct cmd_context *ctx)
  */
 static int verify_checkpoints(annal_verify_result *r, size_t *count, struct cmd_context *ctx,
 			      const char *log, const struct string_list *files,
-			      const struct string_list *keys)
+			      const struct string_list *keys, int incremental)
 {
 	annal_checkpoint_verify_options opts = ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT;
 	const char *check = NULL;
@@ -68,6 +68,7 @@ static int verify_checkpoints(annal_verify_result *r, size_t *count, struct cmd_
 	opts.log_keys = keys->v;
 	opts.nlog_keys = keys->n;
 	opts.rebuild_tree = !r->ok;
+	opts.incremental = incremental;
 	error = annal_checkpoint_verify(count, &check, ctx->repo, &opts);
 	if (error != ANNAL_ECORRUPT)
 		return error;
@@ -225,7 +226,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		if ((results[i].ok || (results[i].check &&
 					     !strcmp(results[i].check, "treeMismatch"))) &&
 		    (error = verify_checkpoints(&results[i], &ncp, ctx, logs[i], &checkpoints,
-						&log_keys)) < 0)
+						&log_keys, states != NULL)) < 0)
 			goto fail;
 		if (report)
 			annal_buf_clear(report);

@@ -911,8 +911,11 @@ typedef struct {
 	/* the tree cache is known wrong (treeMismatch): rebuild it from
 	   the records before taking roots from it */
 	int rebuild_tree;
+	/* verify --state: O(new records), so the origin records are read
+	   (a walk of the whole log) only when there are checkpoints */
+	int incremental;
 } annal_checkpoint_verify_options;
-#define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, 0 }
+#define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, 0, 0 }
 
 /*
  * Check the log's origin records (at most one, valid: originChanged,
