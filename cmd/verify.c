@@ -49,12 +49,14 @@ static int pre_receive_hook(struct cmd_context *ctx)
 
 /*
  * The log verified: now its checkpoints (the files, and those kept in
- * refs/annal/checkpoints/<log>).  A failed check marks r failed; 0, or a
- * library error for input that cannot be read.
+ * refs/annal/checkpoints/<log>).  A failed check marks r failed, in place
+ * of a treeMismatch: a log truncated or rewritten is the finding, its
+ * tree cache only derived data.  0, or a library error for input that
+ * cannot be read.
  */
 static int verify_checkpoints(annal_verify_result *r, size_t *count, struct cmd_context *ctx,
 			      const char *log, const struct string_list *files,
-			      const struct string_list *keys)
+			      const struct string_list *keys, int incremental)
 {
 	annal_checkpoint_verify_options opts = ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT;
 	const char *check = NULL;
@@ -65,6 +67,8 @@ static int verify_checkpoints(annal_verify_result *r, size_t *count, struct cmd_
 	opts.nfiles = files->n;
 	opts.log_keys = keys->v;
 	opts.nlog_keys = keys->n;
+	opts.rebuild_tree = !r->ok;
+	opts.incremental = incremental;
 	error = annal_checkpoint_verify(count, &check, ctx->repo, &opts);
 	if (error != ANNAL_ECORRUPT)
 		return error;
@@ -219,9 +223,10 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		if ((error = annal_log_verify(&results[i], ctx->repo, &opts)) < 0)
 			goto fail;
 		ncp = 0;
-		if (results[i].ok &&
+		if ((results[i].ok || (results[i].check &&
+					     !strcmp(results[i].check, "treeMismatch"))) &&
 		    (error = verify_checkpoints(&results[i], &ncp, ctx, logs[i], &checkpoints,
-						&log_keys)) < 0)
+						&log_keys, states != NULL)) < 0)
 			goto fail;
 		results[i].checkpoints = ncp;
 		if (report)

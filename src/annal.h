@@ -911,13 +911,21 @@ typedef struct {
 	const char *const *log_keys;	/* verifier keys trusted besides the log's */
 	size_t nlog_keys;
 	int skip_stored;		/* leave refs/annal/checkpoints/<log> alone */
+	/* the tree cache is known wrong (treeMismatch): rebuild it from
+	   the records before taking roots from it */
+	int rebuild_tree;
+	/* verify --state: O(new records), so the origin records are read
+	   (a walk of the whole log) only when there are checkpoints */
+	int incremental;
 } annal_checkpoint_verify_options;
-#define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0 }
+#define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, 0, 0 }
 
 /*
- * Check checkpoints (the files, and the stored ones unless skip_stored)
- * against the log: each signed by a key the log trusts at its head or a
- * log_keys key, of the log's origin, no two of one size with different
+ * Check the log's origin records (at most one, valid: originChanged,
+ * badField), then checkpoints (the files, and the stored ones unless
+ * skip_stored) against the log: each signed by a key the log trusted at
+ * record <size> (the signing set in force there) or a log_keys key, of
+ * the log's origin, no two of one size with different
  * roots (splitView), none past the log's size (checkpointTruncated), the
  * log's root at each one's size equal to its root (checkpointMismatch).
  * 0 and *count the checkpoints checked, or ANNAL_ECORRUPT with *check

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <git2.h>
 #include <cJSON.h>
 
@@ -33,17 +34,78 @@ int checkpoint_origin_check(const char *origin, size_t len)
 }
 
 /*
+ * The keys a log trusted from record seq on (its "signing" field), newest
+ * first: a checkpoint of size n is signed by a key of the newest epoch
+ * with seq <= n, the keys annal checkpoint signed with when record n was
+ * the head (annal-checkpoint(1)).
+ */
+struct key_epoch {
+	uint64_t seq;
+	unsigned char (*keys)[32];
+	size_t n;
+};
+
+struct key_epochs {
+	struct key_epoch *v;
+	size_t n, alloc;
+};
+
+static void key_epochs_dispose(struct key_epochs *e)
+{
+	while (e->n)
+		free(e->v[--e->n].keys);
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
+static int key_epochs_add(struct key_epochs *e, const annal_record *rec, const cJSON *signing)
+{
+	struct key_epoch *ep;
+
+	if (e->n == e->alloc) {
+		size_t alloc = e->alloc ? 2 * e->alloc : 4;
+		struct key_epoch *grown = realloc(e->v, alloc * sizeof(*grown));
+
+		if (!grown)
+			return annal_error_oom();
+		e->v = grown;
+		e->alloc = alloc;
+	}
+	ep = &e->v[e->n];
+	ep->seq = annal_record_seq(rec);
+	if (trust_parse_signing(&ep->keys, &ep->n, signing) < 0)
+		return annal_error_set(ANNAL_ECORRUPT,
+				       "record %s has a malformed signing field; run 'annal verify'",
+				       rec->id);
+	e->n++;
+	return 0;
+}
+
+/* The epoch in force at record seq n (NULL when the log was unsigned). */
+static const struct key_epoch *key_epochs_at(const struct key_epochs *e, uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->v[i].seq <= n)
+			return &e->v[i];
+	return NULL;
+}
+
+/*
  * The origin recorded in the log below head (*out NULL when none), read
  * newest first: the annal.origin record.  With all, read down to the
  * first record: a second annal.origin record is ANNAL_ECORRUPT,
- * originChanged in *check.
+ * originChanged in *check, and the key epochs go to *epochs (when not
+ * NULL).
  */
 static int recorded_origin(char **out, const char **check, annal_repo *repo, const char *log,
-			   const git_oid *head, int all)
+			   const git_oid *head, int all, struct key_epochs *epochs)
 {
 	annal_record *rec = NULL;
 	char newest[41] = "";
 	git_oid id;
+	const cJSON *signing;
 	const char *s;
 	int more = 1, error = 0;
 
@@ -51,6 +113,9 @@ static int recorded_origin(char **out, const char **check, annal_repo *repo, con
 	git_oid_cpy(&id, head);
 	while (more) {
 		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
+			goto out;
+		if (all && epochs && (signing = annal_json_get(rec->obj, "signing")) &&
+		    (error = key_epochs_add(epochs, rec, signing)) < 0)
 			goto out;
 		s = annal_record_get_string(rec, "action");
 		if (s && !strcmp(s, CHECKPOINT_ORIGIN_ACTION)) {
@@ -268,7 +333,7 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 		annal_note_free(pn);
 		pn = NULL;
 		annal_error_clear();
-		if ((error = recorded_origin(&origin, &check, repo, log, &head, 0)) < 0)
+		if ((error = recorded_origin(&origin, &check, repo, log, &head, 0, NULL)) < 0)
 			goto out;
 	}
 	if (origin && opts->origin && strcmp(origin, opts->origin)) {
@@ -343,38 +408,189 @@ struct cp {
 	struct annal_checkpoint_body body;
 };
 
-static int read_file(annal_buf *out, const char *path)
+int checkpoint_read(annal_buf *out, const char *path)
 {
-	char chunk[8192];
-	ssize_t r;
-	int fd, error = 0;
+	const annal_buf *in;
+	struct stat st;
+	ssize_t n;
+	int fd = -1, error = 0;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return annal_error_set(ANNAL_ERROR, "cannot read checkpoint '%s': %s", path,
-				       strerror(errno));
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			error = annal_error_set(ANNAL_ERROR, "cannot read checkpoint '%s': %s",
-						path, strerror(errno));
-			break;
-		}
-		if (out->len + (size_t)r > ANNAL_NOTE_MAX) {
-			error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s' is over %d bytes",
-						path, ANNAL_NOTE_MAX);
-			break;
-		}
-		annal_buf_put(out, chunk, (size_t)r);
+	if (!strcmp(path, "-")) {
+		if ((error = buf_stdin(&in)) < 0)
+			return error;
+		if (in->len > ANNAL_NOTE_MAX)
+			return annal_error_set(ANNAL_EINVALID,
+					       "checkpoint '-' (standard input) is over %d bytes",
+					       ANNAL_NOTE_MAX);
+		return annal_buf_put(out, in->ptr ? in->ptr : "", in->len);
 	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return annal_error_set(errno == ENOENT ? ANNAL_EINVALID : ANNAL_ERROR,
+				       "cannot open checkpoint '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > ANNAL_NOTE_MAX) {
+		error = annal_error_set(ANNAL_EINVALID,
+					"checkpoint '%s' is not a regular file of at most %d bytes",
+					path, ANNAL_NOTE_MAX);
+		goto out;
+	}
+	if ((error = annal_buf_grow(out, ANNAL_NOTE_MAX + 1)) < 0)
+		goto out;
+	while ((n = read(fd, out->ptr + out->len, ANNAL_NOTE_MAX + 1 - out->len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		out->len += (size_t)n;
+	}
+	if (n < 0)
+		error = annal_error_set(ANNAL_ERROR, "cannot read checkpoint '%s': %s", path,
+					strerror(errno));
+	else if (out->len > ANNAL_NOTE_MAX)
+		error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s' is over %d bytes", path,
+					ANNAL_NOTE_MAX);
+	out->ptr[out->len] = '\0';
+out:
 	close(fd);
-	return error ? error : annal_buf_error(out);
+	return error;
 }
 
-/* Parse, and check the origin and signature of, one checkpoint. */
-static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
-		   const struct annal_note_verifier *keys, size_t nkeys, const char **check)
+/*
+ * The keys log trusted at record seq size (the newest signing field at
+ * or below it), walking down from head: *n 0 for an unsigned log.
+ */
+static int keys_at_size(unsigned char (**keys)[32], size_t *n, annal_repo *repo,
+			const char *log, const git_oid *head, uint64_t size)
 {
+	annal_record *rec = NULL;
+	const cJSON *signing;
+	git_oid id;
+	int more = 1, error = 0;
+
+	*keys = NULL;
+	*n = 0;
+	git_oid_cpy(&id, head);
+	while (more) {
+		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
+			goto out;
+		if (annal_record_seq(rec) <= size &&
+		    (signing = annal_json_get(rec->obj, "signing"))) {
+			if (trust_parse_signing(keys, n, signing) < 0)
+				error = annal_error_set(ANNAL_ECORRUPT,
+							"record %s has a malformed signing field; run 'annal verify'",
+							rec->id);
+			goto out;
+		}
+		annal_record_free(rec);
+		rec = NULL;
+	}
+out:
+	annal_record_free(rec);
+	return error;
+}
+
+/*
+ * The log's origin: the newest kept checkpoint's (annal verify holds
+ * every kept one to the annal.origin record), else that record's; NULL
+ * when the log records none.
+ */
+static int log_origin(char **out, annal_repo *repo, const char *log, const git_oid *head)
+{
+	annal_buf cpref = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
+	struct annal_note *note = NULL;
+	struct annal_checkpoint_body body;
+	const char *check = NULL;
+	git_oid tip;
+	int has_tip, error;
+
+	*out = NULL;
+	annal_buf_printf(&cpref, "%s%s", CHECKPOINT_REF_PREFIX, log);
+	if ((error = annal_buf_error(&cpref)) < 0 ||
+	    (error = store_head(&tip, &has_tip, repo, cpref.ptr)) < 0)
+		goto out;
+	if (has_tip && stored_note(&text, repo, &tip) == 0 &&
+	    annal_note_parse(&note, text.ptr, text.len) == 0 &&
+	    annal_checkpoint_body_parse(&body, note->buf, note->text_len) == 0) {
+		if (!(*out = strndup(body.origin, body.origin_len)))
+			error = annal_error_oom();
+		goto out;
+	}
+	annal_error_clear();
+	error = recorded_origin(out, &check, repo, log, head, 0, NULL);
+out:
+	annal_note_free(note);
+	annal_buf_dispose(&cpref);
+	annal_buf_dispose(&text);
+	return error;
+}
+
+int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body,
+		    annal_repo *repo, const char *log, const git_oid *head,
+		    const annal_buf *text, const char *where)
+{
+	struct annal_note_verifier *keys = NULL;
+	unsigned char (*pks)[32] = NULL;
+	char *origin = NULL;
+	size_t n = 0, i;
+	int error;
+
+	*note = NULL;
+	if ((error = annal_note_parse(note, text->ptr, text->len)) < 0 ||
+	    (error = annal_checkpoint_body_parse(body, (*note)->buf, (*note)->text_len)) < 0) {
+		error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s': malformed: %s", where,
+					annal_error_last()->message);
+		goto out;
+	}
+	if ((error = log_origin(&origin, repo, log, head)) < 0)
+		goto out;
+	if (!origin || body->origin_len != strlen(origin) ||
+	    memcmp(body->origin, origin, body->origin_len)) {
+		if (origin)
+			error = annal_error_set(ANNAL_EINVALID,
+						"checkpoint '%s' is for origin '%.*s', log '%s' has origin '%s'",
+						where, (int)(body->origin_len > 200 ? 200 : body->origin_len),
+						body->origin, log, origin);
+		else
+			error = annal_error_set(ANNAL_EINVALID,
+						"checkpoint '%s' is for origin '%.*s', log '%s' records none (it was never checkpointed)",
+						where, (int)(body->origin_len > 200 ? 200 : body->origin_len),
+						body->origin, log);
+		goto out;
+	}
+	if ((error = keys_at_size(&pks, &n, repo, log, head, body->size)) < 0 || !n)
+		goto out;	/* an unsigned log: no key to check */
+	if (!(keys = calloc(n, sizeof(*keys)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if ((error = annal_note_verifier_init(&keys[i], origin, ANNAL_NOTE_ED25519,
+						      pks[i])) < 0)
+			goto out;
+	if ((error = annal_note_verify(*note, keys, n, NULL, NULL)) < 0)
+		error = annal_error_set(ANNAL_ECORRUPT, "checkpoint '%s': %s", where,
+					annal_error_last()->message);
+out:
+	if (error < 0) {
+		annal_note_free(*note);
+		*note = NULL;
+	}
+	free(keys);
+	free(pks);
+	free(origin);
+	return error;
+}
+
+/*
+ * Parse, and check the origin and signature of, one checkpoint: signed by
+ * a key the log trusted at record size (its key epoch) or by one of
+ * extra (--log-key); keys has room for both.
+ */
+static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
+		   const struct key_epochs *epochs, const struct annal_note_verifier *extra,
+		   size_t nextra, struct annal_note_verifier *keys, const char **check)
+{
+	const struct key_epoch *ep;
+	size_t nkeys = 0, i;
 	int error;
 
 	if ((error = annal_note_parse(&c->note, text->ptr, text->len)) < 0 ||
@@ -390,6 +606,13 @@ static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
 				       "the log records no origin (it was never checkpointed)",
 				       origin, *origin ? "'" : "");
 	}
+	if (*origin && (ep = key_epochs_at(epochs, c->body.size)))
+		for (i = 0; i < ep->n; i++)
+			if ((error = annal_note_verifier_init(&keys[nkeys++], origin,
+							      ANNAL_NOTE_ED25519, ep->keys[i])) < 0)
+				return error;
+	memcpy(&keys[nkeys], extra, nextra * sizeof(*extra));
+	nkeys += nextra;
 	if ((error = annal_note_verify(c->note, keys, nkeys, NULL, NULL)) < 0) {
 		*check = "badCheckpointSignature";
 		return annal_error_set(ANNAL_ECORRUPT, "%s: %s", c->where, annal_error_last()->message);
@@ -407,11 +630,12 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 {
 	const char *log = opts->log ? opts->log : "main";
 	annal_buf refname = ANNAL_BUF_INIT, cpref = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
-	struct annal_note_verifier *keys = NULL;
-	unsigned char (*log_keys)[32] = NULL, root[32];
+	struct annal_note_verifier *keys = NULL, *extra = NULL;
+	struct key_epochs epochs = { NULL, 0, 0 };
+	unsigned char root[32];
 	char *origin = NULL, r1[45], r2[45];
 	struct cp *cps = NULL;
-	size_t ncps = 0, alloc, nlk = 0, nkeys = 0, i, j;
+	size_t ncps = 0, alloc, nlk = 0, i, j;
 	git_oid head, id;
 	uint64_t size;
 	int exists, more, error;
@@ -431,23 +655,28 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		goto out;
 	if (opts->skip_stored)
 		more = 0;
-	if (!opts->nfiles && !more)
-		goto out;	/* nothing to check, no walk for the origin */
-	if ((error = recorded_origin(&origin, check, repo, log, &head, 1)) < 0 ||
-	    (error = trust_keys_at(&log_keys, &nlk, repo, &head)) < 0)
+	/*
+	 * The origin records are checked with or without a checkpoint to
+	 * check: a clone that did not fetch the checkpoint refs still holds
+	 * them (but for an incremental verify, which must not read the log).
+	 */
+	if (opts->incremental && !opts->nfiles && !more)
+		goto out;
+	if ((error = recorded_origin(&origin, check, repo, log, &head, 1, &epochs)) < 0 ||
+	    (!opts->nfiles && !more))
 		goto out;
 	if (!origin)
 		origin = strdup("");
-	if (!origin || !(keys = calloc(nlk + opts->nlog_keys + 1, sizeof(*keys)))) {
+	for (i = 0; i < epochs.n; i++)
+		if (epochs.v[i].n > nlk)
+			nlk = epochs.v[i].n;
+	if (!origin || !(keys = calloc(nlk + opts->nlog_keys + 1, sizeof(*keys))) ||
+	    !(extra = calloc(opts->nlog_keys + 1, sizeof(*extra)))) {
 		error = annal_error_oom();
 		goto out;
 	}
-	for (i = 0; *origin && i < nlk; i++)
-		if ((error = annal_note_verifier_init(&keys[nkeys++], origin, ANNAL_NOTE_ED25519,
-						      log_keys[i])) < 0)
-			goto out;
 	for (i = 0; i < opts->nlog_keys; i++)
-		if ((error = annal_note_verifier_parse(&keys[nkeys++], opts->log_keys[i],
+		if ((error = annal_note_verifier_parse(&extra[i], opts->log_keys[i],
 						       strlen(opts->log_keys[i]))) < 0) {
 			error = annal_error_set(ANNAL_EINVALID, "--log-key '%s': %s",
 						opts->log_keys[i], annal_error_last()->message);
@@ -467,8 +696,9 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 			goto out;
 		}
 		snprintf(c->where, strlen(opts->files[i]) + 16, "checkpoint '%s'", opts->files[i]);
-		if ((error = read_file(&text, opts->files[i])) < 0 ||
-		    (error = cp_load(c, &text, origin, keys, nkeys, check)) < 0)
+		if ((error = checkpoint_read(&text, opts->files[i])) < 0 ||
+		    (error = cp_load(c, &text, origin, &epochs, extra,
+					     opts->nlog_keys, keys, check)) < 0)
 			goto out;
 	}
 	while (more) {
@@ -494,7 +724,8 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		}
 		snprintf(c->where, GIT_OID_HEXSZ + 32, "stored checkpoint %s", git_oid_tostr_s(&id));
 		if ((error = stored_note(&text, repo, &id)) < 0 ||
-		    (error = cp_load(c, &text, origin, keys, nkeys, check)) < 0) {
+		    (error = cp_load(c, &text, origin, &epochs, extra,
+				     opts->nlog_keys, keys, check)) < 0) {
 			/* the repository's own content, not the caller's input: damage */
 			if (error == ANNAL_EINVALID || (error == ANNAL_ECORRUPT && !*check)) {
 				*check = "badCheckpoint";
@@ -525,7 +756,8 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 							origin, r1, r2);
 				goto out;
 			}
-	if ((error = annal_tree_head(repo, log, &size, &head, root)) < 0)
+	if ((opts->rebuild_tree && (error = tree_rebuild(repo, log)) < 0) ||
+	    (error = annal_tree_head(repo, log, &size, &head, root)) < 0)
 		goto out;
 	for (i = 0; i < ncps; i++) {
 		struct cp *c = &cps[i];
@@ -557,7 +789,8 @@ out:
 	}
 	free(cps);
 	free(keys);
-	free(log_keys);
+	free(extra);
+	key_epochs_dispose(&epochs);
 	free(origin);
 	annal_buf_dispose(&refname);
 	annal_buf_dispose(&cpref);

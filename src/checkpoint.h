@@ -5,6 +5,7 @@
  * record, the signed C2SP checkpoint of its head, the chain of them kept
  * in refs/annal/checkpoints/<log>, and checking checkpoints against it.
  */
+#include <git2.h>
 #include "annal.h"
 #include "buf.h"
 #include "note.h"
@@ -14,4 +15,22 @@
 
 /* 0 when origin can be a log's origin (a key name, at most 1024 bytes). */
 int checkpoint_origin_check(const char *origin, size_t len);
+
+/*
+ * Read a checkpoint file ("-": standard input), a regular file of at most
+ * ANNAL_NOTE_MAX bytes, into out (terminated).  ANNAL_EINVALID for a file
+ * that is missing, not regular or too big; ANNAL_ERROR for I/O.
+ */
+int checkpoint_read(annal_buf *out, const char *path);
+
+/*
+ * Parse text, the checkpoint file where, and hold it to log at head: a
+ * signed note whose body is a C2SP checkpoint (else ANNAL_EINVALID), for
+ * the log's origin (ANNAL_EINVALID naming both: another log's), and,
+ * when the log is signed, signed by a key it trusted at record <size>
+ * (ANNAL_ECORRUPT).  The caller frees *note; body points into it.
+ */
+int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body,
+		    annal_repo *repo, const char *log, const git_oid *head,
+		    const annal_buf *text, const char *where);
 #endif

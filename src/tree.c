@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "tree.h"
+#include "checkpoint.h"
 #include "index.h"
 #include "store.h"
 #include "record.h"
@@ -730,49 +731,6 @@ int annal_tree_prove_consistency(annal_repo *repo, const char *log, uint64_t siz
 
 /* ---- annal prove ---------------------------------------------------- */
 
-#define NOTE_MAX (64 * 1024)
-
-/* A checkpoint file ("-": standard input), at most NOTE_MAX bytes. */
-static int note_read(annal_buf *out, const char *path)
-{
-	const annal_buf *in;
-	struct stat st;
-	ssize_t n;
-	int fd = -1, error = 0;
-
-	if (!strcmp(path, "-")) {
-		if ((error = buf_stdin(&in)) < 0)
-			return error;
-		if (in->len > NOTE_MAX)
-			return annal_error_set(ANNAL_EINVALID,
-					       "checkpoint '-' (standard input) is over %d bytes", NOTE_MAX);
-		return annal_buf_put(out, in->ptr ? in->ptr : "", in->len);
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
-		return annal_error_set(errno == ENOENT ? ANNAL_EINVALID : ANNAL_ERROR,
-				       "cannot open checkpoint '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > NOTE_MAX) {
-		error = annal_error_set(ANNAL_EINVALID,
-					"checkpoint '%s' is not a regular file of at most %d bytes",
-					path, NOTE_MAX);
-		goto out;
-	}
-	if ((error = annal_buf_grow(out, NOTE_MAX + 1)) < 0)
-		goto out;
-	while ((n = read(fd, out->ptr + out->len, NOTE_MAX + 1 - out->len)) > 0)
-		out->len += (size_t)n;
-	if (n < 0)
-		error = annal_error_set(ANNAL_ERROR, "cannot read checkpoint '%s': %s", path,
-					strerror(errno));
-	else if (out->len > NOTE_MAX)
-		error = annal_error_set(ANNAL_EINVALID, "checkpoint '%s' is over %d bytes", path,
-					NOTE_MAX);
-	out->ptr[out->len] = '\0';
-out:
-	close(fd);
-	return error;
-}
-
 /* A decimal of at most 2^63 - 1 without leading zeros: 0, or -1. */
 static int parse_u63(uint64_t *out, const char *s, size_t len)
 {
@@ -790,35 +748,6 @@ static int parse_u63(uint64_t *out, const char *s, size_t len)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-int tree_checkpoint_parse(uint64_t *size, unsigned char root[32], const char *text, size_t len)
-{
-	const char *p = text, *end = text + len, *nl[3];
-	size_t n, i;
-
-	for (i = 0; i < 3; i++) {
-		if (!(nl[i] = memchr(p, '\n', (size_t)(end - p))))
-			return -1;
-		p = nl[i] + 1;
-	}
-	if (nl[0] == text || memchr(text, '\0', (size_t)(nl[0] - text)) ||
-	    parse_u63(size, nl[0] + 1, (size_t)(nl[1] - nl[0] - 1)) < 0 ||
-	    nl[2] - nl[1] - 1 != 44 ||
-	    sodium_base642bin(root, 32, nl[1] + 1, 44, NULL, &n, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) < 0 || n != 32)
-		return -1;
-	return 0;
-}
-
-static int checkpoint_parse(uint64_t *size, unsigned char root[32], const annal_buf *note,
-			    const char *path)
-{
-	if (tree_checkpoint_parse(size, root, note->ptr, note->len) == 0)
-		return 0;
-	return annal_error_set(ANNAL_EINVALID,
-			       "checkpoint '%s' does not start with an origin, a size and a root line",
-			       path);
 }
 
 static int put_hashes(annal_buf *out, const unsigned char *h, size_t n)
@@ -845,12 +774,19 @@ static int tree_named(uint64_t *size, annal_buf *tail, struct tree *l, const cha
 		      const char *checkpoint, uint64_t want)
 {
 	unsigned char root[32], ours[32];
+	struct annal_note *note = NULL;
+	struct annal_checkpoint_body body;
 	int error;
 
 	if (checkpoint) {
-		if ((error = note_read(tail, checkpoint)) < 0 ||
-		    (error = checkpoint_parse(size, root, tail, checkpoint)) < 0)
+		/* one parser and one rule: verify --checkpoint's */
+		if ((error = checkpoint_read(tail, checkpoint)) < 0 ||
+		    (error = checkpoint_hold(&note, &body, l->repo, log, &l->head, tail,
+					     checkpoint)) < 0)
 			return error;
+		*size = body.size;
+		memcpy(root, body.root, 32);
+		annal_note_free(note);
 		if (*size > l->seq)
 			return annal_error_set(ANNAL_EINVALID,
 				"checkpoint '%s' is of size %llu, past log '%s' (%llu records); another log's, or the log was truncated (annal verify --checkpoint)",
@@ -974,13 +910,15 @@ static int consistency_fn(struct tree *t, void *payload)
 	if ((error = tree_named(&size2, &tail, t, w->log, w->opts ? w->opts->checkpoint : NULL,
 				w->opts ? w->opts->size : 0)) < 0)
 		goto out;
-	if (!size1 || size1 > size2) {
+	if (size1 > size2) {
 		error = annal_error_set(ANNAL_EINVALID,
 					"no consistency proof from size %llu to size %llu",
 					(unsigned long long)size1, (unsigned long long)size2);
 		goto out;
 	}
-	if ((error = merkle_prove_consistency(proof, &n, size1, size2, subtree, t)) < 0)
+	/* from the empty tree: no proof (a witness's first request, old 0) */
+	n = 0;
+	if (size1 && (error = merkle_prove_consistency(proof, &n, size1, size2, subtree, t)) < 0)
 		goto out;
 	annal_buf_printf(w->out, "old %llu\n", (unsigned long long)size1);
 	if ((error = put_hashes(w->out, proof, n)) < 0)
@@ -1169,11 +1107,14 @@ int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *l
 		    !git_oid_equal(&s.cache.end, &tc->end)) {
 			/* rewritten since we looked: nothing to say */
 			tc->n = 0;
-		} else if (tc->n <= n && tc->end_seen != 1) {
-			snprintf(tc->bad, sizeof(tc->bad),
-				 "the tree cache ends at a record that is not the log's record seq %llu",
-				 (unsigned long long)tc->n);
-			tc->bad_seq = tc->n;
+		} else if (tc->n > n || tc->end_seen != 1) {
+			/*
+			 * It ends past the log, or at a record the log does
+			 * not hold: written before a truncation or rewrite,
+			 * derived data gone stale, not a finding about the
+			 * log (the checkpoints name that).
+			 */
+			tc->stale = 1;
 		} else {
 			s.upto = stored_count(tc->n < n ? tc->n : n);
 		}
@@ -1207,6 +1148,17 @@ void tree_compare_dispose(struct tree_compare *tc)
 	free(tc->run);
 	tc->run = NULL;
 	tc->fd = -1;
+}
+
+int tree_rebuild(annal_repo *repo, const char *log)
+{
+	struct tree t;
+	int error;
+
+	if ((error = tree_open(&t, repo, log, 1)) < 0)
+		return error;
+	tree_dispose(&t);
+	return 0;
 }
 
 /* ---- a batch append's hook ------------------------------------------------ */

@@ -57,13 +57,6 @@ int annal_tree_prove_consistency(annal_repo *repo, const char *log, uint64_t siz
 				 uint64_t size2, struct annal_buf *proof);
 #endif
 
-/*
- * The size and root of a checkpoint's body (C2SP tlog-checkpoint: an
- * origin line, a decimal size below 2^63 without leading zeros, the
- * base64 root), which annal prove compares with the log's; its
- * signatures are verify --checkpoint's business.  0, or -1.
- */
-int tree_checkpoint_parse(uint64_t *size, unsigned char root[32], const char *text, size_t len);
 
 /*
  * For verify: the tree recomputed from the records it reads, in any
@@ -82,6 +75,7 @@ struct tree_compare {
 	/* a run of consecutive leaves not yet written: seqs lo..hi */
 	unsigned char *run;
 	uint64_t lo, hi;
+	int stale;			/* the cache ends at a record not in the log */
 	char bad[256];			/* after tree_compare_finish(): what differs */
 	uint64_t bad_seq;		/* ... and the first record it concerns */
 };
@@ -95,10 +89,16 @@ void tree_compare_leaf(struct tree_compare *tc, uint64_t seq, const git_oid *id,
  * Once records 1..n were given: the roots at sizes[i] (<= n; others are
  * left alone) into roots[i], and the cache compared: tc->bad is "" when
  * it agrees (or there is none), else names the first hash that differs.
+ * A cache that ends at a record the log does not hold (the log was
+ * truncated or rewritten since it was written) is stale, not wrong:
+ * tc->stale, nothing compared; readers rebuild it.
  */
 int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *log, uint64_t n,
 			const uint64_t *sizes, size_t nsizes, unsigned char (*roots)[32]);
 void tree_compare_dispose(struct tree_compare *tc);
+
+/* Rebuild the log's tree cache from its records (verify, after treeMismatch). */
+int tree_rebuild(annal_repo *repo, const char *log);
 
 /*
  * For a batch append: keep the cache current from the leaves the batch

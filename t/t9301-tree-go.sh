@@ -10,14 +10,9 @@ or size.  Go must accept every proof annal makes and agree with annal
 on every other query.'
 
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-go.sh"
 
-test_lazy_prereq GO_TLOG '
-	command -v go >/dev/null &&
-	mkdir -p "$TRASH_DIRECTORY/gocache" &&
-	GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= \
-	GOCACHE="$TRASH_DIRECTORY/gocache" \
-		go build -o "$TRASH_DIRECTORY/tlog" "$ANNAL_SOURCE_DIR/t/go/tlog/main.go"
-'
+test_lazy_prereq GO_TLOG 'go_build tlog'
 
 # as_query PROOF-OUTPUT: annal prove'"'"'s output as one query line
 as_query () {
@@ -100,7 +95,7 @@ test_expect_success GO_TLOG 'the roots of sizes 1-8, 13, 64 and 100 are tlog.Tre
 		echo "root $n" >>queries &&
 		echo "root $n $(root_of $n)" >>expect || return 1
 	done &&
-	"$TRASH_DIRECTORY/tlog" <queries >out.go &&
+	"$TRASH_DIRECTORY/go-tlog" <queries >out.go &&
 	grep "^root" out.go >actual &&
 	test_cmp expect actual &&
 	"$ANNAL_BUILD_DIR/t/helper/merkle-check" <queries >out.c &&
@@ -129,11 +124,11 @@ check_proofs () {
 		cat q >>good &&
 		broken "$(cat q)" >>queries || return 1
 	done &&
-	"$TRASH_DIRECTORY/tlog" <queries >out.go &&
+	"$TRASH_DIRECTORY/go-tlog" <queries >out.go &&
 	"$ANNAL_BUILD_DIR/t/helper/merkle-check" <queries >out.c &&
 	test_cmp out.go out.c &&
 	cp leaves q2 && cat good >>q2 &&
-	"$TRASH_DIRECTORY/tlog" <q2 >out &&
+	"$TRASH_DIRECTORY/go-tlog" <q2 >out &&
 	! grep -q fail out &&
 	test $(grep -c "^ok" out) = 10 &&
 	test $(grep -c "^fail" out.go) -gt 60

@@ -171,8 +171,7 @@ test_expect_success 'rewritten: other records at a checkpoint size (checkpointMi
 	cp -R repo.git fork.git &&
 	git --git-dir=fork.git update-ref refs/audit/main refs/audit/main~1 &&
 	git --git-dir=fork.git update-ref -d refs/annal/checkpoints/main &&
-	# the tree cache would name the rewrite first (treeMismatch)
-	rm -rf fork.git/annal/tree &&
+	test -f fork.git/annal/tree/main &&
 	test_tick &&
 	annal -C fork.git append --sign-key key --actor mallory --action read >/dev/null &&
 	test_expect_code 1 annal -C fork.git verify --checkpoint cp5 2>err &&
@@ -199,6 +198,47 @@ test_expect_success 'checkpoint never signs a log cut or rewritten below a kept 
 	test "$(cp_ref cut2.git)" = "$before"
 '
 
+test_expect_success 'a stale tree cache: verify names the truncation, readers rebuild it' '
+	cp -R repo.git stale.git &&
+	for a in one two
+	do
+		test_tick &&
+		annal -C stale.git append --sign-key key --actor bob --action $a >/dev/null || return 1
+	done &&
+	annal -C stale.git checkpoint --sign-key key -o cp7 &&
+	git --git-dir=stale.git update-ref refs/audit/main refs/audit/main~2 &&
+	test_tick &&
+	annal -C stale.git append --sign-key key --actor mallory --action read >/dev/null &&
+	# the cache holds 7 leaves, the log 6 records, the 6th another one
+	test -f stale.git/annal/tree/main &&
+	cp -R stale.git stale2.git &&
+	test_expect_code 1 annal -C stale.git verify 2>err &&
+	test_line_count = 1 err &&
+	grep "checkpointTruncated: log .main. was truncated: it has 6 records, stored checkpoint [0-9a-f]* signs 7" err &&
+	annal -C stale.git prove inclusion 1 >proof &&
+	tail -n 2 proof >actual &&
+	printf "6\n%s\n" "$(tree_root stale.git)" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'checkpoint refuses to sign a log truncated or rewritten below its last' '
+	before=$(cp_ref stale.git) &&
+	test_expect_code 1 annal -C stale.git checkpoint --sign-key key 2>err &&
+	test_line_count = 1 err &&
+	grep "log .main. was truncated: it has 6 records, a checkpoint it signed has 7 (refs/annal/checkpoints/main): not signing" err &&
+	test_tick &&
+	annal -C stale.git append --sign-key key --actor mallory --action more >/dev/null &&
+	test_expect_code 1 annal -C stale.git checkpoint --sign-key key 2>err &&
+	grep "log .main. was rewritten: its first 7 records are not those of a checkpoint it signed" err &&
+	test "$(cp_ref stale.git)" = "$before"
+'
+
+test_expect_success 'a stale tree cache and no checkpoint past the cut: verify passes' '
+	git --git-dir=stale2.git update-ref refs/annal/checkpoints/main refs/annal/checkpoints/main~1 &&
+	annal -C stale2.git verify >out &&
+	grep "^log main: 6 records verified" out
+'
+
 test_expect_success 'two checkpoints of one size, two roots: splitView' '
 	test_expect_code 1 annal -C repo.git verify --checkpoint cp5 --checkpoint cp5-fork 2>err &&
 	grep "splitView: split view: checkpoint .cp5. and checkpoint .cp5-fork. both sign size 5" err &&
@@ -221,14 +261,62 @@ test_expect_success 'a bad signature: badCheckpointSignature' '
 	grep "badCheckpointSignature" err
 '
 
-test_expect_success 'a key the log no longer trusts: only with --log-key' '
+test_expect_success 'a key rotated out since: its checkpoints still verify' '
 	cp -R repo.git rot.git &&
 	annal -C rot.git key rotate --new-key other.pub --retire --sign-key key >/dev/null &&
-	git --git-dir=rot.git update-ref -d refs/annal/checkpoints/main &&
-	test_expect_code 1 annal -C rot.git verify --checkpoint cp5 2>err &&
-	grep "badCheckpointSignature: checkpoint .cp5.: no signature by the key" err &&
-	annal -C rot.git verify --checkpoint cp5 --log-key "$(cat vkey)" >out &&
-	grep "1 checkpoint consistent" out
+	test_tick &&
+	annal -C rot.git append --sign-key other --actor bob --action read >/dev/null &&
+	test_expect_code 2 annal -C rot.git checkpoint --sign-key key 2>err &&
+	grep "is not trusted by log .main." err &&
+	annal -C rot.git checkpoint --sign-key other -o cp7 &&
+	annal -C rot.git verify >out &&
+	grep "^log main: 3 checkpoints consistent\$" out &&
+	annal -C rot.git verify --checkpoint cp5 --checkpoint cp7 >out &&
+	grep "^log main: 5 checkpoints consistent\$" out
+'
+
+# alt_checkpoint KEY NAME: a checkpoint of size 4 for example.com/audit,
+# of another log (three records and its origin) signed by KEY throughout
+alt_checkpoint () {
+	annal init "$2.git" >/dev/null &&
+	for a in login deploy logout
+	do
+		annal -C "$2.git" append --sign-key "$1" --actor alice --action $a >/dev/null || return 1
+	done &&
+	annal -C "$2.git" checkpoint --sign-key "$1" --origin example.com/audit -o "$2"
+}
+
+test_expect_success 'a key the log did not trust at that size: badCheckpointSignature' '
+	ssh_key third &&
+	alt_checkpoint other by-other &&
+	alt_checkpoint third by-third &&
+	for f in by-other by-third
+	do
+		test_expect_code 1 annal -C rot.git verify --checkpoint $f 2>err &&
+		grep "badCheckpointSignature: checkpoint .$f.: no signature by the key" err || return 1
+	done &&
+	git --git-dir=rot.git fetch -q by-third.git \
+		+refs/annal/checkpoints/main:refs/annal/checkpoints/main &&
+	test_expect_code 1 annal -C rot.git verify 2>err &&
+	grep "badCheckpointSignature: stored checkpoint .*: no signature by the key" err
+'
+
+test_expect_success '--log-key trusts a key the log does not' '
+	annal -C by-third.git checkpoint --sign-key third --verifier-key >vkey3 &&
+	test_expect_code 1 annal -C repo.git verify --checkpoint by-third --log-key "$(cat vkey3)" 2>err &&
+	grep "splitView: .*checkpoint .by-third. and stored checkpoint" err
+'
+
+test_expect_success 'prove --checkpoint: signed by a key the log trusted at its size' '
+	annal -C rot.git prove inclusion --checkpoint cp5 1 >proof &&
+	tail -n 5 proof >tail &&
+	test_cmp cp5 tail &&
+	annal -C rot.git prove consistency cp5 cp7 >req &&
+	test_expect_code 1 annal -C rot.git prove inclusion --checkpoint by-other 1 2>err &&
+	test_line_count = 1 err &&
+	grep "checkpoint .by-other.: no signature by the key" err &&
+	test_expect_code 1 annal -C rot.git prove consistency by-third 2>err &&
+	grep "checkpoint .by-third.: no signature by the key" err
 '
 
 malformed () {
@@ -275,6 +363,17 @@ test_expect_success 'a second annal.origin record: originChanged' '
 	annal -C two.git append --sign-key key --actor eve --action annal.origin --field origin=evil.example >/dev/null &&
 	test_expect_code 1 annal -C two.git verify 2>err &&
 	grep "originChanged: log .main. changed its origin" err
+'
+
+test_expect_success 'origin records are checked without a checkpoint too' '
+	git --git-dir=two.git update-ref -d refs/annal/checkpoints/main &&
+	test_expect_code 1 annal -C two.git verify 2>err &&
+	grep "originChanged: log .main. changed its origin" err &&
+	annal init bad-origin.git >/dev/null &&
+	annal -C bad-origin.git append --actor a --action b >/dev/null &&
+	annal -C bad-origin.git append --actor a --action annal.origin --field "origin=a b" >/dev/null &&
+	test_expect_code 1 annal -C bad-origin.git verify 2>err &&
+	grep "badField: record .* of log .main. records no valid origin" err
 '
 
 test_expect_success '-o that is no regular file: exit 2, nothing stored or left behind' '

@@ -15,13 +15,9 @@ where annal refuses the note (annal-verify(1), "Checkpoints").'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ssh.sh"
 
-test_lazy_prereq GO_NOTE '
-	command -v go >/dev/null &&
-	mkdir -p "$TRASH_DIRECTORY/gocache" &&
-	GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= \
-	GOCACHE="$TRASH_DIRECTORY/gocache" \
-		go build -o "$TRASH_DIRECTORY/gonote" "$ANNAL_SOURCE_DIR/t/go/note/main.go"
-'
+. "$TEST_DIRECTORY/lib-go.sh"
+
+test_lazy_prereq GO_NOTE 'go_build note'
 
 # b64edit FILE LINE PYTHON: rewrite the signature on LINE of FILE, whose
 # decoded bytes are b, with the PYTHON statement
@@ -96,7 +92,7 @@ test_expect_success GO_NOTE 'Go answers every query in one process' '
 	verifier wrong-id.vkey
 	verifier type-5.vkey
 	EOF
-	./gonote <queries >answers &&
+	./go-note <queries >answers &&
 	test_line_count = 22 answers &&
 	sed -n "1p" answers >actual &&
 	test_cmp go.vkey actual &&

@@ -11,11 +11,9 @@ of c2sp.org/tlog-cosignature in code that is not annal'"'"'s.'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ssh.sh"
 
-test_lazy_prereq GO '
-	command -v go &&
-	GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$TRASH_DIRECTORY/gocache" \
-		go build -o "$TRASH_DIRECTORY/golog" "$ANNAL_SOURCE_DIR/t/go/witness/main.go"
-'
+. "$TEST_DIRECTORY/lib-go.sh"
+
+test_lazy_prereq GO 'go_build witness'
 
 W=example.com/w1
 O=example.com/log
@@ -41,7 +39,7 @@ test_expect_success GO 'setup: a witness, its repository, a log in Go' '
 	request r4 $O 0 4 -1
 	request o5 other.example/log 0 5 -1
 	EOF
-	./golog <cmds &&
+	./go-witness <cmds &&
 	annal witness verifier-key --name $W --key wkey.pub >wvk &&
 	wpk=$(python3 -c "import base64,sys; print(base64.b64encode(base64.b64decode(sys.argv[1].split(\"+\", 2)[2])[1:]).decode())" "$(cat wvk)") &&
 	echo "$wpk" >wpk
@@ -77,7 +75,7 @@ test_expect_success GO 'the first checkpoint (old 0) is cosigned; Go checks the 
 	test_line_count = 1 line5 &&
 	grep "^— example.com/w1 " line5 &&
 	{ cat r5 | sed -n "/^$/,\$p" | sed 1d && cat line5; } >note5 &&
-	echo "cosig out5 $W $(cat wpk) note5" | ./golog &&
+	echo "cosig out5 $W $(cat wpk) note5" | ./go-witness &&
 	grep "^ok " out5
 '
 
@@ -106,7 +104,7 @@ test_expect_success GO 'old must be the size cosigned (409): exit 1, naming it' 
 
 test_expect_success GO 'a consistent checkpoint is cosigned; --note prints the whole note' '
 	cosign r9 --note >note9 &&
-	echo "cosig out9 $W $(cat wpk) note9" | ./golog &&
+	echo "cosig out9 $W $(cat wpk) note9" | ./go-witness &&
 	grep "^ok " out9 &&
 	sed -n "/^$/,\$p" r9 | sed 1d >sent &&
 	head -n 5 note9 >kept &&
@@ -194,7 +192,7 @@ test_expect_success GO 'two witness processes at once on one repository lose no 
 	do
 		echo "key vk$i log$i.example/x"
 	done >cmds &&
-	./golog <cmds &&
+	./go-witness <cmds &&
 	for i in 1 2 3 4 5 6 7 8
 	do
 		annal -C many.git witness add-log --name $W "$(cat vk$i)" &
@@ -215,7 +213,7 @@ test_expect_success GO,SSHAGENT 'cosign --agent: the key stays in ssh-agent' '
 	annal -C agent.git witness add-log --name $W "$(cat vk)" &&
 	annal -C agent.git witness cosign --name $W --key wkey.pub --agent r5 >aline &&
 	{ sed -n "/^$/,\$p" r5 | sed 1d && cat aline; } >anote &&
-	echo "cosig aout $W $(cat wpk) anote" | ./golog &&
+	echo "cosig aout $W $(cat wpk) anote" | ./go-witness &&
 	grep "^ok " aout
 '
 

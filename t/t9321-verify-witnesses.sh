@@ -17,7 +17,7 @@ test_expect_success 'setup: a signed log, its checkpoint, three witnesses' '
 	done &&
 	annal -C log.git checkpoint --origin example.com/log >cp &&
 	annal -C log.git checkpoint --verifier-key >vk &&
-	{ echo "old 0" && echo && cat cp; } >req &&
+	annal -C log.git prove consistency 0 cp >req &&
 	for w in w1 w2 w3
 	do
 		annal keygen -f $w.key >/dev/null &&

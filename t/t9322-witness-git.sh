@@ -30,7 +30,7 @@ test_expect_success 'setup: host, witness, auditor' '
 '
 
 test_expect_success 'the witness cosigns the first checkpoint and then a longer one' '
-	{ echo "old 0" && echo && cat cp4; } >req4 &&
+	annal -C host.git prove consistency 0 cp4 >req4 &&
 	annal -C witness.git witness cosign --name $W --key wkey req4 >/dev/null &&
 	for i in 4 5 6
 	do

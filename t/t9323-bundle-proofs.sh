@@ -111,7 +111,7 @@ test_expect_success 'witnesses: audit-verify --witness-key asks for cosignatures
 	annal keygen -f wkey >/dev/null &&
 	git init -q --bare w.git &&
 	annal -C w.git witness add-log --name w.example "$(annal -C log.git checkpoint --verifier-key)" &&
-	{ echo "old 0" && echo && cat cp8; } >req &&
+	annal -C log.git prove consistency 0 cp8 >req &&
 	annal -C w.git witness cosign --name w.example --key wkey --note req >cp8.cosigned &&
 	annal witness verifier-key --name w.example --key wkey.pub >wvk &&
 	annal -C log.git export --bundle w.zip --from-seq 1 --to-seq 3 --checkpoint cp8.cosigned &&
