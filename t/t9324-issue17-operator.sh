@@ -29,7 +29,7 @@ test_expect_success 'annal-witness(1) EXAMPLES, as written' '
 		annal -C witness.git witness add-log --name example.com/w1 \
 			"$(annal checkpoint --verifier-key)" &&
 		annal checkpoint >old.cp &&
-		{ echo "old 0"; echo; cat old.cp; } >req &&
+		annal prove consistency 0 old.cp >req &&
 		annal -C witness.git witness cosign --name example.com/w1 \
 			--key witness.key --note req >old.cosigned &&
 		annal append --actor alice --action deploy >/dev/null &&
@@ -166,7 +166,7 @@ test_expect_success 'README: the checkpoint and witness example' '
 		annal append --actor alice --action deploy >/dev/null &&
 		annal checkpoint --origin example.com/audit/main >cp &&
 		annal checkpoint --verifier-key >log.vkey &&
-		{ echo "old 0"; echo; cat cp; } >req &&
+		annal prove consistency 0 cp >req &&
 		annal keygen -f w1.key >/dev/null && git init -q --bare witness.git &&
 		annal witness verifier-key --name w1.example --key w1.key.pub >w1.vkey &&
 		annal -C witness.git witness add-log --name w1.example "$(cat log.vkey)" &&
