@@ -656,14 +656,15 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 	if (opts->skip_stored)
 		more = 0;
 	/*
-	 * The origin records are checked with or without a checkpoint to
-	 * check: a clone that did not fetch the checkpoint refs still holds
-	 * them (but for an incremental verify, which must not read the log).
+	 * Without a checkpoint to check there is nothing to do here: verify's
+	 * own pass over the records (src/verify.c, check_job) refuses a
+	 * second annal.origin record and an invalid origin, with or without
+	 * checkpoints, so a clone that did not fetch the checkpoint refs is
+	 * checked too, without a second read of the log.
 	 */
-	if (opts->incremental && !opts->nfiles && !more)
+	if (!opts->nfiles && !more)
 		goto out;
-	if ((error = recorded_origin(&origin, check, repo, log, &head, 1, &epochs)) < 0 ||
-	    (!opts->nfiles && !more))
+	if ((error = recorded_origin(&origin, check, repo, log, &head, 1, &epochs)) < 0)
 		goto out;
 	if (!origin)
 		origin = strdup("");

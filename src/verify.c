@@ -15,6 +15,7 @@
 #include <fcntl.h>
 
 #include "chain.h"
+#include "checkpoint.h"
 #include "copies.h"
 #include "date.h"
 #include "index.h"
@@ -442,6 +443,7 @@ struct job {
 	annal_record *rec;
 	struct record_signature sig;
 	unsigned char leaf[32];		/* the record's leaf hash in the tree */
+	int origin;			/* an annal.origin record, its origin valid */
 	const char *check;		/* set when a check failed */
 	char message[512];
 };
@@ -457,7 +459,7 @@ struct pool {
 static void check_job(struct job *j, const struct copies *copies)
 {
 	git_oid again;
-	const char *bad;
+	const char *bad, *action, *origin;
 	const char *data = git_odb_object_data(j->obj);
 	size_t len = git_odb_object_size(j->obj);
 
@@ -496,6 +498,18 @@ static void check_job(struct job *j, const struct copies *copies)
 	}
 	/* canonical, so the bytes the commit stores */
 	merkle_leaf_hash(j->leaf, j->rec->json, j->rec->json_len);
+	/* the origin record: once a log (counted in order), a valid origin */
+	if ((action = annal_record_get_string(j->rec, "action")) &&
+	    !strcmp(action, CHECKPOINT_ORIGIN_ACTION)) {
+		origin = annal_record_get_string(j->rec, "origin");
+		if (!origin || checkpoint_origin_check(origin, strlen(origin)) < 0) {
+			j->check = "badField";
+			snprintf(j->message, sizeof(j->message), "the record records no valid origin: %s",
+				 origin ? last_message() : "no string 'origin'");
+			return;
+		}
+		j->origin = 1;
+	}
 }
 
 /*
@@ -891,6 +905,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 {
 	struct job *jobs = NULL;
 	struct pool pool;
+	uint64_t origin_pos = 0;
 	int was_signed;
 	int nthreads = thread_count(), error = 0;
 	size_t size = c->stride > WINDOW ? c->stride : WINDOW, done = c->n, lo, w, k;
@@ -922,6 +937,12 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 			was_signed = trust->signed_log;
 			if ((error = check_in_order(r, &jobs[k], prev, repo, c, trust)) < 0)
 				break;
+			if (r->ok && jobs[k].origin && origin_pos)
+				failed(r, "originChanged", jobs[k].pos, jobs[k].id,
+				       "the log records a second origin; its origin is recorded once, at seq %llu",
+				       (unsigned long long)origin_pos);
+			else if (jobs[k].origin)
+				origin_pos = jobs[k].pos;
 			if (!r->ok)
 				break;
 			if (c->out && (error = keep_for_state(c->out, &jobs[k],
@@ -978,6 +999,7 @@ struct sweep {
 	git_oid next;		/* the parent to read next */
 	int more;		/* the root is not read yet */
 	uint64_t n;		/* records read */
+	uint64_t origins;	/* annal.origin records seen */
 	annal_record *newer;	/* the last record checked in order */
 	git_oid *pending;	/* targets of corrections */
 	size_t npending;
@@ -1057,7 +1079,8 @@ static int sweep_in_order(struct sweep *s, struct job *j)
 	const cJSON *corr;
 	size_t i;
 
-	if (j->check || j->rec->ts_ms > s->ts_limit || others_find(s->others, j->id))
+	if (j->check || j->rec->ts_ms > s->ts_limit || others_find(s->others, j->id) ||
+	    (j->origin && s->origins++))
 		return -1;
 	/* a pinned key's window holds for each record, not only a run's first */
 	if (j->sig.present && j->sig.valid &&

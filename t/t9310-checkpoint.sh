@@ -362,18 +362,18 @@ test_expect_success 'a second annal.origin record: originChanged' '
 	cp -R repo.git two.git &&
 	annal -C two.git append --sign-key key --actor eve --action annal.origin --field origin=evil.example >/dev/null &&
 	test_expect_code 1 annal -C two.git verify 2>err &&
-	grep "originChanged: log .main. changed its origin" err
+	grep "record 6 .*originChanged: the log records a second origin; its origin is recorded once, at seq 4" err
 '
 
 test_expect_success 'origin records are checked without a checkpoint too' '
 	git --git-dir=two.git update-ref -d refs/annal/checkpoints/main &&
 	test_expect_code 1 annal -C two.git verify 2>err &&
-	grep "originChanged: log .main. changed its origin" err &&
+	grep "record 6 .*originChanged: the log records a second origin" err &&
 	annal init bad-origin.git >/dev/null &&
 	annal -C bad-origin.git append --actor a --action b >/dev/null &&
 	annal -C bad-origin.git append --actor a --action annal.origin --field "origin=a b" >/dev/null &&
 	test_expect_code 1 annal -C bad-origin.git verify 2>err &&
-	grep "badField: record .* of log .main. records no valid origin" err
+	grep "record 2 .*badField: the record records no valid origin: origin .a b.: key name holds a space" err
 '
 
 test_expect_success '-o that is no regular file: exit 2, nothing stored or left behind' '
