@@ -714,7 +714,9 @@ static int produce(struct batch *b, struct slot *s, cJSON *obj, size_t i)
 		goto refuse;
 	}
 	memcpy(b->prev_hash, rec->hash, sizeof(b->prev_hash));
-	tree_append_leaf(b->tree, rec->json, rec->json_len);
+	/* with threads, the packer hashes the leaf: this thread bounds the batch */
+	if (!b->threaded)
+		tree_append_leaf(b->tree, rec->json, rec->json_len);
 	annal_buf_clear(&s->text);
 	error = record_commit_text(&s->text, rec, i ? blank : (b->exists ? b->head_hex : NULL));
 	goto out;
@@ -853,10 +855,22 @@ static int sign_work(struct stage *s, size_t i)
 
 static int pack_work(struct stage *s, size_t i)
 {
+	struct slot *slot = &s->b->ring[i % RING];
+	const char *json;
+
 	/* each commit a delta against the one before, but the attempt's first */
 	if (!i)
 		packw_z_restart(s->b->z);
-	return pack_commit(s->b, &s->b->ring[i % RING]);
+	/*
+	 * The record's leaf in the tree cache, in chain order: its canonical
+	 * JSON is the commit's last line (record_commit_text()), which no
+	 * newline inside can end early.
+	 */
+	if (s->b->tree && slot->text.len > 1 &&
+	    (json = memrchr(slot->text.ptr, '\n', slot->text.len - 1)))
+		tree_append_leaf(s->b->tree, json + 1,
+				 (size_t)(slot->text.ptr + slot->text.len - 1 - (json + 1)));
+	return pack_commit(s->b, slot);
 }
 
 static void *signer_main(void *arg)
