@@ -583,7 +583,7 @@ out:
 /*
  * Parse, and check the origin and signature of, one checkpoint: signed by
  * a key the log trusted at record size (its key epoch) or by one of
- * extra (--log-key); keys has room for both.
+ * extra (--checkpoint-key); keys has room for both.
  */
 static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
 		   const struct key_epochs *epochs, const struct annal_note_verifier *extra,
@@ -679,7 +679,7 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 	for (i = 0; i < opts->nlog_keys; i++)
 		if ((error = annal_note_verifier_parse(&extra[i], opts->log_keys[i],
 						       strlen(opts->log_keys[i]))) < 0) {
-			error = annal_error_set(ANNAL_EINVALID, "--log-key '%s': %s",
+			error = annal_error_set(ANNAL_EINVALID, "--checkpoint-key '%s': %s",
 						opts->log_keys[i], annal_error_last()->message);
 			goto out;
 		}

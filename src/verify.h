@@ -39,7 +39,7 @@
 	X(checkpointMismatch, "the log's root at a checkpoint's size is not the one the checkpoint signs: the log was rewritten") \
 	X(splitView, "two validly signed checkpoints of one size have different roots: the log showed two histories") \
 	X(checkpointOrigin, "a checkpoint is for another origin than the log's") \
-	X(badCheckpointSignature, "a checkpoint has no valid signature by a key the log trusts or --log-key gives") \
+	X(badCheckpointSignature, "a checkpoint has no valid signature by a key the log trusts or --checkpoint-key gives") \
 	X(badCheckpoint, "a checkpoint kept in refs/annal/checkpoints/<log> is malformed or missing") \
 	X(originChanged, "the log has more than one annal.origin record") \
 	X(witnessQuorum, "a checkpoint lacks valid cosignatures by as many witnesses as --witnesses requires")
