@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "parse-options.h"
 #include "banned.h"
 
 #define NEED_REPO 1
@@ -168,6 +169,29 @@ int write_out(annal_buf *b)
 	}
 	annal_buf_clear(b);
 	return 0;
+}
+
+int run_subcommand(int argc, const char **argv, struct cmd_context *ctx,
+		   const char *const *usage, const struct subcommand *forms)
+{
+	struct option none[] = { OPT_END() };
+	const struct subcommand *f;
+
+	if (argc < 2)
+		usage_with_options(usage, none, "a subcommand is required");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		/* each form has options of its own: say where they are */
+		usage_print(stdout, usage, none);
+		printf("\nThe options of each form:");
+		for (f = forms; f->name; f++)
+			printf("%s 'annal %s %s -h'", f == forms ? "" : ",", argv[0], f->name);
+		printf(".\n");
+		return 0;
+	}
+	for (f = forms; f->name; f++)
+		if (!strcmp(argv[1], f->name))
+			return f->fn(argc - 1, argv + 1, ctx);
+	usage_with_options(usage, none, "unknown subcommand '%s'", argv[1]);
 }
 
 static void print_main_usage(FILE *fp)

@@ -38,6 +38,19 @@ int cmd_checkpoint(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_push(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_witness(int argc, const char **argv, struct cmd_context *ctx);
 
+/*
+ * A command of several forms (annal key rotate|list): argv[1] names the
+ * form, whose function gets argv from there.  "-h" lists the forms'
+ * usage and where each form's options are; no form, or an unknown one,
+ * is a usage error.
+ */
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, const char **argv, struct cmd_context *ctx);
+};
+int run_subcommand(int argc, const char **argv, struct cmd_context *ctx,
+		   const char *const *usage, const struct subcommand *forms);
+
 struct option;
 struct string_list;
 /*
