@@ -657,6 +657,14 @@ int annal_witness_add_checkpoint(annal_buf *out, annal_repo *repo,
 			goto out;
 		}
 		if (req.old_size && body.size > req.old_size &&
+		    req.nproof != merkle_consistency_len(req.old_size, body.size)) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"request: a consistency proof from size %llu to %llu has %zu hashes, not %zu",
+				(unsigned long long)req.old_size, (unsigned long long)body.size,
+				req.nproof, merkle_consistency_len(req.old_size, body.size));
+			goto out;
+		}
+		if (req.old_size && body.size > req.old_size &&
 		    merkle_consistency_check(req.old_size, body.size, last_body.root, body.root,
 					     &req.proof[0][0], req.nproof) < 0) {
 			error = annal_error_set(ANNAL_ECORRUPT,
