@@ -342,7 +342,10 @@ test_expect_success 'malformed checkpoints: one line, exit 2' '
 	grep "are by one key" err &&
 	malformed no-newline "example.com/audit\n5\n%s\n\n%s" "$root" "$sig" &&
 	malformed short-root "example.com/audit\n5\nAAAA\n\n%s\n" "$sig" &&
-	malformed control "example.com/audit\r\n5\n%s\n\n%s\n" "$root" "$sig"
+	malformed control "example.com/audit\r\n5\n%s\n\n%s\n" "$root" "$sig" &&
+	grep "holds control character 0x0d" err &&
+	malformed nul "example.com/au\0dit\n5\n%s\n\n%s\n" "$root" "$sig" &&
+	grep "holds control character 0x00" err
 '
 
 test_expect_success 'malformed --checkpoint-key: wrong key id, unknown type' '
