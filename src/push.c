@@ -134,16 +134,19 @@ static int select_checkpoints(annal_push_result *r, annal_repo *repo)
 {
 	annal_buf ref = ANNAL_BUF_INIT;
 	size_t n = r->n, i;
+	char log[sizeof(r->logs->log)];
 	git_oid tip;
 	int exists, error = 0;
 
 	for (i = 0; i < n && !error; i++) {
+		/* add_log() moves r->logs */
+		memcpy(log, r->logs[i].log, sizeof(log));
 		annal_buf_clear(&ref);
-		annal_buf_printf(&ref, CHECKPOINT_REF_PREFIX "%s", r->logs[i].log);
+		annal_buf_printf(&ref, CHECKPOINT_REF_PREFIX "%s", log);
 		if ((error = annal_buf_error(&ref)) < 0 ||
 		    (error = store_head(&tip, &exists, repo, annal_buf_ptr(&ref))) < 0)
 			break;
-		if (exists && (error = add_log(r, r->logs[i].log)) == 0)
+		if (exists && (error = add_log(r, log)) == 0)
 			r->logs[r->n - 1].checkpoints = 1;
 	}
 	annal_buf_dispose(&ref);
