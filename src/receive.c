@@ -75,27 +75,13 @@ static int state_load(annal_verify_states **out, annal_repo *repo, const char *l
 	return error;
 }
 
-/* Create the directories of path below the repository, durably. */
-static int make_dirs(annal_buf *path, size_t from)
-{
-	char *p;
-	int error = 0;
-
-	for (p = path->ptr + from; !error && (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		error = store_mkdir_durable(path->ptr);
-		*p = '/';
-	}
-	return error;
-}
-
 static int state_save(annal_repo *repo, annal_verify_states *one, const char *log)
 {
 	annal_buf path = ANNAL_BUF_INIT;
 	int error;
 
 	if ((error = state_path(&path, repo, log)) == 0 &&
-	    (error = make_dirs(&path, strlen(repo->path))) == 0 &&
+	    (error = store_mkdir_parents(&path, strlen(repo->path))) == 0 &&
 	    (error = annal_verify_states_write(one, path.ptr)) == 0 && repo->shared &&
 	    chmod(path.ptr, store_file_mode(repo, 0644)) < 0)
 		/* every user of a shared repository runs the hook */
