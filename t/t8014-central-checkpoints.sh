@@ -196,4 +196,12 @@ test_expect_success GIT 'a witness state goes with stock git push, and lands unt
 	annal -C central.git verify --all
 '
 
+test_expect_success GIT 'a fresh central takes the whole chain at once, across the rotation' '
+	annal init --central --allowed-signers signers fresh.git >/dev/null &&
+	annal -C web1 push "$PWD/fresh.git" >out &&
+	grep "^main (checkpoints) -> checkpoints/hosts/web1/main: 4 new checkpoints" out &&
+	annal -C fresh.git verify --all >out &&
+	grep "hosts/web1/main: 4 checkpoints consistent" out
+'
+
 test_done
