@@ -204,4 +204,27 @@ test_expect_success GIT 'a fresh central takes the whole chain at once, across t
 	grep "hosts/web1/main: 4 checkpoints consistent" out
 '
 
+test_expect_success GIT 'the check reads O(pushed) records: the same push into a 1k and a 20k log' '
+	annal init --central open.git >/dev/null &&
+	for n in 1000 20000
+	do
+		annal init "big$n" >/dev/null &&
+		test_seq 1 $n | sed "s/.*/{\"actor\":\"a\",\"action\":\"x&\"}/" |
+			annal -C "big$n" append --sign-key ka --stdin >/dev/null &&
+		annal -C "big$n" checkpoint --sign-key ka --origin "big$n/main" >/dev/null &&
+		git -C "big$n" push -q "$TRASH_DIRECTORY/open.git" \
+			refs/audit/main:refs/audit/big$n \
+			refs/annal/checkpoints/main:refs/annal/checkpoints/big$n &&
+		test_seq 1 100 | sed "s/.*/{\"actor\":\"a\",\"action\":\"y&\"}/" |
+			annal -C "big$n" append --sign-key ka --stdin >/dev/null &&
+		annal -C "big$n" checkpoint --sign-key ka >/dev/null &&
+		ANNAL_TEST_TRACE_READS="$TRASH_DIRECTORY/reads$n" \
+			git -C "big$n" push -q "$TRASH_DIRECTORY/open.git" \
+			refs/audit/main:refs/audit/big$n \
+			refs/annal/checkpoints/main:refs/annal/checkpoints/big$n || return 1
+	done &&
+	test_cmp reads1000 reads20000 &&
+	test "$(cat reads1000)" -lt 1000
+'
+
 test_done
