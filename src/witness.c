@@ -164,11 +164,39 @@ static void state_clear(struct state *s)
  * forced push, not a clone or a restore of the whole directory
  * (annal-witness(1), "Rewinds").
  */
-static int seen_path(annal_buf *out, const struct state *s)
+/*
+ * Its path: under annal.witness.seenDir when set (a directory outside
+ * the repository, which a restore of the repository leaves alone), else
+ * under the git directory; *from is where the directories to create
+ * start.
+ */
+static int seen_path(annal_buf *out, size_t *from, const struct state *s)
 {
+	git_config *cfg = NULL;
+	git_buf dir = { NULL, 0, 0 };
+	int error = 0;
+
 	annal_buf_clear(out);
-	annal_buf_printf(out, "%sannal/witness-seen/%s", s->repo->path, s->witness);
-	return annal_buf_error(out);
+	if (git_repository_config_snapshot(&cfg, s->repo->git) == 0 &&
+	    git_config_get_path(&dir, cfg, "annal.witness.seenDir") == 0 && dir.ptr && *dir.ptr) {
+		if (dir.ptr[0] != '/') {
+			error = annal_error_set(ANNAL_EINVALID,
+				"annal.witness.seenDir is '%s', not an absolute path; set it to one",
+				dir.ptr);
+			goto out;
+		}
+		annal_buf_printf(out, "%s/%s", dir.ptr, s->witness);
+		*from = strlen(dir.ptr);
+	} else {
+		annal_buf_printf(out, "%sannal/witness-seen/%s", s->repo->path, s->witness);
+		*from = strlen(s->repo->path);
+	}
+	error = annal_buf_error(out);
+out:
+	git_error_clear();
+	git_buf_dispose(&dir);
+	git_config_free(cfg);
+	return error;
 }
 
 static int seen_check(struct state *s)
@@ -177,9 +205,10 @@ static int seen_check(struct state *s)
 	char text[GIT_OID_HEXSZ + 2], head[GIT_OID_HEXSZ + 1] = "(none)";
 	git_oid seen;
 	ssize_t n = 0;
+	size_t from;
 	int fd = -1, error = 0;
 
-	if ((error = seen_path(&path, s)) < 0)
+	if ((error = seen_path(&path, &from, s)) < 0)
 		goto out;
 	if ((fd = open(path.ptr, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		if (errno != ENOENT)
@@ -226,11 +255,12 @@ static void seen_save(const struct state *s, const git_oid *id)
 {
 	annal_buf path = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
+	size_t from;
 
 	git_oid_tostr(hex, sizeof(hex), id);
 	annal_buf_printf(&text, "%s\n", hex);
-	if (seen_path(&path, s) == 0 && annal_buf_error(&text) == 0 &&
-	    store_mkdir_parents(&path, strlen(s->repo->path)) == 0)
+	if (seen_path(&path, &from, s) == 0 && annal_buf_error(&text) == 0 &&
+	    store_mkdir_parents(&path, from) == 0)
 		store_replace_file(path.ptr, &text);
 	annal_error_clear();
 	annal_buf_dispose(&path);

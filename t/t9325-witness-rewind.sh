@@ -8,7 +8,8 @@ the ref.  When the ref is moved back (git update-ref, a forced push,
 deleted), the witness refuses to read it, exit 1, naming the ref, the
 state it last wrote and how to put it back, instead of cosigning a fork
 of what it cosigned; git gc does not lift that.  Put back, it cosigns
-again and names the fork a split view.'
+again.  With annal.witness.seenDir outside the repository, a restore of
+the repository from a backup is caught too.'
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -98,6 +99,33 @@ test_expect_success 'removing the kept id trusts the ref as it is (the documente
 	annal -C witness.git witness cosign --name $W --key wkey req4 >/dev/null &&
 	git -C witness.git rev-parse refs/annal/witness/$W >expect &&
 	test_cmp expect "$SEEN"
+'
+
+test_expect_success 'a restore from backup: caught with annal.witness.seenDir outside it' '
+	git -C witness.git config annal.witness.seenDir "$PWD/seen" &&
+	annal -C witness.git witness cosign --name $W --key wkey req7 >/dev/null &&
+	git -C witness.git rev-parse refs/annal/witness/$W >expect &&
+	test_cmp expect "seen/$W" &&
+	cp -R witness.git backup.git &&
+	for i in 7 8
+	do
+		annal -C host.git append --actor bob --action deploy >/dev/null || return 1
+	done &&
+	annal -C host.git checkpoint >cp9 &&
+	annal -C host.git prove consistency cp7 cp9 >req9 &&
+	annal -C witness.git witness cosign --name $W --key wkey req9 >/dev/null &&
+	rm -rf witness.git &&
+	mv backup.git witness.git &&
+	test_expect_code 1 annal -C witness.git witness cosign --name $W --key wkey \
+		reqfork 2>err &&
+	grep "the ref was rewound" err &&
+	grep "$PWD/seen/$W" err
+'
+
+test_expect_success 'annal.witness.seenDir must be an absolute path' '
+	git -C witness.git config annal.witness.seenDir seen &&
+	test_expect_code 2 annal -C witness.git witness list --name $W 2>err &&
+	grep "^annal: error: annal.witness.seenDir is .seen., not an absolute path" err
 '
 
 test_done
