@@ -455,73 +455,36 @@ out:
 }
 
 /*
- * The keys in force at every size from min up to head's record: walk
- * down from head, an epoch per "signing" field, until the one in force
- * at min.  after (when given) holds the keys trusted after head: when no
- * record between min and head changed them, they are every size's, and
- * the walk ends at min instead of reading down to the last rotation.
- */
-static int epochs_down_to(struct key_epochs *e, annal_repo *repo, const char *log,
-			  const git_oid *head, uint64_t min, unsigned char (*after)[32],
-			  size_t nafter, int have_after)
-{
-	annal_record *rec = NULL;
-	const cJSON *signing;
-	git_oid id;
-	int more = 1, error = 0;
-
-	git_oid_cpy(&id, head);
-	while (more) {
-		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
-			goto out;
-		if ((signing = annal_json_get(rec->obj, "signing")) &&
-		    (error = key_epochs_add(e, rec, signing)) < 0)
-			goto out;
-		if (annal_record_seq(rec) <= min) {
-			if (e->n && e->v[e->n - 1].seq <= min)
-				break;
-			if (!e->n && have_after) {
-				if (!(e->v = calloc(1, sizeof(*e->v))) ||
-				    (nafter && !(e->v->keys = malloc(nafter * sizeof(*after))))) {
-					error = annal_error_oom();
-					goto out;
-				}
-				memcpy(e->v->keys, after, nafter * sizeof(*after));
-				e->v->n = nafter;
-				e->n = e->alloc = 1;
-				break;
-			}
-		}
-		annal_record_free(rec);
-		rec = NULL;
-	}
-out:
-	annal_record_free(rec);
-	return error;
-}
-
-/*
  * The keys log trusted at record seq size (the newest signing field at
  * or below it), walking down from head: *n 0 for an unsigned log.
  */
 static int keys_at_size(unsigned char (**keys)[32], size_t *n, annal_repo *repo,
 			const char *log, const git_oid *head, uint64_t size)
 {
-	struct key_epochs e = { NULL, 0, 0 };
-	size_t i;
-	int error;
+	annal_record *rec = NULL;
+	const cJSON *signing;
+	git_oid id;
+	int more = 1, error = 0;
 
 	*keys = NULL;
 	*n = 0;
-	if ((error = epochs_down_to(&e, repo, log, head, size, NULL, 0, 0)) == 0)
-		for (i = 0; i < e.n; i++)
-			if (e.v[i].seq <= size) {
-				*keys = e.v[i].keys;
-				*n = e.v[i].n;
-				e.v[i].keys = NULL;
-				break;
-			}
-	key_epochs_dispose(&e);
+	git_oid_cpy(&id, head);
+	while (more) {
+		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
+			goto out;
+		if (annal_record_seq(rec) <= size &&
+		    (signing = annal_json_get(rec->obj, "signing"))) {
+			if (trust_parse_signing(keys, n, signing) < 0)
+				error = annal_error_set(ANNAL_ECORRUPT,
+							"record %s has a malformed signing field; run 'annal verify'",
+							rec->id);
+			goto out;
+		}
+		annal_record_free(rec);
+		rec = NULL;
+	}
+out:
+	annal_record_free(rec);
 	return error;
 }
 
@@ -833,6 +796,52 @@ out:
 	annal_buf_dispose(&refname);
 	annal_buf_dispose(&cpref);
 	annal_buf_dispose(&text);
+	return error;
+}
+
+/*
+ * The keys in force at every size from min up to head's record: walk
+ * down from head, an epoch per "signing" field, until the one in force
+ * at min.  after (when given) holds the keys trusted after head: when no
+ * record between min and head changed them, they are every size's, and
+ * the walk ends at min instead of reading down to the last rotation.
+ */
+static int epochs_down_to(struct key_epochs *e, annal_repo *repo, const char *log,
+			  const git_oid *head, uint64_t min, unsigned char (*after)[32],
+			  size_t nafter, int have_after)
+{
+	annal_record *rec = NULL;
+	const cJSON *signing;
+	git_oid id;
+	int more = 1, error = 0;
+
+	git_oid_cpy(&id, head);
+	while (more) {
+		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
+			goto out;
+		if ((signing = annal_json_get(rec->obj, "signing")) &&
+		    (error = key_epochs_add(e, rec, signing)) < 0)
+			goto out;
+		if (annal_record_seq(rec) <= min) {
+			if (e->n && e->v[e->n - 1].seq <= min)
+				break;
+			if (!e->n && have_after) {
+				if (!(e->v = calloc(1, sizeof(*e->v))) ||
+				    (nafter && !(e->v->keys = malloc(nafter * sizeof(*after))))) {
+					error = annal_error_oom();
+					goto out;
+				}
+				memcpy(e->v->keys, after, nafter * sizeof(*after));
+				e->v->n = nafter;
+				e->n = e->alloc = 1;
+				break;
+			}
+		}
+		annal_record_free(rec);
+		rec = NULL;
+	}
+out:
+	annal_record_free(rec);
 	return error;
 }
 
