@@ -405,7 +405,7 @@ static struct push_log *log_entry(struct push_state *st, const char *log)
 static int plan(struct push_state *st, const git_remote_head **heads, size_t nheads)
 {
 	struct push_log *l, *of;
-	char lhex[41], rhex[41], why[256];
+	char lhex[41], rhex[41], why[512];
 	size_t i;
 	int error;
 
