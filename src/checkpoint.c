@@ -798,3 +798,208 @@ out:
 	annal_buf_dispose(&text);
 	return error;
 }
+
+/*
+ * The keys in force at every size from min up to head's record: walk
+ * down from head, an epoch per "signing" field, until the one in force
+ * at min.  after (when given) holds the keys trusted after head: when no
+ * record between min and head changed them, they are every size's, and
+ * the walk ends at min instead of reading down to the last rotation.
+ */
+static int epochs_down_to(struct key_epochs *e, annal_repo *repo, const char *log,
+			  const git_oid *head, uint64_t min, unsigned char (*after)[32],
+			  size_t nafter, int have_after)
+{
+	annal_record *rec = NULL;
+	const cJSON *signing;
+	git_oid id;
+	int more = 1, error = 0;
+
+	git_oid_cpy(&id, head);
+	while (more) {
+		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
+			goto out;
+		if ((signing = annal_json_get(rec->obj, "signing")) &&
+		    (error = key_epochs_add(e, rec, signing)) < 0)
+			goto out;
+		if (annal_record_seq(rec) <= min) {
+			if (e->n && e->v[e->n - 1].seq <= min)
+				break;
+			if (!e->n && have_after) {
+				if (!(e->v = calloc(1, sizeof(*e->v))) ||
+				    (nafter && !(e->v->keys = malloc(nafter * sizeof(*after))))) {
+					error = annal_error_oom();
+					goto out;
+				}
+				memcpy(e->v->keys, after, nafter * sizeof(*after));
+				e->v->n = nafter;
+				e->n = e->alloc = 1;
+				break;
+			}
+		}
+		annal_record_free(rec);
+		rec = NULL;
+	}
+out:
+	annal_record_free(rec);
+	return error;
+}
+
+/* The chain of kept checkpoints from tip down to old (exclusive; NULL: all). */
+static int chain_load(struct cp **out, size_t *count, annal_repo *repo, const git_oid *tip,
+		      const git_oid *old, const char **check)
+{
+	annal_buf text = ANNAL_BUF_INIT;
+	git_commit *commit = NULL;
+	struct cp *v = NULL, *grown;
+	size_t n = 0, alloc = 0;
+	git_oid id;
+	int more = 1, error = 0;
+
+	git_oid_cpy(&id, tip);
+	while (more && !(old && git_oid_equal(&id, old))) {
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 8;
+			if (!(grown = realloc(v, alloc * sizeof(*v)))) {
+				error = annal_error_oom();
+				goto out;
+			}
+			memset(grown + n, 0, (alloc - n) * sizeof(*v));
+			v = grown;
+		}
+		text.len = 0;
+		if (!(v[n].where = malloc(GIT_OID_HEXSZ + 32))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		snprintf(v[n].where, GIT_OID_HEXSZ + 32, "checkpoint %s", git_oid_tostr_s(&id));
+		n++;
+		if ((error = stored_note(&text, repo, &id)) < 0 ||
+		    (error = annal_note_parse(&v[n - 1].note, text.ptr, text.len)) < 0 ||
+		    (error = annal_checkpoint_body_parse(&v[n - 1].body, v[n - 1].note->buf,
+							 v[n - 1].note->text_len)) < 0) {
+			*check = "badCheckpoint";
+			error = annal_error_set(ANNAL_ECORRUPT, "%s: malformed: %s", v[n - 1].where,
+						annal_error_last()->message);
+			goto out;
+		}
+		if (git_commit_lookup(&commit, repo->git, &id) < 0 ||
+		    git_commit_parentcount(commit) > 1) {
+			*check = "badCheckpoint";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"%s is not a commit of a chain of checkpoints (one parent at most)",
+						v[n - 1].where);
+			goto out;
+		}
+		more = git_commit_parentcount(commit) > 0;
+		if (more)
+			git_oid_cpy(&id, git_commit_parent_id(commit, 0));
+		git_commit_free(commit);
+		commit = NULL;
+	}
+out:
+	git_commit_free(commit);
+	annal_buf_dispose(&text);
+	*out = v;
+	*count = n;
+	return error;
+}
+
+int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *log,
+			    const git_oid *head, const git_oid *tip, const git_oid *old,
+			    unsigned char (*after)[32], size_t nafter, int have_after)
+{
+	struct key_epochs epochs = { NULL, 0, 0 };
+	struct annal_note_verifier *keys = NULL;
+	const struct key_epoch *ep;
+	annal_record *rec = NULL;
+	unsigned char root[32];
+	char *origin = NULL, r1[45], r2[45];
+	struct cp *cps = NULL;
+	size_t ncps = 0, nkeys, i, j;
+	uint64_t seq, min = UINT64_MAX;
+	git_oid parent;
+	int has_parent, error;
+
+	*check = NULL;
+	if ((error = chain_load(&cps, &ncps, repo, tip, old, check)) < 0 || !ncps)
+		goto out;
+	if ((error = store_read_record(&rec, NULL, &parent, &has_parent, repo, log, head)) < 0)
+		goto out;
+	seq = annal_record_seq(rec);
+	if ((error = log_origin(&origin, repo, log, head)) < 0)
+		goto out;
+	for (i = 0; i < ncps; i++) {
+		struct cp *c = &cps[i];
+
+		if (!origin || c->body.origin_len != strlen(origin) ||
+		    memcmp(c->body.origin, origin, c->body.origin_len)) {
+			*check = "checkpointOrigin";
+			error = annal_error_set(ANNAL_ECORRUPT, "%s is for origin '%.*s', %s%s%s",
+						c->where,
+						(int)(c->body.origin_len > 200 ? 200 : c->body.origin_len),
+						c->body.origin, origin ? "the log's is '" :
+						"the log records no origin (it was never checkpointed)",
+						origin ? origin : "", origin ? "'" : "");
+			goto out;
+		}
+		if (c->body.size > seq) {
+			root_b64(r1, c->body.root);
+			*check = "checkpointTruncated";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"%s signs %" PRIu64 " records (root %s), the log has %" PRIu64 " with this push",
+						c->where, c->body.size, r1, seq);
+			goto out;
+		}
+		if (c->body.size < min)
+			min = c->body.size;
+	}
+	if ((error = epochs_down_to(&epochs, repo, log, head, min, after, nafter,
+				    have_after)) < 0)
+		goto out;
+	for (i = 0, nkeys = 0; i < epochs.n; i++)
+		if (epochs.v[i].n > nkeys)
+			nkeys = epochs.v[i].n;
+	if (!(keys = calloc(nkeys + 1, sizeof(*keys)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < ncps; i++) {
+		struct cp *c = &cps[i];
+
+		ep = key_epochs_at(&epochs, c->body.size);
+		for (j = 0; ep && j < ep->n; j++)
+			if ((error = annal_note_verifier_init(&keys[j], origin, ANNAL_NOTE_ED25519,
+							      ep->keys[j])) < 0)
+				goto out;
+		if (annal_note_verify(c->note, keys, ep ? ep->n : 0, NULL, NULL) < 0) {
+			*check = "badCheckpointSignature";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"%s: not signed by a key the log trusted at record %" PRIu64 ": %s",
+						c->where, c->body.size, annal_error_last()->message);
+			goto out;
+		}
+		if ((error = annal_tree_root_at(repo, log, head, c->body.size, root)) < 0)
+			goto out;
+		if (sodium_memcmp(root, c->body.root, 32)) {
+			root_b64(r1, c->body.root);
+			root_b64(r2, root);
+			*check = "checkpointMismatch";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"%s signs root %s for %" PRIu64 " records, the log's first %" PRIu64 " have root %s",
+						c->where, r1, c->body.size, c->body.size, r2);
+			goto out;
+		}
+	}
+out:
+	for (i = 0; i < ncps; i++) {
+		free(cps[i].where);
+		annal_note_free(cps[i].note);
+	}
+	free(cps);
+	free(keys);
+	free(origin);
+	key_epochs_dispose(&epochs);
+	annal_record_free(rec);
+	return error;
+}
