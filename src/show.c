@@ -172,6 +172,55 @@ static int related_set(struct related *r, const annal_record *rec)
 	return r->summary ? 0 : annal_error_oom();
 }
 
+/*
+ * The keys the log trusts at s's record, which has a parent: none when
+ * its first record is unsigned (a log is signed from its first record on,
+ * or not at all), else those of the latest "signing" field before it,
+ * found by a walk down from the record before it (through the index).
+ */
+static int keys_before(unsigned char (**keys)[32], size_t *n, annal_repo *repo,
+		       const annal_show *s)
+{
+	annal_walk_options o = ANNAL_WALK_OPTIONS_INIT;
+	annal_record *first = NULL, *r = NULL;
+	annal_filter *f = NULL;
+	annal_walk *w = NULL;
+	const cJSON *signing;
+	int error;
+
+	*keys = NULL;
+	*n = 0;
+	if ((error = record_at(&first, repo, s->log, 1)) < 0 ||
+	    !annal_json_get(first->obj, "signing"))
+		goto out;
+	if ((error = annal_filter_new(&f)) < 0)
+		goto out;
+	annal_filter_set_to_seq(f, s->rec->seq - 1);
+	o.log = s->log;
+	o.filter = f;
+	if ((error = annal_walk_new(&w, repo, &o)) < 0)
+		goto out;
+	while ((error = annal_walk_next(&r, w)) == 0) {
+		if ((signing = annal_json_get(r->obj, "signing"))) {
+			if (trust_parse_signing(keys, n, signing) < 0)
+				error = annal_error_set(ANNAL_ECORRUPT,
+					"record %s has a malformed signing field; run 'annal verify'",
+					r->id);
+			break;
+		}
+		annal_record_free(r);
+		r = NULL;
+	}
+	if (error == ANNAL_ITEROVER)
+		error = 0;
+out:
+	annal_record_free(r);
+	annal_record_free(first);
+	annal_walk_free(w);
+	annal_filter_free(f);
+	return error;
+}
+
 /* The record and its commit on their own, its signer and the log's trust in it. */
 static int check_record(annal_show *s, annal_repo *repo)
 {
@@ -179,7 +228,7 @@ static int check_record(annal_show *s, annal_repo *repo)
 	git_odb_object *obj = NULL;
 	annal_record *checked = NULL;
 	const cJSON *signing;
-	git_oid id, parent;
+	git_oid id;
 	size_t n = 0;
 	int error;
 
@@ -204,8 +253,7 @@ static int check_record(annal_show *s, annal_repo *repo)
 		ssh_fingerprint(s->signer, s->sig.pk);
 	/* the keys trusted at it: set before it, or by its own signing field if first */
 	if (s->has_parent) {
-		git_oid_fromstr(&parent, s->parent);
-		if ((error = trust_keys_at(&keys, &n, repo, &parent)) < 0)
+		if ((error = keys_before(&keys, &n, repo, s)) < 0)
 			goto out;
 	} else if ((signing = annal_json_get(s->rec->obj, "signing")) &&
 		   trust_parse_signing(&keys, &n, signing) < 0) {
@@ -281,7 +329,7 @@ static int find_correcting(annal_show *s, annal_repo *repo)
 	annal_filter *f = NULL;
 	annal_walk *w = NULL;
 	annal_record *r = NULL;
-	size_t alloc = 0;
+	size_t alloc = 0, i;
 	int error;
 
 	if ((error = annal_filter_new(&f)) < 0)
@@ -289,7 +337,6 @@ static int find_correcting(annal_show *s, annal_repo *repo)
 	annal_filter_set_from_seq(f, s->rec->seq + 1);
 	o.log = s->log;
 	o.filter = f;
-	o.reverse = 1;
 	if ((error = annal_walk_new(&w, repo, &o)) < 0)
 		goto out;
 	while ((error = annal_walk_next(&r, w)) == 0) {
@@ -315,6 +362,13 @@ static int find_correcting(annal_show *s, annal_repo *repo)
 	}
 	if (error == ANNAL_ITEROVER)
 		error = 0;
+	/* newest first as walked: oldest first as shown */
+	for (i = 0; i < s->nby / 2; i++) {
+		struct related t = s->by[i];
+
+		s->by[i] = s->by[s->nby - 1 - i];
+		s->by[s->nby - 1 - i] = t;
+	}
 out:
 	annal_record_free(r);
 	annal_walk_free(w);

@@ -12,11 +12,12 @@
  *
  * Costs, beyond reading the record: finding it by seq or checking the log
  * holds an id reads through the seq index (a walk down from the head when
- * there is none); the keys the log trusts at it are read back to the
- * latest key rotation before it (the first record when none); the
- * records that correct it are found by reading each record after it
- * (head_seq - seq records), the only way, since a correction names what
- * it corrects and nothing points the other way.
+ * there is none); in a signed log (its first record is signed), the keys
+ * it trusts are read back to the latest key rotation before the record
+ * (the first record when none); the records that correct it are found by
+ * reading each record after it (head_seq - seq records, about as long as
+ * annal log --format jsonl of them), the only way, since a correction
+ * names what it corrects and nothing points the other way.
  */
 #include "annal.h"
 
