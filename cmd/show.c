@@ -9,15 +9,17 @@
 #include "banned.h"
 
 static const char *const show_usage[] = {
-	"annal show [--log <name>] [--format <format>] [--color <when>] <record>...",
+	"annal show [--log <name>] [--allowed-signers <file>] [--format <format>] [--color <when>] <record>...",
 	NULL
 };
 
 int cmd_show(int argc, const char **argv, struct cmd_context *ctx)
 {
-	const char *format = "pretty", *log = NULL, *color_mode = NULL;
+	const char *format = "pretty", *color_mode = NULL;
+	annal_show_options sopts = ANNAL_SHOW_OPTIONS_INIT;
 	struct option options[] = {
-		OPT_STRING(0, "log", &log, "<name>", "the log of a seq, or the only log searched for an id"),
+		OPT_STRING(0, "log", &sopts.log, "<name>", "the log of a seq, or the only log searched for an id"),
+		OPT_STRING(0, "allowed-signers", &sopts.allowed_signers, "<file>", "name the signer's principals from this OpenSSH file"),
 		OPT_CHOICE(0, "format", &format, "<format>", "pretty or json (default: pretty)", annal_show_formats()),
 		OPT_CHOICE(0, "color", &color_mode, "<when>", "colour: auto, always or never (default: color.ui, else auto)", annal_color_modes()),
 		OPT_END()
@@ -36,7 +38,7 @@ int cmd_show(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	/* every record found before anything is shown: a bad name shows nothing */
 	for (n = 0; n < argc; n++)
-		if ((error = annal_show_find(&shown[n], ctx->repo, argv[n], log)) < 0)
+		if ((error = annal_show_find(&shown[n], ctx->repo, argv[n], &sopts)) < 0)
 			goto fail;
 	if ((error = annal_buf_new(&out)) < 0)
 		goto fail;

@@ -29,6 +29,7 @@ struct annal_show {
 	char record_message[512];
 	struct record_signature sig;
 	char signer[ANNAL_FINGERPRINT_LEN + 1];
+	char *principals;	/* of the signer, from allowed signers; NULL: none known */
 	int trusted;		/* the log trusts the signer here; -1: the log is unsigned here */
 	/* the link to the previous record */
 	int has_parent;
@@ -376,8 +377,41 @@ out:
 	return error;
 }
 
-int annal_show_find(annal_show **out, annal_repo *repo, const char *what, const char *log)
+/* The signer's principals, from the allowed signers file given or configured. */
+static int find_principals(annal_show *s, annal_repo *repo, const char *path)
 {
+	annal_buf b = ANNAL_BUF_INIT, conf = ANNAL_BUF_INIT;
+	git_config *cfg = NULL;
+	git_buf v = { NULL, 0, 0 };
+	int error = 0;
+
+	if (!s->sig.present)
+		return 0;
+	if (!path && git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+	    git_config_get_path(&v, cfg, "gpg.ssh.allowedSignersFile") == 0 && v.ptr && *v.ptr) {
+		annal_buf_puts(&conf, v.ptr);
+		/* configured, not asked for: unreadable means unknown */
+		if (trust_principals(&b, conf.ptr, s->sig.pk) < 0)
+			annal_buf_clear(&b);
+		annal_error_clear();
+	} else if (path && (error = trust_principals(&b, path, s->sig.pk)) < 0) {
+		goto out;
+	}
+	git_error_clear();
+	if (b.len)
+		s->principals = annal_buf_detach(&b);
+out:
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	annal_buf_dispose(&b);
+	annal_buf_dispose(&conf);
+	return error;
+}
+
+int annal_show_find(annal_show **out, annal_repo *repo, const char *what,
+		    const annal_show_options *opts)
+{
+	const char *log = opts ? opts->log : NULL;
 	annal_show *s = NULL;
 	size_t len = strlen(what);
 	int error;
@@ -411,6 +445,7 @@ int annal_show_find(annal_show **out, annal_repo *repo, const char *what, const 
 		goto out;
 	}
 	if ((error = check_record(s, repo)) < 0 || (error = check_link(s, repo)) < 0 ||
+	    (error = find_principals(s, repo, opts ? opts->allowed_signers : NULL)) < 0 ||
 	    (error = find_corrected(s, repo)) < 0 || (error = find_correcting(s, repo)) < 0 ||
 	    (error = annal_diff_new(&s->diff, annal_json_get(s->rec->obj, "before"),
 				    annal_json_get(s->rec->obj, "after"))) < 0)
@@ -534,6 +569,11 @@ static int write_pretty(annal_buf *out, const annal_show *s, int color)
 	}
 	if (s->sig.present) {
 		annal_buf_printf(out, "\nsigner:       %s, ", s->signer);
+		if (s->principals) {
+			annal_buf_puts(out, "principal ");
+			annal_buf_put_escaped(out, s->principals, strlen(s->principals));
+			annal_buf_puts(out, ", ");
+		}
 		if (s->trusted > 0)
 			put_color(out, color, ANNAL_COLOR_GOOD, "a key the log trusts here");
 		else if (s->trusted < 0)
@@ -659,9 +699,10 @@ static int write_json(annal_buf *out, const annal_show *s)
 	json_string(out, s->record_ok ? NULL : s->record_check);
 	annal_buf_puts(out, ",\"message\":");
 	json_string(out, s->record_ok ? NULL : s->record_message);
-	annal_buf_printf(out, ",\"ok\":%s},\"seq\":%llu,\"signature\":{\"signed\":%s,\"signer\":",
-			 s->record_ok ? "true" : "false", (unsigned long long)s->rec->seq,
-			 s->sig.present ? "true" : "false");
+	annal_buf_printf(out, ",\"ok\":%s},\"seq\":%llu,\"signature\":{\"principals\":",
+			 s->record_ok ? "true" : "false", (unsigned long long)s->rec->seq);
+	json_string(out, s->principals);
+	annal_buf_printf(out, ",\"signed\":%s,\"signer\":", s->sig.present ? "true" : "false");
 	json_string(out, s->sig.present ? s->signer : NULL);
 	annal_buf_printf(out, ",\"trusted\":%s,\"valid\":%s}}\n",
 			 s->trusted < 0 ? "null" : s->trusted ? "true" : "false",
@@ -688,6 +729,7 @@ void annal_show_free(annal_show *s)
 		free(s->by[i].summary);
 	free(s->by);
 	free(s->corrected.summary);
+	free(s->principals);
 	annal_diff_free(s->diff);
 	annal_record_free(s->rec);
 	free(s->log);

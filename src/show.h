@@ -23,14 +23,27 @@
 
 typedef struct annal_show annal_show;
 
+typedef struct {
+	const char *log;		/* NULL: main for a seq, every log for an id */
+	/*
+	 * an OpenSSH allowed signers file naming the signer's principals
+	 * ("-": standard input); NULL: the repository's
+	 * gpg.ssh.allowedSignersFile, as git reads it, if readable
+	 */
+	const char *allowed_signers;
+} annal_show_options;
+#define ANNAL_SHOW_OPTIONS_INIT { NULL, NULL }
+
 /*
  * Find and check the record what names.  ANNAL_EINVALID for what that is
  * neither a seq nor 4 to 40 hex digits, or a prefix several objects
- * share; ANNAL_ENOTFOUND for no such log, a seq past its head, an id of
+ * share; ANNAL_ERROR for an allowed signers file given that cannot be
+ * read; ANNAL_ENOTFOUND for no such log, a seq past its head, an id of
  * no record, or of a record in no log (not in log, when given).  A record
  * whose checks fail is no error: annal_show_ok() says.
  */
-int annal_show_find(annal_show **out, annal_repo *repo, const char *what, const char *log);
+int annal_show_find(annal_show **out, annal_repo *repo, const char *what,
+		    const annal_show_options *opts);
 /* 1 when its record, signature (when signed) and link check out, else 0. */
 int annal_show_ok(const annal_show *s);
 /*

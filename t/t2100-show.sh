@@ -145,7 +145,7 @@ test_expect_success 'json: one object a line, every field' '
 	assert a["corrects"] is None
 	assert a["link"] == {"check": None, "message": None, "ok": True, "parent": None}
 	assert a["record_check"] == {"check": None, "message": None, "ok": True}
-	assert a["signature"] == {"signed": False, "signer": None, "trusted": None,
+	assert a["signature"] == {"principals": None, "signed": False, "signer": None, "trusted": None,
 	                          "valid": None}
 	assert a["diff"] == [
 	    {"new": 9, "old": 2, "op": "changed", "path": "/list/1"},

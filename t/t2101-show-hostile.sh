@@ -118,7 +118,32 @@ test_expect_success SSHKEYGEN 'a signed log: the signer and the trust' '
 	grep "^signer:" out >actual &&
 	test_cmp expect actual &&
 	annal -C signed.git show --format json 1 >out &&
-	grep "\"signature\":{\"signed\":true,\"signer\":\"$(ssh_fp k1.pub)\",\"trusted\":true,\"valid\":true}" out
+	grep "\"signature\":{\"principals\":null,\"signed\":true,\"signer\":\"$(ssh_fp k1.pub)\",\"trusted\":true,\"valid\":true}" out
+'
+
+test_expect_success SSHKEYGEN 'principals from --allowed-signers or gpg.ssh.allowedSignersFile' '
+	ssh_key k2 &&
+	{
+		printf "alice@example.com,\"ops team\" %s\n" "$(ssh_pub k1.pub)" &&
+		printf "mallory %s\n" "$(ssh_pub k2.pub)" &&
+		printf "\"a\033b\" %s\n" "$(ssh_pub k1.pub)"
+	} >allowed &&
+	annal -C signed.git show --allowed-signers allowed 2 >out &&
+	echo "signer:       $(ssh_fp k1.pub), principal alice@example.com,ops team,a\\u001bb, a key the log trusts here" >expect &&
+	grep "^signer:" out >actual &&
+	test_cmp expect actual &&
+	annal -C signed.git show --allowed-signers - --format json 1 <allowed >out &&
+	grep "\"principals\":\"alice@example.com,ops team,a\\\\u001bb\"" out &&
+	git -C signed.git config gpg.ssh.allowedSignersFile "$TRASH_DIRECTORY/allowed" &&
+	annal -C signed.git show 2 >out &&
+	grep "^signer:" out >actual &&
+	test_cmp expect actual &&
+	git -C signed.git config gpg.ssh.allowedSignersFile "$TRASH_DIRECTORY/nosuch" &&
+	annal -C signed.git show 2 >out &&
+	grep "^signer:       $(ssh_fp k1.pub), a key the log trusts here$" out &&
+	test_expect_code 3 annal -C signed.git show --allowed-signers nosuch 2 >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err
 '
 
 test_done
