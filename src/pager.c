@@ -44,6 +44,25 @@ int annal_pager_command(char **out, annal_repo *repo)
 	return 0;
 }
 
+/*
+ * A signal that ends annal while the pager runs (Ctrl-C reaches both):
+ * close our ends, so the pager sees the end of its input, wait for it to
+ * leave the terminal as it was, then die of the signal.  Only
+ * async-signal-safe calls.
+ */
+static void wait_then_die(int sig)
+{
+	int st;
+
+	close(1);
+	close(2);
+	if (pager_pid > 0)
+		while (waitpid(pager_pid, &st, 0) < 0 && errno == EINTR)
+			;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int annal_pager_start(const char *cmd)
 {
 	int fd[2], to_err = isatty(2);
@@ -73,6 +92,10 @@ int annal_pager_start(const char *cmd)
 		dup2(fd[1], 2);
 	close(fd[1]);
 	pager_pid = pid;
+	signal(SIGINT, wait_then_die);
+	signal(SIGTERM, wait_then_die);
+	signal(SIGHUP, wait_then_die);
+	signal(SIGQUIT, wait_then_die);
 	return 0;
 }
 

@@ -4,7 +4,8 @@ test_description='annal log and show on a real terminal, through less
 
 tmux runs annal log in a pane 80x24: the output goes through less (the
 default pager), coloured; capture-pane shows the colours and less'\''s
-prompt; q quits less, and annal exits 0 although it had more to write.'
+prompt; q quits less, and annal exits 0 although it had more to write;
+after Ctrl-C annal waits for less to quit before it dies of SIGINT.'
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -81,6 +82,28 @@ test_expect_success 'less shows the first screen, coloured, with its prompt' '
 
 test_expect_success 'q quits less, annal exits 0' '
 	echo "status 0" >expect &&
+	test_cmp expect status
+'
+
+test_expect_success 'Ctrl-C: annal waits for less, which keeps the terminal until q' '
+	test_when_finished "tm kill-server || :" &&
+	rm -f status &&
+	tm new-session -d -s t -x 80 -y 24 \
+		"trap : INT; PATH=\"$PATH\" annal log --format oneline; echo \"status \$?\" >\"$TRASH_DIRECTORY/status\"; sleep 60" &&
+	wait_for "blocked" &&
+	tm send-keys -t t C-c &&
+	sleep 0.5 &&
+	test_path_is_missing status &&
+	tm capture-pane -e -p -t t >pane &&
+	test $(grep -c "user:a" pane) = 23 &&
+	tm send-keys -t t q &&
+	i=0 &&
+	while ! test -f status && test $i -lt 200
+	do
+		sleep 0.1 &&
+		i=$((i + 1)) || return 1
+	done &&
+	echo "status 130" >expect &&
 	test_cmp expect status
 '
 
