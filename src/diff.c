@@ -297,12 +297,6 @@ int annal_diff_write_value(annal_buf *b, const cJSON *v, size_t max, int *cut)
 	if (cut)
 		*cut = 0;
 	for (;;) {
-		if (max && b->len - start > max) {
-			cut_text(b, start, max);
-			if (cut)
-				*cut = 1;
-			break;
-		}
 		if (v && (cJSON_IsArray(v) || cJSON_IsObject(v))) {
 			if (depth == alloc) {
 				size_t n = alloc ? 2 * alloc : 16;
@@ -331,6 +325,12 @@ int annal_diff_write_value(annal_buf *b, const cJSON *v, size_t max, int *cut)
 			if ((error = annal_json_write(b, v)) < 0)
 				goto out;
 			v = NULL;
+		}
+		if (max && b->len - start > max) {
+			cut_text(b, start, max);
+			if (cut)
+				*cut = 1;
+			break;
 		}
 		if (!depth)
 			break;
