@@ -41,9 +41,10 @@ struct annal_show {
 	const char *corrects;
 	int corrects_found;
 	struct related corrected;
-	/* the records correcting it, oldest first */
+	/* the records correcting it, oldest first; by_error: why not all are known */
 	struct related *by;
 	size_t nby;
+	char *by_error;
 	annal_diff *diff;
 };
 
@@ -119,7 +120,8 @@ static int find_by_id(annal_show *s, annal_repo *repo, const char *what, const c
 {
 	annal_record *cand = NULL;
 	char **logs = NULL;
-	size_t nlogs = 0, i;
+	size_t nlogs = 0, i, size;
+	git_object_t type;
 	git_oid prefix, id, parent;
 	int has, error;
 
@@ -129,10 +131,14 @@ static int find_by_id(annal_show *s, annal_repo *repo, const char *what, const c
 		return annal_error_set(ANNAL_EINVALID,
 				       "'%s' is the prefix of several objects; give more digits", what);
 	}
-	if (error < 0 || store_read_record(&cand, NULL, &parent, &has, repo, NULL, &id) < 0) {
+	if (error < 0 || git_odb_read_header(&size, &type, repo->odb, &id) < 0 ||
+	    type != GIT_OBJECT_COMMIT) {
 		git_error_clear();
 		return annal_error_set(ANNAL_ENOTFOUND, "no record '%s'", what);
 	}
+	/* a commit that holds no readable record: say why (exit 1) */
+	if ((error = store_read_record(&cand, NULL, &parent, &has, repo, NULL, &id)) < 0)
+		return error;
 	if (log) {
 		if ((error = log_holds(&s->rec, repo, log, cand->seq, cand->id)) == 0)
 			error = annal_error_set(ANNAL_ENOTFOUND, "record %s is not in log '%s'",
@@ -363,6 +369,15 @@ static int find_correcting(annal_show *s, annal_repo *repo)
 	}
 	if (error == ANNAL_ITEROVER)
 		error = 0;
+	/* a record after it that cannot be read: those found, and why no more */
+	if (error == ANNAL_ECORRUPT) {
+		if (!(s->by_error = strdup(last_message()))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		annal_error_clear();
+		error = 0;
+	}
 	/* newest first as walked: oldest first as shown */
 	for (i = 0; i < s->nby / 2; i++) {
 		struct related t = s->by[i];
@@ -459,7 +474,8 @@ out:
 
 int annal_show_ok(const annal_show *s)
 {
-	return s->record_ok && s->link_ok && (!s->sig.present || s->sig.valid) && s->trusted != 0;
+	return s->record_ok && s->link_ok && (!s->sig.present || s->sig.valid) &&
+	       s->trusted != 0 && !s->by_error;
 }
 
 /* ---- pretty ---- */
@@ -603,6 +619,11 @@ static int write_pretty(annal_buf *out, const annal_show *s, int color)
 		annal_buf_puts(out, i ? "              " : "corrected by: ");
 		put_related(out, color, &s->by[i]);
 	}
+	if (s->by_error) {
+		annal_buf_puts(out, s->nby ? "              " : "corrected by: ");
+		put_verdict(out, color, 0, NULL, s->by_error);
+		annal_buf_puts(out, " (the records after it cannot all be read)\n");
+	}
 	/* the fields as annal log shows them, without its "record <id>" line */
 	if ((error = annal_formatter_new(&fmt, "pretty")) < 0 ||
 	    (error = annal_formatter_set_log(fmt, s->log)) < 0)
@@ -650,7 +671,9 @@ static int write_json(annal_buf *out, const annal_show *s)
 			annal_buf_putc(out, ',');
 		json_related(out, &s->by[i]);
 	}
-	annal_buf_puts(out, "],\"corrects\":");
+	annal_buf_puts(out, "],\"corrected_by_error\":");
+	json_string(out, s->by_error);
+	annal_buf_puts(out, ",\"corrects\":");
 	if (!s->corrects) {
 		annal_buf_puts(out, "null");
 	} else {
@@ -728,6 +751,7 @@ void annal_show_free(annal_show *s)
 	for (i = 0; i < s->nby; i++)
 		free(s->by[i].summary);
 	free(s->by);
+	free(s->by_error);
 	free(s->corrected.summary);
 	free(s->principals);
 	annal_diff_free(s->diff);

@@ -137,8 +137,10 @@ test_expect_success 'json: one object a line, every field' '
 	import json, sys
 	id1, id2, id3, id4 = sys.argv[1:]
 	a, b = [json.loads(l) for l in open("out")]
-	assert sorted(a) == ["corrected_by", "corrects", "diff", "id", "link", "log",
-	                     "ok", "record", "record_check", "seq", "signature"], sorted(a)
+	assert sorted(a) == ["corrected_by", "corrected_by_error", "corrects", "diff", "id",
+	                     "link", "log", "ok", "record", "record_check", "seq",
+	                     "signature"], sorted(a)
+	assert a["corrected_by_error"] is None
 	assert a["id"] == id1 and a["seq"] == 1 and a["log"] == "main" and a["ok"] is True
 	assert a["record"]["id"] == id1 and a["record"]["actor"] == "user:alice"
 	assert a["corrected_by"] == [{"id": id3, "seq": 3}, {"id": id4, "seq": 4}]
@@ -237,6 +239,25 @@ test_expect_success PYTHON3,GIT 'a record that fails its check: shown, exit 1' '
 	test_expect_code 1 annal -C bad.git show --format json 2 >out &&
 	grep "\"ok\":false" out &&
 	grep "\"record_check\":{\"check\":\"recordHashMismatch\"" out
+'
+
+test_expect_success PYTHON3,GIT 'a record that cannot be read, and one before it' '
+	cp -R repo.git garbled.git &&
+	python3 "$TEST_DIRECTORY/lib-tamper.py" garbled.git main garble 3 >garbled-ids &&
+	bad=$(sed -n 3p garbled-ids) &&
+	test_expect_code 1 annal -C garbled.git show $bad >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	grep "record $bad: record: invalid JSON" err &&
+	test_expect_code 1 annal -C garbled.git show 1 >out &&
+	grep "^corrected by: $(sed -n 4p garbled-ids) (seq 4: user:dave fix -> errored)$" out &&
+	grep "^              BAD: log '\''main'\'': record $bad: .* (the records after it cannot all be read)$" out &&
+	test_expect_code 1 annal -C garbled.git show --format json 1 >out &&
+	grep "\"corrected_by_error\":\"log '\''main'\'': record $bad: record: invalid JSON" out &&
+	tree=$(git -C garbled.git rev-parse "refs/audit/main^{tree}") &&
+	test_expect_code 2 annal -C garbled.git show $tree 2>err &&
+	echo "annal: error: no record '\''$tree'\''" >expect &&
+	test_cmp expect err
 '
 
 test_expect_success 'the examples of annal-show(1)' '
