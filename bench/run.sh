@@ -525,6 +525,23 @@ row --id 9c --name "checkpoint (sign the head's root) N=$((max + 1))" --unit s -
 	--cmd "annal checkpoint --sign-key K (a head checkpointed before)" \
 	--ref-cmd "git log --format=%B -n 1 refs/audit/main" \
 	--note "no target: the root comes from the records past the newest kept checkpoint, which its key signed"
+# 18a, 18b (issue 18): annal show of the head and of the middle record of
+# the largest log; show reads every record after the one shown, looking
+# for records that correct it.  No target: information.
+t=FAILED tm=FAILED tr=FAILED
+if [ $ok = yes ] && head=$(git --git-dir="$s" rev-parse refs/audit/main); then
+	t=$(m --runs "$q" -- "$A" -C "$s" show "$head")
+	tm=$(m --runs "$q" -- "$A" -C "$s" show "$((max / 2))")
+	tr=$(m --runs "$q" -- git --git-dir="$s" log --format=%B -n 1 refs/audit/main)
+fi
+row --id 18a --name "show (the head) N=$((max + 101))" --unit s --value "$t" \
+	--ref "$tr" --cmd "annal show <head id>" \
+	--ref-cmd "git log --format=%B -n 1 refs/audit/main" \
+	--note "no target: information"
+row --id 18b --name "show (seq $((max / 2))) N=$((max + 101))" --unit s --value "$tm" \
+	--ref "$tr" --cmd "annal show $((max / 2))" \
+	--ref-cmd "git log --format=%B -n 1 refs/audit/main" \
+	--note "no target: reads the $((max / 2 + 101)) records after it for corrections"
 rm -rf "$s"
 
 # --- 2 single append ---------------------------------------------------

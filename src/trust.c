@@ -313,6 +313,8 @@ struct signer_line {
 	unsigned char pk[32];
 	char *namespaces;
 	int64_t valid_after, valid_before;	/* seconds, 0 when unset */
+	int keep;		/* keep the principals (malloc'd) in principals */
+	char *principals;
 };
 
 /* sshsig.c sshsigopt_parse(); NULL or why not */
@@ -411,7 +413,10 @@ static const char *parse_line(struct signer_line *l, char *cp)
 	principals[(first - start) + (*first == '"' ? q - first - 1 : 0)] = '\0';
 	l->principals_ok = l->principal ? namespace_allowed(l->principal, principals)
 				       : principals_match_themselves(principals);
-	free(principals);
+	if (l->keep)
+		l->principals = principals;
+	else
+		free(principals);
 	cp = q + 1 + strspn(q + 1, " \t\r\n");
 	if (!read_key(l, &cp))
 		return NULL;
@@ -508,6 +513,36 @@ static FILE *open_signers(const char *path, int *error)
 	if ((*error = buf_stdin(&in)) < 0)
 		return NULL;
 	return in->len ? fmemopen(in->ptr, in->len, "r") : fopen("/dev/null", "r");
+}
+
+int trust_principals(annal_buf *out, const char *path, const unsigned char pk[32])
+{
+	struct signer_line l;
+	char *line = NULL, *cp;
+	size_t cap = 0;
+	int error;
+	FILE *fp = open_signers(path, &error);
+
+	if (!fp)
+		return error < 0 ? error : annal_error_set(ANNAL_ERROR, "cannot read '%s': %s",
+							   path, strerror(errno));
+	while (getline(&line, &cap, fp) >= 0) {
+		cp = line + strspn(line, " \t\r\n");
+		cp[strcspn(cp, "\r\n")] = '\0';
+		memset(&l, 0, sizeof(l));
+		l.keep = 1;
+		if (*cp && *cp != '#' && !parse_line(&l, cp) && l.ed25519 && !l.ca &&
+		    !memcmp(l.pk, pk, 32) && l.principals) {
+			if (out->len)
+				annal_buf_putc(out, ',');
+			annal_buf_puts(out, l.principals);
+		}
+		free(l.principals);
+	}
+	free(line);
+	fclose(fp);
+	annal_error_clear();
+	return annal_buf_error(out);
 }
 
 /*

@@ -87,6 +87,12 @@ int trust_pin_select_log(struct trust *t, const char *log, const char **check);
  * ANNAL_ECORRUPT with *check set.
  */
 int trust_finish(struct trust *t, const char **check);
+/*
+ * The principals of the lines of the allowed signers file path that name
+ * the ed25519 key pk (not as a CA), joined by commas, appended to out.
+ * ANNAL_ERROR when the file cannot be read.
+ */
+int trust_principals(annal_buf *out, const char *path, const unsigned char pk[32]);
 /* Does a pin allow pk at time when (seconds)? */
 int trust_pin_allows(const struct trust *t, const unsigned char *pk, int64_t when);
 /* Does a pin name pk for the namespace checked, whatever its window? */
