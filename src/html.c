@@ -199,7 +199,7 @@ static void write_scope(struct html *h)
 		annal_buf_puts(h->out, "<span class=\"none\">no record</span>");
 	}
 	annal_buf_printf(h->out, "</td></tr>\n<tr><th scope=\"row\">Records</th>"
-			 "<td id=\"records\" class=\"num\">%" PRIu64 "</td></tr>\n",
+			 "<td id=\"records\">%" PRIu64 "</td></tr>\n",
 			 annal_report_records(r));
 	put_row(h, "Generated", annal_report_generated(r), 0);
 	annal_buf_puts(h->out, "<tr><th scope=\"row\">By</th><td>annal ");
