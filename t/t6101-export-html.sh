@@ -195,6 +195,18 @@ runpy.run_path(\"$TEST_DIRECTORY/lib-tamper.py\", run_name=\"__main__\")
 	ls >files && ! grep "deep.html" files
 '
 
+test_expect_success 'an object that is not what its id says: exit 1, nothing written' '
+	rm -rf obj.git && cp -R repo.git obj.git &&
+	mkdir packs && mv obj.git/objects/pack/* packs/ &&
+	for p in packs/*.pack
+	do
+		git --git-dir=obj.git unpack-objects -q <$p || return 1
+	done &&
+	python3 "$TEST_DIRECTORY/lib-tamper.py" obj.git main corrupt-object 3 >/dev/null &&
+	test_expect_code 1 annal -C obj.git export --format html -o obj.html &&
+	test_path_is_missing obj.html
+'
+
 test_expect_success 'a log that fails verification: the report says so' '
 	rm -rf bad.git && cp -R repo.git bad.git &&
 	python3 "$TEST_DIRECTORY/lib-tamper.py" bad.git main edit-field 3 actor mallory >/dev/null &&
