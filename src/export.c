@@ -16,6 +16,7 @@
 #include "bundle.h"
 #include "checkpoint.h"
 #include "note.h"
+#include "pdf.h"
 #include "tree.h"
 #include "witness.h"
 #include "chain.h"
@@ -301,6 +302,29 @@ static int pick_cmp(const void *va, const void *vb)
 	return a->rec->seq < b->rec->seq ? -1 : a->rec->seq > b->rec->seq;
 }
 
+/* The records of logs from..to-1 of sel, oldest first. */
+static int picks_in_order(struct pick **out, size_t *nout, const struct selection *sel,
+			  size_t from, size_t to)
+{
+	struct pick *picks = NULL;
+	size_t i, j, n = 0;
+
+	for (i = from; i < to; i++)
+		n += sel->c[i].n;
+	if (n && !(picks = malloc(n * sizeof(*picks))))
+		return annal_error_oom();
+	for (i = from, n = 0; i < to; i++)
+		for (j = sel->c[i].n; j-- > 0;) {
+			picks[n].rec = sel->c[i].recs[j];
+			picks[n++].log = i;
+		}
+	if (to - from > 1)
+		qsort(picks, n, sizeof(*picks), pick_cmp);
+	*out = picks;
+	*nout = n;
+	return 0;
+}
+
 /*
  * The records of logs from..to-1 of sel in one format, oldest first:
  * one log as it always was, several merged and labelled.
@@ -310,23 +334,11 @@ static int format_all(annal_buf *out, struct sink *s, const char *name,
 {
 	annal_formatter *f = NULL;
 	struct pick *picks = NULL;
-	size_t i, j, n = 0, shown = SIZE_MAX;
+	size_t i, n = 0, shown = SIZE_MAX;
 	int error;
 
-	for (i = from; i < to; i++)
-		n += sel->c[i].n;
-	if (n && !(picks = malloc(n * sizeof(*picks)))) {
-		error = annal_error_oom();
-		goto out;
-	}
-	for (i = from, n = 0; i < to; i++)
-		for (j = sel->c[i].n; j-- > 0;) {
-			picks[n].rec = sel->c[i].recs[j];
-			picks[n++].log = i;
-		}
-	if (to - from > 1)
-		qsort(picks, n, sizeof(*picks), pick_cmp);
-	if ((error = annal_formatter_new(&f, name)) < 0 ||
+	if ((error = picks_in_order(&picks, &n, sel, from, to)) < 0 ||
+	    (error = annal_formatter_new(&f, name)) < 0 ||
 	    (error = annal_formatter_set_log(f, sel->names[from])) < 0)
 		goto out;
 	annal_formatter_set_labels(f, labels);
@@ -349,6 +361,93 @@ out:
 	return error;
 }
 
+/* ---- the PDF report ---- */
+
+static int discard(void *ctx, const char *data, size_t len)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
+/* The output, hashed as flush() hashes it. */
+static int sink_write(void *ctx, const char *data, size_t len)
+{
+	struct sink *s = ctx;
+
+	crypto_hash_sha256_update(&s->sha, (const unsigned char *)data, len);
+	return s->write(s->ctx, data, len);
+}
+
+/*
+ * The PDF report of sel (pdf.h), through s.  Its footer gives the SHA-256
+ * of the records as --format jsonl writes them, computed first; then each
+ * log is verified for the summary, and the records are walked twice.
+ */
+static int export_pdf(struct sink *s, annal_repo *repo, const annal_export_options *opts,
+		      const struct selection *sel, const cJSON *filters, const char *created)
+{
+	struct sink hash;
+	annal_buf out = ANNAL_BUF_INIT, logs = ANNAL_BUF_INIT, described = ANNAL_BUF_INIT;
+	pdf_options o = { opts->paper, NULL, NULL, created, NULL };
+	struct pdf_report *p = NULL;
+	struct pick *picks = NULL;
+	unsigned char d[32];
+	char hex[65];
+	size_t i, n = 0;
+	int error;
+
+	hash.write = discard;
+	hash.ctx = NULL;
+	crypto_hash_sha256_init(&hash.sha);
+	if ((error = format_all(&out, &hash, "jsonl", sel, 0, sel->n, sel->labelled)) < 0 ||
+	    (error = flush(&hash, &out)) < 0)
+		goto out;
+	crypto_hash_sha256_final(&hash.sha, d);
+	annal_hex(hex, d, 32);
+	for (i = 0; i < sel->n; i++)
+		annal_buf_printf(&logs, "%s%s", i ? ", " : "", sel->names[i]);
+	if ((error = annal_json_write(&described, filters)) < 0 ||
+	    (error = annal_buf_error(&logs)) < 0)
+		goto out;
+	o.logs = logs.ptr ? logs.ptr : "";
+	o.filters = strcmp(described.ptr, "{}") ? described.ptr : "none";
+	o.sha256 = hex;
+	if ((error = pdf_report_new(&p, &o, sink_write, s)) < 0)
+		goto out;
+	for (i = 0; i < sel->n; i++) {
+		annal_verify_options vopts = ANNAL_VERIFY_OPTIONS_INIT;
+		annal_verify_result v;
+
+		vopts.log = sel->names[i];
+		vopts.anchor = sel->c[i].head_id;
+		if ((error = annal_log_verify(&v, repo, &vopts)) < 0 ||
+		    (error = pdf_report_add_log(p, sel->names[i], sel->c[i].n, &v,
+						(const unsigned char (*)[32])sel->c[i].keys,
+						sel->c[i].nkeys)) < 0)
+			goto out;
+	}
+	if ((error = picks_in_order(&picks, &n, sel, 0, sel->n)) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((error = pdf_report_count(p, sel->labelled ? sel->names[picks[i].log] : NULL,
+					      picks[i].rec)) < 0)
+			goto out;
+	for (i = 0; i < n; i++)
+		if ((error = pdf_report_record(p, sel->labelled ? sel->names[picks[i].log] : NULL,
+					       picks[i].rec)) < 0)
+			goto out;
+	error = pdf_report_finish(p);
+out:
+	pdf_report_free(p);
+	free(picks);
+	annal_buf_dispose(&out);
+	annal_buf_dispose(&logs);
+	annal_buf_dispose(&described);
+	return error;
+}
+
 /* ---- bundles ---- */
 
 static const struct {
@@ -361,6 +460,7 @@ static const struct {
 	{ "otlp-json", "records.otlp.json" },
 	{ "splunk-hec", "records.splunk.jsonl" },
 	{ "datadog", "records.datadog.jsonl" },
+	{ "pdf", "report.pdf" },	/* not in a bundle (yet): see annal_log_export() */
 };
 #define NFORMAT_FILES (sizeof(format_files) / sizeof(format_files[0]))
 
@@ -983,12 +1083,16 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	for (n = 0; formats[n]; n++) {
 		if (!export_format_member(formats[n]))
 			return annal_error_set(ANNAL_EINVALID,
-				"cannot export as '%s' (json, jsonl, csv, otlp-json, splunk-hec or datadog)",
+				"cannot export as '%s' (json, jsonl, csv, otlp-json, splunk-hec, datadog or pdf)",
 				formats[n]);
 		for (j = 0; j < n; j++)
 			if (!strcmp(formats[j], formats[n]))
 				return annal_error_set(ANNAL_EINVALID, "format '%s' given twice", formats[n]);
 	}
+	for (j = 0; opts->bundle && j < n; j++)
+		if (!strcmp(formats[j], "pdf"))
+			return annal_error_set(ANNAL_EINVALID,
+				"a bundle holds no PDF report; export it apart (-o <file> --format pdf)");
 	if (!opts->bundle && n != 1)
 		return annal_error_set(ANNAL_EINVALID, "several formats need --bundle");
 	if (opts->bundle && !opts->signer)
@@ -1037,7 +1141,9 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 		s.write = write;
 		s.ctx = ctx;
 		crypto_hash_sha256_init(&s.sha);
-		if ((error = format_all(&out, &s, formats[0], &sel, 0, sel.n, sel.labelled)) < 0 ||
+		if ((error = !strcmp(formats[0], "pdf") ?
+			     export_pdf(&s, repo, opts, &sel, filters, created) :
+			     format_all(&out, &s, formats[0], &sel, 0, sel.n, sel.labelled)) < 0 ||
 		    (error = flush(&s, &out)) < 0 ||
 		    (opts->sync && (error = opts->sync(ctx)) < 0))
 			goto out;
