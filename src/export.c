@@ -17,6 +17,7 @@
 #include "checkpoint.h"
 #include "note.h"
 #include "pdf.h"
+#include "report.h"
 #include "tree.h"
 #include "witness.h"
 #include "chain.h"
@@ -48,13 +49,14 @@ struct collected {
 	size_t nkeys;
 	uint64_t head_seq;
 	char head_id[41];
+	uint64_t first_seq, last_seq;	/* of the matches, when n */
 };
 
 static void collected_dispose(struct collected *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->n; i++) {
+	for (i = 0; c->recs && i < c->n; i++) {
 		annal_record_free(c->recs[i]);
 		if (c->commits)
 			free(c->commits[i]);
@@ -132,6 +134,9 @@ static int collect(struct collected *c, annal_repo *repo, const char *log,
 		if (!f || annal_filter_match(f, rec)) {
 			started = 1;
 			oldest = rec->seq;
+			c->first_seq = rec->seq;
+			if (!c->last_seq)
+				c->last_seq = rec->seq;
 			if (grow((void **)&c->recs, c->n, sizeof(*c->recs)) < 0 ||
 			    (want_commits &&
 			     (grow((void **)&c->commits, c->n, sizeof(*c->commits)) < 0 ||
@@ -302,29 +307,6 @@ static int pick_cmp(const void *va, const void *vb)
 	return a->rec->seq < b->rec->seq ? -1 : a->rec->seq > b->rec->seq;
 }
 
-/* The records of logs from..to-1 of sel, oldest first. */
-static int picks_in_order(struct pick **out, size_t *nout, const struct selection *sel,
-			  size_t from, size_t to)
-{
-	struct pick *picks = NULL;
-	size_t i, j, n = 0;
-
-	for (i = from; i < to; i++)
-		n += sel->c[i].n;
-	if (n && !(picks = malloc(n * sizeof(*picks))))
-		return annal_error_oom();
-	for (i = from, n = 0; i < to; i++)
-		for (j = sel->c[i].n; j-- > 0;) {
-			picks[n].rec = sel->c[i].recs[j];
-			picks[n++].log = i;
-		}
-	if (to - from > 1)
-		qsort(picks, n, sizeof(*picks), pick_cmp);
-	*out = picks;
-	*nout = n;
-	return 0;
-}
-
 /*
  * The records of logs from..to-1 of sel in one format, oldest first:
  * one log as it always was, several merged and labelled.
@@ -334,11 +316,23 @@ static int format_all(annal_buf *out, struct sink *s, const char *name,
 {
 	annal_formatter *f = NULL;
 	struct pick *picks = NULL;
-	size_t i, n = 0, shown = SIZE_MAX;
+	size_t i, j, n = 0, shown = SIZE_MAX;
 	int error;
 
-	if ((error = picks_in_order(&picks, &n, sel, from, to)) < 0 ||
-	    (error = annal_formatter_new(&f, name)) < 0 ||
+	for (i = from; i < to; i++)
+		n += sel->c[i].n;
+	if (n && !(picks = malloc(n * sizeof(*picks)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = from, n = 0; i < to; i++)
+		for (j = sel->c[i].n; j-- > 0;) {
+			picks[n].rec = sel->c[i].recs[j];
+			picks[n++].log = i;
+		}
+	if (to - from > 1)
+		qsort(picks, n, sizeof(*picks), pick_cmp);
+	if ((error = annal_formatter_new(&f, name)) < 0 ||
 	    (error = annal_formatter_set_log(f, sel->names[from])) < 0)
 		goto out;
 	annal_formatter_set_labels(f, labels);
@@ -363,88 +357,36 @@ out:
 
 /* ---- the PDF report ---- */
 
-static int discard(void *ctx, const char *data, size_t len)
+static int flush_pdf(void *ctx, annal_buf *b)
 {
-	(void)ctx;
-	(void)data;
-	(void)len;
-	return 0;
-}
-
-/* The output, hashed as flush() hashes it. */
-static int sink_write(void *ctx, const char *data, size_t len)
-{
-	struct sink *s = ctx;
-
-	crypto_hash_sha256_update(&s->sha, (const unsigned char *)data, len);
-	return s->write(s->ctx, data, len);
+	return flush(ctx, b);
 }
 
 /*
- * The PDF report of sel (pdf.h), through s.  Its footer gives the SHA-256
- * of the records as --format jsonl writes them, computed first; then each
- * log is verified for the summary, and the records are walked twice.
+ * The PDF report through s: the selection gathered (report.h: walked,
+ * each log verified, never held), then written record by record; what
+ * it took of each log into sel, for the export record.
  */
-static int export_pdf(struct sink *s, annal_repo *repo, const annal_export_options *opts,
-		      const struct selection *sel, const cJSON *filters, const char *created)
+static int export_pdf(annal_export_result *res, annal_buf *out, struct sink *s,
+		      annal_repo *repo, const annal_export_options *opts, struct selection *sel)
 {
-	struct sink hash;
-	annal_buf out = ANNAL_BUF_INIT, logs = ANNAL_BUF_INIT, described = ANNAL_BUF_INIT;
-	pdf_options o = { opts->paper, NULL, NULL, created, NULL };
-	struct pdf_report *p = NULL;
-	struct pick *picks = NULL;
-	unsigned char d[32];
-	char hex[65];
-	size_t i, n = 0;
+	annal_report *r = NULL;
+	size_t i;
 	int error;
 
-	hash.write = discard;
-	hash.ctx = NULL;
-	crypto_hash_sha256_init(&hash.sha);
-	if ((error = format_all(&out, &hash, "jsonl", sel, 0, sel->n, sel->labelled)) < 0 ||
-	    (error = flush(&hash, &out)) < 0)
+	if ((error = annal_report_gather(&r, repo, opts)) < 0)
 		goto out;
-	crypto_hash_sha256_final(&hash.sha, d);
-	annal_hex(hex, d, 32);
-	for (i = 0; i < sel->n; i++)
-		annal_buf_printf(&logs, "%s%s", i ? ", " : "", sel->names[i]);
-	if ((error = annal_json_write(&described, filters)) < 0 ||
-	    (error = annal_buf_error(&logs)) < 0)
-		goto out;
-	o.logs = logs.ptr ? logs.ptr : "";
-	o.filters = strcmp(described.ptr, "{}") ? described.ptr : "none";
-	o.sha256 = hex;
-	if ((error = pdf_report_new(&p, &o, sink_write, s)) < 0)
-		goto out;
-	for (i = 0; i < sel->n; i++) {
-		annal_verify_options vopts = ANNAL_VERIFY_OPTIONS_INIT;
-		annal_verify_result v;
+	for (i = 0; i < sel->n && i < annal_report_nlogs(r); i++) {
+		const annal_report_log *l = annal_report_log_get(r, i);
 
-		vopts.log = sel->names[i];
-		vopts.anchor = sel->c[i].head_id;
-		if ((error = annal_log_verify(&v, repo, &vopts)) < 0 ||
-		    (error = pdf_report_add_log(p, sel->names[i], sel->c[i].n, &v,
-						(const unsigned char (*)[32])sel->c[i].keys,
-						sel->c[i].nkeys)) < 0)
-			goto out;
+		sel->c[i].n = l->records;
+		sel->c[i].first_seq = l->first_seq;
+		sel->c[i].last_seq = l->last_seq;
+		res->records += l->records;
 	}
-	if ((error = picks_in_order(&picks, &n, sel, 0, sel->n)) < 0)
-		goto out;
-	for (i = 0; i < n; i++)
-		if ((error = pdf_report_count(p, sel->labelled ? sel->names[picks[i].log] : NULL,
-					      picks[i].rec)) < 0)
-			goto out;
-	for (i = 0; i < n; i++)
-		if ((error = pdf_report_record(p, sel->labelled ? sel->names[picks[i].log] : NULL,
-					       picks[i].rec)) < 0)
-			goto out;
-	error = pdf_report_finish(p);
+	error = pdf_report_write(out, r, opts->paper, flush_pdf, s);
 out:
-	pdf_report_free(p);
-	free(picks);
-	annal_buf_dispose(&out);
-	annal_buf_dispose(&logs);
-	annal_buf_dispose(&described);
+	annal_report_free(r);
 	return error;
 }
 
@@ -952,8 +894,8 @@ static cJSON *export_range(const char *log, const struct collected *c)
 	cJSON_AddItemToObject(o, "log", cJSON_CreateString(log));
 	cJSON_AddItemToObject(o, "records", annal_json_number_u64(c->n));
 	if (c->n) {
-		cJSON_AddItemToObject(o, "first_seq", annal_json_number_u64(c->recs[c->n - 1]->seq));
-		cJSON_AddItemToObject(o, "last_seq", annal_json_number_u64(c->recs[0]->seq));
+		cJSON_AddItemToObject(o, "first_seq", annal_json_number_u64(c->first_seq));
+		cJSON_AddItemToObject(o, "last_seq", annal_json_number_u64(c->last_seq));
 	}
 	return o;
 }
@@ -1005,9 +947,8 @@ static int record_export(annal_export_result *r, annal_repo *repo,
 			cJSON_AddItemToObject(params, "log", cJSON_CreateString(sel->names[0]));
 		cJSON_AddItemToObject(params, "records", annal_json_number_u64(c->n));
 		if (c->n) {
-			cJSON_AddItemToObject(params, "first_seq",
-					      annal_json_number_u64(c->recs[c->n - 1]->seq));
-			cJSON_AddItemToObject(params, "last_seq", annal_json_number_u64(c->recs[0]->seq));
+			cJSON_AddItemToObject(params, "first_seq", annal_json_number_u64(c->first_seq));
+			cJSON_AddItemToObject(params, "last_seq", annal_json_number_u64(c->last_seq));
 		}
 	}
 	cJSON_AddItemToObject(params, "sha256", cJSON_CreateString(r->sha256));
@@ -1109,6 +1050,8 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	    (error = select_logs(&sel, repo, opts)) < 0)
 		goto out;
 	for (i = 0; i < sel.n; i++) {
+		if (!opts->bundle && !strcmp(formats[0], "pdf"))
+			break;	/* gathered by export_pdf(), never held */
 		if ((error = collect(&sel.c[i], repo, sel.names[i], opts->filter,
 				     opts->bundle != NULL)) < 0)
 			goto out;
@@ -1142,7 +1085,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 		s.ctx = ctx;
 		crypto_hash_sha256_init(&s.sha);
 		if ((error = !strcmp(formats[0], "pdf") ?
-			     export_pdf(&s, repo, opts, &sel, filters, created) :
+			     export_pdf(r, &out, &s, repo, opts, &sel) :
 			     format_all(&out, &s, formats[0], &sel, 0, sel.n, sel.labelled)) < 0 ||
 		    (error = flush(&s, &out)) < 0 ||
 		    (opts->sync && (error = opts->sync(ctx)) < 0))

@@ -74,20 +74,20 @@ test_expect_success CAIRO 'every record is in the text: id, seq, actor, action, 
 		grep "^#$i " r.txt || return 1
 	done &&
 	grep "corrects: $(head -n 1 ids)" r.txt &&
-	grep "before: {\"limit\":1}" r.txt &&
-	grep "after: {\"limit\":2}" r.txt
+	grep "before -> after: 1 change\$" r.txt &&
+	grep "~ /limit: 1 -> 2\$" r.txt
 '
 
 test_expect_success CAIRO 'the summary: records, range, verification, counts' '
-	grep "^12 records, seq 1 to 12, " r.txt &&
-	grep "log main: 12 records exported, head $(tail -n 1 ids)" r.txt &&
+	grep "^12 records, .*; every log verified\$" r.txt &&
+	grep "log main: 12 records exported, seq 1 to 12, head $(tail -n 1 ids)" r.txt &&
 	grep "chain checked: verified, 12 records" r.txt &&
 	grep "^ *4 *allowed\$" r.txt &&
 	grep "^ *4 *blocked\$" r.txt &&
 	grep "^ *4 *held\$" r.txt &&
 	grep "^ *4 *user:u1\$" r.txt &&
 	grep "^ *1 *user:u9\$" r.txt &&
-	grep "filters: {\"to_seq\":12}" r.txt
+	grep "^filters: --to-seq 12 *generated " r.txt
 '
 
 test_expect_success CAIRO 'A4 by default, Letter on demand; "page i of n" on every page' '
@@ -131,7 +131,7 @@ test_expect_success CAIRO 'hostile values are shown escaped, never raw' '
 	pdf_text h.pdf >h.txt &&
 	grep -F "target: <script>alert(1)</script>" h.txt &&
 	grep -F "reason: rlo \u202egnp.exe esc \u001b[31mred c1 \u009b csi bell \u0007 zwsp \u200b" h.txt &&
-	grep -F "after: {\"k\":\"\u202e\u009b\"}" h.txt &&
+	grep -F "+ (the whole value): {\"k\":\"\u202e\u009b\"}" h.txt &&
 	! LC_ALL=C grep -q "$(printf "\342\200\256")" h.txt &&
 	! LC_ALL=C grep -q "$(printf "\033")" h.txt &&
 	! LC_ALL=C grep -q "$(printf "\302\233")" h.txt
@@ -146,6 +146,37 @@ test_expect_success CAIRO 'a value of 900 KiB is one line, cut with a mark' '
 	pdf_text b.pdf >b.txt &&
 	grep "reason: RRRR*…" b.txt &&
 	grep "cut with … where it is longer" b.txt
+'
+
+# append refuses values nested deeper than 64 levels: 60 is as deep as a record goes
+test_expect_success CAIRO 'before and after: added, removed, changed; 60 deep; at most 30' '
+	python3 - >diffs <<-\EOF &&
+	import json
+	deep = 0
+	for _ in range(60):
+	    deep = [deep]
+	print(json.dumps({"actor": "a", "action": "nested",
+	                  "before": {"keep": 1, "gone": "x", "list": [1, 2], "t": "s"},
+	                  "after": {"keep": 1, "new": True, "list": [1, 3, 4], "t": 5}}))
+	print(json.dumps({"actor": "a", "action": "deep", "before": deep, "after": 1}))
+	print(json.dumps({"actor": "a", "action": "many",
+	                  "after": {"k%02d" % i: i for i in range(40)}, "before": {}}))
+	EOF
+	annal init d.git >/dev/null &&
+	annal -C d.git append --stdin <diffs >/dev/null &&
+	annal -C d.git export --to-seq 3 --format pdf -o d.pdf &&
+	pdf_text d.pdf >d.txt &&
+	grep "before -> after: 5 changes\$" d.txt &&
+	grep "^ *- /gone: \"x\"\$" d.txt &&
+	grep "^ *~ /list/1: 2 -> 3\$" d.txt &&
+	grep "^ *+ /list/2: 4\$" d.txt &&
+	grep "^ *+ /new: true\$" d.txt &&
+	grep "^ *~ /t: \"s\" -> 5\$" d.txt &&
+	grep "^ *~ (the whole value): \[\[\[\[*0\]*\] -> 1\$" d.txt &&
+	grep "before -> after: 40 changes\$" d.txt &&
+	grep "^ *+ /k29: 29\$" d.txt &&
+	! grep "/k30" d.txt &&
+	grep "and 10 more changes: see the jsonl export" d.txt
 '
 
 test_expect_success CAIRO 'several logs: each record says its log, the summary each log' '
