@@ -16,13 +16,14 @@
 #include "bundle.h"
 #include "checkpoint.h"
 #include "note.h"
-#include "pdf.h"
-#include "report.h"
 #include "tree.h"
 #include "witness.h"
 #include "chain.h"
 #include "filter.h"
 #include "format/format.h"
+#include "html.h"
+#include "pdf.h"
+#include "report.h"
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
@@ -355,20 +356,30 @@ out:
 	return error;
 }
 
-/* ---- the PDF report ---- */
+/* ---- reports for people ---- */
 
-static int flush_pdf(void *ctx, annal_buf *b)
+static int flush_report(void *ctx, annal_buf *b)
 {
 	return flush(ctx, b);
 }
 
+/* write(out, r, flush_fn, ctx), on the paper opts asks for when a PDF. */
+static int report_write(annal_report_write_fn write, annal_buf *out, annal_report *r,
+			const annal_export_options *opts, annal_report_flush_fn flush_fn, void *ctx)
+{
+	if (write == pdf_report_write_a4)	/* the one report with an option */
+		return pdf_report_write(out, r, opts->paper, flush_fn, ctx);
+	return write(out, r, flush_fn, ctx);
+}
+
 /*
- * The PDF report through s: the selection gathered (report.h: walked,
- * each log verified, never held), then written record by record; what
- * it took of each log into sel, for the export record.
+ * A report through s: gathered (the selection walked, each log
+ * verified), then written record by record; what it took of each log
+ * into sel, for the export record.
  */
-static int export_pdf(annal_export_result *res, annal_buf *out, struct sink *s,
-		      annal_repo *repo, const annal_export_options *opts, struct selection *sel)
+static int export_report(annal_export_result *res, annal_buf *out, struct sink *s,
+			 annal_repo *repo, const annal_export_options *opts,
+			 annal_report_write_fn write, struct selection *sel)
 {
 	annal_report *r = NULL;
 	size_t i;
@@ -384,7 +395,7 @@ static int export_pdf(annal_export_result *res, annal_buf *out, struct sink *s,
 		sel->c[i].last_seq = l->last_seq;
 		res->records += l->records;
 	}
-	error = pdf_report_write(out, r, opts->paper, flush_pdf, s);
+	error = report_write(write, out, r, opts, flush_report, s);
 out:
 	annal_report_free(r);
 	return error;
@@ -402,9 +413,22 @@ static const struct {
 	{ "otlp-json", "records.otlp.json" },
 	{ "splunk-hec", "records.splunk.jsonl" },
 	{ "datadog", "records.datadog.jsonl" },
-	{ "pdf", "report.pdf" },	/* not in a bundle (yet): see annal_log_export() */
 };
 #define NFORMAT_FILES (sizeof(format_files) / sizeof(format_files[0]))
+
+/*
+ * Reports for people: a first pass over the selection (report.h), then
+ * the records one at a time; in a bundle, one member for all its logs.
+ */
+static const struct {
+	const char *format;
+	const char *member;
+	annal_report_write_fn write;
+} report_files[] = {
+	{ "html", "report.html", html_report_write },
+	{ "pdf", "report.pdf", pdf_report_write_a4 },
+};
+#define NREPORT_FILES (sizeof(report_files) / sizeof(report_files[0]))
 
 const char *export_format_member(const char *format)
 {
@@ -413,7 +437,31 @@ const char *export_format_member(const char *format)
 	for (i = 0; i < NFORMAT_FILES; i++)
 		if (!strcmp(format_files[i].format, format))
 			return format_files[i].member;
+	for (i = 0; i < NREPORT_FILES; i++)
+		if (!strcmp(report_files[i].format, format))
+			return report_files[i].member;
 	return NULL;
+}
+
+static annal_report_write_fn report_writer(const char *format)
+{
+	size_t i;
+
+	for (i = 0; i < NREPORT_FILES; i++)
+		if (!strcmp(report_files[i].format, format))
+			return report_files[i].write;
+	return NULL;
+}
+
+const char *const *export_report_formats(void)
+{
+	static const char *names[NREPORT_FILES + 1];
+	size_t i;
+
+	/* every caller writes the same values: no harm in a race */
+	for (i = 0; i < NREPORT_FILES; i++)
+		names[i] = report_files[i].format;
+	return names;
 }
 
 int annal_export_format_valid(const char *name)
@@ -423,12 +471,14 @@ int annal_export_format_valid(const char *name)
 
 const char *const *annal_export_format_names(void)
 {
-	static const char *names[NFORMAT_FILES + 1];
+	static const char *names[NFORMAT_FILES + NREPORT_FILES + 1];
 	size_t i;
 
 	/* every caller writes the same values: no harm in a race */
 	for (i = 0; i < NFORMAT_FILES; i++)
 		names[i] = format_files[i].format;
+	for (i = 0; i < NREPORT_FILES; i++)
+		names[NFORMAT_FILES + i] = report_files[i].format;
 	return names;
 }
 
@@ -688,6 +738,8 @@ static int add_log_members(struct bundle *b, const struct selection *sel, size_t
 	int error = 0;
 
 	for (i = 0; formats[i]; i++) {
+		if (report_writer(formats[i]))
+			continue;	/* one for the whole bundle */
 		if ((error = format_all(&buf, NULL, formats[i], sel, at, at + 1, 0)) < 0 ||
 		    (error = add_buf_member(b, member_name(&name, dir, export_format_member(formats[i])),
 					    &buf)) < 0)
@@ -732,6 +784,20 @@ out:
 	return error;
 }
 
+/* A report in a bundle: the selection gathered again, written whole into out. */
+static int report_member(annal_buf *out, annal_repo *repo, const annal_export_options *opts,
+			 const char *format)
+{
+	annal_report *r = NULL;
+	int error;
+
+	annal_buf_clear(out);
+	if ((error = annal_report_gather(&r, repo, opts)) == 0)
+		error = report_write(report_writer(format), out, r, opts, NULL, NULL);
+	annal_report_free(r);
+	return error;
+}
+
 static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_options *opts,
 			const struct selection *sel, const cJSON *filters, const char *created,
 			const char *const *formats)
@@ -773,6 +839,11 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 		    (error = add_log_members(b, sel, i, dir.ptr, formats)) < 0)
 			goto out;
 	}
+	for (i = 0; formats[i]; i++)
+		if (report_writer(formats[i]) &&
+		    ((error = report_member(&buf, repo, opts, formats[i])) < 0 ||
+		     (error = add_buf_member(b, export_format_member(formats[i]), &buf)) < 0))
+			goto out;
 	if (proved &&
 	    ((error = add_buf_member(b, "checkpoint", &note)) < 0 ||
 	     (error = proof_lines(&buf, repo, sel->names[0], &sel->c[0], body.size)) < 0 ||
@@ -1022,16 +1093,24 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	memset(r, 0, sizeof(*r));
 	memset(&sel, 0, sizeof(sel));
 	for (n = 0; formats[n]; n++) {
-		if (!export_format_member(formats[n]))
-			return annal_error_set(ANNAL_EINVALID,
-				"cannot export as '%s' (json, jsonl, csv, otlp-json, splunk-hec, datadog or pdf)",
-				formats[n]);
+		if (!export_format_member(formats[n])) {
+			const char *const *names = annal_export_format_names();
+			annal_buf list = ANNAL_BUF_INIT;
+
+			for (i = 0; names[i]; i++)
+				annal_buf_printf(&list, "%s%s", i ? (names[i + 1] ? ", " : " or ") : "",
+						 names[i]);
+			error = annal_error_set(ANNAL_EINVALID, "cannot export as '%s' (%s)",
+						formats[n], list.ptr ? list.ptr : "");
+			annal_buf_dispose(&list);
+			return error;
+		}
 		for (j = 0; j < n; j++)
 			if (!strcmp(formats[j], formats[n]))
 				return annal_error_set(ANNAL_EINVALID, "format '%s' given twice", formats[n]);
 	}
 	for (j = 0; opts->bundle && j < n; j++)
-		if (!strcmp(formats[j], "pdf"))
+		if (!strcmp(formats[j], "pdf"))	/* annal-bundle(5) has no member for it, yet */
 			return annal_error_set(ANNAL_EINVALID,
 				"a bundle holds no PDF report; export it apart (-o <file> --format pdf)");
 	if (!opts->bundle && n != 1)
@@ -1050,8 +1129,8 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	    (error = select_logs(&sel, repo, opts)) < 0)
 		goto out;
 	for (i = 0; i < sel.n; i++) {
-		if (!opts->bundle && !strcmp(formats[0], "pdf"))
-			break;	/* gathered by export_pdf(), never held */
+		if (!opts->bundle && report_writer(formats[0]))
+			break;	/* gathered below, never held */
 		if ((error = collect(&sel.c[i], repo, sel.names[i], opts->filter,
 				     opts->bundle != NULL)) < 0)
 			goto out;
@@ -1074,6 +1153,12 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 					bundle_formats[j++] = format_files[i].format;
 					break;
 				}
+		for (i = 0; i < NREPORT_FILES; i++)
+			for (size_t k = 0; k < n; k++)
+				if (!strcmp(formats[k], report_files[i].format)) {
+					bundle_formats[j++] = report_files[i].format;
+					break;
+				}
 		if ((error = build_bundle(&b, repo, opts, &sel, filters, created, bundle_formats)) < 0 ||
 		    (error = bundle_write_temp(&tmp, opts->bundle, &b, now, r->sha256)) < 0)
 			goto out;
@@ -1084,9 +1169,12 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 		s.write = write;
 		s.ctx = ctx;
 		crypto_hash_sha256_init(&s.sha);
-		if ((error = !strcmp(formats[0], "pdf") ?
-			     export_pdf(r, &out, &s, repo, opts, &sel) :
-			     format_all(&out, &s, formats[0], &sel, 0, sel.n, sel.labelled)) < 0 ||
+		if (report_writer(formats[0]))
+			error = export_report(r, &out, &s, repo, opts, report_writer(formats[0]),
+					      &sel);
+		else
+			error = format_all(&out, &s, formats[0], &sel, 0, sel.n, sel.labelled);
+		if (error < 0 ||
 		    (error = flush(&s, &out)) < 0 ||
 		    (opts->sync && (error = opts->sync(ctx)) < 0))
 			goto out;

@@ -39,7 +39,7 @@ struct line {
 struct pdf {
 	annal_report *r;
 	annal_buf *out;
-	int (*flush)(void *ctx, annal_buf *out);
+	annal_report_flush_fn flush;
 	void *ctx;
 	int write_error;	/* of out or flush: the error code */
 	double width, height;
@@ -518,7 +518,7 @@ static int records_pass(struct pdf *p, annal_formatter *jsonl, annal_buf *line,
 }
 
 int pdf_report_write(annal_buf *out, annal_report *r, const char *paper,
-		     int (*flush)(void *ctx, annal_buf *out), void *ctx)
+		     annal_report_flush_fn flush, void *ctx)
 {
 	struct pdf p;
 	annal_formatter *jsonl = NULL;
@@ -591,4 +591,10 @@ out:
 	annal_formatter_free(jsonl);
 	annal_buf_dispose(&line);
 	return error;
+}
+
+int pdf_report_write_a4(annal_buf *out, annal_report *r, annal_report_flush_fn flush,
+			void *ctx)
+{
+	return pdf_report_write(out, r, "a4", flush, ctx);
 }

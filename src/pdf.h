@@ -21,5 +21,8 @@
  * pango (pdf-lazy.h) first: ANNAL_ERROR saying what to install.
  */
 int pdf_report_write(annal_buf *out, annal_report *r, const char *paper,
-		     int (*flush)(void *ctx, annal_buf *out), void *ctx);
+		     annal_report_flush_fn flush, void *ctx);
+/* The same on A4: an annal_report_write_fn, for export.c's table of reports. */
+int pdf_report_write_a4(annal_buf *out, annal_report *r, annal_report_flush_fn flush,
+			void *ctx);
 #endif

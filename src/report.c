@@ -569,6 +569,25 @@ const annal_report_log *annal_report_log_get(const annal_report *r, size_t i)
 	return i < r->nlogs ? &r->logs[i].pub : NULL;
 }
 
+size_t annal_report_log_index(const annal_report *r, const char *log)
+{
+	size_t lo = 0, hi = r->nlogs;
+
+	/* sorted by name (annal_merge_logs()) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(log, r->logs[mid].pub.name);
+
+		if (!c)
+			return mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return r->nlogs;
+}
+
 int annal_report_verified(const annal_report *r)
 {
 	size_t i;

@@ -94,6 +94,8 @@ int annal_report_labelled(const annal_report *r);
 /* The logs selected, sorted by name. */
 size_t annal_report_nlogs(const annal_report *r);
 const annal_report_log *annal_report_log_get(const annal_report *r, size_t i);
+/* The index of the log named log (a name the report gave), or nlogs. */
+size_t annal_report_log_index(const annal_report *r, const char *log);
 /* 1 when every log selected verified. */
 int annal_report_verified(const annal_report *r);
 
@@ -130,5 +132,24 @@ void annal_report_rewind(annal_report *r);
  * those selected (a correction can link to it), else 0.
  */
 int annal_report_has(const annal_report *r, const char *log, const char *id);
+
+
+/* ---- writers ---- */
+
+/*
+ * A report's output goes to out; a writer hands out to flush (when not
+ * NULL) whenever out holds more than it should keep (64 KiB, say), and
+ * flush empties it.  Without flush the whole report stays in out (a
+ * bundle member).
+ */
+typedef int (*annal_report_flush_fn)(void *ctx, annal_buf *out);
+/*
+ * Write the report of r, from annal_report_gather(), as one format does:
+ * the scope and counts, then the records read by annal_report_next().
+ * src/export.c's table of formats names the writer of each report
+ * format (html_report_write(), ...).
+ */
+typedef int (*annal_report_write_fn)(annal_buf *out, annal_report *r,
+				     annal_report_flush_fn flush, void *ctx);
 
 #endif
