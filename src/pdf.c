@@ -349,6 +349,7 @@ static void page_end(struct pdf *p)
 	char text[160];
 	double y = p->height - MARGIN - PITCH;
 
+	p->used = 0;
 	if (!p->drawing)
 		return;
 	pl.cairo_move_to(p->cr, MARGIN, y - 0.5 * PITCH);

@@ -103,6 +103,15 @@ test_expect_success CAIRO 'A4 by default, Letter on demand; "page i of n" on eve
 	grep "^Page size: *612 x 792 pts (letter)" info
 '
 
+test_expect_success CAIRO 'no record selected: the summary page alone' '
+	annal export --to-seq 12 --actor nobody --format pdf -o empty.pdf &&
+	test "$(pdf_pages empty.pdf)" = 1 &&
+	pdf_text empty.pdf >empty.txt &&
+	grep "^0 records; every log verified\$" empty.txt &&
+	grep "page 1 of 1\$" empty.txt &&
+	grep "records sha256 $(printf "" | sha256sum | cut -d" " -f1)" empty.txt
+'
+
 test_expect_success CAIRO 'the footer hash is the sha256 of the jsonl export' '
 	annal export --to-seq 12 --format jsonl -o r.jsonl &&
 	sha256sum <r.jsonl | cut -d" " -f1 >expect &&
