@@ -195,7 +195,12 @@ test_expect_success CAIRO 'several logs: each record says its log, the summary e
 	grep "annal report: main, ops" two.txt &&
 	grep "log ops: 1 records exported" two.txt &&
 	grep "\\[ops\\]" two.txt &&
-	grep "\\[main\\]" two.txt
+	grep "\\[main\\]" two.txt &&
+	annal export --log main --log ops --to-seq 1 --format jsonl -o two.jsonl &&
+	grep "\"log\":\"ops\"" two.jsonl &&
+	sha256sum <two.jsonl | cut -d" " -f1 >expect &&
+	sed -n "s/.*records sha256 \([0-9a-f]\{64\}\).*/\1/p" two.txt | sort -u >actual &&
+	test_cmp expect actual
 '
 
 test_expect_success CAIRO '10k records: about eleven a page, each page emitted' '
