@@ -143,7 +143,12 @@ test_expect_success CAIRO 'hostile values are shown escaped, never raw' '
 	grep -F "+ (the whole value): {\"k\":\"\u202e\u009b\"}" h.txt &&
 	! LC_ALL=C grep -q "$(printf "\342\200\256")" h.txt &&
 	! LC_ALL=C grep -q "$(printf "\033")" h.txt &&
-	! LC_ALL=C grep -q "$(printf "\302\233")" h.txt
+	! LC_ALL=C grep -q "$(printf "\302\233")" h.txt &&
+	annal -C h.git export --to-seq 1 --actor "$(printf "x\377\033[31m")" \
+		--format pdf -o u.pdf 2>err &&
+	test_must_be_empty err &&
+	pdf_text u.pdf >u.txt &&
+	grep -F "filters: --actor '"'"'x\xff\u001b[31m'"'"' --to-seq 1" u.txt
 '
 
 test_expect_success CAIRO 'a value of 900 KiB is one line, cut with a mark' '
