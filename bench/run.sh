@@ -497,6 +497,24 @@ row --id 5d --name "log --format jsonl (all) N=$n" --unit rec/s \
 	--cmd "annal log --format jsonl" \
 	--ref-cmd "git log --format=%B refs/audit/main" \
 	--note "$qnote"
+# 10a, 10b (issue 18): the HTML report of the largest log, on a copy
+# (each export appends its own record); the issue's goals: at least
+# 20000 records/s, under 256 MiB
+h=$tmp/html.git t=FAILED r=FAILED
+if [ $ok = yes ] && cp -R "$s" "$h"; then
+	t=$(m --runs "$BENCH_RUNS" --setup "rm -f '$tmp/report.html'" -- \
+		"$A" -C "$h" export --format html -o "$tmp/report.html")
+	rm -f "$tmp/report.html"
+	r=$(T rss -- "$A" -C "$h" export --format html -o "$tmp/report.html") || r=FAILED
+fi
+row --id 10a --name "export --format html N=$n" --unit rec/s --value "$t" \
+	--value-per "$n" --target 'value>=20000' \
+	--cmd "annal export --format html -o report.html  (a copy of the log; verifies it, then two passes)" \
+	--note "$qnote"
+row --id 10b --name "export --format html peak RSS N=$n" --unit KiB --value "$r" \
+	--target 'value<=262144' --cmd "/usr/bin/time -f %M annal export --format html -o report.html" \
+	--note "$qnote"
+rm -rf "$h" "$tmp/report.html"
 # 9a (issue 17): a root and an inclusion proof on the largest log, from
 # its tree cache (made by one untimed proof first), against stock git
 # reading the newest record: a process that opens the repository and

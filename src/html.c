@@ -20,9 +20,8 @@
 
 /* What a report keeps in memory before handing it to flush. */
 #define HTML_FLUSH_AT (64 * 1024)
-/* A value in a diff, and the record's JSON in its details, shown up to this. */
+/* A value in a diff or a field of the details, shown up to this. */
 #define HTML_VALUE_MAX 4096
-#define HTML_RECORD_MAX (64 * 1024)
 
 static const char page_head[] =
 	"<!DOCTYPE html>\n"
@@ -199,7 +198,7 @@ static void write_scope(struct html *h)
 		annal_buf_puts(h->out, "<span class=\"none\">no record</span>");
 	}
 	annal_buf_printf(h->out, "</td></tr>\n<tr><th scope=\"row\">Records</th>"
-			 "<td id=\"records\" class=\"num\">%" PRIu64 "</td></tr>\n",
+			 "<td id=\"records\">%" PRIu64 "</td></tr>\n",
 			 annal_report_records(r));
 	put_row(h, "Generated", annal_report_generated(r), 0);
 	annal_buf_puts(h->out, "<tr><th scope=\"row\">By</th><td>annal ");
@@ -402,11 +401,59 @@ static void write_corrects(struct html *h, const annal_record *rec, const char *
 	annal_buf_puts(h->out, "</div>");
 }
 
+/* The fields the row's columns, marks and diff show, or annal's own. */
+static const char *const shown_fields[] = {
+	"seq", "ts", "actor", "action", "target", "decision", "reason", "redacted",
+	"corrects", "before", "after", "hash", "prev_hash", NULL
+};
+
+static int is_shown(const char *key)
+{
+	size_t i;
+
+	for (i = 0; shown_fields[i]; i++)
+		if (!strcmp(key, shown_fields[i]))
+			return 1;
+	return 0;
+}
+
+/* The record's other fields, key and value, strings as text, the rest JSON. */
+static int write_other_fields(struct html *h, const annal_record *rec)
+{
+	const cJSON *v;
+	int error;
+
+	cJSON_ArrayForEach(v, rec->obj) {
+		if (is_shown(v->string))
+			continue;
+		annal_buf_puts(h->out, "<div><b>");
+		put_str(h, v->string);
+		annal_buf_puts(h->out, "</b> ");
+		if (cJSON_IsString(v))
+			put_str(h, v->valuestring);
+		else if ((error = put_value(h, v, HTML_VALUE_MAX)) < 0)
+			return error;
+		annal_buf_puts(h->out, "</div>");
+	}
+	return annal_buf_error(h->out);
+}
+
+static void put_u64(annal_buf *out, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10));
+	annal_buf_put(out, d + i, sizeof(d) - i);
+}
+
 static int write_record(struct html *h, const annal_record *rec, const char *log)
 {
 	const char *decision = annal_record_get_string(rec, "decision");
 	size_t li = annal_report_log_index(h->r, log);
-	int cut = 0, error;
+	int error;
 
 	if (!is_hex40(rec->id))
 		ANNAL_BUG("a record read back with a bad id");
@@ -418,8 +465,11 @@ static int write_record(struct html *h, const annal_record *rec, const char *log
 		put_str(h, log);
 		annal_buf_puts(h->out, "</code></td>");
 	}
-	annal_buf_printf(h->out, "<td class=\"num seq\">%" PRIu64 "</td><td class=\"mono ts\">%s</td>"
-			 "<td class=\"actor\">", rec->seq, rec->ts);
+	annal_buf_puts(h->out, "<td class=\"num seq\">");
+	put_u64(h->out, rec->seq);
+	annal_buf_puts(h->out, "</td><td class=\"mono ts\">");
+	annal_buf_puts(h->out, rec->ts);
+	annal_buf_puts(h->out, "</td><td class=\"actor\">");
 	put_field(h, rec, "actor");
 	annal_buf_puts(h->out, "</td><td class=\"action\">");
 	put_field(h, rec, "action");
@@ -427,7 +477,9 @@ static int write_record(struct html *h, const annal_record *rec, const char *log
 	put_field(h, rec, "target");
 	annal_buf_puts(h->out, "</td><td class=\"decision\">");
 	if (decision) {
-		annal_buf_printf(h->out, "<span class=\"badge d-%s\">", decision_class(decision));
+		annal_buf_puts(h->out, "<span class=\"badge d-");
+		annal_buf_puts(h->out, decision_class(decision));
+		annal_buf_puts(h->out, "\">");
 		put_str(h, decision);
 		annal_buf_puts(h->out, "</span>");
 	}
@@ -435,16 +487,16 @@ static int write_record(struct html *h, const annal_record *rec, const char *log
 	annal_buf_puts(h->out, "</td><td class=\"reason\">");
 	put_field(h, rec, "reason");
 	write_corrects(h, rec, log, li);
-	annal_buf_printf(h->out, "</td><td><details><summary>%.12s</summary>\n"
-			 "<div class=\"mono\">id %s<br>%s</div>\n", rec->id, rec->id, rec->hash);
-	if ((error = write_diff(h, rec)) < 0)
+	annal_buf_puts(h->out, "</td><td><details><summary>");
+	annal_buf_put(h->out, rec->id, 12);
+	annal_buf_puts(h->out, "</summary><div class=\"mono\">");
+	annal_buf_puts(h->out, rec->id);
+	annal_buf_puts(h->out, "<br>");
+	annal_buf_puts(h->out, rec->hash);
+	annal_buf_puts(h->out, "</div>");
+	if ((error = write_diff(h, rec)) < 0 || (error = write_other_fields(h, rec)) < 0)
 		return error;
-	/* the record as stored, for the fields the columns leave out */
-	annal_buf_puts(h->out, "<pre>");
-	html_put_text(h->out, rec->json, rec->json_len > HTML_RECORD_MAX ? HTML_RECORD_MAX : rec->json_len);
-	cut = rec->json_len > HTML_RECORD_MAX;
-	annal_buf_printf(h->out, "</pre>%s</details></td></tr>\n",
-			 cut ? "<p class=\"none\">(cut: the whole record is in a jsonl export)</p>" : "");
+	annal_buf_puts(h->out, "</details></td></tr>\n");
 	return annal_buf_error(h->out);
 }
 

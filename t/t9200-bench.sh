@@ -87,6 +87,8 @@ test_expect_success GITSSH,LIBSODIUM_CC 'a tiny run measures and prints every fi
 	grep "^8a  *pre-receive signed, 100 pushed onto N=100 " out &&
 	grep "^8a  *pre-receive unsigned, 100 pushed onto N=100 " out &&
 	grep "^8c  *2 hosts pushing at once " out &&
+	grep "^10a  *export --format html N=300  *[0-9]" out &&
+	grep "^10b  *export --format html peak RSS N=300  *[0-9]" out &&
 	grep "^source:  [0-9a-f]" out &&
 	grep "^Verdict: " out &&
 	! grep "^Errors" out &&
