@@ -454,8 +454,11 @@ static int summary(struct pdf *p)
 	for (i = 0; i < nlogs && i < LOGS_SHOWN; i++)
 		if ((error = log_lines(p, annal_report_log_get(p->r, i))) < 0)
 			return error;
-	if (nlogs > LOGS_SHOWN && (b = line_new(p, PLAIN, 0)))
+	if (nlogs > LOGS_SHOWN) {
+		if (!(b = line_new(p, PLAIN, 0)))
+			return annal_error_oom();
 		annal_buf_printf(b, "and %zu more logs", nlogs - LOGS_SHOWN);
+	}
 	if ((error = text_line(p, PLAIN, 0, "")) < 0 ||
 	    (error = text_line(p, BOLD, 0, "by decision")) < 0)
 		return error;
@@ -470,9 +473,12 @@ static int summary(struct pdf *p)
 	for (i = 0; i < n; i++)
 		if ((error = count_line(p, c[i].count, c[i].name, "(no actor)")) < 0)
 			return error;
-	if (rest_records && (b = line_new(p, PLAIN, 12)))
+	if (rest_records) {
+		if (!(b = line_new(p, PLAIN, 12)))
+			return annal_error_oom();
 		annal_buf_printf(b, "%10llu  the %llu other actors%s", (unsigned long long)rest_records,
 				 (unsigned long long)rest_actors, truncated ? " and more" : "");
+	}
 	/* what the pages leave out, and where it is whole */
 	if ((error = text_line(p, PLAIN, 0, "")) < 0 ||
 	    (error = text_line(p, SMALL, 0, "Each value is shown on one line, cut with … where "
@@ -513,6 +519,10 @@ static int records_pass(struct pdf *p, annal_formatter *jsonl, annal_buf *line,
 		place_lines(p);
 		annal_record_free(rec);
 		rec = NULL;
+		if (p->write_error) {
+			error = p->write_error;	/* cairo draws no more */
+			break;
+		}
 	}
 	annal_record_free(rec);
 	return error == ANNAL_ITEROVER ? 0 : error;

@@ -223,7 +223,11 @@ test_expect_success CAIRO '10k records: about eleven a page, each page emitted' 
 	test "$pages" -le 1100 &&
 	pdftotext -f "$pages" -l "$pages" many.pdf last.txt &&
 	grep "page $pages of $pages" last.txt &&
-	grep "a\\.9999" last.txt
+	grep "a\\.9999" last.txt &&
+	pdftotext -layout -f 1 -l 1 many.pdf first.txt &&
+	grep "^ *10000 records, " first.txt &&
+	test $(grep -c "^ *[0-9][0-9]*  *user:u[0-9]*\$" first.txt) = 10 &&
+	grep "^ *7290  *the 27 other actors\$" first.txt
 '
 
 test_expect_success 'without cairo: one error line, exit 3, no file' '
