@@ -397,7 +397,9 @@ static int log_lines(struct pdf *p, const annal_report_log *l)
 	if (l->records)
 		annal_buf_printf(b, ", seq %llu to %llu", (unsigned long long)l->first_seq,
 				 (unsigned long long)l->last_seq);
-	annal_buf_printf(b, ", head %s", l->head_id[0] ? l->head_id : "(none)");
+	if (!(b = line_new(p, PLAIN, 12)))
+		return annal_error_oom();
+	annal_buf_printf(b, "head %s", l->head_id[0] ? l->head_id : "(none)");
 	if (!(b = line_new(p, PLAIN, 12)))
 		return annal_error_oom();
 	if (!l->checked)
@@ -482,13 +484,13 @@ static int summary(struct pdf *p)
 	/* what the pages leave out, and where it is whole */
 	if ((error = text_line(p, PLAIN, 0, "")) < 0 ||
 	    (error = text_line(p, SMALL, 0, "Each value is shown on one line, cut with … where "
-			       "it is longer (at most 400 bytes of it), and at most 30 changes of a "
-			       "record's before and after.")) < 0 ||
-	    (error = text_line(p, SMALL, 0, "Control, bidirectional and invisible characters "
-			       "are shown as \\u escapes.  The jsonl export of the same selection "
-			       "has every value whole:")) < 0 ||
-	    (error = text_line(p, SMALL, 0, "the records sha256 in the footer of every page is "
-			       "its SHA-256 (annal export --format jsonl ... | sha256sum).")) < 0)
+			       "it is longer (at most 400 bytes of it),")) < 0 ||
+	    (error = text_line(p, SMALL, 0, "and at most 30 changes of a record's before and "
+			       "after.  Control, bidirectional and invisible characters")) < 0 ||
+	    (error = text_line(p, SMALL, 0, "are shown as \\u escapes.  The jsonl export of "
+			       "the same selection has every value whole: the records")) < 0 ||
+	    (error = text_line(p, SMALL, 0, "sha256 in the footer of every page is its SHA-256 "
+			       "(annal export --format jsonl ... | sha256sum).")) < 0)
 		return error;
 	if (p->nlines > p->lines_per_page)
 		p->nlines = p->lines_per_page;	/* LOGS_SHOWN keeps it far below */
