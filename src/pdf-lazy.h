@@ -18,7 +18,8 @@
 	X(cairo_status) X(cairo_status_to_string) X(cairo_stroke) X(cairo_surface_destroy) \
 	X(cairo_surface_finish) X(cairo_surface_status)
 #define ANNAL_PANGO_FUNCTIONS(X) \
-	X(pango_font_description_free) X(pango_font_description_from_string) \
+	X(pango_attr_foreground_new) X(pango_attr_list_insert) X(pango_attr_list_new) \
+	X(pango_attr_list_unref) X(pango_layout_set_attributes) X(pango_font_description_free) X(pango_font_description_from_string) \
 	X(pango_layout_set_ellipsize) X(pango_layout_set_font_description) \
 	X(pango_layout_set_single_paragraph_mode) X(pango_layout_set_text) \
 	X(pango_layout_set_width)

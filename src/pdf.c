@@ -34,7 +34,13 @@ struct line {
 	enum style style;
 	double indent;
 	annal_buf text;
+	/* bytes [mark_from, mark_to) of text in colour (a decision); none when equal */
+	size_t mark_from, mark_to;
+	const double *colour;
 };
+
+/* What a person must not miss in a decision, as annal log colours it. */
+static const double red[3] = { 0.75, 0, 0 }, amber[3] = { 0.65, 0.4, 0 };
 
 struct pdf {
 	annal_report *r;
@@ -152,6 +158,7 @@ static annal_buf *line_new(struct pdf *p, enum style style, double indent)
 	l = &p->lines[p->nlines++];
 	l->style = style;
 	l->indent = indent;
+	l->mark_from = l->mark_to = 0;
 	annal_buf_clear(&l->text);
 	return &l->text;
 }
@@ -286,7 +293,12 @@ static int record_lines(struct pdf *p, const char *log, const annal_record *rec)
 		return annal_error_oom();
 	annal_buf_printf(b, "#%llu  %s  ", (unsigned long long)rec->seq, rec->ts);
 	if (*decision) {
+		p->lines[0].mark_from = b->len;
 		put_value(b, decision, strlen(decision));
+		p->lines[0].mark_to = b->len;
+		p->lines[0].colour = !strcmp(decision, "held") ? amber :
+			!strcmp(decision, "blocked") || !strcmp(decision, "errored") ||
+			!strcmp(decision, "denied") ? red : NULL;
 		annal_buf_puts(b, "  ");
 	}
 	if (log) {
@@ -313,6 +325,29 @@ static void draw_text(struct pdf *p, enum style style, double x, double y,
 	pl.pango_layout_set_text(p->layout, text, -1);
 	pl.cairo_move_to(p->cr, x, y);
 	pl.pango_cairo_show_layout(p->cr, p->layout);
+}
+
+/* A line of a record, its decision in colour. */
+static void draw_line(struct pdf *p, const struct line *l, double y)
+{
+	PangoAttrList *attrs = NULL;
+	PangoAttribute *a;
+
+	if (l->mark_from < l->mark_to && l->colour && (attrs = pl.pango_attr_list_new()) &&
+	    (a = pl.pango_attr_foreground_new((guint16)(l->colour[0] * 65535),
+					      (guint16)(l->colour[1] * 65535),
+					      (guint16)(l->colour[2] * 65535)))) {
+		a->start_index = (guint)l->mark_from;
+		a->end_index = (guint)l->mark_to;
+		pl.pango_attr_list_insert(attrs, a);	/* the list owns it */
+		pl.pango_layout_set_attributes(p->layout, attrs);
+	}
+	draw_text(p, l->style, MARGIN + l->indent, y, p->width - 2 * MARGIN - l->indent,
+		  l->text.ptr ? l->text.ptr : "");
+	if (attrs) {
+		pl.pango_layout_set_attributes(p->layout, NULL);
+		pl.pango_attr_list_unref(attrs);
+	}
 }
 
 static void page_start(struct pdf *p)
@@ -371,13 +406,8 @@ static void place_lines(struct pdf *p)
 		page_end(p);
 		page_start(p);
 	}
-	for (i = 0; p->drawing && i < p->nlines; i++) {
-		struct line *l = &p->lines[i];
-
-		draw_text(p, l->style, MARGIN + l->indent,
-			  MARGIN + (double)(HEAD_LINES + p->used + i) * PITCH,
-			  p->width - 2 * MARGIN - l->indent, l->text.ptr ? l->text.ptr : "");
-	}
+	for (i = 0; p->drawing && i < p->nlines; i++)
+		draw_line(p, &p->lines[i], MARGIN + (double)(HEAD_LINES + p->used + i) * PITCH);
 	p->used += p->nlines + 1;	/* and a blank line */
 }
 

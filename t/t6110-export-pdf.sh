@@ -113,6 +113,29 @@ test_expect_success CAIRO 'no record selected: the summary page alone' '
 	grep "records sha256 $(printf "" | sha256sum | cut -d" " -f1)" empty.txt
 '
 
+# reds PPM: how many pixels of PPM (binary, from pdftoppm) are red
+reds () {
+	python3 -c "
+import sys
+d = open(sys.argv[1], \"rb\").read()
+parts = d.split(maxsplit=4)
+px = parts[4]
+print(sum(1 for i in range(0, len(px) - 2, 3)
+          if px[i] > 150 and px[i + 1] < 60 and px[i + 2] < 60))" "$1"
+}
+
+test_expect_success CAIRO 'blocked and errored in red, allowed not' '
+	annal init c.git >/dev/null &&
+	annal -C c.git append --actor a --action x --decision allowed >/dev/null &&
+	annal -C c.git append --actor a --action y --decision blocked >/dev/null &&
+	annal -C c.git export --to-seq 1 --format pdf -o allowed.pdf &&
+	annal -C c.git export --from-seq 2 --to-seq 2 --format pdf -o blocked.pdf &&
+	pdftoppm -f 2 -l 2 -r 40 allowed.pdf allowed &&
+	pdftoppm -f 2 -l 2 -r 40 blocked.pdf blocked &&
+	test "$(reds allowed-2.ppm)" = 0 &&
+	test "$(reds blocked-2.ppm)" -gt 10
+'
+
 test_expect_success CAIRO 'the footer hash is the sha256 of the jsonl export' '
 	annal export --to-seq 12 --format jsonl -o r.jsonl &&
 	sha256sum <r.jsonl | cut -d" " -f1 >expect &&
