@@ -497,7 +497,7 @@ row --id 5d --name "log --format jsonl (all) N=$n" --unit rec/s \
 	--cmd "annal log --format jsonl" \
 	--ref-cmd "git log --format=%B refs/audit/main" \
 	--note "$qnote"
-# 10a, 10b (issue 18): the HTML report of the largest log, on a copy
+# 18c, 18d (issue 18): the HTML report of the largest log, on a copy
 # (each export appends its own record); the issue's goals: at least
 # 20000 records/s, under 256 MiB
 h=$tmp/html.git t=FAILED r=FAILED
@@ -507,11 +507,11 @@ if [ $ok = yes ] && cp -R "$s" "$h"; then
 	rm -f "$tmp/report.html"
 	r=$(T rss -- "$A" -C "$h" export --format html -o "$tmp/report.html") || r=FAILED
 fi
-row --id 10a --name "export --format html N=$n" --unit rec/s --value "$t" \
+row --id 18c --name "export --format html N=$n" --unit rec/s --value "$t" \
 	--value-per "$n" --target 'value>=20000' \
 	--cmd "annal export --format html -o report.html  (a copy of the log; verifies it, then two passes)" \
 	--note "$qnote"
-row --id 10b --name "export --format html peak RSS N=$n" --unit KiB --value "$r" \
+row --id 18d --name "export --format html peak RSS N=$n" --unit KiB --value "$r" \
 	--target 'value<=262144' --cmd "/usr/bin/time -f %M annal export --format html -o report.html" \
 	--note "$qnote"
 rm -rf "$h" "$tmp/report.html"
@@ -543,7 +543,7 @@ row --id 9c --name "checkpoint (sign the head's root) N=$((max + 1))" --unit s -
 	--cmd "annal checkpoint --sign-key K (a head checkpointed before)" \
 	--ref-cmd "git log --format=%B -n 1 refs/audit/main" \
 	--note "no target: the root comes from the records past the newest kept checkpoint, which its key signed"
-# 10c, 10d (issue 18): the PDF report of the largest log, its rate and its
+# 18e, 18f (issue 18): the PDF report of the largest log, its rate and its
 # peak RSS; each export is recorded in the log, so --to-seq keeps the
 # selection; information, the issue's bound on memory is 256 MiB
 say "[10] reports: the PDF of the $max-record log"
@@ -555,10 +555,10 @@ if [ $ok = yes ]; then
 	r=$(T rss -- "$A" -C "$s" export --to-seq "$max" --format pdf -o "$tmp/r.pdf") || r=FAILED
 	rm -f "$tmp/r.pdf"
 fi
-row --id 10c --name "export --format pdf N=$max" --unit rec/s --value "$t" --value-per "$max" \
+row --id 18e --name "export --format pdf N=$max" --unit rec/s --value "$t" --value-per "$max" \
 	--cmd "annal export --to-seq $max --format pdf -o FILE" \
 	--note "no target: two passes over the records, each line laid out by pango"
-row --id 10d --name "export --format pdf peak RSS N=$max" --unit KiB --value "$r" \
+row --id 18f --name "export --format pdf peak RSS N=$max" --unit KiB --value "$r" \
 	--cmd "/usr/bin/time -f %M annal export --to-seq $max --format pdf -o FILE" \
 	--note "no target: the issue bounds it at 256 MiB; the report keeps 36 bytes a record"
 rm -rf "$s"

@@ -1074,6 +1074,26 @@ static int verify_before_signing(annal_repo *repo, const char *log, const char *
 		v.log, where, v.check, v.message);
 }
 
+/*
+ * The filters go into the export's record as given: a value that is not
+ * UTF-8 (a --grep typed in Latin-1) would make a record no reader takes,
+ * and the log would fail verification for good.  Refused, nothing written.
+ */
+static int filters_utf8(const cJSON *filters)
+{
+	const cJSON *m, *v;
+
+	cJSON_ArrayForEach(m, filters) {
+		for (v = cJSON_IsArray(m) ? m->child : m; v; v = cJSON_IsArray(m) ? v->next : NULL)
+			if (cJSON_IsString(v) &&
+			    annal_utf8_check(v->valuestring, strlen(v->valuestring)) < 0)
+				return annal_error_set(ANNAL_EINVALID,
+					"the value of '--%s' is not UTF-8; give it in UTF-8",
+					m->string);
+	}
+	return 0;
+}
+
 int annal_log_export(annal_export_result *r, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx)
 {
@@ -1126,6 +1146,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	if (!opts->filter && (error = annal_filter_new(&none)) < 0)
 		goto out;
 	if ((error = filter_describe(&filters, opts->filter ? opts->filter : none)) < 0 ||
+	    (error = filters_utf8(filters)) < 0 ||
 	    (error = select_logs(&sel, repo, opts)) < 0)
 		goto out;
 	for (i = 0; i < sel.n; i++) {

@@ -131,22 +131,30 @@ test_expect_success 'counts by decision and actor' '
 	grep "^actor carol 2\$" r.html.sum
 '
 
-# u.git: the export record keeps the filters raw (not UTF-8 here)
-test_expect_success 'filters as given, hostile and not UTF-8, escaped' '
-	cp -R repo.git u.git &&
-	annal -C u.git export --format html --grep "$(printf "\\377")<b>x" \
+test_expect_success 'filters as given, hostile, escaped' '
+	annal -C repo.git export --format html --grep "$(printf "\\342\\200\\256")<b>x" \
 		--since "2000-01-01" -o f.html &&
 	page f.html &&
-	grep -F "filters --grep '"'"'\\\\xff<b>x'"'"' --since '"'"'2000-01-01'"'"'" f.html.sum &&
+	grep -F "filters --grep '"'"'\\\\u202e<b>x'"'"' --since '"'"'2000-01-01'"'"'" f.html.sum &&
 	grep "^records 0\$" f.html.sum &&
 	grep "No record matches" f.html
+'
+
+# The export's record keeps its filters: one not UTF-8 would make a
+# record that no reader takes, and the log would fail for good.
+test_expect_success 'a filter that is not UTF-8: refused, nothing written' '
+	test_expect_code 2 annal -C repo.git export --format html \
+		--grep "$(printf "\\377")<b>" -o u.html 2>err &&
+	grep "the value of .--grep. is not UTF-8" err &&
+	test_path_is_missing u.html &&
+	annal -C repo.git verify
 '
 
 test_expect_success 'the export is recorded with its SHA-256; -o never overwrites' '
 	annal -C repo.git log -n 1 --format jsonl >last &&
 	grep "\"action\":\"annal.export\"" last &&
 	grep "\"formats\":\[\"html\"\]" last &&
-	grep "\"sha256\":\"$(sha256sum c.html | cut -c1-64)\"" last &&
+	grep "\"sha256\":\"$(sha256sum f.html | cut -c1-64)\"" last &&
 	test_expect_code 2 annal -C repo.git export --format html -o c.html &&
 	test_expect_code 2 annal -C repo.git export --format html --format csv -o g.html &&
 	test_path_is_missing g.html
@@ -185,6 +193,18 @@ runpy.run_path(\"$TEST_DIRECTORY/lib-tamper.py\", run_name=\"__main__\")
 	test_expect_code 1 annal -C deep.git export --format html -o deep.html &&
 	test_path_is_missing deep.html &&
 	ls >files && ! grep "deep.html" files
+'
+
+test_expect_success 'an object that is not what its id says: exit 1, nothing written' '
+	rm -rf obj.git && cp -R repo.git obj.git &&
+	mkdir packs && mv obj.git/objects/pack/* packs/ &&
+	for p in packs/*.pack
+	do
+		git --git-dir=obj.git unpack-objects -q <$p || return 1
+	done &&
+	python3 "$TEST_DIRECTORY/lib-tamper.py" obj.git main corrupt-object 3 >/dev/null &&
+	test_expect_code 1 annal -C obj.git export --format html -o obj.html &&
+	test_path_is_missing obj.html
 '
 
 test_expect_success 'a log that fails verification: the report says so' '

@@ -168,11 +168,11 @@ test_expect_success CAIRO 'hostile values are shown escaped, never raw' '
 	! LC_ALL=C grep -q "$(printf "\342\200\256")" h.txt &&
 	! LC_ALL=C grep -q "$(printf "\033")" h.txt &&
 	! LC_ALL=C grep -q "$(printf "\302\233")" h.txt &&
-	annal -C h.git export --to-seq 1 --actor "$(printf "x\377\033[31m")" \
+	annal -C h.git export --to-seq 1 --actor "$(printf "x\033[31m\342\200\256")" \
 		--format pdf -o u.pdf 2>err &&
 	test_must_be_empty err &&
 	pdf_text u.pdf >u.txt &&
-	grep -F "filters: --actor '"'"'x\xff\u001b[31m'"'"' --to-seq 1" u.txt
+	grep -F "filters: --actor '"'"'x\u001b[31m\u202e'"'"' --to-seq 1" u.txt
 '
 
 test_expect_success CAIRO 'a value of 900 KiB is one line, cut with a mark' '
