@@ -560,6 +560,24 @@ row --id 18b --name "show (seq $((max / 2))) N=$((max + 101))" --unit s --value 
 	--ref "$tr" --cmd "annal show $((max / 2))" \
 	--ref-cmd "git log --format=%B -n 1 refs/audit/main" \
 	--note "no target: reads the $((max / 2 + 101)) records after it for corrections"
+# 18e, 18f (issue 18): the PDF report of the largest log, its rate and its
+# peak RSS; each export is recorded in the log, so --to-seq keeps the
+# selection; information, the issue's bound on memory is 256 MiB
+say "[10] reports: the PDF of the $max-record log"
+t=FAILED r=FAILED
+if [ $ok = yes ]; then
+	t=$(m --runs "$q" --setup "rm -f '$tmp/r.pdf'" -- \
+		"$A" -C "$s" export --to-seq "$max" --format pdf -o "$tmp/r.pdf")
+	rm -f "$tmp/r.pdf"
+	r=$(T rss -- "$A" -C "$s" export --to-seq "$max" --format pdf -o "$tmp/r.pdf") || r=FAILED
+	rm -f "$tmp/r.pdf"
+fi
+row --id 18e --name "export --format pdf N=$max" --unit rec/s --value "$t" --value-per "$max" \
+	--cmd "annal export --to-seq $max --format pdf -o FILE" \
+	--note "no target: two passes over the records, each line laid out by pango"
+row --id 18f --name "export --format pdf peak RSS N=$max" --unit KiB --value "$r" \
+	--cmd "/usr/bin/time -f %M annal export --to-seq $max --format pdf -o FILE" \
+	--note "no target: the issue bounds it at 256 MiB; the report keeps 36 bytes a record"
 rm -rf "$s"
 
 # --- 2 single append ---------------------------------------------------

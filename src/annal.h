@@ -683,8 +683,9 @@ typedef struct {
 	 * refs/annal/checkpoints/<log> if it covers the records.
 	 */
 	const char *checkpoint;
+	const char *paper;		/* --format pdf: "a4" (NULL) or "letter" */
 } annal_export_options;
-#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 typedef struct {
 	uint64_t records;		/* records exported */

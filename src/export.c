@@ -22,6 +22,7 @@
 #include "filter.h"
 #include "format/format.h"
 #include "html.h"
+#include "pdf.h"
 #include "report.h"
 #include "record.h"
 #include "ssh.h"
@@ -362,6 +363,15 @@ static int flush_report(void *ctx, annal_buf *b)
 	return flush(ctx, b);
 }
 
+/* write(out, r, flush_fn, ctx), on the paper opts asks for when a PDF. */
+static int report_write(annal_report_write_fn write, annal_buf *out, annal_report *r,
+			const annal_export_options *opts, annal_report_flush_fn flush_fn, void *ctx)
+{
+	if (write == pdf_report_write_a4)	/* the one report with an option */
+		return pdf_report_write(out, r, opts->paper, flush_fn, ctx);
+	return write(out, r, flush_fn, ctx);
+}
+
 /*
  * A report through s: gathered (the selection walked, each log
  * verified), then written record by record; what it took of each log
@@ -385,7 +395,7 @@ static int export_report(annal_export_result *res, annal_buf *out, struct sink *
 		sel->c[i].last_seq = l->last_seq;
 		res->records += l->records;
 	}
-	error = write(out, r, flush_report, s);
+	error = report_write(write, out, r, opts, flush_report, s);
 out:
 	annal_report_free(r);
 	return error;
@@ -416,6 +426,7 @@ static const struct {
 	annal_report_write_fn write;
 } report_files[] = {
 	{ "html", "report.html", html_report_write },
+	{ "pdf", "report.pdf", pdf_report_write_a4 },
 };
 #define NREPORT_FILES (sizeof(report_files) / sizeof(report_files[0]))
 
@@ -782,7 +793,7 @@ static int report_member(annal_buf *out, annal_repo *repo, const annal_export_op
 
 	annal_buf_clear(out);
 	if ((error = annal_report_gather(&r, repo, opts)) == 0)
-		error = report_writer(format)(out, r, NULL, NULL);
+		error = report_write(report_writer(format), out, r, opts, NULL, NULL);
 	annal_report_free(r);
 	return error;
 }
@@ -1118,6 +1129,10 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 			if (!strcmp(formats[j], formats[n]))
 				return annal_error_set(ANNAL_EINVALID, "format '%s' given twice", formats[n]);
 	}
+	for (j = 0; opts->bundle && j < n; j++)
+		if (!strcmp(formats[j], "pdf"))	/* annal-bundle(5) has no member for it, yet */
+			return annal_error_set(ANNAL_EINVALID,
+				"a bundle holds no PDF report; export it apart (-o <file> --format pdf)");
 	if (!opts->bundle && n != 1)
 		return annal_error_set(ANNAL_EINVALID, "several formats need --bundle");
 	if (opts->bundle && !opts->signer)
