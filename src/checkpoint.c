@@ -292,7 +292,9 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 	size_t n = 0;
 	int has_tip, trusted, error;
 
-	if ((error = trust_log_head_keys(&head, &keys, &n, repo, log)) < 0)
+	/* a head signed by the checkpoint's key vouches for it: no walk */
+	if ((error = trust_log_head_keys_for(&head, &keys, &n, repo, log,
+					     opts->signer ? opts->signer->pk : NULL)) < 0)
 		goto out;
 	if (!n) {
 		error = annal_error_set(ANNAL_EINVALID,
@@ -389,6 +391,7 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 	if (vkey)
 		annal_note_verifier_format(vkey, &v);
 	error = (note_out ? annal_buf_error(note_out) : 0) ?: (vkey ? annal_buf_error(vkey) : 0);
+	store_trace_reads();
 out:
 	annal_note_free(pn);
 	free(origin);

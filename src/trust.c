@@ -900,11 +900,53 @@ out:
 	return error;
 }
 
+int trust_head_vouches(int *yes, annal_repo *repo, const git_oid *head, const unsigned char *pk)
+{
+	git_odb_object *obj = NULL;
+	annal_record *rec = NULL;
+	struct commit_parts parts;
+	annal_buf armor = ANNAL_BUF_INIT, payload = ANNAL_BUF_INIT;
+	unsigned char signer[32];
+	const char *data;
+	size_t len;
+
+	*yes = 0;
+	if (store_read(&obj, repo, head) < 0)
+		goto out;
+	data = git_odb_object_data(obj);
+	len = git_odb_object_size(obj);
+	/*
+	 * Anything unexpected (not a record, unsigned, a signature that
+	 * does not verify, a "signing" field) is no answer: the caller
+	 * walks, and the walk names the damage.
+	 */
+	if (git_odb_object_type(obj) == GIT_OBJECT_COMMIT &&
+	    record_from_commit(&rec, head, data, len) == 0 &&
+	    !annal_json_get(rec->obj, "signing") &&
+	    record_commit_parse(&parts, data, len) == 0 && parts.sig_end &&
+	    record_commit_signature(&armor, &payload, &parts, data, len) == 0 &&
+	    ssh_verify(signer, armor.ptr, armor.len, "git", payload.ptr, payload.len) == 0)
+		*yes = !memcmp(signer, pk, 32);
+out:
+	annal_error_clear();
+	annal_record_free(rec);
+	annal_buf_dispose(&armor);
+	annal_buf_dispose(&payload);
+	git_odb_object_free(obj);
+	return 0;
+}
+
 int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
 			annal_repo *repo, const char *log)
 {
+	return trust_log_head_keys_for(head, keys, n, repo, log, NULL);
+}
+
+int trust_log_head_keys_for(git_oid *head, unsigned char (**keys)[32], size_t *n,
+			    annal_repo *repo, const char *log, const unsigned char *pk)
+{
 	annal_buf refname = ANNAL_BUF_INIT;
-	int exists, error;
+	int exists, vouches = 0, error;
 
 	if ((error = store_check_prepared(repo)) < 0 ||
 	    (error = store_ref_name(&refname, log)) < 0 ||
@@ -912,6 +954,17 @@ int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
 		goto out;
 	if (!exists) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
+		goto out;
+	}
+	if (pk && (error = trust_head_vouches(&vouches, repo, head, pk)) < 0)
+		goto out;
+	if (vouches) {
+		if (!(*keys = malloc(sizeof(**keys)))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		memcpy(**keys, pk, 32);
+		*n = 1;
 		goto out;
 	}
 	error = trust_keys_at(keys, n, repo, head);
