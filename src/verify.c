@@ -905,7 +905,8 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 {
 	struct job *jobs = NULL;
 	struct pool pool;
-	uint64_t origin_pos = 0;
+	/* the origin recorded below the state's head counts as seen */
+	uint64_t origin_pos = c->below ? c->below->origin_seq : 0;
 	int was_signed;
 	int nthreads = thread_count(), error = 0;
 	size_t size = c->stride > WINDOW ? c->stride : WINDOW, done = c->n, lo, w, k;
@@ -941,8 +942,10 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 				failed(r, "originChanged", jobs[k].pos, jobs[k].id,
 				       "the log records a second origin; its origin is recorded once, at seq %llu",
 				       (unsigned long long)origin_pos);
-			else if (jobs[k].origin)
-				origin_pos = jobs[k].pos;
+			else if (jobs[k].origin && (origin_pos = jobs[k].pos) && c->out) {
+				c->out->origin_seq = jobs[k].pos;
+				git_oid_cpy(&c->out->origin_id, jobs[k].id);
+			}
 			if (!r->ok)
 				break;
 			if (c->out && (error = keep_for_state(c->out, &jobs[k],
@@ -1353,6 +1356,9 @@ int vstate_format(annal_buf *out, const struct vstate *v)
 	for (i = 0; i < v->nmarks; i++)
 		annal_buf_printf(out, "mark %llu %s\n", (unsigned long long)v->marks[i].seq,
 				 git_oid_tostr(hex, sizeof(hex), &v->marks[i].id));
+	if (v->origin_seq)
+		annal_buf_printf(out, "origin %llu %s\n", (unsigned long long)v->origin_seq,
+				 git_oid_tostr(hex, sizeof(hex), &v->origin_id));
 	return annal_buf_error(out);
 }
 
@@ -1410,6 +1416,12 @@ static int vstate_line(struct vstate *v, char *line, int *have_head)
 		if (ssh_parse_public_line(k[v->nkeys], line + 4, strlen(line + 4)) < 0)
 			return -1;
 		v->nkeys++;
+		return 0;
+	}
+	if (!strncmp(line, "origin ", 7)) {
+		if (v->origin_seq || parse_seq(&v->origin_seq, line + 7, &end) < 0 ||
+		    *end != ' ' || parse_oid(&v->origin_id, end + 1) < 0)
+			return -1;
 		return 0;
 	}
 	if (!strncmp(line, "mark ", 5)) {
@@ -1848,7 +1860,7 @@ static int state_damaged(int *damaged, annal_repo *repo, const struct vstate *v)
 	if ((error = head_seq(&seq, &scratch, repo, &v->head)) < 0)
 		return error;
 	/* a head that is missing stays a rewrite for the walk to find */
-	*damaged = scratch.ok && seq != v->seq;
+	*damaged = scratch.ok && (seq != v->seq || v->origin_seq > v->seq);
 	return 0;
 }
 

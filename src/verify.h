@@ -79,6 +79,8 @@ struct vstate {
 	size_t nkeys;
 	struct vstate_mark *marks;	/* ascending seq */
 	size_t nmarks, alloc;
+	uint64_t origin_seq;		/* its annal.origin record, 0: none yet */
+	git_oid origin_id;
 };
 
 void vstate_dispose(struct vstate *v);
