@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -872,32 +873,58 @@ void trust_dispose(struct trust *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int trust_keys_at(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const git_oid *head)
+int trust_walk_down(annal_repo *repo, const char *log, const git_oid *head,
+		    int (*fn)(const annal_record *rec, void *data), void *data)
 {
 	annal_record *rec = NULL;
 	git_oid cur;
 	int has = 1, error = 0;
 
-	*keys = NULL;
-	*n = 0;
 	git_oid_cpy(&cur, head);
-	while (has) {
-		const cJSON *signing;
-
-		if ((error = store_read_record(&rec, NULL, &cur, &has, repo, NULL, &cur)) < 0)
-			goto out;
-		if ((signing = annal_json_get(rec->obj, "signing"))) {
-			if ((error = trust_parse_signing(keys, n, signing)) < 0)
-				error = annal_error_set(ANNAL_ECORRUPT,
-					"record %s has a malformed signing field; run 'annal verify'", rec->id);
-			goto out;
-		}
+	while (has && !error) {
+		if ((error = store_read_record(&rec, NULL, &cur, &has, repo, log, &cur)) < 0)
+			break;
+		error = fn(rec, data);
 		annal_record_free(rec);
 		rec = NULL;
 	}
-out:
-	annal_record_free(rec);
-	return error;
+	return error < 0 ? error : 0;
+}
+
+struct keys_after {
+	uint64_t seq;
+	unsigned char (**keys)[32];
+	size_t *n;
+};
+
+/* 1 (stop) at the newest "signing" field at or below seq */
+static int find_signing(const annal_record *rec, void *data)
+{
+	struct keys_after *k = data;
+	const cJSON *signing;
+
+	if (annal_record_seq(rec) > k->seq || !(signing = annal_json_get(rec->obj, "signing")))
+		return 0;
+	if (trust_parse_signing(k->keys, k->n, signing) < 0)
+		return annal_error_set(ANNAL_ECORRUPT,
+				       "record %s has a malformed signing field; run 'annal verify'",
+				       rec->id);
+	return 1;
+}
+
+int trust_keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const char *log,
+		     const git_oid *head, uint64_t seq)
+{
+	struct keys_after k = { seq, keys, n };
+
+	*keys = NULL;
+	*n = 0;
+	return trust_walk_down(repo, log, head, find_signing, &k);
+}
+
+int trust_keys_at(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const git_oid *head)
+{
+	return trust_keys_after(keys, n, repo, NULL, head, UINT64_MAX);
 }
 
 int trust_head_vouches(int *yes, annal_repo *repo, const git_oid *head, const unsigned char *pk)

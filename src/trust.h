@@ -134,6 +134,18 @@ cJSON *trust_signing_field(unsigned char (*keys)[32], size_t n);
 int trust_keys_at(unsigned char (**keys)[32], size_t *n, annal_repo *repo,
 		  const git_oid *head);
 /*
+ * The keys trusted after record seq of the log below head: the newest
+ * "signing" field at or below seq (*n 0 when there is none).
+ */
+int trust_keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const char *log,
+		     const git_oid *head, uint64_t seq);
+/*
+ * Give fn each record from head down to the first (log names the log in
+ * errors, or NULL), until it returns non-zero: negative is an error.
+ */
+int trust_walk_down(annal_repo *repo, const char *log, const git_oid *head,
+		    int (*fn)(const annal_record *rec, void *data), void *data);
+/*
  * Does the record head vouch that pk is trusted after it, without a walk
  * back to the newest "signing" field: *yes when head is signed by pk (a
  * signature that verifies) and holds no "signing" field.  Sound because
