@@ -17,6 +17,7 @@
 #include "append.h"
 #include "error.h"
 #include "json.h"
+#include "keys.h"
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
@@ -522,7 +523,7 @@ int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body
 						body->origin, log);
 		goto out;
 	}
-	if ((error = trust_keys_after(&pks, &n, repo, log, head, body->size)) < 0 || !n)
+	if ((error = keys_after(&pks, &n, repo, log, head, body->size)) < 0 || !n)
 		goto out;	/* an unsigned log: no key to check */
 	if (!(keys = calloc(n, sizeof(*keys)))) {
 		error = annal_error_oom();

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "keys.h"
 #include "ssh.h"
 #include "trust.h"
 #include "banned.h"
@@ -994,7 +995,7 @@ int trust_log_head_keys_for(git_oid *head, unsigned char (**keys)[32], size_t *n
 		*n = 1;
 		goto out;
 	}
-	error = trust_keys_at(keys, n, repo, head);
+	error = keys_after(keys, n, repo, log, head, UINT64_MAX);
 out:
 	annal_buf_dispose(&refname);
 	return error;

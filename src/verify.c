@@ -19,6 +19,7 @@
 #include "copies.h"
 #include "date.h"
 #include "index.h"
+#include "keys.h"
 #include "json.h"
 #include "record.h"
 #include "sha256.h"
@@ -38,13 +39,15 @@
 struct derived {
 	struct index_compare index;
 	struct tree_compare tree;
+	struct keys_compare keys;
 };
 
 static void derived_compare(struct derived *d, uint64_t seq, const git_oid *id,
-			    const unsigned char leaf[32])
+			    const unsigned char leaf[32], const annal_record *rec)
 {
 	index_compare(&d->index, seq, id);
 	tree_compare_leaf(&d->tree, seq, id, leaf);
+	keys_compare(&d->keys, rec, id);
 }
 
 static const char *const check_names[] = { ANNAL_VERIFY_CHECKS(NAME) NULL };
@@ -951,7 +954,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 			if (c->out && (error = keep_for_state(c->out, &jobs[k],
 							      !was_signed && trust->signed_log)) < 0)
 				break;
-			derived_compare(ic, jobs[k].pos, jobs[k].id, jobs[k].leaf);
+			derived_compare(ic, jobs[k].pos, jobs[k].id, jobs[k].leaf, jobs[k].rec);
 			anchor_count(anchor, jobs[k].id, jobs[k].rec);
 			annal_record_free(prev);
 			prev = jobs[k].rec;
@@ -1107,7 +1110,7 @@ static int sweep_in_order(struct sweep *s, struct job *j)
 		return -1;
 	anchor_count(s->anchor, j->id, j->rec);
 	/* the sweep says good only if each seq is the record's position */
-	derived_compare(s->ic, j->rec->seq, j->id, j->leaf);
+	derived_compare(s->ic, j->rec->seq, j->id, j->leaf, j->rec);
 	annal_record_free(s->newer);
 	s->newer = j->rec;
 	j->rec = NULL;
@@ -2022,6 +2025,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	if ((error = annal_time_now_verifier(&now)) < 0 ||
 	    (error = others_load(&others, repo, log, NULL)) < 0 ||
 	    (error = index_compare_open(&ic.index, repo, log)) < 0 ||
+	    (error = keys_compare_open(&ic.keys, repo, log)) < 0 ||
 	    (error = tree_compare_open(&ic.tree, repo, log,
 						opts && opts->nroot_sizes)) < 0)
 		goto out;
@@ -2033,6 +2037,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
 		ic.index.bad = 0;
+		ic.keys.bad = 0;
 		if ((error = pin_keys(r, &trust, opts, log)) < 0 ||
 		    (error = two_passes(r, repo, &head, &trust, &anchor, &others, &copies,
 					now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) < 0 || !r->ok)
@@ -2050,6 +2055,12 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		       "which annal log --to-seq would show; remove the index",
 		       log, git_oid_tostr(hex, sizeof(hex), &ic.index.bad_entry));
 	}
+	keys_compare_finish(&ic.keys, r->records);
+	if (r->ok && ic.keys.bad)
+		failed(r, "keysMismatch", ic.keys.bad, &ic.keys.bad_id,
+		       "the key cache 'annal/keys/%s' does not list the key epochs of the records; "
+		       "the cache is derived data: remove it, and annal checkpoint rebuilds it",
+		       log);
 	/* the tree, from the records read: its roots, and the cache compared */
 	if (r->ok &&
 	    (error = tree_compare_finish(&ic.tree, repo, log, r->records,
@@ -2068,6 +2079,7 @@ out:
 	copies_dispose(&copies);
 	index_compare_dispose(&ic.index);
 	tree_compare_dispose(&ic.tree);
+	keys_compare_dispose(&ic.keys);
 	others_dispose(&others);
 	trust_dispose(&trust);
 	annal_buf_dispose(&refname);
