@@ -332,10 +332,11 @@ int keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const ch
 			goto out;
 		/*
 		 * The cheap check of an answer the file gave: the record it
-		 * names holds it.  Otherwise the whole chain is read again.
+		 * names holds it.  Otherwise, and for "no epoch" (which no
+		 * record can confirm), the whole chain is read again.
 		 */
 		ep = epoch_at(&e, seq);
-		if (!ep || ep->seq > from_file || holds(repo, ep))
+		if (ep ? ep->seq > from_file || holds(repo, ep) : !from_file)
 			break;
 		epochs_dispose(&e);
 	}
