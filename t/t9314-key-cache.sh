@@ -170,19 +170,8 @@ test_lazy_prereq PYCRYPTOGRAPHY '
 '
 
 test_expect_success PYCRYPTOGRAPHY 'a cache saying "no epoch": prove --checkpoint still checks the signature' '
-	cat >notesign.py <<-\EOF &&
-	import base64, hashlib, sys
-	from cryptography.hazmat.primitives.serialization import load_ssh_private_key, Encoding, PublicFormat
-	k = load_ssh_private_key(open(sys.argv[1], "rb").read(), None)
-	text = open(sys.argv[2], "rb").read()
-	name = text.split(b"\n")[0]
-	pk = k.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-	kid = hashlib.sha256(name + b"\n\x01" + pk).digest()[:4]
-	sys.stdout.buffer.write(text + b"\n\xe2\x80\x94 " + name + b" " +
-	                        base64.b64encode(kid + k.sign(text)) + b"\n")
-	EOF
 	head -n 3 cp4 >text &&
-	python3 notesign.py new text >by-new &&
+	python3 "$TEST_DIRECTORY/lib-notesign.py" new text >by-new &&
 	annal -C repo.git prove inclusion --checkpoint cp4 1 >/dev/null &&
 	test_expect_code 1 annal -C repo.git prove inclusion --checkpoint by-new 1 2>err &&
 	test_expect_code 2 annal -C repo.git checkpoint --sign-key key 2>/dev/null &&
