@@ -548,17 +548,28 @@ out:
 	return error;
 }
 
+/* Where the keys a log trusted at a checkpoint's size come from. */
+struct cp_keys {
+	const struct key_epochs *epochs;	/* read from the records, or NULL: */
+	annal_repo *repo;			/* the key cache of log below head */
+	const char *log;
+	const git_oid *head;
+	const struct annal_note_verifier *extra;	/* --log-key */
+	size_t nextra;
+};
+
 /*
  * Parse, and check the origin and signature of, one checkpoint: signed by
  * a key the log trusted at record size (its key epoch) or by one of
- * extra (--log-key); keys has room for both.
+ * the extra keys (--log-key).
  */
 static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
-		   const struct key_epochs *epochs, const struct annal_note_verifier *extra,
-		   size_t nextra, struct annal_note_verifier *keys, const char **check)
+		   const struct cp_keys *k, const char **check)
 {
+	struct annal_note_verifier *keys = NULL;
+	unsigned char (*cached)[32] = NULL, (*pks)[32] = NULL;
 	const struct key_epoch *ep;
-	size_t nkeys = 0, i;
+	size_t n = 0, nkeys = 0, i;
 	int error;
 
 	if ((error = annal_note_parse(&c->note, text->ptr, text->len)) < 0 ||
@@ -574,18 +585,34 @@ static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
 				       "the log records no origin (it was never checkpointed)",
 				       origin, *origin ? "'" : "");
 	}
-	if (*origin && (ep = key_epochs_at(epochs, c->body.size)))
-		for (i = 0; i < ep->n; i++)
-			if ((error = annal_note_verifier_init(&keys[nkeys++], origin,
-							      ANNAL_NOTE_ED25519, ep->keys[i])) < 0)
-				return error;
-	memcpy(&keys[nkeys], extra, nextra * sizeof(*extra));
-	nkeys += nextra;
+	if (!*origin)
+		;	/* no key of the log can sign for no origin */
+	else if (k->epochs && (ep = key_epochs_at(k->epochs, c->body.size)))
+		pks = ep->keys, n = ep->n;
+	else if (!k->epochs &&
+		 (error = keys_after(&cached, &n, k->repo, k->log, k->head, c->body.size)) < 0)
+		return error;
+	else if (!k->epochs)
+		pks = cached;
+	if (!(keys = calloc(n + k->nextra + 1, sizeof(*keys)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if ((error = annal_note_verifier_init(&keys[nkeys++], origin,
+						      ANNAL_NOTE_ED25519, pks[i])) < 0)
+			goto out;
+	memcpy(&keys[nkeys], k->extra, k->nextra * sizeof(*k->extra));
+	nkeys += k->nextra;
 	if ((error = annal_note_verify(c->note, keys, nkeys, NULL, NULL)) < 0) {
 		*check = "badCheckpointSignature";
-		return annal_error_set(ANNAL_ECORRUPT, "%s: %s", c->where, annal_error_last()->message);
+		error = annal_error_set(ANNAL_ECORRUPT, "%s: %s", c->where,
+					annal_error_last()->message);
 	}
-	return 0;
+out:
+	free(keys);
+	free(cached);
+	return error;
 }
 
 static void root_b64(char out[45], const unsigned char root[32])
@@ -598,12 +625,13 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 {
 	const char *log = opts->log ? opts->log : "main";
 	annal_buf refname = ANNAL_BUF_INIT, cpref = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
-	struct annal_note_verifier *keys = NULL, *extra = NULL;
+	struct annal_note_verifier *extra = NULL;
 	struct key_epochs epochs = { NULL, 0, 0 };
+	struct cp_keys k;
 	unsigned char root[32];
 	char *origin = NULL, r1[45], r2[45];
 	struct cp *cps = NULL;
-	size_t ncps = 0, alloc, nlk = 0, i, j;
+	size_t ncps = 0, alloc, i, j;
 	git_oid head, id;
 	uint64_t size;
 	int exists, more, error;
@@ -632,15 +660,20 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 	 */
 	if (!opts->nfiles && !more)
 		goto out;
-	if ((error = recorded_origin(&origin, check, repo, log, &head, 1, &epochs)) < 0)
+	/*
+	 * verify reads every record anyway: the origin records and the key
+	 * epochs come from them.  verify --state reads the records since
+	 * its state only (O(new records)): the newest origin record is the
+	 * origin (its own pass, and the origin the state keeps, hold the log
+	 * to one), and the key cache (keys.h) answers the keys at each
+	 * checkpoint's size.
+	 */
+	if ((error = recorded_origin(&origin, check, repo, log, &head, !opts->incremental,
+				     opts->incremental ? NULL : &epochs)) < 0)
 		goto out;
 	if (!origin)
 		origin = strdup("");
-	for (i = 0; i < epochs.n; i++)
-		if (epochs.v[i].n > nlk)
-			nlk = epochs.v[i].n;
-	if (!origin || !(keys = calloc(nlk + opts->nlog_keys + 1, sizeof(*keys))) ||
-	    !(extra = calloc(opts->nlog_keys + 1, sizeof(*extra)))) {
+	if (!origin || !(extra = calloc(opts->nlog_keys + 1, sizeof(*extra)))) {
 		error = annal_error_oom();
 		goto out;
 	}
@@ -651,6 +684,12 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 						opts->log_keys[i], annal_error_last()->message);
 			goto out;
 		}
+	k.epochs = opts->incremental ? NULL : &epochs;
+	k.repo = repo;
+	k.log = log;
+	k.head = &head;
+	k.extra = extra;
+	k.nextra = opts->nlog_keys;
 	alloc = opts->nfiles + 16;
 	if (!(cps = calloc(alloc, sizeof(*cps)))) {
 		error = annal_error_oom();
@@ -666,8 +705,7 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		}
 		snprintf(c->where, strlen(opts->files[i]) + 16, "checkpoint '%s'", opts->files[i]);
 		if ((error = checkpoint_read(&text, opts->files[i])) < 0 ||
-		    (error = cp_load(c, &text, origin, &epochs, extra,
-					     opts->nlog_keys, keys, check)) < 0)
+		    (error = cp_load(c, &text, origin, &k, check)) < 0)
 			goto out;
 	}
 	while (more) {
@@ -693,8 +731,7 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		}
 		snprintf(c->where, GIT_OID_HEXSZ + 32, "stored checkpoint %s", git_oid_tostr_s(&id));
 		if ((error = stored_note(&text, repo, &id)) < 0 ||
-		    (error = cp_load(c, &text, origin, &epochs, extra,
-				     opts->nlog_keys, keys, check)) < 0) {
+		    (error = cp_load(c, &text, origin, &k, check)) < 0) {
 			/* the repository's own content, not the caller's input: damage */
 			if (error == ANNAL_EINVALID || (error == ANNAL_ECORRUPT && !*check)) {
 				*check = "badCheckpoint";
@@ -751,13 +788,13 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		}
 	}
 	*count = ncps;
+	store_trace_reads();
 out:
 	for (i = 0; cps && i < ncps; i++) {
 		free(cps[i].where);
 		annal_note_free(cps[i].note);
 	}
 	free(cps);
-	free(keys);
 	free(extra);
 	key_epochs_dispose(&epochs);
 	free(origin);

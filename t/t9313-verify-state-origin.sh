@@ -60,4 +60,29 @@ test_expect_success 'a malformed or impossible origin line: verified from the fi
 	grep "record 4 .*originChanged" err
 '
 
+test_expect_success 'verify --state of a log with checkpoints reads the records since its state' '
+	for n in 20 1000
+	do
+		annal init "big$n.git" >/dev/null &&
+		i=0 &&
+		while test $i -lt $n
+		do
+			echo "{\"actor\":\"a$i\",\"action\":\"x\"}" &&
+			i=$((i + 1)) || return 1
+		done >"recs$n" &&
+		annal -C "big$n.git" append --sign-key key --stdin <"recs$n" >/dev/null &&
+		annal -C "big$n.git" checkpoint --sign-key key --origin example.com/big >/dev/null &&
+		annal -C "big$n.git" verify --state "state$n" >/dev/null &&
+		annal -C "big$n.git" append --sign-key key --actor a --action b >/dev/null &&
+		annal -C "big$n.git" checkpoint --sign-key key >/dev/null &&
+		rm -f "reads$n" &&
+		ANNAL_TEST_TRACE_READS="$TRASH_DIRECTORY/reads$n" \
+			annal -C "big$n.git" verify --state "state$n" >out &&
+		grep "2 checkpoints consistent" out &&
+		tail -n 1 "reads$n" >"last$n" || return 1
+	done &&
+	test_cmp last20 last1000 &&
+	test "$(cat last1000)" -lt 100
+'
+
 test_done
