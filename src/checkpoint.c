@@ -663,14 +663,23 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 	/*
 	 * verify reads every record anyway: the origin records and the key
 	 * epochs come from them.  verify --state reads the records since
-	 * its state only (O(new records)): the newest origin record is the
-	 * origin (its own pass, and the origin the state keeps, hold the log
-	 * to one), and the key cache (keys.h) answers the keys at each
-	 * checkpoint's size.
+	 * its state only (O(new records)): the key cache (keys.h) names the
+	 * origin record (verify's own pass, and the origin the state keeps,
+	 * hold the log to one) and answers the keys at each checkpoint's
+	 * size.
 	 */
-	if ((error = recorded_origin(&origin, check, repo, log, &head, !opts->incremental,
-				     opts->incremental ? NULL : &epochs)) < 0)
+	if (opts->incremental) {
+		if ((error = keys_origin(&origin, repo, log, &head)) < 0)
+			goto out;
+		if (origin && checkpoint_origin_check(origin, strlen(origin)) < 0) {
+			*check = "badField";
+			error = annal_error_set(ANNAL_ECORRUPT, "log '%s' records no valid origin: %s",
+						log, annal_error_last()->message);
+			goto out;
+		}
+	} else if ((error = recorded_origin(&origin, check, repo, log, &head, 1, &epochs)) < 0) {
 		goto out;
+	}
 	if (!origin)
 		origin = strdup("");
 	if (!origin || !(extra = calloc(opts->nlog_keys + 1, sizeof(*extra)))) {

@@ -16,6 +16,7 @@
 
 #include "keys.h"
 #include "index.h"
+#include "checkpoint.h"
 #include "json.h"
 #include "record.h"
 #include "trust.h"
@@ -30,6 +31,8 @@ struct epochs {
 	size_t n, alloc;
 	uint64_t upto;		/* complete up to this record; 0: nothing */
 	git_oid upto_id;
+	uint64_t origin;	/* the first annal.origin record, 0: none */
+	git_oid origin_id;
 };
 
 static void epochs_dispose(struct epochs *e)
@@ -81,7 +84,7 @@ static int parse(struct epochs *e, const unsigned char *p, size_t len)
 	struct keys_epoch *ep;
 	uint64_t count, i, prev = 0;
 
-	if (len < HEADER + 8 + GIT_OID_RAWSZ + 4 + 32 || memcmp(p, MAGIC, HEADER))
+	if (len < HEADER + 2 * (8 + GIT_OID_RAWSZ) + 4 + 32 || memcmp(p, MAGIC, HEADER))
 		return -1;
 	crypto_hash_sha256(sum, p, len - 32);
 	if (memcmp(sum, p + len - 32, 32))
@@ -110,7 +113,11 @@ static int parse(struct epochs *e, const unsigned char *p, size_t len)
 		prev = ep->seq;
 		e->n++;
 	}
-	return p == end ? 0 : -1;
+	if (end - p != 8 + GIT_OID_RAWSZ)
+		return -1;
+	e->origin = get64(p);
+	git_oid_fromraw(&e->origin_id, p + 8);
+	return e->origin <= e->upto ? 0 : -1;
 }
 
 /*
@@ -172,6 +179,9 @@ static void save(const struct epochs *e, int dfd, const char *base)
 		annal_buf_putc(&out, (char)e->v[i].n);
 		annal_buf_put(&out, e->v[i].keys, e->v[i].n * 32);
 	}
+	put64(num, e->origin);
+	annal_buf_put(&out, num, 8);
+	annal_buf_put(&out, e->origin_id.id, GIT_OID_RAWSZ);
 	if (annal_buf_error(&out) < 0)
 		goto out;
 	crypto_hash_sha256(sum, (const unsigned char *)out.ptr, out.len);
@@ -233,9 +243,10 @@ static int update(struct epochs *e, int *changed, uint64_t *from_file, annal_rep
 	struct epochs fresh;
 	annal_record *rec = NULL;
 	const cJSON *signing;
+	const char *action;
 	struct keys_epoch *ep;
-	git_oid cur, id;
-	uint64_t seq, head_seq = 0;
+	git_oid cur, id, origin_id;
+	uint64_t seq, head_seq = 0, origin = 0;
 	size_t i;
 	int more = 1, met = 0, error = 0;
 
@@ -256,6 +267,11 @@ static int update(struct epochs *e, int *changed, uint64_t *from_file, annal_rep
 				break;
 			}
 			epochs_dispose(e);	/* not this chain's: rebuild */
+		}
+		if ((action = annal_record_get_string(rec, "action")) &&
+		    !strcmp(action, CHECKPOINT_ORIGIN_ACTION)) {
+			origin = seq;	/* read newest first: the first one wins */
+			git_oid_cpy(&origin_id, &id);
 		}
 		if ((signing = annal_json_get(rec->obj, "signing"))) {
 			if (!(ep = epochs_grow(&fresh))) {
@@ -294,6 +310,10 @@ static int update(struct epochs *e, int *changed, uint64_t *from_file, annal_rep
 	}
 	e->upto = head_seq;
 	git_oid_cpy(&e->upto_id, head);
+	if (origin && !e->origin) {
+		e->origin = origin;
+		git_oid_cpy(&e->origin_id, &origin_id);
+	}
 out:
 	annal_record_free(rec);
 	epochs_dispose(&fresh);
@@ -311,49 +331,123 @@ static const struct keys_epoch *epoch_at(const struct epochs *e, uint64_t seq)
 	return NULL;
 }
 
-int keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const char *log,
-	       const git_oid *head, uint64_t seq)
+/*
+ * e brought up to head from the file, until ok() takes the answer:
+ * when it will not (an answer the file gave that its record does not
+ * bear out), from the whole chain.  The file is rewritten when it
+ * changed.  ok() must take any answer read from the chain (from_file 0).
+ */
+static int lookup(struct epochs *e, annal_repo *repo, const char *log, const git_oid *head,
+		  int (*ok)(annal_repo *repo, const struct epochs *e, uint64_t from_file,
+			    void *arg), void *arg)
 {
-	struct epochs e;
-	const struct keys_epoch *ep = NULL;
 	const char *base = NULL;
 	uint64_t from_file = 0;
 	int dfd, changed = 0, error = 0;
 
-	memset(&e, 0, sizeof(e));
-	*keys = NULL;
-	*n = 0;
-	if ((dfd = index_dir_open(&base, repo, "keys", log, 1)) >= 0 && load(&e, dfd, base) < 0) {
+	memset(e, 0, sizeof(*e));
+	if ((dfd = index_dir_open(&base, repo, "keys", log, 1)) >= 0 && load(e, dfd, base) < 0) {
 		close(dfd);
 		dfd = -1;
 	}
 	for (;;) {
-		if ((error = update(&e, &changed, &from_file, repo, log, head)) < 0)
+		if ((error = update(e, &changed, &from_file, repo, log, head)) < 0)
 			goto out;
-		/*
-		 * The cheap check of an answer the file gave: the record it
-		 * names holds it.  Otherwise, and for "no epoch" (which no
-		 * record can confirm), the whole chain is read again.
-		 */
-		ep = epoch_at(&e, seq);
-		if (ep ? ep->seq > from_file || holds(repo, ep) : !from_file)
+		if (ok(repo, e, from_file, arg))
 			break;
-		epochs_dispose(&e);
+		epochs_dispose(e);
 	}
 	if (changed && dfd >= 0)
-		save(&e, dfd, base);
-	if (ep) {
-		if (!(*keys = malloc(ep->n * 32))) {
-			error = annal_error_oom();
-			goto out;
-		}
-		memcpy(*keys, ep->keys, ep->n * 32);
-		*n = ep->n;
-	}
+		save(e, dfd, base);
 out:
 	if (dfd >= 0)
 		close(dfd);
+	return error;
+}
+
+/*
+ * The cheap check of an epoch the file gave: the record it names holds
+ * it.  "No epoch", which no record can confirm, is taken from the chain
+ * only.
+ */
+static int epoch_ok(annal_repo *repo, const struct epochs *e, uint64_t from_file, void *arg)
+{
+	const struct keys_epoch *ep = epoch_at(e, *(const uint64_t *)arg);
+
+	return ep ? ep->seq > from_file || holds(repo, ep) : !from_file;
+}
+
+int keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const char *log,
+	       const git_oid *head, uint64_t seq)
+{
+	struct epochs e;
+	const struct keys_epoch *ep;
+	int error;
+
+	*keys = NULL;
+	*n = 0;
+	if ((error = lookup(&e, repo, log, head, epoch_ok, &seq)) < 0 ||
+	    !(ep = epoch_at(&e, seq)))
+		goto out;
+	if (!(*keys = malloc(ep->n * 32))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	memcpy(*keys, ep->keys, ep->n * 32);
+	*n = ep->n;
+out:
 	epochs_dispose(&e);
+	return error;
+}
+
+struct origin_answer {
+	char *origin;
+	int error;
+};
+
+/* The origin record's origin, read from it: the check and the answer. */
+static int origin_ok(annal_repo *repo, const struct epochs *e, uint64_t from_file, void *arg)
+{
+	struct origin_answer *a = arg;
+	annal_record *rec = NULL;
+	const char *s;
+	git_oid parent;
+	int has, held;
+
+	if (!e->origin)
+		return !from_file;
+	held = store_read_record(&rec, NULL, &parent, &has, repo, NULL, &e->origin_id) == 0 &&
+	       annal_record_seq(rec) == e->origin &&
+	       (s = annal_record_get_string(rec, "action")) && !strcmp(s, CHECKPOINT_ORIGIN_ACTION);
+	if (held || !from_file) {
+		s = held ? annal_record_get_string(rec, "origin") : NULL;
+		if (!held)
+			a->error = annal_error_set(ANNAL_ECORRUPT,
+				"the origin record %s cannot be read; run 'annal verify'",
+				git_oid_tostr_s(&e->origin_id));
+		else if (!(a->origin = strdup(s ? s : "")))
+			a->error = annal_error_oom();
+	}
+	annal_record_free(rec);
+	if (!a->error)
+		annal_error_clear();
+	return held || !from_file;
+}
+
+int keys_origin(char **origin, annal_repo *repo, const char *log, const git_oid *head)
+{
+	struct origin_answer a = { NULL, 0 };
+	struct epochs e;
+	int error = lookup(&e, repo, log, head, origin_ok, &a);
+
+	epochs_dispose(&e);
+	if (!error)
+		error = a.error;
+	if (error < 0) {
+		free(a.origin);
+		a.origin = NULL;
+	}
+	*origin = a.origin;
 	return error;
 }
 
@@ -430,8 +524,11 @@ void keys_compare_finish(struct keys_compare *kc, uint64_t last)
 
 void keys_compare_dispose(struct keys_compare *kc)
 {
-	struct epochs e = { kc->v, kc->n, kc->n, 0, { { 0 } } };
+	struct epochs e;
 
+	memset(&e, 0, sizeof(e));
+	e.v = kc->v;
+	e.n = e.alloc = kc->n;
 	epochs_dispose(&e);
 	free(kc->seen);
 	memset(kc, 0, sizeof(*kc));

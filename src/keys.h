@@ -27,6 +27,13 @@ int keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const ch
 	       const git_oid *head, uint64_t seq);
 
 /*
+ * The origin the log's first annal.origin record names (*origin NULL
+ * when there is none; "" when the record names none: verify's badField),
+ * the cache keeping that record's seq and id beside the epochs.
+ */
+int keys_origin(char **origin, annal_repo *repo, const char *log, const git_oid *head);
+
+/*
  * Comparing a log's key cache with its chain, for verify: open it
  * (never writing; no file, or a damaged one, compares with nothing),
  * give it each record, and finish with the seq of the newest record

@@ -16,6 +16,7 @@ names (keysMismatch).'
 #   show: "upto <seq>" and "epoch <seq> <nkeys>" lines
 #   drop <seq>: leave that epoch out, checksum recomputed
 #   swap-keys <seq> <pubfile>: that epoch holds only the key of pubfile
+#   origin-at <seq> <id>: the origin record said to be that one
 #   flip: one byte of an epoch's key changed, checksum kept
 kc () {
 	python3 - "$@" <<-\PY
@@ -31,15 +32,19 @@ kc () {
 	    seq, = struct.unpack(">Q", b[p:p + 8]); eid = b[p + 8:p + 28]; k = b[p + 28]
 	    keys = [b[p + 29 + 32 * j:p + 61 + 32 * j] for j in range(k)]
 	    ep.append([seq, eid, keys]); p += 29 + 32 * k
+	origin = b[p:p + 28]; p += 28
 	assert p + 32 == len(b) and hashlib.sha256(b[:p]).digest() == b[p:]
 	def write(ep, fix=True):
 	    out = b[:16] + struct.pack(">Q", upto) + uid + struct.pack(">I", len(ep))
 	    for seq, eid, keys in ep:
 	        out += struct.pack(">Q", seq) + eid + bytes([len(keys)]) + b"".join(keys)
+	    out += origin
 	    out += hashlib.sha256(out).digest() if fix else b[-32:]
 	    open(path, "wb").write(out)
 	if cmd == "show":
 	    print("upto %d" % upto)
+	    if struct.unpack(">Q", origin[:8])[0]:
+	        print("origin %d" % struct.unpack(">Q", origin[:8])[0])
 	    for seq, eid, keys in ep:
 	        print("epoch %d %d" % (seq, len(keys)))
 	elif cmd == "drop":
@@ -49,6 +54,9 @@ kc () {
 	    for e in ep:
 	        if e[0] == int(sys.argv[3]):
 	            e[2] = [pk]
+	    write(ep)
+	elif cmd == "origin-at":
+	    origin = struct.pack(">Q", int(sys.argv[3])) + bytes.fromhex(sys.argv[4])
 	    write(ep)
 	elif cmd == "flip":
 	    k = bytearray(ep[-1][2][0]); k[0] ^= 1; ep[-1][2][0] = bytes(k)
@@ -73,6 +81,7 @@ test_expect_success 'the rotation wrote the cache; a head signed by new needs no
 	kc repo.git show >actual &&
 	cat >expect <<-\EOF &&
 	upto 4
+	origin 4
 	epoch 1 1
 	EOF
 	test_cmp expect actual &&
@@ -90,6 +99,7 @@ test_expect_success 'records since the cache: read and added, the retired key re
 	kc repo.git show >actual &&
 	cat >expect <<-\EOF &&
 	upto 7
+	origin 4
 	epoch 1 1
 	epoch 5 1
 	EOF
@@ -165,6 +175,20 @@ test_expect_success 'a symbolic link at the cache path is left alone, not follow
 	rm repo.git/annal/keys/main
 '
 
+test_expect_success 'verify --state takes the origin record from the cache, checked' '
+	annal -C repo.git checkpoint --sign-key new >/dev/null &&
+	annal -C repo.git verify --state st >out &&
+	grep "checkpoints consistent" out &&
+	kc repo.git show >actual &&
+	grep "^origin 4\$" actual &&
+	annal -C repo.git append --sign-key new --actor a --action b >/dev/null &&
+	kc repo.git origin-at 3 "$(git --git-dir=repo.git rev-parse refs/audit/main~5)" &&
+	annal -C repo.git verify --state st >out &&
+	grep "checkpoints consistent" out &&
+	kc repo.git show >actual &&
+	grep "^origin 4\$" actual
+'
+
 test_lazy_prereq PYCRYPTOGRAPHY '
 	python3 -c "from cryptography.hazmat.primitives.serialization import load_ssh_private_key"
 '
@@ -178,7 +202,7 @@ test_expect_success PYCRYPTOGRAPHY 'a cache saying "no epoch": prove --checkpoin
 	kc repo.git drop 1 &&
 	kc repo.git drop 5 &&
 	kc repo.git show >actual &&
-	echo "upto 7" >expect &&
+	printf "upto 8\norigin 4\n" >expect &&
 	test_cmp expect actual &&
 	test_expect_code 1 annal -C repo.git prove inclusion --checkpoint by-new 1 2>err &&
 	grep "no signature by the key" err
