@@ -154,39 +154,60 @@ out:
 	return S_ISREG(st.st_mode) ? 0 : -1;
 }
 
-/* Write e as base in dfd, a new file renamed into place; best effort. */
-static void save(const struct epochs *e, int dfd, const char *base)
+/* The bytes of the file holding e, checksum included. */
+static int format(annal_buf *out, const struct epochs *e)
 {
-	annal_buf out = ANNAL_BUF_INIT;
 	unsigned char num[8], sum[32], n4[4];
-	char tmp[320];
 	size_t i;
-	int fd = -1, tries, ok = 0;
+	int error;
 
-	annal_buf_put(&out, MAGIC, HEADER);
+	annal_buf_put(out, MAGIC, HEADER);
 	put64(num, e->upto);
-	annal_buf_put(&out, num, 8);
-	annal_buf_put(&out, e->upto_id.id, GIT_OID_RAWSZ);
+	annal_buf_put(out, num, 8);
+	annal_buf_put(out, e->upto_id.id, GIT_OID_RAWSZ);
 	n4[0] = (unsigned char)(e->n >> 24);
 	n4[1] = (unsigned char)(e->n >> 16);
 	n4[2] = (unsigned char)(e->n >> 8);
 	n4[3] = (unsigned char)e->n;
-	annal_buf_put(&out, n4, 4);
+	annal_buf_put(out, n4, 4);
 	for (i = 0; i < e->n; i++) {
 		put64(num, e->v[i].seq);
-		annal_buf_put(&out, num, 8);
-		annal_buf_put(&out, e->v[i].id.id, GIT_OID_RAWSZ);
-		annal_buf_putc(&out, (char)e->v[i].n);
-		annal_buf_put(&out, e->v[i].keys, e->v[i].n * 32);
+		annal_buf_put(out, num, 8);
+		annal_buf_put(out, e->v[i].id.id, GIT_OID_RAWSZ);
+		annal_buf_putc(out, (char)e->v[i].n);
+		annal_buf_put(out, e->v[i].keys, e->v[i].n * 32);
 	}
 	put64(num, e->origin);
-	annal_buf_put(&out, num, 8);
-	annal_buf_put(&out, e->origin_id.id, GIT_OID_RAWSZ);
-	if (annal_buf_error(&out) < 0)
-		goto out;
-	crypto_hash_sha256(sum, (const unsigned char *)out.ptr, out.len);
-	annal_buf_put(&out, sum, 32);
-	if (annal_buf_error(&out) < 0)
+	annal_buf_put(out, num, 8);
+	annal_buf_put(out, e->origin_id.id, GIT_OID_RAWSZ);
+	if ((error = annal_buf_error(out)) < 0)
+		return error;
+	crypto_hash_sha256(sum, (const unsigned char *)out->ptr, out->len);
+	annal_buf_put(out, sum, 32);
+	return annal_buf_error(out);
+}
+
+int keys_file_reformat(annal_buf *out, const unsigned char *p, size_t len)
+{
+	struct epochs e;
+	int error = -1;
+
+	memset(&e, 0, sizeof(e));
+	if (parse(&e, p, len) == 0)
+		error = format(out, &e) < 0 ? -1 : 0;
+	epochs_dispose(&e);
+	annal_error_clear();
+	return error;
+}
+
+/* Write e as base in dfd, a new file renamed into place; best effort. */
+static void save(const struct epochs *e, int dfd, const char *base)
+{
+	annal_buf out = ANNAL_BUF_INIT;
+	char tmp[320];
+	int fd = -1, tries, ok = 0;
+
+	if (format(&out, e) < 0)
 		goto out;
 	for (tries = 0; tries < 4 && fd < 0; tries++) {
 		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%08lx", base, (long)getpid(),

@@ -62,6 +62,12 @@ struct keys_compare {
 	git_oid bad_id;		/* the chain's record there, or the cache's */
 };
 
+/*
+ * For the fuzzer: 0 and the file written back from what it parsed into
+ * out when p is a key cache file (annal-format(5)), -1 when it is not.
+ */
+int keys_file_reformat(annal_buf *out, const unsigned char *p, size_t len);
+
 int keys_compare_open(struct keys_compare *kc, annal_repo *repo, const char *log);
 void keys_compare(struct keys_compare *kc, const annal_record *rec, const git_oid *id);
 void keys_compare_finish(struct keys_compare *kc, uint64_t last);
