@@ -922,8 +922,9 @@ typedef struct {
 	/* the tree cache is known wrong (treeMismatch): rebuild it from
 	   the records before taking roots from it */
 	int rebuild_tree;
-	/* verify --state: O(new records), so the origin records are read
-	   (a walk of the whole log) only when there are checkpoints */
+	/* verify --state: O(new records), so the log is not walked: the
+	   origin is its newest annal.origin record, the keys at each
+	   checkpoint's size come from the key cache */
 	int incremental;
 } annal_checkpoint_verify_options;
 #define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, 0, 0 }
