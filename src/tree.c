@@ -859,6 +859,17 @@ struct write_args {
 	const char *log;
 };
 
+/* A proof's hashes, the blank line, and the checkpoint it is for. */
+static int put_proof(annal_buf *out, const unsigned char *proof, size_t n, const annal_buf *tail)
+{
+	int error;
+
+	if ((error = put_hashes(out, proof, n)) < 0)
+		return error;
+	annal_buf_putc(out, '\n');
+	return annal_buf_put(out, tail->ptr, tail->len);
+}
+
 static int inclusion_fn(struct tree *t, void *payload)
 {
 	unsigned char proof[MERKLE_MAX_PROOF * MERKLE_HASH];
@@ -880,10 +891,7 @@ static int inclusion_fn(struct tree *t, void *payload)
 	if ((error = merkle_prove_inclusion(proof, &n, index, size, subtree, t)) < 0)
 		goto out;
 	annal_buf_printf(w->out, "c2sp.org/tlog-proof@v1\nindex %llu\n", (unsigned long long)index);
-	if ((error = put_hashes(w->out, proof, n)) < 0)
-		goto out;
-	annal_buf_putc(w->out, '\n');
-	error = annal_buf_put(w->out, tail.ptr, tail.len);
+	error = put_proof(w->out, proof, n, &tail);
 out:
 	annal_buf_dispose(&tail);
 	return error;
@@ -921,39 +929,36 @@ static int consistency_fn(struct tree *t, void *payload)
 	if (size1 && (error = merkle_prove_consistency(proof, &n, size1, size2, subtree, t)) < 0)
 		goto out;
 	annal_buf_printf(w->out, "old %llu\n", (unsigned long long)size1);
-	if ((error = put_hashes(w->out, proof, n)) < 0)
-		goto out;
-	annal_buf_putc(w->out, '\n');
-	error = annal_buf_put(w->out, tail.ptr, tail.len);
+	error = put_proof(w->out, proof, n, &tail);
 out:
 	annal_buf_dispose(&scratch);
 	annal_buf_dispose(&tail);
 	return error;
 }
 
-int annal_prove_inclusion_write(annal_buf *out, annal_repo *repo, const char *record,
-				const annal_prove_options *opts)
+/* A proof written to out by fn; a retry after a damaged cache starts the output anew. */
+static int write_proof(annal_buf *out, annal_repo *repo, const char *arg,
+		       const annal_prove_options *opts, int (*fn)(struct tree *, void *))
 {
-	struct write_args w = { out, record, opts, opts && opts->log ? opts->log : "main" };
+	struct write_args w = { out, arg, opts, opts && opts->log ? opts->log : "main" };
 	size_t len = out->len;
 	int error;
 
-	/* a retry after a damaged cache starts the output anew */
-	if ((error = with_tree(repo, w.log, inclusion_fn, &w)) < 0)
+	if ((error = with_tree(repo, w.log, fn, &w)) < 0)
 		out->len = len;
 	return error;
+}
+
+int annal_prove_inclusion_write(annal_buf *out, annal_repo *repo, const char *record,
+				const annal_prove_options *opts)
+{
+	return write_proof(out, repo, record, opts, inclusion_fn);
 }
 
 int annal_prove_consistency_write(annal_buf *out, annal_repo *repo, const char *old,
 				  const annal_prove_options *opts)
 {
-	struct write_args w = { out, old, opts, opts && opts->log ? opts->log : "main" };
-	size_t len = out->len;
-	int error;
-
-	if ((error = with_tree(repo, w.log, consistency_fn, &w)) < 0)
-		out->len = len;
-	return error;
+	return write_proof(out, repo, old, opts, consistency_fn);
 }
 
 /* ---- verify's comparison ------------------------------------------------ */
