@@ -1701,7 +1701,6 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 	memset(&ic, 0, sizeof(ic));
 	memset(&none, 0, sizeof(none));
 	ic.index.fd = -1;
-	ic.tree.fd = -1;
 	c.others = others;
 	c.copies = &none;
 	c.ts_limit = ts_limit;
@@ -1948,7 +1947,6 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memset(&copies, 0, sizeof(copies));
 	memset(&ic, 0, sizeof(ic));
 	ic.index.fd = -1;
-	ic.tree.fd = -1;
 	r->ok = 1;
 	annal_text_escape(r->log, sizeof(r->log), log, strlen(log));
 	if ((error = anchor_parse(&anchor, opts ? opts->anchor : NULL)) < 0)
@@ -2010,8 +2008,8 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	if ((error = annal_time_now_verifier(&now)) < 0 ||
 	    (error = others_load(&others, repo, log, NULL)) < 0 ||
 	    (error = index_compare_open(&ic.index, repo, log)) < 0 ||
-	    (error = tree_compare_open(&ic.tree, repo, log,
-						opts && opts->nroot_sizes)) < 0)
+	    (error = tree_compare_open(&ic.tree, repo, log, opts ? opts->root_sizes : NULL,
+					       opts ? opts->nroot_sizes : 0)) < 0)
 		goto out;
 
 	if (sweep_verify(&records, repo, &head, &trust, &anchor, &others, &copies,
@@ -2040,9 +2038,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	}
 	/* the tree, from the records read: its roots, and the cache compared */
 	if (r->ok &&
-	    (error = tree_compare_finish(&ic.tree, repo, log, r->records,
-					 opts ? opts->root_sizes : NULL, opts ? opts->nroot_sizes : 0,
-					 opts ? opts->roots : NULL)) < 0)
+	    (error = tree_compare_finish(&ic.tree, r->records, opts ? opts->roots : NULL)) < 0)
 		goto out;
 	if (r->ok && ic.tree.bad[0]) {
 		/* the records verified: the cache is what is wrong */
