@@ -989,6 +989,8 @@ struct tree_fold {
 	struct merkle_range r;		/* oldest first */
 	struct fold_node stack[128];	/* newest first */
 	int top;
+	unsigned char theirs[64][H];	/* ... the cache's hashes to come, by level */
+	unsigned char expect[64];	/* ... and which are there to compare */
 	const uint64_t *sizes;		/* the roots asked */
 	size_t nsizes;
 	unsigned char (*parts)[64][H];	/* per size: its root (oldest first), its subtrees */
@@ -1027,6 +1029,49 @@ int tree_compare_open(struct tree_compare *tc, annal_repo *repo, const char *log
 	return 0;
 }
 
+/* The cache's hash idx (of the subtree at start, level) is not what was computed. */
+static void fold_bad(struct tree_compare *tc, uint64_t idx, uint64_t start, unsigned level,
+		     const char *damage)
+{
+	if (damage)
+		snprintf(tc->bad, sizeof(tc->bad), "%s", damage);
+	else if (!level)
+		snprintf(tc->bad, sizeof(tc->bad),
+			 "the tree cache has another hash for leaf %llu (record seq %llu)",
+			 (unsigned long long)start, (unsigned long long)start + 1);
+	else
+		snprintf(tc->bad, sizeof(tc->bad),
+			 "the tree cache has another hash for the subtree of records %llu-%llu",
+			 (unsigned long long)start + 1,
+			 (unsigned long long)(start + ((uint64_t)1 << level)));
+	tc->f->bad_idx = idx;
+	tc->bad_seq = start + 1;
+}
+
+/*
+ * Newest first, at leaf i: the cache's hashes of the leaf and of the
+ * subtrees that end with it, kept by level until those are made.  Read
+ * highest index first, so that the cache is read backwards once.
+ */
+static void fold_expect(struct tree_compare *tc, uint64_t i)
+{
+	struct tree_fold *f = tc->f;
+	unsigned k = (unsigned)__builtin_ctzll(i + 1);
+	uint64_t idx;
+
+	for (k = k > 63 ? 63 : k;; k--) {
+		idx = stored_count(i) + k;
+		f->expect[k] = idx < f->upto && idx < f->bad_idx;
+		if (f->expect[k] && read_stored(&f->cache, idx, f->theirs[k]) < 0) {
+			fold_bad(tc, idx, i + 1 - ((uint64_t)1 << k), k, annal_error_last()->message);
+			annal_error_clear();
+			f->expect[k] = 0;
+		}
+		if (!k)
+			break;
+	}
+}
+
 /* A complete subtree made: against the cache's, and kept if a root needs it. */
 static void fold_done(const unsigned char *hash, uint64_t start, unsigned level, void *payload)
 {
@@ -1045,23 +1090,15 @@ static void fold_done(const unsigned char *hash, uint64_t start, unsigned level,
 	/* the first difference in the cache's order, whichever order the leaves come */
 	if (f->cache.fd < 0 || idx >= f->upto || idx >= f->bad_idx)
 		return;
-	if (read_stored(&f->cache, idx, theirs) < 0) {
-		snprintf(tc->bad, sizeof(tc->bad), "%s", annal_error_last()->message);
+	if (f->dir < 0) {
+		if (f->expect[level] && memcmp(f->theirs[level], hash, H))
+			fold_bad(tc, idx, start, level, NULL);
+	} else if (read_stored(&f->cache, idx, theirs) < 0) {
+		fold_bad(tc, idx, start, level, annal_error_last()->message);
 		annal_error_clear();
-	} else if (!memcmp(theirs, hash, H)) {
-		return;
-	} else if (!level) {
-		snprintf(tc->bad, sizeof(tc->bad),
-			 "the tree cache has another hash for leaf %llu (record seq %llu)",
-			 (unsigned long long)start, (unsigned long long)start + 1);
-	} else {
-		snprintf(tc->bad, sizeof(tc->bad),
-			 "the tree cache has another hash for the subtree of records %llu-%llu",
-			 (unsigned long long)start + 1,
-			 (unsigned long long)(start + ((uint64_t)1 << level)));
+	} else if (memcmp(theirs, hash, H)) {
+		fold_bad(tc, idx, start, level, NULL);
 	}
-	f->bad_idx = idx;
-	tc->bad_seq = start + 1;
 }
 
 /* Leaf index i, newest first: merge while it is the left sibling of the top. */
@@ -1073,6 +1110,8 @@ static void fold_down(struct tree_compare *tc, uint64_t i, const unsigned char l
 	unsigned level = 0;
 
 	memcpy(h, leaf, H);
+	if (f->cache.fd >= 0)
+		fold_expect(tc, i);
 	fold_done(h, i, 0, tc);
 	while (f->top && (top = &f->stack[f->top - 1])->level == level && level < 63 &&
 	       !(i >> level & 1) && top->start == i + ((uint64_t)1 << level)) {
