@@ -456,10 +456,12 @@ struct pool {
 	size_t n;
 	size_t next;			/* atomic */
 	int compact;			/* keep only what the sweep needs */
+	int leaves;			/* hash the records' leaves */
 	const struct copies *copies;	/* bad copies in other packs */
 };
 
-static void check_job(struct job *j, const struct copies *copies)
+/* leaf: the record's leaf hash is wanted (a tree cache to compare, roots asked) */
+static void check_job(struct job *j, const struct copies *copies, int leaf)
 {
 	git_oid again;
 	const char *bad, *action, *origin;
@@ -500,7 +502,8 @@ static void check_job(struct job *j, const struct copies *copies)
 		return;
 	}
 	/* canonical, so the bytes the commit stores */
-	merkle_leaf_hash(j->leaf, j->rec->json, j->rec->json_len);
+	if (leaf)
+		merkle_leaf_hash(j->leaf, j->rec->json, j->rec->json_len);
 	/* the origin record: once a log (counted in order), a valid origin */
 	if ((action = annal_record_get_string(j->rec, "action")) &&
 	    !strcmp(action, CHECKPOINT_ORIGIN_ACTION)) {
@@ -549,7 +552,7 @@ static void *worker(void *arg)
 
 		if (j->check)
 			continue;
-		check_job(j, p->copies);
+		check_job(j, p->copies, p->leaves);
 		if (p->compact && j->rec)
 			compact_record(j->rec);
 	}
@@ -644,7 +647,7 @@ static void *early_worker(void *arg)
 		i = __atomic_fetch_add(&e->next, 1, __ATOMIC_RELAXED);
 		if (!early_wait(e, i))
 			return NULL;
-		check_job(&e->jobs[i], e->copies);
+		check_job(&e->jobs[i], e->copies, 0);
 		/* the in-order checks need only what compact_record() keeps */
 		if (e->jobs[i].rec)
 			compact_record(e->jobs[i].rec);
@@ -935,6 +938,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 			pool.jobs = jobs;
 			pool.n = w;
 			pool.copies = c->copies;
+			pool.leaves = ic->tree.f != NULL;
 			run_pool(&pool, w < 64 ? 1 : nthreads);
 		}
 		for (k = 0; k < w && !error && r->ok; k++) {
@@ -1194,6 +1198,7 @@ static int sweep_verify(uint64_t *records, annal_repo *repo,
 		pool.next = 0;
 		pool.compact = 1;
 		pool.copies = copies;
+		pool.leaves = ic->tree.f != NULL;
 		started = 0;
 		for (i = 1; i < nthreads; i++)
 			if (pthread_create(&t[started], NULL, worker, &pool) == 0)
@@ -1671,7 +1676,7 @@ static int head_seq(uint64_t *seq, annal_verify_result *r, annal_repo *repo, con
 	j.id = head;
 	if ((error = read_checked(&j.obj, r, repo, head, 0)) < 0 || !r->ok)
 		goto out;
-	check_job(&j, NULL);
+	check_job(&j, NULL, 0);
 	if (j.check)
 		failed(r, j.check, 0, head, "%s", j.message);
 	else
@@ -1716,7 +1721,6 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 	memset(&ic, 0, sizeof(ic));
 	memset(&none, 0, sizeof(none));
 	ic.index.fd = -1;
-	ic.tree.fd = -1;
 	c.others = others;
 	c.copies = &none;
 	c.ts_limit = ts_limit;
@@ -1963,7 +1967,6 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memset(&copies, 0, sizeof(copies));
 	memset(&ic, 0, sizeof(ic));
 	ic.index.fd = -1;
-	ic.tree.fd = -1;
 	r->ok = 1;
 	annal_text_escape(r->log, sizeof(r->log), log, strlen(log));
 	if ((error = anchor_parse(&anchor, opts ? opts->anchor : NULL)) < 0)
@@ -2026,8 +2029,8 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	    (error = others_load(&others, repo, log, NULL)) < 0 ||
 	    (error = index_compare_open(&ic.index, repo, log)) < 0 ||
 	    (error = keys_compare_open(&ic.keys, repo, log)) < 0 ||
-	    (error = tree_compare_open(&ic.tree, repo, log,
-						opts && opts->nroot_sizes)) < 0)
+	    (error = tree_compare_open(&ic.tree, repo, log, opts ? opts->root_sizes : NULL,
+					       opts ? opts->nroot_sizes : 0)) < 0)
 		goto out;
 
 	if (sweep_verify(&records, repo, &head, &trust, &anchor, &others, &copies,
@@ -2063,9 +2066,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		       log);
 	/* the tree, from the records read: its roots, and the cache compared */
 	if (r->ok &&
-	    (error = tree_compare_finish(&ic.tree, repo, log, r->records,
-					 opts ? opts->root_sizes : NULL, opts ? opts->nroot_sizes : 0,
-					 opts ? opts->roots : NULL)) < 0)
+	    (error = tree_compare_finish(&ic.tree, r->records, opts ? opts->roots : NULL)) < 0)
 		goto out;
 	if (r->ok && ic.tree.bad[0]) {
 		/* the records verified: the cache is what is wrong */
