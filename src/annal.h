@@ -473,6 +473,35 @@ typedef struct {
 #define ANNAL_MERGE_OPTIONS_INIT { NULL, 0, NULL, 0, ANNAL_WALK_UNLIMITED }
 
 /*
+ * Following a log as it grows (annal log --follow): the newest backlog
+ * matching records first, then each record appended after, oldest first.
+ * Every record returned has been checked against the one before it (its
+ * commit hashes to its id, its parent, seq and prev_hash continue the
+ * log); a head that does not continue the records returned is
+ * ANNAL_ECORRUPT ("log 'main' was rewritten: ..."), and nothing of it is
+ * returned.
+ */
+typedef struct annal_follow annal_follow;
+
+typedef struct {
+	const char *log;		/* default "main" */
+	const annal_filter *filter;	/* NULL: every record */
+	uint64_t backlog;		/* the newest matches first (0: none) */
+} annal_follow_options;
+#define ANNAL_FOLLOW_OPTIONS_INIT { NULL, NULL, 0 }
+
+/* ANNAL_ENOTFOUND when the log does not exist. */
+int annal_follow_new(annal_follow **out, annal_repo *repo, const annal_follow_options *opts);
+/* 0 and the next record (the caller's), ANNAL_ITEROVER: none yet; never blocks. */
+int annal_follow_next(annal_record **out, annal_follow *f);
+/*
+ * Wait until the log's ref may have moved (inotify), timeout_ms at most,
+ * or until a signal interrupts it.
+ */
+int annal_follow_wait(annal_follow *f, int timeout_ms);
+void annal_follow_free(annal_follow *f);
+
+/*
  * ANNAL_ENOTFOUND for a log that does not exist, a glob that matches no
  * log, or all in a repository without logs; ANNAL_EINVALID for an
  * invalid name or glob.
