@@ -124,12 +124,14 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 	struct string_list logs = STRING_LIST_INIT;
 	const char *format = "pretty", *date = "utc", *log = NULL, *shown = NULL;
 	uint64_t max_count = ANNAL_WALK_UNLIMITED;
-	const char *summary_by = NULL;
+	const char *summary_by = NULL, *related = NULL, *window = NULL;
 	int reverse = 0, summary = 0, all = 0, follow = 0;
 	struct option options[] = {
 		OPT_BOOL(0, "all", &all, "every log, merged newest first"),
 		OPT_STRING_LIST(0, "log", &logs, "<name>", "log to read, or a glob (default: main); repeatable"),
 		OPT_FILTERS(&fo),
+		OPT_STRING(0, "related", &related, "<record>", "records related to <record> (id, prefix or seq)"),
+		OPT_STRING(0, "window", &window, "<duration>", "with --related: ts within <duration> of it (default: 10m)"),
 		OPT_UINT('n', "max-count", &max_count, "<n>", "at most <n> records (the newest)"),
 		OPT_NUMBER(&max_count, "the same as -n <n>"),
 		OPT_BOOL(0, "reverse", &reverse, "oldest first"),
@@ -157,6 +159,12 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 	die_if_both(log_usage, options, "--all", all, "--log", logs.n > 0);
 	if (summary_by)
 		summary = 1;
+	if (window && !related)
+		usage_with_options(log_usage, options, "option '--window' needs '--related'");
+	/* the related records are those of the anchor's log */
+	if (related && (all || logs.n > 1 || (logs.n && strpbrk(logs.v[0], "*?["))))
+		usage_with_options(log_usage, options,
+				   "option '--related' reads one log; give one '--log <name>'");
 	if (follow) {
 		/* the records of one log, oldest first, in a format of one piece per record */
 		die_if_both(log_usage, options, "--follow", 1, "--all", all);
@@ -176,6 +184,9 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 				   summary_by ? "-by" : "", format);
 
 	if ((error = filter_options_build(&filter, &fo, options)) < 0 || (error = annal_buf_new(&out)) < 0)
+		goto fail;
+	if (related && (error = annal_filter_set_related(filter, ctx->repo, logs.n ? logs.v[0] : NULL,
+							 related, window)) < 0)
 		goto fail;
 	if (summary) {
 		if ((error = annal_summary_new_by(&sum, summary_by ? summary_by : "decision")) ==
