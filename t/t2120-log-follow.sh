@@ -43,10 +43,28 @@ wait_lines () {
 	done
 }
 
-# stop_follow SIGNAL: signal the follower, its exit status into rc
+# wait_exit: until the follower exits, 60 s at most; its status into rc
+wait_exit () {
+	waited=0
+	while kill -0 $follow_pid 2>/dev/null
+	do
+		waited=$((waited + 1)) &&
+		if test $waited -gt 1200
+		then
+			echo "annal log --follow still runs after 60 s" &&
+			kill $follow_pid &&
+			return 1
+		fi &&
+		sleep 0.05
+	done
+	wait $follow_pid
+	echo $? >rc
+}
+
+# stop_follow SIGNAL: signal the follower; it exits 0
 stop_follow () {
 	kill -$1 $follow_pid &&
-	{ wait $follow_pid; echo $? >rc; } &&
+	wait_exit &&
 	echo 0 >expect.rc &&
 	test_cmp expect.rc rc
 }
@@ -77,6 +95,21 @@ test_expect_success '-n 2: the newest two oldest first, then each record appende
 	wait_lines out 7 &&
 	stop_follow INT &&
 	printed_all out 2 &&
+	test_must_be_empty out.err
+'
+
+test_expect_success 'without inotify, the poll alone misses nothing' '
+	test_when_finished "unset ANNAL_TEST_FOLLOW_POLL" &&
+	ANNAL_TEST_FOLLOW_POLL=1 &&
+	export ANNAL_TEST_FOLLOW_POLL &&
+	start_follow out -n 1 &&
+	wait_lines out 1 &&
+	from=$(cut -d" " -f2 out) &&
+	append q1 q2 q3 &&
+	unset ANNAL_TEST_FOLLOW_POLL &&
+	wait_lines out 4 &&
+	stop_follow INT &&
+	printed_all out $from &&
 	test_must_be_empty out.err
 '
 
@@ -160,7 +193,7 @@ test_expect_success GIT 'a ref moved to a fork: exit 1, no record of the fork' '
 	start_follow out -n 1 &&
 	wait_lines out 1 &&
 	git -C repo.git update-ref refs/audit/main $fork &&
-	{ wait $follow_pid; echo $? >rc; } &&
+	wait_exit &&
 	echo 1 >expect.rc &&
 	test_cmp expect.rc rc &&
 	test_line_count = 1 out &&
@@ -173,7 +206,7 @@ test_expect_success GIT 'a ref moved back to an older record: exit 1' '
 	start_follow out -n 1 &&
 	wait_lines out 1 &&
 	git -C repo.git update-ref refs/audit/main refs/audit/main~2 &&
-	{ wait $follow_pid; echo $? >rc; } &&
+	wait_exit &&
 	echo 1 >expect.rc &&
 	test_cmp expect.rc rc &&
 	grep "^annal: error: log .main. was rewritten: " out.err
@@ -185,7 +218,7 @@ test_expect_success GIT 'a ref deleted: exit 1' '
 	start_follow out -n 1 &&
 	wait_lines out 1 &&
 	git -C repo.git update-ref -d refs/audit/main &&
-	{ wait $follow_pid; echo $? >rc; } &&
+	wait_exit &&
 	echo 1 >expect.rc &&
 	test_cmp expect.rc rc &&
 	grep "^annal: error: log .main. was rewritten: its ref refs/audit/main is gone" out.err
@@ -214,7 +247,7 @@ test_expect_success 'a reader gone while nothing is appended: exit 0 without a w
 	{ annal log --follow -n 1 --format oneline >fifo 2>err & } &&
 	follow_pid=$! &&
 	head -n 1 fifo >out &&
-	{ wait $follow_pid; echo $? >rc; } &&
+	wait_exit &&
 	test_line_count = 1 out &&
 	test_cmp expect.rc rc &&
 	test_must_be_empty err
