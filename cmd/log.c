@@ -169,7 +169,8 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		/* the records of one log, oldest first, in a format of one piece per record */
 		die_if_both(log_usage, options, "--follow", 1, "--all", all);
 		die_if_both(log_usage, options, "--follow", 1, "--reverse", reverse);
-		die_if_both(log_usage, options, "--follow", 1, "--summary", summary);
+		die_if_both(log_usage, options, "--follow", 1,
+			    summary_by ? "--summary-by" : "--summary", summary);
 		if (logs.n > 1 || (logs.n && strpbrk(logs.v[0], "*?[")))
 			usage_with_options(log_usage, options,
 					   "option '--follow' follows one log; give one '--log <name>'");

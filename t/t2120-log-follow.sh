@@ -262,6 +262,8 @@ test_expect_success 'usage: one log, oldest first, a format of one piece a recor
 		head -n 1 err >first &&
 		grep "^annal: error: " first || return 1
 	done &&
+	test_expect_code 2 annal log --follow --summary-by actor 2>err &&
+	grep "^annal: error: options .--follow. and .--summary-by. cannot be used together\$" err &&
 	# with json, the error is the JSON text (annal(1), DIAGNOSTICS)
 	test_expect_code 2 annal log --follow --format json >out &&
 	grep "^{\"error\":\"options .--follow. and .--format=json. cannot be used together\"}\$" out &&
