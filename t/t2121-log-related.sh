@@ -81,6 +81,19 @@ test_expect_success 'by id, id prefix or seq alike' '
 	shows "6 5 3" --related 5
 '
 
+test_expect_success 'a number that is no seq is an id prefix' '
+	# the first id starting with 4 digits or more (ids are fixed: the
+	# clock is pinned), as a number past the last seq
+	awk "match(\$0, /^[0-9][0-9][0-9][0-9]+/) { print NR, substr(\$0, 1, RLENGTH); exit }" \
+		ids >digits &&
+	test -s digits &&
+	read seq prefix <digits &&
+	annal log --related "$prefix" --window 0s >out &&
+	sed -n "${seq}p" ids >expect &&
+	sed -n "s/^record //p" out >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success '--window: 90s, 601s, 1h, 0s, 1d' '
 	shows "5" --related 5 --window 90s &&
 	shows "7 6 5 3 2" --related 5 --window 601s &&
