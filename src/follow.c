@@ -105,7 +105,7 @@ static int queue_from(annal_follow *f, const git_oid *head)
 			goto out;
 		if (f->has_last && rec->seq <= f->last_seq) {
 			error = rewritten(f, "its head %s leads to seq %" PRIu64
-					  ", not to the record of seq %" PRIu64 " shown last",
+					  ", not to the record of seq %" PRIu64 " read last",
 					  git_oid_tostr(hex, sizeof(hex), head), rec->seq,
 					  f->last_seq);
 			goto out;
