@@ -119,19 +119,9 @@ static int key_list(int argc, const char **argv, struct cmd_context *ctx)
 
 int cmd_key(int argc, const char **argv, struct cmd_context *ctx)
 {
-	struct option none[] = { OPT_END() };
+	static const struct subcommand forms[] = {
+		{ "rotate", key_rotate }, { "list", key_list }, { NULL, NULL }
+	};
 
-	if (argc < 2)
-		usage_with_options(key_usage, none, "a subcommand is required");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		/* each form has options of its own: say where they are */
-		usage_print(stdout, key_usage, none);
-		printf("\nThe options of each form: 'annal key rotate -h', 'annal key list -h'.\n");
-		return 0;
-	}
-	if (!strcmp(argv[1], "rotate"))
-		return key_rotate(argc - 1, argv + 1, ctx);
-	if (!strcmp(argv[1], "list"))
-		return key_list(argc - 1, argv + 1, ctx);
-	usage_with_options(key_usage, none, "unknown subcommand '%s'", argv[1]);
+	return run_subcommand(argc, argv, ctx, key_usage, forms);
 }

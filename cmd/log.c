@@ -7,6 +7,7 @@
 
 #include "builtin.h"
 #include "filter-options.h"
+#include "color.h"
 #include "banned.h"
 
 static const char *const log_usage[] = {
@@ -124,7 +125,7 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 	struct string_list logs = STRING_LIST_INIT;
 	const char *format = "pretty", *date = "utc", *log = NULL, *shown = NULL;
 	uint64_t max_count = ANNAL_WALK_UNLIMITED;
-	const char *summary_by = NULL, *related = NULL, *window = NULL;
+	const char *summary_by = NULL, *color_mode = NULL, *related = NULL, *window = NULL;
 	int reverse = 0, summary = 0, all = 0, follow = 0;
 	struct option options[] = {
 		OPT_BOOL(0, "all", &all, "every log, merged newest first"),
@@ -140,6 +141,7 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_BOOL(0, "summary", &summary, "count records by decision"),
 		OPT_CHOICE(0, "summary-by", &summary_by, "<field>", "count records by this field", annal_summary_fields()),
 		OPT_CHOICE(0, "date", &date, "<mode>", "ts shown by pretty and oneline (default: utc)", date_modes),
+		OPT_CHOICE(0, "color", &color_mode, "<when>", "colour pretty and oneline: auto, always or never", annal_color_modes()),
 		OPT_END()
 	};
 	annal_merge_options mopts = ANNAL_MERGE_OPTIONS_INIT;
@@ -197,6 +199,9 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		usage_value_error(log_usage, "%s", annal_error_last()->message);
 	if (fmt && annal_formatter_set_date(fmt, date) == ANNAL_EINVALID)
 		usage_value_error(log_usage, "%s", annal_error_last()->message);
+	/* machine formats are never coloured */
+	if (fmt && (!strcmp(format, "pretty") || !strcmp(format, "oneline")))
+		annal_formatter_set_color(fmt, want_color(color_mode, ctx));
 	if (error < 0)
 		goto fail;
 
@@ -218,7 +223,8 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 		goto fail;
 	if (fmt && (error = annal_formatter_begin(fmt, out)) < 0)
 		goto fail;
-	while ((error = annal_merge_next(&rec, &log, merge)) == 0) {
+	setup_pager(ctx);
+	while (!output_closed() && (error = annal_merge_next(&rec, &log, merge)) == 0) {
 		if (sum)
 			error = annal_summary_add(sum, rec);
 		else if (log != shown && (error = annal_formatter_set_log(fmt, log)) == 0)
@@ -235,6 +241,8 @@ int cmd_log(int argc, const char **argv, struct cmd_context *ctx)
 			flushed = 1;
 		}
 	}
+	if (output_closed())
+		goto out;
 	if (error != ANNAL_ITEROVER) {
 		if (!strcmp(format, "json")) {
 			/*

@@ -64,20 +64,21 @@ static int prove(int argc, const char **argv, struct cmd_context *ctx, int inclu
 	return status;
 }
 
+static int prove_inclusion(int argc, const char **argv, struct cmd_context *ctx)
+{
+	return prove(argc, argv, ctx, 1);
+}
+
+static int prove_consistency(int argc, const char **argv, struct cmd_context *ctx)
+{
+	return prove(argc, argv, ctx, 0);
+}
+
 int cmd_prove(int argc, const char **argv, struct cmd_context *ctx)
 {
-	struct option none[] = { OPT_END() };
+	static const struct subcommand forms[] = {
+		{ "inclusion", prove_inclusion }, { "consistency", prove_consistency }, { NULL, NULL }
+	};
 
-	if (argc < 2)
-		usage_with_options(prove_usage, none, "a subcommand is required");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage_print(stdout, prove_usage, none);
-		printf("\nThe options of each form: 'annal prove inclusion -h', 'annal prove consistency -h'.\n");
-		return 0;
-	}
-	if (!strcmp(argv[1], "inclusion"))
-		return prove(argc - 1, argv + 1, ctx, 1);
-	if (!strcmp(argv[1], "consistency"))
-		return prove(argc - 1, argv + 1, ctx, 0);
-	usage_with_options(prove_usage, none, "unknown subcommand '%s'", argv[1]);
+	return run_subcommand(argc, argv, ctx, prove_usage, forms);
 }

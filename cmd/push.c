@@ -52,20 +52,22 @@ static void remote_lines_release(struct remote_lines *held, int show)
 
 static void print_log(const annal_push_log *l)
 {
-	/* the ref's name on the remote, without refs/audit/ */
-	const char *dest = l->ref + strlen("refs/audit/");
+	/* the ref's name on the remote, without refs/audit/ (refs/annal/) */
+	const char *dest = l->ref + strlen(l->checkpoints ? "refs/annal/" : "refs/audit/");
+	const char *what = l->checkpoints ? " (checkpoints)" : "";
+	const char *unit = l->checkpoints ? "checkpoint" : "record";
 
 	switch (l->status) {
 	case ANNAL_PUSH_UPDATED:
-		print_line(stdout, "%s -> %s: %llu new record%s", l->log, dest,
-			   (unsigned long long)l->records, l->records == 1 ? "" : "s");
+		print_line(stdout, "%s%s -> %s: %llu new %s%s", l->log, what, dest,
+			   (unsigned long long)l->records, unit, l->records == 1 ? "" : "s");
 		break;
 	case ANNAL_PUSH_UP_TO_DATE:
-		print_line(stdout, "%s -> %s: up to date", l->log, dest);
+		print_line(stdout, "%s%s -> %s: up to date", l->log, what, dest);
 		break;
 	default:
 		/* reason is escaped already */
-		printf("%s -> %s: refused: %s\n", l->log, dest, l->reason);
+		printf("%s%s -> %s: refused: %s\n", l->log, what, dest, l->reason);
 		break;
 	}
 }

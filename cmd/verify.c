@@ -7,7 +7,7 @@
 #include "banned.h"
 
 static const char *const verify_usage[] = {
-	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id> | --anchor-file <file> | --state <file>] [--allowed-signers <file> | --key <file>] [--checkpoint <file>... [--log-key <key>...] [--witness-key <key>... [--witnesses <k>]]] [-q | --format <format>]",
+	"annal verify [--log <name> | --all [--allow-empty]] [--anchor <id> | --anchor-file <file> | --state <file>] [--allowed-signers <file> | --key <file>] [--checkpoint <file>... [--checkpoint-key <key>...] [--witness-key <key>... [--witnesses <k>]]] [-q | --format <format>]",
 	"annal verify --pre-receive",
 	NULL
 };
@@ -123,7 +123,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	const char *log = NULL, *anchor = NULL, *anchor_file = NULL, *format = NULL, *allowed = NULL, *key = NULL;
 	const char *check = NULL, *state = NULL;
 	int all = 0, allow_empty = 0, quiet = 0, pre_receive = 0;
-	struct string_list checkpoints = STRING_LIST_INIT, log_keys = STRING_LIST_INIT;
+	struct string_list checkpoints = STRING_LIST_INIT, checkpoint_keys = STRING_LIST_INIT;
 	struct string_list witness_keys = STRING_LIST_INIT;
 	uint64_t witnesses = 0;
 	annal_witness_policy policy = ANNAL_WITNESS_POLICY_INIT;
@@ -137,7 +137,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING(0, "allowed-signers", &allowed, "<file>", "pin the log to these keys and windows (OpenSSH format)"),
 		OPT_STRING(0, "key", &key, "<file>", "pin the log to this public key"),
 		OPT_STRING_LIST(0, "checkpoint", &checkpoints, "<file>", "check the log against this signed checkpoint (repeatable)"),
-		OPT_STRING_LIST(0, "log-key", &log_keys, "<key>", "trust this verifier key for checkpoints (repeatable)"),
+		OPT_STRING_LIST(0, "checkpoint-key", &checkpoint_keys, "<key>", "trust this verifier key for checkpoints (repeatable)"),
 		OPT_STRING_LIST(0, "witness-key", &witness_keys, "<key>", "a witness's verifier key: each checkpoint given must be cosigned by --witnesses of them (repeatable)"),
 		OPT_UINT(0, "witnesses", &witnesses, "<k>", "how many of the --witness-key witnesses must cosign (default: all)"),
 		OPT_BOOL('q', "quiet", &quiet, "print nothing: the exit status says whether every log verified"),
@@ -161,7 +161,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(verify_usage, options, "unexpected argument '%s'", argv[0]);
 	if (pre_receive) {
 		if (log || all || allow_empty || anchor || anchor_file || state || allowed || key ||
-		    quiet || format || checkpoints.n || log_keys.n ||
+		    quiet || format || checkpoints.n || checkpoint_keys.n ||
 		    witness_keys.n || witnesses)
 			usage_with_options(verify_usage, options,
 					   "option '--pre-receive' takes no other option");
@@ -226,7 +226,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		if ((results[i].ok || (results[i].check &&
 					     !strcmp(results[i].check, "treeMismatch"))) &&
 		    (error = verify_checkpoints(&results[i], &ncp, ctx, logs[i], &checkpoints,
-						&log_keys, states != NULL)) < 0)
+						&checkpoint_keys, states != NULL)) < 0)
 			goto fail;
 		results[i].checkpoints = ncp;
 		if (report)
@@ -306,7 +306,7 @@ out:
 	free(results);
 	annal_strv_free(names, nlogs);
 	string_list_clear(&checkpoints);
-	string_list_clear(&log_keys);
+	string_list_clear(&checkpoint_keys);
 	string_list_clear(&witness_keys);
 	annal_buf_free(report);
 	return status;

@@ -163,24 +163,12 @@ static int witness_verifier_key(int argc, const char **argv, struct cmd_context 
 
 int cmd_witness(int argc, const char **argv, struct cmd_context *ctx)
 {
-	struct option none[] = { OPT_END() };
+	static const struct subcommand forms[] = {
+		{ "add-log", witness_add_log }, { "cosign", witness_cosign },
+		{ "list", witness_list }, { "verifier-key", witness_verifier_key }, { NULL, NULL }
+	};
 
-	if (argc < 2)
-		usage_with_options(witness_usage, none, "a subcommand is required");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage_print(stdout, witness_usage, none);
-		printf("\nThe options of each form: 'annal witness <subcommand> -h'.\n");
-		return 0;
-	}
-	if (!strcmp(argv[1], "add-log"))
-		return witness_add_log(argc - 1, argv + 1, ctx);
-	if (!strcmp(argv[1], "cosign"))
-		return witness_cosign(argc - 1, argv + 1, ctx);
-	if (!strcmp(argv[1], "list"))
-		return witness_list(argc - 1, argv + 1, ctx);
-	if (!strcmp(argv[1], "verifier-key"))
-		return witness_verifier_key(argc - 1, argv + 1, ctx);
-	usage_with_options(witness_usage, none, "unknown subcommand '%s'", argv[1]);
+	return run_subcommand(argc, argv, ctx, witness_usage, forms);
 }
 
 void witness_policy_options(annal_witness_policy *policy, const char *const *usage,

@@ -134,9 +134,14 @@ enum {
 
 typedef struct {
 	char log[256];		/* the local log's name */
-	char ref[320];		/* the remote's ref: refs/audit/hosts/<host>/<log> */
+	/*
+	 * The remote's ref: refs/audit/hosts/<host>/<log>, or for the log's
+	 * kept checkpoints refs/annal/checkpoints/hosts/<host>/<log>
+	 */
+	char ref[320];
+	int checkpoints;	/* this is the log's kept checkpoints */
 	int status;		/* ANNAL_PUSH_* */
-	uint64_t records;	/* records shipped (or that would have been) */
+	uint64_t records;	/* records (checkpoints) shipped, or that would have been */
 	char reason[1024];	/* why refused, escaped by annal_text_escape() */
 } annal_push_log;
 
@@ -167,8 +172,10 @@ typedef struct {
 } annal_push_result;
 
 /*
- * Push each log to refs/audit/hosts/<host>/<log> on the remote, never
- * forced, reading only refs and objects (no lock an append takes).
+ * Push each log to refs/audit/hosts/<host>/<log> on the remote, and its
+ * kept checkpoints (when it has any) to
+ * refs/annal/checkpoints/hosts/<host>/<log>, in one push, never forced,
+ * reading only refs and objects (no lock an append takes).
  * Returns 0 when the remote was reached: each log's fate is in result
  * (refusals included); ANNAL_EINVALID for a bad host name, log name or
  * remote, ANNAL_ENOTFOUND for a log that does not exist, ANNAL_ERROR
@@ -715,8 +722,9 @@ typedef struct {
 	 * refs/annal/checkpoints/<log> if it covers the records.
 	 */
 	const char *checkpoint;
+	const char *paper;		/* --format pdf: "a4" (NULL) or "letter" */
 } annal_export_options;
-#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 typedef struct {
 	uint64_t records;		/* records exported */
@@ -953,8 +961,9 @@ typedef struct {
 	/* the tree cache is known wrong (treeMismatch): rebuild it from
 	   the records before taking roots from it */
 	int rebuild_tree;
-	/* verify --state: O(new records), so the origin records are read
-	   (a walk of the whole log) only when there are checkpoints */
+	/* verify --state: O(new records), so the log is not walked: the
+	   origin is its newest annal.origin record, the keys at each
+	   checkpoint's size come from the key cache */
 	int incremental;
 } annal_checkpoint_verify_options;
 #define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, 0, 0 }

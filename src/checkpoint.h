@@ -33,4 +33,23 @@ int checkpoint_read(annal_buf *out, const char *path);
 int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body,
 		    annal_repo *repo, const char *log, const git_oid *head,
 		    const annal_buf *text, const char *where);
+
+/*
+ * The central's check of a pushed chain of kept checkpoints of log
+ * (annal verify --pre-receive): each commit from tip down to old
+ * (exclusive; NULL: the whole chain) holds a C2SP checkpoint for the
+ * log's origin, of at most the records of head (the log's head once the
+ * push lands, maybe in quarantine), signed by a key the log trusted at
+ * its size, whose root is that of the log's first size records.  after
+ * (with have_after) holds the keys trusted after head, which spares the
+ * walk down to the last key rotation when none happened since the
+ * oldest checkpoint's size.  Reads the records from head down to that
+ * size, and the tree cache.  0, or ANNAL_ECORRUPT with *check set
+ * (badCheckpoint, checkpointOrigin, checkpointTruncated,
+ * badCheckpointSignature, checkpointMismatch) and a message naming the
+ * checkpoint; other errors for records that cannot be read.
+ */
+int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *log,
+			    const git_oid *head, const git_oid *tip, const git_oid *old,
+			    unsigned char (*after)[32], size_t nafter, int have_after);
 #endif

@@ -194,6 +194,29 @@ int merkle_inclusion_check(uint64_t index, uint64_t size, const unsigned char le
 	return !sn && !memcmp(r, root, MERKLE_HASH) ? 0 : ANNAL_ECORRUPT;
 }
 
+size_t merkle_consistency_len(uint64_t size1, uint64_t size2)
+{
+	/* RFC 9162 2.1.4.1, SUBPROOF(m, D[n], b), counted without the tree */
+	size_t len = 0;
+	int whole = 1;	/* b: the old tree is a whole subtree here */
+
+	while (size1 != size2) {
+		uint64_t k = 1;
+
+		while (k < size2 - k)	/* the largest power of two below size2 */
+			k <<= 1;
+		if (size1 <= k) {
+			size2 = k;
+		} else {
+			size1 -= k;
+			size2 -= k;
+			whole = 0;
+		}
+		len++;
+	}
+	return len + !whole;
+}
+
 int merkle_consistency_check(uint64_t size1, uint64_t size2, const unsigned char root1[32],
 			     const unsigned char root2[32], const unsigned char *proof, size_t nhashes)
 {

@@ -40,6 +40,12 @@ int merkle_inclusion_check(uint64_t index, uint64_t size, const unsigned char le
 			   const unsigned char *proof, size_t nhashes, const unsigned char root[32]);
 int merkle_consistency_check(uint64_t size1, uint64_t size2, const unsigned char root1[32],
 			     const unsigned char root2[32], const unsigned char *proof, size_t nhashes);
+/*
+ * The number of hashes in the consistency proof from size1 to size2
+ * (0 < size1 <= size2): a proof of another length is malformed, not
+ * evidence of a fork.
+ */
+size_t merkle_consistency_len(uint64_t size1, uint64_t size2);
 
 /*
  * The hash of the complete subtree of 2^level leaves starting at leaf

@@ -60,13 +60,14 @@ static int text_check(const char *s, size_t len, const char *what)
 {
 	size_t i;
 
-	if (annal_utf8_check(s, len) < 0)
-		return annal_error_set(ANNAL_EINVALID, "%s is not valid UTF-8", what);
+	/* controls first: a NUL is named as one, not as bad UTF-8 */
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 && s[i] != '\n')
 			return annal_error_set(ANNAL_EINVALID,
 					       "%s holds control character 0x%02x", what,
 					       (unsigned)(unsigned char)s[i]);
+	if (annal_utf8_check(s, len) < 0)
+		return annal_error_set(ANNAL_EINVALID, "%s is not valid UTF-8", what);
 	return 0;
 }
 

@@ -7,7 +7,10 @@
  * a log the remote holds already is "up to date" without a push, and a
  * log whose central head this host does not hold (one side rewritten, or
  * this host restored from an old backup) is refused here, by name,
- * instead of failing the whole push as libgit2 would.  Only refs and
+ * instead of failing the whole push as libgit2 would.  A log's kept
+ * checkpoints go with it, refs/annal/checkpoints/<log> to
+ * refs/annal/checkpoints/hosts/<host>/<log>, a chain that only grows like
+ * the log (the central's hook holds each to the records).  Only refs and
  * objects are read: an append never waits for a push, and records
  * appended while a push runs go with the next one.
  */
@@ -21,6 +24,7 @@
 
 #include "annal.h"
 #include "buf.h"
+#include "checkpoint.h"
 #include "error.h"
 #include "json.h"
 #include "store.h"
@@ -123,6 +127,30 @@ static int add_log(annal_push_result *r, const char *log)
 	memcpy(v[r->n].log, log, strlen(log) + 1);
 	r->n++;
 	return 0;
+}
+
+/* Each log's kept checkpoints, when it has any, as an entry of their own. */
+static int select_checkpoints(annal_push_result *r, annal_repo *repo)
+{
+	annal_buf ref = ANNAL_BUF_INIT;
+	size_t n = r->n, i;
+	char log[sizeof(r->logs->log)];
+	git_oid tip;
+	int exists, error = 0;
+
+	for (i = 0; i < n && !error; i++) {
+		/* add_log() moves r->logs */
+		memcpy(log, r->logs[i].log, sizeof(log));
+		annal_buf_clear(&ref);
+		annal_buf_printf(&ref, CHECKPOINT_REF_PREFIX "%s", log);
+		if ((error = annal_buf_error(&ref)) < 0 ||
+		    (error = store_head(&tip, &exists, repo, annal_buf_ptr(&ref))) < 0)
+			break;
+		if (exists && (error = add_log(r, log)) == 0)
+			r->logs[r->n - 1].checkpoints = 1;
+	}
+	annal_buf_dispose(&ref);
+	return error;
 }
 
 /* The logs to push: those asked for, else every log not under hosts/. */
@@ -295,7 +323,7 @@ static int on_negotiation(const git_push_update **updates, size_t len, void *pay
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		if (!(l = find_ref(st, updates[i]->dst_refname)))
+		if (!(l = find_ref(st, updates[i]->dst_refname)) || l->out->checkpoints)
 			continue;
 		/* src is the remote's head, dst what it will be */
 		if (!git_oid_equal(&updates[i]->dst, &l->local) &&
@@ -318,6 +346,15 @@ static int read_heads(struct push_state *st)
 
 	for (i = 0; i < st->n; i++) {
 		l = &st->logs[i];
+		annal_buf_clear(&ref);
+		if (l->out->checkpoints) {
+			annal_buf_printf(&ref, CHECKPOINT_REF_PREFIX "%s", l->out->log);
+			if ((error = annal_buf_error(&ref)) < 0 ||
+			    (error = store_head(&l->local, &exists, st->repo,
+						annal_buf_ptr(&ref))) < 0)
+				break;
+			continue;
+		}
 		if ((error = store_ref_name(&ref, l->out->log)) < 0 ||
 		    (error = store_head(&l->local, &exists, st->repo, annal_buf_ptr(&ref))) < 0)
 			break;
@@ -332,11 +369,43 @@ static int read_heads(struct push_state *st)
 	return error;
 }
 
+/* The checkpoints of a chain from tip down to base (NULL: all of them). */
+static int count_chain(uint64_t *out, annal_repo *repo, const git_oid *tip, const git_oid *base)
+{
+	git_revwalk *walk = NULL;
+	git_oid id;
+	int error = 0;
+
+	*out = 0;
+	if (git_revwalk_new(&walk, repo->git) < 0 || git_revwalk_push(walk, tip) < 0 ||
+	    (base && git_revwalk_hide(walk, base) < 0)) {
+		error = annal_error_set_git(ANNAL_ERROR, "cannot read the kept checkpoints");
+		goto out;
+	}
+	while (git_revwalk_next(&id, walk) == 0)
+		(*out)++;
+	git_error_clear();
+out:
+	git_revwalk_free(walk);
+	return error;
+}
+
+/* The entry of log's records (for its checkpoints' entry). */
+static struct push_log *log_entry(struct push_state *st, const char *log)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (!st->logs[i].out->checkpoints && !strcmp(st->logs[i].out->log, log))
+			return &st->logs[i];
+	return NULL;
+}
+
 /* Decide from the remote's refs what to push. */
 static int plan(struct push_state *st, const git_remote_head **heads, size_t nheads)
 {
-	struct push_log *l;
-	char lhex[41], rhex[41], why[256];
+	struct push_log *l, *of;
+	char lhex[41], rhex[41], why[512];
 	size_t i;
 	int error;
 
@@ -348,24 +417,37 @@ static int plan(struct push_state *st, const git_remote_head **heads, size_t nhe
 	for (i = 0; i < st->n; i++) {
 		l = &st->logs[i];
 		l->out->records = l->local_seq;
+		if (l->has_remote && git_oid_equal(&l->local, &l->remote)) {
+			l->out->status = ANNAL_PUSH_UP_TO_DATE;
+			l->out->records = 0;
+			continue;
+		}
+		if (l->out->checkpoints && (of = log_entry(st, l->out->log)) &&
+		    of->out->status == ANNAL_PUSH_REFUSED) {
+			/* the central holds checkpoints to the records it has */
+			refuse(l, "not pushed: the log's records were refused");
+			continue;
+		}
 		if (l->has_remote) {
 			git_oid_tostr(lhex, sizeof(lhex), &l->local);
 			git_oid_tostr(rhex, sizeof(rhex), &l->remote);
-			if (git_oid_equal(&l->local, &l->remote)) {
-				l->out->status = ANNAL_PUSH_UP_TO_DATE;
-				l->out->records = 0;
-				continue;
-			}
 			if (git_odb_exists(st->repo->odb, &l->remote) != 1 ||
 			    git_graph_descendant_of(st->repo->git, &l->local, &l->remote) != 1) {
 				git_error_clear();
 				snprintf(why, sizeof(why),
-					 "the remote's head %s is not in this log's history "
-					 "(a rewritten log, or this host restored from an older copy?); "
-					 "this log is at %s", rhex, lhex);
+					 "the remote's head %s is not in this %s (a rewritten log, or this host restored from an older copy?); "
+					 "this %s is at %s", rhex,
+					 l->out->checkpoints ? "log's chain of checkpoints" : "log's history",
+					 l->out->checkpoints ? "chain" : "log", lhex);
 				refuse(l, why);
 				continue;
 			}
+		}
+		if (l->out->checkpoints) {
+			if ((error = count_chain(&l->out->records, st->repo, &l->local,
+						 l->has_remote ? &l->remote : NULL)) < 0)
+				return error;
+		} else if (l->has_remote) {
 			if ((error = seq_of(&l->remote_seq, st->repo, l->out->log, &l->remote)) < 0)
 				return error;
 			l->out->records = l->local_seq - l->remote_seq;
@@ -499,7 +581,8 @@ int annal_push(annal_push_result *r, annal_repo *repo, const annal_push_options 
 	if ((error = annal_buf_error(&name)) < 0)
 		goto out;
 	shown_text(r->remote, sizeof(r->remote), annal_buf_ptr(&name));
-	if ((error = select_logs(r, repo, opts)) < 0)
+	if ((error = select_logs(r, repo, opts)) < 0 ||
+	    (error = select_checkpoints(r, repo)) < 0)
 		goto out;
 	if (!(st.logs = calloc(r->n ? r->n : 1, sizeof(*st.logs))) ||
 	    !(st.lines = calloc(KEEP_LINES, sizeof(*st.lines)))) {
@@ -520,7 +603,8 @@ int annal_push(annal_push_result *r, annal_repo *repo, const annal_push_options 
 						r->logs[i].log, r->host, annal_buf_ptr(&dest));
 			goto out;
 		}
-		snprintf(r->logs[i].ref, sizeof(r->logs[i].ref), ANNAL_REF_PREFIX "%s",
+		snprintf(r->logs[i].ref, sizeof(r->logs[i].ref), "%s%s",
+			 r->logs[i].checkpoints ? CHECKPOINT_REF_PREFIX : ANNAL_REF_PREFIX,
 			 annal_buf_ptr(&dest));
 	}
 	if (!r->n)
@@ -549,7 +633,9 @@ int annal_push(annal_push_result *r, annal_repo *repo, const annal_push_options 
 		if (!st.logs[i].push)
 			continue;
 		annal_buf_clear(&dest);
-		annal_buf_printf(&dest, ANNAL_REF_PREFIX "%s:%s", r->logs[i].log, r->logs[i].ref);
+		annal_buf_printf(&dest, "%s%s:%s",
+				 r->logs[i].checkpoints ? CHECKPOINT_REF_PREFIX : ANNAL_REF_PREFIX,
+				 r->logs[i].log, r->logs[i].ref);
 		if ((error = annal_buf_error(&dest)) < 0)
 			goto out;
 		specs.strings[specs.count++] = annal_buf_detach(&dest);
@@ -625,6 +711,7 @@ int annal_push_write_json(annal_buf *out, const annal_push_result *r, const char
 		annal_json_write_string(out, l->log, strlen(l->log));
 		annal_buf_puts(out, ",\"ref\":");
 		annal_json_write_string(out, l->ref, strlen(l->ref));
+		annal_buf_printf(out, ",\"checkpoints\":%s", l->checkpoints ? "true" : "false");
 		annal_buf_printf(out, ",\"status\":\"%s\",\"records\":%llu,\"reason\":",
 				 status_name(l->status), (unsigned long long)l->records);
 		annal_json_write_string_or_null(out, l->status == ANNAL_PUSH_REFUSED ? l->reason : NULL);

@@ -75,27 +75,13 @@ static int state_load(annal_verify_states **out, annal_repo *repo, const char *l
 	return error;
 }
 
-/* Create the directories of path below the repository, durably. */
-static int make_dirs(annal_buf *path, size_t from)
-{
-	char *p;
-	int error = 0;
-
-	for (p = path->ptr + from; !error && (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		error = store_mkdir_durable(path->ptr);
-		*p = '/';
-	}
-	return error;
-}
-
 static int state_save(annal_repo *repo, annal_verify_states *one, const char *log)
 {
 	annal_buf path = ANNAL_BUF_INIT;
 	int error;
 
 	if ((error = state_path(&path, repo, log)) == 0 &&
-	    (error = make_dirs(&path, strlen(repo->path))) == 0 &&
+	    (error = store_mkdir_parents(&path, strlen(repo->path))) == 0 &&
 	    (error = annal_verify_states_write(one, path.ptr)) == 0 && repo->shared &&
 	    chmod(path.ptr, store_file_mode(repo, 0644)) < 0)
 		/* every user of a shared repository runs the hook */
@@ -122,6 +108,7 @@ static int refused(annal_verify_result *r, const char *check, const char *fmt, .
 struct pushed {
 	const char **logs;	/* the logs the push updates */
 	git_oid *heads;		/* their new heads */
+	size_t *line;		/* their lines of the input */
 	size_t n;
 };
 
@@ -190,13 +177,22 @@ out:
  * copy of what the host signed, which verify reads for that log.  git
  * lets any ref outside refs/heads/ be deleted or forced back (its
  * receive.denyNonFastForwards is for branches only), so refuse that here,
- * as for the logs: the chain of checkpoints only grows.
+ * as for the logs: the chain of checkpoints only grows.  Each new
+ * checkpoint of the chain is held to the log as it will be once the push
+ * lands (its new head when the push updates it too): a checkpoint the
+ * central keeps is one the log's records bear out.
  */
 static int check_checkpoint_ref(annal_verify_result *r, annal_repo *repo, const git_oid *old,
-				const git_oid *new, const char *ref)
+				const git_oid *new, const char *ref, const struct pushed *push,
+				annal_verify_states *const *next)
 {
-	const char *log = ref + strlen(CHECKPOINT_REF_PREFIX);
-	int error;
+	const char *log = ref + strlen(CHECKPOINT_REF_PREFIX), *check = NULL;
+	annal_verify_states *known = NULL;
+	const struct vstate *state = NULL;
+	annal_buf logref = ANNAL_BUF_INIT;
+	git_oid head;
+	size_t i;
+	int exists = 0, error = 0;
 
 	r->ok = 1;
 	annal_text_escape(r->log, sizeof(r->log), log, strlen(log));
@@ -204,16 +200,58 @@ static int check_checkpoint_ref(annal_verify_result *r, annal_repo *repo, const 
 		return refused(r, "deletedRef", "%s",
 			       "the push deletes the log's checkpoints; a central repository keeps every checkpoint");
 	git_oid_tostr(r->head, sizeof(r->head), new);
-	if (git_oid_is_zero(old) || git_oid_equal(old, new))
+	if (git_oid_equal(old, new))
 		return 0;
-	error = git_graph_descendant_of(repo->git, new, old);
-	if (error < 0)
-		return annal_error_set_git(ANNAL_ERROR, "cannot read the pushed checkpoints");
-	if (!error)
-		return refused(r, "nonFastForward",
-			       "the pushed checkpoints do not extend the %.12s kept; a central repository keeps every checkpoint",
-			       git_oid_tostr_s(old));
-	return 0;
+	if (annal_log_name_check(log) < 0) {
+		annal_error_clear();
+		return refused(r, "badRef", "'%s' is not a valid log name", log);
+	}
+	if (!git_oid_is_zero(old)) {
+		error = git_graph_descendant_of(repo->git, new, old);
+		if (error < 0)
+			return annal_error_set_git(ANNAL_ERROR, "cannot read the pushed checkpoints");
+		if (!error)
+			return refused(r, "nonFastForward",
+				       "the pushed checkpoints do not extend the %.12s kept; a central repository keeps every checkpoint",
+				       git_oid_tostr_s(old));
+	}
+	/* the log's head once the push lands: the pushed one, else the ref's */
+	for (i = 0; i < push->n; i++)
+		if (!strcmp(push->logs[i], log)) {
+			git_oid_cpy(&head, &push->heads[i]);
+			exists = 1;
+			if (next[push->line[i]])
+				state = &next[push->line[i]]->v[0];
+		}
+	if (!exists && ((error = store_ref_name(&logref, log)) < 0 ||
+			(error = store_head(&head, &exists, repo, logref.ptr)) < 0))
+		goto out;
+	if (!exists) {
+		refused(r, "badCheckpoint",
+			"there is no log '%s' to hold its checkpoints to; push the log with them", log);
+		goto out;
+	}
+	if (!state) {
+		/* the state the log's last accepted push left, when it is at that head */
+		if ((error = state_load(&known, repo, log)) < 0)
+			goto out;
+		state = states_get(known, log);
+		if (state && !git_oid_equal(&state->head, &head))
+			state = NULL;
+	}
+	error = checkpoint_check_pushed(&check, repo, log, &head, new,
+					git_oid_is_zero(old) ? NULL : old,
+					state ? state->keys : NULL, state ? state->nkeys : 0,
+					state != NULL);
+	if (error == ANNAL_ECORRUPT && check) {
+		refused(r, check, "%s", annal_error_last()->message);
+		annal_error_clear();
+		error = 0;
+	}
+out:
+	annal_verify_states_free(known);
+	annal_buf_dispose(&logref);
+	return error;
 }
 
 static int parse_line(git_oid *old, git_oid *new, const char **ref, char *line)
@@ -256,7 +294,7 @@ int annal_receive_check(annal_receive_result **out, size_t *count, annal_repo *r
 	const char *input;
 	size_t len;
 	struct policy p = { ANNAL_BUF_INIT, 0 };
-	struct pushed push = { NULL, NULL, 0 };
+	struct pushed push = { NULL, NULL, NULL, 0 };
 	annal_receive_result *v = NULL;
 	annal_verify_states **next = NULL;
 	git_oid *olds = NULL, *news = NULL;
@@ -292,7 +330,8 @@ int annal_receive_check(annal_receive_result **out, size_t *count, annal_repo *r
 	    !(olds = calloc(lines, sizeof(*olds))) || !(news = calloc(lines, sizeof(*news))) ||
 	    !(refs = calloc(lines, sizeof(*refs))) ||
 	    !(push.logs = calloc(lines, sizeof(*push.logs))) ||
-	    !(push.heads = calloc(lines, sizeof(*push.heads)))) {
+	    !(push.heads = calloc(lines, sizeof(*push.heads))) ||
+	    !(push.line = calloc(lines, sizeof(*push.line)))) {
 		error = annal_error_oom();
 		goto out;
 	}
@@ -310,6 +349,7 @@ int annal_receive_check(annal_receive_result **out, size_t *count, annal_repo *r
 		annal_text_escape(v[n].ref, sizeof(v[n].ref), refs[n], strlen(refs[n]));
 		if (!strncmp(refs[n], ANNAL_REF_PREFIX, strlen(ANNAL_REF_PREFIX)) &&
 		    !git_oid_is_zero(&news[n])) {
+			push.line[push.n] = n;
 			push.logs[push.n] = refs[n] + strlen(ANNAL_REF_PREFIX);
 			git_oid_cpy(&push.heads[push.n++], &news[n]);
 		}
@@ -318,20 +358,22 @@ int annal_receive_check(annal_receive_result **out, size_t *count, annal_repo *r
 	if ((error = store_use_quarantine(repo)) < 0 || (error = policy_read(&p, repo)) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (!strncmp(refs[i], CHECKPOINT_REF_PREFIX, strlen(CHECKPOINT_REF_PREFIX))) {
-			if ((error = check_checkpoint_ref(&v[i].result, repo, &olds[i], &news[i],
-							  refs[i])) < 0)
-				goto out;
-			all_ok &= v[i].result.ok;
+		v[i].result.ok = 1;	/* not a log: git's own rules */
+		if (strncmp(refs[i], ANNAL_REF_PREFIX, strlen(ANNAL_REF_PREFIX)))
 			continue;
-		}
-		if (strncmp(refs[i], ANNAL_REF_PREFIX, strlen(ANNAL_REF_PREFIX))) {
-			v[i].result.ok = 1;	/* not a log: git's own rules */
-			continue;
-		}
 		v[i].audit = 1;
 		if ((error = check_ref(&v[i], repo, &p, &olds[i], &news[i], refs[i], &push,
 				       &next[i])) < 0)
+			goto out;
+		all_ok &= v[i].result.ok;
+	}
+	/* then the checkpoints, held to the logs as the push leaves them */
+	for (i = 0; all_ok && i < n; i++) {
+		if (strncmp(refs[i], CHECKPOINT_REF_PREFIX, strlen(CHECKPOINT_REF_PREFIX)))
+			continue;
+		v[i].audit = 1;
+		if ((error = check_checkpoint_ref(&v[i].result, repo, &olds[i], &news[i], refs[i],
+						  &push, next)) < 0)
 			goto out;
 		all_ok &= v[i].result.ok;
 	}
@@ -348,6 +390,7 @@ out:
 	free(refs);
 	free(push.logs);
 	free(push.heads);
+	free(push.line);
 	annal_buf_dispose(&p.signers);
 	free(text);
 	if (error < 0) {

@@ -1080,6 +1080,19 @@ static int durable_mark(char *out, size_t size, const struct dir_id *id,
 	return n > 0 && (size_t)n < size ? n : -1;
 }
 
+int store_mkdir_parents(annal_buf *path, size_t from)
+{
+	char *p;
+	int error = 0;
+
+	for (p = path->ptr + from; !error && (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		error = store_mkdir_durable(path->ptr);
+		*p = '/';
+	}
+	return error;
+}
+
 int store_mkdir_durable(const char *path)
 {
 	char parent[4096], mark[512], found[512];

@@ -148,6 +148,8 @@ int store_sync_parent(const char *path);
  * does not sync its parent again for it.
  */
 int store_mkdir_durable(const char *path);
+/* The directories of path from its byte from on (below the repository), durably. */
+int store_mkdir_parents(annal_buf *path, size_t from);
 
 /*
  * Make sure the object database reads objects/pack: libgit2 looks for

@@ -433,9 +433,11 @@ out:
 
 /*
  * The log's tree: from the cache extended with the records since, or
- * rebuilt from every record (always with rebuild).
+ * rebuilt from every record (always with rebuild).  at: the head to take
+ * instead of the ref's (a push's, which the ref does not hold yet).
  */
-static int tree_open(struct tree *t, annal_repo *repo, const char *log, int rebuild)
+static int tree_open_at(struct tree *t, annal_repo *repo, const char *log, const git_oid *at,
+			int rebuild)
 {
 	annal_buf refname = ANNAL_BUF_INIT;
 	git_odb_object *obj = NULL;
@@ -453,7 +455,10 @@ static int tree_open(struct tree *t, annal_repo *repo, const char *log, int rebu
 	if ((error = store_ref_name(&refname, log)) < 0)
 		goto out;
 again:
-	if ((error = store_head(&t->head, &exists, repo, refname.ptr)) < 0)
+	exists = 1;
+	if (at)
+		git_oid_cpy(&t->head, at);
+	else if ((error = store_head(&t->head, &exists, repo, refname.ptr)) < 0)
 		goto out;
 	if (!exists) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
@@ -526,28 +531,39 @@ out:
 	return error;
 }
 
+static int tree_open(struct tree *t, annal_repo *repo, const char *log, int rebuild)
+{
+	return tree_open_at(t, repo, log, NULL, rebuild);
+}
+
 /*
  * Call fn on the log's tree; when the cache turns out damaged (a block
  * fails its checksum), rebuild it from the records and call fn again: a
  * damaged cache never gives an answer.
  */
-static int with_tree(annal_repo *repo, const char *log, int (*fn)(struct tree *, void *),
-		     void *payload)
+static int with_tree_at(annal_repo *repo, const char *log, const git_oid *at,
+			int (*fn)(struct tree *, void *), void *payload)
 {
 	struct tree t;
 	int error;
 
-	if ((error = tree_open(&t, repo, log, 0)) < 0)
+	if ((error = tree_open_at(&t, repo, log, at, 0)) < 0)
 		return error;
 	if ((error = fn(&t, payload)) < 0 && t.damage) {
 		tree_dispose(&t);
 		annal_error_clear();
-		if ((error = tree_open(&t, repo, log, 1)) < 0)
+		if ((error = tree_open_at(&t, repo, log, at, 1)) < 0)
 			return error;
 		error = fn(&t, payload);
 	}
 	tree_dispose(&t);
 	return error;
+}
+
+static int with_tree(annal_repo *repo, const char *log, int (*fn)(struct tree *, void *),
+		     void *payload)
+{
+	return with_tree_at(repo, log, NULL, fn, payload);
 }
 
 static int size_past(const char *log, uint64_t size, uint64_t have)
@@ -582,6 +598,14 @@ int annal_tree_root(annal_repo *repo, const char *log, uint64_t size, unsigned c
 	struct root_args a = { size, NULL, NULL, root };
 
 	return with_tree(repo, log, root_fn, &a);
+}
+
+int annal_tree_root_at(annal_repo *repo, const char *log, const git_oid *head, uint64_t size,
+		       unsigned char root[32])
+{
+	struct root_args a = { size, NULL, NULL, root };
+
+	return with_tree_at(repo, log, head, root_fn, &a);
 }
 
 int annal_tree_head(annal_repo *repo, const char *log, uint64_t *size, git_oid *head,

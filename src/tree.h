@@ -22,6 +22,13 @@
 
 /* The root of the first size records of log (size <= the head's seq; the head read once). */
 int annal_tree_root(annal_repo *repo, const char *log, uint64_t size, unsigned char root[32]);
+/*
+ * The same at head, a record of log the ref may not hold yet (a pushed
+ * head, in the quarantine of a pre-receive hook): the cache is taken
+ * when head descends from where it ends, and written to end at head.
+ */
+int annal_tree_root_at(annal_repo *repo, const char *log, const git_oid *head, uint64_t size,
+		       unsigned char root[32]);
 /* The head's seq and id, and the root at that size, read consistently. */
 int annal_tree_head(annal_repo *repo, const char *log, uint64_t *size, git_oid *head,
 		    unsigned char root[32]);

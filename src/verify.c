@@ -19,6 +19,7 @@
 #include "copies.h"
 #include "date.h"
 #include "index.h"
+#include "keys.h"
 #include "json.h"
 #include "record.h"
 #include "sha256.h"
@@ -38,13 +39,15 @@
 struct derived {
 	struct index_compare index;
 	struct tree_compare tree;
+	struct keys_compare keys;
 };
 
 static void derived_compare(struct derived *d, uint64_t seq, const git_oid *id,
-			    const unsigned char leaf[32])
+			    const unsigned char leaf[32], const annal_record *rec)
 {
 	index_compare(&d->index, seq, id);
 	tree_compare_leaf(&d->tree, seq, id, leaf);
+	keys_compare(&d->keys, rec, id);
 }
 
 static const char *const check_names[] = { ANNAL_VERIFY_CHECKS(NAME) NULL };
@@ -905,7 +908,8 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 {
 	struct job *jobs = NULL;
 	struct pool pool;
-	uint64_t origin_pos = 0;
+	/* the origin recorded below the state's head counts as seen */
+	uint64_t origin_pos = c->below ? c->below->origin_seq : 0;
 	int was_signed;
 	int nthreads = thread_count(), error = 0;
 	size_t size = c->stride > WINDOW ? c->stride : WINDOW, done = c->n, lo, w, k;
@@ -941,14 +945,16 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 				failed(r, "originChanged", jobs[k].pos, jobs[k].id,
 				       "the log records a second origin; its origin is recorded once, at seq %llu",
 				       (unsigned long long)origin_pos);
-			else if (jobs[k].origin)
-				origin_pos = jobs[k].pos;
+			else if (jobs[k].origin && (origin_pos = jobs[k].pos) && c->out) {
+				c->out->origin_seq = jobs[k].pos;
+				git_oid_cpy(&c->out->origin_id, jobs[k].id);
+			}
 			if (!r->ok)
 				break;
 			if (c->out && (error = keep_for_state(c->out, &jobs[k],
 							      !was_signed && trust->signed_log)) < 0)
 				break;
-			derived_compare(ic, jobs[k].pos, jobs[k].id, jobs[k].leaf);
+			derived_compare(ic, jobs[k].pos, jobs[k].id, jobs[k].leaf, jobs[k].rec);
 			anchor_count(anchor, jobs[k].id, jobs[k].rec);
 			annal_record_free(prev);
 			prev = jobs[k].rec;
@@ -1104,7 +1110,7 @@ static int sweep_in_order(struct sweep *s, struct job *j)
 		return -1;
 	anchor_count(s->anchor, j->id, j->rec);
 	/* the sweep says good only if each seq is the record's position */
-	derived_compare(s->ic, j->rec->seq, j->id, j->leaf);
+	derived_compare(s->ic, j->rec->seq, j->id, j->leaf, j->rec);
 	annal_record_free(s->newer);
 	s->newer = j->rec;
 	j->rec = NULL;
@@ -1353,6 +1359,9 @@ int vstate_format(annal_buf *out, const struct vstate *v)
 	for (i = 0; i < v->nmarks; i++)
 		annal_buf_printf(out, "mark %llu %s\n", (unsigned long long)v->marks[i].seq,
 				 git_oid_tostr(hex, sizeof(hex), &v->marks[i].id));
+	if (v->origin_seq)
+		annal_buf_printf(out, "origin %llu %s\n", (unsigned long long)v->origin_seq,
+				 git_oid_tostr(hex, sizeof(hex), &v->origin_id));
 	return annal_buf_error(out);
 }
 
@@ -1410,6 +1419,12 @@ static int vstate_line(struct vstate *v, char *line, int *have_head)
 		if (ssh_parse_public_line(k[v->nkeys], line + 4, strlen(line + 4)) < 0)
 			return -1;
 		v->nkeys++;
+		return 0;
+	}
+	if (!strncmp(line, "origin ", 7)) {
+		if (v->origin_seq || parse_seq(&v->origin_seq, line + 7, &end) < 0 ||
+		    *end != ' ' || parse_oid(&v->origin_id, end + 1) < 0)
+			return -1;
 		return 0;
 	}
 	if (!strncmp(line, "mark ", 5)) {
@@ -1848,7 +1863,7 @@ static int state_damaged(int *damaged, annal_repo *repo, const struct vstate *v)
 	if ((error = head_seq(&seq, &scratch, repo, &v->head)) < 0)
 		return error;
 	/* a head that is missing stays a rewrite for the walk to find */
-	*damaged = scratch.ok && seq != v->seq;
+	*damaged = scratch.ok && (seq != v->seq || v->origin_seq > v->seq);
 	return 0;
 }
 
@@ -2010,6 +2025,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	if ((error = annal_time_now_verifier(&now)) < 0 ||
 	    (error = others_load(&others, repo, log, NULL)) < 0 ||
 	    (error = index_compare_open(&ic.index, repo, log)) < 0 ||
+	    (error = keys_compare_open(&ic.keys, repo, log)) < 0 ||
 	    (error = tree_compare_open(&ic.tree, repo, log,
 						opts && opts->nroot_sizes)) < 0)
 		goto out;
@@ -2021,6 +2037,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
 		ic.index.bad = 0;
+		ic.keys.bad = 0;
 		if ((error = pin_keys(r, &trust, opts, log)) < 0 ||
 		    (error = two_passes(r, repo, &head, &trust, &anchor, &others, &copies,
 					now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) < 0 || !r->ok)
@@ -2038,6 +2055,12 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		       "which annal log --to-seq would show; remove the index",
 		       log, git_oid_tostr(hex, sizeof(hex), &ic.index.bad_entry));
 	}
+	keys_compare_finish(&ic.keys, r->records);
+	if (r->ok && ic.keys.bad)
+		failed(r, "keysMismatch", ic.keys.bad, &ic.keys.bad_id,
+		       "the key cache 'annal/keys/%s' does not list the key epochs of the records; "
+		       "the cache is derived data: remove it, and annal checkpoint rebuilds it",
+		       log);
 	/* the tree, from the records read: its roots, and the cache compared */
 	if (r->ok &&
 	    (error = tree_compare_finish(&ic.tree, repo, log, r->records,
@@ -2056,6 +2079,7 @@ out:
 	copies_dispose(&copies);
 	index_compare_dispose(&ic.index);
 	tree_compare_dispose(&ic.tree);
+	keys_compare_dispose(&ic.keys);
 	others_dispose(&others);
 	trust_dispose(&trust);
 	annal_buf_dispose(&refname);

@@ -4,10 +4,12 @@
  * and design.md ("Witnesses") for why.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <git2.h>
 
@@ -152,6 +154,119 @@ static void state_clear(struct state *s)
 	s->n = 0;
 }
 
+/*
+ * The state this witness last wrote, kept outside its ref: anyone who
+ * can run git update-ref (or push with --force) can move the ref back to
+ * before a checkpoint it cosigned, and the witness would then cosign a
+ * fork of it.  <gitdir>/annal/witness-seen/<name> holds the id of the
+ * last commit written; the ref must be it or descend from it.  Kept
+ * apart from refs and objects, it outlives git gc, reflog expiry and a
+ * forced push, not a clone or a restore of the whole directory
+ * (annal-witness(1), "Rewinds").
+ */
+/*
+ * Its path: under annal.witness.seenDir when set (a directory outside
+ * the repository, which a restore of the repository leaves alone), else
+ * under the git directory; *from is where the directories to create
+ * start.
+ */
+static int seen_path(annal_buf *out, size_t *from, const struct state *s)
+{
+	git_config *cfg = NULL;
+	git_buf dir = { NULL, 0, 0 };
+	int error = 0;
+
+	annal_buf_clear(out);
+	if (git_repository_config_snapshot(&cfg, s->repo->git) == 0 &&
+	    git_config_get_path(&dir, cfg, "annal.witness.seenDir") == 0 && dir.ptr && *dir.ptr) {
+		if (dir.ptr[0] != '/') {
+			error = annal_error_set(ANNAL_EINVALID,
+				"annal.witness.seenDir is '%s', not an absolute path; set it to one",
+				dir.ptr);
+			goto out;
+		}
+		annal_buf_printf(out, "%s/%s", dir.ptr, s->witness);
+		*from = strlen(dir.ptr);
+	} else {
+		annal_buf_printf(out, "%sannal/witness-seen/%s", s->repo->path, s->witness);
+		*from = strlen(s->repo->path);
+	}
+	error = annal_buf_error(out);
+out:
+	git_error_clear();
+	git_buf_dispose(&dir);
+	git_config_free(cfg);
+	return error;
+}
+
+static int seen_check(struct state *s)
+{
+	annal_buf path = ANNAL_BUF_INIT;
+	char text[GIT_OID_HEXSZ + 2], head[GIT_OID_HEXSZ + 1] = "(none)";
+	git_oid seen;
+	ssize_t n = 0;
+	size_t from;
+	int fd = -1, error = 0;
+
+	if ((error = seen_path(&path, &from, s)) < 0)
+		goto out;
+	if ((fd = open(path.ptr, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno != ENOENT)
+			error = annal_error_set(ANNAL_ERROR, "cannot open '%s': %s", path.ptr,
+						strerror(errno));
+		goto out;	/* none yet: the first write keeps one */
+	}
+	while ((n = read(fd, text, sizeof(text))) < 0 && errno == EINTR)
+		;
+	if (n != GIT_OID_HEXSZ + 1 || text[GIT_OID_HEXSZ] != '\n' ||
+	    strspn(text, "0123456789abcdef") != GIT_OID_HEXSZ ||
+	    git_oid_fromstrn(&seen, text, GIT_OID_HEXSZ) < 0) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+			"witness '%s': '%s' is not the id of the state it last wrote; "
+			"remove it to trust %s as it is now", s->witness, path.ptr, s->ref.ptr);
+		goto out;
+	}
+	if (s->exists) {
+		git_oid_tostr(head, sizeof(head), &s->head);
+		if (git_oid_equal(&s->head, &seen) ||
+		    git_graph_descendant_of(s->repo->git, &s->head, &seen) == 1)
+			goto out;
+	}
+	git_error_clear();
+	text[GIT_OID_HEXSZ] = '\0';
+	error = annal_error_set(ANNAL_ECORRUPT,
+		"witness '%s': %s is at %s, not at or after %s, the state it last wrote "
+		"(%s): the ref was rewound (git update-ref, a forced push, a restore?) and "
+		"the witness could cosign a fork; put it back (git update-ref %s %s), or, "
+		"once you know why and that nothing was cosigned since, remove %s",
+		s->witness, s->ref.ptr, head, text, path.ptr, s->ref.ptr, text, path.ptr);
+out:
+	if (fd >= 0)
+		close(fd);
+	annal_buf_dispose(&path);
+	return error;
+}
+
+/*
+ * Keep id as the state last written.  Only ever behind the ref: a
+ * failure here leaves an older id, which the ref still descends from.
+ */
+static void seen_save(const struct state *s, const git_oid *id)
+{
+	annal_buf path = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t from;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	annal_buf_printf(&text, "%s\n", hex);
+	if (seen_path(&path, &from, s) == 0 && annal_buf_error(&text) == 0 &&
+	    store_mkdir_parents(&path, from) == 0)
+		store_replace_file(path.ptr, &text);
+	annal_error_clear();
+	annal_buf_dispose(&path);
+	annal_buf_dispose(&text);
+}
+
 /* Read the witness's head and the names of its tree (not the blobs). */
 static int state_read(struct state *s)
 {
@@ -161,7 +276,8 @@ static int state_read(struct state *s)
 	int error = 0;
 
 	state_clear(s);
-	if ((error = store_head(&s->head, &s->exists, s->repo, s->ref.ptr)) < 0 || !s->exists)
+	if ((error = store_head(&s->head, &s->exists, s->repo, s->ref.ptr)) < 0 ||
+	    (error = seen_check(s)) < 0 || !s->exists)
 		return error;
 	if (git_commit_lookup(&commit, s->repo->git, &s->head) < 0 ||
 	    git_commit_tree(&tree, commit) < 0) {
@@ -316,6 +432,7 @@ static int state_write(struct state *s, const char *message)
 	rc = store_cas(s->repo, s->ref.ptr, &commit_id, s->exists ? &s->head : NULL, NULL);
 	if (rc == 0) {
 		packw_release(pw);
+		seen_save(s, &commit_id);
 		error = 0;
 	} else {
 		git_oid now_head;
@@ -654,6 +771,14 @@ int annal_witness_add_checkpoint(annal_buf *out, annal_repo *repo,
 		if (req.old_size && body.size == req.old_size && req.nproof) {
 			error = annal_error_set(ANNAL_EINVALID,
 				"request: a consistency proof between equal sizes must be empty");
+			goto out;
+		}
+		if (req.old_size && body.size > req.old_size &&
+		    req.nproof != merkle_consistency_len(req.old_size, body.size)) {
+			error = annal_error_set(ANNAL_EINVALID,
+				"request: a consistency proof from size %llu to %llu has %zu hashes, not %zu",
+				(unsigned long long)req.old_size, (unsigned long long)body.size,
+				req.nproof, merkle_consistency_len(req.old_size, body.size));
 			goto out;
 		}
 		if (req.old_size && body.size > req.old_size &&

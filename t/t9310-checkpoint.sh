@@ -301,9 +301,9 @@ test_expect_success 'a key the log did not trust at that size: badCheckpointSign
 	grep "badCheckpointSignature: stored checkpoint .*: no signature by the key" err
 '
 
-test_expect_success '--log-key trusts a key the log does not' '
+test_expect_success '--checkpoint-key trusts a key the log does not' '
 	annal -C by-third.git checkpoint --sign-key third --verifier-key >vkey3 &&
-	test_expect_code 1 annal -C repo.git verify --checkpoint by-third --log-key "$(cat vkey3)" 2>err &&
+	test_expect_code 1 annal -C repo.git verify --checkpoint by-third --checkpoint-key "$(cat vkey3)" 2>err &&
 	grep "splitView: .*checkpoint .by-third. and stored checkpoint" err
 '
 
@@ -342,19 +342,22 @@ test_expect_success 'malformed checkpoints: one line, exit 2' '
 	grep "are by one key" err &&
 	malformed no-newline "example.com/audit\n5\n%s\n\n%s" "$root" "$sig" &&
 	malformed short-root "example.com/audit\n5\nAAAA\n\n%s\n" "$sig" &&
-	malformed control "example.com/audit\r\n5\n%s\n\n%s\n" "$root" "$sig"
+	malformed control "example.com/audit\r\n5\n%s\n\n%s\n" "$root" "$sig" &&
+	grep "holds control character 0x0d" err &&
+	malformed nul "example.com/au\0dit\n5\n%s\n\n%s\n" "$root" "$sig" &&
+	grep "holds control character 0x00" err
 '
 
-test_expect_success 'malformed --log-key: wrong key id, unknown type' '
+test_expect_success 'malformed --checkpoint-key: wrong key id, unknown type' '
 	vkey=$(cat vkey) &&
 	id=${vkey#*+} && id=${id%%+*} &&
 	test_expect_code 2 annal -C repo.git verify --checkpoint cp5 \
-		--log-key "$(echo "$vkey" | sed "s/+$id+/+00000000+/")" 2>err &&
+		--checkpoint-key "$(echo "$vkey" | sed "s/+$id+/+00000000+/")" 2>err &&
 	grep "key id 00000000 is not the key" err &&
 	b64=${vkey##*+} &&
 	t5=$(echo "$b64" | base64 -d | python3 -c "import sys,base64; b=sys.stdin.buffer.read(); print(base64.b64encode(b\"\\5\"+b[1:]).decode())") &&
 	test_expect_code 2 annal -C repo.git verify --checkpoint cp5 \
-		--log-key "example.com/audit+$id+$t5" 2>err &&
+		--checkpoint-key "example.com/audit+$id+$t5" 2>err &&
 	grep "unknown signature type 0x05" err
 '
 

@@ -4,7 +4,7 @@ test_description='checkpoints of annal and of Go'"'"'s golang.org/x/mod/sumdb/no
 
 t/go/note (built offline from Debian'"'"'s golang-golang-x-mod-dev) opens
 annal'"'"'s checkpoint with the verifier key annal prints, signs
-checkpoints that annal verifies with --log-key, and answers, in one
+checkpoints that annal verifies with --checkpoint-key, and answers, in one
 process, for the same broken inputs annal is given.  Both refuse each
 one, except where the table below says why they differ: Go'"'"'s note
 package checks notes, not checkpoints (a size with a leading zero or
@@ -122,12 +122,12 @@ test_expect_success GO_NOTE 'Go answers every query in one process' '
 	test_cmp expect actual
 '
 
-# annal_says FILE [--log-key KEYFILE]: annal verify --checkpoint's exit status
+# annal_says FILE [--checkpoint-key KEYFILE]: annal verify --checkpoint's exit status
 annal_says () {
 	f=$1 && shift &&
 	if test $# = 2
 	then
-		annal -C repo.git verify --checkpoint "$f" --log-key "$(cat "$2")" >/dev/null 2>"$f.err"
+		annal -C repo.git verify --checkpoint "$f" --checkpoint-key "$(cat "$2")" >/dev/null 2>"$f.err"
 	else
 		annal -C repo.git verify --checkpoint "$f" >/dev/null 2>"$f.err"
 	fi
@@ -137,7 +137,7 @@ annal_says () {
 test_expect_success GO_NOTE 'annal on the same inputs' '
 	{
 		annal_says cp &&
-		annal_says go-good --log-key go.vkey &&
+		annal_says go-good --checkpoint-key go.vkey &&
 		annal_says go-good &&
 		annal_says flipped &&
 		annal_says wrong-id &&
@@ -146,11 +146,11 @@ test_expect_success GO_NOTE 'annal on the same inputs' '
 		annal_says name-plus &&
 		annal_says duplicate &&
 		annal_says extra-blank &&
-		annal_says go-leading-zero --log-key go.vkey &&
-		annal_says go-past-2-63 --log-key go.vkey &&
-		annal_says go-other --log-key other.vkey &&
-		annal_says cp --log-key wrong-id.vkey &&
-		annal_says cp --log-key type-5.vkey
+		annal_says go-leading-zero --checkpoint-key go.vkey &&
+		annal_says go-past-2-63 --checkpoint-key go.vkey &&
+		annal_says go-other --checkpoint-key other.vkey &&
+		annal_says cp --checkpoint-key wrong-id.vkey &&
+		annal_says cp --checkpoint-key type-5.vkey
 	} >actual &&
 	cat >expect <<-\EOF &&
 	cp 0

@@ -165,7 +165,10 @@ test_expect_success GO 'malformed requests: exit 2, naming the line' '
 	grep "old size 14 is past the checkpoint.s size 13" err &&
 	{ echo "old 9" && for i in $(seq 64); do sed -n 2p r13; done && sed -n "/^$/,\$p" r13; } >bad &&
 	test_expect_code 2 cosign bad 2>err &&
-	grep "more than 63 proof hashes" err
+	grep "more than 63 proof hashes" err &&
+	sed 2d r13 >bad &&
+	test_expect_code 2 cosign bad 2>err &&
+	grep "request: a consistency proof from size 9 to 13 has 4 hashes, not 5" err
 '
 
 test_expect_success GO 'the request on standard input; the next size cosigned' '

@@ -319,7 +319,7 @@ static void exhaustive(void)
 	uint64_t i, size, s1, d;
 	size_t n, k, bit;
 	unsigned char b = 0;
-	unsigned long wrong_proofs = 0, wrong_roots = 0;
+	unsigned long wrong_proofs = 0, wrong_roots = 0, bad_len = 0;
 
 	nleaves = MAXLEAVES;
 	for (i = 0; i < MAXLEAVES; i++) {
@@ -376,6 +376,8 @@ static void exhaustive(void)
 				continue;
 			}
 			both_consistency(s1, size, roots[s1], roots[size], p, n, 1);
+			if (merkle_consistency_len(s1, size) != n)
+				bad_len++;
 			for (k = 0; k < n; k++)
 				for (bit = 0; bit < 256; bit += size <= 16 ? 1 : 8 + (k + bit / 8) % 7 / 6) {
 					p[k * 32 + bit / 8] ^= (unsigned char)(1 << bit % 8);
@@ -396,6 +398,8 @@ static void exhaustive(void)
 			}
 		}
 	}
+	ok(!bad_len, "merkle_consistency_len() counts every consistency proof up to %d leaves",
+	   MAXLEAVES);
 	ok(!wrong_proofs && !bad,
 	   "every consistency proof up to %d leaves holds, and no bit flipped or hash added or removed",
 	   MAXLEAVES);
