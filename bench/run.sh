@@ -814,7 +814,7 @@ row --id 9b --name "batch append unsigned, tree kept current, $k9 onto N=$k9" --
 	--ref-cmd "the same onto the same log without a tree cache (annal/tree/main removed)"
 rm -rf "$b9" "$t9" "$r9"
 
-# 10a (issue 18): log --follow latency, an append's exit (id printed) to
+# 18g (issue 18): log --follow latency, an append's exit (id printed) to
 # the follower's line; information only, no target
 say "[10] follow: from an append to the record printed"
 f10=$tmp/follow.git
@@ -822,7 +822,7 @@ lf=FAILED
 if "$A" init "$f10" >/dev/null && "$PY" "$here/follow.py" "$A" "$f10" 30 >"$tmp/follow.txt"; then
 	lf=$(T stats $(cat "$tmp/follow.txt")) || lf=FAILED
 fi
-row --id 10a --name "log --follow latency, append exit to record printed" --unit s \
+row --id 18g --name "log --follow latency, append exit to record printed" --unit s \
 	--value "$lf" --cmd "annal log --follow --format oneline beside 30 single appends"
 rm -rf "$f10" "$tmp/follow.txt"
 
