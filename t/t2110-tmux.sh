@@ -25,8 +25,11 @@ unset NO_COLOR ANNAL_PAGER PAGER LESS LV TMUX
 ESC=$(printf "\033")
 
 # tmux with a server of our own, no configuration read
+# A server of its own for each test: a client that reaches the server of
+# the test before while it exits (its kill-server) gets "server exited
+# unexpectedly", seen on a loaded machine.
 tm () {
-	tmux -L "annal-t2110-$$" -f "$TRASH_DIRECTORY/tmux.conf" "$@"
+	tmux -L "annal-t2110-$$-$test_count" -f "$TRASH_DIRECTORY/tmux.conf" "$@"
 }
 
 # wait_for PATTERN: until the pane shows PATTERN (grep -E), at most 20 s
