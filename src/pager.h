@@ -3,7 +3,9 @@
 /*
  * A pager for output meant for people, as git runs one: the command is
  * $ANNAL_PAGER, else the repository's core.pager, else $PAGER, else
- * "less"; "cat" or an empty value means no pager.  The caller decides
+ * "less"; "cat" or an empty value means no pager.  A core.pager from the
+ * config of a repository we do not own (git's safe.directory rule) is
+ * ignored: the repository's owner does not choose what we run.  The caller decides
  * whether to page at all (standard output a terminal, no --no-pager).
  *
  * The pager runs as "/bin/sh -c <command>" reading a pipe that becomes

@@ -398,8 +398,8 @@ int annal_repo_open(annal_repo **out, const char *path)
 	 * belong to us (git's safe.directory rule: someone else's repository
 	 * in a parent directory must not receive our records).  One named
 	 * explicitly may belong to anyone: an auditor reads the log of
-	 * another user, and annal never runs hooks or commands from a
-	 * repository's configuration.
+	 * another user, and annal never runs hooks or commands from the
+	 * configuration of a repository it does not own (pager.c).
 	 *
 	 * Nor may a found repository be any git repository: run from an
 	 * application's checkout, annal would add its logs to the
