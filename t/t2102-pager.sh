@@ -160,6 +160,15 @@ test_expect_success 'a pager that quits early: exit 0, no error' '
 	test_must_be_empty err
 '
 
+test_expect_success 'a pager that does not exist: the terminal gets the output' '
+	ANNAL_PAGER=nosuch-pager in_tty "annal log --format oneline --color never; echo \"status \$?\" >status" &&
+	echo "status 0" >expect &&
+	test_cmp expect status &&
+	grep "user:bob drop -> blocked" tty.out &&
+	PAGER=nosuch-pager in_tty "annal show 1" &&
+	grep "action: deploy" tty.out
+'
+
 # Running as root, a file can be given to another user: a repository
 # config owned by someone else, as a shared central's may be.
 test_lazy_prereq CHOWN '
