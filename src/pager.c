@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,33 +20,6 @@ static int is_none(const char *v)
 	return !*v || !strcmp(v, "cat");
 }
 
-/*
- * Do we own the repository and its config, as git's safe.directory rule
- * asks before it runs a command the repository's config names?  annal
- * opens a repository named with -C, --repo or $ANNAL_REPO whoever owns it
- * (an auditor reads a shared central): its core.pager is someone else's
- * command then.
- */
-static int owned_by_us(annal_repo *repo)
-{
-	const char *dirs[2];
-	char path[4096];
-	struct stat st;
-	size_t i;
-
-	dirs[0] = git_repository_path(repo->git);
-	dirs[1] = git_repository_commondir(repo->git);
-	for (i = 0; i < 2; i++) {
-		if (!dirs[i] || stat(dirs[i], &st) < 0 || st.st_uid != geteuid())
-			return 0;
-		if ((size_t)snprintf(path, sizeof(path), "%sconfig", dirs[i]) >= sizeof(path))
-			return 0;
-		if (stat(path, &st) < 0 ? errno != ENOENT : st.st_uid != geteuid())
-			return 0;
-	}
-	return 1;
-}
-
 int annal_pager_command(char **out, annal_repo *repo)
 {
 	const char *v = getenv("ANNAL_PAGER");
@@ -58,15 +30,15 @@ int annal_pager_command(char **out, annal_repo *repo)
 
 	*out = NULL;
 	/* the repository's own core.pager only from a repository of ours */
-	if (!v && repo && git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+	if (!v && repo && store_trusted_config(&cfg, repo) == 0 &&
 	    git_config_get_entry(&e, cfg, "core.pager") == 0 && e->value &&
-	    (e->level < GIT_CONFIG_LEVEL_LOCAL || owned_by_us(repo)) &&
 	    !(v = core = strdup(e->value)))
 		error = annal_error_oom();
 	git_config_entry_free(e);
 	git_config_free(cfg);
 	if (error < 0)
 		goto out;
+	annal_error_clear();
 	git_error_clear();
 	if (!v)
 		v = getenv("PAGER");

@@ -417,7 +417,8 @@ static int find_principals(annal_show *s, annal_repo *repo, const char *path)
 
 	if (!s->sig.present)
 		return 0;
-	if (!path && git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+	/* the repository's own setting only from a repository of ours */
+	if (!path && store_trusted_config(&cfg, repo) == 0 &&
 	    git_config_get_path(&v, cfg, "gpg.ssh.allowedSignersFile") == 0 && v.ptr && *v.ptr) {
 		annal_buf_puts(&conf, v.ptr);
 		/* configured, not asked for: unreadable means unknown */
@@ -427,6 +428,7 @@ static int find_principals(annal_show *s, annal_repo *repo, const char *path)
 	} else if (path && (error = trust_principals(&b, path, s->sig.pk)) < 0) {
 		goto out;
 	}
+	annal_error_clear();
 	git_error_clear();
 	if (b.len)
 		s->principals = annal_buf_detach(&b);

@@ -387,6 +387,46 @@ int store_held_before_push(int *held, annal_repo *repo, const git_oid *id)
 	return error;
 }
 
+/*
+ * Do we own the repository and its config, as git's safe.directory rule
+ * asks before it takes a command or file from the repository's config?
+ */
+static int owned_by_us(annal_repo *repo)
+{
+	const char *dirs[2];
+	char path[4096];
+	struct stat st;
+	size_t i;
+
+	dirs[0] = git_repository_path(repo->git);
+	dirs[1] = git_repository_commondir(repo->git);
+	for (i = 0; i < 2; i++) {
+		if (!dirs[i] || stat(dirs[i], &st) < 0 || st.st_uid != geteuid())
+			return 0;
+		if ((size_t)snprintf(path, sizeof(path), "%sconfig", dirs[i]) >= sizeof(path))
+			return 0;
+		if (stat(path, &st) < 0 ? errno != ENOENT : st.st_uid != geteuid())
+			return 0;
+	}
+	return 1;
+}
+
+int store_trusted_config(git_config **out, annal_repo *repo)
+{
+	git_config *all = NULL;
+	int error;
+
+	*out = NULL;
+	if (owned_by_us(repo))
+		error = git_repository_config_snapshot(out, repo->git);
+	else if (!(error = git_config_open_default(&all)))
+		error = git_config_snapshot(out, all);
+	git_config_free(all);
+	if (error < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot read the configuration");
+	return 0;
+}
+
 int annal_repo_open(annal_repo **out, const char *path)
 {
 	git_repository *git = NULL;
