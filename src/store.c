@@ -391,15 +391,15 @@ int store_held_before_push(int *held, annal_repo *repo, const git_oid *id)
  * Do we own the repository and its config, as git's safe.directory rule
  * asks before it takes a command or file from the repository's config?
  */
-static int owned_by_us(annal_repo *repo)
+static int owned_by_us(git_repository *git)
 {
 	const char *dirs[2];
 	char path[4096];
 	struct stat st;
 	size_t i;
 
-	dirs[0] = git_repository_path(repo->git);
-	dirs[1] = git_repository_commondir(repo->git);
+	dirs[0] = git_repository_path(git);
+	dirs[1] = git_repository_commondir(git);
 	for (i = 0; i < 2; i++) {
 		if (!dirs[i] || stat(dirs[i], &st) < 0 || st.st_uid != geteuid())
 			return 0;
@@ -413,12 +413,17 @@ static int owned_by_us(annal_repo *repo)
 
 int store_trusted_config(git_config **out, annal_repo *repo)
 {
+	return store_trusted_git_config(out, repo->git);
+}
+
+int store_trusted_git_config(git_config **out, git_repository *git)
+{
 	git_config *all = NULL;
 	int error;
 
 	*out = NULL;
-	if (owned_by_us(repo))
-		error = git_repository_config_snapshot(out, repo->git);
+	if (owned_by_us(git))
+		error = git_repository_config_snapshot(out, git);
 	else if (!(error = git_config_open_default(&all)))
 		error = git_config_snapshot(out, all);
 	git_config_free(all);

@@ -116,6 +116,8 @@ int store_check_prepared(annal_repo *repo);
  * or ANNAL_ERROR.
  */
 int store_trusted_config(git_config **out, annal_repo *repo);
+/* The same for a git repository. */
+int store_trusted_git_config(git_config **out, git_repository *git);
 
 /*
  * ANNAL_EINVALID when refname (a log's ref) does not exist and cannot be
