@@ -474,6 +474,11 @@ int annal_show_find(annal_show **out, annal_repo *repo, const char *what,
 			free(s->log);
 			s->log = NULL;
 			error = find_by_id(s, repo, what, log);
+			/* meant as a seq, most likely: say so, not "several objects" */
+			if (error == ANNAL_ENOTFOUND || error == ANNAL_EINVALID)
+				error = annal_error_set(ANNAL_ENOTFOUND,
+							"log '%s' has no record %s",
+							log ? log : "main", what);
 		}
 		if (error < 0)
 			goto out;
