@@ -1452,7 +1452,8 @@ int annal_signing_key(annal_key **out, annal_repo *repo, const char *path, int a
 	int error = 0, cfg_agent = 0;
 
 	*out = NULL;
-	if (repo && git_repository_config_snapshot(&cfg, repo->git) < 0)
+	/* a key named by someone else's repository is not ours to use */
+	if (repo && store_trusted_config(&cfg, repo) < 0)
 		return annal_error_set_git(ANNAL_ERROR, "cannot read the repository configuration");
 	if (!path && env && *env)
 		path = env;

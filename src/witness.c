@@ -177,7 +177,10 @@ static int seen_path(annal_buf *out, size_t *from, const struct state *s)
 	int error = 0;
 
 	annal_buf_clear(out);
-	if (git_repository_config_snapshot(&cfg, s->repo->git) == 0 &&
+	/* a directory named by someone else's repository is not ours to write */
+	if (store_trusted_config(&cfg, s->repo) < 0)
+		annal_error_clear();
+	if (cfg &&
 	    git_config_get_path(&dir, cfg, "annal.witness.seenDir") == 0 && dir.ptr && *dir.ptr) {
 		if (dir.ptr[0] != '/') {
 			error = annal_error_set(ANNAL_EINVALID,

@@ -501,4 +501,21 @@ test_expect_success '--sign-key - with --stdin (or a key named -): refused, noth
 	refs_unchanged
 '
 
+# Running as root, a file can be given to another user: a repository
+# config someone else owns, as a shared central's may be.
+test_lazy_prereq CHOWN '
+	>owned && chown 65534 owned && test "$(stat -c %u owned)" = 65534
+'
+
+test_expect_success CHOWN 'annal.signingKey of a config someone else owns: not used' '
+	test_when_finished "chown $(id -u) repo.git/config; git -C repo.git config --unset annal.signingKey" &&
+	git -C repo.git config annal.signingKey "$TRASH_DIRECTORY/k1" &&
+	annal -C repo.git append --actor a --action with-configured-key >/dev/null &&
+	chown 65534 repo.git/config &&
+	refs_snapshot &&
+	test_expect_code 2 annal -C repo.git append --actor a --action b >out 2>err &&
+	grep "give a signing key" err &&
+	refs_unchanged
+'
+
 test_done

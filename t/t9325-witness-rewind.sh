@@ -128,4 +128,24 @@ test_expect_success 'annal.witness.seenDir must be an absolute path' '
 	grep "^annal: error: annal.witness.seenDir is .seen., not an absolute path" err
 '
 
+# Running as root, a file can be given to another user: a witness
+# repository whose config someone else owns names no directory annal
+# writes to (as git ignores such a repository's settings).
+test_lazy_prereq CHOWN '
+	>owned && chown 65534 owned && test "$(stat -c %u owned)" = 65534
+'
+
+test_expect_success CHOWN 'annal.witness.seenDir of a config someone else owns: not used' '
+	test_when_finished "chown $(id -u) witness.git/config" &&
+	git -C witness.git config annal.witness.seenDir "$PWD/elsewhere" &&
+	chown 65534 witness.git/config &&
+	annal -C witness.git witness list --name $W >out 2>err &&
+	test_path_is_missing elsewhere &&
+	chown $(id -u) witness.git/config &&
+	git -C witness.git config annal.witness.seenDir seen &&
+	chown 65534 witness.git/config &&
+	annal -C witness.git witness list --name $W >out 2>err &&
+	! grep seenDir err
+'
+
 test_done
