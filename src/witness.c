@@ -199,6 +199,13 @@ out:
 	return error;
 }
 
+/*
+ * Read the ref into s->head, and hold it to the id last written.  That
+ * id is read first: it is written once the ref holds it, and the ref
+ * only moves on from there, so a ref read after it is at or after it.
+ * Read the other way round, another cosign landing in between (another
+ * log of the same witness) would look like a rewind.
+ */
 static int seen_check(struct state *s)
 {
 	annal_buf path = ANNAL_BUF_INIT;
@@ -214,10 +221,14 @@ static int seen_check(struct state *s)
 		if (errno != ENOENT)
 			error = annal_error_set(ANNAL_ERROR, "cannot open '%s': %s", path.ptr,
 						strerror(errno));
-		goto out;	/* none yet: the first write keeps one */
+		else	/* none yet: the first write keeps one */
+			error = store_head(&s->head, &s->exists, s->repo, s->ref.ptr);
+		goto out;
 	}
 	while ((n = read(fd, text, sizeof(text))) < 0 && errno == EINTR)
 		;
+	if ((error = store_head(&s->head, &s->exists, s->repo, s->ref.ptr)) < 0)
+		goto out;
 	if (n != GIT_OID_HEXSZ + 1 || text[GIT_OID_HEXSZ] != '\n' ||
 	    strspn(text, "0123456789abcdef") != GIT_OID_HEXSZ ||
 	    git_oid_fromstrn(&seen, text, GIT_OID_HEXSZ) < 0) {
@@ -276,8 +287,7 @@ static int state_read(struct state *s)
 	int error = 0;
 
 	state_clear(s);
-	if ((error = store_head(&s->head, &s->exists, s->repo, s->ref.ptr)) < 0 ||
-	    (error = seen_check(s)) < 0 || !s->exists)
+	if ((error = seen_check(s)) < 0 || !s->exists)
 		return error;
 	if (git_commit_lookup(&commit, s->repo->git, &s->head) < 0 ||
 	    git_commit_tree(&tree, commit) < 0) {

@@ -128,4 +128,22 @@ test_expect_success 'annal.witness.seenDir must be an absolute path' '
 	grep "^annal: error: annal.witness.seenDir is .seen., not an absolute path" err
 '
 
+test_expect_success 'another cosign landing while the state is read is no rewind' '
+	git -C witness.git config --unset annal.witness.seenDir &&
+	head=$(git -C witness.git rev-parse refs/annal/witness/$W) &&
+	next=$(git -C witness.git commit-tree -p $head -m "cosign another log" "$head^{tree}") &&
+	rm -f "$SEEN" &&
+	mkfifo "$SEEN" &&
+	{ annal -C witness.git witness list --name $W >out 2>err & } &&
+	pid=$! &&
+	# once the witness opens the kept id, another cosign lands: the ref
+	# moves on, then the kept id names it
+	timeout 120 sh -c "exec 9>\"\$1\" &&
+		git -C witness.git update-ref refs/annal/witness/$W $next $head &&
+		echo $next >&9" - "$SEEN" &&
+	wait $pid &&
+	test_must_be_empty err &&
+	grep "^host.example/annal/main 7 " out
+'
+
 test_done
