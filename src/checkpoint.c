@@ -208,16 +208,33 @@ static int stored_note(annal_buf *out, annal_repo *repo, const git_oid *id)
 	git_tree *tree = NULL;
 	git_blob *blob = NULL;
 	const git_tree_entry *e;
+	git_object_t type;
+	size_t size = 0;
 	int error = 0;
 
 	if (git_commit_lookup(&commit, repo->git, id) < 0 ||
 	    git_commit_tree(&tree, commit) < 0 ||
 	    !(e = git_tree_entry_byname(tree, "checkpoint")) ||
 	    git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
-	    git_blob_lookup(&blob, repo->git, git_tree_entry_id(e)) < 0) {
+	    git_odb_read_header(&size, &type, repo->odb, git_tree_entry_id(e)) < 0) {
 		error = annal_error_set(ANNAL_ECORRUPT,
 					"stored checkpoint %s holds no 'checkpoint' file",
 					git_oid_tostr_s(id));
+		goto out;
+	}
+	/*
+	 * The size from the object's header, before the blob is read: a
+	 * pushed blob of gigabytes of zeros is a few kilobytes on the wire,
+	 * and inflated whole it would take the central's memory.
+	 */
+	if (size > ANNAL_NOTE_MAX) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+					"stored checkpoint %s: its 'checkpoint' file is over %d bytes",
+					git_oid_tostr_s(id), ANNAL_NOTE_MAX);
+		goto out;
+	}
+	if (git_blob_lookup(&blob, repo->git, git_tree_entry_id(e)) < 0) {
+		error = annal_error_set_git(ANNAL_ERROR, "cannot read a stored checkpoint");
 		goto out;
 	}
 	annal_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
@@ -878,6 +895,9 @@ static int chain_load(struct cp **out, size_t *count, annal_repo *repo, const gi
 		    (error = annal_note_parse(&v[n - 1].note, text.ptr, text.len)) < 0 ||
 		    (error = annal_checkpoint_body_parse(&v[n - 1].body, v[n - 1].note->buf,
 							 v[n - 1].note->text_len)) < 0) {
+			/* out of memory, an unreadable object: no verdict on the note */
+			if (error != ANNAL_ECORRUPT && error != ANNAL_EINVALID)
+				goto out;
 			*check = "badCheckpoint";
 			error = annal_error_set(ANNAL_ECORRUPT, "%s: malformed: %s", v[n - 1].where,
 						annal_error_last()->message);

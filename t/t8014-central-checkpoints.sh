@@ -227,4 +227,16 @@ test_expect_success GIT 'the check reads O(pushed) records: the same push into a
 	test "$(cat reads1000)" -lt 1000
 '
 
+test_expect_success MAXRSS 'a checkpoint file of 200 MB of zeros is refused from its size, not read' '
+	tip=$(git -C central.git rev-parse refs/annal/checkpoints/hosts/web1/main) &&
+	blob=$(head -c 209715200 /dev/zero | git -C central.git hash-object -w --stdin) &&
+	tree=$(printf "100644 blob %s\tcheckpoint\n" "$blob" | git -C central.git mktree) &&
+	commit=$(git -C central.git commit-tree -p $tip -m huge "$tree") &&
+	echo "$tip $commit refs/annal/checkpoints/hosts/web1/main" >in &&
+	test_expect_code 1 /usr/bin/time -f %M -o rss \
+		annal -C central.git verify --pre-receive <in >out 2>err &&
+	grep "^annal: error: refs/annal/checkpoints/hosts/web1/main: badCheckpoint: .*its .checkpoint. file is over 1048576 bytes" err &&
+	test "$(tail -n 1 rss)" -lt 100000
+'
+
 test_done
