@@ -933,7 +933,8 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 	struct annal_note_verifier *keys = NULL;
 	const struct key_epoch *ep;
 	annal_record *rec = NULL;
-	unsigned char root[32];
+	unsigned char (*roots)[32] = NULL;
+	uint64_t *sizes = NULL;
 	char *origin = NULL, r1[45], r2[45];
 	struct cp *cps = NULL;
 	size_t ncps = 0, nkeys, i, j;
@@ -980,10 +981,16 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 	for (i = 0, nkeys = 0; i < epochs.n; i++)
 		if (epochs.v[i].n > nkeys)
 			nkeys = epochs.v[i].n;
-	if (!(keys = calloc(nkeys + 1, sizeof(*keys)))) {
+	if (!(keys = calloc(nkeys + 1, sizeof(*keys))) ||
+	    !(sizes = calloc(ncps, sizeof(*sizes))) || !(roots = calloc(ncps, sizeof(*roots)))) {
 		error = annal_error_oom();
 		goto out;
 	}
+	/* every root from one read of the tree */
+	for (i = 0; i < ncps; i++)
+		sizes[i] = cps[i].body.size;
+	if ((error = annal_tree_roots_at(repo, log, head, sizes, ncps, roots)) < 0)
+		goto out;
 	for (i = 0; i < ncps; i++) {
 		struct cp *c = &cps[i];
 
@@ -999,11 +1006,9 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 						c->where, c->body.size, annal_error_last()->message);
 			goto out;
 		}
-		if ((error = annal_tree_root_at(repo, log, head, c->body.size, root)) < 0)
-			goto out;
-		if (sodium_memcmp(root, c->body.root, 32)) {
+		if (sodium_memcmp(roots[i], c->body.root, 32)) {
 			root_b64(r1, c->body.root);
-			root_b64(r2, root);
+			root_b64(r2, roots[i]);
 			*check = "checkpointMismatch";
 			error = annal_error_set(ANNAL_ECORRUPT,
 						"%s signs root %s for %" PRIu64 " records, the log's first %" PRIu64 " have root %s",
@@ -1018,6 +1023,8 @@ out:
 	}
 	free(cps);
 	free(keys);
+	free(sizes);
+	free(roots);
 	free(origin);
 	key_epochs_dispose(&epochs);
 	annal_record_free(rec);

@@ -227,6 +227,32 @@ test_expect_success GIT 'the check reads O(pushed) records: the same push into a
 	test "$(cat reads1000)" -lt 1000
 '
 
+test_expect_success GIT 'a cache the hook cannot write: the log is read once a push, not once a checkpoint' '
+	annal init chained >/dev/null &&
+	for i in $(test_seq 1 20)
+	do
+		test_seq 1 50 | sed "s/.*/{\"actor\":\"a\",\"action\":\"x&\"}/" |
+			annal -C chained append --sign-key ka --stdin >/dev/null &&
+		annal -C chained checkpoint --sign-key ka --origin chained/main >/dev/null ||
+		return 1
+	done &&
+	annal init --central cached.git >/dev/null &&
+	annal init --central nocache.git >/dev/null &&
+	# another user'\''s cache, in life; here a file where its directory goes
+	mkdir -p nocache.git/annal &&
+	: >nocache.git/annal/tree &&
+	for c in cached nocache
+	do
+		ANNAL_TEST_TRACE_READS="$TRASH_DIRECTORY/reads-$c" \
+			git -C chained push -q "$TRASH_DIRECTORY/$c.git" \
+			refs/audit/main:refs/audit/chained \
+			refs/annal/checkpoints/main:refs/annal/checkpoints/chained || return 1
+	done &&
+	test "$(git -C nocache.git rev-parse refs/annal/checkpoints/chained)" = \
+		"$(git -C chained rev-parse refs/annal/checkpoints/main)" &&
+	test "$(cat reads-nocache)" -le $(( $(cat reads-cached) * 3 / 2 ))
+'
+
 test_expect_success MAXRSS 'a checkpoint file of 200 MB of zeros is refused from its size, not read' '
 	tip=$(git -C central.git rev-parse refs/annal/checkpoints/hosts/web1/main) &&
 	blob=$(head -c 209715200 /dev/zero | git -C central.git hash-object -w --stdin) &&
