@@ -259,6 +259,41 @@ out:
 }
 
 /*
+ * Before the ref moves: can the id be kept?  A directory the witness
+ * cannot write (another user's, in a repository two users share; a
+ * read-only annal.witness.seenDir) would leave no id, or an old one,
+ * for good, and a rewind unseen: refuse with nothing written instead.
+ */
+static int seen_writable(const struct state *s)
+{
+	annal_buf path = ANNAL_BUF_INIT, why = ANNAL_BUF_INIT;
+	char *slash;
+	size_t from;
+	int error;
+
+	if ((error = seen_path(&path, &from, s)) < 0)
+		goto out;
+	if (store_mkdir_parents(&path, from) < 0)
+		annal_buf_puts(&why, annal_error_last()->message);
+	slash = strrchr(path.ptr, '/');
+	*slash = '\0';
+	if (!why.len && access(path.ptr, W_OK | X_OK) < 0)
+		annal_buf_printf(&why, "'%s': %s", path.ptr, strerror(errno));
+	if (why.len)
+		error = annal_error_set(ANNAL_ERROR,
+			"witness '%s': cannot keep the id of its state (%s); without it a "
+			"rewind of %s goes unseen: make that writable, or set "
+			"annal.witness.seenDir to a directory that is", s->witness, why.ptr,
+			s->ref.ptr);
+	else
+		error = annal_buf_error(&why);
+out:
+	annal_buf_dispose(&path);
+	annal_buf_dispose(&why);
+	return error;
+}
+
+/*
  * Keep id as the state last written.  Only ever behind the ref: a
  * failure here leaves an older id, which the ref still descends from.
  */
@@ -404,6 +439,8 @@ static int state_write(struct state *s, const char *message)
 	size_t i;
 	int error, rc;
 
+	if ((error = seen_writable(s)) < 0)
+		return error;
 	qsort(s->e, s->n, sizeof(*s->e), entry_cmp);
 	for (i = 0; i < s->n; i++) {
 		annal_buf_printf(&tree, "100644 %s", s->e[i].name);

@@ -146,4 +146,22 @@ test_expect_success 'another cosign landing while the state is read is no rewind
 	grep "^host.example/annal/main 7 " out
 '
 
+test_expect_success UNPRIVILEGED 'a kept id the witness cannot write: refused before the ref moves' '
+	git init -q --bare ro-witness.git &&
+	annal -C ro-witness.git witness add-log --name $W "$(cat vk)" &&
+	mkdir roseen &&
+	git -C ro-witness.git config annal.witness.seenDir "$PWD/roseen" &&
+	chmod -R a+rwX ro-witness.git &&
+	chmod 555 roseen &&
+	cp wkey wkey-ro &&
+	give_unprivileged wkey-ro &&
+	git -C ro-witness.git rev-parse refs/annal/witness/$W >before &&
+	test_expect_code 3 as_unprivileged annal -C ro-witness.git witness cosign \
+		--name $W --key wkey-ro req4 >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: witness .$W.: cannot keep the id of its state (.*$PWD/roseen.*Permission denied)" err &&
+	git -C ro-witness.git rev-parse refs/annal/witness/$W >after &&
+	test_cmp before after
+'
+
 test_done
