@@ -862,14 +862,54 @@ out:
 	return error;
 }
 
-/* The chain of kept checkpoints from tip down to old (exclusive; NULL: all). */
-static int chain_load(struct cp **out, size_t *count, annal_repo *repo, const git_oid *tip,
-		      const git_oid *old, const char **check)
+/* One checkpoint of a pushed chain: read again when its turn comes. */
+struct pushed_cp {
+	git_oid id;
+	uint64_t size;
+};
+
+/* The note of checkpoint commit id, parsed; badCheckpoint when it is none. */
+static int pushed_note(struct annal_note **note, struct annal_checkpoint_body *body,
+		       annal_buf *text, annal_repo *repo, const git_oid *id, const char **check)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
+	*note = NULL;
+	text->len = 0;
+	if ((error = stored_note(text, repo, id)) < 0 ||
+	    (error = annal_note_parse(note, text->ptr, text->len)) < 0 ||
+	    (error = annal_checkpoint_body_parse(body, (*note)->buf, (*note)->text_len)) < 0) {
+		annal_note_free(*note);
+		*note = NULL;
+		/* out of memory, an unreadable object: no verdict on the note */
+		if (error != ANNAL_ECORRUPT && error != ANNAL_EINVALID)
+			return error;
+		*check = "badCheckpoint";
+		git_oid_tostr(hex, sizeof(hex), id);
+		error = annal_error_set(ANNAL_ECORRUPT, "checkpoint %s: malformed: %s", hex,
+					annal_error_last()->message);
+	}
+	return error;
+}
+
+/*
+ * The chain from tip down to old (exclusive; NULL: all), each note held
+ * to the log's origin and seq as it is read, then let go: a chain of
+ * many commits that share one note of a megabyte costs a few bytes a
+ * commit, not the note each time.
+ */
+static int chain_walk(struct pushed_cp **out, size_t *count, annal_repo *repo,
+		      const git_oid *tip, const git_oid *old, const char *origin, uint64_t seq,
+		      const char **check)
 {
 	annal_buf text = ANNAL_BUF_INIT;
 	git_commit *commit = NULL;
-	struct cp *v = NULL, *grown;
+	struct annal_note *note = NULL;
+	struct annal_checkpoint_body body;
+	struct pushed_cp *v = NULL, *grown;
 	size_t n = 0, alloc = 0;
+	char hex[GIT_OID_HEXSZ + 1], r1[45];
 	git_oid id;
 	int more = 1, error = 0;
 
@@ -881,34 +921,40 @@ static int chain_load(struct cp **out, size_t *count, annal_repo *repo, const gi
 				error = annal_error_oom();
 				goto out;
 			}
-			memset(grown + n, 0, (alloc - n) * sizeof(*v));
 			v = grown;
 		}
-		text.len = 0;
-		if (!(v[n].where = malloc(GIT_OID_HEXSZ + 32))) {
-			error = annal_error_oom();
+		git_oid_tostr(hex, sizeof(hex), &id);
+		if ((error = pushed_note(&note, &body, &text, repo, &id, check)) < 0)
+			goto out;
+		if (!origin || body.origin_len != strlen(origin) ||
+		    memcmp(body.origin, origin, body.origin_len)) {
+			*check = "checkpointOrigin";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"checkpoint %s is for origin '%.*s', %s%s%s", hex,
+						(int)(body.origin_len > 200 ? 200 : body.origin_len),
+						body.origin, origin ? "the log's is '" :
+						"the log records no origin (it was never checkpointed)",
+						origin ? origin : "", origin ? "'" : "");
 			goto out;
 		}
-		snprintf(v[n].where, GIT_OID_HEXSZ + 32, "checkpoint %s", git_oid_tostr_s(&id));
-		n++;
-		if ((error = stored_note(&text, repo, &id)) < 0 ||
-		    (error = annal_note_parse(&v[n - 1].note, text.ptr, text.len)) < 0 ||
-		    (error = annal_checkpoint_body_parse(&v[n - 1].body, v[n - 1].note->buf,
-							 v[n - 1].note->text_len)) < 0) {
-			/* out of memory, an unreadable object: no verdict on the note */
-			if (error != ANNAL_ECORRUPT && error != ANNAL_EINVALID)
-				goto out;
-			*check = "badCheckpoint";
-			error = annal_error_set(ANNAL_ECORRUPT, "%s: malformed: %s", v[n - 1].where,
-						annal_error_last()->message);
+		if (body.size > seq) {
+			root_b64(r1, body.root);
+			*check = "checkpointTruncated";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"checkpoint %s signs %" PRIu64 " records (root %s), the log has %" PRIu64 " with this push",
+						hex, body.size, r1, seq);
 			goto out;
 		}
+		git_oid_cpy(&v[n].id, &id);
+		v[n++].size = body.size;
+		annal_note_free(note);
+		note = NULL;
 		if (git_commit_lookup(&commit, repo->git, &id) < 0 ||
 		    git_commit_parentcount(commit) > 1) {
 			*check = "badCheckpoint";
 			error = annal_error_set(ANNAL_ECORRUPT,
-						"%s is not a commit of a chain of checkpoints (one parent at most)",
-						v[n - 1].where);
+						"checkpoint %s is not a commit of a chain of checkpoints (one parent at most)",
+						hex);
 			goto out;
 		}
 		more = git_commit_parentcount(commit) > 0;
@@ -918,6 +964,7 @@ static int chain_load(struct cp **out, size_t *count, annal_repo *repo, const gi
 		commit = NULL;
 	}
 out:
+	annal_note_free(note);
 	git_commit_free(commit);
 	annal_buf_dispose(&text);
 	*out = v;
@@ -933,48 +980,28 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 	struct annal_note_verifier *keys = NULL;
 	const struct key_epoch *ep;
 	annal_record *rec = NULL;
+	annal_buf text = ANNAL_BUF_INIT;
+	struct annal_note *note = NULL;
+	struct annal_checkpoint_body body;
 	unsigned char (*roots)[32] = NULL;
 	uint64_t *sizes = NULL;
-	char *origin = NULL, r1[45], r2[45];
-	struct cp *cps = NULL;
+	char *origin = NULL, hex[GIT_OID_HEXSZ + 1], r1[45], r2[45];
+	struct pushed_cp *cps = NULL;
 	size_t ncps = 0, nkeys, i, j;
 	uint64_t seq, min = UINT64_MAX;
 	git_oid parent;
 	int has_parent, error;
 
 	*check = NULL;
-	if ((error = chain_load(&cps, &ncps, repo, tip, old, check)) < 0 || !ncps)
-		goto out;
 	if ((error = store_read_record(&rec, NULL, &parent, &has_parent, repo, log, head)) < 0)
 		goto out;
 	seq = annal_record_seq(rec);
-	if ((error = log_origin(&origin, repo, log, head)) < 0)
+	if ((error = log_origin(&origin, repo, log, head)) < 0 ||
+	    (error = chain_walk(&cps, &ncps, repo, tip, old, origin, seq, check)) < 0 || !ncps)
 		goto out;
-	for (i = 0; i < ncps; i++) {
-		struct cp *c = &cps[i];
-
-		if (!origin || c->body.origin_len != strlen(origin) ||
-		    memcmp(c->body.origin, origin, c->body.origin_len)) {
-			*check = "checkpointOrigin";
-			error = annal_error_set(ANNAL_ECORRUPT, "%s is for origin '%.*s', %s%s%s",
-						c->where,
-						(int)(c->body.origin_len > 200 ? 200 : c->body.origin_len),
-						c->body.origin, origin ? "the log's is '" :
-						"the log records no origin (it was never checkpointed)",
-						origin ? origin : "", origin ? "'" : "");
-			goto out;
-		}
-		if (c->body.size > seq) {
-			root_b64(r1, c->body.root);
-			*check = "checkpointTruncated";
-			error = annal_error_set(ANNAL_ECORRUPT,
-						"%s signs %" PRIu64 " records (root %s), the log has %" PRIu64 " with this push",
-						c->where, c->body.size, r1, seq);
-			goto out;
-		}
-		if (c->body.size < min)
-			min = c->body.size;
-	}
+	for (i = 0; i < ncps; i++)
+		if (cps[i].size < min)
+			min = cps[i].size;
 	if ((error = epochs_down_to(&epochs, repo, log, head, min, after, nafter,
 				    have_after)) < 0)
 		goto out;
@@ -988,39 +1015,39 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 	}
 	/* every root from one read of the tree */
 	for (i = 0; i < ncps; i++)
-		sizes[i] = cps[i].body.size;
+		sizes[i] = cps[i].size;
 	if ((error = annal_tree_roots_at(repo, log, head, sizes, ncps, roots)) < 0)
 		goto out;
 	for (i = 0; i < ncps; i++) {
-		struct cp *c = &cps[i];
-
-		ep = key_epochs_at(&epochs, c->body.size);
+		annal_note_free(note);
+		if ((error = pushed_note(&note, &body, &text, repo, &cps[i].id, check)) < 0)
+			goto out;
+		git_oid_tostr(hex, sizeof(hex), &cps[i].id);
+		ep = key_epochs_at(&epochs, body.size);
 		for (j = 0; ep && j < ep->n; j++)
 			if ((error = annal_note_verifier_init(&keys[j], origin, ANNAL_NOTE_ED25519,
 							      ep->keys[j])) < 0)
 				goto out;
-		if (annal_note_verify(c->note, keys, ep ? ep->n : 0, NULL, NULL) < 0) {
+		if (annal_note_verify(note, keys, ep ? ep->n : 0, NULL, NULL) < 0) {
 			*check = "badCheckpointSignature";
 			error = annal_error_set(ANNAL_ECORRUPT,
-						"%s: not signed by a key the log trusted at record %" PRIu64 ": %s",
-						c->where, c->body.size, annal_error_last()->message);
+						"checkpoint %s: not signed by a key the log trusted at record %" PRIu64 ": %s",
+						hex, body.size, annal_error_last()->message);
 			goto out;
 		}
-		if (sodium_memcmp(roots[i], c->body.root, 32)) {
-			root_b64(r1, c->body.root);
+		if (sodium_memcmp(roots[i], body.root, 32)) {
+			root_b64(r1, body.root);
 			root_b64(r2, roots[i]);
 			*check = "checkpointMismatch";
 			error = annal_error_set(ANNAL_ECORRUPT,
-						"%s signs root %s for %" PRIu64 " records, the log's first %" PRIu64 " have root %s",
-						c->where, r1, c->body.size, c->body.size, r2);
+						"checkpoint %s signs root %s for %" PRIu64 " records, the log's first %" PRIu64 " have root %s",
+						hex, r1, body.size, body.size, r2);
 			goto out;
 		}
 	}
 out:
-	for (i = 0; i < ncps; i++) {
-		free(cps[i].where);
-		annal_note_free(cps[i].note);
-	}
+	annal_note_free(note);
+	annal_buf_dispose(&text);
 	free(cps);
 	free(keys);
 	free(sizes);

@@ -265,4 +265,26 @@ test_expect_success MAXRSS 'a checkpoint file of 200 MB of zeros is refused from
 	test "$(tail -n 1 rss)" -lt 100000
 '
 
+test_expect_success MAXRSS 'a chain of 200 commits sharing a note of 1 MB is read a note at a time' '
+	tip=$(git -C central.git rev-parse refs/annal/checkpoints/hosts/web1/main) &&
+	{
+		printf "web1/annal/main\n5\n%s\n" "$(printf "%064d" 0 | sed "s/0/A/g" | cut -c1-43)=" &&
+		test_seq 1 1000 | sed "s/.*/x&/" | awk "{ printf \"%s%0990d\\n\", \$0, 0 }" &&
+		printf "\n\342\200\224 web1/annal/main %s\n" "$(printf "%092d" 0 | sed "s/0/A/g")"
+	} >fat.cp &&
+	blob=$(git -C central.git hash-object -w "$PWD/fat.cp") &&
+	tree=$(printf "100644 blob %s\tcheckpoint\n" "$blob" | git -C central.git mktree) &&
+	commit=$tip &&
+	for i in $(test_seq 1 200)
+	do
+		commit=$(git -C central.git commit-tree -p $commit -m "fat $i" "$tree") ||
+		return 1
+	done &&
+	echo "$tip $commit refs/annal/checkpoints/hosts/web1/main" >in &&
+	test_expect_code 1 /usr/bin/time -f %M -o rss \
+		annal -C central.git verify --pre-receive <in >out 2>err &&
+	grep "^annal: error: refs/annal/checkpoints/hosts/web1/main: badCheckpointSignature: " err &&
+	test "$(tail -n 1 rss)" -lt 100000
+'
+
 test_done
