@@ -897,7 +897,8 @@ static int pushed_note(struct annal_note **note, struct annal_checkpoint_body *b
  * The chain from tip down to old (exclusive; NULL: all), each note held
  * to the log's origin and seq as it is read, then let go: a chain of
  * many commits that share one note of a megabyte costs a few bytes a
- * commit, not the note each time.
+ * commit, not the note each time.  Each commit's tree is as annal
+ * checkpoint writes it: the one file.
  */
 static int chain_walk(struct pushed_cp **out, size_t *count, annal_repo *repo,
 		      const git_oid *tip, const git_oid *old, const char *origin, uint64_t seq,
@@ -908,6 +909,8 @@ static int chain_walk(struct pushed_cp **out, size_t *count, annal_repo *repo,
 	struct annal_note *note = NULL;
 	struct annal_checkpoint_body body;
 	struct pushed_cp *v = NULL, *grown;
+	const git_tree_entry *e;
+	git_tree *tree = NULL;
 	size_t n = 0, alloc = 0;
 	char hex[GIT_OID_HEXSZ + 1], r1[45];
 	git_oid id;
@@ -957,6 +960,17 @@ static int chain_walk(struct pushed_cp **out, size_t *count, annal_repo *repo,
 						hex);
 			goto out;
 		}
+		if (git_commit_tree(&tree, commit) < 0 || git_tree_entrycount(tree) != 1 ||
+		    !(e = git_tree_entry_byindex(tree, 0)) ||
+		    git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB) {
+			*check = "badCheckpoint";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"checkpoint %s holds more than a file 'checkpoint', as annal checkpoint writes it",
+						hex);
+			goto out;
+		}
+		git_tree_free(tree);
+		tree = NULL;
 		more = git_commit_parentcount(commit) > 0;
 		if (more)
 			git_oid_cpy(&id, git_commit_parent_id(commit, 0));
@@ -965,6 +979,7 @@ static int chain_walk(struct pushed_cp **out, size_t *count, annal_repo *repo,
 	}
 out:
 	annal_note_free(note);
+	git_tree_free(tree);
 	git_commit_free(commit);
 	annal_buf_dispose(&text);
 	*out = v;
@@ -988,7 +1003,7 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 	char *origin = NULL, hex[GIT_OID_HEXSZ + 1], r1[45], r2[45];
 	struct pushed_cp *cps = NULL;
 	size_t ncps = 0, nkeys, i, j;
-	uint64_t seq, min = UINT64_MAX;
+	uint64_t seq, osize, min = UINT64_MAX;
 	git_oid parent;
 	int has_parent, error;
 
@@ -1045,6 +1060,35 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 			goto out;
 		}
 	}
+	/*
+	 * Each true, and each past the one before, as annal checkpoint keeps
+	 * them (the same size is never kept twice, the log only grows).  Else
+	 * anyone who may push could wrap the kept tip's note in a commit of
+	 * their own on top of it, and the host's next checkpoint, not on that
+	 * commit, would be refused for good as not extending what is kept.
+	 * A tip kept before this check may not parse: then no bound there.
+	 */
+	for (i = 0; i < ncps; i++) {
+		annal_note_free(note);
+		note = NULL;
+		if (i + 1 < ncps)
+			osize = cps[i + 1].size;
+		else if (old && pushed_note(&note, &body, &text, repo, old, check) == 0)
+			osize = body.size;
+		else
+			break;
+		if (cps[i].size <= osize) {
+			git_oid_tostr(hex, sizeof(hex), &cps[i].id);
+			*check = "badCheckpoint";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"checkpoint %s signs %" PRIu64 " records, the one before it (%s) %" PRIu64 ": each checkpoint of a chain signs more records than the one before",
+						hex, cps[i].size,
+						git_oid_tostr_s(i + 1 < ncps ? &cps[i + 1].id : old), osize);
+			goto out;
+		}
+	}
+	*check = NULL;
+	annal_error_clear();
 out:
 	annal_note_free(note);
 	annal_buf_dispose(&text);

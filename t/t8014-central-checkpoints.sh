@@ -227,6 +227,33 @@ test_expect_success GIT 'the check reads O(pushed) records: the same push into a
 	test "$(cat reads1000)" -lt 1000
 '
 
+test_expect_success GIT 'the kept note in a commit of its own, or with a file more: refused, the host not locked out' '
+	git -C central.git rev-parse refs/annal/checkpoints/hosts/web1/main >kept &&
+	git clone -q --bare --mirror central.git squatter.git &&
+	tip=$(cat kept) &&
+	again=$(git -C squatter.git commit-tree -p $tip -m again "$tip^{tree}") &&
+	test_must_fail git -C squatter.git push "$TRASH_DIRECTORY/central.git" \
+		"$again:refs/annal/checkpoints/hosts/web1/main" 2>forge.err &&
+	refused badCheckpoint &&
+	grep "signs \([0-9]*\) records, the one before it ($tip) \1: " forge.err &&
+	new_record web1 kb &&
+	annal -C web1 checkpoint --sign-key kb >next.cp &&
+	blob=$(git -C squatter.git hash-object -w "$TRASH_DIRECTORY/next.cp") &&
+	junk=$(echo junk | git -C squatter.git hash-object -w --stdin) &&
+	tree=$(printf "100644 blob %s\tcheckpoint\n100644 blob %s\tjunk\n" "$blob" "$junk" |
+		git -C squatter.git mktree) &&
+	git -C web1 push -q "$TRASH_DIRECTORY/central.git" \
+		refs/audit/main:refs/audit/hosts/web1/main &&
+	wrapped=$(git -C squatter.git commit-tree -p $tip -m wrapped "$tree") &&
+	test_must_fail git -C squatter.git push "$TRASH_DIRECTORY/central.git" \
+		"$wrapped:refs/annal/checkpoints/hosts/web1/main" 2>forge.err &&
+	refused badCheckpoint &&
+	grep "holds more than a file .checkpoint." forge.err &&
+	annal -C web1 push "$TRASH_DIRECTORY/central.git" >out &&
+	grep "^main (checkpoints) -> checkpoints/hosts/web1/main: 1 new checkpoint" out &&
+	git -C central.git rev-parse refs/annal/checkpoints/hosts/web1/main >kept
+'
+
 test_expect_success GIT 'a cache the hook cannot write: the log is read once a push, not once a checkpoint' '
 	annal init chained >/dev/null &&
 	for i in $(test_seq 1 20)
