@@ -280,6 +280,16 @@ test_expect_success GIT 'a cache the hook cannot write: the log is read once a p
 	test "$(cat reads-nocache)" -le $(( $(cat reads-cached) * 3 / 2 ))
 '
 
+test_expect_success GIT 'verify there too: the roots of the checkpoints from one read of the tree' '
+	for c in cached nocache
+	do
+		ANNAL_TEST_TRACE_READS="$TRASH_DIRECTORY/verify-$c" \
+			annal -C $c.git verify --log chained >out &&
+		grep "chained: 20 checkpoints consistent" out || return 1
+	done &&
+	test "$(tail -n 1 verify-nocache)" -lt $(( $(tail -n 1 verify-cached) * 3 ))
+'
+
 test_expect_success MAXRSS 'a checkpoint file of 200 MB of zeros is refused from its size, not read' '
 	tip=$(git -C central.git rev-parse refs/annal/checkpoints/hosts/web1/main) &&
 	blob=$(head -c 209715200 /dev/zero | git -C central.git hash-object -w --stdin) &&
