@@ -642,6 +642,52 @@ static void root_b64(char out[45], const unsigned char root[32])
 	sodium_bin2base64(out, 45, root, 32, sodium_base64_VARIANT_ORIGINAL);
 }
 
+static int cp_by_size(const void *a, const void *b)
+{
+	const struct cp *x = *(const struct cp *const *)a, *y = *(const struct cp *const *)b;
+
+	if (x->body.size != y->body.size)
+		return x->body.size < y->body.size ? -1 : 1;
+	return x < y ? -1 : x > y;	/* in the order of the chain */
+}
+
+/*
+ * Two checkpoints of one size with two roots, a split view: 0 with the
+ * first such pair in the order of cps in *a and *b, as a walk of every
+ * pair would find it; 1 for none.  Sorted by size, not every pair: a
+ * host that checkpoints each minute keeps half a million a year.
+ */
+static int split_view(size_t *a, size_t *b, struct cp *cps, size_t n)
+{
+	struct cp **v;
+	size_t i, k, m;
+
+	*a = SIZE_MAX;
+	*b = 0;
+	if (!n)
+		return 1;
+	if (!(v = malloc(n * sizeof(*v))))
+		return annal_error_oom();
+	for (i = 0; i < n; i++)
+		v[i] = &cps[i];
+	qsort(v, n, sizeof(*v), cp_by_size);
+	for (i = 0; i < n; i = k) {
+		/* v[i], the first of its size in cps: any other root pairs with it */
+		for (k = i + 1; k < n && v[k]->body.size == v[i]->body.size; k++)
+			;
+		for (m = i + 1; m < k; m++)
+			if (memcmp(v[m]->body.root, v[i]->body.root, 32)) {
+				if ((size_t)(v[i] - cps) < *a) {
+					*a = (size_t)(v[i] - cps);
+					*b = (size_t)(v[m] - cps);
+				}
+				break;
+			}
+	}
+	free(v);
+	return *a == SIZE_MAX;
+}
+
 int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 			    const annal_checkpoint_verify_options *opts)
 {
@@ -762,19 +808,18 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		git_commit_free(commit);
 	}
 	/* two signed checkpoints of one size, two roots: a split view */
-	for (i = 0; i < ncps; i++)
-		for (j = i + 1; j < ncps; j++)
-			if (cps[i].body.size == cps[j].body.size &&
-			    memcmp(cps[i].body.root, cps[j].body.root, 32)) {
-				root_b64(r1, cps[i].body.root);
-				root_b64(r2, cps[j].body.root);
-				*check = "splitView";
-				error = annal_error_set(ANNAL_ECORRUPT,
-							"split view: %s and %s both sign size %" PRIu64 " of '%s', with roots %s and %s",
-							cps[i].where, cps[j].where, cps[i].body.size,
-							origin, r1, r2);
-				goto out;
-			}
+	if ((error = split_view(&i, &j, cps, ncps)) < 0)
+		goto out;
+	if (!error) {
+		root_b64(r1, cps[i].body.root);
+		root_b64(r2, cps[j].body.root);
+		*check = "splitView";
+		error = annal_error_set(ANNAL_ECORRUPT,
+					"split view: %s and %s both sign size %" PRIu64 " of '%s', with roots %s and %s",
+					cps[i].where, cps[j].where, cps[i].body.size, origin, r1, r2);
+		goto out;
+	}
+	error = 0;
 	if ((opts->rebuild_tree && (error = tree_rebuild(repo, log)) < 0) ||
 	    (error = annal_tree_head(repo, log, &size, &head, root)) < 0)
 		goto out;
