@@ -416,6 +416,16 @@ for n in $BENCH_SIZES; do
 	done
 	eval "push_$n=\$k"
 
+	# 9c's O(1) check: a checkpoint of a copy of this log, signed
+	# again after a first, untimed one recorded its origin
+	ck=FAILED
+	if [ $sok = yes ] && cp -R "$s" "$s.ck" &&
+		"$A" -C "$s.ck" checkpoint --sign-key "$K" --origin bench.example/main >/dev/null; then
+		ck=$(m --runs "$BENCH_QUERY_RUNS" -- "$A" -C "$s.ck" checkpoint --sign-key "$K")
+	fi
+	eval "ckpt_$n=\$ck"
+	rm -rf "$s.ck"
+
 	# keep the largest signed log for the queries
 	[ "$n" = "$max" ] || rm -rf "$s"
 	rm -rf "$u" "$f" "$fs" "$tmp/fi-$n.stream" "$recs"
@@ -497,6 +507,24 @@ row --id 5d --name "log --format jsonl (all) N=$n" --unit rec/s \
 	--cmd "annal log --format jsonl" \
 	--ref-cmd "git log --format=%B refs/audit/main" \
 	--note "$qnote"
+# 18c, 18d (issue 18): the HTML report of the largest log, on a copy
+# (each export appends its own record); the issue's goals: at least
+# 20000 records/s, under 256 MiB
+h=$tmp/html.git t=FAILED r=FAILED
+if [ $ok = yes ] && cp -R "$s" "$h"; then
+	t=$(m --runs "$BENCH_RUNS" --setup "rm -f '$tmp/report.html'" -- \
+		"$A" -C "$h" export --format html -o "$tmp/report.html")
+	rm -f "$tmp/report.html"
+	r=$(T rss -- "$A" -C "$h" export --format html -o "$tmp/report.html") || r=FAILED
+fi
+row --id 18c --name "export --format html N=$n" --unit rec/s --value "$t" \
+	--value-per "$n" --target 'value>=20000' \
+	--cmd "annal export --format html -o report.html  (a copy of the log; verifies it, then two passes)" \
+	--note "$qnote"
+row --id 18d --name "export --format html peak RSS N=$n" --unit KiB --value "$r" \
+	--target 'value<=262144' --cmd "/usr/bin/time -f %M annal export --format html -o report.html" \
+	--note "$qnote"
+rm -rf "$h" "$tmp/report.html"
 # 9a (issue 17): a root and an inclusion proof on the largest log, from
 # its tree cache (made by one untimed proof first), against stock git
 # reading the newest record: a process that opens the repository and
@@ -525,6 +553,50 @@ row --id 9c --name "checkpoint (sign the head's root) N=$((max + 1))" --unit s -
 	--cmd "annal checkpoint --sign-key K (a head checkpointed before)" \
 	--ref-cmd "git log --format=%B -n 1 refs/audit/main" \
 	--note "no target: the root comes from the records past the newest kept checkpoint, which its key signed"
+min=$max
+for n in $BENCH_SIZES; do [ "$n" -lt "$min" ] && min=$n; done
+eval "cmax=\$ckpt_$max cmin=\$ckpt_$min"
+if [ "$min" != "$max" ]; then
+	row --id 9c --name "checkpoint, N=$max vs N=$min" \
+		--unit s --value "$cmax" --ref "$cmin" --target 'ratio<=1.2' \
+		--cmd "annal checkpoint --sign-key K of the signed log of N=$max (a head checkpointed before)" \
+		--ref-cmd "the same of the log of N=$min: O(1), not O(log)"
+fi
+# 18a, 18b (issue 18): annal show of the head and of the middle record of
+# the largest log; show reads every record after the one shown, looking
+# for records that correct it.  No target: information.
+t=FAILED tm=FAILED tr=FAILED
+if [ $ok = yes ] && head=$(git --git-dir="$s" rev-parse refs/audit/main); then
+	t=$(m --runs "$q" -- "$A" -C "$s" show "$head")
+	tm=$(m --runs "$q" -- "$A" -C "$s" show "$((max / 2))")
+	tr=$(m --runs "$q" -- git --git-dir="$s" log --format=%B -n 1 refs/audit/main)
+fi
+row --id 18a --name "show (the head) N=$((max + 101))" --unit s --value "$t" \
+	--ref "$tr" --cmd "annal show <head id>" \
+	--ref-cmd "git log --format=%B -n 1 refs/audit/main" \
+	--note "no target: information"
+row --id 18b --name "show (seq $((max / 2))) N=$((max + 101))" --unit s --value "$tm" \
+	--ref "$tr" --cmd "annal show $((max / 2))" \
+	--ref-cmd "git log --format=%B -n 1 refs/audit/main" \
+	--note "no target: reads the $((max / 2 + 101)) records after it for corrections"
+# 18e, 18f (issue 18): the PDF report of the largest log, its rate and its
+# peak RSS; each export is recorded in the log, so --to-seq keeps the
+# selection; information, the issue's bound on memory is 256 MiB
+say "[10] reports: the PDF of the $max-record log"
+t=FAILED r=FAILED
+if [ $ok = yes ]; then
+	t=$(m --runs "$q" --setup "rm -f '$tmp/r.pdf'" -- \
+		"$A" -C "$s" export --to-seq "$max" --format pdf -o "$tmp/r.pdf")
+	rm -f "$tmp/r.pdf"
+	r=$(T rss -- "$A" -C "$s" export --to-seq "$max" --format pdf -o "$tmp/r.pdf") || r=FAILED
+	rm -f "$tmp/r.pdf"
+fi
+row --id 18e --name "export --format pdf N=$max" --unit rec/s --value "$t" --value-per "$max" \
+	--cmd "annal export --to-seq $max --format pdf -o FILE" \
+	--note "no target: two passes over the records, each line laid out by pango"
+row --id 18f --name "export --format pdf peak RSS N=$max" --unit KiB --value "$r" \
+	--cmd "/usr/bin/time -f %M annal export --to-seq $max --format pdf -o FILE" \
+	--note "no target: the issue bounds it at 256 MiB; the report keeps 36 bytes a record"
 rm -rf "$s"
 
 # --- 2 single append ---------------------------------------------------
@@ -741,6 +813,18 @@ row --id 9b --name "batch append unsigned, tree kept current, $k9 onto N=$k9" --
 	--cmd "annal append --stdin <$k9 records, onto a log whose tree cache ends at its head" \
 	--ref-cmd "the same onto the same log without a tree cache (annal/tree/main removed)"
 rm -rf "$b9" "$t9" "$r9"
+
+# 18g (issue 18): log --follow latency, an append's exit (id printed) to
+# the follower's line; information only, no target
+say "[10] follow: from an append to the record printed"
+f10=$tmp/follow.git
+lf=FAILED
+if "$A" init "$f10" >/dev/null && "$PY" "$here/follow.py" "$A" "$f10" 30 >"$tmp/follow.txt"; then
+	lf=$(T stats $(cat "$tmp/follow.txt")) || lf=FAILED
+fi
+row --id 18g --name "log --follow latency, append exit to record printed" --unit s \
+	--value "$lf" --cmd "annal log --follow --format oneline beside 30 single appends"
+rm -rf "$f10" "$tmp/follow.txt"
 
 # --- the report ---------------------------------------------------------
 end=$(date +%s)

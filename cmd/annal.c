@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builtin.h"
 #include "parse-options.h"
+#include "color.h"
+#include "pager.h"
 #include "banned.h"
 
 #define NEED_REPO 1
@@ -25,6 +28,8 @@ static const struct command {
 	{ "init", cmd_init, 0, "create or prepare a repository for audit logs", NULL },
 	{ "append", cmd_append, NEED_REPO, "append records to a log", json_error_failure },
 	{ "log", cmd_log, NEED_REPO, "show and filter records", json_error_failure },
+	{ "show", cmd_show, NEED_REPO, "show records: checks, corrections, before/after diff",
+	  json_error_failure },
 	{ "logs", cmd_logs, NEED_REPO, "list the logs: records, head, first, keys", json_error_failure },
 	{ "verify", cmd_verify, NEED_REPO, "check a log's chain from its first record", verify_json_failure },
 	{ "export", cmd_export, NEED_REPO, "export records, or a signed evidence bundle", NULL },
@@ -42,7 +47,7 @@ static const struct command {
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char *const annal_usage[] = {
-	"annal [-C <path> | --repo <path>] [--version] [-h | --help] <command> [<args>]",
+	"annal [-C <path> | --repo <path>] [-P | --no-pager] [--version] [-h | --help] <command> [<args>]",
 	NULL
 };
 
@@ -163,7 +168,16 @@ int write_out(annal_buf *b)
 {
 	size_t len = annal_buf_len(b);
 
+	if (annal_pager_gone(0)) {
+		annal_buf_clear(b);
+		return 0;
+	}
 	if (len && fwrite(annal_buf_ptr(b), 1, len, stdout) != len) {
+		/* the pager quit (q in less): not an error, nothing more to show */
+		if (annal_pager_gone(errno)) {
+			annal_buf_clear(b);
+			return 0;
+		}
 		print_error("cannot write to standard output: %s", strerror(errno));
 		return 3;
 	}
@@ -192,6 +206,28 @@ int run_subcommand(int argc, const char **argv, struct cmd_context *ctx,
 		if (!strcmp(argv[1], f->name))
 			return f->fn(argc - 1, argv + 1, ctx);
 	usage_with_options(usage, none, "unknown subcommand '%s'", argv[1]);
+}
+
+int output_closed(void)
+{
+	return annal_pager_gone(0);
+}
+
+void setup_pager(struct cmd_context *ctx)
+{
+	char *cmd = NULL;
+
+	if (ctx->no_pager || !ctx->stdout_tty)
+		return;
+	/* a pager that cannot be started: the output goes to the terminal */
+	if (annal_pager_command(&cmd, ctx->repo) < 0 || (cmd && annal_pager_start(cmd) < 0))
+		annal_error_clear();
+	free(cmd);
+}
+
+int want_color(const char *mode, struct cmd_context *ctx)
+{
+	return annal_color_want(mode, ctx->repo, ctx->stdout_tty);
 }
 
 static void print_main_usage(FILE *fp)
@@ -292,7 +328,7 @@ static int run(const struct command *cmd, int argc, const char **argv,
 
 int main(int argc, const char **argv)
 {
-	struct cmd_context ctx = { NULL, NULL };
+	struct cmd_context ctx = { NULL, NULL, 0, 0 };
 	const struct command *cmd;
 	int i, error, status;
 
@@ -307,6 +343,8 @@ int main(int argc, const char **argv)
 			ctx.repo_path = argv[i];
 		} else if (!strncmp(a, "--repo=", 7)) {
 			ctx.repo_path = a + 7;
+		} else if (!strcmp(a, "-P") || !strcmp(a, "--no-pager")) {
+			ctx.no_pager = 1;
 		} else if (!strcmp(a, "--version")) {
 			printf("annal version %s\n", annal_version());
 			return 0;
@@ -338,6 +376,7 @@ int main(int argc, const char **argv)
 	}
 	if ((error = annal_init()) < 0)
 		return report_error(error);
+	ctx.stdout_tty = isatty(1);
 	status = run(cmd, argc - i, argv + i, &ctx);
 	/*
 	 * No annal_shutdown(): the process ends here, and all it would do is
@@ -345,11 +384,13 @@ int main(int argc, const char **argv)
 	 * of a 7 ms append).  run() has already closed the repository.
 	 */
 	/* a late write error (full disk, closed pipe) must not pass as success */
-	if (fflush(stdout) || ferror(stdout)) {
+	if ((fflush(stdout) || ferror(stdout)) && !annal_pager_gone(errno)) {
+		annal_pager_finish();
 		if (!status)
 			print_error("cannot write to standard output: %s", strerror(errno));
 		return status ? status : 3;
 	}
+	annal_pager_finish();
 	return status;
 usage:
 	print_main_usage(stderr);

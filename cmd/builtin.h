@@ -21,11 +21,14 @@
 struct cmd_context {
 	annal_repo *repo;	/* opened for NEED_REPO commands */
 	const char *repo_path;	/* -C / --repo / $ANNAL_REPO, or NULL */
+	int no_pager;		/* -P / --no-pager */
+	int stdout_tty;		/* standard output was a terminal (before a pager) */
 };
 
 int cmd_init(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_append(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_log(int argc, const char **argv, struct cmd_context *ctx);
+int cmd_show(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_verify(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_keygen(int argc, const char **argv, struct cmd_context *ctx);
 int cmd_key(int argc, const char **argv, struct cmd_context *ctx);
@@ -79,8 +82,21 @@ int error_status(int code);
 int report_error(int code);
 /* The same with a prefix such as "stdin line 3". */
 int report_error_at(int code, const char *where);
-/* Write a buffer to stdout; 3 on failure. */
+/*
+ * Write a buffer to stdout; 3 on failure.  After the pager quit (q in
+ * less) nothing is written and it returns 0: check output_closed().
+ */
 int write_out(annal_buf *b);
+/*
+ * On a terminal, unless --no-pager: send standard output through the
+ * pager (src/pager.h), waited for when annal exits.  After the options
+ * are parsed and the repository opened (core.pager).
+ */
+void setup_pager(struct cmd_context *ctx);
+/* The pager quit: stop producing output, exit 0. */
+int output_closed(void);
+/* Colour for people?  mode is --color's value or NULL (src/color.h). */
+int want_color(const char *mode, struct cmd_context *ctx);
 
 /*
  * --format json promises one JSON object on standard output, also when

@@ -11,7 +11,7 @@
 #include "banned.h"
 
 static const char *const export_usage[] = {
-	"annal export [--all | --log <name>...] [<filter-options>...] [--format <format>] [-o <file>] [--as <actor>]",
+	"annal export [--all | --log <name>...] [<filter-options>...] [--format <format>] [-o <file>] [--paper <paper>] [--as <actor>]",
 	"annal export [--all | --log <name>...] [<filter-options>...] --bundle <file> [--format <format>...] [--checkpoint <file>] [--sign-key <file>] [--agent] [--as <actor>]",
 	NULL
 };
@@ -60,7 +60,8 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	struct filter_options fo = FILTER_OPTIONS_INIT;
 	struct string_list formats = STRING_LIST_INIT, logs = STRING_LIST_INIT;
 	const char *output = NULL, *bundle = NULL, *sign_key = NULL, *actor = NULL;
-	const char *checkpoint = NULL;
+	const char *checkpoint = NULL, *paper = NULL;
+	static const char *const papers[] = { "a4", "letter", NULL };
 	int agent = 0, all = 0;
 	struct option options[] = {
 		OPT_BOOL(0, "all", &all, "every log, merged oldest first"),
@@ -68,6 +69,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_FILTERS(&fo),
 		OPT_CHOICE_LIST(0, "format", &formats, "<format>", "output format (default: jsonl)", annal_export_format_names()),
 		OPT_STRING('o', NULL, &output, "<file>", "write to <file> (never overwritten; - is standard output)"),
+		OPT_CHOICE(0, "paper", &paper, "<paper>", "paper size of --format pdf (default: a4)", papers),
 		OPT_STRING(0, "bundle", &bundle, "<file>", "write a signed evidence bundle (zip) to <file>"),
 		OPT_STRING(0, "checkpoint", &checkpoint, "<file>", "prove the records in this checkpoint of the log (default: the one kept last, if it covers them)"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
@@ -97,6 +99,14 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(export_usage, options, "several '--format' need '--bundle'");
 	if (checkpoint && !bundle)
 		usage_with_options(export_usage, options, "option '--checkpoint' needs '--bundle'");
+	if (paper && !(formats.n == 1 && !strcmp(formats.v[0], "pdf")))
+		usage_with_options(export_usage, options, "option '--paper' needs '--format pdf'");
+	if (!bundle && !output && formats.n == 1 && !strcmp(formats.v[0], "pdf") &&
+	    isatty(STDOUT_FILENO)) {
+		print_error("a PDF is not for a terminal; give -o <file> or redirect standard output");
+		status = 2;
+		goto out;
+	}
 
 	if ((error = filter_options_build(&filter, &fo, options)) < 0)
 		goto fail;
@@ -111,6 +121,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	opts.formats = formats.v;
 	opts.bundle = bundle;
 	opts.checkpoint = checkpoint;
+	opts.paper = paper;
 	opts.signer = signer;
 	opts.actor = actor;
 	if (output) {

@@ -431,6 +431,16 @@ int annal_filter_set_until(annal_filter *f, const char *date);
 void annal_filter_set_from_seq(annal_filter *f, uint64_t from);
 void annal_filter_set_to_seq(annal_filter *f, uint64_t to);
 int annal_filter_match(const annal_filter *f, const annal_record *rec);
+/*
+ * Only the records related to one of log (NULL: "main"): record is its
+ * id, an id prefix (4 hex digits or more) or its seq; related records
+ * have its target, else its entity_type and entity_id, else its
+ * trace_id, else its actor, and a ts within window ("90s", "10m", "2h",
+ * "1d"; NULL: 10m) of its ts.  ANNAL_EINVALID for a bad window or
+ * record, ANNAL_ENOTFOUND when the log has no such record.
+ */
+int annal_filter_set_related(annal_filter *f, annal_repo *repo, const char *log,
+			     const char *record, const char *window);
 void annal_filter_free(annal_filter *f);
 
 typedef struct annal_walk annal_walk;
@@ -478,6 +488,35 @@ typedef struct {
 	uint64_t max_count;		/* the newest max_count matches at most */
 } annal_merge_options;
 #define ANNAL_MERGE_OPTIONS_INIT { NULL, 0, NULL, 0, ANNAL_WALK_UNLIMITED }
+
+/*
+ * Following a log as it grows (annal log --follow): the newest backlog
+ * matching records first, then each record appended after, oldest first.
+ * Every record returned has been checked against the one before it (its
+ * commit hashes to its id, its parent, seq and prev_hash continue the
+ * log); a head that does not continue the records returned is
+ * ANNAL_ECORRUPT ("log 'main' was rewritten: ..."), and nothing of it is
+ * returned.
+ */
+typedef struct annal_follow annal_follow;
+
+typedef struct {
+	const char *log;		/* default "main" */
+	const annal_filter *filter;	/* NULL: every record */
+	uint64_t backlog;		/* the newest matches first (0: none) */
+} annal_follow_options;
+#define ANNAL_FOLLOW_OPTIONS_INIT { NULL, NULL, 0 }
+
+/* ANNAL_ENOTFOUND when the log does not exist. */
+int annal_follow_new(annal_follow **out, annal_repo *repo, const annal_follow_options *opts);
+/* 0 and the next record (the caller's), ANNAL_ITEROVER: none yet; never blocks. */
+int annal_follow_next(annal_record **out, annal_follow *f);
+/*
+ * Wait until the log's ref may have moved (inotify), timeout_ms at most,
+ * or until a signal interrupts it.
+ */
+int annal_follow_wait(annal_follow *f, int timeout_ms);
+void annal_follow_free(annal_follow *f);
 
 /*
  * ANNAL_ENOTFOUND for a log that does not exist, a glob that matches no
@@ -683,8 +722,9 @@ typedef struct {
 	 * refs/annal/checkpoints/<log> if it covers the records.
 	 */
 	const char *checkpoint;
+	const char *paper;		/* --format pdf: "a4" (NULL) or "letter" */
 } annal_export_options;
-#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 typedef struct {
 	uint64_t records;		/* records exported */
@@ -921,8 +961,9 @@ typedef struct {
 	/* the tree cache is known wrong (treeMismatch): rebuild it from
 	   the records before taking roots from it */
 	int rebuild_tree;
-	/* verify --state: O(new records), so the origin records are read
-	   (a walk of the whole log) only when there are checkpoints */
+	/* verify --state: O(new records), so the log is not walked: the
+	   origin is its newest annal.origin record, the keys at each
+	   checkpoint's size come from the key cache */
 	int incremental;
 } annal_checkpoint_verify_options;
 #define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, 0, 0 }

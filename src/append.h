@@ -22,4 +22,6 @@ int acting_user(annal_buf *out, annal_repo *repo, const char *given);
 
 /* The bundle member that holds a format's output, or NULL. */
 const char *export_format_member(const char *format);
+/* The formats that are reports (html, ...), NULL-terminated: one member each. */
+const char *const *export_report_formats(void);
 #endif

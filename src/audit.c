@@ -58,6 +58,17 @@ static int is_log_member(const char *name)
 	return !strncmp(name, "commits/", 8) && is_hex40(name + 8);
 }
 
+/* A report for people (report.html, ...): one, at the top, of any version. */
+static int is_report_member(const char *name)
+{
+	const char *const *f;
+
+	for (f = export_report_formats(); *f; f++)
+		if (!strcmp(name, export_format_member(*f)))
+			return 1;
+	return 0;
+}
+
 static int is_member_name(const char *name)
 {
 	char log[256];
@@ -71,7 +82,7 @@ static int is_member_name(const char *name)
 		if (!strcmp(name, fixed_members[i]))
 			return 1;
 	/* version 3 */
-	if (!strcmp(name, "checkpoint") || !strcmp(name, "proofs.jsonl"))
+	if (!strcmp(name, "checkpoint") || !strcmp(name, "proofs.jsonl") || is_report_member(name))
 		return 1;
 	for (i = 0; format_names[i]; i++)
 		if (!strcmp(name, export_format_member(format_names[i])))
@@ -937,7 +948,8 @@ static int check_layout(annal_audit_result *r, const struct bundle *b, const cJS
 			}
 			(*commits)[at] += !strncmp(name + 5 + strlen(ml), "/commits/", 9);
 		} else if (strcmp(name, "manifest.json") && strcmp(name, "signer.pub") &&
-			   strcmp(name, "SHA256SUMS") && strcmp(name, "SHA256SUMS.sig")) {
+			   strcmp(name, "SHA256SUMS") && strcmp(name, "SHA256SUMS.sig") &&
+			   !is_report_member(name)) {
 			problem(r, "member '%s' has no place in a bundle of several logs", name);
 			goto out;
 		}
@@ -1192,6 +1204,19 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 				logs++;
 		}
 		if ((listed ? held != logs : held != 0) || (i == 0 && !listed)) {
+			problem(r, "manifest.json's formats do not match the members (%s)", member);
+			goto out;
+		}
+	}
+	/* a report: listed, and then at the top, or neither */
+	for (i = 0; export_report_formats()[i]; i++) {
+		const char *format = export_report_formats()[i];
+		const char *member = export_format_member(format);
+		int listed = 0;
+
+		for (v = formats->child; v; v = v->next)
+			listed |= !strcmp(v->valuestring, format);
+		if (listed != (bundle_find(&b, member) != NULL)) {
 			problem(r, "manifest.json's formats do not match the members (%s)", member);
 			goto out;
 		}

@@ -17,6 +17,7 @@
 #include "append.h"
 #include "error.h"
 #include "json.h"
+#include "keys.h"
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
@@ -92,6 +93,47 @@ static const struct key_epoch *key_epochs_at(const struct key_epochs *e, uint64_
 	return NULL;
 }
 
+struct origin_walk {
+	char *origin;		/* the newest annal.origin record's */
+	char newest[41];	/* its id */
+	const char *log, **check;
+	int all;
+	struct key_epochs *epochs;
+};
+
+static int origin_step(const annal_record *rec, void *data)
+{
+	struct origin_walk *w = data;
+	const cJSON *signing;
+	const char *s;
+	int error;
+
+	if (w->all && w->epochs && (signing = annal_json_get(rec->obj, "signing")) &&
+	    (error = key_epochs_add(w->epochs, rec, signing)) < 0)
+		return error;
+	s = annal_record_get_string(rec, "action");
+	if (!s || strcmp(s, CHECKPOINT_ORIGIN_ACTION))
+		return 0;
+	s = annal_record_get_string(rec, "origin");
+	if (w->origin) {
+		*w->check = "originChanged";
+		return annal_error_set(ANNAL_ECORRUPT,
+				       "log '%s' changed its origin: record %s records '%s', record %s '%s'",
+				       w->log, rec->id, s ? s : "", w->newest, w->origin);
+	}
+	if (!s || checkpoint_origin_check(s, strlen(s)) < 0) {
+		*w->check = "badField";
+		return annal_error_set(ANNAL_ECORRUPT,
+				       "record %s of log '%s' records no valid origin: %s",
+				       rec->id, w->log, s ? annal_error_last()->message :
+				       "no string 'origin'");
+	}
+	if (!(w->origin = strdup(s)))
+		return annal_error_oom();
+	memcpy(w->newest, rec->id, sizeof(w->newest));
+	return !w->all;
+}
+
 /*
  * The origin recorded in the log below head (*out NULL when none), read
  * newest first: the annal.origin record.  With all, read down to the
@@ -102,52 +144,10 @@ static const struct key_epoch *key_epochs_at(const struct key_epochs *e, uint64_
 static int recorded_origin(char **out, const char **check, annal_repo *repo, const char *log,
 			   const git_oid *head, int all, struct key_epochs *epochs)
 {
-	annal_record *rec = NULL;
-	char newest[41] = "";
-	git_oid id;
-	const cJSON *signing;
-	const char *s;
-	int more = 1, error = 0;
+	struct origin_walk w = { NULL, "", log, check, all, epochs };
+	int error = trust_walk_down(repo, log, head, origin_step, &w);
 
-	*out = NULL;
-	git_oid_cpy(&id, head);
-	while (more) {
-		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
-			goto out;
-		if (all && epochs && (signing = annal_json_get(rec->obj, "signing")) &&
-		    (error = key_epochs_add(epochs, rec, signing)) < 0)
-			goto out;
-		s = annal_record_get_string(rec, "action");
-		if (s && !strcmp(s, CHECKPOINT_ORIGIN_ACTION)) {
-			s = annal_record_get_string(rec, "origin");
-			if (*out) {
-				*check = "originChanged";
-				error = annal_error_set(ANNAL_ECORRUPT,
-							"log '%s' changed its origin: record %s records '%s', record %s '%s'",
-							log, rec->id, s ? s : "", newest, *out);
-				goto out;
-			}
-			if (!s || checkpoint_origin_check(s, strlen(s)) < 0) {
-				*check = "badField";
-				error = annal_error_set(ANNAL_ECORRUPT,
-							"record %s of log '%s' records no valid origin: %s",
-							rec->id, log, s ? annal_error_last()->message :
-							"no string 'origin'");
-				goto out;
-			}
-			if (!(*out = strdup(s))) {
-				error = annal_error_oom();
-				goto out;
-			}
-			memcpy(newest, rec->id, sizeof(newest));
-			if (!all)
-				goto out;
-		}
-		annal_record_free(rec);
-		rec = NULL;
-	}
-out:
-	annal_record_free(rec);
+	*out = w.origin;
 	return error;
 }
 
@@ -292,24 +292,78 @@ out:
 	return error;
 }
 
+/* The newest kept checkpoint of a log: its ref, tip, and note. */
+struct kept {
+	annal_buf ref, text;
+	git_oid tip;
+	int has_tip;
+	struct annal_note *note;	/* NULL when there is none, or it cannot be read */
+	struct annal_checkpoint_body body;
+};
+
+static void kept_dispose(struct kept *k)
+{
+	annal_note_free(k->note);
+	annal_buf_dispose(&k->ref);
+	annal_buf_dispose(&k->text);
+}
+
+static int kept_load(struct kept *k, annal_repo *repo, const char *log)
+{
+	int error;
+
+	memset(k, 0, sizeof(*k));
+	annal_buf_printf(&k->ref, "%s%s", CHECKPOINT_REF_PREFIX, log);
+	if ((error = annal_buf_error(&k->ref)) < 0 ||
+	    (error = store_head(&k->tip, &k->has_tip, repo, k->ref.ptr)) < 0)
+		return error;
+	if (k->has_tip && stored_note(&k->text, repo, &k->tip) == 0 &&
+	    annal_note_parse(&k->note, k->text.ptr, k->text.len) == 0 &&
+	    annal_checkpoint_body_parse(&k->body, k->note->buf, k->note->text_len) == 0)
+		return 0;
+	annal_note_free(k->note);
+	k->note = NULL;
+	annal_error_clear();
+	return 0;
+}
+
+/*
+ * The log's origin: the newest kept checkpoint's, without a walk down
+ * the log (annal verify holds every kept one to the annal.origin
+ * record), else that record's, read below head; NULL when the log
+ * records none.
+ */
+static int kept_origin(char **out, const struct kept *k, annal_repo *repo, const char *log,
+		       const git_oid *head)
+{
+	const char *check = NULL;
+
+	*out = NULL;
+	if (!k->note)
+		return recorded_origin(out, &check, repo, log, head, 0, NULL);
+	if (!(*out = strndup(k->body.origin, k->body.origin_len)))
+		return annal_error_oom();
+	return 0;
+}
+
 int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *repo,
 			    const annal_checkpoint_options *opts)
 {
 	const char *log = opts->log ? opts->log : "main";
-	annal_buf cpref = ANNAL_BUF_INIT, want = ANNAL_BUF_INIT;
-	annal_buf body = ANNAL_BUF_INIT, note = ANNAL_BUF_INIT, prev = ANNAL_BUF_INIT;
+	annal_buf want = ANNAL_BUF_INIT, body = ANNAL_BUF_INIT, note = ANNAL_BUF_INIT;
+	struct kept k;
 	unsigned char (*keys)[32] = NULL, root[32];
 	struct annal_note_verifier v;
-	struct annal_note *pn = NULL;
-	struct annal_checkpoint_body pb;
 	char *origin = NULL, fp[ANNAL_FINGERPRINT_LEN + 1];
-	const char *check = NULL;
-	git_oid head, tip;
+	git_oid head;
 	uint64_t size;
 	size_t n = 0;
-	int has_tip, trusted, error;
+	int trusted, error;
 
-	if ((error = trust_log_head_keys(&head, &keys, &n, repo, log)) < 0)
+	memset(&k, 0, sizeof(k));
+	/* a head signed by the checkpoint's key vouches for it: no walk */
+	if ((error = trust_log_head_keys_for(&head, &keys, &n, repo, log,
+					     opts->signer ? opts->signer->pk : NULL)) < 0)
 		goto out;
 	if (!n) {
 		error = annal_error_set(ANNAL_EINVALID,
@@ -330,29 +384,9 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 					fp, log);
 		goto out;
 	}
-	annal_buf_printf(&cpref, "%s%s", CHECKPOINT_REF_PREFIX, log);
-	if ((error = annal_buf_error(&cpref)) < 0 ||
-	    (error = store_head(&tip, &has_tip, repo, cpref.ptr)) < 0)
+	if ((error = kept_load(&k, repo, log)) < 0 ||
+	    (error = kept_origin(&origin, &k, repo, log, &head)) < 0)
 		goto out;
-	/*
-	 * The newest kept checkpoint names the origin without a walk down
-	 * the log to its annal.origin record (verify holds every kept one
-	 * to that record); a log without one is walked.
-	 */
-	if (has_tip && stored_note(&prev, repo, &tip) == 0 &&
-	    annal_note_parse(&pn, prev.ptr, prev.len) == 0 &&
-	    annal_checkpoint_body_parse(&pb, pn->buf, pn->text_len) == 0) {
-		if (!(origin = strndup(pb.origin, pb.origin_len))) {
-			error = annal_error_oom();
-			goto out;
-		}
-	} else {
-		annal_note_free(pn);
-		pn = NULL;
-		annal_error_clear();
-		if ((error = recorded_origin(&origin, &check, repo, log, &head, 0, NULL)) < 0)
-			goto out;
-	}
 	if (origin && opts->origin && strcmp(origin, opts->origin)) {
 		error = annal_error_set(ANNAL_EINVALID,
 					"log '%s' has origin '%s', not '%s'; leave out --origin",
@@ -375,16 +409,16 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 	 * cache alone: the cache is taken only as far as the newest kept
 	 * checkpoint this key signed, the records since are read.
 	 */
-	trusted = pn && pb.size && annal_note_verifier_init(&v, origin, ANNAL_NOTE_ED25519,
-							    opts->signer->pk) == 0 &&
-		  annal_note_verify(pn, &v, 1, NULL, NULL) == 0;
+	trusted = k.note && k.body.size &&
+		  annal_note_verifier_init(&v, origin, ANNAL_NOTE_ED25519, opts->signer->pk) == 0 &&
+		  annal_note_verify(k.note, &v, 1, NULL, NULL) == 0;
 	annal_error_clear();
-	if (trusted && (error = annal_tree_head_since(repo, log, pb.size, pb.root, &size, &head,
-						      root)) == ANNAL_ECORRUPT) {
+	if (trusted && (error = annal_tree_head_since(repo, log, k.body.size, k.body.root, &size,
+						      &head, root)) == ANNAL_ECORRUPT) {
 		/* never sign a fork of what this key signed */
 		error = annal_error_set(ANNAL_ECORRUPT,
 			"%s (%s): not signing a checkpoint that contradicts it; run 'annal verify --log %s'",
-			annal_error_last()->message, cpref.ptr, log);
+			annal_error_last()->message, k.ref.ptr, log);
 		goto out;
 	}
 	if ((!trusted && (error = annal_tree_head_rebuilt(repo, log, &size, &head, root)) < 0) ||
@@ -395,9 +429,9 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 					      opts->signer->pk)) < 0)
 		goto out;
 	/* the same size and root as the newest kept: nothing new to keep */
-	if (pn && pb.size == size && !memcmp(pb.root, root, 32)) {
+	if (k.note && k.body.size == size && !memcmp(k.body.root, root, 32)) {
 		annal_error_clear();
-	} else if ((error = store_checkpoint(repo, cpref.ptr, has_tip ? &tip : NULL, &note,
+	} else if ((error = store_checkpoint(repo, k.ref.ptr, k.has_tip ? &k.tip : NULL, &note,
 					     size, origin)) < 0) {
 		goto out;
 	}
@@ -406,15 +440,14 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 	if (vkey)
 		annal_note_verifier_format(vkey, &v);
 	error = (note_out ? annal_buf_error(note_out) : 0) ?: (vkey ? annal_buf_error(vkey) : 0);
+	store_trace_reads();
 out:
-	annal_note_free(pn);
+	kept_dispose(&k);
 	free(origin);
 	free(keys);
-	annal_buf_dispose(&cpref);
 	annal_buf_dispose(&want);
 	annal_buf_dispose(&body);
 	annal_buf_dispose(&note);
-	annal_buf_dispose(&prev);
 	return error;
 }
 
@@ -471,85 +504,18 @@ out:
 	return error;
 }
 
-/*
- * The keys log trusted at record seq size (the newest signing field at
- * or below it), walking down from head: *n 0 for an unsigned log.
- */
-static int keys_at_size(unsigned char (**keys)[32], size_t *n, annal_repo *repo,
-			const char *log, const git_oid *head, uint64_t size)
-{
-	annal_record *rec = NULL;
-	const cJSON *signing;
-	git_oid id;
-	int more = 1, error = 0;
-
-	*keys = NULL;
-	*n = 0;
-	git_oid_cpy(&id, head);
-	while (more) {
-		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
-			goto out;
-		if (annal_record_seq(rec) <= size &&
-		    (signing = annal_json_get(rec->obj, "signing"))) {
-			if (trust_parse_signing(keys, n, signing) < 0)
-				error = annal_error_set(ANNAL_ECORRUPT,
-							"record %s has a malformed signing field; run 'annal verify'",
-							rec->id);
-			goto out;
-		}
-		annal_record_free(rec);
-		rec = NULL;
-	}
-out:
-	annal_record_free(rec);
-	return error;
-}
-
-/*
- * The log's origin: the newest kept checkpoint's (annal verify holds
- * every kept one to the annal.origin record), else that record's; NULL
- * when the log records none.
- */
-static int log_origin(char **out, annal_repo *repo, const char *log, const git_oid *head)
-{
-	annal_buf cpref = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
-	struct annal_note *note = NULL;
-	struct annal_checkpoint_body body;
-	const char *check = NULL;
-	git_oid tip;
-	int has_tip, error;
-
-	*out = NULL;
-	annal_buf_printf(&cpref, "%s%s", CHECKPOINT_REF_PREFIX, log);
-	if ((error = annal_buf_error(&cpref)) < 0 ||
-	    (error = store_head(&tip, &has_tip, repo, cpref.ptr)) < 0)
-		goto out;
-	if (has_tip && stored_note(&text, repo, &tip) == 0 &&
-	    annal_note_parse(&note, text.ptr, text.len) == 0 &&
-	    annal_checkpoint_body_parse(&body, note->buf, note->text_len) == 0) {
-		if (!(*out = strndup(body.origin, body.origin_len)))
-			error = annal_error_oom();
-		goto out;
-	}
-	annal_error_clear();
-	error = recorded_origin(out, &check, repo, log, head, 0, NULL);
-out:
-	annal_note_free(note);
-	annal_buf_dispose(&cpref);
-	annal_buf_dispose(&text);
-	return error;
-}
-
 int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body,
 		    annal_repo *repo, const char *log, const git_oid *head,
 		    const annal_buf *text, const char *where)
 {
 	struct annal_note_verifier *keys = NULL;
 	unsigned char (*pks)[32] = NULL;
+	struct kept k;
 	char *origin = NULL;
 	size_t n = 0, i;
 	int error;
 
+	memset(&k, 0, sizeof(k));
 	*note = NULL;
 	if ((error = annal_note_parse(note, text->ptr, text->len)) < 0 ||
 	    (error = annal_checkpoint_body_parse(body, (*note)->buf, (*note)->text_len)) < 0) {
@@ -557,7 +523,8 @@ int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body
 					annal_error_last()->message);
 		goto out;
 	}
-	if ((error = log_origin(&origin, repo, log, head)) < 0)
+	if ((error = kept_load(&k, repo, log)) < 0 ||
+	    (error = kept_origin(&origin, &k, repo, log, head)) < 0)
 		goto out;
 	if (!origin || body->origin_len != strlen(origin) ||
 	    memcmp(body->origin, origin, body->origin_len)) {
@@ -573,7 +540,7 @@ int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body
 						body->origin, log);
 		goto out;
 	}
-	if ((error = keys_at_size(&pks, &n, repo, log, head, body->size)) < 0 || !n)
+	if ((error = keys_after(&pks, &n, repo, log, head, body->size)) < 0 || !n)
 		goto out;	/* an unsigned log: no key to check */
 	if (!(keys = calloc(n, sizeof(*keys)))) {
 		error = annal_error_oom();
@@ -594,20 +561,32 @@ out:
 	free(keys);
 	free(pks);
 	free(origin);
+	kept_dispose(&k);
 	return error;
 }
+
+/* Where the keys a log trusted at a checkpoint's size come from. */
+struct cp_keys {
+	const struct key_epochs *epochs;	/* read from the records, or NULL: */
+	annal_repo *repo;			/* the key cache of log below head */
+	const char *log;
+	const git_oid *head;
+	const struct annal_note_verifier *extra;	/* --checkpoint-key */
+	size_t nextra;
+};
 
 /*
  * Parse, and check the origin and signature of, one checkpoint: signed by
  * a key the log trusted at record size (its key epoch) or by one of
- * extra (--checkpoint-key); keys has room for both.
+ * the extra keys (--checkpoint-key).
  */
 static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
-		   const struct key_epochs *epochs, const struct annal_note_verifier *extra,
-		   size_t nextra, struct annal_note_verifier *keys, const char **check)
+		   const struct cp_keys *k, const char **check)
 {
+	struct annal_note_verifier *keys = NULL;
+	unsigned char (*cached)[32] = NULL, (*pks)[32] = NULL;
 	const struct key_epoch *ep;
-	size_t nkeys = 0, i;
+	size_t n = 0, nkeys = 0, i;
 	int error;
 
 	if ((error = annal_note_parse(&c->note, text->ptr, text->len)) < 0 ||
@@ -623,18 +602,34 @@ static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
 				       "the log records no origin (it was never checkpointed)",
 				       origin, *origin ? "'" : "");
 	}
-	if (*origin && (ep = key_epochs_at(epochs, c->body.size)))
-		for (i = 0; i < ep->n; i++)
-			if ((error = annal_note_verifier_init(&keys[nkeys++], origin,
-							      ANNAL_NOTE_ED25519, ep->keys[i])) < 0)
-				return error;
-	memcpy(&keys[nkeys], extra, nextra * sizeof(*extra));
-	nkeys += nextra;
+	if (!*origin)
+		;	/* no key of the log can sign for no origin */
+	else if (k->epochs && (ep = key_epochs_at(k->epochs, c->body.size)))
+		pks = ep->keys, n = ep->n;
+	else if (!k->epochs &&
+		 (error = keys_after(&cached, &n, k->repo, k->log, k->head, c->body.size)) < 0)
+		return error;
+	else if (!k->epochs)
+		pks = cached;
+	if (!(keys = calloc(n + k->nextra + 1, sizeof(*keys)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if ((error = annal_note_verifier_init(&keys[nkeys++], origin,
+						      ANNAL_NOTE_ED25519, pks[i])) < 0)
+			goto out;
+	memcpy(&keys[nkeys], k->extra, k->nextra * sizeof(*k->extra));
+	nkeys += k->nextra;
 	if ((error = annal_note_verify(c->note, keys, nkeys, NULL, NULL)) < 0) {
 		*check = "badCheckpointSignature";
-		return annal_error_set(ANNAL_ECORRUPT, "%s: %s", c->where, annal_error_last()->message);
+		error = annal_error_set(ANNAL_ECORRUPT, "%s: %s", c->where,
+					annal_error_last()->message);
 	}
-	return 0;
+out:
+	free(keys);
+	free(cached);
+	return error;
 }
 
 static void root_b64(char out[45], const unsigned char root[32])
@@ -693,13 +688,14 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 {
 	const char *log = opts->log ? opts->log : "main";
 	annal_buf refname = ANNAL_BUF_INIT, cpref = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
-	struct annal_note_verifier *keys = NULL, *extra = NULL;
+	struct annal_note_verifier *extra = NULL;
 	struct key_epochs epochs = { NULL, 0, 0 };
+	struct cp_keys k;
 	unsigned char root[32], (*roots)[32] = NULL;
 	uint64_t *sizes = NULL;
 	char *origin = NULL, r1[45], r2[45];
 	struct cp *cps = NULL;
-	size_t ncps = 0, alloc, nlk = 0, i, j;
+	size_t ncps = 0, alloc, i, j;
 	git_oid head, id;
 	uint64_t size;
 	int exists, more, error;
@@ -728,15 +724,29 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 	 */
 	if (!opts->nfiles && !more)
 		goto out;
-	if ((error = recorded_origin(&origin, check, repo, log, &head, 1, &epochs)) < 0)
+	/*
+	 * verify reads every record anyway: the origin records and the key
+	 * epochs come from them.  verify --state reads the records since
+	 * its state only (O(new records)): the key cache (keys.h) names the
+	 * origin record (verify's own pass, and the origin the state keeps,
+	 * hold the log to one) and answers the keys at each checkpoint's
+	 * size.
+	 */
+	if (opts->incremental) {
+		if ((error = keys_origin(&origin, repo, log, &head)) < 0)
+			goto out;
+		if (origin && checkpoint_origin_check(origin, strlen(origin)) < 0) {
+			*check = "badField";
+			error = annal_error_set(ANNAL_ECORRUPT, "log '%s' records no valid origin: %s",
+						log, annal_error_last()->message);
+			goto out;
+		}
+	} else if ((error = recorded_origin(&origin, check, repo, log, &head, 1, &epochs)) < 0) {
 		goto out;
+	}
 	if (!origin)
 		origin = strdup("");
-	for (i = 0; i < epochs.n; i++)
-		if (epochs.v[i].n > nlk)
-			nlk = epochs.v[i].n;
-	if (!origin || !(keys = calloc(nlk + opts->nlog_keys + 1, sizeof(*keys))) ||
-	    !(extra = calloc(opts->nlog_keys + 1, sizeof(*extra)))) {
+	if (!origin || !(extra = calloc(opts->nlog_keys + 1, sizeof(*extra)))) {
 		error = annal_error_oom();
 		goto out;
 	}
@@ -747,6 +757,12 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 						opts->log_keys[i], annal_error_last()->message);
 			goto out;
 		}
+	k.epochs = opts->incremental ? NULL : &epochs;
+	k.repo = repo;
+	k.log = log;
+	k.head = &head;
+	k.extra = extra;
+	k.nextra = opts->nlog_keys;
 	alloc = opts->nfiles + 16;
 	if (!(cps = calloc(alloc, sizeof(*cps)))) {
 		error = annal_error_oom();
@@ -762,8 +778,7 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		}
 		snprintf(c->where, strlen(opts->files[i]) + 16, "checkpoint '%s'", opts->files[i]);
 		if ((error = checkpoint_read(&text, opts->files[i])) < 0 ||
-		    (error = cp_load(c, &text, origin, &epochs, extra,
-					     opts->nlog_keys, keys, check)) < 0)
+		    (error = cp_load(c, &text, origin, &k, check)) < 0)
 			goto out;
 	}
 	while (more) {
@@ -789,8 +804,7 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		}
 		snprintf(c->where, GIT_OID_HEXSZ + 32, "stored checkpoint %s", git_oid_tostr_s(&id));
 		if ((error = stored_note(&text, repo, &id)) < 0 ||
-		    (error = cp_load(c, &text, origin, &epochs, extra,
-				     opts->nlog_keys, keys, check)) < 0) {
+		    (error = cp_load(c, &text, origin, &k, check)) < 0) {
 			/* the repository's own content, not the caller's input: damage */
 			if (error == ANNAL_EINVALID || (error == ANNAL_ECORRUPT && !*check)) {
 				*check = "badCheckpoint";
@@ -858,6 +872,7 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		}
 	}
 	*count = ncps;
+	store_trace_reads();
 out:
 	for (i = 0; cps && i < ncps; i++) {
 		free(cps[i].where);
@@ -866,9 +881,7 @@ out:
 	free(sizes);
 	free(roots);
 	free(cps);
-	free(keys);
 	free(extra);
-	store_trace_reads();
 	key_epochs_dispose(&epochs);
 	free(origin);
 	annal_buf_dispose(&refname);
@@ -1059,6 +1072,7 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 	annal_buf text = ANNAL_BUF_INIT;
 	struct annal_note *note = NULL;
 	struct annal_checkpoint_body body;
+	struct kept kept;
 	unsigned char (*roots)[32] = NULL;
 	uint64_t *sizes = NULL;
 	char *origin = NULL, hex[GIT_OID_HEXSZ + 1], r1[45], r2[45];
@@ -1069,10 +1083,12 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 	int has_parent, error;
 
 	*check = NULL;
+	memset(&kept, 0, sizeof(kept));
 	if ((error = store_read_record(&rec, NULL, &parent, &has_parent, repo, log, head)) < 0)
 		goto out;
 	seq = annal_record_seq(rec);
-	if ((error = log_origin(&origin, repo, log, head)) < 0 ||
+	if ((error = kept_load(&kept, repo, log)) < 0 ||
+	    (error = kept_origin(&origin, &kept, repo, log, head)) < 0 ||
 	    (error = chain_walk(&cps, &ncps, repo, tip, old, origin, seq, check)) < 0 || !ncps)
 		goto out;
 	for (i = 0; i < ncps; i++)
@@ -1160,5 +1176,6 @@ out:
 	free(origin);
 	key_epochs_dispose(&epochs);
 	annal_record_free(rec);
+	kept_dispose(&kept);
 	return error;
 }

@@ -21,6 +21,9 @@
 #include "chain.h"
 #include "filter.h"
 #include "format/format.h"
+#include "html.h"
+#include "pdf.h"
+#include "report.h"
 #include "record.h"
 #include "ssh.h"
 #include "store.h"
@@ -47,13 +50,14 @@ struct collected {
 	size_t nkeys;
 	uint64_t head_seq;
 	char head_id[41];
+	uint64_t first_seq, last_seq;	/* of the matches, when n */
 };
 
 static void collected_dispose(struct collected *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->n; i++) {
+	for (i = 0; c->recs && i < c->n; i++) {
 		annal_record_free(c->recs[i]);
 		if (c->commits)
 			free(c->commits[i]);
@@ -131,6 +135,9 @@ static int collect(struct collected *c, annal_repo *repo, const char *log,
 		if (!f || annal_filter_match(f, rec)) {
 			started = 1;
 			oldest = rec->seq;
+			c->first_seq = rec->seq;
+			if (!c->last_seq)
+				c->last_seq = rec->seq;
 			if (grow((void **)&c->recs, c->n, sizeof(*c->recs)) < 0 ||
 			    (want_commits &&
 			     (grow((void **)&c->commits, c->n, sizeof(*c->commits)) < 0 ||
@@ -349,6 +356,51 @@ out:
 	return error;
 }
 
+/* ---- reports for people ---- */
+
+static int flush_report(void *ctx, annal_buf *b)
+{
+	return flush(ctx, b);
+}
+
+/* write(out, r, flush_fn, ctx), on the paper opts asks for when a PDF. */
+static int report_write(annal_report_write_fn write, annal_buf *out, annal_report *r,
+			const annal_export_options *opts, annal_report_flush_fn flush_fn, void *ctx)
+{
+	if (write == pdf_report_write_a4)	/* the one report with an option */
+		return pdf_report_write(out, r, opts->paper, flush_fn, ctx);
+	return write(out, r, flush_fn, ctx);
+}
+
+/*
+ * A report through s: gathered (the selection walked, each log
+ * verified), then written record by record; what it took of each log
+ * into sel, for the export record.
+ */
+static int export_report(annal_export_result *res, annal_buf *out, struct sink *s,
+			 annal_repo *repo, const annal_export_options *opts,
+			 annal_report_write_fn write, struct selection *sel)
+{
+	annal_report *r = NULL;
+	size_t i;
+	int error;
+
+	if ((error = annal_report_gather(&r, repo, opts)) < 0)
+		goto out;
+	for (i = 0; i < sel->n && i < annal_report_nlogs(r); i++) {
+		const annal_report_log *l = annal_report_log_get(r, i);
+
+		sel->c[i].n = l->records;
+		sel->c[i].first_seq = l->first_seq;
+		sel->c[i].last_seq = l->last_seq;
+		res->records += l->records;
+	}
+	error = report_write(write, out, r, opts, flush_report, s);
+out:
+	annal_report_free(r);
+	return error;
+}
+
 /* ---- bundles ---- */
 
 static const struct {
@@ -364,6 +416,20 @@ static const struct {
 };
 #define NFORMAT_FILES (sizeof(format_files) / sizeof(format_files[0]))
 
+/*
+ * Reports for people: a first pass over the selection (report.h), then
+ * the records one at a time; in a bundle, one member for all its logs.
+ */
+static const struct {
+	const char *format;
+	const char *member;
+	annal_report_write_fn write;
+} report_files[] = {
+	{ "html", "report.html", html_report_write },
+	{ "pdf", "report.pdf", pdf_report_write_a4 },
+};
+#define NREPORT_FILES (sizeof(report_files) / sizeof(report_files[0]))
+
 const char *export_format_member(const char *format)
 {
 	size_t i;
@@ -371,7 +437,31 @@ const char *export_format_member(const char *format)
 	for (i = 0; i < NFORMAT_FILES; i++)
 		if (!strcmp(format_files[i].format, format))
 			return format_files[i].member;
+	for (i = 0; i < NREPORT_FILES; i++)
+		if (!strcmp(report_files[i].format, format))
+			return report_files[i].member;
 	return NULL;
+}
+
+static annal_report_write_fn report_writer(const char *format)
+{
+	size_t i;
+
+	for (i = 0; i < NREPORT_FILES; i++)
+		if (!strcmp(report_files[i].format, format))
+			return report_files[i].write;
+	return NULL;
+}
+
+const char *const *export_report_formats(void)
+{
+	static const char *names[NREPORT_FILES + 1];
+	size_t i;
+
+	/* every caller writes the same values: no harm in a race */
+	for (i = 0; i < NREPORT_FILES; i++)
+		names[i] = report_files[i].format;
+	return names;
 }
 
 int annal_export_format_valid(const char *name)
@@ -381,12 +471,14 @@ int annal_export_format_valid(const char *name)
 
 const char *const *annal_export_format_names(void)
 {
-	static const char *names[NFORMAT_FILES + 1];
+	static const char *names[NFORMAT_FILES + NREPORT_FILES + 1];
 	size_t i;
 
 	/* every caller writes the same values: no harm in a race */
 	for (i = 0; i < NFORMAT_FILES; i++)
 		names[i] = format_files[i].format;
+	for (i = 0; i < NREPORT_FILES; i++)
+		names[NFORMAT_FILES + i] = report_files[i].format;
 	return names;
 }
 
@@ -646,6 +738,8 @@ static int add_log_members(struct bundle *b, const struct selection *sel, size_t
 	int error = 0;
 
 	for (i = 0; formats[i]; i++) {
+		if (report_writer(formats[i]))
+			continue;	/* one for the whole bundle */
 		if ((error = format_all(&buf, NULL, formats[i], sel, at, at + 1, 0)) < 0 ||
 		    (error = add_buf_member(b, member_name(&name, dir, export_format_member(formats[i])),
 					    &buf)) < 0)
@@ -690,6 +784,20 @@ out:
 	return error;
 }
 
+/* A report in a bundle: the selection gathered again, written whole into out. */
+static int report_member(annal_buf *out, annal_repo *repo, const annal_export_options *opts,
+			 const char *format)
+{
+	annal_report *r = NULL;
+	int error;
+
+	annal_buf_clear(out);
+	if ((error = annal_report_gather(&r, repo, opts)) == 0)
+		error = report_write(report_writer(format), out, r, opts, NULL, NULL);
+	annal_report_free(r);
+	return error;
+}
+
 static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_options *opts,
 			const struct selection *sel, const cJSON *filters, const char *created,
 			const char *const *formats)
@@ -731,6 +839,11 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 		    (error = add_log_members(b, sel, i, dir.ptr, formats)) < 0)
 			goto out;
 	}
+	for (i = 0; formats[i]; i++)
+		if (report_writer(formats[i]) &&
+		    ((error = report_member(&buf, repo, opts, formats[i])) < 0 ||
+		     (error = add_buf_member(b, export_format_member(formats[i]), &buf)) < 0))
+			goto out;
 	if (proved &&
 	    ((error = add_buf_member(b, "checkpoint", &note)) < 0 ||
 	     (error = proof_lines(&buf, repo, sel->names[0], &sel->c[0], body.size)) < 0 ||
@@ -852,8 +965,8 @@ static cJSON *export_range(const char *log, const struct collected *c)
 	cJSON_AddItemToObject(o, "log", cJSON_CreateString(log));
 	cJSON_AddItemToObject(o, "records", annal_json_number_u64(c->n));
 	if (c->n) {
-		cJSON_AddItemToObject(o, "first_seq", annal_json_number_u64(c->recs[c->n - 1]->seq));
-		cJSON_AddItemToObject(o, "last_seq", annal_json_number_u64(c->recs[0]->seq));
+		cJSON_AddItemToObject(o, "first_seq", annal_json_number_u64(c->first_seq));
+		cJSON_AddItemToObject(o, "last_seq", annal_json_number_u64(c->last_seq));
 	}
 	return o;
 }
@@ -905,9 +1018,8 @@ static int record_export(annal_export_result *r, annal_repo *repo,
 			cJSON_AddItemToObject(params, "log", cJSON_CreateString(sel->names[0]));
 		cJSON_AddItemToObject(params, "records", annal_json_number_u64(c->n));
 		if (c->n) {
-			cJSON_AddItemToObject(params, "first_seq",
-					      annal_json_number_u64(c->recs[c->n - 1]->seq));
-			cJSON_AddItemToObject(params, "last_seq", annal_json_number_u64(c->recs[0]->seq));
+			cJSON_AddItemToObject(params, "first_seq", annal_json_number_u64(c->first_seq));
+			cJSON_AddItemToObject(params, "last_seq", annal_json_number_u64(c->last_seq));
 		}
 	}
 	cJSON_AddItemToObject(params, "sha256", cJSON_CreateString(r->sha256));
@@ -962,6 +1074,26 @@ static int verify_before_signing(annal_repo *repo, const char *log, const char *
 		v.log, where, v.check, v.message);
 }
 
+/*
+ * The filters go into the export's record as given: a value that is not
+ * UTF-8 (a --grep typed in Latin-1) would make a record no reader takes,
+ * and the log would fail verification for good.  Refused, nothing written.
+ */
+static int filters_utf8(const cJSON *filters)
+{
+	const cJSON *m, *v;
+
+	cJSON_ArrayForEach(m, filters) {
+		for (v = cJSON_IsArray(m) ? m->child : m; v; v = cJSON_IsArray(m) ? v->next : NULL)
+			if (cJSON_IsString(v) &&
+			    annal_utf8_check(v->valuestring, strlen(v->valuestring)) < 0)
+				return annal_error_set(ANNAL_EINVALID,
+					"the value of '--%s' is not UTF-8; give it in UTF-8",
+					m->string);
+	}
+	return 0;
+}
+
 int annal_log_export(annal_export_result *r, annal_repo *repo,
 		     const annal_export_options *opts, annal_write_fn write, void *ctx)
 {
@@ -981,14 +1113,26 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	memset(r, 0, sizeof(*r));
 	memset(&sel, 0, sizeof(sel));
 	for (n = 0; formats[n]; n++) {
-		if (!export_format_member(formats[n]))
-			return annal_error_set(ANNAL_EINVALID,
-				"cannot export as '%s' (json, jsonl, csv, otlp-json, splunk-hec or datadog)",
-				formats[n]);
+		if (!export_format_member(formats[n])) {
+			const char *const *names = annal_export_format_names();
+			annal_buf list = ANNAL_BUF_INIT;
+
+			for (i = 0; names[i]; i++)
+				annal_buf_printf(&list, "%s%s", i ? (names[i + 1] ? ", " : " or ") : "",
+						 names[i]);
+			error = annal_error_set(ANNAL_EINVALID, "cannot export as '%s' (%s)",
+						formats[n], list.ptr ? list.ptr : "");
+			annal_buf_dispose(&list);
+			return error;
+		}
 		for (j = 0; j < n; j++)
 			if (!strcmp(formats[j], formats[n]))
 				return annal_error_set(ANNAL_EINVALID, "format '%s' given twice", formats[n]);
 	}
+	for (j = 0; opts->bundle && j < n; j++)
+		if (!strcmp(formats[j], "pdf"))	/* annal-bundle(5) has no member for it, yet */
+			return annal_error_set(ANNAL_EINVALID,
+				"a bundle holds no PDF report; export it apart (-o <file> --format pdf)");
 	if (!opts->bundle && n != 1)
 		return annal_error_set(ANNAL_EINVALID, "several formats need --bundle");
 	if (opts->bundle && !opts->signer)
@@ -1002,9 +1146,12 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	if (!opts->filter && (error = annal_filter_new(&none)) < 0)
 		goto out;
 	if ((error = filter_describe(&filters, opts->filter ? opts->filter : none)) < 0 ||
+	    (error = filters_utf8(filters)) < 0 ||
 	    (error = select_logs(&sel, repo, opts)) < 0)
 		goto out;
 	for (i = 0; i < sel.n; i++) {
+		if (!opts->bundle && report_writer(formats[0]))
+			break;	/* gathered below, never held */
 		if ((error = collect(&sel.c[i], repo, sel.names[i], opts->filter,
 				     opts->bundle != NULL)) < 0)
 			goto out;
@@ -1027,6 +1174,12 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 					bundle_formats[j++] = format_files[i].format;
 					break;
 				}
+		for (i = 0; i < NREPORT_FILES; i++)
+			for (size_t k = 0; k < n; k++)
+				if (!strcmp(formats[k], report_files[i].format)) {
+					bundle_formats[j++] = report_files[i].format;
+					break;
+				}
 		if ((error = build_bundle(&b, repo, opts, &sel, filters, created, bundle_formats)) < 0 ||
 		    (error = bundle_write_temp(&tmp, opts->bundle, &b, now, r->sha256)) < 0)
 			goto out;
@@ -1037,7 +1190,12 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 		s.write = write;
 		s.ctx = ctx;
 		crypto_hash_sha256_init(&s.sha);
-		if ((error = format_all(&out, &s, formats[0], &sel, 0, sel.n, sel.labelled)) < 0 ||
+		if (report_writer(formats[0]))
+			error = export_report(r, &out, &s, repo, opts, report_writer(formats[0]),
+					      &sel);
+		else
+			error = format_all(&out, &s, formats[0], &sel, 0, sel.n, sel.labelled);
+		if (error < 0 ||
 		    (error = flush(&s, &out)) < 0 ||
 		    (opts->sync && (error = opts->sync(ctx)) < 0))
 			goto out;

@@ -17,6 +17,15 @@ struct where {
 	char *value;
 };
 
+/* --related: the anchor's key and the window around its ts */
+struct related {
+	const char *by;		/* the field compared; NULL: no --related */
+	char *value;		/* the anchor's value of it */
+	char *type;		/* by entity_id: the anchor's entity_type ("" none) */
+	int64_t lo, hi;		/* ts, inclusive */
+	uint64_t to_seq;	/* no record past this one is in the window */
+};
+
 struct annal_filter {
 	struct patterns actor, action, decision, tenant, trace, entity;
 	struct where *where;
@@ -27,6 +36,7 @@ struct annal_filter {
 	char *since_text, *until_text;
 	uint64_t from_seq, to_seq;
 	int has_from_seq, has_to_seq;	/* given, 0 included */
+	struct related related;		/* --related, see filter_set_related() */
 };
 
 int annal_filter_new(annal_filter **out)
@@ -36,6 +46,7 @@ int annal_filter_new(annal_filter **out)
 	if (!f)
 		return annal_error_oom();
 	f->to_seq = UINT64_MAX;
+	f->related.to_seq = UINT64_MAX;
 	*out = f;
 	return 0;
 }
@@ -481,17 +492,72 @@ static int grep_match(const cJSON *v, const char *text)
 
 uint64_t filter_to_seq(const annal_filter *f)
 {
-	return f->to_seq;
+	return f->related.to_seq < f->to_seq ? f->related.to_seq : f->to_seq;
 }
 
 int filter_exhausted(const annal_filter *f, const annal_record *rec)
 {
-	return (f->has_since && rec->ts_ms < f->since) || rec->seq < f->from_seq;
+	return (f->has_since && rec->ts_ms < f->since) || rec->seq < f->from_seq ||
+	       (f->related.by && rec->ts_ms < f->related.lo);
 }
 
 int filter_too_new(const annal_filter *f, const annal_record *rec)
 {
-	return rec->seq > f->to_seq || (f->has_until && rec->ts_ms > f->until);
+	return rec->seq > f->to_seq || (f->has_until && rec->ts_ms > f->until) ||
+	       (f->related.by && (rec->ts_ms > f->related.hi || rec->seq > f->related.to_seq));
+}
+
+static int same(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* The record has the anchor's key: see filter_set_related(). */
+static int related_match(const struct related *r, const annal_record *rec)
+{
+	const char *type;
+
+	if (!same(annal_record_get_string(rec, r->by), r->value))
+		return 0;
+	if (!r->type)
+		return 1;
+	type = annal_record_get_string(rec, "entity_type");
+	return !strcmp(type ? type : "", r->type);
+}
+
+int filter_set_related(annal_filter *f, const annal_record *anchor, int64_t window_ms,
+		       uint64_t to_seq)
+{
+	static const char *const keys[] = { "target", "entity_id", "trace_id", "actor" };
+	struct related *r = &f->related;
+	const char *value = NULL;
+	size_t i;
+
+	free(r->value);
+	free(r->type);
+	memset(r, 0, sizeof(*r));
+	r->to_seq = to_seq;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && !value; i++)
+		if ((value = annal_record_get_string(anchor, keys[i])))
+			r->by = keys[i];
+	if (!value)
+		return annal_error_set(ANNAL_EINVALID, "record %s has no actor", anchor->id);
+	if (!(r->value = strdup(value)))
+		return annal_error_oom();
+	/* an entity is its type and id: the type is "" when absent */
+	if (!strcmp(r->by, "entity_id")) {
+		value = annal_record_get_string(anchor, "entity_type");
+		if (!(r->type = strdup(value ? value : "")))
+			return annal_error_oom();
+	}
+	r->lo = anchor->ts_ms - window_ms;
+	r->hi = anchor->ts_ms + window_ms;
+	return 0;
+}
+
+const char *filter_related_by(const annal_filter *f)
+{
+	return f->related.by;
 }
 
 int annal_filter_match(const annal_filter *f, const annal_record *rec)
@@ -499,6 +565,8 @@ int annal_filter_match(const annal_filter *f, const annal_record *rec)
 	size_t i;
 
 	if (filter_exhausted(f, rec) || filter_too_new(f, rec))
+		return 0;
+	if (f->related.by && !related_match(&f->related, rec))
 		return 0;
 	/* no pattern for a field: no look-up of it either */
 	if ((f->actor.n && !any_glob(&f->actor, annal_record_get_string(rec, "actor"))) ||
@@ -546,5 +614,7 @@ void annal_filter_free(annal_filter *f)
 	free(f->grep);
 	free(f->since_text);
 	free(f->until_text);
+	free(f->related.value);
+	free(f->related.type);
 	free(f);
 }

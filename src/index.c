@@ -121,7 +121,7 @@ static int read_entry(const struct index_file *f, uint64_t seq, git_oid *out)
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int index_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	ssize_t n;
@@ -237,18 +237,18 @@ static void write_file(struct lookup *l)
 	}
 	if (fd < 0)
 		return;
-	if (write_all(fd, MAGIC, HEADER) < 0)
+	if (index_write_all(fd, MAGIC, HEADER) < 0)
 		goto out;
 	for (s = 0; s < l->from_old; s += k) {
 		k = l->from_old - s < BLOCK ? l->from_old - s : BLOCK;
 		if (pread(l->old.fd, buf, (size_t)k * ENTRY, (off_t)(HEADER + s * ENTRY)) !=
-		    (ssize_t)(k * ENTRY) || write_all(fd, buf, (size_t)k * ENTRY) < 0)
+		    (ssize_t)(k * ENTRY) || index_write_all(fd, buf, (size_t)k * ENTRY) < 0)
 			goto out;
 	}
 	for (i = l->n, fill = 0; i-- > 0;) {
 		memcpy(buf + fill, l->ids[i].id, ENTRY);
 		fill += ENTRY;
-		if ((fill == sizeof(buf) || !i) && write_all(fd, buf, fill) < 0)
+		if ((fill == sizeof(buf) || !i) && index_write_all(fd, buf, fill) < 0)
 			goto out;
 		if (fill == sizeof(buf))
 			fill = 0;

@@ -32,6 +32,8 @@
  */
 int index_dir_open(const char **base, annal_repo *repo, const char *kind, const char *log,
 		   int create);
+/* Write len bytes to fd, again after EINTR; -1 on an error. */
+int index_write_all(int fd, const void *data, size_t len);
 
 /*
  * The id of the record with this seq, below the head (head_seq is the

@@ -115,6 +115,44 @@ static int b64_encode(annal_buf *out, const unsigned char *bin, size_t len, size
 	return annal_buf_error(out);
 }
 
+/*
+ * The same for public data (a signature, a public key), a signed batch's
+ * every record: a table, written in place, where libsodium's
+ * constant-time encoder, a copy and its wiping cost a signed record as
+ * much as a tenth of its Ed25519 signature (callgrind).
+ */
+static int b64_encode_public(annal_buf *out, const unsigned char *bin, size_t len, size_t wrap)
+{
+	static const char digits[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = (len + 2) / 3 * 4, col = 0, i, k;
+	char quad[4], *p;
+	uint32_t v;
+
+	if (annal_buf_grow(out, n + (wrap ? n / wrap : 0)) < 0)
+		return annal_buf_error(out);
+	p = out->ptr + out->len;
+	for (i = 0; i < len; i += 3) {
+		v = (uint32_t)bin[i] << 16 | (i + 1 < len ? (uint32_t)bin[i + 1] << 8 : 0) |
+		    (i + 2 < len ? bin[i + 2] : 0);
+		quad[0] = digits[v >> 18];
+		quad[1] = digits[v >> 12 & 63];
+		quad[2] = i + 1 < len ? digits[v >> 6 & 63] : '=';
+		quad[3] = i + 2 < len ? digits[v & 63] : '=';
+		for (k = 0; k < 4; k++) {
+			if (wrap && col == wrap) {
+				*p++ = '\n';
+				col = 0;
+			}
+			*p++ = quad[k];
+			col++;
+		}
+	}
+	*p = '\0';
+	out->len = (size_t)(p - out->ptr);
+	return 0;
+}
+
 static int b64_decode(annal_buf *out, const char *s, size_t len)
 {
 	size_t bin_len;
@@ -219,7 +257,7 @@ int ssh_public_line(annal_buf *out, const unsigned char pk[32])
 	public_blob(&blob, pk);
 	annal_buf_puts(out, ED25519);
 	annal_buf_putc(out, ' ');
-	error = b64_encode(out, (unsigned char *)blob.ptr, blob.len, 0);
+	error = b64_encode_public(out, (unsigned char *)blob.ptr, blob.len, 0);
 	annal_buf_dispose(&blob);
 	return error;
 }
@@ -757,7 +795,7 @@ int ssh_sign(annal_buf *out, const annal_key *key, const char *ns, const void *m
 		goto out;
 	annal_buf_puts(out, SIG_BEGIN);
 	annal_buf_putc(out, '\n');
-	b64_encode(out, (unsigned char *)blob.ptr, blob.len, 70);
+	b64_encode_public(out, (unsigned char *)blob.ptr, blob.len, 70);
 	annal_buf_printf(out, "\n%s", SIG_END);
 	error = annal_buf_error(out);
 out:

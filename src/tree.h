@@ -68,42 +68,35 @@ int annal_tree_prove_consistency(annal_repo *repo, const char *log, uint64_t siz
 
 
 /*
- * For verify: the tree recomputed from the records it reads, in any
- * order, compared with the cache, and its roots at given sizes.  The
- * leaf hashes go to an unlinked temporary file (32 bytes a record, none
- * in memory), read back oldest first at the end.  Nothing is written to
- * the cache.
+ * For verify: the tree recomputed from the records it reads, oldest
+ * first or newest first (records 1..n or n..1, started over from record 1
+ * at any time), compared with the cache as it goes, and its roots at the
+ * sizes asked: a compact range of at most 64 subtrees either way, no
+ * record's hash kept.  Nothing is written to the cache.
  */
+struct tree_fold;
 struct tree_compare {
-	int active;			/* a cache to compare, or roots asked */
-	int fd;				/* the leaf hashes, at (seq - 1) * 32 */
-	int failed;			/* a write to it failed */
-	uint64_t n;			/* the cache's leaves (0: none to compare) */
-	git_oid end;			/* ... ending at this record */
-	int end_seen;			/* the record of seq n was given: end */
-	/* a run of consecutive leaves not yet written: seqs lo..hi */
-	unsigned char *run;
-	uint64_t lo, hi;
+	struct tree_fold *f;		/* NULL: no cache to compare, no roots asked */
 	int stale;			/* the cache ends at a record not in the log */
 	char bad[256];			/* after tree_compare_finish(): what differs */
 	uint64_t bad_seq;		/* ... and the first record it concerns */
 };
 
-/* want_roots: tree_compare_finish() will be asked for roots (else only with a cache). */
-int tree_compare_open(struct tree_compare *tc, annal_repo *repo, const char *log, int want_roots);
+/* sizes: the roots tree_compare_finish() gives (the array is kept, not copied). */
+int tree_compare_open(struct tree_compare *tc, annal_repo *repo, const char *log,
+		      const uint64_t *sizes, size_t nsizes);
 /* The leaf of record seq, whose commit is id. */
 void tree_compare_leaf(struct tree_compare *tc, uint64_t seq, const git_oid *id,
 		       const unsigned char leaf[32]);
 /*
- * Once records 1..n were given: the roots at sizes[i] (<= n; others are
- * left alone) into roots[i], and the cache compared: tc->bad is "" when
- * it agrees (or there is none), else names the first hash that differs.
- * A cache that ends at a record the log does not hold (the log was
- * truncated or rewritten since it was written) is stale, not wrong:
- * tc->stale, nothing compared; readers rebuild it.
+ * Once records 1..n were given: the roots at the sizes asked (<= n;
+ * others are left alone) into roots[i], and the cache compared: tc->bad
+ * is "" when it agrees (or there is none), else names the first hash
+ * that differs.  A cache that ends at a record the log does not hold
+ * (the log was truncated or rewritten since it was written) is stale,
+ * not wrong: tc->stale, nothing compared; readers rebuild it.
  */
-int tree_compare_finish(struct tree_compare *tc, annal_repo *repo, const char *log, uint64_t n,
-			const uint64_t *sizes, size_t nsizes, unsigned char (*roots)[32]);
+int tree_compare_finish(struct tree_compare *tc, uint64_t n, unsigned char (*roots)[32]);
 void tree_compare_dispose(struct tree_compare *tc);
 
 /* Rebuild the log's tree cache from its records (verify, after treeMismatch). */

@@ -1,10 +1,12 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "keys.h"
 #include "ssh.h"
 #include "trust.h"
 #include "banned.h"
@@ -313,6 +315,8 @@ struct signer_line {
 	unsigned char pk[32];
 	char *namespaces;
 	int64_t valid_after, valid_before;	/* seconds, 0 when unset */
+	int keep;		/* keep the principals (malloc'd) in principals */
+	char *principals;
 };
 
 /* sshsig.c sshsigopt_parse(); NULL or why not */
@@ -411,7 +415,10 @@ static const char *parse_line(struct signer_line *l, char *cp)
 	principals[(first - start) + (*first == '"' ? q - first - 1 : 0)] = '\0';
 	l->principals_ok = l->principal ? namespace_allowed(l->principal, principals)
 				       : principals_match_themselves(principals);
-	free(principals);
+	if (l->keep)
+		l->principals = principals;
+	else
+		free(principals);
 	cp = q + 1 + strspn(q + 1, " \t\r\n");
 	if (!read_key(l, &cp))
 		return NULL;
@@ -508,6 +515,36 @@ static FILE *open_signers(const char *path, int *error)
 	if ((*error = buf_stdin(&in)) < 0)
 		return NULL;
 	return in->len ? fmemopen(in->ptr, in->len, "r") : fopen("/dev/null", "r");
+}
+
+int trust_principals(annal_buf *out, const char *path, const unsigned char pk[32])
+{
+	struct signer_line l;
+	char *line = NULL, *cp;
+	size_t cap = 0;
+	int error;
+	FILE *fp = open_signers(path, &error);
+
+	if (!fp)
+		return error < 0 ? error : annal_error_set(ANNAL_ERROR, "cannot read '%s': %s",
+							   path, strerror(errno));
+	while (getline(&line, &cap, fp) >= 0) {
+		cp = line + strspn(line, " \t\r\n");
+		cp[strcspn(cp, "\r\n")] = '\0';
+		memset(&l, 0, sizeof(l));
+		l.keep = 1;
+		if (*cp && *cp != '#' && !parse_line(&l, cp) && l.ed25519 && !l.ca &&
+		    !memcmp(l.pk, pk, 32) && l.principals) {
+			if (out->len)
+				annal_buf_putc(out, ',');
+			annal_buf_puts(out, l.principals);
+		}
+		free(l.principals);
+	}
+	free(line);
+	fclose(fp);
+	annal_error_clear();
+	return annal_buf_error(out);
 }
 
 /*
@@ -872,39 +909,107 @@ void trust_dispose(struct trust *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int trust_keys_at(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const git_oid *head)
+int trust_walk_down(annal_repo *repo, const char *log, const git_oid *head,
+		    int (*fn)(const annal_record *rec, void *data), void *data)
 {
 	annal_record *rec = NULL;
 	git_oid cur;
 	int has = 1, error = 0;
 
-	*keys = NULL;
-	*n = 0;
 	git_oid_cpy(&cur, head);
-	while (has) {
-		const cJSON *signing;
-
-		if ((error = store_read_record(&rec, NULL, &cur, &has, repo, NULL, &cur)) < 0)
-			goto out;
-		if ((signing = annal_json_get(rec->obj, "signing"))) {
-			if ((error = trust_parse_signing(keys, n, signing)) < 0)
-				error = annal_error_set(ANNAL_ECORRUPT,
-					"record %s has a malformed signing field; run 'annal verify'", rec->id);
-			goto out;
-		}
+	while (has && !error) {
+		if ((error = store_read_record(&rec, NULL, &cur, &has, repo, log, &cur)) < 0)
+			break;
+		error = fn(rec, data);
 		annal_record_free(rec);
 		rec = NULL;
 	}
+	return error < 0 ? error : 0;
+}
+
+struct keys_after {
+	uint64_t seq;
+	unsigned char (**keys)[32];
+	size_t *n;
+};
+
+/* 1 (stop) at the newest "signing" field at or below seq */
+static int find_signing(const annal_record *rec, void *data)
+{
+	struct keys_after *k = data;
+	const cJSON *signing;
+
+	if (annal_record_seq(rec) > k->seq || !(signing = annal_json_get(rec->obj, "signing")))
+		return 0;
+	if (trust_parse_signing(k->keys, k->n, signing) < 0)
+		return annal_error_set(ANNAL_ECORRUPT,
+				       "record %s has a malformed signing field; run 'annal verify'",
+				       rec->id);
+	return 1;
+}
+
+int trust_keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const char *log,
+		     const git_oid *head, uint64_t seq)
+{
+	struct keys_after k = { seq, keys, n };
+
+	*keys = NULL;
+	*n = 0;
+	return trust_walk_down(repo, log, head, find_signing, &k);
+}
+
+int trust_keys_at(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const git_oid *head)
+{
+	return trust_keys_after(keys, n, repo, NULL, head, UINT64_MAX);
+}
+
+int trust_head_vouches(int *yes, annal_repo *repo, const git_oid *head, const unsigned char *pk)
+{
+	git_odb_object *obj = NULL;
+	annal_record *rec = NULL;
+	struct commit_parts parts;
+	annal_buf armor = ANNAL_BUF_INIT, payload = ANNAL_BUF_INIT;
+	unsigned char signer[32];
+	const char *data;
+	size_t len;
+
+	*yes = 0;
+	if (store_read(&obj, repo, head) < 0)
+		goto out;
+	data = git_odb_object_data(obj);
+	len = git_odb_object_size(obj);
+	/*
+	 * Anything unexpected (not a record, unsigned, a signature that
+	 * does not verify, a "signing" field) is no answer: the caller
+	 * walks, and the walk names the damage.
+	 */
+	if (git_odb_object_type(obj) == GIT_OBJECT_COMMIT &&
+	    record_from_commit(&rec, head, data, len) == 0 &&
+	    !annal_json_get(rec->obj, "signing") &&
+	    record_commit_parse(&parts, data, len) == 0 && parts.sig_end &&
+	    record_commit_signature(&armor, &payload, &parts, data, len) == 0 &&
+	    ssh_verify(signer, armor.ptr, armor.len, "git", payload.ptr, payload.len) == 0)
+		*yes = !memcmp(signer, pk, 32);
 out:
+	annal_error_clear();
 	annal_record_free(rec);
-	return error;
+	annal_buf_dispose(&armor);
+	annal_buf_dispose(&payload);
+	git_odb_object_free(obj);
+	return 0;
 }
 
 int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
 			annal_repo *repo, const char *log)
 {
+	return trust_log_head_keys_for(head, keys, n, repo, log, NULL);
+}
+
+int trust_log_head_keys_for(git_oid *head, unsigned char (**keys)[32], size_t *n,
+			    annal_repo *repo, const char *log, const unsigned char *pk)
+{
 	annal_buf refname = ANNAL_BUF_INIT;
-	int exists, error;
+	int exists, vouches = 0, error;
 
 	if ((error = store_check_prepared(repo)) < 0 ||
 	    (error = store_ref_name(&refname, log)) < 0 ||
@@ -914,7 +1019,18 @@ int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
 		goto out;
 	}
-	error = trust_keys_at(keys, n, repo, head);
+	if (pk && (error = trust_head_vouches(&vouches, repo, head, pk)) < 0)
+		goto out;
+	if (vouches) {
+		if (!(*keys = malloc(sizeof(**keys)))) {
+			error = annal_error_oom();
+			goto out;
+		}
+		memcpy(**keys, pk, 32);
+		*n = 1;
+		goto out;
+	}
+	error = keys_after(keys, n, repo, log, head, UINT64_MAX);
 out:
 	annal_buf_dispose(&refname);
 	return error;

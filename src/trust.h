@@ -87,6 +87,12 @@ int trust_pin_select_log(struct trust *t, const char *log, const char **check);
  * ANNAL_ECORRUPT with *check set.
  */
 int trust_finish(struct trust *t, const char **check);
+/*
+ * The principals of the lines of the allowed signers file path that name
+ * the ed25519 key pk (not as a CA), joined by commas, appended to out.
+ * ANNAL_ERROR when the file cannot be read.
+ */
+int trust_principals(annal_buf *out, const char *path, const unsigned char pk[32]);
 /* Does a pin allow pk at time when (seconds)? */
 int trust_pin_allows(const struct trust *t, const unsigned char *pk, int64_t when);
 /* Does a pin name pk for the namespace checked, whatever its window? */
@@ -134,9 +140,37 @@ cJSON *trust_signing_field(unsigned char (*keys)[32], size_t n);
 int trust_keys_at(unsigned char (**keys)[32], size_t *n, annal_repo *repo,
 		  const git_oid *head);
 /*
+ * The keys trusted after record seq of the log below head: the newest
+ * "signing" field at or below seq (*n 0 when there is none).
+ */
+int trust_keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const char *log,
+		     const git_oid *head, uint64_t seq);
+/*
+ * Give fn each record from head down to the first (log names the log in
+ * errors, or NULL), until it returns non-zero: negative is an error.
+ */
+int trust_walk_down(annal_repo *repo, const char *log, const git_oid *head,
+		    int (*fn)(const annal_record *rec, void *data), void *data);
+/*
+ * Does the record head vouch that pk is trusted after it, without a walk
+ * back to the newest "signing" field: *yes when head is signed by pk (a
+ * signature that verifies) and holds no "signing" field.  Sound because
+ * verify accepts such a record only when pk was trusted after its
+ * parent, and the record keeps that set (design.md, "Trusted keys
+ * without a walk").  *yes 0 is no answer: ask trust_keys_at().
+ */
+int trust_head_vouches(int *yes, annal_repo *repo, const git_oid *head,
+		       const unsigned char *pk);
+/*
  * The head of an existing log of a prepared repository, and the keys
  * trusted after it; ANNAL_ENOTFOUND for no such log.
  */
 int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
 			annal_repo *repo, const char *log);
+/*
+ * The same, asking about pk: when the head vouches for it
+ * (trust_head_vouches()), *keys is pk alone, read without a walk.
+ */
+int trust_log_head_keys_for(git_oid *head, unsigned char (**keys)[32], size_t *n,
+			    annal_repo *repo, const char *log, const unsigned char *pk);
 #endif

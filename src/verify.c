@@ -19,6 +19,7 @@
 #include "copies.h"
 #include "date.h"
 #include "index.h"
+#include "keys.h"
 #include "json.h"
 #include "record.h"
 #include "sha256.h"
@@ -38,13 +39,15 @@
 struct derived {
 	struct index_compare index;
 	struct tree_compare tree;
+	struct keys_compare keys;
 };
 
 static void derived_compare(struct derived *d, uint64_t seq, const git_oid *id,
-			    const unsigned char leaf[32])
+			    const unsigned char leaf[32], const annal_record *rec)
 {
 	index_compare(&d->index, seq, id);
 	tree_compare_leaf(&d->tree, seq, id, leaf);
+	keys_compare(&d->keys, rec, id);
 }
 
 static const char *const check_names[] = { ANNAL_VERIFY_CHECKS(NAME) NULL };
@@ -453,10 +456,12 @@ struct pool {
 	size_t n;
 	size_t next;			/* atomic */
 	int compact;			/* keep only what the sweep needs */
+	int leaves;			/* hash the records' leaves */
 	const struct copies *copies;	/* bad copies in other packs */
 };
 
-static void check_job(struct job *j, const struct copies *copies)
+/* leaf: the record's leaf hash is wanted (a tree cache to compare, roots asked) */
+static void check_job(struct job *j, const struct copies *copies, int leaf)
 {
 	git_oid again;
 	const char *bad, *action, *origin;
@@ -497,7 +502,8 @@ static void check_job(struct job *j, const struct copies *copies)
 		return;
 	}
 	/* canonical, so the bytes the commit stores */
-	merkle_leaf_hash(j->leaf, j->rec->json, j->rec->json_len);
+	if (leaf)
+		merkle_leaf_hash(j->leaf, j->rec->json, j->rec->json_len);
 	/* the origin record: once a log (counted in order), a valid origin */
 	if ((action = annal_record_get_string(j->rec, "action")) &&
 	    !strcmp(action, CHECKPOINT_ORIGIN_ACTION)) {
@@ -546,7 +552,7 @@ static void *worker(void *arg)
 
 		if (j->check)
 			continue;
-		check_job(j, p->copies);
+		check_job(j, p->copies, p->leaves);
 		if (p->compact && j->rec)
 			compact_record(j->rec);
 	}
@@ -641,7 +647,7 @@ static void *early_worker(void *arg)
 		i = __atomic_fetch_add(&e->next, 1, __ATOMIC_RELAXED);
 		if (!early_wait(e, i))
 			return NULL;
-		check_job(&e->jobs[i], e->copies);
+		check_job(&e->jobs[i], e->copies, 0);
 		/* the in-order checks need only what compact_record() keeps */
 		if (e->jobs[i].rec)
 			compact_record(e->jobs[i].rec);
@@ -905,7 +911,8 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 {
 	struct job *jobs = NULL;
 	struct pool pool;
-	uint64_t origin_pos = 0;
+	/* the origin recorded below the state's head counts as seen */
+	uint64_t origin_pos = c->below ? c->below->origin_seq : 0;
 	int was_signed;
 	int nthreads = thread_count(), error = 0;
 	size_t size = c->stride > WINDOW ? c->stride : WINDOW, done = c->n, lo, w, k;
@@ -931,6 +938,7 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 			pool.jobs = jobs;
 			pool.n = w;
 			pool.copies = c->copies;
+			pool.leaves = ic->tree.f != NULL;
 			run_pool(&pool, w < 64 ? 1 : nthreads);
 		}
 		for (k = 0; k < w && !error && r->ok; k++) {
@@ -941,14 +949,16 @@ static int check_records(annal_verify_result *r, annal_repo *repo, const struct 
 				failed(r, "originChanged", jobs[k].pos, jobs[k].id,
 				       "the log records a second origin; its origin is recorded once, at seq %llu",
 				       (unsigned long long)origin_pos);
-			else if (jobs[k].origin)
-				origin_pos = jobs[k].pos;
+			else if (jobs[k].origin && (origin_pos = jobs[k].pos) && c->out) {
+				c->out->origin_seq = jobs[k].pos;
+				git_oid_cpy(&c->out->origin_id, jobs[k].id);
+			}
 			if (!r->ok)
 				break;
 			if (c->out && (error = keep_for_state(c->out, &jobs[k],
 							      !was_signed && trust->signed_log)) < 0)
 				break;
-			derived_compare(ic, jobs[k].pos, jobs[k].id, jobs[k].leaf);
+			derived_compare(ic, jobs[k].pos, jobs[k].id, jobs[k].leaf, jobs[k].rec);
 			anchor_count(anchor, jobs[k].id, jobs[k].rec);
 			annal_record_free(prev);
 			prev = jobs[k].rec;
@@ -1104,7 +1114,7 @@ static int sweep_in_order(struct sweep *s, struct job *j)
 		return -1;
 	anchor_count(s->anchor, j->id, j->rec);
 	/* the sweep says good only if each seq is the record's position */
-	derived_compare(s->ic, j->rec->seq, j->id, j->leaf);
+	derived_compare(s->ic, j->rec->seq, j->id, j->leaf, j->rec);
 	annal_record_free(s->newer);
 	s->newer = j->rec;
 	j->rec = NULL;
@@ -1188,6 +1198,7 @@ static int sweep_verify(uint64_t *records, annal_repo *repo,
 		pool.next = 0;
 		pool.compact = 1;
 		pool.copies = copies;
+		pool.leaves = ic->tree.f != NULL;
 		started = 0;
 		for (i = 1; i < nthreads; i++)
 			if (pthread_create(&t[started], NULL, worker, &pool) == 0)
@@ -1353,6 +1364,9 @@ int vstate_format(annal_buf *out, const struct vstate *v)
 	for (i = 0; i < v->nmarks; i++)
 		annal_buf_printf(out, "mark %llu %s\n", (unsigned long long)v->marks[i].seq,
 				 git_oid_tostr(hex, sizeof(hex), &v->marks[i].id));
+	if (v->origin_seq)
+		annal_buf_printf(out, "origin %llu %s\n", (unsigned long long)v->origin_seq,
+				 git_oid_tostr(hex, sizeof(hex), &v->origin_id));
 	return annal_buf_error(out);
 }
 
@@ -1410,6 +1424,12 @@ static int vstate_line(struct vstate *v, char *line, int *have_head)
 		if (ssh_parse_public_line(k[v->nkeys], line + 4, strlen(line + 4)) < 0)
 			return -1;
 		v->nkeys++;
+		return 0;
+	}
+	if (!strncmp(line, "origin ", 7)) {
+		if (v->origin_seq || parse_seq(&v->origin_seq, line + 7, &end) < 0 ||
+		    *end != ' ' || parse_oid(&v->origin_id, end + 1) < 0)
+			return -1;
 		return 0;
 	}
 	if (!strncmp(line, "mark ", 5)) {
@@ -1656,7 +1676,7 @@ static int head_seq(uint64_t *seq, annal_verify_result *r, annal_repo *repo, con
 	j.id = head;
 	if ((error = read_checked(&j.obj, r, repo, head, 0)) < 0 || !r->ok)
 		goto out;
-	check_job(&j, NULL);
+	check_job(&j, NULL, 0);
 	if (j.check)
 		failed(r, j.check, 0, head, "%s", j.message);
 	else
@@ -1701,7 +1721,6 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 	memset(&ic, 0, sizeof(ic));
 	memset(&none, 0, sizeof(none));
 	ic.index.fd = -1;
-	ic.tree.fd = -1;
 	c.others = others;
 	c.copies = &none;
 	c.ts_limit = ts_limit;
@@ -1848,7 +1867,7 @@ static int state_damaged(int *damaged, annal_repo *repo, const struct vstate *v)
 	if ((error = head_seq(&seq, &scratch, repo, &v->head)) < 0)
 		return error;
 	/* a head that is missing stays a rewrite for the walk to find */
-	*damaged = scratch.ok && seq != v->seq;
+	*damaged = scratch.ok && (seq != v->seq || v->origin_seq > v->seq);
 	return 0;
 }
 
@@ -1948,7 +1967,6 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	memset(&copies, 0, sizeof(copies));
 	memset(&ic, 0, sizeof(ic));
 	ic.index.fd = -1;
-	ic.tree.fd = -1;
 	r->ok = 1;
 	annal_text_escape(r->log, sizeof(r->log), log, strlen(log));
 	if ((error = anchor_parse(&anchor, opts ? opts->anchor : NULL)) < 0)
@@ -2010,8 +2028,9 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	if ((error = annal_time_now_verifier(&now)) < 0 ||
 	    (error = others_load(&others, repo, log, NULL)) < 0 ||
 	    (error = index_compare_open(&ic.index, repo, log)) < 0 ||
-	    (error = tree_compare_open(&ic.tree, repo, log,
-						opts && opts->nroot_sizes)) < 0)
+	    (error = keys_compare_open(&ic.keys, repo, log)) < 0 ||
+	    (error = tree_compare_open(&ic.tree, repo, log, opts ? opts->root_sizes : NULL,
+					       opts ? opts->nroot_sizes : 0)) < 0)
 		goto out;
 
 	if (sweep_verify(&records, repo, &head, &trust, &anchor, &others, &copies,
@@ -2021,6 +2040,7 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		/* something is wrong: find the first broken record */
 		trust_dispose(&trust);
 		ic.index.bad = 0;
+		ic.keys.bad = 0;
 		if ((error = pin_keys(r, &trust, opts, log)) < 0 ||
 		    (error = two_passes(r, repo, &head, &trust, &anchor, &others, &copies,
 					now + ANNAL_VERIFY_TS_TOLERANCE_MS, &ic)) < 0 || !r->ok)
@@ -2038,11 +2058,15 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 		       "which annal log --to-seq would show; remove the index",
 		       log, git_oid_tostr(hex, sizeof(hex), &ic.index.bad_entry));
 	}
+	keys_compare_finish(&ic.keys, r->records);
+	if (r->ok && ic.keys.bad)
+		failed(r, "keysMismatch", ic.keys.bad, &ic.keys.bad_id,
+		       "the key cache 'annal/keys/%s' does not list the key epochs of the records; "
+		       "the cache is derived data: remove it, and annal checkpoint rebuilds it",
+		       log);
 	/* the tree, from the records read: its roots, and the cache compared */
 	if (r->ok &&
-	    (error = tree_compare_finish(&ic.tree, repo, log, r->records,
-					 opts ? opts->root_sizes : NULL, opts ? opts->nroot_sizes : 0,
-					 opts ? opts->roots : NULL)) < 0)
+	    (error = tree_compare_finish(&ic.tree, r->records, opts ? opts->roots : NULL)) < 0)
 		goto out;
 	if (r->ok && ic.tree.bad[0]) {
 		/* the records verified: the cache is what is wrong */
@@ -2056,6 +2080,7 @@ out:
 	copies_dispose(&copies);
 	index_compare_dispose(&ic.index);
 	tree_compare_dispose(&ic.tree);
+	keys_compare_dispose(&ic.keys);
 	others_dispose(&others);
 	trust_dispose(&trust);
 	annal_buf_dispose(&refname);

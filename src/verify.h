@@ -35,6 +35,7 @@
 	X(deletedRef, "a push deletes a log") \
 	X(badLayout, "a central repository with a signer policy holds logs under refs/audit/hosts/<host>/ only") \
 	X(treeMismatch, "the log's tree cache holds another hash than the tree of its records, or is damaged") \
+	X(keysMismatch, "the log's key cache lists another key epoch than the chain's records, or leaves one out") \
 	X(checkpointTruncated, "a checkpoint signs more records than the log holds: the log was truncated") \
 	X(checkpointMismatch, "the log's root at a checkpoint's size is not the one the checkpoint signs: the log was rewritten") \
 	X(splitView, "two validly signed checkpoints of one size have different roots: the log showed two histories") \
@@ -79,6 +80,8 @@ struct vstate {
 	size_t nkeys;
 	struct vstate_mark *marks;	/* ascending seq */
 	size_t nmarks, alloc;
+	uint64_t origin_seq;		/* its annal.origin record, 0: none yet */
+	git_oid origin_id;
 };
 
 void vstate_dispose(struct vstate *v);

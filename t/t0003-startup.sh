@@ -59,4 +59,17 @@ test_expect_success STRACE '--version and -h do not start libgit2' '
 	no_tls_files help.trace
 '
 
+test_lazy_prereq LDD 'ldd "$ANNAL_BUILD_DIR/annal" >/dev/null 2>&1'
+
+test_expect_success LDD 'cairo, pango and glib are not linked: the first PDF export loads them' '
+	bin=$ANNAL_BUILD_DIR/annal &&
+	if test -x "$ANNAL_BUILD_DIR/.libs/annal"
+	then
+		bin=$ANNAL_BUILD_DIR/.libs/annal
+	fi &&
+	ldd "$bin" >libs &&
+	grep "libc\.so" libs &&
+	! grep -E "lib(cairo|pango|pangocairo|glib|gobject|fontconfig|harfbuzz)" libs
+'
+
 test_done

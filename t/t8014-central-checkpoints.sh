@@ -284,7 +284,7 @@ test_expect_success GIT 'verify there too: the roots of the checkpoints from one
 	for c in cached nocache
 	do
 		ANNAL_TEST_TRACE_READS="$TRASH_DIRECTORY/verify-$c" \
-			annal -C $c.git verify --log chained >out &&
+			annal -C $c.git verify --log chained --state "verify-$c.st" >out &&
 		grep "chained: 20 checkpoints consistent" out || return 1
 	done &&
 	test "$(tail -n 1 verify-nocache)" -lt $(( $(tail -n 1 verify-cached) * 3 ))

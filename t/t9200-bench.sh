@@ -74,7 +74,7 @@ test_expect_success GITSSH,LIBSODIUM_CC 'a tiny run measures and prints every fi
 	test_path_is_file results/*.txt &&
 	test_cmp results/*.txt out &&
 	for id in 1a 1b 1c 1d 1e 1f 1g 2a 2b 2c 3 4a 4b 4c 4d 5a 5b 5c 5d 6 \
-		7a 7b 8a 8c 9a 9b 9c
+		7a 7b 8a 8c 9a 9b 9c 18a 18b 18e 18f
 	do
 		grep "^$id  *[a-z0-9]" out >row &&
 		! grep FAILED row || return 1
@@ -87,6 +87,8 @@ test_expect_success GITSSH,LIBSODIUM_CC 'a tiny run measures and prints every fi
 	grep "^8a  *pre-receive signed, 100 pushed onto N=100 " out &&
 	grep "^8a  *pre-receive unsigned, 100 pushed onto N=100 " out &&
 	grep "^8c  *2 hosts pushing at once " out &&
+	grep "^18c  *export --format html N=300  *[0-9]" out &&
+	grep "^18d  *export --format html peak RSS N=300  *[0-9]" out &&
 	grep "^source:  [0-9a-f]" out &&
 	grep "^Verdict: " out &&
 	! grep "^Errors" out &&

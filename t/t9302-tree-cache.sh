@@ -237,4 +237,31 @@ test_expect_success 'checkpoint signs the records'"'"' root, not a forged cache'
 	annal -C signed.git verify --checkpoint cp3
 '
 
+test_expect_success 'verify: a cache across blocks, behind the head, checkpoints of every shape' '
+	# verify folds the leaves newest first and reads the six blocks
+	# of the cache backwards; checkpoints kept at sizes with one to
+	# six bits set, their roots from the cache it compared, then from
+	# the records
+	annal init shapes.git >/dev/null &&
+	done=0 &&
+	for size in 1 2 3 5 8 13 21 34 55 89 144 233 377
+	do
+		for i in $(seq $((done + 1)) $size)
+		do
+			echo "{\"actor\":\"u$i\",\"action\":\"a\"}" || return 1
+		done >more &&
+		annal -C shapes.git append --sign-key signkey --stdin <more >/dev/null &&
+		annal -C shapes.git checkpoint --sign-key signkey --origin example.com/shapes \
+			>cp-$size &&
+		done=$size || return 1
+	done &&
+	annal -C shapes.git prove inclusion 1 >/dev/null &&
+	annal -C shapes.git append --sign-key signkey --actor u --action late >/dev/null &&
+	annal -C shapes.git verify >out &&
+	grep "13 checkpoints consistent" out &&
+	rm shapes.git/annal/tree/main &&
+	annal -C shapes.git verify --checkpoint cp-377 >out &&
+	grep "14 checkpoints consistent" out
+'
+
 test_done

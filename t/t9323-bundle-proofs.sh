@@ -154,20 +154,9 @@ test_lazy_prereq PYCRYPTOGRAPHY '
 test_expect_success SSHKEYGEN,PYCRYPTOGRAPHY 'log keys pinned: a checkpoint signed by the bundle'"'"'s own signer is refused' '
 	annal keygen -f evil >/dev/null &&
 	chmod 600 evil &&
-	cat >notesign.py <<-\EOF &&
-	import base64, hashlib, sys
-	from cryptography.hazmat.primitives.serialization import load_ssh_private_key, Encoding, PublicFormat
-	k = load_ssh_private_key(open(sys.argv[1], "rb").read(), None)
-	text = open(sys.argv[2], "rb").read()
-	name = text.split(b"\n")[0]
-	pk = k.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-	kid = hashlib.sha256(name + b"\n\x01" + pk).digest()[:4]
-	sys.stdout.buffer.write(text + b"\n\xe2\x80\x94 " + name + b" " +
-	                        base64.b64encode(kid + k.sign(text)) + b"\n")
-	EOF
 	python3 "$LIB_BUNDLE" cat all.zip checkpoint >cp &&
 	head -n 3 cp >text &&
-	python3 notesign.py evil text >evil-cp &&
+	python3 "$TEST_DIRECTORY/lib-notesign.py" evil text >evil-cp &&
 	python3 "$LIB_BUNDLE" forge all.zip evil.zip --resign evil replace checkpoint evil-cp &&
 	test_expect_code 1 annal audit-verify --log-key logkey.pub evil.zip 2>err &&
 	grep "checkpoint: not signed by a key the log.s pins vouch for" err &&

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "../color.h"
 #include "../banned.h"
 
 static const struct format_ops *const formats[] = {
@@ -66,6 +67,31 @@ int annal_formatter_set_log(annal_formatter *f, const char *log)
 void annal_formatter_set_labels(annal_formatter *f, int on)
 {
 	f->labels = on;
+}
+
+void annal_formatter_set_color(annal_formatter *f, int on)
+{
+	f->color = on;
+}
+
+void format_put_decision(annal_buf *out, const char *decision, int color)
+{
+	const char *c = color ? annal_color_decision(decision) : NULL;
+
+	if (c)
+		annal_buf_puts(out, c);
+	annal_buf_put_escaped(out, decision, strlen(decision));
+	if (c)
+		annal_buf_puts(out, ANNAL_COLOR_RESET);
+}
+
+void format_put_id(annal_buf *out, const char *id, size_t len, int color)
+{
+	if (color)
+		annal_buf_puts(out, ANNAL_COLOR_ID);
+	annal_buf_put(out, id, len);
+	if (color)
+		annal_buf_puts(out, ANNAL_COLOR_RESET);
 }
 
 int format_log_label(annal_buf *out, const struct annal_formatter *f)
@@ -163,6 +189,11 @@ int format_record_with_id(annal_buf *out, const annal_record *rec)
 
 int format_summary_line(annal_buf *out, const annal_record *rec)
 {
+	return format_summary_line_color(out, rec, 0);
+}
+
+int format_summary_line_color(annal_buf *out, const annal_record *rec, int color)
+{
 	static const char *const parts[] = { "actor", "action", "target" };
 	const char *v;
 	size_t i;
@@ -176,7 +207,7 @@ int format_summary_line(annal_buf *out, const annal_record *rec)
 	}
 	if ((v = annal_record_get_string(rec, "decision"))) {
 		annal_buf_puts(out, " -> ");
-		annal_buf_put_escaped(out, v, strlen(v));
+		format_put_decision(out, v, color);
 	}
 	return annal_buf_error(out);
 }

@@ -24,6 +24,7 @@ struct annal_formatter {
 	char host[256];		/* this machine's name */
 	int local_dates;	/* pretty, oneline: ts in the local zone */
 	char version[64];	/* annal's, or another's in a bundle checked */
+	int color;		/* pretty, oneline: ids and decisions coloured */
 };
 
 /* The record's ts as people asked for it: UTC as stored, or local. */
@@ -42,4 +43,9 @@ int format_record_with_id(annal_buf *out, const annal_record *rec);
 int format_log_label(annal_buf *out, const struct annal_formatter *f);
 /* "actor action[ target][ -> decision]", one line, escaped for people. */
 int format_summary_line(annal_buf *out, const annal_record *rec);
+/* The same, its decision coloured when color is set (src/color.h). */
+int format_summary_line_color(annal_buf *out, const annal_record *rec, int color);
+/* A decision (escaped) or an id's first len characters, coloured when color is set. */
+void format_put_decision(annal_buf *out, const char *decision, int color);
+void format_put_id(annal_buf *out, const char *id, size_t len, int color);
 #endif

@@ -11,13 +11,14 @@ static int oneline_record(struct annal_formatter *f, annal_buf *out, const annal
 {
 	char buf[ANNAL_TS_LOCAL_LEN + 1];
 
-	annal_buf_printf(out, "%.12s ", rec->id);
+	format_put_id(out, rec->id, 12, f->color);
+	annal_buf_putc(out, ' ');
 	if (f->labels) {
 		annal_buf_put_escaped(out, f->log, strlen(f->log));
 		annal_buf_putc(out, ' ');
 	}
 	annal_buf_printf(out, "%llu %s ", (unsigned long long)rec->seq, format_ts(f, rec, buf));
-	format_summary_line(out, rec);
+	format_summary_line_color(out, rec, f->color);
 	annal_buf_putc(out, '\n');
 	return annal_buf_error(out);
 }

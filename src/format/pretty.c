@@ -18,7 +18,8 @@ static int pretty_record(struct annal_formatter *f, annal_buf *out, const annal_
 
 	if (f->count)
 		annal_buf_putc(out, '\n');
-	annal_buf_printf(out, "record %s", rec->id);
+	annal_buf_puts(out, "record ");
+	format_put_id(out, rec->id, strlen(rec->id), f->color);
 	if (f->labels) {
 		/* not a field line: a record may hold a field "log" */
 		annal_buf_puts(out, " (");
@@ -42,6 +43,8 @@ static int pretty_record(struct annal_formatter *f, annal_buf *out, const annal_
 		annal_buf_puts(out, ": ");
 		if (!strcmp(kids[i]->string, "ts")) {
 			annal_buf_puts(out, format_ts(f, rec, buf));
+		} else if (!strcmp(kids[i]->string, "decision") && cJSON_IsString(kids[i])) {
+			format_put_decision(out, kids[i]->valuestring, f->color);
 		} else if (cJSON_IsString(kids[i])) {
 			annal_buf_put_escaped(out, kids[i]->valuestring,
 					      strlen(kids[i]->valuestring));
