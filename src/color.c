@@ -38,7 +38,7 @@ out:
 
 int annal_color_want(const char *mode, annal_repo *repo, int is_tty)
 {
-	const char *no_color = getenv("NO_COLOR");
+	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
 	int want = -1;
 
 	if (mode && !strcmp(mode, "always"))
@@ -49,7 +49,8 @@ int annal_color_want(const char *mode, annal_repo *repo, int is_tty)
 		want = config_color_ui(repo);
 	if (want >= 0)
 		return want;
-	return is_tty && !(no_color && *no_color);
+	/* a terminal that cannot show colours (Emacs' shell): none, as git */
+	return is_tty && !(no_color && *no_color) && term && strcmp(term, "dumb");
 }
 
 const char *annal_color_decision(const char *decision)

@@ -5,7 +5,8 @@
  * always or never; else the repository's color.ui (git config: auto,
  * always, never, true, false); else auto.  auto colours when standard
  * output is a terminal (also when a pager reads it: the caller asks
- * before starting one) and NO_COLOR is unset or empty.  Machine formats
+ * before starting one), NO_COLOR is unset or empty and TERM is set and
+ * not "dumb", as git's check_auto_color() asks.  Machine formats
  * (json, jsonl, csv, otlp-json, ...) are never coloured: the caller asks
  * only for pretty, oneline and show's pretty.
  */

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,25 +24,31 @@ int annal_pager_command(char **out, annal_repo *repo)
 {
 	const char *v = getenv("ANNAL_PAGER");
 	git_config *cfg = NULL;
-	git_buf core = { NULL, 0, 0 };
+	git_config_entry *e = NULL;
+	char *core = NULL;
+	int error = 0;
 
 	*out = NULL;
-	if (!v && repo && git_repository_config_snapshot(&cfg, repo->git) == 0 &&
-	    git_config_get_string_buf(&core, cfg, "core.pager") == 0 && core.ptr)
-		v = core.ptr;
+	/* the repository's own core.pager only from a repository of ours */
+	if (!v && repo && store_trusted_config(&cfg, repo) == 0 &&
+	    git_config_get_entry(&e, cfg, "core.pager") == 0 && e->value &&
+	    !(v = core = strdup(e->value)))
+		error = annal_error_oom();
+	git_config_entry_free(e);
+	git_config_free(cfg);
+	if (error < 0)
+		goto out;
+	annal_error_clear();
 	git_error_clear();
 	if (!v)
 		v = getenv("PAGER");
 	if (!v)
 		v = "less";
-	if (!is_none(v) && !(*out = strdup(v))) {
-		git_buf_dispose(&core);
-		git_config_free(cfg);
-		return annal_error_oom();
-	}
-	git_buf_dispose(&core);
-	git_config_free(cfg);
-	return 0;
+	if (!is_none(v) && !(*out = strdup(v)))
+		error = annal_error_oom();
+out:
+	free(core);
+	return error;
 }
 
 /*
@@ -63,29 +70,64 @@ static void wait_then_die(int sig)
 	raise(sig);
 }
 
+/*
+ * A command of one word, no shell syntax, is run directly, as git runs
+ * it: a pager that does not exist is then known before any output goes to
+ * it, and the output stays on the terminal (through sh, it went nowhere).
+ */
+static int is_plain(const char *cmd)
+{
+	return !cmd[strcspn(cmd, "|&;<>()$`\\\"' \t\n*?[#~=%")];
+}
+
 int annal_pager_start(const char *cmd)
 {
-	int fd[2], to_err = isatty(2);
+	int fd[2], errfd[2] = { -1, -1 }, to_err = isatty(2), err = 0;
+	ssize_t n;
 	pid_t pid;
 
 	fflush(stdout);
 	if (pipe(fd) < 0)
 		return annal_error_set(ANNAL_ERROR, "cannot start the pager: %s", strerror(errno));
-	if ((pid = fork()) < 0) {
+	/* the child writes errno there when exec fails; exec closes it */
+	if (pipe2(errfd, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		err = errno;
 		close(fd[0]);
 		close(fd[1]);
-		return annal_error_set(ANNAL_ERROR, "cannot start the pager: %s", strerror(errno));
+		if (errfd[0] >= 0) {
+			close(errfd[0]);
+			close(errfd[1]);
+		}
+		return annal_error_set(ANNAL_ERROR, "cannot start the pager: %s", strerror(err));
 	}
 	if (!pid) {
+		close(errfd[0]);
 		dup2(fd[0], 0);
 		close(fd[0]);
 		close(fd[1]);
 		setenv("LESS", "FRX", 0);
 		setenv("LV", "-c", 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		if (is_plain(cmd))
+			execlp(cmd, cmd, (char *)NULL);
+		else
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		err = errno;
+		n = write(errfd[1], &err, sizeof(err));
+		(void)n;
 		_exit(127);
 	}
 	close(fd[0]);
+	close(errfd[1]);
+	while ((n = read(errfd[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(errfd[0]);
+	if (n == (ssize_t)sizeof(err)) {
+		close(fd[1]);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return annal_error_set(ANNAL_ERROR, "cannot run the pager '%s': %s", cmd,
+				       strerror(err));
+	}
 	signal(SIGPIPE, SIG_IGN);
 	dup2(fd[1], 1);
 	if (to_err)

@@ -3,10 +3,14 @@
 /*
  * A pager for output meant for people, as git runs one: the command is
  * $ANNAL_PAGER, else the repository's core.pager, else $PAGER, else
- * "less"; "cat" or an empty value means no pager.  The caller decides
+ * "less"; "cat" or an empty value means no pager.  A core.pager from the
+ * config of a repository we do not own (git's safe.directory rule) is
+ * ignored: the repository's owner does not choose what we run.  The caller decides
  * whether to page at all (standard output a terminal, no --no-pager).
  *
- * The pager runs as "/bin/sh -c <command>" reading a pipe that becomes
+ * The pager runs as "/bin/sh -c <command>" (a command of one word and no
+ * shell syntax directly, as git runs it, so that one not found leaves
+ * the output on the terminal) reading a pipe that becomes
  * our standard output (and standard error, when that is a terminal), with
  * LESS=FRX and LV=-c set when unset, so that less quits when the text
  * fits on the screen, passes colours and leaves the screen as it was.

@@ -115,6 +115,21 @@ static int log_holds(annal_record **out, annal_repo *repo, const char *log, uint
 	return 1;
 }
 
+/* Does the prefix what name an object (or several)? */
+static int names_object(annal_repo *repo, const char *what)
+{
+	git_oid prefix, id;
+	int error;
+
+	if (git_oid_fromstrn(&prefix, what, strlen(what)) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	error = git_odb_exists_prefix(&id, repo->odb, &prefix, strlen(what));
+	git_error_clear();
+	return error == 0 || error == GIT_EAMBIGUOUS;
+}
+
 /* The record an id or prefix names, and the log holding it. */
 static int find_by_id(annal_show *s, annal_repo *repo, const char *what, const char *log)
 {
@@ -402,7 +417,8 @@ static int find_principals(annal_show *s, annal_repo *repo, const char *path)
 
 	if (!s->sig.present)
 		return 0;
-	if (!path && git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+	/* the repository's own setting only from a repository of ours */
+	if (!path && store_trusted_config(&cfg, repo) == 0 &&
 	    git_config_get_path(&v, cfg, "gpg.ssh.allowedSignersFile") == 0 && v.ptr && *v.ptr) {
 		annal_buf_puts(&conf, v.ptr);
 		/* configured, not asked for: unreadable means unknown */
@@ -412,6 +428,7 @@ static int find_principals(annal_show *s, annal_repo *repo, const char *path)
 	} else if (path && (error = trust_principals(&b, path, s->sig.pk)) < 0) {
 		goto out;
 	}
+	annal_error_clear();
 	git_error_clear();
 	if (b.len)
 		s->principals = annal_buf_detach(&b);
@@ -440,16 +457,30 @@ int annal_show_find(annal_show **out, annal_repo *repo, const char *what,
 		char *end;
 		unsigned long long seq = strtoull(what, &end, 10);
 
-		if (len > 19 || !seq) {
+		error = 0;
+		if (len > 19 || !seq)
 			error = annal_error_set(ANNAL_ENOTFOUND, "log '%s' has no record %s",
 						log ? log : "main", what);
-			goto out;
-		}
-		if (!(s->log = strdup(log ? log : "main"))) {
+		else if (!(s->log = strdup(log ? log : "main")))
 			error = annal_error_oom();
-			goto out;
+		else
+			error = record_at(&s->rec, repo, s->log, seq);
+		/*
+		 * No such seq: digits only may still be an abbreviated id
+		 * (one in 280 of log's 12-digit ones is)
+		 */
+		if (error == ANNAL_ENOTFOUND && len >= 4 && names_object(repo, what)) {
+			annal_error_clear();
+			free(s->log);
+			s->log = NULL;
+			error = find_by_id(s, repo, what, log);
+			/* meant as a seq, most likely: say so, not "several objects" */
+			if (error == ANNAL_ENOTFOUND || error == ANNAL_EINVALID)
+				error = annal_error_set(ANNAL_ENOTFOUND,
+							"log '%s' has no record %s",
+							log ? log : "main", what);
 		}
-		if ((error = record_at(&s->rec, repo, s->log, seq)) < 0)
+		if (error < 0)
 			goto out;
 	} else if (len >= 4 && len <= 40 && all_of(what, "0123456789abcdefABCDEF")) {
 		if ((error = find_by_id(s, repo, what, log)) < 0)

@@ -387,6 +387,51 @@ int store_held_before_push(int *held, annal_repo *repo, const git_oid *id)
 	return error;
 }
 
+/*
+ * Do we own the repository and its config, as git's safe.directory rule
+ * asks before it takes a command or file from the repository's config?
+ */
+static int owned_by_us(git_repository *git)
+{
+	const char *dirs[2];
+	char path[4096];
+	struct stat st;
+	size_t i;
+
+	dirs[0] = git_repository_path(git);
+	dirs[1] = git_repository_commondir(git);
+	for (i = 0; i < 2; i++) {
+		if (!dirs[i] || stat(dirs[i], &st) < 0 || st.st_uid != geteuid())
+			return 0;
+		if ((size_t)snprintf(path, sizeof(path), "%sconfig", dirs[i]) >= sizeof(path))
+			return 0;
+		if (stat(path, &st) < 0 ? errno != ENOENT : st.st_uid != geteuid())
+			return 0;
+	}
+	return 1;
+}
+
+int store_trusted_config(git_config **out, annal_repo *repo)
+{
+	return store_trusted_git_config(out, repo->git);
+}
+
+int store_trusted_git_config(git_config **out, git_repository *git)
+{
+	git_config *all = NULL;
+	int error;
+
+	*out = NULL;
+	if (owned_by_us(git))
+		error = git_repository_config_snapshot(out, git);
+	else if (!(error = git_config_open_default(&all)))
+		error = git_config_snapshot(out, all);
+	git_config_free(all);
+	if (error < 0)
+		return annal_error_set_git(ANNAL_ERROR, "cannot read the configuration");
+	return 0;
+}
+
 int annal_repo_open(annal_repo **out, const char *path)
 {
 	git_repository *git = NULL;
@@ -398,8 +443,8 @@ int annal_repo_open(annal_repo **out, const char *path)
 	 * belong to us (git's safe.directory rule: someone else's repository
 	 * in a parent directory must not receive our records).  One named
 	 * explicitly may belong to anyone: an auditor reads the log of
-	 * another user, and annal never runs hooks or commands from a
-	 * repository's configuration.
+	 * another user, and annal never runs hooks or commands from the
+	 * configuration of a repository it does not own (pager.c).
 	 *
 	 * Nor may a found repository be any git repository: run from an
 	 * application's checkout, annal would add its logs to the

@@ -107,6 +107,17 @@ void store_object_id(git_oid *out, git_object_t type, const void *data, size_t l
  * that it was merely pointed at.
  */
 int store_check_prepared(annal_repo *repo);
+/*
+ * The configuration to take commands and files from (core.pager,
+ * gpg.ssh.allowedSignersFile): the repository's, when we own its git
+ * directory and config file, else only the global and system ones, as
+ * git's safe.directory rule would have it (annal_repo_open() opens a
+ * repository named explicitly whoever owns it).  A snapshot into *out,
+ * or ANNAL_ERROR.
+ */
+int store_trusted_config(git_config **out, annal_repo *repo);
+/* The same for a git repository. */
+int store_trusted_git_config(git_config **out, git_repository *git);
 
 /*
  * ANNAL_EINVALID when refname (a log's ref) does not exist and cannot be

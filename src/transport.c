@@ -37,6 +37,7 @@
 #include <netdb.h>
 #include <unistd.h>
 
+#include "store.h"
 #include "transport.h"
 #include "banned.h"
 
@@ -667,10 +668,12 @@ int transport_for_remote(git_transport **out, git_remote *owner, void *param)
 	if (!transport_is_program(url))
 		return git_transport_new(out, owner, url);
 	/* the subtransport, made now, keeps its own copy */
-	if (repo && git_repository_config_snapshot(&cfg, repo) == 0 &&
+	/* a command from the repository's config only when it is ours */
+	if (repo && store_trusted_git_config(&cfg, repo) == 0 &&
 	    git_config_get_string_buf(&command, cfg, "core.sshCommand") == 0 &&
 	    command.ptr && *command.ptr)
 		program.param = command.ptr;
+	annal_error_clear();
 	git_error_clear();
 	error = git_transport_smart(out, owner, &program);
 	git_buf_dispose(&command);

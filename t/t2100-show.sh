@@ -200,6 +200,37 @@ test_expect_success 'names of no record: exit 2, one line, nothing shown' '
 	test_cmp expect err
 '
 
+test_expect_success GIT 'an abbreviated id of digits only, as log shows it' '
+	annal_repo_init digits.git &&
+	i=0 &&
+	while test $i -lt 1000
+	do
+		echo "{\"actor\":\"a$i\",\"action\":\"x\"}" &&
+		i=$((i + 1)) || return 1
+	done >many &&
+	annal -C digits.git append --stdin >many.ids <many &&
+	id=$(grep -m 1 "^[0-9]\{8\}" many.ids) &&
+	prefix=$(echo $id | cut -c1-8) &&
+	annal -C digits.git show --format json $prefix >out &&
+	grep "\"id\":\"$id\"" out &&
+	annal -C digits.git show --log main --format json $prefix >out &&
+	grep "\"id\":\"$id\"" out &&
+	test_expect_code 2 annal -C digits.git show 99999999999999999999 2>err &&
+	echo "annal: error: log '\''main'\'' has no record 99999999999999999999" >expect &&
+	test_cmp expect err &&
+	# digits naming an object that is no record: still no such seq
+	i=0 &&
+	while test $i -lt 500
+	do
+		echo "blob $i" | git -C digits.git hash-object -w --stdin &&
+		i=$((i + 1)) || return 1
+	done >blobs &&
+	blob=$(grep -m 1 "^[0-9]\{6\}" blobs | cut -c1-6) &&
+	test_expect_code 2 annal -C digits.git show $blob 2>err &&
+	echo "annal: error: log '\''main'\'' has no record $blob" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'a good name and a bad one: nothing shown' '
 	test_expect_code 2 annal show 1 99 >out 2>err &&
 	test_must_be_empty out

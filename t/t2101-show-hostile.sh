@@ -146,4 +146,25 @@ test_expect_success SSHKEYGEN 'principals from --allowed-signers or gpg.ssh.allo
 	test_line_count = 1 err
 '
 
+# Running as root, a file can be given to another user: a repository
+# config owned by someone else, as a shared central's may be.
+test_lazy_prereq CHOWN '
+	>owned && chown 65534 owned && test "$(stat -c %u owned)" = 65534
+'
+
+test_expect_success SSHKEYGEN,CHOWN 'the allowedSignersFile of a repository owned by someone else: ignored' '
+	test_when_finished "chown $(id -u) signed.git/config; rm -f .gitconfig" &&
+	printf "ceo@example.com %s\n" "$(ssh_pub k1.pub)" >forged &&
+	git -C signed.git config gpg.ssh.allowedSignersFile "$TRASH_DIRECTORY/forged" &&
+	chown 65534 signed.git/config &&
+	annal -C signed.git show 2 >out &&
+	grep "^signer:       $(ssh_fp k1.pub), a key the log trusts here$" out &&
+	git config --global gpg.ssh.allowedSignersFile "$TRASH_DIRECTORY/allowed" &&
+	annal -C signed.git show 2 >out &&
+	grep "^signer:       $(ssh_fp k1.pub), principal alice@example.com" out &&
+	chown $(id -u) signed.git/config &&
+	annal -C signed.git show 2 >out &&
+	grep "^signer:       $(ssh_fp k1.pub), principal ceo@example.com" out
+'
+
 test_done

@@ -160,4 +160,40 @@ test_expect_success 'a pager that quits early: exit 0, no error' '
 	test_must_be_empty err
 '
 
+test_expect_success 'a pager that does not exist: the terminal gets the output' '
+	ANNAL_PAGER=nosuch-pager in_tty "annal log --format oneline --color never; echo \"status \$?\" >status" &&
+	echo "status 0" >expect &&
+	test_cmp expect status &&
+	grep "user:bob drop -> blocked" tty.out &&
+	PAGER=nosuch-pager in_tty "annal show 1" &&
+	grep "action: deploy" tty.out
+'
+
+# Running as root, a file can be given to another user: a repository
+# config owned by someone else, as a shared central's may be.
+test_lazy_prereq CHOWN '
+	>owned && chown 65534 owned && test "$(stat -c %u owned)" = 65534
+'
+
+test_expect_success CHOWN 'core.pager of a repository owned by someone else is not run' '
+	test_when_finished "rm -f *.out pwned; chown $(id -u) repo.git repo.git/config; git -C repo.git config --unset core.pager" &&
+	git -C repo.git config core.pager "touch \"$TRASH_DIRECTORY/pwned\"; core-pager" &&
+	chown 65534 repo.git/config &&
+	PAGER=pager-pager in_tty "annal log" &&
+	test_path_is_missing pwned &&
+	test_path_is_missing core-pager.out &&
+	test_path_is_file pager-pager.out &&
+	rm pager-pager.out &&
+	chown $(id -u) repo.git/config &&
+	chown 65534 repo.git &&
+	PAGER=pager-pager in_tty "annal show 1" &&
+	test_path_is_missing pwned &&
+	test_path_is_file pager-pager.out &&
+	rm pager-pager.out &&
+	chown $(id -u) repo.git &&
+	PAGER=pager-pager in_tty "annal log" &&
+	test_path_is_file pwned &&
+	test_path_is_file core-pager.out
+'
+
 test_done

@@ -15,6 +15,8 @@ test_lazy_prereq SCRIPT '
 ANNAL_REPO="$TRASH_DIRECTORY/repo.git"
 export ANNAL_REPO
 unset NO_COLOR ANNAL_PAGER PAGER
+TERM=xterm
+export TERM
 ESC=$(printf "\033")
 
 test_expect_success 'setup' '
@@ -104,6 +106,20 @@ test_expect_success SCRIPT 'auto on a terminal colours, unless NO_COLOR' '
 	NO_COLOR= script -qec "annal --no-pager show 2" typescript >tty.out &&
 	grep "${ESC}\[31mblocked" typescript &&
 	NO_COLOR=1 script -qec "annal --no-pager show --color always 2" typescript >tty.out &&
+	grep "${ESC}\[31mblocked" typescript
+'
+
+test_expect_success SCRIPT 'auto: no colour on a dumb terminal, or with no TERM, as git' '
+	TERM=dumb script -qec "annal --no-pager log --format oneline" typescript >tty.out &&
+	grep "blocked" typescript &&
+	! grep "$ESC\[" typescript &&
+	(
+		unset TERM &&
+		script -qec "annal --no-pager show 2" typescript >tty.out
+	) &&
+	grep "blocked" typescript &&
+	! grep "$ESC\[" typescript &&
+	TERM=dumb script -qec "annal --no-pager show --color always 2" typescript >tty.out &&
 	grep "${ESC}\[31mblocked" typescript
 '
 

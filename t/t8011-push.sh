@@ -271,6 +271,27 @@ test_expect_success 'core.sshCommand runs in place of ssh, GIT_SSH_COMMAND befor
 	git -C host.git config --unset core.sshCommand
 '
 
+# Running as root, a file can be given to another user: a repository
+# config owned by someone else.
+test_lazy_prereq CHOWN '
+	>owned && chown 65534 owned && test "$(stat -c %u owned)" = 65534
+'
+
+test_expect_success CHOWN 'core.sshCommand of a repository someone else owns is not run' '
+	test_when_finished "chown $(id -u) host.git/config; git -C host.git config --unset core.sshCommand; rm -rf bin pwned" &&
+	mkdir bin &&
+	cp fake-ssh bin/ssh &&
+	git -C host.git config core.sshCommand "touch \"$PWD/pwned\"; \"$PWD/fake-ssh\"" &&
+	chown 65534 host.git/config &&
+	PATH="$PWD/bin:$PATH" push_over_ssh "central.invalid:$PWD/central.git" &&
+	test_path_is_missing pwned &&
+	echo "central.invalid git-receive-pack '\''$PWD/central.git'\''" >expect.args &&
+	test_cmp expect.args ssh-args &&
+	chown $(id -u) host.git/config &&
+	PATH="$PWD/bin:$PATH" push_over_ssh "central.invalid:$PWD/central.git" &&
+	test_path_is_file pwned
+'
+
 test_expect_success 'ssh:// with an IPv6 address: ssh is given it without brackets, as by git' '
 	push_over_ssh "ssh://me@[::1]:2222$PWD/central.git" "\"$PWD/fake-ssh\"" &&
 	echo "-p 2222 me@::1 git-receive-pack '\''$PWD/central.git'\''" >expect.args &&
