@@ -208,16 +208,33 @@ static int stored_note(annal_buf *out, annal_repo *repo, const git_oid *id)
 	git_tree *tree = NULL;
 	git_blob *blob = NULL;
 	const git_tree_entry *e;
+	git_object_t type;
+	size_t size = 0;
 	int error = 0;
 
 	if (git_commit_lookup(&commit, repo->git, id) < 0 ||
 	    git_commit_tree(&tree, commit) < 0 ||
 	    !(e = git_tree_entry_byname(tree, "checkpoint")) ||
 	    git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
-	    git_blob_lookup(&blob, repo->git, git_tree_entry_id(e)) < 0) {
+	    git_odb_read_header(&size, &type, repo->odb, git_tree_entry_id(e)) < 0) {
 		error = annal_error_set(ANNAL_ECORRUPT,
 					"stored checkpoint %s holds no 'checkpoint' file",
 					git_oid_tostr_s(id));
+		goto out;
+	}
+	/*
+	 * The size from the object's header, before the blob is read: a
+	 * pushed blob of gigabytes of zeros is a few kilobytes on the wire,
+	 * and inflated whole it would take the central's memory.
+	 */
+	if (size > ANNAL_NOTE_MAX) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+					"stored checkpoint %s: its 'checkpoint' file is over %d bytes",
+					git_oid_tostr_s(id), ANNAL_NOTE_MAX);
+		goto out;
+	}
+	if (git_blob_lookup(&blob, repo->git, git_tree_entry_id(e)) < 0) {
+		error = annal_error_set_git(ANNAL_ERROR, "cannot read a stored checkpoint");
 		goto out;
 	}
 	annal_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
@@ -620,6 +637,52 @@ static void root_b64(char out[45], const unsigned char root[32])
 	sodium_bin2base64(out, 45, root, 32, sodium_base64_VARIANT_ORIGINAL);
 }
 
+static int cp_by_size(const void *a, const void *b)
+{
+	const struct cp *x = *(const struct cp *const *)a, *y = *(const struct cp *const *)b;
+
+	if (x->body.size != y->body.size)
+		return x->body.size < y->body.size ? -1 : 1;
+	return x < y ? -1 : x > y;	/* in the order of the chain */
+}
+
+/*
+ * Two checkpoints of one size with two roots, a split view: 0 with the
+ * first such pair in the order of cps in *a and *b, as a walk of every
+ * pair would find it; 1 for none.  Sorted by size, not every pair: a
+ * host that checkpoints each minute keeps half a million a year.
+ */
+static int split_view(size_t *a, size_t *b, struct cp *cps, size_t n)
+{
+	struct cp **v;
+	size_t i, k, m;
+
+	*a = SIZE_MAX;
+	*b = 0;
+	if (!n)
+		return 1;
+	if (!(v = malloc(n * sizeof(*v))))
+		return annal_error_oom();
+	for (i = 0; i < n; i++)
+		v[i] = &cps[i];
+	qsort(v, n, sizeof(*v), cp_by_size);
+	for (i = 0; i < n; i = k) {
+		/* v[i], the first of its size in cps: any other root pairs with it */
+		for (k = i + 1; k < n && v[k]->body.size == v[i]->body.size; k++)
+			;
+		for (m = i + 1; m < k; m++)
+			if (memcmp(v[m]->body.root, v[i]->body.root, 32)) {
+				if ((size_t)(v[i] - cps) < *a) {
+					*a = (size_t)(v[i] - cps);
+					*b = (size_t)(v[m] - cps);
+				}
+				break;
+			}
+	}
+	free(v);
+	return *a == SIZE_MAX;
+}
+
 int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 			    const annal_checkpoint_verify_options *opts)
 {
@@ -628,7 +691,8 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 	struct annal_note_verifier *extra = NULL;
 	struct key_epochs epochs = { NULL, 0, 0 };
 	struct cp_keys k;
-	unsigned char root[32];
+	unsigned char root[32], (*roots)[32] = NULL;
+	uint64_t *sizes = NULL;
 	char *origin = NULL, r1[45], r2[45];
 	struct cp *cps = NULL;
 	size_t ncps = 0, alloc, i, j;
@@ -758,21 +822,34 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 		git_commit_free(commit);
 	}
 	/* two signed checkpoints of one size, two roots: a split view */
-	for (i = 0; i < ncps; i++)
-		for (j = i + 1; j < ncps; j++)
-			if (cps[i].body.size == cps[j].body.size &&
-			    memcmp(cps[i].body.root, cps[j].body.root, 32)) {
-				root_b64(r1, cps[i].body.root);
-				root_b64(r2, cps[j].body.root);
-				*check = "splitView";
-				error = annal_error_set(ANNAL_ECORRUPT,
-							"split view: %s and %s both sign size %" PRIu64 " of '%s', with roots %s and %s",
-							cps[i].where, cps[j].where, cps[i].body.size,
-							origin, r1, r2);
-				goto out;
-			}
+	if ((error = split_view(&i, &j, cps, ncps)) < 0)
+		goto out;
+	if (!error) {
+		root_b64(r1, cps[i].body.root);
+		root_b64(r2, cps[j].body.root);
+		*check = "splitView";
+		error = annal_error_set(ANNAL_ECORRUPT,
+					"split view: %s and %s both sign size %" PRIu64 " of '%s', with roots %s and %s",
+					cps[i].where, cps[j].where, cps[i].body.size, origin, r1, r2);
+		goto out;
+	}
+	error = 0;
 	if ((opts->rebuild_tree && (error = tree_rebuild(repo, log)) < 0) ||
 	    (error = annal_tree_head(repo, log, &size, &head, root)) < 0)
+		goto out;
+	/*
+	 * Every root from one more read of the tree at that head, not a read
+	 * a checkpoint: without a cache it can write (a clone of someone
+	 * else's), each read is of every record.
+	 */
+	if (!(sizes = calloc(ncps + 1, sizeof(*sizes))) ||
+	    !(roots = calloc(ncps + 1, sizeof(*roots)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	for (i = 0; i < ncps; i++)
+		sizes[i] = cps[i].body.size <= size ? cps[i].body.size : 0;
+	if ((error = annal_tree_roots_at(repo, log, &head, sizes, ncps, roots)) < 0)
 		goto out;
 	for (i = 0; i < ncps; i++) {
 		struct cp *c = &cps[i];
@@ -785,10 +862,8 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 						log, size, c->where, c->body.size, r1);
 			goto out;
 		}
-		if ((error = annal_tree_root(repo, log, c->body.size, root)) < 0)
-			goto out;
-		if (memcmp(root, c->body.root, 32)) {
-			root_b64(r2, root);
+		if (memcmp(roots[i], c->body.root, 32)) {
+			root_b64(r2, roots[i]);
 			*check = "checkpointMismatch";
 			error = annal_error_set(ANNAL_ECORRUPT,
 						"log '%s' was rewritten: its first %" PRIu64 " records have root %s, %s signs %s",
@@ -803,6 +878,8 @@ out:
 		free(cps[i].where);
 		annal_note_free(cps[i].note);
 	}
+	free(sizes);
+	free(roots);
 	free(cps);
 	free(extra);
 	key_epochs_dispose(&epochs);
@@ -859,14 +936,57 @@ out:
 	return error;
 }
 
-/* The chain of kept checkpoints from tip down to old (exclusive; NULL: all). */
-static int chain_load(struct cp **out, size_t *count, annal_repo *repo, const git_oid *tip,
-		      const git_oid *old, const char **check)
+/* One checkpoint of a pushed chain: read again when its turn comes. */
+struct pushed_cp {
+	git_oid id;
+	uint64_t size;
+};
+
+/* The note of checkpoint commit id, parsed; badCheckpoint when it is none. */
+static int pushed_note(struct annal_note **note, struct annal_checkpoint_body *body,
+		       annal_buf *text, annal_repo *repo, const git_oid *id, const char **check)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
+	*note = NULL;
+	text->len = 0;
+	if ((error = stored_note(text, repo, id)) < 0 ||
+	    (error = annal_note_parse(note, text->ptr, text->len)) < 0 ||
+	    (error = annal_checkpoint_body_parse(body, (*note)->buf, (*note)->text_len)) < 0) {
+		annal_note_free(*note);
+		*note = NULL;
+		/* out of memory, an unreadable object: no verdict on the note */
+		if (error != ANNAL_ECORRUPT && error != ANNAL_EINVALID)
+			return error;
+		*check = "badCheckpoint";
+		git_oid_tostr(hex, sizeof(hex), id);
+		error = annal_error_set(ANNAL_ECORRUPT, "checkpoint %s: malformed: %s", hex,
+					annal_error_last()->message);
+	}
+	return error;
+}
+
+/*
+ * The chain from tip down to old (exclusive; NULL: all), each note held
+ * to the log's origin and seq as it is read, then let go: a chain of
+ * many commits that share one note of a megabyte costs a few bytes a
+ * commit, not the note each time.  Each commit's tree is as annal
+ * checkpoint writes it: the one file.
+ */
+static int chain_walk(struct pushed_cp **out, size_t *count, annal_repo *repo,
+		      const git_oid *tip, const git_oid *old, const char *origin, uint64_t seq,
+		      const char **check)
 {
 	annal_buf text = ANNAL_BUF_INIT;
 	git_commit *commit = NULL;
-	struct cp *v = NULL, *grown;
+	struct annal_note *note = NULL;
+	struct annal_checkpoint_body body;
+	struct pushed_cp *v = NULL, *grown;
+	const git_tree_entry *e;
+	git_tree *tree = NULL;
 	size_t n = 0, alloc = 0;
+	char hex[GIT_OID_HEXSZ + 1], r1[45];
 	git_oid id;
 	int more = 1, error = 0;
 
@@ -878,33 +998,53 @@ static int chain_load(struct cp **out, size_t *count, annal_repo *repo, const gi
 				error = annal_error_oom();
 				goto out;
 			}
-			memset(grown + n, 0, (alloc - n) * sizeof(*v));
 			v = grown;
 		}
-		text.len = 0;
-		if (!(v[n].where = malloc(GIT_OID_HEXSZ + 32))) {
-			error = annal_error_oom();
+		git_oid_tostr(hex, sizeof(hex), &id);
+		if ((error = pushed_note(&note, &body, &text, repo, &id, check)) < 0)
+			goto out;
+		if (!origin || body.origin_len != strlen(origin) ||
+		    memcmp(body.origin, origin, body.origin_len)) {
+			*check = "checkpointOrigin";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"checkpoint %s is for origin '%.*s', %s%s%s", hex,
+						(int)(body.origin_len > 200 ? 200 : body.origin_len),
+						body.origin, origin ? "the log's is '" :
+						"the log records no origin (it was never checkpointed)",
+						origin ? origin : "", origin ? "'" : "");
 			goto out;
 		}
-		snprintf(v[n].where, GIT_OID_HEXSZ + 32, "checkpoint %s", git_oid_tostr_s(&id));
-		n++;
-		if ((error = stored_note(&text, repo, &id)) < 0 ||
-		    (error = annal_note_parse(&v[n - 1].note, text.ptr, text.len)) < 0 ||
-		    (error = annal_checkpoint_body_parse(&v[n - 1].body, v[n - 1].note->buf,
-							 v[n - 1].note->text_len)) < 0) {
-			*check = "badCheckpoint";
-			error = annal_error_set(ANNAL_ECORRUPT, "%s: malformed: %s", v[n - 1].where,
-						annal_error_last()->message);
+		if (body.size > seq) {
+			root_b64(r1, body.root);
+			*check = "checkpointTruncated";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"checkpoint %s signs %" PRIu64 " records (root %s), the log has %" PRIu64 " with this push",
+						hex, body.size, r1, seq);
 			goto out;
 		}
+		git_oid_cpy(&v[n].id, &id);
+		v[n++].size = body.size;
+		annal_note_free(note);
+		note = NULL;
 		if (git_commit_lookup(&commit, repo->git, &id) < 0 ||
 		    git_commit_parentcount(commit) > 1) {
 			*check = "badCheckpoint";
 			error = annal_error_set(ANNAL_ECORRUPT,
-						"%s is not a commit of a chain of checkpoints (one parent at most)",
-						v[n - 1].where);
+						"checkpoint %s is not a commit of a chain of checkpoints (one parent at most)",
+						hex);
 			goto out;
 		}
+		if (git_commit_tree(&tree, commit) < 0 || git_tree_entrycount(tree) != 1 ||
+		    !(e = git_tree_entry_byindex(tree, 0)) ||
+		    git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB) {
+			*check = "badCheckpoint";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"checkpoint %s holds more than a file 'checkpoint', as annal checkpoint writes it",
+						hex);
+			goto out;
+		}
+		git_tree_free(tree);
+		tree = NULL;
 		more = git_commit_parentcount(commit) > 0;
 		if (more)
 			git_oid_cpy(&id, git_commit_parent_id(commit, 0));
@@ -912,6 +1052,8 @@ static int chain_load(struct cp **out, size_t *count, annal_repo *repo, const gi
 		commit = NULL;
 	}
 out:
+	annal_note_free(note);
+	git_tree_free(tree);
 	git_commit_free(commit);
 	annal_buf_dispose(&text);
 	*out = v;
@@ -927,94 +1069,110 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 	struct annal_note_verifier *keys = NULL;
 	const struct key_epoch *ep;
 	annal_record *rec = NULL;
+	annal_buf text = ANNAL_BUF_INIT;
+	struct annal_note *note = NULL;
+	struct annal_checkpoint_body body;
 	struct kept kept;
-	unsigned char root[32];
-	char *origin = NULL, r1[45], r2[45];
-	struct cp *cps = NULL;
+	unsigned char (*roots)[32] = NULL;
+	uint64_t *sizes = NULL;
+	char *origin = NULL, hex[GIT_OID_HEXSZ + 1], r1[45], r2[45];
+	struct pushed_cp *cps = NULL;
 	size_t ncps = 0, nkeys, i, j;
-	uint64_t seq, min = UINT64_MAX;
+	uint64_t seq, osize, min = UINT64_MAX;
 	git_oid parent;
 	int has_parent, error;
 
 	*check = NULL;
 	memset(&kept, 0, sizeof(kept));
-	if ((error = chain_load(&cps, &ncps, repo, tip, old, check)) < 0 || !ncps)
-		goto out;
 	if ((error = store_read_record(&rec, NULL, &parent, &has_parent, repo, log, head)) < 0)
 		goto out;
 	seq = annal_record_seq(rec);
 	if ((error = kept_load(&kept, repo, log)) < 0 ||
-	    (error = kept_origin(&origin, &kept, repo, log, head)) < 0)
+	    (error = kept_origin(&origin, &kept, repo, log, head)) < 0 ||
+	    (error = chain_walk(&cps, &ncps, repo, tip, old, origin, seq, check)) < 0 || !ncps)
 		goto out;
-	for (i = 0; i < ncps; i++) {
-		struct cp *c = &cps[i];
-
-		if (!origin || c->body.origin_len != strlen(origin) ||
-		    memcmp(c->body.origin, origin, c->body.origin_len)) {
-			*check = "checkpointOrigin";
-			error = annal_error_set(ANNAL_ECORRUPT, "%s is for origin '%.*s', %s%s%s",
-						c->where,
-						(int)(c->body.origin_len > 200 ? 200 : c->body.origin_len),
-						c->body.origin, origin ? "the log's is '" :
-						"the log records no origin (it was never checkpointed)",
-						origin ? origin : "", origin ? "'" : "");
-			goto out;
-		}
-		if (c->body.size > seq) {
-			root_b64(r1, c->body.root);
-			*check = "checkpointTruncated";
-			error = annal_error_set(ANNAL_ECORRUPT,
-						"%s signs %" PRIu64 " records (root %s), the log has %" PRIu64 " with this push",
-						c->where, c->body.size, r1, seq);
-			goto out;
-		}
-		if (c->body.size < min)
-			min = c->body.size;
-	}
+	for (i = 0; i < ncps; i++)
+		if (cps[i].size < min)
+			min = cps[i].size;
 	if ((error = epochs_down_to(&epochs, repo, log, head, min, after, nafter,
 				    have_after)) < 0)
 		goto out;
 	for (i = 0, nkeys = 0; i < epochs.n; i++)
 		if (epochs.v[i].n > nkeys)
 			nkeys = epochs.v[i].n;
-	if (!(keys = calloc(nkeys + 1, sizeof(*keys)))) {
+	if (!(keys = calloc(nkeys + 1, sizeof(*keys))) ||
+	    !(sizes = calloc(ncps, sizeof(*sizes))) || !(roots = calloc(ncps, sizeof(*roots)))) {
 		error = annal_error_oom();
 		goto out;
 	}
+	/* every root from one read of the tree */
+	for (i = 0; i < ncps; i++)
+		sizes[i] = cps[i].size;
+	if ((error = annal_tree_roots_at(repo, log, head, sizes, ncps, roots)) < 0)
+		goto out;
 	for (i = 0; i < ncps; i++) {
-		struct cp *c = &cps[i];
-
-		ep = key_epochs_at(&epochs, c->body.size);
+		annal_note_free(note);
+		if ((error = pushed_note(&note, &body, &text, repo, &cps[i].id, check)) < 0)
+			goto out;
+		git_oid_tostr(hex, sizeof(hex), &cps[i].id);
+		ep = key_epochs_at(&epochs, body.size);
 		for (j = 0; ep && j < ep->n; j++)
 			if ((error = annal_note_verifier_init(&keys[j], origin, ANNAL_NOTE_ED25519,
 							      ep->keys[j])) < 0)
 				goto out;
-		if (annal_note_verify(c->note, keys, ep ? ep->n : 0, NULL, NULL) < 0) {
+		if (annal_note_verify(note, keys, ep ? ep->n : 0, NULL, NULL) < 0) {
 			*check = "badCheckpointSignature";
 			error = annal_error_set(ANNAL_ECORRUPT,
-						"%s: not signed by a key the log trusted at record %" PRIu64 ": %s",
-						c->where, c->body.size, annal_error_last()->message);
+						"checkpoint %s: not signed by a key the log trusted at record %" PRIu64 ": %s",
+						hex, body.size, annal_error_last()->message);
 			goto out;
 		}
-		if ((error = annal_tree_root_at(repo, log, head, c->body.size, root)) < 0)
-			goto out;
-		if (sodium_memcmp(root, c->body.root, 32)) {
-			root_b64(r1, c->body.root);
-			root_b64(r2, root);
+		if (sodium_memcmp(roots[i], body.root, 32)) {
+			root_b64(r1, body.root);
+			root_b64(r2, roots[i]);
 			*check = "checkpointMismatch";
 			error = annal_error_set(ANNAL_ECORRUPT,
-						"%s signs root %s for %" PRIu64 " records, the log's first %" PRIu64 " have root %s",
-						c->where, r1, c->body.size, c->body.size, r2);
+						"checkpoint %s signs root %s for %" PRIu64 " records, the log's first %" PRIu64 " have root %s",
+						hex, r1, body.size, body.size, r2);
 			goto out;
 		}
 	}
-out:
+	/*
+	 * Each true, and each past the one before, as annal checkpoint keeps
+	 * them (the same size is never kept twice, the log only grows).  Else
+	 * anyone who may push could wrap the kept tip's note in a commit of
+	 * their own on top of it, and the host's next checkpoint, not on that
+	 * commit, would be refused for good as not extending what is kept.
+	 * A tip kept before this check may not parse: then no bound there.
+	 */
 	for (i = 0; i < ncps; i++) {
-		free(cps[i].where);
-		annal_note_free(cps[i].note);
+		annal_note_free(note);
+		note = NULL;
+		if (i + 1 < ncps)
+			osize = cps[i + 1].size;
+		else if (old && pushed_note(&note, &body, &text, repo, old, check) == 0)
+			osize = body.size;
+		else
+			break;
+		if (cps[i].size <= osize) {
+			git_oid_tostr(hex, sizeof(hex), &cps[i].id);
+			*check = "badCheckpoint";
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"checkpoint %s signs %" PRIu64 " records, the one before it (%s) %" PRIu64 ": each checkpoint of a chain signs more records than the one before",
+						hex, cps[i].size,
+						git_oid_tostr_s(i + 1 < ncps ? &cps[i + 1].id : old), osize);
+			goto out;
+		}
 	}
+	*check = NULL;
+	annal_error_clear();
+out:
+	annal_note_free(note);
+	annal_buf_dispose(&text);
 	free(cps);
 	free(keys);
+	free(sizes);
+	free(roots);
 	free(origin);
 	key_epochs_dispose(&epochs);
 	annal_record_free(rec);

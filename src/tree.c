@@ -600,12 +600,33 @@ int annal_tree_root(annal_repo *repo, const char *log, uint64_t size, unsigned c
 	return with_tree(repo, log, root_fn, &a);
 }
 
-int annal_tree_root_at(annal_repo *repo, const char *log, const git_oid *head, uint64_t size,
-		       unsigned char root[32])
-{
-	struct root_args a = { size, NULL, NULL, root };
+struct roots_args {
+	const uint64_t *sizes;
+	size_t n;
+	unsigned char (*roots)[32];
+};
 
-	return with_tree_at(repo, log, head, root_fn, &a);
+static int roots_fn(struct tree *t, void *payload)
+{
+	struct roots_args *a = payload;
+	size_t i;
+	int error;
+
+	for (i = 0; i < a->n; i++) {
+		if (a->sizes[i] > t->seq)
+			return size_past(t->log, a->sizes[i], t->seq);
+		if ((error = merkle_root(a->roots[i], a->sizes[i], subtree, t)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+int annal_tree_roots_at(annal_repo *repo, const char *log, const git_oid *head,
+			const uint64_t *sizes, size_t n, unsigned char (*roots)[32])
+{
+	struct roots_args a = { sizes, n, roots };
+
+	return with_tree_at(repo, log, head, roots_fn, &a);
 }
 
 int annal_tree_head(annal_repo *repo, const char *log, uint64_t *size, git_oid *head,

@@ -23,12 +23,14 @@
 /* The root of the first size records of log (size <= the head's seq; the head read once). */
 int annal_tree_root(annal_repo *repo, const char *log, uint64_t size, unsigned char root[32]);
 /*
- * The same at head, a record of log the ref may not hold yet (a pushed
- * head, in the quarantine of a pre-receive hook): the cache is taken
- * when head descends from where it ends, and written to end at head.
+ * The roots at each of n sizes, at head, a record of log the ref may not
+ * hold yet (a pushed head, in the quarantine of a pre-receive hook): the
+ * cache is taken when head descends from where it ends, and written to
+ * end at head.  The tree is opened once for all n: when the cache cannot
+ * be written, the records are still read once, not once a size.
  */
-int annal_tree_root_at(annal_repo *repo, const char *log, const git_oid *head, uint64_t size,
-		       unsigned char root[32]);
+int annal_tree_roots_at(annal_repo *repo, const char *log, const git_oid *head,
+			const uint64_t *sizes, size_t n, unsigned char (*roots)[32]);
 /* The head's seq and id, and the root at that size, read consistently. */
 int annal_tree_head(annal_repo *repo, const char *log, uint64_t *size, git_oid *head,
 		    unsigned char root[32]);

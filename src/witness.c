@@ -202,6 +202,13 @@ out:
 	return error;
 }
 
+/*
+ * Read the ref into s->head, and hold it to the id last written.  That
+ * id is read first: it is written once the ref holds it, and the ref
+ * only moves on from there, so a ref read after it is at or after it.
+ * Read the other way round, another cosign landing in between (another
+ * log of the same witness) would look like a rewind.
+ */
 static int seen_check(struct state *s)
 {
 	annal_buf path = ANNAL_BUF_INIT;
@@ -217,10 +224,14 @@ static int seen_check(struct state *s)
 		if (errno != ENOENT)
 			error = annal_error_set(ANNAL_ERROR, "cannot open '%s': %s", path.ptr,
 						strerror(errno));
-		goto out;	/* none yet: the first write keeps one */
+		else	/* none yet: the first write keeps one */
+			error = store_head(&s->head, &s->exists, s->repo, s->ref.ptr);
+		goto out;
 	}
 	while ((n = read(fd, text, sizeof(text))) < 0 && errno == EINTR)
 		;
+	if ((error = store_head(&s->head, &s->exists, s->repo, s->ref.ptr)) < 0)
+		goto out;
 	if (n != GIT_OID_HEXSZ + 1 || text[GIT_OID_HEXSZ] != '\n' ||
 	    strspn(text, "0123456789abcdef") != GIT_OID_HEXSZ ||
 	    git_oid_fromstrn(&seen, text, GIT_OID_HEXSZ) < 0) {
@@ -247,6 +258,41 @@ out:
 	if (fd >= 0)
 		close(fd);
 	annal_buf_dispose(&path);
+	return error;
+}
+
+/*
+ * Before the ref moves: can the id be kept?  A directory the witness
+ * cannot write (another user's, in a repository two users share; a
+ * read-only annal.witness.seenDir) would leave no id, or an old one,
+ * for good, and a rewind unseen: refuse with nothing written instead.
+ */
+static int seen_writable(const struct state *s)
+{
+	annal_buf path = ANNAL_BUF_INIT, why = ANNAL_BUF_INIT;
+	char *slash;
+	size_t from;
+	int error;
+
+	if ((error = seen_path(&path, &from, s)) < 0)
+		goto out;
+	if (store_mkdir_parents(&path, from) < 0)
+		annal_buf_puts(&why, annal_error_last()->message);
+	slash = strrchr(path.ptr, '/');
+	*slash = '\0';
+	if (!why.len && access(path.ptr, W_OK | X_OK) < 0)
+		annal_buf_printf(&why, "'%s': %s", path.ptr, strerror(errno));
+	if (why.len)
+		error = annal_error_set(ANNAL_ERROR,
+			"witness '%s': cannot keep the id of its state (%s); without it a "
+			"rewind of %s goes unseen: make that writable, or set "
+			"annal.witness.seenDir to a directory that is", s->witness, why.ptr,
+			s->ref.ptr);
+	else
+		error = annal_buf_error(&why);
+out:
+	annal_buf_dispose(&path);
+	annal_buf_dispose(&why);
 	return error;
 }
 
@@ -279,8 +325,7 @@ static int state_read(struct state *s)
 	int error = 0;
 
 	state_clear(s);
-	if ((error = store_head(&s->head, &s->exists, s->repo, s->ref.ptr)) < 0 ||
-	    (error = seen_check(s)) < 0 || !s->exists)
+	if ((error = seen_check(s)) < 0 || !s->exists)
 		return error;
 	if (git_commit_lookup(&commit, s->repo->git, &s->head) < 0 ||
 	    git_commit_tree(&tree, commit) < 0) {
@@ -397,6 +442,8 @@ static int state_write(struct state *s, const char *message)
 	size_t i;
 	int error, rc;
 
+	if ((error = seen_writable(s)) < 0)
+		return error;
 	qsort(s->e, s->n, sizeof(*s->e), entry_cmp);
 	for (i = 0; i < s->n; i++) {
 		annal_buf_printf(&tree, "100644 %s", s->e[i].name);

@@ -227,4 +227,101 @@ test_expect_success GIT 'the check reads O(pushed) records: the same push into a
 	test "$(cat reads1000)" -lt 1000
 '
 
+test_expect_success GIT 'the kept note in a commit of its own, or with a file more: refused, the host not locked out' '
+	git -C central.git rev-parse refs/annal/checkpoints/hosts/web1/main >kept &&
+	git clone -q --bare --mirror central.git squatter.git &&
+	tip=$(cat kept) &&
+	again=$(git -C squatter.git commit-tree -p $tip -m again "$tip^{tree}") &&
+	test_must_fail git -C squatter.git push "$TRASH_DIRECTORY/central.git" \
+		"$again:refs/annal/checkpoints/hosts/web1/main" 2>forge.err &&
+	refused badCheckpoint &&
+	grep "signs \([0-9]*\) records, the one before it ($tip) \1: " forge.err &&
+	new_record web1 kb &&
+	annal -C web1 checkpoint --sign-key kb >next.cp &&
+	blob=$(git -C squatter.git hash-object -w "$TRASH_DIRECTORY/next.cp") &&
+	junk=$(echo junk | git -C squatter.git hash-object -w --stdin) &&
+	tree=$(printf "100644 blob %s\tcheckpoint\n100644 blob %s\tjunk\n" "$blob" "$junk" |
+		git -C squatter.git mktree) &&
+	git -C web1 push -q "$TRASH_DIRECTORY/central.git" \
+		refs/audit/main:refs/audit/hosts/web1/main &&
+	wrapped=$(git -C squatter.git commit-tree -p $tip -m wrapped "$tree") &&
+	test_must_fail git -C squatter.git push "$TRASH_DIRECTORY/central.git" \
+		"$wrapped:refs/annal/checkpoints/hosts/web1/main" 2>forge.err &&
+	refused badCheckpoint &&
+	grep "holds more than a file .checkpoint." forge.err &&
+	annal -C web1 push "$TRASH_DIRECTORY/central.git" >out &&
+	grep "^main (checkpoints) -> checkpoints/hosts/web1/main: 1 new checkpoint" out &&
+	git -C central.git rev-parse refs/annal/checkpoints/hosts/web1/main >kept
+'
+
+test_expect_success GIT 'a cache the hook cannot write: the log is read once a push, not once a checkpoint' '
+	annal init chained >/dev/null &&
+	for i in $(test_seq 1 20)
+	do
+		test_seq 1 50 | sed "s/.*/{\"actor\":\"a\",\"action\":\"x&\"}/" |
+			annal -C chained append --sign-key ka --stdin >/dev/null &&
+		annal -C chained checkpoint --sign-key ka --origin chained/main >/dev/null ||
+		return 1
+	done &&
+	annal init --central cached.git >/dev/null &&
+	annal init --central nocache.git >/dev/null &&
+	# another user'\''s cache, in life; here a file where its directory goes
+	mkdir -p nocache.git/annal &&
+	: >nocache.git/annal/tree &&
+	for c in cached nocache
+	do
+		ANNAL_TEST_TRACE_READS="$TRASH_DIRECTORY/reads-$c" \
+			git -C chained push -q "$TRASH_DIRECTORY/$c.git" \
+			refs/audit/main:refs/audit/chained \
+			refs/annal/checkpoints/main:refs/annal/checkpoints/chained || return 1
+	done &&
+	test "$(git -C nocache.git rev-parse refs/annal/checkpoints/chained)" = \
+		"$(git -C chained rev-parse refs/annal/checkpoints/main)" &&
+	test "$(cat reads-nocache)" -le $(( $(cat reads-cached) * 3 / 2 ))
+'
+
+test_expect_success GIT 'verify there too: the roots of the checkpoints from one read of the tree' '
+	for c in cached nocache
+	do
+		ANNAL_TEST_TRACE_READS="$TRASH_DIRECTORY/verify-$c" \
+			annal -C $c.git verify --log chained --state "verify-$c.st" >out &&
+		grep "chained: 20 checkpoints consistent" out || return 1
+	done &&
+	test "$(tail -n 1 verify-nocache)" -lt $(( $(tail -n 1 verify-cached) * 3 ))
+'
+
+test_expect_success MAXRSS 'a checkpoint file of 200 MB of zeros is refused from its size, not read' '
+	tip=$(git -C central.git rev-parse refs/annal/checkpoints/hosts/web1/main) &&
+	blob=$(head -c 209715200 /dev/zero | git -C central.git hash-object -w --stdin) &&
+	tree=$(printf "100644 blob %s\tcheckpoint\n" "$blob" | git -C central.git mktree) &&
+	commit=$(git -C central.git commit-tree -p $tip -m huge "$tree") &&
+	echo "$tip $commit refs/annal/checkpoints/hosts/web1/main" >in &&
+	test_expect_code 1 /usr/bin/time -f %M -o rss \
+		annal -C central.git verify --pre-receive <in >out 2>err &&
+	grep "^annal: error: refs/annal/checkpoints/hosts/web1/main: badCheckpoint: .*its .checkpoint. file is over 1048576 bytes" err &&
+	test "$(tail -n 1 rss)" -lt 100000
+'
+
+test_expect_success MAXRSS 'a chain of 200 commits sharing a note of 1 MB is read a note at a time' '
+	tip=$(git -C central.git rev-parse refs/annal/checkpoints/hosts/web1/main) &&
+	{
+		printf "web1/annal/main\n5\n%s\n" "$(printf "%064d" 0 | sed "s/0/A/g" | cut -c1-43)=" &&
+		test_seq 1 1000 | sed "s/.*/x&/" | awk "{ printf \"%s%0990d\\n\", \$0, 0 }" &&
+		printf "\n\342\200\224 web1/annal/main %s\n" "$(printf "%092d" 0 | sed "s/0/A/g")"
+	} >fat.cp &&
+	blob=$(git -C central.git hash-object -w "$PWD/fat.cp") &&
+	tree=$(printf "100644 blob %s\tcheckpoint\n" "$blob" | git -C central.git mktree) &&
+	commit=$tip &&
+	for i in $(test_seq 1 200)
+	do
+		commit=$(git -C central.git commit-tree -p $commit -m "fat $i" "$tree") ||
+		return 1
+	done &&
+	echo "$tip $commit refs/annal/checkpoints/hosts/web1/main" >in &&
+	test_expect_code 1 /usr/bin/time -f %M -o rss \
+		annal -C central.git verify --pre-receive <in >out 2>err &&
+	grep "^annal: error: refs/annal/checkpoints/hosts/web1/main: badCheckpointSignature: " err &&
+	test "$(tail -n 1 rss)" -lt 100000
+'
+
 test_done

@@ -128,6 +128,48 @@ test_expect_success 'annal.witness.seenDir must be an absolute path' '
 	grep "^annal: error: annal.witness.seenDir is .seen., not an absolute path" err
 '
 
+test_expect_success 'another cosign landing while the state is read is no rewind' '
+	git -C witness.git config --unset annal.witness.seenDir &&
+	head=$(git -C witness.git rev-parse refs/annal/witness/$W) &&
+	next=$(git -C witness.git commit-tree -p $head -m "cosign another log" "$head^{tree}") &&
+	rm -f "$SEEN" &&
+	mkfifo "$SEEN" &&
+	{ annal -C witness.git witness list --name $W >out 2>err & } &&
+	pid=$! &&
+	# once the witness opens the kept id, another cosign lands: the ref
+	# moves on, then the kept id names it
+	timeout 120 sh -c "exec 9>\"\$1\" &&
+		git -C witness.git update-ref refs/annal/witness/$W $next $head &&
+		echo $next >&9" - "$SEEN" &&
+	wait $pid &&
+	test_must_be_empty err &&
+	grep "^host.example/annal/main 7 " out
+'
+
+test_expect_success UNPRIVILEGED 'a kept id the witness cannot write: refused before the ref moves' '
+	git init -q --bare ro-witness.git &&
+	annal -C ro-witness.git witness add-log --name $W "$(cat vk)" &&
+	mkdir roseen &&
+	git -C ro-witness.git config annal.witness.seenDir "$PWD/roseen" &&
+	chmod 555 roseen &&
+	: the witness owns its repository: a config of someone else names no directory &&
+	if test "$(id -u)" = 0
+	then
+		chown -R 65534:65534 ro-witness.git
+	else
+		chmod -R a+rwX ro-witness.git
+	fi &&
+	cp wkey wkey-ro &&
+	give_unprivileged wkey-ro &&
+	as_unprivileged git -C ro-witness.git rev-parse refs/annal/witness/$W >before &&
+	test_expect_code 3 as_unprivileged annal -C ro-witness.git witness cosign \
+		--name $W --key wkey-ro req4 >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: witness .$W.: cannot keep the id of its state (.*$PWD/roseen.*Permission denied)" err &&
+	as_unprivileged git -C ro-witness.git rev-parse refs/annal/witness/$W >after &&
+	test_cmp before after
+'
+
 # Running as root, a file can be given to another user: a witness
 # repository whose config someone else owns names no directory annal
 # writes to (as git ignores such a repository's settings).
@@ -137,6 +179,9 @@ test_lazy_prereq CHOWN '
 
 test_expect_success CHOWN 'annal.witness.seenDir of a config someone else owns: not used' '
 	test_when_finished "chown $(id -u) witness.git/config" &&
+	: the kept id in its place again, not the FIFO of the test before &&
+	rm -f "$SEEN" &&
+	git -C witness.git rev-parse refs/annal/witness/$W >"$SEEN" &&
 	git -C witness.git config annal.witness.seenDir "$PWD/elsewhere" &&
 	chown 65534 witness.git/config &&
 	annal -C witness.git witness list --name $W >out 2>err &&
