@@ -421,57 +421,6 @@ out:
 	return error;
 }
 
-struct origin_answer {
-	char *origin;
-	int error;
-};
-
-/* The origin record's origin, read from it: the check and the answer. */
-static int origin_ok(annal_repo *repo, const struct epochs *e, uint64_t from_file, void *arg)
-{
-	struct origin_answer *a = arg;
-	annal_record *rec = NULL;
-	const char *s;
-	git_oid parent;
-	int has, held;
-
-	if (!e->origin)
-		return !from_file;
-	held = store_read_record(&rec, NULL, &parent, &has, repo, NULL, &e->origin_id) == 0 &&
-	       annal_record_seq(rec) == e->origin &&
-	       (s = annal_record_get_string(rec, "action")) && !strcmp(s, CHECKPOINT_ORIGIN_ACTION);
-	if (held || !from_file) {
-		s = held ? annal_record_get_string(rec, "origin") : NULL;
-		if (!held)
-			a->error = annal_error_set(ANNAL_ECORRUPT,
-				"the origin record %s cannot be read; run 'annal verify'",
-				git_oid_tostr_s(&e->origin_id));
-		else if (!(a->origin = strdup(s ? s : "")))
-			a->error = annal_error_oom();
-	}
-	annal_record_free(rec);
-	if (!a->error)
-		annal_error_clear();
-	return held || !from_file;
-}
-
-int keys_origin(char **origin, annal_repo *repo, const char *log, const git_oid *head)
-{
-	struct origin_answer a = { NULL, 0 };
-	struct epochs e;
-	int error = lookup(&e, repo, log, head, origin_ok, &a);
-
-	epochs_dispose(&e);
-	if (!error)
-		error = a.error;
-	if (error < 0) {
-		free(a.origin);
-		a.origin = NULL;
-	}
-	*origin = a.origin;
-	return error;
-}
-
 int keys_compare_open(struct keys_compare *kc, annal_repo *repo, const char *log)
 {
 	struct epochs e;

@@ -1,0 +1,97 @@
+#!/bin/sh
+
+test_description='verify --state never takes key epochs from the key cache alone
+
+The key cache annal/keys/<log> is derived data anyone who can write the
+repository can rewrite, checksum and all.  verify --state keeps the key
+epochs it has checked in its state file, so a cache that leaves out the
+rotation retiring a key cannot make it accept a checkpoint that key
+signed after its retirement, below the state'"'"'s head or above it.'
+
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-ssh.sh"
+
+test_lazy_prereq PYCRYPTOGRAPHY '
+	python3 -c "from cryptography.hazmat.primitives.serialization import load_ssh_private_key"
+'
+
+# forge REPO PUBFILE: rewrite REPO/annal/keys/main consistently, up to the
+# head, listing one epoch: record 1 with the key of PUBFILE (the rotation
+# left out), the origin record at seq 4, checksum recomputed
+forge () {
+	python3 - "$1" "$2" \
+		"$(git --git-dir="$1" rev-list --count refs/audit/main)" \
+		"$(git --git-dir="$1" rev-parse refs/audit/main)" \
+		"$(git --git-dir="$1" rev-list --reverse refs/audit/main | sed -n 1p)" \
+		"$(git --git-dir="$1" rev-list --reverse refs/audit/main | sed -n 4p)" <<-\PY
+	import base64, hashlib, os, struct, sys
+	repo, pub, n, head, first, origin = sys.argv[1:]
+	pk = base64.b64decode(open(pub).read().split()[1])[-32:]
+	out = b"ANNALKEY" + b"\0" * 7 + b"\1"
+	out += struct.pack(">Q", int(n)) + bytes.fromhex(head) + struct.pack(">I", 1)
+	out += struct.pack(">Q", 1) + bytes.fromhex(first) + bytes([1]) + pk
+	out += struct.pack(">Q", 4) + bytes.fromhex(origin)
+	out += hashlib.sha256(out).digest()
+	os.makedirs(repo + "/annal/keys", exist_ok=True)
+	open(repo + "/annal/keys/main", "wb").write(out)
+	PY
+}
+
+# by_retired CP: the checkpoint CP signed by the retired key instead
+by_retired () {
+	head -n 3 "$1" >text &&
+	python3 "$TEST_DIRECTORY/lib-notesign.py" key text
+}
+
+test_expect_success 'setup: key signs, checkpoints, is rotated out (retired) for new' '
+	ssh_vector_key key &&
+	ssh_key new &&
+	annal init repo.git >/dev/null &&
+	for a in login deploy logout
+	do
+		annal -C repo.git append --sign-key key --actor alice --action $a >/dev/null || return 1
+	done &&
+	annal -C repo.git checkpoint --sign-key key >cp4 &&
+	annal -C repo.git key rotate --new-key new.pub --retire --sign-key key >/dev/null &&
+	annal -C repo.git append --sign-key new --actor bob --action read >/dev/null &&
+	annal -C repo.git checkpoint --sign-key new >cp6 &&
+	annal -C repo.git verify --state st >out &&
+	grep "2 checkpoints consistent" out
+'
+
+test_expect_success PYCRYPTOGRAPHY 'verify --state: the retired key refused at a size below the state head' '
+	by_retired cp6 >forged6 &&
+	git --git-dir=repo.git update-ref -d refs/annal/checkpoints/main &&
+	forge repo.git key.pub &&
+	test_expect_code 1 annal -C repo.git verify --state st --checkpoint forged6 2>err &&
+	grep "badCheckpointSignature: checkpoint .forged6." err &&
+	annal -C repo.git verify --state st --checkpoint cp6 --checkpoint cp4
+'
+
+test_expect_success PYCRYPTOGRAPHY 'verify --state: the retired key refused at a size above the state head' '
+	annal -C repo.git append --sign-key new --actor bob --action write >/dev/null &&
+	annal -C repo.git checkpoint --sign-key new >cp7 &&
+	git --git-dir=repo.git update-ref -d refs/annal/checkpoints/main &&
+	by_retired cp7 >forged7 &&
+	forge repo.git key.pub &&
+	test_expect_code 1 annal -C repo.git verify --state st --checkpoint forged7 2>err &&
+	grep "badCheckpointSignature: checkpoint .forged7." err &&
+	forge repo.git key.pub &&
+	annal -C repo.git verify --state st --checkpoint cp7
+'
+
+test_expect_success 'a state written before states kept key epochs: read once from the chain' '
+	grep -v "^epoch" st >old-st &&
+	test_must_fail grep "^epoch" old-st &&
+	annal -C repo.git verify --state old-st >out &&
+	grep "^epochs 2\$" old-st &&
+	grep "^epoch 5 " old-st
+'
+
+test_expect_success 'a state whose epochs are cut short is refused' '
+	sed "/^epoch 5 /d" st >cut-st &&
+	test_expect_code 2 annal -C repo.git verify --state cut-st 2>err &&
+	grep "not a verify state file" err
+'
+
+test_done
