@@ -12,8 +12,10 @@
  * not meet the chain there (a log rewritten or cut since), that is
  * damaged (its checksum), or whose epoch answering the lookup is not
  * what that record holds, is rebuilt by walking on to the first record.
- * A file rewritten consistently, leaving a rotation out, passes those
- * checks: verify compares every epoch with the chain
+ * The head must be signed by a key of the newest epoch (when no record
+ * since changed the keys), so leaving out the newest rotation fails too.
+ * A file rewritten consistently, leaving an older rotation out, passes
+ * those checks: verify compares every epoch with the chain
  * (keysMismatch), and verify --state takes its epochs from its state,
  * never from this file.  It
  * is written only into a repository the user owns, through the

@@ -94,4 +94,17 @@ test_expect_success 'a state whose epochs are cut short is refused' '
 	grep "not a verify state file" err
 '
 
+test_expect_success PYCRYPTOGRAPHY 'a forged cache: annal checkpoint refuses the retired key' '
+	forge repo.git key.pub &&
+	test_expect_code 2 annal -C repo.git checkpoint --sign-key key 2>err &&
+	grep "is not trusted by log .main." err
+'
+
+test_expect_success PYCRYPTOGRAPHY 'a forged cache: prove --checkpoint refuses the retired key' '
+	forge repo.git key.pub &&
+	test_expect_code 1 annal -C repo.git prove inclusion --checkpoint forged7 1 2>err &&
+	forge repo.git key.pub &&
+	annal -C repo.git prove inclusion --checkpoint cp7 1 >/dev/null
+'
+
 test_done
