@@ -94,6 +94,28 @@ test_expect_success 'a state whose epochs are cut short is refused' '
 	grep "not a verify state file" err
 '
 
+test_expect_success 'a state keeps an epoch of two keys, one line a key, and reads it back' '
+	annal init two.git >/dev/null &&
+	annal -C two.git append --sign-key key --actor a --action one >/dev/null &&
+	annal -C two.git key rotate --new-key new.pub --sign-key key >/dev/null &&
+	annal -C two.git append --sign-key key --actor a --action two >/dev/null &&
+	annal -C two.git checkpoint --sign-key key >/dev/null &&
+	annal -C two.git verify --state st2 >out &&
+	grep "1 checkpoint consistent" out &&
+	grep "^epochs 2\$" st2 &&
+	test $(grep -c "^epoch 2 " st2) = 2 &&
+	annal -C two.git key rotate --retire-key key.pub --sign-key new >/dev/null &&
+	annal -C two.git append --sign-key new --actor a --action three >/dev/null &&
+	test_expect_code 2 annal -C two.git checkpoint --sign-key key 2>err &&
+	grep "is not trusted by log .main." err &&
+	annal -C two.git checkpoint --sign-key new >/dev/null &&
+	annal -C two.git verify --state st2 >out &&
+	grep "2 checkpoints consistent" out &&
+	grep "^epochs 3\$" st2 &&
+	annal -C two.git verify --state st2 >out &&
+	grep "2 checkpoints consistent" out
+'
+
 test_expect_success PYCRYPTOGRAPHY 'a forged cache: annal checkpoint refuses the retired key' '
 	forge repo.git key.pub &&
 	test_expect_code 2 annal -C repo.git checkpoint --sign-key key 2>err &&
