@@ -715,10 +715,16 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 	 * consistently it passes every cheap check, and would be the only
 	 * witness.  Without such a state the log is walked.
 	 */
-	if (opts->incremental && (state = states_get(opts->states, log)) &&
-	    git_oid_equal(&state->head, &head) && state->epochs_known) {
-		if ((error = state_epochs(&epochs, state)) < 0 ||
-		    (error = state_origin(&origin, repo, state)) < 0)
+	state = opts->incremental ? states_get(opts->states, log) : NULL;
+	if (state && (!git_oid_equal(&state->head, &head) || !state->epochs_known))
+		state = NULL;
+	if (state && state_origin(&origin, repo, state) < 0) {
+		/* an origin record the state names that is none: walk instead */
+		annal_error_clear();
+		state = NULL;
+	}
+	if (state) {
+		if ((error = state_epochs(&epochs, state)) < 0)
 			goto out;
 		if (origin && checkpoint_origin_check(origin, strlen(origin)) < 0) {
 			*check = "badField";

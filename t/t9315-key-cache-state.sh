@@ -94,6 +94,13 @@ test_expect_success 'a state whose epochs are cut short is refused' '
 	grep "not a verify state file" err
 '
 
+test_expect_success 'a state naming a record that is no origin record: the log is walked' '
+	sed "s/^origin 4 .*/origin 4 $(git --git-dir=repo.git rev-list --reverse refs/audit/main | sed -n 3p)/" \
+		st >bad-origin-st &&
+	annal -C repo.git verify --state bad-origin-st --checkpoint cp7 >out &&
+	grep "1 checkpoint consistent" out
+'
+
 test_expect_success 'a state keeps an epoch of two keys, one line a key, and reads it back' '
 	annal init two.git >/dev/null &&
 	annal -C two.git append --sign-key key --actor a --action one >/dev/null &&
