@@ -123,10 +123,16 @@ test_expect_success 'a state keeps an epoch of two keys, one line a key, and rea
 	grep "2 checkpoints consistent" out
 '
 
-test_expect_success PYCRYPTOGRAPHY 'a forged cache: annal checkpoint refuses the retired key' '
+test_expect_success PYCRYPTOGRAPHY 'a forged cache: checkpoint and key rotate refuse the retired key' '
 	forge repo.git key.pub &&
 	test_expect_code 2 annal -C repo.git checkpoint --sign-key key 2>err &&
-	grep "is not trusted by log .main." err
+	grep "is not trusted by log .main." err &&
+	forge repo.git key.pub &&
+	ssh_key third &&
+	git --git-dir=repo.git rev-parse refs/audit/main >before &&
+	test_expect_code 2 annal -C repo.git key rotate --new-key third.pub --sign-key key 2>err &&
+	git --git-dir=repo.git rev-parse refs/audit/main >after &&
+	test_cmp before after
 '
 
 test_expect_success PYCRYPTOGRAPHY 'a forged cache: prove --checkpoint refuses the retired key' '
