@@ -37,6 +37,25 @@ forge () {
 	PY
 }
 
+# forge_epochs REPO SEQ:ID:PUB[,PUB]...: rewrite REPO/annal/keys/main up to
+# the head with exactly these epochs, checksum recomputed
+forge_epochs () {
+	python3 - "$1" "$(git --git-dir="$1" rev-list --count refs/audit/main)" \
+		"$(git --git-dir="$1" rev-parse refs/audit/main)" "$@" <<-\PY
+	import base64, hashlib, os, struct, sys
+	repo, n, head = sys.argv[1:4]
+	eps = [a.split(":") for a in sys.argv[5:]]
+	out = b"ANNALKEY" + b"\0" * 7 + b"\1"
+	out += struct.pack(">Q", int(n)) + bytes.fromhex(head) + struct.pack(">I", len(eps))
+	for seq, eid, pubs in eps:
+	    pks = [base64.b64decode(open(p).read().split()[1])[-32:] for p in pubs.split(",")]
+	    out += struct.pack(">Q", int(seq)) + bytes.fromhex(eid) + bytes([len(pks)]) + b"".join(pks)
+	out += struct.pack(">Q", 0) + bytes(20)
+	out += hashlib.sha256(out).digest()
+	open(repo + "/annal/keys/main", "wb").write(out)
+	PY
+}
+
 # by_retired CP: the checkpoint CP signed by the retired key instead
 by_retired () {
 	head -n 3 "$1" >text &&
@@ -133,6 +152,24 @@ test_expect_success PYCRYPTOGRAPHY 'a forged cache: checkpoint and key rotate re
 	test_expect_code 2 annal -C repo.git key rotate --new-key third.pub --sign-key key 2>err &&
 	git --git-dir=repo.git rev-parse refs/audit/main >after &&
 	test_cmp before after
+'
+
+test_expect_success 'a cache epoch naming another log'"'"'s record: key rotate reads the log' '
+	annal -C repo.git append --log other --sign-key key --actor a --action x >/dev/null &&
+	annal -C repo.git key rotate --log other --new-key new.pub --sign-key key >/dev/null &&
+	first=$(git --git-dir=repo.git rev-list --reverse refs/audit/main | sed -n 1p) &&
+	both=$(git --git-dir=repo.git rev-parse refs/audit/other) &&
+	forge_epochs repo.git "1:$first:key.pub" "2:$both:key.pub,new.pub" &&
+	ssh_key fourth &&
+	annal -C repo.git key rotate --new-key fourth.pub --sign-key new >/dev/null &&
+	annal -C repo.git key list >keys &&
+	grep "$(cut -d" " -f2 key.pub)" keys >key-lines &&
+	test_line_count = 1 key-lines &&
+	grep "valid-before" key-lines &&
+	rm repo.git/annal/keys/main &&
+	annal -C repo.git verify &&
+	test_expect_code 2 annal -C repo.git checkpoint --sign-key key 2>err &&
+	grep "is not trusted by log .main." err
 '
 
 test_expect_success PYCRYPTOGRAPHY 'a forged cache: prove --checkpoint refuses the retired key' '
