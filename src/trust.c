@@ -1018,6 +1018,8 @@ out:
 int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
 			annal_repo *repo, const char *log)
 {
+	unsigned char (*cached)[32] = NULL;
+	size_t ncached = 0;
 	int error;
 
 	*keys = NULL;
@@ -1027,9 +1029,13 @@ int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
 	 * computes from these keys into the log, signed by a key the log
 	 * trusts, so a cache forged to name a retired key among them would
 	 * make a good rotation trust that key again.  Rotations are rare.
+	 * The cache is brought up to the head all the same, for the
+	 * checkpoints after the rotation.
 	 */
-	if ((error = log_head(head, repo, log)) < 0)
+	if ((error = log_head(head, repo, log)) < 0 ||
+	    (error = keys_after(&cached, &ncached, repo, log, head, UINT64_MAX)) < 0)
 		return error;
+	free(cached);
 	return trust_keys_after(keys, n, repo, log, head, UINT64_MAX);
 }
 
