@@ -56,7 +56,7 @@ static int pre_receive_hook(struct cmd_context *ctx)
  */
 static int verify_checkpoints(annal_verify_result *r, size_t *count, struct cmd_context *ctx,
 			      const char *log, const struct string_list *files,
-			      const struct string_list *keys, int incremental)
+			      const struct string_list *keys, const annal_verify_states *states)
 {
 	annal_checkpoint_verify_options opts = ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT;
 	const char *check = NULL;
@@ -68,7 +68,8 @@ static int verify_checkpoints(annal_verify_result *r, size_t *count, struct cmd_
 	opts.log_keys = keys->v;
 	opts.nlog_keys = keys->n;
 	opts.rebuild_tree = !r->ok;
-	opts.incremental = incremental;
+	opts.incremental = states != NULL;
+	opts.states = states;
 	error = annal_checkpoint_verify(count, &check, ctx->repo, &opts);
 	if (error != ANNAL_ECORRUPT)
 		return error;
@@ -226,7 +227,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		if ((results[i].ok || (results[i].check &&
 					     !strcmp(results[i].check, "treeMismatch"))) &&
 		    (error = verify_checkpoints(&results[i], &ncp, ctx, logs[i], &checkpoints,
-						&checkpoint_keys, states != NULL)) < 0)
+						&checkpoint_keys, states)) < 0)
 			goto fail;
 		results[i].checkpoints = ncp;
 		if (report)

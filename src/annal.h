@@ -962,11 +962,13 @@ typedef struct {
 	   the records before taking roots from it */
 	int rebuild_tree;
 	/* verify --state: O(new records), so the log is not walked: the
-	   origin is its newest annal.origin record, the keys at each
-	   checkpoint's size come from the key cache */
+	   origin and the keys at each checkpoint's size come from the
+	   state of the log at its head in states (annal_log_verify() just
+	   verified it); without one, the log is walked */
 	int incremental;
+	const annal_verify_states *states;
 } annal_checkpoint_verify_options;
-#define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, 0, 0 }
+#define ANNAL_CHECKPOINT_VERIFY_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL }
 
 /*
  * Check the log's origin records (at most one, valid: originChanged,

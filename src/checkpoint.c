@@ -23,6 +23,7 @@
 #include "store.h"
 #include "tree.h"
 #include "trust.h"
+#include "verify.h"
 
 int checkpoint_origin_check(const char *origin, size_t len)
 {
@@ -567,10 +568,7 @@ out:
 
 /* Where the keys a log trusted at a checkpoint's size come from. */
 struct cp_keys {
-	const struct key_epochs *epochs;	/* read from the records, or NULL: */
-	annal_repo *repo;			/* the key cache of log below head */
-	const char *log;
-	const git_oid *head;
+	const struct key_epochs *epochs;	/* read from the records or the state */
 	const struct annal_note_verifier *extra;	/* --checkpoint-key */
 	size_t nextra;
 };
@@ -584,7 +582,7 @@ static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
 		   const struct cp_keys *k, const char **check)
 {
 	struct annal_note_verifier *keys = NULL;
-	unsigned char (*cached)[32] = NULL, (*pks)[32] = NULL;
+	unsigned char (*pks)[32] = NULL;
 	const struct key_epoch *ep;
 	size_t n = 0, nkeys = 0, i;
 	int error;
@@ -602,15 +600,8 @@ static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
 				       "the log records no origin (it was never checkpointed)",
 				       origin, *origin ? "'" : "");
 	}
-	if (!*origin)
-		;	/* no key of the log can sign for no origin */
-	else if (k->epochs && (ep = key_epochs_at(k->epochs, c->body.size)))
-		pks = ep->keys, n = ep->n;
-	else if (!k->epochs &&
-		 (error = keys_after(&cached, &n, k->repo, k->log, k->head, c->body.size)) < 0)
-		return error;
-	else if (!k->epochs)
-		pks = cached;
+	if (*origin && (ep = key_epochs_at(k->epochs, c->body.size)))
+		pks = ep->keys, n = ep->n;	/* no key of the log signs for no origin */
 	if (!(keys = calloc(n + k->nextra + 1, sizeof(*keys)))) {
 		error = annal_error_oom();
 		goto out;
@@ -628,7 +619,6 @@ static int cp_load(struct cp *c, const annal_buf *text, const char *origin,
 	}
 out:
 	free(keys);
-	free(cached);
 	return error;
 }
 
@@ -683,6 +673,60 @@ static int split_view(size_t *a, size_t *b, struct cp *cps, size_t n)
 	return *a == SIZE_MAX;
 }
 
+/*
+ * The key epochs (newest first) a verify state keeps, from records
+ * verify read: verify --state and the central's pre-receive take the
+ * keys at a checkpoint's size from here, never from the key cache,
+ * which anyone who can write the repository can rewrite, checksum and
+ * all (leaving out the rotation that retired a key would make that key
+ * sign for sizes after it).
+ */
+static int state_epochs(struct key_epochs *e, const struct vstate *v)
+{
+	size_t i;
+
+	if (v->nepochs && !(e->v = calloc(v->nepochs, sizeof(*e->v))))
+		return annal_error_oom();
+	e->alloc = v->nepochs;
+	for (i = v->nepochs; i-- > 0; e->n++) {
+		e->v[e->n].seq = v->epochs[i].seq;
+		e->v[e->n].n = v->epochs[i].n;
+		if (!(e->v[e->n].keys = malloc(v->epochs[i].n * sizeof(*v->epochs[i].keys))))
+			return annal_error_oom();
+		memcpy(e->v[e->n].keys, v->epochs[i].keys, v->epochs[i].n * sizeof(*v->epochs[i].keys));
+	}
+	return 0;
+}
+
+/* The origin of the annal.origin record a verify state names (NULL: none). */
+static int state_origin(char **origin, annal_repo *repo, const struct vstate *v)
+{
+	annal_record *rec = NULL;
+	const char *action, *s;
+	git_oid parent;
+	int has, error = 0;
+
+	*origin = NULL;
+	if (!v->origin_seq)
+		return 0;
+	if ((error = store_read_record(&rec, NULL, &parent, &has, repo, NULL, &v->origin_id)) < 0)
+		goto out;
+	if (annal_record_seq(rec) != v->origin_seq ||
+	    !(action = annal_record_get_string(rec, "action")) ||
+	    strcmp(action, CHECKPOINT_ORIGIN_ACTION)) {
+		error = annal_error_set(ANNAL_ECORRUPT,
+					"the origin record %s the state names is not one",
+					git_oid_tostr_s(&v->origin_id));
+		goto out;
+	}
+	s = annal_record_get_string(rec, "origin");
+	if (!(*origin = strdup(s ? s : "")))
+		error = annal_error_oom();
+out:
+	annal_record_free(rec);
+	return error;
+}
+
 int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 			    const annal_checkpoint_verify_options *opts)
 {
@@ -690,6 +734,7 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 	annal_buf refname = ANNAL_BUF_INIT, cpref = ANNAL_BUF_INIT, text = ANNAL_BUF_INIT;
 	struct annal_note_verifier *extra = NULL;
 	struct key_epochs epochs = { NULL, 0, 0 };
+	const struct vstate *state;
 	struct cp_keys k;
 	unsigned char root[32], (*roots)[32] = NULL;
 	uint64_t *sizes = NULL;
@@ -727,13 +772,23 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 	/*
 	 * verify reads every record anyway: the origin records and the key
 	 * epochs come from them.  verify --state reads the records since
-	 * its state only (O(new records)): the key cache (keys.h) names the
-	 * origin record (verify's own pass, and the origin the state keeps,
-	 * hold the log to one) and answers the keys at each checkpoint's
-	 * size.
+	 * its state only (O(new records)): the state it just wrote for the
+	 * head keeps every key epoch and the origin record, checked as
+	 * verify read them (verify's own pass, and the origin the state
+	 * keeps, hold the log to one).  Not the key cache: rewritten
+	 * consistently it passes every cheap check, and would be the only
+	 * witness.  Without such a state the log is walked.
 	 */
-	if (opts->incremental) {
-		if ((error = keys_origin(&origin, repo, log, &head)) < 0)
+	state = opts->incremental ? states_get(opts->states, log) : NULL;
+	if (state && (!git_oid_equal(&state->head, &head) || !state->epochs_known))
+		state = NULL;
+	if (state && state_origin(&origin, repo, state) < 0) {
+		/* an origin record the state names that is none: walk instead */
+		annal_error_clear();
+		state = NULL;
+	}
+	if (state) {
+		if ((error = state_epochs(&epochs, state)) < 0)
 			goto out;
 		if (origin && checkpoint_origin_check(origin, strlen(origin)) < 0) {
 			*check = "badField";
@@ -757,10 +812,7 @@ int annal_checkpoint_verify(size_t *count, const char **check, annal_repo *repo,
 						opts->log_keys[i], annal_error_last()->message);
 			goto out;
 		}
-	k.epochs = opts->incremental ? NULL : &epochs;
-	k.repo = repo;
-	k.log = log;
-	k.head = &head;
+	k.epochs = &epochs;
 	k.extra = extra;
 	k.nextra = opts->nlog_keys;
 	alloc = opts->nfiles + 16;
@@ -890,50 +942,21 @@ out:
 	return error;
 }
 
-/*
- * The keys in force at every size from min up to head's record: walk
- * down from head, an epoch per "signing" field, until the one in force
- * at min.  after (when given) holds the keys trusted after head: when no
- * record between min and head changed them, they are every size's, and
- * the walk ends at min instead of reading down to the last rotation.
- */
-static int epochs_down_to(struct key_epochs *e, annal_repo *repo, const char *log,
-			  const git_oid *head, uint64_t min, unsigned char (*after)[32],
-			  size_t nafter, int have_after)
-{
-	annal_record *rec = NULL;
-	const cJSON *signing;
-	git_oid id;
-	int more = 1, error = 0;
+struct epochs_down {
+	struct key_epochs *e;
+	uint64_t min;
+};
 
-	git_oid_cpy(&id, head);
-	while (more) {
-		if ((error = store_read_record(&rec, NULL, &id, &more, repo, log, &id)) < 0)
-			goto out;
-		if ((signing = annal_json_get(rec->obj, "signing")) &&
-		    (error = key_epochs_add(e, rec, signing)) < 0)
-			goto out;
-		if (annal_record_seq(rec) <= min) {
-			if (e->n && e->v[e->n - 1].seq <= min)
-				break;
-			if (!e->n && have_after) {
-				if (!(e->v = calloc(1, sizeof(*e->v))) ||
-				    (nafter && !(e->v->keys = malloc(nafter * sizeof(*after))))) {
-					error = annal_error_oom();
-					goto out;
-				}
-				memcpy(e->v->keys, after, nafter * sizeof(*after));
-				e->v->n = nafter;
-				e->n = e->alloc = 1;
-				break;
-			}
-		}
-		annal_record_free(rec);
-		rec = NULL;
-	}
-out:
-	annal_record_free(rec);
-	return error;
+/* 1 (stop) once the epoch in force at d->min is read */
+static int epoch_step(const annal_record *rec, void *data)
+{
+	struct epochs_down *d = data;
+	const cJSON *signing = annal_json_get(rec->obj, "signing");
+	int error;
+
+	if (signing && (error = key_epochs_add(d->e, rec, signing)) < 0)
+		return error;
+	return annal_record_seq(rec) <= d->min && d->e->n && d->e->v[d->e->n - 1].seq <= d->min;
 }
 
 /* One checkpoint of a pushed chain: read again when its turn comes. */
@@ -1063,9 +1086,10 @@ out:
 
 int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *log,
 			    const git_oid *head, const git_oid *tip, const git_oid *old,
-			    unsigned char (*after)[32], size_t nafter, int have_after)
+			    const struct vstate *state)
 {
 	struct key_epochs epochs = { NULL, 0, 0 };
+	struct epochs_down down = { &epochs, UINT64_MAX };
 	struct annal_note_verifier *keys = NULL;
 	const struct key_epoch *ep;
 	annal_record *rec = NULL;
@@ -1094,8 +1118,17 @@ int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *lo
 	for (i = 0; i < ncps; i++)
 		if (cps[i].size < min)
 			min = cps[i].size;
-	if ((error = epochs_down_to(&epochs, repo, log, head, min, after, nafter,
-				    have_after)) < 0)
+	/*
+	 * The keys at each size: from the state verify keeps at head (every
+	 * epoch, from records it read), else read from head down to the
+	 * epoch in force at the oldest size
+	 */
+	down.min = min;
+	if (state && state->epochs_known && git_oid_equal(&state->head, head))
+		error = state_epochs(&epochs, state);
+	else
+		error = trust_walk_down(repo, log, head, epoch_step, &down);
+	if (error < 0)
 		goto out;
 	for (i = 0, nkeys = 0; i < epochs.n; i++)
 		if (epochs.v[i].n > nkeys)

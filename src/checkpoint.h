@@ -10,6 +10,8 @@
 #include "buf.h"
 #include "note.h"
 
+struct vstate;
+
 #define CHECKPOINT_REF_PREFIX "refs/annal/checkpoints/"
 #define CHECKPOINT_ORIGIN_ACTION "annal.origin"
 
@@ -40,16 +42,16 @@ int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body
  * (exclusive; NULL: the whole chain) holds a C2SP checkpoint for the
  * log's origin, of at most the records of head (the log's head once the
  * push lands, maybe in quarantine), signed by a key the log trusted at
- * its size, whose root is that of the log's first size records.  after
- * (with have_after) holds the keys trusted after head, which spares the
- * walk down to the last key rotation when none happened since the
- * oldest checkpoint's size.  Reads the records from head down to that
- * size, and the tree cache.  0, or ANNAL_ECORRUPT with *check set
+ * its size, whose root is that of the log's first size records.  The
+ * keys at each size come from state (verify's, at head, keeping every
+ * key epoch) when given, else from a read of the records from head
+ * down to the epoch in force at the oldest size; the roots from the
+ * tree cache.  0, or ANNAL_ECORRUPT with *check set
  * (badCheckpoint, checkpointOrigin, checkpointTruncated,
  * badCheckpointSignature, checkpointMismatch) and a message naming the
  * checkpoint; other errors for records that cannot be read.
  */
 int checkpoint_check_pushed(const char **check, annal_repo *repo, const char *log,
 			    const git_oid *head, const git_oid *tip, const git_oid *old,
-			    unsigned char (*after)[32], size_t nafter, int have_after);
+			    const struct vstate *state);
 #endif

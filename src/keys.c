@@ -353,6 +353,29 @@ static const struct keys_epoch *epoch_at(const struct epochs *e, uint64_t seq)
 }
 
 /*
+ * The head, when no record read since the file's newest epoch changed
+ * the keys, must be signed by one of that epoch's keys, as every record
+ * after it is: a file rewritten to leave out the newest rotation (its
+ * checksum recomputed) would otherwise pass holds() and answer with
+ * the keys it retired.  One read and a signature check; a rotation
+ * left out below the newest one is for verify to name (keysMismatch).
+ */
+static int newest_signs_head(annal_repo *repo, const struct epochs *e)
+{
+	const struct keys_epoch *ep = e->n ? &e->v[e->n - 1] : NULL;
+	size_t i;
+	int yes = 0;
+
+	if (!ep || ep->seq >= e->upto)
+		return 1;	/* the head is the newest epoch's record: holds() read it */
+	for (i = 0; !yes && i < ep->n; i++)
+		if (trust_head_vouches(&yes, repo, &e->upto_id, ep->keys[i]) < 0)
+			yes = 0;
+	annal_error_clear();
+	return yes;
+}
+
+/*
  * e brought up to head from the file, until ok() takes the answer:
  * when it will not (an answer the file gave that its record does not
  * bear out), from the whole chain.  The file is rewritten when it
@@ -395,7 +418,8 @@ static int epoch_ok(annal_repo *repo, const struct epochs *e, uint64_t from_file
 {
 	const struct keys_epoch *ep = epoch_at(e, *(const uint64_t *)arg);
 
-	return ep ? ep->seq > from_file || holds(repo, ep) : !from_file;
+	return ep ? ep->seq > from_file || (holds(repo, ep) && newest_signs_head(repo, e)) :
+		    !from_file;
 }
 
 int keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const char *log,
@@ -418,57 +442,6 @@ int keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const ch
 	*n = ep->n;
 out:
 	epochs_dispose(&e);
-	return error;
-}
-
-struct origin_answer {
-	char *origin;
-	int error;
-};
-
-/* The origin record's origin, read from it: the check and the answer. */
-static int origin_ok(annal_repo *repo, const struct epochs *e, uint64_t from_file, void *arg)
-{
-	struct origin_answer *a = arg;
-	annal_record *rec = NULL;
-	const char *s;
-	git_oid parent;
-	int has, held;
-
-	if (!e->origin)
-		return !from_file;
-	held = store_read_record(&rec, NULL, &parent, &has, repo, NULL, &e->origin_id) == 0 &&
-	       annal_record_seq(rec) == e->origin &&
-	       (s = annal_record_get_string(rec, "action")) && !strcmp(s, CHECKPOINT_ORIGIN_ACTION);
-	if (held || !from_file) {
-		s = held ? annal_record_get_string(rec, "origin") : NULL;
-		if (!held)
-			a->error = annal_error_set(ANNAL_ECORRUPT,
-				"the origin record %s cannot be read; run 'annal verify'",
-				git_oid_tostr_s(&e->origin_id));
-		else if (!(a->origin = strdup(s ? s : "")))
-			a->error = annal_error_oom();
-	}
-	annal_record_free(rec);
-	if (!a->error)
-		annal_error_clear();
-	return held || !from_file;
-}
-
-int keys_origin(char **origin, annal_repo *repo, const char *log, const git_oid *head)
-{
-	struct origin_answer a = { NULL, 0 };
-	struct epochs e;
-	int error = lookup(&e, repo, log, head, origin_ok, &a);
-
-	epochs_dispose(&e);
-	if (!error)
-		error = a.error;
-	if (error < 0) {
-		free(a.origin);
-		a.origin = NULL;
-	}
-	*origin = a.origin;
 	return error;
 }
 

@@ -12,8 +12,12 @@
  * not meet the chain there (a log rewritten or cut since), that is
  * damaged (its checksum), or whose epoch answering the lookup is not
  * what that record holds, is rebuilt by walking on to the first record.
- * A file rewritten consistently, leaving a rotation out, passes those
- * checks: verify compares every epoch with the chain (keysMismatch).  It
+ * The head must be signed by a key of the newest epoch (when no record
+ * since changed the keys), so leaving out the newest rotation fails too.
+ * A file rewritten consistently, leaving an older rotation out, passes
+ * those checks: verify compares every epoch with the chain
+ * (keysMismatch), and verify --state takes its epochs from its state,
+ * never from this file.  It
  * is written only into a repository the user owns, through the
  * directories of index_dir_open(), as a new file renamed into place.
  */
@@ -25,13 +29,6 @@
  */
 int keys_after(unsigned char (**keys)[32], size_t *n, annal_repo *repo, const char *log,
 	       const git_oid *head, uint64_t seq);
-
-/*
- * The origin the log's first annal.origin record names (*origin NULL
- * when there is none; "" when the record names none: verify's badField),
- * the cache keeping that record's seq and id beside the epochs.
- */
-int keys_origin(char **origin, annal_repo *repo, const char *log, const git_oid *head);
 
 /*
  * Comparing a log's key cache with its chain, for verify: open it

@@ -240,9 +240,7 @@ static int check_checkpoint_ref(annal_verify_result *r, annal_repo *repo, const 
 			state = NULL;
 	}
 	error = checkpoint_check_pushed(&check, repo, log, &head, new,
-					git_oid_is_zero(old) ? NULL : old,
-					state ? state->keys : NULL, state ? state->nkeys : 0,
-					state != NULL);
+					git_oid_is_zero(old) ? NULL : old, state);
 	if (error == ANNAL_ECORRUPT && check) {
 		refused(r, check, "%s", annal_error_last()->message);
 		annal_error_clear();

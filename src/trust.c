@@ -999,39 +999,59 @@ out:
 	return 0;
 }
 
-int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
-			annal_repo *repo, const char *log)
-{
-	return trust_log_head_keys_for(head, keys, n, repo, log, NULL);
-}
-
-int trust_log_head_keys_for(git_oid *head, unsigned char (**keys)[32], size_t *n,
-			    annal_repo *repo, const char *log, const unsigned char *pk)
+static int log_head(git_oid *head, annal_repo *repo, const char *log)
 {
 	annal_buf refname = ANNAL_BUF_INIT;
-	int exists, vouches = 0, error;
+	int exists, error;
 
 	if ((error = store_check_prepared(repo)) < 0 ||
 	    (error = store_ref_name(&refname, log)) < 0 ||
 	    (error = store_head(head, &exists, repo, refname.ptr)) < 0)
 		goto out;
-	if (!exists) {
+	if (!exists)
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
-		goto out;
-	}
-	if (pk && (error = trust_head_vouches(&vouches, repo, head, pk)) < 0)
-		goto out;
-	if (vouches) {
-		if (!(*keys = malloc(sizeof(**keys)))) {
-			error = annal_error_oom();
-			goto out;
-		}
-		memcpy(**keys, pk, 32);
-		*n = 1;
-		goto out;
-	}
-	error = keys_after(keys, n, repo, log, head, UINT64_MAX);
 out:
 	annal_buf_dispose(&refname);
 	return error;
+}
+
+int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
+			annal_repo *repo, const char *log)
+{
+	unsigned char (*cached)[32] = NULL;
+	size_t ncached = 0;
+	int error;
+
+	*keys = NULL;
+	*n = 0;
+	/*
+	 * From the records, not the key cache: a rotation writes the set it
+	 * computes from these keys into the log, signed by a key the log
+	 * trusts, so a cache forged to name a retired key among them would
+	 * make a good rotation trust that key again.  Rotations are rare.
+	 * The cache is brought up to the head all the same, for the
+	 * checkpoints after the rotation.
+	 */
+	if ((error = log_head(head, repo, log)) < 0 ||
+	    (error = keys_after(&cached, &ncached, repo, log, head, UINT64_MAX)) < 0)
+		return error;
+	free(cached);
+	return trust_keys_after(keys, n, repo, log, head, UINT64_MAX);
+}
+
+int trust_log_head_keys_for(git_oid *head, unsigned char (**keys)[32], size_t *n,
+			    annal_repo *repo, const char *log, const unsigned char *pk)
+{
+	int vouches = 0, error;
+
+	if ((error = log_head(head, repo, log)) < 0 ||
+	    (pk && (error = trust_head_vouches(&vouches, repo, head, pk)) < 0))
+		return error;
+	if (!vouches)
+		return keys_after(keys, n, repo, log, head, UINT64_MAX);
+	if (!(*keys = malloc(sizeof(**keys))))
+		return annal_error_oom();
+	memcpy(**keys, pk, 32);
+	*n = 1;
+	return 0;
 }

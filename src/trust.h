@@ -163,7 +163,8 @@ int trust_head_vouches(int *yes, annal_repo *repo, const git_oid *head,
 		       const unsigned char *pk);
 /*
  * The head of an existing log of a prepared repository, and the keys
- * trusted after it; ANNAL_ENOTFOUND for no such log.
+ * trusted after it, read from the records (for a rotation: never the
+ * key cache); ANNAL_ENOTFOUND for no such log.
  */
 int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
 			annal_repo *repo, const char *log);

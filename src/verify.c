@@ -884,13 +884,21 @@ static int read_window(struct job *jobs, annal_repo *repo, const struct chain *c
 	return 0;
 }
 
-/* What the state at the head keeps of a record checked: marks, the first signed one. */
+static int vstate_add_epoch(struct vstate *v, uint64_t seq, const cJSON *signing);
+
+/* What the state at the head keeps of a record checked: marks, the first signed one, epochs. */
 static int keep_for_state(struct vstate *v, const struct job *j, int became_signed)
 {
 	struct vstate_mark *m;
 
+	const cJSON *signing;
+	int error;
+
 	if (became_signed)
 		git_oid_cpy(&v->first_signed, j->id);
+	if (v->epochs_known && (signing = annal_json_get(j->rec->obj, "signing")) &&
+	    (error = vstate_add_epoch(v, j->pos, signing)) < 0)
+		return error;
 	if (j->pos % VSTATE_STRIDE)
 		return 0;
 	if (v->nmarks == v->alloc) {
@@ -1317,10 +1325,66 @@ static int pin_keys(annal_verify_result *r, struct trust *trust,
 
 void vstate_dispose(struct vstate *v)
 {
+	while (v->nepochs)
+		free(v->epochs[--v->nepochs].keys);
+	free(v->epochs);
 	free(v->log);
 	free(v->keys);
 	free(v->marks);
 	memset(v, 0, sizeof(*v));
+}
+
+/* Append the epoch of a record at seq with a "signing" field to v. */
+static int vstate_add_epoch(struct vstate *v, uint64_t seq, const cJSON *signing)
+{
+	struct vstate_epoch *e = realloc(v->epochs, (v->nepochs + 1) * sizeof(*e));
+
+	if (!e)
+		return annal_error_oom();
+	v->epochs = e;
+	e = &v->epochs[v->nepochs];
+	e->seq = seq;
+	if (trust_parse_signing(&e->keys, &e->n, signing) < 0)
+		return annal_error_set(ANNAL_ECORRUPT, "record %llu has a malformed signing field",
+				       (unsigned long long)seq);
+	v->nepochs++;
+	return 0;
+}
+
+struct epochs_walk {
+	struct vstate *v;
+};
+
+static int collect_epoch(const annal_record *rec, void *data)
+{
+	struct epochs_walk *w = data;
+	const cJSON *signing = annal_json_get(rec->obj, "signing");
+
+	return signing ? vstate_add_epoch(w->v, annal_record_seq(rec), signing) : 0;
+}
+
+/*
+ * A state written before states kept key epochs: read them from the
+ * chain below its head, once (the next state keeps them).
+ */
+static int vstate_read_epochs(struct vstate *v, annal_repo *repo, const char *log)
+{
+	struct epochs_walk w = { v };
+	struct vstate_epoch t;
+	size_t i;
+	int error;
+
+	while (v->nepochs)
+		free(v->epochs[--v->nepochs].keys);
+	if ((error = trust_walk_down(repo, log, &v->head, collect_epoch, &w)) < 0)
+		return error;
+	for (i = 0; i < v->nepochs / 2; i++) {	/* read newest first */
+		t = v->epochs[i];
+		v->epochs[i] = v->epochs[v->nepochs - 1 - i];
+		v->epochs[v->nepochs - 1 - i] = t;
+	}
+	v->epochs_known = 1;
+	return 0;
 }
 
 static int vstate_copy(struct vstate *out, const struct vstate *v)
@@ -1330,12 +1394,25 @@ static int vstate_copy(struct vstate *out, const struct vstate *v)
 	out->log = NULL;
 	out->keys = NULL;
 	out->marks = NULL;
+	out->epochs = NULL;
+	out->nepochs = 0;
 	out->alloc = v->nmarks;
 	if ((v->log && !(out->log = strdup(v->log))) ||
 	    (v->nkeys && !(out->keys = malloc(v->nkeys * sizeof(*v->keys)))) ||
-	    (v->nmarks && !(out->marks = malloc(v->nmarks * sizeof(*v->marks))))) {
+	    (v->nmarks && !(out->marks = malloc(v->nmarks * sizeof(*v->marks)))) ||
+	    (v->nepochs && !(out->epochs = calloc(v->nepochs, sizeof(*v->epochs))))) {
 		vstate_dispose(out);
 		return annal_error_oom();
+	}
+	for (; out->nepochs < v->nepochs; out->nepochs++) {
+		const struct vstate_epoch *e = &v->epochs[out->nepochs];
+
+		out->epochs[out->nepochs] = *e;
+		if (!(out->epochs[out->nepochs].keys = malloc(e->n * sizeof(*e->keys)))) {
+			vstate_dispose(out);
+			return annal_error_oom();
+		}
+		memcpy(out->epochs[out->nepochs].keys, e->keys, e->n * sizeof(*e->keys));
 	}
 	if (v->nkeys)
 		memcpy(out->keys, v->keys, v->nkeys * sizeof(*v->keys));
@@ -1347,7 +1424,7 @@ static int vstate_copy(struct vstate *out, const struct vstate *v)
 int vstate_format(annal_buf *out, const struct vstate *v)
 {
 	char hex[GIT_OID_HEXSZ + 1];
-	size_t i;
+	size_t i, j;
 
 	annal_buf_printf(out, "log %s\nhead %s %llu\npolicy ", v->log,
 			 git_oid_tostr(hex, sizeof(hex), &v->head), (unsigned long long)v->seq);
@@ -1361,6 +1438,14 @@ int vstate_format(annal_buf *out, const struct vstate *v)
 		ssh_public_line(out, v->keys[i]);
 		annal_buf_putc(out, '\n');
 	}
+	if (v->epochs_known)
+		annal_buf_printf(out, "epochs %zu\n", v->nepochs);
+	for (i = 0; v->epochs_known && i < v->nepochs; i++)
+		for (j = 0; j < v->epochs[i].n; j++) {
+			annal_buf_printf(out, "epoch %llu ", (unsigned long long)v->epochs[i].seq);
+			ssh_public_line(out, v->epochs[i].keys[j]);
+			annal_buf_putc(out, '\n');
+		}
 	for (i = 0; i < v->nmarks; i++)
 		annal_buf_printf(out, "mark %llu %s\n", (unsigned long long)v->marks[i].seq,
 				 git_oid_tostr(hex, sizeof(hex), &v->marks[i].id));
@@ -1424,6 +1509,45 @@ static int vstate_line(struct vstate *v, char *line, int *have_head)
 		if (ssh_parse_public_line(k[v->nkeys], line + 4, strlen(line + 4)) < 0)
 			return -1;
 		v->nkeys++;
+		return 0;
+	}
+	if (!strncmp(line, "epochs ", 7)) {
+		unsigned long long n;
+
+		if (v->epochs_known || line[7] < '0' || line[7] > '9')
+			return -1;
+		errno = 0;
+		n = strtoull(line + 7, &end, 10);
+		if (errno || *end || n > 1 << 20)
+			return -1;
+		v->epochs_known = 1;
+		v->epochs_declared = n;
+		return 0;
+	}
+	if (!strncmp(line, "epoch ", 6)) {
+		struct vstate_epoch *e;
+		unsigned char (*k)[32];
+		uint64_t seq;
+
+		/* one line a key; lines of one seq are one set, seqs ascending */
+		if (!v->epochs_known || parse_seq(&seq, line + 6, &end) < 0 || *end != ' ')
+			return -1;
+		if (!v->nepochs || v->epochs[v->nepochs - 1].seq != seq) {
+			if ((v->nepochs && v->epochs[v->nepochs - 1].seq > seq) ||
+			    v->nepochs == v->epochs_declared ||
+			    !(e = realloc(v->epochs, (v->nepochs + 1) * sizeof(*e))))
+				return -1;
+			v->epochs = e;
+			memset(&v->epochs[v->nepochs], 0, sizeof(*e));
+			v->epochs[v->nepochs++].seq = seq;
+		}
+		e = &v->epochs[v->nepochs - 1];
+		if (e->n == 64 || !(k = realloc(e->keys, (e->n + 1) * sizeof(*k))))
+			return -1;
+		e->keys = k;
+		if (ssh_parse_public_line(k[e->n], end + 1, strlen(end + 1)) < 0)
+			return -1;
+		e->n++;
 		return 0;
 	}
 	if (!strncmp(line, "origin ", 7)) {
@@ -1517,6 +1641,14 @@ static FILE *open_regular(const char *path)
 
 #define STATE_MAGIC "# annal verify state 1"
 
+/* The epochs a state's lines gave: as many as it names, none past its head. */
+static int epochs_complete(const struct vstate *v)
+{
+	return !v->epochs_known ||
+	       (v->nepochs == v->epochs_declared &&
+		(!v->nepochs || v->epochs[v->nepochs - 1].seq <= v->seq));
+}
+
 int annal_verify_states_read(annal_verify_states **out, const char *path)
 {
 	annal_verify_states *s = calloc(1, sizeof(*s));
@@ -1548,7 +1680,8 @@ int annal_verify_states_read(annal_verify_states **out, const char *path)
 			continue;
 		}
 		if (!strncmp(line, "log ", 4)) {
-			if (open && (!have_head || (error = states_put(s, &cur)) < 0))
+			if (open && (!have_head || !epochs_complete(&cur) ||
+				     (error = states_put(s, &cur)) < 0))
 				goto bad_or_error;
 			if (annal_log_name_check(line + 4) < 0 || states_get(s, line + 4) ||
 			    !(cur.log = strdup(line + 4)))
@@ -1564,7 +1697,8 @@ int annal_verify_states_read(annal_verify_states **out, const char *path)
 		error = annal_error_set(ANNAL_ERROR, "cannot read '%s'", path);
 		goto out;
 	}
-	if (lineno && open && (!have_head || (error = states_put(s, &cur)) < 0))
+	if (lineno && open && (!have_head || !epochs_complete(&cur) ||
+			       (error = states_put(s, &cur)) < 0))
 		goto bad_or_error;
 	if (s->n && !(s->loaded = calloc(s->n, sizeof(*s->loaded)))) {
 		error = annal_error_oom();
@@ -1725,8 +1859,11 @@ static int verify_after(annal_verify_result *r, annal_repo *repo, const struct v
 	c.copies = &none;
 	c.ts_limit = ts_limit;
 	c.out = out;
+	if (!from)
+		out->epochs_known = 1;	/* every record is read */
 	if (from) {
-		if ((error = vstate_copy(out, from)) < 0)
+		if ((error = vstate_copy(out, from)) < 0 ||
+		    (!out->epochs_known && (error = vstate_read_epochs(out, repo, NULL)) < 0))
 			goto out;
 		if (git_oid_equal(head, &from->head)) {
 			r->records = from->seq;

@@ -69,6 +69,13 @@ struct vstate_mark {
 	git_oid id;
 };
 
+/* A record with a "signing" field: its seq and the keys trusted after it. */
+struct vstate_epoch {
+	uint64_t seq;
+	unsigned char (*keys)[32];
+	size_t n;
+};
+
 struct vstate {
 	char *log;
 	git_oid head;
@@ -82,6 +89,16 @@ struct vstate {
 	size_t nmarks, alloc;
 	uint64_t origin_seq;		/* its annal.origin record, 0: none yet */
 	git_oid origin_id;
+	/*
+	 * Every key epoch up to the head, ascending seq, when epochs_known
+	 * (a state written before they were kept has none: the first run
+	 * reads them from the chain once).  verify --state takes the keys
+	 * at a checkpoint's size from here, never from the key cache alone.
+	 */
+	struct vstate_epoch *epochs;
+	size_t nepochs;
+	int epochs_known;
+	size_t epochs_declared;		/* while reading: the count it names */
 };
 
 void vstate_dispose(struct vstate *v);

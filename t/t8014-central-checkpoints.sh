@@ -129,6 +129,17 @@ test_expect_success GIT 'the key retired before that size is refused: badCheckpo
 	grep "trusted at record 8" forge.err
 '
 
+test_expect_success GIT 'its state keeps the epochs; without them the records are read' '
+	st=central.git/annal/verified/hosts/web1/main &&
+	grep "^epochs 2\$" "$st" &&
+	cp "$st" st.save &&
+	test_when_finished "cp st.save $st" &&
+	grep -v "^epoch" st.save >"$st" &&
+	test_must_fail forge retired.cp &&
+	refused badCheckpointSignature &&
+	grep "trusted at record 8" forge.err
+'
+
 test_expect_success GIT 'the right origin, size and key, another root: checkpointMismatch' '
 	signed_as forked kb 7 &&
 	test_must_fail forge forked.cp &&
