@@ -87,9 +87,9 @@ static int add_keys(struct collected *c, unsigned char (*keys)[32], size_t n)
 	return 0;
 }
 
-/* Walk from the head: the matches, the skeleton of their range, its keys. */
+/* Walk from the head: the matches; for a bundle, the skeleton of their range and its keys. */
 static int collect(struct collected *c, annal_repo *repo, const char *log,
-		   const annal_filter *f)
+		   const annal_filter *f, int bundle)
 {
 	annal_buf refname = ANNAL_BUF_INIT;
 	git_odb_object *obj = NULL;
@@ -134,7 +134,8 @@ static int collect(struct collected *c, annal_repo *repo, const char *log,
 							 git_odb_object_size(obj)) && parts.sig_end)
 				c->log_signed = 1;
 		}
-		if (started) {
+		/* the skeleton and the keys are a bundle's */
+		if (started && bundle) {
 			if ((error = entries_keep(&c->skel, rec)) < 0)
 				goto out;
 			if ((signing = annal_json_get(rec->obj, "signing"))) {
@@ -158,7 +159,7 @@ static int collect(struct collected *c, annal_repo *repo, const char *log,
 	while (c->skel.n && c->skel.e[c->skel.n - 1].seq < oldest)
 		c->skel.n--;
 	/* and the keys that signed the oldest match were declared before it */
-	if (c->n && c->match.e[c->n - 1].seq > 1) {
+	if (bundle && c->n && c->match.e[c->n - 1].seq > 1) {
 		git_oid id;
 		struct commit_parts parts;
 
@@ -1139,7 +1140,8 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 	for (i = 0; i < sel.n; i++) {
 		if (!opts->bundle && report_writer(formats[0]))
 			break;	/* gathered below, never held */
-		if ((error = collect(&sel.c[i], repo, sel.names[i], opts->filter)) < 0)
+		if ((error = collect(&sel.c[i], repo, sel.names[i], opts->filter,
+				     opts->bundle != NULL)) < 0)
 			goto out;
 		r->records += sel.c[i].n;
 	}
