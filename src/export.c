@@ -786,6 +786,13 @@ static int report_member(annal_buf *out, annal_repo *repo, const annal_export_op
 	return error;
 }
 
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
 static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_options *opts,
 			const struct selection *sel, const cJSON *filters, const char *created,
 			const char *const *formats)
@@ -796,7 +803,7 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 	int proved = 0;
 	char fp[ANNAL_FINGERPRINT_LEN + 1];
 	cJSON *m = NULL;
-	size_t i, j, nnames = 0;
+	size_t i, nnames = 0;
 	struct member **sorted = NULL;
 	int error;
 
@@ -863,12 +870,8 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 	}
 	for (i = 0; i < nnames; i++)
 		sorted[i] = &b->m[i];
-	for (i = 1; i < nnames; i++)
-		for (j = i; j > 0 && strcmp(sorted[j - 1]->name, sorted[j]->name) > 0; j--) {
-			struct member *t = sorted[j];
-			sorted[j] = sorted[j - 1];
-			sorted[j - 1] = t;
-		}
+	/* names are unique: any sort gives the same list */
+	qsort(sorted, nnames, sizeof(*sorted), member_cmp);
 	for (i = 0; i < nnames; i++) {
 		unsigned char d[32];
 		char hex[65];
