@@ -525,6 +525,24 @@ row --id 18d --name "export --format html peak RSS N=$n" --unit KiB --value "$r"
 	--target 'value<=262144' --cmd "/usr/bin/time -f %M annal export --format html -o report.html" \
 	--note "$qnote"
 rm -rf "$h" "$tmp/report.html"
+# 5e, 5f: the peak RSS of a plain export and of a bundle of the largest
+# log, on a copy; information: a plain export keeps 36 bytes a record and
+# reads each back, a bundle still holds its members until the zip is
+# written
+re=FAILED rb=FAILED
+if [ $ok = yes ] && cp -R "$s" "$h"; then
+	re=$(T rss -- "$A" -C "$h" export --format jsonl -o "$tmp/export.jsonl") || re=FAILED
+	rm -f "$tmp/export.jsonl"
+	rb=$(T rss -- "$A" -C "$h" export --sign-key "$K" --bundle "$tmp/export.zip") || rb=FAILED
+	rm -f "$tmp/export.zip"
+fi
+row --id 5e --name "export --format jsonl peak RSS N=$n" --unit KiB --value "$re" \
+	--cmd "/usr/bin/time -f %M annal export --format jsonl -o FILE  (a copy of the log)" \
+	--note "no target: information; 36 bytes a record, each read back by id"
+row --id 5f --name "export --bundle peak RSS N=$n" --unit KiB --value "$rb" \
+	--cmd "/usr/bin/time -f %M annal export --sign-key K --bundle FILE  (a copy of the log)" \
+	--note "no target: information; the members are held until the zip is written"
+rm -rf "$h"
 # 9a (issue 17): a root and an inclusion proof on the largest log, from
 # its tree cache (made by one untimed proof first), against stock git
 # reading the newest record: a process that opens the repository and

@@ -15,6 +15,7 @@
 #include "append.h"
 #include "bundle.h"
 #include "checkpoint.h"
+#include "entries.h"
 #include "note.h"
 #include "tree.h"
 #include "witness.h"
@@ -31,21 +32,15 @@
 #include "banned.h"
 
 
-struct skel {
-	uint64_t seq;
-	char id[41];
-	char ts[ANNAL_TS_LEN + 1];
-	char hash[ANNAL_HASH_LEN + 1];
-	char prev_hash[ANNAL_HASH_LEN + 1];
-};
-
+/*
+ * What the first pass keeps of a log: of each record, its id, seq and ts
+ * (entries.h), never the record; the writers read the records back.
+ */
 struct collected {
-	annal_record **recs;		/* matches, newest first */
-	char **commits;			/* their raw commits (bundles) */
-	size_t *commit_lens;
-	size_t n;
-	struct skel *skel;		/* newest first, from the newest match on */
-	size_t nskel;
+	struct entries match;		/* newest first */
+	size_t n;			/* match.n */
+	struct entries skel;		/* newest first, from the newest match to the oldest */
+	int log_signed;			/* a match's commit is signed */
 	unsigned char (*keys)[32];	/* keys declared in the range */
 	size_t nkeys;
 	uint64_t head_seq;
@@ -55,17 +50,8 @@ struct collected {
 
 static void collected_dispose(struct collected *c)
 {
-	size_t i;
-
-	for (i = 0; c->recs && i < c->n; i++) {
-		annal_record_free(c->recs[i]);
-		if (c->commits)
-			free(c->commits[i]);
-	}
-	free(c->recs);
-	free(c->commits);
-	free(c->commit_lens);
-	free(c->skel);
+	entries_dispose(&c->match);
+	entries_dispose(&c->skel);
 	free(c->keys);
 }
 
@@ -101,9 +87,9 @@ static int add_keys(struct collected *c, unsigned char (*keys)[32], size_t n)
 	return 0;
 }
 
-/* Walk from the head: the matches, the skeleton of their range, its keys. */
+/* Walk from the head: the matches; for a bundle, the skeleton of their range and its keys. */
 static int collect(struct collected *c, annal_repo *repo, const char *log,
-		   const annal_filter *f, int want_commits)
+		   const annal_filter *f, int bundle)
 {
 	annal_buf refname = ANNAL_BUF_INIT;
 	git_odb_object *obj = NULL;
@@ -138,37 +124,20 @@ static int collect(struct collected *c, annal_repo *repo, const char *log,
 			c->first_seq = rec->seq;
 			if (!c->last_seq)
 				c->last_seq = rec->seq;
-			if (grow((void **)&c->recs, c->n, sizeof(*c->recs)) < 0 ||
-			    (want_commits &&
-			     (grow((void **)&c->commits, c->n, sizeof(*c->commits)) < 0 ||
-			      grow((void **)&c->commit_lens, c->n, sizeof(*c->commit_lens)) < 0))) {
-				error = ANNAL_ENOMEM;
-				goto out;
-			}
-			if (want_commits) {
-				size_t len = git_odb_object_size(obj);
-				if (!(c->commits[c->n] = malloc(len ? len : 1))) {
-					error = annal_error_oom();
-					goto out;
-				}
-				memcpy(c->commits[c->n], git_odb_object_data(obj), len);
-				c->commit_lens[c->n] = len;
-			}
-			c->recs[c->n++] = rec;
-		}
-		if (started) {
-			struct skel *s;
+			struct commit_parts parts;
 
-			if (grow((void **)&c->skel, c->nskel, sizeof(*c->skel)) < 0) {
-				error = ANNAL_ENOMEM;
+			if ((error = entries_keep(&c->match, rec)) < 0)
 				goto out;
-			}
-			s = &c->skel[c->nskel++];
-			s->seq = rec->seq;
-			memcpy(s->id, rec->id, sizeof(s->id));
-			memcpy(s->ts, rec->ts, sizeof(s->ts));
-			memcpy(s->hash, rec->hash, sizeof(s->hash));
-			memcpy(s->prev_hash, rec->prev_hash, sizeof(s->prev_hash));
+			c->n = c->match.n;
+			/* signed records among those exported: a log may start signing late */
+			if (!record_commit_parse_headers(&parts, git_odb_object_data(obj),
+							 git_odb_object_size(obj)) && parts.sig_end)
+				c->log_signed = 1;
+		}
+		/* the skeleton and the keys are a bundle's */
+		if (started && bundle) {
+			if ((error = entries_keep(&c->skel, rec)) < 0)
+				goto out;
 			if ((signing = annal_json_get(rec->obj, "signing"))) {
 				if ((error = trust_parse_signing(&keys, &nkeys, signing)) < 0 ||
 				    (error = add_keys(c, keys, nkeys)) < 0)
@@ -177,8 +146,6 @@ static int collect(struct collected *c, annal_repo *repo, const char *log,
 				keys = NULL;
 			}
 		}
-		if (c->n && c->recs[c->n - 1] == rec)
-			rec = NULL;	/* kept */
 		annal_record_free(rec);
 		rec = NULL;
 		git_odb_object_free(obj);
@@ -189,14 +156,14 @@ static int collect(struct collected *c, annal_repo *repo, const char *log,
 	git_odb_object_free(obj);
 	obj = NULL;
 	/* the skeleton ends at the oldest match */
-	while (c->nskel && c->skel[c->nskel - 1].seq < oldest)
-		c->nskel--;
+	while (c->skel.n && c->skel.e[c->skel.n - 1].seq < oldest)
+		c->skel.n--;
 	/* and the keys that signed the oldest match were declared before it */
-	if (c->n && c->recs[c->n - 1]->seq > 1) {
+	if (bundle && c->n && c->match.e[c->n - 1].seq > 1) {
 		git_oid id;
 		struct commit_parts parts;
 
-		git_oid_fromstr(&id, c->recs[c->n - 1]->id);
+		memcpy(id.id, c->match.e[c->n - 1].oid, GIT_OID_RAWSZ);
 		if ((error = store_read(&obj, repo, &id)) < 0 ||
 		    (error = record_commit_parse(&parts, git_odb_object_data(obj),
 						 git_odb_object_size(obj))) < 0)
@@ -289,7 +256,7 @@ out:
 }
 
 struct pick {
-	const annal_record *rec;
+	const struct entry *e;
 	size_t log;
 };
 
@@ -301,21 +268,23 @@ static int pick_cmp(const void *va, const void *vb)
 {
 	const struct pick *a = va, *b = vb;
 
-	if (a->rec->ts_ms != b->rec->ts_ms)
-		return a->rec->ts_ms < b->rec->ts_ms ? -1 : 1;
+	if (a->e->ts_ms != b->e->ts_ms)
+		return a->e->ts_ms < b->e->ts_ms ? -1 : 1;
 	if (a->log != b->log)
 		return a->log > b->log ? -1 : 1;
-	return a->rec->seq < b->rec->seq ? -1 : a->rec->seq > b->rec->seq;
+	return a->e->seq < b->e->seq ? -1 : a->e->seq > b->e->seq;
 }
 
 /*
  * The records of logs from..to-1 of sel in one format, oldest first:
- * one log as it always was, several merged and labelled.
+ * one log as it always was, several merged and labelled; each read back
+ * by id, one held at a time.
  */
-static int format_all(annal_buf *out, struct sink *s, const char *name,
+static int format_all(annal_buf *out, struct sink *s, annal_repo *repo, const char *name,
 		      const struct selection *sel, size_t from, size_t to, int labels)
 {
 	annal_formatter *f = NULL;
+	annal_record *rec = NULL;
 	struct pick *picks = NULL;
 	size_t i, j, n = 0, shown = SIZE_MAX;
 	int error;
@@ -328,7 +297,7 @@ static int format_all(annal_buf *out, struct sink *s, const char *name,
 	}
 	for (i = from, n = 0; i < to; i++)
 		for (j = sel->c[i].n; j-- > 0;) {
-			picks[n].rec = sel->c[i].recs[j];
+			picks[n].e = &sel->c[i].match.e[j];
 			picks[n++].log = i;
 		}
 	if (to - from > 1)
@@ -344,13 +313,18 @@ static int format_all(annal_buf *out, struct sink *s, const char *name,
 		    (error = annal_formatter_set_log(f, sel->names[picks[i].log])) < 0)
 			goto out;
 		shown = picks[i].log;
-		if ((error = annal_formatter_record(f, out, picks[i].rec)) < 0)
+		if ((error = entries_read(&rec, NULL, repo, sel->names[picks[i].log],
+					 picks[i].e)) < 0 ||
+		    (error = annal_formatter_record(f, out, rec)) < 0)
 			goto out;
+		annal_record_free(rec);
+		rec = NULL;
 		if (s && out->len > 65536 && (error = flush(s, out)) < 0)
 			goto out;
 	}
 	error = annal_formatter_end(f, out);
 out:
+	annal_record_free(rec);
 	free(picks);
 	annal_formatter_free(f);
 	return error;
@@ -613,7 +587,7 @@ static int proof_lines(annal_buf *out, annal_repo *repo, const char *log,
 	int error = 0;
 
 	for (i = c->n; i-- > 0;) {
-		uint64_t seq = c->recs[i]->seq;
+		uint64_t seq = c->match.e[i].seq;
 
 		annal_buf_clear(&proof);
 		if ((error = annal_tree_prove_inclusion(repo, log, seq - 1, size, &proof)) < 0)
@@ -644,21 +618,19 @@ out:
 /* What the manifest says of one log: in itself (version 1), or in "logs". */
 static void manifest_log(cJSON *m, const char *log, const struct collected *c)
 {
+	const struct entry *first = c->n ? &c->match.e[c->n - 1] : NULL;
+	const struct entry *last = c->n ? &c->match.e[0] : NULL;
+	char id[41];
 	cJSON *a;
 	size_t i;
-	int log_signed = 0;
+	int log_signed = c->log_signed;
 
-	/* signed records among those exported: a log may start signing late */
-	for (i = 0; i < c->n; i++) {
-		struct commit_parts parts;
-		if (!record_commit_parse_headers(&parts, c->commits[i], c->commit_lens[i]) &&
-		    parts.sig_end)
-			log_signed = 1;
-	}
-	cJSON_AddItemToObject(m, "first", c->n ? seq_ref(c->recs[c->n - 1]->seq, c->recs[c->n - 1]->id)
-					       : cJSON_CreateNull());
-	cJSON_AddItemToObject(m, "last", c->n ? seq_ref(c->recs[0]->seq, c->recs[0]->id)
-					      : cJSON_CreateNull());
+	if (first)
+		entries_id(id, first);
+	cJSON_AddItemToObject(m, "first", first ? seq_ref(first->seq, id) : cJSON_CreateNull());
+	if (last)
+		entries_id(id, last);
+	cJSON_AddItemToObject(m, "last", last ? seq_ref(last->seq, id) : cJSON_CreateNull());
 	cJSON_AddItemToObject(m, "head", seq_ref(c->head_seq, c->head_id));
 	cJSON_AddItemToObject(m, "log", cJSON_CreateString(log));
 	cJSON_AddItemToObject(m, "log_keys", a = cJSON_CreateArray());
@@ -728,11 +700,13 @@ static const char *member_name(annal_buf *name, const char *dir, const char *fil
  * A log's members: records.jsonl and the other formats, chain.jsonl and
  * its commits, at the top (version 1) or under dir, "logs/<log>/".
  */
-static int add_log_members(struct bundle *b, const struct selection *sel, size_t at,
-			   const char *dir, const char *const *formats)
+static int add_log_members(struct bundle *b, annal_repo *repo, const struct selection *sel,
+			   size_t at, const char *dir, const char *const *formats)
 {
 	const struct collected *c = &sel->c[at];
 	annal_buf buf = ANNAL_BUF_INIT, name = ANNAL_BUF_INIT;
+	annal_record *rec = NULL;
+	git_odb_object *obj = NULL;
 	cJSON *s = NULL;
 	size_t i;
 	int error = 0;
@@ -740,44 +714,58 @@ static int add_log_members(struct bundle *b, const struct selection *sel, size_t
 	for (i = 0; formats[i]; i++) {
 		if (report_writer(formats[i]))
 			continue;	/* one for the whole bundle */
-		if ((error = format_all(&buf, NULL, formats[i], sel, at, at + 1, 0)) < 0 ||
+		if ((error = format_all(&buf, NULL, repo, formats[i], sel, at, at + 1, 0)) < 0 ||
 		    (error = add_buf_member(b, member_name(&name, dir, export_format_member(formats[i])),
 					    &buf)) < 0)
 			goto out;
 	}
-	for (i = c->nskel; i-- > 0;) {
-		const struct skel *k = &c->skel[i];
+	for (i = c->skel.n; i-- > 0;) {
+		if ((error = entries_read(&rec, NULL, repo, sel->names[at], &c->skel.e[i])) < 0)
+			goto out;
 		if (!(s = cJSON_CreateObject())) {
 			error = annal_error_oom();
 			goto out;
 		}
-		cJSON_AddItemToObject(s, "hash", cJSON_CreateString(k->hash));
-		cJSON_AddItemToObject(s, "id", cJSON_CreateString(k->id));
-		cJSON_AddItemToObject(s, "prev_hash", cJSON_CreateString(k->prev_hash));
-		cJSON_AddItemToObject(s, "seq", annal_json_number_u64(k->seq));
-		cJSON_AddItemToObject(s, "ts", cJSON_CreateString(k->ts));
+		cJSON_AddItemToObject(s, "hash", cJSON_CreateString(rec->hash));
+		cJSON_AddItemToObject(s, "id", cJSON_CreateString(rec->id));
+		cJSON_AddItemToObject(s, "prev_hash", cJSON_CreateString(rec->prev_hash));
+		cJSON_AddItemToObject(s, "seq", annal_json_number_u64(rec->seq));
+		cJSON_AddItemToObject(s, "ts", cJSON_CreateString(rec->ts));
 		if ((error = annal_json_write(&buf, s)) < 0)
 			goto out;
 		annal_buf_putc(&buf, '\n');
 		cJSON_Delete(s);
 		s = NULL;
+		annal_record_free(rec);
+		rec = NULL;
 	}
 	if ((error = add_buf_member(b, member_name(&name, dir, "chain.jsonl"), &buf)) < 0)
 		goto out;
 	for (i = c->n; i-- > 0;) {
-		char *copy = malloc(c->commit_lens[i] ? c->commit_lens[i] : 1);
-		if (!copy) {
+		size_t len;
+		char *copy;
+
+		if ((error = entries_read(&rec, &obj, repo, sel->names[at], &c->match.e[i])) < 0)
+			goto out;
+		len = git_odb_object_size(obj);
+		if (!(copy = malloc(len ? len : 1))) {
 			error = annal_error_oom();
 			goto out;
 		}
-		memcpy(copy, c->commits[i], c->commit_lens[i]);
+		memcpy(copy, git_odb_object_data(obj), len);
 		member_name(&name, dir, "commits/");
-		annal_buf_puts(&name, c->recs[i]->id);
+		annal_buf_puts(&name, rec->id);
 		if ((error = annal_buf_error(&name)) < 0 ||
-		    (error = bundle_add(b, name.ptr, copy, c->commit_lens[i])) < 0)
+		    (error = bundle_add(b, name.ptr, copy, len)) < 0)
 			goto out;
+		annal_record_free(rec);
+		rec = NULL;
+		git_odb_object_free(obj);
+		obj = NULL;
 	}
 out:
+	annal_record_free(rec);
+	git_odb_object_free(obj);
 	cJSON_Delete(s);
 	annal_buf_dispose(&buf);
 	annal_buf_dispose(&name);
@@ -798,6 +786,13 @@ static int report_member(annal_buf *out, annal_repo *repo, const annal_export_op
 	return error;
 }
 
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
 static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_options *opts,
 			const struct selection *sel, const cJSON *filters, const char *created,
 			const char *const *formats)
@@ -808,7 +803,7 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 	int proved = 0;
 	char fp[ANNAL_FINGERPRINT_LEN + 1];
 	cJSON *m = NULL;
-	size_t i, j, nnames = 0;
+	size_t i, nnames = 0;
 	struct member **sorted = NULL;
 	int error;
 
@@ -822,7 +817,7 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 	}
 	if (!sel->labelled && sel->c[0].n &&
 	    (error = kept_checkpoint(&note, &body, &proved, repo, sel->names[0],
-				     sel->c[0].recs[0]->seq, opts->checkpoint)) < 0)
+				     sel->c[0].last_seq, opts->checkpoint)) < 0)
 		goto out;
 	if (!(m = manifest(sel, filters, created, fp, formats, proved))) {
 		error = annal_error_oom();
@@ -836,7 +831,7 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 			annal_buf_printf(&dir, "logs/%s/", sel->names[i]);
 		annal_buf_puts(&dir, "");
 		if ((error = annal_buf_error(&dir)) < 0 ||
-		    (error = add_log_members(b, sel, i, dir.ptr, formats)) < 0)
+		    (error = add_log_members(b, repo, sel, i, dir.ptr, formats)) < 0)
 			goto out;
 	}
 	for (i = 0; formats[i]; i++)
@@ -875,12 +870,8 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 	}
 	for (i = 0; i < nnames; i++)
 		sorted[i] = &b->m[i];
-	for (i = 1; i < nnames; i++)
-		for (j = i; j > 0 && strcmp(sorted[j - 1]->name, sorted[j]->name) > 0; j--) {
-			struct member *t = sorted[j];
-			sorted[j] = sorted[j - 1];
-			sorted[j - 1] = t;
-		}
+	/* names are unique: any sort gives the same list */
+	qsort(sorted, nnames, sizeof(*sorted), member_cmp);
 	for (i = 0; i < nnames; i++) {
 		unsigned char d[32];
 		char hex[65];
@@ -1194,7 +1185,7 @@ int annal_log_export(annal_export_result *r, annal_repo *repo,
 			error = export_report(r, &out, &s, repo, opts, report_writer(formats[0]),
 					      &sel);
 		else
-			error = format_all(&out, &s, formats[0], &sel, 0, sel.n, sel.labelled);
+			error = format_all(&out, &s, repo, formats[0], &sel, 0, sel.n, sel.labelled);
 		if (error < 0 ||
 		    (error = flush(&s, &out)) < 0 ||
 		    (opts->sync && (error = opts->sync(ctx)) < 0))

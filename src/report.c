@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "entries.h"
 #include "error.h"
 #include "filter.h"
 #include "record.h"
@@ -14,13 +15,6 @@
 #include "store.h"
 #include "trust.h"
 #include "banned.h"
-
-/* A record selected: 36 bytes, whatever the record's size. */
-struct entry {
-	unsigned char oid[GIT_OID_RAWSZ];
-	uint64_t seq;
-	int64_t ts_ms;
-};
 
 /* Counts by name, an open-addressing table; names past the caps in other. */
 struct counter {
@@ -35,8 +29,7 @@ struct counter {
 
 struct log_state {
 	annal_report_log pub;
-	struct entry *e;	/* newest first */
-	size_t n, cap;
+	struct entries ent;	/* newest first */
 	size_t next;		/* second pass: entries left, e[next - 1] next */
 	unsigned char (*sorted)[GIT_OID_RAWSZ];	/* the ids of e, sorted */
 	unsigned char (*keys)[32];
@@ -197,29 +190,6 @@ static int add_keys(struct log_state *l, unsigned char (*keys)[32], size_t n)
 	return 0;
 }
 
-static int keep(struct log_state *l, const annal_record *rec)
-{
-	struct entry *e;
-	git_oid oid;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		void *p = realloc(l->e, cap * sizeof(*l->e));
-
-		if (!p)
-			return annal_error_oom();
-		l->e = p;
-		l->cap = cap;
-	}
-	if (git_oid_fromstr(&oid, rec->id) < 0)
-		ANNAL_BUG("a record read with a bad id");
-	e = &l->e[l->n++];
-	memcpy(e->oid, oid.id, GIT_OID_RAWSZ);
-	e->seq = rec->seq;
-	e->ts_ms = rec->ts_ms;
-	return 0;
-}
-
 static int count(annal_report *r, const annal_record *rec)
 {
 	int error;
@@ -282,7 +252,7 @@ static int walk_log(annal_report *r, struct log_state *l, const annal_filter *f)
 			break;
 		if (!f || annal_filter_match(f, rec)) {
 			started = 1;
-			if ((error = keep(l, rec)) < 0 || (error = count(r, rec)) < 0)
+			if ((error = entries_keep(&l->ent, rec)) < 0 || (error = count(r, rec)) < 0)
 				goto out;
 			if (!l->pub.last_seq) {
 				l->pub.last_seq = rec->seq;
@@ -305,8 +275,8 @@ static int walk_log(annal_report *r, struct log_state *l, const annal_filter *f)
 		rec = NULL;
 		git_oid_cpy(&cur, &parent);
 	}
-	l->pub.records = l->n;
-	l->next = l->n;
+	l->pub.records = l->ent.n;
+	l->next = l->ent.n;
 	if (has_before &&
 	    ((error = trust_keys_at(&keys, &nkeys, r->repo, &before)) < 0 ||
 	     (error = add_keys(l, keys, nkeys)) < 0))
@@ -333,13 +303,13 @@ static int sort_ids(struct log_state *l)
 {
 	size_t i;
 
-	if (!l->n)
+	if (!l->ent.n)
 		return 0;
-	if (!(l->sorted = malloc(l->n * sizeof(*l->sorted))))
+	if (!(l->sorted = malloc(l->ent.n * sizeof(*l->sorted))))
 		return annal_error_oom();
-	for (i = 0; i < l->n; i++)
-		memcpy(l->sorted[i], l->e[i].oid, GIT_OID_RAWSZ);
-	qsort(l->sorted, l->n, sizeof(*l->sorted), oid_cmp);
+	for (i = 0; i < l->ent.n; i++)
+		memcpy(l->sorted[i], l->ent.e[i].oid, GIT_OID_RAWSZ);
+	qsort(l->sorted, l->ent.n, sizeof(*l->sorted), oid_cmp);
 	return 0;
 }
 
@@ -487,13 +457,13 @@ int annal_report_gather(annal_report **out, annal_repo *repo, const annal_export
 		    (error = sort_ids(l)) < 0 ||
 		    (error = verify_log(r, l)) < 0)
 			goto out;
-		r->records += l->n;
-		if (l->n && l->e[l->n - 1].ts_ms < first) {
-			first = l->e[l->n - 1].ts_ms;
+		r->records += l->ent.n;
+		if (l->ent.n && l->ent.e[l->ent.n - 1].ts_ms < first) {
+			first = l->ent.e[l->ent.n - 1].ts_ms;
 			memcpy(r->first_ts, l->pub.first_ts, sizeof(r->first_ts));
 		}
-		if (l->n && l->e[0].ts_ms > last) {
-			last = l->e[0].ts_ms;
+		if (l->ent.n && l->ent.e[0].ts_ms > last) {
+			last = l->ent.e[0].ts_ms;
 			memcpy(r->last_ts, l->pub.last_ts, sizeof(r->last_ts));
 		}
 	}
@@ -529,7 +499,7 @@ void annal_report_free(annal_report *r)
 	for (i = 0; i < r->nlogs; i++) {
 		free((char *)r->logs[i].pub.name);
 		free(r->logs[i].pub.signers);
-		free(r->logs[i].e);
+		entries_dispose(&r->logs[i].ent);
 		free(r->logs[i].sorted);
 		free(r->logs[i].keys);
 	}
@@ -653,8 +623,8 @@ static struct log_state *next_log(annal_report *r)
 			best = l;
 			continue;
 		}
-		a = &l->e[l->next - 1];
-		b = &best->e[best->next - 1];
+		a = &l->ent.e[l->next - 1];
+		b = &best->ent.e[best->next - 1];
 		/* earlier ts first; on a tie, the later log name (i > best's) */
 		if (a->ts_ms <= b->ts_ms)
 			best = l;
@@ -665,16 +635,13 @@ static struct log_state *next_log(annal_report *r)
 int annal_report_next(annal_record **out, const char **log, annal_report *r)
 {
 	struct log_state *l = next_log(r);
-	git_oid oid, parent;
-	int has;
 
 	*out = NULL;
 	if (!l)
 		return ANNAL_ITEROVER;
-	memcpy(oid.id, l->e[--l->next].oid, GIT_OID_RAWSZ);
 	if (log)
 		*log = l->pub.name;
-	return store_read_record(out, NULL, &parent, &has, r->repo, l->pub.name, &oid);
+	return entries_read(out, NULL, r->repo, l->pub.name, &l->ent.e[--l->next]);
 }
 
 void annal_report_rewind(annal_report *r)
@@ -682,7 +649,7 @@ void annal_report_rewind(annal_report *r)
 	size_t i;
 
 	for (i = 0; i < r->nlogs; i++)
-		r->logs[i].next = r->logs[i].n;
+		r->logs[i].next = r->logs[i].ent.n;
 }
 
 int annal_report_has(const annal_report *r, const char *log, const char *id)
@@ -698,7 +665,7 @@ int annal_report_has(const annal_report *r, const char *log, const char *id)
 
 		if (log && strcmp(log, l->pub.name))
 			continue;
-		if (l->n && bsearch(oid.id, l->sorted, l->n, sizeof(*l->sorted), oid_cmp))
+		if (l->ent.n && bsearch(oid.id, l->sorted, l->ent.n, sizeof(*l->sorted), oid_cmp))
 			return 1;
 	}
 	return 0;
