@@ -66,8 +66,11 @@ test_expect_success BASH 'annal help <TAB> completes commands' '
 	test_cmp expect out
 '
 
-test_expect_success BASH 'annal log --fo<TAB> completes to --format' '
+test_expect_success BASH 'annal log --fo<TAB> offers --follow and --format, --form<TAB> completes' '
 	run_completion "annal log --fo" &&
+	printf "%s\n" --follow --format >expect &&
+	test_cmp expect out &&
+	run_completion "annal log --form" &&
 	echo --format >expect &&
 	test_cmp expect out
 '
