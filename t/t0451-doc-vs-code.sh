@@ -91,4 +91,13 @@ test_expect_success PYTHON3 'every value list in the manual is the option table'
 	python3 check.py "$doc_dir" cmds
 '
 
+test_expect_success 'every test script is in make check (SH_TESTS of Makefile.am)' '
+	for f in "$ANNAL_SOURCE_DIR"/t/t[0-9][0-9][0-9][0-9]-*.sh
+	do
+		name=t/${f##*/} &&
+		grep -q "^[[:space:]]*$name[[:space:]\\\\]*\$" "$ANNAL_SOURCE_DIR/Makefile.am" ||
+			{ echo "$name is not in Makefile.am: make check never runs it"; return 1; }
+	done
+'
+
 test_done
