@@ -334,7 +334,7 @@ test_expect_success MAXRSS 'a chain of 200 commits sharing a note of 1 MB is rea
 	grep "^annal: error: refs/annal/checkpoints/hosts/web1/main: badCheckpointSignature: " err &&
 	if grep -q "^SANITIZER_FLAGS = ." "$ANNAL_BUILD_DIR/Makefile"
 	then
-		# AddressSanitizer's quarantine and shadow: the size says nothing
+		# the quarantine and shadow of AddressSanitizer: the size says nothing
 		echo "sanitizer build: peak RSS not compared"
 	else
 		test "$(tail -n 1 rss)" -lt 100000
