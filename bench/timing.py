@@ -22,9 +22,11 @@ number is a figure without spread; FAILED a command that did not exit 0).
         and git's calls alternating; prints "<annal STATS> <git STATS>":
         annal: A -C R append --sign-key K --json RECORD
         git:   git commit-tree -S -p HEAD -m MSG EMPTYTREE, git update-ref
-    timing.py stream --annal A --repo R --key K --records F --count M --runs N
+    timing.py stream --annal A --repo R --key K --records F --count M --runs N [--pipelined]
         STATS of records/s of one 'append --stdin --stream' process fed
-        one line at a time, each write waiting for its id
+        one line at a time, each write waiting for its id; --pipelined:
+        a producer thread writes every line at once while the ids are
+        read (group commit: a producer faster than the disk)
     timing.py contend (--annal A | --git) --repo R --key K --records F
                     --writers W --each E [--offset O]
         W concurrent writers, each E single signed appends; prints
@@ -222,6 +224,15 @@ def cmd_single(a):
     print("%s %s" % ("FAILED" if failed else stats(at), stats(gt)))
 
 
+def feed(p, chunk):
+    """A producer faster than the disk: every line, without waiting."""
+    try:
+        for line in chunk:
+            p.stdin.write((line + "\n").encode())
+    except BrokenPipeError:
+        pass
+
+
 def cmd_stream(a):
     recs = records(a.records, a.count * a.runs)
     rates = []
@@ -232,14 +243,21 @@ def cmd_stream(a):
                              stderr=subprocess.PIPE, bufsize=0)
         chunk = recs[r * a.count:(r + 1) * a.count]
         t0 = time.perf_counter()
+        producer = None
+        if a.pipelined:
+            producer = threading.Thread(target=feed, args=(p, chunk))
+            producer.start()
         for line in chunk:
-            p.stdin.write((line + "\n").encode())
+            if not a.pipelined:
+                p.stdin.write((line + "\n").encode())
             ack = p.stdout.readline()
             if len(ack.strip()) < 40:
                 p.kill()
                 err = p.stderr.read().decode(errors="replace").strip()
                 raise Failed("stream: bad ack %r: %s" % (ack, err[:500]))
         t = time.perf_counter() - t0
+        if producer:
+            producer.join()
         p.stdin.close()
         p.stdout.read()
         err = p.stderr.read()
@@ -622,6 +640,7 @@ def main():
     p.add_argument("--records", required=True)
     p.add_argument("--count", type=int, default=1000)
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--pipelined", action="store_true")
 
     p = sub.add_parser("contend")
     who = p.add_mutually_exclusive_group(required=True)
