@@ -102,4 +102,14 @@ test_expect_success PYTHON3,GIT 'without --log, show finds an id in any log' '
 	grep "^log:          other$" out
 '
 
+test_expect_success 'annal-show(1) and annal-log(1) give the one rule alike' '
+	for page in show log
+	do
+		sed -n "/^=== Naming a record\$/,/^==/p" \
+			"$ANNAL_SOURCE_DIR/Documentation/annal-$page.adoc" >$page.rule || return 1
+	done &&
+	test_line_count -gt 20 show.rule &&
+	test_cmp show.rule log.rule
+'
+
 test_done
