@@ -436,8 +436,9 @@ int annal_filter_match(const annal_filter *f, const annal_record *rec);
  * id, an id prefix or its seq, read as annal-log(1) "Naming a record"
  * says; related records have its target, else its entity_type and
  * entity_id, else its trace_id, else its actor, and a ts within window
- * ("90s", "10m", "2h", "1d"; NULL: 10m) of its ts.  ANNAL_EINVALID for a bad window or a
- * record refused, ANNAL_ENOTFOUND when the log or record is not found.
+ * ("90s", "10m", "2h", "1d"; NULL: 10m) of its ts.  ANNAL_EINVALID for
+ * a bad window or a record refused, ANNAL_ENOTFOUND when the log or
+ * record is not found.
  */
 int annal_filter_set_related(annal_filter *f, annal_repo *repo, const char *log,
 			     const char *record, const char *window);
