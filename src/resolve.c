@@ -204,17 +204,18 @@ int annal_record_resolve(annal_record **out, char **log_out, annal_repo *repo,
 	*out = NULL;
 	if (log_out)
 		*log_out = NULL;
-	if (log && ((error = annal_log_name_check(log)) < 0 ||
-		    (error = store_ref_name(&refname, log)) < 0 ||
-		    (error = store_head(&head, &exists, repo, refname.ptr)) < 0))
+	if ((log && (error = annal_log_name_check(log)) < 0) ||
+	    (error = store_ref_name(&refname, seq_log)) < 0 ||
+	    (error = store_head(&head, &exists, repo, refname.ptr)) < 0)
 		goto out;
+	/* no main is no error for an id of another log */
 	if (log && !exists) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
 		goto out;
 	}
 	if ((error = parse_name(&seq, &is_seq, hex, what)) < 0)
 		goto out;
-	if (seq && (error = resolve_seq(&s, repo, seq_log, seq)) < 0) {
+	if (seq && exists && (error = resolve_seq(&s, repo, seq_log, seq)) < 0) {
 		if (error != ANNAL_ENOTFOUND)
 			goto out;
 		annal_error_clear();
@@ -273,6 +274,8 @@ int annal_record_resolve(annal_record **out, char **log_out, annal_repo *repo,
 		error = annal_error_set(ANNAL_ENOTFOUND, "record %s is not in log '%s'", p->id, log);
 	else if (p)
 		error = annal_error_set(ANNAL_ENOTFOUND, "record %s is in no log", p->id);
+	else if (is_seq && !exists)
+		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", seq_log);
 	else if (is_seq)
 		error = annal_error_set(ANNAL_ENOTFOUND, "log '%s' has no record %s", seq_log,
 					strncmp(what, "seq:", 4) ? what : what + 4);

@@ -102,6 +102,18 @@ test_expect_success PYTHON3,GIT 'without --log, show finds an id in any log' '
 	grep "^log:          other$" out
 '
 
+test_expect_success 'no log main: a seq is of no log, an id found' '
+	annal_repo_init nomain.git &&
+	annal -C nomain.git append --log other --actor a --action b >nomain-id &&
+	echo "annal: error: no such log '\''main'\''" >expect &&
+	test_expect_code 2 annal -C nomain.git show 1 2>err &&
+	test_cmp expect err &&
+	test_expect_code 2 annal -C nomain.git log --related 1 2>err &&
+	test_cmp expect err &&
+	annal -C nomain.git show $(cat nomain-id) >out &&
+	grep "^log:          other$" out
+'
+
 test_expect_success 'annal-show(1) and annal-log(1) give the one rule alike' '
 	for page in show log
 	do
