@@ -433,11 +433,12 @@ void annal_filter_set_to_seq(annal_filter *f, uint64_t to);
 int annal_filter_match(const annal_filter *f, const annal_record *rec);
 /*
  * Only the records related to one of log (NULL: "main"): record is its
- * id, an id prefix (4 hex digits or more) or its seq; related records
- * have its target, else its entity_type and entity_id, else its
- * trace_id, else its actor, and a ts within window ("90s", "10m", "2h",
- * "1d"; NULL: 10m) of its ts.  ANNAL_EINVALID for a bad window or
- * record, ANNAL_ENOTFOUND when the log has no such record.
+ * id, an id prefix or its seq, read as annal-log(1) "Naming a record"
+ * says; related records have its target, else its entity_type and
+ * entity_id, else its trace_id, else its actor, and a ts within window
+ * ("90s", "10m", "2h", "1d"; NULL: 10m) of its ts.  ANNAL_EINVALID for
+ * a bad window or a record refused, ANNAL_ENOTFOUND when the log or
+ * record is not found.
  */
 int annal_filter_set_related(annal_filter *f, annal_repo *repo, const char *log,
 			     const char *record, const char *window);

@@ -7,13 +7,13 @@
  * there instead of at the head: a window in a long log reads O(log n)
  * records to find, and then the records of the window.
  */
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "filter.h"
 #include "index.h"
 #include "record.h"
+#include "resolve.h"
 #include "store.h"
 #include "banned.h"
 
@@ -43,106 +43,6 @@ bad:
 	return annal_error_set(ANNAL_EINVALID,
 			       "invalid window '%s'; give a number and a unit: s, m, h or d (90s, 10m, 2h, 1d)",
 			       s);
-}
-
-/* The record of seq, through the index (the walk, when there is none). */
-static int by_seq(annal_record **out, annal_repo *repo, const char *log, uint64_t seq)
-{
-	annal_walk_options wopts = ANNAL_WALK_OPTIONS_INIT;
-	annal_filter *f = NULL;
-	annal_walk *w = NULL;
-	int error;
-
-	*out = NULL;
-	if ((error = annal_filter_new(&f)) < 0)
-		goto out;
-	annal_filter_set_from_seq(f, seq);
-	annal_filter_set_to_seq(f, seq);
-	wopts.log = log;
-	wopts.filter = f;
-	wopts.max_count = 1;
-	if ((error = annal_walk_new(&w, repo, &wopts)) < 0)
-		goto out;
-	if ((error = annal_walk_next(out, w)) == ANNAL_ITEROVER)
-		error = ANNAL_ENOTFOUND;
-out:
-	annal_walk_free(w);
-	annal_filter_free(f);
-	return error;
-}
-
-/* The record whose id starts with hex (4 to 40 digits), if it is one of the log's. */
-static int by_prefix(annal_record **out, annal_repo *repo, const char *log, const char *hex)
-{
-	annal_record *rec = NULL, *same = NULL;
-	git_oid prefix, id, parent;
-	size_t len = strlen(hex);
-	int has, error;
-
-	*out = NULL;
-	if (git_oid_fromstrn(&prefix, hex, len) < 0)
-		return ANNAL_ENOTFOUND;
-	error = git_odb_exists_prefix(&id, repo->odb, &prefix, len);
-	if (error == GIT_EAMBIGUOUS)
-		return annal_error_set(ANNAL_EINVALID,
-				       "record id '%s' is ambiguous; give more of its digits", hex);
-	if (error < 0)
-		return ANNAL_ENOTFOUND;
-	/* an object of another log, or no record at all, is not found */
-	if (store_read_record(&rec, NULL, &parent, &has, repo, log, &id) < 0 ||
-	    by_seq(&same, repo, log, rec->seq) < 0 || strcmp(same->id, rec->id)) {
-		error = ANNAL_ENOTFOUND;
-		goto out;
-	}
-	*out = rec;
-	rec = NULL;
-	error = 0;
-out:
-	annal_error_clear();
-	annal_record_free(rec);
-	annal_record_free(same);
-	return error;
-}
-
-static int resolve(annal_record **out, annal_repo *repo, const char *log, const char *spec)
-{
-	size_t len = strlen(spec), digits = strspn(spec, "0123456789");
-	size_t hex = strspn(spec, "0123456789abcdef");
-	annal_record *s = NULL, *p = NULL;
-	uint64_t seq = 0;
-	int error = ANNAL_ENOTFOUND;
-
-	if (!len || (digits < len && (hex < len || len < 4 || len > 40)))
-		return annal_error_set(ANNAL_EINVALID,
-				       "'%s' is not a record id, id prefix or seq", spec);
-	if (digits == len && len <= 19) {
-		seq = strtoull(spec, NULL, 10);
-		if (seq && (error = by_seq(&s, repo, log, seq)) < 0 && error != ANNAL_ENOTFOUND)
-			goto out;
-	}
-	if (len >= 4 && len <= 40 && (error = by_prefix(&p, repo, log, spec)) < 0 &&
-	    error != ANNAL_ENOTFOUND)
-		goto out;
-	if (s && p && strcmp(s->id, p->id)) {
-		error = annal_error_set(ANNAL_EINVALID,
-					"'%s' is both seq %" PRIu64 " and a prefix of record %s; give more of the id",
-					spec, seq, p->id);
-		goto out;
-	}
-	if (!s && !p) {
-		error = annal_error_set(ANNAL_ENOTFOUND, "no record '%s' in log '%s'", spec, log);
-		goto out;
-	}
-	*out = s ? s : p;
-	if (s)
-		s = NULL;
-	else
-		p = NULL;
-	error = 0;
-out:
-	annal_record_free(s);
-	annal_record_free(p);
-	return error;
 }
 
 /*
@@ -192,28 +92,18 @@ out:
 int annal_filter_set_related(annal_filter *f, annal_repo *repo, const char *log,
 			     const char *record, const char *window)
 {
-	annal_buf refname = ANNAL_BUF_INIT;
 	annal_record *anchor = NULL;
 	int64_t ms = 10 * 60 * 1000;
-	git_oid head;
-	int exists, error;
+	int error;
 
 	if (!log)
 		log = "main";
 	if ((window && (error = parse_window(&ms, window)) < 0) ||
-	    (error = store_ref_name(&refname, log)) < 0 ||
-	    (error = store_head(&head, &exists, repo, refname.ptr)) < 0)
-		goto out;
-	if (!exists) {
-		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", log);
-		goto out;
-	}
-	if ((error = resolve(&anchor, repo, log, record)) < 0)
+	    (error = annal_record_resolve(&anchor, NULL, repo, log, record)) < 0)
 		goto out;
 	error = filter_set_related(f, anchor, ms,
 				   window_end(repo, log, anchor->seq, anchor->ts_ms + ms));
 out:
 	annal_record_free(anchor);
-	annal_buf_dispose(&refname);
 	return error;
 }

@@ -7,6 +7,7 @@
 #include "color.h"
 #include "diff.h"
 #include "record.h"
+#include "resolve.h"
 #include "ssh.h"
 #include "store.h"
 #include "trust.h"
@@ -67,119 +68,6 @@ static int all_of(const char *s, const char *set)
 	return *s && strspn(s, set) == strlen(s);
 }
 
-/* The record of log at seq (through the index), or ANNAL_ENOTFOUND. */
-static int record_at(annal_record **out, annal_repo *repo, const char *log, uint64_t seq)
-{
-	annal_walk_options o = ANNAL_WALK_OPTIONS_INIT;
-	annal_filter *f = NULL;
-	annal_walk *w = NULL;
-	int error;
-
-	*out = NULL;
-	if ((error = annal_filter_new(&f)) < 0)
-		goto out;
-	annal_filter_set_from_seq(f, seq);
-	annal_filter_set_to_seq(f, seq);
-	o.log = log;
-	o.filter = f;
-	o.max_count = 1;
-	if ((error = annal_walk_new(&w, repo, &o)) < 0)
-		goto out;
-	if ((error = annal_walk_next(out, w)) == ANNAL_ITEROVER)
-		error = annal_error_set(ANNAL_ENOTFOUND, "log '%s' has no record %llu", log,
-					(unsigned long long)seq);
-out:
-	annal_walk_free(w);
-	annal_filter_free(f);
-	return error;
-}
-
-/* Is id the record at seq of log?  1, 0, or an error other than not found. */
-static int log_holds(annal_record **out, annal_repo *repo, const char *log, uint64_t seq,
-		     const char *id)
-{
-	annal_record *r = NULL;
-	int error = record_at(&r, repo, log, seq);
-
-	if (error == ANNAL_ENOTFOUND) {
-		annal_error_clear();
-		return 0;
-	}
-	if (error < 0)
-		return error;
-	if (strcmp(r->id, id)) {
-		annal_record_free(r);
-		return 0;
-	}
-	*out = r;
-	return 1;
-}
-
-/* Does the prefix what name an object (or several)? */
-static int names_object(annal_repo *repo, const char *what)
-{
-	git_oid prefix, id;
-	int error;
-
-	if (git_oid_fromstrn(&prefix, what, strlen(what)) < 0) {
-		git_error_clear();
-		return 0;
-	}
-	error = git_odb_exists_prefix(&id, repo->odb, &prefix, strlen(what));
-	git_error_clear();
-	return error == 0 || error == GIT_EAMBIGUOUS;
-}
-
-/* The record an id or prefix names, and the log holding it. */
-static int find_by_id(annal_show *s, annal_repo *repo, const char *what, const char *log)
-{
-	annal_record *cand = NULL;
-	char **logs = NULL;
-	size_t nlogs = 0, i, size;
-	git_object_t type;
-	git_oid prefix, id, parent;
-	int has, error;
-
-	if (git_oid_fromstrn(&prefix, what, strlen(what)) < 0 ||
-	    (error = git_odb_exists_prefix(&id, repo->odb, &prefix, strlen(what))) == GIT_EAMBIGUOUS) {
-		git_error_clear();
-		return annal_error_set(ANNAL_EINVALID,
-				       "'%s' is the prefix of several objects; give more digits", what);
-	}
-	if (error < 0 || git_odb_read_header(&size, &type, repo->odb, &id) < 0 ||
-	    type != GIT_OBJECT_COMMIT) {
-		git_error_clear();
-		return annal_error_set(ANNAL_ENOTFOUND, "no record '%s'", what);
-	}
-	/* a commit that holds no readable record: say why (exit 1) */
-	if ((error = store_read_record(&cand, NULL, &parent, &has, repo, NULL, &id)) < 0)
-		return error;
-	if (log) {
-		if ((error = log_holds(&s->rec, repo, log, cand->seq, cand->id)) == 0)
-			error = annal_error_set(ANNAL_ENOTFOUND, "record %s is not in log '%s'",
-						cand->id, log);
-		if (error > 0 && !(s->log = strdup(log)))
-			error = annal_error_oom();
-		goto out;
-	}
-	if ((error = annal_log_list(&logs, &nlogs, repo)) < 0)
-		goto out;
-	for (i = 0; i < nlogs; i++) {
-		if ((error = log_holds(&s->rec, repo, logs[i], cand->seq, cand->id)) < 0)
-			goto out;
-		if (error) {
-			if (!(s->log = strdup(logs[i])))
-				error = annal_error_oom();
-			goto out;
-		}
-	}
-	error = annal_error_set(ANNAL_ENOTFOUND, "record %s is in no log", cand->id);
-out:
-	annal_strv_free(logs, nlogs);
-	annal_record_free(cand);
-	return error < 0 ? error : 0;
-}
-
 static int related_set(struct related *r, const annal_record *rec)
 {
 	annal_buf b = ANNAL_BUF_INIT;
@@ -212,7 +100,7 @@ static int keys_before(unsigned char (**keys)[32], size_t *n, annal_repo *repo,
 
 	*keys = NULL;
 	*n = 0;
-	if ((error = record_at(&first, repo, s->log, 1)) < 0 ||
+	if ((error = resolve_seq(&first, repo, s->log, 1)) < 0 ||
 	    !annal_json_get(first->obj, "signing"))
 		goto out;
 	if ((error = annal_filter_new(&f)) < 0)
@@ -319,7 +207,7 @@ static int check_link(annal_show *s, annal_repo *repo)
 /* The record its "corrects" names, if a record of the same log. */
 static int find_corrected(annal_show *s, annal_repo *repo)
 {
-	annal_record *c = NULL, *in_log = NULL;
+	annal_record *c = NULL;
 	git_oid id, parent;
 	int has, error = 0;
 
@@ -331,7 +219,7 @@ static int find_corrected(annal_show *s, annal_repo *repo)
 	    git_oid_fromstr(&id, s->corrects) < 0 ||
 	    store_read_record(&c, NULL, &parent, &has, repo, NULL, &id) < 0)
 		goto out;
-	if ((error = log_holds(&in_log, repo, s->log, c->seq, c->id)) > 0) {
+	if ((error = resolve_in_log(repo, s->log, c)) > 0) {
 		s->corrects_found = 1;
 		error = related_set(&s->corrected, c);
 	}
@@ -340,7 +228,6 @@ out:
 	if (error >= 0)
 		annal_error_clear();
 	annal_record_free(c);
-	annal_record_free(in_log);
 	return error < 0 ? error : 0;
 }
 
@@ -445,51 +332,13 @@ int annal_show_find(annal_show **out, annal_repo *repo, const char *what,
 {
 	const char *log = opts ? opts->log : NULL;
 	annal_show *s = NULL;
-	size_t len = strlen(what);
 	int error;
 
 	*out = NULL;
 	if (!(s = calloc(1, sizeof(*s))))
 		return annal_error_oom();
-	if (log && (error = annal_log_name_check(log)) < 0)
+	if ((error = annal_record_resolve(&s->rec, &s->log, repo, log, what)) < 0)
 		goto out;
-	if (all_of(what, "0123456789") && len < 40) {
-		char *end;
-		unsigned long long seq = strtoull(what, &end, 10);
-
-		error = 0;
-		if (len > 19 || !seq)
-			error = annal_error_set(ANNAL_ENOTFOUND, "log '%s' has no record %s",
-						log ? log : "main", what);
-		else if (!(s->log = strdup(log ? log : "main")))
-			error = annal_error_oom();
-		else
-			error = record_at(&s->rec, repo, s->log, seq);
-		/*
-		 * No such seq: digits only may still be an abbreviated id
-		 * (one in 280 of log's 12-digit ones is)
-		 */
-		if (error == ANNAL_ENOTFOUND && len >= 4 && names_object(repo, what)) {
-			annal_error_clear();
-			free(s->log);
-			s->log = NULL;
-			error = find_by_id(s, repo, what, log);
-			/* meant as a seq, most likely: say so, not "several objects" */
-			if (error == ANNAL_ENOTFOUND || error == ANNAL_EINVALID)
-				error = annal_error_set(ANNAL_ENOTFOUND,
-							"log '%s' has no record %s",
-							log ? log : "main", what);
-		}
-		if (error < 0)
-			goto out;
-	} else if (len >= 4 && len <= 40 && all_of(what, "0123456789abcdefABCDEF")) {
-		if ((error = find_by_id(s, repo, what, log)) < 0)
-			goto out;
-	} else {
-		error = annal_error_set(ANNAL_EINVALID,
-			"'%s' is neither a seq nor a record id (4 to 40 hex digits)", what);
-		goto out;
-	}
 	if ((error = check_record(s, repo)) < 0 || (error = check_link(s, repo)) < 0 ||
 	    (error = find_principals(s, repo, opts ? opts->allowed_signers : NULL)) < 0 ||
 	    (error = find_corrected(s, repo)) < 0 || (error = find_correcting(s, repo)) < 0 ||

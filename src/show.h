@@ -2,9 +2,9 @@
 #define ANNAL_SHOW_H
 /*
  * annal show: one record with everything a person asks of it.  Found by
- * seq (in --log, default main), by full commit id, or by a prefix of 4
- * or more hex digits (unique in the object database), in --log or, without
- * it, in whichever log holds it.  Then checked on its own: the record and
+ * annal_record_resolve() (resolve.h): a seq of --log (default main), a
+ * full commit id or a prefix, in --log or, without it, in whichever log
+ * holds it.  Then checked on its own: the record and
  * commit as verify checks each (record_check_commit()), its signature and
  * whether the log trusts its signer there, and its link to the previous
  * record (annal_chain_check()).  Not the whole chain: annal verify does
@@ -35,12 +35,10 @@ typedef struct {
 #define ANNAL_SHOW_OPTIONS_INIT { NULL, NULL }
 
 /*
- * Find and check the record what names.  ANNAL_EINVALID for what that is
- * neither a seq nor 4 to 40 hex digits, or a prefix several objects
- * share; ANNAL_ERROR for an allowed signers file given that cannot be
- * read; ANNAL_ENOTFOUND for no such log, a seq past its head, an id of
- * no record, or of a record in no log (not in log, when given).  A record
- * whose checks fail is no error: annal_show_ok() says.
+ * Find and check the record what names.  The errors of
+ * annal_record_resolve(), and ANNAL_ERROR for an allowed signers file
+ * given that cannot be read.  A record whose checks fail is no error:
+ * annal_show_ok() says.
  */
 int annal_show_find(annal_show **out, annal_repo *repo, const char *what,
 		    const annal_show_options *opts);

@@ -123,7 +123,7 @@ test_expect_success 'an id is found in whichever log holds it' '
 	grep "^seq:          1$" out &&
 	test_expect_code 2 annal show --log main $(cat other-id) >out 2>err &&
 	test_must_be_empty out &&
-	echo "annal: error: record $(cat other-id) is not in log '\''main'\''" >expect &&
+	echo "annal: error: record $(cat other-id) is in log '\''other'\'', not in '\''main'\''" >expect &&
 	test_cmp expect err &&
 	annal show --log other 1 >out &&
 	grep "^record $(cat other-id)$" out
@@ -251,7 +251,13 @@ test_expect_success PYTHON3,GIT 'a prefix two records share: exit 2' '
 		reason x >new-ids &&
 	test_expect_code 2 annal -C ambiguous.git show $prefix >out 2>err &&
 	test_must_be_empty out &&
-	echo "annal: error: '\''$prefix'\'' is the prefix of several objects; give more digits" >expect &&
+	first=$id2 &&
+	second=$(sed -n 4p new-ids) &&
+	if test "$first" \> "$second"
+	then
+		t=$first && first=$second && second=$t
+	fi &&
+	echo "annal: error: '\''$prefix'\'' is the prefix of several objects, $first and $second among them; give more digits" >expect &&
 	test_cmp expect err
 '
 

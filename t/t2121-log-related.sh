@@ -137,12 +137,12 @@ test_expect_success GIT 'the walk reads the window only, and O(log n) records to
 '
 
 test_expect_success 'unknown record, bad record, bad window: exit 2, one line' '
-	bad "no record '\''99'\'' in log '\''main'\''" --related 99 &&
+	bad "log '\''main'\'' has no record 99" --related 99 &&
 	test_line_count = 1 err &&
 	bad "no record '\''deadbeef'\''" --related deadbeef &&
-	bad "is not a record id, id prefix or seq" --related zz &&
-	bad "is not a record id, id prefix or seq" --related "" &&
-	bad "is not a record id, id prefix or seq" --related abc &&
+	bad "is neither a seq nor a record id" --related zz &&
+	bad "is neither a seq nor a record id" --related "" &&
+	bad "is too short for a record id" --related abc &&
 	for w in 10 10x m -5m 1.5h "10 m" 99999999999s ""
 	do
 		bad "invalid window '\''$w'\''" --related 5 --window "$w" &&

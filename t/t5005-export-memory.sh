@@ -16,19 +16,6 @@ Both write what they wrote before: the plain export equals annal log
 
 test_lazy_prereq UNZIP 'unzip -v'
 
-# rss_below KIB: the peak RSS in rss is under KIB, except in a sanitizer
-# build: AddressSanitizer keeps freed memory in quarantine (256 MB) and
-# shadows the rest, so there the export must succeed, its size says
-# nothing (as in t8000)
-rss_below () {
-	if grep -q "^SANITIZER_FLAGS = ." "$ANNAL_BUILD_DIR/Makefile"
-	then
-		echo "sanitizer build: peak RSS not compared"
-	else
-		test "$(tail -n 1 rss)" -lt "$1"
-	fi
-}
-
 test_expect_success 'setup: 20000 records of 2 KB' '
 	annal init repo.git &&
 	awk "BEGIN {
@@ -49,7 +36,7 @@ test_expect_success MAXRSS 'export --format jsonl of 20000 records: under 64 MiB
 	annal -C repo.git log --reverse --format jsonl >expect &&
 	test_cmp expect out.jsonl &&
 	echo "peak RSS $(tail -n 1 rss) KiB" &&
-	rss_below 65536
+	test_rss_below 65536
 '
 
 test_expect_success MAXRSS 'export --format csv of 20000 records: under 64 MiB' '
@@ -57,14 +44,14 @@ test_expect_success MAXRSS 'export --format csv of 20000 records: under 64 MiB' 
 	/usr/bin/time -f %M -o rss annal -C w.git export --format csv -o out.csv &&
 	test_line_count = 20001 out.csv &&
 	echo "peak RSS $(tail -n 1 rss) KiB" &&
-	rss_below 65536
+	test_rss_below 65536
 '
 
 test_expect_success MAXRSS,UNZIP 'export --bundle of 20000 records: under 192 MiB' '
 	rm -rf w.git && cp -R repo.git w.git &&
 	/usr/bin/time -f %M -o rss annal -C w.git export --sign-key k --bundle b.zip &&
 	echo "peak RSS $(tail -n 1 rss) KiB" &&
-	rss_below 196608 &&
+	test_rss_below 196608 &&
 	unzip -p b.zip records.jsonl >records.jsonl &&
 	test_cmp expect records.jsonl &&
 	test "$(unzip -Z1 b.zip | grep -c "^commits/")" = 20000

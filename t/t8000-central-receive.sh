@@ -297,15 +297,8 @@ test_expect_success GIT,MAXRSS 'a push of many records is accepted in bounded me
 	/usr/bin/time -f %M -o vrss annal -C open.git verify --log hosts/many/main >/dev/null &&
 	vrss=$(cat vrss) &&
 	echo "peak RSS $rss KiB for $n records pushed, $vrss KiB for verify" &&
-	if grep -q "^SANITIZER_FLAGS = ." "$ANNAL_BUILD_DIR/Makefile"
-	then
-		# AddressSanitizer keeps freed memory in quarantine (256 MB)
-		# and shadows the rest: the push must land, its size says nothing
-		echo "sanitizer build: peak RSS not compared"
-	else
-		test "$rss" -lt $((vrss + 16384)) &&
-		test "$rss" -lt 131072
-	fi
+	test_rss_below $((vrss + 16384)) &&
+	test_rss_below 131072
 '
 
 test_lazy_prereq GITDAEMON '
