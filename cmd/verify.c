@@ -288,6 +288,11 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	for (i = 0; i < nlogs; i++)
 		if (!results[i].ok)
 			status = 1;
+	/* the report before the anchors move: it names those checked */
+	if ((json || junit) &&
+	    (error = json ? annal_verify_write_json(out, logs, results, nlogs) :
+		     annal_verify_write_junit(out, ctx->repo, jlogs, nlogs)) < 0)
+		goto fail;
 	/* the new heads only when every log verified, all at once */
 	if (anchor_file && !status) {
 		for (i = 0; i < nlogs; i++)
@@ -298,13 +303,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	if (state && !status && (error = annal_verify_states_write(states, state)) < 0)
 		goto fail;
-	if (json || junit) {
-		if ((error = json ? annal_verify_write_json(out, logs, results, nlogs) :
-			     annal_verify_write_junit(out, ctx->repo, jlogs, nlogs)) < 0)
-			goto fail;
-		if (write_out(out))
-			status = 3;
-	}
+	if ((json || junit) && write_out(out))
+		status = 3;
 	goto out;
 fail:
 	if (json && out) {

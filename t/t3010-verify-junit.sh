@@ -108,7 +108,12 @@ test_expect_success XMLLINT,PYTHON3 'pinned and anchored: pin and anchor pass' '
 	valid out &&
 	summary out >actual &&
 	echo "main tests=9 failures=0 skipped=1" >expect &&
-	test_cmp expect actual
+	test_cmp expect actual &&
+	old=$(git --git-dir=s.git rev-parse refs/audit/main~1) &&
+	echo "main $old" >anchors &&
+	annal -C s.git verify --anchor-file anchors --format junit >out &&
+	grep "<property name=\"anchor\" value=\"$old\"/>" out &&
+	grep "^main $(git --git-dir=s.git rev-parse refs/audit/main)\$" anchors
 '
 
 # fails_in REPO CLASS CHECK [verify options...]: exit 1, the error line on
