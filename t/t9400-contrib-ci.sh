@@ -86,6 +86,23 @@ test_expect_success XMLLINT,GIT 'a rewound remote: anchorNotFound, exit 1, the a
 	git --git-dir=remote.git update-ref refs/audit/main "$(cut -d" " -f2 anchor-file)"
 '
 
+test_expect_success XMLLINT,GIT 'a log deleted from the remote: deletedRef, exit 1' '
+	annal -C work.git append --log ops --actor carol --action read >/dev/null &&
+	git --git-dir=work.git push -q "$(pwd)/remote.git" "refs/audit/*:refs/audit/*" &&
+	ci ANNAL_ANCHOR_FILE="$(pwd)/anchor-file" &&
+	grep "^ops " anchor-file &&
+	cp anchor-file anchor-before &&
+	git --git-dir=remote.git update-ref -d refs/audit/ops &&
+	test_expect_code 1 ci ANNAL_ANCHOR_FILE="$(pwd)/anchor-file" &&
+	tail -n 1 err >last &&
+	grep "^annal-ci: error: log ops: deletedRef: the log verified before (head [0-9a-f]*) is gone from the remote" last &&
+	test_cmp anchor-before anchor-file &&
+	valid co/annal-junit.xml &&
+	grep "<failure type=\"deletedRef\"" co/annal-junit.xml &&
+	grep "<testsuite name=\"main\" tests=\"9\" failures=\"0\"" co/annal-junit.xml &&
+	grep -v "^ops " anchor-before >anchor-file
+'
+
 test_expect_success XMLLINT,GIT 'a checkpoint kept as a CI variable: its text, or a file' '
 	ci ANNAL_CHECKPOINT="$(cat cp4)" &&
 	valid co/annal-junit.xml &&

@@ -15,7 +15,8 @@
 #   ANNAL_ANCHOR        the heads kept from the last run, as this script
 #                       prints them: lines "<log> <id>" (a CI variable);
 #                       a log that no longer holds its head fails
-#                       (anchorNotFound: rewound or rewritten)
+#                       (anchorNotFound: rewound or rewritten), and so
+#                       does one the remote no longer has (deletedRef)
 #   ANNAL_ANCHOR_FILE   the same in a file (a CI cache); replaced by the
 #                       new heads after a run where every log verified
 #   ANNAL_CHECKPOINT    a signed checkpoint (annal checkpoint) kept from
@@ -111,6 +112,19 @@ fi
 # a CI variable may end in a blank line or come with CRs
 tr -d '\r' <"$anchors.in" | grep -v '^[[:space:]]*$' >"$anchors"
 
+# add_suites FILE: FILE's <testsuite>s after the report's, under a
+# <testsuites> without totals (annal writes the declaration, then
+# <testsuites ...>, the suites, and </testsuites> last, a line each)
+add_suites () {
+	{
+		sed -n 1p "$tmp/report.xml"
+		echo '<testsuites name="annal-ci">'
+		sed '1,2d;$d' "$tmp/report.xml"
+		cat "$1"
+		echo '</testsuites>'
+	} >"$tmp/merged.xml" && mv "$tmp/merged.xml" "$tmp/report.xml"
+}
+
 set --
 test -z "${ANNAL_ALLOWED_SIGNERS:-}" || set -- "$@" --allowed-signers "$ANNAL_ALLOWED_SIGNERS"
 test -z "${ANNAL_KEY:-}" || set -- "$@" --key "$ANNAL_KEY"
@@ -140,13 +154,31 @@ then
 		--format junit >"$tmp/checkpoint.xml" 2>>"$tmp/verify.err"
 	cstatus=$?
 	test "$status" != 0 || status=$cstatus
-	# one report: the suites of both, under a <testsuites> without totals
-	{
-		sed -n 1p "$tmp/report.xml"
-		echo '<testsuites name="annal-ci">'
-		sed '1,2d;$d' "$tmp/report.xml"
-		sed '1,2d' "$tmp/checkpoint.xml"
-	} >"$tmp/merged.xml" && mv "$tmp/merged.xml" "$tmp/report.xml"
+	sed '1,2d;$d' "$tmp/checkpoint.xml" >"$tmp/checkpoint.suites"
+	add_suites "$tmp/checkpoint.suites"
+fi
+
+# a log verified before that the remote no longer holds: verify --all
+# checks the logs there are, so a deleted log would pass unseen (the
+# names are valid log names: verify read them, [A-Za-z0-9._/-])
+if test "$status" = 0 || test "$status" = 1
+then
+	: >"$tmp/gone.suites"
+	while read -r name id
+	do
+		git -C "$repo" rev-parse -q --verify "refs/audit/$name" >/dev/null && continue
+		what="the log verified before (head $id) is gone from the remote: deleted or renamed there"
+		cat >>"$tmp/gone.suites" <<-EOF
+		<testsuite name="$name" tests="1" failures="1" errors="0" skipped="0" time="0.000">
+		<testcase classname="$name" name="repository" assertions="0">
+		<failure type="deletedRef" message="log $name: deletedRef: $what">log $name: deletedRef: $what</failure>
+		</testcase>
+		</testsuite>
+		EOF
+		echo "annal: error: log $name: deletedRef: $what; restore it from a mirror, or drop its line from the anchor if it was retired" >>"$tmp/verify.err"
+		status=1
+	done <"$anchors"
+	test ! -s "$tmp/gone.suites" || add_suites "$tmp/gone.suites"
 fi
 
 # the report, whole or not at all
