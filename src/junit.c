@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "date.h"
 #include "json.h"
+#include "junit.h"
 #include "xml.h"
 #include "banned.h"
 
@@ -56,6 +57,11 @@ static size_t class_of(const char *check)
 		if (strstr(classes[i].checks, key))
 			return i;
 	return 0;
+}
+
+const char *junit_check_class(const char *check)
+{
+	return classes[class_of(check)].name;
 }
 
 enum outcome { PASSED, FAILED, SKIPPED };
