@@ -113,7 +113,10 @@ test_expect_success XMLLINT,PYTHON3 'pinned and anchored: pin and anchor pass' '
 	echo "main $old" >anchors &&
 	annal -C s.git verify --anchor-file anchors --format junit >out &&
 	grep "<property name=\"anchor\" value=\"$old\"/>" out &&
-	grep "^main $(git --git-dir=s.git rev-parse refs/audit/main)\$" anchors
+	grep "^main $(git --git-dir=s.git rev-parse refs/audit/main)\$" anchors &&
+	annal -C s.git verify --state state --format junit >out &&
+	grep -A1 "name=\"anchor\" assertions=\"1\">" out >anchor-case &&
+	! grep "<skipped" anchor-case
 '
 
 # fails_in REPO CLASS CHECK [verify options...]: exit 1, the error line on
