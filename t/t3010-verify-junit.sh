@@ -267,6 +267,27 @@ test_expect_success XMLLINT,PYTHON3 'audit-verify: a good bundle, a tampered one
 	test_cmp expect actual
 '
 
+test_expect_success XMLLINT,PYTHON3 'audit-verify: a bundle of several logs, a suite each' '
+	rm -rf w.git && cp -R u.git w.git &&
+	annal -C w.git append --log ops --actor carol --action read >/dev/null &&
+	annal -C w.git export --all --bundle several.zip --sign-key k1 >/dev/null &&
+	annal audit-verify --key k1.pub --format junit several.zip >out &&
+	valid out &&
+	summary out >actual &&
+	printf "%s\n" "several.zip tests=1 failures=0 skipped=0" "main tests=2 failures=0 skipped=1" \
+		"ops tests=2 failures=0 skipped=1" >expect &&
+	test_cmp expect actual &&
+	python3 "$TEST_DIRECTORY/lib-bundle.py" forge several.zip bad.zip --resign k1 \
+		flip logs/ops/records.jsonl &&
+	test_expect_code 1 annal audit-verify --key k1.pub --format junit bad.zip >out 2>err &&
+	grep "^annal: error: bundle bad.zip: log ops: " err &&
+	valid out &&
+	summary out >actual &&
+	printf "%s\n" "bad.zip tests=1 failures=0 skipped=0" "main tests=2 failures=0 skipped=1" \
+		"ops tests=2 failures=1 skipped=1" "  records bundle" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success XMLLINT,PYTHON3 'audit-verify: a hostile bundle name, an unreadable bundle' '
 	name=$(printf "b<&\"'"'"']]>\377\302\233\342\200\256\001.zip") &&
 	cp good.zip "$name" &&
