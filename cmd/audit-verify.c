@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "builtin.h"
 #include "parse-options.h"
@@ -69,12 +70,13 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_STRING_LIST(0, "witness-key", &witness_keys, "<key>", "a witness's verifier key: the bundle's checkpoint must be cosigned by --witnesses of them (repeatable)"),
 		OPT_UINT(0, "witnesses", &witnesses, "<k>", "how many of the --witness-key witnesses must cosign (default: all)"),
 		OPT_BOOL(0, "list", &list, "print the records checked (jsonl) instead of the summary"),
-		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
+		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json_junit),
 		OPT_END()
 	};
 	annal_audit_options opts = ANNAL_AUDIT_OPTIONS_INIT;
 	annal_audit_result r;
 	annal_buf *out = NULL;
+	struct timespec t0, t1;
 	int error, status = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -112,11 +114,26 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 		goto out;
 	}
 	opts.list = list ? out : NULL;
-	if ((error = annal_bundle_verify(&r, argv[0], &opts)) < 0) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	error = annal_bundle_verify(&r, argv[0], &opts);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (error < 0) {
 		const annal_error *e = annal_error_last();
 		char shown[4096];
 
 		status = error_status(error);
+		if (!strcmp(format, "junit")) {
+			/* nothing checked: the report says why, and so does standard error */
+			annal_text_escape(shown, sizeof(shown),
+					  e && e->message ? e->message : "unknown error",
+					  strlen(e && e->message ? e->message : "unknown error"));
+			report_error(error);
+			if (annal_buf_new(&out) < 0 ||
+			    annal_junit_write_failure(out, "audit-verify", NULL, shown) < 0 ||
+			    write_out(out))
+				status = 3;
+			goto out;
+		}
 		if (strcmp(format, "json")) {
 			report_error(error);
 			goto out;
@@ -140,6 +157,22 @@ int cmd_audit_verify(int argc, const char **argv, struct cmd_context *ctx)
 			goto out;
 		}
 		status = write_out(out);
+		if (!status && !r.ok)
+			status = 1;
+		goto out;
+	}
+	if (!strcmp(format, "junit")) {
+		/* the report on standard output, the problem on standard error */
+		if ((error = annal_buf_new(&out)) < 0 ||
+		    (error = annal_audit_write_junit(out, argv[0], &r,
+						     (double)(t1.tv_sec - t0.tv_sec) +
+						     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9)) < 0) {
+			status = report_error(error);
+			goto out;
+		}
+		status = write_out(out);
+		if (!r.ok)
+			print_error("bundle %s: %s", argv[0], r.problem);
 		if (!status && !r.ok)
 			status = 1;
 		goto out;

@@ -16,6 +16,7 @@ void string_list_clear(struct string_list *l)
 }
 
 const char *const pretty_json[] = { "pretty", "json", NULL };
+const char *const pretty_json_junit[] = { "pretty", "json", "junit", NULL };
 
 void choices_text(char *out, size_t size, const char *const *choices)
 {

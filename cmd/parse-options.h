@@ -63,6 +63,8 @@ int parse_options(int argc, const char **argv, struct option *opts,
 
 /* The formats of verify and audit-verify. */
 extern const char *const pretty_json[];
+/* verify and audit-verify: JUnit XML too, for CI */
+extern const char *const pretty_json_junit[];
 
 /* "a, b or c" into out. */
 void choices_text(char *out, size_t size, const char *const *choices);

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "builtin.h"
 #include "parse-options.h"
@@ -143,11 +144,12 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_UINT(0, "witnesses", &witnesses, "<k>", "how many of the --witness-key witnesses must cosign (default: all)"),
 		OPT_BOOL('q', "quiet", &quiet, "print nothing: the exit status says whether every log verified"),
 		OPT_BOOL(0, "pre-receive", &pre_receive, "check a push as git's pre-receive hook: '<old> <new> <ref>' lines on standard input"),
-		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json),
+		OPT_CHOICE(0, "format", &format, "<format>", "output format (default: pretty)", pretty_json_junit),
 		OPT_END()
 	};
 	annal_verify_options opts = ANNAL_VERIFY_OPTIONS_INIT;
 	annal_verify_result *results = NULL;
+	annal_verify_junit_log *jlogs = NULL;
 	annal_anchors anchors = { NULL, NULL, 0 };
 	annal_verify_states *states = NULL;
 	const char *one[1];
@@ -155,7 +157,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	const char *const *logs;
 	size_t nlogs = 0, i, ncp = 0;
 	annal_buf *out = NULL, *report = NULL;
-	int error = 0, status = 0, json;
+	int error = 0, status = 0, json, junit;
 
 	argc = parse_options(argc, argv, options, verify_usage);
 	if (argc)
@@ -189,6 +191,7 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	if (!format)
 		format = "pretty";
 	json = !strcmp(format, "json");
+	junit = !strcmp(format, "junit");
 
 	if (anchor_file && (error = annal_anchors_read(&anchors, anchor_file)) < 0)
 		goto fail;
@@ -210,11 +213,15 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		check = "noLogs";
 		goto fail;
 	}
-	if (nlogs && !(results = calloc(nlogs, sizeof(*results)))) {
+	if (nlogs && (!(results = calloc(nlogs, sizeof(*results))) ||
+		      (junit && !(jlogs = calloc(nlogs, sizeof(*jlogs)))))) {
 		error = ANNAL_ENOMEM;
 		goto fail;
 	}
 	for (i = 0; i < nlogs; i++) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		opts.log = logs[i];
 		opts.anchor = anchor_file ? annal_anchors_get(&anchors, logs[i]) : anchor;
 		opts.allowed_signers = allowed;
@@ -236,6 +243,16 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		    (((!report && (error = annal_buf_new(&report)) < 0)) ||
 		     (error = verify_witnesses(&results[i], report, &checkpoints, &policy)) < 0))
 			goto fail;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (jlogs) {
+			jlogs[i].result = &results[i];
+			jlogs[i].anchor = opts.anchor;
+			jlogs[i].pinned = allowed || key;
+			jlogs[i].state = state != NULL;
+			jlogs[i].witnesses = witness_keys.n > 0;
+			jlogs[i].seconds = (double)(t1.tv_sec - t0.tv_sec) +
+					   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		}
 		if (json)
 			continue;
 		if (quiet) {
@@ -243,6 +260,9 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 			continue;
 		}
 		if (results[i].ok) {
+			/* junit: the report on standard output, failures on standard error */
+			if (junit)
+				continue;
 			printf("log %s: %llu %s verified, head %s\n", results[i].log,
 			       (unsigned long long)results[i].records,
 			       results[i].records == 1 ? "record" : "records", results[i].head);
@@ -268,6 +288,11 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	for (i = 0; i < nlogs; i++)
 		if (!results[i].ok)
 			status = 1;
+	/* the report before the anchors move: it names those checked */
+	if ((json || junit) &&
+	    (error = json ? annal_verify_write_json(out, logs, results, nlogs) :
+		     annal_verify_write_junit(out, ctx->repo, jlogs, nlogs)) < 0)
+		goto fail;
 	/* the new heads only when every log verified, all at once */
 	if (anchor_file && !status) {
 		for (i = 0; i < nlogs; i++)
@@ -278,12 +303,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	}
 	if (state && !status && (error = annal_verify_states_write(states, state)) < 0)
 		goto fail;
-	if (json) {
-		if ((error = annal_verify_write_json(out, logs, results, nlogs)) < 0)
-			goto fail;
-		if (write_out(out))
-			status = 3;
-	}
+	if ((json || junit) && write_out(out))
+		status = 3;
 	goto out;
 fail:
 	if (json && out) {
@@ -297,6 +318,18 @@ fail:
 			status = report_error(ANNAL_ENOMEM);
 		else if (write_out(out))
 			status = 3;
+	} else if (junit && out) {
+		/* the report says why, and so does standard error */
+		const annal_error *e = annal_error_last();
+		char *message = strdup(e && e->message ? e->message : "unknown error");
+
+		status = report_error(error);
+		annal_buf_clear(out);
+		if (!message || annal_junit_write_failure(out, "verify", check, message) < 0)
+			status = report_error(ANNAL_ENOMEM);
+		else if (write_out(out))
+			status = 3;
+		free(message);
 	} else {
 		status = report_error(error);
 	}
@@ -305,6 +338,7 @@ out:
 	annal_anchors_dispose(&anchors);
 	annal_verify_states_free(states);
 	free(results);
+	free(jlogs);
 	annal_strv_free(names, nlogs);
 	string_list_clear(&checkpoints);
 	string_list_clear(&checkpoint_keys);

@@ -689,6 +689,33 @@ int annal_repo_init_central(annal_repo *repo, const char *signers, const char *p
 /* The verify check ids, NULL-terminated, for documentation tests. */
 const char *const *annal_verify_checks(void);
 
+/*
+ * verify --format junit: JUnit XML (annal-verify(1), "JUnit XML"), a
+ * <testsuite> per log, a <testcase> per class of checks.  What verify
+ * knew of each log besides its result: the anchor it held the log to
+ * (NULL: none), whether it was pinned (--allowed-signers, --key), held
+ * to a --state, asked for witnesses, and how long it took.  The signer
+ * fingerprints of each log that verified are read from repo.
+ */
+typedef struct {
+	const annal_verify_result *result;
+	const char *anchor;
+	int pinned;
+	int state;
+	int witnesses;
+	double seconds;
+} annal_verify_junit_log;
+int annal_verify_write_junit(annal_buf *out, annal_repo *repo,
+			     const annal_verify_junit_log *logs, size_t n);
+/*
+ * The report of a command that could not check at all (no logs, bad
+ * input, an I/O error): one test, failed (check given: a verification
+ * failure, as noLogs) or in error (check NULL).  what names the command,
+ * as "verify" or "audit-verify".
+ */
+int annal_junit_write_failure(annal_buf *out, const char *what, const char *check,
+			      const char *message);
+
 /* ---- export ---------------------------------------------------------- */
 
 /* Where exported text goes: 0, or a negative error. */
@@ -832,6 +859,12 @@ int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_r
  * "error", and null for everything not known; path may be NULL.
  */
 int annal_audit_write_json_failure(annal_buf *out, const char *path, const char *message);
+/*
+ * audit-verify --format junit: a <testsuite> for the bundle (its
+ * signature, checksums and manifest), then one per log it holds.
+ */
+int annal_audit_write_junit(annal_buf *out, const char *path, const annal_audit_result *r,
+			    double seconds);
 
 /* ---- output formats ------------------------------------------------- */
 

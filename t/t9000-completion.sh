@@ -112,7 +112,7 @@ test_expect_success BASH 'annal log --format=js<TAB>' '
 
 test_expect_success BASH 'annal verify --format <TAB>' '
 	run_completion "annal verify --format " &&
-	printf "%s\n" json pretty >expect &&
+	printf "%s\n" json junit pretty >expect &&
 	test_cmp expect out
 '
 
