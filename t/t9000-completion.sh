@@ -211,6 +211,51 @@ test_expect_success BASH 'every option of every command, as -h lists it, and not
 	done
 '
 
+# The lines zsh and fish must complete as bash does: commands, options,
+# sub-verbs, values, "--opt=value"
+same_lines="annal |annal ver|annal -|annal log --fo|annal log --format |annal log --format=js|annal key |annal key rotate --|annal verify --a|annal help in"
+
+# as make install writes them (Makefile.am: install-zsh-completion)
+test_expect_success BASH 'bash annal --complete: the bridge zsh and fish use' '
+	sed "s|@bashcompletion@|$completion|" "$ANNAL_SOURCE_DIR/contrib/completion/_annal.in" >_annal &&
+	sed "s|@bashcompletion@|$completion|" "$ANNAL_SOURCE_DIR/contrib/completion/annal.fish.in" >annal.fish &&
+	bash "$completion" --complete annal log --fo >actual &&
+	printf "%s\n" --follow --format >expect &&
+	test_cmp expect actual &&
+	test_expect_code 2 bash "$completion" 2>err &&
+	grep "^usage: bash .* --complete <word>" err
+'
+
+test_lazy_prereq ZSH 'command -v zsh'
+test_lazy_prereq FISH 'command -v fish'
+
+test_expect_success BASH,ZSH 'zsh completes as bash does' '
+	IFS="|" &&
+	for line in $same_lines
+	do
+		IFS=" " &&
+		run_completion "$line" &&
+		# compadd stubbed: what the completion would offer
+		zsh -fc "compadd () { shift; print -rl -- \"\$@\"; }
+			words=(\${(z)1}); [[ \$1 == *\" \" ]] && words+=(\"\")
+			CURRENT=\${#words}; source ./_annal" zsh "$line" >zsh.raw &&
+		sort zsh.raw >zsh.out &&
+		test_cmp out zsh.out || return 1
+	done
+'
+
+test_expect_success BASH,FISH 'fish completes as bash does' '
+	IFS="|" &&
+	for line in $same_lines
+	do
+		IFS=" " &&
+		run_completion "$line" &&
+		fish --no-config -c "source annal.fish; complete -C \$argv[1]" "$line" |
+			cut -f 1 | sort >fish.out &&
+		test_cmp out fish.out || return 1
+	done
+'
+
 test_expect_success BASH 'no values offered for free-form options' '
 	run_completion "annal log --since " &&
 	test_must_be_empty out

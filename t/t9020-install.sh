@@ -7,6 +7,7 @@ test_description='make install DESTDIR=... prefix=...: what lands where, and tha
 
 # a prefix nothing may create: make install writes under DESTDIR only
 prefix=/annal-install-test-$$
+SQ="'"
 
 # run_make TARGET...: make in the build tree, not as part of the make
 # check that runs this test (no jobserver, no TESTS=)
@@ -36,13 +37,16 @@ test_expect_success 'the files installed: the list' '
 			test_path_is_file "$src/contrib/$f" &&
 			echo "share/annal/$f" || return 1
 		done &&
-		# where configure put the completion, relative to the prefix
-		dir=$(sed -n "s/^bashcompletiondir = //p" "$ANNAL_BUILD_DIR/Makefile" |
-			sed -e "s|\${datadir}|\${prefix}/share|" -e "s|\${prefix}|$prefix|") &&
-		if test -n "$dir"
-		then
-			echo "${dir#$prefix/}/annal"
-		fi &&
+		# where configure put the completions, relative to the prefix
+		for f in bash:annal zsh:_annal fish:annal.fish
+		do
+			dir=$(sed -n "s/^${f%%:*}completiondir = //p" "$ANNAL_BUILD_DIR/Makefile" |
+				sed -e "s|\${datadir}|\${prefix}/share|" -e "s|\${prefix}|$prefix|") &&
+			if test -n "$dir"
+			then
+				echo "${dir#$prefix/}/${f#*:}"
+			fi || return 1
+		done &&
 		if test_have_prereq MANUAL
 		then
 			for adoc in "$src"/Documentation/*.adoc
@@ -65,6 +69,22 @@ test_expect_success 'the files installed: the list' '
 	test -x "$root/share/annal/hooks/pre-push" &&
 	test -x "$root/share/annal/hooks/pre-receive" &&
 	cmp "$src/contrib/completion/annal" "$root/share/bash-completion/completions/annal"
+'
+
+test_expect_success 'zsh and fish completions: they ask the installed bash one' '
+	bash=$prefix/share/bash-completion/completions/annal &&
+	zsh=dest$prefix/share/zsh/vendor-completions/_annal &&
+	fish=dest$prefix/share/fish/vendor_completions.d/annal.fish &&
+	if grep -x "${zsh#dest$prefix/}" expect
+	then
+		grep -F "ANNAL_BASH_COMPLETION:-${SQ}$bash${SQ}}" "$zsh" &&
+		! grep @bashcompletion@ "$zsh"
+	fi &&
+	if grep -x "${fish#dest$prefix/}" expect
+	then
+		grep -F "set -l script ${SQ}$bash${SQ}" "$fish" &&
+		! grep @bashcompletion@ "$fish"
+	fi
 '
 
 test_expect_success MANUAL 'the manual: sections 1 and 5' '
