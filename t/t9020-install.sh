@@ -18,6 +18,26 @@ run_make () {
 
 test_lazy_prereq MANUAL 'grep -q "^ASCIIDOCTOR = ." "$ANNAL_BUILD_DIR/Makefile"'
 
+# completion SHELL FILE: where make install puts FILE, SHELL's completion:
+# relative to the prefix, or absolute for a directory configured so
+# (--with-bash-completion-dir=/usr/share/...); nothing if none
+completion () {
+	dir=$(sed -n "s/^$1completiondir = //p" "$ANNAL_BUILD_DIR/Makefile" |
+		sed -e "s|\${datadir}|\${prefix}/share|" -e "s|\${prefix}|$prefix|") &&
+	if test -n "$dir"
+	then
+		echo "${dir#$prefix/}/$2"
+	fi
+}
+
+# in_dest PATH: PATH as completion prints it, in DESTDIR
+in_dest () {
+	case $1 in
+	/*) echo "dest$1" ;;
+	*) echo "dest$prefix/$1" ;;
+	esac
+}
+
 test_expect_success 'make install DESTDIR' '
 	run_make install >out 2>err &&
 	test_path_is_missing "$prefix" &&
@@ -37,16 +57,9 @@ test_expect_success 'the files installed: the list' '
 			test_path_is_file "$src/contrib/$f" &&
 			echo "share/annal/$f" || return 1
 		done &&
-		# where configure put the completions, relative to the prefix
-		for f in bash:annal zsh:_annal fish:annal.fish
-		do
-			dir=$(sed -n "s/^${f%%:*}completiondir = //p" "$ANNAL_BUILD_DIR/Makefile" |
-				sed -e "s|\${datadir}|\${prefix}/share|" -e "s|\${prefix}|$prefix|") &&
-			if test -n "$dir"
-			then
-				echo "${dir#$prefix/}/${f#*:}"
-			fi || return 1
-		done &&
+		completion bash annal &&
+		completion zsh _annal &&
+		completion fish annal.fish &&
 		if test_have_prereq MANUAL
 		then
 			for adoc in "$src"/Documentation/*.adoc
@@ -56,34 +69,37 @@ test_expect_success 'the files installed: the list' '
 		fi
 	} | sort >expect &&
 	grep -c "^share/man/man5/" expect >n5 &&
-	(cd "$root" && find . ! -type d) | sed "s|^\./||" | sort >all &&
+	# every file in DESTDIR: relative to the prefix if under it
+	(cd dest && find . ! -type d) | sed -e "s|^\.||" -e "s|^$prefix/||" | sort >all &&
 	# the shared library as libtool names it; the CI files of contrib/ci
 	grep -v -e "^lib/libannal\.\(la\|so[.0-9]*\)$" -e "^share/annal/ci/" all >actual &&
 	test_cmp expect actual &&
 	grep -x lib/libannal.so all &&
-	grep -x "share/bash-completion/completions/annal" expect &&
+	bash=$(completion bash annal) &&
+	test -n "$bash" &&
 	for f in $(sed -n "s|^share/annal/ci/||p" all)
 	do
 		test_path_is_file "$src/contrib/ci/$f" || return 1
 	done &&
 	test -x "$root/share/annal/hooks/pre-push" &&
 	test -x "$root/share/annal/hooks/pre-receive" &&
-	cmp "$src/contrib/completion/annal" "$root/share/bash-completion/completions/annal"
+	cmp "$src/contrib/completion/annal" "$(in_dest "$bash")"
 '
 
 test_expect_success 'zsh and fish completions: they ask the installed bash one' '
-	bash=$prefix/share/bash-completion/completions/annal &&
-	zsh=dest$prefix/share/zsh/vendor-completions/_annal &&
-	fish=dest$prefix/share/fish/vendor_completions.d/annal.fish &&
-	if grep -x "${zsh#dest$prefix/}" expect
+	bash=$(completion bash annal) &&
+	case $bash in /*) ;; *) bash=$prefix/$bash ;; esac &&
+	zsh=$(completion zsh _annal) &&
+	if test -n "$zsh"
 	then
-		grep -F "ANNAL_BASH_COMPLETION:-${SQ}$bash${SQ}}" "$zsh" &&
-		! grep @bashcompletion@ "$zsh"
+		grep -F "ANNAL_BASH_COMPLETION:-${SQ}$bash${SQ}}" "$(in_dest "$zsh")" &&
+		! grep @bashcompletion@ "$(in_dest "$zsh")"
 	fi &&
-	if grep -x "${fish#dest$prefix/}" expect
+	fish=$(completion fish annal.fish) &&
+	if test -n "$fish"
 	then
-		grep -F "set -l script ${SQ}$bash${SQ}" "$fish" &&
-		! grep @bashcompletion@ "$fish"
+		grep -F "set -l script ${SQ}$bash${SQ}" "$(in_dest "$fish")" &&
+		! grep @bashcompletion@ "$(in_dest "$fish")"
 	fi
 '
 
