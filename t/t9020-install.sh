@@ -135,7 +135,7 @@ test_expect_success 'make installcheck runs the installed annal' '
 
 test_expect_success 'make uninstall removes every file' '
 	run_make uninstall >out 2>err &&
-	(cd "dest$prefix" && find . ! -type d) >left &&
+	(cd dest && find . ! -type d) >left &&
 	test_must_be_empty left &&
 	test_path_is_missing "$prefix"
 '
