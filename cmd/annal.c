@@ -47,7 +47,7 @@ static const struct command {
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char *const annal_usage[] = {
-	"annal [-C <path> | --repo <path>] [-P | --no-pager] [--version] [-h | --help] <command> [<args>]",
+	"annal [-C <path> | --repo <path>] [-P | --no-pager] [--version [--build-options]] [-h | --help] <command> [<args>]",
 	NULL
 };
 
@@ -297,6 +297,39 @@ static int wants_json(int argc, const char **argv)
 	return 0;
 }
 
+/*
+ * --version --build-options: the libraries annal runs with (and the
+ * version it was built with when that differs), then how it was built.
+ * Plain --version stays a printf: no library is loaded for it.
+ */
+static void print_build_options(void)
+{
+	annal_build_info info;
+	size_t k;
+
+	annal_build_info_read(&info);
+	for (k = 0; k < info.nlibs; k++) {
+		const annal_build_library *lib = &info.libs[k];
+
+		if (!*lib->running)
+			printf("%s: not found (built with %s)\n", lib->name, lib->built);
+		else if (strcmp(lib->running, lib->built))
+			printf("%s: %s (built with %s)\n", lib->name, lib->running, lib->built);
+		else
+			printf("%s: %s\n", lib->name, lib->running);
+	}
+	printf("libgit2 linked: %s\n", info.static_libgit2 ? "statically" : "shared");
+	printf("libgit2 network set-up: %s\n",
+	       info.net_deferral ? "deferred to the first network operation" : "at start");
+	if (!info.pdf)
+		printf("pdf: no: cairo and pango not found (built with cairo %s)\n", info.cairo_built);
+	else if (strcmp(info.cairo, info.cairo_built))
+		printf("pdf: yes, cairo %s (built with %s), loaded on first use\n",
+		       info.cairo, info.cairo_built);
+	else
+		printf("pdf: yes, cairo %s, loaded on first use\n", info.cairo);
+}
+
 static int is_help(const char *arg)
 {
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "--list-opts");
@@ -347,6 +380,8 @@ int main(int argc, const char **argv)
 			ctx.no_pager = 1;
 		} else if (!strcmp(a, "--version")) {
 			printf("annal version %s\n", annal_version());
+			if (i + 1 < argc && !strcmp(argv[i + 1], "--build-options"))
+				print_build_options();
 			return 0;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			print_main_usage(stdout);

@@ -53,6 +53,31 @@ void annal_shutdown(void);
 const char *annal_version(void);
 
 /*
+ * What annal runs with and was built with, for `annal --version
+ * --build-options`.  Asks libarchive, cairo and pango, which annal
+ * otherwise loads only on first use, so it loads them: not for every
+ * start.
+ */
+typedef struct annal_build_library {
+	const char *name;	/* "libgit2", "libsodium", "libarchive", "cJSON" */
+	char running[32];	/* the version loaded now, "" if it cannot be loaded */
+	char built[32];		/* the version of the headers annal was compiled with */
+} annal_build_library;
+
+typedef struct annal_build_info {
+	annal_build_library libs[4];
+	size_t nlibs;
+	int static_libgit2;	/* libgit2 linked into the annal command */
+	int net_deferral;	/* libgit2's TLS and SSH set-up deferred (src/net.c) */
+	int pdf;		/* 1: cairo and pango load, PDF reports work */
+	char cairo[32];		/* the cairo loaded, if pdf */
+	char cairo_built[32];
+} annal_build_info;
+
+/* Fills *out; never fails (what cannot be loaded is left ""). */
+void annal_build_info_read(annal_build_info *out);
+
+/*
  * Ready libgit2's network transports: load the CA certificates and start
  * libssh2, as git_libgit2_init() would have.  In the annal command,
  * annal_init() defers both when libgit2 uses mbedTLS and libssh2: in

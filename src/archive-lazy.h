@@ -20,7 +20,8 @@
 	X(archive_read_support_format_zip_seekable) X(archive_write_close) \
 	X(archive_write_data) X(archive_write_free) X(archive_write_header) \
 	X(archive_write_new) X(archive_write_open) X(archive_write_set_bytes_in_last_block) \
-	X(archive_write_set_format_zip) X(archive_write_zip_set_compression_deflate)
+	X(archive_write_set_format_zip) X(archive_write_zip_set_compression_deflate) \
+	X(archive_version_string)
 
 struct archive_lazy {
 #define FIELD(name) __typeof__(&name) name;

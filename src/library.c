@@ -1,9 +1,18 @@
+#include "config.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
 #include <git2.h>
 #include <sodium.h>
+#include <cjson/cJSON.h>
+#include <cairo.h>
 
 #include "annal.h"
 #include "error.h"
 #include "net.h"
+#include "archive-lazy.h"
+#include "pdf-lazy.h"
 #include "banned.h"
 
 int annal_init(void)
@@ -50,4 +59,66 @@ void annal_shutdown(void)
 const char *annal_version(void)
 {
 	return ANNAL_VERSION;
+}
+
+static annal_build_library *build_library(annal_build_info *info, const char *name,
+					   const char *built)
+{
+	annal_build_library *lib = &info->libs[info->nlibs++];
+
+	lib->name = name;
+	snprintf(lib->built, sizeof(lib->built), "%s", built);
+	return lib;
+}
+
+/* "libarchive 3.6.2" -> "3.6.2" */
+static const char *version_word(const char *s)
+{
+	const char *space = strrchr(s, ' ');
+
+	return space ? space + 1 : s;
+}
+
+void annal_build_info_read(annal_build_info *out)
+{
+	annal_build_library *lib;
+	int major, minor, rev;
+	void *cairo;
+
+	memset(out, 0, sizeof(*out));
+	lib = build_library(out, "libgit2", LIBGIT2_VERSION);
+	if (!git_libgit2_version(&major, &minor, &rev))
+		snprintf(lib->running, sizeof(lib->running), "%d.%d.%d", major, minor, rev);
+	lib = build_library(out, "libsodium", SODIUM_VERSION_STRING);
+	snprintf(lib->running, sizeof(lib->running), "%s", sodium_version_string());
+	lib = build_library(out, "libarchive", ARCHIVE_VERSION_ONLY_STRING);
+	if (!archive_load())
+		snprintf(lib->running, sizeof(lib->running), "%s",
+			 version_word(la.archive_version_string()));
+	lib = build_library(out, "cJSON", "");
+	snprintf(lib->built, sizeof(lib->built), "%d.%d.%d",
+		 CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR, CJSON_VERSION_PATCH);
+	snprintf(lib->running, sizeof(lib->running), "%s", cJSON_Version());
+
+#ifdef ANNAL_STATIC_LIBGIT2
+	out->static_libgit2 = 1;
+#endif
+#if defined(ANNAL_NET_INTERPOSE) || defined(ANNAL_NET_WRAP)
+	out->net_deferral = 1;
+#endif
+	snprintf(out->cairo_built, sizeof(out->cairo_built), "%s", CAIRO_VERSION_STRING);
+	if (!pdf_load()) {
+		const char *(*version)(void);
+
+		out->pdf = 1;
+		/* pdf_load() opened it: this only finds it */
+		if ((cairo = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD))) {
+			*(void **)&version = dlsym(cairo, "cairo_version_string");
+			if (version)
+				snprintf(out->cairo, sizeof(out->cairo), "%s", version());
+			dlclose(cairo);
+		}
+	}
+	/* what could not be loaded is "" in *out, not an error */
+	annal_error_clear();
 }

@@ -150,6 +150,112 @@ test_expect_success BASH 'annal push <TAB> lists the remotes, --log <TAB> the lo
 	test_cmp expect out
 '
 
+# help_options CMD [SUB]: the options the table of `annal CMD [SUB] -h`
+# lists, a line each, sorted: the long name, or the short one if there
+# is none; `annal -h`: the options of its usage line
+help_options () {
+	annal "$@" -h >help &&
+	python3 - help <<-\PY
+	import re, sys
+	lines = open(sys.argv[1]).read().splitlines()
+	found = set()
+	def name(spec):
+	    return re.split(r"[ =\[]", spec.strip(), maxsplit=1)[0]
+	if lines[0].startswith("usage: annal [-"):
+	    usage = lines[0][len("usage: annal "):].split("<command>")[0]
+	    found = {w for w in re.split(r"[][() |]+", usage) if w.startswith("-")}
+	for line in lines:
+	    m = re.match(r"^    (-[^ ].*?)(?:  +|$)", line)
+	    if not m:
+	        continue
+	    names = [name(n) for n in m.group(1).split(", ")]
+	    longs = [n for n in names if n.startswith("--")]
+	    shorts = [n for n in names if re.fullmatch(r"-[A-Za-z]", n)]
+	    if longs or shorts:
+	        found.add((longs or shorts)[0])
+	print("\n".join(sorted(found)))
+	PY
+}
+
+# sub_verbs CMD: the sub-verbs of CMD (annal key rotate), from its usage
+sub_verbs () {
+	annal "$1" -h | sed -n "s/^\(usage:\|   or:\) annal $1 \([a-z][-a-z]*\).*/\2/p" | sort -u
+}
+
+test_expect_success BASH 'every option of every command, as -h lists it, and nothing else' '
+	help_options >expect &&
+	test -s expect &&
+	run_completion "annal -" &&
+	test_cmp expect out &&
+	for cmd in $(annal --list-cmds)
+	do
+		test $cmd != help || continue
+		sub_verbs $cmd >subs &&
+		if test -s subs
+		then
+			run_completion "annal $cmd " &&
+			test_cmp subs out &&
+			for sub in $(cat subs)
+			do
+				help_options $cmd $sub >expect &&
+				test -s expect &&
+				run_completion "annal $cmd $sub -" &&
+				test_cmp expect out || return 1
+			done
+		else
+			help_options $cmd >expect &&
+			test -s expect &&
+			run_completion "annal $cmd -" &&
+			test_cmp expect out || return 1
+		fi
+	done
+'
+
+# The lines zsh and fish must complete as bash does: commands, options,
+# sub-verbs, values, "--opt=value"
+same_lines="annal |annal ver|annal -|annal log --fo|annal log --format |annal log --format=js|annal key |annal key rotate --|annal verify --a|annal help in"
+
+# as make install writes them (Makefile.am: install-zsh-completion)
+test_expect_success BASH 'bash annal --complete: the bridge zsh and fish use' '
+	sed "s|@bashcompletion@|$completion|" "$ANNAL_SOURCE_DIR/contrib/completion/_annal.in" >_annal &&
+	sed "s|@bashcompletion@|$completion|" "$ANNAL_SOURCE_DIR/contrib/completion/annal.fish.in" >annal.fish &&
+	bash "$completion" --complete annal log --fo >actual &&
+	printf "%s\n" --follow --format >expect &&
+	test_cmp expect actual &&
+	test_expect_code 2 bash "$completion" 2>err &&
+	grep "^usage: bash .* --complete <word>" err
+'
+
+test_lazy_prereq ZSH 'command -v zsh'
+test_lazy_prereq FISH 'command -v fish'
+
+test_expect_success BASH,ZSH 'zsh completes as bash does' '
+	IFS="|" &&
+	for line in $same_lines
+	do
+		IFS=" " &&
+		run_completion "$line" &&
+		# compadd stubbed: what the completion would offer
+		zsh -fc "compadd () { shift; print -rl -- \"\$@\"; }
+			words=(\${(z)1}); [[ \$1 == *\" \" ]] && words+=(\"\")
+			CURRENT=\${#words}; source ./_annal" zsh "$line" >zsh.raw &&
+		sort zsh.raw >zsh.out &&
+		test_cmp out zsh.out || return 1
+	done
+'
+
+test_expect_success BASH,FISH 'fish completes as bash does' '
+	IFS="|" &&
+	for line in $same_lines
+	do
+		IFS=" " &&
+		run_completion "$line" &&
+		fish --no-config -c "source annal.fish; complete -C \$argv[1]" "$line" |
+			cut -f 1 | sort >fish.out &&
+		test_cmp out fish.out || return 1
+	done
+'
+
 test_expect_success BASH 'no values offered for free-form options' '
 	run_completion "annal log --since " &&
 	test_must_be_empty out
