@@ -198,7 +198,8 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 	if (state && (error = annal_verify_states_read(&states, state)) < 0)
 		goto fail;
 	if (all) {
-		if ((error = annal_log_list(&names, &nlogs, ctx->repo)) < 0)
+		if ((error = annal_log_list(&names, &nlogs, ctx->repo)) < 0 ||
+		    (error = annal_verify_add_remembered(&names, &nlogs, &anchors, states)) < 0)
 			goto fail;
 		logs = (const char *const *)names;
 	} else {

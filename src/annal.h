@@ -683,6 +683,15 @@ int annal_anchors_write(const annal_anchors *a, const char *path);
 void annal_anchors_dispose(annal_anchors *a);
 
 /*
+ * Add to the n logs in names (sorted, as annal_log_list() gives them) each
+ * log that anchors or states remember and names lacks, keeping it sorted:
+ * for a verify of every log, so that a log deleted since is checked, and
+ * fails (deletedRef), rather than being left out.
+ */
+int annal_verify_add_remembered(char ***names, size_t *n, const annal_anchors *anchors,
+				const annal_verify_states *states);
+
+/*
  * The central side's check of a push, as git's pre-receive hook gets it:
  * a line "<old> <new> <ref>" per ref (githooks(5)) in the file path
  * ("-": standard input).  Each ref under

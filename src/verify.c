@@ -2128,6 +2128,14 @@ int annal_log_verify(annal_verify_result *r, annal_repo *repo, const annal_verif
 	}
 	if (error < 0)
 		goto out;
+	/* an anchor or a kept state says the log was there: its loss is the last truncation */
+	if (!exists && (anchor.text || (opts && states_get(opts->states, log)))) {
+		error = failed(r, "deletedRef", 0, NULL,
+			       "'%s' is gone, but the %s names a record of it: the log was deleted; restore it from a copy (a clone, the central), or drop its %s if it was removed on purpose",
+			       refname.ptr, anchor.text ? "anchor" : "state",
+			       anchor.text ? "anchor" : "line from the state file");
+		goto out;
+	}
 	if (!exists && listed) {
 		error = failed(r, "badRef", 0, NULL, "'%s' was listed but cannot be found",
 			       refname.ptr);
@@ -2330,6 +2338,48 @@ int annal_anchors_set(annal_anchors *a, const char *log, const char *id)
 	snprintf(a->ids[a->n], sizeof(a->ids[a->n]), "%s", id);
 	a->n++;
 	return 0;
+}
+
+static int strcmp_pp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int names_have(char *const *v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return 1;
+	return 0;
+}
+
+int annal_verify_add_remembered(char ***names, size_t *n, const annal_anchors *anchors,
+				const annal_verify_states *states)
+{
+	size_t i, total = (anchors ? anchors->n : 0) + (states ? states->n : 0), added = 0;
+	char **v;
+
+	if (!total)
+		return 0;
+	if (!(v = realloc(*names, (*n + total) * sizeof(*v))))
+		return annal_error_oom();
+	*names = v;
+	for (i = 0; i < total; i++) {
+		const char *log = anchors && i < anchors->n ? anchors->logs[i] :
+				  states->v[i - (anchors ? anchors->n : 0)].log;
+
+		if (names_have(v, *n + added, log))
+			continue;
+		if (!(v[*n + added] = strdup(log)))
+			break;
+		added++;
+	}
+	*n += added;
+	if (added)
+		qsort(v, *n, sizeof(*v), strcmp_pp);
+	return i < total ? annal_error_oom() : 0;
 }
 
 int annal_anchors_read(annal_anchors *out, const char *path)

@@ -295,6 +295,38 @@ test_expect_success GIT '--anchor-file: each run checks the last heads, then rec
 	! grep "^heads\." files
 '
 
+test_expect_success GIT,PYTHON3 'a log deleted since its anchor or state was kept fails --all (deletedRef)' '
+	annal init dl.git >/dev/null &&
+	for l in main other
+	do
+		annal -C dl.git append --log $l --actor a --action $l >/dev/null || return 1
+	done &&
+	annal -C dl.git verify --all --anchor-file dl-heads >out &&
+	annal -C dl.git verify --all --state dl-state >out &&
+	cp dl-heads dl-saved &&
+	other=$(git -C dl.git rev-parse refs/audit/other) &&
+	git -C dl.git update-ref -d refs/audit/other &&
+	test_expect_code 1 annal -C dl.git verify --all --anchor-file dl-heads >out 2>err &&
+	grep "^log main: 1 record verified" out &&
+	grep "^annal: error: log other: deletedRef: .refs/audit/other. is gone, but the anchor names a record of it" err &&
+	test_cmp dl-saved dl-heads &&
+	test_expect_code 1 annal -C dl.git verify --all --state dl-state >out 2>err &&
+	grep "^annal: error: log other: deletedRef: .* the state names a record of it" err &&
+	test_expect_code 1 annal -C dl.git verify --log other --anchor "$other" >out 2>err &&
+	grep "deletedRef" err &&
+	test_expect_code 1 annal -C dl.git verify --all --anchor-file dl-heads --format json >out &&
+	json_get /logs/1/error/check <out >actual &&
+	echo \"deletedRef\" >expect &&
+	test_cmp expect actual &&
+	git -C dl.git update-ref -d refs/audit/main &&
+	test_expect_code 1 annal -C dl.git verify --all --anchor-file dl-heads >out 2>err &&
+	test_line_count = 2 err &&
+	git -C dl.git update-ref refs/audit/other "$other" &&
+	sed -i /^main/d dl-heads &&
+	annal -C dl.git verify --all --anchor-file dl-heads >out &&
+	test_line_count = 1 dl-heads
+'
+
 test_lazy_prereq STRACE 'strace -f -o /dev/null true'
 
 # anchor_order TRACE DIR FILE: in TRACE (strace -e trace=openat,write,

@@ -158,29 +158,6 @@ then
 	add_suites "$tmp/checkpoint.suites"
 fi
 
-# a log verified before that the remote no longer holds: verify --all
-# checks the logs there are, so a deleted log would pass unseen (the
-# names are valid log names: verify read them, [A-Za-z0-9._/-])
-if test "$status" = 0 || test "$status" = 1
-then
-	: >"$tmp/gone.suites"
-	while read -r name id
-	do
-		git -C "$repo" rev-parse -q --verify "refs/audit/$name" >/dev/null && continue
-		what="the log verified before (head $id) is gone from the remote: deleted or renamed there"
-		cat >>"$tmp/gone.suites" <<-EOF
-		<testsuite name="$name" tests="1" failures="1" errors="0" skipped="0" time="0.000">
-		<testcase classname="$name" name="repository" assertions="0">
-		<failure type="deletedRef" message="log $name: deletedRef: $what">log $name: deletedRef: $what</failure>
-		</testcase>
-		</testsuite>
-		EOF
-		echo "annal: error: log $name: deletedRef: $what; restore it from a mirror, or drop its line from the anchor if it was retired" >>"$tmp/verify.err"
-		status=1
-	done <"$anchors"
-	test ! -s "$tmp/gone.suites" || add_suites "$tmp/gone.suites"
-fi
-
 # the report, whole or not at all
 { cp "$tmp/report.xml" "$junit.tmp" && mv "$junit.tmp" "$junit"; } ||
 	fail 3 "cannot write the JUnit report '$junit'"
