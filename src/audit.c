@@ -503,12 +503,15 @@ static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
  * opts->witnesses, cosigned as that asks.  Then proofs.jsonl: one
  * inclusion proof per record, of its canonical bytes, in the tree the
  * checkpoint signs.  dir: where the log's members are, "" in version 3,
- * "logs/<log>/" in version 4.  0 with r failed (problem()) or passed.
+ * "logs/<log>/" in version 4, where before are the logs checked before
+ * it, none of which may have proved its records in a checkpoint of the
+ * same origin.  0 with r failed (problem()) or passed.
  */
 static int check_proofs(annal_audit_result *r, const struct bundle *b, const char *dir,
 			const struct lines_ctx *recs, unsigned char (*log_keys)[32],
 			size_t nlog_keys, const struct trust *log_pins,
-			const annal_audit_options *opts)
+			const annal_audit_options *opts, const annal_audit_result *before,
+			size_t nbefore)
 {
 	char cname[320], pname[320];
 	const struct member *cm = bundle_find(b, in_dir(cname, sizeof(cname), dir, "checkpoint"));
@@ -550,6 +553,13 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b, const cha
 		    (strlen(recorded) != origin.len || memcmp(recorded, origin.ptr, origin.len))) {
 			problem(r, "%s is for origin '%s', but the log's origin record (seq %llu) says '%s': a checkpoint of another log",
 				cname, origin.ptr, (unsigned long long)recs->e[i].rec->seq, recorded);
+			goto out;
+		}
+	/* a log's origin is its own: another's is that log's checkpoint */
+	for (i = 0; i < nbefore; i++)
+		if (before[i].proved && !strcmp(before[i].origin, r->origin)) {
+			problem(r, "%s is for origin '%s', as the checkpoint of log %s: a checkpoint of another log",
+				cname, origin.ptr, before[i].log);
 			goto out;
 		}
 	if (body.size < r->last_seq || body.size > r->head_seq) {
@@ -610,7 +620,12 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b, const cha
 		cJSON_Delete(o);
 		o = NULL;
 		annal_buf_clear(&canon);
-		if (at >= recs->n || annal_json_parse(&o, p, (size_t)(nl - p)) < 0 ||
+		if (at >= recs->n) {
+			problem(r, "%s holds more proofs than the %zu records of %s", pname, recs->n,
+				recs->what);
+			goto out;
+		}
+		if (annal_json_parse(&o, p, (size_t)(nl - p)) < 0 ||
 		    !cJSON_IsObject(o) || annal_json_write(&canon, o) < 0 ||
 		    canon.len != (size_t)(nl - p) || memcmp(canon.ptr, p, canon.len) ||
 		    cJSON_GetArraySize(o) != 3 ||
@@ -669,7 +684,8 @@ out:
  * the manifest to its derived formats; r says how it went.
  */
 static int check_log(annal_audit_result *r, const struct bundle *b, const char *dir,
-		     const cJSON *ml, size_t ncommits, const annal_audit_options *opts, int proved)
+		     const cJSON *ml, size_t ncommits, const annal_audit_options *opts, int proved,
+		     const annal_audit_result *before, size_t nbefore)
 {
 	char recs_name[320], skel_name[320], name[400];
 	struct lines_ctx recs = { NULL, recs_name, NULL, 0, 0, 0 };
@@ -873,7 +889,8 @@ static int check_log(annal_audit_result *r, const struct bundle *b, const char *
 	}
 	error = check_derived(r, b, dir, &recs, opts);
 	if (!error && r->ok && proved)
-		error = check_proofs(r, b, dir, &recs, log_keys, nlog_keys, &log_pins, opts);
+		error = check_proofs(r, b, dir, &recs, log_keys, nlog_keys, &log_pins, opts, before,
+				     nbefore);
 out:
 	trust_dispose(&log_pins);
 	entries_dispose(&recs);
@@ -998,7 +1015,7 @@ static int check_logs(annal_audit_result *r, const struct bundle *b, const cJSON
 	const cJSON *logs = annal_json_get(manifest, "logs"), *v, *l;
 	char dir[320];
 	uint64_t total = 0, nrecords;
-	size_t n = 0, i, k;
+	size_t n = 0, i;
 	int error = 0;
 
 	for (l = logs->child; l; l = l->next)
@@ -1021,13 +1038,8 @@ static int check_logs(annal_audit_result *r, const struct bundle *b, const cJSON
 		memcpy(lr->signer, r->signer, sizeof(lr->signer));
 		memcpy(lr->created, r->created, sizeof(lr->created));
 		snprintf(dir, sizeof(dir), "logs/%s/", annal_json_get(l, "log")->valuestring);
-		if ((error = check_log(lr, b, dir, l, commits[i], opts, proved)) < 0)
+		if ((error = check_log(lr, b, dir, l, commits[i], opts, proved, r->logs, i)) < 0)
 			return error;
-		/* a log's checkpoint under another log's name: both name one origin */
-		for (k = 0; lr->ok && lr->proved && k < i; k++)
-			if (r->logs[k].proved && !strcmp(r->logs[k].origin, lr->origin))
-				problem(lr, "logs/%s/checkpoint is for origin '%s', as the checkpoint of log %s: a checkpoint of another log",
-					lr->log, lr->origin, r->logs[k].log);
 		total += lr->records;
 		r->chain += lr->chain;
 		r->counted &= lr->counted;
@@ -1151,6 +1163,11 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 		goto out;
 	}
 	version = v->valuestring[0] - '0';
+	if ((version % 2 == 0) != several) {
+		problem(r, version % 2 == 0 ? "a bundle of version %d holds its logs under logs/" :
+			"a bundle of version %d holds no member under logs/", version);
+		goto out;
+	}
 	/* version 3 is version 1 with a checkpoint and proofs */
 	if ((version == 3) != (bundle_find(&b, "checkpoint") || bundle_find(&b, "proofs.jsonl"))) {
 		problem(r, version == 3 ? "a bundle of version 3 holds a checkpoint and proofs.jsonl" :
@@ -1161,11 +1178,6 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	if (version >= 3) {
 		proved = 1;
 		version -= 2;
-	}
-	if ((version == 2) != several) {
-		problem(r, version == 2 ? "a bundle of version 2 holds its logs under logs/" :
-			"a bundle of version 1 holds no member under logs/");
-		goto out;
 	}
 	if (!(v = annal_json_get(manifest, "created")) || !cJSON_IsString(v) ||
 	    annal_time_parse_ts(&created_ms, v->valuestring) < 0) {
@@ -1261,7 +1273,7 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 
 		for (i = 0; i < b.n; i++)
 			ncommits += !strncmp(b.m[i].name, "commits/", 8);
-		error = check_log(r, &b, "", manifest, ncommits, opts, proved);
+		error = check_log(r, &b, "", manifest, ncommits, opts, proved, NULL, 0);
 	} else {
 		error = check_logs(r, &b, manifest, log_commits, opts, proved);
 	}
