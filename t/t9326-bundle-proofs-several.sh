@@ -171,7 +171,12 @@ test_expect_success 'a filtered export: a log without records carries nothing to
 	! grep -x logs/idle/proofs.jsonl members &&
 	grep -x logs/ops/checkpoint members &&
 	annal audit-verify --key logkey.pub some.zip >out &&
-	grep "^result: intact$" out
+	grep "^result: intact$" out &&
+	annal -C r.git export --log main --log ops --action "step*" --bundle two.zip --proofs &&
+	python3 "$LIB_BUNDLE" cat two.zip manifest.json >manifest &&
+	grep "\"version\":4" manifest &&
+	annal audit-verify --key logkey.pub two.zip >out &&
+	test "$(grep -c "^    checkpoint: example.com/.*: every record proved in its tree$" out)" = 2
 '
 
 test_expect_success SSHKEYGEN 'a checkpoint of log main under logs/ops/ is refused, naming ops' '
