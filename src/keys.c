@@ -230,13 +230,20 @@ out:
 	annal_error_clear();
 }
 
-/* Does the record at ep->id hold ep: its seq, and exactly its keys? */
-static int holds(annal_repo *repo, const struct keys_epoch *ep)
+/*
+ * Does the record at ep->id hold ep: its seq, and exactly its keys?  And
+ * is it log's record of that seq below e's head (the seq index says),
+ * not another log's: a cache copied from another log, its end made to
+ * meet this one's chain, names that log's records, which hold their
+ * seq and keys all the same.
+ */
+static int holds(annal_repo *repo, const char *log, const struct epochs *e,
+		 const struct keys_epoch *ep)
 {
 	annal_record *rec = NULL;
 	unsigned char (*keys)[32] = NULL;
 	const cJSON *signing;
-	git_oid parent;
+	git_oid parent, at;
 	size_t n = 0;
 	int has, ok;
 
@@ -244,7 +251,10 @@ static int holds(annal_repo *repo, const struct keys_epoch *ep)
 	     annal_record_seq(rec) == ep->seq &&
 	     (signing = annal_json_get(rec->obj, "signing")) &&
 	     trust_parse_signing(&keys, &n, signing) == 0 && n == ep->n &&
-	     !memcmp(keys, ep->keys, n * 32);
+	     !memcmp(keys, ep->keys, n * 32) &&
+	     (ep->seq == e->upto ? git_oid_equal(&ep->id, &e->upto_id) :
+	      index_lookup(&at, repo, log, &e->upto_id, e->upto, ep->seq) == 0 &&
+	      git_oid_equal(&at, &ep->id));
 	free(keys);
 	annal_record_free(rec);
 	annal_error_clear();
@@ -382,8 +392,8 @@ static int newest_signs_head(annal_repo *repo, const struct epochs *e)
  * changed.  ok() must take any answer read from the chain (from_file 0).
  */
 static int lookup(struct epochs *e, annal_repo *repo, const char *log, const git_oid *head,
-		  int (*ok)(annal_repo *repo, const struct epochs *e, uint64_t from_file,
-			    void *arg), void *arg)
+		  int (*ok)(annal_repo *repo, const char *log, const struct epochs *e,
+			    uint64_t from_file, void *arg), void *arg)
 {
 	const char *base = NULL;
 	uint64_t from_file = 0;
@@ -397,7 +407,7 @@ static int lookup(struct epochs *e, annal_repo *repo, const char *log, const git
 	for (;;) {
 		if ((error = update(e, &changed, &from_file, repo, log, head)) < 0)
 			goto out;
-		if (ok(repo, e, from_file, arg))
+		if (ok(repo, log, e, from_file, arg))
 			break;
 		epochs_dispose(e);
 	}
@@ -414,11 +424,13 @@ out:
  * it.  "No epoch", which no record can confirm, is taken from the chain
  * only.
  */
-static int epoch_ok(annal_repo *repo, const struct epochs *e, uint64_t from_file, void *arg)
+static int epoch_ok(annal_repo *repo, const char *log, const struct epochs *e,
+		    uint64_t from_file, void *arg)
 {
 	const struct keys_epoch *ep = epoch_at(e, *(const uint64_t *)arg);
 
-	return ep ? ep->seq > from_file || (holds(repo, ep) && newest_signs_head(repo, e)) :
+	return ep ? ep->seq > from_file ||
+		    (holds(repo, log, e, ep) && newest_signs_head(repo, e)) :
 		    !from_file;
 }
 
