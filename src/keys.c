@@ -18,7 +18,9 @@
 #include "index.h"
 #include "checkpoint.h"
 #include "json.h"
+#include "merkle.h"
 #include "record.h"
+#include "tree.h"
 #include "trust.h"
 #include "banned.h"
 
@@ -231,31 +233,57 @@ out:
 }
 
 /*
+ * Is rec, at ep->id, log's record of its seq: its leaf in log's Merkle
+ * tree of e->upto records (annal-format(5))?  A record of another log
+ * is not, whatever seq and keys it holds.
+ */
+static int in_log(annal_repo *repo, const char *log, const struct epochs *e,
+		  const struct keys_epoch *ep, git_odb_object *obj)
+{
+	annal_buf proof = ANNAL_BUF_INIT;
+	struct commit_parts parts;
+	unsigned char leaf[32], root[32];
+	int ok;
+
+	if (ep->seq == e->upto)
+		return git_oid_equal(&ep->id, &e->upto_id);
+	ok = record_commit_parse(&parts, git_odb_object_data(obj), git_odb_object_size(obj)) == 0 &&
+	     annal_tree_root(repo, log, e->upto, root) == 0 &&
+	     annal_tree_prove_inclusion(repo, log, ep->seq - 1, e->upto, &proof) == 0;
+	if (ok) {
+		merkle_leaf_hash(leaf, parts.json, parts.json_len);
+		ok = merkle_inclusion_check(ep->seq - 1, e->upto, leaf,
+					    (const unsigned char *)proof.ptr, proof.len / 32,
+					    root) == 0;
+	}
+	annal_buf_dispose(&proof);
+	return ok;
+}
+
+/*
  * Does the record at ep->id hold ep: its seq, and exactly its keys?  And
- * is it log's record of that seq below e's head (the seq index says),
- * not another log's: a cache copied from another log, its end made to
- * meet this one's chain, names that log's records, which hold their
- * seq and keys all the same.
+ * is it log's (in_log()), not another log's: a cache copied from another
+ * log, its end made to meet this one's chain, names that log's records,
+ * which hold their seq and keys all the same.
  */
 static int holds(annal_repo *repo, const char *log, const struct epochs *e,
 		 const struct keys_epoch *ep)
 {
 	annal_record *rec = NULL;
+	git_odb_object *obj = NULL;
 	unsigned char (*keys)[32] = NULL;
 	const cJSON *signing;
-	git_oid parent, at;
+	git_oid parent;
 	size_t n = 0;
 	int has, ok;
 
-	ok = store_read_record(&rec, NULL, &parent, &has, repo, NULL, &ep->id) == 0 &&
+	ok = store_read_record(&rec, &obj, &parent, &has, repo, NULL, &ep->id) == 0 &&
 	     annal_record_seq(rec) == ep->seq &&
 	     (signing = annal_json_get(rec->obj, "signing")) &&
 	     trust_parse_signing(&keys, &n, signing) == 0 && n == ep->n &&
-	     !memcmp(keys, ep->keys, n * 32) &&
-	     (ep->seq == e->upto ? git_oid_equal(&ep->id, &e->upto_id) :
-	      index_lookup(&at, repo, log, &e->upto_id, e->upto, ep->seq) == 0 &&
-	      git_oid_equal(&at, &ep->id));
+	     !memcmp(keys, ep->keys, n * 32) && in_log(repo, log, e, ep, obj);
 	free(keys);
+	git_odb_object_free(obj);
 	annal_record_free(rec);
 	annal_error_clear();
 	return ok;
