@@ -12,7 +12,7 @@
 
 static const char *const export_usage[] = {
 	"annal export [--all | --log <name>...] [<filter-options>...] [--format <format>] [-o <file>] [--paper <paper>] [--as <actor>]",
-	"annal export [--all | --log <name>...] [<filter-options>...] --bundle <file> [--format <format>...] [--checkpoint <file>] [--sign-key <file>] [--agent] [--as <actor>]",
+	"annal export [--all | --log <name>...] [<filter-options>...] --bundle <file> [--format <format>...] [--checkpoint <file> | --proofs] [--sign-key <file>] [--agent] [--as <actor>]",
 	NULL
 };
 
@@ -62,7 +62,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	const char *output = NULL, *bundle = NULL, *sign_key = NULL, *actor = NULL;
 	const char *checkpoint = NULL, *paper = NULL;
 	static const char *const papers[] = { "a4", "letter", NULL };
-	int agent = 0, all = 0;
+	int agent = 0, all = 0, proofs = 0;
 	struct option options[] = {
 		OPT_BOOL(0, "all", &all, "every log, merged oldest first"),
 		OPT_STRING_LIST(0, "log", &logs, "<name>", "log to export, or a glob (default: main); repeatable"),
@@ -72,6 +72,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 		OPT_CHOICE(0, "paper", &paper, "<paper>", "paper size of --format pdf (default: a4)", papers),
 		OPT_STRING(0, "bundle", &bundle, "<file>", "write a signed evidence bundle (zip) to <file>"),
 		OPT_STRING(0, "checkpoint", &checkpoint, "<file>", "prove the records in this checkpoint of the log (default: the one kept last, if it covers them)"),
+		OPT_BOOL(0, "proofs", &proofs, "prove each log's records in its kept checkpoint, or write no bundle"),
 		OPT_STRING(0, "sign-key", &sign_key, "<file>", "sign with this key (default: $ANNAL_SIGNING_KEY, annal.signingKey)"),
 		OPT_BOOL(0, "agent", &agent, "sign through ssh-agent"),
 		OPT_STRING(0, "as", &actor, "<actor>", "who exports, for the export record (default: annal.actor, else user@host)"),
@@ -91,6 +92,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(export_usage, options, "unexpected argument '%s'", argv[0]);
 	die_if_both(export_usage, options, "-o", output != NULL, "--bundle", bundle != NULL);
 	die_if_both(export_usage, options, "--all", all, "--log", logs.n > 0);
+	die_if_both(export_usage, options, "--checkpoint", checkpoint != NULL, "--proofs", proofs);
 	if (output && !strcmp(output, "-"))
 		output = NULL;	/* as ssh-keygen and jq: standard output */
 	die_if_dash(export_usage, "--bundle", bundle,
@@ -99,6 +101,8 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 		usage_with_options(export_usage, options, "several '--format' need '--bundle'");
 	if (checkpoint && !bundle)
 		usage_with_options(export_usage, options, "option '--checkpoint' needs '--bundle'");
+	if (proofs && !bundle)
+		usage_with_options(export_usage, options, "option '--proofs' needs '--bundle'");
 	if (paper && !(formats.n == 1 && !strcmp(formats.v[0], "pdf")))
 		usage_with_options(export_usage, options, "option '--paper' needs '--format pdf'");
 	if (!bundle && !output && formats.n == 1 && !strcmp(formats.v[0], "pdf") &&
@@ -121,6 +125,7 @@ int cmd_export(int argc, const char **argv, struct cmd_context *ctx)
 	opts.formats = formats.v;
 	opts.bundle = bundle;
 	opts.checkpoint = checkpoint;
+	opts.proofs = proofs;
 	opts.paper = paper;
 	opts.signer = signer;
 	opts.actor = actor;

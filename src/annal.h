@@ -785,8 +785,14 @@ typedef struct {
 	 */
 	const char *checkpoint;
 	const char *paper;		/* --format pdf: "a4" (NULL) or "letter" */
+	/*
+	 * Every log with records proved in its kept checkpoint, or no
+	 * bundle (ANNAL_EINVALID naming the log): version 3 for one log,
+	 * version 4 for several (annal-bundle(5)).
+	 */
+	int proofs;
 } annal_export_options;
-#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define ANNAL_EXPORT_OPTIONS_INIT { NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
 
 typedef struct {
 	uint64_t records;		/* records exported */

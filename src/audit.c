@@ -74,9 +74,14 @@ static int is_member_name(const char *name)
 	char log[256];
 	size_t i;
 
-	/* version 2: logs/<log>/ and what a log of version 1 holds */
-	if (member_log(log, sizeof(log), name))
-		return !annal_log_name_check(log) && is_log_member(name + 5 + strlen(log) + 1);
+	/* version 2: logs/<log>/ and what a log of version 1 holds; 4: of 3 */
+	if (member_log(log, sizeof(log), name)) {
+		const char *file = name + 5 + strlen(log) + 1;
+
+		return !annal_log_name_check(log) &&
+			(is_log_member(file) || !strcmp(file, "checkpoint") ||
+			 !strcmp(file, "proofs.jsonl"));
+	}
 	annal_error_clear();
 	for (i = 0; fixed_members[i]; i++)
 		if (!strcmp(name, fixed_members[i]))
@@ -489,7 +494,7 @@ static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
 	return 0;
 }
 
-/* ---- version 3: the checkpoint and the proofs ---- */
+/* ---- versions 3 and 4: the checkpoints and the proofs ---- */
 
 /*
  * The checkpoint: a signed note of a C2SP checkpoint covering the
@@ -497,15 +502,22 @@ static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
  * the bundle's signer under the checkpoint's origin; with
  * opts->witnesses, cosigned as that asks.  Then proofs.jsonl: one
  * inclusion proof per record, of its canonical bytes, in the tree the
- * checkpoint signs.  0 with r failed (problem()) or passed.
+ * checkpoint signs.  dir: where the log's members are, "" in version 3,
+ * "logs/<log>/" in version 4, where before are the logs checked before
+ * it, none of which may have proved its records in a checkpoint of the
+ * same origin.  0 with r failed (problem()) or passed.
  */
-static int check_proofs(annal_audit_result *r, const struct bundle *b,
+static int check_proofs(annal_audit_result *r, const struct bundle *b, const char *dir,
 			const struct lines_ctx *recs, unsigned char (*log_keys)[32],
 			size_t nlog_keys, const struct trust *log_pins,
-			const annal_audit_options *opts)
+			const annal_audit_options *opts, const annal_audit_result *before,
+			size_t nbefore)
 {
-	const struct member *cm = bundle_find(b, "checkpoint"), *pm = bundle_find(b, "proofs.jsonl");
+	char cname[320], pname[320];
+	const struct member *cm = bundle_find(b, in_dir(cname, sizeof(cname), dir, "checkpoint"));
+	const struct member *pm = bundle_find(b, in_dir(pname, sizeof(pname), dir, "proofs.jsonl"));
 	const struct member *sm = bundle_find(b, "signer.pub");
+	const char *recorded;
 	struct annal_note_verifier *keys = NULL;
 	struct annal_note *note = NULL;
 	struct annal_checkpoint_body body;
@@ -520,12 +532,12 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b,
 	int error = 0;
 
 	if (!cm || !pm) {
-		problem(r, "member '%s' is missing", cm ? "proofs.jsonl" : "checkpoint");
+		problem(r, "member '%s' is missing", cm ? pname : cname);
 		goto out;
 	}
 	if (annal_note_parse(&note, cm->data, cm->len) < 0 ||
 	    annal_checkpoint_body_parse(&body, note->buf, note->text_len) < 0) {
-		problem(r, "checkpoint: %s", last_message());
+		problem(r, "%s: %s", cname, last_message());
 		goto out;
 	}
 	annal_buf_put(&origin, body.origin, body.origin_len);
@@ -533,9 +545,26 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b,
 		goto out;
 	annal_text_escape(r->origin, sizeof(r->origin), origin.ptr, origin.len);
 	r->checkpoint_size = body.size;
+	/* the log's origin record, when exported, names its checkpoints */
+	for (i = 0; i < recs->n; i++)
+		if ((recorded = annal_record_get_string(recs->e[i].rec, "action")) &&
+		    !strcmp(recorded, "annal.origin") &&
+		    (recorded = annal_record_get_string(recs->e[i].rec, "origin")) &&
+		    (strlen(recorded) != origin.len || memcmp(recorded, origin.ptr, origin.len))) {
+			problem(r, "%s is for origin '%s', but the log's origin record (seq %llu) says '%s': a checkpoint of another log",
+				cname, origin.ptr, (unsigned long long)recs->e[i].rec->seq, recorded);
+			goto out;
+		}
+	/* a log's origin is its own: another's is that log's checkpoint */
+	for (i = 0; i < nbefore; i++)
+		if (before[i].proved && !strcmp(before[i].origin, r->origin)) {
+			problem(r, "%s is for origin '%s', as the checkpoint of log %s: a checkpoint of another log",
+				cname, origin.ptr, before[i].log);
+			goto out;
+		}
 	if (body.size < r->last_seq || body.size > r->head_seq) {
-		problem(r, "checkpoint: its size %llu is not between the last record (seq %llu) and the head (seq %llu)",
-			(unsigned long long)body.size, (unsigned long long)r->last_seq,
+		problem(r, "%s: its size %llu is not between the last record (seq %llu) and the head (seq %llu)",
+			cname, (unsigned long long)body.size, (unsigned long long)r->last_seq,
 			(unsigned long long)r->head_seq);
 		goto out;
 	}
@@ -567,13 +596,13 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b,
 	}
 	if (!nkeys || annal_note_verify(note, keys, nkeys, NULL, NULL) < 0) {
 		problem(r, log_pins->pinned ?
-			"checkpoint: not signed by a key the log's pins vouch for (a pinned key or one the log trusts at its last record): %s" :
-			"checkpoint: not signed by a key of the log's (log_keys) or the bundle's signer: %s",
-			last_message());
+			"%s: not signed by a key the log's pins vouch for (a pinned key or one the log trusts at its last record): %s" :
+			"%s: not signed by a key of the log's (log_keys) or the bundle's signer: %s",
+			cname, last_message());
 		goto out;
 	}
 	if (opts && opts->witnesses) {
-		error = witness_policy_check_note(&said, opts->witnesses, "checkpoint", cm->data,
+		error = witness_policy_check_note(&said, opts->witnesses, cname, cm->data,
 						  cm->len);
 		if (error == ANNAL_ECORRUPT) {
 			error = 0;
@@ -585,26 +614,31 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b,
 	}
 	for (p = pm->data, end = pm->data + pm->len; p < end; p = nl + 1, at++) {
 		if (!(nl = memchr(p, '\n', (size_t)(end - p)))) {
-			problem(r, "proofs.jsonl does not end with a newline");
+			problem(r, "%s does not end with a newline", pname);
 			goto out;
 		}
 		cJSON_Delete(o);
 		o = NULL;
 		annal_buf_clear(&canon);
-		if (at >= recs->n || annal_json_parse(&o, p, (size_t)(nl - p)) < 0 ||
+		if (at >= recs->n) {
+			problem(r, "%s holds more proofs than the %zu records of %s", pname, recs->n,
+				recs->what);
+			goto out;
+		}
+		if (annal_json_parse(&o, p, (size_t)(nl - p)) < 0 ||
 		    !cJSON_IsObject(o) || annal_json_write(&canon, o) < 0 ||
 		    canon.len != (size_t)(nl - p) || memcmp(canon.ptr, p, canon.len) ||
 		    cJSON_GetArraySize(o) != 3 ||
 		    annal_json_get_u64(&seq, annal_json_get(o, "seq")) < 0 ||
 		    annal_json_get_u64(&index, annal_json_get(o, "index")) < 0 ||
 		    !cJSON_IsArray(v = annal_json_get(o, "proof"))) {
-			problem(r, "proofs.jsonl line %zu is not {\"index\",\"proof\",\"seq\"} in canonical JSON, one per record",
-				at + 1);
+			problem(r, "%s line %zu is not {\"index\",\"proof\",\"seq\"} in canonical JSON, one per record",
+				pname, at + 1);
 			goto out;
 		}
 		if (seq != recs->e[at].rec->seq || index != seq - 1) {
-			problem(r, "proofs.jsonl line %zu is not the proof of record seq %llu",
-				at + 1, (unsigned long long)recs->e[at].rec->seq);
+			problem(r, "%s line %zu is not the proof of record seq %llu",
+				pname, at + 1, (unsigned long long)recs->e[at].rec->seq);
 			goto out;
 		}
 		n = 0;
@@ -617,8 +651,8 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b,
 			    !sodium_bin2base64(b64, sizeof(b64), proof + n * 32, 32,
 					       sodium_base64_VARIANT_ORIGINAL) ||
 			    strcmp(b64, h->valuestring)) {
-				problem(r, "proofs.jsonl line %zu: a hash is not canonical base64 of 32 bytes",
-					at + 1);
+				problem(r, "%s line %zu: a hash is not canonical base64 of 32 bytes",
+					pname, at + 1);
 				goto out;
 			}
 		merkle_leaf_hash(leaf, recs->e[at].json, recs->e[at].json_len);
@@ -629,7 +663,7 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b,
 		}
 	}
 	if (at != recs->n) {
-		problem(r, "proofs.jsonl holds %zu proofs for %zu records", at, recs->n);
+		problem(r, "%s holds %zu proofs for %zu records", pname, at, recs->n);
 		goto out;
 	}
 	r->proved = 1;
@@ -650,7 +684,8 @@ out:
  * the manifest to its derived formats; r says how it went.
  */
 static int check_log(annal_audit_result *r, const struct bundle *b, const char *dir,
-		     const cJSON *ml, size_t ncommits, const annal_audit_options *opts, int proved)
+		     const cJSON *ml, size_t ncommits, const annal_audit_options *opts, int proved,
+		     const annal_audit_result *before, size_t nbefore)
 {
 	char recs_name[320], skel_name[320], name[400];
 	struct lines_ctx recs = { NULL, recs_name, NULL, 0, 0, 0 };
@@ -708,6 +743,14 @@ static int check_log(annal_audit_result *r, const struct bundle *b, const char *
 	r->records = recs.n;
 	r->chain = skel.n;
 	r->counted = 1;
+	/* in a bundle of several logs, proofs are of each log with records, in version 4 */
+	if (*dir && (!proved || !recs.n) &&
+	    (bundle_find(b, in_dir(name, sizeof(name), dir, "checkpoint")) ||
+	     bundle_find(b, in_dir(name, sizeof(name), dir, "proofs.jsonl")))) {
+		problem(r, proved ? "member '%s': a log without records has nothing to prove" :
+			"member '%s': a bundle of version 2 holds no checkpoint or proofs.jsonl", name);
+		goto out;
+	}
 	if (recs.n != nrecords) {
 		problem(r, "%s holds %zu records, the manifest says %llu", recs_name, recs.n,
 			(unsigned long long)nrecords);
@@ -717,7 +760,7 @@ static int check_log(annal_audit_result *r, const struct bundle *b, const char *
 		if (skel.n || !cJSON_IsNull(annal_json_get(ml, "first")) ||
 		    !cJSON_IsNull(annal_json_get(ml, "last")))
 			problem(r, "an empty export must have no chain and no first or last record");
-		else if (proved)
+		else if (proved && !*dir)
 			problem(r, "a bundle of version 3 without records: it proves nothing");
 		else
 			error = check_derived(r, b, dir, &recs, opts);
@@ -846,7 +889,8 @@ static int check_log(annal_audit_result *r, const struct bundle *b, const char *
 	}
 	error = check_derived(r, b, dir, &recs, opts);
 	if (!error && r->ok && proved)
-		error = check_proofs(r, b, &recs, log_keys, nlog_keys, &log_pins, opts);
+		error = check_proofs(r, b, dir, &recs, log_keys, nlog_keys, &log_pins, opts, before,
+				     nbefore);
 out:
 	trust_dispose(&log_pins);
 	entries_dispose(&recs);
@@ -966,7 +1010,7 @@ out:
  * first failure is the bundle's.
  */
 static int check_logs(annal_audit_result *r, const struct bundle *b, const cJSON *manifest,
-		      const size_t *commits, const annal_audit_options *opts)
+		      const size_t *commits, const annal_audit_options *opts, int proved)
 {
 	const cJSON *logs = annal_json_get(manifest, "logs"), *v, *l;
 	char dir[320];
@@ -994,7 +1038,7 @@ static int check_logs(annal_audit_result *r, const struct bundle *b, const cJSON
 		memcpy(lr->signer, r->signer, sizeof(lr->signer));
 		memcpy(lr->created, r->created, sizeof(lr->created));
 		snprintf(dir, sizeof(dir), "logs/%s/", annal_json_get(l, "log")->valuestring);
-		if ((error = check_log(lr, b, dir, l, commits[i], opts, 0)) < 0)
+		if ((error = check_log(lr, b, dir, l, commits[i], opts, proved, r->logs, i)) < 0)
 			return error;
 		total += lr->records;
 		r->chain += lr->chain;
@@ -1006,6 +1050,8 @@ static int check_logs(annal_audit_result *r, const struct bundle *b, const cJSON
 		}
 	}
 	r->records = total;
+	if (r->ok && proved && !total)
+		problem(r, "a bundle of version 4 without records: it proves nothing");
 	if (r->ok && total != nrecords)
 		problem(r, "the logs hold %llu records, the manifest says %llu",
 			(unsigned long long)total, (unsigned long long)nrecords);
@@ -1112,25 +1158,26 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 	if (!(v = annal_json_get(manifest, "format")) || !cJSON_IsString(v) ||
 	    strcmp(v->valuestring, "annal-bundle") || !(v = annal_json_get(manifest, "version")) ||
 	    !cJSON_IsRaw(v) || (strcmp(v->valuestring, "1") && strcmp(v->valuestring, "2") &&
-				 strcmp(v->valuestring, "3"))) {
-		problem(r, "manifest.json is not an annal-bundle version 1, 2 or 3 manifest");
+				 strcmp(v->valuestring, "3") && strcmp(v->valuestring, "4"))) {
+		problem(r, "manifest.json is not an annal-bundle version 1, 2, 3 or 4 manifest");
 		goto out;
 	}
 	version = v->valuestring[0] - '0';
+	if ((version % 2 == 0) != several) {
+		problem(r, version % 2 == 0 ? "a bundle of version %d holds its logs under logs/" :
+			"a bundle of version %d holds no member under logs/", version);
+		goto out;
+	}
 	/* version 3 is version 1 with a checkpoint and proofs */
 	if ((version == 3) != (bundle_find(&b, "checkpoint") || bundle_find(&b, "proofs.jsonl"))) {
 		problem(r, version == 3 ? "a bundle of version 3 holds a checkpoint and proofs.jsonl" :
 			"a bundle of version %d holds no checkpoint or proofs.jsonl", version);
 		goto out;
 	}
-	if (version == 3) {
+	/* and version 4 is version 2 with them in each log's directory (check_log()) */
+	if (version >= 3) {
 		proved = 1;
-		version = 1;
-	}
-	if ((version == 2) != several) {
-		problem(r, version == 2 ? "a bundle of version 2 holds its logs under logs/" :
-			"a bundle of version 1 holds no member under logs/");
-		goto out;
+		version -= 2;
 	}
 	if (!(v = annal_json_get(manifest, "created")) || !cJSON_IsString(v) ||
 	    annal_time_parse_ts(&created_ms, v->valuestring) < 0) {
@@ -1226,13 +1273,14 @@ int annal_bundle_verify(annal_audit_result *r, const char *path, const annal_aud
 
 		for (i = 0; i < b.n; i++)
 			ncommits += !strncmp(b.m[i].name, "commits/", 8);
-		error = check_log(r, &b, "", manifest, ncommits, opts, proved);
+		error = check_log(r, &b, "", manifest, ncommits, opts, proved, NULL, 0);
 	} else {
-		error = check_logs(r, &b, manifest, log_commits, opts);
+		error = check_logs(r, &b, manifest, log_commits, opts, proved);
 	}
-	if (!error && r->ok && opts && opts->witnesses && !r->proved)
+	/* a bundle of version 4 that checks has a checkpoint for each log with records */
+	if (!error && r->ok && opts && opts->witnesses && !r->proved && !(proved && several))
 		problem(r, "the bundle holds no checkpoint for '--witness-key' to check (version %d; annal-bundle(5))",
-			version);
+			version + 2 * proved);
 out:
 	bundle_dispose(&b);
 	trust_dispose(&pins);
@@ -1273,6 +1321,17 @@ static void write_log_json(annal_buf *out, const annal_audit_result *r)
 				 (unsigned long long)r->head_seq, r->head_id);
 }
 
+/* The checkpoint a log's records were proved in (versions 3 and 4), if any. */
+static void write_checkpoint_json(annal_buf *out, const annal_audit_result *r)
+{
+	if (!r->proved)
+		return;
+	annal_buf_printf(out, ",\"checkpoint\":{\"size\":%llu,\"origin\":",
+			 (unsigned long long)r->checkpoint_size);
+	annal_json_write_string(out, r->origin, strlen(r->origin));
+	annal_buf_putc(out, '}');
+}
+
 int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_result *r)
 {
 	size_t i;
@@ -1287,12 +1346,7 @@ int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_r
 	write_log_json(out, r);
 	if (r->created[0])
 		annal_buf_printf(out, ",\"created\":\"%s\"", r->created);
-	if (r->proved) {
-		annal_buf_printf(out, ",\"checkpoint\":{\"size\":%llu,\"origin\":",
-				 (unsigned long long)r->checkpoint_size);
-		annal_json_write_string(out, r->origin, strlen(r->origin));
-		annal_buf_putc(out, '}');
-	}
+	write_checkpoint_json(out, r);
 	if (!r->ok) {
 		annal_buf_puts(out, ",\"error\":");
 		annal_json_write_string(out, r->problem, strlen(r->problem));
@@ -1303,6 +1357,7 @@ int annal_audit_write_json(annal_buf *out, const char *path, const annal_audit_r
 	for (i = 0; i < r->nlogs; i++) {
 		annal_buf_printf(out, "%s{\"ok\":%s,", i ? "," : "", r->logs[i].ok ? "true" : "false");
 		write_log_json(out, &r->logs[i]);
+		write_checkpoint_json(out, &r->logs[i]);
 		if (!r->logs[i].ok) {
 			annal_buf_puts(out, ",\"error\":");
 			annal_json_write_string(out, r->logs[i].problem, strlen(r->logs[i].problem));

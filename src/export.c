@@ -495,7 +495,7 @@ static int add_buf_member(struct bundle *b, const char *name, annal_buf *buf)
 	return bundle_add(b, name, annal_buf_detach(buf), len);
 }
 
-/* ---- the checkpoint and proofs of a bundle of version 3 ------------- */
+/* ---- the checkpoints and proofs of bundles of versions 3 and 4 ------- */
 
 /*
  * The checkpoint kept last for log (refs/annal/checkpoints/<log>) into
@@ -615,6 +615,28 @@ out:
 	return error;
 }
 
+/*
+ * The checkpoint log's records are proved in (kept_checkpoint()), in
+ * note and its size in *size; *found = 0 when there is none, which is
+ * an error when required.
+ */
+static int log_checkpoint(annal_buf *note, uint64_t *size, int *found, annal_repo *repo,
+			  const char *log, const struct collected *c, const char *file,
+			  int required)
+{
+	struct annal_checkpoint_body body;
+	int error;
+
+	if ((error = kept_checkpoint(note, &body, found, repo, log, c->last_seq, file)) < 0)
+		return error;
+	if (!*found && required)
+		return annal_error_set(ANNAL_EINVALID,
+			"log '%s' has no kept checkpoint that covers its last exported record (seq %llu); run 'annal checkpoint --log %s --sign-key <key>', then export again",
+			log, (unsigned long long)c->last_seq, log);
+	*size = body.size;
+	return 0;
+}
+
 /* What the manifest says of one log: in itself (version 1), or in "logs". */
 static void manifest_log(cJSON *m, const char *log, const struct collected *c)
 {
@@ -647,7 +669,8 @@ static void manifest_log(cJSON *m, const char *log, const struct collected *c)
 /*
  * Version 1: one log, described at the top level.  Version 2 (several
  * logs): each log described in "logs", in name order, and "records" the
- * total.  cJSON_Print is not used: the writer sorts the keys.
+ * total.  proved: versions 3 and 4, the same with checkpoints and
+ * proofs.  cJSON_Print is not used: the writer sorts the keys.
  */
 static cJSON *manifest(const struct selection *sel, const cJSON *filters, const char *created,
 		       const char *signer_fp, const char *const *formats, int proved)
@@ -683,7 +706,8 @@ static cJSON *manifest(const struct selection *sel, const cJSON *filters, const 
 		total += sel->c[i].n;
 	}
 	cJSON_AddItemToObject(m, "records", annal_json_number_u64(total));
-	cJSON_AddItemToObject(m, "version", annal_json_number_u64(2));
+	/* version 4: version 2 and each log's checkpoint with proofs */
+	cJSON_AddItemToObject(m, "version", annal_json_number_u64(proved ? 4 : 2));
 	return m;
 }
 
@@ -798,8 +822,8 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 			const char *const *formats)
 {
 	annal_buf buf = ANNAL_BUF_INIT, sums = ANNAL_BUF_INIT, sig = ANNAL_BUF_INIT;
-	annal_buf dir = ANNAL_BUF_INIT, note = ANNAL_BUF_INIT;
-	struct annal_checkpoint_body body;
+	annal_buf dir = ANNAL_BUF_INIT, name = ANNAL_BUF_INIT, *notes = NULL;
+	uint64_t *sizes = NULL;
 	int proved = 0;
 	char fp[ANNAL_FINGERPRINT_LEN + 1];
 	cJSON *m = NULL;
@@ -808,17 +832,34 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 	int error;
 
 	ssh_fingerprint(fp, opts->signer->pk);
-	/* one log with records: its kept checkpoint, when that covers them */
-	if (opts->checkpoint && (sel->labelled || !sel->c[0].n)) {
+	if (opts->checkpoint && sel->labelled) {
 		error = annal_error_set(ANNAL_EINVALID,
-			"'--checkpoint' proves the records of one log, and this export has %s",
-			sel->labelled ? "several logs" : "no record");
+			"'--checkpoint <file>' proves the records of one log, and this export has several; '--proofs' proves each in its kept checkpoint");
 		goto out;
 	}
-	if (!sel->labelled && sel->c[0].n &&
-	    (error = kept_checkpoint(&note, &body, &proved, repo, sel->names[0],
-				     sel->c[0].last_seq, opts->checkpoint)) < 0)
+	for (i = 0; i < sel->n && !sel->c[i].n; i++)
+		;
+	if ((opts->checkpoint || opts->proofs) && i == sel->n) {
+		error = annal_error_set(ANNAL_EINVALID, "'%s' proves records, and this export has none",
+					opts->checkpoint ? "--checkpoint" : "--proofs");
 		goto out;
+	}
+	/*
+	 * Each log's checkpoint, read before anything is made: one log's
+	 * when one covers its records (version 3), or asked for; with
+	 * several logs, every log's with records, or no bundle (version 4).
+	 */
+	if (!(notes = calloc(sel->n, sizeof(*notes))) || !(sizes = calloc(sel->n, sizeof(*sizes)))) {
+		error = annal_error_oom();
+		goto out;
+	}
+	proved = sel->labelled ? opts->proofs : sel->c[0].n != 0;
+	for (i = 0; proved && i < sel->n; i++)
+		if (sel->c[i].n &&
+		    (error = log_checkpoint(&notes[i], &sizes[i], &proved, repo, sel->names[i],
+					    &sel->c[i], opts->checkpoint,
+					    opts->proofs || opts->checkpoint)) < 0)
+			goto out;
 	if (!(m = manifest(sel, filters, created, fp, formats, proved))) {
 		error = annal_error_oom();
 		goto out;
@@ -833,17 +874,19 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 		if ((error = annal_buf_error(&dir)) < 0 ||
 		    (error = add_log_members(b, repo, sel, i, dir.ptr, formats)) < 0)
 			goto out;
+		if (proved && sel->c[i].n &&
+		    ((error = add_buf_member(b, member_name(&name, dir.ptr, "checkpoint"),
+					     &notes[i])) < 0 ||
+		     (error = proof_lines(&buf, repo, sel->names[i], &sel->c[i], sizes[i])) < 0 ||
+		     (error = add_buf_member(b, member_name(&name, dir.ptr, "proofs.jsonl"),
+					     &buf)) < 0))
+			goto out;
 	}
 	for (i = 0; formats[i]; i++)
 		if (report_writer(formats[i]) &&
 		    ((error = report_member(&buf, repo, opts, formats[i])) < 0 ||
 		     (error = add_buf_member(b, export_format_member(formats[i]), &buf)) < 0))
 			goto out;
-	if (proved &&
-	    ((error = add_buf_member(b, "checkpoint", &note)) < 0 ||
-	     (error = proof_lines(&buf, repo, sel->names[0], &sel->c[0], body.size)) < 0 ||
-	     (error = add_buf_member(b, "proofs.jsonl", &buf)) < 0))
-		goto out;
 	ssh_public_line(&buf, opts->signer->pk);
 	annal_buf_printf(&buf, " %s\n", annal_key_comment(opts->signer));
 	if ((error = add_buf_member(b, "signer.pub", &buf)) < 0)
@@ -889,8 +932,12 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 out:
 	free(sorted);
 	cJSON_Delete(m);
+	for (i = 0; notes && i < sel->n; i++)
+		annal_buf_dispose(&notes[i]);
+	free(notes);
+	free(sizes);
 	annal_buf_dispose(&dir);
-	annal_buf_dispose(&note);
+	annal_buf_dispose(&name);
 	annal_buf_dispose(&buf);
 	annal_buf_dispose(&sums);
 	annal_buf_dispose(&sig);

@@ -18,7 +18,9 @@
 #include "index.h"
 #include "checkpoint.h"
 #include "json.h"
+#include "merkle.h"
 #include "record.h"
+#include "tree.h"
 #include "trust.h"
 #include "banned.h"
 
@@ -230,22 +232,58 @@ out:
 	annal_error_clear();
 }
 
-/* Does the record at ep->id hold ep: its seq, and exactly its keys? */
-static int holds(annal_repo *repo, const struct keys_epoch *ep)
+/*
+ * Is rec, at ep->id, log's record of its seq: its leaf in log's Merkle
+ * tree of e->upto records (annal-format(5))?  A record of another log
+ * is not, whatever seq and keys it holds.
+ */
+static int in_log(annal_repo *repo, const char *log, const struct epochs *e,
+		  const struct keys_epoch *ep, git_odb_object *obj)
+{
+	annal_buf proof = ANNAL_BUF_INIT;
+	struct commit_parts parts;
+	unsigned char leaf[32], root[32];
+	int ok;
+
+	if (ep->seq == e->upto)
+		return git_oid_equal(&ep->id, &e->upto_id);
+	ok = record_commit_parse(&parts, git_odb_object_data(obj), git_odb_object_size(obj)) == 0 &&
+	     annal_tree_root(repo, log, e->upto, root) == 0 &&
+	     annal_tree_prove_inclusion(repo, log, ep->seq - 1, e->upto, &proof) == 0;
+	if (ok) {
+		merkle_leaf_hash(leaf, parts.json, parts.json_len);
+		ok = merkle_inclusion_check(ep->seq - 1, e->upto, leaf,
+					    (const unsigned char *)proof.ptr, proof.len / 32,
+					    root) == 0;
+	}
+	annal_buf_dispose(&proof);
+	return ok;
+}
+
+/*
+ * Does the record at ep->id hold ep: its seq, and exactly its keys?  And
+ * is it log's (in_log()), not another log's: a cache copied from another
+ * log, its end made to meet this one's chain, names that log's records,
+ * which hold their seq and keys all the same.
+ */
+static int holds(annal_repo *repo, const char *log, const struct epochs *e,
+		 const struct keys_epoch *ep)
 {
 	annal_record *rec = NULL;
+	git_odb_object *obj = NULL;
 	unsigned char (*keys)[32] = NULL;
 	const cJSON *signing;
 	git_oid parent;
 	size_t n = 0;
 	int has, ok;
 
-	ok = store_read_record(&rec, NULL, &parent, &has, repo, NULL, &ep->id) == 0 &&
+	ok = store_read_record(&rec, &obj, &parent, &has, repo, NULL, &ep->id) == 0 &&
 	     annal_record_seq(rec) == ep->seq &&
 	     (signing = annal_json_get(rec->obj, "signing")) &&
 	     trust_parse_signing(&keys, &n, signing) == 0 && n == ep->n &&
-	     !memcmp(keys, ep->keys, n * 32);
+	     !memcmp(keys, ep->keys, n * 32) && in_log(repo, log, e, ep, obj);
 	free(keys);
+	git_odb_object_free(obj);
 	annal_record_free(rec);
 	annal_error_clear();
 	return ok;
@@ -382,8 +420,8 @@ static int newest_signs_head(annal_repo *repo, const struct epochs *e)
  * changed.  ok() must take any answer read from the chain (from_file 0).
  */
 static int lookup(struct epochs *e, annal_repo *repo, const char *log, const git_oid *head,
-		  int (*ok)(annal_repo *repo, const struct epochs *e, uint64_t from_file,
-			    void *arg), void *arg)
+		  int (*ok)(annal_repo *repo, const char *log, const struct epochs *e,
+			    uint64_t from_file, void *arg), void *arg)
 {
 	const char *base = NULL;
 	uint64_t from_file = 0;
@@ -397,7 +435,7 @@ static int lookup(struct epochs *e, annal_repo *repo, const char *log, const git
 	for (;;) {
 		if ((error = update(e, &changed, &from_file, repo, log, head)) < 0)
 			goto out;
-		if (ok(repo, e, from_file, arg))
+		if (ok(repo, log, e, from_file, arg))
 			break;
 		epochs_dispose(e);
 	}
@@ -414,11 +452,13 @@ out:
  * it.  "No epoch", which no record can confirm, is taken from the chain
  * only.
  */
-static int epoch_ok(annal_repo *repo, const struct epochs *e, uint64_t from_file, void *arg)
+static int epoch_ok(annal_repo *repo, const char *log, const struct epochs *e,
+		    uint64_t from_file, void *arg)
 {
 	const struct keys_epoch *ep = epoch_at(e, *(const uint64_t *)arg);
 
-	return ep ? ep->seq > from_file || (holds(repo, ep) && newest_signs_head(repo, e)) :
+	return ep ? ep->seq > from_file ||
+		    (holds(repo, log, e, ep) && newest_signs_head(repo, e)) :
 		    !from_file;
 }
 

@@ -11,7 +11,8 @@
  * from the head down to the record the file ends at; a file that does
  * not meet the chain there (a log rewritten or cut since), that is
  * damaged (its checksum), or whose epoch answering the lookup is not
- * what that record holds, is rebuilt by walking on to the first record.
+ * what that record holds or not this log's record of that seq (one of
+ * another log's), is rebuilt by walking on to the first record.
  * The head must be signed by a key of the newest epoch (when no record
  * since changed the keys), so leaving out the newest rotation fails too.
  * A file rewritten consistently, leaving an older rotation out, passes

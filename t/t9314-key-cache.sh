@@ -208,4 +208,37 @@ test_expect_success PYCRYPTOGRAPHY 'a cache saying "no epoch": prove --checkpoin
 	grep "no signature by the key" err
 '
 
+test_expect_success 'a cache grafted with another log'"'"'s epoch: rebuilt, named by verify' '
+	annal init two.git >/dev/null &&
+	annal -C two.git append --sign-key key --actor a --action x >/dev/null &&
+	annal -C two.git key rotate --new-key new.pub --retire --sign-key key >/dev/null &&
+	annal -C two.git append --sign-key new --actor a --action y >/dev/null &&
+	annal -C two.git checkpoint --sign-key new >/dev/null &&
+	annal -C two.git append --log other --sign-key key --actor b --action x >/dev/null &&
+	annal -C two.git key rotate --log other --new-key new.pub --sign-key key >/dev/null &&
+	annal -C two.git log --log other --format jsonl >other.jsonl &&
+	test_expect_code 2 annal -C two.git checkpoint --sign-key key 2>/dev/null &&
+	: main trusts new only, other key and new since its seq 2: main.s newest &&
+	: epoch replaced by that record, which holds its seq and keys, and signs &&
+	: main.s head with new &&
+	python3 - two.git/annal/keys/main other.jsonl 2 <<-\PY &&
+	import base64, hashlib, json, struct, sys
+	path, seq = sys.argv[1], int(sys.argv[3])
+	rec = [r for r in map(json.loads, open(sys.argv[2])) if r["seq"] == seq][0]
+	keys = [base64.b64decode(k.split()[1])[-32:] for k in rec["signing"]["keys"]]
+	b = open(path, "rb").read()
+	first = b[48:48 + 29 + 32 * b[48 + 28]]
+	out = (b[:44] + struct.pack(">I", 2) + first + struct.pack(">Q", seq) +
+	       bytes.fromhex(rec["id"]) + bytes([len(keys)]) + b"".join(keys) + b[-60:-32])
+	open(path, "wb").write(out + hashlib.sha256(out).digest())
+	PY
+	cp two.git/annal/keys/main grafted &&
+	test_expect_code 1 annal -C two.git verify --log main 2>err &&
+	grep "keysMismatch: the key cache .annal/keys/main." err &&
+	test_expect_code 2 annal -C two.git checkpoint --sign-key key 2>err &&
+	grep "is not trusted by log .main." err &&
+	! test_cmp grafted two.git/annal/keys/main &&
+	annal -C two.git verify --log main
+'
+
 test_done
