@@ -78,21 +78,28 @@ test_expect_success DEBUILD,CLEAN_TREE 'setup: a clean export of the tree' '
 '
 
 test_expect_success DEBUILD,CLEAN_TREE 'dpkg-buildpackage -us -uc -b builds the package' '
-	(
+	if ! (
 		cd "build/annal-$version" &&
-		# the make of the suite around this script is not the package build'"'"'s
+		# not the jobs of the make around this script
 		unset MAKEFLAGS MFLAGS MAKELEVEL &&
 		DEB_BUILD_OPTIONS="nocheck parallel=2" \
 			dpkg-buildpackage -us -uc -b >../build.log 2>&1
-	) || { tail -n 40 build/build.log; false; } &&
+	)
+	then
+		tail -n 40 build/build.log &&
+		false
+	fi &&
 	test_path_is_file "build/$deb" &&
 	test_path_is_file build/annal_${version}_$arch.changes &&
 	test_path_is_file build/annal_${version}_$arch.buildinfo
 '
 
 test_expect_success DEBUILD,CLEAN_TREE 'lintian: no error on the .deb, the .changes and the .buildinfo' '
-	lintian --fail-on error build/annal_${version}_$arch.changes >lintian.out 2>&1 ||
-		{ cat lintian.out; false; } &&
+	if ! lintian --fail-on error build/annal_${version}_$arch.changes >lintian.out 2>&1
+	then
+		cat lintian.out &&
+		false
+	fi &&
 	! grep "^E: " lintian.out
 '
 
