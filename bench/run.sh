@@ -393,16 +393,16 @@ for n in $BENCH_SIZES; do
 	k=$((n < 2000 ? n / 2 : 1000))
 	for kind in signed unsigned; do
 		if [ $kind = signed ]; then
-			src=$s ok=$sok sign="--sign-key $K"
+			src=$s ok=$sok sign=$K
 		else
 			src=$u ok=$uok sign=''
 		fi
 		say "[8] pre-receive, $kind, $k records pushed onto N=$((n - k))"
 		c8=$tmp/c8-$n.git v8r=$tmp/v8-$kind-$k.git p8=FAILED v8=FAILED
 		if [ ! -d "$v8r" ]; then
-			# shellcheck disable=SC2086 # no option, or two words
 			"$A" init "$v8r" >/dev/null &&
-			head -n "$k" "$recs" | "$A" -C "$v8r" append --stdin $sign >/dev/null ||
+			head -n "$k" "$recs" |
+				"$A" -C "$v8r" append --stdin ${sign:+--sign-key "$sign"} >/dev/null ||
 				rm -rf "$v8r"
 		fi
 		if [ $ok = yes ] && [ -d "$v8r" ] && central_setup "$src" "$c8" "$k"; then

@@ -29,6 +29,21 @@ fails () {
 # Nth operation of the trace, and a failure names the point to replay.
 
 FAULT_SO="$ANNAL_BUILD_DIR/t/helper/.libs/fault.so"
+# LD_PRELOAD splits its list at spaces and colons and cannot quote one:
+# from a build directory with either in its path (a package build's may)
+# the shim is preloaded through a link in a directory of its own, which
+# test_done removes.
+case $FAULT_SO in
+*[' :']*)
+	test -f "$FAULT_SO" && {
+		fault_link_dir_=$(mktemp -d /tmp/annal-fault.XXXXXX) &&
+		test_outside_dirs_="$test_outside_dirs_ $fault_link_dir_" &&
+		chmod 755 "$fault_link_dir_" &&
+		ln -s "$FAULT_SO" "$fault_link_dir_/fault.so" &&
+		FAULT_SO=$fault_link_dir_/fault.so ||
+			BUG "cannot link $FAULT_SO from a path without spaces"
+	} ;;
+esac
 # A sanitizer build (configure --enable-sanitizers) must have the ASan
 # runtime first in the list of preloaded libraries.
 FAULT_PRELOAD=$FAULT_SO
@@ -178,19 +193,27 @@ fault_label () {
 	}
 	{
 		kind = $2
-		path = fold($4)
+		# the paths whole, spaces and all (a build path may have some)
+		from = $0
+		sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", from)
+		to = ""
+		if ((i = index(from, " -> ")) > 0) {
+			to = substr(from, i + 4)
+			from = substr(from, 1, i - 1)
+		}
+		path = fold(from)
 		if (kind ~ /^pwrite@8$/ && path ~ /annal_tmp_pack_/) {
 			phase = "pack header rewrite"
-			rewritten[$4] = 1
-		} else if (kind == "write" && rewritten[$4])
+			rewritten[from] = 1
+		} else if (kind == "write" && rewritten[from])
 			phase = "pack trailer"
 		else if (kind == "write" && path ~ /annal_tmp_pack_/)
 			phase = "pack data"
 		else {
 			sub(/@.*/, "", kind)
 			phase = kind " " path
-			if ($5 == "->")
-				phase = phase " -> " fold($6)
+			if (to != "")
+				phase = phase " -> " fold(to)
 		}
 		print $1, $3, phase
 	}'

@@ -268,7 +268,8 @@ test_expect_success 'ANNAL_TEST_WRAPPER_EVERY=3: the 1st, 4th, 7th annal run wra
 	chmod +x wrap.sh &&
 	WRAP_LOG="$TRASH_DIRECTORY/wrapped" &&
 	export WRAP_LOG &&
-	run_sub_test_env="ANNAL_TEST_WRAPPER=\"\$TRASH_DIRECTORY/wrap.sh\" ANNAL_TEST_WRAPPER_EVERY=3; export ANNAL_TEST_WRAPPER ANNAL_TEST_WRAPPER_EVERY" &&
+	# ANNAL_TEST_WRAPPER is shell words: the path quoted, for a space in it
+	run_sub_test_env="ANNAL_TEST_WRAPPER=\"\\\"\$TRASH_DIRECTORY/wrap.sh\\\"\" ANNAL_TEST_WRAPPER_EVERY=3; export ANNAL_TEST_WRAPPER ANNAL_TEST_WRAPPER_EVERY" &&
 	test_when_finished "run_sub_test_env=" &&
 	run_sub_test every <<-\EOF &&
 	test_expect_success "seven runs" "

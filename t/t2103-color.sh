@@ -126,7 +126,8 @@ test_expect_success SCRIPT 'auto: no colour on a dumb terminal, or with no TERM,
 test_expect_success SCRIPT 'auto colours what goes through the pager too' '
 	printf "#!/bin/sh\ncat >\"%s/paged\"\n" "$TRASH_DIRECTORY" >pager &&
 	chmod +x pager &&
-	ANNAL_PAGER="$TRASH_DIRECTORY/pager" script -qec "annal log --format oneline" typescript >tty.out &&
+	# the pager is a shell command: a path with a space is quoted
+	ANNAL_PAGER="\"$TRASH_DIRECTORY/pager\"" script -qec "annal log --format oneline" typescript >tty.out &&
 	grep "${ESC}\[31mblocked" paged
 '
 

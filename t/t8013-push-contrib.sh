@@ -31,7 +31,8 @@ test_expect_success 'the unit files exist' '
 test_expect_success SYSTEMD_ANALYZE 'systemd-analyze verify: no error, no warning' '
 	mkdir units &&
 	# the service names annal, which need not be installed here
-	sed "s|^ExecStart=annal |ExecStart=$ANNAL_BUILD_DIR/annal |" \
+	# (quoted, for a build path with a space in it)
+	sed "s|^ExecStart=annal |ExecStart=\"$ANNAL_BUILD_DIR/annal\" |" \
 		"$contrib/systemd/annal-push.service" >units/annal-push.service &&
 	cp "$contrib/systemd/annal-push.timer" units/ &&
 	systemd-analyze verify --man=no units/annal-push.service units/annal-push.timer \

@@ -24,7 +24,8 @@
 # Environment: ANNAL_BUILD_DIR (where the built annal is; default: the
 # parent of the script's directory), ANNAL_SOURCE_DIR (the source tree,
 # read only; same default), ANNAL_TEST_WRAPPER (a command put in front of
-# every run of annal, e.g. valgrind: see `make check-valgrind`),
+# every run of annal, e.g. valgrind: see `make check-valgrind`; shell
+# words, so a path with a space in it is quoted inside the value),
 # ANNAL_TEST_FULL (set by `make check-full`: slow matrices and stress
 # loops run in full, not in the reduced form of `make check`),
 # ANNAL_TEST_SKIPS_ALLOWED (the skip allowlist; default t/skips-allowed),
@@ -201,6 +202,7 @@ test_fixed=0
 test_broken=0
 test_skipped=0
 test_done_called_=
+test_outside_dirs_=
 test_in_body_=
 test_cleanup_=
 test_prereqs_ok_=
@@ -679,6 +681,8 @@ test_done () {
 	test_done_called_=t
 	test -z "$test_watchdog_" || kill -9 "$test_watchdog_" 2>/dev/null
 	trap - EXIT
+	# what a library made outside the trash directory (lib-fault.sh)
+	test -z "$test_outside_dirs_" || rm -rf $test_outside_dirs_
 	# a report from outside any test (a prerequisite, the script's top)
 	if ! test_san_reports_ 2>/dev/null
 	then
