@@ -23,4 +23,7 @@ int filter_set_related(annal_filter *f, const annal_record *anchor, int64_t wind
 		       uint64_t to_seq);
 /* The field --related compares ("target", ...), NULL without it. */
 const char *filter_related_by(const annal_filter *f);
+/* a shell glob against the whole of value, by characters (UTF-8): 1 on a match */
+int filter_glob_match(const char *pat, const char *value);
+
 #endif
