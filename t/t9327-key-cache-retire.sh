@@ -5,7 +5,8 @@ test_description='the key cache cannot hide the rotation that retired a key
 A key is retired in two steps (a new key added, then the old one
 retired) so that the head is signed by a key both of the last two
 epochs hold: a cache leaving out the newest epoch, its checksum
-recomputed, must not make annal checkpoint sign with the retired key.'
+recomputed, must not make annal checkpoint sign with the retired key,
+nor annal prove --checkpoint take a checkpoint it signed.'
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-ssh.sh"
@@ -13,7 +14,25 @@ recomputed, must not make annal checkpoint sign with the retired key.'
 if ! test_have_prereq PYTHON3
 then
 	skip_all='python3 is not available'
-	test_done
+	test_lazy_prereq PYCRYPTOGRAPHY '
+	python3 -c "from cryptography.hazmat.primitives.serialization import load_ssh_private_key"
+'
+
+test_expect_success PYCRYPTOGRAPHY 'that cache: prove --checkpoint refuses a checkpoint by the retired key' '
+	annal -C repo.git checkpoint --sign-key new >cp &&
+	head -n 3 cp >text &&
+	python3 "$TEST_DIRECTORY/lib-notesign.py" key text >by-key &&
+	annal -C repo.git prove inclusion --checkpoint cp 1 >/dev/null &&
+	rm repo.git/annal/keys/main &&
+	test_expect_code 1 annal -C repo.git prove inclusion --checkpoint by-key 1 2>err &&
+	grep "no signature by the key" err &&
+	drop_newest repo.git >/dev/null &&
+	test_expect_code 1 annal -C repo.git prove inclusion --checkpoint by-key 1 2>err &&
+	grep "no signature by the key" err &&
+	annal -C repo.git prove inclusion --checkpoint cp 1 >/dev/null
+'
+
+test_done
 fi
 
 # drop_newest REPO: the cache of log main without its newest epoch,
@@ -60,6 +79,24 @@ test_expect_success 'a cache without the retiring epoch: the retired key still r
 	test_expect_code 2 annal -C repo.git checkpoint --sign-key key >cp 2>err &&
 	grep "is not trusted by log .main." err &&
 	test_must_be_empty cp
+'
+
+test_lazy_prereq PYCRYPTOGRAPHY '
+	python3 -c "from cryptography.hazmat.primitives.serialization import load_ssh_private_key"
+'
+
+test_expect_success PYCRYPTOGRAPHY 'that cache: prove --checkpoint refuses a checkpoint by the retired key' '
+	annal -C repo.git checkpoint --sign-key new >cp &&
+	head -n 3 cp >text &&
+	python3 "$TEST_DIRECTORY/lib-notesign.py" key text >by-key &&
+	annal -C repo.git prove inclusion --checkpoint cp 1 >/dev/null &&
+	rm repo.git/annal/keys/main &&
+	test_expect_code 1 annal -C repo.git prove inclusion --checkpoint by-key 1 2>err &&
+	grep "no signature by the key" err &&
+	drop_newest repo.git >/dev/null &&
+	test_expect_code 1 annal -C repo.git prove inclusion --checkpoint by-key 1 2>err &&
+	grep "no signature by the key" err &&
+	annal -C repo.git prove inclusion --checkpoint cp 1 >/dev/null
 '
 
 test_done
