@@ -287,4 +287,21 @@ test_expect_success SSHKEYGEN 'witnesses: each checkpoint cosigned passes, one l
 	grep "log main: .*cosigned by 0 of the 1 witnesses required" err
 '
 
+test_expect_success 'two logs whose long origins share their first 300 bytes: both proved' '
+	annal init long.git >/dev/null &&
+	long=$(printf "example.com/%0300d" 0) &&
+	for l in a b
+	do
+		annal -C long.git append --log $l --actor a --action x >/dev/null &&
+		annal -C long.git checkpoint --log $l --origin "$long/$l" >/dev/null ||
+		return 1
+	done &&
+	annal -C long.git export --all --bundle long.zip --proofs &&
+	annal audit-verify --key logkey.pub long.zip >out &&
+	grep "^result: intact$" out &&
+	annal audit-verify --key logkey.pub --format json long.zip >json &&
+	grep -F "\"origin\":\"$long/a\"" json &&
+	grep -F "\"origin\":\"$long/b\"" json
+'
+
 test_done
