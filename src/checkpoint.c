@@ -347,6 +347,36 @@ static int kept_origin(char **out, const struct kept *k, annal_repo *repo, const
 	return 0;
 }
 
+/*
+ * An origin names one log (c2sp.org/tlog-checkpoint): the origin chosen
+ * for log must not be another log's, as its newest kept checkpoint
+ * says.  Two logs of one origin would be one log to a witness, and a
+ * bundle of both would hold one's checkpoint under the other's name
+ * (annal-bundle(5)).
+ */
+static int origin_unused(annal_repo *repo, const char *log, const char *origin)
+{
+	struct kept other;
+	char **logs = NULL;
+	size_t n = 0, i, len = strlen(origin);
+	int error;
+
+	if ((error = annal_log_list(&logs, &n, repo)) < 0)
+		return error;
+	for (i = 0; i < n && !error; i++) {
+		if (!strcmp(logs[i], log))
+			continue;
+		if ((error = kept_load(&other, repo, logs[i])) == 0 && other.note &&
+		    other.body.origin_len == len && !memcmp(other.body.origin, origin, len))
+			error = annal_error_set(ANNAL_EINVALID,
+						"origin '%s' already names log '%s': an origin names one log; give another --origin",
+						origin, logs[i]);
+		kept_dispose(&other);
+	}
+	annal_strv_free(logs, n);
+	return error;
+}
+
 int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *repo,
 			    const annal_checkpoint_options *opts)
 {
@@ -401,6 +431,7 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 			goto out;
 		if ((error = annal_buf_error(&want)) < 0 ||
 		    (error = checkpoint_origin_check(want.ptr, want.len)) < 0 ||
+		    (error = origin_unused(repo, log, want.ptr)) < 0 ||
 		    (error = append_origin(repo, opts, log, want.ptr)) < 0)
 			goto out;
 		origin = annal_buf_detach(&want);
