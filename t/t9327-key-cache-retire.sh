@@ -14,25 +14,7 @@ nor annal prove --checkpoint take a checkpoint it signed.'
 if ! test_have_prereq PYTHON3
 then
 	skip_all='python3 is not available'
-	test_lazy_prereq PYCRYPTOGRAPHY '
-	python3 -c "from cryptography.hazmat.primitives.serialization import load_ssh_private_key"
-'
-
-test_expect_success PYCRYPTOGRAPHY 'that cache: prove --checkpoint refuses a checkpoint by the retired key' '
-	annal -C repo.git checkpoint --sign-key new >cp &&
-	head -n 3 cp >text &&
-	python3 "$TEST_DIRECTORY/lib-notesign.py" key text >by-key &&
-	annal -C repo.git prove inclusion --checkpoint cp 1 >/dev/null &&
-	rm repo.git/annal/keys/main &&
-	test_expect_code 1 annal -C repo.git prove inclusion --checkpoint by-key 1 2>err &&
-	grep "no signature by the key" err &&
-	drop_newest repo.git >/dev/null &&
-	test_expect_code 1 annal -C repo.git prove inclusion --checkpoint by-key 1 2>err &&
-	grep "no signature by the key" err &&
-	annal -C repo.git prove inclusion --checkpoint cp 1 >/dev/null
-'
-
-test_done
+	test_done
 fi
 
 # drop_newest REPO: the cache of log main without its newest epoch,
