@@ -881,7 +881,9 @@ typedef struct annal_audit_result {
 	/* version 3: the checkpoint the records were proved in */
 	int proved;
 	uint64_t checkpoint_size;
-	char origin[256];		/* escaped */
+	/* escaped: an origin of up to 1024 bytes, each escaped to at most 6 */
+	char origin[6 * 1024 + 1];
+	unsigned char origin_sha256[32];	/* of the origin's bytes, to compare */
 } annal_audit_result;
 
 /*

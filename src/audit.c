@@ -496,6 +496,9 @@ static int pin_log_keys(struct trust *t, const annal_audit_options *opts)
 
 /* ---- versions 3 and 4: the checkpoints and the proofs ---- */
 
+_Static_assert(sizeof(((annal_audit_result *)0)->origin) >= 6 * ANNAL_NOTE_NAME_MAX + 1,
+	       "an origin escaped whole");
+
 /*
  * The checkpoint: a signed note of a C2SP checkpoint covering the
  * records and not past the head, signed by a key the manifest lists or
@@ -544,6 +547,7 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b, const cha
 	if ((error = annal_buf_error(&origin)) < 0)
 		goto out;
 	annal_text_escape(r->origin, sizeof(r->origin), origin.ptr, origin.len);
+	crypto_hash_sha256(r->origin_sha256, (const unsigned char *)origin.ptr, origin.len);
 	r->checkpoint_size = body.size;
 	/* the log's origin record, when exported, names its checkpoints */
 	for (i = 0; i < recs->n; i++)
@@ -557,7 +561,8 @@ static int check_proofs(annal_audit_result *r, const struct bundle *b, const cha
 		}
 	/* a log's origin is its own: another's is that log's checkpoint */
 	for (i = 0; i < nbefore; i++)
-		if (before[i].proved && !strcmp(before[i].origin, r->origin)) {
+		if (before[i].proved &&
+		    !memcmp(before[i].origin_sha256, r->origin_sha256, sizeof(r->origin_sha256))) {
 			problem(r, "%s is for origin '%s', as the checkpoint of log %s: a checkpoint of another log",
 				cname, origin.ptr, before[i].log);
 			goto out;

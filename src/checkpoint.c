@@ -347,6 +347,36 @@ static int kept_origin(char **out, const struct kept *k, annal_repo *repo, const
 	return 0;
 }
 
+/*
+ * An origin names one log (c2sp.org/tlog-checkpoint): the origin chosen
+ * for log must not be another log's, as its newest kept checkpoint
+ * says.  Two logs of one origin would be one log to a witness, and a
+ * bundle of both would hold one's checkpoint under the other's name
+ * (annal-bundle(5)).
+ */
+static int origin_unused(annal_repo *repo, const char *log, const char *origin)
+{
+	struct kept other;
+	char **logs = NULL;
+	size_t n = 0, i, len = strlen(origin);
+	int error;
+
+	if ((error = annal_log_list(&logs, &n, repo)) < 0)
+		return error;
+	for (i = 0; i < n && !error; i++) {
+		if (!strcmp(logs[i], log))
+			continue;
+		if ((error = kept_load(&other, repo, logs[i])) == 0 && other.note &&
+		    other.body.origin_len == len && !memcmp(other.body.origin, origin, len))
+			error = annal_error_set(ANNAL_EINVALID,
+						"origin '%s' already names log '%s': an origin names one log; give another --origin",
+						origin, logs[i]);
+		kept_dispose(&other);
+	}
+	annal_strv_free(logs, n);
+	return error;
+}
+
 int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *repo,
 			    const annal_checkpoint_options *opts)
 {
@@ -401,6 +431,7 @@ int annal_checkpoint_create(annal_buf *note_out, annal_buf *vkey, annal_repo *re
 			goto out;
 		if ((error = annal_buf_error(&want)) < 0 ||
 		    (error = checkpoint_origin_check(want.ptr, want.len)) < 0 ||
+		    (error = origin_unused(repo, log, want.ptr)) < 0 ||
 		    (error = append_origin(repo, opts, log, want.ptr)) < 0)
 			goto out;
 		origin = annal_buf_detach(&want);
@@ -514,7 +545,7 @@ int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body
 	struct kept k;
 	char *origin = NULL;
 	size_t n = 0, i;
-	int error;
+	int *signed_by = NULL, from_records = 0, vouches, error;
 
 	memset(&k, 0, sizeof(k));
 	*note = NULL;
@@ -543,23 +574,56 @@ int checkpoint_hold(struct annal_note **note, struct annal_checkpoint_body *body
 	}
 	if ((error = keys_after(&pks, &n, repo, log, head, body->size)) < 0 || !n)
 		goto out;	/* an unsigned log: no key to check */
-	if (!(keys = calloc(n, sizeof(*keys)))) {
-		error = annal_error_oom();
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if ((error = annal_note_verifier_init(&keys[i], origin, ANNAL_NOTE_ED25519,
-						      pks[i])) < 0)
+	for (;;) {
+		free(keys);
+		free(signed_by);
+		if (!(keys = calloc(n, sizeof(*keys))) ||
+		    !(signed_by = calloc(n, sizeof(*signed_by)))) {
+			error = annal_error_oom();
 			goto out;
-	if ((error = annal_note_verify(*note, keys, n, NULL, NULL)) < 0)
-		error = annal_error_set(ANNAL_ECORRUPT, "checkpoint '%s': %s", where,
-					annal_error_last()->message);
+		}
+		for (i = 0; i < n; i++)
+			if ((error = annal_note_verifier_init(&keys[i], origin, ANNAL_NOTE_ED25519,
+							      pks[i])) < 0)
+				goto out;
+		if ((error = annal_note_verify(*note, keys, n, signed_by, NULL)) < 0) {
+			error = annal_error_set(ANNAL_ECORRUPT, "checkpoint '%s': %s", where,
+						annal_error_last()->message);
+			goto out;
+		}
+		if (from_records)
+			break;
+		/*
+		 * The key cache vouches for a key that signed the head
+		 * (trusted there); any other is asked of the records: a
+		 * cache leaving out the rotation that retired it, its
+		 * checksum recomputed, passes the cache's own checks.
+		 */
+		for (i = 0, vouches = 0; i < n && !vouches; i++)
+			if (signed_by[i] &&
+			    (error = trust_head_vouches(&vouches, repo, head, pks[i])) < 0)
+				goto out;
+		if (vouches)
+			break;
+		free(pks);
+		pks = NULL;
+		if ((error = trust_keys_after(&pks, &n, repo, log, head, body->size)) < 0)
+			goto out;
+		if (!n) {
+			error = annal_error_set(ANNAL_ECORRUPT,
+						"checkpoint '%s': the log trusts no key at its size %llu",
+						where, (unsigned long long)body->size);
+			goto out;
+		}
+		from_records = 1;
+	}
 out:
 	if (error < 0) {
 		annal_note_free(*note);
 		*note = NULL;
 	}
 	free(keys);
+	free(signed_by);
 	free(pks);
 	free(origin);
 	kept_dispose(&k);

@@ -637,6 +637,47 @@ static int log_checkpoint(annal_buf *note, uint64_t *size, int *found, annal_rep
 	return 0;
 }
 
+/*
+ * No two logs of a bundle of version 4 may be proved in checkpoints of
+ * one origin: audit-verify would take one for the other's checkpoint
+ * (annal-bundle(5)).  A repository holds two such logs only from
+ * before annal checkpoint refused an origin another log has.
+ */
+static int origins_distinct(const struct selection *sel, const annal_buf *notes)
+{
+	struct annal_note *a = NULL, *b = NULL;
+	struct annal_checkpoint_body ba, bb;
+	size_t i, j;
+	int error = 0;
+
+	for (i = 0; i < sel->n && !error; i++) {
+		if (!notes[i].len || annal_note_parse(&a, notes[i].ptr, notes[i].len) < 0 ||
+		    annal_checkpoint_body_parse(&ba, a->buf, a->text_len) < 0) {
+			annal_note_free(a);
+			a = NULL;
+			annal_error_clear();
+			continue;
+		}
+		for (j = i + 1; j < sel->n && !error; j++) {
+			if (notes[j].len && annal_note_parse(&b, notes[j].ptr, notes[j].len) == 0 &&
+			    annal_checkpoint_body_parse(&bb, b->buf, b->text_len) == 0 &&
+			    ba.origin_len == bb.origin_len &&
+			    !memcmp(ba.origin, bb.origin, ba.origin_len))
+				error = annal_error_set(ANNAL_EINVALID,
+					"logs '%s' and '%s' are checkpointed under one origin, '%.*s': a bundle cannot prove both; export them in bundles of their own",
+					sel->names[i], sel->names[j],
+					(int)(ba.origin_len > 200 ? 200 : ba.origin_len), ba.origin);
+			annal_note_free(b);
+			b = NULL;
+		}
+		annal_note_free(a);
+		a = NULL;
+	}
+	if (!error)
+		annal_error_clear();
+	return error;
+}
+
 /* What the manifest says of one log: in itself (version 1), or in "logs". */
 static void manifest_log(cJSON *m, const char *log, const struct collected *c)
 {
@@ -860,6 +901,8 @@ static int build_bundle(struct bundle *b, annal_repo *repo, const annal_export_o
 					    &sel->c[i], opts->checkpoint,
 					    opts->proofs || opts->checkpoint)) < 0)
 			goto out;
+	if (proved && sel->labelled && (error = origins_distinct(sel, notes)) < 0)
+		goto out;
 	if (!(m = manifest(sel, filters, created, fp, formats, proved))) {
 		error = annal_error_oom();
 		goto out;

@@ -1047,8 +1047,22 @@ int trust_log_head_keys_for(git_oid *head, unsigned char (**keys)[32], size_t *n
 	if ((error = log_head(head, repo, log)) < 0 ||
 	    (pk && (error = trust_head_vouches(&vouches, repo, head, pk)) < 0))
 		return error;
+	/*
+	 * A key the head does not vouch for is asked of the records, down
+	 * to the newest rotation, not of the key cache: a cache leaving out
+	 * the rotation that retired pk, its checksum recomputed, passes the
+	 * cache's own checks whenever the head's signer is in both of the
+	 * last two key sets (a key added, then the old one retired).  The
+	 * cache is brought up to the head all the same.
+	 */
+	if (!vouches && (error = keys_after(keys, n, repo, log, head, UINT64_MAX)) < 0)
+		return error;
+	if (!vouches && pk) {
+		free(*keys);
+		return trust_keys_after(keys, n, repo, log, head, UINT64_MAX);
+	}
 	if (!vouches)
-		return keys_after(keys, n, repo, log, head, UINT64_MAX);
+		return 0;
 	if (!(*keys = malloc(sizeof(**keys))))
 		return annal_error_oom();
 	memcpy(**keys, pk, 32);

@@ -170,7 +170,10 @@ int trust_log_head_keys(git_oid *head, unsigned char (**keys)[32], size_t *n,
 			annal_repo *repo, const char *log);
 /*
  * The same, asking about pk: when the head vouches for it
- * (trust_head_vouches()), *keys is pk alone, read without a walk.
+ * (trust_head_vouches()), *keys is pk alone, read without a walk; else
+ * the keys read from the records down to the newest rotation (never
+ * the key cache, whose completeness is not checked cheaply).  pk NULL:
+ * the keys the key cache gives.
  */
 int trust_log_head_keys_for(git_oid *head, unsigned char (**keys)[32], size_t *n,
 			    annal_repo *repo, const char *log, const unsigned char *pk);

@@ -287,4 +287,44 @@ test_expect_success SSHKEYGEN 'witnesses: each checkpoint cosigned passes, one l
 	grep "log main: .*cosigned by 0 of the 1 witnesses required" err
 '
 
+test_expect_success 'two logs whose long origins share their first 300 bytes: both proved' '
+	annal init long.git >/dev/null &&
+	long=$(printf "example.com/%0300d" 0) &&
+	for l in a b
+	do
+		annal -C long.git append --log $l --actor a --action x >/dev/null &&
+		annal -C long.git checkpoint --log $l --origin "$long/$l" >/dev/null ||
+		return 1
+	done &&
+	annal -C long.git export --all --bundle long.zip --proofs &&
+	annal audit-verify --key logkey.pub long.zip >out &&
+	grep "^result: intact$" out &&
+	annal audit-verify --key logkey.pub --format json long.zip >json &&
+	grep -F "\"origin\":\"$long/a\"" json &&
+	grep -F "\"origin\":\"$long/b\"" json
+'
+
+test_expect_success GIT 'one origin for two logs: checkpoint refuses it, export names both logs' '
+	annal init same.git >/dev/null &&
+	annal init elsewhere.git >/dev/null &&
+	for r in same elsewhere
+	do
+		annal -C $r.git append --log b --actor a --action "b in $r" >/dev/null || return 1
+	done &&
+	annal -C same.git append --log a --actor a --action "a in same" >/dev/null &&
+	annal -C same.git checkpoint --log a --origin example.com/same >/dev/null &&
+	test_expect_code 2 annal -C same.git checkpoint --log b --origin example.com/same >out 2>err &&
+	test_must_be_empty out &&
+	grep "^annal: error: origin .example.com/same. already names log .a.: an origin names one log; give another --origin$" err &&
+	annal -C same.git log --log b --format jsonl >records &&
+	test_line_count = 1 records &&
+	: a log of that origin made elsewhere, fetched: no bundle &&
+	annal -C elsewhere.git checkpoint --log b --origin example.com/same >/dev/null &&
+	git -C same.git fetch -q ../elsewhere.git "+refs/audit/b:refs/audit/b" \
+		"+refs/annal/checkpoints/b:refs/annal/checkpoints/b" &&
+	test_expect_code 2 annal -C same.git export --all --bundle same.zip --proofs 2>err &&
+	grep "^annal: error: logs .a. and .b. are checkpointed under one origin, .example.com/same.: a bundle cannot prove both; export them in bundles of their own$" err &&
+	test_path_is_missing same.zip
+'
+
 test_done
