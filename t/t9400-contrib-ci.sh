@@ -142,6 +142,30 @@ test_expect_success GIT 'an unreachable remote: exit 3; both anchors: exit 2' '
 	grep "^annal-ci: error: both ANNAL_ANCHOR and ANNAL_ANCHOR_FILE are set" err
 '
 
+test_expect_success XMLLINT,GIT 'an unreachable remote leaves no report of an earlier run' '
+	ci &&
+	valid co/annal-junit.xml &&
+	test_expect_code 3 ci ANNAL_REMOTE_URL="$(pwd)/nosuch.git" &&
+	test_path_is_missing co/annal-junit.xml
+'
+
+test_expect_success XMLLINT,GIT 'ANNAL_ANCHOR as CI variables hold it: CRs, tabs, blanks around' '
+	id=$(git --git-dir=remote.git rev-parse refs/audit/main) &&
+	ci ANNAL_ANCHOR="$(printf "\r\n main \t %s \r\n\r\n\r\n" "$id")" &&
+	echo "main $id" >expect &&
+	tail -n 1 out >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success XMLLINT,GIT 'a malformed ANNAL_ANCHOR: exit 2, a valid report, the variable named' '
+	id=$(git --git-dir=remote.git rev-parse refs/audit/main) &&
+	test_expect_code 2 ci ANNAL_ANCHOR="$(printf "\nmain %s extra\n" "$id")" &&
+	tail -n 1 err >last &&
+	grep "^annal-ci: error: ANNAL_ANCHOR line 1 (blank lines not counted): not .<log> <record id>." last &&
+	valid co/annal-junit.xml &&
+	grep "<error type=\"error\"" co/annal-junit.xml
+'
+
 test_expect_success YAML 'the pipelines: valid YAML, the JUnit report published' '
 	cat >pipelines.py <<-\EOF &&
 	import os, subprocess, sys, yaml

@@ -27,7 +27,8 @@
 #                       --allowed-signers, --key; annal key list --pin)
 #   ANNAL_JUNIT         where the JUnit report goes (default: annal-junit.xml)
 #   ANNAL_CI_DIR        the bare repository the logs are fetched into, kept
-#                       between runs (default: a temporary one)
+#                       between runs (default: a temporary one); one run
+#                       at a time: runs in parallel need one each
 #   ANNAL               the annal program (default: annal)
 #
 # Exit status: 0 every log verified; 1 a check failed, or there is no
@@ -56,6 +57,9 @@ fail () {
 command -v git >/dev/null 2>&1 || fail 3 "git is not installed; install it (apt-get install git)"
 command -v "$annal" >/dev/null 2>&1 ||
 	fail 3 "'$annal' is not installed; install annal, or set ANNAL to its path"
+
+# no report from an earlier run may pass for this one's
+rm -f "$junit" || fail 3 "cannot remove the old JUnit report '$junit'"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/annal-ci.XXXXXX") || fail 3 "cannot make a temporary directory"
 trap 'rm -rf "$tmp"' EXIT
@@ -106,11 +110,16 @@ if test -n "${ANNAL_ANCHOR_FILE:-}" && test -e "$ANNAL_ANCHOR_FILE"
 then
 	cat "$ANNAL_ANCHOR_FILE" >"$anchors.in" ||
 		fail 3 "cannot read ANNAL_ANCHOR_FILE '$ANNAL_ANCHOR_FILE'"
+	anchors_from="ANNAL_ANCHOR_FILE '$ANNAL_ANCHOR_FILE'"
 else
 	printf '%s\n' "${ANNAL_ANCHOR:-}" >"$anchors.in"
+	anchors_from=ANNAL_ANCHOR
 fi
-# a CI variable may end in a blank line or come with CRs
-tr -d '\r' <"$anchors.in" | grep -v '^[[:space:]]*$' >"$anchors"
+# a CI variable may end in a blank line, come with CRs, or have its
+# blanks turned into tabs or doubled: "<log> <id>" a line again
+tr -d '\r' <"$anchors.in" |
+	sed 's/^[[:space:]]*//; s/[[:space:]]*$//; s/[[:space:]][[:space:]]*/ /g' |
+	grep -v '^$' >"$anchors"
 
 # add_suites FILE: FILE's <testsuite>s after the report's, under a
 # <testsuites> without totals (annal writes the declaration, then
@@ -159,6 +168,8 @@ then
 fi
 
 # the report, whole or not at all
+test -s "$tmp/report.xml" ||
+	fail 3 "annal verify wrote no report (exit $status): $(sed -n 's/^annal: error: //p' "$tmp/verify.err" | sed -n 1p)"
 { cp "$tmp/report.xml" "$junit.tmp" && mv "$junit.tmp" "$junit"; } ||
 	fail 3 "cannot write the JUnit report '$junit'"
 
@@ -170,6 +181,13 @@ then
 		fail 1 "'$where' has no refs/audit/*: no audit log to verify; push the logs there (annal push), or point ANNAL_REMOTE_URL at the repository that holds them"
 	fi
 	reason=$(sed -n 's/^annal: error: //p' "$tmp/verify.err" | sed -n 1p)
+	# the anchors were copied: name where they came from
+	case $reason in
+	"$anchors":*)
+		rest=${reason#"$anchors:"}
+		reason="$anchors_from line ${rest%%:*} (blank lines not counted): ${rest#*: }"
+		;;
+	esac
 	fail "$status" "${reason:-annal verify exited $status}"
 fi
 
