@@ -158,4 +158,16 @@ test_expect_success 'annal verify passes after the pushes' '
 	grep "^log ops/git-push: 1 record verified" out
 '
 
+test_expect_success 'a source with a space (HEAD^{/text}) still names the branch pushed' '
+	commit_in work "seven eight" &&
+	commit_in work nine &&
+	new=$(git -C work rev-parse "HEAD^{/seven eight}") &&
+	old=$(git -C remote.git rev-parse main) &&
+	git -C work push -q origin "HEAD^{/seven eight}:refs/heads/main" &&
+	records 2 ops/git-push &&
+	check_record 2 actor=alice@example.com action=git.push target=refs/heads/main \
+		remote=origin url="$PWD/remote.git" "ref=HEAD^{/seven eight}" \
+		old=$old new=$new change=update
+'
+
 test_done
