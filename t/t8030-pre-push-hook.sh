@@ -170,4 +170,21 @@ test_expect_success 'a source with a space (HEAD^{/text}) still names the branch
 		old=$old new=$new change=update
 '
 
+test_expect_success 'a forced push: change force' '
+	old=$(git -C remote.git rev-parse main) &&
+	git -C work push -q --force origin main~2:main &&
+	new=$(git -C work rev-parse main~2) &&
+	records 3 ops/git-push &&
+	check_record 3 actor=alice@example.com action=git.push target=refs/heads/main \
+		remote=origin url="$PWD/remote.git" ref=main~2 \
+		old=$old new=$new change=force &&
+	git -C work push -q origin main &&
+	records 4 ops/git-push &&
+	python3 -c "
+import json
+rec = [json.loads(l) for l in open(\"records\")][-1]
+assert rec[\"change\"] == \"update\", rec
+"
+'
+
 test_done
