@@ -132,6 +132,22 @@ test_expect_success BASH 'annal log --log <TAB> lists the logs of the repository
 	test_cmp expect out
 '
 
+test_expect_success BASH 'the logs of the repository --repo=DIR, --repo = DIR or -C ~/DIR names' '
+	printf "%s\n" main ops/db ops/deploy >expect &&
+	run_completion "annal --repo=logs.git export --log " &&
+	test_cmp expect out &&
+	run_completion "annal --repo = logs.git export --log " &&
+	test_cmp expect out &&
+	(
+		HOME=$(pwd) &&
+		export HOME &&
+		run_completion "annal -C ~/logs.git export --log "
+	) &&
+	test_cmp expect out &&
+	run_completion "annal --repo = " &&
+	grep "^logs.git\$" out
+'
+
 test_expect_success BASH 'annal push <TAB> lists the remotes, --log <TAB> the logs' '
 	git -C logs.git remote add central /srv/central.git &&
 	git -C logs.git remote add mirror /srv/mirror.git &&
