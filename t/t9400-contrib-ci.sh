@@ -166,6 +166,23 @@ test_expect_success XMLLINT,GIT 'a malformed ANNAL_ANCHOR: exit 2, a valid repor
 	grep "<error type=\"error\"" co/annal-junit.xml
 '
 
+test_expect_success XMLLINT,GIT 'under sh -e (dash and bash): the report and the reason all the same' '
+	for shell in dash bash
+	do
+		command -v $shell >/dev/null || continue
+		(cd co && $shell -eu "$ANNAL_CI_SCRIPT" >../out 2>../err) &&
+		valid co/annal-junit.xml &&
+		tail -n 1 out >anchor-e &&
+		git --git-dir=remote.git update-ref refs/audit/main refs/audit/main~1 &&
+		test_expect_code 1 env ANNAL_ANCHOR="$(cat anchor-e)" \
+			sh -c "cd co && $shell -eu \"\$ANNAL_CI_SCRIPT\" >../out 2>../err" &&
+		git --git-dir=remote.git update-ref refs/audit/main "$(cut -d" " -f2 anchor-e)" &&
+		grep "^annal-ci: error: log main: anchorNotFound: " err &&
+		valid co/annal-junit.xml &&
+		grep "<failure type=\"anchorNotFound\"" co/annal-junit.xml || return 1
+	done
+'
+
 test_expect_success YAML 'the pipelines: valid YAML, the JUnit report published' '
 	cat >pipelines.py <<-\EOF &&
 	import os, subprocess, sys, yaml

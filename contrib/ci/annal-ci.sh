@@ -35,6 +35,7 @@
 # log; 2 bad input (an anchor or checkpoint that is malformed); 3 the
 # remote or the repository could not be read.  On failure the last
 # line says why.
+# Safe under sh -e too (a failure the script expects never ends it).
 set -u
 
 annal=${ANNAL:-annal}
@@ -119,7 +120,8 @@ fi
 # blanks turned into tabs or doubled: "<log> <id>" a line again
 tr -d '\r' <"$anchors.in" |
 	sed 's/^[[:space:]]*//; s/[[:space:]]*$//; s/[[:space:]][[:space:]]*/ /g' |
-	grep -v '^$' >"$anchors"
+	{ grep -v '^$' || test $? = 1; } >"$anchors" ||
+	fail 3 "cannot write the anchors to '$anchors'"
 
 # add_suites FILE: FILE's <testsuite>s after the report's, under a
 # <testsuites> without totals (annal writes the declaration, then
@@ -138,9 +140,9 @@ set --
 test -z "${ANNAL_ALLOWED_SIGNERS:-}" || set -- "$@" --allowed-signers "$ANNAL_ALLOWED_SIGNERS"
 test -z "${ANNAL_KEY:-}" || set -- "$@" --key "$ANNAL_KEY"
 
+status=0
 "$annal" -C "$repo" verify --all --anchor-file "$anchors" "$@" --format junit \
-	>"$tmp/report.xml" 2>"$tmp/verify.err"
-status=$?
+	>"$tmp/report.xml" 2>"$tmp/verify.err" || status=$?
 
 # a checkpoint kept outside: the log must still hold what it signs
 if test -n "${ANNAL_CHECKPOINT:-}"
@@ -159,9 +161,9 @@ then
 	esac
 	test -z "${ANNAL_CHECKPOINT_KEY:-}" ||
 		set -- "$@" --checkpoint-key "$ANNAL_CHECKPOINT_KEY"
+	cstatus=0
 	"$annal" -C "$repo" verify --log "$log" --checkpoint "$checkpoint" "$@" \
-		--format junit >"$tmp/checkpoint.xml" 2>>"$tmp/verify.err"
-	cstatus=$?
+		--format junit >"$tmp/checkpoint.xml" 2>>"$tmp/verify.err" || cstatus=$?
 	test "$status" != 0 || status=$cstatus
 	sed '1,2d;$d' "$tmp/checkpoint.xml" >"$tmp/checkpoint.suites"
 	add_suites "$tmp/checkpoint.suites"
