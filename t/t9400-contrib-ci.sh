@@ -183,6 +183,13 @@ test_expect_success XMLLINT,GIT 'under sh -e (dash and bash): the report and the
 	done
 '
 
+test_expect_success GIT 'a usage error of annal verify: its exit 2 and reason, no report' '
+	test_expect_code 2 ci ANNAL_KEY=k.pub ANNAL_ALLOWED_SIGNERS=signers &&
+	tail -n 1 err >last &&
+	grep "^annal-ci: error: annal verify wrote no report (exit 2): options .--allowed-signers. and .--key. cannot be used together" last &&
+	test_path_is_missing co/annal-junit.xml
+'
+
 test_expect_success YAML 'the pipelines: valid YAML, the JUnit report published' '
 	cat >pipelines.py <<-\EOF &&
 	import os, subprocess, sys, yaml

@@ -170,8 +170,11 @@ then
 fi
 
 # the report, whole or not at all
-test -s "$tmp/report.xml" ||
-	fail 3 "annal verify wrote no report (exit $status): $(sed -n 's/^annal: error: //p' "$tmp/verify.err" | sed -n 1p)"
+if ! test -s "$tmp/report.xml"
+then
+	test "$status" != 0 || status=3
+	fail "$status" "annal verify wrote no report (exit $status): $(sed -n 's/^annal: error: //p' "$tmp/verify.err" | sed -n 1p)"
+fi
 { cp "$tmp/report.xml" "$junit.tmp" && mv "$junit.tmp" "$junit"; } ||
 	fail 3 "cannot write the JUnit report '$junit'"
 
