@@ -187,4 +187,15 @@ assert rec[\"change\"] == \"update\", rec
 "
 '
 
+test_expect_success 'the paths in the configuration may start with ~/' '
+	test "$HOME" = "$PWD" &&
+	git -C work config annal.auditRepo "~/audit.git" &&
+	git -C work config annal.auditSigningKey "~/key" &&
+	commit_in work ten &&
+	git -C work push -q origin main &&
+	records 5 ops/git-push &&
+	git -C work config annal.auditRepo "$PWD/audit.git" &&
+	git -C work config --unset annal.auditSigningKey
+'
+
 test_done
