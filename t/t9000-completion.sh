@@ -148,6 +148,24 @@ test_expect_success BASH 'the logs of the repository --repo=DIR, --repo = DIR or
 	grep "^logs.git\$" out
 '
 
+test_expect_success BASH 'a bundle, a checkpoint, a file to cosign: file names' '
+	mkdir -p operands &&
+	>operands/b.zip &&
+	echo operands/b.zip >expect &&
+	run_completion "annal audit-verify --key k.pub operands/b" &&
+	test_cmp expect out &&
+	run_completion "annal prove consistency --log main operands/b" &&
+	test_cmp expect out &&
+	run_completion "annal witness cosign --name w --key k operands/b" &&
+	test_cmp expect out &&
+	run_completion "annal show operands/b" &&
+	test_must_be_empty out &&
+	run_completion "annal prove inclusion operands/b" &&
+	test_must_be_empty out &&
+	run_completion "annal witness list --name operands/b" &&
+	test_must_be_empty out
+'
+
 test_expect_success BASH 'annal push <TAB> lists the remotes, --log <TAB> the logs' '
 	git -C logs.git remote add central /srv/central.git &&
 	git -C logs.git remote add mirror /srv/mirror.git &&
