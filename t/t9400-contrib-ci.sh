@@ -190,6 +190,14 @@ test_expect_success GIT 'a usage error of annal verify: its exit 2 and reason, n
 	test_path_is_missing co/annal-junit.xml
 '
 
+test_expect_success XMLLINT,GIT 'the first run: the directories of ANNAL_ANCHOR_FILE and ANNAL_JUNIT made' '
+	rm -rf co/.annal co/reports &&
+	ci ANNAL_ANCHOR_FILE=.annal/anchors ANNAL_JUNIT=reports/annal.xml &&
+	valid co/reports/annal.xml &&
+	echo "main $(git --git-dir=remote.git rev-parse refs/audit/main)" >expect &&
+	test_cmp expect co/.annal/anchors
+'
+
 test_expect_success YAML 'the pipelines: valid YAML, the JUnit report published' '
 	cat >pipelines.py <<-\EOF &&
 	import os, subprocess, sys, yaml

@@ -175,7 +175,9 @@ then
 	test "$status" != 0 || status=3
 	fail "$status" "annal verify wrote no report (exit $status): $(sed -n 's/^annal: error: //p' "$tmp/verify.err" | sed -n 1p)"
 fi
-{ cp "$tmp/report.xml" "$junit.tmp" && mv "$junit.tmp" "$junit"; } ||
+# a directory of reports, a CI cache: made on the first run
+{ mkdir -p "$(dirname "$junit")" && cp "$tmp/report.xml" "$junit.tmp" &&
+	mv "$junit.tmp" "$junit"; } ||
 	fail 3 "cannot write the JUnit report '$junit'"
 
 if test "$status" != 0
@@ -198,7 +200,8 @@ fi
 
 if test -n "${ANNAL_ANCHOR_FILE:-}"
 then
-	{ cp "$anchors" "$ANNAL_ANCHOR_FILE.tmp" && mv "$ANNAL_ANCHOR_FILE.tmp" "$ANNAL_ANCHOR_FILE"; } ||
+	{ mkdir -p "$(dirname "$ANNAL_ANCHOR_FILE")" && cp "$anchors" "$ANNAL_ANCHOR_FILE.tmp" &&
+		mv "$ANNAL_ANCHOR_FILE.tmp" "$ANNAL_ANCHOR_FILE"; } ||
 		fail 3 "cannot write ANNAL_ANCHOR_FILE '$ANNAL_ANCHOR_FILE'"
 fi
 if test -n "${GITHUB_OUTPUT:-}"
