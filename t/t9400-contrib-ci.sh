@@ -146,6 +146,10 @@ test_expect_success XMLLINT,GIT 'an unreachable remote leaves no report of an ea
 	ci &&
 	valid co/annal-junit.xml &&
 	test_expect_code 3 ci ANNAL_REMOTE_URL="$(pwd)/nosuch.git" &&
+	test_path_is_missing co/annal-junit.xml &&
+	ci &&
+	test_expect_code 3 ci ANNAL=no-such-annal &&
+	grep "^annal-ci: error: .no-such-annal. is not installed" err &&
 	test_path_is_missing co/annal-junit.xml
 '
 

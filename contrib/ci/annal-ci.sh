@@ -55,12 +55,12 @@ fail () {
 	exit "$status"
 }
 
+# no report from an earlier run may pass for this one's
+rm -f "$junit" || fail 3 "cannot remove the old JUnit report '$junit'"
+
 command -v git >/dev/null 2>&1 || fail 3 "git is not installed; install it (apt-get install git)"
 command -v "$annal" >/dev/null 2>&1 ||
 	fail 3 "'$annal' is not installed; install annal, or set ANNAL to its path"
-
-# no report from an earlier run may pass for this one's
-rm -f "$junit" || fail 3 "cannot remove the old JUnit report '$junit'"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/annal-ci.XXXXXX") || fail 3 "cannot make a temporary directory"
 trap 'rm -rf "$tmp"' EXIT
