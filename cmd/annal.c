@@ -16,6 +16,8 @@
 #include "banned.h"
 
 #define NEED_REPO 1
+/* --format junit: a report also when the repository cannot be opened */
+#define JUNIT_REPORT 2
 
 static const struct command {
 	const char *name;
@@ -31,7 +33,8 @@ static const struct command {
 	{ "show", cmd_show, NEED_REPO, "show records: checks, corrections, before/after diff",
 	  json_error_failure },
 	{ "logs", cmd_logs, NEED_REPO, "list the logs: records, head, first, keys", json_error_failure },
-	{ "verify", cmd_verify, NEED_REPO, "check a log's chain from its first record", verify_json_failure },
+	{ "verify", cmd_verify, NEED_REPO | JUNIT_REPORT, "check a log's chain from its first record",
+	  verify_json_failure },
 	{ "export", cmd_export, NEED_REPO, "export records, or a signed evidence bundle", NULL },
 	{ "audit-verify", cmd_audit_verify, 0, "check an evidence bundle, without a repository",
 	  audit_verify_json_failure },
@@ -282,19 +285,41 @@ static int cmd_help(int argc, const char **argv, struct cmd_context *ctx)
 }
 
 /*
- * Does argv ask for --format json?  Read before the options are parsed,
- * so that a repository that cannot be opened, and a usage error found
- * before the parser reaches --format, are reported in JSON too.
+ * Does argv ask for --format FORMAT (json, junit)?  Read before the
+ * options are parsed, so that a repository that cannot be opened, and a
+ * usage error found before the parser reaches --format, are reported in
+ * JSON too.
  */
-static int wants_json(int argc, const char **argv)
+static int wants_format(int argc, const char **argv, const char *format)
 {
 	int i;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if ((!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "json")) ||
-		    !strcmp(argv[i], "--format=json"))
+		if ((!strcmp(argv[i], "--format") && i + 1 < argc &&
+		     !strcmp(argv[i + 1], format)) ||
+		    (!strncmp(argv[i], "--format=", 9) && !strcmp(argv[i] + 9, format)))
 			return 1;
 	return 0;
+}
+
+/*
+ * The repository of a --format junit command could not be opened: the
+ * report says so, as one the command writes for an error after, and so
+ * does standard error.  A CI job publishing it then shows why.
+ */
+static int junit_open_failure(const struct command *cmd, int error)
+{
+	const annal_error *e = annal_error_last();
+	char *message = strdup(e && e->message ? e->message : "unknown error");
+	annal_buf *out = NULL;
+	int status = report_error(error);
+
+	if (!message || annal_buf_new(&out) < 0 ||
+	    annal_junit_write_failure(out, cmd->name, NULL, message) < 0 || write_out(out))
+		status = 3;
+	annal_buf_free(out);
+	free(message);
+	return status;
 }
 
 /*
@@ -347,11 +372,12 @@ static int run(const struct command *cmd, int argc, const char **argv,
 
 	if (!cmd->fn)
 		return cmd_help(argc, argv, ctx);
-	if (cmd->json_failure && !help && wants_json(argc, argv))
+	if (cmd->json_failure && !help && wants_format(argc, argv, json))
 		json_errors(&json, cmd->json_failure);
 	if ((cmd->flags & NEED_REPO) && !help &&
 	    (error = annal_repo_open(&ctx->repo, ctx->repo_path)) < 0)
-		return report_error(error);
+		return (cmd->flags & JUNIT_REPORT) && wants_format(argc, argv, "junit") ?
+		       junit_open_failure(cmd, error) : report_error(error);
 	status = cmd->fn(argc, argv, ctx);
 	json_errors(NULL, NULL);	/* its --format value is gone with it */
 	annal_repo_free(ctx->repo);

@@ -192,6 +192,9 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		format = "pretty";
 	json = !strcmp(format, "json");
 	junit = !strcmp(format, "junit");
+	/* first: a bad anchor or state file also gets its whole report */
+	if ((error = annal_buf_new(&out)) < 0)
+		goto fail;
 
 	if (anchor_file && (error = annal_anchors_read(&anchors, anchor_file)) < 0)
 		goto fail;
@@ -207,8 +210,6 @@ int cmd_verify(int argc, const char **argv, struct cmd_context *ctx)
 		logs = one;
 		nlogs = 1;
 	}
-	if ((error = annal_buf_new(&out)) < 0)
-		goto fail;
 	if (all && !nlogs && !allow_empty) {
 		error = annal_verify_no_logs(ctx->repo);
 		check = "noLogs";

@@ -100,4 +100,21 @@ test_expect_success 'every test script is in make check (SH_TESTS of Makefile.am
 	done
 '
 
+test_expect_success 'every file of t/ is in the tarball (a word of Makefile.am, or its directory)' '
+	# only a git checkout knows which files are the source; a tarball
+	# has what it has
+	{ git -C "$ANNAL_SOURCE_DIR" ls-files t/ >files 2>/dev/null || : >files; } &&
+	while read -r f
+	do
+		d=$f &&
+		while ! grep -qE "(^|[[:space:]=])$d([[:space:]\\\\]|\$)" "$ANNAL_SOURCE_DIR/Makefile.am" &&
+			test "$d" != "${d%/*}"
+		do
+			d=${d%/*}
+		done &&
+		grep -qE "(^|[[:space:]=])$d([[:space:]\\\\]|\$)" "$ANNAL_SOURCE_DIR/Makefile.am" ||
+			{ echo "$f is not in Makefile.am: make dist leaves it out" && return 1; }
+	done <files
+'
+
 test_done

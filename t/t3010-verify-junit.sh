@@ -218,6 +218,39 @@ test_expect_success XMLLINT,PYTHON3 'no logs: one failed test noLogs, exit 1; ba
 	grep "<error type=\"error\" message=\"no such log &apos;nosuch&apos;\">" out
 '
 
+test_expect_success XMLLINT,PYTHON3 'a repository that cannot be opened: a report too, exit 3' '
+	test_expect_code 3 annal -C no-such.git verify --all --format junit >out 2>err &&
+	grep "^annal: error: not a git repository: .no-such.git." err &&
+	valid out &&
+	summary out >actual &&
+	echo "annal verify tests=1 failures=0 skipped=0" >expect &&
+	test_cmp expect actual &&
+	grep "<error type=\"error\" message=\"not a git repository: &apos;no-such.git&apos;\">" out &&
+	test_expect_code 3 annal -C no-such.git verify --format=junit >out 2>err &&
+	valid out &&
+	test_expect_code 3 annal -C no-such.git verify >out 2>err &&
+	test_must_be_empty out
+'
+
+test_expect_success XMLLINT,PYTHON3 'a bad anchor or state file: still a whole report, exit 2' '
+	printf "main %s \\n" $(git --git-dir=u.git rev-parse refs/audit/main) >bad-anchors &&
+	test_expect_code 2 annal -C u.git verify --anchor-file bad-anchors --format junit >out 2>err &&
+	grep "^annal: error: bad-anchors:1: not" err &&
+	valid out &&
+	summary out >actual &&
+	echo "annal verify tests=1 failures=0 skipped=0" >expect &&
+	test_cmp expect actual &&
+	grep "<error type=\"error\" message=\"bad-anchors:1: not" out &&
+	mkdir -p a-dir &&
+	test_expect_code 2 annal -C u.git verify --all --anchor-file a-dir --format junit >out 2>err &&
+	valid out &&
+	echo "{" >bad-state &&
+	test_expect_code 2 annal -C u.git verify --state bad-state --format junit >out 2>err &&
+	valid out &&
+	test_expect_code 2 annal -C u.git verify --state bad-state --format json >out 2>err &&
+	python3 -c "import json, sys; assert json.load(open(sys.argv[1]))[\"ok\"] is False" out
+'
+
 test_expect_success XMLLINT,PYTHON3,GIT 'hostile records, ref names and messages leave valid XML' '
 	rm -rf h.git && cp -R u.git h.git &&
 	test_tick &&

@@ -158,4 +158,44 @@ test_expect_success 'annal verify passes after the pushes' '
 	grep "^log ops/git-push: 1 record verified" out
 '
 
+test_expect_success 'a source with a space (HEAD^{/text}) still names the branch pushed' '
+	commit_in work "seven eight" &&
+	commit_in work nine &&
+	new=$(git -C work rev-parse "HEAD^{/seven eight}") &&
+	old=$(git -C remote.git rev-parse main) &&
+	git -C work push -q origin "HEAD^{/seven eight}:refs/heads/main" &&
+	records 2 ops/git-push &&
+	check_record 2 actor=alice@example.com action=git.push target=refs/heads/main \
+		remote=origin url="$PWD/remote.git" "ref=HEAD^{/seven eight}" \
+		old=$old new=$new change=update
+'
+
+test_expect_success 'a forced push: change force' '
+	old=$(git -C remote.git rev-parse main) &&
+	git -C work push -q --force origin main~2:main &&
+	new=$(git -C work rev-parse main~2) &&
+	records 3 ops/git-push &&
+	check_record 3 actor=alice@example.com action=git.push target=refs/heads/main \
+		remote=origin url="$PWD/remote.git" ref=main~2 \
+		old=$old new=$new change=force &&
+	git -C work push -q origin main &&
+	records 4 ops/git-push &&
+	python3 -c "
+import json
+rec = [json.loads(l) for l in open(\"records\")][-1]
+assert rec[\"change\"] == \"update\", rec
+"
+'
+
+test_expect_success 'the paths in the configuration may start with ~/' '
+	test "$HOME" = "$PWD" &&
+	git -C work config annal.auditRepo "~/audit.git" &&
+	git -C work config annal.auditSigningKey "~/key" &&
+	commit_in work ten &&
+	git -C work push -q origin main &&
+	records 5 ops/git-push &&
+	git -C work config annal.auditRepo "$PWD/audit.git" &&
+	git -C work config --unset annal.auditSigningKey
+'
+
 test_done

@@ -132,6 +132,40 @@ test_expect_success BASH 'annal log --log <TAB> lists the logs of the repository
 	test_cmp expect out
 '
 
+test_expect_success BASH 'the logs of the repository --repo=DIR, --repo = DIR or -C ~/DIR names' '
+	printf "%s\n" main ops/db ops/deploy >expect &&
+	run_completion "annal --repo=logs.git export --log " &&
+	test_cmp expect out &&
+	run_completion "annal --repo = logs.git export --log " &&
+	test_cmp expect out &&
+	(
+		HOME=$(pwd) &&
+		export HOME &&
+		run_completion "annal -C ~/logs.git export --log "
+	) &&
+	test_cmp expect out &&
+	run_completion "annal --repo = " &&
+	grep "^logs.git\$" out
+'
+
+test_expect_success BASH 'a bundle, a checkpoint, a file to cosign: file names' '
+	mkdir -p operands &&
+	>operands/b.zip &&
+	echo operands/b.zip >expect &&
+	run_completion "annal audit-verify --key k.pub operands/b" &&
+	test_cmp expect out &&
+	run_completion "annal prove consistency --log main operands/b" &&
+	test_cmp expect out &&
+	run_completion "annal witness cosign --name w --key k operands/b" &&
+	test_cmp expect out &&
+	run_completion "annal show operands/b" &&
+	test_must_be_empty out &&
+	run_completion "annal prove inclusion operands/b" &&
+	test_must_be_empty out &&
+	run_completion "annal witness list --name operands/b" &&
+	test_must_be_empty out
+'
+
 test_expect_success BASH 'annal push <TAB> lists the remotes, --log <TAB> the logs' '
 	git -C logs.git remote add central /srv/central.git &&
 	git -C logs.git remote add mirror /srv/mirror.git &&

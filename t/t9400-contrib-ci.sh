@@ -142,6 +142,66 @@ test_expect_success GIT 'an unreachable remote: exit 3; both anchors: exit 2' '
 	grep "^annal-ci: error: both ANNAL_ANCHOR and ANNAL_ANCHOR_FILE are set" err
 '
 
+test_expect_success XMLLINT,GIT 'an unreachable remote leaves no report of an earlier run' '
+	ci &&
+	valid co/annal-junit.xml &&
+	test_expect_code 3 ci ANNAL_REMOTE_URL="$(pwd)/nosuch.git" &&
+	test_path_is_missing co/annal-junit.xml &&
+	ci &&
+	test_expect_code 3 ci ANNAL=no-such-annal &&
+	grep "^annal-ci: error: .no-such-annal. is not installed" err &&
+	test_path_is_missing co/annal-junit.xml
+'
+
+test_expect_success XMLLINT,GIT 'ANNAL_ANCHOR as CI variables hold it: CRs, tabs, blanks around' '
+	id=$(git --git-dir=remote.git rev-parse refs/audit/main) &&
+	ci ANNAL_ANCHOR="$(printf "\r\n main \t %s \r\n\r\n\r\n" "$id")" &&
+	echo "main $id" >expect &&
+	tail -n 1 out >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success XMLLINT,GIT 'a malformed ANNAL_ANCHOR: exit 2, a valid report, the variable named' '
+	id=$(git --git-dir=remote.git rev-parse refs/audit/main) &&
+	test_expect_code 2 ci ANNAL_ANCHOR="$(printf "\nmain %s extra\n" "$id")" &&
+	tail -n 1 err >last &&
+	grep "^annal-ci: error: ANNAL_ANCHOR line 1 (blank lines not counted): not .<log> <record id>." last &&
+	valid co/annal-junit.xml &&
+	grep "<error type=\"error\"" co/annal-junit.xml
+'
+
+test_expect_success XMLLINT,GIT 'under sh -e (dash and bash): the report and the reason all the same' '
+	for shell in dash bash
+	do
+		command -v $shell >/dev/null || continue
+		(cd co && $shell -eu "$ANNAL_CI_SCRIPT" >../out 2>../err) &&
+		valid co/annal-junit.xml &&
+		tail -n 1 out >anchor-e &&
+		git --git-dir=remote.git update-ref refs/audit/main refs/audit/main~1 &&
+		test_expect_code 1 env ANNAL_ANCHOR="$(cat anchor-e)" \
+			sh -c "cd co && $shell -eu \"\$ANNAL_CI_SCRIPT\" >../out 2>../err" &&
+		git --git-dir=remote.git update-ref refs/audit/main "$(cut -d" " -f2 anchor-e)" &&
+		grep "^annal-ci: error: log main: anchorNotFound: " err &&
+		valid co/annal-junit.xml &&
+		grep "<failure type=\"anchorNotFound\"" co/annal-junit.xml || return 1
+	done
+'
+
+test_expect_success GIT 'a usage error of annal verify: its exit 2 and reason, no report' '
+	test_expect_code 2 ci ANNAL_KEY=k.pub ANNAL_ALLOWED_SIGNERS=signers &&
+	tail -n 1 err >last &&
+	grep "^annal-ci: error: annal verify wrote no report (exit 2): options .--allowed-signers. and .--key. cannot be used together" last &&
+	test_path_is_missing co/annal-junit.xml
+'
+
+test_expect_success XMLLINT,GIT 'the first run: the directories of ANNAL_ANCHOR_FILE and ANNAL_JUNIT made' '
+	rm -rf co/.annal co/reports &&
+	ci ANNAL_ANCHOR_FILE=.annal/anchors ANNAL_JUNIT=reports/annal.xml &&
+	valid co/reports/annal.xml &&
+	echo "main $(git --git-dir=remote.git rev-parse refs/audit/main)" >expect &&
+	test_cmp expect co/.annal/anchors
+'
+
 test_expect_success YAML 'the pipelines: valid YAML, the JUnit report published' '
 	cat >pipelines.py <<-\EOF &&
 	import os, subprocess, sys, yaml

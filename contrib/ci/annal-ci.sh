@@ -27,13 +27,15 @@
 #                       --allowed-signers, --key; annal key list --pin)
 #   ANNAL_JUNIT         where the JUnit report goes (default: annal-junit.xml)
 #   ANNAL_CI_DIR        the bare repository the logs are fetched into, kept
-#                       between runs (default: a temporary one)
+#                       between runs (default: a temporary one); one run
+#                       at a time: runs in parallel need one each
 #   ANNAL               the annal program (default: annal)
 #
 # Exit status: 0 every log verified; 1 a check failed, or there is no
 # log; 2 bad input (an anchor or checkpoint that is malformed); 3 the
 # remote or the repository could not be read.  On failure the last
 # line says why.
+# Safe under sh -e too (a failure the script expects never ends it).
 set -u
 
 annal=${ANNAL:-annal}
@@ -52,6 +54,9 @@ fail () {
 	fi
 	exit "$status"
 }
+
+# no report from an earlier run may pass for this one's
+rm -f "$junit" || fail 3 "cannot remove the old JUnit report '$junit'"
 
 command -v git >/dev/null 2>&1 || fail 3 "git is not installed; install it (apt-get install git)"
 command -v "$annal" >/dev/null 2>&1 ||
@@ -106,11 +111,17 @@ if test -n "${ANNAL_ANCHOR_FILE:-}" && test -e "$ANNAL_ANCHOR_FILE"
 then
 	cat "$ANNAL_ANCHOR_FILE" >"$anchors.in" ||
 		fail 3 "cannot read ANNAL_ANCHOR_FILE '$ANNAL_ANCHOR_FILE'"
+	anchors_from="ANNAL_ANCHOR_FILE '$ANNAL_ANCHOR_FILE'"
 else
 	printf '%s\n' "${ANNAL_ANCHOR:-}" >"$anchors.in"
+	anchors_from=ANNAL_ANCHOR
 fi
-# a CI variable may end in a blank line or come with CRs
-tr -d '\r' <"$anchors.in" | grep -v '^[[:space:]]*$' >"$anchors"
+# a CI variable may end in a blank line, come with CRs, or have its
+# blanks turned into tabs or doubled: "<log> <id>" a line again
+tr -d '\r' <"$anchors.in" |
+	sed 's/^[[:space:]]*//; s/[[:space:]]*$//; s/[[:space:]][[:space:]]*/ /g' |
+	{ grep -v '^$' || test $? = 1; } >"$anchors" ||
+	fail 3 "cannot write the anchors to '$anchors'"
 
 # add_suites FILE: FILE's <testsuite>s after the report's, under a
 # <testsuites> without totals (annal writes the declaration, then
@@ -129,9 +140,9 @@ set --
 test -z "${ANNAL_ALLOWED_SIGNERS:-}" || set -- "$@" --allowed-signers "$ANNAL_ALLOWED_SIGNERS"
 test -z "${ANNAL_KEY:-}" || set -- "$@" --key "$ANNAL_KEY"
 
+status=0
 "$annal" -C "$repo" verify --all --anchor-file "$anchors" "$@" --format junit \
-	>"$tmp/report.xml" 2>"$tmp/verify.err"
-status=$?
+	>"$tmp/report.xml" 2>"$tmp/verify.err" || status=$?
 
 # a checkpoint kept outside: the log must still hold what it signs
 if test -n "${ANNAL_CHECKPOINT:-}"
@@ -150,16 +161,23 @@ then
 	esac
 	test -z "${ANNAL_CHECKPOINT_KEY:-}" ||
 		set -- "$@" --checkpoint-key "$ANNAL_CHECKPOINT_KEY"
+	cstatus=0
 	"$annal" -C "$repo" verify --log "$log" --checkpoint "$checkpoint" "$@" \
-		--format junit >"$tmp/checkpoint.xml" 2>>"$tmp/verify.err"
-	cstatus=$?
+		--format junit >"$tmp/checkpoint.xml" 2>>"$tmp/verify.err" || cstatus=$?
 	test "$status" != 0 || status=$cstatus
 	sed '1,2d;$d' "$tmp/checkpoint.xml" >"$tmp/checkpoint.suites"
 	add_suites "$tmp/checkpoint.suites"
 fi
 
 # the report, whole or not at all
-{ cp "$tmp/report.xml" "$junit.tmp" && mv "$junit.tmp" "$junit"; } ||
+if ! test -s "$tmp/report.xml"
+then
+	test "$status" != 0 || status=3
+	fail "$status" "annal verify wrote no report (exit $status): $(sed -n 's/^annal: error: //p' "$tmp/verify.err" | sed -n 1p)"
+fi
+# a directory of reports, a CI cache: made on the first run
+{ mkdir -p "$(dirname "$junit")" && cp "$tmp/report.xml" "$junit.tmp" &&
+	mv "$junit.tmp" "$junit"; } ||
 	fail 3 "cannot write the JUnit report '$junit'"
 
 if test "$status" != 0
@@ -170,12 +188,20 @@ then
 		fail 1 "'$where' has no refs/audit/*: no audit log to verify; push the logs there (annal push), or point ANNAL_REMOTE_URL at the repository that holds them"
 	fi
 	reason=$(sed -n 's/^annal: error: //p' "$tmp/verify.err" | sed -n 1p)
+	# the anchors were copied: name where they came from
+	case $reason in
+	"$anchors":*)
+		rest=${reason#"$anchors:"}
+		reason="$anchors_from line ${rest%%:*} (blank lines not counted): ${rest#*: }"
+		;;
+	esac
 	fail "$status" "${reason:-annal verify exited $status}"
 fi
 
 if test -n "${ANNAL_ANCHOR_FILE:-}"
 then
-	{ cp "$anchors" "$ANNAL_ANCHOR_FILE.tmp" && mv "$ANNAL_ANCHOR_FILE.tmp" "$ANNAL_ANCHOR_FILE"; } ||
+	{ mkdir -p "$(dirname "$ANNAL_ANCHOR_FILE")" && cp "$anchors" "$ANNAL_ANCHOR_FILE.tmp" &&
+		mv "$ANNAL_ANCHOR_FILE.tmp" "$ANNAL_ANCHOR_FILE"; } ||
 		fail 3 "cannot write ANNAL_ANCHOR_FILE '$ANNAL_ANCHOR_FILE'"
 fi
 if test -n "${GITHUB_OUTPUT:-}"
