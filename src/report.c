@@ -4,6 +4,7 @@
  * of each record selected; the second pass reads the records back by id,
  * oldest first, one at a time.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,28 +220,40 @@ static int read_unhashed(annal_record **rec, git_oid *parent, int *has, annal_re
 	return error < 0 ? store_read_failed(log, id) : 0;
 }
 
-/*
- * The first pass over one log: from its head down to its oldest match,
- * keeping the matches and the keys declared on the way; then the keys
- * trusted before the oldest match.
- */
-static int walk_log(annal_report *r, struct log_state *l, const annal_filter *f)
+/* The head the report describes: l->pub.head_id and *head. */
+static int log_head(git_oid *head, annal_report *r, struct log_state *l)
 {
 	annal_buf refname = ANNAL_BUF_INIT;
-	annal_record *rec = NULL;
-	unsigned char (*keys)[32] = NULL;
-	size_t nkeys = 0;
-	git_oid cur, parent, before;
-	int exists, has, error, started = 0, has_before = 0;
+	int exists, error;
 
 	if ((error = store_ref_name(&refname, l->pub.name)) < 0 ||
-	    (error = store_head(&cur, &exists, r->repo, refname.ptr)) < 0)
+	    (error = store_head(head, &exists, r->repo, refname.ptr)) < 0)
 		goto out;
 	if (!exists) {
 		error = annal_error_set(ANNAL_ENOTFOUND, "no such log '%s'", l->pub.name);
 		goto out;
 	}
-	git_oid_tostr(l->pub.head_id, sizeof(l->pub.head_id), &cur);
+	git_oid_tostr(l->pub.head_id, sizeof(l->pub.head_id), head);
+out:
+	annal_buf_dispose(&refname);
+	return error;
+}
+
+/*
+ * The first pass over one log: from its head down to its oldest match,
+ * keeping the matches and the keys declared on the way; then the keys
+ * trusted before the oldest match.
+ */
+static int walk_log(annal_report *r, struct log_state *l, const annal_filter *f,
+		    const git_oid *head)
+{
+	annal_record *rec = NULL;
+	unsigned char (*keys)[32] = NULL;
+	size_t nkeys = 0;
+	git_oid cur, parent, before;
+	int has, error, started = 0, has_before = 0;
+
+	git_oid_cpy(&cur, head);
 	for (has = 1; has;) {
 		const cJSON *signing;
 
@@ -284,7 +297,6 @@ static int walk_log(annal_report *r, struct log_state *l, const annal_filter *f)
 out:
 	free(keys);
 	annal_record_free(rec);
-	annal_buf_dispose(&refname);
 	return error;
 }
 
@@ -314,16 +326,72 @@ static int sort_ids(struct log_state *l)
 }
 
 /* annal_log_verify() of the whole log, up to the head walked. */
-static int verify_log(annal_report *r, struct log_state *l)
+static int verify_log(annal_repo *repo, struct log_state *l)
 {
 	annal_verify_options vopts = ANNAL_VERIFY_OPTIONS_INIT;
-	size_t i;
-	int error;
 
 	vopts.log = l->pub.name;
 	vopts.anchor = l->pub.head_id;
-	if ((error = annal_log_verify(&l->pub.verify, r->repo, &vopts)) < 0)
-		return error;
+	return annal_log_verify(&l->pub.verify, repo, &vopts);
+}
+
+/*
+ * verify_log() on a thread of its own, with a repository of its own
+ * (libgit2's repositories are not shared between threads), while the
+ * first pass walks: the report waits for the longer of the two, not for
+ * their sum.  It writes l->pub.verify only, which nothing reads before
+ * the join.
+ */
+struct verify_job {
+	pthread_t thread;
+	annal_repo *repo;
+	struct log_state *l;
+	int error;
+	annal_error_saved saved;
+};
+
+static void *verify_thread(void *arg)
+{
+	struct verify_job *j = arg;
+
+	if ((j->error = verify_log(j->repo, j->l)) < 0)
+		annal_error_save(&j->saved);
+	return NULL;
+}
+
+/* 1 when the job runs; 0 when it could not start (verify after the walk) */
+static int verify_start(struct verify_job *j, annal_report *r, struct log_state *l)
+{
+	memset(j, 0, sizeof(*j));
+	j->l = l;
+	if (annal_repo_open(&j->repo, r->repo->path) < 0) {
+		annal_error_clear();
+		return 0;
+	}
+	if (pthread_create(&j->thread, NULL, verify_thread, j) != 0) {
+		annal_repo_free(j->repo);
+		return 0;
+	}
+	return 1;
+}
+
+/* error: the walk's; the job's own is reported when the walk had none */
+static int verify_join(struct verify_job *j, int error)
+{
+	pthread_join(j->thread, NULL);
+	annal_repo_free(j->repo);
+	if (error >= 0 && j->error < 0) {
+		annal_error_restore(&j->saved);
+		error = j->error;
+	}
+	return error;
+}
+
+/* The log verified: the fingerprints of the keys it declared. */
+static int verified(struct log_state *l)
+{
+	size_t i;
+
 	l->pub.checked = 1;
 	if (!l->nkeys || l->pub.verify.is_signed == 0)
 		return 0;
@@ -452,10 +520,19 @@ int annal_report_gather(annal_report **out, annal_repo *repo, const annal_export
 		goto out;
 	for (i = 0; i < r->nlogs; i++) {
 		struct log_state *l = &r->logs[i];
+		struct verify_job job;
+		git_oid head;
+		int running;
 
-		if ((error = walk_log(r, l, opts->filter)) < 0 ||
-		    (error = sort_ids(l)) < 0 ||
-		    (error = verify_log(r, l)) < 0)
+		if ((error = log_head(&head, r, l)) < 0)
+			goto out;
+		running = verify_start(&job, r, l);
+		error = walk_log(r, l, opts->filter, &head);
+		if (running)
+			error = verify_join(&job, error);
+		else if (error >= 0)
+			error = verify_log(r->repo, l);
+		if (error < 0 || (error = sort_ids(l)) < 0 || (error = verified(l)) < 0)
 			goto out;
 		r->records += l->ent.n;
 		if (l->ent.n && l->ent.e[l->ent.n - 1].ts_ms < first) {
