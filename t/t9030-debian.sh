@@ -61,6 +61,17 @@ then
 else
 	export_from=
 fi
+# make distcheck builds inside the tree it unpacked (_build/sub): a copy
+# leaves out that directory, which holds this very script's trash
+copy_skip=
+src_abs=$(cd "$ANNAL_SOURCE_DIR" && pwd -P)
+build_abs=$(cd "$ANNAL_BUILD_DIR" && pwd -P)
+case $build_abs/ in
+"$src_abs"/*)
+	copy_skip=${build_abs#"$src_abs"/}
+	copy_skip=./${copy_skip%%/*}
+	;;
+esac
 test_lazy_prereq CLEAN_TREE 'test -n "$export_from"'
 
 test_expect_success DEBUILD,CLEAN_TREE 'setup: a clean export of the tree' '
@@ -70,7 +81,10 @@ test_expect_success DEBUILD,CLEAN_TREE 'setup: a clean export of the tree' '
 		git -C "$ANNAL_SOURCE_DIR" archive --prefix="annal-$version/" HEAD |
 			tar -x -C build
 	else
-		cp -R "$ANNAL_SOURCE_DIR" "build/annal-$version" &&
+		mkdir "build/annal-$version" &&
+		tar -C "$ANNAL_SOURCE_DIR" -cf - --anchored \
+			${copy_skip:+--exclude="$copy_skip"} . |
+			tar -x -C "build/annal-$version" &&
 		chmod -R u+w "build/annal-$version"
 	fi &&
 	test_path_is_file "build/annal-$version/debian/rules" &&
